@@ -1,0 +1,3 @@
+from faasguard.cli import main
+
+main(prog_name="faasguard")

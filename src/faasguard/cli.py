@@ -1,0 +1,211 @@
+"""The command line (DESIGN.md "Commands", a contract): parse options, call the pipeline, pick the exit code.
+
+Sub-commands other than `scan` and `rules` live in their own modules under `faasguard.commands` and are
+imported only when invoked, which keeps `faasguard --version` and the pre-commit hook fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from faasguard import __version__
+from faasguard.config import Config, ConfigError, load_config
+from faasguard.findings import ExitCode, Severity, exit_code
+
+SEVERITIES = [s.value for s in Severity]
+
+LAZY_COMMANDS: dict[str, str] = {
+    "policy": "faasguard.commands.policy:policy",
+    "audit": "faasguard.commands.audit:audit",
+    "guard": "faasguard.commands.guard:guard",
+    "db": "faasguard.commands.db:db",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target)]
+        return sorted([*super().list_commands(ctx), *available])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and _module_exists(LAZY_COMMANDS[cmd_name]):
+            module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+def _module_exists(target: str) -> bool:
+    import importlib.util
+
+    module_name = target.split(":")[0]
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="faasguard")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+def main(verbose: int) -> None:
+    """faasguard: find and fix security problems in serverless applications."""
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr,
+                            format="%(levelname)s %(name)s: %(message)s")
+
+
+def common_report_options(func: Any) -> Any:
+    """Options shared by `scan` and `audit` (DESIGN.md)."""
+    options = [
+        click.option("--format", "output_format", type=click.Choice(["console", "json", "sarif", "html"]),
+                     default="console", show_default=True, help="Report format."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the report to FILE instead of stdout."),
+        click.option("--select", help="Only these rules (ids or prefixes, comma-separated: FG101,FG2)."),
+        click.option("--ignore", help="Skip these rules (ids or prefixes, comma-separated)."),
+        click.option("--severity", type=click.Choice(SEVERITIES), help="Minimum severity to report [low]."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES),
+                     help="Exit 1 when a finding at or above this severity is reported [low]."),
+        click.option("--baseline", type=click.Path(dir_okay=False),
+                     help="Hide findings recorded in this baseline file."),
+        click.option("--write-baseline", type=click.Path(dir_okay=False),
+                     help="Record the current findings as the baseline in FILE."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Config file (default: [tool.faasguard] in pyproject.toml, or .faasguard.toml)."),
+        click.option("--strict", is_flag=True, default=None,
+                     help="Unused or expired suppressions fail the run."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _csv(value: str | None) -> tuple[str, ...] | None:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
+
+
+def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any) -> Config:
+    search_from = Path(paths[0]) if paths else Path.cwd()
+    if not search_from.exists():
+        search_from = Path.cwd()
+    config = load_config(Path(config_path) if config_path else None, search_from=search_from)
+    return config.with_options(
+        select=_csv(options.get("select")), ignore=_csv(options.get("ignore")),
+        severity=Severity(options["severity"]) if options.get("severity") else None,
+        fail_on=Severity(options["fail_on"]) if options.get("fail_on") else None,
+        baseline=options.get("baseline"), strict=options.get("strict"),
+        online=options.get("online"), resolve_env=options.get("resolve_env"),
+        advisories=_csv(options.get("advisories")),
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@common_report_options
+@click.option("--advisories", help="Offline OSV advisory data (directories or zips, comma-separated).")
+@click.option("--online", is_flag=True, default=None, help="Query the OSV API for dependency advisories.")
+@click.option("--resolve-env", is_flag=True, default=None,
+              help="Resolve ${env:...} in Serverless configs (never done by default: reports must not leak "
+                   "the CI machine's environment).")
+def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_baseline: str | None,
+         config_path: str | None, **options: Any) -> None:
+    """Scan serverless applications under PATH (default: the current directory)."""
+    from faasguard import pipeline
+    from faasguard.report import render
+
+    paths = paths or (".",)
+    try:
+        config = build_config(paths, config_path, **options)
+    except ConfigError as exc:
+        click.echo(f"faasguard: {exc}", err=True)
+        sys.exit(ExitCode.USAGE)
+    progress = _progress_callback(output_format, output)
+    try:
+        result = pipeline.scan(paths, config, progress=progress)
+    except ConfigError as exc:
+        click.echo(f"faasguard: {exc}", err=True)
+        sys.exit(ExitCode.USAGE)
+    if write_baseline:
+        from faasguard.filtering import write_baseline as write
+
+        write(Path(write_baseline), result.findings)
+    render(result, output_format, output, config)
+    if result.nothing_loaded and not any(f.suppression is None for f in result.findings):
+        from faasguard.findings import DiagnosticKind
+
+        if not any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in result.diagnostics):
+            if output_format == "console" or output:
+                click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
+            sys.exit(ExitCode.NOTHING_TO_SCAN)
+    sys.exit(exit_code(result.findings, result.diagnostics, config.fail_on, config.strict))
+
+
+def _progress_callback(output_format: str, output: str | None) -> Any:
+    """A progress bar only for a person at a terminal: never in CI, never when the report is piped."""
+    import os
+
+    if os.environ.get("CI") or not sys.stderr.isatty() or (output_format != "console" and not output):
+        return None
+
+    def progress(name: str, index: int, total: int) -> None:
+        if total > 5:
+            sys.stderr.write(f"\r\x1b[2Kscanning {index + 1}/{total}: {name[-60:]}")
+            if index + 1 == total:
+                sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+
+    return progress
+
+
+@main.group()
+def rules() -> None:
+    """The rule catalog."""
+
+
+@rules.command("list")
+@click.option("--format", "output_format", type=click.Choice(["console", "json"]), default="console")
+def rules_list(output_format: str) -> None:
+    """List every rule with its default severity."""
+    from faasguard.rules import all_rules
+
+    metas = [r.meta() for r in all_rules()]
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"id": m.id, "name": m.name, "severity": m.severity.value,
+                                "confidence": m.confidence.value, "summary": m.summary, "cwe": m.cwe,
+                                "owasp": m.owasp, "status": m.status.value} for m in metas], indent=2))
+        return
+    for m in metas:
+        click.echo(f"{m.id}  {m.name:<34} {m.severity.value:<8} {m.summary}")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+def rules_explain(rule_id: str) -> None:
+    """Print a rule's documentation."""
+    from faasguard.rules import rule_meta
+
+    meta = rule_meta(rule_id)
+    if meta is None:
+        click.echo(f"faasguard: no rule {rule_id!r} (see `faasguard rules list`)", err=True)
+        sys.exit(ExitCode.USAGE)
+    header = [f"# {meta.id} {meta.name}", "", meta.summary, "",
+              f"Severity: {meta.severity.value} (default)  Confidence: {meta.confidence.value}  "
+              f"Status: {meta.status.value}"]
+    tags = [t for t in (meta.cwe, meta.owasp, meta.checklist) if t]
+    if tags:
+        header.append("Tags: " + ", ".join(tags))
+    click.echo("\n".join(header) + "\n\n" + meta.docs)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Sub-commands imported on demand by cli.LazyGroup."""

@@ -1,0 +1,19 @@
+"""The filter stage: severity threshold, inline and central suppressions, baseline — in one place.
+
+(Minimal version; the suppression machinery is completed with the reporters.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from faasguard.config import Config
+from faasguard.findings import Diagnostic, Finding
+from faasguard.model import Application
+
+
+def apply_filters(findings: Sequence[Finding], apps: Sequence[Application],
+                  config: Config) -> tuple[list[Finding], list[Diagnostic]]:
+    kept = [f for f in findings if f.severity.rank >= config.severity.rank]
+    kept.sort(key=lambda f: (f.location.path, f.location.line, f.rule_id))
+    return kept, []

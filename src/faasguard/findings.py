@@ -1,0 +1,172 @@
+"""Findings, diagnostics and rule metadata: the report contract (DESIGN.md "Findings").
+
+A `Finding` is what a rule says about one offending node; a `Diagnostic` is what the scanner says about its own
+inputs (a parse error, an unresolved value, a component that crashed). Reporters render both; the exit code is
+decided from both in one place (`exit_code`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from faasguard.model import Location
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def raised(self, steps: int = 1) -> Severity:
+        return _SEVERITIES[min(len(_SEVERITIES) - 1, self.rank + steps)]
+
+    def lowered(self, steps: int = 1) -> Severity:
+        return _SEVERITIES[max(0, self.rank - steps)]
+
+
+_SEVERITIES = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+_SEVERITY_RANK = {s: i for i, s in enumerate(_SEVERITIES)}
+
+
+class Confidence(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class RuleStatus(StrEnum):
+    STABLE = "stable"
+    PREVIEW = "preview"
+    DEPRECATED = "deprecated"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    id: str
+    name: str
+    summary: str
+    severity: Severity
+    confidence: Confidence
+    cwe: str | None
+    owasp: str | None
+    """OWASP Serverless Top 10 id, e.g. "SAS-4"."""
+    checklist: str | None = None
+    """Audit checklist item C1..C6 where it applies."""
+    status: RuleStatus = RuleStatus.STABLE
+    docs: str = ""
+    """Markdown with the sections What it does / Why is this bad? / Example / Fix."""
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://faasguard.dev/rules/{self.id}/"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceStep:
+    """One hop of a taint path (source → ... → sink) or one piece of supporting evidence."""
+
+    description: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    kind: str
+    """"inSource" (comment or template Metadata) or "external" (config list, baseline)."""
+    justification: str
+    location: Location | None = None
+    until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    confidence: Confidence
+    message: str
+    location: Location
+    resource: str
+    function: str | tuple[str, ...] | None = None
+    evidence: tuple[EvidenceStep, ...] = ()
+    statement: Mapping[str, Any] | None = field(default=None, compare=False)
+    """For IAM findings: the offending statement as written."""
+    fix: str | None = None
+    cwe: str | None = None
+    owasp: str | None = None
+    fingerprint: str = ""
+    suppression: Suppression | None = None
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        if self.function is None:
+            return ()
+        return (self.function,) if isinstance(self.function, str) else self.function
+
+    def compute_fingerprint(self) -> str:
+        """Stable across unrelated edits: rule, file, resource, function(s) and the message's identifying
+        part, never the line number (which moves when anything above it changes)."""
+        parts = [self.rule_id, self.location.path, self.resource, ",".join(self.functions), self.message]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+class DiagnosticLevel(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+class DiagnosticKind(StrEnum):
+    PARSE_ERROR = "parse-error"
+    """The input is malformed (YAML/JSON/HCL/Python syntax, too large, unreadable)."""
+    UNRESOLVED = "unresolved"
+    """A value could not be resolved statically; findings depending on it are weaker or absent."""
+    UNSUPPORTED = "unsupported"
+    """The input uses a feature we do not model yet."""
+    INTERNAL_ERROR = "internal-error"
+    """A loader, analysis or rule raised: a defect in faasguard. Exit code 4."""
+    SUPPRESSION = "suppression"
+    """An unused, expired or invalid suppression."""
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    kind: DiagnosticKind
+    message: str
+    location: Location | None = None
+    level: DiagnosticLevel = DiagnosticLevel.WARNING
+    component: str | None = None
+    """The loader / analysis / rule that produced it (always set for internal errors)."""
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    NOTHING_TO_SCAN = 3
+    INTERNAL_ERROR = 4
+
+
+def exit_code(findings: Iterable[Finding], diagnostics: Iterable[Diagnostic], fail_on: Severity,
+              strict: bool = False) -> ExitCode:
+    """The exit-code contract: internal errors win (no CI gate may pass by accident), then findings at or
+    above `fail_on` that are not suppressed, then (under --strict) suppression problems."""
+    diagnostics = list(diagnostics)
+    if any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in diagnostics):
+        return ExitCode.INTERNAL_ERROR
+    if any(f.suppression is None and f.severity.rank >= fail_on.rank for f in findings):
+        return ExitCode.FINDINGS
+    if strict and any(d.kind is DiagnosticKind.SUPPRESSION for d in diagnostics):
+        return ExitCode.FINDINGS
+    return ExitCode.OK

@@ -1,0 +1,53 @@
+"""Loaders: one module per source format, each turning its files into `Application`s and nothing else.
+
+Every loader module exposes `load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult`. It is called
+once per scan with every file of its type, so a loader that needs to see several files together (Terraform
+modules, Serverless `${file()}` includes, a CDK app's stacks) can. Loaders are imported only when a file of
+their type was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faasguard.config import Config
+from faasguard.findings import Diagnostic
+from faasguard.model import Application
+from faasguard.sources import SourceFile, SourceType, display_path
+
+LOADER_MODULES: dict[SourceType, str] = {
+    SourceType.CLOUDFORMATION: "faasguard.loaders.cloudformation",
+    SourceType.CDK: "faasguard.loaders.cdk",
+    SourceType.SERVERLESS: "faasguard.loaders.serverless",
+    SourceType.TERRAFORM: "faasguard.loaders.terraform",
+    SourceType.ECS: "faasguard.loaders.ecs",
+    SourceType.KNATIVE: "faasguard.loaders.cloudrun",
+    SourceType.DOCKERFILE: "faasguard.loaders.dockerfile",
+    SourceType.PYTHON: "faasguard.loaders.code",
+}
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    config: Config
+    cwd: Path
+    roots: tuple[Path, ...]
+    """The resolved scanned paths: nothing outside them is read (includes, `file()`, symlinks)."""
+
+    def display(self, path: Path) -> str:
+        return display_path(path, self.cwd)
+
+    def inside_roots(self, path: Path) -> bool:
+        resolved = path.resolve()
+        return any(resolved == root or resolved.is_relative_to(root if root.is_dir() else root.parent)
+                   for root in self.roots)
+
+
+@dataclass
+class LoadResult:
+    apps: list[Application] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    handled: set[Path] = field(default_factory=set)
+    """Extra files the loader consumed (includes, handler files) so nothing else loads them again."""

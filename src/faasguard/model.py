@@ -1,0 +1,558 @@
+"""The normalized application model every loader produces and every rule reads.
+
+One `Application` is one deployable unit: a CloudFormation/SAM template, one stack of a CDK app, one
+Serverless Framework service, one Terraform root module, one ECS task definition file, one Cloud Run service
+file, or one live AWS account/region. Rules run per application, so logical ids only need to be unique inside
+one.
+
+Everything is a frozen dataclass. Loaders build nodes once; enrichment (code analysis, IAM evaluation,
+dependency advisories) lives beside the model in `faasguard.pipeline.Facts`, never inside it, so a loader never
+needs to know what analyses exist.
+
+Two conventions a reader would otherwise get wrong:
+
+* A value that cannot be resolved statically is an `Unknown(reason)`, never a guess, and `None` means the
+  property is *absent* from the source (so the platform default applies). Rules must treat the two
+  differently: an absent `Timeout` is "the default", an `Unknown` timeout is "we cannot tell".
+* Every node has a `location` (where the node is declared) and `field_locations` (where each property is
+  declared, keyed by the model field name). `node.loc("timeout")` gives the property's line when it is present
+  and the node's own line otherwise, which is exactly the line a finding should point at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something is declared. Lines and columns are 1-based."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+    end_line: int | None = None
+    logical_id: str | None = None
+    """Logical id (CloudFormation), function key (Serverless) or address (Terraform) of the enclosing node."""
+    construct_path: str | None = None
+    """CDK construct path (`aws:cdk:path` metadata), shown next to the logical id."""
+
+    def with_id(self, logical_id: str | None, construct_path: str | None = None) -> Location:
+        return Location(self.path, self.line, self.column, self.end_line, logical_id,
+                        construct_path or self.construct_path)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be resolved statically, with the reason (e.g. "!Ref to parameter DbPassword
+    without a default"). Falsy, so `if value:` never mistakes it for a present value; use `is_known`."""
+
+    reason: str
+    location: Location | None = None
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+def is_known(value: object) -> bool:
+    return not isinstance(value, Unknown)
+
+
+def known(value: T | Unknown | None) -> T | None:
+    """The value when it is known, else None (for rules that only act on resolved values)."""
+    return None if isinstance(value, Unknown) else value
+
+
+class SourceKind(StrEnum):
+    CLOUDFORMATION = "cloudformation"
+    SAM = "sam"
+    CDK = "cdk"
+    SERVERLESS = "serverless"
+    TERRAFORM = "terraform"
+    ECS = "ecs"
+    CLOUD_RUN = "cloudrun"
+    CODE = "code"
+    """Bare handler code with no infrastructure-as-code."""
+    LIVE = "live"
+    """A live AWS account (audit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of every located model node."""
+
+    id: str
+    """Logical id / Serverless key / Terraform address; unique inside the application for its node type."""
+    location: Location
+    field_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    def loc(self, field_name: str) -> Location:
+        return self.field_locations.get(field_name, self.location)
+
+
+# --------------------------------------------------------------------------------------------- IAM
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One IAM statement, values kept as written (strings may still hold wildcards)."""
+
+    effect: str | Unknown
+    location: Location
+    sid: str | None = None
+    actions: tuple[str | Unknown, ...] = ()
+    not_actions: tuple[str | Unknown, ...] | None = None
+    resources: tuple[str | Unknown, ...] = ()
+    not_resources: tuple[str | Unknown, ...] | None = None
+    principals: Mapping[str, tuple[str | Unknown, ...]] | None = None
+    """Principal type ("AWS", "Service", "Federated", "*") → values; None when the statement has no Principal."""
+    not_principals: Mapping[str, tuple[str | Unknown, ...]] | None = None
+    conditions: Mapping[str, Mapping[str, tuple[str | Unknown, ...]]] = field(default_factory=dict)
+    """Operator → condition key → values."""
+    field_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    def loc(self, field_name: str) -> Location:
+        return self.field_locations.get(field_name, self.location)
+
+    @property
+    def is_allow(self) -> bool:
+        return isinstance(self.effect, str) and self.effect.lower() == "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    statements: tuple[Statement, ...]
+    location: Location
+    unresolved: Unknown | None = None
+    """Set when the document (or part of it) could not be resolved; statements hold what could be."""
+
+
+class PolicyKind(StrEnum):
+    INLINE = "inline"
+    """Inline on the role (Policies / aws_iam_role_policy / SAM inline statement)."""
+    CUSTOMER_MANAGED = "customer-managed"
+    """AWS::IAM::ManagedPolicy / AWS::IAM::Policy / aws_iam_policy defined in the same source."""
+    AWS_MANAGED = "aws-managed"
+    """arn:aws:iam::aws:policy/..., document resolved from bundled data when known."""
+    SAM_TEMPLATE = "sam-template"
+    """A SAM policy template (S3ReadPolicy...) expanded from aws-sam-translator's data."""
+    EXTERNAL = "external"
+    """A policy ARN we cannot see (another account's managed policy, an imported value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    kind: PolicyKind
+    location: Location
+    document: PolicyDocument | None
+    """None when the policy cannot be seen (external ARN, unknown AWS managed policy)."""
+    arn: str | Unknown | None = None
+    id: str | None = None
+    """Logical id / address of the policy resource when it is a resource of its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class Role(Node):
+    name: str | Unknown | None = None
+    arn: str | Unknown | None = None
+    trust_policy: PolicyDocument | None = None
+    policies: tuple[Policy, ...] = ()
+    permissions_boundary: str | Unknown | None = None
+    implicit: bool = False
+    """True for a role the platform generates for one function (SAM `Policies`, Serverless per-service role)."""
+    external: bool = False
+    """True for a role referenced by ARN/name that is not defined in the source: its permissions are unknown."""
+
+
+# ------------------------------------------------------------------------------------- functions
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    name: str
+    value: str | Unknown
+    location: Location
+    secret_reference: bool = False
+    """True when the value is a reference the platform resolves from a secret store at deploy or run time
+    ({{resolve:secretsmanager:...}}, ${ssm:...}, ECS `secrets`, Cloud Run secretKeyRef)."""
+    from_secret_attribute: str | None = None
+    """Set when the value is a platform attribute that is itself a secret copied into plaintext
+    (e.g. "AWS::IAM::AccessKey.SecretAccessKey", "random_password.result")."""
+
+
+@dataclass(frozen=True, slots=True)
+class VpcConfig:
+    location: Location
+    subnet_ids: tuple[str | Unknown, ...] = ()
+    security_group_ids: tuple[str | Unknown, ...] = ()
+    """Logical ids of security groups in this application where resolvable, else the raw id or Unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLocation:
+    """Where a function's handler code lives, for the code analysis."""
+
+    code_dir: str | None
+    """Directory holding the function's package (absolute), None when it is not on disk (S3 URI, image)."""
+    handler_file: str | None
+    """Absolute path of the handler module when found on disk."""
+    handler_function: str | None
+    handler: str | Unknown | None = None
+    """The handler string as written (e.g. "app.lambda_handler")."""
+    package_type: str = "Zip"
+    image_uri: str | Unknown | None = None
+    inline: bool = False
+    """Inline ZipFile code in the template."""
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where failed events go: a DLQ or an on-failure destination."""
+
+    kind: str
+    """"dlq", "on-failure", "redrive" (SQS queue redrive policy)."""
+    target: str | Unknown
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Function(Node):
+    name: str | Unknown | None = None
+    runtime: str | Unknown | None = None
+    handler: str | Unknown | None = None
+    code: CodeLocation | None = None
+    timeout: int | Unknown | None = None
+    """None = absent (the platform default applies; see `timeout_default`)."""
+    timeout_default: int = 3
+    memory_size: int | Unknown | None = None
+    role: str | Unknown | None = None
+    """Id of a `Role` in `Application.roles` (possibly an external/implicit one), or Unknown."""
+    environment: tuple[EnvVar, ...] = ()
+    kms_key: str | Unknown | None = None
+    layers: tuple[str | Unknown, ...] = ()
+    """Layer ARNs, or ids of `Layer` nodes in this application."""
+    vpc: VpcConfig | None = None
+    reserved_concurrency: int | Unknown | None = None
+    tracing: str | Unknown | None = None
+    """"Active" / "PassThrough" as written; None when absent."""
+    code_signing_config: str | Unknown | None = None
+    dead_letter: Destination | None = None
+    async_on_failure: Destination | None = None
+    """EventInvokeConfig / DestinationConfig OnFailure for asynchronous invocations."""
+    package_type: str = "Zip"
+    architectures: tuple[str, ...] = ()
+    platform: str = "aws-lambda"
+    """"aws-lambda", "gcp-functions" ... so rules can tell which platform defaults apply."""
+    tags: Mapping[str, str | Unknown] = field(default_factory=dict)
+
+
+# -------------------------------------------------------------------------------------- triggers
+
+class TriggerKind(StrEnum):
+    REST_API = "rest-api"
+    HTTP_API = "http-api"
+    FUNCTION_URL = "function-url"
+    ALB = "alb"
+    S3 = "s3"
+    SQS = "sqs"
+    SNS = "sns"
+    SCHEDULE = "schedule"
+    EVENTBRIDGE = "eventbridge"
+    DYNAMODB_STREAM = "dynamodb-stream"
+    KINESIS = "kinesis"
+    KAFKA = "kafka"
+    MQ = "mq"
+    COGNITO = "cognito"
+    IOT = "iot"
+    CLOUDWATCH_LOGS = "cloudwatch-logs"
+    OTHER = "other"
+
+    @property
+    def is_http(self) -> bool:
+        return self in (TriggerKind.REST_API, TriggerKind.HTTP_API, TriggerKind.FUNCTION_URL, TriggerKind.ALB)
+
+    @property
+    def is_stream(self) -> bool:
+        """Poll-based sources read through an event source mapping (failures block or are retried)."""
+        return self in (TriggerKind.DYNAMODB_STREAM, TriggerKind.KINESIS, TriggerKind.KAFKA, TriggerKind.MQ)
+
+    @property
+    def is_async(self) -> bool:
+        """Sources that invoke the function asynchronously (Lambda retries twice, then drops the event)."""
+        return self in (TriggerKind.S3, TriggerKind.SNS, TriggerKind.SCHEDULE, TriggerKind.EVENTBRIDGE,
+                        TriggerKind.IOT, TriggerKind.CLOUDWATCH_LOGS)
+
+
+class AuthType(StrEnum):
+    NONE = "NONE"
+    IAM = "AWS_IAM"
+    COGNITO = "COGNITO"
+    JWT = "JWT"
+    LAMBDA = "LAMBDA"
+    API_KEY = "API_KEY"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    type: AuthType
+    location: Location
+    authorizer: str | None = None
+    """Authorizer logical id / name when one is named."""
+    api_key_required: bool = False
+    detail: str | None = None
+    """Why the type is what it is (e.g. "inherited from Api DefaultAuthorizer", "Authorizer: NONE on route")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger(Node):
+    kind: TriggerKind = TriggerKind.OTHER
+    function: str | Unknown = ""
+    """Id of the target `Function`."""
+    source: str | Unknown | None = None
+    """What fires it: bucket/queue/topic/table/stream id or ARN, schedule expression, event pattern source."""
+    api: str | None = None
+    """Id of the `Api` for REST/HTTP routes."""
+    method: str | None = None
+    path: str | None = None
+    auth: Auth | None = None
+    """For HTTP triggers: the effective authorization (never None for HTTP kinds once loaded)."""
+    request_validation: bool | Unknown | None = None
+    """For REST methods: a request validator or model applies. None = not applicable / not modelled."""
+    takes_input: bool | Unknown | None = None
+    """For REST methods: the method takes a body or parameters (POST/PUT/PATCH, or declared parameters)."""
+    on_failure: Destination | None = None
+    """Event source mapping destination / bisect config for stream sources, SNS subscription redrive."""
+    private: bool = False
+    """Reachable only from a VPC (PRIVATE REST endpoint, internal ALB)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    name: str
+    location: Location
+    access_logging: bool | Unknown = False
+    waf: bool | Unknown = False
+    id: str | None = None
+    field_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    def loc(self, field_name: str) -> Location:
+        return self.field_locations.get(field_name, self.location)
+
+
+@dataclass(frozen=True, slots=True)
+class Api(Node):
+    kind: TriggerKind = TriggerKind.REST_API
+    name: str | Unknown | None = None
+    stages: tuple[Stage, ...] = ()
+    default_auth: Auth | None = None
+    endpoint_type: str | Unknown | None = None
+    """"EDGE" / "REGIONAL" / "PRIVATE"."""
+    implicit: bool = False
+    """True for the API SAM/Serverless create implicitly from function events."""
+    resource_policy: PolicyDocument | None = None
+    cors_allow_origins: tuple[str | Unknown, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Permission(Node):
+    """A resource-based policy statement allowing someone to invoke a function."""
+
+    function: str | Unknown = ""
+    action: str | Unknown = "lambda:InvokeFunction"
+    principal: str | Unknown = ""
+    source_arn: str | Unknown | None = None
+    source_account: str | Unknown | None = None
+    principal_org_id: str | Unknown | None = None
+    function_url_auth_type: str | Unknown | None = None
+
+
+# ------------------------------------------------------------------------- layers and containers
+
+@dataclass(frozen=True, slots=True)
+class Layer(Node):
+    arn: str | Unknown | None = None
+    name: str | Unknown | None = None
+    content_dir: str | None = None
+    """Absolute path of the layer's content (directory or zip) when on disk."""
+    compatible_runtimes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Container(Node):
+    """A container the platform runs: an ECS/Fargate container definition, a Cloud Run container, a Lambda
+    container image function."""
+
+    platform: str = "ecs"
+    """"ecs", "cloudrun", "knative", "lambda-image", "dockerfile"."""
+    task: str | None = None
+    """Id of the enclosing task definition / service."""
+    image: str | Unknown | None = None
+    user: str | Unknown | None = None
+    run_as_non_root: bool | Unknown | None = None
+    privileged: bool | Unknown | None = None
+    read_only_root_filesystem: bool | Unknown | None = None
+    allow_privilege_escalation: bool | Unknown | None = None
+    capabilities_add: tuple[str | Unknown, ...] = ()
+    security_context_declared: bool = False
+    security_context_enforced: bool | Unknown = True
+    environment: tuple[EnvVar, ...] = ()
+    cpu_limit: str | Unknown | None = None
+    memory_limit: str | Unknown | None = None
+    task_role: str | Unknown | None = None
+    execution_role: str | Unknown | None = None
+    service_account: str | Unknown | None = None
+    ingress: str | Unknown | None = None
+    max_instances: int | Unknown | None = None
+    timeout: int | Unknown | None = None
+    invokers: tuple[str | Unknown, ...] = ()
+    vpc_egress: str | Unknown | None = None
+
+
+# ------------------------------------------------------------------------------ network and data
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroupRule:
+    direction: str
+    """"egress" / "ingress"."""
+    protocol: str | Unknown
+    """"-1" for all protocols."""
+    from_port: int | Unknown | None
+    to_port: int | Unknown | None
+    cidr: str | Unknown | None
+    location: Location
+    destination_group: str | Unknown | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroup(Node):
+    rules: tuple[SecurityGroupRule, ...] = ()
+    implicit_allow_all_egress: bool = False
+    """CloudFormation adds allow-all egress when SecurityGroupEgress is absent (Terraform does not)."""
+    vpc_id: str | Unknown | None = None
+
+
+class ResourceCategory(StrEnum):
+    RDS = "rds"
+    ELASTICACHE = "elasticache"
+    REDSHIFT = "redshift"
+    DOCUMENTDB = "documentdb"
+    OPENSEARCH = "opensearch"
+    MEMORYDB = "memorydb"
+    NEPTUNE = "neptune"
+    TABLE = "dynamodb-table"
+    BUCKET = "s3-bucket"
+    QUEUE = "sqs-queue"
+    TOPIC = "sns-topic"
+    STREAM = "kinesis-stream"
+    SECRET = "secret"
+    PARAMETER = "ssm-parameter"
+    KMS_KEY = "kms-key"
+    ECR_REPOSITORY = "ecr-repository"
+    STATE_MACHINE = "state-machine"
+    EVENT_BUS = "event-bus"
+    LOG_GROUP = "log-group"
+    USER_POOL = "user-pool"
+    OTHER = "other"
+
+    @property
+    def vpc_only(self) -> bool:
+        return self in (ResourceCategory.RDS, ResourceCategory.ELASTICACHE, ResourceCategory.REDSHIFT,
+                        ResourceCategory.DOCUMENTDB, ResourceCategory.MEMORYDB, ResourceCategory.NEPTUNE)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource(Node):
+    """A data store or other resource functions use (tables, buckets, queues, secrets, keys, databases)."""
+
+    type: str = ""
+    """The source's own type name: "AWS::DynamoDB::Table", "aws_dynamodb_table"."""
+    category: ResourceCategory = ResourceCategory.OTHER
+    name: str | Unknown | None = None
+    arn: str | Unknown | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Resolved properties as plain values (Unknown where unresolvable), for rules that need a detail."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    location: Location
+    default: Any = None
+    has_default: bool = False
+    no_echo: bool = False
+
+
+# ------------------------------------------------------------------------------------ application
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    name: str
+    """Display name: the template/project path, or stack name."""
+    source: SourceKind
+    root: str
+    """Directory handler paths are relative to (the template's directory, the project root)."""
+    files: tuple[str, ...]
+    """Every file that contributed (for suppression comments and reports)."""
+    functions: tuple[Function, ...] = ()
+    roles: tuple[Role, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    apis: tuple[Api, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    layers: tuple[Layer, ...] = ()
+    containers: tuple[Container, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    account_id: str | Unknown | None = None
+    """The deploying account when known (live audit); templates use AWS::AccountId, i.e. "self"."""
+    suppressions: tuple[SourceSuppression, ...] = ()
+    """Suppressions declared in the source itself (CloudFormation Metadata); comments are read by the filter."""
+
+    def function(self, function_id: str) -> Function | None:
+        return next((f for f in self.functions if f.id == function_id), None)
+
+    def role(self, role_id: str | Unknown | None) -> Role | None:
+        if not isinstance(role_id, str):
+            return None
+        return next((r for r in self.roles if r.id == role_id), None)
+
+    def functions_of_role(self, role_id: str) -> tuple[Function, ...]:
+        return tuple(f for f in self.functions if f.role == role_id)
+
+    def triggers_of(self, function_id: str) -> tuple[Trigger, ...]:
+        return tuple(t for t in self.triggers if t.function == function_id)
+
+    def permissions_of(self, function_id: str) -> tuple[Permission, ...]:
+        return tuple(p for p in self.permissions if p.function == function_id)
+
+    def security_group(self, group_id: str | Unknown) -> SecurityGroup | None:
+        if not isinstance(group_id, str):
+            return None
+        return next((g for g in self.security_groups if g.id == group_id), None)
+
+    def resource(self, resource_id: str | Unknown | None) -> Resource | None:
+        if not isinstance(resource_id, str):
+            return None
+        return next((r for r in self.resources if r.id == resource_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSuppression:
+    """A suppression written in the source (CloudFormation `Metadata.faasguard.ignore`)."""
+
+    rule_id: str
+    resource: str
+    reason: str | None
+    location: Location
+    until: str | None = None

@@ -1,0 +1,186 @@
+"""load → enrich → rules → filter: the one pipeline every command shares (DESIGN.md "One pipeline").
+
+Each stage is guarded per component and per input: a loader, enricher or rule that raises becomes an
+internal-error diagnostic naming the component and the input, and everything else still runs, so a report is
+complete for everything but the part that crashed (and the exit code is 4).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from faasguard.config import Config
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding
+from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
+from faasguard.model import Application, Location
+from faasguard.rules.base import Facts, Rule, RuleContext
+from faasguard.sources import SourceFile, SourceType, discover, is_test_file
+
+log = logging.getLogger(__name__)
+
+ENRICHERS: tuple[tuple[str, str], ...] = (
+    ("code-analysis", "faasguard.analysis.code"),
+    ("iam", "faasguard.analysis.iam"),
+    ("dependencies", "faasguard.analysis.deps"),
+)
+"""Enrichment modules in order (code facts feed IAM least privilege). Each exposes
+`enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts`."""
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ScanResult:
+    apps: list[Application] = field(default_factory=list)
+    facts: dict[int, Facts] = field(default_factory=dict)
+    """Facts per application, keyed by the application's index in `apps`."""
+    findings: list[Finding] = field(default_factory=list)
+    """After the filter stage; suppressed findings are kept with `suppression` set."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: list[SourceFile] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    rules: list[type[Rule]] = field(default_factory=list)
+
+    @property
+    def nothing_loaded(self) -> bool:
+        return not self.apps
+
+
+def internal_error(component: str, subject: str, exc: BaseException) -> Diagnostic:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    return Diagnostic(DiagnosticKind.INTERNAL_ERROR,
+                      f"{component} raised {type(exc).__name__}: {exc}{where} while processing {subject}",
+                      Location(subject), DiagnosticLevel.ERROR, component)
+
+
+def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) -> ScanResult:
+    cwd = cwd or Path.cwd()
+    result = ScanResult()
+    found = discover(paths, config.exclude, cwd)
+    result.diagnostics.extend(found.diagnostics)
+    result.sources = found.files
+    roots = tuple(f.root for f in found.files) or tuple(Path(p).resolve() for p in paths)
+    ctx = LoadContext(config=config, cwd=cwd, roots=tuple(dict.fromkeys(roots)))
+    by_type: dict[SourceType, list[SourceFile]] = defaultdict(list)
+    for source in found.files:
+        by_type[source.type].append(source)
+
+    handled: set[Path] = set()
+    for source_type, module_name in LOADER_MODULES.items():
+        if source_type is SourceType.PYTHON or source_type not in by_type:
+            continue
+        files = [f for f in by_type[source_type] if f.path not in handled]
+        loaded = _run_loader(module_name, files, ctx, result)
+        handled |= loaded.handled
+
+    # Bare handler code: only where a scanned PATH held no infrastructure-as-code, and never a file an
+    # application already points at (a pre-commit run passes both the template and its handlers).
+    roots_with_iac = {f.root for f in found.files if f.type is not SourceType.PYTHON}
+    handler_files = {Path(fn.code.handler_file) for app in result.apps for fn in app.functions
+                     if fn.code and fn.code.handler_file}
+    bare = [f for f in by_type.get(SourceType.PYTHON, [])
+            if f.root not in roots_with_iac and f.path not in handler_files and f.path not in handled
+            and not is_test_file(f.path, f.root)]
+    if bare:
+        _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result)
+    return result
+
+
+def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult) -> LoadResult:
+    start = time.perf_counter()
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        for source in files:
+            result.diagnostics.append(Diagnostic(
+                DiagnosticKind.UNSUPPORTED, f"{source.type.value} sources are not supported yet; skipped",
+                Location(source.display), DiagnosticLevel.NOTE))
+        return LoadResult()
+    try:
+        loaded: LoadResult = module.load(files, ctx)
+    except Exception as exc:  # noqa: BLE001 - the contract: a crashing loader is reported, never fatal
+        subject = files[0].display if len(files) == 1 else f"{len(files)} files ({files[0].display}, ...)"
+        result.diagnostics.append(internal_error(module_name.rsplit(".", 1)[-1] + " loader", subject, exc))
+        log.debug("loader crashed", exc_info=True)
+        return LoadResult()
+    result.apps.extend(loaded.apps)
+    result.diagnostics.extend(loaded.diagnostics)
+    result.timings[f"load:{module_name.rsplit('.', 1)[-1]}"] = time.perf_counter() - start
+    return loaded
+
+
+def enrich(app: Application, config: Config, diagnostics: list[Diagnostic],
+           enrichers: Sequence[tuple[str, str]] = ENRICHERS) -> Facts:
+    facts = Facts()
+    for component, module_name in enrichers:
+        try:
+            module: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        enrich_fn = getattr(module, "enrich", None)
+        if enrich_fn is None:
+            continue
+        try:
+            facts = enrich_fn(app, config, facts, diagnostics)
+        except Exception as exc:  # noqa: BLE001
+            diagnostics.append(internal_error(component, app.name, exc))
+            log.debug("enricher crashed", exc_info=True)
+    return facts
+
+
+def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]], diagnostics: list[Diagnostic]) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule_class in rules:
+        try:
+            for finding in rule_class().check(ctx):
+                findings.append(replace(finding, fingerprint=finding.compute_fingerprint()))
+        except Exception as exc:  # noqa: BLE001
+            diagnostics.append(internal_error(f"rule {rule_class.id}", ctx.app.name, exc))
+            log.debug("rule crashed", exc_info=True)
+    return findings
+
+
+def selected_rules(config: Config) -> list[type[Rule]]:
+    from faasguard.rules import all_rules
+
+    def matches(rule: type[Rule], patterns: Sequence[str]) -> bool:
+        return any(rule.id.startswith(p.upper()) or rule.name == p.lower() for p in patterns)
+
+    rules = all_rules()
+    if config.select:
+        rules = [r for r in rules if matches(r, config.select)]
+    return [r for r in rules if not matches(r, config.ignore)]
+
+
+def scan(paths: Sequence[str], config: Config, progress: Progress | None = None,
+         cwd: Path | None = None) -> ScanResult:
+    started = time.perf_counter()
+    result = load_sources(paths, config, cwd)
+    result.rules = selected_rules(config)
+    raw: list[Finding] = []
+    for index, app in enumerate(result.apps):
+        if progress:
+            progress(app.name, index, len(result.apps))
+        facts = enrich(app, config, result.diagnostics)
+        result.facts[index] = facts
+        raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
+    from faasguard.filtering import apply_filters
+
+    result.findings, filter_diagnostics = apply_filters(raw, result.apps, config)
+    result.diagnostics.extend(filter_diagnostics)
+    result.diagnostics = list(dict.fromkeys(result.diagnostics))
+    result.timings["total"] = time.perf_counter() - started
+    return result
