@@ -43,7 +43,7 @@ class LazyGroup(click.Group):
 def _module_exists(target: str) -> bool:
     import importlib.util
 
-    module_name = target.split(":")[0]
+    module_name = target.split(":", maxsplit=1)[0]
     try:
         return importlib.util.find_spec(module_name) is not None
     except ModuleNotFoundError:

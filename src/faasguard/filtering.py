@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from faasguard.config import Config
 from faasguard.findings import Diagnostic, Finding
@@ -17,3 +18,12 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application],
     kept = [f for f in findings if f.severity.rank >= config.severity.rank]
     kept.sort(key=lambda f: (f.location.path, f.location.line, f.rule_id))
     return kept, []
+
+
+def write_baseline(path: Path, findings: Sequence[Finding]) -> None:
+    """Record current findings' fingerprints so later scans show only new ones."""
+    import json
+
+    entries = sorted({(f.rule_id, f.fingerprint, f.resource) for f in findings if f.suppression is None})
+    path.write_text(json.dumps({"version": 1, "findings": [
+        {"rule_id": r, "fingerprint": fp, "resource": res} for r, fp, res in entries]}, indent=2) + "\n")

@@ -455,7 +455,7 @@ class ResourceCategory(StrEnum):
     QUEUE = "sqs-queue"
     TOPIC = "sns-topic"
     STREAM = "kinesis-stream"
-    SECRET = "secret"
+    SECRET = "secret"  # noqa: S105 - a category name
     PARAMETER = "ssm-parameter"
     KMS_KEY = "kms-key"
     ECR_REPOSITORY = "ecr-repository"

@@ -109,7 +109,7 @@ def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, res
         return LoadResult()
     try:
         loaded: LoadResult = module.load(files, ctx)
-    except Exception as exc:  # noqa: BLE001 - the contract: a crashing loader is reported, never fatal
+    except Exception as exc:
         subject = files[0].display if len(files) == 1 else f"{len(files)} files ({files[0].display}, ...)"
         result.diagnostics.append(internal_error(module_name.rsplit(".", 1)[-1] + " loader", subject, exc))
         log.debug("loader crashed", exc_info=True)
@@ -135,7 +135,7 @@ def enrich(app: Application, config: Config, diagnostics: list[Diagnostic],
             continue
         try:
             facts = enrich_fn(app, config, facts, diagnostics)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             diagnostics.append(internal_error(component, app.name, exc))
             log.debug("enricher crashed", exc_info=True)
     return facts
@@ -147,7 +147,7 @@ def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]], diagnostics: list[D
         try:
             for finding in rule_class().check(ctx):
                 findings.append(replace(finding, fingerprint=finding.compute_fingerprint()))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             diagnostics.append(internal_error(f"rule {rule_class.id}", ctx.app.name, exc))
             log.debug("rule crashed", exc_info=True)
     return findings

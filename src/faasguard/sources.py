@@ -102,7 +102,7 @@ def classify(path: Path) -> SourceType | None:
     lower = name.lower()
     if lower.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json")):
         return SourceType.TERRAFORM
-    if lower.endswith(".py") or lower.endswith(".pyw"):
+    if lower.endswith((".py", ".pyw")):
         return SourceType.PYTHON
     if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
         return SourceType.DOCKERFILE

@@ -8,7 +8,6 @@ their type was found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from faasguard.config import Config
 from faasguard.findings import Diagnostic
 from faasguard.model import Application
 from faasguard.sources import SourceFile, SourceType, display_path
+
+__all__ = ["LOADER_MODULES", "LoadContext", "LoadResult", "SourceFile", "SourceType"]
 
 LOADER_MODULES: dict[SourceType, str] = {
     SourceType.CLOUDFORMATION: "faasguard.loaders.cloudformation",

@@ -17,7 +17,9 @@ def render(result: ScanResult, output_format: str, output: str | None, config: C
     elif output_format == "sarif":
         from faasguard.report.sarif import render_sarif as renderer
     elif output_format == "html":
-        from faasguard.report.html import render_html as renderer
+        from faasguard.config import ConfigError
+
+        raise ConfigError("--format html is not available yet (planned); use console, json or sarif")
     else:
         from faasguard.report.console import render_console
 
