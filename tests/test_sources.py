@@ -7,7 +7,10 @@ from pathlib import Path
 
 from faasguard.sources import SourceType, classify, discover, is_test_file
 
-SAM = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
+SAM = (
+    "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+    "Resources:\n  F:\n    Type: AWS::Serverless::Function\n"
+)
 
 
 def write(path: Path, text: str) -> Path:
