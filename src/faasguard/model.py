@@ -82,6 +82,7 @@ class SourceKind(StrEnum):
     TERRAFORM = "terraform"
     ECS = "ecs"
     CLOUD_RUN = "cloudrun"
+    DOCKERFILE = "dockerfile"
     CODE = "code"
     """Bare handler code with no infrastructure-as-code."""
     LIVE = "live"
