@@ -1,29 +1,438 @@
-"""The filter stage: severity threshold, inline and central suppressions, baseline — in one place.
+"""The filter stage (DESIGN.md "Suppression"): severity threshold, suppressions and the baseline, in one place.
 
-(Minimal version; the suppression machinery is completed with the reporters.)
+Rules have already been narrowed by `--select/--ignore` (pipeline.selected_rules); this stage decides, for every
+raw finding, whether it is reported, suppressed (kept, with `Finding.suppression` set, so SARIF dashboards still
+see it) or dropped (below `--severity`). Reporters render what comes out and decide nothing.
+
+Suppressions come from four places, tried in this order (the first valid one is recorded on the finding; every
+matching one counts as used):
+
+1. comments `faasguard: ignore[FG104,FG201] -- reason` (optional `until=YYYY-MM-DD`) in YAML, HCL (`#`, `//`)
+   and Python, on the finding's line, or on comment-only lines directly above it ("inSource");
+2. CloudFormation `Metadata: {faasguard: {ignore: [...]}}`, which loaders hand over as
+   `Application.suppressions` ("inSource");
+3. the central `[[tool.faasguard.ignore]]` list that a security team owns in the config ("external");
+4. the baseline file (`--baseline`), matched by fingerprint ("external", justification "baseline").
+
+Governance, because a scanner whose findings can be silenced without a trace is not a control: a suppression
+without a reason, with an expired or malformed `until`, or aimed at a rule the config marks `unsuppressible` is
+not honoured; each of those, and every suppression that matches no finding of a rule that ran, becomes a
+located `DiagnosticKind.SUPPRESSION` diagnostic (which fails the run under `--strict`, see findings.exit_code).
+`unsuppressible` is absolute: it also overrides the central list and the baseline.
+
+Comments are found with a regular expression per line rather than with each language's tokenizer: the marker is
+distinctive, a tokenizer per language would cost start-up time in the pre-commit budget, and the only miss (the
+marker inside a string literal) can at worst suppress a finding on that very line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fnmatch
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
-from faasguard.config import Config
-from faasguard.findings import Diagnostic, Finding
-from faasguard.model import Application
+from faasguard import __version__
+from faasguard.config import Config, ConfigError
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding, Suppression
+from faasguard.model import Application, Location
+
+BASELINE_VERSION = 1
+
+_MARKER = b"faasguard:"
+_COMMENT = re.compile(r"(?:#|//)\s*faasguard:\s*ignore\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$", re.IGNORECASE)
+_BARE_COMMENT = re.compile(r"(?:#|//)\s*faasguard:\s*ignore\b(?!\s*\[)", re.IGNORECASE)
+_UNTIL = re.compile(r"\buntil\s*=\s*(?P<date>\S+)", re.IGNORECASE)
+_RULE_ID = re.compile(r"^FG\d{3}$", re.IGNORECASE)
+_RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
-def apply_filters(findings: Sequence[Finding], apps: Sequence[Application],
-                  config: Config) -> tuple[list[Finding], list[Diagnostic]]:
-    kept = [f for f in findings if f.severity.rank >= config.severity.rank]
-    kept.sort(key=lambda f: (f.location.path, f.location.line, f.rule_id))
-    return kept, []
+@dataclass(eq=False)
+class _Candidate:
+    """One suppression from any origin, before and while it is matched against findings."""
 
+    origin: str
+    """"comment", "metadata", "config" or "baseline" (for messages)."""
+    kind: str
+    """SARIF suppression kind: "inSource" or "external"."""
+    rule: str
+    """Normalized rule id (FG104) or rule name (shared-execution-role)."""
+    reason: str | None
+    until: str | None
+    location: Location | None
+    used: bool = False
+
+    def covers_rule(self, finding: Finding) -> bool:
+        return self.rule in (finding.rule_id, finding.rule_name)
+
+    def suppression(self) -> Suppression:
+        return Suppression(self.kind, self.reason or "", self.location, self.until)
+
+    def describe(self) -> str:
+        return {"comment": "suppression comment", "metadata": "Metadata suppression",
+                "config": "central ignore", "baseline": "baseline entry"}[self.origin]
+
+
+@dataclass
+class _Comments:
+    """Suppression comments of one file, indexed by the line each applies to."""
+
+    by_line: dict[int, list[_Candidate]] = field(default_factory=lambda: defaultdict(list))
+    all: list[_Candidate] = field(default_factory=list)
+
+
+def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], config: Config, *,
+                  today: date | None = None, cwd: Path | None = None) -> tuple[list[Finding], list[Diagnostic]]:
+    """Suppress, threshold and sort `findings`; return them with the diagnostics about suppressions.
+
+    `today` is injectable so expiry is testable; `cwd` is what relative finding paths are relative to.
+    Raises ConfigError for an unreadable or corrupt baseline (a usage error, exit 2).
+    """
+    today = today or date.today()
+    cwd = cwd or Path.cwd()
+    diagnostics: list[Diagnostic] = []
+
+    def valid(candidate: _Candidate) -> bool:
+        problem = _problem(candidate, config, today)
+        if problem:
+            diagnostics.append(Diagnostic(DiagnosticKind.SUPPRESSION, problem, candidate.location,
+                                          DiagnosticLevel.WARNING, "filter"))
+            return False
+        return True
+
+    # Comments: files holding findings are read (once, on demand); other files of the applications are only
+    # checked for the marker bytes so that an unused comment anywhere is still reported.
+    reader = _CommentReader(config.max_file_bytes, cwd)
+    for path in dict.fromkeys([f.location.path for f in findings]
+                              + [p for app in apps for p in app.files]):
+        reader.get(path)
+    comments: dict[str, _Comments] = {}
+    for key, parsed in reader.files.items():
+        kept = _Comments()
+        for line, candidate in parsed:
+            if valid(candidate):
+                kept.by_line[line].append(candidate)
+                kept.all.append(candidate)
+        comments[key] = kept
+    diagnostics.extend(reader.diagnostics)
+
+    # Metadata suppressions belong to their application: they apply to findings in that application's files.
+    app_files = [{_abs_key(p, cwd) for p in (*app.files, *(s.location.path for s in app.suppressions))}
+                 for app in apps]
+    metadata: list[tuple[int, str, _Candidate]] = []
+    for index, app in enumerate(apps):
+        for sup in app.suppressions:
+            for rule in _split_rules(sup.rule_id):
+                candidate = _Candidate("metadata", "inSource", rule, _clean(sup.reason), sup.until, sup.location)
+                if valid(candidate):
+                    metadata.append((index, sup.resource, candidate))
+
+    central: list[tuple[str, str | None, _Candidate]] = []
+    header_lines = _central_header_lines(config)
+    for position, item in enumerate(config.ignores):
+        location = None
+        if config.source:
+            line = header_lines[position] if position < len(header_lines) else 1
+            location = Location(_display(config.source, cwd), line)
+        for rule in _split_rules(item.rule):
+            candidate = _Candidate("config", "external", rule, _clean(item.reason), item.until, location)
+            if valid(candidate):
+                central.append((item.resource, item.path, candidate))
+
+    baseline: dict[str, _Candidate] = {}
+    if config.baseline:
+        baseline_location = Location(_display(config.baseline, cwd))
+        for fingerprint, rule in read_baseline(Path(config.baseline)).items():
+            candidate = _Candidate("baseline", "external", rule, "baseline", None, baseline_location)
+            if rule and _matches(rule, config.unsuppressible):
+                continue  # unsuppressible: the finding shows; a baseline is not a place to argue about it
+            baseline[fingerprint] = candidate
+
+    config_dir = Path(config.source).resolve().parent if config.source else None
+    result: list[Finding] = []
+    blocked: set[_Candidate] = set()
+    for raw in findings:
+        finding = raw
+        key = _abs_key(finding.location.path, cwd)
+        matched: list[_Candidate] = []
+        file_comments = comments.get(key)
+        if file_comments:
+            matched += [c for c in file_comments.by_line.get(finding.location.line, ()) if c.covers_rule(finding)]
+        resources = {finding.resource, finding.location.logical_id} - {None}
+        matched += [c for index, resource, c in metadata
+                    if resource in resources and key in app_files[index] and c.covers_rule(finding)]
+        matched += [c for resource, glob, c in central
+                    if c.covers_rule(finding) and any(fnmatch.fnmatchcase(r, resource) for r in resources if r)
+                    and (glob is None or _path_matches(glob, finding.location.path, key, config_dir))]
+        entry = baseline.get(finding.fingerprint or finding.compute_fingerprint())
+        if entry is not None and entry.rule in ("", finding.rule_id):
+            matched.append(entry)
+        for candidate in matched:
+            candidate.used = True
+        if matched and (_matches(finding.rule_id, config.unsuppressible)
+                        or _matches(finding.rule_name, config.unsuppressible)):
+            # Caught here too (not only when validating) because the config may name the rule by id and the
+            # suppression by name, or the other way round.
+            for candidate in matched:
+                if candidate.origin != "baseline" and candidate not in blocked:
+                    blocked.add(candidate)
+                    diagnostics.append(Diagnostic(DiagnosticKind.SUPPRESSION, _unsuppressible_message(
+                        candidate, config), candidate.location, DiagnosticLevel.WARNING, "filter"))
+            matched = []
+        if matched and finding.suppression is None:
+            finding = replace(finding, suppression=matched[0].suppression())
+        if finding.severity.rank >= config.severity.rank:
+            result.append(finding)
+
+    # Unused suppressions, only for rules that ran (a `--select FG1` run must not call a FG401 comment unused).
+    for candidate in [c for f in comments.values() for c in f.all] + [c for _, _, c in metadata] \
+            + [c for _, _, c in central]:
+        if not candidate.used and _rule_ran(candidate.rule, config):
+            diagnostics.append(Diagnostic(
+                DiagnosticKind.SUPPRESSION,
+                f"unused {candidate.describe()} for {candidate.rule}: it matches no finding",
+                candidate.location, DiagnosticLevel.WARNING, "filter"))
+    stale = sum(1 for c in baseline.values() if not c.used and _rule_ran(c.rule, config))
+    if stale:
+        diagnostics.append(Diagnostic(
+            DiagnosticKind.INFO,
+            f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer match a finding (fixed or changed); "
+            "refresh the baseline with --write-baseline", Location(_display(config.baseline or "", cwd)),
+            DiagnosticLevel.NOTE, "filter"))
+
+    result.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id, f.resource))
+    return result, diagnostics
+
+
+# ------------------------------------------------------------------------------------------- validation
+
+def _problem(candidate: _Candidate, config: Config, today: date) -> str | None:
+    """Why a suppression is not honoured, or None when it is valid."""
+    what = f"{candidate.describe()} for {candidate.rule}"
+    if not (_RULE_ID.match(candidate.rule) or _RULE_NAME.match(candidate.rule)):
+        return f"{candidate.describe()} names {candidate.rule!r}, which is not a rule id (FG + three digits)"
+    if _matches(candidate.rule, config.unsuppressible):
+        return _unsuppressible_message(candidate, config)
+    if not candidate.reason:
+        hint = f" (write `faasguard: ignore[{candidate.rule}] -- why`)" if candidate.origin == "comment" else ""
+        return f"{what} has no reason{hint}; not honoured"
+    if candidate.until:
+        try:
+            expiry = date.fromisoformat(candidate.until)
+        except ValueError:
+            return f"{what} has an invalid until date {candidate.until!r} (expected YYYY-MM-DD); not honoured"
+        if expiry < today:
+            return f"{what} expired on {expiry.isoformat()}; not honoured"
+    return None
+
+
+def _unsuppressible_message(candidate: _Candidate, config: Config) -> str:
+    return (f"{candidate.rule} cannot be suppressed (marked unsuppressible in "
+            f"{config.source or 'the configuration'}); {candidate.describe()} not honoured")
+
+
+def _matches(rule: str, patterns: Iterable[str]) -> bool:
+    """Same matching as --select/--ignore: an id prefix (FG1, FG104) or a rule name."""
+    return any(rule.startswith(p.upper()) or rule == p.lower() for p in patterns)
+
+
+def _rule_ran(rule: str, config: Config) -> bool:
+    if not rule:
+        return True
+    rule_id = rule
+    if not _RULE_ID.match(rule):
+        from faasguard.rules.base import registered
+
+        rule_id = next((r.id for r in registered().values() if r.name == rule), rule)
+    selected = not config.select or _matches(rule_id, config.select) or _matches(rule, config.select)
+    return selected and not (_matches(rule_id, config.ignore) or _matches(rule, config.ignore))
+
+
+def _split_rules(text: str) -> list[str]:
+    return [_normalize_rule(t) for t in re.split(r"[,\s]+", text) if t]
+
+
+def _normalize_rule(token: str) -> str:
+    return token.upper() if _RULE_ID.match(token) else token.lower()
+
+
+def _clean(reason: str | None) -> str | None:
+    reason = (reason or "").strip()
+    return reason or None
+
+
+# ------------------------------------------------------------------------------------------------ paths
+
+def _abs_key(path: str, cwd: Path) -> str:
+    """One spelling per file: finding paths are relative to cwd when under it, application files may not be."""
+    return os.path.normpath(path if os.path.isabs(path) else os.path.join(cwd, path))
+
+
+def _display(path: str, cwd: Path) -> str:
+    absolute = Path(_abs_key(path, cwd))
+    try:
+        return absolute.relative_to(cwd).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _path_matches(glob: str, display: str, absolute: str, config_dir: Path | None) -> bool:
+    candidates = [display]
+    if config_dir is not None and Path(absolute).is_relative_to(config_dir):
+        candidates.append(Path(absolute).relative_to(config_dir).as_posix())
+    return any(fnmatch.fnmatchcase(c, glob) or fnmatch.fnmatchcase(c, f"*/{glob}") for c in candidates)
+
+
+def _central_header_lines(config: Config) -> list[int]:
+    """Lines of the `[[tool.faasguard.ignore]]` (or `[[ignore]]`) headers in the config file, so a diagnostic
+    about the n-th central ignore points at it. Best effort: an inline-array spelling gets line 1."""
+    if not config.source or not config.ignores:
+        return []
+    try:
+        text = Path(config.source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    header = re.compile(r"^\s*\[\[\s*(?:tool\.faasguard\.)?ignores?\s*\]\]")
+    return [n for n, line in enumerate(text.splitlines(), 1) if header.match(line)]
+
+
+# --------------------------------------------------------------------------------------------- comments
+
+class _CommentReader:
+    """Reads each file at most once and extracts its suppression comments."""
+
+    def __init__(self, max_bytes: int, cwd: Path) -> None:
+        self.max_bytes = max_bytes
+        self.cwd = cwd
+        self.files: dict[str, list[tuple[int, _Candidate]]] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def get(self, path: str) -> None:
+        key = _abs_key(path, self.cwd)
+        if key in self.files:
+            return
+        self.files[key] = []
+        try:
+            with open(key, "rb") as handle:
+                data = handle.read(self.max_bytes + 1)
+        except OSError:
+            return  # a loader already reported an unreadable source; nothing to suppress in it
+        if len(data) > self.max_bytes or _MARKER not in data.lower():
+            return
+        self.files[key] = parse_comments(data.decode("utf-8", errors="replace"), _display(path, self.cwd),
+                                         self.diagnostics)
+
+
+def parse_comments(text: str, path: str, diagnostics: list[Diagnostic]) -> list[tuple[int, _Candidate]]:
+    """(line a comment applies to, candidate) for every suppression comment in `text`.
+
+    A trailing comment applies to its own line only (so it cannot leak onto the next property); a comment on a
+    line of its own applies to the next line that is not itself a comment, so several can be stacked.
+    """
+    lines = text.splitlines()
+    result: list[tuple[int, _Candidate]] = []
+    pending: list[_Candidate] = []
+    for number, line in enumerate(lines, 1):
+        stripped = line.lstrip()
+        comment_only = stripped.startswith(("#", "//"))
+        if not comment_only:
+            # Blank lines break the chain: a comment applies to the line right below it (through comments).
+            result += [(number, c) for c in pending] if stripped else [(0, c) for c in pending]
+            pending = []
+        if "faasguard" not in line.lower():
+            continue
+        match = _COMMENT.search(line)
+        if match is None:
+            bare = _BARE_COMMENT.search(line)
+            if bare:
+                diagnostics.append(Diagnostic(
+                    DiagnosticKind.SUPPRESSION,
+                    "suppression comment names no rule; write `faasguard: ignore[FG104] -- why`; not honoured",
+                    Location(path, number, bare.start() + 1), DiagnosticLevel.WARNING, "filter"))
+            continue
+        rest = match.group("rest")
+        until_match = _UNTIL.search(rest)
+        until = until_match.group("date") if until_match else None
+        if until_match:
+            rest = rest[:until_match.start()] + rest[until_match.end():]
+        reason = _clean(rest.split("--", 1)[1]) if "--" in rest else None
+        location = Location(path, number, match.start() + 1)
+        rules = _split_rules(match.group("ids"))
+        if not rules:
+            diagnostics.append(Diagnostic(DiagnosticKind.SUPPRESSION,
+                                          "suppression comment `ignore[]` names no rule; not honoured",
+                                          location, DiagnosticLevel.WARNING, "filter"))
+        for rule in rules:
+            candidate = _Candidate("comment", "inSource", rule, reason, until, location)
+            if comment_only:
+                pending.append(candidate)
+            else:
+                result.append((number, candidate))
+    return result + [(0, c) for c in pending]
+
+
+# --------------------------------------------------------------------------------------------- baseline
 
 def write_baseline(path: Path, findings: Sequence[Finding]) -> None:
-    """Record current findings' fingerprints so later scans show only new ones."""
-    import json
+    """Record the reported findings' fingerprints so later scans show only new ones.
 
-    entries = sorted({(f.rule_id, f.fingerprint, f.resource) for f in findings if f.suppression is None})
-    path.write_text(json.dumps({"version": 1, "findings": [
-        {"rule_id": r, "fingerprint": fp, "resource": res} for r, fp, res in entries]}, indent=2) + "\n")
+    Findings the current baseline already hides are kept (rewriting a baseline must not resurrect old debt);
+    findings suppressed by a comment or the config are not recorded (they have their own, reasoned, record).
+    No timestamp: the file is meant to be committed and diffed.
+    """
+    entries = {}
+    for f in findings:
+        if f.suppression is not None and f.suppression.justification != "baseline":
+            continue
+        fingerprint = f.fingerprint or f.compute_fingerprint()
+        entries[fingerprint] = {"fingerprint": fingerprint, "rule_id": f.rule_id, "resource": f.resource,
+                                "path": f.location.path, "message": f.message}
+    document = {"version": BASELINE_VERSION, "tool": {"name": "faasguard", "version": __version__},
+                "findings": sorted(entries.values(), key=lambda e: (e["path"], e["rule_id"], e["resource"],
+                                                                    e["fingerprint"]))}
+    try:
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+
+
+def read_baseline(path: Path) -> dict[str, str]:
+    """Fingerprint → rule id ("" when the entry does not say) of a baseline file.
+
+    Any problem is a ConfigError (exit 2) naming the file: a silently ignored baseline would flood a CI gate,
+    a silently half-read one would hide nothing it should.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"baseline file not found: {path} (create it with --write-baseline)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"baseline {path} is not valid JSON ({exc}); rewrite it with --write-baseline") \
+            from None
+    if not isinstance(document, dict) or "findings" not in document:
+        raise ConfigError(f"baseline {path} is not a faasguard baseline (no \"findings\" list)")
+    version = document.get("version")
+    if version != BASELINE_VERSION:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > BASELINE_VERSION
+        raise ConfigError(f"baseline {path} has version {version!r}; this faasguard reads version "
+                          f"{BASELINE_VERSION}" + ("; upgrade faasguard" if newer else ""))
+    entries = document["findings"]
+    if not isinstance(entries, list):
+        raise ConfigError(f"baseline {path}: \"findings\" must be a list")
+    result: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
+        rule = entry.get("rule_id", "") if isinstance(entry, dict) else None
+        if not isinstance(fingerprint, str) or not fingerprint or not isinstance(rule, str):
+            raise ConfigError(f"baseline {path}: findings[{index}] needs a string \"fingerprint\" and \"rule_id\"")
+        result[fingerprint] = _normalize_rule(rule) if rule else ""
+    return result
