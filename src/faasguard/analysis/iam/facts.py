@@ -1,10 +1,333 @@
-"""What IAM evaluation learned about the roles of one application (owned by the IAM issue)."""
+"""What IAM evaluation learned about the roles of one application: the interface the IAM rules read.
+
+`IamFacts.roles` maps every role id to a `RoleAccess`: the role's statements compiled (inline, customer
+managed, SAM policy templates and bundled AWS managed documents), its explicit denies, its permission
+boundary, and what could not be seen. `RoleAccess.allows(action, resource)` answers the question rules ask
+("can this role read any secret?") the way IAM would: explicit Deny wins, a boundary must allow too, and a
+grant with a Condition is *kept* but marked conditional (we cannot know the request context), never silently
+dropped and never silently honoured.
+
+`IamFacts.needs` maps a function id to what its code and configuration need (`FunctionNeeds`), when the code
+analysis saw its handler; least-privilege generation and FG107/FG108 read it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+
+from faasguard.model import Location, Policy, PolicyKind, Role, Statement, Unknown
+
+# AWS managed policies SAM (and the Lambda console) attach for the platform's own needs: never a finding.
+EXECUTION_POLICIES = frozenset({
+    "AWSLambdaBasicExecutionRole",
+    "AWSLambdaVPCAccessExecutionRole",
+    "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaDynamoDBExecutionRole",
+    "AWSLambdaKinesisExecutionRole",
+    "AWSLambdaMSKExecutionRole",
+    "AWSXRayDaemonWriteAccess",
+    "AWSXrayWriteOnlyAccess",
+    "CloudWatchLambdaInsightsExecutionRolePolicy",
+    "AWSLambdaENIManagementAccess",
+})
+
+
+def policy_short_name(policy: Policy) -> str:
+    """`AWSLambdaBasicExecutionRole` for `arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`."""
+    arn = policy.arn if isinstance(policy.arn, str) else policy.name
+    return arn.rsplit("/", 1)[-1]
+
+
+def is_execution_policy(policy: Policy) -> bool:
+    return policy.kind is PolicyKind.AWS_MANAGED and policy_short_name(policy) in EXECUTION_POLICIES
+
+
+# ------------------------------------------------------------------------------------- matching
+
+@lru_cache(maxsize=8192)
+def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action matching: wildcards, case-insensitive."""
+    if pattern == "*":
+        return True
+    return _glob(pattern, True).fullmatch(action) is not None
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    """IAM resource matching: `*`/`?` wildcards, case-sensitive, segment-aware for the ARN's first five parts.
+
+    Symbolic parts (`${Orders.Arn}`, `${AWS::Region}`) are matched as literal text: a pattern `*` matches them,
+    `table/*` matches `table/${Orders}`, and a symbolic pattern matches the same symbolic value.
+    """
+    if pattern in ("*", resource):
+        return True
+    if pattern.startswith("arn:") and resource.startswith("arn:"):
+        p_parts = pattern.split(":", 5)
+        r_parts = resource.split(":", 5)
+        if len(p_parts) == 6 and len(r_parts) == 6:
+            return all(_glob(p, False).fullmatch(r) is not None for p, r in zip(p_parts, r_parts, strict=True))
+    return _glob(pattern, False).fullmatch(resource) is not None
+
+
+_SYMBOLIC = re.compile(r"\$\{[^}]*\}")
+
+
+def is_wildcard_resource(resource: str) -> bool:
+    """RULES.md's *wildcard resource*: `*`, or an ARN whose resource part is a bare wildcard for the whole
+    service or account (`arn:aws:s3:::*`, `arn:aws:dynamodb:*:*:table/*`, `arn:aws:secretsmanager:*:*:secret:*`,
+    `arn:aws:iam::*:role/*`). `arn:aws:s3:::my-bucket/*` and `arn:...:log-group:X:*` are scoped."""
+    if resource.strip() == "*":
+        return True
+    text = _SYMBOLIC.sub("X", resource)
+    if not text.startswith("arn:"):
+        return False
+    parts = text.split(":", 5)
+    if len(parts) < 6:
+        return False
+    rest = parts[5]
+    # Strip a leading resource-type word ("table/", "secret:", "role/", "function:", "parameter/").
+    m = re.fullmatch(r"([A-Za-z-]+)([/:])(.*)", rest)
+    name = m.group(3) if m else rest
+    return name in {"*", ""} or rest in {"*"} or bool(re.fullmatch(r"[*?]+(/\*)?", name))
+
+
+# ------------------------------------------------------------------------------------------ grants
+
+class Effect(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One statement of one policy, ready for evaluation. Unknown parts are listed, not dropped."""
+
+    effect: Effect
+    actions: tuple[str, ...]
+    """Action patterns as written (known values only)."""
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...]
+    not_resources: tuple[str, ...] | None
+    conditions: Mapping[str, Mapping[str, tuple[str | Unknown, ...]]]
+    statement: Statement
+    policy: Policy
+    unknown: tuple[str, ...] = ()
+    """Reasons for parts that could not be resolved (an Unknown action or resource)."""
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.conditions)
+
+    @property
+    def location(self) -> Location:
+        return self.statement.location
+
+    @property
+    def execution_policy(self) -> bool:
+        return is_execution_policy(self.policy)
+
+    def matches_action(self, action: str) -> bool:
+        if self.not_actions is not None:
+            return not any(action_matches(p, action) for p in self.not_actions)
+        return any(action_matches(p, action) for p in self.actions)
+
+    def matches_resource(self, resource: str) -> bool:
+        if self.not_resources is not None:
+            return not any(resource_matches(p, resource) for p in self.not_resources)
+        return any(resource_matches(p, resource) for p in self.resources)
+
+    def wildcard_resources(self) -> tuple[str, ...]:
+        """The resources of this grant that are wildcards (NotResource counts as a wildcard)."""
+        if self.not_resources is not None:
+            return ("*",)
+        return tuple(r for r in self.resources if is_wildcard_resource(r))
+
+    def condition_values(self, key: str) -> tuple[tuple[str, tuple[str | Unknown, ...]], ...]:
+        """(operator, values) for every condition on `key` (case-insensitive key match)."""
+        out = []
+        for op, keys in self.conditions.items():
+            for k, values in keys.items():
+                if k.lower() == key.lower():
+                    out.append((op, values))
+        return tuple(out)
+
+    def as_json(self) -> dict[str, object]:
+        """The statement as written, for a finding's `statement` field."""
+        doc: dict[str, object] = {"Effect": self.effect.value}
+        if self.statement.sid:
+            doc["Sid"] = self.statement.sid
+        if self.not_actions is not None:
+            doc["NotAction"] = list(self.not_actions)
+        else:
+            doc["Action"] = list(self.actions)
+        if self.not_resources is not None:
+            doc["NotResource"] = list(self.not_resources)
+        else:
+            doc["Resource"] = list(self.resources)
+        if self.conditions:
+            doc["Condition"] = {op: {k: [str(v) for v in vals] for k, vals in keys.items()}
+                                for op, keys in self.conditions.items()}
+        return doc
+
+
+class Decision(StrEnum):
+    ALLOWED = "allowed"
+    CONDITIONAL = "conditional"
+    """Allowed only under a condition we cannot evaluate statically (or a conditional Deny may apply)."""
+    DENIED = "denied"
+    """An explicit Deny (or the permission boundary) blocks it."""
+    NOT_GRANTED = "not-granted"
+    UNKNOWN = "unknown"
+    """Some of the role's policies cannot be seen: the answer may be yes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    decision: Decision
+    grants: tuple[Grant, ...] = ()
+    """The Allow grants that give it (for evidence and locations)."""
+    note: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision in (Decision.ALLOWED, Decision.CONDITIONAL)
+
+
+@dataclass(frozen=True)
+class RoleAccess:
+    """The effective permissions of one role, evaluated the way IAM does (identity policies only)."""
+
+    role: Role
+    functions: tuple[str, ...]
+    allows: tuple[Grant, ...]
+    denies: tuple[Grant, ...]
+    boundary: tuple[Grant, ...] | None = None
+    """Allow grants of the permission boundary; None when the role has no boundary."""
+    boundary_unknown: str | None = None
+    """Set when the role has a boundary we cannot see: every allow is then lower confidence."""
+    opaque: tuple[str, ...] = ()
+    """Policies we cannot see (external ARNs, unbundled AWS managed policies): the role may do more."""
+
+    def access(self, action: str, resource: str = "*") -> Access:
+        """Can the role perform `action` on `resource`? `resource="*"` asks "on anything at all" only when a
+        grant's pattern is itself `*`-wide; to ask "on some resource", use `grants_for`."""
+        allows = tuple(g for g in self.allows if g.matches_action(action) and g.matches_resource(resource))
+        return self._decide(action, resource, allows)
+
+    def grants_for(self, action: str) -> tuple[Grant, ...]:
+        """Allow grants naming `action` on any resource (not filtered by denies; see `access`)."""
+        return tuple(g for g in self.allows if g.matches_action(action))
+
+    def _decide(self, action: str, resource: str, allows: tuple[Grant, ...]) -> Access:
+        if not allows:
+            if self.opaque:
+                return Access(Decision.UNKNOWN, note=f"policies not visible: {', '.join(self.opaque)}")
+            return Access(Decision.NOT_GRANTED)
+        conditional = all(g.conditional for g in allows)
+        note = None
+        for deny in self.denies:
+            if deny.matches_action(action) and deny.matches_resource(resource):
+                if not deny.conditional:
+                    return Access(Decision.DENIED, allows, note=f"explicit Deny at {deny.location}")
+                conditional = True
+                note = f"a conditional Deny at {deny.location} may apply"
+        if self.boundary is not None:
+            bound = [g for g in self.boundary if g.matches_action(action) and g.matches_resource(resource)]
+            if not bound:
+                return Access(Decision.DENIED, allows, note="not allowed by the permission boundary")
+            if all(g.conditional for g in bound):
+                conditional = True
+        elif self.boundary_unknown:
+            conditional = True
+            note = self.boundary_unknown
+        return Access(Decision.CONDITIONAL if conditional else Decision.ALLOWED, allows, note)
+
+    def effective_grants(self, action: str) -> tuple[Grant, ...]:
+        """Allow grants for `action` that are not wholly cancelled by an unconditional Deny on `*` or the
+        boundary."""
+        out = []
+        for g in self.grants_for(action):
+            resources = g.resources if g.not_resources is None else ("*",)
+            if any(self._decide(action, r, (g,)).allowed for r in resources or ("*",)):
+                out.append(g)
+        return tuple(out)
+
+    def allowed_actions(self) -> frozenset[str]:
+        """Every catalog action some grant allows (before resource scoping); computed on demand."""
+        from faasguard.analysis.iam.catalog import get_catalog
+
+        cat = get_catalog()
+        out: set[str] = set()
+        for g in self.allows:
+            if g.not_actions is not None:
+                out.update(a for a in cat.expand("*") if g.matches_action(a))
+            else:
+                for p in g.actions:
+                    out.update(cat.expand(p))
+        return frozenset(a for a in out if self.effective_grants(a)) if self.denies or self.boundary else \
+            frozenset(out)
+
+
+# ------------------------------------------------------------------------------------ needs
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One permission a function needs: an action on a resource, and why."""
+
+    action: str
+    """Canonical IAM action."""
+    resource: str | Unknown
+    """ARN (symbolic parts in Fn::Sub syntax: `arn:${AWS::Partition}:s3:::${Uploads}/*`), `*` when the action
+    has no resource type, or Unknown when the code's target could not be resolved."""
+    reason: str
+    """Where the need comes from: "s3.get_object (app.py:12)", "SQS event source JobsQueue"."""
+    origin: str = "code"
+    """"code", "platform" (the function's own configuration) or "cloudtrail"."""
+    location: Location | None = None
+    note: str | None = None
+    """Why the resource is what it is when it is a fallback (`*`, inferred from a trigger)."""
+
+
+@dataclass(frozen=True)
+class FunctionNeeds:
+    function: str
+    role: str | None
+    needs: tuple[Need, ...]
+    unmapped: tuple[str, ...] = ()
+    """Calls we could not map to IAM actions (named, so a reviewer can add them)."""
+    code_analyzed: bool = False
+    """True when the handler's code was analysed, so absent calls mean "not needed"."""
+
+    def actions(self) -> frozenset[str]:
+        return frozenset(n.action for n in self.needs)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownAction:
+    """An action in an Allow/Deny that is not in the IAM catalog: IAM ignores it, silently."""
+
+    action: str
+    grant: Grant
+    suggestion: str | None = None
+    unknown_service: bool = False
 
 
 @dataclass(frozen=True)
 class IamFacts:
-    """Placeholder until the IAM engine lands."""
+    roles: Mapping[str, RoleAccess] = field(default_factory=dict)
+    function_roles: Mapping[str, str] = field(default_factory=dict)
+    """Function id → role id (only for functions whose role is in `roles`)."""
+    needs: Mapping[str, FunctionNeeds] = field(default_factory=dict)
+    unknown_actions: tuple[UnknownAction, ...] = ()
+
+    def role_of(self, function_id: str) -> RoleAccess | None:
+        role_id = self.function_roles.get(function_id)
+        return self.roles.get(role_id) if role_id else None
