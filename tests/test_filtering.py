@@ -393,7 +393,7 @@ def test_baseline_stale_entries_are_a_note_not_a_strict_failure(tmp_path: Path) 
     kept, diagnostics = run(tmp_path, [], Config(baseline=str(path), strict=True))
     (note,) = diagnostics
     assert note.kind is DiagnosticKind.INFO
-    assert "1 baseline entry no longer match" in note.message
+    assert "1 baseline entry no longer matches a finding" in note.message
     assert exit_code(kept, diagnostics, Severity.LOW, strict=True) is ExitCode.OK
 
 

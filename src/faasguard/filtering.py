@@ -201,7 +201,8 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], conf
     if stale:
         diagnostics.append(Diagnostic(
             DiagnosticKind.INFO,
-            f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer match a finding (fixed or changed); "
+            f"{stale} baseline {'entry no longer matches' if stale == 1 else 'entries no longer match'} a finding "
+            "(fixed or changed); "
             "refresh the baseline with --write-baseline", Location(_display(config.baseline or "", cwd)),
             DiagnosticLevel.NOTE, "filter"))
 

@@ -1,32 +1,142 @@
-"""Reporters: they only render a `ScanResult` (DESIGN.md); filtering happened before."""
+"""Reporters: they only render a `ScanResult` (DESIGN.md); filtering and suppression happened before.
+
+This module holds what every format shares (the summary counts, reading the offending source lines, grouping by
+application) so that console, JSON and SARIF cannot disagree about a number. Each format lives in its own
+module and is imported only when chosen: a JSON run never imports rich.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from faasguard.findings import DiagnosticKind, Finding, Severity
 
 if TYPE_CHECKING:
     from faasguard.config import Config
+    from faasguard.model import Application
     from faasguard.pipeline import ScanResult
+
+SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+_MAX_LINE_CHARS = 200
 
 
 def render(result: ScanResult, output_format: str, output: str | None, config: Config) -> None:
+    """Write the report in `output_format` to `output` (a file) or stdout. Raises ConfigError for an unknown or
+    unavailable format, or an output file that cannot be written (both usage errors, exit 2)."""
+    from faasguard.config import ConfigError
+
     if output_format == "json":
         from faasguard.report.json_report import render_json as renderer
     elif output_format == "sarif":
         from faasguard.report.sarif import render_sarif as renderer
     elif output_format == "html":
-        from faasguard.config import ConfigError
-
         raise ConfigError("--format html is not available yet (planned); use console, json or sarif")
-    else:
+    elif output_format == "console":
         from faasguard.report.console import render_console
 
         render_console(result, config, Path(output) if output else None)
         return
+    else:
+        raise ConfigError(f"unknown report format {output_format!r}; use console, json or sarif")
     text = renderer(result, config)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write report to {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
+
+
+def abs_path(path: str, cwd: Path | None = None) -> str:
+    """One spelling per file (finding paths are relative to the current directory when under it)."""
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    return os.path.normpath(os.path.join(cwd or Path.cwd(), path))
+
+
+def files_scanned(result: ScanResult) -> int:
+    files = {abs_path(str(s.path)) for s in result.sources}
+    files |= {abs_path(p) for app in result.apps for p in app.files}
+    return len(files)
+
+
+def summarize(result: ScanResult) -> dict[str, Any]:
+    """The summary every format reports: reported (unsuppressed) findings by severity, suppressed findings,
+    diagnostics by kind, and the size and duration of the scan."""
+    reported = [f for f in result.findings if f.suppression is None]
+    by_severity = Counter(f.severity for f in reported)
+    by_kind = Counter(d.kind for d in result.diagnostics)
+    return {
+        "findings": len(reported),
+        "suppressed": len(result.findings) - len(reported),
+        "by_severity": {s.value: by_severity.get(s, 0) for s in SEVERITY_ORDER},
+        "diagnostics": len(result.diagnostics),
+        "diagnostics_by_kind": {k.value: by_kind[k] for k in DiagnosticKind if by_kind.get(k)},
+        "applications": len(result.apps),
+        "functions": sum(len(app.functions) for app in result.apps),
+        "files_scanned": files_scanned(result),
+        "rules_run": len(result.rules),
+        "duration_seconds": round(result.timings.get("total", 0.0), 3),
+        "internal_errors": by_kind.get(DiagnosticKind.INTERNAL_ERROR, 0),
+    }
+
+
+class SourceLines:
+    """Reads the lines findings point at, lazily and at most once per file, never more than `max_bytes`."""
+
+    def __init__(self, max_bytes: int = 20 * 1024 * 1024, cwd: Path | None = None) -> None:
+        self.max_bytes = max_bytes
+        self.cwd = cwd or Path.cwd()
+        self._files: dict[str, list[str] | None] = {}
+
+    def lines(self, path: str) -> list[str] | None:
+        key = abs_path(path, self.cwd)
+        if key not in self._files:
+            self._files[key] = None
+            try:
+                with open(key, "rb") as handle:
+                    data = handle.read(self.max_bytes + 1)
+            except OSError:
+                return None
+            if len(data) <= self.max_bytes and b"\0" not in data[:8192]:
+                self._files[key] = data.decode("utf-8", errors="replace").splitlines()
+        return self._files[key]
+
+    def snippet(self, path: str, line: int, end_line: int | None = None, limit: int = 4) -> list[tuple[int, str]]:
+        """(line number, text) for `line`..`end_line`, at most `limit` lines, long lines shortened."""
+        lines = self.lines(path)
+        if not lines or line < 1 or line > len(lines):
+            return []
+        last = min(max(end_line or line, line), len(lines), line + limit - 1)
+        result = []
+        for number in range(line, last + 1):
+            text = lines[number - 1].rstrip()
+            if len(text) > _MAX_LINE_CHARS:
+                text = text[:_MAX_LINE_CHARS - 1] + "…"
+            result.append((number, text))
+        return result
+
+
+def application_of(findings: Sequence[Finding], apps: Sequence[Application]) -> list[int | None]:
+    """Index into `apps` of the application each finding belongs to: by the file it points at, else by the one
+    application that defines its function or resource; None when neither tells."""
+    owner: dict[str, int] = {}
+    for position, app in enumerate(apps):
+        for path in app.files:
+            owner.setdefault(abs_path(path), position)
+    result: list[int | None] = []
+    for finding in findings:
+        index = owner.get(abs_path(finding.location.path))
+        if index is None:
+            names = {finding.resource, *finding.functions}
+            hits = [i for i, app in enumerate(apps)
+                    if any(node.id in names for node in (*app.functions, *app.roles, *app.resources))]
+            index = hits[0] if len(hits) == 1 else None
+        result.append(index)
+    return result

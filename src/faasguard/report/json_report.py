@@ -1,0 +1,97 @@
+"""JSON report, version 1 (a contract: DESIGN.md "Findings"; schema in `faasguard/schemas/report-v1.json`).
+
+Every `Finding` field is written, absent values as `null` (never omitted), so consumers can rely on the keys.
+Suppressed findings are included with their `suppression`; the summary counts them apart. Values the loaders
+could not resolve (`Unknown`) appear as the string `<unknown: reason>` wherever they occur (IAM statements).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from faasguard import __version__
+from faasguard.findings import Diagnostic, EvidenceStep, Finding, Suppression
+from faasguard.model import Location, Unknown
+from faasguard.report import summarize
+
+if TYPE_CHECKING:
+    from faasguard.config import Config
+    from faasguard.pipeline import ScanResult
+
+REPORT_VERSION = 1
+
+
+def render_json(result: ScanResult, config: Config) -> str:
+    return json.dumps(report_document(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_document(result: ScanResult) -> dict[str, Any]:
+    return {
+        "version": REPORT_VERSION,
+        "tool": {"name": "faasguard", "version": __version__},
+        "sources": [{"path": s.display, "type": s.type.value} for s in result.sources],
+        "findings": [finding_dict(f) for f in result.findings],
+        "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
+        "summary": summarize(result),
+    }
+
+
+def location_dict(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"path": location.path, "line": location.line, "column": location.column,
+            "end_line": location.end_line, "logical_id": location.logical_id,
+            "construct_path": location.construct_path}
+
+
+def _evidence(step: EvidenceStep) -> dict[str, Any]:
+    return {"description": step.description, "location": location_dict(step.location)}
+
+
+def _suppression(suppression: Suppression | None) -> dict[str, Any] | None:
+    if suppression is None:
+        return None
+    return {"kind": suppression.kind, "justification": suppression.justification,
+            "location": location_dict(suppression.location), "until": suppression.until}
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    function: str | list[str] | None = finding.function if not isinstance(finding.function, tuple) \
+        else list(finding.function)
+    return {
+        "rule_id": finding.rule_id,
+        "rule_name": finding.rule_name,
+        "severity": finding.severity.value,
+        "confidence": finding.confidence.value,
+        "message": finding.message,
+        "location": location_dict(finding.location),
+        "resource": finding.resource,
+        "function": function,
+        "evidence": [_evidence(step) for step in finding.evidence],
+        "statement": jsonable(finding.statement) if finding.statement is not None else None,
+        "fix": finding.fix,
+        "cwe": finding.cwe,
+        "owasp": finding.owasp,
+        "fingerprint": finding.fingerprint or finding.compute_fingerprint(),
+        "suppression": _suppression(finding.suppression),
+    }
+
+
+def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+    return {"kind": diagnostic.kind.value, "level": diagnostic.level.value, "message": diagnostic.message,
+            "location": location_dict(diagnostic.location), "component": diagnostic.component}
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values from what a loader kept "as written" (mappings, tuples, Unknown)."""
+    if isinstance(value, Unknown):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

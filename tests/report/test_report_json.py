@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from typing import Any
+
+import jsonschema
+import pytest
+
+from faasguard.config import Config
+from faasguard.findings import Finding
+from faasguard.pipeline import ScanResult
+from faasguard.report.json_report import render_json
+
+
+def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_report_validates_against_the_shipped_schema(result: ScanResult, config: Config,
+                                                      report_schema: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator.check_schema(report_schema)
+    document = json.loads(render_json(result, config))
+    validator(report_schema).validate(document)
+    assert document["version"] == 1
+    assert document["tool"] == {"name": "faasguard", "version": __import__("faasguard").__version__}
+    assert document["sources"] == [{"path": "template.yaml", "type": "cloudformation"}]
+
+
+def test_every_finding_field_is_written(result: ScanResult, config: Config) -> None:
+    document = json.loads(render_json(result, config))
+    contract = {f.name for f in fields(Finding)}
+    assert all(set(f) == contract for f in document["findings"])
+    wildcard = document["findings"][0]
+    assert wildcard["rule_id"] == "FG101"
+    assert wildcard["rule_name"] == "wildcard-action"
+    assert wildcard["severity"] == "critical"
+    assert wildcard["confidence"] == "high"
+    assert wildcard["location"] == {"path": "template.yaml", "line": 11, "column": 17, "end_line": None,
+                                    "logical_id": "SharedRole", "construct_path": None}
+    assert wildcard["resource"] == "SharedRole"
+    assert wildcard["function"] == ["AdminFunction", "ConvertFunction"]
+    assert wildcard["statement"] == {"Effect": "Allow", "Action": "*",
+                                     "Resource": ["<unknown: !Ref Unknowable>"]}
+    assert wildcard["cwe"] == "CWE-732"
+    assert wildcard["owasp"] == "SAS-5"
+    assert wildcard["fingerprint"] == result.findings[0].fingerprint
+    assert wildcard["suppression"] is None
+
+    injection = document["findings"][3]
+    assert injection["function"] == "ConvertFunction"
+    assert [step["location"]["line"] for step in injection["evidence"]] == [5, 6]
+    assert injection["evidence"][0]["description"].startswith("event['Records']")
+
+
+def test_suppressed_finding_is_kept_with_its_suppression(result: ScanResult, config: Config) -> None:
+    document = json.loads(render_json(result, config))
+    (suppressed,) = [f for f in document["findings"] if f["suppression"]]
+    assert suppressed["rule_id"] == "FG401"
+    assert suppressed["suppression"] == {
+        "kind": "inSource", "justification": "nightly batch", "until": "2027-03-01",
+        "location": {"path": "template.yaml", "line": 17, "column": 20, "end_line": None, "logical_id": None,
+                     "construct_path": None}}
+
+
+def test_diagnostics_and_summary(result: ScanResult, config: Config) -> None:
+    document = json.loads(render_json(result, config))
+    assert document["diagnostics"][0] == {
+        "kind": "unresolved", "level": "warning", "message": "!Ref Unknowable: parameter without a default",
+        "location": {"path": "template.yaml", "line": 12, "column": 27, "end_line": None, "logical_id": "SharedRole",
+                     "construct_path": None},
+        "component": "cloudformation loader"}
+    assert document["diagnostics"][2]["location"] is None
+    assert document["summary"] == {
+        "findings": 4, "suppressed": 1,
+        "by_severity": {"critical": 1, "high": 2, "medium": 1, "low": 0, "info": 0},
+        "diagnostics": 3, "diagnostics_by_kind": {"unresolved": 1, "suppression": 1, "info": 1},
+        "applications": 1, "functions": 2, "files_scanned": 2, "rules_run": 5, "duration_seconds": 0.123,
+        "internal_errors": 0}
+
+
+def test_empty_result_validates(config: Config, report_schema: dict[str, Any]) -> None:
+    document = json.loads(render_json(ScanResult(), config))
+    validator(report_schema).validate(document)
+    assert document["findings"] == []
+    assert document["summary"]["findings"] == 0
+
+
+@pytest.mark.parametrize("breakage", [
+    lambda d: d.pop("summary"),
+    lambda d: d["findings"][0].pop("fingerprint"),
+    lambda d: d["findings"][0].update(severity="severe"),
+    lambda d: d["findings"][0].update(rule_id="FG1"),
+    lambda d: d["findings"][0]["location"].update(line=0),
+    lambda d: d["findings"][0].update(function=["OnlyOne"]),
+    lambda d: d["findings"][2]["suppression"].update(kind="inline"),
+    lambda d: d["findings"][2]["suppression"].update(until="next week"),
+    lambda d: d["diagnostics"][0].update(kind="oops"),
+    lambda d: d.update(version=2),
+])
+def test_schema_rejects_broken_reports(result: ScanResult, config: Config, report_schema: dict[str, Any],
+                                       breakage: Any) -> None:
+    document = json.loads(render_json(result, config))
+    breakage(document)
+    with pytest.raises(jsonschema.ValidationError):
+        validator(report_schema).validate(document)
