@@ -127,17 +127,23 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
     except ConfigError as exc:
         click.echo(f"faasguard: {exc}", err=True)
         sys.exit(ExitCode.USAGE)
+    if write_baseline and config.baseline and not Path(config.baseline).exists() \
+            and Path(config.baseline).resolve() == Path(write_baseline).resolve():
+        # First run of `--baseline F --write-baseline F` (or `baseline = F` in the config): nothing to read yet.
+        from dataclasses import replace
+
+        config = replace(config, baseline=None)
     progress = _progress_callback(output_format, output)
     try:
         result = pipeline.scan(paths, config, progress=progress)
+        if write_baseline:
+            from faasguard.filtering import write_baseline as write
+
+            write(Path(write_baseline), result.findings)
+        render(result, output_format, output, config)
     except ConfigError as exc:
         click.echo(f"faasguard: {exc}", err=True)
         sys.exit(ExitCode.USAGE)
-    if write_baseline:
-        from faasguard.filtering import write_baseline as write
-
-        write(Path(write_baseline), result.findings)
-    render(result, output_format, output, config)
     if result.nothing_loaded and not any(f.suppression is None for f in result.findings):
         from faasguard.findings import DiagnosticKind
 
