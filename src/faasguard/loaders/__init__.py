@@ -19,9 +19,11 @@ from faasguard.sources import SourceFile, SourceType, display_path
 __all__ = ["LOADER_MODULES", "LoadContext", "LoadResult", "SourceFile", "SourceType"]
 
 LOADER_MODULES: dict[SourceType, str] = {
+    # Serverless first: its `${file()}` includes may look like CloudFormation templates of their own, and the
+    # files it consumes are not loaded again.
+    SourceType.SERVERLESS: "faasguard.loaders.serverless",
     SourceType.CLOUDFORMATION: "faasguard.loaders.cloudformation",
     SourceType.CDK: "faasguard.loaders.cdk",
-    SourceType.SERVERLESS: "faasguard.loaders.serverless",
     SourceType.TERRAFORM: "faasguard.loaders.terraform",
     SourceType.ECS: "faasguard.loaders.ecs",
     SourceType.KNATIVE: "faasguard.loaders.cloudrun",
