@@ -275,7 +275,8 @@ class _Translator:
         self.doc = doc
         self.display = display
         self.diagnostics = diagnostics
-        self.provider: Mapping[str, Any] = doc.get("provider") if isinstance(doc.get("provider"), Mapping) else {}
+        provider = doc.get("provider")
+        self.provider: Mapping[str, Any] = provider if isinstance(provider, Mapping) else {}
         self.provider_loc = _loc(doc, "provider")
         self.resources = _ld(display, 1)
         self.rest_auth = _ld(display, self.provider_loc.line)
@@ -477,9 +478,9 @@ class _Translator:
             if sam_events:
                 copy("Events", sam_events, _loc(spec, "events"))
         self._role_for(key, spec, key_loc, shared_role, props)
-        name = spec.get("name")
-        if isinstance(name, str):
-            copy("FunctionName", name, _loc(spec, "name"))
+        function_name = spec.get("name")
+        if isinstance(function_name, str):
+            copy("FunctionName", function_name, _loc(spec, "name"))
         _put(fn, "Properties", props, key_loc)
         _put(self.resources, key, fn, key_loc)
 
