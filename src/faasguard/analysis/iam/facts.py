@@ -69,12 +69,25 @@ def resource_matches(pattern: str, resource: str) -> bool:
     """
     if pattern in ("*", resource):
         return True
+    pattern = pattern.replace(_PARTITION, "aws")
+    resource = resource.replace(_PARTITION, "aws")
     if pattern.startswith("arn:") and resource.startswith("arn:"):
         p_parts = pattern.split(":", 5)
         r_parts = resource.split(":", 5)
         if len(p_parts) == 6 and len(r_parts) == 6:
-            return all(_glob(p, False).fullmatch(r) is not None for p, r in zip(p_parts, r_parts, strict=True))
+            return all(_segment_matches(p, r, i) for i, (p, r) in enumerate(zip(p_parts, r_parts, strict=True)))
     return _glob(pattern, False).fullmatch(resource) is not None
+
+
+_PARTITION = "${AWS::Partition}"
+_PSEUDO = frozenset({"${AWS::Region}", "${AWS::AccountId}"})
+
+
+def _segment_matches(pattern: str, value: str, index: int) -> bool:
+    # Region and account of the deploying stack: a symbolic value matches a concrete one and vice versa.
+    if index in (3, 4) and (pattern in _PSEUDO or value in _PSEUDO) and pattern and value:
+        return True
+    return _glob(pattern, False).fullmatch(value) is not None
 
 
 _SYMBOLIC = re.compile(r"\$\{[^}]*\}")

@@ -383,3 +383,53 @@ def generate(needs: FunctionNeeds | Iterable[Need], declared: RoleAccess | None 
     skip = {a.lower() for a in exclude_actions}
     by_action, notes = resolve_resources([n for n in items if n.action.lower() not in skip], declared)
     return GeneratedPolicy({"Version": "2012-10-17", "Statement": statements_from(by_action)}, tuple(notes))
+
+
+# --------------------------------------------------------------------------- declared vs needed
+
+_BASE = "arn:" + PART + ":{svc}:" + REGION + ":" + ACCOUNT + ":"
+_ARN_FORMS: dict[ResourceCategory, str] = {
+    ResourceCategory.TABLE: _BASE.replace("{svc}", "dynamodb") + "table/${@}",
+    ResourceCategory.QUEUE: _BASE.replace("{svc}", "sqs") + "${@.QueueName}",
+    ResourceCategory.STREAM: _BASE.replace("{svc}", "kinesis") + "stream/${@}",
+    ResourceCategory.KMS_KEY: _BASE.replace("{svc}", "kms") + "key/${@}",
+    ResourceCategory.EVENT_BUS: _BASE.replace("{svc}", "events") + "event-bus/${@}",
+    ResourceCategory.TOPIC: "${@.Arn}",
+    ResourceCategory.SECRET: "${@.Arn}",
+    ResourceCategory.STATE_MACHINE: "${@.Arn}",
+}
+
+
+def equivalent_arns(arn: str, app: Application) -> list[str]:
+    """Other spellings of the same ARN (`${Orders.Arn}` is `arn:...:table/${Orders}`), for comparing what a
+    function needs with what its role declares without false "missing" reports."""
+    out = [arn]
+    m = re.match(r"^\$\{([A-Za-z0-9]+)(?:\.Arn)?\}", arn)
+    if not m:
+        return out
+    rid = m.group(1)
+    rest = arn[m.end():]
+    res = app.resource(rid)
+    if res is not None and res.category in _ARN_FORMS:
+        out.append(_ARN_FORMS[res.category].replace("@", rid) + rest)
+        if res.category in (ResourceCategory.TOPIC, ResourceCategory.SECRET, ResourceCategory.STATE_MACHINE):
+            out.append(f"${{{rid}}}{rest}")
+    elif app.function(rid) is not None:
+        out.append(f"arn:{PART}:lambda:{REGION}:{ACCOUNT}:function:${{{rid}}}{rest}")
+    return out
+
+
+def need_covered(ra: RoleAccess, need: Need, app: Application) -> bool | None:
+    """True when the role grants the need; False when it surely does not; None when we cannot tell."""
+    from faasguard.analysis.iam.facts import Decision
+
+    if isinstance(need.resource, Unknown):
+        if ra.effective_grants(need.action):
+            return True
+        return None if ra.opaque else False
+    decisions = [ra.access(need.action, form).decision for form in equivalent_arns(need.resource, app)]
+    if any(d in (Decision.ALLOWED, Decision.CONDITIONAL) for d in decisions):
+        return True
+    if any(d is Decision.UNKNOWN for d in decisions):
+        return None
+    return False
