@@ -1,3 +1,781 @@
-"""Rules of this family; see faasguard/rules/__init__.py for the ids it holds."""
+"""Exposure and trust: who can reach a function, and what it can reach. FG301-FG309.
+
+"Public" has one meaning here, RULES.md's "Public trigger" (see `rules._common.public_reasons`): an HTTP
+trigger reachable without authorization, or an invoke permission open to anyone. Rules that are only worth
+saying about public functions use it; rules about API stages judge the stage.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from faasguard.findings import Confidence, Finding, Severity
+from faasguard.model import (
+    Api,
+    Application,
+    AuthType,
+    Function,
+    Resource,
+    SecurityGroup,
+    SecurityGroupRule,
+    Stage,
+    Trigger,
+    TriggerKind,
+    Unknown,
+)
+from faasguard.rules._common import (
+    action_matches,
+    describe_trigger,
+    foreign_account,
+    join_names,
+    known_strings,
+    unauthenticated_http,
+)
+from faasguard.rules.base import Rule, RuleContext, register
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD", "*"})
+
+
+def _api_triggers(app: Application, api: Api) -> list[Trigger]:
+    return [t for t in app.triggers if t.api == api.id]
+
+
+def _stage_resource(api: Api, stage: Stage) -> str:
+    return stage.id or api.id
+
+
+# ----------------------------------------------------------------------------------------- FG301
+
+
+@register
+class ApiWithoutAuthorization(Rule):
+    """Flags an API Gateway route that anyone on the internet can call: no authorizer and no API key.
+
+    ## What it does
+    Reports each REST API method, HTTP API route and SAM `Api`/`HttpApi` event whose effective
+    authorization (after the API's `DefaultAuthorizer` and a route's `Authorizer: NONE` are applied) is none
+    and that requires no API key. Private REST APIs (endpoint type PRIVATE) and CORS preflight `OPTIONS`
+    methods are not reported. Severity is high for methods that change state (POST, PUT, PATCH, DELETE, ANY)
+    and medium for read-only ones. Function URLs are FG302. (Audit checklist C4.)
+
+    ## Why is this bad?
+    An unauthenticated route lets anyone invoke the function with any input: every injection in the handler
+    becomes remotely exploitable, and every call is billed to you.
+
+    ## Example
+    ```yaml
+    Events:
+      RunQuery:
+        Type: Api
+        Properties:
+          Path: /admin/query
+          Method: post
+    ```
+
+    ## Fix
+    ```yaml
+    Events:
+      RunQuery:
+        Type: Api
+        Properties:
+          RestApiId: !Ref AdminApi      # Auth: DefaultAuthorizer: CognitoAuthorizer
+          Path: /admin/query
+          Method: post
+    ```
+    """
+
+    id = "FG301"
+    name = "api-without-authorization"
+    summary = "API Gateway route with no authorizer and no API key"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-306"
+    owasp = "SAS-2"
+    checklist = "C4"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for trigger in ctx.app.triggers:
+            if trigger.kind not in (TriggerKind.REST_API, TriggerKind.HTTP_API):
+                continue
+            if not unauthenticated_http(trigger) or (trigger.method or "").upper() == "OPTIONS":
+                continue
+            method = (trigger.method or "").upper()
+            severity = self.severity if method in _WRITE_METHODS or not method else Severity.MEDIUM
+            fn = trigger.function if isinstance(trigger.function, str) else None
+            message = f"{describe_trigger(trigger)}"
+            if fn:
+                message += f" invokes function {fn}"
+            message += " with no authorizer and no API key"
+            if trigger.auth is not None and trigger.auth.detail:
+                message += f" ({trigger.auth.detail})"
+            if severity is Severity.MEDIUM:
+                message += "; medium because the method does not change state"
+            yield self.finding(
+                message, trigger.loc("auth"), trigger.id, function=fn, severity=severity,
+                fix=("Add an authorizer: set `Auth: {DefaultAuthorizer: ...}` on the API (Cognito, JWT or Lambda "
+                     "authorizer) or `AuthorizationType: AWS_IAM`; if the route must be public, require an API "
+                     "key with a usage plan and throttling."),
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG302
+
+
+@register
+class FunctionUrlWithoutAuth(Rule):
+    """Flags a Lambda function URL with `AuthType: NONE`.
+
+    ## What it does
+    Reports each function URL (`FunctionUrlConfig` on a SAM function, `AWS::Lambda::Url`,
+    `aws_lambda_function_url`) whose auth type is `NONE`.
+
+    ## Why is this bad?
+    A function URL with `AuthType: NONE` is a public HTTPS endpoint with no authentication, no WAF, no
+    throttling other than the function's concurrency and no request validation: anyone who finds the URL can
+    invoke the function as often as they like.
+
+    ## Example
+    ```yaml
+    ReportFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        FunctionUrlConfig:
+          AuthType: NONE
+    ```
+
+    ## Fix
+    ```yaml
+    ReportFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        FunctionUrlConfig:
+          AuthType: AWS_IAM
+    ```
+    """
+
+    id = "FG302"
+    name = "function-url-without-auth"
+    summary = "Lambda function URL with AuthType NONE"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-306"
+    owasp = "SAS-2"
+    checklist = "C4"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for trigger in ctx.app.triggers:
+            if trigger.kind is not TriggerKind.FUNCTION_URL or trigger.auth is None:
+                continue
+            if trigger.auth.type is not AuthType.NONE:
+                continue
+            fn = trigger.function if isinstance(trigger.function, str) else None
+            yield self.finding(
+                f"function URL of {fn or trigger.id} has AuthType NONE: anyone can invoke it over HTTPS",
+                trigger.loc("auth"), trigger.id, function=fn,
+                fix="Set `AuthType: AWS_IAM` and sign requests (SigV4), or put the function behind an API "
+                    "Gateway route with an authorizer.",
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG303
+
+
+@register
+class InvokePermissionWithoutSource(Rule):
+    """Flags a `lambda:InvokeFunction` permission for an AWS service principal with no `SourceArn` (confused
+    deputy).
+
+    ## What it does
+    Reports each resource-based invoke permission granted to a service principal (`events.amazonaws.com`,
+    `sns.amazonaws.com`, `apigateway.amazonaws.com`...) that sets no `SourceArn`. For `s3.amazonaws.com`,
+    `SourceAccount` is enough (bucket ARNs carry no account id). Permissions for accounts or `*` are FG304.
+
+    ## Why is this bad?
+    Without `SourceArn` the permission lets *any* resource of that service invoke the function, including
+    resources in other accounts: anyone can create an EventBridge rule or SNS subscription targeting your
+    function and feed it events you never planned for.
+
+    ## Example
+    ```yaml
+    ReportInvokePermission:
+      Type: AWS::Lambda::Permission
+      Properties:
+        Action: lambda:InvokeFunction
+        FunctionName: !Ref ReportFunction
+        Principal: events.amazonaws.com
+    ```
+
+    ## Fix
+    ```yaml
+    ReportInvokePermission:
+      Type: AWS::Lambda::Permission
+      Properties:
+        Action: lambda:InvokeFunction
+        FunctionName: !Ref ReportFunction
+        Principal: events.amazonaws.com
+        SourceArn: !GetAtt NightlyReportRule.Arn
+    ```
+    """
+
+    id = "FG303"
+    name = "invoke-permission-without-source"
+    summary = "invoke permission for a service principal without SourceArn/SourceAccount"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-441"
+    owasp = "SAS-3"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for perm in ctx.app.permissions:
+            principal = perm.principal
+            if not isinstance(principal, str) or not principal.endswith(".amazonaws.com"):
+                continue
+            if perm.source_arn is not None:
+                continue
+            if principal == "s3.amazonaws.com" and perm.source_account is not None:
+                continue
+            fn = perm.function if isinstance(perm.function, str) else None
+            extra = " (SourceAccount alone does not name the calling resource)" if perm.source_account else ""
+            yield self.finding(
+                f"permission {perm.id} lets any {principal} resource invoke function {fn or '?'} with no "
+                f"SourceArn{extra}",
+                perm.location, perm.id, function=fn,
+                fix="Add `SourceArn` naming the rule, topic, bucket or API that should invoke the function "
+                    "(and `SourceAccount: !Ref AWS::AccountId` for S3).",
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG304
+
+
+@register
+class PublicInvokePermission(Rule):
+    """Flags an invoke permission open to everyone (`Principal: "*"`) or to a foreign account without an
+    organization condition.
+
+    ## What it does
+    Reports resource-based permissions on a function whose principal is `*` with no `SourceArn`,
+    `SourceAccount` or `PrincipalOrgID`, as high; and whose principal is an AWS account other than the
+    template's own (and those listed under `accounts` in the config) with no `PrincipalOrgID`, as medium. The
+    `lambda:InvokeFunctionUrl` permission that accompanies a function URL with `AuthType: NONE` is that URL's
+    finding (FG302), not this one.
+
+    ## Why is this bad?
+    A `*` permission makes the function callable by any AWS account through the Lambda API; a permission for
+    another account is a trust relationship that outlives the reason it was created and is rarely reviewed.
+
+    ## Example
+    ```yaml
+    PartnerInvoke:
+      Type: AWS::Lambda::Permission
+      Properties:
+        Action: lambda:InvokeFunction
+        FunctionName: !Ref OrdersFunction
+        Principal: "*"
+    ```
+
+    ## Fix
+    ```yaml
+    PartnerInvoke:
+      Type: AWS::Lambda::Permission
+      Properties:
+        Action: lambda:InvokeFunction
+        FunctionName: !Ref OrdersFunction
+        Principal: "111122223333"
+        PrincipalOrgID: o-a1b2c3d4e5
+    ```
+    """
+
+    id = "FG304"
+    name = "public-invoke-permission"
+    summary = "invoke permission for * or an unconditioned foreign account"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-284"
+    owasp = "SAS-3"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for perm in ctx.app.permissions:
+            principal = perm.principal
+            if not isinstance(principal, str) or perm.principal_org_id is not None:
+                continue
+            action = perm.action if isinstance(perm.action, str) else ""
+            if action.lower() == "lambda:invokefunctionurl" and perm.function_url_auth_type == "NONE":
+                continue  # the public URL itself is FG302
+            fn = perm.function if isinstance(perm.function, str) else None
+            if principal.strip() == "*":
+                if perm.source_arn is not None or perm.source_account is not None:
+                    continue
+                yield self.finding(
+                    f"permission {perm.id} lets any AWS principal in any account invoke function {fn or '?'}",
+                    perm.loc("principal"), perm.id, function=fn,
+                    fix="Name the account or service that should invoke the function, with SourceArn or "
+                        "PrincipalOrgID; never `*`.",
+                )
+                continue
+            account = foreign_account(principal, ctx.app, ctx.config)
+            if account:
+                yield self.finding(
+                    f"permission {perm.id} lets foreign account {account} invoke function {fn or '?'} with no "
+                    "PrincipalOrgID condition",
+                    perm.loc("principal"), perm.id, function=fn, severity=Severity.MEDIUM,
+                    fix="Add `PrincipalOrgID` to restrict the grant to your organization, or list the account "
+                        "under `accounts` in the faasguard config if it is your own.",
+                )
+
+
+# ----------------------------------------------------------------------------------------- FG305
+
+
+@register
+class ApiWithoutWaf(Rule):
+    """Flags a public REST API stage with no AWS WAF web ACL.
+
+    ## What it does
+    Reports each stage of a REST API whose endpoint is not `PRIVATE` and that no
+    `AWS::WAFv2::WebACLAssociation` (or `aws_wafv2_web_acl_association`) protects. HTTP APIs cannot have a
+    WAF and are not reported. Low by default, medium when the API has routes without authorization.
+
+    ## Why is this bad?
+    Without a web ACL nothing filters common injection payloads, scanners or request floods before they
+    reach (and are billed to) the functions behind the API; a rate-based rule is also the cheapest defence
+    against denial of wallet.
+
+    ## Example
+    ```yaml
+    OrdersApi:
+      Type: AWS::Serverless::Api
+      Properties:
+        StageName: prod
+    ```
+
+    ## Fix
+    ```yaml
+    OrdersApiWaf:
+      Type: AWS::WAFv2::WebACLAssociation
+      Properties:
+        ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/${OrdersApi}/stages/prod
+        WebACLArn: !GetAtt OrdersWebAcl.Arn
+    ```
+    """
+
+    id = "FG305"
+    name = "api-without-waf"
+    summary = "public REST API stage with no WAF web ACL"
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    cwe = "CWE-693"
+    owasp = "SAS-8"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for api in ctx.app.apis:
+            if api.kind is not TriggerKind.REST_API:
+                continue
+            endpoint = api.endpoint_type
+            if isinstance(endpoint, Unknown) or (isinstance(endpoint, str) and endpoint.upper() == "PRIVATE"):
+                continue
+            open_routes = [t for t in _api_triggers(ctx.app, api) if unauthenticated_http(t)]
+            for stage in api.stages:
+                if stage.waf is not False:
+                    continue  # True, or Unknown: never guessed
+                severity = Severity.MEDIUM if open_routes else self.severity
+                message = f"stage {stage.name} of REST API {api.id} has no WAF web ACL"
+                if open_routes:
+                    message += (f"; medium because {len(open_routes)} route(s) have no authorization "
+                                f"(e.g. {describe_trigger(open_routes[0])})")
+                yield self.finding(
+                    message, stage.location, _stage_resource(api, stage),
+                    function=sorted({t.function for t in _api_triggers(ctx.app, api)
+                                     if isinstance(t.function, str)}) or None,
+                    severity=severity,
+                    fix="Associate an AWS::WAFv2::WebACL (AWS managed common rule set plus a rate-based rule) "
+                        "with the stage through an AWS::WAFv2::WebACLAssociation.",
+                )
+
+
+# ----------------------------------------------------------------------------------------- FG306
+
+
+@register
+class ApiWithoutRequestValidation(Rule):
+    """Flags a REST API method that takes a body or parameters but validates neither.
+
+    ## What it does
+    Reports each REST API method that accepts input (POST, PUT, PATCH, or declared request parameters) with
+    no request validator and no request model (`RequestModel` with `ValidateBody`, `RequestParameters` with
+    `Required`, or a `RequestValidatorId`). HTTP APIs have no request validation and are not reported. Low by
+    default, medium when the method has no authorization either.
+
+    ## Why is this bad?
+    API Gateway can reject malformed requests before they reach (and are billed to) the function. Without a
+    validator, every field of the event is attacker-controlled input the handler alone must check, which is
+    where event-injection bugs come from.
+
+    ## Example
+    ```yaml
+    Events:
+      CreateOrder:
+        Type: Api
+        Properties:
+          Path: /orders
+          Method: post
+    ```
+
+    ## Fix
+    ```yaml
+    Events:
+      CreateOrder:
+        Type: Api
+        Properties:
+          Path: /orders
+          Method: post
+          RequestModel:
+            Model: Order
+            Required: true
+            ValidateBody: true
+    ```
+    """
+
+    id = "FG306"
+    name = "api-without-request-validation"
+    summary = "REST method taking a body or parameters with no request validator / model"
+    severity = Severity.LOW
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-20"
+    owasp = "SAS-1"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for trigger in ctx.app.triggers:
+            if trigger.kind is not TriggerKind.REST_API:
+                continue
+            if trigger.takes_input is not True or trigger.request_validation is not False:
+                continue
+            fn = trigger.function if isinstance(trigger.function, str) else None
+            severity = self.severity
+            message = f"{describe_trigger(trigger)}"
+            if fn:
+                message += f" (function {fn})"
+            message += " accepts a body or parameters with no request validator or model"
+            if unauthenticated_http(trigger):
+                severity = Severity.MEDIUM
+                message += "; medium because the method has no authorization either"
+            yield self.finding(
+                message, trigger.location, trigger.id, function=fn, severity=severity,
+                fix="Declare a request model (JSON schema) and validator: SAM `RequestModel: {Model: X, "
+                    "Required: true, ValidateBody: true}`, or `RequestValidatorId` + `RequestModels` on "
+                    "AWS::ApiGateway::Method.",
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG307
+
+
+@register
+class ApiWithoutAccessLogging(Rule):
+    """Flags an API Gateway stage with no access logging.
+
+    ## What it does
+    Reports each REST, HTTP or WebSocket API stage that has no access log destination
+    (`AccessLogSetting` / `AccessLogSettings` / `access_log_settings`). Low by default, medium when the API
+    has routes without authorization.
+
+    ## Why is this bad?
+    Access logs are the audit trail of who called what, from where, with which result. Without them an
+    incident on the API (credential stuffing, data scraping, abuse of an open route) cannot be scoped or
+    even detected; execution logs do not record callers.
+
+    ## Example
+    ```yaml
+    OrdersApi:
+      Type: AWS::Serverless::Api
+      Properties:
+        StageName: prod
+    ```
+
+    ## Fix
+    ```yaml
+    OrdersApi:
+      Type: AWS::Serverless::Api
+      Properties:
+        StageName: prod
+        AccessLogSetting:
+          DestinationArn: !GetAtt OrdersApiLogs.Arn
+          Format: '$context.requestId $context.identity.sourceIp $context.httpMethod $context.path $context.status'
+    ```
+    """
+
+    id = "FG307"
+    name = "api-without-access-logging"
+    summary = "API stage without access logging"
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    cwe = "CWE-778"
+    owasp = "SAS-5"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for api in ctx.app.apis:
+            triggers = _api_triggers(ctx.app, api)
+            open_routes = [t for t in triggers if unauthenticated_http(t)]
+            functions = sorted({t.function for t in triggers if isinstance(t.function, str)}) or None
+            for stage in api.stages:
+                if stage.access_logging is not False:
+                    continue
+                severity = Severity.MEDIUM if open_routes else self.severity
+                message = f"stage {stage.name} of API {api.id} has no access logging"
+                if open_routes:
+                    message += f"; medium because {len(open_routes)} route(s) have no authorization"
+                yield self.finding(
+                    message, stage.location, _stage_resource(api, stage), function=functions,
+                    severity=severity,
+                    fix="Set `AccessLogSetting` (REST) / `AccessLogSettings` (HTTP API) with a CloudWatch Logs "
+                        "destination and a format including requestId, sourceIp, caller identity and status.",
+                )
+
+
+# ----------------------------------------------------------------------------------------- FG308
+
+_ENDPOINT_ATTR = re.compile(r"\$\{(?P<id>[A-Za-z0-9]+)\.(?P<attr>[A-Za-z.]*(?:End[Pp]oint|Port)[A-Za-z.]*)\}")
+_VPC_HOST = re.compile(
+    r"[a-z0-9.-]+\.(?:rds|cache|redshift|docdb|neptune|memorydb|dax)(?:\.[a-z0-9-]+)?\.amazonaws\.com"
+    r"|vpc-[a-z0-9-]+\.[a-z0-9-]+\.(?:es|aos)\.amazonaws\.com", re.I)
+_CONNECT_ACTIONS = ("rds-db:connect", "elasticache:Connect", "memorydb:Connect", "neptune-db:connect")
+_CONNECT_SERVICES = frozenset(a.partition(":")[0] for a in _CONNECT_ACTIONS)
+
+
+def _is_vpc_only(resource: Resource) -> bool:
+    if not resource.category.vpc_only:
+        return False
+    return resource.properties.get("PubliclyAccessible") is not True
+
+
+def _vpc_store_references(app: Application, fn: Function) -> list[str]:
+    """Evidence that a function talks to a VPC-only data store: an environment value naming a store's
+    endpoint (`!GetAtt Db.Endpoint.Address`) or a VPC-only host name, or a data-plane connect permission
+    (`rds-db:connect`). Control-plane references (a cluster ARN for the RDS Data API) are not evidence."""
+    evidence: list[str] = []
+    for var in fn.environment:
+        if not isinstance(var.value, str):
+            continue
+        for m in _ENDPOINT_ATTR.finditer(var.value):
+            store = app.resource(m.group("id"))
+            if store is not None and _is_vpc_only(store):
+                evidence.append(f"environment variable {var.name} holds the endpoint of {store.type} {store.id}")
+                break
+        else:
+            if _VPC_HOST.search(var.value):
+                evidence.append(f"environment variable {var.name} names a VPC-only database host")
+    role = app.role(fn.role)
+    if role is not None:
+        for policy in role.policies:
+            for stmt in policy.document.statements if policy.document else ():
+                if not stmt.is_allow:
+                    continue
+                hit = next((a for a in known_strings(stmt.actions)
+                            if a.partition(":")[0].lower() in _CONNECT_SERVICES
+                            and any(action_matches(a, c) for c in _CONNECT_ACTIONS)), None)
+                if hit:
+                    evidence.append(f"its role allows {hit}")
+    return evidence
+
+
+def _public_subnets(app: Application) -> set[str]:
+    """Subnet ids (logical) whose route table, in this same source, sends 0.0.0.0/0 to an internet gateway.
+    Where route tables are not in the source nothing is returned: "private" is then never asserted."""
+    gateways = {r.id for r in app.resources if r.type == "AWS::EC2::InternetGateway"}
+    public_tables: set[str] = set()
+    for r in app.resources:
+        if r.type != "AWS::EC2::Route":
+            continue
+        props = r.properties
+        if props.get("DestinationCidrBlock") == "0.0.0.0/0" and _ref_id(props.get("GatewayId")) in gateways:
+            table = _ref_id(props.get("RouteTableId"))
+            if table:
+                public_tables.add(table)
+    subnets: set[str] = set()
+    for r in app.resources:
+        if r.type == "AWS::EC2::SubnetRouteTableAssociation" and \
+                _ref_id(r.properties.get("RouteTableId")) in public_tables:
+            subnet = _ref_id(r.properties.get("SubnetId"))
+            if subnet:
+                subnets.add(subnet)
+    return subnets
+
+
+def _ref_id(value: Any) -> str | None:
+    """A logical id from a resolved reference (`${Id}`, `Id`), or None."""
+    if not isinstance(value, str):
+        return None
+    m = re.fullmatch(r"\$\{([A-Za-z0-9]+)\}|([A-Za-z0-9]+)", value.strip())
+    return (m.group(1) or m.group(2)) if m else None
+
+
+@register
+class DataAccessOutsideVpc(Rule):
+    """Flags a function that reaches a VPC-only data store (RDS, Aurora, ElastiCache, Redshift, DocumentDB,
+    Neptune, MemoryDB) but does not run in the VPC's private subnets.
+
+    ## What it does
+    Looks for evidence that a function talks to a VPC-only store: an environment variable holding such a
+    store's endpoint (`!GetAtt OrdersDatabase.Endpoint.Address`) or an RDS/ElastiCache/Redshift host name,
+    or a data-plane connect permission (`rds-db:connect`, `elasticache:Connect`). Reports it when the function
+    has no `VpcConfig`, or when every one of its subnets routes `0.0.0.0/0` to an internet gateway *in the
+    same source* (a public subnet). Where the route tables are not in the source, subnets are never assumed
+    public. Stores marked `PubliclyAccessible: true` and the RDS Data API (an HTTPS endpoint) are not
+    VPC-only. (Audit checklist C5.)
+
+    ## Why is this bad?
+    A function outside the VPC can reach the database only if the database is exposed to the internet, or
+    not at all (the deployment is broken). Either the store is more public than intended, or the function
+    ships credentials for a database across the internet.
+
+    ## Example
+    ```yaml
+    ReportsFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Environment:
+          Variables:
+            DB_HOST: !GetAtt OrdersDatabase.Endpoint.Address
+    ```
+
+    ## Fix
+    ```yaml
+    ReportsFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        VpcConfig:
+          SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
+          SecurityGroupIds: [!Ref ReportsSecurityGroup]
+        Environment:
+          Variables:
+            DB_HOST: !GetAtt OrdersDatabase.Endpoint.Address
+    ```
+    """
+
+    id = "FG308"
+    name = "data-access-outside-vpc"
+    summary = "function reaching VPC-only data stores without VpcConfig in private subnets"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-923"
+    owasp = "SAS-3"
+    checklist = "C5"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        public_subnets: set[str] | None = None
+        for fn in ctx.app.functions:
+            evidence = _vpc_store_references(ctx.app, fn)
+            if not evidence:
+                continue
+            if fn.vpc is None:
+                yield self.finding(
+                    f"function {fn.id} reaches a VPC-only data store ({evidence[0]}) but has no VpcConfig",
+                    fn.location, fn.id, function=fn.id,
+                    fix="Add `VpcConfig` with the store's private subnets and a security group allowing only the "
+                        "database port; keep the store not publicly accessible.",
+                )
+                continue
+            if public_subnets is None:
+                public_subnets = _public_subnets(ctx.app)
+            subnets = [_ref_id(s) for s in fn.vpc.subnet_ids]
+            if subnets and all(s is not None and s in public_subnets for s in subnets):
+                yield self.finding(
+                    f"function {fn.id} reaches a VPC-only data store ({evidence[0]}) from public subnets "
+                    f"({join_names(s for s in subnets if s)}: their route table sends 0.0.0.0/0 to an "
+                    "internet gateway)",
+                    fn.vpc.location, fn.id, function=fn.id,
+                    fix="Place the function in private subnets (route to a NAT gateway or VPC endpoints, not an "
+                        "internet gateway).",
+                )
+
+
+# ----------------------------------------------------------------------------------------- FG309
+
+
+def _all_traffic(rule: SecurityGroupRule) -> bool:
+    if rule.direction != "egress":
+        return False
+    protocol = rule.protocol
+    if not isinstance(protocol, str) or protocol.strip().lower() not in ("-1", "all"):
+        return False
+    return isinstance(rule.cidr, str) and rule.cidr.strip() in ("0.0.0.0/0", "::/0")
+
+
+@register
+class UnrestrictedEgress(Rule):
+    """Flags a security group used by a function that allows all egress to the internet.
+
+    ## What it does
+    For every security group a function runs with (`VpcConfig.SecurityGroupIds`), reports an egress rule of
+    all protocols and ports to `0.0.0.0/0` or `::/0`, including CloudFormation's implicit allow-all rule
+    when `SecurityGroupEgress` is absent (Terraform has no such default). Egress limited to ports or to a
+    CIDR inside the VPC is fine. One finding per group, listing the functions using it. (Audit checklist C5.)
+
+    ## Why is this bad?
+    A function inside a VPC is usually there to reach a database; unrestricted egress lets a compromised
+    handler exfiltrate that database's data, or reach command-and-control servers, over any port.
+
+    ## Example
+    ```yaml
+    DbAdminSecurityGroup:
+      Type: AWS::EC2::SecurityGroup
+      Properties:
+        GroupDescription: db admin lambda
+        SecurityGroupEgress:
+          - IpProtocol: "-1"
+            CidrIp: 0.0.0.0/0
+    ```
+
+    ## Fix
+    ```yaml
+    DbAdminSecurityGroup:
+      Type: AWS::EC2::SecurityGroup
+      Properties:
+        GroupDescription: db admin lambda
+        SecurityGroupEgress:
+          - IpProtocol: tcp
+            FromPort: 5432
+            ToPort: 5432
+            CidrIp: 10.0.0.0/16
+    ```
+    """
+
+    id = "FG309"
+    name = "unrestricted-egress"
+    summary = "function security group allowing all egress to 0.0.0.0/0"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-923"
+    owasp = "SAS-3"
+    checklist = "C5"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        users: dict[str, list[str]] = {}
+        groups: dict[str, SecurityGroup] = {}
+        for fn in ctx.app.functions:
+            if fn.vpc is None:
+                continue
+            for group_id in fn.vpc.security_group_ids:
+                group = ctx.app.security_group(group_id)
+                if group is None:
+                    continue
+                groups[group.id] = group
+                users.setdefault(group.id, []).append(fn.id)
+        for group_id, group in groups.items():
+            functions = users[group_id]
+            rule = next((r for r in group.rules if _all_traffic(r)), None)
+            if rule is not None:
+                location, how = rule.location, f"an egress rule to {rule.cidr} on all protocols and ports"
+            elif group.implicit_allow_all_egress:
+                location, how = group.location, ("CloudFormation's implicit allow-all egress "
+                                                 "(no SecurityGroupEgress declared)")
+            else:
+                continue
+            yield self.finding(
+                f"security group {group.id} (used by {join_names(functions)}) allows all outbound traffic: {how}",
+                location, group.id, function=functions,
+                fix="Declare `SecurityGroupEgress` limited to the ports and destinations the function needs (the "
+                    "database port inside the VPC CIDR, 443 to VPC endpoints).",
+            )

@@ -1,3 +1,472 @@
-"""Rules of this family; see faasguard/rules/__init__.py for the ids it holds."""
+"""Runtime configuration of functions: FG401-FG406.
+
+Platform defaults matter here (an absent `Timeout` is Lambda's 3 s, an absent `Tracing` is off), so these
+rules read `None` as "the default applies" and skip `Unknown` values rather than guess. The runtime
+deprecation table is `faasguard/data/runtimes.json` (AWS's published dates), read once on first use.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date
+from functools import cache
+from importlib import resources
+
+from faasguard.findings import Confidence, Finding, Severity
+from faasguard.model import Function, Trigger, TriggerKind, Unknown
+from faasguard.rules._common import describe_trigger, public_reasons
+from faasguard.rules.base import Rule, RuleContext, register
+
+
+def _lambda_functions(ctx: RuleContext) -> Iterator[Function]:
+    return (fn for fn in ctx.app.functions if fn.platform == "aws-lambda")
+
+
+# ----------------------------------------------------------------------------------------- FG401
+
+
+@register
+class ExcessiveTimeout(Rule):
+    """Flags a function timeout longer than its trigger can use (audit checklist C6).
+
+    ## What it does
+    Reports a function triggered through API Gateway (REST or HTTP API) whose timeout exceeds 29 s, the
+    longest API Gateway waits for an integration (config `api_timeout`), and any function whose timeout
+    exceeds 300 s (config `max_timeout`). A timeout inherited from SAM `Globals` is reported on the Globals
+    line. An absent timeout is the platform default (3 s on Lambda; Serverless Framework's 6 s counts as
+    set) and is only reported where that default itself exceeds the limit. Severity is raised for a
+    function reachable from the internet without authorization.
+
+    ## Why is this bad?
+    A function behind API Gateway keeps running (and billing) after the caller got a 504 at 29 s; a
+    15-minute timeout lets one slow or malicious request hold a concurrent execution for 15 minutes, which
+    turns a flood of cheap requests into an expensive denial of service and hides hangs.
+
+    ## Example
+    ```yaml
+    DbAdminFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Timeout: 900
+        Events:
+          RunQuery:
+            Type: Api
+            Properties: {Path: /admin/query, Method: post}
+    ```
+
+    ## Fix
+    ```yaml
+    DbAdminFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Timeout: 25
+        Events:
+          RunQuery:
+            Type: Api
+            Properties: {Path: /admin/query, Method: post}
+    ```
+    """
+
+    id = "FG401"
+    name = "excessive-timeout"
+    summary = "timeout above what the trigger needs (API > 29 s, any > 300 s)"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-400"
+    owasp = "SAS-8"
+    checklist = "C6"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        reasons = public_reasons(ctx.app)
+        for fn in ctx.app.functions:
+            timeout = fn.timeout
+            if isinstance(timeout, Unknown):
+                continue
+            effective = fn.timeout_default if timeout is None else timeout
+            api = next((t for t in ctx.app.triggers_of(fn.id)
+                        if t.kind in (TriggerKind.REST_API, TriggerKind.HTTP_API)), None)
+            # REST APIs wait 29 s for an integration, HTTP APIs 30 s.
+            api_limit = ctx.config.api_timeout if api is None or api.kind is TriggerKind.REST_API \
+                else max(ctx.config.api_timeout, 30)
+            if api is not None and effective > api_limit:
+                limit_text = f"above the {api_limit} s API Gateway waits for it ({describe_trigger(api)})"
+                suggested = api_limit
+            elif effective > ctx.config.max_timeout:
+                limit_text = f"above the {ctx.config.max_timeout} s limit (config max_timeout)"
+                suggested = ctx.config.max_timeout
+            else:
+                continue
+            source = "the platform default" if timeout is None else "set"
+            message = f"function {fn.id} has a {effective} s timeout ({source}), {limit_text}"
+            severity = self.severity
+            if fn.id in reasons:
+                severity = severity.raised()
+                message += f"; severity raised: it is reachable through its {reasons[fn.id]}"
+            yield self.finding(
+                message, fn.loc("timeout"), fn.id, function=fn.id, severity=severity,
+                fix=f"Set `Timeout` to the longest the work really takes, at most {suggested} s; move long work to "
+                    "an asynchronous step (SQS, Step Functions) and return early.",
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG402
+
+
+@cache
+def runtime_table() -> Mapping[str, date]:
+    """Runtime identifier → deprecation date, from the packaged AWS table (read once)."""
+    raw = json.loads(resources.files("faasguard.data").joinpath("runtimes.json").read_text(encoding="utf-8"))
+    return {name: date.fromisoformat(day) for name, day in raw["runtimes"].items()}
+
+
+def runtime_status(runtime: str, today: date, warning_days: int) -> tuple[date, int] | None:
+    """(deprecation date, days until it — negative when past) for a runtime that is deprecated or within
+    `warning_days` of it; None for a supported runtime or one the table does not know."""
+    deprecated = runtime_table().get(runtime.strip().lower())
+    if deprecated is None:
+        return None
+    days = (deprecated - today).days
+    return (deprecated, days) if days <= warning_days else None
+
+
+def scan_date(ctx: RuleContext) -> date:
+    """Today, unless the config injects a date (`today = "2026-11-23"`, used by tests and reproducible CI)."""
+    injected = ctx.config.extra.get("today")
+    if isinstance(injected, date):
+        return injected
+    if isinstance(injected, str):
+        try:
+            return date.fromisoformat(injected)
+        except ValueError:
+            pass
+    return date.today()
+
+
+@register
+class DeprecatedRuntime(Rule):
+    """Flags a Lambda runtime past its deprecation date or within 180 days of it.
+
+    ## What it does
+    Looks the function's `Runtime` up in a dated table of AWS Lambda runtimes (from AWS's Lambda runtimes
+    page, shipped with faasguard) and reports it when the deprecation date has passed (medium) or is within
+    180 days (low; config `runtime_warning_days`). A runtime inherited from SAM `Globals` is reported on the
+    Globals line. Container-image functions have no managed runtime and are not reported.
+
+    ## Why is this bad?
+    After deprecation AWS no longer patches the runtime's language or OS; known vulnerabilities stay, and
+    soon after, AWS blocks creating and then updating such functions, so an urgent fix can no longer be
+    deployed without a runtime migration at the worst moment.
+
+    ## Example
+    ```yaml
+    QueueWorkerFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Runtime: python3.8
+    ```
+
+    ## Fix
+    ```yaml
+    QueueWorkerFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Runtime: python3.13
+    ```
+    """
+
+    id = "FG402"
+    name = "deprecated-runtime"
+    summary = "runtime past or near its deprecation date"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-1104"
+    owasp = "SAS-6"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        today = scan_date(ctx)
+        for fn in _lambda_functions(ctx):
+            if not isinstance(fn.runtime, str):
+                continue
+            status = runtime_status(fn.runtime, today, ctx.config.runtime_warning_days)
+            if status is None:
+                continue
+            deprecated, days = status
+            if days < 0:
+                message = f"function {fn.id} uses {fn.runtime}, deprecated since {deprecated.isoformat()}: no more " \
+                          "security patches"
+                severity = self.severity
+            else:
+                message = f"function {fn.id} uses {fn.runtime}, deprecated on {deprecated.isoformat()} (in {days} " \
+                          "days)"
+                severity = Severity.LOW
+            yield self.finding(
+                message, fn.loc("runtime"), fn.id, function=fn.id, severity=severity,
+                fix="Move to a supported runtime of the same language (e.g. python3.13, nodejs22.x, java21) and run "
+                    "the tests; the AWS Lambda runtimes page lists the dates.",
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG403
+
+
+@register
+class NoConcurrencyLimit(Rule):
+    """Flags a publicly triggered function with no reserved concurrency (bill inflation).
+
+    ## What it does
+    Reports a function that is reachable from the internet without authorization (an API route or
+    function URL without auth, or an invoke permission open to anyone) and sets no
+    `ReservedConcurrentExecutions`. Functions behind an authorizer, or triggered only by queues, streams
+    or schedules, are not reported.
+
+    ## Why is this bad?
+    Anyone can call a public function as fast as they like; without a concurrency cap it scales to the
+    account's whole concurrency, billing every call (denial of wallet) and starving every other function in
+    the account of concurrency.
+
+    ## Example
+    ```yaml
+    ReportFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        FunctionUrlConfig:
+          AuthType: NONE
+    ```
+
+    ## Fix
+    ```yaml
+    ReportFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        ReservedConcurrentExecutions: 20
+        FunctionUrlConfig:
+          AuthType: AWS_IAM
+    ```
+    """
+
+    id = "FG403"
+    name = "no-concurrency-limit"
+    summary = "publicly triggered function with no reserved concurrency"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-770"
+    owasp = "SAS-8"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        reasons = public_reasons(ctx.app)
+        for fn in _lambda_functions(ctx):
+            if fn.id not in reasons or fn.reserved_concurrency is not None:
+                continue
+            yield self.finding(
+                f"function {fn.id} is reachable through its {reasons[fn.id]} and has no reserved concurrency",
+                fn.location, fn.id, function=fn.id,
+                fix="Set `ReservedConcurrentExecutions` to the highest concurrency the function legitimately "
+                    "needs, and throttle the API (usage plan / stage throttling).",
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG404
+
+# Asynchronous sources the catalog names; DynamoDB and Kinesis streams are judged per event source mapping.
+_STREAMS = (TriggerKind.DYNAMODB_STREAM, TriggerKind.KINESIS)
+
+
+@register
+class NoFailureDestination(Rule):
+    """Flags an asynchronously or stream-triggered function whose failed events are dropped.
+
+    ## What it does
+    For functions invoked asynchronously (S3, SNS, EventBridge rules, schedules), reports the function when
+    it has neither a dead-letter queue (`DeadLetterQueue` / `DeadLetterConfig`) nor an on-failure
+    destination (`EventInvokeConfig.DestinationConfig.OnFailure`), and the trigger has no redrive of its own.
+    For DynamoDB and Kinesis stream triggers, reports each event source mapping with no `OnFailure`
+    destination. SQS triggers are neither: the queue's own redrive policy handles failures.
+
+    ## Why is this bad?
+    Lambda retries an asynchronous event twice and then discards it; a stream batch that keeps failing is
+    retried until the records expire. Either way failed events vanish without a trace: lost orders, missing
+    thumbnails, and no way to replay them or even notice.
+
+    ## Example
+    ```yaml
+    ImageConverterFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Events:
+          Upload:
+            Type: S3
+            Properties: {Bucket: !Ref UploadsBucket, Events: s3:ObjectCreated:*}
+    ```
+
+    ## Fix
+    ```yaml
+    ImageConverterFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        DeadLetterQueue:
+          Type: SQS
+          TargetArn: !GetAtt FailedEventsQueue.Arn
+        Events:
+          Upload:
+            Type: S3
+            Properties: {Bucket: !Ref UploadsBucket, Events: s3:ObjectCreated:*}
+    ```
+    """
+
+    id = "FG404"
+    name = "no-failure-destination"
+    summary = "async/stream trigger with no DLQ or on-failure destination"
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    cwe = "CWE-755"
+    owasp = "SAS-5"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for fn in _lambda_functions(ctx):
+            triggers = ctx.app.triggers_of(fn.id)
+            async_triggers = [t for t in triggers if t.kind.is_async and t.on_failure is None]
+            if async_triggers and fn.dead_letter is None and fn.async_on_failure is None:
+                names = ", ".join(_trigger_name(t) for t in async_triggers)
+                yield self.finding(
+                    f"function {fn.id} is invoked asynchronously ({names}) with no dead-letter queue or on-failure "
+                    "destination: events that fail their retries are discarded",
+                    fn.location, fn.id, function=fn.id,
+                    fix="Add `DeadLetterQueue: {Type: SQS, TargetArn: ...}` or `EventInvokeConfig: "
+                        "{DestinationConfig: {OnFailure: {Type: SQS, Destination: ...}}}` and alarm on its depth.",
+                )
+            for trigger in triggers:
+                if trigger.kind not in _STREAMS or trigger.on_failure is not None:
+                    continue
+                yield self.finding(
+                    f"{_trigger_name(trigger)} of function {fn.id} has no on-failure destination: a failing batch "
+                    "is retried until its records expire, then lost",
+                    trigger.location, trigger.id, function=fn.id, severity=Severity.MEDIUM,
+                    fix="Set `DestinationConfig: {OnFailure: {Destination: <SQS/SNS ARN>}}` on the event source "
+                        "mapping, with `MaximumRetryAttempts` and `BisectBatchOnFunctionError: true`.",
+                )
+
+
+def _trigger_name(trigger: Trigger) -> str:
+    return f"{trigger.kind.value} trigger {trigger.id}"
+
+
+# ----------------------------------------------------------------------------------------- FG405
+
+
+@register
+class TracingDisabled(Rule):
+    """Flags a publicly triggered function without active X-Ray tracing.
+
+    ## What it does
+    Reports a function reachable from the internet without authorization whose `Tracing` is absent or
+    `PassThrough`. Internal functions (queue workers, schedules, authorized APIs) are not reported.
+
+    ## Why is this bad?
+    When a public endpoint is abused, traces are how you reconstruct what one request did across the
+    function and the services it called; without them incident response starts from scattered logs.
+
+    ## Example
+    ```yaml
+    ReportFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        FunctionUrlConfig:
+          AuthType: NONE
+    ```
+
+    ## Fix
+    ```yaml
+    ReportFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Tracing: Active
+        FunctionUrlConfig:
+          AuthType: NONE
+    ```
+    """
+
+    id = "FG405"
+    name = "tracing-disabled"
+    summary = "no active X-Ray tracing on a public function"
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    cwe = "CWE-778"
+    owasp = "SAS-5"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        reasons = public_reasons(ctx.app)
+        for fn in _lambda_functions(ctx):
+            if fn.id not in reasons or isinstance(fn.tracing, Unknown):
+                continue
+            if isinstance(fn.tracing, str) and fn.tracing.strip().lower() == "active":
+                continue
+            state = "PassThrough" if fn.tracing else "not enabled"
+            yield self.finding(
+                f"function {fn.id} is reachable through its {reasons[fn.id]} and its X-Ray tracing is {state}",
+                fn.loc("tracing"), fn.id, function=fn.id,
+                fix="Set `Tracing: Active` (Globals.Function.Tracing for every function).",
+            )
+
+
+# ----------------------------------------------------------------------------------------- FG406
+
+
+@register
+class NoCodeSigning(Rule):
+    """Flags a function deployed from a .zip package without a code signing configuration.
+
+    ## What it does
+    Reports a .zip-packaged function with no `CodeSigningConfigArn`. Code signing is a hardening control
+    that many teams do not use, so by default this is *info* (hidden at the default `--severity low`); it is
+    raised to medium when another function in the same application has a code signing config, because the
+    team has adopted signing and this function was missed. Container-image functions and inline code
+    cannot be signed and are not reported.
+
+    ## Why is this bad?
+    Without code signing Lambda accepts any package uploaded with deploy permissions: stolen CI credentials
+    or a tampered artifact bucket lead straight to code running with the function's role.
+
+    ## Example
+    ```yaml
+    PaymentsFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        CodeUri: src/payments/
+    ```
+
+    ## Fix
+    ```yaml
+    PaymentsFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        CodeUri: src/payments/
+        CodeSigningConfigArn: !Ref SigningConfig
+    ```
+    """
+
+    id = "FG406"
+    name = "no-code-signing"
+    summary = "function without a code signing config"
+    severity = Severity.INFO
+    confidence = Confidence.HIGH
+    cwe = "CWE-494"
+    owasp = "SAS-6"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        candidates = [fn for fn in _lambda_functions(ctx)
+                      if fn.package_type.lower() != "image" and not (fn.code and fn.code.inline)]
+        signed = [fn.id for fn in ctx.app.functions if fn.code_signing_config is not None]
+        for fn in candidates:
+            if fn.code_signing_config is not None:
+                continue
+            message = f"function {fn.id} has no code signing config"
+            severity = self.severity
+            if signed:
+                severity = Severity.MEDIUM
+                message += f"; medium because {signed[0]} in the same application is signed"
+            yield self.finding(
+                message, fn.location, fn.id, function=fn.id, severity=severity,
+                fix="Create an AWS::Signer::SigningProfile and AWS::Lambda::CodeSigningConfig (untrusted "
+                    "artifact policy Enforce) and set `CodeSigningConfigArn` on the function.",
+            )

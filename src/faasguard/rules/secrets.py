@@ -1,3 +1,313 @@
-"""Rules of this family; see faasguard/rules/__init__.py for the ids it holds."""
+"""Secrets in function configuration: FG201 (secret-in-environment), FG203 (environment-without-cmk).
+
+The classifier is hand-written because it encodes the catalog's definition (RULES.md "FG201") rather than a
+generic secret scanner's: names of secrets, ARNs, SSM paths and dynamic references are the *right* pattern
+and must stay quiet, while a plaintext value next to a secret-looking name, or a value with a known key shape,
+is reported. Values are never copied into messages.
+"""
 
 from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+
+from faasguard.findings import Confidence, Finding, Severity
+from faasguard.model import EnvVar, Function, Location
+from faasguard.rules.base import Rule, RuleContext, register
+
+# ------------------------------------------------------------------------------------ classification
+
+_SECRET_TOKENS = frozenset({
+    "PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL",
+    "CREDENTIALS", "PRIVATEKEY", "SECRETKEY", "AUTHTOKEN",
+})
+_SECRET_PAIRS = frozenset({
+    ("API", "KEY"), ("PRIVATE", "KEY"), ("SECRET", "KEY"), ("SIGNING", "KEY"), ("ENCRYPTION", "KEY"),
+    ("MASTER", "KEY"), ("AUTH", "KEY"), ("CLIENT", "SECRET"), ("ACCESS", "TOKEN"), ("WEBHOOK", "SECRET"),
+})
+_PASSWORD_TOKENS = frozenset({"PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE"})
+
+# A trailing word that makes the variable hold *where* a secret is, or something about it, not the secret.
+_REFERENCE_SUFFIXES = frozenset({
+    "ARN", "ARNS", "NAME", "NAMES", "ID", "IDS", "PATH", "PARAM", "PARAMETER", "PARAMS", "REF", "PREFIX",
+    "TABLE", "BUCKET", "QUEUE", "TOPIC", "REGION", "ENDPOINT", "URL", "URI", "HEADER", "FIELD", "LENGTH",
+    "TTL", "EXPIRY", "EXPIRATION", "EXPIRES", "IN", "LIFETIME", "TIMEOUT", "ALGORITHM", "ALG", "TYPE",
+    "ENABLED", "DISABLED", "SIZE", "COUNT", "VERSION", "ISSUER", "AUDIENCE", "SCOPE", "SCOPES", "ROTATION",
+    "KEYID", "LOCATION", "FILE", "SSM", "STORE", "MANAGER", "POLICY", "ROLE", "USER", "USERNAME", "HOST",
+    "PORT", "DAYS", "HOURS", "MINUTES", "SECONDS", "MS", "FORMAT", "KIND", "MODE", "LEVEL", "STAGE",
+})
+_REFERENCE_WORDS = frozenset({"SSM", "SECRETSMANAGER", "PARAMETERSTORE", "KMS", "VAULT"})
+
+_NAME_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+_KEY_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
+    (re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY"), "a private key"),
+    (re.compile(r"\b[sr]k_live_[0-9A-Za-z]{10,}"), "a Stripe live secret key"),
+    (re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}"), "a Slack token"),
+    (re.compile(r"https://hooks\.slack\.com/services/T[0-9A-Z]+/B[0-9A-Z]+/[0-9A-Za-z]+"), "a Slack webhook URL"),
+    (re.compile(r"\bgh[pousr]_[0-9A-Za-z]{36}\b|\bgithub_pat_[0-9A-Za-z_]{40,}"), "a GitHub token"),
+    (re.compile(r"\bglpat-[0-9A-Za-z_-]{20}\b"), "a GitLab token"),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "a Google API key"),
+    (re.compile(r"\bSG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43}\b"), "a SendGrid API key"),
+    (re.compile(r"\bnpm_[0-9A-Za-z]{36}\b"), "an npm token"),
+)
+_URL_CREDENTIALS = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?P<user>[^:/@\s]*):(?P<password>[^@\s/]+)@")
+
+_PLACEHOLDERS = frozenset({
+    "changeme", "change-me", "change_me", "replaceme", "replace-me", "replace_me", "password", "secret",
+    "token", "none", "null", "nil", "undefined", "todo", "tbd", "xxx", "placeholder", "dummy", "example",
+    "test", "testing", "default", "notset", "not-set", "unset", "empty", "fake", "sample", "mysecret",
+    "secretvalue", "your-secret", "your_secret", "yourpassword", "your-password", "your_password",
+    "your-api-key", "your_api_key", "apikey", "api-key", "api_key", "local", "dev", "redacted", "overridden",
+})
+_BOOLEAN_LIKE = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled"})
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$")
+_PATH_LIKE = re.compile(r"^/?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+/?$")
+_HOST_OR_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:/\S*)?)$", re.I)
+
+
+def _name_tokens(name: str) -> list[str]:
+    return [t.upper() for part in re.split(r"[^A-Za-z0-9]+", name) for t in _NAME_TOKEN.findall(part)]
+
+
+def secret_name_kind(name: str) -> str | None:
+    """"password", "secret" when a variable name says it holds a secret itself; None for other names and for
+    names of *references* to secrets (`DB_SECRET_ARN`, `API_KEY_PARAMETER_NAME`, `TOKEN_TTL`)."""
+    tokens = _name_tokens(name)
+    if not tokens or tokens[-1] in _REFERENCE_SUFFIXES or any(t in _REFERENCE_WORDS for t in tokens):
+        return None
+    if any(t in _PASSWORD_TOKENS for t in tokens):
+        return "password"
+    if any(t in _SECRET_TOKENS for t in tokens) or any(p in _SECRET_PAIRS for p in pairwise(tokens)):
+        return "secret"
+    return None
+
+
+def _entropy(text: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
+
+
+def looks_random(value: str) -> bool:
+    """A credential-like string: long enough, mixed character classes, high entropy."""
+    if len(value) < 12 or " " in value:
+        return False
+    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    return classes >= 3 and _entropy(value) >= 3.0
+
+
+def is_reference_value(value: str) -> bool:
+    """A value that names or points at a secret rather than holding it."""
+    v = value.strip()
+    lower = v.lower()
+    return (lower.startswith(("arn:", "{{resolve:", "${ssm", "${secretsmanager", "${aws:", "ssm:", "secretsmanager:"))
+            or ("${" in v and _URL_CREDENTIALS.match(v) is None)
+            or v.startswith("/"))
+
+
+def is_placeholder(value: str) -> bool:
+    v = value.strip()
+    lower = v.lower()
+    if len(v) < 4 or lower in _PLACEHOLDERS or lower in _BOOLEAN_LIKE:
+        return True
+    if re.fullmatch(r"[-+]?\d+(?:\.\d+)?", v) or len(set(v)) <= 2:
+        return True
+    return (v.startswith("<") and v.endswith(">")) or bool(re.fullmatch(r"(?i)[x*#.?-]+|your[-_ ].*|.*[-_]here",
+                                                                          v))
+
+
+@dataclass(frozen=True, slots=True)
+class SecretVerdict:
+    why: str
+    confidence: Confidence
+
+
+def classify(var: EnvVar) -> SecretVerdict | None:
+    """Why an environment variable holds a plaintext secret, or None (see the module docstring)."""
+    if var.secret_reference:
+        return None
+    if var.from_secret_attribute:
+        return SecretVerdict(f"copies the secret attribute {var.from_secret_attribute} into plaintext",
+                             Confidence.HIGH)
+    value = var.value
+    if not isinstance(value, str):
+        return None  # Unknown: a !Ref to a NoEcho parameter is the right pattern, never guessed about
+    text = value.strip()
+    creds = _URL_CREDENTIALS.match(text)
+    if creds and "${" not in creds.group("password") and not is_placeholder(creds.group("password")):
+        return SecretVerdict("holds a connection URL with an embedded password", Confidence.HIGH)
+    if not is_reference_value(text):
+        for shape, label in _KEY_SHAPES:
+            if shape.search(text):
+                return SecretVerdict(f"holds {label}", Confidence.HIGH)
+    kind = secret_name_kind(var.name)
+    if kind is None or is_reference_value(text) or is_placeholder(text):
+        return None
+    random = looks_random(text)
+    if kind == "password":
+        return SecretVerdict("holds a plaintext password", Confidence.HIGH if random or len(text) >= 8
+                             else Confidence.MEDIUM)
+    # TOKEN / SECRET / API_KEY names: a value that reads like a name, a host or a path is a reference.
+    if not random and (_IDENTIFIER.match(text) or _PATH_LIKE.match(text) or _HOST_OR_URL.match(text)
+                       or " " in text):
+        return None
+    return SecretVerdict("holds a plaintext secret", Confidence.HIGH if random else Confidence.MEDIUM)
+
+
+def is_sensitive(var: EnvVar) -> bool:
+    """A variable whose value deserves a customer-managed key (FG203): a secret, whatever its form."""
+    return bool(var.secret_reference or var.from_secret_attribute or secret_name_kind(var.name)
+                or classify(var) is not None)
+
+
+# ----------------------------------------------------------------------------------------- FG201
+
+
+@register
+class SecretInEnvironment(Rule):
+    """Flags a function or container environment variable that holds a plaintext secret.
+
+    ## What it does
+    Reports an environment variable when its name says it is a secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`,
+    `*API_KEY*`, `*PRIVATE_KEY*`) and its value is a plaintext literal, or when its value has a known secret
+    shape whatever its name (AWS access key ids, `sk_live_` keys, private-key headers, Slack/GitHub tokens,
+    a connection URL with `user:password@`), or when it copies a secret attribute into plaintext
+    (`!GetAtt AccessKey.SecretAccessKey`, `random_password.result`).
+
+    It stays quiet for variables that hold a *name* or *location* of a secret (`DB_SECRET_ARN`,
+    `API_KEY_PARAMETER`), for ARNs, SSM paths, `{{resolve:secretsmanager:...}}` and `${ssm:...}`
+    references, for values it cannot resolve (a `!Ref` to a NoEcho parameter is the right pattern), and for
+    booleans, numbers, empty values and placeholders such as `changeme`. The value is never shown in the
+    report. (Audit checklist C2.)
+
+    ## Why is this bad?
+    Environment variables are readable by anyone who can call `lambda:GetFunctionConfiguration`, appear in
+    the template in source control, in CloudFormation's stack history and in every copy of the repository;
+    the code reading them also tends to log them. A secret there cannot be rotated without a deployment.
+
+    ## Example
+    ```yaml
+    DbAdminFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Environment:
+          Variables:
+            DB_PASSWORD: Sup3rS3cretPassw0rd!
+    ```
+
+    ## Fix
+    ```yaml
+    DbAdminFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Environment:
+          Variables:
+            DB_PASSWORD_SECRET_ARN: !Ref DbPasswordSecret
+        Policies:
+          - AWSSecretsManagerGetSecretValuePolicy:
+              SecretArn: !Ref DbPasswordSecret
+    ```
+    """
+
+    id = "FG201"
+    name = "secret-in-environment"
+    summary = "plaintext secret in a function or container environment variable"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-798"
+    owasp = "SAS-7"
+    checklist = "C2"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        owners: list[tuple[str, str, tuple[EnvVar, ...]]] = [
+            ("function", fn.id, fn.environment) for fn in ctx.app.functions]
+        owners += [("container", c.task or c.id, c.environment) for c in ctx.app.containers]
+        for kind, owner, env in owners:
+            for var in env:
+                verdict = classify(var)
+                if verdict is None:
+                    continue
+                yield self.finding(
+                    f"{kind} {owner}: environment variable {var.name} {verdict.why}",
+                    var.location, owner, function=owner if kind == "function" else None,
+                    confidence=verdict.confidence,
+                    fix=(f"Store the value in Secrets Manager or SSM Parameter Store (SecureString), pass only its "
+                         f"name or ARN (e.g. {var.name}_SECRET_ARN) and fetch it at init with a cache, or use a "
+                         "`{{resolve:secretsmanager:...}}` dynamic reference; rotate the exposed secret."),
+                )
+
+
+# ----------------------------------------------------------------------------------------- FG203
+
+
+@register
+class EnvironmentWithoutCmk(Rule):
+    """Flags a Lambda function whose environment holds sensitive values but has no customer-managed KMS key.
+
+    ## What it does
+    Reports a function with no `KmsKeyArn` when at least one of its environment variables is sensitive: a
+    secret-named variable, a deploy-time dynamic reference (CloudFormation resolves
+    `{{resolve:secretsmanager:...}}` into the function's configuration), a copied secret attribute, or a
+    value with a known secret shape. Environments holding only configuration (table names, log levels)
+    gain nothing from a customer-managed key and are not reported.
+
+    ## Why is this bad?
+    Without `KmsKeyArn`, Lambda encrypts the environment with the AWS managed key `aws/lambda`, which every
+    principal allowed `lambda:GetFunctionConfiguration` can implicitly decrypt. A customer-managed key lets a
+    key policy decide who may read the values, and CloudTrail records each decryption.
+
+    ## Example
+    ```yaml
+    PaymentsFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        Environment:
+          Variables:
+            STRIPE_KEY: "{{resolve:secretsmanager:stripe:SecretString:key}}"
+    ```
+
+    ## Fix
+    ```yaml
+    PaymentsFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        KmsKeyArn: !GetAtt EnvironmentKey.Arn
+        Environment:
+          Variables:
+            STRIPE_KEY: "{{resolve:secretsmanager:stripe:SecretString:key}}"
+    ```
+    """
+
+    id = "FG203"
+    name = "environment-without-cmk"
+    summary = "sensitive environment variables without a customer-managed KMS key"
+    severity = Severity.LOW
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-311"
+    owasp = "SAS-7"
+    checklist = "C2"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for fn in ctx.app.functions:
+            if fn.platform != "aws-lambda" or fn.kms_key is not None or not fn.environment:
+                continue
+            sensitive = [v.name for v in fn.environment if is_sensitive(v)]
+            if not sensitive:
+                continue
+            yield self.finding(
+                f"function {fn.id} keeps sensitive environment variables ({', '.join(sensitive)}) encrypted only "
+                "with the AWS managed key aws/lambda (no KmsKeyArn)",
+                _key_line(fn), fn.id, function=fn.id,
+                fix="Set `KmsKeyArn` to a customer-managed AWS::KMS::Key whose key policy allows only the "
+                    "function's role and its administrators to decrypt.",
+            )
+
+
+def _key_line(fn: Function) -> Location:
+    return fn.location

@@ -1,0 +1,237 @@
+"""Helpers the configuration rules share: who uses a role, which functions are publicly reachable, what a
+wildcard resource is, whose account an ARN names.
+
+They are here (not in the model) because they encode *judgements* the rule catalog pins down in its
+"Definitions that pin the rules" section, and those judgements must be the same in every rule that uses them:
+a function that FG403 calls "publicly triggered" must be the one FG101 raises severity for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from faasguard.config import Config
+from faasguard.model import (
+    Application,
+    AuthType,
+    Function,
+    Policy,
+    PolicyKind,
+    Role,
+    Statement,
+    Trigger,
+    TriggerKind,
+    Unknown,
+)
+
+# ------------------------------------------------------------------------------------------- roles
+
+
+@dataclass(frozen=True, slots=True)
+class RoleUse:
+    """A role together with what uses it, and the node a role-level finding should name."""
+
+    role: Role
+    functions: tuple[str, ...]
+    """Ids of functions whose execution role this is."""
+    tasks: tuple[str, ...]
+    """Ids of container tasks (ECS task role) that use it."""
+
+    @property
+    def resource(self) -> str:
+        """The node to change: the role, or the function itself when the platform generates the role for
+        it (SAM `Policies`), because that is where the user edits the permissions."""
+        if self.role.implicit and len(self.functions) == 1:
+            return self.functions[0]
+        return self.role.id
+
+    @property
+    def function(self) -> tuple[str, ...] | None:
+        return self.functions or None
+
+
+def role_uses(app: Application) -> Iterator[RoleUse]:
+    """Every role of the application with the functions and tasks that hold it (unused roles included)."""
+    by_role: dict[str, list[str]] = {}
+    for fn in app.functions:
+        if isinstance(fn.role, str):
+            by_role.setdefault(fn.role, []).append(fn.id)
+    tasks: dict[str, list[str]] = {}
+    for container in app.containers:
+        if isinstance(container.task_role, str):
+            task = container.task or container.id
+            users = tasks.setdefault(container.task_role, [])
+            if task not in users:
+                users.append(task)
+    for role in app.roles:
+        yield RoleUse(role, tuple(by_role.get(role.id, ())), tuple(tasks.get(role.id, ())))
+
+
+def editable_policies(role: Role) -> Iterator[Policy]:
+    """Policies whose statements the user writes (inline, customer-managed, SAM templates).
+
+    AWS managed policies are not the user's to edit: what they grant is judged as a whole by FG103, and the
+    execution policies SAM attaches (AWSLambdaBasicExecutionRole, AWSLambdaVPCAccessExecutionRole) are the
+    platform's own and never a finding."""
+    for policy in role.policies:
+        if policy.kind in (PolicyKind.AWS_MANAGED, PolicyKind.EXTERNAL) or policy.document is None:
+            continue
+        yield policy
+
+
+def allow_statements(policy: Policy) -> Iterator[Statement]:
+    if policy.document is None:
+        return
+    for stmt in policy.document.statements:
+        if stmt.is_allow:
+            yield stmt
+
+
+def known_strings(values: Iterable[str | Unknown]) -> list[str]:
+    return [v for v in values if isinstance(v, str)]
+
+
+def statement_dict(stmt: Statement) -> dict[str, Any]:
+    """The statement as written, for a finding's `statement` field (Unknown values shown as text)."""
+
+    def plain(values: Iterable[str | Unknown]) -> list[str]:
+        return [v if isinstance(v, str) else str(v) for v in values]
+
+    out: dict[str, Any] = {"Effect": stmt.effect if isinstance(stmt.effect, str) else str(stmt.effect)}
+    if stmt.sid:
+        out["Sid"] = stmt.sid
+    if stmt.principals is not None:
+        out["Principal"] = {k: plain(v) for k, v in stmt.principals.items()}
+    if stmt.actions:
+        out["Action"] = plain(stmt.actions)
+    if stmt.not_actions is not None:
+        out["NotAction"] = plain(stmt.not_actions)
+    if stmt.resources:
+        out["Resource"] = plain(stmt.resources)
+    if stmt.not_resources is not None:
+        out["NotResource"] = plain(stmt.not_resources)
+    if stmt.conditions:
+        out["Condition"] = {op: {k: plain(v) for k, v in keys.items()} for op, keys in stmt.conditions.items()}
+    return out
+
+
+def condition_keys(stmt: Statement) -> set[str]:
+    """Condition keys of a statement, lower-cased (IAM condition keys are case-insensitive)."""
+    return {key.lower() for keys in stmt.conditions.values() for key in keys}
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    from faasguard.analysis.iam.catalog import matches
+
+    return matches(pattern, action)
+
+
+# ------------------------------------------------------------------------------------- resources
+
+_ARN = re.compile(r"^arn:[^:]*:(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)$", re.S)
+_TYPE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]*[/:]")
+_ONLY_WILDCARDS = re.compile(r"^[*?/:]+$")
+
+
+def is_wildcard_resource(resource: str) -> bool:
+    """RULES.md "Wildcard resource": `*`, or an ARN whose resource part is a bare wildcard for the whole
+    service or account (`arn:aws:s3:::*`, `arn:aws:dynamodb:*:*:table/*`, `arn:aws:logs:*:*:*`).
+
+    `arn:aws:s3:::my-bucket/*` and `arn:aws:logs:...:log-group:X:*` are scoped: the wildcard only covers the
+    objects or streams *under* a named resource. S3 ARNs carry no resource-type prefix (the bucket name comes
+    first), so for S3 a leading `name/` is a bucket, never a type."""
+    text = resource.strip()
+    if text in ("*", "arn:*", "arn:aws:*"):
+        return True
+    m = _ARN.match(text)
+    if not m:
+        return False
+    part = m.group("resource")
+    if m.group("service") != "s3":
+        part = _TYPE_PREFIX.sub("", part, count=1)
+    return bool(_ONLY_WILDCARDS.match(part))
+
+
+def arn_account(value: str) -> str | None:
+    """The account an ARN or bare principal names: `123456789012`, `arn:aws:iam::123456789012:root`,
+    `arn:aws:iam::${AWS::AccountId}:role/x` (returned as written, so callers can see it is symbolic)."""
+    text = value.strip()
+    if re.fullmatch(r"\d{12}", text):
+        return text
+    m = _ARN.match(text)
+    if m:
+        return m.group("account") or None
+    return None
+
+
+def is_own_account(account: str, app: Application, config: Config) -> bool:
+    """The template's own account (`${AWS::AccountId}`, the audited account) or one the config lists."""
+    if "AWS::AccountId" in account or account in config.accounts:
+        return True
+    return isinstance(app.account_id, str) and account == app.account_id
+
+
+def foreign_account(value: str, app: Application, config: Config) -> str | None:
+    """RULES.md "Foreign account": the account id a principal names when it is neither the app's own nor
+    listed in the config; None otherwise (including when the account cannot be read)."""
+    account = arn_account(value)
+    if account is None or not re.fullmatch(r"\d{12}", account):
+        return None
+    return None if is_own_account(account, app, config) else account
+
+
+# ----------------------------------------------------------------------------------------- exposure
+
+
+def unauthenticated_http(trigger: Trigger) -> bool:
+    """An HTTP trigger reachable from the internet with no authorizer and no API key (RULES.md "Public
+    trigger"). An UNKNOWN auth type is not public: we cannot tell, and never guess."""
+    if not trigger.kind.is_http or trigger.private or trigger.auth is None:
+        return False
+    return trigger.auth.type is AuthType.NONE and not trigger.auth.api_key_required
+
+
+def public_reasons(app: Application) -> dict[str, str]:
+    """Function id → why it is publicly triggered (the first reason found), for every public function."""
+    reasons: dict[str, str] = {}
+    for trigger in app.triggers:
+        if not isinstance(trigger.function, str) or trigger.function in reasons:
+            continue
+        if unauthenticated_http(trigger):
+            reasons[trigger.function] = describe_trigger(trigger) + " with no authorization"
+    for perm in app.permissions:
+        if not isinstance(perm.function, str) or perm.function in reasons:
+            continue
+        if perm.principal == "*" and perm.source_arn is None and perm.source_account is None \
+                and perm.principal_org_id is None:
+            if isinstance(perm.action, str) and perm.action.lower() == "lambda:invokefunctionurl" \
+                    and perm.function_url_auth_type != "NONE":
+                continue
+            reasons[perm.function] = f"invoke permission {perm.id} open to any principal"
+    return reasons
+
+
+def describe_trigger(trigger: Trigger) -> str:
+    if trigger.kind is TriggerKind.FUNCTION_URL:
+        return "function URL"
+    if trigger.kind in (TriggerKind.REST_API, TriggerKind.HTTP_API):
+        kind = "REST API" if trigger.kind is TriggerKind.REST_API else "HTTP API"
+        route = " ".join(p for p in ((trigger.method or "").upper(), trigger.path or "") if p)
+        return f"{kind} route {route}".rstrip() if route else f"{kind} route {trigger.id}"
+    if trigger.kind is TriggerKind.ALB:
+        return "load balancer target"
+    return f"{trigger.kind.value} trigger {trigger.id}"
+
+
+def functions_by_id(app: Application) -> Mapping[str, Function]:
+    return {fn.id: fn for fn in app.functions}
+
+
+def join_names(names: Iterable[str], limit: int = 6) -> str:
+    items = list(names)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
