@@ -179,7 +179,7 @@ def scan(paths: Sequence[str], config: Config, progress: Progress | None = None,
         raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
     from faasguard.filtering import apply_filters
 
-    result.findings, filter_diagnostics = apply_filters(raw, result.apps, config)
+    result.findings, filter_diagnostics = apply_filters(raw, result.apps, config, cwd=cwd)
     result.diagnostics.extend(filter_diagnostics)
     result.diagnostics = list(dict.fromkeys(result.diagnostics))
     result.timings["total"] = time.perf_counter() - started
