@@ -1,0 +1,1278 @@
+"""HCL (Terraform) → located values, on top of tree-sitter-hcl.
+
+Why hand-written on top of tree-sitter: Terraform's own parser and evaluator are Go. tree-sitter-hcl gives us a
+fast concrete syntax tree with exact positions and error recovery (a file with a syntax error still yields
+everything around the error), but no values. python-hcl2 gives values, but it is ~25x slower on the corpus,
+fails on files Terraform accepts (heredoc terminators with trailing spaces), and drops every position, which we
+need for findings. Neither does what a scanner needs from an evaluator: *partial* evaluation, where a reference
+that cannot be known statically (a variable without a value, a resource attribute known only after apply)
+becomes an `Unknown(reason)` or a symbolic `${...}` string instead of an error. So this module does two small
+things by hand:
+
+* the structural layer (`Body` / `Block` / `Attribute`), from HCL native syntax or from Terraform's JSON
+  syntax (`.tf.json`), with the line of every attribute and block;
+* an `Evaluator` for HCL expressions (literals, templates with escapes and heredocs, collections,
+  operators, conditionals, `for` expressions, splats, a set of pure built-in functions), where the caller
+  supplies how a reference (`var.x`, `aws_s3_bucket.b.arn`) resolves. Objects and tuples evaluate to
+  `LocatedDict` / `LocatedList` (the YAML loader's located containers), so a policy built with
+  `jsonencode({...})` keeps the line of every statement and key.
+
+What a reader would otherwise get wrong:
+
+* A template whose text is partly known keeps the unknown parts as their source text (`"arn:aws:s3:::${var.b}/*"`
+  stays that string, so rules can still tell a scoped resource from a wildcard); a template made only of unknown
+  parts is `Unknown`. A single interpolation (`"${x}"`) is the value itself, as in Terraform.
+* `EvalError` (a subclass of `Unknown`) marks an expression that is *wrong* (missing key, bad type) rather than
+  unknowable; `try()` and `can()` distinguish the two, everything else treats both as unknown.
+* Evaluation never raises: a step budget, a depth guard and a catch-all at the entry points turn pathological
+  input into `Unknown`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, cast
+
+from faasguard.loaders._yaml import LocatedDict, LocatedList
+from faasguard.model import Location, Unknown
+
+__all__ = [
+    "Attribute", "Block", "Body", "EvalError", "Evaluator", "HclFile", "JsonExpr", "parse_hcl",
+    "parse_tf_json", "to_plain",
+]
+
+MAX_STEPS = 200_000
+"""Expression nodes visited per top-level evaluation before giving up (huge `range()`, nested `for`)."""
+MAX_COLLECTION = 10_000
+MAX_STRING = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class EvalError(Unknown):
+    """An expression that cannot be evaluated because it is wrong (missing key, type mismatch), not merely
+    unknown before apply. `try()` skips these; other consumers treat them as `Unknown`."""
+
+
+# ------------------------------------------------------------------------------------------ structure
+
+@dataclass(frozen=True, slots=True)
+class JsonExpr:
+    """An expression in Terraform's JSON syntax: a JSON value whose strings are HCL templates."""
+
+    value: Any
+    location: Location
+
+
+Expr = Any
+"""A tree-sitter `Node` (native syntax) or a `JsonExpr`."""
+
+
+@dataclass(slots=True)
+class Attribute:
+    name: str
+    expr: Expr
+    location: Location
+
+
+@dataclass(slots=True)
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    body: Body
+    location: Location
+    bindings: Mapping[str, Any] = field(default_factory=dict)
+    """Iterator values visible inside the block (the content of a `dynamic` block)."""
+
+
+@dataclass(slots=True)
+class Body:
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+    location: Location = field(default_factory=lambda: Location(""))
+    json: bool = False
+    """True for `.tf.json` bodies, where a nested block is written as an attribute holding an object."""
+
+    def attr(self, name: str) -> Attribute | None:
+        return self.attributes.get(name)
+
+    def blocks_of(self, block_type: str) -> list[Block]:
+        """The static blocks of one type. In JSON syntax an attribute holding an object (or a list of objects)
+        is read as block(s) of that type."""
+        found = [b for b in self.blocks if b.type == block_type]
+        if self.json and not found and block_type in self.attributes:
+            attr = self.attributes[block_type]
+            value = attr.expr.value if isinstance(attr.expr, JsonExpr) else None
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                if isinstance(item, LocatedDict):
+                    loc = (value.item_loc(index) if isinstance(value, LocatedList) else attr.location)
+                    found.append(Block(block_type, (), _json_body(item, loc), loc))
+        return found
+
+
+@dataclass(slots=True)
+class HclFile:
+    path: str
+    """Display path."""
+    body: Body
+    errors: list[Location] = field(default_factory=list)
+    """Where tree-sitter found syntax errors (ERROR / MISSING nodes); the rest of the file is still read."""
+
+
+# --------------------------------------------------------------------------------------- native syntax
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_hcl
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+
+
+def _loc(path: str, node: Any, logical_id: str | None = None) -> Location:
+    return Location(path, node.start_point[0] + 1, node.start_point[1] + 1, node.end_point[0] + 1, logical_id)
+
+
+def _string_lit(node: Any) -> str:
+    """The value of a block label (a `string_lit`) or identifier."""
+    if node.type == "identifier":
+        return cast(str, node.text.decode("utf-8", "replace"))
+    raw = node.text.decode("utf-8", "replace")
+    if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
+        raw = raw[1:-1]
+    return _unescape(raw)
+
+
+def parse_hcl(source: bytes, path: str) -> HclFile:
+    """Parse HCL native syntax. Never raises on bad input: syntax errors are listed in `HclFile.errors`."""
+    tree = _parser().parse(source)
+    root = tree.root_node
+    errors: list[Location] = []
+    if root.has_error:
+        _collect_errors(root, path, errors)
+    body_node = next((c for c in root.children if c.type == "body"), None)
+    body = _body(body_node, path) if body_node is not None else Body(location=Location(path))
+    return HclFile(path, body, errors)
+
+
+def _collect_errors(node: Any, path: str, out: list[Location], limit: int = 20) -> None:
+    stack = [node]
+    while stack and len(out) < limit:
+        current = stack.pop()
+        if current.type == "ERROR" or current.is_missing:
+            out.append(_loc(path, current))
+            continue
+        if current.has_error:
+            stack.extend(reversed(current.children))
+
+
+def _body(node: Any, path: str) -> Body:
+    body = Body(location=_loc(path, node))
+    for child in node.children:
+        if child.type == "attribute":
+            name_node = child.children[0] if child.children else None
+            expr = next((c for c in child.children if c.type == "expression"), None)
+            if name_node is None or expr is None:
+                continue
+            name = name_node.text.decode("utf-8", "replace")
+            body.attributes[name] = Attribute(name, expr, _loc(path, child))
+        elif child.type == "block":
+            children = child.children
+            if not children:
+                continue
+            block_type = children[0].text.decode("utf-8", "replace")
+            labels = tuple(_string_lit(c) for c in children[1:] if c.type in ("string_lit", "identifier"))
+            inner = next((c for c in children if c.type == "body"), None)
+            block_body = _body(inner, path) if inner is not None else Body(location=_loc(path, child))
+            body.blocks.append(Block(block_type, labels, block_body, _loc(path, child)))
+    return body
+
+
+# ----------------------------------------------------------------------------------------- JSON syntax
+
+_TOP_LEVEL_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
+                     "locals": 0, "terraform": 0, "moved": 0, "import": 0, "check": 1, "removed": 0}
+
+
+def parse_tf_json(document: Any, path: str) -> HclFile:
+    """Terraform's JSON syntax (`.tf.json`), already parsed with positions, to the same structure."""
+    hcl = HclFile(path, Body(location=Location(path), json=True))
+    if not isinstance(document, LocatedDict):
+        hcl.errors.append(Location(path))
+        return hcl
+    for block_type, content in document.items():
+        depth = _TOP_LEVEL_LABELS.get(block_type)
+        loc = document.key_loc(block_type)
+        if depth is None:
+            continue
+        for labels, item, item_loc in _json_blocks(content, depth, (), loc):
+            if isinstance(item, LocatedDict):
+                hcl.body.blocks.append(Block(block_type, labels, _json_body(item, item_loc), item_loc))
+    return hcl
+
+
+def _json_blocks(value: Any, depth: int, labels: tuple[str, ...],
+                 loc: Location) -> Iterator[tuple[tuple[str, ...], Any, Location]]:
+    if isinstance(value, LocatedList):
+        for index, item in enumerate(value):
+            yield from _json_blocks(item, depth, labels, value.item_loc(index))
+        return
+    if depth == 0:
+        yield labels, value, loc
+        return
+    if isinstance(value, LocatedDict):
+        for key, item in value.items():
+            yield from _json_blocks(item, depth - 1, (*labels, key), value.key_loc(key))
+
+
+def _json_body(value: LocatedDict, loc: Location) -> Body:
+    body = Body(location=loc, json=True)
+    for key, item in value.items():
+        key_loc = value.key_loc(key)
+        if key == "//":
+            continue
+        body.attributes[key] = Attribute(key, JsonExpr(item, key_loc), key_loc)
+    return body
+
+
+# ------------------------------------------------------------------------------------------ evaluation
+
+Resolver = Callable[[str, list[tuple[str, Any]], Location, str], Any]
+"""(root name, steps, location, source text) → value. Steps are ("attr", name), ("index", key), ("splat", None)."""
+
+HclFunction = Callable[[list[Any], Location], Any]
+
+
+class _BudgetError(Exception):
+    pass
+
+
+_INTERP = re.compile(r"\$\{|%\{")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unescape(raw: str, quoted: bool = True) -> str:
+    """Template literal text: `$${` → `${`, `%%{` → `%{`, and backslash escapes in quoted strings."""
+    text = raw.replace("$${", "${").replace("%%{", "%{")
+    if not quoted or "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "\\" or i + 1 >= len(text):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = text[i + 1]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt in "uU":
+            width = 4 if nxt == "u" else 8
+            digits = text[i + 2:i + 2 + width]
+            try:
+                out.append(chr(int(digits, 16)))
+                i += 2 + width
+            except (ValueError, OverflowError):
+                out.append(ch)
+                i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def _first_unknown(values: Iterable[Any]) -> Unknown | None:
+    return next((v for v in values if isinstance(v, Unknown)), None)
+
+
+def to_plain(value: Any) -> Any:
+    """Render a value for places that want text (an environment variable holding a map, a template part)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+class Evaluator:
+    """Evaluates HCL expressions against a caller-supplied resolver of references.
+
+    One evaluator per module instance (its resolver knows that module's variables, locals and resources).
+    `functions` adds or overrides built-ins (the loader supplies `file()` and `templatefile()`, which must not
+    read outside the scanned project).
+    """
+
+    def __init__(self, resolve: Resolver, functions: Mapping[str, HclFunction] | None = None) -> None:
+        self._resolve = resolve
+        self._functions: dict[str, HclFunction] = dict(_BUILTINS)
+        if functions:
+            self._functions.update(functions)
+        self._steps = 0
+
+    # ------------------------------------------------------------------------------ entry points
+
+    def eval(self, expr: Expr, location: Location, bindings: Mapping[str, Any] | None = None) -> Any:
+        """Evaluate one expression; never raises. `location` is where the expression's attribute is."""
+        self._steps = 0
+        try:
+            return self._eval(expr, location, dict(bindings or {}))
+        except _BudgetError:
+            return Unknown("expression too complex to evaluate statically", location)
+        except RecursionError:
+            return Unknown("expression nested too deeply to evaluate", location)
+        except Exception as exc:  # the scanner must survive any input: say why, never crash
+            return EvalError(f"cannot evaluate expression ({type(exc).__name__})", location)
+
+    def call(self, name: str, args: list[Any], location: Location) -> Any:
+        func = self._functions.get(name)
+        if func is None:
+            return Unknown(f"function {name}() is not evaluated statically", location)
+        try:
+            return func(args, location)
+        except _BudgetError:
+            raise
+        except RecursionError:
+            raise
+        except Exception as exc:  # a bad argument is the input's problem, not ours
+            return EvalError(f"{name}() failed on its arguments ({type(exc).__name__})", location)
+
+    # ------------------------------------------------------------------------------ dispatch
+
+    def _tick(self) -> None:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _BudgetError
+
+    def _eval(self, expr: Expr, location: Location, bindings: dict[str, Any]) -> Any:
+        self._tick()
+        if isinstance(expr, JsonExpr):
+            return self._eval_json(expr.value, expr.location, bindings)
+        return self._node(expr, location, bindings)
+
+    def _here(self, node: Any, location: Location) -> Location:
+        if location.path and node.start_point[0] + 1 >= location.line:
+            return Location(location.path, node.start_point[0] + 1, node.start_point[1] + 1,
+                            logical_id=location.logical_id)
+        return location
+
+    def _node(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        self._tick()
+        if isinstance(node, _StripNewline):
+            value = self._heredoc(node.node, location, bindings)
+            return value[:-1] if isinstance(value, str) and value.endswith("\n") else value
+        kind = node.type
+        if kind == "expression":
+            children = [c for c in node.children if c.type not in ("comment",)]
+            if not children:
+                return EvalError("empty expression", location)
+            if children[0].type == "(":
+                inner = next((c for c in children if c.type == "expression"), None)
+                value = self._node(inner, location, bindings) if inner is not None else EvalError(
+                    "empty parentheses", location)
+                rest = children[children.index(inner) + 2:] if inner is not None else []
+                return self._postfix(value, rest, location, bindings)
+            head, rest = children[0], children[1:]
+            if head.type == "variable_expr":
+                return self._traversal(node, head, rest, location, bindings)
+            return self._postfix(self._node(head, location, bindings), rest, location, bindings)
+        if kind == "literal_value":
+            return self._literal(node.children[0], location) if node.children else None
+        if kind == "collection_value":
+            return self._node(node.children[0], location, bindings)
+        if kind == "tuple":
+            return self._tuple(node, location, bindings)
+        if kind == "object":
+            return self._object(node, location, bindings)
+        if kind == "template_expr":
+            return self._node(node.children[0], location, bindings)
+        if kind == "quoted_template":
+            return self._template(node, location, bindings, quoted=True)
+        if kind == "heredoc_template":
+            return self._heredoc(node, location, bindings)
+        if kind == "function_call":
+            return self._function_call(node, location, bindings)
+        if kind == "operation":
+            return self._node(node.children[0], location, bindings)
+        if kind == "unary_operation":
+            return self._unary(node, location, bindings)
+        if kind == "binary_operation":
+            return self._binary(node, location, bindings)
+        if kind == "conditional":
+            return self._conditional(node, location, bindings)
+        if kind == "for_expr":
+            return self._for(node.children[0], location, bindings)
+        if kind == "variable_expr":
+            return self._traversal(node, node, [], location, bindings)
+        if kind in ("string_lit", "numeric_lit", "bool_lit", "null_lit"):
+            return self._literal(node, location)
+        return Unknown(f"unsupported expression ({kind})", self._here(node, location))
+
+    # ------------------------------------------------------------------------------ literals
+
+    def _literal(self, node: Any, location: Location) -> Any:
+        kind = node.type
+        text = node.text.decode("utf-8", "replace")
+        if kind == "numeric_lit":
+            try:
+                number = float(text)
+            except ValueError:
+                return EvalError(f"bad number {text!r}", location)
+            return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+        if kind == "bool_lit":
+            return text == "true"
+        if kind == "null_lit":
+            return None
+        if kind == "string_lit":
+            return _string_lit(node)
+        return EvalError(f"unsupported literal ({kind})", location)
+
+    def _tuple(self, node: Any, location: Location, bindings: dict[str, Any]) -> LocatedList:
+        here = self._here(node, location)
+        result = LocatedList(here.path, here.line, here.column)
+        for child in node.children:
+            if child.type == "expression":
+                result.append(self._node(child, location, bindings))
+                item_here = self._here(child, location)
+                result.item_locs.append((item_here.line, item_here.column))
+                if len(result) > MAX_COLLECTION:
+                    raise _BudgetError
+        return result
+
+    def _object(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        here = self._here(node, location)
+        result = LocatedDict(here.path, here.line, here.column)
+        for elem in node.children:
+            if elem.type != "object_elem":
+                continue
+            exprs = [c for c in elem.children if c.type == "expression"]
+            if len(exprs) != 2:
+                continue
+            key = self._object_key(exprs[0], location, bindings)
+            if not isinstance(key, str):
+                return Unknown("object key is not known statically", self._here(elem, location))
+            result[key] = self._node(exprs[1], location, bindings)
+            key_here = self._here(elem, location)
+            result.key_locs[key] = (key_here.line, key_here.column)
+        return result
+
+    def _object_key(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        children = node.children
+        if len(children) == 1 and children[0].type == "variable_expr":
+            return children[0].text.decode("utf-8", "replace")  # a bare key is a name, not a reference
+        value = self._node(node, location, bindings)
+        value = to_plain(value)
+        return value if isinstance(value, str) else Unknown("object key")
+
+    # ------------------------------------------------------------------------------ templates
+
+    def _template(self, node: Any, location: Location, bindings: dict[str, Any], quoted: bool, *,
+                  start: int | None = None, end: int | None = None) -> Any:
+        """A template's parts from the source bytes between its delimiters (tree-sitter's literal nodes omit
+        some whitespace, so literal text is taken from the byte ranges between interpolations)."""
+        children = [c for c in node.children
+                    if c.type in ("template_interpolation", "template_directive")]
+        source = node.text
+        base = node.start_byte
+        if start is None:
+            first = node.children[0] if node.children else None
+            start = (first.end_byte if first is not None and first.type == "quoted_template_start"
+                     else node.start_byte)
+        if end is None:
+            last = node.children[-1] if node.children else None
+            end = last.start_byte if last is not None and last.type == "quoted_template_end" else node.end_byte
+        parts: list[tuple[str, Any]] = []  # ("lit", text) | ("val", value, source text)
+        cursor = start
+        for child in children:
+            if child.start_byte < start or child.end_byte > end:
+                continue
+            if child.start_byte > cursor:
+                parts.append(("lit", _unescape(source[cursor - base:child.start_byte - base].decode(
+                    "utf-8", "replace"), quoted)))
+            parts.append(("val", (self._template_part(child, location, bindings, quoted),
+                                  child.text.decode("utf-8", "replace"))))
+            cursor = child.end_byte
+        if end > cursor:
+            parts.append(("lit", _unescape(source[cursor - base:end - base].decode("utf-8", "replace"), quoted)))
+        return self._join_parts(parts, self._here(node, location))
+
+    def _join_parts(self, parts: list[tuple[str, Any]], location: Location) -> Any:
+        values = [p[1] for p in parts if p[0] == "val"]
+        literal = "".join(p[1] for p in parts if p[0] == "lit")
+        if len(values) == 1 and not literal:
+            value, _ = values[0]
+            return value
+        unknowns = [v for v, _ in values if isinstance(v, Unknown)]
+        if unknowns:
+            known_text = literal + "".join(str(to_plain(v)) for v, _ in values
+                                           if not isinstance(v, Unknown) and isinstance(to_plain(v), str))
+            if not known_text.strip():
+                return Unknown(unknowns[0].reason, unknowns[0].location or location)
+        out: list[str] = []
+        for part in parts:
+            if part[0] == "lit":
+                out.append(part[1])
+                continue
+            value, text = part[1]
+            plain = to_plain(value)
+            if isinstance(value, Unknown):
+                out.append(text if text.startswith("${") else "${" + text + "}")
+            elif plain is None:
+                return EvalError("null value in a template", location)
+            elif isinstance(plain, str):
+                out.append(plain)
+            else:
+                return EvalError("a collection cannot be interpolated into a string", location)
+        joined = "".join(out)
+        if len(joined) > MAX_STRING:
+            raise _BudgetError
+        return joined
+
+    def _template_part(self, node: Any, location: Location, bindings: dict[str, Any], quoted: bool) -> Any:
+        if node.type == "template_interpolation":
+            expr = next((c for c in node.children if c.type == "expression"), None)
+            return self._node(expr, location, bindings) if expr is not None else EvalError("empty ${}", location)
+        directive = node.children[0] if node.children else None
+        if directive is None:
+            return EvalError("empty directive", location)
+        if directive.type == "template_if":
+            intro = next((c for c in directive.children if c.type == "template_if_intro"), None)
+            cond_expr = next((c for c in intro.children if c.type == "expression"), None) if intro else None
+            cond = self._node(cond_expr, location, bindings) if cond_expr is not None else None
+            if not isinstance(cond, bool):
+                return Unknown("template %{if} condition is not known statically", self._here(node, location))
+            else_node = next((c for c in directive.children if c.type == "template_else_intro"), None)
+            end_node = next((c for c in directive.children if c.type == "template_if_end"), None)
+            if intro is None or end_node is None:
+                return EvalError("malformed %{if}", location)
+            if cond:
+                stop = else_node.start_byte if else_node is not None else end_node.start_byte
+                return self._template_slice(directive, location, bindings, quoted, start=intro.end_byte, end=stop)
+            if else_node is None:
+                return ""
+            return self._template_slice(directive, location, bindings, quoted, start=else_node.end_byte,
+                                        end=end_node.start_byte)
+        if directive.type == "template_for":
+            start = next((c for c in directive.children if c.type == "template_for_start"), None)
+            end_node = next((c for c in directive.children if c.type == "template_for_end"), None)
+            if start is None or end_node is None:
+                return EvalError("malformed %{for}", location)
+            names = [c.text.decode() for c in start.children if c.type == "identifier"]
+            coll_node = next((c for c in start.children if c.type == "expression"), None)
+            coll = self._node(coll_node, location, bindings) if coll_node is not None else None
+            if isinstance(coll, Unknown) or not isinstance(coll, (list, dict)):
+                return Unknown("template %{for} collection is not known statically", self._here(node, location))
+            out: list[str] = []
+            for key, value in (coll.items() if isinstance(coll, dict) else enumerate(coll)):
+                inner = dict(bindings)
+                if len(names) == 2:
+                    inner[names[0]], inner[names[1]] = key, value
+                elif names:
+                    inner[names[0]] = value
+                piece = self._template_slice(directive, location, inner, quoted, start=start.end_byte,
+                                             end=end_node.start_byte)
+                if isinstance(piece, Unknown):
+                    return piece
+                out.append(str(to_plain(piece)))
+            return "".join(out)
+        return Unknown(f"unsupported template directive ({directive.type})", location)
+
+    def _template_slice(self, node: Any, location: Location, bindings: dict[str, Any], quoted: bool, *,
+                        start: int, end: int) -> Any:
+        value = self._template(node, location, bindings, quoted, start=start, end=end)
+        if isinstance(value, (str, Unknown)):
+            return value
+        return to_plain(value)
+
+    def _heredoc(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        children = node.children
+        idents = [c for c in children if c.type == "heredoc_identifier"]
+        start_tok = next((c for c in children if c.type == "heredoc_start"), None)
+        if len(idents) < 2 or start_tok is None:
+            return EvalError("unterminated heredoc", self._here(node, location))
+        source = node.text
+        base = node.start_byte
+        newline = source.find(b"\n", idents[0].end_byte - base)
+        content_start = base + (newline + 1 if newline >= 0 else idents[0].end_byte - base)
+        # The closing marker's line may be indented (`<<-`); the content ends at that line's start.
+        close_line_start = source.rfind(b"\n", 0, idents[-1].start_byte - base) + 1 + base
+        content_end = max(content_start, close_line_start)
+        value = self._template(node, location, bindings, False, start=content_start, end=content_end)
+        if start_tok.text == b"<<-" and isinstance(value, str):
+            value = _dedent(value)
+        return value
+
+    # ------------------------------------------------------------------------------ traversals
+
+    def _steps_of(self, nodes: Sequence[Any], location: Location, bindings: dict[str, Any],
+                  ) -> list[tuple[str, Any]] | None:
+        steps: list[tuple[str, Any]] = []
+        for node in nodes:
+            kind = node.type
+            if kind == "get_attr":
+                ident = next((c for c in node.children if c.type == "identifier"), None)
+                if ident is None:
+                    return None
+                steps.append(("attr", ident.text.decode("utf-8", "replace")))
+            elif kind == "index":
+                inner = node.children[0] if node.children else None
+                if inner is None:
+                    return None
+                if inner.type == "legacy_index":
+                    text = inner.text.decode("utf-8", "replace").lstrip(".")
+                    steps.append(("index", int(text) if text.isdigit() else text))
+                else:
+                    expr = next((c for c in inner.children if c.type == "expression"), None)
+                    key = self._node(expr, location, bindings) if expr is not None else None
+                    steps.append(("index", key))
+            elif kind == "splat":
+                inner = node.children[0] if node.children else None
+                steps.append(("splat", None))
+                if inner is not None:
+                    sub = [c for c in inner.children if c.type in ("get_attr", "index")]
+                    more = self._steps_of(sub, location, bindings)
+                    if more is None:
+                        return None
+                    steps.extend(more)
+            else:
+                return None
+        return steps
+
+    def _traversal(self, whole: Any, head: Any, rest: Sequence[Any], location: Location,
+                   bindings: dict[str, Any]) -> Any:
+        name = head.text.decode("utf-8", "replace")
+        steps = self._steps_of(rest, location, bindings)
+        if steps is None:
+            return Unknown("unsupported traversal", self._here(whole, location))
+        here = self._here(whole, location)
+        if name in bindings:
+            return apply_steps(bindings[name], steps, here)
+        return self._resolve(name, steps, here, whole.text.decode("utf-8", "replace"))
+
+    def _postfix(self, value: Any, rest: Sequence[Any], location: Location, bindings: dict[str, Any]) -> Any:
+        if not rest:
+            return value
+        steps = self._steps_of(rest, location, bindings)
+        if steps is None:
+            return Unknown("unsupported traversal", location)
+        return apply_steps(value, steps, location)
+
+    # ------------------------------------------------------------------------------ calls and operators
+
+    def _function_call(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        name = node.children[0].text.decode("utf-8", "replace")
+        args_node = next((c for c in node.children if c.type == "function_arguments"), None)
+        arg_nodes = [c for c in args_node.children if c.type == "expression"] if args_node is not None else []
+        expand = args_node is not None and any(c.type == "ellipsis" for c in args_node.children)
+        here = self._here(node, location)
+        if name in ("try", "can"):
+            return self._try(name, arg_nodes, location, bindings, here)
+        args = [self._node(a, location, bindings) for a in arg_nodes]
+        if expand and args:
+            last = args[-1]
+            if isinstance(last, Unknown):
+                return last
+            if not isinstance(last, list):
+                return EvalError("... expects a list", here)
+            args = [*args[:-1], *last]
+        return self.call(name, args, here)
+
+    def _try(self, name: str, arg_nodes: Sequence[Any], location: Location, bindings: dict[str, Any],
+             here: Location) -> Any:
+        last: Any = EvalError(f"{name}() without arguments", here)
+        for arg in arg_nodes:
+            value = self._node(arg, location, bindings)
+            if name == "can":
+                if isinstance(value, EvalError):
+                    return False
+                return Unknown("can() of a value not known statically", here) if _is_unknown(value) else True
+            if isinstance(value, EvalError):
+                last = value
+                continue
+            return value  # a plain Unknown stops here: which branch applies is not known
+        return last
+
+    def _unary(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        op = node.children[0].type
+        value = self._node(node.children[1], location, bindings)
+        if isinstance(value, Unknown):
+            return value
+        if op == "!":
+            return (not value) if isinstance(value, bool) else EvalError("! expects a bool", location)
+        if op == "-":
+            number = _number(value)
+            return -number if number is not None else EvalError("- expects a number", location)
+        return EvalError(f"unknown operator {op}", location)
+
+    def _binary(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        left_node, op_node, right_node = node.children[0], node.children[1], node.children[2]
+        op = op_node.type
+        left = self._node(left_node, location, bindings)
+        if op in ("&&", "||") and isinstance(left, bool):
+            if op == "&&" and not left:
+                return False
+            if op == "||" and left:
+                return True
+        right = self._node(right_node, location, bindings)
+        unknown = _first_unknown((left, right))
+        here = self._here(node, location)
+        if op in ("==", "!="):
+            if unknown is not None:
+                return Unknown(f"comparison with a value not known statically: {unknown.reason}", here)
+            equal = _normalise(left) == _normalise(right)
+            return equal if op == "==" else not equal
+        if unknown is not None:
+            return unknown
+        if op in ("&&", "||"):
+            if not isinstance(left, bool) or not isinstance(right, bool):
+                return EvalError(f"{op} expects bools", here)
+            return (left and right) if op == "&&" else (left or right)
+        a, b = _number(left), _number(right)
+        if a is None or b is None:
+            return EvalError(f"{op} expects numbers", here)
+        if op == "+":
+            return _tidy(a + b)
+        if op == "-":
+            return _tidy(a - b)
+        if op == "*":
+            return _tidy(a * b)
+        if op == "/":
+            return EvalError("division by zero", here) if b == 0 else _tidy(a / b)
+        if op == "%":
+            return EvalError("modulo by zero", here) if b == 0 else _tidy(math.fmod(a, b))
+        comparisons = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}
+        if op in comparisons:
+            return comparisons[op]
+        return EvalError(f"unknown operator {op}", here)
+
+    def _conditional(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        exprs = [c for c in node.children if c.type == "expression"]
+        if len(exprs) != 3:
+            return EvalError("malformed conditional", location)
+        cond = self._node(exprs[0], location, bindings)
+        if isinstance(cond, bool):
+            return self._node(exprs[1] if cond else exprs[2], location, bindings)
+        if isinstance(cond, str) and cond in ("true", "false"):
+            return self._node(exprs[1] if cond == "true" else exprs[2], location, bindings)
+        yes = self._node(exprs[1], location, bindings)
+        no = self._node(exprs[2], location, bindings)
+        if not _is_unknown(yes) and _normalise(yes) == _normalise(no):
+            return yes
+        reason = cond.reason if isinstance(cond, Unknown) else "condition is not a bool"
+        return Unknown(f"conditional on a value not known statically ({reason})", self._here(node, location))
+
+    def _for(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        intro = next((c for c in node.children if c.type == "for_intro"), None)
+        cond_node = next((c for c in node.children if c.type == "for_cond"), None)
+        if intro is None:
+            return EvalError("malformed for expression", location)
+        names = [c.text.decode() for c in intro.children if c.type == "identifier"]
+        coll_node = next((c for c in intro.children if c.type == "expression"), None)
+        coll = self._node(coll_node, location, bindings) if coll_node is not None else None
+        here = self._here(node, location)
+        if isinstance(coll, Unknown):
+            return Unknown(f"for expression over a collection not known statically ({coll.reason})", here)
+        if not isinstance(coll, (list, dict)):
+            return EvalError("for expression over a non-collection", here)
+        body = [c for c in node.children if c.type == "expression"]
+        is_object = node.type == "for_object_expr"
+        grouping = any(c.type == "ellipsis" for c in node.children)
+        cond_expr = (next((c for c in cond_node.children if c.type == "expression"), None)
+                     if cond_node is not None else None)
+        out_list = LocatedList(here.path, here.line, here.column)
+        out_dict = LocatedDict(here.path, here.line, here.column)
+        for key, value in (coll.items() if isinstance(coll, dict) else enumerate(coll)):
+            inner = dict(bindings)
+            if len(names) >= 2:
+                inner[names[0]], inner[names[1]] = key, value
+            elif names:
+                inner[names[0]] = value
+            if cond_expr is not None:
+                keep = self._node(cond_expr, location, inner)
+                if isinstance(keep, Unknown):
+                    return Unknown(f"for expression filter not known statically ({keep.reason})", here)
+                if keep is not True:
+                    continue
+            if is_object:
+                if len(body) < 2:
+                    return EvalError("malformed for expression", here)
+                k = to_plain(self._node(body[0], location, inner))
+                if not isinstance(k, str):
+                    return Unknown("for expression key not known statically", here)
+                v = self._node(body[1], location, inner)
+                if grouping:
+                    group = out_dict.setdefault(k, LocatedList(here.path, here.line, here.column))
+                    group.append(v)
+                else:
+                    out_dict[k] = v
+                out_dict.key_locs[k] = (here.line, here.column)
+            else:
+                if not body:
+                    return EvalError("malformed for expression", here)
+                out_list.append(self._node(body[0], location, inner))
+                out_list.item_locs.append((here.line, here.column))
+            if len(out_list) + len(out_dict) > MAX_COLLECTION:
+                raise _BudgetError
+        return out_dict if is_object else out_list
+
+    # ------------------------------------------------------------------------------ JSON syntax
+
+    def _eval_json(self, value: Any, location: Location, bindings: dict[str, Any]) -> Any:
+        self._tick()
+        if isinstance(value, str):
+            if _INTERP.search(value):
+                return self._eval_template_text(value, location, bindings)
+            return value
+        if isinstance(value, LocatedDict):
+            result = LocatedDict(value.path, value.line, value.column)
+            for key, item in value.items():
+                result[key] = self._eval_json(item, value.key_loc(key, location.logical_id), bindings)
+                result.key_locs[key] = value.key_locs.get(key, (value.line, value.column))
+            return result
+        if isinstance(value, LocatedList):
+            out = LocatedList(value.path, value.line, value.column)
+            for index, item in enumerate(value):
+                out.append(self._eval_json(item, value.item_loc(index, location.logical_id), bindings))
+                out.item_locs.append(value.item_locs[index] if index < len(value.item_locs)
+                                     else (value.line, value.column))
+            return out
+        if isinstance(value, dict):
+            return {k: self._eval_json(v, location, bindings) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._eval_json(v, location, bindings) for v in value]
+        return value
+
+    def _eval_template_text(self, text: str, location: Location, bindings: dict[str, Any]) -> Any:
+        """A JSON-syntax string: parse it as an HCL template (inside a heredoc, so no quoting is needed);
+        positions inside it collapse to the JSON value's own position."""
+        if len(text) > MAX_STRING:
+            return Unknown("string too long to evaluate", location)
+        node = _template_node(text)
+        if node is None:
+            return EvalError("cannot parse template", location)
+        flat = Location("", location.line, location.column, logical_id=location.logical_id)
+        value = self._node(node, flat, bindings)
+        return _relocate(value, location)
+
+
+@lru_cache(maxsize=4096)
+def _template_node(text: str) -> Any:
+    marker = "FAASGUARD_EOT_7f3a"
+    source = f"x = <<{marker}\n{text}\n{marker}\n".encode()
+    tree = _parser().parse(source)
+    body = next((c for c in tree.root_node.children if c.type == "body"), None)
+    attr = next((c for c in body.children if c.type == "attribute"), None) if body is not None else None
+    expr = next((c for c in attr.children if c.type == "expression"), None) if attr is not None else None
+    if expr is None or tree.root_node.has_error:
+        return None
+    template = expr.children[0] if expr.children and expr.children[0].type == "template_expr" else None
+    heredoc = template.children[0] if template is not None and template.children else None
+    if heredoc is None or heredoc.type != "heredoc_template":
+        return None
+    return _StripNewline(heredoc)
+
+
+class _StripNewline:
+    """Marks a wrapped JSON-syntax template so the heredoc's added trailing newline is removed."""
+
+    __slots__ = ("node",)
+    type = "json_template"
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+
+
+def _relocate(value: Any, location: Location) -> Any:
+    if isinstance(value, Unknown) and (value.location is None or not value.location.path):
+        return type(value)(value.reason, location)
+    return value
+
+
+def _dedent(text: str) -> str:
+    lines = text.split("\n")
+    widths = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+    cut = min(widths) if widths else 0
+    return "\n".join(line[cut:] if len(line) >= cut else line.lstrip(" \t") for line in lines)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def apply_steps(value: Any, steps: Sequence[tuple[str, Any]], location: Location) -> Any:
+    """Follow attribute / index / splat steps into a known value."""
+    current = value
+    for position, (kind, key) in enumerate(steps):
+        if isinstance(current, Unknown):
+            return current
+        if kind == "splat":
+            items = current if isinstance(current, list) else ([] if current is None else [current])
+            rest = steps[position + 1:]
+            out = LocatedList(location.path, location.line, location.column)
+            for item in items:
+                out.append(apply_steps(item, rest, location))
+                out.item_locs.append((location.line, location.column))
+            return out
+        if isinstance(key, Unknown):
+            return Unknown(f"index not known statically ({key.reason})", location)
+        if isinstance(current, dict):
+            plain = to_plain(key)
+            if plain not in current:
+                return EvalError(f"no key {plain!r}", location)
+            current = current[plain]
+        elif isinstance(current, list):
+            index = _number(key)
+            if index is None or not float(index).is_integer() or not -len(current) <= int(index) < len(current):
+                return EvalError(f"index {key!r} out of range", location)
+            current = current[int(index)]
+        else:
+            return EvalError(f"cannot take {key!r} of a {type(current).__name__}", location)
+    return current
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() and "." not in value else number
+    return None
+
+
+def _tidy(number: float) -> int | float:
+    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+        return int(number)
+    return number
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if isinstance(value, Unknown):
+        return ("<unknown>", value.reason)
+    return value
+
+
+# ------------------------------------------------------------------------------------------ built-ins
+
+def _plain_list(value: Any, location: Location) -> LocatedList:
+    out = LocatedList(location.path, location.line, location.column)
+    items = list(value.values()) if isinstance(value, dict) else list(value)
+    out.extend(items)
+    out.item_locs.extend(getattr(value, "item_locs", None) or [(location.line, location.column)] * len(items))
+    return out
+
+
+def _need_known(args: Sequence[Any]) -> Unknown | None:
+    return _first_unknown(args)
+
+
+def _strict(func: Callable[[list[Any], Location], Any]) -> HclFunction:
+    """Most functions are unknown when any argument is."""
+    def wrapper(args: list[Any], location: Location) -> Any:
+        unknown = _need_known(args)
+        if unknown is not None:
+            return unknown
+        return func(args, location)
+    return wrapper
+
+
+def _str(value: Any) -> str:
+    plain = to_plain(value)
+    if not isinstance(plain, str):
+        raise TypeError("expected a string")
+    return plain
+
+
+def _fn_format(args: list[Any], location: Location) -> Any:
+    fmt = _str(args[0])
+    values = list(args[1:])
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch != "%":
+            out.append(ch)
+            i += 1
+            continue
+        if fmt[i + 1:i + 2] == "%":
+            out.append("%")
+            i += 2
+            continue
+        match = re.match(r"%[-+# 0]*\d*(?:\.\d+)?([a-zA-Z])", fmt[i:])
+        if not match or not values:
+            raise ValueError("bad format")
+        verb = match.group(1)
+        value = values.pop(0)
+        if verb == "d":
+            out.append(str(int(value)))
+        elif verb in "fFeEgG":
+            out.append(("%" + fmt[i + 1:i + len(match.group(0))]) % float(value))
+        elif verb in "sqv":
+            rendered = json.dumps(_normalise(value)) if isinstance(value, (dict, list)) else str(to_plain(value))
+            out.append(json.dumps(rendered) if verb == "q" else rendered)
+        else:
+            out.append(str(to_plain(value)))
+        i += len(match.group(0))
+    return "".join(out)
+
+
+def _fn_join(args: list[Any], location: Location) -> Any:
+    sep = _str(args[0])
+    items: list[Any] = [item for lst in args[1:] for item in lst]
+    unknown = _first_unknown(items)
+    if unknown is not None:
+        return unknown
+    return sep.join(_str(item) for item in items)
+
+
+def _fn_merge(args: list[Any], location: Location) -> Any:
+    out = LocatedDict(location.path, location.line, location.column)
+    for arg in args:
+        if arg is None:
+            continue
+        if not isinstance(arg, dict):
+            raise TypeError("merge expects maps")
+        for key, value in arg.items():
+            out[key] = value
+            locs = getattr(arg, "key_locs", {})
+            out.key_locs[key] = locs.get(key, (location.line, location.column))
+    return out
+
+
+def _fn_concat(args: list[Any], location: Location) -> Any:
+    out = LocatedList(location.path, location.line, location.column)
+    for arg in args:
+        if not isinstance(arg, list):
+            raise TypeError("concat expects lists")
+        out.extend(arg)
+        out.item_locs.extend(getattr(arg, "item_locs", None) or [(location.line, location.column)] * len(arg))
+    return out
+
+
+def _fn_flatten(args: list[Any], location: Location) -> Any:
+    out = LocatedList(location.path, location.line, location.column)
+
+    def walk(value: Any, loc: tuple[int, int]) -> None:
+        if isinstance(value, list):
+            locs = getattr(value, "item_locs", None) or []
+            for index, item in enumerate(value):
+                walk(item, locs[index] if index < len(locs) else loc)
+        else:
+            out.append(value)
+            out.item_locs.append(loc)
+    walk(args[0], (location.line, location.column))
+    return out
+
+
+def _fn_lookup(args: list[Any], location: Location) -> Any:
+    mapping, key = args[0], args[1]
+    if isinstance(mapping, Unknown):
+        return mapping
+    if isinstance(key, Unknown):
+        return key
+    if not isinstance(mapping, dict):
+        raise TypeError("lookup expects a map")
+    plain = to_plain(key)
+    if plain in mapping:
+        return mapping[plain]
+    if len(args) > 2:
+        return args[2]
+    return EvalError(f"lookup: no key {plain!r}", location)
+
+
+def _fn_coalesce(args: list[Any], location: Location) -> Any:
+    for arg in args:
+        if isinstance(arg, Unknown):
+            return arg
+        if arg is not None and arg != "":
+            return arg
+    return EvalError("coalesce: no non-empty argument", location)
+
+
+def _fn_element(args: list[Any], location: Location) -> Any:
+    items, index = args[0], int(args[1])
+    if not items:
+        raise IndexError("element of an empty list")
+    return items[index % len(items)]
+
+
+def _fn_jsondecode(args: list[Any], location: Location) -> Any:
+    from faasguard.loaders._yaml import ParseError, parse_json_text
+
+    text = _str(args[0])
+    if len(text) > MAX_STRING:
+        return Unknown("jsondecode() input too long", location)
+    shifted = "\n" * max(0, location.line - 1) + text if location.path else text
+    try:
+        return parse_json_text(shifted, location.path)
+    except ParseError as exc:
+        return EvalError(f"jsondecode(): {exc.message}", location)
+
+
+def _fn_jsonencode(args: list[Any], location: Location) -> Any:
+    """jsonencode keeps the structure (so a policy written as an HCL object keeps its positions); consumers
+    that need text render it. Scalars become their JSON text as Terraform would."""
+    value = args[0]
+    if isinstance(value, (dict, list)):
+        return value
+    if isinstance(value, Unknown):
+        return value
+    return json.dumps(value)
+
+
+def _fn_range(args: list[Any], location: Location) -> Any:
+    numbers = [int(a) for a in args]
+    result = range(*numbers) if len(numbers) <= 3 else range(0)
+    if len(result) > MAX_COLLECTION:
+        raise _BudgetError
+    return _plain_list(list(result), location)
+
+
+def _fn_keys(args: list[Any], location: Location) -> Any:
+    return _plain_list(sorted(args[0].keys()), location)
+
+
+def _fn_values(args: list[Any], location: Location) -> Any:
+    mapping = args[0]
+    return _plain_list([mapping[k] for k in sorted(mapping.keys())], location)
+
+
+def _fn_distinct(args: list[Any], location: Location) -> Any:
+    out: list[Any] = []
+    for item in args[0]:
+        if _normalise(item) not in [_normalise(o) for o in out]:
+            out.append(item)
+    return _plain_list(out, location)
+
+
+def _fn_compact(args: list[Any], location: Location) -> Any:
+    items = args[0]
+    unknown = _first_unknown(items)
+    if unknown is not None and not all(isinstance(i, (str, Unknown)) for i in items):
+        return unknown
+    return _plain_list([i for i in items if i not in (None, "")], location)
+
+
+def _fn_tomap(args: list[Any], location: Location) -> Any:
+    if not isinstance(args[0], dict):
+        raise TypeError("tomap expects a map")
+    return args[0]
+
+
+def _fn_tolist(args: list[Any], location: Location) -> Any:
+    if not isinstance(args[0], (list, dict)):
+        raise TypeError("tolist expects a list")
+    return args[0] if isinstance(args[0], list) else _plain_list(args[0], location)
+
+
+def _fn_slice(args: list[Any], location: Location) -> Any:
+    return _plain_list(list(args[0])[int(args[1]):int(args[2])], location)
+
+
+def _fn_zipmap(args: list[Any], location: Location) -> Any:
+    out = LocatedDict(location.path, location.line, location.column)
+    for key, value in zip(args[0], args[1], strict=False):
+        out[_str(key)] = value
+        out.key_locs[_str(key)] = (location.line, location.column)
+    return out
+
+
+def _fn_regex_replace(args: list[Any], location: Location) -> Any:
+    text, pattern, repl = _str(args[0]), _str(args[1]), _str(args[2])
+    if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
+        return re.sub(pattern[1:-1], re.sub(r"\$\{?(\d+)\}?", r"\\\1", repl), text)
+    return text.replace(pattern, repl)
+
+
+def _fn_contains(args: list[Any], location: Location) -> Any:
+    items = args[0]
+    needle = args[1]
+    if _first_unknown(items) is not None:
+        return Unknown("contains() over a list with unknown items", location)
+    return _normalise(needle) in [_normalise(i) for i in items]
+
+
+def _lenient(func: HclFunction) -> HclFunction:
+    """Functions that decide their own handling of unknown arguments."""
+    return func
+
+
+_BUILTINS: dict[str, HclFunction] = {
+    "format": _strict(_fn_format),
+    "join": _strict(_fn_join),
+    "concat": _lenient(_fn_concat),
+    "merge": _lenient(_fn_merge),
+    "flatten": _lenient(_fn_flatten),
+    "lookup": _lenient(_fn_lookup),
+    "coalesce": _lenient(_fn_coalesce),
+    "coalescelist": _lenient(lambda a, loc: next((x for x in a if x), EvalError("coalescelist: all empty", loc))),
+    "compact": _lenient(_fn_compact),
+    "element": _strict(_fn_element),
+    "jsonencode": _lenient(_fn_jsonencode),
+    "jsondecode": _strict(_fn_jsondecode),
+    "yamlencode": _lenient(_fn_jsonencode),
+    "range": _strict(_fn_range),
+    "keys": _strict(_fn_keys),
+    "values": _strict(_fn_values),
+    "distinct": _strict(_fn_distinct),
+    "tomap": _lenient(_fn_tomap),
+    "tolist": _lenient(_fn_tolist),
+    "toset": _lenient(_fn_tolist),
+    "tostring": _strict(lambda a, loc: _str(a[0]) if a[0] is not None else None),
+    "tonumber": _strict(lambda a, loc: _number(a[0]) if a[0] is not None else None),
+    "tobool": _strict(lambda a, loc: a[0] if isinstance(a[0], bool) or a[0] is None
+                      else {"true": True, "false": False}[_str(a[0])]),
+    "lower": _strict(lambda a, loc: _str(a[0]).lower()),
+    "upper": _strict(lambda a, loc: _str(a[0]).upper()),
+    "title": _strict(lambda a, loc: _str(a[0]).title()),
+    "trimspace": _strict(lambda a, loc: _str(a[0]).strip()),
+    "trim": _strict(lambda a, loc: _str(a[0]).strip(_str(a[1]))),
+    "trimprefix": _strict(lambda a, loc: _str(a[0]).removeprefix(_str(a[1]))),
+    "trimsuffix": _strict(lambda a, loc: _str(a[0]).removesuffix(_str(a[1]))),
+    "startswith": _strict(lambda a, loc: _str(a[0]).startswith(_str(a[1]))),
+    "endswith": _strict(lambda a, loc: _str(a[0]).endswith(_str(a[1]))),
+    "replace": _strict(_fn_regex_replace),
+    "split": _strict(lambda a, loc: _plain_list(_str(a[1]).split(_str(a[0])), loc)),
+    "substr": _strict(lambda a, loc: _str(a[0])[int(a[1]):(None if int(a[2]) < 0 else int(a[1]) + int(a[2]))]),
+    "length": _strict(lambda a, loc: len(a[0]) if isinstance(a[0], (str, list, dict)) else EvalError(
+        "length of a non-collection", loc)),
+    "contains": _lenient(_fn_contains),
+    "abs": _strict(lambda a, loc: abs(a[0])),
+    "max": _strict(lambda a, loc: max(a)),
+    "min": _strict(lambda a, loc: min(a)),
+    "ceil": _strict(lambda a, loc: math.ceil(a[0])),
+    "floor": _strict(lambda a, loc: math.floor(a[0])),
+    "slice": _strict(_fn_slice),
+    "zipmap": _strict(_fn_zipmap),
+    "reverse": _strict(lambda a, loc: _plain_list(list(reversed(a[0])), loc)),
+    "sort": _strict(lambda a, loc: _plain_list(sorted(_str(x) for x in a[0]), loc)),
+    "one": _strict(lambda a, loc: (a[0][0] if len(a[0]) == 1 else None) if len(a[0]) <= 1 else EvalError(
+        "one() of a list with several items", loc)),
+    "base64encode": _strict(lambda a, loc: base64.b64encode(_str(a[0]).encode()).decode()),
+    "base64decode": _strict(lambda a, loc: base64.b64decode(_str(a[0])).decode("utf-8", "replace")),
+    "basename": _strict(lambda a, loc: _str(a[0]).rstrip("/").rsplit("/", 1)[-1]),
+    "dirname": _strict(lambda a, loc: _str(a[0]).rsplit("/", 1)[0] if "/" in _str(a[0]) else "."),
+    "nonsensitive": _lenient(lambda a, loc: a[0]),
+    "sensitive": _lenient(lambda a, loc: a[0]),
+    "chomp": _strict(lambda a, loc: _str(a[0]).rstrip("\r\n")),
+    "setunion": _strict(lambda a, loc: _fn_distinct([[x for lst in a for x in lst]], loc)),
+}
