@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from faasguard.config import Config, ConfigError
+from faasguard.findings import Severity
 from faasguard.pipeline import ScanResult
 from faasguard.report import render
 from faasguard.report.console import render_console, use_color
@@ -24,13 +26,20 @@ def test_grouped_by_application_then_function(result: ScanResult, config: Config
     text = plain(result, config)
     lines = text.splitlines()
     assert lines[0] == "template.yaml  (sam, 2 functions)"
-    # Groups in the order of their first finding (the filter sorts findings by file and line); the handler
-    # finding is in another file of the same application, so it is in that application's ConvertFunction group.
+    # Groups worst severity first, then functions in declaration order, then resources without a function; the
+    # handler finding is in another file of the same application, so it is in that application's group.
     groups = [line.strip() for line in lines if line.startswith("  ") and not line.startswith("    ")]
     assert groups[:3] == ["shared by AdminFunction, ConvertFunction", "ConvertFunction", "PublicApi (not a function)"]
     shared = text.index("shared by AdminFunction")
     # Within a group, worst first.
     assert text.index("CRITICAL  FG101 wildcard-action", shared) < text.index("MEDIUM    FG104", shared)
+
+
+def test_group_order_is_severity_then_declaration(result: ScanResult, config: Config) -> None:
+    result.findings = [replace(f, severity=Severity.LOW) for f in result.findings]
+    text = plain(result, config)
+    groups = [line.strip() for line in text.splitlines() if line.startswith("  ") and not line.startswith("    ")]
+    assert groups[:3] == ["ConvertFunction", "shared by AdminFunction, ConvertFunction", "PublicApi (not a function)"]
 
 
 def test_finding_shows_message_location_source_lines_evidence_and_fix(result: ScanResult, config: Config) -> None:

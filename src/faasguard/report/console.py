@@ -7,6 +7,7 @@ for the case where nobody sees the colours, and gives byte-stable output for tes
 
 A finding about a role shared by several functions is listed once, in a "shared by A, B" group, rather than
 under each function: repeating it would inflate what reads like a count, and the fix is in one place anyway.
+Groups come worst severity first (what to look at first), then in the template's declaration order.
 Suppressed findings are not shown (they are counted in the summary and kept in JSON/SARIF).
 """
 
@@ -86,7 +87,9 @@ def build_lines(result: ScanResult, config: Config) -> list[Line]:
             count = len(app.functions)
             header.append((f"  ({app.source.value}, {count} function{'s' if count != 1 else ''})", "dim"))
         lines.append(header)
-        for label, findings in groups.items():
+        order = {fn.id: position for position, fn in enumerate(result.apps[index].functions)} \
+            if index < len(result.apps) else {}
+        for label, findings in sorted(groups.items(), key=lambda item: _group_rank(item[1], order)):
             lines.append([("  ", None), (label, "bold cyan")])
             for finding in sorted(findings, key=lambda f: (-f.severity.rank, f.location.line, f.rule_id)):
                 lines.extend(_finding_lines(finding, source))
@@ -98,6 +101,14 @@ def build_lines(result: ScanResult, config: Config) -> list[Line]:
         lines.append([])
     lines.append(_summary_line(result))
     return lines
+
+
+def _group_rank(findings: list[Finding], order: dict[str, int]) -> tuple[int, int, int]:
+    """Worst severity first (triage), then functions in declaration order, shared groups after a function's
+    own, resources without a function last."""
+    functions = findings[0].functions
+    position = min((order.get(f, len(order)) for f in functions), default=len(order) + 1)
+    return -max(f.severity.rank for f in findings), position, len(functions)
 
 
 def _group_label(finding: Finding) -> str:
