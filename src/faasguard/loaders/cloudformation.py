@@ -241,9 +241,10 @@ def is_sam(template: Mapping[str, Any]) -> bool:
 
 def build_application(template: LocatedDict, path: Path, display: str, ctx: LoadContext | None, *,
                       source: SourceKind | None = None, name: str | None = None,
-                      asset_root: Path | None = None) -> tuple[Application, list[Diagnostic]]:
+                      asset_root: Path | None = None,
+                      construct_paths: Mapping[str, str] | None = None) -> tuple[Application, list[Diagnostic]]:
     """Map one parsed template onto an `Application` (also used by the CDK loader for each stack)."""
-    builder = _Builder(template, path, display, ctx, asset_root)
+    builder = _Builder(template, path, display, ctx, asset_root=asset_root, construct_paths=construct_paths or {})
     kind = source or (SourceKind.SAM if is_sam(template) else SourceKind.CLOUDFORMATION)
     try:
         builder.build()
@@ -407,9 +408,10 @@ class _ApiInfo:
 
 
 class _Builder:
-    def __init__(self, template: LocatedDict, path: Path, display: str, ctx: LoadContext | None,
-                 asset_root: Path | None) -> None:
+    def __init__(self, template: LocatedDict, path: Path, display: str, ctx: LoadContext | None, *,
+                 asset_root: Path | None, construct_paths: Mapping[str, str]) -> None:
         self.template = template
+        self.construct_paths = construct_paths
         self.path = path
         self.display = display
         self.ctx = ctx
@@ -448,7 +450,7 @@ class _Builder:
     def loc(self, logical_id: str) -> Location:
         line, column = self.raw.key_locs.get(logical_id, (self.raw.line, self.raw.column))
         resource = self.raw.get(logical_id)
-        construct_path = None
+        construct_path = self.construct_paths.get(logical_id)
         if isinstance(resource, dict):
             metadata = resource.get("Metadata")
             if isinstance(metadata, dict) and isinstance(metadata.get("aws:cdk:path"), str):
@@ -949,6 +951,7 @@ class _Builder:
         for index, item in enumerate(items):
             item_where = _item_loc(value, index, policies_where) if isinstance(value, list) else policies_where
             policies.extend(self._sam_policy_item(role_id, index, item, raw_items[index], item_where))
+        policies.extend(self._attached.get(role_id, ()))
         boundary = props.get("PermissionsBoundary")
         trust = props.get("AssumeRolePolicyDocument")
         trust_policy = self._document(trust, _key_loc(props, "AssumeRolePolicyDocument", where)) \
