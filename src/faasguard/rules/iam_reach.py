@@ -36,6 +36,10 @@ def _subject(ra: RoleAccess) -> str:
     return f"role {ra.role.id}" + (f" (used by {names})" if names else "")
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _evidence(grants: tuple[Grant, ...] | list[Grant]) -> list[EvidenceStep]:
     return [EvidenceStep(f"{g.policy.name}: {g.effect.value} {', '.join(g.not_actions or g.actions)} on "
                          f"{', '.join(g.not_resources or g.resources) or '(none)'}"
@@ -124,7 +128,7 @@ class PrivilegeEscalation(Rule):
             more = f" and {len(found) - 4} more" if len(found) > 4 else ""
             grants = tuple(dict.fromkeys(g for e in found for g in e.grants))
             yield self.finding(
-                f"{_subject(ra).capitalize()} can escalate privileges: {methods}{more}"
+                f"{_cap(_subject(ra))} can escalate privileges: {methods}{more}"
                 + (" (only under the statements' conditions)" if conditional else ""),
                 first.grants[0].statement.loc("actions"), _owner(ra), function=list(ra.functions),
                 severity=Severity.HIGH if conditional else None,
@@ -204,7 +208,7 @@ class SensitiveDataReach(Rule):
             first = hits[0][2]
             can = "; ".join(f"{a} ({w})" for a, w, _ in hits)
             yield self.finding(
-                f"{_subject(ra).capitalize()} can {hits[0][1]} and more: {can}"
+                f"{_cap(_subject(ra))} can {hits[0][1]} and more: {can}"
                 + (" -- only under the statements' conditions" if conditional else ""),
                 first.statement.loc("resources"), _owner(ra), function=list(ra.functions),
                 confidence=Confidence.LOW if conditional else None,
@@ -287,7 +291,7 @@ class UnusedPermission(Rule):
                     continue
                 who = ", ".join(ra.functions)
                 yield self.finding(
-                    f"{_subject(ra).capitalize()} grants {', '.join(unused)} in policy {g.policy.name}, which no "
+                    f"{_cap(_subject(ra))} grants {', '.join(unused)} in policy {g.policy.name}, which no "
                     f"call of {who} needs",
                     g.statement.loc("actions"), _owner(ra), function=list(ra.functions),
                     evidence=_evidence([g]), statement=g.as_json(),
@@ -400,6 +404,8 @@ class UnknownAction(Rule):
             return
         by_statement: dict[int, list[UnknownActionFact]] = {}
         for ua in iam.unknown_actions:
+            if ua.grant.policy.kind not in (PolicyKind.INLINE, PolicyKind.CUSTOMER_MANAGED):
+                continue  # SAM's own templates name a few retired actions; not the author's typo
             by_statement.setdefault(id(ua.grant.statement), []).append(ua)
         for uas in by_statement.values():
             g = uas[0].grant
@@ -476,7 +482,7 @@ class LateralInvoke(Rule):
             conditional = all(g.conditional for _, g in hits)
             first = hits[0][1]
             yield self.finding(
-                f"{_subject(ra).capitalize()} may {', '.join(a for a, _ in hits)} on any function",
+                f"{_cap(_subject(ra))} may {', '.join(a for a, _ in hits)} on any function",
                 first.statement.loc("resources"), _owner(ra), function=list(ra.functions),
                 confidence=Confidence.LOW if conditional else None,
                 evidence=_evidence([g for _, g in hits]), statement=first.as_json(),

@@ -106,6 +106,9 @@ def is_wildcard_resource(resource: str) -> bool:
     if len(parts) < 6:
         return False
     rest = parts[5]
+    if parts[2] == "s3":  # bucket[/key]: no resource-type word
+        bucket = rest.split("/", 1)[0]
+        return bool(re.fullmatch(r"[*?]*", bucket))
     # Strip a leading resource-type word ("table/", "secret:", "role/", "function:", "parameter/").
     m = re.fullmatch(r"([A-Za-z-]+)([/:])(.*)", rest)
     name = m.group(3) if m else rest

@@ -81,10 +81,8 @@ def _from_text(text: str, app: Application) -> _Target:
 
 
 def _arn_of(res: Resource, ref_text: str | None) -> str:
-    if isinstance(res.arn, str) and res.arn:
+    if isinstance(res.arn, str) and res.arn.startswith("arn:"):
         return res.arn
-    if ref_text and ref_text.endswith(".Arn}"):
-        return ref_text
     if res.category in (ResourceCategory.TOPIC, ResourceCategory.SECRET, ResourceCategory.STATE_MACHINE):
         return f"${{{res.id}}}"  # Ref returns the ARN
     if res.category is ResourceCategory.BUCKET:
@@ -394,6 +392,7 @@ _ARN_FORMS: dict[ResourceCategory, str] = {
     ResourceCategory.STREAM: _BASE.replace("{svc}", "kinesis") + "stream/${@}",
     ResourceCategory.KMS_KEY: _BASE.replace("{svc}", "kms") + "key/${@}",
     ResourceCategory.EVENT_BUS: _BASE.replace("{svc}", "events") + "event-bus/${@}",
+    ResourceCategory.BUCKET: "arn:" + PART + ":s3:::${@}",
     ResourceCategory.TOPIC: "${@.Arn}",
     ResourceCategory.SECRET: "${@.Arn}",
     ResourceCategory.STATE_MACHINE: "${@.Arn}",

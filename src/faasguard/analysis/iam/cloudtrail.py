@@ -1,0 +1,151 @@
+"""CloudTrail events → what a function's role was observed doing (`Need`s with origin "cloudtrail").
+
+Accepted shapes: a trail file (`{"Records": [...]}`, gzip or not), `aws cloudtrail lookup-events` output
+(`{"Events": [{"CloudTrailEvent": "<json string>"}]}`), a bare list of records, and the runtime guard's learn
+mode (which writes the `Records` shape). A file that is truncated, not JSON or of another shape is reported
+as a problem and skipped; records missing fields are skipped one by one. Files are capped in size.
+
+Filtering: records whose identity is the function's role (assumed-role ARN with the role's name, or a CFN
+generated name containing the role's logical id) or whose session name is the function's name / logical id,
+within an optional time window.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from faasguard.analysis.iam.boto_map import OPERATION_ACTIONS
+from faasguard.analysis.iam.catalog import get_catalog
+from faasguard.analysis.iam.facts import Need
+from faasguard.model import Location, Unknown
+
+MAX_BYTES = 200 * 1024 * 1024
+
+_SOURCE_PREFIX = {"monitoring": "cloudwatch", "email": "ses", "streams.dynamodb": "dynamodb",
+                  "execute-api": "execute-api", "states": "states", "bedrock": "bedrock"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    role_names: tuple[str, ...] = ()
+    """Exact role names, or logical ids that a generated role name contains."""
+    session_names: tuple[str, ...] = ()
+
+
+def read_records(path: Path, problems: list[str]) -> list[Mapping[str, Any]]:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            problems.append(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB, skipped")
+            return []
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        raw = json.loads(data)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        problems.append(f"{path}: cannot read ({exc})")
+        return []
+    except ValueError as exc:
+        problems.append(f"{path}: not valid JSON (truncated?): {exc}")
+        return []
+    records: list[Any]
+    if isinstance(raw, Mapping) and isinstance(raw.get("Records"), list):
+        records = raw["Records"]
+    elif isinstance(raw, Mapping) and isinstance(raw.get("Events"), list):
+        records = []
+        for ev in raw["Events"]:
+            text = ev.get("CloudTrailEvent") if isinstance(ev, Mapping) else None
+            try:
+                records.append(json.loads(text) if isinstance(text, str) else ev)
+            except ValueError:
+                problems.append(f"{path}: an event's CloudTrailEvent is not JSON; skipped")
+    elif isinstance(raw, list):
+        records = raw
+    else:
+        problems.append(f"{path}: not a CloudTrail file (expected Records, Events or a list of records)")
+        return []
+    return [r for r in records if isinstance(r, Mapping)]
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _matches(record: Mapping[str, Any], who: Identity) -> bool:
+    ident = record.get("userIdentity")
+    if not isinstance(ident, Mapping):
+        return False
+    arn = str(ident.get("arn", ""))
+    issuer = ((ident.get("sessionContext") or {}).get("sessionIssuer") or {}) \
+        if isinstance(ident.get("sessionContext"), Mapping) else {}
+    role_name = str(issuer.get("userName", "")) if isinstance(issuer, Mapping) else ""
+    session = ""
+    if ":assumed-role/" in arn:
+        parts = arn.split(":assumed-role/", 1)[1].split("/")
+        role_name = role_name or parts[0]
+        session = parts[1] if len(parts) > 1 else ""
+    for name in who.role_names:
+        if name and (role_name == name or (len(name) > 3 and name in role_name)):
+            return True
+    return any(s and (session == s or (len(s) > 3 and s in session)) for s in who.session_names)
+
+
+def _action(record: Mapping[str, Any]) -> str | None:
+    source = str(record.get("eventSource", ""))
+    name = str(record.get("eventName", ""))
+    if not source or not name:
+        return None
+    service = source.removesuffix(".amazonaws.com")
+    prefix = _SOURCE_PREFIX.get(service, service)
+    for (svc, op), actions in OPERATION_ACTIONS.items():
+        if op == name and actions and actions[0].startswith(f"{prefix}:") and len(actions) == 1:
+            return actions[0]
+        if op == name and svc == prefix and len(actions) == 1:
+            return actions[0]
+    return get_catalog().canonical(f"{prefix}:{name}")
+
+
+def _resource(record: Mapping[str, Any], action: str) -> str | Unknown:
+    cat = get_catalog()
+    if cat.resource_types(action) == ():
+        return "*"
+    params = record.get("requestParameters")
+    if action.startswith("s3:") and isinstance(params, Mapping) and isinstance(params.get("bucketName"), str):
+        bucket = params["bucketName"]
+        key = params.get("key")
+        if action in ("s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"):
+            return f"arn:aws:s3:::{bucket}"
+        return f"arn:aws:s3:::{bucket}/{key}" if isinstance(key, str) else f"arn:aws:s3:::{bucket}/*"
+    resources = record.get("resources")
+    if isinstance(resources, list):
+        arns = [r.get("ARN") for r in resources if isinstance(r, Mapping) and isinstance(r.get("ARN"), str)]
+        if arns:
+            return str(arns[0])
+    return Unknown(f"CloudTrail event {record.get('eventName')} names no resource ARN")
+
+
+def observed_needs(records: Iterable[Mapping[str, Any]], who: Identity, since: datetime | None = None,
+                   until: datetime | None = None, source: str = "cloudtrail") -> Iterator[Need]:
+    for record in records:
+        if not _matches(record, who):
+            continue
+        when = _time(record.get("eventTime"))
+        if (since and when and when < since) or (until and when and when > until):
+            continue
+        action = _action(record)
+        if action is None:
+            continue
+        denied = str(record.get("errorCode", "")) in ("AccessDenied", "AccessDeniedException",
+                                                      "UnauthorizedOperation")
+        yield Need(action, _resource(record, action), f"observed in {source} at {record.get('eventTime')}"
+                   + (" (denied)" if denied else ""), "cloudtrail", Location(source))

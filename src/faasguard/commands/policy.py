@@ -1,0 +1,208 @@
+"""`faasguard policy generate|diff`: least-privilege policies from code (and CloudTrail), declared vs needed.
+
+`generate` prints the minimal IAM policy for one function (JSON by default; `--format sam|terraform` prints
+the snippet to paste) and lists every `*` or fallback resource with its reason on stderr. `diff` shows, per
+function, what its role grants that nothing needs (FG107) and what it needs but lacks (FG108), for shared
+roles each sharer's needs and their union; `--format patch` prints a unified diff of the template that
+`git apply` accepts in the scanned directory.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from faasguard.findings import ExitCode
+
+
+def _load(path: str) -> tuple[list[Any], list[Any]]:
+    """(applications, facts) for PATH: load and enrich, no rules."""
+    from faasguard import pipeline
+    from faasguard.config import ConfigError, load_config
+
+    try:
+        config = load_config(None, search_from=Path(path))
+    except ConfigError as exc:
+        click.echo(f"faasguard: {exc}", err=True)
+        sys.exit(ExitCode.USAGE)
+    loaded = pipeline.load_sources([path], config)
+    if not loaded.apps:
+        click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
+        sys.exit(ExitCode.NOTHING_TO_SCAN)
+    facts = [pipeline.enrich(app, config, loaded.diagnostics) for app in loaded.apps]
+    for d in loaded.diagnostics:
+        if d.kind.value in ("internal-error", "parse-error"):
+            click.echo(f"faasguard: {d.kind.value}: {d.message}", err=True)
+    return loaded.apps, facts
+
+
+@click.group()
+def policy() -> None:
+    """Least-privilege IAM policies from what the code does."""
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {value}") from exc
+
+
+@policy.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--function", "function_name", required=True, help="Function logical id, name or address.")
+@click.option("--cloudtrail", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="CloudTrail JSON (Records files, lookup-events output, guard learn-mode output).")
+@click.option("--since", help="Only CloudTrail events at or after this ISO 8601 time.")
+@click.option("--until", help="Only CloudTrail events at or before this ISO 8601 time.")
+@click.option("--format", "output_format", type=click.Choice(["json", "sam", "terraform"]), default="json",
+              show_default=True)
+def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: str | None, until: str | None,  # noqa: PLR0917
+             output_format: str) -> None:
+    """Print the least-privilege policy for one function of PATH."""
+    from faasguard.analysis.iam.cloudtrail import Identity, observed_needs, read_records
+    from faasguard.analysis.iam.least_privilege import generate as gen
+
+    apps, facts = _load(path)
+    found = None
+    for app, f in zip(apps, facts, strict=True):
+        for fn in app.functions:
+            if function_name in (fn.id, fn.name if isinstance(fn.name, str) else None):
+                found = (app, f, fn)
+                break
+        if found:
+            break
+    if found is None:
+        names = sorted(fn.id for app in apps for fn in app.functions)
+        click.echo(f"faasguard: no function {function_name!r}; functions: {', '.join(names) or '(none)'}", err=True)
+        sys.exit(ExitCode.USAGE)
+    app, f, fn = found
+    iam = f.iam
+    fn_needs = iam.needs.get(fn.id) if iam else None
+    needs = list(fn_needs.needs) if fn_needs else []
+    if fn_needs is not None and not fn_needs.code_analyzed:
+        click.echo(f"note: the handler code of {fn.id} was not analysed; the policy holds only what the "
+                   "platform needs for its configuration", err=True)
+    for u in fn_needs.unmapped if fn_needs else ():
+        click.echo(f"note: call not mapped to IAM actions (add it by hand): {u}", err=True)
+    if cloudtrail:
+        problems: list[str] = []
+        role = app.role(fn.role)
+        role_names = [r for r in ((role.name if role and isinstance(role.name, str) else None),
+                                  fn.role if isinstance(fn.role, str) else None) if r]
+        who = Identity(tuple(role_names), tuple(n for n in (fn.id, fn.name if isinstance(fn.name, str) else None)
+                                                 if n))
+        for file in cloudtrail:
+            records = read_records(Path(file), problems)
+            needs.extend(observed_needs(records, who, _parse_time(since), _parse_time(until), file))
+        for p in problems:
+            click.echo(f"warning: {p}", err=True)
+    declared = iam.role_of(fn.id) if iam else None
+    result = gen(needs, declared)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    statements = result.document["Statement"]
+    assert isinstance(statements, list)
+    if output_format == "json":
+        click.echo(json.dumps(result.document, indent=2))
+    elif output_format == "sam":
+        from faasguard.analysis.iam.patch import yaml_statements
+
+        lines = ["Policies:", '  - Version: "2012-10-17"', "    Statement:", *yaml_statements(statements, 6)]
+        click.echo("\n".join(lines))
+    else:
+        click.echo(_terraform(fn.id, statements))
+
+
+def _terraform(name: str, statements: list[dict[str, Any]]) -> str:
+    import re
+
+    def tf(value: str) -> str:
+        value = value.replace("${AWS::Partition}", "${data.aws_partition.current.partition}")
+        value = value.replace("${AWS::Region}", "${data.aws_region.current.name}")
+        value = value.replace("${AWS::AccountId}", "${data.aws_caller_identity.current.account_id}")
+        value = re.sub(r"\$\{([A-Za-z0-9_]+)\.Arn\}", r"${\1.arn}", value)
+        return json.dumps(value)
+
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
+    out = [f'data "aws_iam_policy_document" "{ident}" {{']
+    for st in statements:
+        out += ["  statement {", '    effect    = "Allow"',
+                f"    actions   = [{', '.join(json.dumps(a) for a in st['Action'])}]",
+                f"    resources = [{', '.join(tf(r) for r in st['Resource'])}]", "  }"]
+    out.append("}")
+    return "\n".join(out)
+
+
+@policy.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--format", "output_format", type=click.Choice(["console", "json", "patch"]), default="console",
+              show_default=True)
+def diff(path: str, output_format: str) -> None:
+    """Per function: declared vs needed permissions; `--format patch` prints the template change."""
+    apps, facts = _load(path)
+    if output_format == "patch":
+        from faasguard.analysis.iam.patch import build_patch
+
+        scanned = Path(path) if Path(path).is_dir() else Path(path).parent
+        for app, f in zip(apps, facts, strict=True):
+            if f.iam is None:
+                continue
+            result = build_patch(app, f.iam, scanned, Path.cwd())
+            for note in result.notes:
+                click.echo(f"note: {note}", err=True)
+            for text in result.diffs.values():
+                sys.stdout.write(text)
+        return
+    report = [_function_report(app, f.iam, fn.id) for app, f in zip(apps, facts, strict=True) if f.iam
+              for fn in app.functions]
+    if output_format == "json":
+        click.echo(json.dumps({"version": 1, "functions": report}, indent=2))
+        return
+    for item in report:
+        click.echo(f"{item['function']}  (role {item['role'] or '?'}"
+                   + (f", shared with {', '.join(item['shared_with'])}" if item["shared_with"] else "") + ")")
+        if not item["code_analyzed"]:
+            click.echo("  handler code not analysed: only platform needs are known")
+        click.echo("  needs:   " + (", ".join(item["needed"]) or "(nothing)"))
+        if item["unused"]:
+            click.echo("  unused:  " + ", ".join(item["unused"]) + "   [FG107]")
+        if item["missing"]:
+            click.echo("  missing: " + ", ".join(item["missing"]) + "   [FG108]")
+        if item["shared_with"]:
+            click.echo("  union of the sharers' needs: " + (", ".join(item["union"]) or "(nothing)"))
+
+
+def _function_report(app: Any, iam: Any, fid: str) -> dict[str, Any]:
+    from faasguard.analysis.iam.catalog import get_catalog
+    from faasguard.analysis.iam.facts import action_matches
+    from faasguard.analysis.iam.least_privilege import need_covered
+
+    fn_needs = iam.needs.get(fid)
+    ra = iam.role_of(fid)
+    needed = sorted(fn_needs.actions()) if fn_needs else []
+    sharers = [f for f in (ra.functions if ra else ()) if f != fid]
+    union = sorted({a for f in (ra.functions if ra else ()) if iam.needs.get(f) for a in iam.needs[f].actions()})
+    unused: list[str] = []
+    missing: list[str] = []
+    if ra is not None and fn_needs is not None and fn_needs.code_analyzed:
+        cat = get_catalog()
+        for g in ra.allows:
+            if g.execution_policy or g.not_actions is not None:
+                continue
+            for pattern in g.actions:
+                if cat.expand(pattern) and not any(action_matches(pattern, a) for a in union):
+                    unused.append(pattern)
+        for n in fn_needs.needs:
+            if need_covered(ra, n, app) is False:
+                missing.append(f"{n.action} on {n.resource}")
+    return {"function": fid, "role": ra.role.id if ra else None, "shared_with": sharers,
+            "code_analyzed": bool(fn_needs and fn_needs.code_analyzed), "needed": needed,
+            "unused": sorted(set(unused)), "missing": sorted(set(missing)), "union": union}
