@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from faasguard.config import CentralIgnore, Config, ConfigError, parse_config
 from faasguard.filtering import apply_filters, read_baseline, write_baseline
@@ -434,3 +436,43 @@ def test_precedence_inline_first_and_every_match_used(project: Path, tmp_path: P
     kept, diagnostics = run(project, [f], config, apps=[app(suppressions=(meta(),))])
     assert kept[0].suppression.justification == "the two functions are one deployable unit"  # type: ignore[union-attr]
     assert [m for m in suppression_messages(diagnostics) if "FG104" in m] == []
+
+
+# ------------------------------------------------------------------------------------------ reading files
+
+def test_each_file_is_read_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    import faasguard.filtering as filtering
+
+    opened: list[str] = []
+
+    def counting_open(path: str, *args: object, **kwargs: object) -> object:
+        opened.append(str(path))
+        return builtins.open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(filtering, "open", counting_open, raising=False)
+    findings = [finding("FG104", line=4), finding("FG401", line=9, resource="ApiFunction"),
+                finding("FG201", line=12, resource="ApiFunction")]
+    # The application lists the same file under its absolute spelling, and a file that does not exist.
+    run(project, findings, apps=[app((str(project / "template.yaml"), "gone.yaml"))])
+    assert sorted(Path(p).name for p in opened) == ["gone.yaml", "template.yaml"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([
+    "Fn:", "  # faasguard: ignore[FG104] -- why", "x: 1  # faasguard: ignore[FG201,FG104] until=2027-01-01 -- r",
+    "", "# faasguard: ignore", "// faasguard: ignore[] --", "  # plain comment", "faasguard: ignore[FG1]",
+    "# faasguard: ignore[FG104 -- unterminated", "\x00\udcff"]), max_size=12))
+def test_comment_parser_never_raises_and_targets_real_lines(lines: list[str]) -> None:
+    from faasguard.filtering import parse_comments
+
+    diagnostics: list = []
+    parsed = parse_comments("\n".join(lines), "t.yaml", diagnostics)
+    for target, candidate in parsed:
+        assert 0 <= target <= len(lines)
+        assert candidate.location is not None
+        assert 1 <= candidate.location.line <= len(lines)
+        if target:
+            assert target >= candidate.location.line
+            assert not lines[target - 1].lstrip().startswith(("#", "//"))
