@@ -476,3 +476,13 @@ def test_comment_parser_never_raises_and_targets_real_lines(lines: list[str]) ->
         if target:
             assert target >= candidate.location.line
             assert not lines[target - 1].lstrip().startswith(("#", "//"))
+
+
+def test_unused_suppression_of_a_rule_that_does_not_exist(tmp_path: Path) -> None:
+    from faasguard.rules import all_rules
+
+    assert all_rules()  # the catalog is loaded, as in every scan
+    (tmp_path / "template.yaml").write_text("Fn:  # faasguard: ignore[FG999] -- from a newer faasguard\n")
+    _, diagnostics = run(tmp_path, [])
+    assert suppression_messages(diagnostics) == [
+        "unused suppression comment for FG999: no such rule in this version of faasguard"]

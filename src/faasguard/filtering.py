@@ -193,9 +193,10 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], conf
     for candidate in [c for f in comments.values() for c in f.all] + [c for _, _, c in metadata] \
             + [c for _, _, c in central]:
         if not candidate.used and _rule_ran(candidate.rule, config):
+            why = "no such rule in this version of faasguard" if _unknown_rule(candidate.rule) \
+                else "it matches no finding"
             diagnostics.append(Diagnostic(
-                DiagnosticKind.SUPPRESSION,
-                f"unused {candidate.describe()} for {candidate.rule}: it matches no finding",
+                DiagnosticKind.SUPPRESSION, f"unused {candidate.describe()} for {candidate.rule}: {why}",
                 candidate.location, DiagnosticLevel.WARNING, "filter"))
     stale = sum(1 for c in baseline.values() if not c.used and _rule_ran(c.rule, config))
     if stale:
@@ -252,6 +253,14 @@ def _rule_ran(rule: str, config: Config) -> bool:
         rule_id = next((r.id for r in registered().values() if r.name == rule), rule)
     selected = not config.select or _matches(rule_id, config.select) or _matches(rule, config.select)
     return selected and not (_matches(rule_id, config.ignore) or _matches(rule, config.ignore))
+
+
+def _unknown_rule(rule: str) -> bool:
+    """True when the rule catalog is loaded (as in every scan) and has no such id or name."""
+    from faasguard.rules.base import registered
+
+    known = registered()
+    return bool(known) and not any(rule in (r.id, r.name) for r in known.values())
 
 
 def _split_rules(text: str) -> list[str]:
