@@ -1,0 +1,208 @@
+"""What a function package or a layer ships: every manifest, lockfile and installed package in it.
+
+Where to look follows how Lambda loads code: a function's package directory (or zip) at its top level (where
+`sam build` and `pip install -t .` put things), and a layer's `python/`, `python/lib/python3.x/site-packages/`
+and `nodejs/node_modules/` (the paths Lambda adds to `sys.path` / `NODE_PATH` from `/opt`), plus manifests at the
+layer's top level (SAM builds a layer from a `requirements.txt` in its ContentUri).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faasguard.analysis.deps import _npm, _python
+from faasguard.analysis.deps._tree import DirTree, Tree, ZipTree, join
+from faasguard.analysis.deps.facts import Dependency
+from faasguard.findings import Diagnostic
+from faasguard.model import Location
+from faasguard.sources import display_path
+
+_REQUIREMENTS = re.compile(r"^(?:[\w.-]*[-_.])?requirements(?:[-_.][\w.-]*)?\.txt$", re.IGNORECASE)
+_PY_LOCKS = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock")
+_SITE = re.compile(r"^python\d+(\.\d+)?$")
+MAX_NODE_PACKAGES = 20_000
+MAX_NODE_DEPTH = 4
+
+
+@dataclass
+class TreeInventory:
+    dependencies: list[Dependency] = field(default_factory=list)
+    manifests: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def inventory(tree: Tree, owner_kind: str, runtimes: Sequence[str] = (), architectures: Sequence[str] = (),
+              allowed_roots: Sequence[Path] = ()) -> TreeInventory:
+    """Inventory one tree. `allowed_roots` bound where `-r`/`-c` includes and lockfile lookups may reach on disk
+    (the tree itself is always allowed): the scanner never reads outside the scanned project."""
+    result = TreeInventory()
+    envs = _python.marker_environments(runtimes, architectures)
+    bases = [""]
+    if owner_kind == "layer":
+        bases += [b for b in ("python", "nodejs") if tree.is_dir(b)]
+        bases += [d for d in tree.dirs("nodejs") if posixpath.basename(d).startswith("node")
+                  and posixpath.basename(d) != "node_modules"] if tree.is_dir("nodejs") else []
+    roots = [r.resolve() for r in allowed_roots]
+    if isinstance(tree, DirTree):
+        roots.append(tree.real_root)
+    for base in bases:
+        _scan_base(tree, base, envs, roots, result)
+    result.diagnostics.extend(tree.diagnostics)
+    if isinstance(tree, ZipTree):
+        tree.close()
+    return result
+
+
+def _locator(tree: Tree, rel: str) -> _python.Locate:
+    def locate(line: int) -> Location:
+        return tree.location(rel, line)
+    return locate
+
+
+def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Path], out: TreeInventory) -> None:
+    files = {posixpath.basename(f): f for f in tree.files(base)}
+    diags = out.diagnostics
+
+    def text_of(rel: str) -> str | None:
+        data = tree.read(rel)
+        if data is None:
+            return None
+        out.manifests.append(tree.display(rel))
+        return data.decode("utf-8", errors="replace")
+
+    # Python
+    requirement_files = sorted(name for name in files if _REQUIREMENTS.match(name))
+    deployed_requirements = [n for n in requirement_files if not _python.is_dev_requirements(n)]
+    for name in requirement_files:
+        rel = files[name]
+        text = text_of(rel)
+        if text is None:
+            continue
+        parser = _python.RequirementsParser(_resolver(tree, roots), envs)
+        ref = str((tree.root / rel).resolve()) if isinstance(tree, DirTree) else f"tree:{rel}"
+        req_file = _python.RequirementsFile(tree.display(rel), text, _locator(tree, rel), ref)
+        out.dependencies.extend(parser.parse(req_file, dev=_python.is_dev_requirements(name)))
+        diags.extend(parser.diagnostics)
+    py_locked = any(lock in files for lock in _PY_LOCKS) or bool(deployed_requirements)
+    if "pyproject.toml" in files and (text := text_of(files["pyproject.toml"])) is not None:
+        out.dependencies.extend(_python.parse_pyproject(text, tree.display(files["pyproject.toml"]),
+                                                        _locator(tree, files["pyproject.toml"]), envs,
+                                                        locked=py_locked, diagnostics=diags))
+    for name, parse in (("poetry.lock", _python.parse_poetry_lock), ("uv.lock", _python.parse_uv_lock),
+                        ("Pipfile.lock", _python.parse_pipfile_lock)):
+        if name in files and (text := text_of(files[name])) is not None:
+            out.dependencies.extend(parse(text, tree.display(files[name]), _locator(tree, files[name]), diags))
+    site_dirs = [base]
+    lib = join(base, "lib")
+    if tree.is_dir(lib):
+        site_dirs += [join(d, "site-packages") for d in tree.dirs(lib) if _SITE.match(posixpath.basename(d))]
+    for site in site_dirs:
+        for dist in tree.dirs(site):
+            if dist.endswith(".dist-info"):
+                meta = join(dist, "METADATA")
+                data = tree.read(meta, max_bytes=2 * 1024 * 1024)
+                if data is None:
+                    continue
+                dep = _python.parse_metadata(data.decode("utf-8", errors="replace"), tree.display(meta),
+                                             _locator(tree, meta), diags)
+                if dep:
+                    out.dependencies.append(dep)
+
+    # npm
+    lock_names = [n for n in ("package-lock.json", "npm-shrinkwrap.json") if n in files]
+    if "package.json" in files and (text := text_of(files["package.json"])) is not None:
+        locked = _has_npm_lockfile(tree, base, files, roots)
+        out.dependencies.extend(_npm.parse_package_json(text, tree.display(files["package.json"]),
+                                                        _locator(tree, files["package.json"]), locked, diags))
+    for name in lock_names:
+        if (text := text_of(files[name])) is not None:
+            out.dependencies.extend(_npm.parse_package_lock(text, tree.display(files[name]),
+                                                            _locator(tree, files[name]), diags))
+    node_modules = join(base, "node_modules")
+    if tree.is_dir(node_modules):
+        _scan_node_modules(tree, node_modules, out, depth=0, budget=[MAX_NODE_PACKAGES])
+
+
+def _scan_node_modules(tree: Tree, directory: str, out: TreeInventory, depth: int, budget: list[int]) -> None:
+    if depth > MAX_NODE_DEPTH:
+        return
+    for entry in tree.dirs(directory):
+        name = posixpath.basename(entry)
+        if name.startswith("."):
+            continue
+        packages = list(tree.dirs(entry)) if name.startswith("@") else [entry]
+        for package in packages:
+            if budget[0] <= 0:
+                return
+            budget[0] -= 1
+            manifest = join(package, "package.json")
+            data = tree.read(manifest, max_bytes=1024 * 1024)
+            if data is not None:
+                dep = _npm.parse_installed_package(data.decode("utf-8", errors="replace"), tree.display(manifest),
+                                                   _locator(tree, manifest), out.diagnostics)
+                if dep:
+                    out.dependencies.append(dep)
+            nested = join(package, "node_modules")
+            if tree.is_dir(nested):
+                _scan_node_modules(tree, nested, out, depth + 1, budget)
+
+
+def _has_npm_lockfile(tree: Tree, base: str, files: dict[str, str], roots: list[Path]) -> bool:
+    if any(lock in files for lock in _npm.LOCKFILES):
+        return True
+    if isinstance(tree, ZipTree):
+        rel = base
+        while rel:
+            rel = posixpath.dirname(rel)
+            if any(posixpath.basename(f) in _npm.LOCKFILES for f in tree.files(rel)):
+                return True
+        return False
+    if isinstance(tree, DirTree):
+        directory = (tree.root / base).resolve() if base else tree.real_root
+        for parent in directory.parents:
+            if not any(parent == r or parent.is_relative_to(r) for r in roots):
+                break
+            if any((parent / lock).is_file() for lock in _npm.LOCKFILES):
+                return True
+    return False
+
+
+def _resolver(tree: Tree, roots: list[Path]) -> _python.Resolver:
+    """Resolve `-r`/`-c` targets: inside a zip, relative to the member; on disk, relative to the including file
+    and only inside the allowed roots."""
+
+    def resolve(current: _python.RequirementsFile, target: str) -> _python.RequirementsFile | str:
+        if current.ref.startswith("tree:") and isinstance(tree, ZipTree):
+            rel = posixpath.normpath(posixpath.join(posixpath.dirname(current.ref[5:]), target))
+            if rel.startswith(".."):
+                return "points outside the archive; not read"
+            data = tree.read(rel)
+            if data is None:
+                return "not found in the archive"
+            return _python.RequirementsFile(tree.display(rel), data.decode("utf-8", errors="replace"),
+                                            _locator(tree, rel), f"tree:{rel}")
+        if not isinstance(tree, DirTree):
+            return "cannot be resolved"
+        path = (Path(current.ref).parent / target).resolve()
+        if not any(path == r or path.is_relative_to(r) for r in roots):
+            return "outside the scanned project; not read"
+        try:
+            if not path.is_file():
+                return "file not found"
+            if path.stat().st_size > tree.max_bytes:
+                return "file too large; not read"
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            return f"cannot be read: {exc.strerror}"
+        display = display_path(path)
+
+        def locate(line: int) -> Location:
+            return Location(display, line)
+
+        return _python.RequirementsFile(display, text, locate, str(path))
+
+    return resolve
