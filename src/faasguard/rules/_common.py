@@ -131,7 +131,32 @@ def action_matches(pattern: str, action: str) -> bool:
 
 # ------------------------------------------------------------------------------------- resources
 
-_ARN = re.compile(r"^arn:[^:]*:(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)$", re.S)
+_SYMBOL = re.compile(r"\$\{[^}]*\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def parse_arn(text: str) -> Arn | None:
+    """Split an ARN into its fields. Deploy-time symbols such as `${AWS::AccountId}` contain colons, so they
+    are protected before splitting and restored after."""
+    symbols: list[str] = []
+
+    def protect(m: re.Match[str]) -> str:
+        symbols.append(m.group(0))
+        return f"\x00{len(symbols) - 1}\x00"
+
+    parts = _SYMBOL.sub(protect, text.strip()).split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    restored = [re.sub(r"\x00(\d+)\x00", lambda m: symbols[int(m.group(1))], p) for p in parts[1:]]
+    return Arn(*restored)
 _TYPE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]*[/:]")
 _ONLY_WILDCARDS = re.compile(r"^[*?/:]+$")
 
@@ -146,11 +171,11 @@ def is_wildcard_resource(resource: str) -> bool:
     text = resource.strip()
     if text in ("*", "arn:*", "arn:aws:*"):
         return True
-    m = _ARN.match(text)
-    if not m:
+    arn = parse_arn(text)
+    if arn is None:
         return False
-    part = m.group("resource")
-    if m.group("service") != "s3":
+    part = arn.resource
+    if arn.service != "s3":
         part = _TYPE_PREFIX.sub("", part, count=1)
     return bool(_ONLY_WILDCARDS.match(part))
 
@@ -161,10 +186,8 @@ def arn_account(value: str) -> str | None:
     text = value.strip()
     if re.fullmatch(r"\d{12}", text):
         return text
-    m = _ARN.match(text)
-    if m:
-        return m.group("account") or None
-    return None
+    arn = parse_arn(text)
+    return (arn.account or None) if arn else None
 
 
 def is_own_account(account: str, app: Application, config: Config) -> bool:

@@ -113,7 +113,8 @@ class ApiWithoutAuthorization(Rule):
             if severity is Severity.MEDIUM:
                 message += "; medium because the method does not change state"
             yield self.finding(
-                message, trigger.loc("auth"), trigger.id, function=fn, severity=severity,
+                message, trigger.auth.location if trigger.auth else trigger.location, trigger.id, function=fn,
+                severity=severity,
                 fix=("Add an authorizer: set `Auth: {DefaultAuthorizer: ...}` on the API (Cognito, JWT or Lambda "
                      "authorizer) or `AuthorizationType: AWS_IAM`; if the route must be public, require an API "
                      "key with a usage plan and throttling."),
@@ -173,7 +174,7 @@ class FunctionUrlWithoutAuth(Rule):
             fn = trigger.function if isinstance(trigger.function, str) else None
             yield self.finding(
                 f"function URL of {fn or trigger.id} has AuthType NONE: anyone can invoke it over HTTPS",
-                trigger.loc("auth"), trigger.id, function=fn,
+                trigger.auth.location, trigger.id, function=fn,
                 fix="Set `AuthType: AWS_IAM` and sign requests (SigV4), or put the function behind an API "
                     "Gateway route with an authorizer.",
             )

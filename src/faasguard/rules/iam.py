@@ -29,6 +29,7 @@ from faasguard.rules._common import (
     is_wildcard_resource,
     join_names,
     known_strings,
+    parse_arn,
     public_reasons,
     role_uses,
     statement_dict,
@@ -314,7 +315,7 @@ class WildcardResource(Rule):
 # ----------------------------------------------------------------------------------------- FG103
 
 _BROAD_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "SecretsManagerReadWrite"})
-_AWS_POLICY_ARN = re.compile(r"^arn:[^:]*:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)$")
+_AWS_POLICY_ARN = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):iam::aws:policy/(?:.*/)?(?P<name>[^/]+)$")
 
 
 def _aws_managed_name(policy: Policy) -> str | None:
@@ -505,10 +506,10 @@ def _wildcard_role_resource(resource: str) -> bool:
     text = resource.strip()
     if text == "*":
         return True
-    m = re.match(r"^arn:[^:]*:iam::[^:]*:(?P<res>.*)$", text)
-    if not m:
+    arn = parse_arn(text)
+    if arn is None or arn.service != "iam":
         return False
-    res = m.group("res")
+    res = arn.resource
     if res in ("*", "role*", "role/*"):
         return True
     return res.startswith("role/") and res.rsplit("/", 1)[-1] == "*"

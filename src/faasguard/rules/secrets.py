@@ -150,11 +150,13 @@ def classify(var: EnvVar) -> SecretVerdict | None:
     if kind is None or is_reference_value(text) or is_placeholder(text):
         return None
     random = looks_random(text)
+    if not random and _PATH_LIKE.match(text):
+        return None  # `orders/db/admin`: the name of a Secrets Manager secret, not its value
     if kind == "password":
         return SecretVerdict("holds a plaintext password", Confidence.HIGH if random or len(text) >= 8
                              else Confidence.MEDIUM)
     # TOKEN / SECRET / API_KEY names: a value that reads like a name, a host or a path is a reference.
-    if not random and (_IDENTIFIER.match(text) or _PATH_LIKE.match(text) or _HOST_OR_URL.match(text)
+    if not random and (_IDENTIFIER.match(text) or _HOST_OR_URL.match(text)
                        or " " in text):
         return None
     return SecretVerdict("holds a plaintext secret", Confidence.HIGH if random else Confidence.MEDIUM)
