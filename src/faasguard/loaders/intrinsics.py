@@ -234,13 +234,22 @@ class Resolver:
         """The resource's explicit name property resolved, None when it has none (AWS generates one)."""
         try:
             return self._name_of(logical_id, 0)
+        except _CycleError as cycle:
+            unknown = self._give_up(str(cycle), None)
+            self._names[logical_id] = unknown
+            return unknown
         except RecursionError:
             return self._give_up(f"name of {logical_id} nests too deep", None)
 
     def arn_of(self, logical_id: str) -> str:
         """The resource's ARN: built from its name when its shape is known, else `${Id.Arn}`."""
         kind = self.resource_type(logical_id) or ""
-        return self._attribute(logical_id, "Arn", kind, 0, None)
+        try:
+            return self._attribute(logical_id, "Arn", kind, 0, None)
+        except _CycleError:
+            return Symbolic("${" + logical_id + ".Arn}")
+        except RecursionError:
+            return Symbolic("${" + logical_id + ".Arn}")
 
     # ---------------------------------------------------------------------------------------- internals
 
@@ -400,10 +409,7 @@ class Resolver:
         if naming is None:
             return None
         name: str | Unknown | None
-        try:
-            value = self._property(logical_id, naming[0], depth)
-        except _CycleError as cycle:
-            value = self._give_up(str(cycle), None)
+        value = self._property(logical_id, naming[0], depth)  # a cycle raises through to the outermost caller
         if value is None or isinstance(value, (str, Unknown)):
             name = value
         elif isinstance(value, (dict, list)):
