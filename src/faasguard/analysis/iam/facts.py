@@ -69,8 +69,8 @@ def resource_matches(pattern: str, resource: str) -> bool:
     """
     if pattern in ("*", resource):
         return True
-    pattern = pattern.replace(_PARTITION, "aws")
-    resource = resource.replace(_PARTITION, "aws")
+    pattern = _PSEUDO_RX.sub(_pseudo_token, pattern.replace(_PARTITION, "aws"))
+    resource = _PSEUDO_RX.sub(_pseudo_token, resource.replace(_PARTITION, "aws"))
     if pattern.startswith("arn:") and resource.startswith("arn:"):
         p_parts = pattern.split(":", 5)
         r_parts = resource.split(":", 5)
@@ -80,7 +80,13 @@ def resource_matches(pattern: str, resource: str) -> bool:
 
 
 _PARTITION = "${AWS::Partition}"
-_PSEUDO = frozenset({"${AWS::Region}", "${AWS::AccountId}"})
+_PSEUDO_RX = re.compile(r"\$\{AWS::(\w+)\}")
+_PSEUDO = frozenset({"\x00Region", "\x00AccountId"})
+
+
+def _pseudo_token(m: re.Match[str]) -> str:
+    """`${AWS::Region}` holds colons: replace pseudo-parameters before splitting an ARN into segments."""
+    return "\x00" + m.group(1)
 
 
 def _segment_matches(pattern: str, value: str, index: int) -> bool:
@@ -122,9 +128,11 @@ class Effect(StrEnum):
     DENY = "Deny"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Grant:
-    """One statement of one policy, ready for evaluation. Unknown parts are listed, not dropped."""
+    """One statement of one policy, ready for evaluation. Unknown parts are listed, not dropped.
+
+    Compared and hashed by identity: two grants are the same only if they come from the same statement."""
 
     effect: Effect
     actions: tuple[str, ...]

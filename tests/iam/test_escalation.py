@@ -1,0 +1,86 @@
+"""Every escalation method: a positive (granted on a wildcard) and a negative (scoped or constrained)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from faasguard.analysis.iam.document import parse_document
+from faasguard.analysis.iam.escalation import METHODS, Method, escalations
+from faasguard.analysis.iam.evaluate import evaluate_role
+from faasguard.model import Application, Location, Policy, PolicyKind, Role, SourceKind
+
+LOC = Location("t.yaml", 3)
+
+
+def access(*statements: dict[str, Any]) -> Any:
+    doc = parse_document({"Statement": list(statements)}, LOC)
+    r = Role("FnRole", LOC, policies=(Policy("inline", PolicyKind.INLINE, LOC, doc),))
+    app = Application("t", SourceKind.SAM, "/", ("t.yaml",), roles=(r,))
+    return evaluate_role(r, app, ("Fn",))
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.id)
+def test_method_positive(method: Method) -> None:
+    found = {e.method.id for e in escalations(access({"Effect": "Allow", "Action": list(method.needs),
+                                                      "Resource": "*"}))}
+    subsumed = {"passrole-lambda-create-esm": "passrole-lambda-create-invoke",
+                "update-assume-role-policy": "assume-any-role"}
+    assert method.id in found or subsumed.get(method.id) in found
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.id)
+def test_method_negative_scoped_to_named_resource(method: Method) -> None:
+    named = "arn:aws:iam::123456789012:role/app/specific-worker-role"
+    found = {e.method.id for e in escalations(access({"Effect": "Allow", "Action": list(method.needs),
+                                                      "Resource": named}))}
+    assert method.id not in found
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.id)
+def test_method_negative_missing_one_action(method: Method) -> None:
+    if len(method.needs) == 1:
+        ra = access({"Effect": "Allow", "Action": list(method.needs), "Resource": "*"},
+                    {"Effect": "Deny", "Action": list(method.needs), "Resource": "*"})
+    else:
+        ra = access({"Effect": "Allow", "Action": list(method.needs[:-1]), "Resource": "*"})
+    assert method.id not in {e.method.id for e in escalations(ra)}
+
+
+def test_passrole_constrained_by_passed_to_service() -> None:
+    needs = ["lambda:CreateFunction", "lambda:InvokeFunction"]
+    other = access({"Effect": "Allow", "Action": needs, "Resource": "*"},
+                   {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+                    "Condition": {"StringEquals": {"iam:PassedToService": "states.amazonaws.com"}}})
+    assert not escalations(other)
+    to_lambda = access({"Effect": "Allow", "Action": needs, "Resource": "*"},
+                       {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+                        "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}})
+    found = escalations(to_lambda)
+    assert [e.method.id for e in found] == ["passrole-lambda-create-invoke"]
+    assert not found[0].conditional  # PassedToService is understood, not an opaque condition
+
+
+def test_other_conditions_lower_confidence() -> None:
+    ra = access({"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}})
+    found = escalations(ra)
+    assert found
+    assert found[0].conditional
+
+
+def test_self_modification_counts() -> None:
+    ra = access({"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "${FnRole.Arn}"})
+    assert [e.method.id for e in escalations(ra)] == ["put-role-policy"]
+
+
+def test_managed_lambda_full_access_is_escalation_but_dynamodb_full_access_is_not() -> None:
+    def with_managed(name: str) -> Any:
+        r = Role("R", LOC, policies=(Policy(name, PolicyKind.AWS_MANAGED, LOC, None,
+                                            f"arn:aws:iam::aws:policy/{name}"),))
+        return evaluate_role(r, Application("t", SourceKind.SAM, "/", (), roles=(r,)), ("Fn",))
+
+    assert "passrole-lambda-create-invoke" in {e.method.id for e in escalations(with_managed("AWSLambda_FullAccess"))}
+    ddb = {e.method.id for e in escalations(with_managed("AmazonDynamoDBFullAccess"))}
+    assert "passrole-lambda-create-invoke" not in ddb
