@@ -1,0 +1,94 @@
+"""IAM engine benchmarks (run by hand): catalog load cold/warm, evaluating 1,000 roles, a 1,000-function diff.
+
+    .venv/bin/python bench/bench_iam.py
+
+Targets (issue 5): catalog load < 100 ms after the first run; 1,000 roles < 1 s; 1,000-function diff < 3 s.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+LOAD = "import time; t=time.perf_counter(); from faasguard.analysis.iam.catalog import get_catalog; " \
+       "get_catalog(); print(time.perf_counter()-t)"
+
+
+def catalog_load() -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "XDG_CACHE_HOME": cache}
+        for label in ("cold (builds the cache)", "warm", "warm"):
+            out = subprocess.run([sys.executable, "-c", LOAD], env=env, capture_output=True, text=True, check=True)
+            print(f"catalog load {label}: {float(out.stdout) * 1000:.0f} ms")
+
+
+def synthetic_app(n: int) -> object:
+    from faasguard.analysis.iam.document import parse_document
+    from faasguard.model import (
+        Application,
+        EnvVar,
+        Function,
+        Location,
+        Policy,
+        PolicyKind,
+        Resource,
+        ResourceCategory,
+        Role,
+        SourceKind,
+    )
+
+    loc = Location("template.yaml", 1)
+    functions, roles, resources = [], [], []
+    for i in range(n):
+        doc = parse_document({"Statement": [
+            {"Effect": "Allow", "Action": ["s3:Get*", "dynamodb:PutItem", "secretsmanager:GetSecretValue"],
+             "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+            {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+        ]}, loc)
+        pols = (Policy("inline", PolicyKind.INLINE, loc, doc),
+                Policy("AWSLambdaBasicExecutionRole", PolicyKind.AWS_MANAGED, loc, None,
+                       "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"))
+        roles.append(Role(f"Role{i}", loc, policies=pols))
+        resources.append(Resource(f"Table{i}", loc, type="AWS::DynamoDB::Table", category=ResourceCategory.TABLE))
+        functions.append(Function(f"Fn{i}", loc, role=f"Role{i}",
+                                  environment=(EnvVar("TABLE", f"${{Table{i}}}", loc),)))
+    return Application("bench", SourceKind.SAM, "/", ("template.yaml",), functions=tuple(functions),
+                       roles=tuple(roles), resources=tuple(resources))
+
+
+def evaluate_and_diff(n: int = 1000) -> None:
+    from faasguard.analysis import iam as engine
+    from faasguard.analysis.code.facts import AwsCall, EnvRef, HandlerFacts
+    from faasguard.analysis.iam.catalog import get_catalog
+    from faasguard.analysis.iam.escalation import escalations
+    from faasguard.commands.policy import _function_report
+    from faasguard.config import Config
+    from faasguard.model import Location
+    from faasguard.rules.base import Facts
+
+    get_catalog()
+    app = synthetic_app(n)
+    handlers = {f"Fn{i}": HandlerFacts("app.py", "handler", aws_calls=(
+        AwsCall("dynamodb", "put_item", "PutItem", {"TableName": EnvRef("TABLE")}, Location("app.py", 3)),
+        AwsCall("s3", "get_object", "GetObject", {"Bucket": "b"}, Location("app.py", 4)))) for i in range(n)}
+    t = time.perf_counter()
+    facts = engine.enrich(app, Config(), Facts(handlers=handlers), [])  # type: ignore[arg-type]
+    assert facts.iam is not None
+    for ra in facts.iam.roles.values():
+        ra.access("secretsmanager:GetSecretValue")
+        escalations(ra)
+    print(f"evaluate {n} roles (compile, needs, access + escalation checks): {time.perf_counter() - t:.2f} s")
+    t = time.perf_counter()
+    for fn in app.functions:  # type: ignore[attr-defined]
+        _function_report(app, facts.iam, fn.id)
+    print(f"diff of {n} functions: {time.perf_counter() - t:.2f} s")
+
+
+if __name__ == "__main__":
+    catalog_load()
+    evaluate_and_diff()
