@@ -81,10 +81,12 @@ def base_ecosystem(ecosystem: str) -> str:
 def parse_record(data: Any) -> OsvRecord:
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
         raise OsvFormatError("not an OSV record (no string `id`)")
-    aliases = data.get("aliases") or []
+    aliases = data.get("aliases")
+    aliases = [] if aliases is None else aliases
     if not isinstance(aliases, list):
         raise OsvFormatError(f"{data['id']}: `aliases` is not a list")
-    affected_raw = data.get("affected") or []
+    affected_raw = data.get("affected")
+    affected_raw = [] if affected_raw is None else affected_raw
     if not isinstance(affected_raw, list):
         raise OsvFormatError(f"{data['id']}: `affected` is not a list")
     affected = []
@@ -97,6 +99,8 @@ def parse_record(data: Any) -> OsvRecord:
             continue  # e.g. GIT-only entries without a package
         ecosystem = base_ecosystem(package["ecosystem"])
         versions = entry.get("versions") or []
+        if not isinstance(versions, list):
+            raise OsvFormatError(f"{data['id']}: `versions` is not a list")
         ranges = []
         for rng in entry.get("ranges") or []:
             if not isinstance(rng, dict) or not isinstance(rng.get("events"), list):
