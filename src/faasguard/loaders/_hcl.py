@@ -155,9 +155,41 @@ def parse_hcl(source: bytes, path: str) -> HclFile:
     root = tree.root_node
     errors: list[Location] = []
     if root.has_error:
-        _collect_errors(root, path, errors)
+        return _parse_in_chunks(source, path)
     body_node = next((c for c in root.children if c.type == "body"), None)
     body = _body(body_node, path) if body_node is not None else Body(location=Location(path))
+    return HclFile(path, body, errors)
+
+
+_TOP_LEVEL = re.compile(rb"^(?:resource|data|module|variable|output|locals|provider|terraform|moved|import|check)\b",
+                        re.MULTILINE)
+
+
+def _parse_in_chunks(source: bytes, path: str) -> HclFile:
+    """Error recovery: tree-sitter may let one syntax error swallow the rest of the file, so a file with errors
+    is re-parsed one top-level block at a time (a block starts at a line beginning with a top-level keyword).
+    Each chunk is padded with newlines so that positions stay those of the whole file."""
+    starts = [m.start() for m in _TOP_LEVEL.finditer(source)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    body = Body(location=Location(path))
+    errors: list[Location] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(source)
+        padding = b"\n" * source.count(b"\n", 0, start)
+        tree = _parser().parse(padding + source[start:end])
+        root = tree.root_node
+        if root.has_error:
+            found: list[Location] = []
+            _collect_errors(root, path, found)
+            real = [e for e in found if not e.logical_id] or found[:1]  # MISSING tokens only when no ERROR
+            errors.extend(Location(e.path, e.line, e.column, e.end_line) for e in real)
+        body_node = next((c for c in root.children if c.type == "body"), None)
+        if body_node is None:
+            continue
+        chunk = _body(body_node, path)
+        body.attributes.update(chunk.attributes)
+        body.blocks.extend(chunk.blocks)
     return HclFile(path, body, errors)
 
 
@@ -165,8 +197,11 @@ def _collect_errors(node: Any, path: str, out: list[Location], limit: int = 20) 
     stack = [node]
     while stack and len(out) < limit:
         current = stack.pop()
-        if current.type == "ERROR" or current.is_missing:
+        if current.type == "ERROR":
             out.append(_loc(path, current))
+            continue
+        if current.is_missing:
+            out.append(_loc(path, current, "missing"))
             continue
         if current.has_error:
             stack.extend(reversed(current.children))
@@ -385,10 +420,7 @@ class Evaluator:
                     "empty parentheses", location)
                 rest = children[children.index(inner) + 2:] if inner is not None else []
                 return self._postfix(value, rest, location, bindings)
-            head, rest = children[0], children[1:]
-            if head.type == "variable_expr":
-                return self._traversal(node, head, rest, location, bindings)
-            return self._postfix(self._node(head, location, bindings), rest, location, bindings)
+            return self._term(children, location, bindings)
         if kind == "literal_value":
             return self._literal(node.children[0], location) if node.children else None
         if kind == "collection_value":
@@ -416,7 +448,7 @@ class Evaluator:
         if kind == "for_expr":
             return self._for(node.children[0], location, bindings)
         if kind == "variable_expr":
-            return self._traversal(node, node, [], location, bindings)
+            return self._term([node], location, bindings)
         if kind in ("string_lit", "numeric_lit", "bool_lit", "null_lit"):
             return self._literal(node, location)
         return Unknown(f"unsupported expression ({kind})", self._here(node, location))
@@ -651,16 +683,39 @@ class Evaluator:
                 return None
         return steps
 
-    def _traversal(self, whole: Any, head: Any, rest: Sequence[Any], location: Location,
-                   bindings: dict[str, Any]) -> Any:
+    def _term(self, nodes: Sequence[Any], location: Location, bindings: dict[str, Any]) -> Any:
+        """An expression term and its postfix operators (`a.b[0]`, `f(x).y`): tree-sitter-hcl puts these side
+        by side, inside `expression` and directly inside operations."""
+        head, rest = nodes[0], nodes[1:]
+        if head.type != "variable_expr":
+            return self._postfix(self._node(head, location, bindings), rest, location, bindings)
         name = head.text.decode("utf-8", "replace")
+        here = self._here(head, location)
         steps = self._steps_of(rest, location, bindings)
         if steps is None:
-            return Unknown("unsupported traversal", self._here(whole, location))
-        here = self._here(whole, location)
+            return Unknown("unsupported traversal", here)
         if name in bindings:
             return apply_steps(bindings[name], steps, here)
-        return self._resolve(name, steps, here, whole.text.decode("utf-8", "replace"))
+        source = head.text if not rest else _span_text(head, rest[-1])
+        return self._resolve(name, steps, here, source.decode("utf-8", "replace"))
+
+    def _operands(self, node: Any) -> tuple[list[list[Any]], list[str]]:
+        """Split an operation's children into operand terms and operator tokens."""
+        groups: list[list[Any]] = []
+        ops: list[str] = []
+        for child in node.children:
+            if not child.is_named:
+                ops.append(child.type)
+                groups.append([])
+            elif child.type in _POSTFIX and groups and groups[-1]:
+                groups[-1].append(child)
+            elif child.type == "comment":
+                continue
+            else:
+                if not groups or groups[-1]:
+                    groups.append([])
+                groups[-1].append(child)
+        return [g for g in groups if g], ops
 
     def _postfix(self, value: Any, rest: Sequence[Any], location: Location, bindings: dict[str, Any]) -> Any:
         if not rest:
@@ -706,8 +761,11 @@ class Evaluator:
         return last
 
     def _unary(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
-        op = node.children[0].type
-        value = self._node(node.children[1], location, bindings)
+        groups, ops = self._operands(node)
+        if len(groups) != 1 or len(ops) != 1:
+            return EvalError("malformed unary operation", location)
+        op = ops[0]
+        value = self._term(groups[0], location, bindings)
         if isinstance(value, Unknown):
             return value
         if op == "!":
@@ -718,15 +776,17 @@ class Evaluator:
         return EvalError(f"unknown operator {op}", location)
 
     def _binary(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
-        left_node, op_node, right_node = node.children[0], node.children[1], node.children[2]
-        op = op_node.type
-        left = self._node(left_node, location, bindings)
+        groups, ops = self._operands(node)
+        if len(groups) != 2 or len(ops) != 1:
+            return EvalError("malformed binary operation", location)
+        op = ops[0]
+        left = self._term(groups[0], location, bindings)
         if op in ("&&", "||") and isinstance(left, bool):
             if op == "&&" and not left:
                 return False
             if op == "||" and left:
                 return True
-        right = self._node(right_node, location, bindings)
+        right = self._term(groups[1], location, bindings)
         unknown = _first_unknown((left, right))
         here = self._here(node, location)
         if op in ("==", "!="):
@@ -866,6 +926,20 @@ class Evaluator:
         flat = Location("", location.line, location.column, logical_id=location.logical_id)
         value = self._node(node, flat, bindings)
         return _relocate(value, location)
+
+
+_POSTFIX = frozenset({"get_attr", "index", "splat"})
+
+
+def _span_text(first: Any, last: Any) -> bytes:
+    """Source bytes from the start of `first` to the end of `last` (siblings in one tree)."""
+    parent = first.parent
+    while parent is not None and parent.end_byte < last.end_byte:
+        parent = parent.parent
+    if parent is None:
+        return cast(bytes, first.text)
+    text = cast(bytes, parent.text)
+    return text[first.start_byte - parent.start_byte:last.end_byte - parent.start_byte]
 
 
 @lru_cache(maxsize=4096)

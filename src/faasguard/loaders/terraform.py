@@ -272,6 +272,7 @@ class _Instance:
                 return self.eval_attr(block.body.attributes["default"])  # null input = use the default
             return value
         if block is None:
+            self.loader.diag(DiagnosticKind.UNRESOLVED, f"undeclared variable var.{name}", location)
             return EvalError(f"undeclared variable var.{name}", location)
         default = block.body.attr("default")
         if default is not None:
@@ -338,6 +339,7 @@ class _Instance:
             return Unknown(f"{text} (one node per resource; instances are not expanded)", location)
         if "_" in root and first is not None:
             return _symbolic(self.prefix + text)
+        self.loader.diag(DiagnosticKind.UNRESOLVED, f"unknown reference {text}", location)
         return EvalError(f"unknown reference {text}", location)
 
     def _module_ref(self, name: str | None, steps: list[tuple[str, Any]], location: Location) -> Any:
@@ -524,6 +526,8 @@ class _Instance:
             return EvalError("file path is not a string", location)
         candidate = Path(raw)
         if candidate.is_absolute() or raw.startswith("~"):
+            self.loader.diag(DiagnosticKind.UNRESOLVED,
+                             f"file {raw!r} is outside the scanned project; not read", location)
             return Unknown(f"file {raw!r} is outside the scanned project; not read", location)
         path = self.root_dir / candidate
         try:
