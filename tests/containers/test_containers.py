@@ -50,6 +50,11 @@ CASES = [
         ("FG708", "ledger", 11),
     }),
     ("gke-hardened.yaml", set()),
+    ("cfn-task.yaml", {
+        ("FG701", "WorkerTask/worker", 19),
+        ("FG702", "WorkerTask/worker", 21),
+        ("FG703", "WorkerTask/worker", 19),
+    }),
     ("docker-root", {("FG701", "docker-root/Dockerfile", 5)}),
     ("docker-user", set()),
     ("docker-lambda", set()),
@@ -112,3 +117,13 @@ def test_container_rules_are_documented(rule_id: str) -> None:
     assert meta is not None
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Fix"):
         assert section in meta.docs
+
+
+def test_cloudformation_task_definition_uses_template_roles() -> None:
+    result = scan([str(FIXTURES / "cfn-task.yaml")], CONTAINER_RULES, cwd=FIXTURES)
+    (app,) = result.apps
+    worker = next(c for c in app.containers if c.id == "WorkerTask/worker")
+    assert worker.task_role == "TaskRole"
+    assert worker.memory_limit == "512"
+    assert worker.environment[0].name == "STRIPE_KEY"
+    assert worker.environment[0].location.line == 23

@@ -57,6 +57,7 @@ from faasguard.model import (
     Auth,
     AuthType,
     CodeLocation,
+    Container,
     Destination,
     EnvVar,
     Function,
@@ -257,6 +258,7 @@ def build_application(template: LocatedDict, path: Path, display: str, ctx: Load
         triggers=tuple(builder.triggers), apis=tuple(builder.api_nodes()),
         permissions=tuple(builder.permissions), layers=tuple(builder.layers),
         security_groups=tuple(builder.security_groups), resources=tuple(builder.data_resources),
+        containers=tuple(builder.containers),
         parameters=tuple(builder.parameters), suppressions=tuple(builder.suppressions))
     return app, builder.diagnostics
 
@@ -432,6 +434,7 @@ class _Builder:
         self.permissions: list[Permission] = []
         self.layers: list[Layer] = []
         self.security_groups: list[SecurityGroup] = []
+        self.containers: list[Container] = []
         self.data_resources: list[Resource] = []
         self.parameters: list[Parameter] = []
         self.suppressions: list[SourceSuppression] = []
@@ -602,10 +605,41 @@ class _Builder:
             self._scheduler(logical_id)
         for logical_id in each("AWS::Logs::SubscriptionFilter"):
             self._log_subscription(logical_id)
+        for logical_id in each("AWS::ECS::TaskDefinition"):
+            self._task_definition(logical_id)
         for kind, ids in by_type.items():
             if kind in CATEGORIES:
                 for logical_id in ids:
                     self._data_resource(logical_id, kind)
+
+    def _task_definition(self, logical_id: str) -> None:
+        """ECS task definitions: containers through the shared `_containers` helper (same shape as the ECS JSON
+        loader and Terraform); task and execution roles resolved to template roles so FG1xx rules apply."""
+        from faasguard.loaders._containers import ecs_container
+
+        props = self.props(logical_id)
+        raw = self.raw_props(logical_id)
+        roles: dict[str, str | Unknown | None] = {}
+        for key in ("TaskRoleArn", "ExecutionRoleArn"):
+            if key not in raw:
+                roles[key] = None
+                continue
+            role_id: str | Unknown | None = self._role_id(raw[key])
+            if role_id is None:
+                value = self.resolver.resolve_or_none(raw[key])
+                role_id = self._external_role(value, _key_loc(raw, key, self.loc(logical_id))) \
+                    if isinstance(value, (str, Unknown)) else None
+            roles[key] = role_id
+        definitions = props.get("ContainerDefinitions")
+        if not isinstance(definitions, list):
+            return
+        for index, definition in enumerate(definitions):
+            if isinstance(definition, dict):
+                where = _item_loc(definitions, index, self.loc(logical_id))
+                self.containers.append(ecs_container(
+                    definition, where.with_id(logical_id, self.loc(logical_id).construct_path), logical_id,
+                    task_role=roles["TaskRoleArn"], execution_role=roles["ExecutionRoleArn"],
+                    task_cpu=props.get("Cpu"), task_memory=props.get("Memory")))
 
     # -------------------------------------------------------------------------------- parameters
 
