@@ -97,3 +97,32 @@ def test_patch_applies_and_rescan_is_clean(tmp_path: Path, source: str, calls: d
                      else ("ImageConverterFunction", "DbAdminFunction"))
     assert roles[first] != roles[second]
     assert all(r.id != ("CatchAllRole" if source == "seed" else "SharedCatchAllRole") for r in app2.roles)
+
+
+def test_cli_patch_on_example_app_with_real_code_analysis(tmp_path: Path) -> None:
+    """The issue's "done when", through the CLI and the real pipeline: diff --format patch, git apply, rescan."""
+    import json
+    import os
+    import sys
+
+    if shutil.which("git") is None or not EXAMPLE.exists():
+        pytest.skip("git or the example app missing")
+    work = tmp_path / "app"
+    shutil.copytree(EXAMPLE, work)
+    exe = [sys.executable, "-m", "faasguard"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    from faasguard import pipeline
+    from faasguard.config import Config
+
+    scanned = pipeline.scan([str(work)], Config(), cwd=work)
+    if not any(f.handlers for f in scanned.facts.values()):
+        pytest.skip("the code analysis produced no handler facts")
+    out = subprocess.run([*exe, "policy", "diff", ".", "--format", "patch"], cwd=work, env=env,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("--- a/template.yaml")
+    _git_apply(work, out.stdout)
+    rescan = subprocess.run([*exe, "scan", ".", "--format", "json"], cwd=work, env=env, capture_output=True,
+                            text=True, check=False)
+    report = json.loads(rescan.stdout)
+    iam = [f for f in report["findings"] if f["rule_id"].startswith("FG1") or f["rule_id"] == "FG310"]
+    assert iam == []
