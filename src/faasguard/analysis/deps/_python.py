@@ -371,7 +371,7 @@ def _load_toml(text: str, display: str, locate: Locate, diagnostics: list[Diagno
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        line = int(match.group(1)) if match else 1
+        line = int(match.group(1)) if match else (text.count("\n") + 1 if "end of document" in str(exc) else 1)
         diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, f"{display}: invalid TOML: {exc}", locate(line),
                                       DiagnosticLevel.WARNING, COMPONENT))
         return None
