@@ -1,3 +1,617 @@
-"""Rules of this family; see faasguard/rules/__init__.py for the ids it holds."""
+"""Handler code rules (FG202, FG204–FG207, FG501–FG511), reading the facts of `faasguard.analysis.code`.
+
+Rules only turn facts into findings: the location is the sink (or the offending line), `resource` and
+`function` are the function id, and taint findings carry every hop source → sink as evidence (the SARIF reporter
+renders it as a code flow). When several functions share a handler module, one offending line is one finding
+naming all of them.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from faasguard.findings import Confidence, Finding, Severity
+from faasguard.model import Location
+from faasguard.rules.base import Rule, RuleContext, register
+
+
+def _grouped(ctx: RuleContext, rule_id: str) -> Iterator[tuple[Location, str, list[str], tuple[object, ...]]]:
+    """(location, message, function ids, evidence) per offending line, merged across functions."""
+    merged: dict[tuple[str, int], tuple[Location, str, list[str], tuple[object, ...]]] = {}
+    for function_id, facts in sorted(ctx.facts.handlers.items()):
+        items: list[tuple[Location, str, tuple[object, ...]]] = []
+        for flow in facts.flows:
+            if flow.rule_id == rule_id:
+                items.append((flow.location, f"event data ({flow.source}) reaches {flow.sink}", flow.steps))
+        for issue in facts.issues:
+            if issue.rule_id == rule_id:
+                items.append((issue.location, issue.message, issue.evidence))
+        for location, message, evidence in items:
+            key = (location.path, location.line)
+            if key in merged:
+                merged[key][2].append(function_id)
+            else:
+                merged[key] = (location, message, [function_id], evidence)
+    yield from (merged[k] for k in sorted(merged))
+
+
+class _HandlerRule(Rule):
+    fix_text: ClassVar[str] = ""
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for location, message, functions, evidence in _grouped(ctx, self.id):
+            names = ", ".join(functions)
+            yield self.finding(
+                f"{names}: {message}",
+                location.with_id(functions[0]),
+                functions[0],
+                function=list(functions),
+                evidence=evidence,  # type: ignore[arg-type]
+                fix=self.fix_text or None,
+            )
+
+
+@register
+class HardcodedSecret(_HandlerRule):
+    """## What it does
+    Finds secret literals in handler source: strings with the shape of a credential (AWS access key ids,
+    private keys, Stripe/GitHub/Slack/Google keys, passwords inside connection URLs) and literals bound to names
+    that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`).
+
+    ## Why is this bad?
+    Source code is copied into deployment packages, build logs, forks and developer laptops, and anyone who can
+    read the function's code (`lambda:GetFunction`) gets the secret. It cannot be rotated without a deploy.
+
+    ## Example
+    ```python
+    DB_PASSWORD = "S3cr3t!2024"
+
+    def handler(event, context):
+        conn = pymysql.connect(host=HOST, user="app", password=DB_PASSWORD)
+    ```
+
+    ## Fix
+    ```python
+    from aws_lambda_powertools.utilities import parameters
+
+    DB_PASSWORD = parameters.get_secret(os.environ["DB_SECRET_ID"])  # once, at init
+    ```
+    """
+
+    id = "FG202"
+    name = "hardcoded-secret"
+    summary = "secret literal in handler source"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-798"
+    owasp = "SAS-7"
+    fix_text = "Move the secret to Secrets Manager or SSM SecureString and read it at init."
+
+
+@register
+class SensitiveDataLogged(_HandlerRule):
+    """## What it does
+    Finds handlers that log the whole event, the whole `os.environ`, a secret they fetched, or an authorization
+    header (print, logging, Powertools `log_event=True`).
+
+    ## Why is this bad?
+    CloudWatch Logs are read by far more people and tools than the function: events carry tokens, cookies and
+    personal data, the environment carries credentials, and a logged secret is a leaked secret.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        print(json.dumps(event))
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        logger.info("request", extra={"request_id": event["requestContext"]["requestId"]})
+    ```
+    """
+
+    id = "FG204"
+    name = "sensitive-data-logged"
+    summary = "handler logs the whole event, os.environ, a fetched secret, or an authorization header"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-532"
+    owasp = "SAS-5"
+    fix_text = "Log only the fields you need (ids, counts), never secrets, headers or the whole event."
+
+
+@register
+class TmpNotCleaned(_HandlerRule):
+    """## What it does
+    Finds handlers that write files under `/tmp` (open for writing, `download_file`, `tempfile` without a
+    context manager) and do not remove them on every path before returning.
+
+    ## Why is this bad?
+    `/tmp` survives between invocations in a warm execution environment: the next caller's invocation can read
+    the previous caller's data, and the 512 MB–10 GB of ephemeral storage fills up (audit checklist C3).
+
+    ## Example
+    ```python
+    def handler(event, context):
+        s3.download_file(BUCKET, "report.csv", "/tmp/report.csv")
+        return summarize("/tmp/report.csv")
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        with tempfile.TemporaryDirectory() as work:
+            path = os.path.join(work, "report.csv")
+            s3.download_file(BUCKET, "report.csv", path)
+            return summarize(path)
+    ```
+    """
+
+    id = "FG205"
+    name = "tmp-not-cleaned"
+    summary = "handler writes to /tmp and does not remove it before returning"
+    severity = Severity.LOW
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-459"
+    owasp = "SAS-7"
+    checklist = "C3"
+    fix_text = "Use tempfile.TemporaryDirectory() as a context manager, or remove the file in a finally block."
+
+
+@register
+class SecretFetchedPerInvocation(_HandlerRule):
+    """## What it does
+    Finds secrets (Secrets Manager `get_secret_value`, SSM parameters with decryption, Powertools parameters
+    with caching disabled) fetched inside the handler on every invocation instead of once at init.
+
+    ## Why is this bad?
+    Every invocation pays the latency and the API cost, and a traffic spike hits the Secrets Manager/SSM
+    throttling limits, turning a burst into an outage. Caching at init with a refresh is the recommended pattern.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        secret = sm.get_secret_value(SecretId=os.environ["SECRET_ID"])["SecretString"]
+    ```
+
+    ## Fix
+    ```python
+    _secret = None
+
+    def handler(event, context):
+        global _secret
+        if _secret is None:
+            _secret = sm.get_secret_value(SecretId=os.environ["SECRET_ID"])["SecretString"]
+    ```
+    """
+
+    id = "FG206"
+    name = "secret-fetched-per-invocation"
+    summary = "a secret fetched inside the handler on every call instead of cached at init"
+    severity = Severity.LOW
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-400"
+    owasp = "SAS-8"
+    fix_text = "Fetch the secret once at init (module level or a global cache) and refresh it on a timer."
+
+
+@register
+class StateLeaksAcrossInvocations(_HandlerRule):
+    """## What it does
+    Finds handlers that store event data or per-caller data in module-level state (globals, module-level
+    dicts/lists, class attributes, caches keyed by user input) that outlives the invocation.
+
+    ## Why is this bad?
+    A warm execution environment serves many callers one after the other: whatever one caller left in a global
+    is visible to the next, which leaks data between users or tenants. Caching configuration and secrets at
+    init is fine and not reported.
+
+    ## Example
+    ```python
+    CURRENT_USER = {}
+
+    def handler(event, context):
+        CURRENT_USER["id"] = event["requestContext"]["authorizer"]["claims"]["sub"]
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        user_id = event["requestContext"]["authorizer"]["claims"]["sub"]
+        return process(user_id)  # pass per-request data explicitly
+    ```
+    """
+
+    id = "FG207"
+    name = "state-leaks-across-invocations"
+    summary = "handler stores event or per-caller data in module-level state that survives the invocation"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-488"
+    owasp = "SAS-9"
+    fix_text = "Keep per-request data in local variables; key module-level caches only by configuration."
+
+
+@register
+class CommandInjection(_HandlerRule):
+    """## What it does
+    Finds event data reaching a shell: `os.system`, `os.popen`, `subprocess` with `shell=True` or an
+    `sh -c` string, or as the program of an argument list.
+
+    ## Why is this bad?
+    The caller runs any command in the function's environment, with its role's credentials.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        name = event["queryStringParameters"]["file"]
+        subprocess.run(f"convert {name} out.png", shell=True)
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        name = event["queryStringParameters"]["file"]
+        subprocess.run(["convert", name, "out.png"], check=True)  # no shell
+    ```
+    """
+
+    id = "FG501"
+    name = "command-injection"
+    summary = "event data reaches os.system, os.popen or subprocess with a shell"
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = "CWE-78"
+    owasp = "SAS-1"
+    fix_text = "Pass an argument list without shell=True, or quote with shlex.quote()."
+
+
+@register
+class CodeInjection(_HandlerRule):
+    """## What it does
+    Finds event data reaching `eval`, `exec`, `compile`, `importlib.import_module` or `__import__`.
+
+    ## Why is this bad?
+    The caller runs arbitrary Python inside the function, with its role's credentials.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        return {"result": eval(event["queryStringParameters"]["expr"])}
+    ```
+
+    ## Fix
+    ```python
+    import ast
+
+    def handler(event, context):
+        return {"result": ast.literal_eval(event["queryStringParameters"]["expr"])}
+    ```
+    """
+
+    id = "FG502"
+    name = "code-injection"
+    summary = "event data reaches eval, exec, compile or importlib.import_module"
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = "CWE-94"
+    owasp = "SAS-1"
+    fix_text = "Never evaluate event data; parse it (json, ast.literal_eval) or dispatch through an allowlist."
+
+
+@register
+class SqlInjection(_HandlerRule):
+    """## What it does
+    Finds event data formatted into SQL passed to a DB-API cursor (psycopg, pymysql, sqlite3), SQLAlchemy
+    `text()` or pandas `read_sql`.
+
+    ## Why is this bad?
+    The caller rewrites the query: reads other users' rows, changes data, or drops tables.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        cur.execute(f"SELECT * FROM orders WHERE id = '{event['pathParameters']['id']}'")
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        cur.execute("SELECT * FROM orders WHERE id = %s", (event["pathParameters"]["id"],))
+    ```
+    """
+
+    id = "FG503"
+    name = "sql-injection"
+    summary = "event data formatted into SQL"
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = "CWE-89"
+    owasp = "SAS-1"
+    fix_text = "Use query parameters (%s / ? placeholders) instead of string formatting."
+
+
+@register
+class NoSqlInjection(_HandlerRule):
+    """## What it does
+    Finds event data used as a DynamoDB expression string, in a PartiQL statement built by formatting, or as a
+    MongoDB filter / operator document.
+
+    ## Why is this bad?
+    The caller changes the condition (`{"$ne": null}` logs in without a password; a crafted expression reads
+    other items).
+
+    ## Example
+    ```python
+    def handler(event, context):
+        body = json.loads(event["body"])
+        user = users.find_one({"name": body["name"], "password": body["password"]})
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        body = json.loads(event["body"])
+        user = users.find_one({"name": str(body["name"]), "password": str(body["password"])})
+    ```
+    """
+
+    id = "FG504"
+    name = "nosql-injection"
+    summary = "event data used as a DynamoDB expression, PartiQL statement or MongoDB operator"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-943"
+    owasp = "SAS-1"
+    fix_text = "Use Key()/Attr() conditions and ExpressionAttributeValues; cast MongoDB filter values to str."
+
+
+@register
+class UnsafeDeserialization(_HandlerRule):
+    """## What it does
+    Finds event data reaching pickle, dill, marshal, shelve, jsonpickle, or `yaml.load` without a safe loader.
+
+    ## Why is this bad?
+    Unpickling attacker data runs attacker code.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        state = pickle.loads(base64.b64decode(event["body"]))
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        state = json.loads(event["body"])
+    ```
+    """
+
+    id = "FG505"
+    name = "unsafe-deserialization"
+    summary = "event data reaches pickle/marshal/shelve/jsonpickle or an unsafe yaml.load"
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = "CWE-502"
+    owasp = "SAS-1"
+    fix_text = "Use json, or yaml.safe_load."
+
+
+@register
+class PathTraversal(_HandlerRule):
+    """## What it does
+    Finds event data (an S3 object key, a path parameter) used in a local file path or a `download_file`
+    target without `os.path.basename` / `PurePath.name`, or a normalisation followed by a base-directory check.
+
+    ## Why is this bad?
+    A key such as `../../var/task/app.py` or `../proc/self/environ` reads or overwrites files outside the
+    intended directory, including the function's own code and credentials.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        key = event["Records"][0]["s3"]["object"]["key"]
+        s3.download_file(BUCKET, key, f"/tmp/{key}")
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        key = event["Records"][0]["s3"]["object"]["key"]
+        s3.download_file(BUCKET, key, os.path.join("/tmp", os.path.basename(key)))
+    ```
+    """
+
+    id = "FG506"
+    name = "path-traversal"
+    summary = "event data used in a local file path without basename or a checked normalisation"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-22"
+    owasp = "SAS-1"
+    fix_text = "Use os.path.basename(), or normalise and check the result stays under the base directory."
+
+
+@register
+class ServerSideRequestForgery(_HandlerRule):
+    """## What it does
+    Finds event data used as the URL, scheme or host of an outgoing request (requests, httpx, urllib, urllib3,
+    boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported.
+
+    ## Why is this bad?
+    The caller makes the function fetch internal addresses (the Lambda runtime API, VPC services, metadata
+    endpoints) with its network position and credentials.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        return requests.get(event["queryStringParameters"]["url"], timeout=5).text
+    ```
+
+    ## Fix
+    ```python
+    ALLOWED = {"api.partner.com"}
+
+    def handler(event, context):
+        url = event["queryStringParameters"]["url"]
+        if urlparse(url).hostname not in ALLOWED:
+            return {"statusCode": 400}
+        return requests.get(url, timeout=5).text
+    ```
+    """
+
+    id = "FG507"
+    name = "server-side-request-forgery"
+    summary = "event data used as a URL or host of an outgoing request"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-918"
+    owasp = "SAS-1"
+    fix_text = "Fix the host in code, or check the parsed host against an allowlist before the request."
+
+
+@register
+class TemplateInjection(_HandlerRule):
+    """## What it does
+    Finds event data used as the source of a Jinja2, Mako or Django template.
+
+    ## Why is this bad?
+    Template expressions run code: `{{ cycler.__init__.__globals__.os.popen('id').read() }}`.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        return jinja2.Template(event["body"]).render()
+    ```
+
+    ## Fix
+    ```python
+    TEMPLATE = jinja2.Template("Hello {{ name }}")
+
+    def handler(event, context):
+        return TEMPLATE.render(name=event["body"])
+    ```
+    """
+
+    id = "FG508"
+    name = "template-injection"
+    summary = "event data used as a template source"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-1336"
+    owasp = "SAS-1"
+    fix_text = "Keep templates in code or files and pass event data as render variables."
+
+
+@register
+class ExecutesFromTmp(_HandlerRule):
+    """## What it does
+    Finds handlers that run a binary or load code (sys.path, importlib, ctypes) from `/tmp`.
+
+    ## Why is this bad?
+    `/tmp` is writable by every earlier invocation in the environment, so one path-traversal or upload bug
+    becomes persistent code execution.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        shutil.copy("/opt/bin/ffmpeg", "/tmp/ffmpeg")
+        subprocess.run(["/tmp/ffmpeg", "-i", "/tmp/in.mp4", "/tmp/out.mp3"])
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        subprocess.run(["/opt/bin/ffmpeg", "-i", "/tmp/in.mp4", "/tmp/out.mp3"])  # from the layer
+    ```
+    """
+
+    id = "FG509"
+    name = "executes-from-tmp"
+    summary = "code runs a binary or loads a module from /tmp"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-427"
+    owasp = "SAS-3"
+    fix_text = "Ship binaries and modules in the package or a layer (/opt) and run them from there."
+
+
+@register
+class TlsVerificationDisabled(_HandlerRule):
+    """## What it does
+    Finds `verify=False`, unverified SSL contexts, `check_hostname = False` and `CERT_NONE`.
+
+    ## Why is this bad?
+    Anyone on the network path can impersonate the server and read or change the traffic, credentials
+    included.
+
+    ## Example
+    ```python
+    requests.post(WEBHOOK_URL, json=payload, verify=False)
+    ```
+
+    ## Fix
+    ```python
+    requests.post(WEBHOOK_URL, json=payload, timeout=5)  # or verify="/opt/ca-bundle.pem"
+    ```
+    """
+
+    id = "FG510"
+    name = "tls-verification-disabled"
+    summary = "TLS certificate verification disabled"
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = "CWE-295"
+    owasp = "SAS-3"
+    fix_text = "Remove verify=False; point verify at a CA bundle for private CAs."
+
+
+@register
+class UnvalidatedEvent(Rule):
+    """## What it does
+    Reports handlers that read fields of their event with no validation at all: no pydantic / Powertools parser
+    model, no JSON schema, no explicit check that returns or raises.
+
+    ## Why is this bad?
+    Every downstream bug becomes reachable with any input the trigger lets through; validation at the edge is
+    the cheapest event-injection defence (informational).
+
+    ## Example
+    ```python
+    def handler(event, context):
+        body = json.loads(event["body"])
+        return save(body["email"])
+    ```
+
+    ## Fix
+    ```python
+    from aws_lambda_powertools.utilities.parser import event_parser
+
+    @event_parser(model=Signup)
+    def handler(event: Signup, context):
+        return save(event.email)
+    ```
+    """
+
+    id = "FG511"
+    name = "unvalidated-event"
+    summary = "handler uses event fields with no validation at all"
+    severity = Severity.INFO
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-20"
+    owasp = "SAS-1"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for function_id, facts in sorted(ctx.facts.handlers.items()):
+            if facts.validated or facts.event_use is None:
+                continue
+            yield self.finding(
+                f"{function_id}: handler {facts.handler_function} reads event fields with no validation "
+                "(no model, schema or explicit check)",
+                facts.event_use.with_id(function_id),
+                function_id,
+                function=function_id,
+                fix="Validate the event with a pydantic / Powertools parser model or a JSON schema.",
+            )

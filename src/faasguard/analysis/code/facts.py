@@ -80,3 +80,10 @@ class HandlerFacts:
     """Environment variables the handler reads."""
     modules: tuple[str, ...] = field(default_factory=tuple)
     """Display paths of every module analysed for this handler (handler + local imports)."""
+    handler_location: Location | None = None
+    """The handler's `def` line."""
+    event_use: Location | None = None
+    """Where the handler first reads a field of its event (None when it never does)."""
+    validated: bool = False
+    """The event is validated somewhere (a pydantic / Powertools parser model, jsonschema, or an explicit check
+    that returns or raises) — FG511 reports handlers that read event fields with no validation at all."""

@@ -1,0 +1,171 @@
+"""The abstract values the Python analysis computes for expressions.
+
+A `Val` says, for one expression, everything the rules need and nothing more: which untrusted or sensitive
+data it carries (`taints`, each with its own evidence path and the sinks it has been sanitised for), what is
+statically known of it (a literal, a literal prefix, an environment variable), and what kind of object it is
+(a boto3 client for a service, a DynamoDB table with its name, a Powertools resolver...).
+
+Taint kinds:
+* ``event``: data from the invocation event (the attacker's input);
+* ``param``: the i-th parameter of the function being summarised (substituted at each call site);
+* ``secret``: a value fetched from Secrets Manager / SSM SecureString / KMS;
+* ``environ``: the whole process environment (`os.environ`), which holds credentials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from faasguard.analysis.code.facts import EnvRef
+from faasguard.findings import EvidenceStep
+from faasguard.model import Location, Unknown
+
+MAX_STEPS = 14
+MAX_TAINTS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRef:
+    """Inside a function summary: "the value of parameter `index`", replaced at each call site."""
+
+    index: int
+
+
+Arg = str | EnvRef | Unknown | ParamRef
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    kind: str
+    source: str
+    loc: Location
+    steps: tuple[EvidenceStep, ...] = ()
+    param: int = -1
+    sanitized: frozenset[str] = frozenset()
+    """Sink kinds this value is safe for ("shell", "path", "url", "sql", "all")."""
+    whole: bool = False
+    """The entire object (the whole event / the whole parameter), not a field of it."""
+    authz: bool = False
+    """An authorization header, cookie or API key."""
+    structured: bool = True
+    """May be a dict/list chosen by the sender (JSON), so operator injection is possible."""
+    normalized: bool = False
+    """normpath/realpath/resolve applied: a base-directory check after this sanitises paths (FG506)."""
+
+    def key(self) -> tuple[str, int, str]:
+        return (self.kind, self.param, self.source)
+
+    def step(self, step: EvidenceStep) -> Taint:
+        if len(self.steps) >= MAX_STEPS or (self.steps and self.steps[-1] == step):
+            return self
+        return replace(self, steps=(*self.steps, step))
+
+    def clean_for(self, *kinds: str) -> Taint:
+        return replace(self, sanitized=self.sanitized | frozenset(kinds))
+
+    def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None) -> Taint:
+        """The taint of a field of this value (subscript, attribute, `.get`). The source description grows
+        along an access chain (event['Records'][0]['s3']...) while the chain is read in one expression."""
+        extend = source is not None and (self.whole or (base is not None and base == self.source))
+        new_source, new_loc = (source, loc) if extend and source else (self.source, self.loc)
+        return replace(
+            self,
+            source=new_source,
+            loc=new_loc,
+            whole=False,
+            authz=self.authz or authz,
+            structured=self.structured and not stringy,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    taints: tuple[Taint, ...] = ()
+    const: str | None = None
+    prefix: str | None = None
+    """Known leading text of a partly-known string (equals `const` when the whole value is known)."""
+    text: str = ""
+    """The known fragments of a formatted string (for SQL-keyword and URL checks)."""
+    env: EnvRef | None = None
+    param: int | None = None
+    qual: str | None = None
+    """Dotted name of a library object ("subprocess.run", "requests.Session()")."""
+    kind: str | None = None
+    service: str | None = None
+    aws: tuple[tuple[str, Arg], ...] = ()
+    extra: str | None = None
+    fields: tuple[tuple[str, Val], ...] | None = None
+    tmp: str | None = None
+    """Identity of a path under /tmp (its literal prefix, or the tempfile call that made it)."""
+
+    @property
+    def tainted(self) -> bool:
+        return bool(self.taints)
+
+    def field_val(self, key: str) -> Val | None:
+        if self.fields is None:
+            return None
+        for name, value in self.fields:
+            if name == key:
+                return value
+        return None
+
+    def data(self) -> Val:
+        """Only the data-flow part (what survives generic operations on the value)."""
+        return Val(taints=self.taints) if self.taints else CLEAN
+
+    def map_taints(self, fn: object) -> Val:
+        assert callable(fn)
+        return replace(self, taints=tuple(t for t in (fn(t) for t in self.taints) if t is not None))
+
+
+CLEAN = Val()
+
+
+def merge_taints(*groups: tuple[Taint, ...]) -> tuple[Taint, ...]:
+    seen: dict[tuple[str, int, str], Taint] = {}
+    for group in groups:
+        for taint in group:
+            key = taint.key()
+            if key not in seen and len(seen) < MAX_TAINTS:
+                seen[key] = taint
+    return tuple(seen.values())
+
+
+def join(a: Val, b: Val) -> Val:
+    """What a variable may hold after two branches assigned it `a` and `b`."""
+    if a is b or a == b:
+        return a
+    return Val(
+        taints=merge_taints(a.taints, b.taints),
+        const=a.const if a.const == b.const else None,
+        prefix=a.prefix if a.prefix == b.prefix else None,
+        text=a.text if a.text == b.text else a.text + " " + b.text,
+        env=a.env if a.env == b.env else None,
+        param=a.param if a.param == b.param else None,
+        qual=a.qual or b.qual,
+        kind=a.kind or b.kind,
+        service=a.service or b.service,
+        aws=a.aws or b.aws,
+        extra=a.extra or b.extra,
+        fields=a.fields if a.fields == b.fields else None,
+        tmp=a.tmp or b.tmp,
+    )
+
+
+def data_of(*values: Val) -> Val:
+    """The data-flow union of several values (the result of an unknown operation on them)."""
+    taints = merge_taints(*(v.taints for v in values))
+    return Val(taints=taints) if taints else CLEAN
+
+
+def stringify(value: Val) -> Val:
+    """str(x), .strip(), .decode()...: same data, no longer a structure."""
+    if not value.taints:
+        return CLEAN if value.const is None else Val(const=value.const, prefix=value.const, text=value.const)
+    return Val(
+        taints=tuple(replace(t, structured=False) for t in value.taints),
+        tmp=value.tmp,
+        prefix=value.prefix,
+        text=value.text,
+    )
