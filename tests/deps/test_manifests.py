@@ -58,20 +58,29 @@ def test_requirements_every_line_kind(tmp_path: Path) -> None:
         "./vendored/thing",
     ])})
     found = deps_by_name(run(root))
-    assert found["requests"].version == "2.25.0" and found["requests"].unpinned_reason is None
+    assert found["requests"].version == "2.25.0"
+    assert found["requests"].unpinned_reason is None
     assert found["requests"].location.line == 2
-    assert found["django"].version is None and "allows any matching version" in (found["django"].unpinned_reason or "")
+    assert found["django"].version is None
+    assert "allows any matching version" in (found["django"].unpinned_reason or "")
     assert found["django"].location.line == 4
     assert found["boto3"].version == "1.34.0"
     assert found["pkg-a"].version == "1.0.post1"
-    assert found["wild"].version is None and found["wild"].unpinned_reason
-    assert "old-only" not in found and "new-only" in found and "arm-only" not in found
-    assert found["six"].version == "1.16.0" and found["six"].unpinned_reason is None
+    assert found["wild"].version is None
+    assert found["wild"].unpinned_reason
+    assert "old-only" not in found
+    assert "new-only" in found
+    assert "arm-only" not in found
+    assert found["six"].version == "1.16.0"
+    assert found["six"].unpinned_reason is None
     assert found["flask"].version == "2.0.0"
-    assert found["lib"].unpinned_reason and "branch or tag" in found["lib"].unpinned_reason
+    assert found["lib"].unpinned_reason
+    assert "branch or tag" in found["lib"].unpinned_reason
     assert found["pinned"].unpinned_reason is None
-    assert "editable" in found and found["editable"].unpinned_reason
-    assert "local" not in found and "thing" not in found
+    assert "editable" in found
+    assert found["editable"].unpinned_reason
+    assert "local" not in found
+    assert "thing" not in found
     assert not [d for d in run(root).diagnostics if d.kind is DiagnosticKind.PARSE_ERROR]
 
 
@@ -86,8 +95,10 @@ def test_lines_pip_rejects_are_located_diagnostics(tmp_path: Path, line: str, me
     root = write(tmp_path / "fn", {"requirements.txt": f"attrs==23.2.0\n{line}\nsix==1.16.0\n"})
     found = run(root)
     errors = [d for d in found.diagnostics if d.kind is DiagnosticKind.PARSE_ERROR]
-    assert len(errors) == 1 and message in errors[0].message
-    assert errors[0].location is not None and errors[0].location.line == 2
+    assert len(errors) == 1
+    assert message in errors[0].message
+    assert errors[0].location is not None
+    assert errors[0].location.line == 2
     assert errors[0].location.path == "fn/requirements.txt"
     assert {"attrs", "six"} <= set(deps_by_name(found))  # nothing else lost
 
@@ -101,8 +112,10 @@ def test_includes_constraints_and_their_limits(tmp_path: Path) -> None:
     write(tmp_path, {"outside.txt": "evil==1.0\n"})
     found = run(project / "fn", allowed=(project,))
     by_name = deps_by_name(found)
-    assert by_name["attrs"].version == "23.2.0" and by_name["attrs"].manifest.endswith("project/common.txt")
-    assert by_name["urllib3"].version == "1.26.5" and by_name["urllib3"].unpinned_reason is None
+    assert by_name["attrs"].version == "23.2.0"
+    assert by_name["attrs"].manifest.endswith("project/common.txt")
+    assert by_name["urllib3"].version == "1.26.5"
+    assert by_name["urllib3"].unpinned_reason is None
     assert "evil" not in by_name
     outside = [d for d in found.diagnostics if "outside the scanned project" in d.message]
     assert len(outside) == 2
@@ -113,13 +126,16 @@ def test_dev_requirement_files(tmp_path: Path) -> None:
                                    "dev-requirements.txt": "black\n", "requirements_test.txt": "tox\n"})
     found = deps_by_name(run(root))
     assert not found["attrs"].dev
-    assert found["pytest"].dev and found["black"].dev and found["tox"].dev
+    assert found["pytest"].dev
+    assert found["black"].dev
+    assert found["tox"].dev
 
 
 def test_pyproject_with_and_without_lockfile(tmp_path: Path) -> None:
     pyproject = '[project]\nname = "fn"\ndependencies = [\n  "requests>=2.0",\n  "attrs==23.2.0",\n]\n'
     unlocked = deps_by_name(run(write(tmp_path / "a", {"pyproject.toml": pyproject})))
-    assert unlocked["requests"].unpinned_reason and unlocked["requests"].location.line == 4
+    assert unlocked["requests"].unpinned_reason
+    assert unlocked["requests"].location.line == 4
     assert unlocked["attrs"].version == "23.2.0"
     locked = deps_by_name(run(write(tmp_path / "b", {"pyproject.toml": pyproject, "uv.lock": "version = 1\n"})))
     assert locked["requests"].unpinned_reason is None
@@ -132,9 +148,12 @@ def test_poetry_lock(tmp_path: Path) -> None:
             '[[package]]\nname = "old-style"\nversion = "1.0"\ncategory = "dev"\n\n'
             '[metadata]\nlock-version = "2.0"\n')
     found = deps_by_name(run(write(tmp_path / "fn", {"poetry.lock": lock})))
-    assert found["requests"].version == "2.25.0" and found["requests"].location.line == 2
-    assert found["requests"].kind is ManifestKind.POETRY_LOCK and not found["requests"].dev
-    assert found["pytest"].dev and found["old-style"].dev
+    assert found["requests"].version == "2.25.0"
+    assert found["requests"].location.line == 2
+    assert found["requests"].kind is ManifestKind.POETRY_LOCK
+    assert not found["requests"].dev
+    assert found["pytest"].dev
+    assert found["old-style"].dev
     assert found["pytest"].location.line == 10
 
 
@@ -149,7 +168,8 @@ def test_uv_lock_dev_reachability(tmp_path: Path) -> None:
             '[[package]]\nname = "pytest"\nversion = "7.0.0"\nsource = { registry = "https://pypi.org/simple" }\n')
     found = deps_by_name(run(write(tmp_path / "fn", {"uv.lock": lock})))
     assert set(found) == {"requests", "urllib3", "pytest"}
-    assert not found["urllib3"].dev and found["pytest"].dev
+    assert not found["urllib3"].dev
+    assert found["pytest"].dev
     assert found["requests"].location.line == 13
 
 
@@ -157,7 +177,8 @@ def test_pipfile_lock(tmp_path: Path) -> None:
     lock = json.dumps({"_meta": {"hash": {"sha256": "x"}}, "default": {"requests": {"version": "==2.25.0"}},
                        "develop": {"pytest": {"version": "==7.0.0"}}}, indent=4)
     found = deps_by_name(run(write(tmp_path / "fn", {"Pipfile.lock": lock})))
-    assert found["requests"].version == "2.25.0" and not found["requests"].dev
+    assert found["requests"].version == "2.25.0"
+    assert not found["requests"].dev
     assert found["pytest"].dev
     assert found["requests"].location.line == lock.splitlines().index('        "requests": {') + 1
 
@@ -174,7 +195,8 @@ def test_broken_lockfiles_are_located_parse_errors(tmp_path: Path, name: str, te
     found = run(write(tmp_path / "fn", {name: text, "requirements.txt": "attrs==23.2.0\n"}))
     errors = [d for d in found.diagnostics if d.kind is DiagnosticKind.PARSE_ERROR]
     assert len(errors) == 1, errors
-    assert errors[0].location is not None and errors[0].location.path == f"fn/{name}"
+    assert errors[0].location is not None
+    assert errors[0].location.path == f"fn/{name}"
     assert errors[0].location.line == line
     assert "attrs" in deps_by_name(found)
 
@@ -182,7 +204,8 @@ def test_broken_lockfiles_are_located_parse_errors(tmp_path: Path, name: str, te
 def test_installed_dist_info_in_function_and_layer_layouts(tmp_path: Path) -> None:
     meta = "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.3\n\nbody\nVersion: 9.9\n"
     fn = deps_by_name(run(write(tmp_path / "fn", {"PyYAML-5.3.dist-info/METADATA": meta})))
-    assert fn["pyyaml"].version == "5.3" and fn["pyyaml"].kind is ManifestKind.INSTALLED
+    assert fn["pyyaml"].version == "5.3"
+    assert fn["pyyaml"].kind is ManifestKind.INSTALLED
     layer = write(tmp_path / "layer", {
         "python/lib/python3.12/site-packages/PyYAML-5.3.dist-info/METADATA": meta,
         "python/requests-2.25.0.dist-info/METADATA": "Name: requests\nVersion: 2.25.0\n",
@@ -204,12 +227,15 @@ def test_package_json_ranges_and_lockfiles(tmp_path: Path) -> None:
                                            "aliased": "npm:real-name@^1.0.0", "local": "file:../lib"},
                           "devDependencies": {"jest": "^29.0.0"}}, indent=2)
     found = deps_by_name(run(write(tmp_path / "fn", {"package.json": package})))
-    assert found["lodash"].version == "4.17.20" and found["lodash"].unpinned_reason is None
+    assert found["lodash"].version == "4.17.20"
+    assert found["lodash"].unpinned_reason is None
     assert "no lockfile" in (found["express"].unpinned_reason or "")
     assert found["left-pad"].unpinned_reason
     assert "not a commit" in (found["git-dep"].unpinned_reason or "")
     assert found["pinned-git"].unpinned_reason is None
-    assert "real-name" in found and "local" not in found and found["jest"].dev
+    assert "real-name" in found
+    assert "local" not in found
+    assert found["jest"].dev
     assert found["express"].location.line == package.splitlines().index('    "express": "^4.18.2",') + 1
     locked = deps_by_name(run(write(tmp_path / "locked", {"package.json": package, "yarn.lock": "# yarn\n"})))
     assert locked["express"].unpinned_reason is None
@@ -254,7 +280,8 @@ def test_layer_zip_read_in_memory(tmp_path: Path) -> None:
     found = inventory(tree, "layer")
     by_name = deps_by_name(found)
     assert by_name["requests"].manifest == "layers/deps.zip!python/requests-2.25.0.dist-info/METADATA"
-    assert by_name["requests"].location.path == "layers/deps.zip" and by_name["requests"].location.line == 1
+    assert by_name["requests"].location.path == "layers/deps.zip"
+    assert by_name["requests"].location.line == 1
     assert by_name["pyyaml"].version == "5.3"
     assert found.diagnostics == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deps.zip", "src"]  # nothing extracted
@@ -268,8 +295,10 @@ def test_path_traversal_zip_is_reported_and_skipped(tmp_path: Path) -> None:
         zf.writestr("python/requests-2.25.0.dist-info/METADATA", "Name: requests\nVersion: 2.25.0\n")
     found = inventory(ZipTree(archive, "evil.zip"), "layer")
     traversal = [d for d in found.diagnostics if "path-traversal" in d.message]
-    assert len(traversal) == 1 and traversal[0].location is not None
-    assert traversal[0].location.path == "evil.zip" and "2 entries" in traversal[0].message
+    assert len(traversal) == 1
+    assert traversal[0].location is not None
+    assert traversal[0].location.path == "evil.zip"
+    assert "2 entries" in traversal[0].message
     assert deps_by_name(found)["requests"].version == "2.25.0"  # the rest still inventoried
     assert not (tmp_path.parent / "etc").exists()
 

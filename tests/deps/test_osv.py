@@ -62,7 +62,9 @@ def test_package_names_are_normalised() -> None:
 def test_last_affected_is_inclusive(version: str, expected: bool) -> None:
     assert affected("GHSA-6528-wvf6-f6qg", "PyPI", "pycrypto", version) is expected
     found = match(parse_record(raw("GHSA-6528-wvf6-f6qg")), "PyPI", "pycrypto", "2.6.1")
-    assert found is not None and found.fixed is None and found.last_affected == "2.6.1"
+    assert found is not None
+    assert found.fixed is None
+    assert found.last_affected == "2.6.1"
 
 
 @pytest.mark.parametrize(("version", "expected"), [
@@ -88,8 +90,10 @@ def test_multiple_ranges_suggest_the_fix_of_the_installed_branch() -> None:
     record = parse_record(raw("GHSA-v845-jxx5-vc9f"))
     old_branch = match(record, "PyPI", "urllib3", "1.26.5")
     new_branch = match(record, "PyPI", "urllib3", "2.0.4")
-    assert old_branch is not None and old_branch.fixed == "1.26.17"
-    assert new_branch is not None and new_branch.fixed == "2.0.6"
+    assert old_branch is not None
+    assert old_branch.fixed == "1.26.17"
+    assert new_branch is not None
+    assert new_branch.fixed == "2.0.6"
     assert match(record, "PyPI", "urllib3", "1.26.17") is None
     assert match(record, "PyPI", "urllib3", "2.0.6") is None
 
@@ -134,8 +138,10 @@ def test_severity_from_database_specific_then_cvss() -> None:
     record = raw("GHSA-35jh-r3h4-6jhm")
     del record["database_specific"]
     parsed = parse_record(record)  # CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H = 7.2
-    assert parsed.severity is Severity.HIGH and parsed.severity_source == "CVSS:3.1 base score 7.2"
-    record["severity"] = [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]
+    assert parsed.severity is Severity.HIGH
+    assert parsed.severity_source == "CVSS:3.1 base score 7.2"
+    vector = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    record["severity"] = [{"type": "CVSS_V4", "score": vector}]
     assert parse_record(record).severity is Severity.CRITICAL
     assert parse_record(raw("PYSEC-2023-74")).severity is None  # no severity in the record
 

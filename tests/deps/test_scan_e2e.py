@@ -11,7 +11,6 @@ from faasguard import pipeline
 from faasguard.config import Config
 from faasguard.findings import DiagnosticKind, Finding, Severity
 
-
 pytest.importorskip("faasguard.loaders.cloudformation")
 
 
@@ -34,8 +33,11 @@ def test_fg601_pinned_vulnerable_requirement_with_fix(sam_app: Path) -> None:
     ids = sorted(f.message.split("vulnerability ")[1].split(" ")[0] for f in requests)
     assert ids == ["CVE-2023-32681", "CVE-2024-35195"]  # PYSEC-2023-74 and its GHSA merged into one
     leak = next(f for f in requests if "CVE-2023-32681" in f.message)
-    assert "GHSA-j8r2-6x86-q33q" in leak.message and "PYSEC-2023-74" in leak.message
-    assert "fixed in 2.31.0" in leak.message and leak.fix and "2.31.0" in leak.fix
+    assert "GHSA-j8r2-6x86-q33q" in leak.message
+    assert "PYSEC-2023-74" in leak.message
+    assert "fixed in 2.31.0" in leak.message
+    assert leak.fix
+    assert "2.31.0" in leak.fix
     assert leak.severity is Severity.MEDIUM  # GitHub's MODERATE
     assert leak.function == "OrdersFunction"
 
@@ -75,7 +77,8 @@ def test_fg601_npm_exact_version_in_package_json(sam_app: Path) -> None:
     lodash = [f for f in by_rule(result, "FG601") if f.message.startswith("lodash 4.17.20")]
     assert [f.resource for f in lodash] == ["WebFunction"]
     assert lodash[0].location.line == line_of(sam_app / "web" / "package.json", '"lodash"')
-    assert "CVE-2021-23337" in lodash[0].message and "fixed in 4.17.21" in lodash[0].message
+    assert "CVE-2021-23337" in lodash[0].message
+    assert "fixed in 4.17.21" in lodash[0].message
 
 
 def test_no_fg601_for_dev_only_or_fixed_or_marker_excluded(sam_app: Path) -> None:
@@ -125,7 +128,8 @@ def test_no_advisory_data_says_so_once(sam_app: Path) -> None:
     result = scan(sam_app)
     assert by_rule(result, "FG601") == []
     notes = [d for d in result.diagnostics if "NOT checked for known vulnerabilities" in d.message]
-    assert len(notes) == 1 and "faasguard db update" in notes[0].message
+    assert len(notes) == 1
+    assert "faasguard db update" in notes[0].message
     assert by_rule(result, "FG602")  # everything else is still reported
 
 
