@@ -2,9 +2,10 @@
 
 Each fixture marks what it expects with a comment on the offending line:
 
-    Action: "*"        # expect: FG101 AppRole
+    Action: "*"        # expect: FG101 AppRole critical
 
-meaning "a finding of FG101 whose resource is AppRole on this line". `pos.yaml` must produce exactly the
+meaning "a finding of FG101 whose resource is AppRole on this line" (and, when a severity follows, that the
+context made it that severity). `pos.yaml` must produce exactly the
 marked findings of its rule (no more, no fewer); `neg.yaml` holds the look-alikes the rule must stay quiet
 about and must produce none. Only the rule under test runs, so the markers of one rule never depend on
 another.
@@ -23,7 +24,7 @@ from faasguard.pipeline import scan
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
 TODAY = "2026-11-23"
-_MARK = re.compile(r"#\s*expect:\s*(FG\d{3})\s+(\S+)")
+_MARK = re.compile(r"#\s*expect:\s*(FG\d{3})\s+(\S+)(?:\s+(info|low|medium|high|critical)\b)?")
 
 RULES = ["FG101", "FG102", "FG103", "FG104", "FG109", "FG110", "FG111", "FG201", "FG203", "FG301", "FG302",
          "FG303", "FG304", "FG305", "FG306", "FG307", "FG308", "FG309", "FG401", "FG402", "FG403", "FG404",
@@ -51,6 +52,15 @@ def found(findings: list[Finding]) -> set[tuple[str, str, int]]:
     return {(f.rule_id, f.resource, f.location.line) for f in findings}
 
 
+def expected_severities(path: Path, rule_id: str) -> dict[tuple[str, int], str]:
+    out = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        for m in _MARK.finditer(line):
+            if m.group(1) == rule_id and m.group(3):
+                out[(m.group(2), number)] = m.group(3)
+    return out
+
+
 @pytest.mark.parametrize("rule_id", RULES)
 def test_positive(rule_id: str) -> None:
     path = FIXTURES / rule_id / "pos.yaml"
@@ -59,9 +69,13 @@ def test_positive(rule_id: str) -> None:
     findings = run(path, rule_id)
     assert found(findings) == want
     assert len(findings) == len(want), "one finding per offending node"
+    severities = expected_severities(path, rule_id)
     for f in findings:
         assert f.message, f
         assert f.fix, f
+        want_severity = severities.get((f.resource, f.location.line))
+        if want_severity:
+            assert f.severity.value == want_severity, f.message
 
 
 @pytest.mark.parametrize("rule_id", RULES)

@@ -300,7 +300,8 @@ class WildcardResource(Rule):
             count = f"{len(scopable)} action{'s' if len(scopable) != 1 else ''}"
             if writes:
                 count += f" ({writes} Write/Permissions management)"
-            message = (f"{_holder(site)} allows {count} that support resource-level scoping on "
+            verb = "supports" if len(scopable) == 1 else "support"
+            message = (f"{_holder(site)} allows {count} that {verb} resource-level scoping on "
                        f"`{wildcard[0]}`: {shown}")
             if notes:
                 message += "; " + "; ".join(notes)

@@ -31,12 +31,12 @@ class ExcessiveTimeout(Rule):
     """Flags a function timeout longer than its trigger can use (audit checklist C6).
 
     ## What it does
-    Reports a function triggered through API Gateway (REST or HTTP API) whose timeout exceeds 29 s, the
-    longest API Gateway waits for an integration (config `api_timeout`), and any function whose timeout
-    exceeds 300 s (config `max_timeout`). A timeout inherited from SAM `Globals` is reported on the Globals
-    line. An absent timeout is the platform default (3 s on Lambda; Serverless Framework's 6 s counts as
-    set) and is only reported where that default itself exceeds the limit. Severity is raised for a
-    function reachable from the internet without authorization.
+    Reports a function triggered through API Gateway whose timeout exceeds what API Gateway waits for an
+    integration (29 s for REST APIs, config `api_timeout`; 30 s for HTTP APIs), as low, and any function
+    whose timeout exceeds 300 s (config `max_timeout`), as medium, raised to high when the function is
+    reachable from the internet without authorization. A timeout inherited from SAM `Globals` is reported on
+    the Globals line. An absent timeout is the platform default (3 s on Lambda; Serverless Framework's 6 s
+    counts as set) and is only reported where that default itself exceeds the limit.
 
     ## Why is this bad?
     A function behind API Gateway keeps running (and billing) after the caller got a 504 at 29 s; a
@@ -89,10 +89,11 @@ class ExcessiveTimeout(Rule):
             # REST APIs wait 29 s for an integration, HTTP APIs 30 s.
             api_limit = ctx.config.api_timeout if api is None or api.kind is TriggerKind.REST_API \
                 else max(ctx.config.api_timeout, 30)
+            too_long = effective > ctx.config.max_timeout
             if api is not None and effective > api_limit:
                 limit_text = f"above the {api_limit} s API Gateway waits for it ({describe_trigger(api)})"
                 suggested = api_limit
-            elif effective > ctx.config.max_timeout:
+            elif too_long:
                 limit_text = f"above the {ctx.config.max_timeout} s limit (config max_timeout)"
                 suggested = ctx.config.max_timeout
             else:
@@ -100,7 +101,10 @@ class ExcessiveTimeout(Rule):
             source = "the platform default" if timeout is None else "set"
             message = f"function {fn.id} has a {effective} s timeout ({source}), {limit_text}"
             severity = self.severity
-            if fn.id in reasons:
+            if not too_long:
+                severity = Severity.LOW
+                message += "; low because it stays under the max_timeout limit"
+            elif fn.id in reasons:
                 severity = severity.raised()
                 message += f"; severity raised: it is reachable through its {reasons[fn.id]}"
             yield self.finding(

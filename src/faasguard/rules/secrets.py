@@ -95,11 +95,19 @@ def _entropy(text: str) -> float:
 
 
 def looks_random(value: str) -> bool:
-    """A credential-like string: long enough, mixed character classes, high entropy."""
-    if len(value) < 12 or " " in value:
+    """A credential-like string: long, high entropy, and switching often between lower case, upper case and
+    digits (generated keys do; words, kebab-case names such as `poc-token-42` and CamelCase names do not)."""
+    if len(value) < 12 or " " in value or _CAMEL_WORDS.fullmatch(value):
         return False
-    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
-    return classes >= 3 and _entropy(value) >= 3.0
+    alnum = [c for c in value if c.isalnum()]
+    kinds = ["d" if c.isdigit() else "u" if c.isupper() else "l" for c in alnum]
+    if len(set(kinds)) < 2 or _entropy(value) < 3.0:
+        return False
+    switches = sum(1 for a, b in pairwise(kinds) if a != b)
+    return switches / len(kinds) >= 0.25
+
+
+_CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+)+\d{0,4}")
 
 
 def is_reference_value(value: str) -> bool:
@@ -230,8 +238,14 @@ class SecretInEnvironment(Rule):
         owners: list[tuple[str, str, tuple[EnvVar, ...]]] = [
             ("function", fn.id, fn.environment) for fn in ctx.app.functions]
         owners += [("container", c.task or c.id, c.environment) for c in ctx.app.containers]
+        # `!Ref Param` to a NoEcho parameter is the right pattern even when the loader resolved it to the
+        # parameter's default (the model keeps no provenance, so the default's value is how we recognise it).
+        no_echo_defaults = {str(p.default) for p in ctx.app.parameters
+                            if p.no_echo and p.has_default and p.default not in (None, "")}
         for kind, owner, env in owners:
             for var in env:
+                if isinstance(var.value, str) and var.value in no_echo_defaults and not var.from_secret_attribute:
+                    continue
                 verdict = classify(var)
                 if verdict is None:
                     continue

@@ -1,0 +1,54 @@
+"""The FG201 classifier on its own: which variable names hold secrets, which values look generated."""
+
+from __future__ import annotations
+
+import pytest
+
+from faasguard.model import EnvVar, Location, Unknown
+from faasguard.rules.secrets import classify, looks_random, secret_name_kind
+
+HERE = Location("template.yaml", 1)
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("DB_PASSWORD", "password"), ("dbPassword", "password"), ("MYSQL_PWD", "password"),
+    ("JWT_SECRET", "secret"), ("AWS_SECRET_ACCESS_KEY", "secret"), ("APIKey", "secret"),
+    ("STRIPE_API_KEY", "secret"), ("GITHUB_TOKEN", "secret"), ("PRIVATE_KEY", "secret"),
+    ("DB_SECRET_ARN", None), ("API_KEY_PARAMETER", None), ("TOKEN_TTL", None), ("TOKEN_URL", None),
+    ("SECRET_NAME", None), ("MAX_TOKENS", None), ("PARTITION_KEY", None), ("SSM_PASSWORD", None),
+    ("TABLE_NAME", None), ("ACCESS_KEY_ID", None),
+])
+def test_secret_names(name: str, kind: str | None) -> None:
+    assert secret_name_kind(name) == kind
+
+
+@pytest.mark.parametrize(("value", "random"), [
+    ("9f8Kq2LmZx4vB7nR1tYw3eHs6", True), ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", True),
+    ("poc-microvm-token-42", False), ("MyAppSecretName", False), ("orders-db-credentials", False),
+    ("short1A", False),
+])
+def test_generated_looking_values(value: str, random: bool) -> None:
+    assert looks_random(value) is random
+
+
+@pytest.mark.parametrize(("name", "value", "reported"), [
+    ("DB_PASSWORD", "Sup3rS3cretPassw0rd!", True),
+    ("ANYTHING", "AKIAIOSFODNN7EXAMPLE", True),
+    ("DATABASE_URL", "mysql://app:s3cr3t-pass@db.example.com/app", True),
+    ("DATABASE_URL", "mysql://db.example.com/app", False),
+    ("DB_PASSWORD", "changeme", False),
+    ("DB_PASSWORD", "{{resolve:secretsmanager:db:SecretString:password}}", False),
+    ("DB_PASSWORD", "/prod/db/password", False),
+    ("API_KEY", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:key-AbCdEf", False),
+    ("API_TOKEN", "my-service-token", False),
+    ("FEATURE_FLAG", "true", False),
+])
+def test_classify(name: str, value: str, reported: bool) -> None:
+    assert (classify(EnvVar(name, value, HERE)) is not None) is reported
+
+
+def test_unknown_and_references_are_never_reported() -> None:
+    assert classify(EnvVar("DB_PASSWORD", Unknown("!Ref to NoEcho parameter DbPassword"), HERE)) is None
+    assert classify(EnvVar("DB_PASSWORD", "whatever", HERE, secret_reference=True)) is None
+    verdict = classify(EnvVar("KEY", "", HERE, from_secret_attribute="AWS::IAM::AccessKey.SecretAccessKey"))
+    assert verdict is not None
