@@ -510,15 +510,20 @@ class Guard:
     def _check_wrappers(self) -> None:
         import socket
 
+        replaced = []
         if self.gai_wrapper is not None and socket.getaddrinfo is not self.gai_wrapper:
-            self.tamper({"action": "socket.getaddrinfo replaced", "reason": "guard wrapper removed; reinstalled"})
             socket.getaddrinfo = self.gai_wrapper
+            replaced.append("socket.getaddrinfo")
         module = sys.modules.get("_posixsubprocess")
         if self.fork_exec_wrapper is not None and module is not None and \
                 getattr(module, "fork_exec", None) is not self.fork_exec_wrapper:
-            self.tamper({"action": "_posixsubprocess.fork_exec replaced",
-                         "reason": "guard wrapper removed; reinstalled"})
             setattr(module, "fork_exec", self.fork_exec_wrapper)  # noqa: B010 - module typed as ModuleType
+            replaced.append("_posixsubprocess.fork_exec")
+        for name in replaced:  # reinstalled first, reported second (reporting may raise when blocking)
+            try:  # noqa: SIM105 - contextlib would be one more import at cold start
+                self.tamper({"action": f"{name} replaced", "reason": "guard wrapper removed; reinstalled"})
+            except GuardTamper:
+                pass
 
     # ------------------------------------------------------------------------------------------ timeout
     def _watch(self, inv: Invocation, context: Any) -> None:

@@ -157,4 +157,13 @@ def install_botocore_hooks(recorder: Recorder, is_internal: Any) -> bool:
 
     create_client._faasguard = True  # type: ignore[attr-defined]
     session_class.create_client = create_client
+    # Clients created before the guard (decorator mode: module-level clients) are found once, here.
+    import gc
+
+    import botocore.client
+
+    for obj in gc.get_objects():
+        if isinstance(obj, botocore.client.BaseClient):
+            obj.meta.events.register("provide-client-params", provide_params)
+            obj.meta.events.register("after-call", after_call)
     return True

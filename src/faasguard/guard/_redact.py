@@ -25,8 +25,8 @@ _SECRET_NAME = re.compile(r"(?i)(secret|passw(or)?d|passwd|token|api_?key|privat
 _NOT_SECRET = frozenset({"AWS_LAMBDA_LOG_STREAM_NAME", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"})
 _ACCESS_KEY_ID = r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}\b"
 # A 40-character secret access key: base64 alphabet, with upper, lower and digit (so hex digests do not match).
-_AWS_SECRET_SHAPE = (
-    r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[0-9])"
+_SAK_SHAPE = (
+    r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[0-9])"
     r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
 )
 _KEYED = r"(?i)(?<=aws_secret_access_key)(\s*[=:]\s*[\"']?)[^\s\"',;]+"
@@ -45,7 +45,7 @@ class Redactor:
     def __init__(self, extra_patterns: tuple[str, ...] = ()) -> None:
         self._secrets: set[str] = set()
         self._lock = threading.Lock()
-        self._patterns = [re.compile(_ACCESS_KEY_ID), re.compile(_AWS_SECRET_SHAPE),
+        self._patterns = [re.compile(_ACCESS_KEY_ID), re.compile(_SAK_SHAPE),
                           *(re.compile(p) for p in extra_patterns)]
         self._keyed = re.compile(_KEYED)
         self._literal: re.Pattern[str] | None = None

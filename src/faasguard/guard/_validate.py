@@ -73,7 +73,7 @@ def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> lis
             errors.append(f"{path}: fewer than {schema['minItems']} items")
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             errors.append(f"{path}: more than {schema['maxItems']} items")
-        if isinstance(schema.get("items"), Mapping):
+        if isinstance(schema.get("items"), dict):
             for index, item in enumerate(value):
                 errors.extend(schema_errors(item, schema["items"], f"{path}[{index}]"))
     if isinstance(value, dict):
@@ -86,7 +86,7 @@ def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> lis
                 errors.extend(schema_errors(item, properties[name], f"{path}.{name}"))
             elif schema.get("additionalProperties") is False:
                 errors.append(f"{path}: unexpected property {name!r}")
-            elif isinstance(schema.get("additionalProperties"), Mapping):
+            elif isinstance(schema.get("additionalProperties"), dict):
                 errors.extend(schema_errors(item, schema["additionalProperties"], f"{path}.{name}"))
     return errors
 
@@ -103,7 +103,7 @@ def check_data(data: Any, schema: Any, source: str, where: str = "body") -> Any:
     """Validate parsed JSON against a schema dict or a pydantic model class; returns the data or the model."""
     if schema is None:
         return data
-    if isinstance(schema, Mapping):
+    if isinstance(schema, dict):
         errors = schema_errors(data, schema, where)
         if errors:
             raise ValidationError(errors, source)
