@@ -399,58 +399,37 @@ class Evaluator:
         return self._node(expr, location, bindings)
 
     def _here(self, node: Any, location: Location) -> Location:
-        if location.path and node.start_point[0] + 1 >= location.line:
-            return Location(location.path, node.start_point[0] + 1, node.start_point[1] + 1,
-                            logical_id=location.logical_id)
+        """The node's own position (the attribute's when on the same line, to spare an allocation)."""
+        row = node.start_point[0] + 1
+        if location.path and row > location.line:
+            return Location(location.path, row, node.start_point[1] + 1, logical_id=location.logical_id)
         return location
 
     def _node(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
-        self._tick()
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _BudgetError
         if isinstance(node, _StripNewline):
             value = self._heredoc(node.node, location, bindings)
             return value[:-1] if isinstance(value, str) and value.endswith("\n") else value
         kind = node.type
         if kind == "expression":
-            children = [c for c in node.children if c.type not in ("comment",)]
+            children = node.children
             if not children:
                 return EvalError("empty expression", location)
-            if children[0].type == "(":
+            first = children[0].type
+            if first == "(":
                 inner = next((c for c in children if c.type == "expression"), None)
                 value = self._node(inner, location, bindings) if inner is not None else EvalError(
                     "empty parentheses", location)
                 rest = children[children.index(inner) + 2:] if inner is not None else []
                 return self._postfix(value, rest, location, bindings)
-            return self._term(children, location, bindings)
-        if kind == "literal_value":
-            return self._literal(node.children[0], location) if node.children else None
-        if kind == "collection_value":
-            return self._node(node.children[0], location, bindings)
-        if kind == "tuple":
-            return self._tuple(node, location, bindings)
-        if kind == "object":
-            return self._object(node, location, bindings)
-        if kind == "template_expr":
-            return self._node(node.children[0], location, bindings)
-        if kind == "quoted_template":
-            return self._template(node, location, bindings, quoted=True)
-        if kind == "heredoc_template":
-            return self._heredoc(node, location, bindings)
-        if kind == "function_call":
-            return self._function_call(node, location, bindings)
-        if kind == "operation":
-            return self._node(node.children[0], location, bindings)
-        if kind == "unary_operation":
-            return self._unary(node, location, bindings)
-        if kind == "binary_operation":
-            return self._binary(node, location, bindings)
-        if kind == "conditional":
-            return self._conditional(node, location, bindings)
-        if kind == "for_expr":
-            return self._for(node.children[0], location, bindings)
-        if kind == "variable_expr":
-            return self._term([node], location, bindings)
-        if kind in ("string_lit", "numeric_lit", "bool_lit", "null_lit"):
-            return self._literal(node, location)
+            if len(children) == 1 and first != "variable_expr":
+                return self._node(children[0], location, bindings)
+            return self._term(children, location, bindings, node)
+        handler = _DISPATCH.get(kind)
+        if handler is not None:
+            return handler(self, node, location, bindings)
         return Unknown(f"unsupported expression ({kind})", self._here(node, location))
 
     # ------------------------------------------------------------------------------ literals
@@ -655,8 +634,8 @@ class Evaluator:
         for node in nodes:
             kind = node.type
             if kind == "get_attr":
-                ident = next((c for c in node.children if c.type == "identifier"), None)
-                if ident is None:
+                ident = node.children[-1] if node.child_count else None
+                if ident is None or ident.type != "identifier":
                     return None
                 steps.append(("attr", ident.text.decode("utf-8", "replace")))
             elif kind == "index":
@@ -683,7 +662,8 @@ class Evaluator:
                 return None
         return steps
 
-    def _term(self, nodes: Sequence[Any], location: Location, bindings: dict[str, Any]) -> Any:
+    def _term(self, nodes: Sequence[Any], location: Location, bindings: dict[str, Any],
+              whole: Any = None) -> Any:
         """An expression term and its postfix operators (`a.b[0]`, `f(x).y`): tree-sitter-hcl puts these side
         by side, inside `expression` and directly inside operations."""
         head, rest = nodes[0], nodes[1:]
@@ -696,7 +676,7 @@ class Evaluator:
             return Unknown("unsupported traversal", here)
         if name in bindings:
             return apply_steps(bindings[name], steps, here)
-        source = head.text if not rest else _span_text(head, rest[-1])
+        source = head.text if not rest else whole.text if whole is not None else _span_text(head, rest[-1])
         return self._resolve(name, steps, here, source.decode("utf-8", "replace"))
 
     def _operands(self, node: Any) -> tuple[list[list[Any]], list[str]]:
@@ -926,6 +906,28 @@ class Evaluator:
         flat = Location("", location.line, location.column, logical_id=location.logical_id)
         value = self._node(node, flat, bindings)
         return _relocate(value, location)
+
+
+_DISPATCH: dict[str, Callable[[Evaluator, Any, Location, dict[str, Any]], Any]] = {
+    "literal_value": lambda self, n, loc, b: self._literal(n.children[0], loc) if n.children else None,
+    "collection_value": lambda self, n, loc, b: self._node(n.children[0], loc, b),
+    "template_expr": lambda self, n, loc, b: self._node(n.children[0], loc, b),
+    "operation": lambda self, n, loc, b: self._node(n.children[0], loc, b),
+    "for_expr": lambda self, n, loc, b: self._for(n.children[0], loc, b),
+    "tuple": lambda self, n, loc, b: self._tuple(n, loc, b),
+    "object": lambda self, n, loc, b: self._object(n, loc, b),
+    "quoted_template": lambda self, n, loc, b: self._template(n, loc, b, quoted=True),
+    "heredoc_template": lambda self, n, loc, b: self._heredoc(n, loc, b),
+    "function_call": lambda self, n, loc, b: self._function_call(n, loc, b),
+    "unary_operation": lambda self, n, loc, b: self._unary(n, loc, b),
+    "binary_operation": lambda self, n, loc, b: self._binary(n, loc, b),
+    "conditional": lambda self, n, loc, b: self._conditional(n, loc, b),
+    "variable_expr": lambda self, n, loc, b: self._term([n], loc, b),
+    "string_lit": lambda self, n, loc, b: self._literal(n, loc),
+    "numeric_lit": lambda self, n, loc, b: self._literal(n, loc),
+    "bool_lit": lambda self, n, loc, b: self._literal(n, loc),
+    "null_lit": lambda self, n, loc, b: self._literal(n, loc),
+}
 
 
 _POSTFIX = frozenset({"get_attr", "index", "splat"})

@@ -1,0 +1,207 @@
+"""How fast the Terraform loader is: synthetic apps of 100 and 1,000 functions, and the real corpus.
+
+Reports, best of N runs each:
+  1. synthetic Terraform root modules (generated here into a temp dir): N functions, each with its own role,
+     `jsonencode` inline policy, `aws_iam_policy_document` + attachment, environment, function URL, SQS event
+     source mapping and API Gateway method/integration; the loader alone, in process;
+  2. the parse floor on the corpus (tree-sitter-hcl on every `.tf` file), then the loader on all of
+     `serverless-patterns`' 159 Terraform directories (337 `.tf` files).
+
+Run by hand: `python bench/bench_terraform.py [--repeat 3] [--corpus PATH] [--keep DIR]`.
+Targets (issue 6): under 1 s for 1,000 functions; Checkov takes 8.6 s on the corpus' Terraform directories on
+this machine kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpora" / "serverless-patterns"
+
+_FUNCTION = '''
+resource "aws_iam_role" "fn{i}" {{
+  name = "${{local.prefix}}-fn{i}"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ Service = "lambda.amazonaws.com" }} }}]
+  }})
+  inline_policy {{
+    name = "table"
+    policy = jsonencode({{
+      Version   = "2012-10-17"
+      Statement = [{{ Effect = "Allow", Action = ["dynamodb:GetItem"], Resource = aws_dynamodb_table.t{i}.arn }}]
+    }})
+  }}
+}}
+
+data "aws_iam_policy_document" "fn{i}" {{
+  statement {{
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+    resources = [aws_sqs_queue.q{i}.arn]
+  }}
+}}
+
+resource "aws_iam_policy" "fn{i}" {{
+  name   = "fn{i}"
+  policy = data.aws_iam_policy_document.fn{i}.json
+}}
+
+resource "aws_iam_role_policy_attachment" "fn{i}" {{
+  role       = aws_iam_role.fn{i}.name
+  policy_arn = aws_iam_policy.fn{i}.arn
+}}
+
+resource "aws_dynamodb_table" "t{i}" {{
+  name     = "t{i}"
+  hash_key = "id"
+}}
+
+resource "aws_sqs_queue" "q{i}" {{
+  name = "q{i}"
+}}
+
+resource "aws_lambda_function" "fn{i}" {{
+  function_name = "${{local.prefix}}-fn{i}"
+  role          = aws_iam_role.fn{i}.arn
+  handler       = "app.handler"
+  runtime       = var.runtime
+  timeout       = {timeout}
+  environment {{
+    variables = {{
+      TABLE = aws_dynamodb_table.t{i}.name
+      STAGE = var.stage
+    }}
+  }}
+}}
+
+resource "aws_lambda_function_url" "fn{i}" {{
+  function_name      = aws_lambda_function.fn{i}.function_name
+  authorization_type = "{auth}"
+}}
+
+resource "aws_lambda_event_source_mapping" "fn{i}" {{
+  event_source_arn = aws_sqs_queue.q{i}.arn
+  function_name    = aws_lambda_function.fn{i}.arn
+}}
+
+resource "aws_api_gateway_resource" "fn{i}" {{
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
+  path_part   = "fn{i}"
+}}
+
+resource "aws_api_gateway_method" "fn{i}" {{
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  resource_id   = aws_api_gateway_resource.fn{i}.id
+  http_method   = "POST"
+  authorization = "NONE"
+}}
+
+resource "aws_api_gateway_integration" "fn{i}" {{
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  resource_id = aws_api_gateway_resource.fn{i}.id
+  http_method = aws_api_gateway_method.fn{i}.http_method
+  type        = "AWS_PROXY"
+  uri         = aws_lambda_function.fn{i}.invoke_arn
+}}
+'''
+
+_HEADER = '''
+variable "stage" {
+  default = "dev"
+}
+
+variable "runtime" {
+  default = "python3.12"
+}
+
+locals {
+  prefix = "bench-${var.stage}"
+}
+
+resource "aws_api_gateway_rest_api" "api" {
+  name = "bench"
+}
+'''
+
+
+def generate(directory: Path, functions: int, per_file: int = 50) -> None:
+    """A root module of `functions` functions, split over several files as real projects are."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "main.tf").write_text(_HEADER)
+    for start in range(0, functions, per_file):
+        chunk = "".join(_FUNCTION.format(i=i, timeout=30 + i % 900, auth="NONE" if i % 3 else "AWS_IAM")
+                        for i in range(start, min(functions, start + per_file)))
+        (directory / f"functions_{start // per_file:03d}.tf").write_text(chunk)
+
+
+def best_of(repeat: int, action: Callable[[], object]) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def load_tree(root: Path) -> object:
+    from faasguard.config import Config
+    from faasguard.loaders import LoadContext, terraform
+    from faasguard.sources import SourceType, discover
+
+    found = discover([str(root)], cwd=root)
+    files = [f for f in found.files if f.type is SourceType.TERRAFORM]
+    return terraform.load(files, LoadContext(Config(), root, (root,)))
+
+
+def parse_floor(files: list[Path]) -> None:
+    from faasguard.loaders._hcl import parse_hcl
+
+    for path in files:
+        parse_hcl(path.read_bytes(), str(path))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="write the synthetic apps here instead of a temp dir")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.keep or Path(tmp)
+        for count in (100, 1000):
+            app_dir = base / f"tf-{count}"
+            generate(app_dir, count)
+            elapsed, result = best_of(args.repeat, lambda d=app_dir: load_tree(d))
+            apps = getattr(result, "apps", [])
+            functions = sum(len(a.functions) for a in apps)
+            triggers = sum(len(a.triggers) for a in apps)
+            target = " (target < 1 s)" if count == 1000 else ""
+            print(f"synthetic {count:>5} functions: {elapsed:6.3f} s  "
+                  f"[{functions} functions, {triggers} triggers loaded]{target}")
+
+    if args.corpus.is_dir():
+        tf_files = sorted(p for p in args.corpus.rglob("*.tf") if ".terraform" not in p.parts)
+        floor, _ = best_of(args.repeat, lambda: parse_floor(tf_files))
+        print(f"corpus parse floor (tree-sitter, {len(tf_files)} .tf files): {floor:6.3f} s")
+        elapsed, result = best_of(args.repeat, lambda: load_tree(args.corpus))
+        apps = getattr(result, "apps", [])
+        diagnostics = getattr(result, "diagnostics", [])
+        internal = sum(1 for d in diagnostics if d.kind.value == "internal-error")
+        print(f"corpus loader ({len({p.parent for p in tf_files})} directories, {len(apps)} root modules, "
+              f"{sum(len(a.functions) for a in apps)} functions): {elapsed:6.3f} s  "
+              f"[{internal} internal errors; Checkov: 8.6 s]")
+    else:
+        print(f"corpus not found at {args.corpus}; skipped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
