@@ -906,6 +906,10 @@ class _Builder:
             field_locations["async_on_failure"] = self._invoke_configs[logical_id].location
         if sam and "Handler" in props and "code" not in field_locations:
             field_locations["code"] = _key_loc(props, "Handler", where)
+        if "ImageUri" in props:
+            field_locations["image_uri"] = _key_loc(props, "ImageUri", where)
+        elif isinstance(props.get("Code"), dict) and "ImageUri" in props["Code"]:
+            field_locations["image_uri"] = _key_loc(props["Code"], "ImageUri", where)
         dead_letter = None
         dlq = props.get("DeadLetterQueue") if sam else props.get("DeadLetterConfig")
         if isinstance(dlq, dict) and dlq.get("TargetArn") is not None:
