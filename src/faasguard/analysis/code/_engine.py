@@ -1509,7 +1509,9 @@ class FunctionAnalysis:
             return self._member(Path(base.extra), attr)
         if base.kind == "class" and base.extra:
             path, cls = base.extra.split("::", 1)
-            return Val(kind="func", extra=f"{path}::{cls}.{attr}")
+            if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
+                return Val(kind="func", extra=f"{path}::{cls}.{attr}")
+            return Val(qual=f"{cls}.{attr}")
         if base.kind == "instance" and base.extra:
             path, cls = base.extra.split("::", 1)
             if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
@@ -1868,6 +1870,9 @@ class FunctionAnalysis:
                 self.use(receiver, node)
             values.append(receiver)
         if qual is not None and (qual in CLEAN_FUNCS or qual.startswith(CLEAN_PREFIXES)):
+            if qual in ("int", "float", "uuid.UUID", "decimal.Decimal", "bool", "datetime.datetime.fromisoformat",
+                        "ipaddress.ip_address") and any(v.taints for v in values):
+                self.summary.validates = True  # a conversion that raises on bad input is a check
             return CLEAN
         result_val = data_of(*values)
         if qual is not None:
@@ -2659,7 +2664,8 @@ class FunctionAnalysis:
                 and args
                 and ("/" in (args[0].const or "") or ".." in (args[0].const or ""))
                 and len(args) > 1
-                and "/" not in (args[1].const or "/")
+                and args[1].const is not None
+                and "/" not in args[1].const
             ):
                 return Val(taints=tuple(t.clean_for("path") for t in receiver.taints))
             if method in ("format", "format_map"):

@@ -134,6 +134,6 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
             and len(node.value) < 5000
         ):
             shape = _shape(node.value)
-            if shape is not None and not shape.startswith("credentials"):
+            if shape is not None:
                 seen.add(id(node))
                 yield issue(node, shape)
