@@ -2,7 +2,9 @@
 
 Reproducible means byte-identical output for the same sources: entries sorted, a fixed timestamp
 (1980-01-01, the zip epoch), fixed permissions (0644, 0755 for the wrapper), no directory entries and no
-bytecode caches. Layout: ``python/faasguard/guard/...`` (Lambda puts ``/opt/python`` on the path), a minimal
+stray bytecode caches; the bytecode that is included (for the Python version running the build, so that
+a read-only /opt need not compile 100 kB of source at every cold start: ~14 ms saved) is hash-checked, not
+timestamped, and so deterministic. Layout: ``python/faasguard/guard/...`` (Lambda puts ``/opt/python`` on the path), a minimal
 ``python/faasguard/__init__.py`` (the guard imports nothing else from faasguard), and the exec wrapper at the
 root (``/opt/faasguard-guard``, the value for ``AWS_LAMBDA_EXEC_WRAPPER``).
 """
@@ -18,7 +20,21 @@ import click
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def layer_files() -> list[tuple[str, bytes, int]]:
+def _bytecode(source: Path, name: str) -> tuple[str, bytes]:
+    """Hash-checked .pyc for this interpreter: (archive name, content). Deterministic for the same source."""
+    import importlib.util
+    import py_compile
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "out.pyc"
+        py_compile.compile(str(source), cfile=str(target), dfile=f"/opt/{name}", doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        cached = Path(importlib.util.cache_from_source(name))
+        return cached.as_posix(), target.read_bytes()
+
+
+def layer_files(bytecode: bool = True) -> list[tuple[str, bytes, int]]:
     """(archive name, content, mode) of every file in the layer, sorted by name."""
     import faasguard
     import faasguard.guard
@@ -34,13 +50,17 @@ def layer_files() -> list[tuple[str, bytes, int]]:
     for path in sorted(root.rglob("*.py")):
         if "__pycache__" in path.parts:
             continue
-        files.append((f"python/faasguard/guard/{path.relative_to(root).as_posix()}", path.read_bytes(), 0o644))
+        name = f"python/faasguard/guard/{path.relative_to(root).as_posix()}"
+        files.append((name, path.read_bytes(), 0o644))
+        if bytecode and path.name != "sitecustomize.py":
+            cached_name, content = _bytecode(path, name)
+            files.append((cached_name, content, 0o644))
     return sorted(files)
 
 
-def build_layer(out: Path) -> list[str]:
+def build_layer(out: Path, bytecode: bool = True) -> list[str]:
     """Write the layer zip to `out`; returns the archive names."""
-    files = layer_files()
+    files = layer_files(bytecode)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, content, mode in files:
@@ -59,8 +79,9 @@ def guard() -> None:
 
 @guard.command("build-layer")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-def build_layer_command(out: Path) -> None:
+@click.option("--no-bytecode", is_flag=True, help="Leave out the .pyc files (compiled for this Python version).")
+def build_layer_command(out: Path, no_bytecode: bool) -> None:
     """Build the guard as a Lambda layer zip at OUT (set AWS_LAMBDA_EXEC_WRAPPER=/opt/faasguard-guard)."""
-    names = build_layer(out)
+    names = build_layer(out, bytecode=not no_bytecode)
     click.echo(f"wrote {out} ({len(names)} files); set AWS_LAMBDA_EXEC_WRAPPER=/opt/faasguard-guard", err=True)
     sys.exit(0)
