@@ -5,8 +5,8 @@ Reproducible means byte-identical output for the same sources: entries sorted, a
 stray bytecode caches; the bytecode that is included (for the Python version running the build, so that
 a read-only /opt need not compile 100 kB of source at every cold start: ~14 ms saved) is hash-checked, not
 timestamped, and so deterministic. Layout: ``python/faasguard/guard/...`` (Lambda puts ``/opt/python`` on the
-path), a minimal ``python/faasguard/__init__.py`` (the guard imports nothing else from faasguard), and the exec wrapper at the
-root (``/opt/faasguard-guard``, the value for ``AWS_LAMBDA_EXEC_WRAPPER``).
+path), a minimal ``python/faasguard/__init__.py`` (the guard imports nothing else from faasguard), and the
+exec wrapper at the root (``/opt/faasguard-guard``, the value for ``AWS_LAMBDA_EXEC_WRAPPER``).
 """
 
 from __future__ import annotations
