@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.code._corpus import CORPUS, actual, expected, findings
 
 FILES = sorted(CORPUS.glob("*.py"))
@@ -30,5 +29,6 @@ def test_findings_carry_evidence_and_identity() -> None:
     assert finding.resource == "fg501_sqs_helper.handler"
     assert finding.function == "fg501_sqs_helper.handler"
     lines = [step.location.line for step in finding.evidence]
-    assert lines[0] == 11 and lines[-1] == 6  # source (record body) ... sink in the helper
+    assert lines[0] == 10  # for record in event["Records"]
+    assert lines[-1] == 6
     assert any("passed to run_job" in step.description for step in finding.evidence)
