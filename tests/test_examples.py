@@ -1,0 +1,87 @@
+"""The shipped example apps (issue 3 "Done when"): the vulnerable app shows every audit-checklist item at the
+right line, the secure app has nothing high or critical, and both reports validate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from faasguard.cli import main
+from faasguard.config import load_config
+from faasguard.findings import Severity
+from faasguard.pipeline import scan
+
+ROOT = Path(__file__).resolve().parent.parent
+VULNERABLE = ROOT / "examples" / "vulnerable-app"
+SECURE = ROOT / "examples" / "secure-app"
+SARIF_SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
+REPORT_SCHEMA = ROOT / "src" / "faasguard" / "schemas" / "report-v1.json"
+
+
+@pytest.fixture(autouse=True)
+def _at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def findings(app: Path) -> set[tuple[str, str, str, int]]:
+    result = scan([str(app)], load_config(None, search_from=app))
+    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"]
+    return {(f.rule_id, f.resource, Path(f.location.path).name, f.location.line) for f in result.findings}
+
+
+# (checklist item, rule, resource, file, line)
+CHECKLIST = [
+    ("C1 role isolation", "FG104", "SharedCatchAllRole", "template.yaml", 23),
+    ("C2 environment secrets", "FG201", "DbAdminFunction", "template.yaml", 85),
+    ("C3 /tmp cleanup", "FG205", "ReportFunction", "app.py", 17),
+    ("C4 API authorization", "FG301", "DbAdminFunction.RunQuery", "template.yaml", 93),
+    ("C4 function URL", "FG302", "ReportFunctionUrl", "template.yaml", 159),
+    ("C5 VPC egress", "FG309", "DbAdminSecurityGroup", "template.yaml", 105),
+    ("C6 timeouts", "FG401", "DbAdminFunction", "template.yaml", 80),
+]
+
+THREAT_MODEL = [
+    ("wildcard policy", "FG102", "SharedCatchAllRole", "template.yaml", 47),
+    ("S3 key to a shell", "FG501", "ImageConverterFunction", "app.py", 20),
+    ("SQS message to os.system", "FG501", "QueueWorkerFunction", "worker.py", 11),
+    ("SQL built from the body", "FG503", "DbAdminFunction", "app.py", 19),
+    ("invoke permission without SourceArn", "FG303", "ReportInvokePermission", "template.yaml", 174),
+    ("deprecated runtime", "FG402", "QueueWorkerFunction", "template.yaml", 134),
+    ("vulnerable pinned dependency", "FG601", "DbAdminFunction", "requirements.txt", 2),
+    ("unpinned dependency", "FG602", "QueueWorkerFunction", "requirements.txt", 1),
+]
+
+
+@pytest.mark.parametrize(("item", "rule", "resource", "file", "line"), CHECKLIST + THREAT_MODEL,
+                         ids=[c[0] for c in CHECKLIST + THREAT_MODEL])
+def test_vulnerable_app_shows_each_flaw_at_its_line(item: str, rule: str, resource: str, file: str,
+                                                    line: int) -> None:
+    assert (rule, resource, file, line) in findings(VULNERABLE), item
+
+
+def test_secure_app_has_nothing_high_or_critical() -> None:
+    result = scan([str(SECURE)], load_config(None, search_from=SECURE))
+    serious = [(f.rule_id, f.resource, f.message) for f in result.findings
+               if f.severity.rank >= Severity.HIGH.rank]
+    assert serious == []
+    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"]
+
+
+@pytest.mark.parametrize("app", [VULNERABLE, SECURE], ids=["vulnerable", "secure"])
+def test_reports_validate(app: Path) -> None:
+    runner = CliRunner()
+    sarif = runner.invoke(main, ["scan", str(app.relative_to(ROOT)), "--format", "sarif"])
+    assert sarif.exit_code in (0, 1), sarif.output
+    jsonschema.Draft7Validator(json.loads(SARIF_SCHEMA.read_text())).validate(json.loads(sarif.output))
+    report = runner.invoke(main, ["scan", str(app.relative_to(ROOT)), "--format", "json"])
+    jsonschema.Draft202012Validator(json.loads(REPORT_SCHEMA.read_text())).validate(json.loads(report.output))
+
+
+def test_exit_codes_of_the_examples() -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["scan", "examples/vulnerable-app"]).exit_code == 1
+    assert runner.invoke(main, ["scan", "examples/secure-app", "--fail-on", "high"]).exit_code == 0
