@@ -33,6 +33,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "code" 
 def run_files(files: list[Path], every_function: bool) -> tuple[int, int, list[str], float]:
     crashes: list[str] = []
     analysed = 0
+    analyzers: dict[Path, Analyzer] = {}  # one per directory, as one per application in a scan
     start = time.perf_counter()
     for path in files:
         info = parse_module(path)
@@ -40,7 +41,7 @@ def run_files(files: list[Path], every_function: bool) -> tuple[int, int, list[s
             continue
         names = [n.name for n in info.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
                  and (every_function or is_handler(n))]
-        analyzer = Analyzer((path.parent,))
+        analyzer = analyzers.setdefault(path.parent, Analyzer((path.parent,)))
         for name in names:
             diagnostics: list = []
             try:

@@ -137,7 +137,9 @@ def analyze_function(  # noqa: PLR0917
     for module_path in [handler, *(p for p in (Path(m) for m in result.module_paths) if p != handler)]:
         module = analyzer.module(module_path)
         if module.tree is not None:
-            issues.extend(hardcoded_secrets(module.tree, module.display))
+            if module_path not in analyzer.secrets:
+                analyzer.secrets[module_path] = list(hardcoded_secrets(module.tree, module.display))
+            issues.extend(analyzer.secrets[module_path])
         elif module.error is not None and module.display not in reported:
             reported.add(module.display)
             diagnostics.append(module.error)

@@ -652,6 +652,8 @@ class Analyzer:
         self._routes: dict[Path, list[str]] = {}
         self._depth = 0
         self.diagnostics_modules: dict[Path, ModuleInfo] = {}
+        self.secrets: dict[Path, list[CodeIssue]] = {}
+        """FG202 findings per module (a module shared by many handlers is scanned once)."""
 
     # -- modules
     def module(self, path: Path) -> ModuleInfo:
