@@ -18,6 +18,7 @@ from faasguard.model import (
     Application,
     AuthType,
     Function,
+    Location,
     Policy,
     PolicyKind,
     Role,
@@ -258,3 +259,19 @@ def join_names(names: Iterable[str], limit: int = 6) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def group_by_location(items: Iterable[tuple[Location, str]]) -> list[tuple[Location, list[str]]]:
+    """Owners grouped by the exact location of the offending value, in first-seen order.
+
+    A SAM `Globals` value (Runtime, Timeout, an environment variable) is one node that every function
+    inherits: DESIGN.md's "one finding per rule per offending node" makes it one finding naming every
+    function, not one per function on the same line."""
+    groups: dict[tuple[str, int, int], tuple[Location, list[str]]] = {}
+    for loc, owner in items:
+        key = (loc.path, loc.line, loc.column)
+        if key not in groups:
+            groups[key] = (loc, [])
+        if owner not in groups[key][1]:
+            groups[key][1].append(owner)
+    return list(groups.values())

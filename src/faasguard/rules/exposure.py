@@ -58,7 +58,8 @@ class ApiWithoutAuthorization(Rule):
     authorization (after the API's `DefaultAuthorizer` and a route's `Authorizer: NONE` are applied) is none
     and that requires no API key. Private REST APIs (endpoint type PRIVATE) and CORS preflight `OPTIONS`
     methods are not reported. Severity is high for methods that change state (POST, PUT, PATCH, DELETE, ANY)
-    and medium for read-only ones. Function URLs are FG302. (Audit checklist C4.)
+    and medium for read-only ones, one step lower when the route opts out of the API's authorizer on purpose
+    (`Auth: {Authorizer: NONE}`: a health check, a signed webhook). Function URLs are FG302. (Audit checklist C4.)
 
     ## Why is this bad?
     An unauthenticated route lets anyone invoke the function with any input: every injection in the handler
@@ -110,7 +111,15 @@ class ApiWithoutAuthorization(Rule):
             message += " with no authorizer and no API key"
             if trigger.auth is not None and trigger.auth.detail:
                 message += f" ({trigger.auth.detail})"
-            if severity is Severity.MEDIUM:
+            opted_out = trigger.auth is not None and (trigger.auth.detail or "").startswith("Authorizer: NONE")
+            if opted_out:
+                # A route the author opened on purpose (a health check, a webhook with its own signature
+                # check) is still reachable by anyone, but it is a decision, not an oversight.
+                severity = severity.lowered()
+                message += f"; {severity.value} because the route opts out of the API's authorizer on purpose"
+                if method not in _WRITE_METHODS and method:
+                    message += " and does not change state"
+            elif severity is Severity.MEDIUM:
                 message += "; medium because the method does not change state"
             yield self.finding(
                 message, trigger.auth.location if trigger.auth else trigger.location, trigger.id, function=fn,

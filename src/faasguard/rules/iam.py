@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
-from faasguard.model import Application, Policy, PolicyKind, Statement
+from faasguard.model import Application, Policy, PolicyKind, Role, Statement
 from faasguard.rules._common import (
     RoleUse,
     action_matches,
@@ -223,7 +223,11 @@ class WildcardResource(Rule):
     For each Allow statement on `*`, `arn:aws:s3:::*`, `arn:aws:dynamodb:*:*:table/*` or similar, expands the
     statement's actions against the IAM action catalog and reports the ones that support resource-level
     permissions. Actions that have no resource type (`xray:PutTraceSegments`, `cloudwatch:PutMetricData`,
-    `ec2:CreateNetworkInterface`...) can only ever be granted on `*` and are never reported, nor are the
+    `ec2:CreateNetworkInterface`...) can only ever be granted on `*` and are never reported, nor are Read
+    calls whose only resource types are optional add-ons they do not act on (`comprehend:DetectSentiment`'s
+    custom endpoint, `polly:SynthesizeSpeech`'s lexicon, `translate:TranslateText`'s terminology: the usual
+    call names no resource), nor actions listed next to ARNs of another service only (an
+    `arn:aws:ec2:...:*/*` grants no `mq:DescribeBroker`), nor are the
     logging and VPC permissions of AWS's own Lambda execution policies, nor scoped ARNs such as
     `arn:aws:s3:::my-bucket/*` or `arn:...:log-group:X:*`. A statement with `Action: "*"` is reported by
     FG101 instead.
@@ -275,10 +279,17 @@ class WildcardResource(Rule):
                 continue
             scopable: list[str] = []
             writes = 0
+            shown_resource = ""
             for pattern in known_strings(stmt.actions):
                 for action in catalog.expand(pattern):
                     if action.lower() in _EXECUTION_BASELINE or action in scopable:
                         continue
+                    if not _scopable(catalog, action):
+                        continue
+                    applies = [r for r in wildcard if _may_apply(catalog, action, r)]
+                    if not applies:
+                        continue  # e.g. mq:DescribeBroker listed with only an ec2 ARN: not granted at all
+                    shown_resource = shown_resource or applies[0]
                     if catalog.resource_types(action):
                         scopable.append(action)
                         if catalog.access_level(action) in ("Write", "Permissions management"):
@@ -302,7 +313,7 @@ class WildcardResource(Rule):
                 count += f" ({writes} Write/Permissions management)"
             verb = "supports" if len(scopable) == 1 else "support"
             message = (f"{_holder(site)} allows {count} that {verb} resource-level scoping on "
-                       f"`{wildcard[0]}`: {shown}")
+                       f"`{shown_resource or wildcard[0]}`: {shown}")
             if notes:
                 message += "; " + "; ".join(notes)
             yield self.finding(
@@ -311,6 +322,46 @@ class WildcardResource(Rule):
                 fix=("Replace the wildcard with the ARNs of the resources the function uses "
                      "(e.g. `!GetAtt OrdersTable.Arn`, `!Sub ${Bucket.Arn}/*`)."),
             )
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _scopable(catalog: ActionCatalog, action: str) -> bool:
+    """Whether `Resource: "*"` on this action is a choice rather than a necessity.
+
+    An action with no resource type can only be granted on `*`. So can, in practice, a Read/List action whose
+    resource types are all optional add-ons it does not act on: `comprehend:DetectEntities` (a custom
+    endpoint), `polly:SynthesizeSpeech` (a lexicon), `translate:TranslateText` (a terminology),
+    `rekognition:DetectModerationLabels` (a custom model) -- a call that names none of them, the usual call,
+    is authorised only by `*`. An action whose name says it acts on its resource type (`s3:GetObject` on
+    `object`, `s3:ListBucket` on `bucket`) stays scopable even when the catalog marks the type optional."""
+    info = catalog.info(action)
+    if info is None or not info.resource_types:
+        return False
+    if info.required_resource_types or info.access_level not in ("Read", "List"):
+        return True
+    name = _words(action.partition(":")[2])
+    return any(_words(rt) and _words(rt) in name for rt in info.resource_types)
+
+
+def _may_apply(catalog: ActionCatalog, action: str, resource: str) -> bool:
+    """Whether a wildcard resource can match any resource of the action: `*` always; an ARN only when its
+    service is the one of one of the action's resource types (an `arn:aws:ec2:...:*/*` grants no
+    `mq:DescribeBroker`). An ARN whose service is itself a wildcard or a symbol may match."""
+    arn = parse_arn(resource)
+    if arn is None or "*" in arn.service or "?" in arn.service or "${" in arn.service:
+        return True
+    prefix = action.partition(":")[0].lower()
+    info = catalog.info(action)
+    services: set[str] = set()
+    for rt in info.resource_types if info else ():
+        template = catalog.arn_template(prefix, rt)
+        parsed = parse_arn(template) if template else None
+        if parsed is not None:
+            services.add(parsed.service.lower())
+    return not services or arn.service.lower() in services
 
 
 # ----------------------------------------------------------------------------------------- FG103
@@ -422,7 +473,9 @@ class SharedExecutionRole(Rule):
 
     ## What it does
     Reports each role that two or more functions (or ECS tasks) run with, once, on the role, listing every
-    sharer. When handler analysis is available, the evidence lists the AWS calls each sharer makes, i.e. the
+    sharer. A role that grants only the Lambda execution baseline (AWS's execution policies, or the same logs,
+    VPC-interface and X-Ray actions written by hand) is reported at low: sharing it exposes nothing yet.
+    When handler analysis is available, the evidence lists the AWS calls each sharer makes, i.e. the
     union a shared role must grant. Severity is raised when one sharer is reachable from the internet without
     authorization: compromising that one function yields what every other sharer may do.
 
@@ -480,7 +533,11 @@ class SharedExecutionRole(Rule):
             where = " (defined outside this source)" if role.external else ""
             message = f"role {role.id}{where} is shared by {len(sharers)} functions/tasks: {join_names(sharers)}"
             public = [f for f in use.functions if f in reasons]
-            if public and len(public) < len(sharers):
+            if _baseline_only(role):
+                severity = Severity.LOW
+                message += ("; low because the role grants only the Lambda execution baseline (logs, VPC network "
+                            "interfaces, tracing), so sharing it exposes nothing yet")
+            elif public and len(public) < len(sharers):
                 severity = severity.raised()
                 message += (f"; severity raised: {public[0]} is reachable through its {reasons[public[0]]} and "
                             "its compromise yields every sharer's permissions")
@@ -496,6 +553,29 @@ class SharedExecutionRole(Rule):
                 fix=("Give each function its own role with only what it needs (SAM `Policies` per function, or "
                      "one AWS::IAM::Role per function); `faasguard policy generate` derives each policy."),
             )
+
+
+def _baseline_only(role: Role) -> bool:
+    """The role grants nothing beyond AWS's Lambda execution policies: each policy is one of them, or an
+    Allow of only their actions (written by hand). Unknown or external parts never count as baseline."""
+    from faasguard.analysis.iam.facts import is_execution_policy
+
+    if role.external or not role.policies:
+        return False
+    for policy in role.policies:
+        if is_execution_policy(policy):
+            continue
+        if policy.kind in (PolicyKind.AWS_MANAGED, PolicyKind.EXTERNAL) or policy.document is None \
+                or policy.document.unresolved is not None:
+            return False
+        for stmt in policy.document.statements:
+            if not stmt.is_allow:
+                continue
+            if stmt.not_actions is not None or len(known_strings(stmt.actions)) != len(stmt.actions):
+                return False
+            if any(a.strip().lower() not in _EXECUTION_BASELINE for a in known_strings(stmt.actions)):
+                return False
+    return True
 
 
 # ----------------------------------------------------------------------------------------- FG109

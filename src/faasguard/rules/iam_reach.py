@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from faasguard.analysis.iam.facts import Grant, IamFacts, RoleAccess
 from faasguard.analysis.iam.facts import UnknownAction as UnknownActionFact
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
-from faasguard.model import PolicyKind
+from faasguard.model import Location, PolicyKind
 from faasguard.rules.base import Rule, RuleContext, register
 
 
@@ -44,6 +44,15 @@ def _evidence(grants: tuple[Grant, ...] | list[Grant]) -> list[EvidenceStep]:
     return [EvidenceStep(f"{g.policy.name}: {g.effect.value} {', '.join(g.not_actions or g.actions)} on "
                          f"{', '.join(g.not_resources or g.resources) or '(none)'}"
                          + (" (conditional)" if g.conditional else ""), g.location) for g in grants[:5]]
+
+
+def _grant_loc(g: Grant, field: str) -> Location:
+    """Where to point for a grant: the statement's property, or -- for a statement of an AWS managed policy
+    document we bundle, which is no file of the user's -- the line that attaches the policy to the role."""
+    loc = g.statement.loc(field)
+    if loc.path.startswith("<") and g.policy.location.path and not g.policy.location.path.startswith("<"):
+        return g.policy.location
+    return loc
 
 
 def _bare_star(g: Grant) -> bool:
@@ -130,7 +139,7 @@ class PrivilegeEscalation(Rule):
             yield self.finding(
                 f"{_cap(_subject(ra))} can escalate privileges: {methods}{more}"
                 + (" (only under the statements' conditions)" if conditional else ""),
-                first.grants[0].statement.loc("actions"), _owner(ra), function=list(ra.functions),
+                _grant_loc(first.grants[0], "actions"), _owner(ra), function=list(ra.functions),
                 severity=Severity.HIGH if conditional else None,
                 confidence=Confidence.LOW if conditional else None,
                 evidence=_evidence(grants), statement=first.grants[0].as_json(),
@@ -210,7 +219,7 @@ class SensitiveDataReach(Rule):
             yield self.finding(
                 f"{_cap(_subject(ra))} can {hits[0][1]} and more: {can}"
                 + (" -- only under the statements' conditions" if conditional else ""),
-                first.statement.loc("resources"), _owner(ra), function=list(ra.functions),
+                _grant_loc(first, "resources"), _owner(ra), function=list(ra.functions),
                 confidence=Confidence.LOW if conditional else None,
                 severity=Severity.MEDIUM if conditional else None,
                 evidence=_evidence([g for _, _, g in hits]), statement=first.as_json(),
@@ -483,7 +492,7 @@ class LateralInvoke(Rule):
             first = hits[0][1]
             yield self.finding(
                 f"{_cap(_subject(ra))} may {', '.join(a for a, _ in hits)} on any function",
-                first.statement.loc("resources"), _owner(ra), function=list(ra.functions),
+                _grant_loc(first, "resources"), _owner(ra), function=list(ra.functions),
                 confidence=Confidence.LOW if conditional else None,
                 evidence=_evidence([g for _, g in hits]), statement=first.as_json(),
                 fix="Name the functions it calls: Resource: !GetAtt OtherFunction.Arn.")

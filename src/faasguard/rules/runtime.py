@@ -7,6 +7,7 @@ deprecation table is `faasguard/data/runtimes.json` (AWS's published dates), rea
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -14,8 +15,8 @@ from functools import cache
 from importlib import resources
 
 from faasguard.findings import Confidence, Finding, Severity
-from faasguard.model import Function, Trigger, TriggerKind, Unknown
-from faasguard.rules._common import describe_trigger, public_reasons
+from faasguard.model import Function, Location, Trigger, TriggerKind, Unknown
+from faasguard.rules._common import describe_trigger, group_by_location, public_reasons
 from faasguard.rules.base import Rule, RuleContext, register
 
 
@@ -34,8 +35,9 @@ class ExcessiveTimeout(Rule):
     Reports a function triggered through API Gateway whose timeout exceeds what API Gateway waits for an
     integration (29 s for REST APIs, config `api_timeout`; 30 s for HTTP APIs), as low, and any function
     whose timeout exceeds 300 s (config `max_timeout`), as medium, raised to high when the function is
-    reachable from the internet without authorization. A timeout inherited from SAM `Globals` is reported on
-    the Globals line. An absent timeout is the platform default (3 s on Lambda; Serverless Framework's 6 s
+    reachable from the internet without authorization. A timeout inherited from SAM `Globals` is reported once, on
+    the Globals line, naming every function that inherits it, at the worst of their severities. An absent timeout is
+    the platform default (3 s on Lambda; Serverless Framework's 6 s
     counts as set) and is only reported where that default itself exceeds the limit.
 
     ## Why is this bad?
@@ -78,6 +80,26 @@ class ExcessiveTimeout(Rule):
     checklist = "C6"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        # A Globals timeout is one node: its functions' findings merge into one, at the worst severity.
+        merged: dict[tuple[str, int, int], tuple[Finding, list[str]]] = {}
+        for finding in self._per_function(ctx):
+            loc = finding.location
+            key = (loc.path, loc.line, loc.column)
+            if key not in merged:
+                merged[key] = (finding, [finding.resource])
+                continue
+            kept, fids = merged[key]
+            fids.append(finding.resource)
+            if finding.severity.rank > kept.severity.rank:
+                merged[key] = (finding, fids)
+        for finding, fids in merged.values():
+            if len(fids) == 1:
+                yield finding
+                continue
+            message = finding.message + f" (the timeout is shared by {len(fids)} functions: {', '.join(fids)})"
+            yield dataclasses.replace(finding, message=message, function=tuple(fids))
+
+    def _per_function(self, ctx: RuleContext) -> Iterator[Finding]:
         reasons = public_reasons(ctx.app)
         for fn in ctx.app.functions:
             timeout = fn.timeout
@@ -154,8 +176,9 @@ class DeprecatedRuntime(Rule):
     ## What it does
     Looks the function's `Runtime` up in a dated table of AWS Lambda runtimes (from AWS's Lambda runtimes
     page, shipped with faasguard) and reports it when the deprecation date has passed (medium) or is within
-    180 days (low; config `runtime_warning_days`). A runtime inherited from SAM `Globals` is reported on the
-    Globals line. Container-image functions have no managed runtime and are not reported.
+    180 days (low; config `runtime_warning_days`). A runtime inherited from SAM `Globals` is reported once, on
+    the Globals line, naming every function that inherits it. Container-image functions have no managed runtime and
+    are not reported.
 
     ## Why is this bad?
     After deprecation AWS no longer patches the runtime's language or OS; known vulnerabilities stay, and
@@ -189,23 +212,30 @@ class DeprecatedRuntime(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         today = scan_date(ctx)
+        affected: list[tuple[Location, str]] = []
+        runtimes: dict[str, str] = {}
         for fn in _lambda_functions(ctx):
             if not isinstance(fn.runtime, str):
                 continue
-            status = runtime_status(fn.runtime, today, ctx.config.runtime_warning_days)
-            if status is None:
+            if runtime_status(fn.runtime, today, ctx.config.runtime_warning_days) is None:
                 continue
+            affected.append((fn.loc("runtime"), fn.id))
+            runtimes[fn.id] = fn.runtime
+        for loc, fids in group_by_location(affected):
+            runtime = runtimes[fids[0]]
+            status = runtime_status(runtime, today, ctx.config.runtime_warning_days)
+            assert status is not None
             deprecated, days = status
+            who = f"function {fids[0]} uses" if len(fids) == 1 else \
+                f"{len(fids)} functions ({', '.join(fids)}) inherit and use"
             if days < 0:
-                message = f"function {fn.id} uses {fn.runtime}, deprecated since {deprecated.isoformat()}: no more " \
-                          "security patches"
+                message = f"{who} {runtime}, deprecated since {deprecated.isoformat()}: no more security patches"
                 severity = self.severity
             else:
-                message = f"function {fn.id} uses {fn.runtime}, deprecated on {deprecated.isoformat()} (in {days} " \
-                          "days)"
+                message = f"{who} {runtime}, deprecated on {deprecated.isoformat()} (in {days} days)"
                 severity = Severity.LOW
             yield self.finding(
-                message, fn.loc("runtime"), fn.id, function=fn.id, severity=severity,
+                message, loc, fids[0], function=fids[0] if len(fids) == 1 else fids, severity=severity,
                 fix="Move to a supported runtime of the same language (e.g. python3.13, nodejs22.x, java21) and run "
                     "the tests; the AWS Lambda runtimes page lists the dates.",
             )

@@ -171,7 +171,11 @@ def classify(var: EnvVar) -> SecretVerdict | None:
 
 
 def is_sensitive(var: EnvVar) -> bool:
-    """A variable whose value deserves a customer-managed key (FG203): a secret, whatever its form."""
+    """A variable whose value deserves a customer-managed key (FG203): a secret, whatever its form. An empty
+    value (`BEDROCK_SECRET_KEY:` left blank, to be filled in later) holds nothing to protect."""
+    if isinstance(var.value, str) and not var.value.strip() and not var.secret_reference \
+            and not var.from_secret_attribute:
+        return False
     return bool(var.secret_reference or var.from_secret_attribute or secret_name_kind(var.name)
                 or classify(var) is not None)
 
@@ -193,7 +197,8 @@ class SecretInEnvironment(Rule):
     It stays quiet for variables that hold a *name* or *location* of a secret (`DB_SECRET_ARN`,
     `API_KEY_PARAMETER`), for ARNs, SSM paths, `{{resolve:secretsmanager:...}}` and `${ssm:...}`
     references, for values it cannot resolve (a `!Ref` to a NoEcho parameter is the right pattern), and for
-    booleans, numbers, empty values and placeholders such as `changeme`. The value is never shown in the
+    booleans, numbers, empty values and placeholders such as `changeme`. A variable in SAM `Globals` is one finding
+    naming every function that inherits it. The value is never shown in the
     report. (Audit checklist C2.)
 
     ## Why is this bad?
@@ -242,6 +247,8 @@ class SecretInEnvironment(Rule):
         # parameter's default (the model keeps no provenance, so the default's value is how we recognise it).
         no_echo_defaults = {str(p.default) for p in ctx.app.parameters
                             if p.no_echo and p.has_default and p.default not in (None, "")}
+        # One finding per variable node: a SAM Globals variable inherited by several functions is one node.
+        hits: dict[tuple[str, int, int, str], tuple[str, EnvVar, SecretVerdict, list[str]]] = {}
         for kind, owner, env in owners:
             for var in env:
                 if isinstance(var.value, str) and var.value in no_echo_defaults and not var.from_secret_attribute:
@@ -249,14 +256,25 @@ class SecretInEnvironment(Rule):
                 verdict = classify(var)
                 if verdict is None:
                     continue
-                yield self.finding(
-                    f"{kind} {owner}: environment variable {var.name} {verdict.why}",
-                    var.location, owner, function=owner if kind == "function" else None,
-                    confidence=verdict.confidence,
-                    fix=(f"Store the value in Secrets Manager or SSM Parameter Store (SecureString), pass only its "
-                         f"name or ARN (e.g. {var.name}_SECRET_ARN) and fetch it at init with a cache, or use a "
-                         "`{{resolve:secretsmanager:...}}` dynamic reference; rotate the exposed secret."),
-                )
+                key = (var.location.path, var.location.line, var.location.column, var.name)
+                if key in hits:
+                    hits[key][3].append(owner)
+                else:
+                    hits[key] = (kind, var, verdict, [owner])
+        for kind, var, verdict, names in hits.values():
+            owner = names[0]
+            who = f"{kind} {owner}" if len(names) == 1 else f"{len(names)} {kind}s ({', '.join(names)})"
+            functions: str | list[str] | None = None
+            if kind == "function":
+                functions = owner if len(names) == 1 else names
+            yield self.finding(
+                f"{who}: environment variable {var.name} {verdict.why}",
+                var.location, owner, function=functions,
+                confidence=verdict.confidence,
+                fix=(f"Store the value in Secrets Manager or SSM Parameter Store (SecureString), pass only its "
+                     f"name or ARN (e.g. {var.name}_SECRET_ARN) and fetch it at init with a cache, or use a "
+                     "`{{resolve:secretsmanager:...}}` dynamic reference; rotate the exposed secret."),
+            )
 
 
 # ----------------------------------------------------------------------------------------- FG203
@@ -271,7 +289,8 @@ class EnvironmentWithoutCmk(Rule):
     secret-named variable, a deploy-time dynamic reference (CloudFormation resolves
     `{{resolve:secretsmanager:...}}` into the function's configuration), a copied secret attribute, or a
     value with a known secret shape. Environments holding only configuration (table names, log levels)
-    gain nothing from a customer-managed key and are not reported.
+    gain nothing from a customer-managed key and are not reported, nor are secret-named variables left
+    blank.
 
     ## Why is this bad?
     Without `KmsKeyArn`, Lambda encrypts the environment with the AWS managed key `aws/lambda`, which every
