@@ -38,14 +38,20 @@ class LoadContext:
     cwd: Path
     roots: tuple[Path, ...]
     """The resolved scanned paths: nothing outside them is read (includes, `file()`, symlinks)."""
+    _root_dirs: frozenset[Path] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A scanned file allows its own directory (its handlers live next to it). Kept as a set so the check
+        # costs O(depth), not O(roots): a pre-commit run or a benchmark may pass hundreds of paths.
+        dirs = frozenset(root if root.is_dir() else root.parent for root in self.roots)
+        object.__setattr__(self, "_root_dirs", dirs)
 
     def display(self, path: Path) -> str:
         return display_path(path, self.cwd)
 
     def inside_roots(self, path: Path) -> bool:
         resolved = path.resolve()
-        return any(resolved == root or resolved.is_relative_to(root if root.is_dir() else root.parent)
-                   for root in self.roots)
+        return resolved in self._root_dirs or any(parent in self._root_dirs for parent in resolved.parents)
 
 
 @dataclass

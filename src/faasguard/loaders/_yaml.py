@@ -73,7 +73,7 @@ class LocatedDict(dict[str, Any]):
     __slots__ = ("column", "key_locs", "line", "path")
 
     def __init__(self, path: str, line: int, column: int) -> None:
-        super().__init__()
+        # dict.__init__ is not called: the mapping starts empty and this runs once per YAML mapping.
         self.path = path
         self.line = line
         self.column = column
@@ -91,7 +91,6 @@ class LocatedList(list[Any]):
     __slots__ = ("column", "item_locs", "line", "path")
 
     def __init__(self, path: str, line: int, column: int) -> None:
-        super().__init__()
         self.path = path
         self.line = line
         self.column = column
@@ -111,6 +110,12 @@ def location_of(value: Any, fallback: Location) -> Location:
     return fallback
 
 
+_ScalarNode = yaml.ScalarNode
+_MappingNode = yaml.MappingNode
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _Converter:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -120,43 +125,56 @@ class _Converter:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Any:
+        # Hot path (every node of every template): locals and exact class checks instead of helpers.
         self.budget -= 1
-        if self.budget < 0:
+        if self.budget < 0 or depth > MAX_DEPTH:
             line, column = self._mark(node)
-            raise ParseError(f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
-                             Location(self.path, line, column))
-        if depth > MAX_DEPTH:
-            line, column = self._mark(node)
-            raise ParseError(f"nesting deeper than {MAX_DEPTH} levels", Location(self.path, line, column))
+            problem = (f"document expands to more than {MAX_NODES} nodes (alias bomb?)" if self.budget < 0
+                       else f"nesting deeper than {MAX_DEPTH} levels")
+            raise ParseError(problem, Location(self.path, line, column))
         tag = node.tag
+        cls = node.__class__
+        if cls is _ScalarNode:
+            if tag == _STR:
+                return node.value
+            if tag in _SHORT_FORMS:
+                return self._short_form(node, tag, depth)
+            return self._scalar(node)
         if tag in _SHORT_FORMS:
             return self._short_form(node, tag, depth)
-        if isinstance(node, yaml.MappingNode):
-            line, column = self._mark(node)
-            result = LocatedDict(self.path, line, column)
+        mark = node.start_mark
+        if cls is _MappingNode:
+            result = LocatedDict(self.path, mark.line + 1, mark.column + 1)
+            key_locs = result.key_locs
+            convert = self.convert
             for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    merged = self.convert(value_node, depth + 1)
-                    for item in merged if isinstance(merged, list) else [merged]:
-                        if isinstance(item, LocatedDict):
-                            for k, v in item.items():
-                                result.setdefault(k, v)
-                                result.key_locs.setdefault(k, item.key_locs.get(k, (line, column)))
+                if key_node.tag == _MERGE:
+                    self._merge(result, convert(value_node, depth + 1))
                     continue
-                key = self.convert(key_node, depth + 1)
+                key = key_node.value if key_node.__class__ is _ScalarNode and key_node.tag == _STR \
+                    else convert(key_node, depth + 1)
                 if not isinstance(key, str):
                     key = str(key)
-                result[key] = self.convert(value_node, depth + 1)
-                result.key_locs[key] = self._mark(key_node)
+                result[key] = convert(value_node, depth + 1)
+                key_mark = key_node.start_mark
+                key_locs[key] = (key_mark.line + 1, key_mark.column + 1)
             return result
-        if isinstance(node, yaml.SequenceNode):
-            line, column = self._mark(node)
-            seq = LocatedList(self.path, line, column)
-            for item in node.value:
-                seq.append(self.convert(item, depth + 1))
-                seq.item_locs.append(self._mark(item))
-            return seq
-        return self._scalar(node)
+        seq = LocatedList(self.path, mark.line + 1, mark.column + 1)
+        item_locs = seq.item_locs
+        for item in node.value:
+            seq.append(self.convert(item, depth + 1))
+            item_mark = item.start_mark
+            item_locs.append((item_mark.line + 1, item_mark.column + 1))
+        return seq
+
+    @staticmethod
+    def _merge(result: LocatedDict, merged: Any) -> None:
+        """YAML merge keys (`<<: *defaults`): earlier explicit keys win, as in PyYAML."""
+        for item in merged if isinstance(merged, list) else [merged]:
+            if isinstance(item, LocatedDict):
+                for k, v in item.items():
+                    result.setdefault(k, v)
+                    result.key_locs.setdefault(k, item.key_locs.get(k, (result.line, result.column)))
 
     def _scalar(self, node: yaml.Node) -> Any:
         value: str = node.value
