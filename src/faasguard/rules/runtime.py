@@ -35,10 +35,10 @@ class ExcessiveTimeout(Rule):
     Reports a function triggered through API Gateway whose timeout exceeds what API Gateway waits for an
     integration (29 s for REST APIs, config `api_timeout`; 30 s for HTTP APIs), as low, and any function
     whose timeout exceeds 300 s (config `max_timeout`), as medium, raised to high when the function is
-    reachable from the internet without authorization. A timeout inherited from SAM `Globals` is reported once, on
-    the Globals line, naming every function that inherits it, at the worst of their severities. An absent timeout is
-    the platform default (3 s on Lambda; Serverless Framework's 6 s
-    counts as set) and is only reported where that default itself exceeds the limit.
+    reachable from the internet without authorization. A timeout inherited from SAM `Globals` is reported
+    once, on the Globals line, naming every function that inherits it, at the worst of their severities. An
+    absent timeout is the platform default (3 s on Lambda; Serverless Framework's 6 s counts as set) and is
+    only reported where that default itself exceeds the limit.
 
     ## Why is this bad?
     A function behind API Gateway keeps running (and billing) after the caller got a 504 at 29 s; a

@@ -170,11 +170,11 @@ def classify(var: EnvVar) -> SecretVerdict | None:
     return SecretVerdict("holds a plaintext secret", Confidence.HIGH if random else Confidence.MEDIUM)
 
 
-def is_sensitive(var: EnvVar) -> bool:
+def is_sensitive(var: EnvVar, blank_may_be_parameter: bool = False) -> bool:
     """A variable whose value deserves a customer-managed key (FG203): a secret, whatever its form. An empty
     value (`BEDROCK_SECRET_KEY:` left blank, to be filled in later) holds nothing to protect."""
     if isinstance(var.value, str) and not var.value.strip() and not var.secret_reference \
-            and not var.from_secret_attribute:
+            and not var.from_secret_attribute and not blank_may_be_parameter:
         return False
     return bool(var.secret_reference or var.from_secret_attribute or secret_name_kind(var.name)
                 or classify(var) is not None)
@@ -329,10 +329,14 @@ class EnvironmentWithoutCmk(Rule):
     checklist = "C2"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        # A blank value may be a `!Ref` to a NoEcho parameter whose default is '' (the secret is supplied at
+        # deploy time); the model keeps no provenance, so while such a parameter exists a blank is not
+        # taken as "nothing to protect".
+        blank_param = any(p.no_echo and p.has_default and p.default in (None, "") for p in ctx.app.parameters)
         for fn in ctx.app.functions:
             if fn.platform != "aws-lambda" or fn.kms_key is not None or not fn.environment:
                 continue
-            sensitive = [v.name for v in fn.environment if is_sensitive(v)]
+            sensitive = [v.name for v in fn.environment if is_sensitive(v, blank_param)]
             if not sensitive:
                 continue
             yield self.finding(
