@@ -483,6 +483,10 @@ class Resource(Node):
     arn: str | Unknown | None = None
     properties: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Resolved properties as plain values (Unknown where unresolvable), for rules that need a detail."""
+    resource_policy: PolicyDocument | None = None
+    """The resource-based policy of a bucket, queue or topic (S3 BucketPolicy, SQS QueuePolicy, SNS
+    TopicPolicy; statements merged when several policies name it), located at the first policy's document
+    (`field_locations["resource_policy"]`). None when the source declares none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ Ids and naming conventions (rules and reports depend on these):
   authorizer). `Auth.detail` says where the decision came from.
 * SAM-generated invoke permissions (for events and function URLs) are *not* modelled as `Permission`s: SAM
   scopes them itself; only `AWS::Lambda::Permission` resources are.
+* Bucket, queue and topic policies (`AWS::S3::BucketPolicy`, `AWS::SQS::QueuePolicy`, `AWS::SNS::TopicPolicy`)
+  become the target `Resource`'s `resource_policy` (statements merged when several name one resource).
 * A resource whose `Condition` is known to be false is not deployed and is skipped; an unknown condition keeps
   it.
 """
@@ -131,6 +133,13 @@ CATEGORIES: dict[str, ResourceCategory] = {
     "AWS::Logs::LogGroup": ResourceCategory.LOG_GROUP,
     "AWS::Cognito::UserPool": ResourceCategory.USER_POOL,
 }
+
+_RESOURCE_POLICY_TYPES: dict[str, tuple[str, str]] = {
+    "AWS::S3::BucketPolicy": ("Bucket", "AWS::S3::Bucket"),
+    "AWS::SQS::QueuePolicy": ("Queues", "AWS::SQS::Queue"),
+    "AWS::SNS::TopicPolicy": ("Topics", "AWS::SNS::Topic"),
+}
+"""Resource-policy type → (property naming the targets, target resource type)."""
 
 _SECRET_ATTRIBUTES: dict[str, frozenset[str]] = {
     "AWS::IAM::AccessKey": frozenset({"SecretAccessKey"}),
@@ -444,6 +453,7 @@ class _Builder:
         self._waf: dict[str, Location] = {}
         self._extra_egress: dict[str, list[SecurityGroupRule]] = {}
         self._extra_ingress: dict[str, list[SecurityGroupRule]] = {}
+        self._resource_policies: dict[str, list[PolicyDocument]] = {}
 
     # ----------------------------------------------------------------------------------- basics
 
@@ -607,6 +617,8 @@ class _Builder:
             self._log_subscription(logical_id)
         for logical_id in each("AWS::ECS::TaskDefinition"):
             self._task_definition(logical_id)
+        for logical_id in each(*_RESOURCE_POLICY_TYPES):
+            self._resource_policy(logical_id)
         for kind, ids in by_type.items():
             if kind in CATEGORIES:
                 for logical_id in ids:
@@ -2047,15 +2059,37 @@ class _Builder:
             rules=tuple(rules), implicit_allow_all_egress="SecurityGroupEgress" not in props,
             vpc_id=_as_str(props.get("VpcId"), where)))
 
+    def _resource_policy(self, logical_id: str) -> None:
+        """An S3 BucketPolicy / SQS QueuePolicy / SNS TopicPolicy: its document goes to every resource of this
+        template it names (resources it names by an ARN or URL we cannot map stay unmodelled)."""
+        kind = self.type_of(logical_id)
+        key, target_type = _RESOURCE_POLICY_TYPES[kind]
+        props = self.props(logical_id)
+        raw = self.raw_props(logical_id)
+        where = self.loc(logical_id)
+        document = self._document(props.get("PolicyDocument"), _key_loc(props, "PolicyDocument", where))
+        raw_targets = raw.get(key)
+        items = raw_targets if isinstance(raw_targets, list) else [raw_targets] if raw_targets is not None else []
+        for item in items:
+            target = self.resolver.target(item, (target_type,))
+            if target is not None:
+                self._resource_policies.setdefault(target, []).append(document)
+
     def _data_resource(self, logical_id: str, kind: str) -> None:
         props = self.props(logical_id)
         where = self.loc(logical_id)
         name = self.resolver.name_of(logical_id)
         arn = self.resolver.arn_of(logical_id)
+        field_locations = {key: _key_loc(props, key, where) for key in props} if isinstance(props, dict) else {}
+        documents = self._resource_policies.get(logical_id, [])
+        policy: PolicyDocument | None = None
+        if documents:
+            policy = PolicyDocument(tuple(s for d in documents for s in d.statements), documents[0].location,
+                                    next((d.unresolved for d in documents if d.unresolved is not None), None))
+            field_locations["resource_policy"] = policy.location
         self.data_resources.append(Resource(
-            id=logical_id, location=where,
-            field_locations={key: _key_loc(props, key, where) for key in props} if isinstance(props, dict) else {},
-            type=kind, category=CATEGORIES[kind], name=name, arn=arn, properties=props))
+            id=logical_id, location=where, field_locations=field_locations,
+            type=kind, category=CATEGORIES[kind], name=name, arn=arn, properties=props, resource_policy=policy))
 
 
 # ------------------------------------------------------------------------------------------- utilities
