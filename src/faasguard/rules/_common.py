@@ -258,6 +258,11 @@ def open_source_reason(app: Application, trigger: Trigger) -> str | None:
     return _SourceIndex(app).open_source_reason(trigger)
 
 
+def trigger_source(app: Application, trigger: Trigger) -> Resource | None:
+    """The bucket/queue/topic of this application that fires an S3/SQS/SNS trigger (by id, name or ARN)."""
+    return _SourceIndex(app).source_of(trigger)
+
+
 # What anyone must be able to do to a source for it to fire the function, by source kind.
 _SOURCE_WRITES: dict[TriggerKind, tuple[ResourceCategory, str, str, str]] = {
     TriggerKind.S3: (ResourceCategory.BUCKET, "s3:PutObject", "bucket", "write objects"),

@@ -1,8 +1,9 @@
 """Exposure and trust: who can reach a function, and what it can reach. FG301-FG309.
 
 "Public" has one meaning here, RULES.md's "Public trigger" (see `rules._common.public_reasons`): an HTTP
-trigger reachable without authorization, or an invoke permission open to anyone. Rules that are only worth
-saying about public functions use it; rules about API stages judge the stage.
+trigger reachable without authorization, an invoke permission open to anyone, or a bucket/queue/topic
+trigger whose resource policy or ACL lets anyone write to it. Rules that are only worth saying about public
+functions use it; rules about API stages judge the stage.
 """
 
 from __future__ import annotations

@@ -250,9 +250,10 @@ class NoConcurrencyLimit(Rule):
 
     ## What it does
     Reports a function that is reachable from the internet without authorization (an API route or
-    function URL without auth, or an invoke permission open to anyone) and sets no
-    `ReservedConcurrentExecutions`. Functions behind an authorizer, or triggered only by queues, streams
-    or schedules, are not reported.
+    function URL without auth, an invoke permission open to anyone, or an S3 bucket, SQS queue or SNS
+    topic trigger whose policy or ACL lets anyone write to it) and sets no `ReservedConcurrentExecutions`.
+    Functions behind an authorizer, or triggered only by private queues, streams or schedules, are not
+    reported; a bucket whose Block Public Access settings block or restrict public policies is private.
 
     ## Why is this bad?
     Anyone can call a public function as fast as they like; without a concurrency cap it scales to the
@@ -393,8 +394,9 @@ class TracingDisabled(Rule):
     """Flags a publicly triggered function without active X-Ray tracing.
 
     ## What it does
-    Reports a function reachable from the internet without authorization whose `Tracing` is absent or
-    `PassThrough`. Internal functions (queue workers, schedules, authorized APIs) are not reported.
+    Reports a function reachable from the internet without authorization (see FG403: an open HTTP trigger
+    or invoke permission, or a bucket, queue or topic anyone can write to) whose `Tracing` is absent or
+    `PassThrough`. Internal functions (private queue workers, schedules, authorized APIs) are not reported.
 
     ## Why is this bad?
     When a public endpoint is abused, traces are how you reconstruct what one request did across the
