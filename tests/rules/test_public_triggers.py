@@ -256,3 +256,52 @@ Resources:
     (app,) = result.apps
     (topic,) = app.resources
     assert topic.resource_policy is None
+
+
+# ----------------------------------------------------------------------------- Terraform-shaped models
+# The Terraform loader does not fold bucket/queue/topic policies into resources yet. These tests pin the
+# contract the rules read, so that loader only has to produce it: the policy document on the target
+# `Resource.resource_policy` (statements located in the policy resource, logical id = its address), and the
+# S3 settings that live in separate resources folded into the bucket's properties as `acl`,
+# `public_access_block` (snake-case flags) and `object_ownership`.
+
+
+def _tf_app(properties: dict[str, object], policy: str | None) -> Application:
+    from faasguard.loaders.terraform import policy_document
+    from faasguard.model import Function, Location, Resource, SourceKind, Trigger
+
+    where = Location("main.tf", 20, 1, logical_id="aws_s3_bucket_policy.uploads")
+    bucket = Resource(
+        id="aws_s3_bucket.uploads", location=Location("main.tf", 1, 1, logical_id="aws_s3_bucket.uploads"),
+        field_locations={"acl": Location("main.tf", 3, 3)}, type="aws_s3_bucket",
+        category=ResourceCategory.BUCKET, name="uploads", properties=properties,
+        resource_policy=policy_document(policy, where) if policy is not None else None)
+    fn = Function(id="aws_lambda_function.thumbs", location=Location("main.tf", 40, 1))
+    trigger = Trigger(id="aws_s3_bucket_notification.uploads", location=Location("main.tf", 50, 1),
+                      kind=TriggerKind.S3, function=fn.id, source=bucket.id)
+    return Application(name="main.tf", source=SourceKind.TERRAFORM, root=".", files=("main.tf",),
+                       functions=(fn,), triggers=(trigger,), resources=(bucket,))
+
+
+_OPEN = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:PutObject", ' \
+        '"Resource": "arn:aws:s3:::uploads/*"}]}'
+
+
+@pytest.mark.parametrize(("properties", "policy", "public"), [
+    ({}, _OPEN, True),
+    ({"public_access_block": {"block_public_policy": True}}, _OPEN, False),
+    ({"public_access_block": {"restrict_public_buckets": True, "block_public_policy": False}}, _OPEN, False),
+    ({"public_access_block": {"block_public_acls": True, "ignore_public_acls": True}}, _OPEN, True),
+    ({"acl": "public-read-write"}, None, True),
+    ({"acl": "public-read"}, None, False),
+    ({"acl": "public-read-write", "public_access_block": {"ignore_public_acls": True}}, None, False),
+    ({"acl": "public-read-write", "object_ownership": "BucketOwnerEnforced"}, None, False),
+])
+def test_terraform_shaped_bucket(properties: dict[str, object], policy: str | None, public: bool) -> None:
+    reasons = public_reasons(_tf_app(properties, policy))
+    assert ("aws_lambda_function.thumbs" in reasons) is public
+    if public:
+        why = reasons["aws_lambda_function.thumbs"]
+        assert why.startswith("s3 trigger aws_s3_bucket_notification.uploads from bucket aws_s3_bucket.uploads, "
+                              "which lets anyone write objects (")
+        assert ("aws_s3_bucket_policy.uploads line 20" in why) if policy else ("acl: public-read-write, line 3" in why)

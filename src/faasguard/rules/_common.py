@@ -329,14 +329,14 @@ class _SourceIndex:
 def _open_write(resource: Resource, action: str) -> str | None:
     """Where `resource` lets anyone perform `action`: "<policy id> line N" or the ACL line; None otherwise."""
     is_bucket = resource.category is ResourceCategory.BUCKET
-    block = resource.properties.get("PublicAccessBlockConfiguration") if is_bucket else None
-    if is_bucket and _acl_public_write(resource, block):
-        loc = resource.loc("AccessControl")
-        return f"AccessControl: PublicReadWrite, line {loc.line}"
+    if is_bucket:
+        acl_key = _public_write_acl(resource)
+        if acl_key is not None:
+            return f"{acl_key}: {resource.properties[acl_key]}, line {resource.loc(acl_key).line}"
     policy = resource.resource_policy
     if policy is None:
         return None
-    if is_bucket and (_blocks(block, "BlockPublicPolicy") or _blocks(block, "RestrictPublicBuckets")):
+    if is_bucket and (_blocks(resource, "BlockPublicPolicy") or _blocks(resource, "RestrictPublicBuckets")):
         return None  # Block Public Access refuses (or ignores) a public bucket policy
     denied = any(_denies_public(stmt, action, is_bucket) for stmt in policy.statements)
     if denied:
@@ -348,17 +348,27 @@ def _open_write(resource: Resource, action: str) -> str | None:
     return None
 
 
-def _blocks(block: Any, key: str) -> bool:
+# Bucket settings, as CloudFormation writes them and as the Terraform loader folds its separate resources
+# into the bucket's properties (`acl` from aws_s3_bucket / aws_s3_bucket_acl, `public_access_block` from
+# aws_s3_bucket_public_access_block, `object_ownership` from aws_s3_bucket_ownership_controls).
+_ACL_KEYS = ("AccessControl", "acl")
+_BLOCK_KEYS = ("PublicAccessBlockConfiguration", "public_access_block")
+_SNAKE = {"BlockPublicAcls": "block_public_acls", "BlockPublicPolicy": "block_public_policy",
+          "IgnorePublicAcls": "ignore_public_acls", "RestrictPublicBuckets": "restrict_public_buckets"}
+
+
+def _blocks(resource: Resource, flag: str) -> bool:
     """Is a Block Public Access flag on? A flag absent from a written configuration is false (the API's
     default); an unresolved configuration or flag may block, so it counts as on. An absent configuration
     blocks nothing here: S3 has turned Block Public Access (and bucket-owner-enforced ownership) on for new
     buckets since April 2023, so such a template only deploys where the account turned it off, but a
     template that writes a public policy or ACL states that intent, and that intent is the finding."""
+    block = next((resource.properties[k] for k in _BLOCK_KEYS if resource.properties.get(k) is not None), None)
     if block is None:
         return False
     if not isinstance(block, Mapping):
         return True
-    value = block.get(key)
+    value = block.get(flag, block.get(_SNAKE[flag]))
     if value is None:
         return False
     if isinstance(value, bool):
@@ -366,18 +376,21 @@ def _blocks(block: Any, key: str) -> bool:
     return not (isinstance(value, str) and value.strip().lower() == "false")
 
 
-def _acl_public_write(resource: Resource, block: Any) -> bool:
-    """Legacy canned ACL `PublicReadWrite`, unless Block Public Access or bucket-owner-enforced ownership
-    (ACLs disabled) makes it void."""
-    acl = resource.properties.get("AccessControl")
-    if not (isinstance(acl, str) and acl.strip().lower() == "publicreadwrite"):
-        return False
-    if _blocks(block, "BlockPublicAcls") or _blocks(block, "IgnorePublicAcls"):
-        return False
-    rules = resource.properties.get("OwnershipControls")
-    rules = rules.get("Rules") if isinstance(rules, Mapping) else None
-    return not any(isinstance(r, Mapping) and r.get("ObjectOwnership") == "BucketOwnerEnforced"
-                   for r in (rules if isinstance(rules, list) else []))
+def _public_write_acl(resource: Resource) -> str | None:
+    """The property holding a legacy public-read-write canned ACL (`AccessControl: PublicReadWrite`, Terraform
+    `acl = "public-read-write"`), unless Block Public Access or bucket-owner-enforced ownership (ACLs
+    disabled) makes it void."""
+    key = next((k for k in _ACL_KEYS if isinstance(resource.properties.get(k), str)), None)
+    if key is None or resource.properties[key].strip().lower().replace("-", "") != "publicreadwrite":
+        return None
+    if _blocks(resource, "BlockPublicAcls") or _blocks(resource, "IgnorePublicAcls"):
+        return None
+    ownership: list[Any] = [resource.properties.get("object_ownership")]
+    controls = resource.properties.get("OwnershipControls")
+    rules = controls.get("Rules") if isinstance(controls, Mapping) else None
+    ownership += [r.get("ObjectOwnership") for r in (rules if isinstance(rules, list) else [])
+                  if isinstance(r, Mapping)]
+    return None if "BucketOwnerEnforced" in ownership else key
 
 
 def _anyone(principals: Mapping[str, tuple[str | Unknown, ...]] | None) -> bool:
