@@ -79,6 +79,12 @@ STRINGY_KEYS = frozenset(
         "decoded_body",
     }
 )
+SERVICE_URL_FIELDS = frozenset({"ResponseURL", "inputS3Url"})
+"""Event fields an AWS service fills with its own URL, never the caller: the CloudFormation custom-resource
+response URL and the S3 Object Lambda presigned input URL. Fetching them is the documented protocol, not SSRF."""
+REQUEST_CONTEXT_HOST_FIELDS = frozenset({"domainName", "stage", "apiId", "domainPrefix"})
+"""`requestContext` fields API Gateway sets to the API's own endpoint (the WebSocket callback URL is built from
+them); the caller cannot choose a host through them."""
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 SHELL_FUNCS = {
     "os.system": 0,
@@ -171,7 +177,6 @@ URL_FUNCS = {
     "urllib.request.urlretrieve": 0,
     "urllib.urlopen": 0,
     "urllib2.urlopen": 0,
-    "urllib.request.Request": -1,
     "http.client.HTTPConnection": 0,
     "http.client.HTTPSConnection": 0,
     "socket.create_connection": 0,
@@ -1552,7 +1557,7 @@ class FunctionAnalysis:
             stringy = attr.lower() in STRINGY_KEYS
             structured = attr in ("json_body", "detail", "decoded_body_json")
             value = Val(
-                taints=tuple(
+                taints=self._service_set(attr, tuple(
                     replace(
                         t.field(
                             _unparse(node, 60),
@@ -1565,13 +1570,22 @@ class FunctionAnalysis:
                     )
                     for t in base.taints
                     if t.kind != "environ"
-                ),
+                )),
                 tmp=base.tmp,
             )
             return value if value.taints else CLEAN
         if base.tmp:
             return Val(tmp=base.tmp)
         return CLEAN
+
+    @staticmethod
+    def _service_set(name: str | None, taints: tuple[Taint, ...]) -> tuple[Taint, ...]:
+        """Field taints, cleaned for URL sinks when the field is an AWS-set endpoint (see SERVICE_URL_FIELDS)."""
+        if name in SERVICE_URL_FIELDS:
+            return tuple(t.clean_for("url") for t in taints)
+        if name in REQUEST_CONTEXT_HOST_FIELDS:
+            return tuple(t.clean_for("url") if "requestContext" in t.source else t for t in taints)
+        return taints
 
     def e_Subscript(self, node: ast.Subscript) -> Val:
         base = self.ev(node.value)
@@ -1614,6 +1628,7 @@ class FunctionAnalysis:
         )
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             taints = tuple(replace(t, whole=o.whole) for t, o in zip(taints, base.taints, strict=False))
+        taints = self._service_set(key.const, taints)
         return Val(taints=taints) if taints else CLEAN
 
     def e_JoinedStr(self, node: ast.JoinedStr) -> Val:
@@ -1651,10 +1666,17 @@ class FunctionAnalysis:
         const = prefix if known else None
         text = "".join(p.const if p.const is not None else (p.text or "{}") for p in parts)
         first = parts[0]
+        # The text before the first tainted part, an untainted unknown (a region, a configured name) standing in
+        # as one host character: "https://idp.{region}.amazonaws.com/{tainted}" has its host fixed.
+        safe_lead = ""
+        for part in parts:
+            if part.taints:
+                break
+            safe_lead += part.const if part.const is not None else (part.prefix or "h")
         if first.taints:
             host_fixed = False
-        elif prefix is not None and "://" in prefix:
-            host_fixed = URL_WITH_HOST.match(prefix) is not None
+        elif "://" in safe_lead:
+            host_fixed = URL_WITH_HOST.match(safe_lead) is not None
         elif first.const is None:
             host_fixed = True  # a base URL from the environment or configuration
         else:
@@ -2288,6 +2310,9 @@ class FunctionAnalysis:
                 self.hit("FG508", "template", f"{q or method}()", node, source)
             return CLEAN
         # SSRF
+        if q == "urllib.request.Request":  # the request goes where its URL says; a tainted body is not SSRF
+            url_arg = arg(0, "url")
+            return url_arg.data() if url_arg is not None else CLEAN
         ssrf = self._url_arg(q, receiver, method, arg)
         if ssrf is not None:
             name, url = ssrf
@@ -2323,6 +2348,13 @@ class FunctionAnalysis:
         ):
             self._sql(args[0], f"{_unparse(node.func, 40)}()", node, receiver)
             return CLEAN if method != "mogrify" else data_of(args[0])
+        if (
+            method == "query"
+            and args
+            and args[0].text
+            and (receiver is None or receiver.kind not in ("client", "table", "resource"))
+        ):  # sqlite_utils / records / dataset / pg8000 `db.query(sql)`: only a string built with SQL in it
+            self._sql(args[0], f"{_unparse(node.func, 40)}()", node, receiver)
         if (
             q
             in (
@@ -2439,8 +2471,6 @@ class FunctionAnalysis:
                 return f"{receiver.qual}.{method}", arg(0, "url")
             if method in ("request", "urlopen", "stream"):
                 return f"{receiver.qual}.{method}", arg(1, "url")
-        if q == "urllib.request.Request":
-            return None
         if q in URL_FUNCS:
             index = URL_FUNCS[q]
             return q, arg(max(index, 0), "url") or arg(0, "host")
