@@ -30,6 +30,9 @@ capped); anything else is `Unknown` with the reason. No network, no module downl
 For the container engineer: `parse_container_definitions()` turns an `aws_ecs_task_definition`'s
 `container_definitions` (JSON string, heredoc, `jsonencode([...])`, `file()`) into a located list of
 definitions; `Container` nodes are built from it with the shared `_containers.ecs_container` helper.
+
+Google Cloud Run services (`google_cloud_run_v2_service`, `google_cloud_run_service` and their `*_iam_*`
+invoker grants) become `Container` nodes in `_terraform_gcp.py`, in the shape the Knative YAML loader gives them.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ from faasguard.loaders._hcl import (
     parse_tf_json,
     to_plain,
 )
+from faasguard.loaders._terraform_gcp import TYPES as GCP_TYPES
+from faasguard.loaders._terraform_gcp import cloud_run_containers
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, parse_json_text, read_text
 from faasguard.model import (
     Api,
@@ -1293,6 +1298,8 @@ class _Builder:
         self._http_apis()
         self._resources()
         self._parameters()
+        if any(self.entries.get(rtype) for rtype in GCP_TYPES):
+            self.containers.extend(cloud_run_containers(self))
 
     def _functions_prepass(self) -> None:
         for entry in self.entries["aws_lambda_function"]:
