@@ -196,3 +196,29 @@ def test_serverless_patterns_sample_no_internal_error(monkeypatch: pytest.Monkey
 def test_unknown_argument_reason() -> None:
     calls = _calls()
     assert isinstance(calls["get_item"].arguments.get("Key", Unknown("absent")), Unknown)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("kinds", "reported"),
+    [
+        ((), True),  # bare code: the trigger is unknown
+        (("s3",), False),
+        (("schedule", "dynamodb-stream"), False),
+        (("sqs",), True),  # a producer's message is a document to validate
+        (("s3", "rest-api"), True),
+    ],
+)
+def test_unvalidated_event_quiet_for_service_formed_events(kinds: tuple[str, ...], reported: bool) -> None:
+    from faasguard.model import Trigger, TriggerKind
+    from faasguard.rules.base import RuleContext
+    from faasguard.rules.handler import UnvalidatedEvent
+
+    path = FIXTURES / "corpus" / "fg511_sqs_body.py"
+    facts, _ = analyze_file(path, "handler")
+    assert facts is not None
+    triggers = tuple(Trigger(f"T{i}", Location(str(path)), kind=TriggerKind(k), function="Fn")
+                     for i, k in enumerate(kinds))
+    app = Application(name="a", source=SourceKind.SAM, root=str(path.parent), files=(str(path),),
+                      functions=(Function("Fn", Location(str(path))),), triggers=triggers)
+    found = list(UnvalidatedEvent().check(RuleContext(app, Config(), Facts(handlers={"Fn": facts}))))
+    assert [f.rule_id for f in found] == (["FG511"] if reported else [])

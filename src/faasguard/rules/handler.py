@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from faasguard.findings import Confidence, Finding, Severity
-from faasguard.model import Location
+from faasguard.model import Location, TriggerKind
 from faasguard.rules.base import Rule, RuleContext, register
 
 
@@ -568,11 +568,23 @@ class TlsVerificationDisabled(_HandlerRule):
     fix_text = "Remove verify=False; point verify at a CA bundle for private CAs."
 
 
+SERVICE_FORMED_EVENTS = frozenset(
+    {TriggerKind.S3, TriggerKind.SCHEDULE, TriggerKind.DYNAMODB_STREAM, TriggerKind.CLOUDWATCH_LOGS,
+     TriggerKind.COGNITO}
+)
+"""Triggers whose event AWS builds itself (a notification about an object, a schedule tick, a stream record, a
+log batch, a user-pool hook): there is no caller-shaped document to validate, so FG511 stays quiet for a
+function fired only by these. Message payloads (SQS, SNS, EventBridge, Kinesis) and HTTP requests are the
+producers' own documents and still count."""
+
+
 @register
 class UnvalidatedEvent(Rule):
     """## What it does
     Reports handlers that read fields of their event with no validation at all: no pydantic / Powertools parser
-    model, no JSON schema, no explicit check that returns or raises.
+    model, no JSON schema, no explicit check that returns or raises. Functions triggered only by events AWS
+    forms itself (S3 notifications, schedules, DynamoDB streams, CloudWatch Logs, Cognito hooks) are not
+    reported.
 
     ## Why is this bad?
     Every downstream bug becomes reachable with any input the trigger lets through; validation at the edge is
@@ -606,6 +618,9 @@ class UnvalidatedEvent(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for function_id, facts in sorted(ctx.facts.handlers.items()):
             if facts.validated or facts.event_use is None:
+                continue
+            triggers = [t for t in ctx.app.triggers if t.function == function_id]
+            if triggers and all(t.kind in SERVICE_FORMED_EVENTS for t in triggers):
                 continue
             yield self.finding(
                 f"{function_id}: handler {facts.handler_function} reads event fields with no validation "
