@@ -159,9 +159,19 @@ class CompiledPolicies:
 
     def runs_from_tmp(self, prog: str, name: str, args: list[str]) -> str | None:
         """The /tmp path executed: the program itself, a script given to an interpreter, or a shell command."""
-        prefixes = tuple({self.tmp_dir + "/", "/tmp/", "/dev/shm/"})
-        if os.path.abspath(prog).startswith(prefixes):
-            return prog
+        # The configured scratch dir (default /tmp) and /dev/shm. A customised tmp_dir replaces /tmp, so that a
+        # deployment (or a test) living under /tmp is not mistaken for code dropped there at run time.
+        prefixes = (self.tmp_dir.rstrip("/") + "/", "/dev/shm/")
+        if "/" in prog:
+            if os.path.abspath(prog).startswith(prefixes):
+                return prog
+        else:
+            # A bare name runs from PATH, never from the current directory: flag it only when a PATH entry
+            # under the scratch dir provides it.
+            for entry in os.environ.get("PATH", "").split(os.pathsep):
+                if entry and (os.path.abspath(entry).rstrip("/") + "/").startswith(prefixes) \
+                        and os.path.exists(os.path.join(entry, prog)):
+                    return os.path.join(entry, prog)
         base = _PYTHON_NAME.sub("python", name)
         if base in INTERPRETERS or _PYTHON_NAME.match(name):
             command = shell_command(name, args)
