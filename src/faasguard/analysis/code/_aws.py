@@ -4,11 +4,19 @@ botocore knows the exact mapping (`xform_name` of each operation), including the
 snake→Pascal conversion gets wrong (`describe_db_instances` → `DescribeDBInstances`). Loading every model costs
 seconds, so a model is loaded only for a service a handler actually calls, and the table is kept in a small
 bounded cache for the life of the process.
+
+The model file is read straight from botocore's data directory (`data/<service>/<api-version>/service-2.json[.gz]`,
+the newest API version) rather than through `botocore.session`: importing the session machinery costs ~130 ms of
+start-up, more than the rest of a one-template scan.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import importlib.util
+import json
+from pathlib import Path
 from typing import Any
 
 TRANSFER_METHODS = frozenset(
@@ -38,10 +46,28 @@ _NOT_OPERATIONS = frozenset(
 
 
 @functools.lru_cache(maxsize=1)
-def _session() -> Any:
-    import botocore.session
+def _data_dir() -> Path | None:
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return data if data.is_dir() else None
 
-    return botocore.session.get_session()
+
+def _service_model(service: str) -> dict[str, Any] | None:
+    data = _data_dir()
+    if data is None or not service or "/" in service or service.startswith("."):
+        return None
+    versions = sorted((d for d in (data / service).glob("*") if d.is_dir()), reverse=True) \
+        if (data / service).is_dir() else []
+    for version in versions:
+        for name, opener in (("service-2.json.gz", gzip.open), ("service-2.json", open)):
+            candidate = version / name
+            if candidate.is_file():
+                with opener(candidate, "rt", encoding="utf-8") as handle:
+                    model: dict[str, Any] = json.load(handle)
+                return model
+    return None
 
 
 @functools.lru_cache(maxsize=128)
@@ -50,9 +76,11 @@ def operations(service: str) -> dict[str, str] | None:
     try:
         from botocore import xform_name
 
-        model = _session().get_service_model(service)
-        return {xform_name(name): name for name in model.operation_names}
-    except Exception:  # an unknown service name, or botocore data missing: no mapping, never a crash
+        model = _service_model(service)
+        if model is None:
+            return None
+        return {xform_name(name): name for name in model.get("operations", {})}
+    except Exception:  # corrupt or missing botocore data: no mapping, never a crash
         return None
 
 
