@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import time
 import traceback
 from collections import defaultdict
@@ -82,17 +83,35 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
         loaded = _run_loader(module_name, files, ctx, result)
         handled |= loaded.handled
 
-    # Bare handler code: only where a scanned PATH held no infrastructure-as-code, and never a file an
-    # application already points at (a pre-commit run passes both the template and its handlers).
-    roots_with_iac = {f.root for f in found.files if f.type is not SourceType.PYTHON}
+    # Bare handler code: Python files no application points at (a pre-commit run passes both the template
+    # and its handlers; those are analysed once, through the template). This includes files under a path that
+    # does hold infrastructure-as-code, so that a handler the templates reach only indirectly (a CDK asset
+    # without cdk.out, a build step, an S3 CodeUri) is not silently skipped; the code loader only makes
+    # functions of handler-shaped code and says that it inferred them.
     handler_files = {Path(fn.code.handler_file) for app in result.apps for fn in app.functions
                      if fn.code and fn.code.handler_file}
+    roots_with_iac = {f.root for f in found.files if f.type is not SourceType.PYTHON}
     bare = [f for f in by_type.get(SourceType.PYTHON, [])
-            if f.root not in roots_with_iac and f.path not in handler_files and f.path not in handled
-            and not is_test_file(f.path, f.root)]
+            if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
+            and (f.root not in roots_with_iac or _looks_like_handler(f.path))]
     if bare:
         _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result)
     return result
+
+
+_HANDLER_SHAPE = re.compile(
+    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\()",
+    re.MULTILINE)
+
+
+def _looks_like_handler(path: Path) -> bool:
+    """Cheap pre-filter (no parse) for Python files beside infrastructure-as-code: a module-level function
+    shaped like a Lambda handler. Library, CDK and tooling modules are then never parsed as handlers."""
+    try:
+        with path.open("rb") as handle:
+            return bool(_HANDLER_SHAPE.search(handle.read(2 * 1024 * 1024)))
+    except OSError:
+        return False
 
 
 def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult) -> LoadResult:

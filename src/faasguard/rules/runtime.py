@@ -15,12 +15,15 @@ from functools import cache
 from importlib import resources
 
 from faasguard.findings import Confidence, Finding, Severity
-from faasguard.model import Function, Location, Trigger, TriggerKind, Unknown
+from faasguard.model import Function, Location, SourceKind, Trigger, TriggerKind, Unknown
 from faasguard.rules._common import describe_trigger, group_by_location, public_reasons
 from faasguard.rules.base import Rule, RuleContext, register
 
 
 def _lambda_functions(ctx: RuleContext) -> Iterator[Function]:
+    """Functions whose configuration we can see: bare handler code (no template) has none to judge."""
+    if ctx.app.source is SourceKind.CODE:
+        return iter(())
     return (fn for fn in ctx.app.functions if fn.platform == "aws-lambda")
 
 

@@ -72,14 +72,28 @@ def _service_model(service: str) -> dict[str, Any] | None:
 
 @functools.lru_cache(maxsize=128)
 def operations(service: str) -> dict[str, str] | None:
-    """snake_case method → operation name for one service, or None when botocore does not know the service."""
+    """snake_case method → operation name for one service, or None when botocore does not know the service.
+
+    The table is derived once per service and botocore version and kept in the user cache (a model such as
+    EC2's takes ~100 ms to decode; the table takes ~1 ms to read back)."""
     try:
+        from botocore import __version__ as botocore_version
         from botocore import xform_name
 
+        from faasguard.cache import cache_dir, read_marshal, write_marshal
+
+        cached_path = cache_dir() / f"botocore-{botocore_version}" / f"{service}.ops.marshal" \
+            if service.replace("-", "").isalnum() else None
+        cached = read_marshal(cached_path) if cached_path else None
+        if isinstance(cached, dict):
+            return cached
         model = _service_model(service)
         if model is None:
             return None
-        return {xform_name(name): name for name in model.get("operations", {})}
+        table = {xform_name(name): name for name in model.get("operations", {})}
+        if cached_path:
+            write_marshal(cached_path, table)
+        return table
     except Exception:  # corrupt or missing botocore data: no mapping, never a crash
         return None
 

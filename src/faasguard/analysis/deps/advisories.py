@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.analysis.deps.osv import MemoryStore, OsvFormatError, OsvRecord, parse_record
+from faasguard.cache import cache_dir
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 from faasguard.sources import display_path
@@ -53,14 +54,6 @@ MAX_API_RESPONSE = 64 * 1024 * 1024
 
 class AdvisoryError(Exception):
     """A download or API call failed; the message says what and why, for the user."""
-
-
-def cache_dir() -> Path:
-    """`$FAASGUARD_CACHE_DIR`, else `$XDG_CACHE_HOME/faasguard`, else `~/.cache/faasguard`."""
-    if os.environ.get("FAASGUARD_CACHE_DIR"):
-        return Path(os.environ["FAASGUARD_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "faasguard"
 
 
 def osv_dir() -> Path:

