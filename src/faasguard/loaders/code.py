@@ -1,10 +1,18 @@
 """Bare handler code: Python files under a scanned path that holds no infrastructure-as-code.
 
 With no template to name the handlers, a handler is inferred from its signature: a module-level function whose
-second parameter is `context`/`_context`/`ctx`, or one named `handler` / `lambda_handler`. Each scanned root
-becomes one `Application(source=CODE)` with a `Function` per inferred handler, and a NOTE diagnostic says the
-handlers were inferred, so a reader of the report knows no deployment configuration was seen. Files are parsed
-through the code analysis' module cache, so the enricher does not parse them again.
+second parameter is `context`/`_context`/`ctx`, or one named `handler` / `lambda_handler`. Functions that a
+serverless web framework calls are handlers too: AWS Chalice decorators (`@app.route`, `@app.on_s3_event`,
+`@app.on_sqs_message`... on a `Chalice` app or `Blueprint`), and the routes of Flask / Quart / FastAPI apps,
+which run on Lambda behind an adapter (Zappa, serverless-wsgi, Mangum, aws-wsgi). A decorator counts only when
+the code analysis resolves its owner to an object built by the framework's imported constructor, never from
+names alone (see `analysis/code/_web.py`).
+
+Each scanned root becomes one `Application(source=CODE)` with a `Function` per inferred handler, and a NOTE
+diagnostic says how the handlers were inferred, so a reader of the report knows no deployment configuration
+was seen. A Chalice project (`.chalice/config.json`) or a Zappa project (`zappa_settings.*`) is the code
+directory of its functions, so `chalicelib/` and other local packages resolve as they do when deployed. Files
+are parsed through the code analysis' module cache, so the enricher does not parse them again.
 """
 
 from __future__ import annotations
@@ -20,11 +28,44 @@ from faasguard.model import Application, CodeLocation, Function, Location, Sourc
 
 HANDLER_NAMES = frozenset({"handler", "lambda_handler"})
 CONTEXT_NAMES = frozenset({"context", "_context", "ctx"})
+PROJECT_MARKERS = (
+    (".chalice/config.json", "Chalice"),
+    ("zappa_settings.json", "Zappa"),
+    ("zappa_settings.yml", "Zappa"),
+    ("zappa_settings.yaml", "Zappa"),
+    ("zappa_settings.toml", "Zappa"),
+)
+"""Files that mark the deployment unit of a framework app (its code directory)."""
 
 
 def is_handler(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     params = [*node.args.posonlyargs, *node.args.args]
     return node.name in HANDLER_NAMES or (len(params) >= 2 and params[1].arg in CONTEXT_NAMES)
+
+
+def _decorated(tree: ast.Module) -> bool:
+    """Cheap pre-check before running the analysis on a module: some module-level function has a
+    `@owner.route(...)`-shaped decorator (only those modules can register framework handlers)."""
+    from faasguard.analysis.code._web import ROUTE_DECORATORS
+
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                func = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(func, ast.Attribute) and func.attr in ROUTE_DECORATORS:
+                    return True
+    return False
+
+
+def _project(path: Path, base: Path) -> tuple[Path, str] | None:
+    """The framework project directory holding `path` (the nearest ancestor, not above `base`)."""
+    for directory in path.parents:
+        for marker, name in PROJECT_MARKERS:
+            if (directory / marker).is_file():
+                return directory, name
+        if directory == base or not directory.is_relative_to(base):
+            return None
+    return None
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -36,6 +77,7 @@ def _module_name(path: Path, root: Path) -> str:
 
 
 def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
+    from faasguard.analysis.code._engine import Analyzer
     from faasguard.analysis.code._modules import parse_module
 
     result = LoadResult()
@@ -45,17 +87,34 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
     for root, sources in by_root.items():
         base = root if root.is_dir() else root.parent
         functions: list[Function] = []
+        inferred: dict[str, int] = defaultdict(int)
+        projects: dict[str, None] = {}
+        analyzers: dict[tuple[Path, ...], Analyzer] = {}
         for source in sorted(sources, key=lambda s: s.display):
             info = parse_module(source.path, ctx.cwd)
             if info.tree is None:
                 if info.error is not None:
                     result.diagnostics.append(info.error)
                 continue
+            project = _project(source.path, base)
+            code_dir = project[0] if project else base
+            if project:
+                projects[f"{project[1]} project {ctx.display(project[0])}"] = None
             module = _module_name(source.path, base)
+            found: dict[str, str] = {}
             for node in info.tree.body:
-                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or not is_handler(node):
-                    continue
-                handler = f"{module}.{node.name}"
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and is_handler(node):
+                    found[node.name] = "function signatures ((event, context) or named handler/lambda_handler)"
+            if _decorated(info.tree):
+                roots = tuple(dict.fromkeys((source.path.parent, code_dir)))
+                analyzer = analyzers.setdefault(roots, Analyzer(roots, ctx.cwd))
+                for name, spec in analyzer.web_routes(source.path).items():
+                    framework = {"chalice": "Chalice", "flask": "Flask/Quart route", "fastapi": "FastAPI route"}
+                    found.setdefault(name, f"{framework[spec.framework]} decorators")
+            for name, how in found.items():
+                node = info.functions[name]
+                inferred[how] += 1
+                handler = f"{module}.{name}"
                 location = Location(source.display, node.lineno, node.col_offset + 1, logical_id=handler)
                 functions.append(
                     Function(
@@ -66,9 +125,9 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
                         runtime=None,
                         handler=handler,
                         code=CodeLocation(
-                            code_dir=str(base),
+                            code_dir=str(code_dir),
                             handler_file=str(source.path),
-                            handler_function=node.name,
+                            handler_function=name,
                             handler=handler,
                         ),
                     )
@@ -86,11 +145,13 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
                 )
             )
             continue
+        how = ", ".join(f"{count} from {what}" for what, count in inferred.items())
+        where = f" ({', '.join(projects)})" if projects else ""
         result.diagnostics.append(
             Diagnostic(
                 DiagnosticKind.INFO,
-                f"no infrastructure-as-code under {display}: {len(functions)} handler(s) inferred from function "
-                f"signatures ((event, context) or named handler/lambda_handler) in {len(sources)} Python file(s)",
+                f"no infrastructure-as-code under {display}: {len(functions)} handler(s) inferred ({how}) in "
+                f"{len(sources)} Python file(s){where}",
                 Location(display),
                 DiagnosticLevel.NOTE,
                 "code loader",

@@ -107,7 +107,8 @@ def analyze_function(  # noqa: PLR0917
             diagnostics.append(replace(info.error, message=f"{info.error.message}; handler {function_id} not analysed"))
         return None
     node = info.functions.get(name)
-    if node is None:
+    app_stmt = analyzer.app_object(handler, name) if node is None else None
+    if node is None and app_stmt is None:
         diagnostics.append(
             Diagnostic(
                 DiagnosticKind.UNRESOLVED,
@@ -118,8 +119,12 @@ def analyze_function(  # noqa: PLR0917
             )
         )
         return None
+    located = node if node is not None else app_stmt
+    assert located is not None
     try:
-        result = analyzer.analyze_handler(handler, name)
+        # a handler string may name a web app object (Chalice/Zappa `app.app`, Mangum `handler = Mangum(app)`):
+        # then every HTTP route of the app is an entry point
+        result = analyzer.analyze_handler(handler, name) if node is not None else analyzer.analyze_app(handler, name)
     except RecursionError:
         result = None
     if result is None:
@@ -127,7 +132,7 @@ def analyze_function(  # noqa: PLR0917
             Diagnostic(
                 DiagnosticKind.UNSUPPORTED,
                 f"handler {name} of {function_id} is too deeply nested to analyse",
-                Location(info.display, node.lineno),
+                Location(info.display, located.lineno),
                 DiagnosticLevel.WARNING,
                 _COMPONENT,
             )
@@ -152,7 +157,7 @@ def analyze_function(  # noqa: PLR0917
         aws_calls=tuple(result.calls),
         env_reads=tuple(result.env_reads),
         modules=tuple(result.modules),
-        handler_location=Location(info.display, node.lineno, node.col_offset + 1, logical_id=function_id),
+        handler_location=Location(info.display, located.lineno, located.col_offset + 1, logical_id=function_id),
         event_use=result.event_use,
         validated=result.validated,
     )

@@ -38,6 +38,20 @@ from faasguard.analysis.code._values import (
     merge_taints,
     stringify,
 )
+from faasguard.analysis.code._web import (
+    ADAPTER_CALLS,
+    ADAPTER_CTORS,
+    APIGW_CALLER_IDENTITY,
+    APIGW_SET_CONTEXT,
+    REQUEST_BODY_METHODS,
+    REQUEST_CLEAN_ATTRS,
+    REQUEST_GLOBALS,
+    REQUEST_STRUCTURED,
+    ROUTE_DECORATORS,
+    WEB_APPS,
+    RouteSpec,
+    route_spec,
+)
 from faasguard.analysis.code.facts import AwsCall, CodeIssue, EnvRef, TaintFlow
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
@@ -654,7 +668,9 @@ class Analyzer:
         self._globals: dict[Path, dict[str, Val]] = {}
         self._init: dict[Path, Summary] = {}
         self._summaries: dict[str, Summary | None] = {}
-        self._routes: dict[Path, list[str]] = {}
+        self._routes: dict[Path, dict[str, RouteSpec | None]] = {}
+        """Entry points registered by decorators per module: Powertools routes (None: bound by the resolver's
+        rules) and web-framework functions (their RouteSpec)."""
         self._depth = 0
         self.diagnostics_modules: dict[Path, ModuleInfo] = {}
         self.secrets: dict[Path, list[CodeIssue]] = {}
@@ -690,10 +706,15 @@ class Analyzer:
 
     def routes_of(self, path: Path) -> list[str]:
         self.globals_of(path)
-        return self._routes.get(path, [])
+        return list(self._routes.get(path, {}))
 
-    def add_route(self, path: Path, qualname: str) -> None:
-        self._routes.setdefault(path, []).append(qualname)
+    def web_routes(self, path: Path) -> dict[str, RouteSpec]:
+        """The functions of the module at `path` that a web framework (Chalice, Flask, Quart, FastAPI) calls."""
+        self.globals_of(path)
+        return {name: spec for name, spec in self._routes.get(path, {}).items() if spec is not None}
+
+    def add_route(self, path: Path, qualname: str, spec: RouteSpec | None = None) -> None:
+        self._routes.setdefault(path, {}).setdefault(qualname, spec)
 
     # -- functions
     def summary(self, path: Path, qualname: str) -> Summary | None:
@@ -716,16 +737,33 @@ class Analyzer:
         self._summaries[key] = result
         return result
 
-    def entry(self, path: Path, qualname: str, *, route: bool = False) -> Summary | None:
+    def entry(
+        self, path: Path, qualname: str, *, route: bool = False, spec: RouteSpec | None = None
+    ) -> Summary | None:
         info = self.module(path)
         node = info.functions.get(qualname)
         if node is None:
             return None
         fa = FunctionAnalysis(self, info, node, f"{path}::{qualname}", None)
         try:
-            return fa.run_function(entry=True, route=route)
+            return fa.run_function(entry=True, route=route, spec=spec)
         except (_Stop, RecursionError):
             return None
+
+    def _dispatched(self, modules: dict[str, None], parts: list[Summary]) -> None:
+        """A handler that dispatches its event to an app (Powertools `resolve`, a WSGI/ASGI adapter) runs
+        every HTTP route the app and its local modules register: analyse each as an entry point."""
+        for module_path in list(modules):
+            routes = self.routes_of(Path(module_path))
+            specs = self._routes.get(Path(module_path), {})
+            for route in routes:
+                spec = specs.get(route)
+                if spec is not None and spec.trigger != "http":
+                    continue
+                routed = self.entry(Path(module_path), route, route=spec is None, spec=spec)
+                if routed is not None:
+                    parts.append(routed)
+                    modules.update(routed.modules)
 
     # -- the handler
     def analyze_handler(self, path: Path, function: str) -> HandlerResult | None:
@@ -733,7 +771,8 @@ class Analyzer:
         node = info.functions.get(function)
         if node is None:
             return None
-        summary = self.entry(path, function)
+        spec = self.web_routes(path).get(function)
+        summary = self.entry(path, function, spec=spec)
         if summary is None:
             return None
         parts = [summary]
@@ -742,13 +781,43 @@ class Analyzer:
         for module_path in list(modules):
             parts.append(self.init_summary(Path(module_path)))
         if summary.resolves:
-            for module_path in list(modules):
-                for route in self.routes_of(Path(module_path)):
-                    routed = self.entry(Path(module_path), route, route=True)
-                    if routed is not None:
-                        parts.append(routed)
-                        modules.update(routed.modules)
-        return _finish(self, parts, node, modules)
+            self._dispatched(modules, parts)
+        result = _finish(self, parts, node, modules)
+        if spec is not None:
+            result.event_param = next((name for name, how in spec.params if how in ("event", "request")), None)
+            result.validated = result.validated or spec.validated
+            if spec.service_formed:
+                result.event_use = None  # AWS formed the event: nothing caller-shaped to validate (FG511)
+        return result
+
+    def app_object(self, path: Path, name: str) -> ast.stmt | None:
+        """The module-level statement binding `name` to a web app or a Lambda adapter around one (`app =
+        Chalice(...)`, `app = Flask(__name__)`, `handler = Mangum(app)`): a handler string such as `app.app`
+        (Chalice, Zappa) or `main.handler` (Mangum) names it instead of a function."""
+        value = self.globals_of(path).get(name)
+        if value is None or value.kind != "webapp":
+            return None
+        info = self.module(path)
+        assert info.tree is not None
+        for stmt in info.tree.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+                stmt, ast.AnnAssign) else []
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return stmt
+        return None
+
+    def analyze_app(self, path: Path, name: str) -> HandlerResult | None:
+        """The handler is a web app object: every HTTP route of the app (and of its local modules:
+        blueprints, routers) is an entry point."""
+        if self.app_object(path, name) is None:
+            return None
+        modules: dict[str, None] = {str(path): None}
+        parts = [self.init_summary(path)]
+        modules.update(parts[0].modules)
+        for module_path in list(modules):
+            parts.append(self.init_summary(Path(module_path)))
+        self._dispatched(modules, parts)
+        return _finish(self, parts, None, modules)
 
 
 def _event_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
@@ -759,7 +828,10 @@ def _event_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
 
 
 def _finish(
-    analyzer: Analyzer, parts: list[Summary], node: ast.FunctionDef | ast.AsyncFunctionDef, modules: dict[str, None]
+    analyzer: Analyzer,
+    parts: list[Summary],
+    node: ast.FunctionDef | ast.AsyncFunctionDef | None,
+    modules: dict[str, None],
 ) -> HandlerResult:
     flows: dict[tuple[str, int, int], TaintFlow] = {}
     issues: dict[tuple[str, str, int], CodeIssue] = {}
@@ -835,7 +907,7 @@ def _finish(
         calls=sorted(calls.values(), key=lambda c: (c.location.path, c.location.line, c.method)),
         env_reads=list(env_reads),
         modules=[analyzer.module(Path(m)).display for m in modules],
-        event_param=_event_param(node),
+        event_param=_event_param(node) if node is not None else None,
         validated=validated,
         event_use=event_use,
         module_paths=list(modules),
@@ -952,7 +1024,7 @@ class FunctionAnalysis:
     def run_module(self, tree: ast.Module) -> None:
         self.block(tree.body)
 
-    def run_function(self, *, entry: bool, route: bool = False) -> Summary:
+    def run_function(self, *, entry: bool, route: bool = False, spec: RouteSpec | None = None) -> Summary:
         node = self.node
         assert node is not None
         self.entry = entry
@@ -972,8 +1044,11 @@ class FunctionAnalysis:
         for d in node.decorator_list:
             self._decorator_issues(d)
         event_name = _event_param(node)
+        bindings = dict(spec.params) if spec is not None else {}
         for index, name in enumerate(names):
-            if entry:
+            if entry and spec is not None:
+                self.env[name] = self._bound(name, bindings.get(name), spec, node)
+            elif entry:
                 if route:
                     annotation = positional[index].annotation if index < len(positional) else None
                     typed = annotation is not None and _unparse(annotation) not in (
@@ -1003,6 +1078,21 @@ class FunctionAnalysis:
         if self.summary.caches:
             self.summary.fetches = [replace(f, cached=True) for f in self.summary.fetches]
         return self.summary
+
+    def _bound(
+        self, name: str, how: str | None, spec: RouteSpec, node: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> Val:
+        """The value a web framework passes for parameter `name` (see RouteSpec.params)."""
+        loc = self.loc(node)
+        if how == "event":
+            return Val(kind=spec.event_kind, taints=(Taint("event", name, loc, whole=True),))
+        if how == "request":
+            return Val(kind="web-request", taints=(Taint("event", name, loc, whole=True),))
+        if how == "path":
+            return Val(taints=(Taint("event", f"path parameter {name}", loc, structured=False),))
+        if how in ("value", "body"):
+            return Val(taints=(Taint("event", f"request parameter {name}", loc, structured=how == "body"),))
+        return CLEAN
 
     def _decorator_issues(self, d: ast.expr) -> None:
         if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "inject_lambda_context":
@@ -1383,20 +1473,33 @@ class FunctionAnalysis:
         qualname = stmt.name
         if self.is_module:
             for decorator in stmt.decorator_list:
-                if (
-                    isinstance(decorator, ast.Call)
-                    and isinstance(decorator.func, ast.Attribute)
-                    and decorator.func.attr in ROUTE_METHODS
-                ):
-                    owner = self.ev(decorator.func.value)
-                    if owner.kind == "resolver":
-                        self.a.add_route(self.info.path, qualname)
+                func = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if not isinstance(func, ast.Attribute) or func.attr not in ROUTE_METHODS | ROUTE_DECORATORS:
+                    continue
+                owner = self.ev(func.value)
+                if owner.kind == "resolver" and isinstance(decorator, ast.Call) and func.attr in ROUTE_METHODS:
+                    self.a.add_route(self.info.path, qualname)
+                elif owner.kind == "webapp" and owner.extra in ("chalice", "flask", "fastapi"):
+                    spec = route_spec(owner.extra, decorator, stmt, self._is_model_annotation)
+                    if spec is not None:
+                        self.a.add_route(self.info.path, qualname, spec)
         if qualname in self.info.functions and (self.is_module or self.info.functions[qualname] is stmt):
             self.env[stmt.name] = Val(kind="func", extra=f"{self.info.path}::{qualname}")
         else:
             self.env[stmt.name] = CLEAN
 
     s_AsyncFunctionDef = s_FunctionDef
+
+    def _is_model_annotation(self, annotation: ast.expr) -> bool:
+        """A FastAPI parameter annotated with a local pydantic model (validates the request body)."""
+        target = annotation
+        if isinstance(target, ast.Subscript):  # Optional[Model], Annotated[Model, ...]
+            inner = target.slice
+            target = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+        if not isinstance(target, ast.Name | ast.Attribute):
+            return False
+        value = self.ev(target)
+        return value.kind == "class" and re.search(r"BaseModel|Schema|Model\b", value.text) is not None
 
     def s_ClassDef(self, stmt: ast.ClassDef) -> None:
         if self.is_module:
@@ -1524,6 +1627,17 @@ class FunctionAnalysis:
             if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
                 return Val(kind="method", extra=f"{path}::{cls}.{attr}", fields=(("self", base),))
             return base.data()
+        if base.qual in REQUEST_GLOBALS and isinstance(node, ast.Attribute):
+            base = self._request_global(node.value)
+        if base.kind == "webapp" and base.extra == "chalice":
+            if attr == "current_request":
+                request = Taint("event", _unparse(node, 60), self.loc(node), whole=True)
+                return Val(kind="chalice-request", taints=(request,))
+            return CLEAN
+        if base.kind in ("web-request", "chalice-request") and base.taints:
+            return self._web_field(base, attr, node)
+        if base.kind == "chalice-s3" and attr == "bucket":
+            return CLEAN  # the bucket is the one the decorator names: configuration, not the uploader's choice
         if base.kind == "resolver" and attr in ("current_event", "current_request", "lambda_context"):
             if attr == "lambda_context":
                 return CLEAN
@@ -1578,6 +1692,29 @@ class FunctionAnalysis:
             return Val(tmp=base.tmp)
         return CLEAN
 
+    def _request_global(self, node: ast.AST) -> Val:
+        """`flask.request` (or Quart's) read here: the current HTTP request, as a whole-event source."""
+        return Val(kind="web-request", taints=(Taint("event", _unparse(node, 40), self.loc(node), whole=True),))
+
+    def _web_field(self, base: Val, attr: str, node: ast.AST) -> Val:
+        """A part of an HTTP request object (Chalice `current_request`, `flask.request`, a FastAPI Request)."""
+        if attr in REQUEST_CLEAN_ATTRS:
+            return CLEAN
+        self.use(base, node)
+        structured = attr in REQUEST_STRUCTURED
+        taints = tuple(
+            replace(
+                t.field(_unparse(node, 60), self.loc(node), attr.lower() in AUTHZ_KEYS, not structured),
+                structured=structured,
+            )
+            for t in base.taints
+        )
+        if attr in ("context", "scope") and base.kind == "chalice-request":
+            return Val(kind="apigw-context", taints=taints)
+        if attr in REQUEST_BODY_METHODS and not isinstance(node, ast.Attribute):
+            return Val(taints=taints)
+        return Val(taints=taints, kind="request-part" if attr in ("files",) else None)
+
     @staticmethod
     def _service_set(name: str | None, taints: tuple[Taint, ...]) -> tuple[Taint, ...]:
         """Field taints, cleaned for URL sinks when the field is an AWS-set endpoint (see SERVICE_URL_FIELDS)."""
@@ -1600,6 +1737,15 @@ class FunctionAnalysis:
             field_value = base.field_val(key.const)
             if field_value is not None:
                 return field_value
+        if base.kind == "apigw-context" and key.const is not None:
+            if key.const in APIGW_SET_CONTEXT:
+                return CLEAN
+            if key.const == "identity":
+                return Val(kind="apigw-identity", taints=base.taints)
+        if base.kind == "apigw-identity" and key.const is not None and key.const not in APIGW_CALLER_IDENTITY:
+            return CLEAN
+        if base.kind == "request-part" and base.taints:  # request.files["doc"]: an uploaded file
+            return replace(self.subscript(replace(base, kind=None), key, node), kind="upload")
         if base.kind == "split-slash" and base.taints:
             return Val(taints=tuple(t.clean_for("path") for t in base.taints))
         if base.kind == "list":
@@ -1814,6 +1960,8 @@ class FunctionAnalysis:
         method: str | None = None
         if isinstance(func, ast.Attribute):
             receiver = self.ev(func.value)
+            if receiver.qual in REQUEST_GLOBALS:
+                receiver = self._request_global(func.value)
             method = func.attr
             callee = (
                 self.attribute(receiver, method, func)
@@ -1849,6 +1997,13 @@ class FunctionAnalysis:
             return self.instantiate(callee.extra, [*bound, *args], kwargs, spread, node)
         if callee.kind == "class" and callee.extra:
             return self._construct(callee, args, kwargs, spread, node)
+        if qual in WEB_APPS:
+            return Val(kind="webapp", extra=WEB_APPS[qual])
+        if qual in ADAPTER_CTORS:
+            return Val(kind="webapp", extra="adapter")
+        if qual in ADAPTER_CALLS or (callee.kind == "webapp" and args):
+            self.summary.resolves = True  # the event is dispatched to the app: every route runs
+            return CLEAN
 
         if (receiver is not None and receiver.kind == "condition") or qual in (
             "boto3.dynamodb.conditions.Key",
@@ -2664,7 +2819,16 @@ class FunctionAnalysis:
                 taints=args[0].taints,
             )
         if receiver is not None and method is not None and receiver.taints:
+            if receiver.kind in ("web-request", "chalice-request"):
+                return self._web_field(receiver, method, node)
             self.use(receiver, node)
+            if receiver.kind == "upload" and method == "save" and (args or "dst" in kwargs):
+                destination = args[0] if args else kwargs["dst"]
+                self.hit("FG506", "path", f"{_unparse(node.func, 40)}()", node, destination)
+                self._tmp_write(destination, node, "an uploaded file saved")
+                return CLEAN
+            if method == "to_dict":
+                return Val(taints=receiver.taints)
             if method in ("get", "pop", "setdefault", "getlist", "get_header_value", "get_query_string_value"):
                 key = args[0] if args else kwargs.get("name", CLEAN)
                 default = args[1] if len(args) > 1 else kwargs.get("default_value", CLEAN)
