@@ -56,14 +56,32 @@ def handler_name(path: Path) -> str:
     raise AssertionError(f"no handler in {path}")
 
 
+def handler_names(path: Path) -> list[str]:
+    """Framework files (Chalice / Flask / FastAPI): every function the framework calls, plus handler-shaped
+    functions, as the bare-code loader infers them; plain handler files: the first handler, as always."""
+    from faasguard.analysis.code._engine import Analyzer
+    from faasguard.loaders.code import is_handler
+
+    routes = list(Analyzer((path.parent,)).web_routes(path.resolve()))
+    tree = ast.parse(path.read_text())
+    shaped = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and is_handler(n)]
+    if not routes:
+        return shaped[:1]  # a file whose decorators are not a framework's has no web handlers at all
+    return list(dict.fromkeys([*routes, *shaped]))
+
+
 def findings(path: Path) -> list[Finding]:
-    name = handler_name(path)
-    facts, _ = analyze_file(path, name)
-    assert facts is not None, path
-    function_id = f"{path.stem}.{name}"
+    handlers = {}
+    functions = []
+    for name in handler_names(path):
+        facts, _ = analyze_file(path, name)
+        assert facts is not None, (path, name)
+        function_id = f"{path.stem}.{name}"
+        handlers[function_id] = facts
+        functions.append(Function(function_id, Location(str(path))))
     app = Application(name=path.name, source=SourceKind.CODE, root=str(path.parent), files=(str(path),),
-                      functions=(Function(function_id, Location(str(path))),))
-    ctx = RuleContext(app, Config(), Facts(handlers={function_id: facts}))
+                      functions=tuple(functions))
+    ctx = RuleContext(app, Config(), Facts(handlers=handlers))
     return [f for rule in RULES for f in rule().check(ctx)]
 
 

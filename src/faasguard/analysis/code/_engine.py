@@ -1700,7 +1700,8 @@ class FunctionAnalysis:
         """A part of an HTTP request object (Chalice `current_request`, `flask.request`, a FastAPI Request)."""
         if attr in REQUEST_CLEAN_ATTRS:
             return CLEAN
-        self.use(base, node)
+        if attr != "context":  # API Gateway's own request context is not caller input to validate (FG511)
+            self.use(base, node)
         structured = attr in REQUEST_STRUCTURED
         taints = tuple(
             replace(

@@ -1,0 +1,135 @@
+"""Serverless web frameworks: Chalice apps and Flask/FastAPI apps behind Lambda adapters, end to end.
+
+The corpus (`web_*.py`) pins sources and sinks snippet by snippet; these tests scan whole project directories
+the way a user does (`faasguard scan DIR`), check that the handlers are inferred and said to be, that local
+packages (`chalicelib/`, a Zappa app's modules) are followed, that a handler string naming an app object
+(`app.app`, `handler = Mangum(app)`) analyses every route, and that each negative choice is quiet for its
+reason (the same code with the reason removed is reported).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from tests.code._corpus import CORPUS, actual
+
+from faasguard.analysis.code import analyze_file
+from faasguard.config import Config
+from faasguard.findings import DiagnosticKind, Severity
+from faasguard.model import SourceKind
+from faasguard.pipeline import scan
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "code"
+
+
+def _scan(monkeypatch: pytest.MonkeyPatch, directory: Path) -> tuple[list[tuple[str, str, int, str]], list[str]]:
+    monkeypatch.chdir(directory)
+    result = scan(["."], Config(severity=Severity.INFO, select=("FG2", "FG5")))
+    assert not [d for d in result.diagnostics if d.kind is DiagnosticKind.INTERNAL_ERROR]
+    found = sorted((f.rule_id, f.location.path, f.location.line, str(f.function)) for f in result.findings)
+    return found, [d.message for d in result.diagnostics]
+
+
+def test_chalice_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    found, messages = _scan(monkeypatch, FIXTURES / "chalice_app")
+    assert found == [
+        ("FG501", "chalicelib/reports.py", 13, "chalicelib.reports.export"),  # blueprint route, query param
+        ("FG503", "chalicelib/db.py", 11, "app.get_item"),  # URI parameter {sku} into SQL in chalicelib
+        ("FG511", "app.py", 25, "app.restock"),  # SQS messages read unvalidated (the query is parameterised)
+        ("FG511", "chalicelib/reports.py", 11, "chalicelib.reports.export"),
+    ]
+    (note,) = [m for m in messages if "inferred" in m]
+    assert "5 handler(s) inferred (5 from Chalice decorators)" in note
+    assert "Chalice project ." in note
+
+
+def test_chalice_project_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES / "chalice_app")
+    result = scan(["."], Config())
+    (app,) = result.apps
+    assert app.source is SourceKind.CODE
+    assert sorted(f.id for f in app.functions) == [
+        "app.get_item", "app.health", "app.nightly", "app.restock", "chalicelib.reports.export"]
+    nightly = next(f for f in app.functions if f.id == "app.nightly")
+    assert nightly.code is not None
+    assert nightly.code.code_dir == str(FIXTURES / "chalice_app")
+    facts = next(iter(result.facts.values())).handlers["app.nightly"]
+    assert facts.event_use is None
+    assert not facts.flows
+
+
+def test_flask_zappa_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    found, messages = _scan(monkeypatch, FIXTURES / "flask_zappa_app")
+    assert found == [
+        ("FG501", "tools/convert.py", 6, "service.convert_image"),  # request.form into a helper's shell
+        ("FG511", "service.py", 11, "service.convert_image"),
+    ]  # test_service.py is a test module: skipped; <int:page> is validated by the converter
+    (note,) = [m for m in messages if "inferred" in m]
+    assert "2 handler(s) inferred (2 from Flask/Quart route decorators)" in note
+    assert "Zappa project ." in note
+
+
+def test_app_object_handler_analyses_every_route() -> None:
+    """A template or zappa_settings names the app object (`app.app`): all HTTP routes, blueprints included."""
+    root = FIXTURES / "chalice_app"
+    facts, diagnostics = analyze_file(root / "app.py", "app", (root,))
+    assert diagnostics == []
+    assert facts is not None
+    assert sorted((f.rule_id, Path(f.location.path).name, f.location.line) for f in facts.flows) == [
+        ("FG501", "reports.py", 13), ("FG503", "db.py", 11)]  # not the SQS/schedule functions: own Lambdas
+    assert facts.handler_location is not None
+    assert facts.handler_location.line == 9
+
+
+def test_mangum_handler_object() -> None:
+    facts, diagnostics = analyze_file(CORPUS / "web_fastapi_query_sql.py", "handler")
+    assert diagnostics == []
+    assert facts is not None
+    assert [(f.rule_id, f.location.line) for f in facts.flows] == [("FG503", 14)]
+
+
+def test_no_framework_no_handlers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CDK app files and look-alike decorators without the framework import infer nothing."""
+    (tmp_path / "cdk.json").write_text('{"app": "python3 app.py"}')
+    (tmp_path / "app.py").write_text(
+        "import aws_cdk as cdk\nfrom stacks import ApiStack\n\napp = cdk.App()\nApiStack(app, 'api')\napp.synth()\n")
+    shutil.copy(CORPUS / "web_flask_lookalike_ok.py", tmp_path / "router.py")
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], Config())
+    assert result.apps == [] or all(not a.functions for a in result.apps)
+    assert any("no handler-shaped function" in d.message for d in result.diagnostics)
+
+
+# ------------------------------------------------------------------ negatives are quiet for their reason
+
+MUTATIONS = [
+    ("web_flask_int_converter_ok.py", "<int:user_id>", "<user_id>", {("FG503", 12)}),
+    ("web_chalice_parameterised_ok.py", '"SELECT status FROM orders WHERE id = %s", (order_id,)',
+     'f"SELECT status FROM orders WHERE id = {order_id}"', {("FG503", 14)}),
+    ("web_chalice_context_identity_ok.py", 'context["requestId"]', 'context["authorizer"]', {("FG503", 15)}),
+    ("web_chalice_context_identity_ok.py", 'context["identity"]["sourceIp"]',
+     'context["identity"]["userAgent"]', {("FG503", 15)}),
+    ("web_chalice_s3_bucket_ok.py", "event.bucket", "event.key", {("FG501", 12)}),
+    ("web_chalice_s3_bucket_ok.py", "os.path.basename(event.key)", "event.key", {("FG506", 14)}),
+    ("web_chalice_schedule_ok.py", "@app.schedule(Rate(1, unit=Rate.HOURS))", "@app.lambda_function()",
+     {("FG204", 13), ("FG501", 14), ("FG511", 13)}),
+    ("web_flask_secure_filename_ok.py", "secure_filename(picture.filename)", "picture.filename",
+     {("FG506", 15)}),
+    ("web_fastapi_depends_ok.py", "user: str = Depends(current_user)", "user: str", {("FG501", 23)}),
+    ("web_fastapi_depends_ok.py", "version: int = 1", "version: str = '1'", {("FG503", 29)}),
+    ("web_flask_lookalike_ok.py", "import os\n", "import os\n\nfrom flask import Flask, request\n",
+     set()),  # still a home-made Router: importing flask alone makes no handler
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "reported"), MUTATIONS,
+                         ids=[f"{m[0]}:{m[2][:30]}" for m in MUTATIONS])
+def test_negative_mutated(tmp_path: Path, name: str, old: str, new: str, reported: set[tuple[str, int]]) -> None:
+    text = (CORPUS / name).read_text()
+    assert old in text
+    mutated = tmp_path / name
+    mutated.write_text(text.replace(old, new, 1))
+    assert actual(CORPUS / name) == set()
+    assert actual(mutated) == reported
