@@ -208,24 +208,46 @@ def _collect_errors(node: Any, path: str, out: list[Location], limit: int = 20) 
 
 
 def _body(node: Any, path: str) -> Body:
-    body = Body(location=_loc(path, node))
+    # Hot path (every attribute and block of every file): one pass over each node's children, positions read
+    # once, no generator per attribute.
+    start, end = node.start_point, node.end_point
+    body = Body(location=Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
+    attributes = body.attributes
+    blocks = body.blocks
     for child in node.children:
-        if child.type == "attribute":
-            name_node = child.children[0] if child.children else None
-            expr = next((c for c in child.children if c.type == "expression"), None)
-            if name_node is None or expr is None:
+        kind = child.type
+        if kind == "attribute":
+            children = child.children
+            if not children:
                 continue
-            name = name_node.text.decode("utf-8", "replace")
-            body.attributes[name] = Attribute(name, expr, _loc(path, child))
-        elif child.type == "block":
+            expr = None
+            for candidate in children:
+                if candidate.type == "expression":
+                    expr = candidate
+                    break
+            if expr is None:
+                continue
+            name = children[0].text.decode("utf-8", "replace")
+            start, end = child.start_point, child.end_point
+            attributes[name] = Attribute(name, expr, Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
+        elif kind == "block":
             children = child.children
             if not children:
                 continue
             block_type = children[0].text.decode("utf-8", "replace")
-            labels = tuple(_string_lit(c) for c in children[1:] if c.type in ("string_lit", "identifier"))
-            inner = next((c for c in children if c.type == "body"), None)
-            block_body = _body(inner, path) if inner is not None else Body(location=_loc(path, child))
-            body.blocks.append(Block(block_type, labels, block_body, _loc(path, child)))
+            labels: list[str] = []
+            inner = None
+            for candidate in children[1:]:
+                ctype = candidate.type
+                if ctype in ("string_lit", "identifier"):
+                    labels.append(_string_lit(candidate))
+                elif ctype == "body":
+                    inner = candidate
+                    break
+            start, end = child.start_point, child.end_point
+            loc = Location(path, start[0] + 1, start[1] + 1, end[0] + 1)
+            blocks.append(Block(block_type, tuple(labels), _body(inner, path) if inner is not None
+                                else Body(location=loc), loc))
     return body
 
 

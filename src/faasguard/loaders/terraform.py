@@ -2410,4 +2410,10 @@ def _load_root(loader: _Loader, root: Path, reached: set[Path]) -> None:
                             block.location.with_id(f"{instance.prefix}var.{name}"))
     files.extend(display for path, display in sorted(loader.var_files.get(root, [])))
     loader.result.apps.append(builder.application(loader.ctx.display(root), root, files))
+    # Instances sit in reference cycles (evaluator → bound resolver → instance, parent ↔ children, input
+    # thunks) that keep every parse tree and cache alive until a full garbage collection, which then has to
+    # traverse them all (0.45 s after a 1,000-function load). Breaking the cycles lets reference counting free
+    # them when the load returns; the application holds no reference to them.
+    for instance in instances:
+        instance.__dict__.clear()
     del inst
