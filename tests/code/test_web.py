@@ -119,6 +119,7 @@ MUTATIONS = [
      {("FG506", 15)}),
     ("web_fastapi_depends_ok.py", "user: str = Depends(current_user)", "user: str", {("FG501", 23)}),
     ("web_fastapi_depends_ok.py", "version: int = 1", "version: str = '1'", {("FG503", 29)}),
+    ("web_flask_parents_guard_ok.py", "(root / relative).resolve()", "root / relative", {("FG506", 20)}),
     ("web_flask_lookalike_ok.py", "import os\n", "import os\n\nfrom flask import Flask, request\n",
      set()),  # still a home-made Router: importing flask alone makes no handler
 ]

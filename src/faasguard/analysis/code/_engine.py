@@ -1307,18 +1307,27 @@ class FunctionAnalysis:
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             true, false = self.guard(test.operand)
             return false, true
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            names: list[str] = []
-            for value in test.values:
-                names.extend(self.guard(value)[0])
-            return names, []
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
-            names = []
-            for value in test.values:
-                names.extend(self.guard(value)[1])
-            return [], names
+        if isinstance(test, ast.BoolOp):
+            parts = [self.guard(value) for value in test.values]
+            # `a and b` true: each part's true names; false: only names every part's falsity cleans
+            # (`target == base or base in target.parents` spelled as `target != base and base not in ...`)
+            sure = 0 if isinstance(test.op, ast.And) else 1
+            union = [name for part in parts for name in part[sure]]
+            common = [name for name in parts[0][1 - sure] if all(name in part[1 - sure] for part in parts[1:])]
+            return (union, common) if sure == 0 else (common, union)
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, right = test.ops[0], test.comparators[0]
+            if isinstance(op, ast.In | ast.NotIn) and isinstance(right, ast.Attribute) and right.attr == "parents":
+                names = self._normalized_names(right.value)  # `base in target.resolve().parents`: contained
+                return (names, []) if isinstance(op, ast.In) else ([], names)
+            if (
+                isinstance(op, ast.Eq | ast.NotEq)
+                and isinstance(test.left, ast.Name)
+                and not (isinstance(right, ast.Constant) and right.value is None)
+                and not self.ev(right).taints
+            ):  # equal to a value that is not the caller's: that value
+                names = self._guarded_names(test.left)
+                return (names, []) if isinstance(op, ast.Eq) else ([], names)
             if isinstance(op, ast.In | ast.NotIn):
                 container = self.ev(right)
                 if container.taints or container.const is not None:
