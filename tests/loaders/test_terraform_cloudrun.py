@@ -189,3 +189,75 @@ resource "google_cloud_run_v2_service_iam_member" "elsewhere" {
     assert isinstance(container.invokers[0], Unknown)
     assert not result.findings  # nothing is guessed into a finding
     assert any("not defined in this configuration" in d.message for d in result.diagnostics)
+
+
+def test_json_syntax(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('''{
+  "resource": {
+    "google_cloud_run_v2_service": {
+      "api": {
+        "name": "api",
+        "ingress": "INGRESS_TRAFFIC_ALL",
+        "template": {
+          "service_account": "api@acme.iam.gserviceaccount.com",
+          "containers": [
+            {
+              "image": "gcr.io/acme/api:latest",
+              "env": [{"name": "API_TOKEN", "value": "ghp_4bq9PzXk2LmN7vR5sT8wY1cE3dF6gH0jK9aB"}]
+            }
+          ]
+        }
+      }
+    },
+    "google_cloud_run_v2_service_iam_member": {
+      "public": {"name": "${google_cloud_run_v2_service.api.name}", "role": "roles/run.invoker", "member": "allUsers"}
+    }
+  }
+}
+''')
+    result = scan([str(tmp_path)], RULES, cwd=tmp_path)
+    found = {(f.rule_id, f.resource, f.location.line) for f in result.findings}
+    assert found == {("FG604", f"{V2}.api", 11), ("FG201", f"{V2}.api", 12), ("FG706", f"{V2}.api", 19)}
+
+
+def test_dynamic_env_blocks(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+variable "extra" {}
+
+locals {
+  env = { LOG_LEVEL = "info", DB_PASSWORD = "Sup3rS3cretPassw0rd!" }
+}
+
+resource "google_cloud_run_v2_service" "svc" {
+  name    = "svc"
+  ingress = "INGRESS_TRAFFIC_INTERNAL_ONLY"
+  template {
+    service_account = "svc@acme.iam.gserviceaccount.com"
+    containers {
+      image = "europe-docker.pkg.dev/acme/svc/svc@sha256:9b2f6c1e8d4a7b3c5e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
+      dynamic "env" {
+        for_each = local.env
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+      dynamic "env" {
+        for_each = var.extra
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+    }
+  }
+}
+''')
+    result = scan([str(tmp_path)], RULES, cwd=tmp_path)
+    (app,) = result.apps
+    (container,) = app.containers
+    env = {e.name: e.value for e in container.environment}
+    assert env["LOG_LEVEL"] == "info"
+    assert env["DB_PASSWORD"] == "Sup3rS3cretPassw0rd!"
+    assert isinstance(env["*"], Unknown)  # the second dynamic block iterates over an unknown variable
+    assert {(f.rule_id, f.location.line) for f in result.findings} == {("FG201", 19)}
