@@ -134,3 +134,17 @@ def test_negative_mutated(tmp_path: Path, name: str, old: str, new: str, reporte
     mutated.write_text(text.replace(old, new, 1))
     assert actual(CORPUS / name) == set()
     assert actual(mutated) == reported
+
+
+def test_framework_app_beside_infrastructure_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository with Terraform for its tables and a Chalice app no template points at: the app's modules
+    pass the pipeline's handler-shape pre-filter through their decorators, and are analysed."""
+    shutil.copytree(FIXTURES / "chalice_app", tmp_path / "service")
+    (tmp_path / "ops").mkdir()
+    (tmp_path / "ops" / "tables.tf").write_text(
+        'resource "aws_dynamodb_table" "items" {\n  name     = "items"\n  hash_key = "sku"\n'
+        '  attribute {\n    name = "sku"\n    type = "S"\n  }\n}\n')
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], Config(select=("FG5",)))
+    assert sorted((f.rule_id, f.location.path, f.location.line) for f in result.findings) == [
+        ("FG501", "service/chalicelib/reports.py", 13), ("FG503", "service/chalicelib/db.py", 11)]

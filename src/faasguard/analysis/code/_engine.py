@@ -1010,6 +1010,8 @@ class FunctionAnalysis:
         self.depth = 0
         self.entry = False
         self.stmt: ast.stmt | None = None
+        self._dispatch_guards: set[str] = set()
+        """Names the current test cleans only by comparing them for equality (`if method == "GET"`)."""
 
     # -- locations
     def loc(self, node: ast.AST) -> Location:
@@ -1259,8 +1261,10 @@ class FunctionAnalysis:
         self.hit("FG207", "store", where, node, data_of(value, key))
 
     def s_If(self, stmt: ast.If) -> None:
+        self._dispatch_guards = set()
         test_val = self.ev(stmt.test)
         when_true, when_false = self.guard(stmt.test)
+        dispatch = set(self._dispatch_guards)
         tainted_test = bool(test_val.taints) or self._test_reads_taint(stmt.test)
         before = dict(self.env)
         for name in when_true:
@@ -1268,6 +1272,7 @@ class FunctionAnalysis:
         self.block(stmt.body)
         after_body = self.env
         self.env = dict(before)
+        self._dispatch_guards = dispatch
         for name in when_false:
             self._clean(name)
         self.block(stmt.orelse)
@@ -1300,7 +1305,8 @@ class FunctionAnalysis:
         current = self.env.get(name)
         if current is not None and current.taints:
             self.env[name] = replace(current, taints=tuple(t.clean_for(*kinds) for t in current.taints))
-            self.summary.validates = True
+            if name not in self._dispatch_guards:
+                self.summary.validates = True
 
     def guard(self, test: ast.expr) -> tuple[list[str], list[str]]:
         """Names cleaned when `test` is true, and when it is false (RULES.md "Guards")."""
@@ -1325,8 +1331,9 @@ class FunctionAnalysis:
                 and isinstance(test.left, ast.Name)
                 and not (isinstance(right, ast.Constant) and right.value is None)
                 and not self.ev(right).taints
-            ):  # equal to a value that is not the caller's: that value
+            ):  # equal to a value that is not the caller's: that value (a dispatch, not a validation: FG511)
                 names = self._guarded_names(test.left)
+                self._dispatch_guards.update(names)
                 return (names, []) if isinstance(op, ast.Eq) else ([], names)
             if isinstance(op, ast.In | ast.NotIn):
                 container = self.ev(right)
@@ -1398,6 +1405,7 @@ class FunctionAnalysis:
         return out
 
     def s_Assert(self, stmt: ast.Assert) -> None:
+        self._dispatch_guards = set()
         self.ev(stmt.test)
         if self._test_reads_taint(stmt.test):
             self.summary.validates = True
@@ -1949,6 +1957,7 @@ class FunctionAnalysis:
             self.assign(generator.target, self._element(iterable, generator.iter), None, self.stmt or ast.Pass())
             for condition in generator.ifs:
                 self.ev(condition)
+                self._dispatch_guards = set()
                 for name in self.guard(condition)[0]:
                     self._clean(name)
         if isinstance(node, ast.DictComp):
