@@ -91,30 +91,40 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
     handler_files = {Path(fn.code.handler_file) for app in result.apps for fn in app.functions
                      if fn.code and fn.code.handler_file}
     roots_with_iac = {f.root for f in found.files if f.type is not SourceType.PYTHON}
+    # a web-framework module inside the code directory of a function whose handler was found is reached
+    # through that handler (Chalice `app.app`, a Mangum handler): inferring its routes again would duplicate
+    analysed_dirs = {Path(fn.code.code_dir) for app in result.apps for fn in app.functions
+                     if fn.code and fn.code.handler_file and fn.code.code_dir}
     bare = [f for f in by_type.get(SourceType.PYTHON, [])
             if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
-            and (f.root not in roots_with_iac or _looks_like_handler(f.path))]
+            and (f.root not in roots_with_iac or _looks_like_handler(f.path, analysed_dirs))]
     if bare:
         _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result)
     return result
 
 
 _HANDLER_SHAPE = re.compile(
-    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\()"
-    # framework entry points (Chalice, Flask/Quart, FastAPI); the code loader keeps only real framework objects
-    rb"|^@\w+\.(?:route|get|post|put|patch|delete|api_route|websocket|schedule|lambda_function|authorizer"
+    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\()",
+    re.MULTILINE)
+_FRAMEWORK_SHAPE = re.compile(
+    # entry points of Chalice, Flask/Quart and FastAPI apps; the code loader keeps only real framework objects
+    rb"^@\w+\.(?:route|get|post|put|patch|delete|api_route|websocket|schedule|lambda_function|authorizer"
     rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\(",
     re.MULTILINE)
 
 
-def _looks_like_handler(path: Path) -> bool:
+def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset()) -> bool:
     """Cheap pre-filter (no parse) for Python files beside infrastructure-as-code: a module-level function
-    shaped like a Lambda handler. Library, CDK and tooling modules are then never parsed as handlers."""
+    shaped like a Lambda handler, or a web-framework entry point outside the code directories of the
+    functions already analysed. Library, CDK and tooling modules are then never parsed as handlers."""
     try:
         with path.open("rb") as handle:
-            return bool(_HANDLER_SHAPE.search(handle.read(2 * 1024 * 1024)))
+            head = handle.read(2 * 1024 * 1024)
     except OSError:
         return False
+    if _HANDLER_SHAPE.search(head):
+        return True
+    return bool(_FRAMEWORK_SHAPE.search(head)) and not any(d in path.parents for d in analysed_dirs)
 
 
 def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult) -> LoadResult:

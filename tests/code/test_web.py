@@ -148,3 +148,24 @@ def test_framework_app_beside_infrastructure_code(tmp_path: Path, monkeypatch: p
     result = scan(["."], Config(select=("FG5",)))
     assert sorted((f.rule_id, f.location.path, f.location.line) for f in result.findings) == [
         ("FG501", "service/chalicelib/reports.py", 13), ("FG503", "service/chalicelib/db.py", 11)]
+
+
+def test_template_naming_the_app_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SAM template deploys the Chalice app (`Handler: app.app`, as `chalice package` writes it) and one event
+    function: routes are analysed through the app object, once (no second, inferred copy of the blueprint)."""
+    shutil.copytree(FIXTURES / "chalice_app", tmp_path / "service")
+    (tmp_path / "service" / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  ApiHandler:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: app.app, CodeUri: .}\n"
+        "  Restock:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: app.restock, CodeUri: .}\n")
+    monkeypatch.chdir(tmp_path / "service")
+    result = scan(["."], Config(severity=Severity.INFO, select=("FG5",)))
+    assert sorted((f.rule_id, f.location.path, f.location.line, str(f.function)) for f in result.findings) == [
+        ("FG501", "chalicelib/reports.py", 13, "ApiHandler"),
+        ("FG503", "chalicelib/db.py", 11, "ApiHandler"),
+        ("FG511", "app.py", 25, "Restock"),
+        ("FG511", "chalicelib/reports.py", 11, "ApiHandler"),
+    ]
+    assert not [d for d in result.diagnostics if "inferred" in d.message or "not found" in d.message]
