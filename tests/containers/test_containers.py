@@ -127,3 +127,10 @@ def test_cloudformation_task_definition_uses_template_roles() -> None:
     assert worker.memory_limit == "512"
     assert worker.environment[0].name == "STRIPE_KEY"
     assert worker.environment[0].location.line == 23
+
+
+def test_cloud_run_request_timeout_is_fg401() -> None:
+    long = scan([str(FIXTURES / "long-timeout-service.yaml")], Config(select=("FG401",)), cwd=FIXTURES)
+    assert [(f.rule_id, f.resource, f.location.line) for f in long.findings] == [("FG401", "orders", 17)]
+    short = scan([str(FIXTURES / "hardened-service.yaml")], Config(select=("FG401",)), cwd=FIXTURES)
+    assert short.findings == []

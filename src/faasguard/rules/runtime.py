@@ -101,6 +101,25 @@ class ExcessiveTimeout(Rule):
                 continue
             message = finding.message + f" (the timeout is shared by {len(fids)} functions: {', '.join(fids)})"
             yield dataclasses.replace(finding, message=message, function=tuple(fids))
+        yield from self._services(ctx)
+
+    def _services(self, ctx: RuleContext) -> Iterator[Finding]:
+        """Cloud Run / Knative request timeouts (default 300 s, up to 3600 s), once per service."""
+        seen: set[str | None] = set()
+        for container in ctx.app.containers:
+            if container.platform not in ("cloudrun", "knative") or container.task in seen:
+                continue
+            seen.add(container.task)
+            timeout = container.timeout
+            if not isinstance(timeout, int) or timeout <= ctx.config.max_timeout:
+                continue
+            service = container.task or container.id
+            yield self.finding(
+                f"Cloud Run service {service} has a {timeout} s request timeout, above the "
+                f"{ctx.config.max_timeout} s limit (config max_timeout): a slow or stuck request keeps an instance "
+                "(and its bill) busy that long", container.loc("timeout"), service,
+                fix=f"Set the timeout to the longest a request really takes, at most {ctx.config.max_timeout} s; "
+                    "move long work to a job or a queue.")
 
     def _per_function(self, ctx: RuleContext) -> Iterator[Finding]:
         reasons = public_reasons(ctx.app)
