@@ -61,18 +61,7 @@ EXPECTED: set[Pair] = {
 IGNORED_RULES: dict[str, str] = {}
 """Rules that genuinely cannot be expressed the same way in every format (none today)."""
 
-KNOWN_GAPS: dict[str, dict[Pair, str]] = {
-    "serverless": {
-        ("FG107", "ReportFunction"): (
-            "extra: serverless.yml spells SAM's S3ReadPolicy out as statements including s3:ListBucket, which the "
-            "handler never calls (FG107 skips SAM policy templates, so the SAM app grants it silently); "
-            "fix: drop s3:ListBucket from examples/parity/serverless/serverless.yml"),
-        ("FG602", "ImageConverterFunction"): (
-            "missing: the Serverless loader's code directory is the service root, so the per-function "
-            "src/<function>/requirements.txt is not inventoried; fix in the Serverless loader / variant"),
-        ("FG602", "QueueWorkerFunction"): "missing: as for ImageConverterFunction",
-    },
-}
+KNOWN_GAPS: dict[str, dict[Pair, str]] = {}
 
 
 def _bare(function: str) -> str:

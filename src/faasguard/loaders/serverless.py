@@ -271,8 +271,9 @@ _HTTP_AUTH_TYPES = {"aws_iam": "AWS_IAM", "cognito_user_pools": "COGNITO", "toke
 class _Translator:
     """serverless.yml (resolved) → a located SAM template."""
 
-    def __init__(self, doc: LocatedDict, display: str, diagnostics: list[Diagnostic]) -> None:
+    def __init__(self, doc: LocatedDict, display: str, diagnostics: list[Diagnostic], service_dir: Path) -> None:
         self.doc = doc
+        self.service_dir = service_dir
         self.display = display
         self.diagnostics = diagnostics
         provider = doc.get("provider")
@@ -415,8 +416,9 @@ class _Translator:
                                                                    else None), _loc(spec, "image"))
         else:
             handler = spec.get("handler")
+            code_uri, handler = self._package_dir(handler)
             copy("Handler", handler, _loc(spec, "handler"))
-            copy("CodeUri", ".", key_loc)
+            copy("CodeUri", code_uri, key_loc)
             runtime, runtime_loc = self._setting(spec, "runtime")
             copy("Runtime", runtime if runtime is not None else "nodejs20.x", runtime_loc or self.provider_loc)
         timeout, timeout_loc = self._setting(spec, "timeout")
@@ -483,6 +485,19 @@ class _Translator:
             copy("FunctionName", function_name, _loc(spec, "name"))
         _put(fn, "Properties", props, key_loc)
         _put(self.resources, key, fn, key_loc)
+
+    def _package_dir(self, handler: Any) -> tuple[str, Any]:
+        """The function's package directory: the service root, unless the handler's own directory carries its
+        dependency manifest (serverless-python-requirements' `module`, per-function packages), in which case
+        that directory is the package and the handler is relative to it."""
+        if not isinstance(handler, str) or "/" not in handler:
+            return ".", handler
+        module_dir, _, rest = handler.rpartition("/")
+        directory = self.service_dir / module_dir
+        if any((directory / name).is_file() for name in ("requirements.txt", "package.json", "pyproject.toml",
+                                                          "Pipfile", "poetry.lock")):
+            return module_dir, rest
+        return ".", handler
 
     def _role_for(self, key: str, spec: Mapping[str, Any], key_loc: Location, shared_role: str | None,
                   props: LocatedDict) -> None:
@@ -822,7 +837,7 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
                     DiagnosticKind.UNSUPPORTED,
                     f"plugin `{plugin}` is not understood; what it changes at deploy time is not modelled",
                     _loc(raw, "plugins"), DiagnosticLevel.NOTE, "serverless loader"))
-        template = _Translator(resolved, source.display, diagnostics).template()
+        template = _Translator(resolved, source.display, diagnostics, source.path.parent).template()
         app, template_diagnostics = cloudformation.build_application(template, source.path, source.display, ctx,
                                                                      source=SourceKind.SERVERLESS)
         included = tuple(ctx.display(p) for p in sorted(variables.consumed))
