@@ -126,3 +126,11 @@ def test_corpus_serverless_files_load_without_internal_errors() -> None:
     result = load_sources([str(p) for p in files], Config(), cwd=CORPUS)
     assert not [d for d in result.diagnostics if d.kind.value == "internal-error"]
     assert len(result.apps) == len(files)
+
+
+def test_serverless_wsgi_routes_are_analysed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    result = scan([str(FIXTURES / "wsgi")], Config(select=("FG501",)), cwd=FIXTURES)
+    assert [(f.rule_id, f.resource, f.location.path, f.location.line) for f in result.findings] == [
+        ("FG501", "api", "wsgi/app.py", 11)]
+    assert not any("serverless-wsgi" in d.message for d in result.diagnostics)

@@ -1,4 +1,5 @@
-"""Bare handler code: Python files under a scanned path that holds no infrastructure-as-code.
+"""Bare handler code: Python files under a scanned path that no template's function points at (all of them where
+the path holds no infrastructure-as-code; beside templates, only files that look handler-shaped).
 
 With no template to name the handlers, a handler is inferred from its signature: a module-level function whose
 second parameter is `context`/`_context`/`ctx`, or one named `handler` / `lambda_handler`. Functions that a
@@ -138,7 +139,8 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
             result.diagnostics.append(
                 Diagnostic(
                     DiagnosticKind.INFO,
-                    f"no infrastructure-as-code and no handler-shaped function under {display}; nothing to analyse",
+                    f"no handler-shaped function in the Python files no template points at under {display}; "
+                    "nothing to analyse",
                     Location(display),
                     DiagnosticLevel.NOTE,
                     "code loader",
@@ -150,8 +152,8 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
         result.diagnostics.append(
             Diagnostic(
                 DiagnosticKind.INFO,
-                f"no infrastructure-as-code under {display}: {len(functions)} handler(s) inferred ({how}) in "
-                f"{len(sources)} Python file(s){where}",
+                f"{len(functions)} handler(s) inferred ({how}) in {len(sources)} Python file(s) under {display} "
+                f"that no template points at{where}; their deployment configuration was not seen",
                 Location(display),
                 DiagnosticLevel.NOTE,
                 "code loader",

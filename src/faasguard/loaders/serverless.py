@@ -416,6 +416,7 @@ class _Translator:
                                                                    else None), _loc(spec, "image"))
         else:
             handler = spec.get("handler")
+            handler = self._wsgi_app(handler)
             code_uri, handler = self._package_dir(handler)
             copy("Handler", handler, _loc(spec, "handler"))
             copy("CodeUri", code_uri, key_loc)
@@ -485,6 +486,17 @@ class _Translator:
             copy("FunctionName", function_name, _loc(spec, "name"))
         _put(fn, "Properties", props, key_loc)
         _put(self.resources, key, fn, key_loc)
+
+    def _wsgi_app(self, handler: Any) -> Any:
+        """serverless-wsgi's `wsgi_handler.handler` dispatches every event into the app named by
+        `custom.wsgi.app` (`module.attribute`); naming that app lets the code analysis follow every route."""
+        if not isinstance(handler, str) or handler.rsplit("/", 1)[-1] not in ("wsgi_handler.handler",
+                                                                             "wsgi.handler"):
+            return handler
+        custom = self.doc.get("custom")
+        wsgi = custom.get("wsgi") if isinstance(custom, Mapping) else None
+        app = wsgi.get("app") if isinstance(wsgi, Mapping) else None
+        return app if isinstance(app, str) and "." in app else handler
 
     def _package_dir(self, handler: Any) -> tuple[str, Any]:
         """The function's package directory: the service root, unless the handler's own directory carries its
@@ -830,7 +842,7 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
         known_plugins = {"serverless-iam-roles-per-function", "serverless-python-requirements",
                          "serverless-offline", "serverless-prune-plugin", "serverless-bundle",
                          "serverless-plugin-typescript", "serverless-esbuild", "serverless-webpack",
-                         "serverless-dotenv-plugin", "serverless-domain-manager"}
+                         "serverless-dotenv-plugin", "serverless-domain-manager", "serverless-wsgi"}
         for plugin in _list(plugin_names):
             if isinstance(plugin, str) and plugin not in known_plugins:
                 diagnostics.append(Diagnostic(
