@@ -21,6 +21,14 @@ Conventions (shared with the CloudFormation loader so rules treat both alike):
   module call's input (child), else its `default`; without either it is `Unknown` (and an UNRESOLVED note
   names it once). `TF_VAR_*` environment variables are never read (the scan must not depend on, or leak, the
   CI machine's environment), and named `-var-file`s are not guessed.
+* Who may write to a bucket, queue or topic (RULES.md "Public trigger") is spread over several resources in
+  Terraform. `aws_s3_bucket_policy` / `aws_sqs_queue_policy` / `aws_sns_topic_policy` and the inline `policy`
+  of `aws_s3_bucket` / `aws_sqs_queue` / `aws_sns_topic` are merged into the target's `resource_policy`
+  (each statement located where written, logical id = the address holding the policy); the target is found
+  by reference or by a literal name/URL/ARN naming exactly one of them, never guessed. `aws_s3_bucket_acl`,
+  `aws_s3_bucket_public_access_block` (and the account-wide one) and `aws_s3_bucket_ownership_controls` are
+  folded into the bucket's `properties` as `acl`, `public_access_block` and `object_ownership`, the
+  Terraform spellings `rules/_common.py` reads beside CloudFormation's.
 * Terraform adds no implicit allow-all egress to a security group (unlike CloudFormation), so
   `implicit_allow_all_egress` is always False here.
 
@@ -142,6 +150,15 @@ _CATEGORIES: dict[str, tuple[ResourceCategory, tuple[str, ...]]] = {
     "aws_cognito_user_pool": (ResourceCategory.USER_POOL, ("name",)),
     "aws_ecs_task_definition": (ResourceCategory.OTHER, ("family",)),
 }
+
+_POLICY_RESOURCES: dict[str, tuple[str, str]] = {
+    "aws_s3_bucket_policy": ("bucket", "aws_s3_bucket"),
+    "aws_sqs_queue_policy": ("queue_url", "aws_sqs_queue"),
+    "aws_sns_topic_policy": ("arn", "aws_sns_topic"),
+}
+"""Resource-policy resource → (the argument naming its target, the target's type)."""
+_POLICY_TARGETS = {rtype: target for rtype, (_, target) in _POLICY_RESOURCES.items()}
+_BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 
 _SECRET_ATTRIBUTES = {
     ("aws_iam_access_key", "secret"), ("aws_iam_access_key", "ses_smtp_password_v4"),
@@ -2112,6 +2129,8 @@ class _Builder:
     # -------------------------------------------------------------------------- data stores and the rest
 
     def _resources(self) -> None:
+        policies = self._resource_policies()
+        settings = self._bucket_settings()
         for rtype, (category, name_attrs) in _CATEGORIES.items():
             for entry in self.entries[rtype]:
                 res = entry.res
@@ -2121,9 +2140,90 @@ class _Builder:
                 fields = {"name": res.loc(name_attr)} if name_attr else {}
                 if rtype == "aws_ecs_task_definition":
                     self._task_definition(entry, props)
+                policy: PolicyDocument | None = None
+                if rtype in _POLICY_TARGETS.values():
+                    if rtype == "aws_s3_bucket" and res.has("acl"):
+                        fields["acl"] = res.loc("acl")
+                    for key, (value, where) in settings.get(res.address, {}).items():
+                        props[key] = value
+                        fields[key] = where
+                    documents = policies.get(res.address, [])
+                    if res.get("policy") is not None:  # the inline `policy` argument comes first
+                        documents = [_policy_attr(res, "policy"), *documents]
+                    if documents:
+                        policy = PolicyDocument(
+                            tuple(s for d in documents for s in d.statements), documents[0].location,
+                            next((d.unresolved for d in documents if d.unresolved is not None), None))
+                        fields["resource_policy"] = policy.location
                 self.resources.append(Resource(
                     id=res.address, location=res.location, field_locations=fields, type=rtype, category=category,
-                    name=name, arn=_symbolic(f"{res.address}.arn"), properties=props))
+                    name=name, arn=_symbolic(f"{res.address}.arn"), properties=props, resource_policy=policy))
+
+    def _policy_target(self, value: Any, target_type: str) -> str | None:
+        """The bucket/queue/topic of this configuration a policy or setting names: by reference
+        (`aws_s3_bucket.b.id`, `aws_sqs_queue.q.url`, `aws_sns_topic.t.arn`), or by a literal name, URL or ARN
+        whose last segment is the name of exactly one of them. Anything else is not attached (never guessed)."""
+        address = self.ref_of(value, target_type)
+        if address is not None:
+            return address if address in self.by_address else None
+        if not isinstance(value, str) or not value.strip() or "${" in value.replace(ACCOUNT, "").replace(
+                REGION, "").replace(PARTITION, ""):
+            return None
+        text = value.strip().rstrip("/")
+        wanted = {text, re.split(r"[:/]", text)[-1]}
+        name_attr = _CATEGORIES[target_type][1][0]
+        hits = [e.res.address for e in self.entries[target_type]
+                if isinstance(name := e.res.get(name_attr), str) and name in wanted]
+        return hits[0] if len(hits) == 1 else None
+
+    def _resource_policies(self) -> dict[str, list[PolicyDocument]]:
+        """aws_s3_bucket_policy / aws_sqs_queue_policy / aws_sns_topic_policy → target address → documents, in
+        source order; each statement keeps its own line and the policy resource's address as logical id."""
+        out: dict[str, list[PolicyDocument]] = defaultdict(list)
+        for rtype, (attr, target_type) in _POLICY_RESOURCES.items():
+            for entry in self.entries[rtype]:
+                res = entry.res
+                target = self._policy_target(res.get(attr), target_type)
+                if target is None:
+                    if res.has(attr):
+                        self.loader.diag(DiagnosticKind.UNRESOLVED, f"{res.address}: the {target_type} it names "
+                                         "is not one of this configuration; its policy is not checked", res.loc(attr))
+                    continue
+                if res.get("policy") is not None:
+                    out[target].append(_policy_attr(res, "policy"))
+        return out
+
+    def _bucket_settings(self) -> dict[str, dict[str, tuple[Any, Location]]]:
+        """The S3 settings Terraform keeps in resources of their own, folded into the bucket's properties under
+        the names `rules/_common.py` reads: `acl` (aws_s3_bucket_acl), `public_access_block`
+        (aws_s3_bucket_public_access_block, snake-case flags; an account-wide
+        aws_s3_account_public_access_block applies to every bucket) and `object_ownership`
+        (aws_s3_bucket_ownership_controls)."""
+        out: dict[str, dict[str, tuple[Any, Location]]] = defaultdict(dict)
+        account_block: tuple[dict[str, Any], Location] | None = None
+        for entry in self.entries["aws_s3_account_public_access_block"]:
+            account_block = (_block_flags(entry.res), entry.res.location)
+        for entry in self.entries["aws_s3_bucket_public_access_block"]:
+            target = self._policy_target(entry.res.get("bucket"), "aws_s3_bucket")
+            if target is not None:
+                out[target]["public_access_block"] = (_block_flags(entry.res), entry.res.location)
+        if account_block is not None:
+            for entry in self.entries["aws_s3_bucket"]:
+                own = out[entry.res.address].get("public_access_block")
+                flags = account_block[0] if own is None else _stricter(own[0], account_block[0])
+                out[entry.res.address]["public_access_block"] = (flags, (own or account_block)[1])
+        for entry in self.entries["aws_s3_bucket_acl"]:
+            res = entry.res
+            target = self._policy_target(res.get("bucket"), "aws_s3_bucket")
+            if target is not None and res.has("acl"):
+                out[target]["acl"] = (res.text("acl"), res.loc("acl"))
+        for entry in self.entries["aws_s3_bucket_ownership_controls"]:
+            res = entry.res
+            target = self._policy_target(res.get("bucket"), "aws_s3_bucket")
+            rule = res.first_block("rule")
+            if target is not None and rule is not None and rule.has("object_ownership"):
+                out[target]["object_ownership"] = (rule.text("object_ownership"), rule.loc("object_ownership"))
+        return {k: v for k, v in out.items() if v}
 
     def _task_definition(self, entry: _Entry, props: dict[str, Any]) -> None:
         from faasguard.loaders._containers import ecs_container
@@ -2209,6 +2309,28 @@ def _tags(value: Any) -> dict[str, str | Unknown]:
 
 def _is_secret_reference(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(("{{resolve:secretsmanager:", "{{resolve:ssm-secure:"))
+
+
+def _policy_attr(res: _Res, name: str) -> PolicyDocument:
+    return policy_document(res.get(name), res.loc(name), _expr_first_line(res.block.body.attr(name)))
+
+
+def _block_flags(res: _Res) -> dict[str, Any]:
+    """The four Block Public Access flags as written (bool, Unknown, or absent = off, the API default)."""
+    return {flag: res.flag(flag) for flag in _BLOCK_FLAGS if res.has(flag)}
+
+
+def _stricter(own: Mapping[str, Any], account: Mapping[str, Any]) -> dict[str, Any]:
+    """A bucket's and its account's Block Public Access together: S3 applies the most restrictive of the two,
+    so a flag is on when either is on (an unknown flag may be on, and stays unknown unless the other is on)."""
+    merged: dict[str, Any] = {}
+    for flag in _BLOCK_FLAGS:
+        values = [v for v in (own.get(flag), account.get(flag)) if v is not None and v is not False]
+        if any(v is True for v in values):
+            merged[flag] = True
+        elif values:
+            merged[flag] = values[0]
+    return merged
 
 
 def _with_policies(role: Role, extra: Sequence[Policy]) -> Role:
