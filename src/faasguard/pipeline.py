@@ -7,13 +7,15 @@ complete for everything but the part that crashed (and the exit code is 4).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import logging
 import re
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -197,8 +199,32 @@ def selected_rules(config: Config) -> list[type[Rule]]:
     return [r for r in rules if not matches(r, config.ignore)]
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the duration of a scan.
+
+    A scan builds a large, long-lived heap (parsed templates, syntax trees, the model) and frees almost nothing
+    cyclic until it ends (a 1,000-function app leaves ~40 cyclic objects behind), so the collector's full
+    passes, triggered each time the heap grows by a quarter, re-traverse everything for nothing: ~25% of a
+    large scan. Reference counting still frees all acyclic garbage at once; the previous state is restored
+    afterwards, so the collector runs again as usual (and collects the few cycles) once the scan is done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def scan(paths: Sequence[str], config: Config, progress: Progress | None = None,
          cwd: Path | None = None) -> ScanResult:
+    with _collector_paused():
+        return _scan(paths, config, progress, cwd)
+
+
+def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None) -> ScanResult:
     started = time.perf_counter()
     result = load_sources(paths, config, cwd)
     result.rules = selected_rules(config)
