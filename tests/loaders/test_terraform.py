@@ -14,6 +14,9 @@ from faasguard.model import Application, AuthType, PolicyKind, TriggerKind, Unkn
 from faasguard.sources import SourceType, discover
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders" / "terraform"
+# References to a named resource's ARN keep the name symbolic (terraform._arn_shape).
+SQS_ARN = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+TABLE_ARN = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "serverless-patterns"
 
 
@@ -74,7 +77,7 @@ def test_function_fields_and_lines(app: Application) -> None:
     assert fn.vpc.security_group_ids == ("aws_security_group.fn",)
     assert fn.vpc.subnet_ids == ("subnet-1", "subnet-2")
     assert fn.async_on_failure is not None
-    assert fn.async_on_failure.target == "${aws_sqs_queue.dlq.arn}"
+    assert fn.async_on_failure.target == SQS_ARN + "${aws_sqs_queue.dlq.name}"
     assert fn.code is not None
     assert fn.code.code_dir == str(FIXTURES / "app" / "src")
     assert fn.code.handler_file == str(FIXTURES / "app" / "src" / "app.py")
@@ -105,7 +108,7 @@ def test_role_inline_policies_and_attachments(app: Application) -> None:
     assert tables.kind is PolicyKind.INLINE
     assert tables.document is not None
     first, second = tables.document.statements
-    assert first.resources == ("${aws_dynamodb_table.orders.arn}",)
+    assert first.resources == (TABLE_ARN + "${aws_dynamodb_table.orders.name}",)
     assert first.location.line == line_of(MAIN, "Action   = [\"dynamodb:GetItem\"") - 2
     assert second.actions == ("s3:*",)
     assert second.resources == ("*",)
@@ -148,7 +151,7 @@ def test_local_module_inputs_and_dynamic_statements(app: Application) -> None:
     assert policy.document.unresolved is None
     actions = [s.actions for s in policy.document.statements]
     assert actions == [("sqs:ReceiveMessage", "sqs:DeleteMessage"), ("logs:*",)]
-    assert policy.document.statements[0].resources == ("${aws_sqs_queue.jobs.arn}",)
+    assert policy.document.statements[0].resources == (SQS_ARN + "${aws_sqs_queue.jobs.name}",)
 
 
 def test_registry_lambda_module(app: Application) -> None:
@@ -166,7 +169,7 @@ def test_registry_lambda_module(app: Application) -> None:
     kinds = {p.name: p for p in role.policies}
     inline = kinds["thumbnailer-inline"]
     assert inline.document is not None
-    assert inline.document.statements[0].resources == ("${aws_s3_bucket.uploads.arn}/*",)
+    assert inline.document.statements[0].resources == ("arn:${AWS::Partition}:s3:::${aws_s3_bucket.uploads.id}/*",)
     assert kinds["AmazonS3FullAccess"].kind is PolicyKind.AWS_MANAGED
     url = next(t for t in app.triggers if t.id == "module.thumbnailer.aws_lambda_function_url.this")
     assert url.auth is not None
@@ -174,7 +177,7 @@ def test_registry_lambda_module(app: Application) -> None:
     perms = {p.id: p for p in app.permissions if p.function == fn.id}
     assert perms['module.thumbnailer.aws_lambda_permission.triggers["Anyone"]'].principal == "*"
     assert perms['module.thumbnailer.aws_lambda_permission.triggers["S3"]'].source_arn == \
-        "${aws_s3_bucket.uploads.arn}"
+        "arn:${AWS::Partition}:s3:::${aws_s3_bucket.uploads.id}"
     assert perms["aws_lambda_permission.thumbnailer_sns"].principal == "sns.amazonaws.com"
 
 

@@ -117,7 +117,7 @@ def test_model_policies_merged_into_targets_and_located() -> None:
     assert stmt.location.logical_id == "aws_s3_bucket_policy.uploads"
     assert stmt.location.line == line_of(POS, 'Sid       = "AnyoneMayUpload"') - 1
     assert stmt.actions == ("s3:PutObject",)
-    assert stmt.resources == ("${aws_s3_bucket.uploads.arn}/*",)
+    assert stmt.resources == ("arn:${AWS::Partition}:s3:::${aws_s3_bucket.uploads.id}/*",)
     assert bucket.loc("resource_policy").path.endswith("main.tf")
 
     queue = app.resource("aws_sqs_queue.orders")

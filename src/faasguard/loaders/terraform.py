@@ -14,9 +14,13 @@ Conventions (shared with the CloudFormation loader so rules treat both alike):
   (noted in an INFO diagnostic); one whose count is known to be 0 (or whose for_each is known empty) is not
   created and not modelled.
 * A reference to an attribute only known after apply stays a symbolic string in `${...}` form:
-  `aws_dynamodb_table.t.arn` → `"${aws_dynamodb_table.t.arn}"`, so a policy resource scoped to one table is
-  distinguishable from `*`. `data.aws_caller_identity.*.account_id` is `${AWS::AccountId}` (the app's own
-  account), `data.aws_region.*.name` `${AWS::Region}`, `data.aws_partition.*.partition` `${AWS::Partition}`.
+  `aws_iam_role.r.arn` → `"${aws_iam_role.r.arn}"`, so a policy resource scoped to one resource is
+  distinguishable from `*`. The ARN (or queue URL) of a table, bucket, queue, topic, secret, state machine,
+  stream or delivery stream is written in its AWS shape around the symbolic *name*
+  (`arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${aws_dynamodb_table.t.name}`), so a
+  grant on `.arn` and a handler call on `.name` compare equal (see `_arn_shape`).
+  `data.aws_caller_identity.*.account_id` is `${AWS::AccountId}` (the app's own account),
+  `data.aws_region.*.name` `${AWS::Region}`, `data.aws_partition.*.partition` `${AWS::Partition}`.
 * A variable resolves, in Terraform's order, to `*.auto.tfvars` / `terraform.tfvars` values (root) or the
   module call's input (child), else its `default`; without either it is `Unknown` (and an UNRESOLVED note
   names it once). `TF_VAR_*` environment variables are never read (the scan must not depend on, or leak, the
@@ -371,7 +375,7 @@ class _Instance:
         if root in ("count", "each", "self", "terraform"):
             return Unknown(f"{text} (one node per resource; instances are not expanded)", location)
         if "_" in root and first is not None:
-            return _symbolic(self.prefix + text)
+            return _arn_shape(self.prefix, root, first, steps[1:]) or _symbolic(self.prefix + text)
         self.loader.diag(DiagnosticKind.UNRESOLVED, f"unknown reference {text}", location)
         return EvalError(f"unknown reference {text}", location)
 
@@ -622,6 +626,53 @@ def _symbolic(text: str) -> str:
 
     return Symbolic("${" + _strip_indexes(text) + "}") if "[" in text and "]" in text and "*" not in text \
         else Symbolic("${" + text + "}")
+
+
+def _arn(service: str, resource: str) -> str:
+    return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{resource}"
+
+
+_ARN_SHAPES: dict[tuple[str, str], tuple[str, str]] = {}
+"""(resource type, attribute) → (shape with `@NAME@`, the attribute naming the resource): attributes that are
+ARNs or URLs built from the resource's name, and aliases of the name."""
+for _rtype, _shape, _name_attr, _attrs in (
+        ("aws_dynamodb_table", _arn("dynamodb", "table/@NAME@"), "name", ("arn",)),
+        ("aws_dynamodb_table", "@NAME@", "name", ("id",)),
+        ("aws_s3_bucket", f"arn:{PARTITION}:s3:::@NAME@", "id", ("arn",)),
+        ("aws_s3_bucket", "@NAME@", "id", ("bucket",)),
+        ("aws_sqs_queue", _arn("sqs", "@NAME@"), "name", ("arn",)),
+        ("aws_sqs_queue", f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/@NAME@", "name", ("id", "url")),
+        ("aws_sns_topic", _arn("sns", "@NAME@"), "name", ("arn", "id")),
+        ("aws_secretsmanager_secret", _arn("secretsmanager", "secret:@NAME@-??????"), "name", ("arn", "id")),
+        ("aws_sfn_state_machine", _arn("states", "stateMachine:@NAME@"), "name", ("arn", "id")),
+        ("aws_kinesis_stream", _arn("kinesis", "stream/@NAME@"), "name", ("arn", "id")),
+        ("aws_kinesis_firehose_delivery_stream", _arn("firehose", "deliverystream/@NAME@"), "name", ("arn", "id"))):
+    for _attr in _attrs:
+        _ARN_SHAPES[(_rtype, _attr)] = (_shape, _name_attr)
+
+
+def _arn_shape(prefix: str, rtype: str, name: str, rest: list[tuple[str, Any]]) -> str | None:
+    """`aws_dynamodb_table.t.arn` → `arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/
+    ${aws_dynamodb_table.t.name}`: an ARN (or queue URL) of a known shape keeps the *name* symbolic.
+
+    Why: the policy side writes `aws_dynamodb_table.t.arn` while the handler side reaches the same table through
+    `TABLE = aws_dynamodb_table.t.name` and builds `table/${...name}` (what CloudFormation's loader gets from a
+    named table's `GetAtt Arn`). One spelling for both makes a grant and a need on the same table compare equal,
+    and the `${address.attr}` inside still lets every reference lookup find the resource. Aliases of the name
+    (`aws_s3_bucket.b.bucket` = `.id`, a table's `id` = `name`) get one spelling for the same reason."""
+    if rest and rest[0][0] == "index":
+        if rest[0][1] == "*":
+            return None
+        rest = rest[1:]
+    if len(rest) != 1 or rest[0][0] != "attr":
+        return None
+    shape = _ARN_SHAPES.get((rtype, str(rest[0][1])))
+    if shape is None:
+        return None
+    from faasguard.loaders.intrinsics import Symbolic
+
+    template, name_attr = shape
+    return Symbolic(template.replace("@NAME@", "${" + f"{prefix}{rtype}.{name}.{name_attr}" + "}"))
 
 
 def _strip_indexes(text: str) -> str:
@@ -2155,9 +2206,11 @@ class _Builder:
                             tuple(s for d in documents for s in d.statements), documents[0].location,
                             next((d.unresolved for d in documents if d.unresolved is not None), None))
                         fields["resource_policy"] = policy.location
+                prefix, _, local = res.address.rpartition(f"{rtype}.")
+                arn = _arn_shape(prefix, rtype, local, [("attr", "arn")]) or _symbolic(f"{res.address}.arn")
                 self.resources.append(Resource(
                     id=res.address, location=res.location, field_locations=fields, type=rtype, category=category,
-                    name=name, arn=_symbolic(f"{res.address}.arn"), properties=props, resource_policy=policy))
+                    name=name, arn=arn, properties=props, resource_policy=policy))
 
     def _policy_target(self, value: Any, target_type: str) -> str | None:
         """The bucket/queue/topic of this configuration a policy or setting names: by reference

@@ -1,0 +1,57 @@
+"""Terraform modelling fixes found by reviewing findings on real projects (serverless-patterns), each pinned by
+a fixture of our own with the exact rule, resource and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faasguard.config import Config
+from faasguard.findings import Finding, Severity
+from faasguard.loaders import terraform
+from faasguard.pipeline import scan
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders" / "terraform"
+
+
+def run(directory: Path, *rules: str) -> list[Finding]:
+    result = scan([str(directory)], Config(select=rules, severity=Severity.INFO), cwd=directory)
+    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"], result.diagnostics
+    return [f for f in result.findings if f.rule_id in rules]
+
+
+def line_of(path: Path, text: str) -> int:
+    hits = [n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line]
+    assert len(hits) == 1, (text, hits)
+    return hits[0]
+
+
+def found(findings: list[Finding]) -> set[tuple[str, str, int]]:
+    return {(f.rule_id, f.resource, f.location.line) for f in findings}
+
+
+# --------------------------------------------------------------- ARNs of named resources, one spelling
+
+ARN_SHAPES = FIXTURES / "arn-shapes"
+
+
+def test_grant_on_arn_covers_call_on_name() -> None:
+    """A grant on `aws_dynamodb_table.t.arn` covers the handler's call on `TABLE_NAME = ...t.name` (same for a
+    bucket reached through `.bucket` and a state machine through `.arn`): no FG108; the one action granted
+    and never called is FG107 at its `Action` line."""
+    main = ARN_SHAPES / "main.tf"
+    actions = line_of(main, '"dynamodb:DeleteItem"')
+    assert found(run(ARN_SHAPES, "FG107", "FG108")) == {("FG107", "aws_iam_role.ledger", actions)}
+
+
+def test_without_shapes_the_same_grants_look_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture is quiet *because of* the shared spelling: with symbolic `${...arn}` ARNs the calls on the
+    table, bucket and state machine all look ungranted (the false positives seen on real projects)."""
+    monkeypatch.setattr(terraform, "_ARN_SHAPES", {})
+    findings = run(ARN_SHAPES, "FG108")
+    assert {(f.resource, f.location.line) for f in findings} == {
+        ("aws_lambda_function.ledger", line_of(ARN_SHAPES / "main.tf", "role          = aws_iam_role.ledger.arn"))}
+    (finding,) = findings
+    for action in ("dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject", "states:StartExecution"):
+        assert action in finding.message
