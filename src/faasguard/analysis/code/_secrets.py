@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import deque
 from collections.abc import Iterator
 
 from faasguard.analysis.code.facts import CodeIssue
@@ -77,9 +78,46 @@ def _shape(value: str) -> str | None:
     return None
 
 
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops"})
+"""Fields that hold only operator / expression-context singletons: nothing a secret can hide in."""
+
+_child_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_of(cls: type) -> tuple[str, ...]:
+    fields = _child_fields.get(cls)
+    if fields is None:
+        names: tuple[str, ...] = getattr(cls, "_fields", ())
+        fields = () if cls is ast.Constant else tuple(f for f in names if f not in _SKIP_FIELDS)
+        _child_fields[cls] = fields
+    return fields
+
+
+def _walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """`ast.walk` (the same breadth-first order) without its two generator layers per node, and without
+    descending into operator and context singletons (never a literal, an assignment or a call keyword)."""
+    todo: deque[ast.AST] = deque([tree])
+    pop, push, extend = todo.popleft, todo.append, todo.extend
+    AST = ast.AST  # noqa: N806 - a local for speed on the hot path
+    while todo:
+        node = pop()
+        for name in _fields_of(type(node)):
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                extend(item for item in value if isinstance(item, AST))
+        yield node
+
+
 def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
-    """Every hard-coded secret in a module, one per literal."""
+    """Every hard-coded secret in a module, one per literal.
+
+    One walk over the tree: name-bound literals are judged as their binding node is reached; every other
+    string literal is remembered and judged by its shape afterwards (so a literal that is both named and
+    shaped is reported once, with its name, as before)."""
     seen: set[int] = set()
+    literals: list[tuple[ast.Constant, str]] = []
 
     def issue(node: ast.expr, what: str) -> CodeIssue:
         return CodeIssue(
@@ -88,8 +126,12 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
             Location(display, node.lineno, node.col_offset + 1),
         )
 
-    for node in ast.walk(tree):
-        pairs: list[tuple[str | None, ast.expr]] = []
+    for node in _walk(tree):
+        pairs: list[tuple[str | None, ast.expr]]
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                literals.append((node, node.value))
+            continue
         if isinstance(node, ast.Assign):
             pairs = [(_name_of(t), node.value) for t in node.targets]
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -109,6 +151,8 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
             defaults = node.args.defaults
             positional = node.args.args[len(node.args.args) - len(defaults) :]
             pairs = [(a.arg, d) for a, d in zip(positional, defaults, strict=False)]
+        else:
+            continue
         for name, value in pairs:
             if not (isinstance(value, ast.Constant) and isinstance(value.value, str)) or id(value) in seen:
                 continue
@@ -126,14 +170,9 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
             ):
                 seen.add(id(value))
                 yield issue(value, f"a secret value assigned to `{name}`")
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and id(node) not in seen
-            and len(node.value) < 5000
-        ):
-            shape = _shape(node.value)
+    for node, text in literals:
+        if id(node) not in seen and len(text) < 5000:
+            shape = _shape(text)
             if shape is not None:
                 seen.add(id(node))
                 yield issue(node, shape)
