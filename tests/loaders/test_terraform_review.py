@@ -55,3 +55,18 @@ def test_without_shapes_the_same_grants_look_missing(monkeypatch: pytest.MonkeyP
     (finding,) = findings
     for action in ("dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject", "states:StartExecution"):
         assert action in finding.message
+
+
+# --------------------------------------------------------------- REST path parameters are input (parity)
+
+PATH_PARAMS = FIXTURES / "path-params"
+
+
+def test_path_parameter_is_input_for_request_validation() -> None:
+    """GET/DELETE on `/book/{bookId}` read a path parameter: FG306 on each method block, as CloudFormation
+    reports the same methods; GET /health takes no input and stays quiet."""
+    main = PATH_PARAMS / "main.tf"
+    assert found(run(PATH_PARAMS, "FG306")) == {
+        ("FG306", "aws_api_gateway_method.get_book", line_of(main, 'resource "aws_api_gateway_method" "get_book"')),
+        ("FG306", "aws_api_gateway_method.delete_book",
+         line_of(main, 'resource "aws_api_gateway_method" "delete_book"'))}

@@ -2086,8 +2086,9 @@ class _Builder:
             params = res.get("request_parameters")
             takes_input: bool | Unknown | None = None
             if isinstance(http_method, str):
+                # A path parameter (`/person/{id}`) is input too, as in the CloudFormation loader.
                 takes_input = http_method.upper() in ("POST", "PUT", "PATCH", "ANY") or bool(
-                    isinstance(params, dict) and params)
+                    isinstance(params, dict) and params) or (isinstance(path, str) and "{" in path)
             self.triggers.append(Trigger(
                 id=res.address, location=res.location,
                 field_locations={"auth": res.loc("authorization"), "method": res.loc("http_method"),
