@@ -210,7 +210,13 @@ def _wildcard_regex(pattern: str) -> str:
 
 def matches(pattern: str, action: str) -> bool:
     """Does an IAM action pattern match one concrete action (case-insensitive)? Works without the catalog."""
-    return re.fullmatch(_wildcard_regex(pattern.strip().lower()), action.lower()) is not None
+    return _pattern_regex(pattern.strip().lower()).fullmatch(action.lower()) is not None
+
+
+@lru_cache(maxsize=8192)
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """The compiled `_wildcard_regex` of a (lower-cased) pattern: built once, not per comparison."""
+    return re.compile(_wildcard_regex(pattern))
 
 
 # -- loading ------------------------------------------------------------------------------------------

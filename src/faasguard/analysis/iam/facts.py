@@ -54,13 +54,16 @@ def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
+@lru_cache(maxsize=65536)
 def action_matches(pattern: str, action: str) -> bool:
-    """IAM action matching: wildcards, case-insensitive."""
+    """IAM action matching: wildcards, case-insensitive. A pure function of two strings, memoised: the rules
+    and the escalation checks ask the same (pattern, action) pairs for every role of every application."""
     if pattern == "*":
         return True
     return _glob(pattern, True).fullmatch(action) is not None
 
 
+@lru_cache(maxsize=65536)
 def resource_matches(pattern: str, resource: str) -> bool:
     """IAM resource matching: `*`/`?` wildcards, case-sensitive, segment-aware for the ARN's first five parts.
 
@@ -247,8 +250,18 @@ class RoleAccess:
         return self._decide(action, resource, allows)
 
     def grants_for(self, action: str) -> tuple[Grant, ...]:
-        """Allow grants naming `action` on any resource (not filtered by denies; see `access`)."""
-        return tuple(g for g in self.allows if g.matches_action(action))
+        """Allow grants naming `action` on any resource (not filtered by denies; see `access`).
+
+        Memoised per instance (the escalation methods and least privilege ask the same actions again and
+        again); the role access is frozen and its grants immutable, so the answer cannot change."""
+        memo: dict[str, tuple[Grant, ...]] | None = self.__dict__.get("_grants_for")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_grants_for", memo)
+        found = memo.get(action)
+        if found is None:
+            found = memo[action] = tuple(g for g in self.allows if g.matches_action(action))
+        return found
 
     def _decide(self, action: str, resource: str, allows: tuple[Grant, ...]) -> Access:
         if not allows:
