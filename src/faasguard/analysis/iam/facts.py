@@ -63,6 +63,13 @@ def action_matches(pattern: str, action: str) -> bool:
     return _glob(pattern, True).fullmatch(action) is not None
 
 
+@lru_cache(maxsize=16384)
+def _any_action_matches(patterns: tuple[str, ...], action: str) -> bool:
+    """Does any of `patterns` match `action`? Memoised on the whole tuple: statements repeat across roles (a
+    SAM policy template expands to the same action list for every function that uses it)."""
+    return any(action_matches(p, action) for p in patterns)
+
+
 @lru_cache(maxsize=65536)
 def resource_matches(pattern: str, resource: str) -> bool:
     """IAM resource matching: `*`/`?` wildcards, case-sensitive, segment-aware for the ARN's first five parts.
@@ -163,8 +170,8 @@ class Grant:
 
     def matches_action(self, action: str) -> bool:
         if self.not_actions is not None:
-            return not any(action_matches(p, action) for p in self.not_actions)
-        return any(action_matches(p, action) for p in self.actions)
+            return not _any_action_matches(self.not_actions, action)
+        return _any_action_matches(self.actions, action)
 
     def matches_resource(self, resource: str) -> bool:
         if self.not_resources is not None:
