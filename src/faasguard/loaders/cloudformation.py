@@ -454,6 +454,8 @@ class _Builder:
         self._extra_egress: dict[str, list[SecurityGroupRule]] = {}
         self._extra_ingress: dict[str, list[SecurityGroupRule]] = {}
         self._resource_policies: dict[str, list[PolicyDocument]] = {}
+        self._local_dirs: dict[str, str | None] = {}
+        """`_local_dir` answers for this template (functions share a CodeUri: resolved once, not per function)."""
 
     # ----------------------------------------------------------------------------------- basics
 
@@ -1197,6 +1199,12 @@ class _Builder:
             return False
 
     def _local_dir(self, relative: str) -> str | None:
+        if relative in self._local_dirs:
+            return self._local_dirs[relative]
+        found = self._local_dirs[relative] = self._find_local_dir(relative)
+        return found
+
+    def _find_local_dir(self, relative: str) -> str | None:
         candidate = self.directory / relative
         try:
             if self._allowed(candidate) and candidate.exists():
