@@ -34,13 +34,26 @@ def _python_handler(function: Function) -> Path | None:
     return path if path.is_file() else None
 
 
-def _search_roots(app: Application, function: Function, handler: Path) -> tuple[Path, ...]:
-    roots: list[Path] = [handler.parent]
+def _search_roots(
+    app: Application, function: Function, handler: Path, memo: dict[tuple[Path, str | None], tuple[Path, ...]]
+) -> tuple[Path, ...]:
+    """The handler's import roots, resolved. `memo` (one per application) keeps them per handler directory:
+    functions of an app usually share it, and resolving costs a system call per path component."""
     code_dir = function.code.code_dir if function.code else None
+    key = (handler.parent, code_dir)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _compute_roots(handler.parent, code_dir, app.root)
+    return found
+
+
+def _compute_roots(directory: Path, code_dir: str | None, app_root: str) -> tuple[Path, ...]:
+    handler_parent = directory
+    roots: list[Path] = [handler_parent]
     if code_dir:
         roots.append(Path(code_dir))
-    parent = handler.parent
-    limit = Path(code_dir) if code_dir else Path(app.root)
+    parent = handler_parent
+    limit = Path(code_dir) if code_dir else Path(app_root)
     while parent != limit and limit in parent.parents:
         parent = parent.parent
         roots.append(parent)
@@ -54,12 +67,13 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
     handlers: dict[str, HandlerFacts] = dict(facts.handlers)
     analyzers: dict[tuple[Path, ...], Analyzer] = {}
     reported: set[str] = set()
+    roots_memo: dict[tuple[Path, str | None], tuple[Path, ...]] = {}
     for function in app.functions:
         handler = _python_handler(function)
         if handler is None:
             _missing_handler(function, diagnostics)
             continue
-        roots = _search_roots(app, function, handler)
+        roots = _search_roots(app, function, handler, roots_memo)
         analyzer = analyzers.setdefault(roots, Analyzer(roots))
         name = function.code.handler_function if function.code else None
         result = analyze_function(analyzer, handler, name or "handler", function.id, diagnostics, reported)

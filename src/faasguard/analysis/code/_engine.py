@@ -604,12 +604,20 @@ class HandlerResult:
 # ----------------------------------------------------------------------------------------- helpers
 
 
+_TEXT = "_faasguard_text"
+"""Attribute under which a node keeps its normalised source text: `ast.unparse` is pure Python and the same
+nodes are described again for every handler and summary that reaches them (trees are never modified)."""
+
+
 def _unparse(node: ast.AST, limit: int = 90) -> str:
-    try:
-        text = ast.unparse(node)
-    except Exception:  # very deep or odd nodes: a description only
-        return type(node).__name__
-    text = " ".join(text.split())
+    text: str | None = node.__dict__.get(_TEXT)
+    if text is None:
+        try:
+            text = ast.unparse(node)
+        except Exception:  # very deep or odd nodes: a description only
+            return type(node).__name__
+        text = " ".join(text.split())
+        setattr(node, _TEXT, text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -678,8 +686,11 @@ class Analyzer:
 
     # -- modules
     def module(self, path: Path) -> ModuleInfo:
-        info = parse_module(path, self.cwd)
-        self.diagnostics_modules[path] = info
+        # asked several times per handler (entry, globals, routes, secrets): the analysis of one application
+        # sees one version of each file, parsed (or fetched from the parse cache) and located once
+        info = self.diagnostics_modules.get(path)
+        if info is None:
+            info = self.diagnostics_modules[path] = parse_module(path, self.cwd)
         return info
 
     def globals_of(self, path: Path) -> dict[str, Val]:
