@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from faasguard.analysis.iam.boto_map import actions_for
 from faasguard.analysis.iam.catalog import get_catalog
 from faasguard.analysis.iam.facts import FunctionNeeds, Need, RoleAccess, is_wildcard_resource
-from faasguard.model import Application, Function, Resource, ResourceCategory, TriggerKind, Unknown
+from faasguard.model import Application, Function, Resource, ResourceCategory, Trigger, TriggerKind, Unknown
 
 PART = "${AWS::Partition}"
 REGION = "${AWS::Region}"
@@ -33,6 +33,54 @@ VPC_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "e
                "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
                 "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries")
+
+
+# ------------------------------------------------------------------------------ application index
+
+class _AppIndex:
+    """`Application.resource/function/triggers_of` answered from dicts: those scan the whole application per
+    call, and least privilege asks them for every function (quadratic in functions on a large template).
+    Same answers: the first resource/function with the id, the triggers of a function in template order."""
+
+    __slots__ = ("app", "functions", "resources", "triggers")
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.resources: dict[str, Resource] = {}
+        for res in app.resources:
+            self.resources.setdefault(res.id, res)
+        self.functions: dict[str, Function] = {}
+        for fn in app.functions:
+            self.functions.setdefault(fn.id, fn)
+        self.triggers: dict[str, list[Trigger]] = {}
+        for t in app.triggers:
+            if isinstance(t.function, str):
+                self.triggers.setdefault(t.function, []).append(t)
+
+
+_last_index: _AppIndex | None = None
+
+
+def _index(app: Application) -> _AppIndex:
+    """The index of `app` (an Application is frozen and its collections are tuples, so it cannot go stale);
+    only the last application's index is kept, checked by identity."""
+    global _last_index  # noqa: PLW0603 - a one-entry memo
+    index = _last_index
+    if index is None or index.app is not app:
+        index = _last_index = _AppIndex(app)
+    return index
+
+
+def _resource(app: Application, rid: str | Unknown | None) -> Resource | None:
+    return _index(app).resources.get(rid) if isinstance(rid, str) else None
+
+
+def _function(app: Application, fid: str) -> Function | None:
+    return _index(app).functions.get(fid)
+
+
+def _triggers_of(app: Application, fid: str) -> tuple[Trigger, ...]:
+    return tuple(_index(app).triggers.get(fid, ()))
 
 
 # ------------------------------------------------------------------------------ value resolution
@@ -71,10 +119,10 @@ def _from_text(text: str, app: Application) -> _Target:
     m = _REF.match(text.strip())
     if m:
         rid = m.group(1)
-        res = app.resource(rid)
+        res = _resource(app, rid)
         if res is not None:
             return _Target(resource=res, ref_text=text)
-        f = app.function(rid)
+        f = _function(app, rid)
         if f is not None:
             return _Target(function=f, ref_text=text)
     return _Target(literal=text)
@@ -200,7 +248,7 @@ def _trigger_arn(source: object, app: Application, service: str) -> str | Unknow
         return source
     if not isinstance(source, str) or not source:
         return Unknown("the trigger's source is not known")
-    res = app.resource(source)
+    res = _resource(app, source)
     if res is not None:
         return _arn_of(res, None)
     target = _from_text(source, app)
@@ -230,7 +278,7 @@ def platform_needs(fn: Function, app: Application) -> list[Need]:
         arn: str | Unknown = key if isinstance(key, Unknown) else _target_arn("kms", _from_text(key, app))
         out.append(Need("kms:Decrypt", arn, "environment encrypted with a customer managed key", "platform",
                         fn.loc("kms_key")))
-    for t in app.triggers_of(fn.id):
+    for t in _triggers_of(app, fn.id):
         reason = f"{t.kind.value} event source {t.id}"
         if t.kind is TriggerKind.SQS:
             arn = _trigger_arn(t.source, app, "sqs")
@@ -264,7 +312,7 @@ def _destination_needs(target: object, app: Application, reason: str, loc: objec
     location = loc if isinstance(loc, Location) else None
     if not isinstance(target, str):
         return []
-    res = app.resource(target) or (app.resource(m.group(1)) if (m := _REF.match(target)) else None)
+    res = _resource(app, target) or (_resource(app, m.group(1)) if (m := _REF.match(target)) else None)
     arn = _arn_of(res, target if "${" in target else None) if res else target
     text = f"{target} {res.type if res else ''}".lower()
     if (res and res.category is ResourceCategory.QUEUE) or ":sqs:" in text or "sqs" in text:
@@ -284,7 +332,7 @@ def code_needs(fn: Function, app: Application, calls: Sequence[object]) -> tuple
 
     out: list[Need] = []
     unmapped: list[str] = []
-    s3_trigger_buckets = [t.source for t in app.triggers_of(fn.id) if t.kind is TriggerKind.S3]
+    s3_trigger_buckets = [t.source for t in _triggers_of(app, fn.id) if t.kind is TriggerKind.S3]
     for call in calls:
         if not isinstance(call, AwsCall):
             continue
@@ -408,12 +456,12 @@ def equivalent_arns(arn: str, app: Application) -> list[str]:
         return out
     rid = m.group(1)
     rest = arn[m.end():]
-    res = app.resource(rid)
+    res = _resource(app, rid)
     if res is not None and res.category in _ARN_FORMS:
         out.append(_ARN_FORMS[res.category].replace("@", rid) + rest)
         if res.category in (ResourceCategory.TOPIC, ResourceCategory.SECRET, ResourceCategory.STATE_MACHINE):
             out.append(f"${{{rid}}}{rest}")
-    elif app.function(rid) is not None:
+    elif _function(app, rid) is not None:
         out.append(f"arn:{PART}:lambda:{REGION}:{ACCOUNT}:function:${{{rid}}}{rest}")
     return out
 
