@@ -1,3 +1,3 @@
-from faasguard.cli import main
+from faasguard.cli import run
 
-main(prog_name="faasguard")
+run()
