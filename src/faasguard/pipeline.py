@@ -215,6 +215,14 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if gc.get_freeze_count() == 0:
+                # Everything the scan allocated is still counted as young: re-enabled as is, the collector's
+                # next pass would traverse all of it at once (~0.1 s after 500 templates). Freezing and
+                # unfreezing moves it to the oldest generation without a traversal (two list splices); it is
+                # then examined by the next full collection like any long-lived data. Skipped when the host
+                # process froze objects itself, which unfreezing would undo.
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
