@@ -60,6 +60,8 @@ def action_matches(pattern: str, action: str) -> bool:
     and the escalation checks ask the same (pattern, action) pairs for every role of every application."""
     if pattern == "*":
         return True
+    if "*" not in pattern and "?" not in pattern and pattern.isascii() and action.isascii():
+        return pattern.lower() == action.lower()  # what the compiled literal would say, without compiling it
     return _glob(pattern, True).fullmatch(action) is not None
 
 
@@ -86,7 +88,7 @@ def resource_matches(pattern: str, resource: str) -> bool:
         r_parts = resource.split(":", 5)
         if len(p_parts) == 6 and len(r_parts) == 6:
             return all(_segment_matches(p, r, i) for i, (p, r) in enumerate(zip(p_parts, r_parts, strict=True)))
-    return _glob(pattern, False).fullmatch(resource) is not None
+    return _case_sensitive_match(pattern, resource)
 
 
 _PARTITION = "${AWS::Partition}"
@@ -103,6 +105,14 @@ def _segment_matches(pattern: str, value: str, index: int) -> bool:
     # Region and account of the deploying stack: a symbolic value matches a concrete one and vice versa.
     if index in (3, 4) and (pattern in _PSEUDO or value in _PSEUDO) and pattern and value:
         return True
+    return _case_sensitive_match(pattern, value)
+
+
+def _case_sensitive_match(pattern: str, value: str) -> bool:
+    """`*`/`?` glob match; a pattern without wildcards is plain equality (no regex to compile: most ARN
+    segments are literal)."""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == value
     return _glob(pattern, False).fullmatch(value) is not None
 
 
