@@ -524,32 +524,63 @@ class Application:
     suppressions: tuple[SourceSuppression, ...] = ()
     """Suppressions declared in the source itself (CloudFormation Metadata); comments are read by the filter."""
 
+    _index: _AppIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Rules look nodes up by id per function; linear scans made large templates quadratic. Built once per
+        # instance (dataclasses.replace builds a new one), never mutated.
+        object.__setattr__(self, "_index", _AppIndex(self))
+
     def function(self, function_id: str) -> Function | None:
-        return next((f for f in self.functions if f.id == function_id), None)
+        return self._index.functions.get(function_id)
 
     def role(self, role_id: str | Unknown | None) -> Role | None:
-        if not isinstance(role_id, str):
-            return None
-        return next((r for r in self.roles if r.id == role_id), None)
+        return self._index.roles.get(role_id) if isinstance(role_id, str) else None
 
     def functions_of_role(self, role_id: str) -> tuple[Function, ...]:
-        return tuple(f for f in self.functions if f.role == role_id)
+        return self._index.functions_by_role.get(role_id, ())
 
     def triggers_of(self, function_id: str) -> tuple[Trigger, ...]:
-        return tuple(t for t in self.triggers if t.function == function_id)
+        return self._index.triggers_by_function.get(function_id, ())
 
     def permissions_of(self, function_id: str) -> tuple[Permission, ...]:
-        return tuple(p for p in self.permissions if p.function == function_id)
+        return self._index.permissions_by_function.get(function_id, ())
 
     def security_group(self, group_id: str | Unknown) -> SecurityGroup | None:
-        if not isinstance(group_id, str):
-            return None
-        return next((g for g in self.security_groups if g.id == group_id), None)
+        return self._index.security_groups.get(group_id) if isinstance(group_id, str) else None
 
     def resource(self, resource_id: str | Unknown | None) -> Resource | None:
-        if not isinstance(resource_id, str):
-            return None
-        return next((r for r in self.resources if r.id == resource_id), None)
+        return self._index.resources.get(resource_id) if isinstance(resource_id, str) else None
+
+
+class _AppIndex:
+    """Lookup tables of one `Application` (first node wins on a duplicate id, as the linear scans did)."""
+
+    __slots__ = ("functions", "functions_by_role", "permissions_by_function", "resources", "roles",
+                 "security_groups", "triggers_by_function")
+
+    def __init__(self, app: Application) -> None:
+        def first(nodes: tuple[Any, ...]) -> dict[str, Any]:
+            table: dict[str, Any] = {}
+            for node in nodes:
+                table.setdefault(node.id, node)
+            return table
+
+        def grouped(nodes: tuple[Any, ...], key: str) -> dict[str, tuple[Any, ...]]:
+            groups: dict[str, list[Any]] = {}
+            for node in nodes:
+                value = getattr(node, key)
+                if isinstance(value, str):
+                    groups.setdefault(value, []).append(node)
+            return {k: tuple(v) for k, v in groups.items()}
+
+        self.functions: dict[str, Function] = first(app.functions)
+        self.roles: dict[str, Role] = first(app.roles)
+        self.security_groups: dict[str, SecurityGroup] = first(app.security_groups)
+        self.resources: dict[str, Resource] = first(app.resources)
+        self.functions_by_role: dict[str, tuple[Function, ...]] = grouped(app.functions, "role")
+        self.triggers_by_function: dict[str, tuple[Trigger, ...]] = grouped(app.triggers, "function")
+        self.permissions_by_function: dict[str, tuple[Permission, ...]] = grouped(app.permissions, "function")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,11 @@ a function that FG403 calls "publicly triggered" must be the one FG101 raises se
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from faasguard.config import Config
@@ -220,11 +222,34 @@ def unauthenticated_http(trigger: Trigger) -> bool:
     return trigger.auth.type is AuthType.NONE and not trigger.auth.api_key_required
 
 
-def public_reasons(app: Application) -> dict[str, str]:
+class _SameApp:
+    """Cache key by identity: an Application's own hash would walk every node (and its mappings are
+    unhashable); one scan asks about the same object hundreds of times."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+
+    def __hash__(self) -> int:
+        return id(self.app)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SameApp) and other.app is self.app
+
+
+def public_reasons(app: Application) -> Mapping[str, str]:
     """Function id → why it is publicly triggered (the first reason found), for every public function.
 
     HTTP triggers and open invoke permissions are looked at first, so a function that is public both ways
-    keeps the HTTP reason; then event sources (bucket/queue/topic) anyone can write to."""
+    keeps the HTTP reason; then event sources (bucket/queue/topic) anyone can write to. Memoised per
+    application object (rules of every family ask); the result is read-only."""
+    return _public_reasons(_SameApp(app))
+
+
+@functools.lru_cache(maxsize=8)
+def _public_reasons(key: _SameApp) -> Mapping[str, str]:
+    app = key.app
     reasons: dict[str, str] = {}
     for trigger in app.triggers:
         if not isinstance(trigger.function, str) or trigger.function in reasons:
@@ -247,7 +272,7 @@ def public_reasons(app: Application) -> dict[str, str]:
         why = sources.open_source_reason(trigger)
         if why is not None:
             reasons[trigger.function] = f"{describe_trigger(trigger)} from {why}"
-    return reasons
+    return MappingProxyType(reasons)
 
 
 def open_source_reason(app: Application, trigger: Trigger) -> str | None:
