@@ -23,8 +23,13 @@ if TYPE_CHECKING:
 REPORT_VERSION = 1
 
 
+PRETTY_LIMIT = 500
+
 def render_json(result: ScanResult, config: Config) -> str:
-    return json.dumps(report_document(result), indent=2, ensure_ascii=False) + "\n"
+    # Indented for people up to a few hundred findings; beyond that a machine reads it, and only the compact
+    # form uses json's C encoder (the indented one costs ~0.3 s per 2,500 SARIF results).
+    indent = 2 if len(result.findings) <= PRETTY_LIMIT else None
+    return json.dumps(report_document(result), indent=indent, ensure_ascii=False) + "\n"
 
 
 def report_document(result: ScanResult) -> dict[str, Any]:

@@ -49,8 +49,13 @@ _NOTIFICATION_LEVEL = {DiagnosticLevel.ERROR: "error", DiagnosticLevel.WARNING: 
                        DiagnosticLevel.NOTE: "note"}
 
 
+PRETTY_LIMIT = 500
+
 def render_sarif(result: ScanResult, config: Config) -> str:
-    return json.dumps(sarif_document(result), indent=2, ensure_ascii=False) + "\n"
+    # Indented for people up to a few hundred findings; beyond that a machine reads it, and only the compact
+    # form uses json's C encoder (the indented one costs ~0.3 s per 2,500 SARIF results).
+    indent = 2 if len(result.findings) <= PRETTY_LIMIT else None
+    return json.dumps(sarif_document(result), indent=indent, ensure_ascii=False) + "\n"
 
 
 def sarif_document(result: ScanResult) -> dict[str, Any]:
