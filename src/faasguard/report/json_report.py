@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 REPORT_VERSION = 1
 
-
 PRETTY_LIMIT = 500
+
 
 def render_json(result: ScanResult, config: Config) -> str:
     # Indented for people up to a few hundred findings; beyond that a machine reads it, and only the compact

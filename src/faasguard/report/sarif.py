@@ -48,8 +48,8 @@ PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendat
 _NOTIFICATION_LEVEL = {DiagnosticLevel.ERROR: "error", DiagnosticLevel.WARNING: "warning",
                        DiagnosticLevel.NOTE: "note"}
 
-
 PRETTY_LIMIT = 500
+
 
 def render_sarif(result: ScanResult, config: Config) -> str:
     # Indented for people up to a few hundred findings; beyond that a machine reads it, and only the compact
