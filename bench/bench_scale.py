@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from gen_sam import generate  # noqa: E402
 
-CORPUS = HERE.parent.parent / "shared" / "corpora" / "serverless-patterns"
+CORPUS = (HERE.parent.parent / "shared" / "corpora" / "serverless-patterns").resolve()
 FAASGUARD = [sys.executable, "-m", "faasguard"]
 
 
