@@ -129,3 +129,12 @@ def test_unreferenced_handlers_beside_a_template_are_still_analysed(
 def test_nothing_to_scan_exits_3(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("nothing here")
     assert CliRunner().invoke(main, ["scan", str(tmp_path)]).exit_code == 3
+
+
+def test_allow_empty_only_forgives_finding_nothing(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: docs\n")
+    (tmp_path / "template.yaml").write_text("Resources: [\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["scan", "--allow-empty", str(tmp_path / "mkdocs.yml")]).exit_code == 0
+    assert runner.invoke(main, ["scan", str(tmp_path / "mkdocs.yml")]).exit_code == 3
+    assert runner.invoke(main, ["scan", "--allow-empty", str(tmp_path / "template.yaml")]).exit_code == 3

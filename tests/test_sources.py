@@ -74,3 +74,13 @@ def test_test_files_are_relative_to_the_root(tmp_path: Path) -> None:
     assert not is_test_file(root / "handler.py", root)
     assert is_test_file(root / "tests" / "handler.py", root)
     assert is_test_file(root / "test_handler.py", root)
+
+
+def test_an_unrecognised_file_named_on_the_command_line_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path / "notes.yaml", "Resources: [\n")
+    found = discover([str(path)], cwd=tmp_path)
+    assert found.files == []
+    (diagnostic,) = found.diagnostics
+    assert diagnostic.location is not None
+    assert diagnostic.location.path == "notes.yaml"
+    assert "not recognised" in diagnostic.message

@@ -130,6 +130,9 @@ def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any
 @common_report_options
 @click.option("--advisories", help="Offline OSV advisory data (directories or zips, comma-separated).")
 @click.option("--online", is_flag=True, default=None, help="Query the OSV API for dependency advisories.")
+@click.option("--allow-empty", is_flag=True,
+              help="Exit 0 instead of 3 when no source is found at all (pre-commit runs that only touch unrelated "
+                   "files); sources that fail to parse still exit 3.")
 @click.option("--resolve-env", is_flag=True, default=None,
               help="Resolve ${env:...} in Serverless configs (never done by default: reports must not leak "
                    "the CI machine's environment).")
@@ -166,6 +169,8 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
         from faasguard.findings import DiagnosticKind
 
         if not any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in result.diagnostics):
+            if options.get("allow_empty") and not result.sources:
+                sys.exit(ExitCode.OK)
             if output_format == "console" or output:
                 click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
             sys.exit(ExitCode.NOTHING_TO_SCAN)

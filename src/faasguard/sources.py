@@ -179,6 +179,12 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None
             kind = classify(candidate)
             if kind is not None:
                 files.append(SourceFile(kind, candidate, display_path(candidate, cwd), root))
+            elif candidate == root:
+                # Named on the command line but not recognised: say so rather than scan nothing silently.
+                diagnostics.append(Diagnostic(
+                    DiagnosticKind.UNSUPPORTED,
+                    "not recognised as a template, Serverless/Terraform/ECS/Cloud Run config, Dockerfile or Python "
+                    "file; skipped", Location(display_path(candidate, cwd)), DiagnosticLevel.WARNING))
     return Discovery(files, diagnostics)
 
 
