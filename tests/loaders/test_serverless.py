@@ -134,3 +134,14 @@ def test_serverless_wsgi_routes_are_analysed(monkeypatch: pytest.MonkeyPatch) ->
     assert [(f.rule_id, f.resource, f.location.path, f.location.line) for f in result.findings] == [
         ("FG501", "api", "wsgi/app.py", 11)]
     assert not any("serverless-wsgi" in d.message for d in result.diagnostics)
+
+
+def test_missing_include_is_an_unresolved_warning_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: x\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions: ${file(./fns.yml)}\n")
+    result = load_sources([str(tmp_path)], Config(), cwd=tmp_path)
+    assert len(result.apps) == 1
+    (diagnostic,) = [d for d in result.diagnostics if "fns.yml" in d.message]
+    assert diagnostic.kind.value == "unresolved"
+    assert diagnostic.location is not None
+    assert (diagnostic.location.path, diagnostic.location.line) == ("serverless.yml", 5)

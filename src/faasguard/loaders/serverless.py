@@ -82,6 +82,8 @@ class _Variables:
         self.diagnostics = diagnostics
         self.files: dict[Path, Any] = {}
         self.consumed: set[Path] = set()
+        self.where = Location(display)
+        """The key being resolved, so a diagnostic about a variable points at its line."""
 
     # The document is resolved lazily per value, so `${self:...}` may point anywhere, including at values
     # that themselves hold variables; depth bounds cycles.
@@ -93,6 +95,7 @@ class _Variables:
         if isinstance(value, LocatedDict):
             out = LocatedDict(value.path, value.line, value.column)
             for key, item in value.items():
+                self.where = value.key_loc(key)
                 resolved = self.resolve(item, depth + 1)
                 out[key] = resolved
                 out.key_locs[key] = value.key_locs.get(key, (value.line, value.column))
@@ -201,6 +204,11 @@ class _Variables:
         target = (self.base_dir / relative).resolve()
         if not self.ctx.inside_roots(target):
             return Unknown(f"`${{file({relative})}}` points outside the scanned project; not read")
+        if target not in self.files and not target.is_file():
+            self.files[target] = Unknown(f"`${{file({relative})}}` does not exist")
+            self.diagnostics.append(Diagnostic(DiagnosticKind.UNRESOLVED,
+                                               f"`${{file({relative})}}`: no such file; its content is not modelled",
+                                               self.where, DiagnosticLevel.WARNING, "serverless loader"))
         if target not in self.files:
             display = self.ctx.display(target)
             try:
