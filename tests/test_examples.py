@@ -85,3 +85,12 @@ def test_exit_codes_of_the_examples() -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["scan", "examples/vulnerable-app"]).exit_code == 1
     assert runner.invoke(main, ["scan", "examples/secure-app", "--fail-on", "high"]).exit_code == 0
+
+
+def test_docs_rules_page_is_current() -> None:
+    from faasguard.cli import rules_markdown
+    from faasguard.rules import all_rules
+
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert page == rules_markdown([r.meta() for r in all_rules()]), \
+        "docs/rules.md is stale: run `faasguard rules list --format markdown > docs/rules.md`"
