@@ -3,6 +3,7 @@ a fixture of our own with the exact rule, resource and line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,10 +46,18 @@ def test_grant_on_arn_covers_call_on_name() -> None:
     assert found(run(ARN_SHAPES, "FG107", "FG108")) == {("FG107", "aws_iam_role.ledger", actions)}
 
 
-def test_without_shapes_the_same_grants_look_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fixture is quiet *because of* the shared spelling: with symbolic `${...arn}` ARNs the calls on the
-    table, bucket and state machine all look ungranted (the false positives seen on real projects)."""
+def test_without_shapes_the_comparison_still_matches_references(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two independent layers keep this fixture quiet: the loader's shared spelling (`_ARN_SHAPES`) and least
+    privilege's own knowledge of Terraform references (the handler's `${aws_dynamodb_table.ledger.name}` is that
+    table, and a grant on `${aws_dynamodb_table.ledger.arn}` is one of its spellings). Either one alone
+    suffices; with neither, the calls on the table, bucket and state machine all look ungranted (the false
+    positives seen on real projects)."""
+    from faasguard.analysis.iam import least_privilege
+
     monkeypatch.setattr(terraform, "_ARN_SHAPES", {})
+    assert run(ARN_SHAPES, "FG108") == []
+    monkeypatch.setattr(least_privilege, "_SPELLINGS", {})
+    monkeypatch.setattr(least_privilege, "_TF_REF", re.compile(r"(?!)"))
     findings = run(ARN_SHAPES, "FG108")
     assert {(f.resource, f.location.line) for f in findings} == {
         ("aws_lambda_function.ledger", line_of(ARN_SHAPES / "main.tf", "role          = aws_iam_role.ledger.arn"))}

@@ -26,6 +26,10 @@ ACCOUNT = "${AWS::AccountId}"
 
 _REF = re.compile(r"^\$\{([A-Za-z0-9_:.\-\[\]\"]+?)(?:\.(Arn|Name|QueueName|QueueUrl|StreamArn|KeyId|TopicName|"
                   r"TopicArn|Id))?\}$")
+_TF_ADDRESS = re.compile(r"(?:module\.[A-Za-z0-9_-]+\.)*(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+")
+"""A Terraform resource address as the loader writes node ids (`aws_s3_bucket.b`, `module.m.aws_sqs_queue.q`)."""
+_TF_REF = re.compile(r"^\$\{(" + _TF_ADDRESS.pattern + r")\.(arn|id|name|bucket|url|function_name|key_id)\}$")
+"""A Terraform reference to an attribute that identifies the resource (`${aws_sqs_queue.q.arn}`)."""
 
 #: Platform actions covered by the AWS managed execution policies (used by the patch to attach those).
 LOGS_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
@@ -42,7 +46,7 @@ class _AppIndex:
     call, and least privilege asks them for every function (quadratic in functions on a large template).
     Same answers: the first resource/function with the id, the triggers of a function in template order."""
 
-    __slots__ = ("app", "functions", "resources", "triggers")
+    __slots__ = ("_spellings", "app", "functions", "resources", "triggers")
 
     def __init__(self, app: Application) -> None:
         self.app = app
@@ -56,6 +60,13 @@ class _AppIndex:
         for t in app.triggers:
             if isinstance(t.function, str):
                 self.triggers.setdefault(t.function, []).append(t)
+        self._spellings: _SpellingIndex | None = None
+
+    def spelling_index(self) -> _SpellingIndex:
+        """Built on first use (only comparing declared with needed ARNs reads it)."""
+        if self._spellings is None:
+            self._spellings = _SpellingIndex(self.app)
+        return self._spellings
 
 
 _last_index: _AppIndex | None = None
@@ -116,6 +127,14 @@ def _resolve_arg(value: object, fn: Function, app: Application) -> _Target | Unk
 
 
 def _from_text(text: str, app: Application) -> _Target:
+    tf = _TF_REF.match(text.strip())
+    if tf:
+        res = _resource(app, tf.group(1))
+        if res is not None:
+            return _Target(resource=res, ref_text=text)
+        f = _function(app, tf.group(1))
+        if f is not None:
+            return _Target(function=f, ref_text=text)
     m = _REF.match(text.strip())
     if m:
         rid = m.group(1)
@@ -129,8 +148,8 @@ def _from_text(text: str, app: Application) -> _Target:
 
 
 def _arn_of(res: Resource, ref_text: str | None) -> str:
-    if isinstance(res.arn, str) and res.arn.startswith("arn:"):
-        return res.arn
+    if isinstance(res.arn, str) and (res.arn.startswith("arn:") or (res.arn and _TF_ADDRESS.fullmatch(res.id))):
+        return res.arn  # a Terraform ARN is `${address.arn}` when the loader knows no better shape
     if res.category in (ResourceCategory.TOPIC, ResourceCategory.SECRET, ResourceCategory.STATE_MACHINE):
         return f"${{{res.id}}}"  # Ref returns the ARN
     if res.category is ResourceCategory.BUCKET:
@@ -184,7 +203,8 @@ def _target_arn(service: str, target: _Target) -> str:
     if target.resource is not None:
         return _arn_of(target.resource, target.ref_text)
     if target.function is not None:
-        return f"${{{target.function.id}.Arn}}"
+        fid = target.function.id
+        return f"${{{fid}.arn}}" if _TF_ADDRESS.fullmatch(fid) else f"${{{fid}.Arn}}"
     assert target.literal is not None
     return _name_arn(service, target.literal)
 
@@ -258,7 +278,7 @@ def _trigger_arn(source: object, app: Application, service: str) -> str | Unknow
 def platform_needs(fn: Function, app: Application) -> list[Need]:
     """What the Lambda service itself does with the function's role, from the function's configuration."""
     out: list[Need] = []
-    fname = f"${{{fn.id}}}"
+    fname = f"${{{fn.id}.function_name}}" if _TF_ADDRESS.fullmatch(fn.id) else f"${{{fn.id}}}"
     log_group = f"arn:{PART}:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{fname}"
     loc = fn.location
     out.append(Need("logs:CreateLogGroup", f"arn:{PART}:logs:{REGION}:{ACCOUNT}:*", "CloudWatch Logs", "platform",
@@ -433,37 +453,117 @@ def generate(needs: FunctionNeeds | Iterable[Need], declared: RoleAccess | None 
 
 # --------------------------------------------------------------------------- declared vs needed
 
-_BASE = "arn:" + PART + ":{svc}:" + REGION + ":" + ACCOUNT + ":"
-_ARN_FORMS: dict[ResourceCategory, str] = {
-    ResourceCategory.TABLE: _BASE.replace("{svc}", "dynamodb") + "table/${@}",
-    ResourceCategory.QUEUE: _BASE.replace("{svc}", "sqs") + "${@.QueueName}",
-    ResourceCategory.STREAM: _BASE.replace("{svc}", "kinesis") + "stream/${@}",
-    ResourceCategory.KMS_KEY: _BASE.replace("{svc}", "kms") + "key/${@}",
-    ResourceCategory.EVENT_BUS: _BASE.replace("{svc}", "events") + "event-bus/${@}",
-    ResourceCategory.BUCKET: "arn:" + PART + ":s3:::${@}",
-    ResourceCategory.TOPIC: "${@.Arn}",
-    ResourceCategory.SECRET: "${@.Arn}",
-    ResourceCategory.STATE_MACHINE: "${@.Arn}",
+# Every way a template can spell a resource's ARN, per category: (IAM service prefix, CloudFormation
+# attributes holding its name, ... holding its ARN, Terraform attributes holding its name, ... holding its ARN);
+# "" is CloudFormation's `Ref`. A name becomes an ARN through `_name_arn`, as a need built from it does.
+_Spellings = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_SPELLINGS: dict[ResourceCategory, _Spellings] = {
+    ResourceCategory.BUCKET: ("s3", ("",), ("Arn",), ("id", "bucket"), ("arn",)),
+    ResourceCategory.TABLE: ("dynamodb", ("",), ("Arn",), ("name", "id"), ("arn",)),
+    ResourceCategory.QUEUE: ("sqs", ("QueueName",), ("Arn",), ("name",), ("arn",)),
+    ResourceCategory.TOPIC: ("sns", ("TopicName",), ("", "TopicArn", "Arn"), ("name",), ("arn", "id")),
+    ResourceCategory.STREAM: ("kinesis", ("",), ("Arn",), ("name",), ("arn", "id")),
+    ResourceCategory.SECRET: ("secretsmanager", (), ("", "Id", "Arn"), ("name",), ("arn", "id")),
+    ResourceCategory.PARAMETER: ("ssm", ("",), (), ("name", "id"), ("arn",)),
+    ResourceCategory.KMS_KEY: ("kms", ("", "KeyId"), ("Arn",), ("key_id", "id"), ("arn",)),
+    ResourceCategory.STATE_MACHINE: ("states", ("Name",), ("", "Arn"), ("name",), ("arn", "id")),
+    ResourceCategory.EVENT_BUS: ("events", ("", "Name"), ("Arn",), ("name", "id"), ("arn",)),
 }
+_FUNCTION_SPELLINGS: _Spellings = ("lambda", ("",), ("Arn",), ("function_name",), ("arn",))
+
+_PSEUDO = re.compile(r"\$\{AWS::(\w+)\}")
+_PROTECTED = re.compile("\x00(\\w+)")
+
+
+def _ref_text(node_id: str, attr: str) -> str:
+    return f"${{{node_id}.{attr}}}" if attr else f"${{{node_id}}}"
+
+
+def _spellings_of(node: Resource | Function) -> list[str]:
+    """The ARN of `node` in every spelling a template or a handler may use: through the template's own
+    references (`${Orders.Arn}`, `arn:...:table/${Orders}`, `${aws_s3_bucket.b.arn}`), as the loader folded
+    it (`Resource.arn`), and through its literal name (`Resource.name`: `arn:...:s3:::my-bucket`)."""
+    if isinstance(node, Function):
+        spec = _FUNCTION_SPELLINGS
+        arns: list[str] = []
+    else:
+        found = _SPELLINGS.get(node.category)
+        if found is None:
+            return []
+        spec = found
+        arns = [_arn_of(node, None)] + ([node.arn] if isinstance(node.arn, str) and node.arn else [])
+    service, cfn_names, cfn_arns, tf_names, tf_arns = spec
+    name_attrs, arn_attrs = (tf_names, tf_arns) if _TF_ADDRESS.fullmatch(node.id) else (cfn_names, cfn_arns)
+    names = [_ref_text(node.id, a) for a in name_attrs]
+    if isinstance(node.name, str) and node.name.strip():
+        names.append(node.name.strip())
+    arns += [_ref_text(node.id, a) for a in arn_attrs]
+    arns += [_name_arn(service, n) for n in names]
+    return list(dict.fromkeys(arns))
+
+
+def _split_arn(text: str) -> tuple[str, str, str, str]:
+    """(`arn:partition:service`, region, account, resource part) of an ARN, pseudo parameters protected
+    (`${AWS::Region}` holds colons) and the partition read as `aws`; ("", "", "", text) for anything else."""
+    protected = _PSEUDO.sub(lambda m: "\x00" + m.group(1), text.strip())
+    if protected.startswith("arn:"):
+        parts = protected.split(":", 5)
+        if len(parts) == 6:
+            partition = "aws" if parts[1] == "\x00Partition" else parts[1]
+            return f"arn:{partition}:{parts[2]}", parts[3], parts[4], parts[5]
+    return "", "", "", protected
+
+
+def _same_scope(a: str, b: str) -> bool:
+    """Region or account segments that may name the same place: equal, or either symbolic/wildcard (the
+    deploying stack's region is any concrete region, as in `resource_matches`)."""
+    return a == b or any(s.startswith("\x00") or "${" in s or "*" in s for s in (a, b))
+
+
+class _SpellingIndex:
+    """(ARN head, resource part) of every spelling of every resource and function → the node's spellings."""
+
+    __slots__ = ("by_key", "spellings")
+
+    def __init__(self, app: Application) -> None:
+        self.spellings: list[list[str]] = []
+        self.by_key: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+        nodes: list[Resource | Function] = [*app.resources, *app.functions]
+        for node in nodes:
+            forms = _spellings_of(node)
+            if not forms:
+                continue
+            self.spellings.append(forms)
+            for form in forms:
+                head, region, account, part = _split_arn(form)
+                hits = self.by_key.setdefault((head, part), [])
+                hit = (region, account, len(self.spellings) - 1)
+                if hit not in hits:
+                    hits.append(hit)
 
 
 def equivalent_arns(arn: str, app: Application) -> list[str]:
-    """Other spellings of the same ARN (`${Orders.Arn}` is `arn:...:table/${Orders}`), for comparing what a
-    function needs with what its role declares without false "missing" reports."""
+    """Other spellings of the same ARN, for comparing what a function needs with what its role declares without
+    false "missing" reports: `${Orders.Arn}` is `arn:...:table/${Orders}`; a bucket the handler names literally
+    (`arn:...:s3:::photos-0412/*`, from `Bucket="photos-0412"` or an environment variable holding the name) is
+    the template's `${PhotoBucket}` or Terraform's `${aws_s3_bucket.photos.id}` when that resource has this name.
+
+    The longest prefix of `arn` (cut before a `/` or `:` of its resource part) that is a spelling of a resource
+    or function of the application names it; the rest (`/*`, `/index/x`) is kept on every other spelling."""
+    index = _index(app).spelling_index()
+    head, region, account, part = _split_arn(arn)
+    cuts = [len(part), *(i for i in range(len(part) - 1, 0, -1) if part[i] in "/:")]
     out = [arn]
-    m = re.match(r"^\$\{([A-Za-z0-9]+)(?:\.Arn)?\}", arn)
-    if not m:
-        return out
-    rid = m.group(1)
-    rest = arn[m.end():]
-    res = _resource(app, rid)
-    if res is not None and res.category in _ARN_FORMS:
-        out.append(_ARN_FORMS[res.category].replace("@", rid) + rest)
-        if res.category in (ResourceCategory.TOPIC, ResourceCategory.SECRET, ResourceCategory.STATE_MACHINE):
-            out.append(f"${{{rid}}}{rest}")
-    elif _function(app, rid) is not None:
-        out.append(f"arn:{PART}:lambda:{REGION}:{ACCOUNT}:function:${{{rid}}}{rest}")
-    return out
+    for cut in cuts:
+        hits = [h for h in index.by_key.get((head, part[:cut]), ())
+                if _same_scope(h[0], region) and _same_scope(h[1], account)]
+        if not hits:
+            continue
+        rest = _PROTECTED.sub(lambda m: f"${{AWS::{m.group(1)}}}", part[cut:])
+        for _, _, node in hits:
+            out.extend(form + rest for form in index.spellings[node])
+        break
+    return list(dict.fromkeys(out))
 
 
 def need_covered(ra: RoleAccess, need: Need, app: Application) -> bool | None:
@@ -479,4 +579,6 @@ def need_covered(ra: RoleAccess, need: Need, app: Application) -> bool | None:
         return True
     if any(d is Decision.UNKNOWN for d in decisions):
         return None
+    if any(g.unknown for g in ra.grants_for(need.action)):
+        return None  # a grant of this action names resources we could not resolve: it may be this one
     return False
