@@ -2055,23 +2055,29 @@ class _Builder:
                 id=res.address, location=res.location, kind=TriggerKind.REST_API, name=res.text("name"),
                 stages=tuple(stages.get(res.address, ())), endpoint_type=etype, resource_policy=policy,
                 field_locations={"endpoint_type": endpoint.location} if endpoint else {})
-        integrations: dict[tuple[str, str], Any] = {}
+        integrations: dict[tuple[str, str], _Res] = {}
+        by_method: dict[str, _Res] = {}
         for entry in self.entries["aws_api_gateway_integration"]:
             res = entry.res
             method_ref = self.ref_of(res.get("http_method"), "aws_api_gateway_method")
             resource_key = self._resource_key(res.get("resource_id"))
             method = method_ref or str(res.get("http_method"))
-            integrations[(resource_key, method)] = res.get("uri")
+            integrations[(resource_key, method)] = res
+            if method_ref is not None:
+                # `http_method = aws_api_gateway_method.m.http_method` names the method whatever spelling its
+                # resource_id uses (often `aws_api_gateway_method.m.resource_id`)
+                by_method.setdefault(method_ref, res)
         for entry in self.entries["aws_api_gateway_method"]:
             res = entry.res
             http_method = res.text("http_method")
             resource_key = self._resource_key(res.get("resource_id"))
-            uri = integrations.get((resource_key, res.address), integrations.get((resource_key, str(http_method))))
-            if uri is None:
+            integration = by_method.get(res.address) or integrations.get(
+                (resource_key, res.address), integrations.get((resource_key, str(http_method))))
+            if integration is None:
                 continue
-            fid = self.function_id(uri)
-            if isinstance(fid, Unknown) and not self.refs(uri) and not (isinstance(uri, str) and "lambda" in uri):
-                continue  # a non-Lambda integration (mock, SQS, HTTP)
+            fid = self._integration_target(integration.get("type"), integration.get("uri"))
+            if fid is None:
+                continue  # MOCK: API Gateway answers itself (CORS preflights), as the CloudFormation loader skips
             api = self.ref_of(res.get("rest_api_id"), "aws_api_gateway_rest_api")
             path = self._resource_path(resource_key, resources, 0)
             authorization = res.text("authorization")
@@ -2097,6 +2103,24 @@ class _Builder:
                 method=http_method if isinstance(http_method, str) else None, path=path, auth=auth,
                 request_validation=validation, takes_input=takes_input,
                 private=endpoint_types.get(api or "") == "PRIVATE"))
+
+    def _integration_target(self, itype: Any, uri: Any, subtype: Any = None) -> str | Unknown | None:
+        """The function an API integration invokes, Unknown saying so when the backend is not a Lambda function
+        (an HTTP endpoint, an AWS service), None for a MOCK integration.
+
+        Why keep the non-Lambda routes: a route with no authorizer is open whatever its backend (FG301), and
+        the CloudFormation loader keeps them the same way; rules that need the function skip an Unknown one."""
+        kind = itype.strip().upper() if isinstance(itype, str) else None
+        if kind == "MOCK":
+            return None
+        what = " ".join(p for p in (kind, subtype if isinstance(subtype, str) else None,
+                                    uri if isinstance(uri, str) else None) if p) or "no target"
+        if kind in ("HTTP", "HTTP_PROXY") or isinstance(subtype, str):
+            return Unknown(f"integration is not a Lambda function: {what}"[:200])
+        fid = self.function_id(uri)
+        if isinstance(fid, Unknown) and not self.refs(uri) and not (isinstance(uri, str) and "lambda" in uri):
+            return Unknown(f"integration is not a Lambda function: {what}"[:200])
+        return fid
 
     def _resource_key(self, value: Any) -> str:
         address = self.ref_of(value, "aws_api_gateway_resource")
@@ -2125,8 +2149,7 @@ class _Builder:
             atype = entry.res.text("authorizer_type")
             authorizers[entry.res.address] = AuthType.JWT if atype == "JWT" else (
                 AuthType.LAMBDA if atype == "REQUEST" else AuthType.UNKNOWN)
-        integrations = {e.res.address: e.res.get("integration_uri")
-                        for e in self.entries["aws_apigatewayv2_integration"]}
+        integrations = {e.res.address: e.res for e in self.entries["aws_apigatewayv2_integration"]}
         stages: dict[str, list[Stage]] = defaultdict(list)
         for entry in self.entries["aws_apigatewayv2_stage"]:
             res = entry.res
@@ -2136,8 +2159,14 @@ class _Builder:
             stages[api].append(Stage(name if isinstance(name, str) else res.address, res.location,
                                      access_logging=logs is not None, waf=False, id=res.address,
                                      field_locations={"access_logging": logs.location if logs else res.location}))
+        websocket: set[str] = set()
         for entry in self.entries["aws_apigatewayv2_api"]:
             res = entry.res
+            protocol = res.text("protocol_type")
+            if isinstance(protocol, str) and protocol.upper() == "WEBSOCKET":
+                # As in the CloudFormation loader: a WebSocket API's routes are not HTTP routes (only `$connect`
+                # is authorized; every later message rides the open connection)
+                websocket.add(res.address)
             cors = res.first_block("cors_configuration")
             origins = tuple(_strings(cors.get("allow_origins"))) if cors else ()
             api_stages = list(stages.get(res.address, ()))
@@ -2149,7 +2178,8 @@ class _Builder:
                     api=res.address, method="ANY", path=_as_str(res.text("route_key"), "$default"),
                     auth=Auth(AuthType.NONE, res.loc("target"), detail="quick-create API target: no authorizer")))
             self.apis[res.address] = Api(
-                id=res.address, location=res.location, kind=TriggerKind.HTTP_API, name=res.text("name"),
+                id=res.address, location=res.location,
+                kind=TriggerKind.OTHER if res.address in websocket else TriggerKind.HTTP_API, name=res.text("name"),
                 stages=tuple(api_stages), cors_allow_origins=origins,
                 field_locations={"cors_allow_origins": cors.location} if cors else {})
         for entry in self.entries["aws_apigatewayv2_route"]:
@@ -2158,9 +2188,11 @@ class _Builder:
             integration = self.ref_of(target, "aws_apigatewayv2_integration")
             if integration is None or integration not in integrations:
                 continue
-            uri = integrations[integration]
-            fid = self.function_id(uri)
-            if isinstance(fid, Unknown) and not self.refs(uri) and not (isinstance(uri, str) and "lambda" in uri):
+            target_res = integrations[integration]
+            route_fid = self._integration_target(target_res.get("integration_type"),
+                                                 target_res.get("integration_uri"),
+                                                 target_res.get("integration_subtype"))
+            if route_fid is None:
                 continue
             route_key = res.text("route_key")
             method, path = None, None
@@ -2169,14 +2201,15 @@ class _Builder:
                 if not path:
                     method, path = "ANY", route_key
             atype = res.text("authorization_type") or "NONE"
+            route_api = self.ref_of(res.get("api_id"), "aws_apigatewayv2_api")
             authorizer = self.ref_of(res.get("authorizer_id"), "aws_apigatewayv2_authorizer")
             auth = _http_auth(atype, authorizers.get(authorizer or ""), authorizer,
                               res.flag("api_key_required") is True, res.loc("authorization_type"))
             self.triggers.append(Trigger(
                 id=res.address, location=res.location,
                 field_locations={"auth": res.loc("authorization_type"), "path": res.loc("route_key")},
-                kind=TriggerKind.HTTP_API, function=fid,
-                api=self.ref_of(res.get("api_id"), "aws_apigatewayv2_api"), method=method, path=path, auth=auth))
+                kind=TriggerKind.OTHER if route_api in websocket else TriggerKind.HTTP_API, function=route_fid,
+                api=route_api, method=method, path=path, auth=auth))
 
     # -------------------------------------------------------------------------- data stores and the rest
 
