@@ -259,10 +259,10 @@ Resources:
 
 
 # ----------------------------------------------------------------------------- Terraform-shaped models
-# The Terraform loader does not fold bucket/queue/topic policies into resources yet. These tests pin the
-# contract the rules read, so that loader only has to produce it: the policy document on the target
-# `Resource.resource_policy` (statements located in the policy resource, logical id = its address), and the
-# S3 settings that live in separate resources folded into the bucket's properties as `acl`,
+# The Terraform loader folds bucket/queue/topic policies and the S3 settings kept in separate resources into
+# the target resource (end to end: tests/loaders/test_terraform_public.py). These tests pin, independently of
+# that loader, the contract the rules read: the policy document on the target `Resource.resource_policy`
+# (statements located in the policy resource, logical id = its address), and the bucket's properties `acl`,
 # `public_access_block` (snake-case flags) and `object_ownership`.
 
 
