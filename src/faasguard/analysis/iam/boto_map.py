@@ -117,7 +117,8 @@ OPERATION_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("sesv2", "SendEmail"): ("ses:SendEmail",),
     ("sesv2", "SendBulkEmail"): ("ses:SendBulkEmail",),
     ("iot-data", "Publish"): ("iot:Publish",),
-    ("sts", "GetCallerIdentity"): ("sts:GetCallerIdentity",),
+    # Needs no permission at all: AWS documents that even an explicit Deny does not stop it.
+    ("sts", "GetCallerIdentity"): (),
     ("sagemaker-runtime", "InvokeEndpoint"): ("sagemaker:InvokeEndpoint",),
     ("appconfigdata", "StartConfigurationSession"): ("appconfig:StartConfigurationSession",),
     ("appconfigdata", "GetLatestConfiguration"): ("appconfig:GetLatestConfiguration",),
