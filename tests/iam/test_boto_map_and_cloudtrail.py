@@ -101,6 +101,4 @@ def test_broken_cloudtrail_files_are_reported(tmp_path: Path, content: bytes) ->
 
 
 def test_calls_that_need_no_permission_map_to_no_action() -> None:
-    from faasguard.analysis.iam.boto_map import actions_for
-
     assert actions_for("sts", "get_caller_identity", "GetCallerIdentity") == ()
