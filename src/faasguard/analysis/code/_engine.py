@@ -1843,12 +1843,14 @@ class FunctionAnalysis:
         first = parts[0]
         # The text before the first tainted part, an untainted unknown (a region, a configured name) standing in
         # as one host character: "https://idp.{region}.amazonaws.com/{tainted}" has its host fixed.
+        # A part already built with a fixed host (its taints are URL-sanitized: "https://api.x.com/{t}" + q)
+        # keeps that host: concatenating more path or query onto it is not SSRF.
         safe_lead = ""
         for part in parts:
-            if part.taints:
+            if part.taints and not all("url" in t.sanitized for t in part.taints):
                 break
             safe_lead += part.const if part.const is not None else (part.prefix or "h")
-        if first.taints:
+        if first.taints and not all("url" in t.sanitized for t in first.taints):
             host_fixed = False
         elif "://" in safe_lead:
             host_fixed = URL_WITH_HOST.match(safe_lead) is not None
