@@ -427,15 +427,38 @@ class Evaluator:
             return Location(location.path, row, node.start_point[1] + 1, logical_id=location.logical_id)
         return location
 
+    @staticmethod
+    def _here_pos(node: Any, location: Location) -> tuple[int, int]:
+        """`_here`'s (line, column) without allocating a Location (positions of collection items)."""
+        point = node.start_point
+        row = point[0] + 1
+        if location.path and row > location.line:
+            return row, point[1] + 1
+        return location.line, location.column
+
     def _node(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
         self._steps += 1
         if self._steps > MAX_STEPS:
             raise _BudgetError
-        if isinstance(node, _StripNewline):
-            value = self._heredoc(node.node, location, bindings)
-            return value[:-1] if isinstance(value, str) and value.endswith("\n") else value
-        kind = node.type
-        if kind == "expression":
+        # Hot path: wrapper nodes with one meaningful child (and single-child expressions) are unwrapped in
+        # this loop instead of through a call each; every node passed still counts one step, as a recursive
+        # call would.
+        while True:
+            kind = node.type
+            while kind in _PASS_THROUGH:
+                node = node.children[0]  # (an IndexError on a malformed tree is caught by `eval`, as before)
+                self._steps += 1
+                if self._steps > MAX_STEPS:
+                    raise _BudgetError
+                kind = node.type
+            if kind == "literal_value":
+                children = node.children
+                return self._literal(children[0], location) if children else None
+            if isinstance(node, _StripNewline):
+                value = self._heredoc(node.node, location, bindings)
+                return value[:-1] if isinstance(value, str) and value.endswith("\n") else value
+            if kind != "expression":
+                break
             children = node.children
             if not children:
                 return EvalError("empty expression", location)
@@ -447,7 +470,11 @@ class Evaluator:
                 rest = children[children.index(inner) + 2:] if inner is not None else []
                 return self._postfix(value, rest, location, bindings)
             if len(children) == 1 and first != "variable_expr":
-                return self._node(children[0], location, bindings)
+                node = children[0]
+                self._steps += 1
+                if self._steps > MAX_STEPS:
+                    raise _BudgetError
+                continue
             return self._term(children, location, bindings, node)
         handler = _DISPATCH.get(kind)
         if handler is not None:
@@ -459,6 +486,10 @@ class Evaluator:
     def _literal(self, node: Any, location: Location) -> Any:
         kind = node.type
         text = node.text.decode("utf-8", "replace")
+        if kind == "string_lit":  # the common case first; same as `_string_lit` without decoding twice
+            if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+                text = text[1:-1]
+            return _unescape(text)
         if kind == "numeric_lit":
             try:
                 number = float(text)
@@ -469,8 +500,6 @@ class Evaluator:
             return text == "true"
         if kind == "null_lit":
             return None
-        if kind == "string_lit":
-            return _string_lit(node)
         return EvalError(f"unsupported literal ({kind})", location)
 
     def _tuple(self, node: Any, location: Location, bindings: dict[str, Any]) -> LocatedList:
@@ -479,8 +508,7 @@ class Evaluator:
         for child in node.children:
             if child.type == "expression":
                 result.append(self._node(child, location, bindings))
-                item_here = self._here(child, location)
-                result.item_locs.append((item_here.line, item_here.column))
+                result.item_locs.append(self._here_pos(child, location))
                 if len(result) > MAX_COLLECTION:
                     raise _BudgetError
         return result
@@ -498,8 +526,7 @@ class Evaluator:
             if not isinstance(key, str):
                 return Unknown("object key is not known statically", self._here(elem, location))
             result[key] = self._node(exprs[1], location, bindings)
-            key_here = self._here(elem, location)
-            result.key_locs[key] = (key_here.line, key_here.column)
+            result.key_locs[key] = self._here_pos(elem, location)
         return result
 
     def _object_key(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
@@ -931,25 +958,24 @@ class Evaluator:
 
 
 _DISPATCH: dict[str, Callable[[Evaluator, Any, Location, dict[str, Any]], Any]] = {
-    "literal_value": lambda self, n, loc, b: self._literal(n.children[0], loc) if n.children else None,
-    "collection_value": lambda self, n, loc, b: self._node(n.children[0], loc, b),
-    "template_expr": lambda self, n, loc, b: self._node(n.children[0], loc, b),
-    "operation": lambda self, n, loc, b: self._node(n.children[0], loc, b),
     "for_expr": lambda self, n, loc, b: self._for(n.children[0], loc, b),
-    "tuple": lambda self, n, loc, b: self._tuple(n, loc, b),
-    "object": lambda self, n, loc, b: self._object(n, loc, b),
+    "tuple": Evaluator._tuple,
+    "object": Evaluator._object,
     "quoted_template": lambda self, n, loc, b: self._template(n, loc, b, quoted=True),
-    "heredoc_template": lambda self, n, loc, b: self._heredoc(n, loc, b),
-    "function_call": lambda self, n, loc, b: self._function_call(n, loc, b),
-    "unary_operation": lambda self, n, loc, b: self._unary(n, loc, b),
-    "binary_operation": lambda self, n, loc, b: self._binary(n, loc, b),
-    "conditional": lambda self, n, loc, b: self._conditional(n, loc, b),
+    "heredoc_template": Evaluator._heredoc,
+    "function_call": Evaluator._function_call,
+    "unary_operation": Evaluator._unary,
+    "binary_operation": Evaluator._binary,
+    "conditional": Evaluator._conditional,
     "variable_expr": lambda self, n, loc, b: self._term([n], loc, b),
     "string_lit": lambda self, n, loc, b: self._literal(n, loc),
     "numeric_lit": lambda self, n, loc, b: self._literal(n, loc),
     "bool_lit": lambda self, n, loc, b: self._literal(n, loc),
     "null_lit": lambda self, n, loc, b: self._literal(n, loc),
 }
+
+_PASS_THROUGH = frozenset({"collection_value", "template_expr", "operation"})
+"""Wrapper nodes whose value is their first child's."""
 
 
 _POSTFIX = frozenset({"get_attr", "index", "splat"})
