@@ -75,6 +75,7 @@ from faasguard.loaders._hcl import (
 from faasguard.loaders._terraform_gcp import TYPES as GCP_TYPES
 from faasguard.loaders._terraform_gcp import cloud_run_containers
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, parse_json_text, read_text
+from faasguard.loaders.intrinsics import Symbolic
 from faasguard.model import (
     Api,
     Application,
@@ -622,8 +623,6 @@ _UNRESOLVED_KEY = "__faasguard_unresolved__"
 
 
 def _symbolic(text: str) -> str:
-    from faasguard.loaders.intrinsics import Symbolic
-
     return Symbolic("${" + _strip_indexes(text) + "}") if "[" in text and "]" in text and "*" not in text \
         else Symbolic("${" + text + "}")
 
@@ -669,8 +668,6 @@ def _arn_shape(prefix: str, rtype: str, name: str, rest: list[tuple[str, Any]]) 
     shape = _ARN_SHAPES.get((rtype, str(rest[0][1])))
     if shape is None:
         return None
-    from faasguard.loaders.intrinsics import Symbolic
-
     template, name_attr = shape
     return Symbolic(template.replace("@NAME@", "${" + f"{prefix}{rtype}.{name}.{name_attr}" + "}"))
 
@@ -714,14 +711,26 @@ class _Res:
         attr = self.block.body.attr(name)
         return (attr.location if attr is not None else self.block.location).with_id(self.address)
 
+    # The common results (absent, already the right type, Unknown) are returned without building the field's
+    # located address, which only an error value needs (the builder calls these tens of thousands of times).
+
     def text(self, name: str) -> str | Unknown | None:
-        return _as_text(self.get(name), self.loc(name))
+        value = self.get(name)
+        if value is None or isinstance(value, (str, Unknown)):
+            return value
+        return _as_text(value, self.loc(name))
 
     def num(self, name: str) -> int | Unknown | None:
-        return _as_int(self.get(name), self.loc(name))
+        value = self.get(name)
+        if value is None or isinstance(value, Unknown) or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        return _as_int(value, self.loc(name))
 
     def flag(self, name: str) -> bool | Unknown | None:
-        return _as_bool(self.get(name), self.loc(name))
+        value = self.get(name)
+        if value is None or isinstance(value, (bool, Unknown)):
+            return value
+        return _as_bool(value, self.loc(name))
 
     def blocks(self, block_type: str) -> tuple[list[_Res], Unknown | None]:
         """Static and `dynamic` blocks of a type; the Unknown says a dynamic block's for_each is unknown."""
