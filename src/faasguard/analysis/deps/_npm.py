@@ -13,8 +13,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import semantic_version
-
 from faasguard.analysis.deps.facts import Dependency, Ecosystem, ManifestKind
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
@@ -35,6 +33,8 @@ def npm_key(name: str) -> str:
 
 def exact_npm_version(spec: str) -> str | None:
     """The version an exact npm spec names (`1.2.3`, `=1.2.3`, `v1.2.3`), else None."""
+    import semantic_version  # only when an npm manifest is read: Python-only scans never load it
+
     candidate = spec.strip().lstrip("=").strip().removeprefix("v")
     try:
         return str(semantic_version.Version(candidate))
@@ -62,6 +62,8 @@ def classify_spec(spec: str) -> tuple[str | None, str | None, bool]:
         return version, None, True
     if not spec or spec in ("*", "x", "latest", "next"):
         return None, f"`{spec or '*'}` accepts any version", True
+    import semantic_version
+
     try:
         semantic_version.NpmSpec(spec)
     except ValueError:
