@@ -68,8 +68,8 @@ def evaluate_and_diff(n: int = 1000) -> None:
     from faasguard.analysis.iam.escalation import escalations
     from faasguard.commands.policy import _function_report
     from faasguard.config import Config
+    from faasguard.facts import Facts
     from faasguard.model import Location
-    from faasguard.rules.base import Facts
 
     get_catalog()
     app = synthetic_app(n)

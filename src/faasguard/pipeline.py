@@ -16,15 +16,17 @@ import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from faasguard.config import Config
+from faasguard.facts import Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding
 from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
 from faasguard.model import Application, Location
-from faasguard.rules.base import Facts, Rule, RuleContext
+from faasguard.result import ScanResult
+from faasguard.rules.base import Rule, RuleContext
 from faasguard.sources import SourceFile, SourceType, discover, is_test_file
 
 log = logging.getLogger(__name__)
@@ -38,23 +40,6 @@ ENRICHERS: tuple[tuple[str, str], ...] = (
 `enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts`."""
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class ScanResult:
-    apps: list[Application] = field(default_factory=list)
-    facts: dict[int, Facts] = field(default_factory=dict)
-    """Facts per application, keyed by the application's index in `apps`."""
-    findings: list[Finding] = field(default_factory=list)
-    """After the filter stage; suppressed findings are kept with `suppression` set."""
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    sources: list[SourceFile] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    rules: list[type[Rule]] = field(default_factory=list)
-
-    @property
-    def nothing_loaded(self) -> bool:
-        return not self.apps
 
 
 def internal_error(component: str, subject: str, exc: BaseException) -> Diagnostic:

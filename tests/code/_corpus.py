@@ -8,9 +8,10 @@ from pathlib import Path
 
 from faasguard.analysis.code import analyze_file
 from faasguard.config import Config
+from faasguard.facts import Facts
 from faasguard.findings import Finding
 from faasguard.model import Application, Function, Location, SourceKind
-from faasguard.rules.base import Facts, RuleContext
+from faasguard.rules.base import RuleContext
 from faasguard.rules.handler import (
     CodeInjection,
     CommandInjection,

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from faasguard.analysis.code import analyze_file, enrich
 from faasguard.analysis.code.facts import EnvRef
 from faasguard.config import Config
+from faasguard.facts import Facts
 from faasguard.findings import DiagnosticKind
 from faasguard.model import Application, CodeLocation, Function, Location, SourceKind, Unknown
 from faasguard.pipeline import scan
-from faasguard.rules.base import Facts
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "code"
 APP = FIXTURES / "app"

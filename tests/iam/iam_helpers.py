@@ -10,9 +10,10 @@ from faasguard import pipeline
 from faasguard.analysis import iam as iam_engine
 from faasguard.analysis.code.facts import ArgValue, AwsCall, HandlerFacts
 from faasguard.config import Config
+from faasguard.facts import Facts
 from faasguard.findings import Finding
 from faasguard.model import Application, Location
-from faasguard.rules.base import Facts, RuleContext
+from faasguard.rules.base import RuleContext
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "iam"
 

@@ -78,7 +78,7 @@ def test_grant_with_unresolved_resource_is_not_a_missing_permission() -> None:
 def test_unresolved_grant_makes_the_need_undecidable_not_covered() -> None:
     from faasguard import pipeline
     from faasguard.analysis import iam as iam_engine
-    from faasguard.rules.base import Facts
+    from faasguard.facts import Facts
 
     root = FIXTURES / "unresolved-grant"
     loaded = pipeline.load_sources([str(root)], Config(), cwd=root)

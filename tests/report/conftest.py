@@ -23,7 +23,7 @@ from faasguard.findings import (
     Suppression,
 )
 from faasguard.model import Application, Function, Location, Role, SourceKind, Unknown
-from faasguard.pipeline import ScanResult
+from faasguard.result import ScanResult
 from faasguard.rules.base import Rule
 from faasguard.sources import SourceFile, SourceType
 

@@ -9,9 +9,9 @@ import pytest
 
 from faasguard.config import Config, ConfigError
 from faasguard.findings import Severity
-from faasguard.pipeline import ScanResult
 from faasguard.report import render
 from faasguard.report.console import render_console, use_color
+from faasguard.result import ScanResult
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -135,7 +135,7 @@ def test_rich_is_not_imported_for_plain_output(result: ScanResult, config: Confi
 
     code = ("import sys, io\n"
             "from faasguard.report.console import render_console\n"
-            "from faasguard.pipeline import ScanResult\n"
+            "from faasguard.result import ScanResult\n"
             "from faasguard.config import Config\n"
             "render_console(ScanResult(), Config(), None, stream=io.StringIO())\n"
             "print('rich' in sys.modules)\n")

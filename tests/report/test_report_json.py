@@ -9,8 +9,8 @@ import pytest
 
 from faasguard.config import Config
 from faasguard.findings import Finding
-from faasguard.pipeline import ScanResult
 from faasguard.report.json_report import render_json
+from faasguard.result import ScanResult
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:

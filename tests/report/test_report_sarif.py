@@ -9,8 +9,8 @@ import pytest
 
 from faasguard.config import Config
 from faasguard.model import Location
-from faasguard.pipeline import ScanResult
 from faasguard.report.sarif import FINGERPRINT_KEY, render_sarif
+from faasguard.result import ScanResult
 
 
 def sarif(result: ScanResult, config: Config) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from faasguard.findings import DiagnosticKind, Finding, Severity
 if TYPE_CHECKING:
     from faasguard.config import Config
     from faasguard.model import Application
-    from faasguard.pipeline import ScanResult
+    from faasguard.result import ScanResult
 
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 _MAX_LINE_CHARS = 200

@@ -24,7 +24,7 @@ from faasguard.report import SEVERITY_ORDER, SourceLines, application_of, summar
 
 if TYPE_CHECKING:
     from faasguard.config import Config
-    from faasguard.pipeline import ScanResult
+    from faasguard.result import ScanResult
 
 Segment = tuple[str, str | None]
 """Text and its rich style (None: unstyled)."""

@@ -18,7 +18,7 @@ from faasguard.report import summarize
 
 if TYPE_CHECKING:
     from faasguard.config import Config
-    from faasguard.pipeline import ScanResult
+    from faasguard.result import ScanResult
 
 REPORT_VERSION = 1
 

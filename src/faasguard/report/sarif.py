@@ -33,7 +33,7 @@ from faasguard.model import Location
 
 if TYPE_CHECKING:
     from faasguard.config import Config
-    from faasguard.pipeline import ScanResult
+    from faasguard.result import ScanResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://faasguard.dev/"

@@ -11,27 +11,12 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from faasguard.config import Config
+from faasguard.facts import Facts
 from faasguard.findings import Confidence, EvidenceStep, Finding, RuleMeta, RuleStatus, Severity
 from faasguard.model import Application, Location
-
-if TYPE_CHECKING:
-    from faasguard.analysis.code.facts import HandlerFacts
-    from faasguard.analysis.deps.facts import DependencyFacts
-    from faasguard.analysis.iam.facts import IamFacts
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What enrichment learned about one application, beside the model (see model.py's docstring)."""
-
-    handlers: Mapping[str, HandlerFacts] = field(default_factory=dict)
-    """Function id → what its handler code does (taint flows, AWS calls, secrets, /tmp)."""
-    iam: IamFacts | None = None
-    deps: DependencyFacts | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from faasguard.model import Location
 if TYPE_CHECKING:
     from faasguard.analysis.code.facts import HandlerFacts
     from faasguard.config import Config
+    from faasguard.facts import Facts
     from faasguard.model import Application, Function
-    from faasguard.rules.base import Facts
 
 __all__ = ["analyze_file", "enrich"]
 

@@ -25,9 +25,9 @@ from faasguard.analysis.deps.facts import (
     VulnerableDependency,
 )
 from faasguard.config import Config
+from faasguard.facts import Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Application, Function, Layer
-from faasguard.rules.base import Facts
 from faasguard.sources import display_path
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from faasguard.config import Config
+    from faasguard.facts import Facts
     from faasguard.findings import Diagnostic
     from faasguard.model import Application
-    from faasguard.rules.base import Facts
 
 
 def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:

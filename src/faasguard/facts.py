@@ -1,0 +1,28 @@
+"""What enrichment learned about one application, beside the model.
+
+This module sits below both `faasguard.analysis` (which writes facts) and `faasguard.rules` (which reads
+them), so that neither package imports the other: the data flows one way, load → model → enrich → rules.
+The per-area fact types live with the analysis that produces them and are only named here for typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from faasguard.analysis.code.facts import HandlerFacts
+    from faasguard.analysis.deps.facts import DependencyFacts
+    from faasguard.analysis.iam.facts import IamFacts
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What enrichment learned about one application (see model.py's docstring)."""
+
+    handlers: Mapping[str, HandlerFacts] = field(default_factory=dict)
+    """Function id → what its handler code does (taint flows, AWS calls, secrets, /tmp)."""
+    iam: IamFacts | None = None
+    deps: DependencyFacts | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
