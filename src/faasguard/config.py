@@ -7,8 +7,9 @@ pre-commit hook budget is 0.5 s), and every error must name the file and key the
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ class CentralIgnore:
     until: str | None = None
     path: str | None = None
     """Only in this file (glob), when given."""
+
+
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +61,14 @@ class Config:
     resolve_env: bool = False
     exclude: tuple[str, ...] = ()
     """Extra directory/file globs to skip during discovery."""
-    max_file_bytes: int = 20 * 1024 * 1024
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     source: str | None = None
     """The config file this came from, for messages."""
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    """Keys of later features not yet typed here; kept so that a newer config does not fail an older tool."""
+    warnings: tuple[str, ...] = ()
+    """What the user must know about where the configuration came from (options a config found in the
+    scanned tree may not set, config files not used); reported as diagnostics."""
+    today: date | None = None
+    """The date FG402 compares runtime deprecations against (`today = "2026-11-23"`), for reproducible CI."""
 
     def with_options(self, **options: Any) -> Config:
         """Command-line options override the file; `None` means "not given"."""
@@ -73,6 +80,8 @@ _KNOWN_SIMPLE = {
     "api_timeout", "runtime_warning_days", "accounts", "trusted_layer_accounts", "advisories", "online",
     "resolve_env", "exclude", "max_file_bytes",
 }
+KNOWN_KEYS = (*sorted(_KNOWN_SIMPLE), "ignores", "today")
+"""Every key a config file may hold (hyphens and underscores are the same)."""
 
 
 def _severity(value: Any, key: str, source: str) -> Severity:
@@ -93,7 +102,6 @@ def _str_tuple(value: Any, key: str, source: str) -> tuple[str, ...]:
 
 def parse_config(table: Mapping[str, Any], source: str, base_dir: Path | None = None) -> Config:
     values: dict[str, Any] = {"source": source}
-    extra: dict[str, Any] = {}
     for key, value in table.items():
         norm = key.replace("-", "_")
         if norm in ("severity", "fail_on"):
@@ -117,12 +125,31 @@ def parse_config(table: Mapping[str, Any], source: str, base_dir: Path | None = 
             values["ignores"] = _central_ignores(value, source)
         elif norm == "ignores":
             values["ignores"] = _central_ignores(value, source)
+        elif norm == "today":
+            values[norm] = _date(value, key, source)
         elif norm in _KNOWN_SIMPLE:
             values[norm] = _str_tuple(value, key, source)
         else:
-            extra[key] = value
-    values["extra"] = extra
+            # A misspelt key silently ignored is a gate that passes by mistake (`unsupressible = [...]`).
+            raise ConfigError(f"{source}: unknown key `{key}`{nearest(norm, KNOWN_KEYS)}")
     return Config(**values)
+
+
+def nearest(name: str, valid: Sequence[str]) -> str:
+    """`; did you mean `x`?` for the closest valid name, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else f" (valid keys: {', '.join(valid)})"
+
+
+def _date(value: Any, key: str, source: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{source}: {key} must be a date (YYYY-MM-DD), not {value!r}") from None
 
 
 def _central_ignores(value: Any, source: str) -> tuple[CentralIgnore, ...]:
@@ -143,37 +170,121 @@ def _central_ignores(value: Any, source: str) -> tuple[CentralIgnore, ...]:
     return tuple(result)
 
 
-def find_config_file(start: Path) -> Path | None:
-    """The nearest `.faasguard.toml`, or pyproject.toml with a [tool.faasguard] table, from `start` upwards."""
+TRUSTED_ONLY_KEYS = ("resolve_env", "online")
+"""Options that widen what the scanner reads or sends: honoured from the command line or a config file the
+user names with `--config`, never from a file found in the scanned tree (DESIGN.md "The scanner is attack
+surface too"). `advisories`, `baseline` and `max_file_bytes` are narrowed instead of dropped; see
+`_distrust`."""
+
+
+def config_candidates(start: Path) -> list[Path]:
+    """Every config file from `start` upwards to the repository top, in precedence order.
+
+    Nearest directory first; within one directory `pyproject.toml` with a `[tool.faasguard]` table comes
+    before `.faasguard.toml`, so that adding a `.faasguard.toml` (the easy, quiet change in a pull request)
+    never replaces the project's existing `[tool.faasguard]` table. Only the first is used; the others are
+    reported (see `load_config`).
+    """
     start = start.resolve()
+    found: list[Path] = []
     for directory in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
-        candidate = directory / ".faasguard.toml"
-        if candidate.is_file():
-            return candidate
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
             try:
                 if "faasguard" in tomllib.loads(pyproject.read_text()).get("tool", {}):
-                    return pyproject
+                    found.append(pyproject)
             except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-                continue
+                pass
+        candidate = directory / ".faasguard.toml"
+        if candidate.is_file():
+            found.append(candidate)
         if (directory / ".git").exists():
             break
-    return None
+    return found
 
 
-def load_config(path: Path | None, search_from: Path | None = None) -> Config:
-    if path is None and search_from is not None:
-        path = find_config_file(search_from)
-    if path is None:
-        return Config()
+def find_config_file(start: Path) -> Path | None:
+    """The config file a scan of `start` uses when none is named (see `config_candidates`)."""
+    candidates = config_candidates(start)
+    return candidates[0] if candidates else None
+
+
+def _read_table(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     table = data.get("tool", {}).get("faasguard", {}) if path.name == "pyproject.toml" else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.faasguard] must be a table")
-    return parse_config(table, str(path), path.parent)
+    if path.name != "pyproject.toml" and isinstance(data.get("tool"), dict) and "faasguard" in data["tool"]:
+        raise ConfigError(f"{path}: a .faasguard.toml takes its keys at the top level, not under "
+                          "[tool.faasguard] (that table is for pyproject.toml)")
+    return table
+
+
+def _inside(path: str, root: Path) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def _distrust(config: Config, path: Path) -> tuple[Config, list[str]]:
+    """A config found in the scanned tree arrives with the code under review: it may narrow the scan, never
+    widen what is read or sent. Returns the narrowed config and one warning per option it could not keep."""
+    warnings: list[str] = []
+    changes: dict[str, Any] = {}
+    why = ("comes from a config file found in the scanned tree, which a pull request can change; give it on "
+           "the command line or name a trusted file with --config")
+    for key in TRUSTED_ONLY_KEYS:
+        if getattr(config, key):
+            changes[key] = False
+            warnings.append(f"{path}: `{key}` ignored: it {why}")
+    root = path.parent
+    kept = tuple(p for p in config.advisories if _inside(p, root))
+    if kept != config.advisories:
+        changes["advisories"] = kept
+        outside = ", ".join(p for p in config.advisories if p not in kept)
+        warnings.append(f"{path}: advisory paths outside the project ignored ({outside}): an advisory path "
+                        f"outside {root} {why}")
+    if config.baseline and not _inside(config.baseline, root):
+        changes["baseline"] = None
+        warnings.append(f"{path}: baseline {config.baseline} ignored: it is outside {root}; a baseline outside "
+                        f"the project {why}")
+    if config.max_file_bytes > DEFAULT_MAX_FILE_BYTES:
+        changes["max_file_bytes"] = DEFAULT_MAX_FILE_BYTES
+        warnings.append(f"{path}: max_file_bytes can only be lowered by a config file found in the scanned tree "
+                        f"(kept at {DEFAULT_MAX_FILE_BYTES})")
+    return (replace(config, **changes) if changes else config), warnings
+
+
+def load_config(path: Path | None, search_from: Path | None = None) -> Config:
+    """The configuration of a scan, and what the user must know about where it came from.
+
+    A file named by the user (`path`, i.e. `--config`) is trusted and is the whole configuration. Otherwise
+    the first of `config_candidates` is used, distrusted (see `_distrust`); `unsuppressible` is the union of
+    every candidate's, so no file added or found later can weaken what another fixed, and every other
+    candidate is reported as not used. The messages are in `Config.warnings` for the report.
+    """
+    if path is not None:
+        return parse_config(_read_table(path), str(path), path.parent)
+    candidates = config_candidates(search_from) if search_from is not None else []
+    if not candidates:
+        return Config()
+    chosen, others = candidates[0], candidates[1:]
+    config, warnings = _distrust(parse_config(_read_table(chosen), str(chosen), chosen.parent), chosen)
+    unsuppressible = list(config.unsuppressible)
+    for other in others:
+        warnings.append(f"{other}: config file not used ({chosen} takes precedence: the nearest directory "
+                        "first, pyproject.toml [tool.faasguard] before .faasguard.toml); its `unsuppressible` "
+                        "rules still apply")
+        try:
+            unsuppressible += parse_config(_read_table(other), str(other), other.parent).unsuppressible
+        except ConfigError as exc:
+            warnings.append(f"{other}: {exc}")
+    return replace(config, unsuppressible=tuple(dict.fromkeys(unsuppressible)), warnings=tuple(warnings))

@@ -15,8 +15,8 @@ import re
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,8 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
     result.diagnostics.extend(found.diagnostics)
     result.sources = found.files
     roots = tuple(f.root for f in found.files) or tuple(Path(p).resolve() for p in paths)
-    ctx = LoadContext(config=config, cwd=cwd, roots=tuple(dict.fromkeys(roots)))
+    ctx = LoadContext(config=config, cwd=cwd, roots=tuple(dict.fromkeys(roots)),
+                      environment_values=result.environment_values)
     by_type: dict[SourceType, list[SourceFile]] = defaultdict(list)
     for source in found.files:
         by_type[source.type].append(source)
@@ -220,6 +221,8 @@ def scan(paths: Sequence[str], config: Config, progress: Progress | None = None,
 def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None) -> ScanResult:
     started = time.perf_counter()
     result = load_sources(paths, config, cwd)
+    result.diagnostics[:0] = [Diagnostic(DiagnosticKind.INFO, warning, Location(warning.split(": ", 1)[0]),
+                                         DiagnosticLevel.WARNING, "config") for warning in config.warnings]
     result.rules = selected_rules(config)
     raw: list[Finding] = []
     for index, app in enumerate(result.apps):
@@ -233,5 +236,51 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
     result.findings, filter_diagnostics = apply_filters(raw, result.apps, config, cwd=cwd)
     result.diagnostics.extend(filter_diagnostics)
     result.diagnostics = list(dict.fromkeys(result.diagnostics))
+    _mask_environment(result)
     result.timings["total"] = time.perf_counter() - started
     return result
+
+
+_SECRET_NAME = re.compile(r"(?i)(secret|token|passw|credential|private|api_?key|access_?key|session|auth|"
+                          r"_key$|^key$|cookie|signature|webhook|dsn)")
+_MASK = "****"
+
+
+def environment_secrets(environ: Mapping[str, str], resolved: set[str]) -> list[str]:
+    """The environment values no report may show: every value the scan resolved from the environment, and the
+    value of every variable whose name says it is a credential (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`...),
+    whatever route might carry it. Short values are left alone: masking `dev` everywhere would mangle the
+    report and protect nothing."""
+    values = {v for v in resolved if len(v) >= 6}
+    values |= {v for name, v in environ.items() if len(v) >= 8 and _SECRET_NAME.search(name)}
+    return sorted(values, key=len, reverse=True)
+
+
+def _mask_environment(result: ScanResult) -> None:
+    """Mask environment secrets in every string of the findings and diagnostics (DESIGN.md: nothing from the
+    environment goes into a report). Cheap when nothing matches: one substring test per string."""
+    import os
+
+    secrets = environment_secrets(os.environ, result.environment_values)
+    if not secrets:
+        return
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in secrets:
+                if secret in value:
+                    value = value.replace(secret, _MASK)
+            return value
+        if isinstance(value, tuple):
+            return tuple(clean(v) for v in value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, Mapping):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if is_dataclass(value) and not isinstance(value, type):
+            changes = {f.name: clean(getattr(value, f.name)) for f in fields(value) if f.init}
+            return replace(value, **changes)
+        return value
+
+    result.findings = [clean(f) for f in result.findings]
+    result.diagnostics = [clean(d) for d in result.diagnostics]

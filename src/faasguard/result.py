@@ -29,6 +29,8 @@ class ScanResult:
     sources: list[SourceFile] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     rules: list[type[Rule]] = field(default_factory=list)
+    environment_values: set[str] = field(default_factory=set)
+    """Values read from the process environment during the scan (see `LoadContext.environment_values`)."""
 
     @property
     def nothing_loaded(self) -> bool:

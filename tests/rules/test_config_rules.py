@@ -14,6 +14,7 @@ another.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from faasguard.findings import Finding, Severity
 from faasguard.pipeline import scan
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
-TODAY = "2026-11-23"
+TODAY = date(2026, 11, 23)
 _MARK = re.compile(r"#\s*expect:\s*(FG\d{3})\s+(\S+)(?:\s+(info|low|medium|high|critical)\b)?")
 
 RULES = ["FG101", "FG102", "FG103", "FG104", "FG109", "FG110", "FG111", "FG201", "FG203", "FG301", "FG302",
@@ -41,7 +42,7 @@ def expected(path: Path, rule_id: str) -> set[tuple[str, str, int]]:
 
 
 def run(path: Path, rule_id: str, **config: object) -> list[Finding]:
-    cfg = Config(select=(rule_id,), severity=Severity.INFO, extra={"today": TODAY}, **config)  # type: ignore[arg-type]
+    cfg = Config(select=(rule_id,), severity=Severity.INFO, today=TODAY, **config)  # type: ignore[arg-type]
     result = scan([str(path)], cfg, cwd=path.parent)
     crashes = [d for d in result.diagnostics if d.kind.value == "internal-error"]
     assert not crashes, crashes

@@ -4,6 +4,7 @@ that comes from an AWS managed policy is located on the line that attaches it.""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from faasguard.config import Config
@@ -14,7 +15,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
 
 
 def _run(path: Path, rule_id: str) -> list[Finding]:
-    cfg = Config(select=(rule_id,), severity=Severity.INFO, extra={"today": "2026-11-23"})
+    cfg = Config(select=(rule_id,), severity=Severity.INFO, today=date(2026, 11, 23))
     result = scan([str(path)], cfg, cwd=path.parent)
     return [f for f in result.findings if f.rule_id == rule_id]
 

@@ -38,6 +38,9 @@ class LoadContext:
     cwd: Path
     roots: tuple[Path, ...]
     """The resolved scanned paths: nothing outside them is read (includes, `file()`, symlinks)."""
+    environment_values: set[str] = field(default_factory=set, compare=False)
+    """Values a loader took from the process environment (`--resolve-env`): the pipeline masks them in every
+    report string, because the environment of a CI job holds its credentials."""
     _root_dirs: frozenset[Path] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -178,7 +178,9 @@ class _Variables:
             if not self.ctx.config.resolve_env:
                 return Unknown(f"`${{env:{address}}}` is not resolved (scanner safety; --resolve-env resolves it)")
             env_value = os.environ.get(address)
-            return env_value if env_value is not None else None
+            if env_value:
+                self.ctx.environment_values.add(env_value)
+            return env_value
         if source in ("ssm", "secretsmanager"):
             return f"\x01{{{source}:{address}}}"
         if source == "file" and argument is not None:

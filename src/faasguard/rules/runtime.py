@@ -180,15 +180,7 @@ def runtime_status(runtime: str, today: date, warning_days: int) -> tuple[date, 
 
 def scan_date(ctx: RuleContext) -> date:
     """Today, unless the config injects a date (`today = "2026-11-23"`, used by tests and reproducible CI)."""
-    injected = ctx.config.extra.get("today")
-    if isinstance(injected, date):
-        return injected
-    if isinstance(injected, str):
-        try:
-            return date.fromisoformat(injected)
-        except ValueError:
-            pass
-    return date.today()
+    return ctx.config.today or date.today()
 
 
 @register
