@@ -32,7 +32,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -86,6 +86,46 @@ class _Comments:
     all: list[_Candidate] = field(default_factory=list)
 
 
+@dataclass
+class _Sources:
+    """Every valid suppression of a run, by origin, ready to be matched against findings.
+
+    Each origin is collected by its own function below (`_comment_source`, `_metadata_source`,
+    `_central_source`, `_baseline_source`); `matching` is the one place that says which of them cover a finding.
+    """
+
+    cwd: Path
+    config_dir: Path | None
+    comments: dict[str, _Comments] = field(default_factory=dict)
+    metadata: list[tuple[set[str], str, _Candidate]] = field(default_factory=list)
+    """(files of the application, resource, candidate): Metadata applies within its own application."""
+    central: list[tuple[str, str | None, _Candidate]] = field(default_factory=list)
+    """(resource glob, path glob or None, candidate)."""
+    baseline: dict[str, _Candidate] = field(default_factory=dict)
+
+    def matching(self, finding: Finding) -> list[_Candidate]:
+        key = _abs_key(finding.location.path, self.cwd)
+        matched: list[_Candidate] = []
+        file_comments = self.comments.get(key)
+        if file_comments:
+            matched += [c for c in file_comments.by_line.get(finding.location.line, ()) if c.covers_rule(finding)]
+        resources = {finding.resource, finding.location.logical_id} - {None}
+        matched += [c for files, resource, c in self.metadata
+                    if resource in resources and key in files and c.covers_rule(finding)]
+        matched += [c for resource, glob, c in self.central
+                    if c.covers_rule(finding) and any(fnmatch.fnmatchcase(r, resource) for r in resources if r)
+                    and (glob is None or _path_matches(glob, finding.location.path, key, self.config_dir))]
+        entry = self.baseline.get(finding.fingerprint or finding.compute_fingerprint())
+        if entry is not None and entry.rule in ("", finding.rule_id):
+            matched.append(entry)
+        return matched
+
+    def reasoned(self) -> list[_Candidate]:
+        """Suppressions that carry their own reason (all but the baseline): each must be used or reported."""
+        return ([c for f in self.comments.values() for c in f.all] + [c for _, _, c in self.metadata]
+                + [c for _, _, c in self.central])
+
+
 def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], config: Config, *,
                   today: date | None = None, cwd: Path | None = None) -> tuple[list[Finding], list[Diagnostic]]:
     """Suppress, threshold and sort `findings`; return them with the diagnostics about suppressions.
@@ -105,11 +145,52 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], conf
             return False
         return True
 
-    # Comments: files holding findings are read (once, on demand); other files of the applications are only
-    # checked for the marker bytes so that an unused comment anywhere is still reported.
+    sources = _Sources(cwd, Path(config.source).resolve().parent if config.source else None)
+    sources.comments = _comment_source(findings, apps, config, cwd, valid=valid, diagnostics=diagnostics)
+    sources.metadata = _metadata_source(apps, cwd, valid)
+    sources.central = _central_source(config, cwd, valid)
+    sources.baseline = _baseline_source(config, cwd)
+
+    result: list[Finding] = []
+    blocked: set[_Candidate] = set()
+    for raw in findings:
+        finding = decide(raw, sources.matching(raw), config, blocked, diagnostics)
+        if finding is not None:
+            result.append(finding)
+    diagnostics += _unused(sources, config, cwd)
+    result.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id, f.resource))
+    return result, diagnostics
+
+
+def decide(finding: Finding, matched: list[_Candidate], config: Config, blocked: set[_Candidate],
+           diagnostics: list[Diagnostic]) -> Finding | None:
+    """The one decision: the finding as reported (suppressed or not), or None when below `--severity`.
+
+    Every matching suppression counts as used; the first is recorded. An unsuppressible rule is checked here
+    too, not only when validating, because the config may name the rule by id and the suppression by name
+    (or the other way round); each blocked suppression is reported once (`blocked` remembers them).
+    """
+    for candidate in matched:
+        candidate.used = True
+    if matched and (_matches(finding.rule_id, config.unsuppressible)
+                    or _matches(finding.rule_name, config.unsuppressible)):
+        for candidate in matched:
+            if candidate.origin != "baseline" and candidate not in blocked:
+                blocked.add(candidate)
+                diagnostics.append(Diagnostic(DiagnosticKind.SUPPRESSION, _unsuppressible_message(
+                    candidate, config), candidate.location, DiagnosticLevel.WARNING, "filter"))
+        matched = []
+    if matched and finding.suppression is None:
+        finding = replace(finding, suppression=matched[0].suppression())
+    return finding if finding.severity.rank >= config.severity.rank else None
+
+
+def _comment_source(findings: Sequence[Finding], apps: Sequence[Application], config: Config, cwd: Path, *,
+                    valid: Callable[[_Candidate], bool], diagnostics: list[Diagnostic]) -> dict[str, _Comments]:
+    """Comments: files holding findings are read (once, on demand); other files of the applications are only
+    checked for the marker bytes so that an unused comment anywhere is still reported."""
     reader = _CommentReader(config.max_file_bytes, cwd)
-    for path in dict.fromkeys([f.location.path for f in findings]
-                              + [p for app in apps for p in app.files]):
+    for path in dict.fromkeys([f.location.path for f in findings] + [p for app in apps for p in app.files]):
         reader.get(path)
     comments: dict[str, _Comments] = {}
     for key, parsed in reader.files.items():
@@ -120,18 +201,25 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], conf
                 kept.all.append(candidate)
         comments[key] = kept
     diagnostics.extend(reader.diagnostics)
+    return comments
 
-    # Metadata suppressions belong to their application: they apply to findings in that application's files.
-    app_files = [{_abs_key(p, cwd) for p in (*app.files, *(s.location.path for s in app.suppressions))}
-                 for app in apps]
-    metadata: list[tuple[int, str, _Candidate]] = []
-    for index, app in enumerate(apps):
+
+def _metadata_source(apps: Sequence[Application], cwd: Path,
+                     valid: Callable[[_Candidate], bool]) -> list[tuple[set[str], str, _Candidate]]:
+    """CloudFormation Metadata suppressions apply to findings in their own application's files."""
+    metadata: list[tuple[set[str], str, _Candidate]] = []
+    for app in apps:
+        files = {_abs_key(p, cwd) for p in (*app.files, *(s.location.path for s in app.suppressions))}
         for sup in app.suppressions:
             for rule in _split_rules(sup.rule_id):
                 candidate = _Candidate("metadata", "inSource", rule, _clean(sup.reason), sup.until, sup.location)
                 if valid(candidate):
-                    metadata.append((index, sup.resource, candidate))
+                    metadata.append((files, sup.resource, candidate))
+    return metadata
 
+
+def _central_source(config: Config, cwd: Path,
+                    valid: Callable[[_Candidate], bool]) -> list[tuple[str, str | None, _Candidate]]:
     central: list[tuple[str, str | None, _Candidate]] = []
     header_lines = _central_header_lines(config)
     for position, item in enumerate(config.ignores):
@@ -143,62 +231,34 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], conf
             candidate = _Candidate("config", "external", rule, _clean(item.reason), item.until, location)
             if valid(candidate):
                 central.append((item.resource, item.path, candidate))
+    return central
 
+
+def _baseline_source(config: Config, cwd: Path) -> dict[str, _Candidate]:
+    """Baseline entries by fingerprint; an unsuppressible rule's entries are dropped (the finding shows: a
+    baseline is not a place to argue about it)."""
     baseline: dict[str, _Candidate] = {}
     if config.baseline:
         baseline_location = Location(_display(config.baseline, cwd))
         for fingerprint, rule in read_baseline(Path(config.baseline)).items():
-            candidate = _Candidate("baseline", "external", rule, "baseline", None, baseline_location)
             if rule and _matches(rule, config.unsuppressible):
-                continue  # unsuppressible: the finding shows; a baseline is not a place to argue about it
-            baseline[fingerprint] = candidate
+                continue
+            baseline[fingerprint] = _Candidate("baseline", "external", rule, "baseline", None, baseline_location)
+    return baseline
 
-    config_dir = Path(config.source).resolve().parent if config.source else None
-    result: list[Finding] = []
-    blocked: set[_Candidate] = set()
-    for raw in findings:
-        finding = raw
-        key = _abs_key(finding.location.path, cwd)
-        matched: list[_Candidate] = []
-        file_comments = comments.get(key)
-        if file_comments:
-            matched += [c for c in file_comments.by_line.get(finding.location.line, ()) if c.covers_rule(finding)]
-        resources = {finding.resource, finding.location.logical_id} - {None}
-        matched += [c for index, resource, c in metadata
-                    if resource in resources and key in app_files[index] and c.covers_rule(finding)]
-        matched += [c for resource, glob, c in central
-                    if c.covers_rule(finding) and any(fnmatch.fnmatchcase(r, resource) for r in resources if r)
-                    and (glob is None or _path_matches(glob, finding.location.path, key, config_dir))]
-        entry = baseline.get(finding.fingerprint or finding.compute_fingerprint())
-        if entry is not None and entry.rule in ("", finding.rule_id):
-            matched.append(entry)
-        for candidate in matched:
-            candidate.used = True
-        if matched and (_matches(finding.rule_id, config.unsuppressible)
-                        or _matches(finding.rule_name, config.unsuppressible)):
-            # Caught here too (not only when validating) because the config may name the rule by id and the
-            # suppression by name, or the other way round.
-            for candidate in matched:
-                if candidate.origin != "baseline" and candidate not in blocked:
-                    blocked.add(candidate)
-                    diagnostics.append(Diagnostic(DiagnosticKind.SUPPRESSION, _unsuppressible_message(
-                        candidate, config), candidate.location, DiagnosticLevel.WARNING, "filter"))
-            matched = []
-        if matched and finding.suppression is None:
-            finding = replace(finding, suppression=matched[0].suppression())
-        if finding.severity.rank >= config.severity.rank:
-            result.append(finding)
 
-    # Unused suppressions, only for rules that ran (a `--select FG1` run must not call a FG401 comment unused).
-    for candidate in [c for f in comments.values() for c in f.all] + [c for _, _, c in metadata] \
-            + [c for _, _, c in central]:
+def _unused(sources: _Sources, config: Config, cwd: Path) -> list[Diagnostic]:
+    """Unused suppressions, only for rules that ran (a `--select FG1` run must not call a FG401 comment unused),
+    and one note for stale baseline entries."""
+    diagnostics = []
+    for candidate in sources.reasoned():
         if not candidate.used and _rule_ran(candidate.rule, config):
             why = "no such rule in this version of faasguard" if _unknown_rule(candidate.rule) \
                 else "it matches no finding"
             diagnostics.append(Diagnostic(
                 DiagnosticKind.SUPPRESSION, f"unused {candidate.describe()} for {candidate.rule}: {why}",
                 candidate.location, DiagnosticLevel.WARNING, "filter"))
-    stale = sum(1 for c in baseline.values() if not c.used and _rule_ran(c.rule, config))
+    stale = sum(1 for c in sources.baseline.values() if not c.used and _rule_ran(c.rule, config))
     if stale:
         diagnostics.append(Diagnostic(
             DiagnosticKind.INFO,
@@ -206,9 +266,7 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], conf
             "(fixed or changed); "
             "refresh the baseline with --write-baseline", Location(_display(config.baseline or "", cwd)),
             DiagnosticLevel.NOTE, "filter"))
-
-    result.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id, f.resource))
-    return result, diagnostics
+    return diagnostics
 
 
 # ------------------------------------------------------------------------------------------- validation
