@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.facts import HandlerFacts
     from faasguard.analysis.deps.facts import DependencyFacts
     from faasguard.analysis.iam.facts import IamFacts
+    from faasguard.config import Config
+    from faasguard.findings import Diagnostic
+    from faasguard.model import Application
 
 
 @dataclass(frozen=True)
@@ -26,3 +29,12 @@ class Facts:
     iam: IamFacts | None = None
     deps: DependencyFacts | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Enricher(Protocol):
+    """What an enrichment stage is: it reads the model and the facts of the stages before it, and returns those
+    facts plus its own (frozen: `dataclasses.replace`). Problems with the input are diagnostics it appends; a
+    defect is an exception, which the pipeline turns into an internal-error diagnostic (exit 4)."""
+
+    def __call__(self, app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
+        ...

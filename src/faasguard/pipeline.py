@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.config import Config
-from faasguard.facts import Facts
+from faasguard.facts import Enricher, Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding
 from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
 from faasguard.model import Application, Location
@@ -36,8 +36,8 @@ ENRICHERS: tuple[tuple[str, str], ...] = (
     ("iam", "faasguard.analysis.iam"),
     ("dependencies", "faasguard.analysis.deps"),
 )
-"""Enrichment modules in order (code facts feed IAM least privilege). Each exposes
-`enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts`."""
+"""Enrichment modules in order (code facts feed IAM least privilege). Each module's `enrich` is an
+`Enricher` (faasguard.facts): it returns the facts it was given plus its own."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -142,22 +142,26 @@ def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, res
 
 def enrich(app: Application, config: Config, diagnostics: list[Diagnostic],
            enrichers: Sequence[tuple[str, str]] = ENRICHERS) -> Facts:
+    """Run every registered enricher on `app`, in order, each seeing the facts of those before it.
+
+    An enricher that cannot be imported, does not implement the `Enricher` interface, or raises is an
+    internal-error diagnostic naming it and the application (exit 4): a silently skipped enricher would make
+    every rule reading its facts pass by mistake.
+    """
     facts = Facts()
     for component, module_name in enrichers:
         try:
             module: Any = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        enrich_fn = getattr(module, "enrich", None)
-        if enrich_fn is None:
-            continue
-        try:
-            facts = enrich_fn(app, config, facts, diagnostics)
+            enricher: Enricher | None = getattr(module, "enrich", None)
+            if not callable(enricher):
+                raise TypeError(f"{module_name} has no enrich(app, config, facts, diagnostics) function")
+            facts = enricher(app, config, facts, diagnostics)
+            if not isinstance(facts, Facts):
+                raise TypeError(f"{module_name}.enrich returned {type(facts).__name__}, not Facts")
         except Exception as exc:
             diagnostics.append(internal_error(component, app.name, exc))
             log.debug("enricher crashed", exc_info=True)
+            facts = facts if isinstance(facts, Facts) else Facts()
     return facts
 
 
