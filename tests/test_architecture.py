@@ -58,8 +58,9 @@ def graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {}
     for name, path in modules.items():
         targets = set()
-        for imported in imports_of(path):
+        for name_imported in imports_of(path):
             # `from faasguard.x import y` names module x.y when y is a module, else x
+            imported = name_imported
             while imported and imported not in modules:
                 imported = imported.rpartition(".")[0]
             # a module importing its own package (`from faasguard.report import summarize` in report.console)
