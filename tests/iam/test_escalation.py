@@ -26,16 +26,51 @@ def test_method_positive(method: Method) -> None:
     found = {e.method.id for e in escalations(access({"Effect": "Allow", "Action": list(method.needs),
                                                       "Resource": "*"}))}
     subsumed = {"passrole-lambda-create-esm": "passrole-lambda-create-invoke",
+                "passrole-lambda-create-permission": "passrole-lambda-create-invoke",
+                "passrole-lambda-create-url": "passrole-lambda-create-invoke",
+                "passrole-lambda-update-configuration": "update-function-configuration",
                 "update-assume-role-policy": "assume-any-role"}
     assert method.id in found or subsumed.get(method.id) in found
 
 
-@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.id)
-def test_method_negative_scoped_to_named_resource(method: Method) -> None:
+BROAD = [m for m in METHODS if m.targets is None]
+PRINCIPAL = [m for m in METHODS if m.targets is not None]
+
+
+@pytest.mark.parametrize("method", BROAD, ids=lambda m: m.id)
+def test_broad_method_negative_scoped_to_named_resource(method: Method) -> None:
     named = "arn:aws:iam::123456789012:role/app/specific-worker-role"
     found = {e.method.id for e in escalations(access({"Effect": "Allow", "Action": list(method.needs),
                                                       "Resource": named}))}
     assert method.id not in found
+
+
+@pytest.mark.parametrize("method", PRINCIPAL, ids=lambda m: m.id)
+def test_principal_method_on_a_named_principal_is_reported_with_its_name(method: Method) -> None:
+    named = f"arn:aws:iam::123456789012:{method.targets}/ops/deployer"
+    found = {e.method.id: e for e in escalations(access({"Effect": "Allow", "Action": list(method.needs),
+                                                         "Resource": named}))}
+    assert found[method.id].targets == (named,)
+
+
+@pytest.mark.parametrize("method", PRINCIPAL, ids=lambda m: m.id)
+def test_principal_method_bounded_by_policy_arn_condition_is_not_escalation(method: Method) -> None:
+    named = f"arn:aws:iam::123456789012:{method.targets}/ops/deployer"
+    bounded = access({"Effect": "Allow", "Action": list(method.needs), "Resource": named,
+                      "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}},
+                     {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": named})
+    assert method.id not in {e.method.id for e in escalations(bounded)} or method.id == "update-assume-role-policy"
+
+
+def test_every_method_names_its_source() -> None:
+    assert all(m.source.startswith("https://") for m in METHODS)
+
+
+def test_passrole_and_update_configuration_on_a_named_function() -> None:
+    ra = access({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+                {"Effect": "Allow", "Action": "lambda:UpdateFunctionConfiguration",
+                 "Resource": "arn:aws:lambda:us-east-1:123456789012:function:worker"})
+    assert [e.method.id for e in escalations(ra)] == ["passrole-lambda-update-configuration"]
 
 
 @pytest.mark.parametrize("method", METHODS, ids=lambda m: m.id)

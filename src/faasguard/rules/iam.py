@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 _EXECUTION_BASELINE = frozenset({
     "logs:createloggroup", "logs:createlogstream", "logs:putlogevents",
     "ec2:createnetworkinterface", "ec2:describenetworkinterfaces", "ec2:deletenetworkinterface",
+    "ec2:detachnetworkinterface",  # SAM's VPCAccessPolicy template grants it on "*" with the three above
     "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses", "ec2:describesubnets",
     "ec2:describevpcs", "ec2:describesecuritygroups",
     "xray:puttracesegments", "xray:puttelemetryrecords",

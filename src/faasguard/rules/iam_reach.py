@@ -83,9 +83,19 @@ class PrivilegeEscalation(Rule):
       `datapipeline:*Pipeline*`, `codebuild:CreateProject`+`StartBuild`, `sagemaker` notebooks: run code
       under a more privileged role. A PassRole grant restricted by `iam:PassedToService` to another
       service does not enable the method;
+    - `iam:PassRole` + `lambda:CreateFunction` + `lambda:AddPermission` or `lambda:CreateFunctionUrlConfig`
+      (create a function with a stronger role and a way to call it); `iam:PassRole` +
+      `lambda:UpdateFunctionConfiguration`, even on one named function (swap its role for a stronger one);
     - `lambda:UpdateFunctionCode` / `UpdateFunctionConfiguration` on other functions, `glue:UpdateDevEndpoint`,
-      `ssm:SendCommand`, `ec2-instance-connect:SendSSHPublicKey`: run code where another role's credentials
-      live.
+      `ssm:SendCommand`, `ssm:StartSession`, `ecs:ExecuteCommand`, `ec2-instance-connect:SendSSHPublicKey`:
+      run code where another role's credentials live.
+
+    The methods that act on another principal (attach or put a policy, add to a group, create access keys or
+    login profiles, update a trust policy) are reported even when scoped to NAMED users, groups or roles: the
+    function can still hand those principals any policy. The finding names them and is high rather than
+    critical; a condition on `iam:PolicyARN` or `iam:PermissionsBoundary` that bounds what may be attached
+    removes it. The catalog of methods, with the public source of each, is
+    `faasguard.analysis.iam.escalation.METHODS`.
 
     ## Why is this bad?
     Code execution in one function (an injection, a vulnerable dependency) becomes administrator access to
@@ -132,15 +142,18 @@ class PrivilegeEscalation(Rule):
             if not found:
                 continue
             conditional = all(e.conditional for e in found)
+            named_only = all(e.targets for e in found)
             first = found[0]
-            methods = "; ".join(f"{e.method.id} ({' + '.join(e.method.needs)}): {e.method.why}" for e in found[:4])
+            methods = "; ".join(f"{e.method.id} ({' + '.join(e.method.needs)}"
+                                + (f" on {', '.join(e.targets[:3])}" if e.targets else "")
+                                + f"): {e.method.why}" for e in found[:4])
             more = f" and {len(found) - 4} more" if len(found) > 4 else ""
             grants = tuple(dict.fromkeys(g for e in found for g in e.grants))
             yield self.finding(
                 f"{_cap(_subject(ra))} can escalate privileges: {methods}{more}"
                 + (" (only under the statements' conditions)" if conditional else ""),
                 _grant_loc(first.grants[0], "actions"), _owner(ra), function=list(ra.functions),
-                severity=Severity.HIGH if conditional else None,
+                severity=Severity.HIGH if conditional or named_only else None,
                 confidence=Confidence.LOW if conditional else None,
                 evidence=_evidence(grants), statement=first.grants[0].as_json(),
                 fix="Remove the IAM/Lambda management actions from the execution role, or scope them to named "
