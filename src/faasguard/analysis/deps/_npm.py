@@ -157,6 +157,56 @@ def parse_package_lock(text: str, display: str, locate: Locate, diagnostics: lis
     return deps
 
 
+def workspace_entries(text: str, display: str, locate: Locate, diagnostics: list[Diagnostic], *, member: str,
+                      manifest: str) -> list[Dependency]:
+    """The entries of a workspace-root package-lock.json (v2/v3) that the workspace package at `member`
+    (`packages/api`) deploys: its production dependencies resolved the way npm does (`member/node_modules/x`,
+    then up to the hoisted `node_modules/x`), and theirs, transitively."""
+    data = _load(text, display, locate, diagnostics)
+    packages = data.get("packages") if data is not None else None
+    try:
+        manifest_data = json.loads(manifest)
+    except ValueError:
+        return []
+    if not isinstance(packages, dict) or not isinstance(manifest_data, dict):
+        return []
+    roots = [str(n) for section in ("dependencies", "optionalDependencies")
+             for n in (manifest_data.get(section) or {})]
+
+    def resolve(name: str, start: str) -> str | None:
+        path: str = start
+        while True:
+            key = f"{path}/node_modules/{name}" if path else f"node_modules/{name}"
+            if key in packages:
+                return key
+            if not path:
+                return None
+            path = path.rsplit("/node_modules/", 1)[0] if "/node_modules/" in path else path.rpartition("/")[0]
+
+    seen: dict[str, bool] = {}
+    stack = [(name, member, True) for name in roots]
+    while stack and len(seen) < 50_000:
+        name, start, direct = stack.pop()
+        key = resolve(name, start)
+        if key is None or key in seen:
+            continue
+        seen[key] = direct
+        entry = packages[key]
+        if isinstance(entry, dict):
+            stack += [(str(n), key, False) for section in ("dependencies", "optionalDependencies")
+                      for n in (entry.get(section) or {})]
+    _, packages_at = _key_line(text, "packages")
+    out = []
+    for key, direct in seen.items():
+        entry = packages[key]
+        if not isinstance(entry, dict) or entry.get("link"):
+            continue
+        package_name = entry.get("name") if isinstance(entry.get("name"), str) else key.rsplit("node_modules/", 1)[1]
+        line, _ = _key_line(text, key, packages_at)
+        out.append(_lock_dep(str(package_name), entry.get("version"), display, locate(line), direct=direct, dev=False))
+    return out
+
+
 def _walk_v1(entries: dict[str, Any], text: str, start: int, *, display: str, locate: Locate,
              out: list[Dependency], depth: int) -> None:
     if depth > 32:

@@ -499,6 +499,41 @@ def parse_pipfile_lock(text: str, display: str, locate: Locate,
     return deps
 
 
+def parse_pipfile(text: str, display: str, locate: Locate, *, locked: bool,
+                  diagnostics: list[Diagnostic]) -> list[Dependency]:
+    """`[packages]` and `[dev-packages]` of a Pipfile: what the project declares (versions come from
+    Pipfile.lock; a range is normal when that lock exists, `locked`)."""
+    data = _load_toml(text, display, locate, diagnostics)
+    if data is None:
+        return []
+    deps = []
+    for section, dev in (("packages", False), ("dev-packages", True)):
+        entries = data.get(section)
+        if not isinstance(entries, dict):
+            continue
+        for name, value in entries.items():
+            if isinstance(value, dict) and any(k in value for k in ("path", "file", "git", "editable")):
+                continue
+            raw = value.get("version", "*") if isinstance(value, dict) else value
+            if not isinstance(raw, str):
+                continue
+            spec = raw.strip()
+            version = spec[2:].strip() if spec.startswith("==") and "*" not in spec and "," not in spec else None
+            line = _line_of_key(text, name)
+            unpinned = None if version or locked or dev else (
+                f"`{name} = \"{spec}\"` in Pipfile with no Pipfile.lock" if spec != "*"
+                else f"`{name}` has no version constraint and no Pipfile.lock")
+            deps.append(Dependency(Ecosystem.PYPI, name, canonicalize_name(name), version,
+                                   "" if spec == "*" else spec, ManifestKind.PIPFILE, locate(line), display, True,
+                                   dev, unpinned))
+    return deps
+
+
+def _line_of_key(text: str, key: str) -> int:
+    match = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=", re.MULTILINE).search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
 def _json_key_offset(text: str, key: str, start: int) -> int:
     match = re.compile(r'"' + re.escape(key) + r'"\s*:').search(text, max(start, 0))
     return match.start() if match else -1
@@ -526,7 +561,16 @@ def parse_metadata(text: str, display: str, locate: Locate, diagnostics: list[Di
 
 
 __all__ = [
-    "RequirementsFile", "RequirementsParser", "exact_version", "is_dev_requirements", "marker_environments",
-    "parse_metadata", "parse_pipfile_lock", "parse_poetry_lock", "parse_pyproject", "parse_uv_lock",
+    "RequirementsFile",
+    "RequirementsParser",
+    "exact_version",
+    "is_dev_requirements",
+    "marker_environments",
+    "parse_metadata",
+    "parse_pipfile",
+    "parse_pipfile_lock",
+    "parse_poetry_lock",
+    "parse_pyproject",
+    "parse_uv_lock",
 ]
 

@@ -36,6 +36,9 @@ class ManifestKind(StrEnum):
     """A `*.dist-info/METADATA` of a package installed into the function or layer directory."""
     PACKAGE_JSON = "package-json"
     PACKAGE_LOCK = "package-lock"
+    YARN_LOCK = "yarn-lock"
+    PNPM_LOCK = "pnpm-lock"
+    PIPFILE = "pipfile"
     NODE_MODULES = "node-modules"
     """`node_modules/<name>/package.json` of an installed npm package."""
 
@@ -49,7 +52,8 @@ class ManifestKind(StrEnum):
 _PRIORITY = {
     ManifestKind.REQUIREMENTS: 0, ManifestKind.PACKAGE_JSON: 0, ManifestKind.PYPROJECT: 1,
     ManifestKind.POETRY_LOCK: 2, ManifestKind.PIPFILE_LOCK: 2, ManifestKind.UV_LOCK: 2,
-    ManifestKind.PACKAGE_LOCK: 2, ManifestKind.INSTALLED: 3, ManifestKind.NODE_MODULES: 3,
+    ManifestKind.PACKAGE_LOCK: 2, ManifestKind.YARN_LOCK: 2, ManifestKind.PNPM_LOCK: 2, ManifestKind.PIPFILE: 1,
+    ManifestKind.INSTALLED: 3, ManifestKind.NODE_MODULES: 3,
 }
 
 

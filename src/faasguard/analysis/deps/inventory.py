@@ -11,17 +11,17 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from faasguard.analysis.deps import _npm, _python
+from faasguard.analysis.deps import _jslocks, _npm, _python
 from faasguard.analysis.deps._tree import DirTree, Tree, ZipTree, join
 from faasguard.analysis.deps.facts import Dependency
 from faasguard.findings import Diagnostic
 from faasguard.model import Location
 from faasguard.sources import display_path
 
-_REQUIREMENTS = re.compile(r"^(?:[\w.-]*[-_.])?requirements(?:[-_.][\w.-]*)?\.txt$", re.IGNORECASE)
+_REQUIREMENTS = re.compile(r"^(?:[\w.-]*[-_.])?requirements(?:[-_.][\w.-]*)?\.(?:txt|in)$", re.IGNORECASE)
 _PY_LOCKS = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock")
 _SITE = re.compile(r"^python\d+(\.\d+)?$")
 MAX_NODE_PACKAGES = 20_000
@@ -76,7 +76,8 @@ def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Pa
 
     # Python
     requirement_files = sorted(name for name in files if _REQUIREMENTS.match(name))
-    deployed_requirements = [n for n in requirement_files if not _python.is_dev_requirements(n)]
+    deployed_requirements = [n for n in requirement_files
+                             if not _python.is_dev_requirements(n) and n.lower().endswith(".txt")]
     for name in requirement_files:
         rel = files[name]
         text = text_of(rel)
@@ -85,9 +86,18 @@ def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Pa
         parser = _python.RequirementsParser(_resolver(tree, roots), envs)
         ref = str((tree.root / rel).resolve()) if isinstance(tree, DirTree) else f"tree:{rel}"
         req_file = _python.RequirementsFile(tree.display(rel), text, _locator(tree, rel), ref)
-        out.dependencies.extend(parser.parse(req_file, dev=_python.is_dev_requirements(name)))
+        parsed = parser.parse(req_file, dev=_python.is_dev_requirements(name))
+        if name.lower().endswith(".in") and name[:-3] + ".txt" in files:
+            # pip-tools' input: the compiled requirements.txt beside it pins every version; ranges here are
+            # how pip-tools is meant to be used, not unpinned deployments
+            parsed = [replace(d, unpinned_reason=None) for d in parsed]
+        out.dependencies.extend(parsed)
         diags.extend(parser.diagnostics)
     py_locked = any(lock in files for lock in _PY_LOCKS) or bool(deployed_requirements)
+    if "Pipfile" in files and (text := text_of(files["Pipfile"])) is not None:
+        out.dependencies.extend(_python.parse_pipfile(text, tree.display(files["Pipfile"]),
+                                                      _locator(tree, files["Pipfile"]),
+                                                      locked="Pipfile.lock" in files, diagnostics=diags))
     if "pyproject.toml" in files and (text := text_of(files["pyproject.toml"])) is not None:
         out.dependencies.extend(_python.parse_pyproject(text, tree.display(files["pyproject.toml"]),
                                                         _locator(tree, files["pyproject.toml"]), envs,
@@ -122,6 +132,16 @@ def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Pa
         if (text := text_of(files[name])) is not None:
             out.dependencies.extend(_npm.parse_package_lock(text, tree.display(files[name]),
                                                             _locator(tree, files[name]), diags))
+    package_json = tree.read(files["package.json"]) if "package.json" in files else None
+    manifest_text = package_json.decode("utf-8", errors="replace") if package_json is not None else None
+    if "yarn.lock" in files and (text := text_of(files["yarn.lock"])) is not None:
+        out.dependencies.extend(_jslocks.parse_yarn_lock(text, tree.display(files["yarn.lock"]),
+                                                         _locator(tree, files["yarn.lock"]), diags, manifest_text))
+    if "pnpm-lock.yaml" in files and (text := text_of(files["pnpm-lock.yaml"])) is not None:
+        out.dependencies.extend(_jslocks.parse_pnpm_lock(text, tree.display(files["pnpm-lock.yaml"]),
+                                                         _locator(tree, files["pnpm-lock.yaml"]), diags))
+    if "package.json" in files and not lock_names and "yarn.lock" not in files and "pnpm-lock.yaml" not in files:
+        out.dependencies.extend(_workspace_lock(tree, base, roots, manifest_text, diags))
     node_modules = join(base, "node_modules")
     if tree.is_dir(node_modules):
         _scan_node_modules(tree, node_modules, out, depth=0, budget=[MAX_NODE_PACKAGES])
@@ -206,3 +226,33 @@ def _resolver(tree: Tree, roots: list[Path]) -> _python.Resolver:
         return _python.RequirementsFile(display, text, locate, str(path))
 
     return resolve
+
+
+def _workspace_lock(tree: Tree, base: str, roots: list[Path], manifest: str | None,
+                    diagnostics: list[Diagnostic]) -> list[Dependency]:
+    """A workspace package (npm, yarn or pnpm workspaces) has no lockfile of its own: the one at the workspace
+    root pins its dependencies. Read the nearest one above the package, inside the scanned project, and keep
+    the entries this package's production dependencies reach (for npm: the package's own `node_modules` first,
+    then the hoisted ones, as npm resolves them)."""
+    if not isinstance(tree, DirTree) or manifest is None:
+        return []
+    directory = (tree.root / base).resolve() if base else tree.real_root
+    for parent in directory.parents:
+        if not any(parent == r or parent.is_relative_to(r) for r in roots):
+            return []
+        for name in ("package-lock.json", "yarn.lock", "pnpm-lock.yaml"):
+            lock = parent / name
+            if lock.is_file() and lock.stat().st_size <= tree.max_bytes:
+                text = lock.read_text(encoding="utf-8", errors="replace")
+                display = display_path(lock)
+
+                def locate(line: int, display: str = display) -> Location:
+                    return Location(display, line)
+
+                if name == "yarn.lock":
+                    return _jslocks.parse_yarn_lock(text, display, locate, diagnostics, manifest)
+                if name == "pnpm-lock.yaml":
+                    return _jslocks.parse_pnpm_lock(text, display, locate, diagnostics)
+                member = directory.relative_to(parent).as_posix()
+                return _npm.workspace_entries(text, display, locate, diagnostics, member=member, manifest=manifest)
+    return []
