@@ -58,6 +58,9 @@ class Config:
     advisories: tuple[str, ...] = ()
     """Offline OSV advisory sources (dirs or zips), relative to the config file."""
     online: bool = False
+    images: tuple[str, ...] = ()
+    """Container images to read (`PATH` or `NAME=PATH`): from `--image` and discovery only, never from a config
+    file, which arrives with the code under review and must not widen what is read."""
     resolve_env: bool = False
     exclude: tuple[str, ...] = ()
     """Extra directory/file globs to skip during discovery."""
