@@ -182,10 +182,10 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None
                 files.append(SourceFile(SourceType.CDK, candidate, display_path(candidate, cwd), root))
                 continue
             kind = classify(candidate)
-            if kind is SourceType.IMAGE and candidate.name.lower() == "oci-layout":
-                candidate = candidate.parent
             if kind is not None:
-                files.append(SourceFile(kind, candidate, display_path(candidate, cwd), root))
+                # an OCI layout's `oci-layout` file stands for its directory
+                path = candidate.parent if kind is SourceType.IMAGE and candidate.name == "oci-layout" else candidate
+                files.append(SourceFile(kind, path, display_path(path, cwd), root))
             elif candidate == root:
                 # Named on the command line but not recognised: say so rather than scan nothing silently.
                 diagnostics.append(Diagnostic(

@@ -98,6 +98,9 @@ def parse_record(data: Any) -> OsvRecord:
     aliases = [] if aliases is None else aliases
     if not isinstance(aliases, list):
         raise OsvFormatError(f"{data['id']}: `aliases` is not a list")
+    if isinstance(data.get("upstream"), list):
+        # distribution records (DEBIAN-CVE-*, UBUNTU-CVE-*, ALPINE-CVE-*) name the CVE they track as `upstream`
+        aliases = aliases + [u for u in data["upstream"] if isinstance(u, str) and u.startswith("CVE-")]
     affected_raw = data.get("affected")
     affected_raw = [] if affected_raw is None else affected_raw
     if not isinstance(affected_raw, list):

@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faasguard.analysis.deps.facts import Dependency, Inventory
 from faasguard.analysis.images.facts import BoundImage, ImageEnv, ImageFacts, LayerInfo, ScannedImage
@@ -26,6 +27,9 @@ from faasguard.facts import Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Application, Location
 from faasguard.sources import display_path
+
+if TYPE_CHECKING:
+    from faasguard.analysis.images._archive import ImageRecord, Source
 
 log = logging.getLogger(__name__)
 COMPONENT = "images"
@@ -36,8 +40,43 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
     specs = _specs(config.images)
     if not specs:
         return facts
-    bound = bind(app, specs, diagnostics)
+    owned = {Path(path) for path, root in config.image_owners if root == app.root}
+    bound = bind(app, specs, owned, diagnostics)
     return replace(facts, images=ImageFacts(tuple(bound))) if bound else facts
+
+
+def plan(apps: list[Application], config: Config, diagnostics: list[Diagnostic]) -> Config:
+    """Decide, once per scan, which application reports each image that no application deploys: the one whose
+    root is nearest to the file (a Dockerfile's directory before the template above it), so that an image in a
+    tree of several applications is reported once. An image outside every application says so once."""
+    owners: list[tuple[str, str]] = []
+    for name, path in _specs(config.images):
+        architectures = tuple(sorted({a for app in apps for f in app.functions for a in f.architectures}))
+        images, _ = read_image(path, display_path(path), architectures, _stat(path))
+        deployed = any(_matches(app, image, name) for app in apps for image in images)
+        if deployed or not images:
+            continue
+        roots = [Path(app.root).resolve() for app in apps if app.root]
+        containing = [r for r in roots if path == r or path.is_relative_to(r)]
+        if containing:
+            owners.append((str(path), str(max(containing, key=lambda r: len(r.parts)))))
+            continue
+        tags = ", ".join(t for image in images for t in image.repo_tags) or "no tags"
+        what = f"no function or container named {name}" if name else f"no function or container deploys it ({tags})"
+        diagnostics.append(Diagnostic(
+            DiagnosticKind.UNRESOLVED, f"image {display_path(path)}: {what}; its packages were not reported (bind it "
+            "with `--image NAME=PATH`, NAME a function or container id)", Location(display_path(path)),
+            DiagnosticLevel.WARNING if name else DiagnosticLevel.NOTE, COMPONENT))
+    return replace(config, image_owners=tuple(owners))
+
+
+def _matches(app: Application, image: ScannedImage, name: str | None) -> bool:
+    for _, ids, reference in _workloads(app):
+        if name is not None and name in ids:
+            return True
+        if name is None and isinstance(reference, str) and references_image(reference, image):
+            return True
+    return False
 
 
 def _specs(raw: tuple[str, ...]) -> list[tuple[str | None, Path]]:
@@ -92,14 +131,17 @@ def references_image(ref: str, image: ScannedImage) -> bool:
     return False
 
 
-def bind(app: Application, specs: list[tuple[str | None, Path]], diagnostics: list[Diagnostic]) -> list[BoundImage]:
+def bind(app: Application, specs: list[tuple[str | None, Path]], owned: set[Path],
+         diagnostics: list[Diagnostic]) -> list[BoundImage]:
+    """The images this application deploys, plus the undeployed ones it owns (see `plan`)."""
     result: list[BoundImage] = []
     root = Path(app.root).resolve() if app.root else None
     workloads = _workloads(app)
     for name, path in specs:
         architectures = tuple(sorted({a for f in app.functions for a in f.architectures}))
         images, problems = read_image(path, display_path(path), architectures, _stat(path))
-        diagnostics.extend(problems)
+        if path in owned or any(_matches(app, image, name) for image in images):
+            diagnostics.extend(problems)
         for image in images:
             functions: list[str] = []
             containers: list[str] = []
@@ -110,19 +152,11 @@ def bind(app: Application, specs: list[tuple[str | None, Path]], diagnostics: li
                     (functions if kind == "function" else containers).append(ids[0])
                     if isinstance(reference, str):
                         references.append(reference)
-            inside = root is not None and (path == root or path.is_relative_to(root))
-            if not functions and not containers:
-                if name is not None or not inside:
-                    tags = ", ".join(image.repo_tags) or "no tags"
-                    what = f"no function or container named {name}" if name else \
-                        f"no function or container deploys it ({tags})"
-                    diagnostics.append(Diagnostic(
-                        DiagnosticKind.UNRESOLVED, f"image {image.display}: {what} in {app.name}; not reported "
-                        "there (bind it with `--image NAME=PATH`, NAME a function or container id)",
-                        Location(image.display), DiagnosticLevel.NOTE, COMPONENT))
-                    continue
-            image = _with_dockerfile(image, app, functions, root)
-            result.append(BoundImage(image, tuple(functions), tuple(containers), tuple(dict.fromkeys(references))))
+            if not functions and not containers and path not in owned:
+                continue
+            located = _with_dockerfile(image, app, functions, root)
+            result.append(BoundImage(located, tuple(functions), tuple(containers),
+                                     tuple(dict.fromkeys(references))))
     return result
 
 
@@ -131,7 +165,7 @@ def _workloads(app: Application) -> list[tuple[str, tuple[str, ...], object]]:
     found: list[tuple[str, tuple[str, ...], object]] = []
     for function in app.functions:
         code = function.code
-        if code is None or code.package_type != "Image" and code.image_uri is None:
+        if code is None or (code.package_type != "Image" and code.image_uri is None):
             continue
         names = (function.id,) + ((function.name,) if isinstance(function.name, str) else ())
         found.append(("function", names, code.image_uri))
@@ -174,7 +208,7 @@ def read_image(path: Path, display: str, architectures: tuple[str, ...] = (),
     try:
         records = read_images(source, kind, architectures)
         for record in records:
-            images.append(_read_one(source, kind, record, path, display, diagnostics))
+            images.append(_read_one(source, kind, record, path, diagnostics))
     except ImageFormatError as exc:
         diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, f"image {display}: {exc}", where,
                                       DiagnosticLevel.WARNING, COMPONENT))
@@ -183,13 +217,13 @@ def read_image(path: Path, display: str, architectures: tuple[str, ...] = (),
     return tuple(images), tuple(diagnostics)
 
 
-def _read_one(source: object, kind: str, record: object, path: Path, display: str,
+def _read_one(source: Source, kind: str, record: ImageRecord, path: Path,
               diagnostics: list[Diagnostic]) -> ScannedImage:
-    from faasguard.analysis.images._archive import ImageFormatError, ImageRecord, Source
+    from faasguard.analysis.images._archive import ImageFormatError
     from faasguard.analysis.images._layers import Filesystem
     from faasguard.analysis.images._packages import inventory
 
-    assert isinstance(source, Source) and isinstance(record, ImageRecord)
+    display = source.display
     where = Location(display)
     fs = Filesystem()
     for index, layer in enumerate(record.layers):
@@ -240,7 +274,7 @@ def _read_one(source: object, kind: str, record: object, path: Path, display: st
     total = len(layers)
     packages = tuple(replace(dep, layer=layers[index].describe(total) if index < total else None)
                      for dep, index in found.packages)
-    env = tuple(ImageEnv(*item.split("=", 1), where) for item in config.get("Env") or []
+    env = tuple(ImageEnv(item.split("=", 1)[0], item.split("=", 1)[1], where) for item in config.get("Env") or []
                 if isinstance(item, str) and "=" in item)
 
     def strings(value: object) -> tuple[str, ...]:
@@ -339,9 +373,9 @@ def _match_dockerfile(image: ScannedImage, text: str, shown: str) -> ScannedImag
     lines: dict[int, int] = {}
     for layer in image.layers:
         if layer.created_by:
-            line = by_text.get(_step_text(layer.created_by))
-            if line is not None:
-                lines[layer.index] = line
+            step = by_text.get(_step_text(layer.created_by))
+            if step is not None:
+                lines[layer.index] = step
     if not lines:
         return None
     first_own = min(lines)

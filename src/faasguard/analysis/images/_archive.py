@@ -312,7 +312,7 @@ def _from_descriptor(source: Source, descriptor: dict[str, Any], architectures: 
                      names: list[str]) -> list[ImageRecord]:
     if depth > 4:
         raise ImageFormatError("image index nesting too deep")
-    annotations = descriptor.get("annotations") if isinstance(descriptor.get("annotations"), dict) else {}
+    annotations: dict[str, Any] = descriptor["annotations"] if isinstance(descriptor.get("annotations"), dict) else {}
     names = names + [n for n in _ref_names(annotations) if n not in names]
     document = source.read_json(_blob_path(descriptor.get("digest")))
     if not isinstance(document, dict):
@@ -347,7 +347,8 @@ def _from_descriptor(source: Source, descriptor: dict[str, Any], architectures: 
         if not isinstance(layer, dict):
             raise ImageFormatError("a layer descriptor is not an object")
         layers.append(LayerRef(_blob_path(layer.get("digest")), str(layer.get("digest")), layer.get("mediaType")))
-    manifest_annotations = document.get("annotations") if isinstance(document.get("annotations"), dict) else {}
+    manifest_annotations: dict[str, Any] = (document["annotations"] if isinstance(document.get("annotations"), dict)
+                                            else {})
     merged = {k: str(v) for k, v in {**manifest_annotations, **annotations}.items()}
     return [ImageRecord(config, layers, names, str(descriptor.get("digest")), str(config_descriptor.get("digest")),
                         merged)]

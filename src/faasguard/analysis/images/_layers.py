@@ -139,6 +139,17 @@ class LayerReport:
 
 
 @dataclass
+class _Layer:
+    """What one layer adds and deletes, collected while it streams."""
+
+    index: int
+    report: LayerReport
+    added: dict[str, FileEntry]
+    removed: list[str]
+    opaque: list[str]
+
+
+@dataclass
 class Filesystem:
     """The merged view of the kept files after every layer."""
 
@@ -168,7 +179,7 @@ class Filesystem:
                 for count, member in enumerate(tar, 1):
                     if count > MAX_LAYER_MEMBERS:
                         raise LayerError(f"more than {MAX_LAYER_MEMBERS} entries")
-                    self._member(tar, member, index, report, added, removed, opaque)
+                    self._member(tar, member, _Layer(index, report, added, removed, opaque))
         except LayerError as exc:
             report.error = str(exc)
         except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
@@ -187,8 +198,8 @@ class Filesystem:
         self.reports.append(report)
         return report
 
-    def _member(self, tar: tarfile.TarFile, member: tarfile.TarInfo, index: int, report: LayerReport,
-                added: dict[str, FileEntry], removed: list[str], opaque: list[str]) -> None:
+    def _member(self, tar: tarfile.TarFile, member: tarfile.TarInfo, state: _Layer) -> None:
+        index, report, added, removed, opaque = state.index, state.report, state.added, state.removed, state.opaque
         path = clean_name(member.name)
         if path is None:
             report.escaping.append(member.name)

@@ -84,6 +84,16 @@ class BoundImage:
     references: tuple[str, ...] = ()
     """The deployed references (ImageUri / image) that named this image."""
 
+    @property
+    def phrase(self) -> str:
+        return f"image {self.image.display}{deployed_by(self.functions, self.containers)}"
+
+
+def deployed_by(functions: tuple[str, ...], containers: tuple[str, ...]) -> str:
+    """" (deployed by function A, container B)", or " (not referenced by any function or container)"."""
+    who = [f"function {f}" for f in functions] + [f"container {c}" for c in containers]
+    return f" (deployed by {', '.join(who)})" if who else " (not referenced by any function or container)"
+
 
 @dataclass(frozen=True)
 class ImageFacts:
