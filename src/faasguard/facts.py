@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from faasguard.analysis.code.facts import HandlerFacts
     from faasguard.analysis.deps.facts import DependencyFacts
     from faasguard.analysis.iam.facts import IamFacts
+    from faasguard.analysis.images.facts import ImageFacts
     from faasguard.config import Config
     from faasguard.findings import Diagnostic
     from faasguard.model import Application
-    from faasguard.analysis.images.facts import ImageFacts
 
 
 @dataclass(frozen=True)
