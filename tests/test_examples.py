@@ -94,3 +94,22 @@ def test_docs_rules_page_is_current() -> None:
     page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert page == rules_markdown([r.meta() for r in all_rules()]), \
         "docs/rules.md is stale: run `faasguard rules list --format markdown > docs/rules.md`"
+
+
+IMAGE_APP = ROOT / "examples" / "image-function"
+
+
+def test_image_function_example() -> None:
+    """Issue 21 "Done when": the image example reports the vulnerable packages, the root user and the ENV
+    secret, each at the Dockerfile or template line that causes it."""
+    found = findings(IMAGE_APP)
+    image = "examples/image-function/orders/image.tar"
+    assert {f for f in found if f[0] in ("FG601", "FG201", "FG701", "FG604")} == {
+        ("FG601", image, "Dockerfile", 1),   # openssl (Debian 12), from the base image
+        ("FG601", image, "Dockerfile", 3),   # urllib3 1.26.5, two advisories at the pip install line
+        ("FG201", image, "Dockerfile", 2),   # ENV DB_PASSWORD
+        ("FG701", "OrdersWorkerTask/worker", "template.yaml", 34),  # the Fargate task runs the root image
+        ("FG701", "examples/image-function/orders/Dockerfile", "Dockerfile", 1),
+        ("FG604", "OrdersFunction", "template.yaml", 13),
+        ("FG604", "OrdersWorkerTask/worker", "template.yaml", 35),
+    }

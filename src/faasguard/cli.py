@@ -122,6 +122,7 @@ def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any
         baseline=options.get("baseline"), strict=options.get("strict"),
         online=options.get("online"), resolve_env=options.get("resolve_env"),
         advisories=_csv(options.get("advisories")),
+        images=tuple(options["image"]) if options.get("image") else None,
     )
 
 
@@ -130,6 +131,9 @@ def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any
 @common_report_options
 @click.option("--advisories", help="Offline OSV advisory data (directories or zips, comma-separated).")
 @click.option("--online", is_flag=True, default=None, help="Query the OSV API for dependency advisories.")
+@click.option("--image", multiple=True, metavar="[NAME=]PATH",
+              help="A container image to inventory (docker save tarball, OCI layout directory or OCI archive); "
+                   "NAME binds it to a function or container id, else it binds by its tags. Repeatable.")
 @click.option("--allow-empty", is_flag=True,
               help="Exit 0 instead of 3 when no source is found at all (pre-commit runs that only touch unrelated "
                    "files); sources that fail to parse still exit 3.")

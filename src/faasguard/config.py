@@ -58,6 +58,12 @@ class Config:
     advisories: tuple[str, ...] = ()
     """Offline OSV advisory sources (dirs or zips), relative to the config file."""
     online: bool = False
+    images: tuple[str, ...] = ()
+    """Container images to read (`PATH` or `NAME=PATH`): from `--image` and discovery only, never from a config
+    file, which arrives with the code under review and must not widen what is read."""
+    image_owners: tuple[tuple[str, str], ...] = ()
+    """(image path, application root) for images no application deploys: each is reported once, standalone, by
+    the application whose root is nearest to it. Set by the pipeline (`faasguard.analysis.images.plan`)."""
     resolve_env: bool = False
     exclude: tuple[str, ...] = ()
     """Extra directory/file globs to skip during discovery."""

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from faasguard.analysis.code.facts import HandlerFacts
     from faasguard.analysis.deps.facts import DependencyFacts
     from faasguard.analysis.iam.facts import IamFacts
+    from faasguard.analysis.images.facts import ImageFacts
     from faasguard.config import Config
     from faasguard.findings import Diagnostic
     from faasguard.model import Application
@@ -28,6 +29,8 @@ class Facts:
     """Function id → what its handler code does (taint flows, AWS calls, secrets, /tmp)."""
     iam: IamFacts | None = None
     deps: DependencyFacts | None = None
+    images: ImageFacts | None = None
+    """The container images the application deploys, read from disk (`--image`, or found in the tree)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

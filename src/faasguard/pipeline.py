@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 ENRICHERS: tuple[tuple[str, str], ...] = (
     ("code-analysis", "faasguard.analysis.code"),
     ("iam", "faasguard.analysis.iam"),
+    ("images", "faasguard.analysis.images"),
     ("dependencies", "faasguard.analysis.deps"),
 )
 """Enrichment modules in order (code facts feed IAM least privilege). Each module's `enrich` is an
@@ -227,6 +228,11 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
     result = load_sources(paths, config, cwd)
     result.diagnostics[:0] = [Diagnostic(DiagnosticKind.INFO, warning, Location(warning.split(": ", 1)[0]),
                                          DiagnosticLevel.WARNING, "config") for warning in config.warnings]
+    found_images = tuple(str(f.path) for f in result.sources if f.type is SourceType.IMAGE)
+    if found_images or config.images:
+        from faasguard.analysis.images import plan
+
+        config = plan(result.apps, replace(config, images=config.images + found_images), result.diagnostics)
     result.rules = selected_rules(config)
     raw: list[Finding] = []
     for index, app in enumerate(result.apps):

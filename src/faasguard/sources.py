@@ -37,6 +37,9 @@ class SourceType(StrEnum):
     DOCKERFILE = "dockerfile"
     PYTHON = "python"
     """Python source that may be bare handler code (used only where a path holds no IaC)."""
+    IMAGE = "image"
+    """A container image: a `docker save`/OCI archive (`*.tar`), or an OCI layout (its `oci-layout` file stands
+    for the directory). Read by the image enrichment, not by a loader."""
 
 
 SKIP_DIRS = frozenset({
@@ -106,6 +109,8 @@ def classify(path: Path) -> SourceType | None:
         return SourceType.PYTHON
     if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
         return SourceType.DOCKERFILE
+    if lower == "oci-layout" or lower.endswith((".tar", ".oci")):
+        return SourceType.IMAGE
     suffix = path.suffix.lower()
     if suffix not in _YAML_SUFFIXES:
         return None
@@ -178,7 +183,9 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None
                 continue
             kind = classify(candidate)
             if kind is not None:
-                files.append(SourceFile(kind, candidate, display_path(candidate, cwd), root))
+                # an OCI layout's `oci-layout` file stands for its directory
+                path = candidate.parent if kind is SourceType.IMAGE and candidate.name == "oci-layout" else candidate
+                files.append(SourceFile(kind, path, display_path(path, cwd), root))
             elif candidate == root:
                 # Named on the command line but not recognised: say so rather than scan nothing silently.
                 diagnostics.append(Diagnostic(

@@ -14,8 +14,9 @@ def db() -> None:
 
 
 @db.command("update")
-@click.option("--ecosystem", "ecosystems", multiple=True, type=click.Choice(["PyPI", "npm"]),
-              help="Only this ecosystem (repeatable). Default: PyPI and npm.")
+@click.option("--ecosystem", "ecosystems", multiple=True,
+              type=click.Choice(["PyPI", "npm", "Debian", "Ubuntu", "Alpine"]),
+              help="Only this ecosystem (repeatable). Default: all of them (the OS ones for container images).")
 @click.option("--url", help="Base URL of the OSV exports [$FAASGUARD_OSV_EXPORT_URL or the OSV bucket].")
 @click.option("--timeout", type=float, default=60.0, show_default=True,
               help="Seconds to wait for the server to answer.")

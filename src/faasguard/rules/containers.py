@@ -65,6 +65,7 @@ class ContainerRunsAsRoot(Rule):
     owasp = "SAS-3"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        images = ctx.facts.images
         for container in ctx.app.containers:
             if container.platform not in _ENFORCING and container.platform != "dockerfile":
                 continue
@@ -72,7 +73,16 @@ class ContainerRunsAsRoot(Rule):
                 user = container.user
                 if isinstance(user, Unknown):
                     continue
-                if user is None:
+                bound = images.for_container(container.id) if images else None
+                if user is None and bound is not None:
+                    if bound.image.runs_as_root:
+                        yield self.finding(
+                            f"ECS container '{container.id}' sets no `user` and its image {bound.image.display} "
+                            f"runs as root ({_image_user(bound.image.user)}).",
+                            container.location, container.id, confidence=Confidence.HIGH,
+                            fix='Set "user": "1000:1000" in the container definition, or end the image\'s '
+                                "Dockerfile with a non-root `USER`.")
+                elif user is None:
                     yield self.finding(
                         f"ECS container '{container.id}' sets no `user`, so it runs as the image's user, "
                         "which is root unless the image says otherwise.",
@@ -99,6 +109,24 @@ class ContainerRunsAsRoot(Rule):
                     container.loc("user"), container.id,
                     confidence=Confidence.HIGH if explicit else Confidence.MEDIUM,
                     fix="Add a non-root user (`RUN useradd --uid 10001 app`) and end with `USER app`.")
+        yield from self._standalone_images(ctx)
+
+    def _standalone_images(self, ctx: RuleContext) -> Iterator[Finding]:
+        """An image no function or container of the app references: the platform that will run it is unknown,
+        so its own config decides. Images bound to Lambda functions are not judged (Lambda never runs a
+        function as root), and images bound to containers are judged through the container above."""
+        for bound in ctx.facts.images.images if ctx.facts.images else ():
+            image = bound.image
+            if bound.functions or bound.containers or not image.runs_as_root:
+                continue
+            yield self.finding(
+                f"{bound.phrase} runs as root ({_image_user(image.user)}).",
+                image.location, image.display, confidence=Confidence.MEDIUM,
+                fix="Add a non-root user (`RUN useradd --uid 10001 app`) and end the Dockerfile with `USER app`.")
+
+
+def _image_user(user: str | None) -> str:
+    return f"config `User` is `{user}`" if user else "its config sets no `User`"
 
 
 @register

@@ -275,6 +275,23 @@ class SecretInEnvironment(Rule):
                      f"name or ARN (e.g. {var.name}_SECRET_ARN) and fetch it at init with a cache, or use a "
                      "`{{resolve:secretsmanager:...}}` dynamic reference; rotate the exposed secret."),
             )
+        yield from self._images(ctx)
+
+    def _images(self, ctx: RuleContext) -> Iterator[Finding]:
+        """`ENV` baked into a deployed image's config: readable by anyone who can pull the image."""
+        for bound in ctx.facts.images.images if ctx.facts.images else ():
+            for env in bound.image.env:
+                verdict = classify(EnvVar(env.name, env.value, env.location))
+                if verdict is None:
+                    continue
+                yield self.finding(
+                    f"{bound.phrase}: environment variable {env.name} set in the image config (`ENV`) "
+                    f"{verdict.why}; anyone who can pull the image reads it",
+                    env.location, bound.image.display, function=list(bound.functions) or None,
+                    confidence=verdict.confidence,
+                    fix=(f"Remove `ENV {env.name}` from the Dockerfile and rebuild; read the secret at run time from "
+                         "Secrets Manager or SSM Parameter Store (SecureString), and rotate the exposed secret "
+                         "(it stays in every pushed copy of the image)."))
 
 
 # ----------------------------------------------------------------------------------------- FG203

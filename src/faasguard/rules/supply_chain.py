@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from faasguard.analysis.deps.facts import Advisory, Dependency, Ecosystem, Inventory, VulnerableDependency
+from faasguard.analysis.images.facts import deployed_by
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import Location, Resource, ResourceCategory, Unknown
 from faasguard.rules.base import Rule, RuleContext, register
@@ -24,6 +25,8 @@ def _functions(inventory: Inventory) -> tuple[str, ...] | None:
 
 
 def _owner_phrase(inventory: Inventory) -> str:
+    if inventory.owner_kind == "image":
+        return f"image {inventory.owner}{deployed_by(inventory.functions, inventory.containers)}"
     if inventory.owner_kind == "layer":
         users = ", ".join(inventory.functions) if inventory.functions else "no function in this application"
         return f"layer {inventory.owner} (used by {users})"
@@ -96,6 +99,9 @@ class VulnerableDependencyRule(Rule):
             fix = f"Replace {dep.name} or mitigate {advisory.id}; no fixed release is known"
         if dep.kind.value in ("poetry-lock", "pipfile-lock", "uv-lock", "package-lock"):
             fix += f" and regenerate {dep.manifest.rsplit('/', 1)[-1]}"
+        elif inventory.owner_kind == "image":
+            fix += (" (`apt-get upgrade`/`apk upgrade` in the Dockerfile, or a newer base image)"
+                    if dep.ecosystem.is_os else "") + " and rebuild the image"
         elif dep.kind.value in ("installed", "node-modules"):
             fix += f" and rebuild {'the layer' if inventory.owner_kind == 'layer' else 'the package'}"
         elif dep.ecosystem is Ecosystem.PYPI:
@@ -103,10 +109,15 @@ class VulnerableDependencyRule(Rule):
         fix += "."
         severity_note = f" [{advisory.severity_source}]" if advisory.severity_source else ""
         evidence = [EvidenceStep(f"{dep.name} {dep.version} declared in {dep.manifest}", dep.location)]
+        if dep.binaries and dep.binaries != (dep.name,):
+            evidence.append(EvidenceStep(f"installed binary packages: {', '.join(dep.binaries)}", dep.location))
+        if dep.layer:
+            evidence.append(EvidenceStep(f"introduced by {dep.layer}", dep.location))
         if advisory.url:
             evidence.append(EvidenceStep(f"advisory {advisory.url}{severity_note}", dep.location))
+        name = f"{dep.osv_ecosystem} package {dep.name}" if dep.ecosystem.is_os else dep.name
         return self.finding(
-            f"{dep.name} {dep.version} in {_owner_phrase(inventory)} has known vulnerability {ids}{summary}; "
+            f"{name} {dep.version} in {_owner_phrase(inventory)} has known vulnerability {ids}{summary}; "
             f"{remedy}",
             dep.location, inventory.owner, function=_functions(inventory),
             severity=advisory.severity or self.severity, evidence=evidence, fix=fix)
@@ -328,11 +339,12 @@ class MutableImageReferenceRule(Rule):
             found = self._judge(image.strip(), dockerfile=container.platform == "dockerfile")
             if found:
                 severity, why = found
+                known, fix = _digest_fix(ctx, image.strip(), container=container.id)
                 yield self.finding(
-                    f"container {container.id} runs image {image} by {why} instead of by digest",
+                    f"container {container.id} runs image {image} by {why} instead of by digest{known}",
                     container.loc("image"), container.id, severity=severity,
-                    fix="Reference the image by digest (`<repository>@sha256:<digest>`, as printed by "
-                        "`docker push` or the registry) and update it deliberately.")
+                    fix=fix or "Reference the image by digest (`<repository>@sha256:<digest>`, as printed by "
+                               "`docker push` or the registry) and update it deliberately.")
         for function in ctx.app.functions:
             code = function.code
             image = code.image_uri if code else None
@@ -343,12 +355,13 @@ class MutableImageReferenceRule(Rule):
                 _, why = found
                 location = function.field_locations.get("image_uri") or function.field_locations.get("code") \
                     or function.location
+                known, fix = _digest_fix(ctx, image.strip(), function=function.id)
                 yield self.finding(
                     f"function {function.id} deploys image {image} by {why} instead of by digest (Lambda pins "
                     "the digest at deploy time, so the next deployment silently picks up whatever the tag "
-                    "points to then)",
+                    f"points to then){known}",
                     location, function.id, function=function.id, severity=Severity.LOW,
-                    fix="Reference the image by digest (`ImageUri: <repo>@sha256:<digest>`).")
+                    fix=fix or "Reference the image by digest (`ImageUri: <repo>@sha256:<digest>`).")
 
     @staticmethod
     def _judge(image: str, dockerfile: bool) -> tuple[Severity, str] | None:
@@ -364,6 +377,23 @@ class MutableImageReferenceRule(Rule):
         if dockerfile:
             return None
         return Severity.LOW, f"the tag `{tag}`"
+
+
+def _digest_fix(ctx: RuleContext, image: str, *, function: str | None = None,
+                container: str | None = None) -> tuple[str, str | None]:
+    """(message suffix, fix) naming the digest of the image scanned for this workload, when its file records the
+    manifest digest (an OCI layout or archive, or a Docker 25+ `docker save`)."""
+    images = ctx.facts.images
+    bound = None
+    if images is not None:
+        bound = images.for_function(function) if function else images.for_container(container or "")
+    if bound is None or not bound.image.manifest_digest:
+        return "", None
+    digest = bound.image.manifest_digest
+    repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+    return (f"; the scanned image {bound.image.display} has manifest digest {digest}",
+            f"Reference the image by digest: `{repository}@{digest}` (the digest of {bound.image.display}; check it "
+            "is the one the registry serves for this tag before pinning).")
 
 
 # ------------------------------------------------------------------------------------------------ FG605

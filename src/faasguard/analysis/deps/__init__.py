@@ -40,12 +40,14 @@ STALE_DAYS = 30
 
 NO_DATA_MESSAGE = (
     "dependencies were inventoried but NOT checked for known vulnerabilities: no advisory data is available. "
-    "Run `faasguard db update` (downloads the OSV PyPI and npm exports into the cache), pass "
+    "Run `faasguard db update` (downloads the OSV PyPI, npm, Debian, Ubuntu and Alpine exports into the cache), pass "
     "`--advisories PATH` (a directory or zip of OSV JSON records), or scan with `--online`.")
 
 
 def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
-    inventories = build_inventories(app, diagnostics)
+    from faasguard.analysis.images import image_inventories
+
+    inventories = build_inventories(app, diagnostics) + image_inventories(facts)
     if not any(d.version for inv in inventories for d in inv.dependencies):
         return replace(facts, deps=DependencyFacts(inventories=tuple(inventories)))
     checked, names, vulnerable = check(inventories, config, diagnostics)
@@ -133,7 +135,7 @@ def _deployed_versions(inventory: Inventory) -> list[Dependency]:
     for dep in inventory.dependencies:
         if not dep.version:
             continue
-        key = (dep.ecosystem.value, dep.key, dep.version)
+        key = (dep.osv_ecosystem, dep.key, dep.version)
         dev_only[key] = dev_only.get(key, True) and dep.dev
         current = best.get(key)
         rank = (dep.dev, dep.kind.priority, dep.manifest, dep.location.line)
@@ -156,7 +158,7 @@ def check(inventories: Sequence[Inventory], config: Config,
 
     online: dict[tuple[str, str, str], list[OsvRecord]] | None = None
     if config.online:
-        triples = sorted({(d.ecosystem.value, d.key if d.ecosystem is Ecosystem.PYPI else d.name, d.version or "")
+        triples = sorted({(d.osv_ecosystem, d.key if d.ecosystem is Ecosystem.PYPI else d.name, d.version or "")
                           for deps in deployed.values() for d in deps})
         try:
             online = adv.query_online(triples)
@@ -179,16 +181,17 @@ def check(inventories: Sequence[Inventory], config: Config,
     for inv in inventories:
         for dep in deployed[inv.owner]:
             assert dep.version is not None
+            ecosystem = dep.osv_ecosystem
             records: dict[str, OsvRecord] = {}
             for store in stores:
-                for record in store.lookup(dep.ecosystem.value, dep.key):
+                for record in store.lookup(ecosystem, dep.key):
                     records[record.id] = record
             if online is not None:
                 query_name = dep.key if dep.ecosystem is Ecosystem.PYPI else dep.name
-                for record in online.get((dep.ecosystem.value, query_name, dep.version), []):
+                for record in online.get((ecosystem, query_name, dep.version), []):
                     records[record.id] = record
-            matches = [m for r in records.values() if (m := match(r, dep.ecosystem.value, dep.key, dep.version))]
+            matches = [m for r in records.values() if (m := match(r, ecosystem, dep.key, dep.version))]
             if matches:
-                found: list[Advisory] = merge(matches, dep.ecosystem.value)
+                found: list[Advisory] = merge(matches, ecosystem)
                 vulnerable.append(VulnerableDependency(inv, dep, tuple(found)))
     return True, names, vulnerable

@@ -7,8 +7,8 @@
   A scan then opens the database and reads only the records of the packages it has, so matching 30 requirements
   costs milliseconds instead of re-parsing ~20,000 files. SQLite is in the standard library and needs no loading
   step, which is why it beats a pickled or JSON index here.
-* `faasguard db update` downloads the PyPI and npm exports and builds those databases; `--online` asks the OSV
-  batch API instead. Nothing here touches the network unless one of those two was asked for.
+* `faasguard db update` downloads the PyPI, npm, Debian, Ubuntu and Alpine exports and builds those databases;
+  `--online` asks the OSV batch API instead. Nothing here touches the network unless one of those two was asked for.
 
 The download and API URLs and the cache directory can be moved with environment variables
 (`FAASGUARD_OSV_EXPORT_URL`, `FAASGUARD_OSV_API_URL`, `FAASGUARD_CACHE_DIR`), never from the scanned project's
@@ -43,7 +43,7 @@ from faasguard.sources import display_path
 COMPONENT = "dependencies"
 DEFAULT_EXPORT_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 DEFAULT_API_URL = "https://api.osv.dev/v1"
-ECOSYSTEMS = ("PyPI", "npm")
+ECOSYSTEMS = ("PyPI", "npm", "Debian", "Ubuntu", "Alpine")
 INDEX_FORMAT = 1
 SMALL_ZIP_MEMBERS = 2_000
 MAX_RECORD_BYTES = 4 * 1024 * 1024

@@ -24,6 +24,15 @@ class Ecosystem(StrEnum):
 
     PYPI = "PyPI"
     NPM = "npm"
+    DEBIAN = "Debian"
+    UBUNTU = "Ubuntu"
+    ALPINE = "Alpine"
+
+    @property
+    def is_os(self) -> bool:
+        """An OS distribution's packages: OSV names them per release (`Debian:12`, `Alpine:v3.19`), by source
+        package, in the distribution's own version order."""
+        return self in (Ecosystem.DEBIAN, Ecosystem.UBUNTU, Ecosystem.ALPINE)
 
 
 class ManifestKind(StrEnum):
@@ -41,6 +50,10 @@ class ManifestKind(StrEnum):
     PIPFILE = "pipfile"
     NODE_MODULES = "node-modules"
     """`node_modules/<name>/package.json` of an installed npm package."""
+    DPKG_STATUS = "dpkg-status"
+    """An image's `var/lib/dpkg/status` or distroless `status.d/` entry."""
+    APK_INSTALLED = "apk-installed"
+    """An image's `lib/apk/db/installed`."""
 
     @property
     def priority(self) -> int:
@@ -53,7 +66,7 @@ _PRIORITY = {
     ManifestKind.REQUIREMENTS: 0, ManifestKind.PACKAGE_JSON: 0, ManifestKind.PYPROJECT: 1,
     ManifestKind.POETRY_LOCK: 2, ManifestKind.PIPFILE_LOCK: 2, ManifestKind.UV_LOCK: 2,
     ManifestKind.PACKAGE_LOCK: 2, ManifestKind.YARN_LOCK: 2, ManifestKind.PNPM_LOCK: 2, ManifestKind.PIPFILE: 1,
-    ManifestKind.INSTALLED: 3, ManifestKind.NODE_MODULES: 3,
+    ManifestKind.INSTALLED: 3, ManifestKind.NODE_MODULES: 3, ManifestKind.DPKG_STATUS: 3, ManifestKind.APK_INSTALLED: 3,
 }
 
 
@@ -82,6 +95,18 @@ class Dependency:
     unpinned_reason: str | None = None
     """Why this declaration does not pin an exact artifact (FG602), None when it does or is not the kind of
     declaration that should (local paths, transitive lockfile entries)."""
+    distro: str | None = None
+    """For OS packages, the release OSV qualifies the ecosystem with (`12` for `Debian:12`, `v3.19` for
+    `Alpine:v3.19`); None for language packages."""
+    layer: str | None = None
+    """For a package found in a container image: the layer that introduced it (number, digest, the build step
+    that created it)."""
+    binaries: tuple[str, ...] = ()
+    """For OS packages: the binary packages installed from this source package (`libssl3`, `openssl`)."""
+
+    @property
+    def osv_ecosystem(self) -> str:
+        return f"{self.ecosystem.value}:{self.distro}" if self.distro else self.ecosystem.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +116,7 @@ class Inventory:
     owner: str
     """Function or layer id."""
     owner_kind: str
-    """"function" or "layer"."""
+    """"function", "layer" or "image"."""
     functions: tuple[str, ...]
     """Every function that ships this content (the functions sharing a package directory, or using the layer)."""
     root: str
@@ -99,6 +124,8 @@ class Inventory:
     dependencies: tuple[Dependency, ...] = ()
     manifests: tuple[str, ...] = ()
     """Display paths of the manifests read."""
+    containers: tuple[str, ...] = ()
+    """For an image: the containers (ECS/Fargate, Cloud Run) that run it, beside the functions."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ other (PYSEC-2023-74, GHSA-j8r2-6x86-q33q and CVE-2023-32681 are one problem) ar
 
 PyPI versions compare under PEP 440 (`packaging`), so pre-releases sort before their release and a local version
 `2.25.0+build1` is the release `2.25.0` for the `versions` list; npm versions compare as SemVer
-(`semantic_version`).
+(`semantic_version`); Debian and Ubuntu versions in dpkg order, Alpine versions in apk order
+(`faasguard.analysis.images.versions`). OS ecosystems are matched per release (`Debian:12`).
 """
 
 from __future__ import annotations
@@ -72,8 +73,20 @@ def package_key(ecosystem: str, name: str) -> str:
     return name.strip().lower()
 
 
+_RELEASED = ("Debian", "Alpine")
+
+
 def base_ecosystem(ecosystem: str) -> str:
-    return ecosystem.split(":", 1)[0]
+    """The ecosystem as we index it: the language ecosystems without qualifier (`PyPI`), the OS ones with their
+    release, because a Debian 11 fix says nothing about Debian 12 (`Debian:12`, `Alpine:v3.19`,
+    `Ubuntu:22.04` from OSV's `Ubuntu:22.04:LTS`; Ubuntu Pro/FIPS streams keep their longer names and so never
+    match a plain release)."""
+    family, _, rest = ecosystem.partition(":")
+    if family in _RELEASED and rest:
+        return ecosystem
+    if family == "Ubuntu" and rest:
+        return f"Ubuntu:{rest.removesuffix(':LTS')}"
+    return family
 
 
 # ------------------------------------------------------------------------------------------- parsing
@@ -85,6 +98,9 @@ def parse_record(data: Any) -> OsvRecord:
     aliases = [] if aliases is None else aliases
     if not isinstance(aliases, list):
         raise OsvFormatError(f"{data['id']}: `aliases` is not a list")
+    if isinstance(data.get("upstream"), list):
+        # distribution records (DEBIAN-CVE-*, UBUNTU-CVE-*, ALPINE-CVE-*) name the CVE they track as `upstream`
+        aliases = aliases + [u for u in data["upstream"] if isinstance(u, str) and u.startswith("CVE-")]
     affected_raw = data.get("affected")
     affected_raw = [] if affected_raw is None else affected_raw
     if not isinstance(affected_raw, list):
@@ -193,6 +209,15 @@ def parse_version(ecosystem: str, version: str) -> Any:
             return Version(version)
         except InvalidVersion:
             return None
+    family = ecosystem.split(":", 1)[0]
+    if family in ("Debian", "Ubuntu"):
+        from faasguard.analysis.images.versions import parse_dpkg
+
+        return parse_dpkg(version)
+    if family == "Alpine":
+        from faasguard.analysis.images.versions import parse_apk
+
+        return parse_apk(version)
     import semantic_version
 
     try:
