@@ -63,6 +63,23 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
+def _function(source: SourceFile, node: ast.FunctionDef | ast.AsyncFunctionDef, handler: str, code_dir: Path) -> (
+    Function
+):
+    location = Location(source.display, node.lineno, node.col_offset + 1, logical_id=handler)
+    return Function(
+        id=handler,
+        location=location,
+        field_locations={"handler": location},
+        name=handler,
+        runtime=None,
+        handler=handler,
+        code=CodeLocation(
+            code_dir=str(code_dir), handler_file=str(source.path), handler_function=node.name, handler=handler
+        ),
+    )
+
+
 def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
     from faasguard.analysis.code.routes import FRAMEWORK_NAMES, RouteFinder, has_route_decorators, parse_module
 
@@ -86,7 +103,6 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
             code_dir = project[0] if project else base
             if project:
                 projects[f"{project[1]} project {ctx.display(project[0])}"] = None
-            module = _module_name(source.path, base)
             found: dict[str, str] = {}
             for node in info.tree.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and is_handler(node):
@@ -95,27 +111,10 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
                 roots = tuple(dict.fromkeys((source.path.parent, code_dir)))
                 for name, framework in finder.routes(source.path, roots).items():
                     found.setdefault(name, f"{FRAMEWORK_NAMES[framework]} decorators")
+            module = _module_name(source.path, base)
             for name, how in found.items():
-                node = info.functions[name]
                 inferred[how] += 1
-                handler = f"{module}.{name}"
-                location = Location(source.display, node.lineno, node.col_offset + 1, logical_id=handler)
-                functions.append(
-                    Function(
-                        id=handler,
-                        location=location,
-                        field_locations={"handler": location},
-                        name=handler,
-                        runtime=None,
-                        handler=handler,
-                        code=CodeLocation(
-                            code_dir=str(code_dir),
-                            handler_file=str(source.path),
-                            handler_function=name,
-                            handler=handler,
-                        ),
-                    )
-                )
+                functions.append(_function(source, info.functions[name], f"{module}.{name}", code_dir))
             result.handled.add(source.path)
         display = ctx.display(root)
         if not functions:

@@ -2,7 +2,8 @@
 
 Each rule owns its detection: it names the sink kinds and issue kinds it reports (the analysis knows kinds, never
 rule ids; its library models are rows that name a sink kind), and it decides what turns those facts into a
-finding: the message, the evidence, and which repeated flows are one problem. Rules only turn facts into findings: the location is the sink (or the offending line), `resource` and
+finding: the message, the evidence, and which repeated flows are one problem. The location is the sink (or the
+offending line), `resource` and
 `function` are the function id, and taint findings carry every hop source → sink as evidence (the SARIF reporter
 renders it as a code flow). When several functions share a handler module, one offending line is one finding
 naming all of them.
@@ -17,7 +18,6 @@ from faasguard.analysis.code.facts import HandlerFacts, TaintFlow
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import Location, TriggerKind
 from faasguard.rules.base import Rule, RuleContext, register
-
 
 Item = tuple[Location, str, tuple[EvidenceStep, ...]]
 

@@ -137,7 +137,8 @@ def _sdk(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         aws = aws_call(fa, receiver, method, site.args, site.kwargs, site.node)
         if aws is not None:
             return aws
-    if qual in BOTO3_FACTORIES or (receiver is not None and receiver.kind == "session" and method in ("client", "resource")):
+    session = receiver is not None and receiver.kind == "session"
+    if qual in BOTO3_FACTORIES or (session and method in ("client", "resource")):
         return boto3_factory(fa, qual, method, site.arg(0, "service_name"), site.kwargs, site.node)
     if qual in BOTO3_SESSIONS:
         return Val(kind="session")

@@ -1,4 +1,4 @@
-# ruff: noqa: N802  (visitor methods are named after the ast node classes)
+# ruff: noqa: N802, N815  (visitor methods are named after the ast node classes)
 """The Python interpreter's expressions: names, attributes and subscripts (where event fields are read),
 string building (f-strings, %, format, +: what is known of a URL's host or a query's SQL), containers,
 comprehensions. Calls are resolved in calls.py.
@@ -85,6 +85,16 @@ class FunctionAnalysis(StatementAnalysis):
         return self.attribute(base, node.attr, node)
 
     def attribute(self, base: Val, attr: str, node: ast.AST) -> Val:
+        """`base.attr`: a member of analysed code, a part of a framework or SDK object, or a field of data."""
+        member = self._code_member(base, attr)
+        if member is not None:
+            return member
+        if base.qual in REQUEST_GLOBALS and isinstance(node, ast.Attribute):
+            base = self.request_global(node.value)
+        part = self._object_part(base, attr, node)
+        return part if part is not None else self._data_field(base, attr, node)
+
+    def _code_member(self, base: Val, attr: str) -> Val | None:
         if base.kind == "module" and base.extra:
             return self._member(Path(base.extra), attr)
         if base.kind == "class" and base.extra:
@@ -97,8 +107,10 @@ class FunctionAnalysis(StatementAnalysis):
             if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
                 return Val(kind="method", extra=f"{path}::{cls}.{attr}", fields=(("self", base),))
             return base.data()
-        if base.qual in REQUEST_GLOBALS and isinstance(node, ast.Attribute):
-            base = self.request_global(node.value)
+        return None
+
+    def _object_part(self, base: Val, attr: str, node: ast.AST) -> Val | None:
+        """Attributes of framework, boto3, environment, tempfile and path objects."""
         if base.kind == "webapp" and base.extra == "chalice":
             if attr == "current_request":
                 request = Taint("event", unparse(node, 60), self.loc(node), whole=True)
@@ -126,6 +138,10 @@ class FunctionAnalysis(StatementAnalysis):
             return Val(taints=tuple(t.clean_for("path") for t in base.taints))
         if base.kind == "path" and attr == "parent":
             return base
+        return None
+
+    def _data_field(self, base: Val, attr: str, node: ast.AST) -> Val:
+        """A library attribute (`os.environ`, `module.CONST`) or a field of caller data (`event.body`)."""
         if base.qual is not None:
             qual = f"{base.qual}.{attr}"
             if qual == "os.environ":

@@ -466,6 +466,8 @@ TRANSFER_POSITIONS = {
     "download_fileobj": ("Bucket", "Key", "Fileobj"),
     "copy": ("CopySource", "Bucket", "Key"),
 }
+SUBRESOURCE_KINDS = frozenset({"table", "bucket", "object", "queue", "topic", "batch_writer", "collection"})
+"""boto3 objects that carry the identifiers of one AWS resource (or a batch writer / collection of one)."""
 SUBRESOURCE_TRANSFER = {  # bucket / object helper positions
     ("bucket", "upload_file"): ("Filename", "Key"),
     ("bucket", "download_file"): ("Key", "Filename"),
@@ -510,7 +512,13 @@ HTTP_SESSION_CTORS = frozenset(
 )
 SQL_METHODS = frozenset({"execute", "executemany", "executescript", "mogrify"})
 SQL_TEXT_FUNCS = frozenset(
-    {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "pandas.read_sql", "pandas.read_sql_query"}
+    {
+        "sqlalchemy.text",
+        "sqlalchemy.sql.text",
+        "sqlalchemy.sql.expression.text",
+        "pandas.read_sql",
+        "pandas.read_sql_query",
+    }
 )
 OPEN_FUNCS = frozenset({"open", "io.open", "codecs.open", "builtins.open"})
 REMOVE_FUNCS = frozenset({"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir", "os.removedirs"})

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import Fetch
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val
-from faasguard.analysis.code.python.models import POWERTOOLS_PARAMETER_OPS, RESOLVER_CLASSES
+from faasguard.analysis.code.python.models import RESOLVER_CLASSES
 from faasguard.analysis.code.python.syntax import shorten
 
 if TYPE_CHECKING:

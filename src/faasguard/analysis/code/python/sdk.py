@@ -20,6 +20,7 @@ from faasguard.analysis.code.python.models import (
     PARTIQL_METHODS,
     RESOURCE_CTORS,
     RESOURCE_OPS,
+    SUBRESOURCE_KINDS,
     SUBRESOURCE_TRANSFER,
     TRANSFER_POSITIONS,
 )
@@ -61,64 +62,9 @@ def aws_call(  # noqa: PLR0917
     if kind == "client" and service:
         return _client_call(fa, service, method, args, kwargs, node)
     if kind == "resource" and service:
-        if method in RESOURCE_CTORS:
-            sub_kind, names = RESOURCE_CTORS[method]
-            aws = tuple(
-                (name, fa.argvalue(args[i] if i < len(args) else kwargs.get(name)))
-                for i, name in enumerate(names)
-            )
-            return Val(kind=sub_kind, service=service, aws=aws)
-        if method == "get_queue_by_name":
-            fa.record(service, method, "GetQueueUrl", _resource_args(kwargs), node)
-            return Val(kind="queue", service=service, aws=(("QueueUrl", Unknown("looked up by name")),))
-        operation = operation_name(service, method)
-        if operation is not None:
-            fa.record(service, method, operation, _resource_args(kwargs), node)
-            return CLEAN
-        return Val(kind="resource-sub", service=service)
-    if kind in ("table", "bucket", "object", "queue", "topic", "batch_writer", "collection") and service:
-        base = dict(receiver.aws)
-        if kind == "table" and method == "batch_writer":
-            return Val(kind="batch_writer", service=service, aws=receiver.aws)
-        if kind == "bucket" and method == "Object":
-            key = args[0] if args else kwargs.get("key")
-            return Val(kind="object", service=service, aws=(*receiver.aws, ("Key", fa.argvalue(key))))
-        transfer = SUBRESOURCE_TRANSFER.get((kind, method))
-        merged: dict[str, Val | Arg] = dict(base)
-        if transfer is not None:
-            for index, name in enumerate(transfer):
-                value = args[index] if index < len(args) else kwargs.get(name)
-                if value is not None and name in ("Key", "CopySource"):
-                    merged[name] = value
-                if name == "Filename" and value is not None:
-                    _local_file(fa, method, value, node)
-            fa.record(
-                service, f"{kind}.{method}" if kind != "object" else f"object.{method}", None, merged, node
-            )
-            return CLEAN
-        if kind == "batch_writer":
-            if method in ("put_item", "delete_item"):
-                fa.record(service, f"batch_writer.{method}", "BatchWriteItem", merged, node)
-            return CLEAN
-        if kind == "collection":
-            operation = "DeleteObjects" if method == "delete" else "ListObjects"
-            if method in ("all", "filter", "limit", "page_size", "delete"):
-                merged.update(_resource_args(kwargs))
-                fa.record(service, f"objects.{method}", operation, merged, node)
-            return CLEAN
-        operation = RESOURCE_OPS.get((service, method)) or operation_name(service, method)
-        if operation is None:
-            return CLEAN
-        merged.update(_resource_args(kwargs))
-        fa.record(service, method, operation, merged, node)
-        _dynamo_checks(fa, service, method, kwargs, node)
-        if kind == "object" and method == "get" and any(
-            isinstance(v, Unknown) and "event" in v.reason for _, v in receiver.aws
-        ):
-                return Val(
-                    taints=(Taint("event", "S3 object named by the event", fa.loc(node), structured=False),)
-                )
-        return CLEAN
+        return _resource_call(fa, service, method, args, kwargs, node)
+    if kind in SUBRESOURCE_KINDS and service:
+        return _subresource_call(fa, receiver, method, args, kwargs, node)
     if kind == "paginator" and service and method == "paginate":
         name = receiver.extra or "?"
         fa.record(
@@ -126,6 +72,77 @@ def aws_call(  # noqa: PLR0917
         )
         return CLEAN
     return None
+
+
+
+def _resource_call(  # noqa: PLR0917
+    fa: FunctionAnalysis, service: str, method: str, args: list[Val], kwargs: dict[str, Val], node: ast.Call
+) -> Val:
+    """`boto3.resource(service).Table(name)` and friends, or an operation of the service resource."""
+    if method in RESOURCE_CTORS:
+        sub_kind, names = RESOURCE_CTORS[method]
+        aws = tuple(
+            (name, fa.argvalue(args[i] if i < len(args) else kwargs.get(name)))
+            for i, name in enumerate(names)
+        )
+        return Val(kind=sub_kind, service=service, aws=aws)
+    if method == "get_queue_by_name":
+        fa.record(service, method, "GetQueueUrl", _resource_args(kwargs), node)
+        return Val(kind="queue", service=service, aws=(("QueueUrl", Unknown("looked up by name")),))
+    operation = operation_name(service, method)
+    if operation is not None:
+        fa.record(service, method, operation, _resource_args(kwargs), node)
+        return CLEAN
+    return Val(kind="resource-sub", service=service)
+
+
+def _subresource_call(  # noqa: PLR0917
+    fa: FunctionAnalysis, receiver: Val, method: str, args: list[Val], kwargs: dict[str, Val], node: ast.Call
+) -> Val:
+    """A method of a table, bucket, object, queue, topic, batch writer or object collection: its call is
+    recorded with the identifiers the sub-resource was built with (TableName, Bucket, Key...)."""
+    kind, service = receiver.kind or "", receiver.service or ""
+    base = dict(receiver.aws)
+    if kind == "table" and method == "batch_writer":
+        return Val(kind="batch_writer", service=service, aws=receiver.aws)
+    if kind == "bucket" and method == "Object":
+        key = args[0] if args else kwargs.get("key")
+        return Val(kind="object", service=service, aws=(*receiver.aws, ("Key", fa.argvalue(key))))
+    transfer = SUBRESOURCE_TRANSFER.get((kind, method))
+    merged: dict[str, Val | Arg] = dict(base)
+    if transfer is not None:
+        for index, name in enumerate(transfer):
+            value = args[index] if index < len(args) else kwargs.get(name)
+            if value is not None and name in ("Key", "CopySource"):
+                merged[name] = value
+            if name == "Filename" and value is not None:
+                _local_file(fa, method, value, node)
+        fa.record(
+            service, f"{kind}.{method}" if kind != "object" else f"object.{method}", None, merged, node
+        )
+        return CLEAN
+    if kind == "batch_writer":
+        if method in ("put_item", "delete_item"):
+            fa.record(service, f"batch_writer.{method}", "BatchWriteItem", merged, node)
+        return CLEAN
+    if kind == "collection":
+        if method in ("all", "filter", "limit", "page_size", "delete"):
+            merged.update(_resource_args(kwargs))
+            listing = "DeleteObjects" if method == "delete" else "ListObjects"
+            fa.record(service, f"objects.{method}", listing, merged, node)
+        return CLEAN
+    operation = RESOURCE_OPS.get((service, method)) or operation_name(service, method)
+    if operation is None:
+        return CLEAN
+    merged.update(_resource_args(kwargs))
+    fa.record(service, method, operation, merged, node)
+    _dynamo_checks(fa, service, method, kwargs, node)
+    if kind == "object" and method == "get" and any(
+        isinstance(v, Unknown) and "event" in v.reason for _, v in receiver.aws
+    ):
+        return Val(taints=(Taint("event", "S3 object named by the event", fa.loc(node), structured=False),))
+    return CLEAN
+
 
 def _client_call(  # noqa: PLR0917
     fa: FunctionAnalysis, service: str, method: str, args: list[Val], kwargs: dict[str, Val], node: ast.Call

@@ -115,7 +115,8 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
 
     One walk over the tree: name-bound literals are judged as their binding node is reached; every other
     string literal is remembered and judged by its shape afterwards (so a literal that is both named and
-    shaped is reported once, with its name, as before)."""
+    shaped is reported once, with its name, as before). Its complexity (a case per binding form) is the price
+    of walking each module once."""
     seen: set[int] = set()
     literals: list[tuple[ast.Constant, str]] = []
 

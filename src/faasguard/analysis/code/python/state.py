@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, SinkHit, Summary, TmpEvent
 from faasguard.analysis.code.core.sinks import applies
-from faasguard.analysis.code.core.values import CLEAN, Arg, ParamRef, Val
+from faasguard.analysis.code.core.values import Arg, ParamRef, Val
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.analysis.code.python.modules import ModuleInfo
 from faasguard.findings import EvidenceStep

@@ -1,4 +1,4 @@
-# ruff: noqa: N802  (visitor methods are named after the ast node classes)
+# ruff: noqa: N802, N815  (visitor methods are named after the ast node classes)
 """The Python interpreter's statements: entry, assignment, branches and guards, loops, try, imports.
 
 Each function is interpreted once, statement by statement, with an environment mapping names to `Val`s;
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from faasguard.analysis.code.core.results import Summary
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS
 from faasguard.analysis.code.python.modules import resolve_import
@@ -217,7 +218,8 @@ class StatementAnalysis(FunctionState):
         if attr in ("check_hostname", "verify") and false:
             self.issue("tls-disabled", f"TLS verification is disabled (`{unparse(target)} = False`)", stmt)
         if attr == "verify_mode" and value_node is not None and unparse(value_node).endswith("CERT_NONE"):
-            self.issue("tls-disabled", f"TLS certificate verification is disabled (`{unparse(target)} = CERT_NONE`)", stmt)
+            message = f"TLS certificate verification is disabled (`{unparse(target)} = CERT_NONE`)"
+            self.issue("tls-disabled", message, stmt)
         if attr == "_create_default_https_context" and value_node is not None and "unverified" in unparse(value_node):
             self.issue("tls-disabled", "the default HTTPS context is replaced by an unverified one", stmt)
         base = target.value
