@@ -65,8 +65,12 @@ class Analyzer:
             self._init[path] = Summary()
             return env
         fa = FunctionAnalysis(self, info, None, f"{path}::<module>", env)
-        with contextlib.suppress(Stop, RecursionError):
-            fa.run_module(info.tree)
+        try:
+            with contextlib.suppress(Stop, RecursionError):
+                fa.run_module(info.tree)
+        except Exception:
+            del self._globals[path]  # not a partial module for the next handler: it fails (and says so) too
+            raise
         fa.summary.fetches = [replace(fetch, cached=True) for fetch in fa.summary.fetches]
         fa.summary.tmp = []  # files written once at cold start are not per-invocation data
         self._init[path] = fa.summary
@@ -104,6 +108,9 @@ class Analyzer:
             result: Summary | None = fa.run_function(entry=False)
         except (Stop, RecursionError):
             result = None
+        except Exception:
+            del self._summaries[key]  # not an opaque function for the next caller: it fails (and says so) too
+            raise
         finally:
             self._depth -= 1
         self._summaries[key] = result
