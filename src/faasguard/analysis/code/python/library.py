@@ -87,13 +87,13 @@ Rule = Callable[["FunctionAnalysis", CallSite], "Val | None"]
 def library_call(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     """What a library call returns, recording what it does; None when no model knows it."""
     pending = QUAL_MODELS.get(site.qual)
-    for rank, name in METHOD_RULES:
+    for rank, rule in _ORDERED_RULES:
         if pending is not None and pending.rank < rank:
             result = TRANSFERS[pending.transfer](fa, site, pending)
             pending = None
             if result is not None:
                 return result
-        result = RULES[name](fa, site)
+        result = rule(fa, site)
         if result is not None:
             return None if result is GENERIC else result
     return TRANSFERS[pending.transfer](fa, site, pending) if pending is not None else None
@@ -701,3 +701,5 @@ RULES: dict[str, Rule] = {
     "join-literal": _join_literal,
 }
 """Method rule name (models.py `METHOD_RULES`) → its function."""
+
+_ORDERED_RULES: tuple[tuple[int, Rule], ...] = tuple((rank, RULES[name]) for rank, name in METHOD_RULES)
