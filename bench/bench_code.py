@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from faasguard.analysis.code import analyze_function
-from faasguard.analysis.code._engine import Analyzer
-from faasguard.analysis.code._modules import parse_module
+from faasguard.analysis.code.python.analyzer import Analyzer
+from faasguard.analysis.code.python.modules import parse_module
 from faasguard.loaders.code import is_handler
 
 PATTERNS = Path("/work/shared/corpora/serverless-patterns")
@@ -75,7 +75,7 @@ def main() -> None:
     if args.corpus or not (args.stdlib or args.patterns):
         files = sorted(CORPUS.glob("*.py"))
         run_files(files, False)  # warm-up: botocore service models, imports
-        from faasguard.analysis.code import _modules
+        from faasguard.analysis.code.python import modules as _modules
         _modules._cache.clear()
         n, analysed, crashes, seconds = run_files(files, False)
         print(f"corpus: {n} files, {analysed} handlers, {len(crashes)} crashes, "

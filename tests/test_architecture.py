@@ -138,7 +138,6 @@ def test_layers_point_one_way(lower: str, upper: str) -> None:
     assert not offenders
 
 
-@pytest.mark.xfail(strict=True, reason="loaders.code imports _engine/_modules/_web until the engine split lands")
 def test_loaders_do_not_reach_into_private_analysis_modules() -> None:
     offenders = {f"{name} → {target}" for name, targets in graph().items() if name.startswith("faasguard.loaders")
                  for target in targets if target.startswith("faasguard.analysis")

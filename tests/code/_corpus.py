@@ -60,10 +60,10 @@ def handler_name(path: Path) -> str:
 def handler_names(path: Path) -> list[str]:
     """Framework files (Chalice / Flask / FastAPI): every function the framework calls, plus handler-shaped
     functions, as the bare-code loader infers them; plain handler files: the first handler, as always."""
-    from faasguard.analysis.code._engine import Analyzer
+    from faasguard.analysis.code.routes import RouteFinder
     from faasguard.loaders.code import is_handler
 
-    routes = list(Analyzer((path.parent,)).web_routes(path.resolve()))
+    routes = list(RouteFinder().routes(path.resolve(), (path.parent,)))
     tree = ast.parse(path.read_text())
     shaped = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and is_handler(n)]
     if not routes:

@@ -77,8 +77,8 @@ def test_app_object_handler_analyses_every_route() -> None:
     facts, diagnostics = analyze_file(root / "app.py", "app", (root,))
     assert diagnostics == []
     assert facts is not None
-    assert sorted((f.rule_id, Path(f.location.path).name, f.location.line) for f in facts.flows) == [
-        ("FG501", "reports.py", 13), ("FG503", "db.py", 11)]  # not the SQS/schedule functions: own Lambdas
+    assert sorted((f.kind, Path(f.location.path).name, f.location.line) for f in facts.flows) == [
+        ("shell", "reports.py", 13), ("sql", "db.py", 11)]  # not the SQS/schedule functions: own Lambdas
     assert facts.handler_location is not None
     assert facts.handler_location.line == 9
 
@@ -87,7 +87,7 @@ def test_mangum_handler_object() -> None:
     facts, diagnostics = analyze_file(CORPUS / "web_fastapi_query_sql.py", "handler")
     assert diagnostics == []
     assert facts is not None
-    assert [(f.rule_id, f.location.line) for f in facts.flows] == [("FG503", 14)]
+    assert [(f.kind, f.location.line) for f in facts.flows] == [("sql", 14)]
 
 
 def test_no_framework_no_handlers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ serverless web framework calls are handlers too: AWS Chalice decorators (`@app.r
 `@app.on_sqs_message`... on a `Chalice` app or `Blueprint`), and the routes of Flask / Quart / FastAPI apps,
 which run on Lambda behind an adapter (Zappa, serverless-wsgi, Mangum, aws-wsgi). A decorator counts only when
 the code analysis resolves its owner to an object built by the framework's imported constructor, never from
-names alone (see `analysis/code/_web.py`).
+names alone (see `analysis/code/routes.py`).
 
 Each scanned root becomes one `Application(source=CODE)` with a `Function` per inferred handler, and a NOTE
 diagnostic says how the handlers were inferred, so a reader of the report knows no deployment configuration
@@ -44,20 +44,6 @@ def is_handler(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return node.name in HANDLER_NAMES or (len(params) >= 2 and params[1].arg in CONTEXT_NAMES)
 
 
-def _decorated(tree: ast.Module) -> bool:
-    """Cheap pre-check before running the analysis on a module: some module-level function has a
-    `@owner.route(...)`-shaped decorator (only those modules can register framework handlers)."""
-    from faasguard.analysis.code._web import ROUTE_DECORATORS
-
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            for decorator in node.decorator_list:
-                func = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if isinstance(func, ast.Attribute) and func.attr in ROUTE_DECORATORS:
-                    return True
-    return False
-
-
 def _project(path: Path, base: Path) -> tuple[Path, str] | None:
     """The framework project directory holding `path` (the nearest ancestor, not above `base`)."""
     for directory in path.parents:
@@ -77,9 +63,25 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
+def _function(source: SourceFile, node: ast.FunctionDef | ast.AsyncFunctionDef, handler: str, code_dir: Path) -> (
+    Function
+):
+    location = Location(source.display, node.lineno, node.col_offset + 1, logical_id=handler)
+    return Function(
+        id=handler,
+        location=location,
+        field_locations={"handler": location},
+        name=handler,
+        runtime=None,
+        handler=handler,
+        code=CodeLocation(
+            code_dir=str(code_dir), handler_file=str(source.path), handler_function=node.name, handler=handler
+        ),
+    )
+
+
 def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
-    from faasguard.analysis.code._engine import Analyzer
-    from faasguard.analysis.code._modules import parse_module
+    from faasguard.analysis.code.routes import FRAMEWORK_NAMES, RouteFinder, has_route_decorators, parse_module
 
     result = LoadResult()
     by_root: dict[Path, list[SourceFile]] = defaultdict(list)
@@ -90,7 +92,7 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
         functions: list[Function] = []
         inferred: dict[str, int] = defaultdict(int)
         projects: dict[str, None] = {}
-        analyzers: dict[tuple[Path, ...], Analyzer] = {}
+        finder = RouteFinder(ctx.cwd)
         for source in sorted(sources, key=lambda s: s.display):
             info = parse_module(source.path, ctx.cwd)
             if info.tree is None:
@@ -101,38 +103,18 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
             code_dir = project[0] if project else base
             if project:
                 projects[f"{project[1]} project {ctx.display(project[0])}"] = None
-            module = _module_name(source.path, base)
             found: dict[str, str] = {}
             for node in info.tree.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and is_handler(node):
                     found[node.name] = "function signatures ((event, context) or named handler/lambda_handler)"
-            if _decorated(info.tree):
+            if has_route_decorators(info.tree):
                 roots = tuple(dict.fromkeys((source.path.parent, code_dir)))
-                analyzer = analyzers.setdefault(roots, Analyzer(roots, ctx.cwd))
-                for name, spec in analyzer.web_routes(source.path).items():
-                    framework = {"chalice": "Chalice", "flask": "Flask/Quart route", "fastapi": "FastAPI route"}
-                    found.setdefault(name, f"{framework[spec.framework]} decorators")
+                for name, framework in finder.routes(source.path, roots).items():
+                    found.setdefault(name, f"{FRAMEWORK_NAMES[framework]} decorators")
+            module = _module_name(source.path, base)
             for name, how in found.items():
-                node = info.functions[name]
                 inferred[how] += 1
-                handler = f"{module}.{name}"
-                location = Location(source.display, node.lineno, node.col_offset + 1, logical_id=handler)
-                functions.append(
-                    Function(
-                        id=handler,
-                        location=location,
-                        field_locations={"handler": location},
-                        name=handler,
-                        runtime=None,
-                        handler=handler,
-                        code=CodeLocation(
-                            code_dir=str(code_dir),
-                            handler_file=str(source.path),
-                            handler_function=name,
-                            handler=handler,
-                        ),
-                    )
-                )
+                functions.append(_function(source, info.functions[name], f"{module}.{name}", code_dir))
             result.handled.add(source.path)
         display = ctx.display(root)
         if not functions:

@@ -1,6 +1,9 @@
 """Handler code rules (FG202, FG204–FG207, FG501–FG511), reading the facts of `faasguard.analysis.code`.
 
-Rules only turn facts into findings: the location is the sink (or the offending line), `resource` and
+Each rule owns its detection: it names the sink kinds and issue kinds it reports (the analysis knows kinds, never
+rule ids; its library models are rows that name a sink kind), and it decides what turns those facts into a
+finding: the message, the evidence, and which repeated flows are one problem. The location is the sink (or the
+offending line), `resource` and
 `function` are the function id, and taint findings carry every hop source → sink as evidence (the SARIF reporter
 renders it as a code flow). When several functions share a handler module, one offending line is one finding
 naming all of them.
@@ -11,45 +14,91 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from faasguard.findings import Confidence, Finding, Severity
+from faasguard.analysis.code.facts import HandlerFacts, TaintFlow
+from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import Location, TriggerKind
 from faasguard.rules.base import Rule, RuleContext, register
 
-
-def _grouped(ctx: RuleContext, rule_id: str) -> Iterator[tuple[Location, str, list[str], tuple[object, ...]]]:
-    """(location, message, function ids, evidence) per offending line, merged across functions."""
-    merged: dict[tuple[str, int], tuple[Location, str, list[str], tuple[object, ...]]] = {}
-    for function_id, facts in sorted(ctx.facts.handlers.items()):
-        items: list[tuple[Location, str, tuple[object, ...]]] = []
-        for flow in facts.flows:
-            if flow.rule_id == rule_id:
-                items.append((flow.location, f"event data ({flow.source}) reaches {flow.sink}", flow.steps))
-        for issue in facts.issues:
-            if issue.rule_id == rule_id:
-                items.append((issue.location, issue.message, issue.evidence))
-        for location, message, evidence in items:
-            key = (location.path, location.line)
-            if key in merged:
-                merged[key][2].append(function_id)
-            else:
-                merged[key] = (location, message, [function_id], evidence)
-    yield from (merged[k] for k in sorted(merged))
+Item = tuple[Location, str, tuple[EvidenceStep, ...]]
 
 
 class _HandlerRule(Rule):
+    """A rule over handler facts: it claims sink kinds (`sinks`) and issue kinds (`issue_kinds`) that the code
+    analysis reports, and decides what one finding is: its message, its evidence, and which repeated flows are
+    one problem (`flow_key`)."""
+
     fix_text: ClassVar[str] = ""
+    sinks: ClassVar[frozenset[str]] = frozenset()
+    """Sink kinds of `faasguard.analysis.code.core.sinks` whose flows this rule reports."""
+    issue_kinds: ClassVar[frozenset[str]] = frozenset()
+
+    def flow_key(self, flow: TaintFlow) -> tuple[object, ...]:
+        """Flows with the same key are one finding (the first met is reported): one per sink line."""
+        return (flow.location.line, flow.location.path)
+
+    def flow_item(self, flow: TaintFlow) -> Item:
+        return (flow.location, f"event data ({flow.source}) reaches {flow.sink}", flow.steps)
+
+    def items(self, facts: HandlerFacts) -> Iterator[Item]:
+        """(location, message, evidence) of every offending place in one handler, first-met first."""
+        seen: set[tuple[object, ...]] = set()
+        for flow in facts.flows:
+            if flow.kind in self.sinks:
+                key = self.flow_key(flow)
+                if key not in seen:
+                    seen.add(key)
+                    yield self.flow_item(flow)
+        for issue in facts.issues:
+            if issue.kind in self.issue_kinds:
+                yield (issue.location, issue.message, issue.evidence)
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for location, message, functions, evidence in _grouped(ctx, self.id):
+        for location, message, functions, evidence in self._grouped(ctx):
             names = ", ".join(functions)
             yield self.finding(
                 f"{names}: {message}",
                 location.with_id(functions[0]),
                 functions[0],
                 function=list(functions),
-                evidence=evidence,  # type: ignore[arg-type]
+                evidence=evidence,
                 fix=self.fix_text or None,
             )
+
+    def _grouped(self, ctx: RuleContext) -> Iterator[tuple[Location, str, list[str], tuple[EvidenceStep, ...]]]:
+        """(location, message, function ids, evidence) per offending line, merged across functions."""
+        merged: dict[tuple[str, int], tuple[Location, str, list[str], tuple[EvidenceStep, ...]]] = {}
+        for function_id, facts in sorted(ctx.facts.handlers.items()):
+            for location, message, evidence in self.items(facts):
+                key = (location.path, location.line)
+                if key in merged:
+                    merged[key][2].append(function_id)
+                else:
+                    merged[key] = (location, message, [function_id], evidence)
+        yield from (merged[k] for k in sorted(merged))
+
+
+def _label(flow: TaintFlow) -> str:
+    return {"secret": "secret fetched", "environ": "the whole environment", "event": "event data"}.get(
+        flow.taint, "value"
+    )
+
+
+def _sink_evidence(flow: TaintFlow) -> tuple[EvidenceStep, ...]:
+    """source → hops → the sink itself (a log call or a store is the problem, not something it reaches)."""
+    return (
+        EvidenceStep(f"{_label(flow)}: {flow.source}", flow.source_location),
+        *flow.hops,
+        EvidenceStep(flow.sink, flow.location),
+    )
+
+
+def _first_per_line(items: Iterator[Item]) -> Iterator[Item]:
+    seen: set[tuple[str, int]] = set()
+    for item in items:
+        key = (item[0].path, item[0].line)
+        if key not in seen:
+            seen.add(key)
+            yield item
 
 
 @register
@@ -87,6 +136,7 @@ class HardcodedSecret(_HandlerRule):
     cwe = "CWE-798"
     owasp = "SAS-7"
     fix_text = "Move the secret to Secrets Manager or SSM SecureString and read it at init."
+    issue_kinds = frozenset({"hardcoded-secret"})
 
 
 @register
@@ -120,6 +170,22 @@ class SensitiveDataLogged(_HandlerRule):
     cwe = "CWE-532"
     owasp = "SAS-5"
     fix_text = "Log only the fields you need (ids, counts), never secrets, headers or the whole event."
+    sinks = frozenset({"log"})
+    issue_kinds = frozenset({"log"})
+
+    def flow_item(self, flow: TaintFlow) -> Item:
+        if flow.taint == "secret":
+            what = f"a secret ({flow.source})"
+        elif flow.taint == "environ":
+            what = "the whole environment (os.environ), which holds credentials"
+        elif flow.authz:
+            what = f"an authorization header ({flow.source})"
+        else:
+            what = "the whole event"
+        return (flow.location, f"{what} is logged by {flow.sink}", _sink_evidence(flow))
+
+    def items(self, facts: HandlerFacts) -> Iterator[Item]:
+        return _first_per_line(super().items(facts))
 
 
 @register
@@ -159,6 +225,17 @@ class TmpNotCleaned(_HandlerRule):
     checklist = "C3"
     fix_text = "Use tempfile.TemporaryDirectory() as a context manager, or remove the file in a finally block."
 
+    def items(self, facts: HandlerFacts) -> Iterator[Item]:
+        return _first_per_line(
+            (
+                left.location,
+                f"{left.what} under /tmp is not removed before the handler returns; the next invocation in this "
+                "warm environment can read it",
+                (),
+            )
+            for left in facts.tmp_leftovers
+        )
+
 
 @register
 class SecretFetchedPerInvocation(_HandlerRule):
@@ -196,6 +273,16 @@ class SecretFetchedPerInvocation(_HandlerRule):
     owasp = "SAS-8"
     fix_text = "Fetch the secret once at init (module level or a global cache) and refresh it on a timer."
 
+    def items(self, facts: HandlerFacts) -> Iterator[Item]:
+        return _first_per_line(
+            (
+                fetch.location,
+                f"{fetch.what} is fetched on every invocation; fetch it once at init and cache it with a refresh",
+                (),
+            )
+            for fetch in facts.fetches
+        )
+
 
 @register
 class StateLeaksAcrossInvocations(_HandlerRule):
@@ -232,6 +319,17 @@ class StateLeaksAcrossInvocations(_HandlerRule):
     cwe = "CWE-488"
     owasp = "SAS-9"
     fix_text = "Keep per-request data in local variables; key module-level caches only by configuration."
+    sinks = frozenset({"store"})
+
+    def flow_item(self, flow: TaintFlow) -> Item:
+        message = (
+            f"event data ({flow.source}) is stored in module-level state ({flow.sink}) that survives into the "
+            "next invocation in this warm environment"
+        )
+        return (flow.location, message, _sink_evidence(flow))
+
+    def items(self, facts: HandlerFacts) -> Iterator[Item]:
+        return _first_per_line(super().items(facts))
 
 
 @register
@@ -266,6 +364,7 @@ class CommandInjection(_HandlerRule):
     cwe = "CWE-78"
     owasp = "SAS-1"
     fix_text = "Pass an argument list without shell=True, or quote with shlex.quote()."
+    sinks = frozenset({"shell", "program"})
 
 
 @register
@@ -299,6 +398,7 @@ class CodeInjection(_HandlerRule):
     cwe = "CWE-94"
     owasp = "SAS-1"
     fix_text = "Never evaluate event data; parse it (json, ast.literal_eval) or dispatch through an allowlist."
+    sinks = frozenset({"code"})
 
 
 @register
@@ -331,6 +431,7 @@ class SqlInjection(_HandlerRule):
     cwe = "CWE-89"
     owasp = "SAS-1"
     fix_text = "Use query parameters (%s / ? placeholders) instead of string formatting."
+    sinks = frozenset({"sql"})
 
 
 @register
@@ -366,6 +467,7 @@ class NoSqlInjection(_HandlerRule):
     cwe = "CWE-943"
     owasp = "SAS-1"
     fix_text = "Use Key()/Attr() conditions and ExpressionAttributeValues; cast MongoDB filter values to str."
+    sinks = frozenset({"nosql"})
 
 
 @register
@@ -397,6 +499,7 @@ class UnsafeDeserialization(_HandlerRule):
     cwe = "CWE-502"
     owasp = "SAS-1"
     fix_text = "Use json, or yaml.safe_load."
+    sinks = frozenset({"deser"})
 
 
 @register
@@ -432,6 +535,11 @@ class PathTraversal(_HandlerRule):
     cwe = "CWE-22"
     owasp = "SAS-1"
     fix_text = "Use os.path.basename(), or normalise and check the result stays under the base directory."
+    sinks = frozenset({"path"})
+
+    def flow_key(self, flow: TaintFlow) -> tuple[object, ...]:
+        """One tainted path used by open() and then os.remove() is one problem: one finding per source."""
+        return (flow.source_location.line, flow.source)
 
 
 @register
@@ -470,6 +578,7 @@ class ServerSideRequestForgery(_HandlerRule):
     cwe = "CWE-918"
     owasp = "SAS-1"
     fix_text = "Fix the host in code, or check the parsed host against an allowlist before the request."
+    sinks = frozenset({"url"})
 
 
 @register
@@ -503,6 +612,7 @@ class TemplateInjection(_HandlerRule):
     cwe = "CWE-1336"
     owasp = "SAS-1"
     fix_text = "Keep templates in code or files and pass event data as render variables."
+    sinks = frozenset({"template"})
 
 
 @register
@@ -536,6 +646,7 @@ class ExecutesFromTmp(_HandlerRule):
     cwe = "CWE-427"
     owasp = "SAS-3"
     fix_text = "Ship binaries and modules in the package or a layer (/opt) and run them from there."
+    issue_kinds = frozenset({"exec-tmp"})
 
 
 @register
@@ -566,6 +677,7 @@ class TlsVerificationDisabled(_HandlerRule):
     cwe = "CWE-295"
     owasp = "SAS-3"
     fix_text = "Remove verify=False; point verify at a CA bundle for private CAs."
+    issue_kinds = frozenset({"tls-disabled"})
 
 
 SERVICE_FORMED_EVENTS = frozenset(

@@ -2,12 +2,33 @@
 
 The pipeline calls `enrich` once per application. For every Function whose handler is a Python file on disk it
 analyses the handler (and the project's own modules it imports) and records a `HandlerFacts` under the
-function's id. The analysis itself lives in `_engine` and is imported on first use, so importing this package
-stays cheap.
+function's id. The analysis is imported on first use, so importing this package stays cheap. A handler whose
+analysis raises loses its own facts only: the failure becomes an internal-error diagnostic naming the handler's
+file and function, and the other handlers are analysed as usual.
+
+Layout:
+* `facts.py`: the output (`HandlerFacts`): flows by sink KIND, issues by kind, AWS calls, secret fetches, /tmp
+  files left behind. No rule ids: the handler rules (`faasguard.rules.handler`) map kinds to themselves.
+* `core/`: language-neutral: abstract values (values.py), sink kinds as data (sinks.py), per-function records
+  (results.py), summary instantiation at call sites and collection into a handler's facts (summaries.py).
+* `python/`: the Python front end: an abstract interpreter over `ast`, library models as table rows (models.py)
+  interpreted by named transfers (library.py), the boto3 object model (sdk.py), web frameworks (web.py).
+* `routes.py`: the small public helper the bare-code loader uses to infer web-framework handlers.
+
+How to add a language (e.g. JavaScript/TypeScript with tree-sitter): write a front end package beside `python/`
+that parses a file (its own module cache and import resolution), interprets each function into the core's
+`Val`s, and records through the same calls `python/state.py` makes: `hit(kind, sink, node, value)` with an
+existing sink kind of core/sinks.py, `issue(kind, ...)`, AWS calls (`CallRec`, the SDK's operation names),
+`TmpEvent`s and `Fetch`es into a `core.results.Summary`; instantiate callees with `core.summaries.absorb` /
+`returned`, and finish a handler with `core.summaries.collect`. Its library models are rows in its own
+models table (qualified name → transfer, sink kind, argument position), not branches in the interpreter. Then
+dispatch on the handler file's extension in `analyze_function` below. The rules need no change unless the
+language brings a new sink kind (a row in core/sinks.py and the rule that claims it).
 """
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +37,11 @@ from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 
 if TYPE_CHECKING:
+    import ast
+
+    from faasguard.analysis.code.core.results import HandlerResult
     from faasguard.analysis.code.facts import HandlerFacts
+    from faasguard.analysis.code.python.analyzer import Analyzer
     from faasguard.config import Config
     from faasguard.facts import Facts
     from faasguard.model import Application, Function
@@ -62,7 +87,7 @@ def _compute_roots(directory: Path, code_dir: str | None, app_root: str) -> tupl
 
 def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
     """Add `HandlerFacts` for every Python handler of `app` to `facts.handlers`."""
-    from faasguard.analysis.code._engine import Analyzer
+    from faasguard.analysis.code.python.analyzer import Analyzer
 
     handlers: dict[str, HandlerFacts] = dict(facts.handlers)
     analyzers: dict[tuple[Path, ...], Analyzer] = {}
@@ -108,9 +133,7 @@ def analyze_function(  # noqa: PLR0917
     reported: set[str] | None = None,
 ) -> HandlerFacts | None:
     """Analyse one handler function; problems become located diagnostics, never exceptions."""
-    from faasguard.analysis.code._engine import Analyzer
-    from faasguard.analysis.code._secrets import hardcoded_secrets
-    from faasguard.analysis.code.facts import HandlerFacts
+    from faasguard.analysis.code.python.analyzer import Analyzer
 
     assert isinstance(analyzer, Analyzer)
     reported = reported if reported is not None else set()
@@ -139,19 +162,53 @@ def analyze_function(  # noqa: PLR0917
         # a handler string may name a web app object (Chalice/Zappa `app.app`, Mangum `handler = Mangum(app)`):
         # then every HTTP route of the app is an entry point
         result = analyzer.analyze_handler(handler, name) if node is not None else analyzer.analyze_app(handler, name)
+        if result is not None:
+            return _facts(analyzer, handler, info.display, name, function_id, located, result, diagnostics, reported)
     except RecursionError:
-        result = None
-    if result is None:
-        diagnostics.append(
-            Diagnostic(
-                DiagnosticKind.UNSUPPORTED,
-                f"handler {name} of {function_id} is too deeply nested to analyse",
-                Location(info.display, located.lineno),
-                DiagnosticLevel.WARNING,
-                _COMPONENT,
-            )
-        )
+        pass  # reported below as too deeply nested
+    except Exception as exc:  # one handler's defect must not cost the other handlers their findings
+        diagnostics.append(_crashed(exc, info.display, name, function_id, located.lineno))
         return None
+    diagnostics.append(
+        Diagnostic(
+            DiagnosticKind.UNSUPPORTED,
+            f"handler {name} of {function_id} is too deeply nested to analyse",
+            Location(info.display, located.lineno),
+            DiagnosticLevel.WARNING,
+            _COMPONENT,
+        )
+    )
+    return None
+
+
+def _crashed(exc: Exception, display: str, name: str, function_id: str, line: int) -> Diagnostic:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    return Diagnostic(
+        DiagnosticKind.INTERNAL_ERROR,
+        f"code analysis raised {type(exc).__name__}: {exc}{where} while analysing handler {name} in {display} "
+        f"(function {function_id}); this handler's code findings are missing",
+        Location(display, line),
+        DiagnosticLevel.ERROR,
+        _COMPONENT,
+    )
+
+
+def _facts(  # noqa: PLR0917
+    analyzer: Analyzer,
+    handler: Path,
+    display: str,
+    name: str,
+    function_id: str,
+    located: ast.stmt,
+    result: HandlerResult,
+    diagnostics: list[Diagnostic],
+    reported: set[str],
+) -> HandlerFacts:
+    """The handler's facts: the analysis result plus the secret literals of every module it loaded."""
+    from faasguard.analysis.code.facts import HandlerFacts
+    from faasguard.analysis.code.python.secrets import hardcoded_secrets
+
     issues = list(result.issues)
     for module_path in [handler, *(p for p in (Path(m) for m in result.module_paths) if p != handler)]:
         module = analyzer.module(module_path)
@@ -163,15 +220,17 @@ def analyze_function(  # noqa: PLR0917
             reported.add(module.display)
             diagnostics.append(module.error)
     return HandlerFacts(
-        handler_file=info.display,
+        handler_file=display,
         handler_function=name,
         event_param=result.event_param,
         flows=tuple(result.flows),
         issues=tuple(issues),
+        fetches=tuple(result.fetches),
+        tmp_leftovers=tuple(result.tmp_leftovers),
         aws_calls=tuple(result.calls),
         env_reads=tuple(result.env_reads),
         modules=tuple(result.modules),
-        handler_location=Location(info.display, located.lineno, located.col_offset + 1, logical_id=function_id),
+        handler_location=Location(display, located.lineno, located.col_offset + 1, logical_id=function_id),
         event_use=result.event_use,
         validated=result.validated,
     )
@@ -181,7 +240,7 @@ def analyze_file(
     path: str | Path, function: str = "handler", search_roots: tuple[Path, ...] = ()
 ) -> tuple[HandlerFacts | None, list[Diagnostic]]:
     """Analyse one handler in one file (tests, benchmarks, and `faasguard` users calling the library)."""
-    from faasguard.analysis.code._engine import Analyzer
+    from faasguard.analysis.code.python.analyzer import Analyzer
 
     handler = Path(path).resolve()
     diagnostics: list[Diagnostic] = []

@@ -1,7 +1,9 @@
 """What the handler code analysis learned about one function's handler.
 
-This is the interface between the code analysis (producer) and its consumers: the handler rules (FG2xx/FG5xx),
-least-privilege generation (`AwsCall`), and later the attack graph (`TaintFlow`). Extend it additively.
+This is the interface between the code analysis (producer) and its consumers: the handler rules, least-privilege
+generation (`AwsCall`), and later the attack graph (`TaintFlow`). Extend it additively. The analysis names what it
+saw by KIND (a sink kind such as "shell" or "sql", an issue kind such as "tls-disabled"), never by rule id: which
+rule reports a kind is the rule's decision (`faasguard.rules.handler`).
 """
 
 from __future__ import annotations
@@ -43,28 +45,62 @@ class AwsCall:
 
 @dataclass(frozen=True, slots=True)
 class TaintFlow:
-    """Untrusted event data reaching a dangerous sink."""
+    """Untrusted event data (or a secret, or the environment, for the "log" and "store" kinds) reaching a sink."""
 
-    rule_id: str
-    """The FG5xx rule the sink belongs to."""
+    kind: str
+    """The sink kind: "shell", "program", "code", "sql", "nosql", "deser", "path", "url", "template", "log",
+    "store"."""
     sink: str
     """The sink as called, e.g. "subprocess.run(shell=True)"."""
     source: str
     """The source, e.g. "event['Records'][*]['s3']['object']['key']"."""
     location: Location
     """The sink's location."""
-    steps: tuple[EvidenceStep, ...]
-    """source → ... → sink, each with its line."""
+    source_location: Location
+    hops: tuple[EvidenceStep, ...] = ()
+    """The steps between source and sink, each with its line."""
+    taint: str = "event"
+    """What flows: "event" (caller data), "secret" (a fetched secret), "environ" (the whole environment)."""
+    whole: bool = False
+    """The whole event object, not a field of it."""
+    authz: bool = False
+    """An authorization header, cookie or API key."""
+
+    @property
+    def steps(self) -> tuple[EvidenceStep, ...]:
+        """source → hops → sink, each with its line."""
+        return (
+            EvidenceStep(f"event data read: {self.source}", self.source_location),
+            *self.hops,
+            EvidenceStep(f"reaches {self.sink}", self.location),
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class CodeIssue:
-    """A non-taint fact that a rule reports (hard-coded secret, secret logged, /tmp not cleaned...)."""
+    """A non-flow fact that a rule reports: "hardcoded-secret", "tls-disabled", "exec-tmp", "log" (the whole
+    event logged by a framework option)."""
 
-    rule_id: str
+    kind: str
     message: str
     location: Location
     evidence: tuple[EvidenceStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SecretFetch:
+    """A secret fetched on every invocation (not at init, not through a cache)."""
+
+    location: Location
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class TmpLeftover:
+    """A file written under /tmp that is not removed on every path before the handler returns."""
+
+    location: Location
+    what: str
 
 
 @dataclass(frozen=True)
@@ -75,6 +111,8 @@ class HandlerFacts:
     event_param: str | None = None
     flows: tuple[TaintFlow, ...] = ()
     issues: tuple[CodeIssue, ...] = ()
+    fetches: tuple[SecretFetch, ...] = ()
+    tmp_leftovers: tuple[TmpLeftover, ...] = ()
     aws_calls: tuple[AwsCall, ...] = ()
     env_reads: tuple[str, ...] = ()
     """Environment variables the handler reads."""
@@ -86,4 +124,4 @@ class HandlerFacts:
     """Where the handler first reads a field of its event (None when it never does)."""
     validated: bool = False
     """The event is validated somewhere (a pydantic / Powertools parser model, jsonschema, or an explicit check
-    that returns or raises) — FG511 reports handlers that read event fields with no validation at all."""
+    that returns or raises); a rule reports handlers that read event fields with no validation at all."""

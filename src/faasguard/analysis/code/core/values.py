@@ -1,4 +1,4 @@
-"""The abstract values the Python analysis computes for expressions.
+"""The abstract values the analysis computes for expressions (language-neutral: a front end builds them).
 
 A `Val` says, for one expression, everything the rules need and nothing more: which untrusted or sensitive
 data it carries (`taints`, each with its own evidence path and the sinks it has been sanitised for), what is
@@ -50,7 +50,7 @@ class Taint:
     structured: bool = True
     """May be a dict/list chosen by the sender (JSON), so operator injection is possible."""
     normalized: bool = False
-    """normpath/realpath/resolve applied: a base-directory check after this sanitises paths (FG506)."""
+    """normpath/realpath/resolve applied: a base-directory check after this sanitises paths."""
 
     def key(self) -> tuple[str, int, str]:
         return (self.kind, self.param, self.source)

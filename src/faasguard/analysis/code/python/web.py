@@ -12,9 +12,9 @@ real imports (`from chalice import Chalice`), never from names alone: a decorato
 object the module built with the framework's own constructor. Nothing here imports the frameworks.
 
 Decisions (precision first):
-* Chalice `@app.schedule` functions get no taint: the event is AWS's own schedule tick (like FG511's exemption).
-  `@app.on_s3_event` and `@app.on_dynamodb_record` are AWS-formed notifications: their fields stay tainted (the
-  uploader chose the object key, the table holds user data) but FG511 does not ask to validate them.
+* Chalice `@app.schedule` functions get no taint: the event is AWS's own schedule tick (like the unvalidated-event
+  rule's exemption). `@app.on_s3_event` and `@app.on_dynamodb_record` are AWS-formed notifications: their fields
+  stay tainted (the uploader chose the object key, the table holds user data) but nothing asks to validate them.
 * `app.current_request.context` is API Gateway's `requestContext`. The fields API Gateway sets itself (request
   id, stage, API id, domain, account, resource path, HTTP method, source IP, caller identity) are clean; the
   caller's `userAgent` and everything under `authorizer` (claims may hold attributes the user chose at sign-up)
@@ -171,7 +171,8 @@ class RouteSpec:
     "path" (a path parameter: caller text), "value" (a request value, caller text), "body" (a request value that
     may be a JSON structure). Parameters not listed are not caller data."""
     service_formed: bool = False
-    """The event is formed by AWS itself (S3 notification, stream record, schedule): FG511 stays quiet."""
+    """The event is formed by AWS itself (S3 notification, stream record, schedule): nothing caller-shaped to
+    validate."""
     event_kind: str | None = None
     """Val kind of the event object ("chalice-s3" whose `.bucket` is configuration, not caller data)."""
     validated: bool = False

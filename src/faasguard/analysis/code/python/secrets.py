@@ -1,4 +1,4 @@
-"""FG202: secret literals in handler source.
+"""Hard-coded secrets: secret literals in handler source (issue kind "hardcoded-secret").
 
 Two signals, both required to be specific: a string literal of a known credential shape (AWS access key id,
 Stripe/GitHub/Slack/Google keys, private-key blocks, credentials inside a connection URL), or a literal bound to
@@ -115,13 +115,14 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
 
     One walk over the tree: name-bound literals are judged as their binding node is reached; every other
     string literal is remembered and judged by its shape afterwards (so a literal that is both named and
-    shaped is reported once, with its name, as before)."""
+    shaped is reported once, with its name, as before). Its complexity (a case per binding form) is the price
+    of walking each module once."""
     seen: set[int] = set()
     literals: list[tuple[ast.Constant, str]] = []
 
     def issue(node: ast.expr, what: str) -> CodeIssue:
         return CodeIssue(
-            "FG202",
+            "hardcoded-secret",
             f"{what} is hard-coded in the source; load it from Secrets Manager or SSM at init instead",
             Location(display, node.lineno, node.col_offset + 1),
         )

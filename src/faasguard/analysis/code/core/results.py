@@ -1,0 +1,90 @@
+"""What one analysed function yields: the records a front end produces and the core composes.
+
+A front end (the Python interpreter today) fills one `Summary` per function: sink hits, AWS calls, /tmp events,
+secret fetches, the value it returns. The core instantiates summaries at call sites (`summaries.absorb`) and
+collects the summaries of a handler's entry point and modules into one `HandlerResult` (`summaries.collect`).
+Nothing here depends on the language of the analysed code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val
+from faasguard.analysis.code.facts import AwsCall, CodeIssue, SecretFetch, TaintFlow, TmpLeftover
+from faasguard.model import Location
+
+MAX_HITS = 400
+"""Records kept per summary: a generated module with thousands of sinks must not make a scan quadratic."""
+
+
+@dataclass(frozen=True, slots=True)
+class SinkHit:
+    kind: str
+    """The sink kind ("shell", "program", "code", "sql", "nosql", "deser", "path", "url", "template", "log",
+    "store"): the sanitiser kind that protects it, and what the rules map to themselves (see core/sinks.py)."""
+    sink: str
+    loc: Location
+    taint: Taint
+    cond: str = ""
+    """Extra condition: "structured" (operator injection needs a JSON object)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRec:
+    service: str
+    method: str
+    operation: str | None
+    args: tuple[tuple[str, Arg], ...]
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class TmpEvent:
+    token: str
+    loc: Location
+    func: str
+    cleanup: bool
+    in_finally: bool = False
+    what: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    loc: Location
+    what: str
+    cached: bool
+
+
+@dataclass
+class Summary:
+    hits: list[SinkHit] = field(default_factory=list)
+    calls: list[CallRec] = field(default_factory=list)
+    issues: list[CodeIssue] = field(default_factory=list)
+    tmp: list[TmpEvent] = field(default_factory=list)
+    returns_at: dict[str, list[int]] = field(default_factory=dict)
+    fetches: list[Fetch] = field(default_factory=list)
+    env_reads: dict[str, None] = field(default_factory=dict)
+    returns: Val = CLEAN
+    validates: bool = False
+    event_use: Location | None = None
+    param_uses: dict[int, Location] = field(default_factory=dict)
+    resolves: bool = False
+    modules: dict[str, None] = field(default_factory=dict)
+    params: tuple[str, ...] = ()
+    caches: bool = False
+
+
+@dataclass
+class HandlerResult:
+    flows: list[TaintFlow]
+    issues: list[CodeIssue]
+    calls: list[AwsCall]
+    env_reads: list[str]
+    modules: list[str]
+    event_param: str | None
+    validated: bool
+    event_use: Location | None
+    module_paths: list[str] = field(default_factory=list)
+    fetches: list[SecretFetch] = field(default_factory=list)
+    tmp_leftovers: list[TmpLeftover] = field(default_factory=list)

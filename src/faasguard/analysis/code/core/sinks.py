@@ -1,0 +1,74 @@
+"""Sink kinds as data: which taints matter at a sink of each kind, and how a taint crosses a call.
+
+A front end reports a hit as (sink kind, sink text, location, value); the kind decides which of the value's
+taints are worth keeping (`applies`). Most kinds care about caller data only, unless the value was sanitised
+for that kind; "log" cares about secrets, the whole environment, the whole event and authorization headers,
+sanitised or not (a logged secret is leaked whatever was done to it). A new language reuses these kinds; a new
+kind is a row here plus the rule that reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from faasguard.analysis.code.core.values import Taint
+from faasguard.findings import EvidenceStep
+
+
+@dataclass(frozen=True, slots=True)
+class SinkKind:
+    sources: frozenset[str]
+    """Taint kinds that reach this sink in a way worth reporting."""
+    whole_event_only: bool = False
+    """Event data counts only as the whole event or an authorization header (logging a field is fine)."""
+    sanitizable: bool = True
+    """A sanitiser for this kind (or "all") makes the value safe here."""
+
+
+_CALLER_DATA = SinkKind(frozenset({"event"}))
+SINK_KINDS: dict[str, SinkKind] = {
+    "shell": _CALLER_DATA,
+    "program": _CALLER_DATA,
+    "code": _CALLER_DATA,
+    "sql": _CALLER_DATA,
+    "nosql": _CALLER_DATA,
+    "deser": _CALLER_DATA,
+    "path": _CALLER_DATA,
+    "url": _CALLER_DATA,
+    "template": _CALLER_DATA,
+    "store": _CALLER_DATA,
+    "log": SinkKind(frozenset({"secret", "environ", "event"}), whole_event_only=True, sanitizable=False),
+}
+
+
+def applies(kind: str, taint: Taint, cond: str = "") -> bool:
+    """Whether `taint` at a sink of `kind` is a reportable flow (a "param" taint never is: it is substituted
+    at each call site first)."""
+    policy = SINK_KINDS.get(kind, _CALLER_DATA)
+    if taint.kind not in policy.sources:
+        return False
+    if policy.whole_event_only and taint.kind == "event":
+        return taint.whole or taint.authz
+    if policy.sanitizable and ("all" in taint.sanitized or kind in taint.sanitized):
+        return False
+    return not (cond == "structured" and not taint.structured)
+
+
+def compose(outer: Taint, inner: Taint, step: EvidenceStep) -> Taint:
+    """An actual argument's taint `outer` flowing through a callee along `inner` (relative to the parameter)."""
+    source, loc = outer.source, outer.loc
+    if outer.whole and not inner.whole:
+        source, loc = inner.source, inner.loc
+    steps = (*outer.steps, step, *inner.steps)[-14:]
+    return Taint(
+        outer.kind,
+        source,
+        loc,
+        steps,
+        outer.param,
+        outer.sanitized | inner.sanitized,
+        outer.whole and inner.whole,
+        outer.authz or inner.authz,
+        outer.structured and inner.structured,
+        outer.normalized or inner.normalized,
+    )

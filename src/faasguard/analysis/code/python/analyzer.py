@@ -1,0 +1,212 @@
+"""Per-application state of the Python front end: parsed modules, module globals, function summaries, routes.
+
+One Analyzer serves every handler of an application, so shared helpers are summarised once. A handler is
+analysed from its entry point (a function, or a web app object whose routes are all entry points); the summaries
+of its entry point(s) and of the initialisation of every module it loads are collected by the core
+(core/summaries.py `collect`) into a `HandlerResult`.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from dataclasses import replace
+from pathlib import Path
+
+from faasguard.analysis.code.core.results import HandlerResult, Summary
+from faasguard.analysis.code.core.summaries import collect
+from faasguard.analysis.code.core.values import Val
+from faasguard.analysis.code.facts import CodeIssue
+from faasguard.analysis.code.python.expressions import FunctionAnalysis
+from faasguard.analysis.code.python.modules import ModuleInfo, parse_module
+from faasguard.analysis.code.python.syntax import Stop, event_param
+from faasguard.analysis.code.python.web import RouteSpec
+
+MAX_CALL_DEPTH = 24
+
+
+class Analyzer:
+    """Per-application analysis state: parsed modules, module globals, function summaries.
+
+    One Analyzer serves every handler of an application, so shared helpers are summarised once.
+    """
+
+    def __init__(self, search_roots: tuple[Path, ...], cwd: Path | None = None) -> None:
+        self.search_roots = search_roots
+        self.cwd = cwd
+        self._globals: dict[Path, dict[str, Val]] = {}
+        self._init: dict[Path, Summary] = {}
+        self._summaries: dict[str, Summary | None] = {}
+        self._routes: dict[Path, dict[str, RouteSpec | None]] = {}
+        """Entry points registered by decorators per module: Powertools routes (None: bound by the resolver's
+        rules) and web-framework functions (their RouteSpec)."""
+        self._depth = 0
+        self.diagnostics_modules: dict[Path, ModuleInfo] = {}
+        self.secrets: dict[Path, list[CodeIssue]] = {}
+        """Hard-coded secrets per module (a module shared by many handlers is scanned once)."""
+
+    # -- modules
+    def module(self, path: Path) -> ModuleInfo:
+        # asked several times per handler (entry, globals, routes, secrets): the analysis of one application
+        # sees one version of each file, parsed (or fetched from the parse cache) and located once
+        info = self.diagnostics_modules.get(path)
+        if info is None:
+            info = self.diagnostics_modules[path] = parse_module(path, self.cwd)
+        return info
+
+    def globals_of(self, path: Path) -> dict[str, Val]:
+        existing = self._globals.get(path)
+        if existing is not None:
+            return existing
+        env: dict[str, Val] = {}
+        self._globals[path] = env  # visible (partial) while computing: import cycles terminate
+        info = self.module(path)
+        if info.tree is None:
+            self._init[path] = Summary()
+            return env
+        fa = FunctionAnalysis(self, info, None, f"{path}::<module>", env)
+        try:
+            with contextlib.suppress(Stop, RecursionError):
+                fa.run_module(info.tree)
+        except Exception:
+            del self._globals[path]  # not a partial module for the next handler: it fails (and says so) too
+            raise
+        fa.summary.fetches = [replace(fetch, cached=True) for fetch in fa.summary.fetches]
+        fa.summary.tmp = []  # files written once at cold start are not per-invocation data
+        self._init[path] = fa.summary
+        return env
+
+    def init_summary(self, path: Path) -> Summary:
+        self.globals_of(path)
+        return self._init.get(path, Summary())
+
+    def routes_of(self, path: Path) -> list[str]:
+        self.globals_of(path)
+        return list(self._routes.get(path, {}))
+
+    def web_routes(self, path: Path) -> dict[str, RouteSpec]:
+        """The functions of the module at `path` that a web framework (Chalice, Flask, Quart, FastAPI) calls."""
+        self.globals_of(path)
+        return {name: spec for name, spec in self._routes.get(path, {}).items() if spec is not None}
+
+    def add_route(self, path: Path, qualname: str, spec: RouteSpec | None = None) -> None:
+        self._routes.setdefault(path, {}).setdefault(qualname, spec)
+
+    # -- functions
+    def summary(self, path: Path, qualname: str) -> Summary | None:
+        key = f"{path}::{qualname}"
+        if key in self._summaries:
+            return self._summaries[key]
+        info = self.module(path)
+        node = info.functions.get(qualname)
+        if node is None or self._depth >= MAX_CALL_DEPTH:
+            return None
+        self._summaries[key] = None  # recursion: a call to a function being analysed is opaque
+        self._depth += 1
+        try:
+            fa = FunctionAnalysis(self, info, node, key, None)
+            result: Summary | None = fa.run_function(entry=False)
+        except (Stop, RecursionError):
+            result = None
+        except Exception:
+            del self._summaries[key]  # not an opaque function for the next caller: it fails (and says so) too
+            raise
+        finally:
+            self._depth -= 1
+        self._summaries[key] = result
+        return result
+
+    def entry(
+        self, path: Path, qualname: str, *, route: bool = False, spec: RouteSpec | None = None
+    ) -> Summary | None:
+        info = self.module(path)
+        node = info.functions.get(qualname)
+        if node is None:
+            return None
+        fa = FunctionAnalysis(self, info, node, f"{path}::{qualname}", None)
+        try:
+            return fa.run_function(entry=True, route=route, spec=spec)
+        except (Stop, RecursionError):
+            return None
+
+    def _dispatched(self, modules: dict[str, None], parts: list[Summary]) -> None:
+        """A handler that dispatches its event to an app (Powertools `resolve`, a WSGI/ASGI adapter) runs
+        every HTTP route the app and its local modules register: analyse each as an entry point."""
+        for module_path in list(modules):
+            routes = self.routes_of(Path(module_path))
+            specs = self._routes.get(Path(module_path), {})
+            for route in routes:
+                spec = specs.get(route)
+                if spec is not None and spec.trigger != "http":
+                    continue
+                routed = self.entry(Path(module_path), route, route=spec is None, spec=spec)
+                if routed is not None:
+                    parts.append(routed)
+                    modules.update(routed.modules)
+
+    # -- the handler
+    def analyze_handler(self, path: Path, function: str) -> HandlerResult | None:
+        info = self.module(path)
+        node = info.functions.get(function)
+        if node is None:
+            return None
+        spec = self.web_routes(path).get(function)
+        summary = self.entry(path, function, spec=spec)
+        if summary is None:
+            return None
+        parts = [summary]
+        modules = dict(summary.modules)
+        modules[str(path)] = None
+        for module_path in list(modules):
+            parts.append(self.init_summary(Path(module_path)))
+        if summary.resolves:
+            self._dispatched(modules, parts)
+        result = _finish(self, parts, node, modules)
+        if spec is not None:
+            result.event_param = next((name for name, how in spec.params if how in ("event", "request")), None)
+            result.validated = result.validated or spec.validated
+            if spec.service_formed:
+                result.event_use = None  # AWS formed the event: nothing caller-shaped to validate
+        return result
+
+    def app_object(self, path: Path, name: str) -> ast.stmt | None:
+        """The module-level statement binding `name` to a web app or a Lambda adapter around one (`app =
+        Chalice(...)`, `app = Flask(__name__)`, `handler = Mangum(app)`): a handler string such as `app.app`
+        (Chalice, Zappa) or `main.handler` (Mangum) names it instead of a function."""
+        value = self.globals_of(path).get(name)
+        if value is None or value.kind != "webapp":
+            return None
+        info = self.module(path)
+        assert info.tree is not None
+        for stmt in info.tree.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+                stmt, ast.AnnAssign) else []
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return stmt
+        return None
+
+    def analyze_app(self, path: Path, name: str) -> HandlerResult | None:
+        """The handler is a web app object: every HTTP route of the app (and of its local modules:
+        blueprints, routers) is an entry point."""
+        if self.app_object(path, name) is None:
+            return None
+        modules: dict[str, None] = {str(path): None}
+        parts = [self.init_summary(path)]
+        modules.update(parts[0].modules)
+        for module_path in list(modules):
+            parts.append(self.init_summary(Path(module_path)))
+        self._dispatched(modules, parts)
+        return _finish(self, parts, None, modules)
+
+
+def _finish(
+    analyzer: Analyzer,
+    parts: list[Summary],
+    node: ast.FunctionDef | ast.AsyncFunctionDef | None,
+    modules: dict[str, None],
+) -> HandlerResult:
+    result = collect(parts)
+    result.modules = [analyzer.module(Path(m)).display for m in modules]
+    result.module_paths = list(modules)
+    result.event_param = event_param(node) if node is not None else None
+    return result

@@ -1,0 +1,211 @@
+"""Call resolution for the Python front end: what a call is, and who interprets it.
+
+In order: a function, method or class of the analysed code (its summary is instantiated with the actual
+arguments: core/summaries.py); a web framework's app constructor or Lambda adapter (web.py); a DynamoDB
+condition; a mutation of module-level state (it survives into the next invocation: a "store" sink); a boto3
+object (sdk.py); a library call known to the models (models.py rows, library.py transfers); otherwise the
+generic rule: the data of the receiver and the arguments flows into the result, except through functions that
+return no caller data (`len`, `int`, hashes...).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from faasguard.analysis.code.core.summaries import absorb, returned
+from faasguard.analysis.code.core.values import CLEAN, Arg, Val, data_of
+from faasguard.analysis.code.python.library import CallSite, library_call
+from faasguard.analysis.code.python.models import (
+    BOOL_METHODS,
+    BOTO3_FACTORIES,
+    BOTO3_SESSIONS,
+    CHECKING_CONVERSIONS,
+    CLEAN_FUNCS,
+    CLEAN_PREFIXES,
+    CONTAINER_MUTATORS,
+    DYNAMO_CONDITIONS,
+)
+from faasguard.analysis.code.python.sdk import aws_call, boto3_factory
+from faasguard.analysis.code.python.syntax import unparse
+from faasguard.analysis.code.python.web import ADAPTER_CALLS, ADAPTER_CTORS, REQUEST_GLOBALS, WEB_APPS
+from faasguard.findings import EvidenceStep
+
+if TYPE_CHECKING:
+    from faasguard.analysis.code.python.expressions import FunctionAnalysis
+
+
+def call(fa: FunctionAnalysis, node: ast.Call, in_with: bool = False) -> Val:
+    """The value of a call expression, after recording what the call does."""
+    site, callee = _site(fa, node, in_with)
+    _tls_checks(fa, site)
+    result = _analysed_code(fa, site, callee)
+    if result is None:
+        result = _framework(fa, site, callee)
+    if result is None:
+        result = _sdk(fa, site)
+    if result is None:
+        result = library_call(fa, site)
+    return result if result is not None else _generic(fa, site)
+
+
+def _site(fa: FunctionAnalysis, node: ast.Call, in_with: bool) -> tuple[CallSite, Val]:
+    """Evaluate the callee, the receiver of a method call, and the arguments (left to right)."""
+    func = node.func
+    receiver: Val | None = None
+    method: str | None = None
+    if isinstance(func, ast.Attribute):
+        receiver = fa.ev(func.value)
+        if receiver.qual in REQUEST_GLOBALS:
+            receiver = fa.request_global(func.value)
+        method = func.attr
+        callee = (
+            fa.attribute(receiver, method, func)
+            if receiver.kind in ("module", "class", "instance")
+            else Val(qual=f"{receiver.qual}.{method}" if receiver.qual else None)
+        )
+    else:
+        callee = fa.ev(func)
+    args = [fa.ev(a) for a in node.args]
+    kwargs: dict[str, Val] = {}
+    spread: list[Val] = []
+    for kw in node.keywords:
+        value = fa.ev(kw.value)
+        if kw.arg is None:
+            spread.append(value)
+        else:
+            kwargs[kw.arg] = value
+    for index, arg_node in enumerate(node.args):
+        if isinstance(arg_node, ast.Starred):
+            args[index] = args[index].data()
+    return CallSite(node, callee.qual or "", receiver, method, args, kwargs, spread, in_with), callee
+
+
+def _tls_checks(fa: FunctionAnalysis, site: CallSite) -> None:
+    kwargs, node = site.kwargs, site.node
+    for name in ("verify", "verify_certs", "verify_ssl", "ssl_verify"):
+        value = kwargs.get(name)
+        if value is not None and value.kind == "false":
+            fa.issue("tls-disabled", f"TLS certificate verification is disabled ({name}=False)", node)
+            return
+    cert = kwargs.get("cert_reqs")
+    if cert is not None and (cert.const == "CERT_NONE" or (cert.qual or "").endswith("CERT_NONE")):
+        fa.issue("tls-disabled", "TLS certificate verification is disabled (cert_reqs=CERT_NONE)", node)
+    if site.qual.endswith("_create_unverified_context"):
+        fa.issue("tls-disabled", "an unverified SSL context disables certificate and host name checks", node)
+
+
+def _analysed_code(fa: FunctionAnalysis, site: CallSite, callee: Val) -> Val | None:
+    """Local functions, methods and classes: instantiate the summary."""
+    if callee.kind in ("func", "method") and callee.extra:
+        bound = [callee.field_val("self") or CLEAN] if callee.kind == "method" else []
+        return instantiate(fa, callee.extra, [*bound, *site.args], site.kwargs, site.spread, site.node)
+    if callee.kind == "class" and callee.extra:
+        return _construct(fa, callee, site)
+    return None
+
+
+def _framework(fa: FunctionAnalysis, site: CallSite, callee: Val) -> Val | None:
+    """Web apps and adapters, DynamoDB conditions, and mutations of module-level state."""
+    qual, node, func = site.qual, site.node, site.node.func
+    if qual in WEB_APPS:
+        return Val(kind="webapp", extra=WEB_APPS[qual])
+    if qual in ADAPTER_CTORS:
+        return Val(kind="webapp", extra="adapter")
+    if qual in ADAPTER_CALLS or (callee.kind == "webapp" and site.args):
+        fa.summary.resolves = True  # the event is dispatched to the app: every route runs
+        return CLEAN
+    if (site.receiver is not None and site.receiver.kind == "condition") or qual in DYNAMO_CONDITIONS:
+        return Val(kind="condition")
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and site.method in CONTAINER_MUTATORS
+        and fa.is_module_state(func.value.id)
+    ):
+        fa.store_global(data_of(*site.args, *site.kwargs.values()), f"{func.value.id}.{site.method}()", node)
+        return CLEAN
+    return None
+
+
+def _sdk(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver, method, qual = site.receiver, site.method, site.qual
+    if receiver is not None and method is not None:
+        aws = aws_call(fa, receiver, method, site.args, site.kwargs, site.node)
+        if aws is not None:
+            return aws
+    session = receiver is not None and receiver.kind == "session"
+    if qual in BOTO3_FACTORIES or (session and method in ("client", "resource")):
+        return boto3_factory(fa, qual, method, site.arg(0, "service_name"), site.kwargs, site.node)
+    if qual in BOTO3_SESSIONS:
+        return Val(kind="session")
+    return None
+
+
+def _generic(fa: FunctionAnalysis, site: CallSite) -> Val:
+    """No model: the data of the receiver and the arguments flows into the result."""
+    values = [*site.args, *site.kwargs.values(), *site.spread]
+    receiver, qual = site.receiver, site.qual
+    if receiver is not None:
+        if site.method in BOOL_METHODS:
+            return CLEAN
+        if receiver.taints:
+            fa.use(receiver, site.node)
+        values.append(receiver)
+    if qual and (qual in CLEAN_FUNCS or qual.startswith(CLEAN_PREFIXES)):
+        if qual in CHECKING_CONVERSIONS and any(v.taints for v in values):
+            fa.summary.validates = True  # a conversion that raises on bad input is a check
+        return CLEAN
+    result = data_of(*values)
+    return replace(result, qual=f"{qual}()") if qual else result
+
+
+def instantiate(  # noqa: PLR0917
+    fa: FunctionAnalysis, key: str, args: list[Val], kwargs: dict[str, Val], spread: list[Val], node: ast.Call
+) -> Val:
+    """A call to the analysed function `key` ("path::qualname"): its summary with the actuals bound."""
+    path, qualname = key.split("::", 1)
+    summary = fa.a.summary(Path(path), qualname)
+    actuals = [*args, *spread]
+    if summary is None:
+        return data_of(*actuals, *kwargs.values())
+    params = summary.params
+    bound: dict[int, Val] = dict(enumerate(args))
+    for name, value in kwargs.items():
+        if name in params:
+            bound[params.index(name)] = value
+    if spread:
+        for index in range(len(params)):
+            bound.setdefault(index, data_of(*spread))
+    step = EvidenceStep(f"passed to {qualname}() ({unparse(node, 60)})", fa.loc(node))
+
+    def subst(value: Arg) -> Arg:
+        return fa.subst(value, bound)
+
+    absorb(fa.summary, summary, bound, step, subst)
+    for index in summary.param_uses:
+        actual = bound.get(index)
+        if actual is not None:
+            fa.use(actual, node)
+    return returned(summary, bound, step, subst)
+
+
+def _construct(fa: FunctionAnalysis, callee: Val, site: CallSite) -> Val:
+    """An instance of an analysed class: a model class validates what it is built from; otherwise the
+    instance carries its arguments' data and `__init__` runs."""
+    assert callee.extra is not None
+    path, cls = callee.extra.split("::", 1)
+    args, kwargs, spread = site.args, site.kwargs, site.spread
+    is_model = bool(re.search(r"BaseModel|Schema|Model\b|dataclass", callee.text))
+    data = data_of(*args, *kwargs.values(), *spread)
+    if is_model:
+        if data.taints:
+            fa.summary.validates = True
+        return Val(kind="instance", extra=callee.extra)
+    instance = Val(kind="instance", extra=callee.extra, taints=data.taints)
+    if f"{cls}.__init__" in fa.a.module(Path(path)).functions:
+        instantiate(fa, f"{path}::{cls}.__init__", [instance, *args], kwargs, spread, site.node)
+    return instance

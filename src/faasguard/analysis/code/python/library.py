@@ -1,0 +1,705 @@
+"""Library calls: the transfers that interpret the rows of models.py, and the rank-ordered dispatch.
+
+`library_call` offers a call to its qualified-name row (`QUAL_MODELS`) and to the method rules (`METHOD_RULES`)
+in rank order; the first transfer that answers (returns a value) decides what the call returns, after recording
+the sink hits, /tmp events and secret fetches it implies. A transfer that returns None lets the call fall
+through to the next one, and finally to the generic rule (the data of receiver and arguments flows into the
+result). Each transfer is small and reads its row; which rule reports a sink kind is not known here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from faasguard.analysis.code.core.results import TmpEvent
+from faasguard.analysis.code.core.values import CLEAN, Val, data_of, join, merge_taints, stringify
+from faasguard.analysis.code.facts import EnvRef
+from faasguard.analysis.code.python.models import (
+    BOOL_METHODS,
+    FIELD_READS,
+    HTTP_SESSIONS,
+    HTTP_VERBS,
+    JINJA_ENVIRONMENTS,
+    LOG_FUNCS,
+    LOG_LIBRARIES,
+    LOG_METHODS,
+    METHOD_RULES,
+    MONGO_METHODS,
+    OPEN_FUNCS,
+    PATH_DEST,
+    PATH_METHODS,
+    POWERTOOLS_PREFIXES,
+    QUAL_MODELS,
+    REMOVE_FUNCS,
+    SAFE_YAML_LOADERS,
+    SCHEMA_VALIDATORS,
+    SHELLS,
+    SQL_METHODS,
+    SQL_WORDS,
+    VALIDATE_METHODS,
+    Model,
+)
+from faasguard.analysis.code.python.powertools import powertools
+from faasguard.analysis.code.python.syntax import is_anchored, names_in, unparse
+
+if TYPE_CHECKING:
+    from faasguard.analysis.code.python.expressions import FunctionAnalysis
+
+
+@dataclass(slots=True)
+class CallSite:
+    """One call as the transfers see it: the callee's qualified name (or ""), the receiver of a method call,
+    and the evaluated arguments."""
+
+    node: ast.Call
+    qual: str
+    receiver: Val | None
+    method: str | None
+    args: list[Val]
+    kwargs: dict[str, Val]
+    spread: list[Val]
+    in_with: bool = False
+
+    def arg(self, index: int, name: str | None = None) -> Val | None:
+        """The argument at `index`, or its keyword spelling `name`."""
+        if name is not None and name in self.kwargs:
+            return self.kwargs[name]
+        return self.args[index] if 0 <= index < len(self.args) else None
+
+    @property
+    def first(self) -> Val:
+        if self.args:
+            return self.args[0]
+        return next(iter(self.kwargs.values())) if self.kwargs else CLEAN
+
+
+GENERIC = Val(kind="generic")
+"""A rule's answer "this call is mine, and what it returns is the generic data flow": stops the dispatch."""
+
+Transfer = Callable[["FunctionAnalysis", CallSite, Model], "Val | None"]
+Rule = Callable[["FunctionAnalysis", CallSite], "Val | None"]
+
+
+def library_call(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """What a library call returns, recording what it does; None when no model knows it."""
+    pending = QUAL_MODELS.get(site.qual)
+    for rank, rule in _ORDERED_RULES:
+        if pending is not None and pending.rank < rank:
+            result = TRANSFERS[pending.transfer](fa, site, pending)
+            pending = None
+            if result is not None:
+                return result
+        result = rule(fa, site)
+        if result is not None:
+            return None if result is GENERIC else result
+    return TRANSFERS[pending.transfer](fa, site, pending) if pending is not None else None
+
+
+# -------------------------------------------------------------------------------- environment, logging
+
+
+def _env_read(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    args = site.args
+    if not args or args[0].const is None:
+        return None
+    fa.summary.env_reads[args[0].const] = None
+    default = args[1].const if len(args) > 1 else None
+    return Val(env=EnvRef(args[0].const, default))
+
+
+def _env_copy(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    receiver, args = site.receiver, site.args
+    if (receiver is not None and receiver.kind == "environ") or (args and args[0].kind == "environ"):
+        return Val(kind="environ", taints=(receiver or args[0]).taints)
+    return None
+
+
+def is_log(site: CallSite) -> bool:
+    if site.qual in LOG_FUNCS:
+        return True
+    if site.method not in LOG_METHODS:
+        return False
+    if site.qual.startswith(LOG_LIBRARIES):
+        return True
+    text = unparse(site.node.func, 80).lower()
+    return "log" in text.rsplit(".", 1)[0]
+
+
+def _log(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    if not is_log(site):
+        return None
+    for value in [*site.args, *site.kwargs.values()]:
+        fa.hit("log", f"{unparse(site.node.func, 40)}()", site.node, value)
+    return CLEAN
+
+
+# ---------------------------------------------------------------------------- commands, code, loading
+
+
+def _shell_string(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    command = site.arg(model.position, model.keyword) or site.arg(0, "command")
+    if command is not None:
+        fa.hit(model.sink, f"{site.qual}()", site.node, command)
+        fa.exec_tmp(command, site.qual, site.node)
+    return data_of(*site.args)
+
+
+def _subprocess(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    _subprocess_command(fa, site)
+    return CLEAN if site.qual != "subprocess.check_output" else data_of(*site.args)
+
+
+def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
+    """A shell string with shell=True; otherwise the program (first element of an argument list), and the
+    command string of `[sh, -c, command]`."""
+    q, node = site.qual, site.node
+    command_node = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "args"), None)
+    command = site.args[0] if site.args else site.kwargs.get("args")
+    if command is None or command_node is None:
+        return
+    shell = site.kwargs.get("shell")
+    if shell is not None and (shell.kind == "true" or bool(shell.taints)):
+        fa.hit("shell", f"{q}(shell=True)", node, command)
+        fa.exec_tmp(command, q, node)
+        return
+    if isinstance(command_node, ast.List | ast.Tuple):
+        elements = [fa.ev(e) for e in command_node.elts]
+        if elements:
+            fa.hit("program", f"{q}() program", node, elements[0])
+            fa.exec_tmp(elements[0], q, node)
+            first = (elements[0].const or "").rsplit("/", 1)[-1]
+            if first in SHELLS and len(elements) > 2 and elements[1].const == "-c":
+                fa.hit("shell", f"{q}([{first}, '-c', ...])", node, elements[2])
+        return
+    if command.kind == "list" and command.fields:
+        program = command.field_val("0")
+        if program is not None:
+            fa.hit("program", f"{q}() program", node, program)
+            fa.exec_tmp(program, q, node)
+        return
+    if command.kind == "list" or command.qual == "shlex.split()":
+        return
+    fa.hit("program", f"{q}() program", node, command)
+    fa.exec_tmp(command, q, node)
+
+
+def _exec_program(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    program = site.arg(model.position, model.keyword)
+    if program is not None:
+        fa.hit(model.sink, f"{site.qual}()", site.node, program)
+        fa.exec_tmp(program, site.qual, site.node)
+    return CLEAN
+
+
+def _code(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    source = site.arg(model.position, model.keyword)
+    if source is not None:
+        fa.hit(model.sink, f"{site.qual}()", site.node, source)
+        if site.qual.startswith("runpy"):
+            fa.exec_tmp(source, site.qual, site.node, load=True)
+    return data_of(*site.args)
+
+
+def _load_from_path(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    location = site.arg(model.position)
+    if location is not None:
+        fa.exec_tmp(location, site.qual, site.node, load=True)
+    return CLEAN
+
+
+def _sys_path(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    if not site.args:
+        return None
+    fa.exec_tmp(site.args[-1], site.qual, site.node, load=True)
+    return CLEAN
+
+
+# --------------------------------------------------------------------------- deserialisation, templates
+
+
+def _deser(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    data = site.arg(model.position)
+    if data is not None:
+        fa.hit(model.sink, f"{site.qual}()", site.node, data)
+    return data_of(*site.args)
+
+
+def _yaml_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    args = site.args
+    loader = site.kwargs.get("Loader") or (args[1] if len(args) > 1 else None)
+    loader_name = (loader.qual or loader.const or "") if loader is not None else ""
+    if not loader_name.endswith(SAFE_YAML_LOADERS) and args:
+        shown = loader_name.rsplit(".", 1)[-1] or "default"
+        fa.hit(model.sink, f"{site.qual}(Loader={shown})", site.node, args[0])
+    data = data_of(*args[:1])
+    return replace(data, taints=tuple(replace(t, structured=True) for t in data.taints))
+
+
+def _numpy_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    if site.kwargs.get("allow_pickle", CLEAN).kind != "true" or not site.args:
+        return None
+    fa.hit(model.sink, "numpy.load(allow_pickle=True)", site.node, site.args[0])
+    return CLEAN
+
+
+def _template(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    source = site.arg(0, "source") or site.arg(0, "text")
+    if source is not None:
+        fa.hit("template", f"{site.qual or site.method}()", site.node, source)
+    return CLEAN
+
+
+def _template_from_string(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver = site.receiver
+    if site.method != "from_string" or receiver is None or not (receiver.qual or "").startswith(JINJA_ENVIRONMENTS):
+        return None
+    return _template(fa, site, QUAL_MODELS["jinja2.Template"])
+
+
+# ----------------------------------------------------------------------------------------------- SSRF
+
+
+def _url_request_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`urllib.request.Request(url, data)`: the request goes where its URL says; a tainted body is not SSRF."""
+    url = site.arg(0, "url")
+    return url.data() if url is not None else CLEAN
+
+
+def _url(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    url = site.arg(model.position, model.keyword)
+    if url is None and model.option:
+        url = site.arg(0, model.option)
+    if url is not None:
+        fa.hit(model.sink, f"{site.qual}()", site.node, url)
+        args = site.args
+        if site.qual == "urllib.request.urlretrieve" and len(args) > 1 and args[1].tmp:
+            fa.tmp_write(args[1], site.node, "the file urlretrieve writes")
+    return CLEAN
+
+
+def _url_session(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver, method = site.receiver, site.method
+    if receiver is None or not method or (receiver.qual or "") not in HTTP_SESSIONS | {"urllib3.PoolManager()"}:
+        return None
+    if method in HTTP_VERBS:
+        url = site.arg(0, "url")
+    elif method in ("request", "urlopen", "stream"):
+        url = site.arg(1, "url")
+    else:
+        return None
+    if url is not None:
+        fa.hit("url", f"{receiver.qual}.{method}()", site.node, url)
+    return CLEAN
+
+
+def _http_session(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    return Val(qual=f"{site.qual}()")
+
+
+# ------------------------------------------------------------------------------------------ databases
+
+
+def _sql(fa: FunctionAnalysis, query: Val, sink: str, node: ast.Call, force: bool = False) -> None:
+    """A query string reaches the database: reported when it was formatted with SQL words around the caller's
+    data, or is the caller's data whole and the receiver looks like a connection (or `force`)."""
+    if not query.taints:
+        return
+    formatted = bool(query.text) and SQL_WORDS.search(query.text) is not None
+    whole = not query.text
+    receiver_text = unparse(node.func, 60).lower()
+    db_like = re.search(r"cur|conn|db|session|engine|sql|con\b|c\.", receiver_text) is not None
+    if force or formatted or (whole and db_like):
+        fa.hit("sql", sink, node, query)
+
+
+def _sql_execute(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver = site.receiver
+    if site.method not in SQL_METHODS or not site.args or (receiver is not None and receiver.kind == "client"):
+        return None
+    _sql(fa, site.args[0], f"{unparse(site.node.func, 40)}()", site.node)
+    return CLEAN if site.method != "mogrify" else data_of(site.args[0])
+
+
+def _sql_query(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """sqlite_utils / records / dataset / pg8000 `db.query(sql)`: only a string built with SQL in it. The
+    call falls through (its result is the generic one)."""
+    receiver, args = site.receiver, site.args
+    if (
+        site.method == "query"
+        and args
+        and args[0].text
+        and (receiver is None or receiver.kind not in ("client", "table", "resource"))
+    ):
+        _sql(fa, args[0], f"{unparse(site.node.func, 40)}()", site.node)
+    return None
+
+
+def _sql_text(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    if not site.args:
+        return None
+    _sql(fa, site.args[0], f"{site.qual}()", site.node, force=True)
+    return Val(taints=site.args[0].taints)
+
+
+def _mongo(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """MongoDB operator injection: a filter document the caller shapes (`{"$ne": ...}`), or a `$where`."""
+    receiver, method, node, args = site.receiver, site.method, site.node, site.args
+    if (
+        method not in MONGO_METHODS
+        or not args
+        or receiver is None
+        or receiver.const is not None
+        or (receiver.taints and method == "find")
+        or receiver.kind in ("client", "table")
+    ):
+        return None
+    filt = args[0]
+    owner = node.func.value if isinstance(node.func, ast.Attribute) else node.func
+    is_filter = (
+        isinstance(node.args[0], ast.Dict)
+        or receiver.qual is not None
+        or re.search(r"coll|db|mongo|users|table", unparse(owner).lower()) is not None
+    )
+    if is_filter:
+        if isinstance(node.args[0], ast.Dict) and filt.fields is not None:
+            for key, value in filt.fields:
+                if key == "$where":
+                    fa.hit("nosql", f"{method}($where)", node, stringify(value))
+                else:
+                    fa.hit("nosql", f"{method}() filter", node, value, "structured")
+        else:
+            fa.hit("nosql", f"{method}() filter", node, filt, "structured")
+    return CLEAN
+
+
+# ------------------------------------------------------------------------------------ paths and /tmp
+
+
+def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    q, node = site.qual, site.node
+    target = site.arg(model.position, "file") or site.arg(0, "path") or site.arg(0, "name")
+    if target is not None:
+        fa.hit(model.sink, f"{q}()", node, target)
+    if q in PATH_DEST:
+        dest = site.arg(PATH_DEST[q], "dst")
+        if dest is not None:
+            fa.hit(model.sink, f"{q}()", node, dest)
+            if dest.tmp:
+                fa.tmp_write(dest, node, f"the file {q} writes")
+    if q in OPEN_FUNCS and target is not None:
+        mode = site.arg(1, "mode")
+        mode_text = mode.const if mode is not None and mode.const is not None else "r"
+        if any(c in mode_text for c in "wax+") and target.tmp:
+            fa.tmp_write(target, node, f"a file opened for writing ({mode_text!r})")
+    elif q in REMOVE_FUNCS and target is not None:
+        fa.tmp_cleanup(target, node)
+    return CLEAN
+
+
+def _path_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    data = data_of(*site.args)
+    first = site.args[0] if site.args else CLEAN
+    tmp = first.tmp or (first.prefix if (first.prefix or "").startswith("/tmp") else None)
+    return Val(kind="path", taints=data.taints, tmp=tmp, prefix=first.prefix, const=first.const)
+
+
+def _path_object_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver, method, node, args = site.receiver, site.method, site.node, site.args
+    if receiver is None or receiver.kind != "path" or method is None:
+        return None
+    if method in ("resolve", "absolute"):
+        return replace(receiver, taints=tuple(replace(t, normalized=True) for t in receiver.taints))
+    if method in ("joinpath", "with_name", "with_suffix"):
+        return replace(receiver, taints=merge_taints(receiver.taints, data_of(*args).taints))
+    if method in PATH_METHODS:
+        fa.hit("path", f"Path.{method}()", node, receiver)
+        if method in ("write_text", "write_bytes", "touch") and receiver.tmp:
+            fa.tmp_write(receiver, node, f"a file written by Path.{method}")
+        if method == "open" and args and any(c in (args[0].const or "") for c in "wax+") and receiver.tmp:
+            fa.tmp_write(receiver, node, "a file opened for writing")
+        if method in ("unlink", "rmdir", "rmtree"):
+            fa.tmp_cleanup(receiver, node)
+        return CLEAN
+    if method in ("exists", "is_file", "is_dir", "stat"):
+        return CLEAN
+    return None
+
+
+def _tmp_file_event(fa: FunctionAnalysis, token: str, node: ast.Call, what: str) -> None:
+    fa.summary.tmp.append(TmpEvent(token, fa.loc(node), fa.key, False, fa.in_finally > 0, what))
+
+
+def _mkstemp(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    token = f"mkstemp@{site.node.lineno}"
+    _tmp_file_event(fa, token, site.node, "a temporary file from tempfile.mkstemp()")
+    return Val(kind="list", fields=(("0", CLEAN), ("1", Val(tmp=token))))
+
+
+def _mkdtemp(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    return Val(tmp=f"mkdtemp@{site.node.lineno}")
+
+
+def _tempfile_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    delete = site.kwargs.get("delete") or site.kwargs.get("delete_on_close")
+    if site.qual == "tempfile.NamedTemporaryFile" and delete is not None and delete.kind == "false":
+        token = f"ntf@{site.node.lineno}"
+        _tmp_file_event(fa, token, site.node, "a temporary file created with delete=False")
+        return Val(kind="tmpfile", tmp=token)
+    return CLEAN
+
+
+def _tempdir(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    return Val(const=None, prefix="/tmp", tmp="/tmp") if site.qual == "tempfile.gettempdir" else CLEAN
+
+
+def _extract_archive(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    if site.method != "extractall" or site.receiver is None:
+        return None
+    target = site.arg(0, "path")
+    if target is not None and target.tmp:
+        fa.tmp_write(target, site.node, "an archive extracted")
+    return CLEAN
+
+
+def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    if site.method != "cleanup" or site.receiver is None or not site.receiver.tmp:
+        return None
+    fa.tmp_cleanup(site.receiver, site.node)
+    return CLEAN
+
+
+# -------------------------------------------------------------------------- sanitisers and transforms
+
+
+def _sanitize(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    return Val(taints=tuple(t.clean_for(model.option) for t in site.first.taints))
+
+
+def _sanitize_path_suffix(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    if not site.qual.endswith(".secure_filename"):
+        return None
+    return Val(taints=tuple(t.clean_for("path") for t in site.first.taints))
+
+
+def _normalize(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    first = site.first
+    return Val(taints=tuple(replace(t, normalized=True) for t in first.taints), tmp=first.tmp, prefix=first.prefix)
+
+
+def _path_join(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    args = site.args
+    return fa.fmt([args[0], *[p for a in args[1:] for p in (Val(const="/"), a)]]) if args else CLEAN
+
+
+def _path_split(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    first = site.first
+    tail = tuple(t.clean_for("path") if site.qual == "os.path.split" else t for t in first.taints)
+    return Val(kind="list", fields=(("0", first.data()), ("1", Val(taints=tail))))
+
+
+def _parse_json(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    first = site.first
+    if first.kind == "environ":
+        return first
+    return Val(taints=tuple(replace(t, structured=True) for t in first.taints))
+
+
+def _to_string(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    first = site.first
+    return first if first.kind == "environ" else stringify(first)
+
+
+def _regex_compile(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    return Val(kind="regex", extra=site.args[0].const) if site.args else None
+
+
+def _regex_sub(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    args = site.args
+    if len(args) < 3:
+        return None
+    if (args[0].const or "").startswith("[^") and args[1].const == "":
+        return CLEAN  # a negated character class replaced by nothing: an allowlist
+    return stringify(args[2])
+
+
+def _regex_match(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    args = site.args
+    if len(args) < 2:
+        return None
+    anchored = site.qual == "re.fullmatch" or is_anchored(args[0].const)
+    subject = next(iter(names_in(site.node.args[1])), None)
+    return Val(kind="match" if anchored else None, extra=subject, taints=args[1].taints)
+
+
+def _powertools(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    if not site.qual.startswith(POWERTOOLS_PREFIXES):
+        return None
+    result = powertools(fa, site.qual, site.args, site.kwargs, site.node)
+    return GENERIC if result is None else result
+
+
+def _validate(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    q, kwargs = site.qual, site.kwargs
+    if not (
+        site.method in VALIDATE_METHODS
+        or q.endswith(SCHEMA_VALIDATORS)
+        or (q.rsplit(".", maxsplit=1)[-1] in ("parse", "validate") and "model" in kwargs)
+    ):
+        return None
+    if any(v.taints for v in [*site.args, *kwargs.values()]):
+        fa.summary.validates = True
+    return CLEAN
+
+
+def _validate_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    if site.method == "validate" and site.args and any(a.taints for a in site.args):
+        fa.summary.validates = True
+        return CLEAN
+    return None
+
+
+def _regex_match_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver, args = site.receiver, site.args
+    if receiver is None or receiver.kind != "regex" or site.method not in ("fullmatch", "match", "search") or not args:
+        return None
+    anchored = site.method == "fullmatch" or is_anchored(receiver.extra)
+    subject = next(iter(names_in(site.node.args[0])), None)
+    return Val(kind="match" if anchored else None, extra=subject, taints=args[0].taints)
+
+
+def _tainted_receiver(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """A method of caller data: field reads keep the access path, splitting on "/" and replacing "/" or ".."
+    make path-safe parts, formatting builds a string, anything else carries the data on."""
+    receiver, method, node, args, kwargs = site.receiver, site.method, site.node, site.args, site.kwargs
+    if receiver is None or method is None or not receiver.taints:
+        return None
+    if receiver.kind in ("web-request", "chalice-request"):
+        return fa.web_field(receiver, method, node)
+    fa.use(receiver, node)
+    if receiver.kind == "upload" and method == "save" and (args or "dst" in kwargs):
+        destination = args[0] if args else kwargs["dst"]
+        fa.hit("path", f"{unparse(node.func, 40)}()", node, destination)
+        fa.tmp_write(destination, node, "an uploaded file saved")
+        return CLEAN
+    if method == "to_dict":
+        return Val(taints=receiver.taints)
+    if method in FIELD_READS:
+        return _field_read(fa, site, receiver)
+    if method in ("split", "rsplit") and args and "/" in (args[0].const or ""):
+        return Val(kind="split-slash", taints=tuple(replace(t, structured=False) for t in receiver.taints))
+    if (
+        method == "replace"
+        and args
+        and ("/" in (args[0].const or "") or ".." in (args[0].const or ""))
+        and len(args) > 1
+        and args[1].const is not None
+        and "/" not in args[1].const
+    ):
+        return Val(taints=tuple(t.clean_for("path") for t in receiver.taints))
+    if method in ("format", "format_map"):
+        return fa.format_template(receiver.const or receiver.text or "", [*args, *kwargs.values()])
+    if method in ("items", "values", "keys", "copy"):
+        return Val(taints=receiver.taints, kind="list" if method != "copy" else None)
+    if method in BOOL_METHODS:
+        return CLEAN
+    return stringify(data_of(receiver, *args))
+
+
+def _field_read(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> Val:
+    """`event.get("body")`, `headers.get("x", default)`: the field, named by the call that read it."""
+    args, kwargs, node = site.args, site.kwargs, site.node
+    key = args[0] if args else kwargs.get("name", CLEAN)
+    default = args[1] if len(args) > 1 else kwargs.get("default_value", CLEAN)
+    field_value = fa.subscript(receiver, key, node)
+    if receiver.kind == "environ":
+        return field_value
+    if default.taints:
+        return join(field_value, default)
+    head = receiver.taints[0]
+    return replace(
+        field_value,
+        taints=tuple(
+            replace(t, source=unparse(node, 70) if t.source == head.source and head.whole else t.source)
+            for t in field_value.taints
+        ),
+    )
+
+
+def _format_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver = site.receiver
+    if receiver is None or site.method != "format" or receiver.const is None:
+        return None
+    return fa.format_template(receiver.const, [*site.args, *site.kwargs.values()])
+
+
+def _join_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver = site.receiver
+    if receiver is None or site.method != "join" or receiver.const is None or not site.args:
+        return None
+    taints = site.args[0].taints
+    if "/" in receiver.const:
+        taints = tuple(replace(t, sanitized=t.sanitized - {"path"}) for t in taints)
+    return Val(taints=tuple(replace(t, structured=False) for t in taints), text=receiver.const)
+
+
+TRANSFERS: dict[str, Transfer] = {
+    "env-read": _env_read,
+    "env-copy": _env_copy,
+    "shell-string": _shell_string,
+    "subprocess": _subprocess,
+    "exec-program": _exec_program,
+    "code": _code,
+    "load-from-path": _load_from_path,
+    "sys-path": _sys_path,
+    "deser": _deser,
+    "yaml-load": _yaml_load,
+    "numpy-load": _numpy_load,
+    "template": _template,
+    "url-request-object": _url_request_object,
+    "url": _url,
+    "http-session": _http_session,
+    "sql-text": _sql_text,
+    "path-func": _path_func,
+    "path-object": _path_object,
+    "mkstemp": _mkstemp,
+    "mkdtemp": _mkdtemp,
+    "tempfile-object": _tempfile_object,
+    "tempdir": _tempdir,
+    "sanitize": _sanitize,
+    "normalize": _normalize,
+    "path-join": _path_join,
+    "path-split": _path_split,
+    "parse-json": _parse_json,
+    "to-string": _to_string,
+    "regex-compile": _regex_compile,
+    "regex-sub": _regex_sub,
+    "regex-match": _regex_match,
+}
+"""Transfer name (models.py `Model.transfer`) → its function."""
+
+RULES: dict[str, Rule] = {
+    "log": _log,
+    "template-from-string": _template_from_string,
+    "url-session": _url_session,
+    "sql-execute": _sql_execute,
+    "sql-query": _sql_query,
+    "mongo": _mongo,
+    "path-object-method": _path_object_method,
+    "extract-archive": _extract_archive,
+    "tmp-cleanup-method": _tmp_cleanup_method,
+    "sanitize-path-suffix": _sanitize_path_suffix,
+    "powertools": _powertools,
+    "validate": _validate,
+    "validate-method": _validate_method,
+    "regex-match-method": _regex_match_method,
+    "tainted-receiver": _tainted_receiver,
+    "format-literal": _format_literal,
+    "join-literal": _join_literal,
+}
+"""Method rule name (models.py `METHOD_RULES`) → its function."""
+
+_ORDERED_RULES: tuple[tuple[int, Rule], ...] = tuple((rank, RULES[name]) for rank, name in METHOD_RULES)
