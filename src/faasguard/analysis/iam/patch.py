@@ -31,6 +31,7 @@ from faasguard.analysis.iam.least_privilege import (
     need_covered,
 )
 from faasguard.model import Application, Function, PolicyKind
+from faasguard.safeio import read_regular
 
 EXECUTION_ARN = "arn:${AWS::Partition}:iam::aws:policy/service-role/"
 
@@ -139,7 +140,7 @@ def _platform_managed(fn: Function, needs: Sequence[Need]) -> tuple[list[str], s
 
 def _template_text(path: Path) -> list[str] | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     if text.lstrip().startswith("{"):
