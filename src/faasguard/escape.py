@@ -73,6 +73,9 @@ def uri_path(path: str) -> str:
     return quote(path_bytes(path), safe="/")
 
 
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
 def _unsafe_for_terminal(char: str) -> bool:
     if char == "\t":
         return False
@@ -91,7 +94,9 @@ def console_text(text: str) -> str:
             out.append(char)
             continue
         code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif 0xD800 <= code <= 0xDFFF:
             out.append(_surrogate(char))
         elif code < 0x80:  # C0 and DEL; above, \\xHH would read like an undecodable byte of a file name
             out.append(f"\\x{code:02x}")
