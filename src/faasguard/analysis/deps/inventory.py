@@ -244,7 +244,10 @@ def _workspace_lock(tree: Tree, base: str, roots: list[Path], manifest: str | No
         for name in ("package-lock.json", "yarn.lock", "pnpm-lock.yaml"):
             lock = parent / name
             if lock.is_file() and lock.stat().st_size <= tree.max_bytes:
-                text = lock.read_text(encoding="utf-8", errors="replace")
+                try:
+                    text = read_regular(lock, tree.max_bytes).decode("utf-8", errors="replace")
+                except OSError:  # swapped for a FIFO or grown since the check: not read
+                    continue
                 display = display_path(lock)
 
                 def locate(line: int, display: str = display) -> Location:
