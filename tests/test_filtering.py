@@ -441,17 +441,16 @@ def test_precedence_inline_first_and_every_match_used(project: Path, tmp_path: P
 # ------------------------------------------------------------------------------------------ reading files
 
 def test_each_file_is_read_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
     import faasguard.filtering as filtering
+    from faasguard.safeio import open_regular
 
     opened: list[str] = []
 
-    def counting_open(path: str, *args: object, **kwargs: object) -> object:
+    def counting_open(path: str) -> object:
         opened.append(str(path))
-        return builtins.open(path, *args, **kwargs)  # type: ignore[call-overload]
+        return open_regular(path)
 
-    monkeypatch.setattr(filtering, "open", counting_open, raising=False)
+    monkeypatch.setattr(filtering, "open_regular", counting_open)
     findings = [finding("FG104", line=4), finding("FG401", line=9, resource="ApiFunction"),
                 finding("FG201", line=12, resource="ApiFunction")]
     # The application lists the same file under its absolute spelling, and a file that does not exist.

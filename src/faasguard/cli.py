@@ -190,7 +190,9 @@ def _progress_callback(output_format: str, output: str | None) -> Any:
 
     def progress(name: str, index: int, total: int) -> None:
         if total > 5:
-            sys.stderr.write(f"\r\x1b[2Kscanning {index + 1}/{total}: {name[-60:]}")
+            from faasguard.escape import console_text  # a file name from the pull request: no raw control bytes
+
+            sys.stderr.write(f"\r\x1b[2Kscanning {index + 1}/{total}: {console_text(name)[-60:]}")
             if index + 1 == total:
                 sys.stderr.write("\r\x1b[2K")
             sys.stderr.flush()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.findings import Severity
+from faasguard.safeio import read_regular
 
 
 class ConfigError(Exception):
@@ -197,7 +198,7 @@ def config_candidates(start: Path) -> list[Path]:
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
             try:
-                if "faasguard" in tomllib.loads(pyproject.read_text()).get("tool", {}):
+                if "faasguard" in tomllib.loads(read_regular(pyproject).decode()).get("tool", {}):
                     found.append(pyproject)
             except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
                 pass
@@ -217,7 +218,7 @@ def find_config_file(start: Path) -> Path | None:
 
 def _read_table(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(read_regular(path).decode())
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

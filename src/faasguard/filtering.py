@@ -41,6 +41,7 @@ from faasguard import __version__
 from faasguard.config import Config, ConfigError
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding, Suppression
 from faasguard.model import Application, Location
+from faasguard.safeio import open_regular, read_regular
 
 BASELINE_VERSION = 1
 
@@ -362,7 +363,7 @@ def _central_header_lines(config: Config) -> list[int]:
     if not config.source or not config.ignores:
         return []
     try:
-        text = Path(config.source).read_text(encoding="utf-8", errors="replace")
+        text = read_regular(config.source).decode("utf-8", errors="replace")
     except OSError:
         return []
     header = re.compile(r"^\s*\[\[\s*(?:tool\.faasguard\.)?ignores?\s*\]\]")
@@ -386,7 +387,7 @@ class _CommentReader:
             return
         self.files[key] = []
         try:
-            with open(key, "rb") as handle:
+            with open_regular(key) as handle:
                 data = handle.read(self.max_bytes + 1)
         except OSError:
             return  # a loader already reported an unreadable source; nothing to suppress in it
@@ -476,7 +477,7 @@ def read_baseline(path: Path) -> dict[str, str]:
     a silently half-read one would hide nothing it should.
     """
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         raise ConfigError(f"baseline file not found: {path} (create it with --write-baseline)") from None
     except OSError as exc:

@@ -117,7 +117,8 @@ class Finding:
         """Stable across unrelated edits: rule, file, resource, function(s) and the message's identifying
         part, never the line number (which moves when anything above it changes)."""
         parts = [self.rule_id, self.location.path, self.resource, ",".join(self.functions), self.message]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        # surrogatepass: a file name that is not UTF-8 (or a lone surrogate from JSON text) still hashes, stably.
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class DiagnosticLevel(StrEnum):

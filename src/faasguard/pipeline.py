@@ -27,6 +27,7 @@ from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
 from faasguard.model import Application, Location
 from faasguard.result import ScanResult
 from faasguard.rules.base import Rule, RuleContext
+from faasguard.safeio import read_head
 from faasguard.sources import SourceFile, SourceType, discover, is_test_file
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,7 @@ def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] =
     shaped like a Lambda handler, or a web-framework entry point outside the code directories of the
     functions already analysed. Library, CDK and tooling modules are then never parsed as handlers."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(2 * 1024 * 1024)
+        head = read_head(path, 2 * 1024 * 1024)
     except OSError:
         return False
     if _HANDLER_SHAPE.search(head):

@@ -5,8 +5,10 @@ Infrastructure-as-code is recognised by content, not only by name (a CloudFormat
 regular expressions, so that discovery never parses. Each loader parses its files exactly once.
 
 Safety (the scanner runs on untrusted pull requests): directory symlinks are never followed, file symlinks are
-only followed when they resolve inside one of the scanned roots, and build output and vendored trees are
-skipped.
+only followed when they resolve inside one of the scanned roots, build output and vendored trees are skipped, and
+only regular files are opened (`faasguard.safeio`): a FIFO, socket or device named like a source is reported as a
+located diagnostic and handed to no loader. A directory that cannot be listed or an entry that cannot be examined
+is a diagnostic too, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
+from faasguard.safeio import FileRefusedError, is_regular, read_head
 
 
 class SourceType(StrEnum):
@@ -83,20 +87,29 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
 
 
 def _is_venv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+    return is_regular(directory / "pyvenv.cfg")
 
 
 def is_cdk_out(directory: Path) -> bool:
     manifest = directory / "manifest.json"
-    if not manifest.is_file():
+    if not is_regular(manifest):
         return False
-    if directory.name == "cdk.out" or (directory / "tree.json").is_file():
+    if directory.name == "cdk.out" or is_regular(directory / "tree.json"):
         return True
     try:
-        with manifest.open("rb") as handle:
-            return b"aws:cloudformation:stack" in handle.read(_HEAD_BYTES)
+        return b"aws:cloudformation:stack" in read_head(manifest, _HEAD_BYTES)
     except OSError:
         return False
+
+
+def _maybe_source(name: str) -> bool:
+    """Whether a file of this name could be something a loader or the dependency inventory reads: decides if a
+    special file (FIFO, socket, device) found under that name deserves a diagnostic or is just noise."""
+    lower = name.lower()
+    return lower.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json", ".py", ".pyw", ".dockerfile", ".zip",
+                           ".toml", ".lock", ".cfg")) \
+        or lower == "dockerfile" or lower.startswith(("dockerfile.", "requirements")) \
+        or Path(lower).suffix in _YAML_SUFFIXES
 
 
 def classify(path: Path) -> SourceType | None:
@@ -118,8 +131,7 @@ def classify(path: Path) -> SourceType | None:
                  "cdk.json", "requirements.txt", "composer.json"):
         return None
     try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
+        head = read_head(path, _HEAD_BYTES)
     except OSError:
         # Unreadable: let the loader that matches its name report it (a template.yaml the user meant us to read).
         return SourceType.CLOUDFORMATION if lower.startswith("template.") else None
@@ -173,13 +185,19 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None
                                           Location(raw), DiagnosticLevel.ERROR))
             continue
         roots = [root]
-        candidates = [root] if root.is_file() else _walk(root, roots, exclude, diagnostics, cwd)
-        for candidate in candidates:
+        candidates = [(root, False)] if not root.is_dir() else _walk(root, roots, exclude, diagnostics, cwd)
+        for candidate, is_cdk in candidates:
             if candidate in seen:
                 continue
             seen.add(candidate)
-            if candidate.is_dir():
+            if is_cdk:
                 files.append(SourceFile(SourceType.CDK, candidate, display_path(candidate, cwd), root))
+                continue
+            refusal = _special_file(candidate)
+            if refusal is not None:
+                if candidate == root or _maybe_source(candidate.name):
+                    diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, refusal,
+                                                  Location(display_path(candidate, cwd)), DiagnosticLevel.WARNING))
                 continue
             kind = classify(candidate)
             if kind is not None:
@@ -202,11 +220,35 @@ def _excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(path.name, pattern) for pattern in exclude)
 
 
+def _special_file(path: Path) -> str | None:
+    """Why `path` will not be read (not a regular file, or cannot be examined), or None for a regular file. A
+    pre-filter: the loaders open through `faasguard.safeio`, which checks the opened descriptor again."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot examine file: {exc.strerror or exc}; skipped"
+    if stat.S_ISREG(mode):
+        return None
+    try:
+        read_head(path, 0)
+    except FileRefusedError as exc:
+        return str(exc.strerror)
+    except OSError as exc:
+        return f"cannot open file: {exc.strerror or exc}; skipped"
+    return None  # became a regular file in between: the loader's own checked open decides
+
+
 def _walk(root: Path, roots: Sequence[Path], exclude: Sequence[str], diagnostics: list[Diagnostic],
-          cwd: Path) -> Iterator[Path]:
+          cwd: Path) -> Iterator[tuple[Path, bool]]:
+    """(path, is a CDK output directory) for every candidate under `root`. Anything the walk cannot examine (a
+    directory without search permission, a name too long for the system) becomes a diagnostic and is skipped."""
     if is_cdk_out(root):
-        yield root
+        yield root, True
         return
+
+    def unreadable(path: Path, exc: OSError) -> None:
+        diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, f"cannot read: {exc.strerror or exc}; skipped",
+                                      Location(display_path(path, cwd)), DiagnosticLevel.WARNING))
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False,
                                                  onerror=lambda e: diagnostics.append(Diagnostic(
                                                      DiagnosticKind.PARSE_ERROR,
@@ -217,10 +259,14 @@ def _walk(root: Path, roots: Sequence[Path], exclude: Sequence[str], diagnostics
         keep = []
         for name in sorted(dirnames):
             sub = directory / name
-            if name in SKIP_DIRS or _excluded(sub, root, exclude) or sub.is_symlink() or _is_venv(sub):
-                continue
-            if is_cdk_out(sub):
-                yield sub
+            try:
+                if name in SKIP_DIRS or _excluded(sub, root, exclude) or sub.is_symlink() or _is_venv(sub):
+                    continue
+                if is_cdk_out(sub):
+                    yield sub, True
+                    continue
+            except OSError as exc:
+                unreadable(sub, exc)
                 continue
             keep.append(name)
         dirnames[:] = keep
@@ -228,7 +274,12 @@ def _walk(root: Path, roots: Sequence[Path], exclude: Sequence[str], diagnostics
             path = directory / name
             if _excluded(path, root, exclude):
                 continue
-            if path.is_symlink():
+            try:
+                is_link = path.is_symlink()
+            except OSError as exc:
+                unreadable(path, exc)
+                continue
+            if is_link:
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError):
@@ -241,7 +292,7 @@ def _walk(root: Path, roots: Sequence[Path], exclude: Sequence[str], diagnostics
                                                   "symlink points outside the scanned project; not followed",
                                                   Location(display_path(path, cwd)), DiagnosticLevel.WARNING))
                     continue
-            yield path
+            yield path, False
 
 
 def is_test_file(path: Path, root: Path) -> bool:

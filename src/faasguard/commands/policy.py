@@ -17,7 +17,14 @@ from typing import Any
 
 import click
 
+from faasguard.escape import console_text
 from faasguard.findings import ExitCode
+
+
+def _echo(message: str, err: bool = False) -> None:
+    """Human-readable output: function ids, notes and diagnostics come from the scanned tree, so every control
+    character is escaped before it reaches a terminal (JSON output is escaped by the JSON encoder)."""
+    click.echo(console_text(message), err=err)
 
 
 def _load(path: str) -> tuple[list[Any], list[Any]]:
@@ -28,16 +35,16 @@ def _load(path: str) -> tuple[list[Any], list[Any]]:
     try:
         config = load_config(None, search_from=Path(path))
     except ConfigError as exc:
-        click.echo(f"faasguard: {exc}", err=True)
+        _echo(f"faasguard: {exc}", err=True)
         sys.exit(ExitCode.USAGE)
     loaded = pipeline.load_sources([path], config)
     if not loaded.apps:
-        click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
+        _echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
         sys.exit(ExitCode.NOTHING_TO_SCAN)
     facts = [pipeline.enrich(app, config, loaded.diagnostics) for app in loaded.apps]
     for d in loaded.diagnostics:
         if d.kind.value in ("internal-error", "parse-error"):
-            click.echo(f"faasguard: {d.kind.value}: {d.message}", err=True)
+            _echo(f"faasguard: {d.kind.value}: {d.message}", err=True)
     return loaded.apps, facts
 
 
@@ -81,17 +88,17 @@ def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: 
             break
     if found is None:
         names = sorted(fn.id for app in apps for fn in app.functions)
-        click.echo(f"faasguard: no function {function_name!r}; functions: {', '.join(names) or '(none)'}", err=True)
+        _echo(f"faasguard: no function {function_name!r}; functions: {', '.join(names) or '(none)'}", err=True)
         sys.exit(ExitCode.USAGE)
     app, f, fn = found
     iam = f.iam
     fn_needs = iam.needs.get(fn.id) if iam else None
     needs = list(fn_needs.needs) if fn_needs else []
     if fn_needs is not None and not fn_needs.code_analyzed:
-        click.echo(f"note: the handler code of {fn.id} was not analysed; the policy holds only what the "
+        _echo(f"note: the handler code of {fn.id} was not analysed; the policy holds only what the "
                    "platform needs for its configuration", err=True)
     for u in fn_needs.unmapped if fn_needs else ():
-        click.echo(f"note: call not mapped to IAM actions (add it by hand): {u}", err=True)
+        _echo(f"note: call not mapped to IAM actions (add it by hand): {u}", err=True)
     if cloudtrail:
         problems: list[str] = []
         role = app.role(fn.role)
@@ -103,11 +110,11 @@ def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: 
             records = read_records(Path(file), problems)
             needs.extend(observed_needs(records, who, _parse_time(since), _parse_time(until), file))
         for p in problems:
-            click.echo(f"warning: {p}", err=True)
+            _echo(f"warning: {p}", err=True)
     declared = iam.role_of(fn.id) if iam else None
     result = gen(needs, declared)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        _echo(f"note: {note}", err=True)
     statements = result.document["Statement"]
     assert isinstance(statements, list)
     if output_format == "json":
@@ -157,7 +164,7 @@ def diff(path: str, output_format: str) -> None:
                 continue
             result = build_patch(app, f.iam, scanned, Path.cwd())
             for note in result.notes:
-                click.echo(f"note: {note}", err=True)
+                _echo(f"note: {note}", err=True)
             for text in result.diffs.values():
                 sys.stdout.write(text)
         return
@@ -167,17 +174,17 @@ def diff(path: str, output_format: str) -> None:
         click.echo(json.dumps({"version": 1, "functions": report}, indent=2))
         return
     for item in report:
-        click.echo(f"{item['function']}  (role {item['role'] or '?'}"
+        _echo(f"{item['function']}  (role {item['role'] or '?'}"
                    + (f", shared with {', '.join(item['shared_with'])}" if item["shared_with"] else "") + ")")
         if not item["code_analyzed"]:
-            click.echo("  handler code not analysed: only platform needs are known")
-        click.echo("  needs:   " + (", ".join(item["needed"]) or "(nothing)"))
+            _echo("  handler code not analysed: only platform needs are known")
+        _echo("  needs:   " + (", ".join(item["needed"]) or "(nothing)"))
         if item["unused"]:
-            click.echo("  unused:  " + ", ".join(item["unused"]) + "   [FG107]")
+            _echo("  unused:  " + ", ".join(item["unused"]) + "   [FG107]")
         if item["missing"]:
-            click.echo("  missing: " + ", ".join(item["missing"]) + "   [FG108]")
+            _echo("  missing: " + ", ".join(item["missing"]) + "   [FG108]")
         if item["shared_with"]:
-            click.echo("  union of the sharers' needs: " + (", ".join(item["union"]) or "(nothing)"))
+            _echo("  union of the sharers' needs: " + (", ".join(item["union"]) or "(nothing)"))
 
 
 def _function_report(app: Any, iam: Any, fid: str) -> dict[str, Any]:

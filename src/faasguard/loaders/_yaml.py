@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from faasguard.model import Location
+from faasguard.safeio import FileRefusedError, read_regular
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
@@ -225,16 +226,12 @@ class _Converter:
 def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """Read a source file with the scanner's safety limits; raise `ParseError` with a location on refusal."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ParseError(f"cannot read file: {exc.strerror or exc}", Location(display)) from exc
-    if size > max_bytes:
-        raise ParseError(f"file is {size / 1e6:.1f} MB, above the {max_bytes / 1e6:.0f} MB limit; skipped",
-                         Location(display))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"cannot read file: {exc.strerror or exc}", Location(display)) from exc
+        data = read_regular(path, max_bytes)  # regular files only, checked on the opened descriptor
+    except FileRefusedError as exc:
+        raise ParseError(str(exc.strerror), Location(display)) from exc
+    except (OSError, ValueError) as exc:
+        raise ParseError(f"cannot read file: {(exc.strerror or exc) if isinstance(exc, OSError) else exc}",
+                         Location(display)) from exc
     if b"\x00" in data[:8192]:
         raise ParseError("binary file, not a text template", Location(display))
     try:

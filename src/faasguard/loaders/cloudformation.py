@@ -1153,6 +1153,8 @@ class _Builder:
                 else None
             context = metadata.get("DockerContext") if isinstance(metadata, dict) else None
             image_dir = self._local_dir(context) if isinstance(context, str) else None
+            if isinstance(context, str) and image_dir is None:
+                self._outside(logical_id, "Metadata.DockerContext", context, where)
             return CodeLocation(image_dir, None, None, handler, "Image", _as_str(props.get("ImageUri"), where))
         if "InlineCode" in props:
             return CodeLocation(None, None, _handler_function(handler), handler, inline=True)
@@ -1162,9 +1164,11 @@ class _Builder:
             code_dir = self._local_dir(".")
         elif isinstance(code_uri, str) and not code_uri.startswith("s3://"):
             code_dir = self._local_dir(code_uri)
+            if code_dir is None:
+                self._outside(logical_id, "CodeUri", code_uri, _key_loc(props, "CodeUri", where))
         cdk_dir = self._asset_dir(logical_id)
         code_dir = cdk_dir or code_dir
-        return self._code_location(code_dir, runtime, handler, package_type)
+        return self._code_location(code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
 
     def _cfn_code(self, logical_id: str, props: Mapping[str, Any], runtime: str | Unknown | None,
                   handler: str | Unknown | None, *, package_type: str, where: Location) -> CodeLocation:
@@ -1177,7 +1181,9 @@ class _Builder:
         code_dir = self._asset_dir(logical_id)
         if code_dir is None and isinstance(code, str) and not code.startswith("s3://"):
             code_dir = self._local_dir(code)  # `aws cloudformation package` input: a local path
-        return self._code_location(code_dir, runtime, handler, package_type)
+            if code_dir is None:
+                self._outside(logical_id, "Code", code, _key_loc(props, "Code", where))
+        return self._code_location(code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
 
     def _asset_dir(self, logical_id: str) -> str | None:
         if self.asset_root is None:
@@ -1213,8 +1219,20 @@ class _Builder:
             return None
         return None
 
+    def _outside(self, logical_id: str, prop: str, value: str, where: Location) -> None:
+        """Say what was not analysed: a local path the scanner rightly does not follow out of the scanned project
+        (or that does not exist) would otherwise leave the function's code silently unread."""
+        try:
+            outside = not self._allowed(self.directory / value)
+        except (OSError, RuntimeError, ValueError):
+            outside = True
+        if outside:
+            self.note(DiagnosticKind.UNRESOLVED, f"{prop} {value!r} of {logical_id} is outside the scanned project; "
+                      "its code and dependencies are not read or analysed (scan a directory that contains both)",
+                      where, DiagnosticLevel.WARNING)
+
     def _code_location(self, code_dir: str | None, runtime: str | Unknown | None, handler: str | Unknown | None,
-                       package_type: str) -> CodeLocation:
+                       package_type: str, *, logical_id: str = "", where: Location | None = None) -> CodeLocation:
         function_name = _handler_function(handler)
         handler_file: str | None = None
         if code_dir is not None and isinstance(handler, str) and "." in handler:
@@ -1236,7 +1254,10 @@ class _Builder:
                     if path.is_file() and self._allowed(path):
                         handler_file = str(path.resolve())
                         break
-                except (OSError, RuntimeError):
+                    if where is not None and path.is_file():  # exists, but resolves out of the project
+                        self._outside(logical_id, "Handler module", str(path.relative_to(self.directory)), where)
+                        break
+                except (OSError, RuntimeError, ValueError):
                     continue
         return CodeLocation(code_dir, handler_file, function_name, handler, package_type)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faasguard.findings import DiagnosticKind, Finding, Severity
+from faasguard.safeio import open_regular
 
 if TYPE_CHECKING:
     from faasguard.config import Config
@@ -100,7 +101,7 @@ class SourceLines:
         if key not in self._files:
             self._files[key] = None
             try:
-                with open(key, "rb") as handle:
+                with open_regular(key) as handle:
                     data = handle.read(self.max_bytes + 1)
             except OSError:
                 return None

@@ -9,16 +9,25 @@ A finding about a role shared by several functions is listed once, in a "shared 
 under each function: repeating it would inflate what reads like a count, and the fix is in one place anyway.
 Groups come worst severity first (what to look at first), then in the template's declaration order.
 Suppressed findings are not shown (they are counted in the summary and kept in JSON/SARIF).
+
+Everything printed that came from the scanned tree (file names, resource names, YAML strings, code lines, messages
+quoting them) is escaped at the one place segments are written (`faasguard.escape.console_text`): a control
+character in a template cannot clear the terminal, move the cursor, forge a line or open a hyperlink, and rich
+never interprets markup because segments reach it as `Text`, not as markup strings. Paths use the report spelling
+of `path_text`. The code snippet of a secret finding has its values masked: like the JSON report, which never
+carries the value, the console must not print a hard-coded secret in full into a CI log.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from faasguard.escape import console_text, path_text
 from faasguard.findings import Diagnostic, DiagnosticLevel, Finding, Severity
 from faasguard.report import SEVERITY_ORDER, SourceLines, application_of, summarize
 
@@ -39,6 +48,15 @@ SEVERITY_STYLE = {
 }
 _LEVEL_STYLE = {DiagnosticLevel.ERROR: "bold red", DiagnosticLevel.WARNING: "yellow", DiagnosticLevel.NOTE: "dim"}
 
+_SECRET_RULES = frozenset({"FG201", "FG202", "FG203", "FG209"})
+"""Rules whose offending lines hold (or sit next to) a secret value: their snippet is masked."""
+_SECRET_CWES = frozenset({"CWE-798", "CWE-259", "CWE-321", "CWE-522", "CWE-312", "CWE-526"})
+_QUOTED = re.compile(r"""(?P<prefix>\b[rRbBfFuU]{1,2})?(?P<q>["'])(?P<body>(?:\\.|(?!(?P=q)).)*)(?P=q)(?P<key>\s*:)?""")
+_KEY_VALUE = re.compile(r"^(?P<key>\s*(?:-\s+)?[^\s:=#\"'][^:=#]*?\s*(?::\s|:$|=)\s*)(?P<value>.*?)"
+                        r"(?P<comment>\s+#.*)?$")
+_REFERENCE = ("!Ref", "!GetAtt", "!ImportValue", "!Condition", "|", ">")
+"""Values that name something else (or open a block scalar on the next lines): nothing to mask on this line."""
+
 
 def render_console(result: ScanResult, config: Config, output: Path | None, *,
                    stream: TextIO | None = None, color: bool | None = None) -> None:
@@ -46,7 +64,7 @@ def render_console(result: ScanResult, config: Config, output: Path | None, *,
     a terminal and `NO_COLOR` is not set (`FORCE_COLOR` forces colour, e.g. in CI logs that render it)."""
     lines = build_lines(result, config)
     if output is not None:
-        output.write_text(_plain(lines), encoding="utf-8")
+        output.write_text(_plain(lines), encoding="utf-8")  # escaped too: the file is read with `cat` in CI logs
         return
     stream = stream or sys.stdout
     if color is None:
@@ -131,7 +149,7 @@ def _finding_lines(finding: Finding, source: SourceLines) -> list[Line]:
     ]]
     lines.append([(detail, None), (finding.message, None)])
     loc = finding.location
-    where: Line = [(detail, None), (f"{loc.path}:{loc.line}:{loc.column}", "blue")]
+    where: Line = [(detail, None), (f"{path_text(loc.path)}:{loc.line}:{loc.column}", "blue")]
     resource = loc.construct_path or (finding.resource if finding.resource != loc.logical_id else None) \
         or loc.logical_id
     if resource:
@@ -139,13 +157,15 @@ def _finding_lines(finding: Finding, source: SourceLines) -> list[Line]:
     lines.append(where)
     snippet = source.snippet(loc.path, loc.line, loc.end_line)
     width = len(str(snippet[-1][0])) if snippet else 0
+    secret = finding.rule_id in _SECRET_RULES or finding.cwe in _SECRET_CWES
     for number, text in snippet:
-        lines.append([(detail + "  ", None), (f"{number:>{width}} │ ", "dim"), (text, "bold")])
+        shown = mask_values(text) if secret else text
+        lines.append([(detail + "  ", None), (f"{number:>{width}} │ ", "dim"), (shown, "bold")])
     if finding.evidence:
         lines.append([(detail, None), ("path:", "dim")])
         for step_number, step in enumerate(finding.evidence, 1):
             lines.append([(detail + "  ", None), (f"{step_number}. ", "dim"), (step.description, None),
-                          (f"  {step.location.path}:{step.location.line}", "blue")])
+                          (f"  {path_text(step.location.path)}:{step.location.line}", "blue")])
     if finding.fix:
         fix_lines = finding.fix.splitlines() or [""]
         lines.append([(detail, None), ("fix: ", "green"), (fix_lines[0], None)])
@@ -158,7 +178,8 @@ def _diagnostic_line(diagnostic: Diagnostic) -> Line:
                   (diagnostic.kind.value, "bold"), ("  ", None)]
     if diagnostic.location is not None:
         loc = diagnostic.location
-        line.append((f"{loc.path}:{loc.line}" if loc.line > 1 or loc.column > 1 else loc.path, "blue"))
+        shown = path_text(loc.path)
+        line.append((f"{shown}:{loc.line}" if loc.line > 1 or loc.column > 1 else shown, "blue"))
         line.append(("  ", None))
     line.append((diagnostic.message, None))
     if diagnostic.component:
@@ -192,8 +213,42 @@ def _summary_line(result: ScanResult) -> Line:
     return line
 
 
+def _mask(value: str) -> str:
+    """Enough to recognise which value it is (a key's `AKIA` prefix), never enough to use it."""
+    return value[:4] + "****" if len(value) >= 16 else "****"
+
+
+def mask_values(line: str) -> str:
+    """A source line with its values masked: every quoted string that is not a mapping key, and the plain value
+    of a `key: value` / `key = value` line; a line that is neither (the body of a block scalar or of a
+    triple-quoted string: a PEM key) is masked whole."""
+    quoted = False
+
+    def quoted_value(match: re.Match[str]) -> str:
+        nonlocal quoted
+        quoted = True
+        if match.group("key"):
+            return match.group()
+        q = match.group("q")
+        return f"{match.group('prefix') or ''}{q}{_mask(match.group('body'))}{q}"
+
+    masked = _QUOTED.sub(quoted_value, line)
+    if quoted:
+        return masked
+    pair = _KEY_VALUE.match(line)
+    if pair is not None:
+        value = pair.group("value")
+        if not value or value.startswith(_REFERENCE):
+            return line
+        return pair.group("key") + _mask(value) + (pair.group("comment") or "")
+    body = line.lstrip()
+    if not body or (body.startswith(("#", "!", "-", "}", "]", ")")) and len(body) < 3):
+        return line
+    return line[:len(line) - len(body)] + _mask(body)
+
+
 def _plain(lines: list[Line]) -> str:
-    return "".join("".join(text for text, _ in line).rstrip() + "\n" for line in lines)
+    return "".join("".join(console_text(text) for text, _ in line).rstrip() + "\n" for line in lines)
 
 
 def _write_rich(lines: list[Line], stream: TextIO) -> None:
@@ -202,4 +257,4 @@ def _write_rich(lines: list[Line], stream: TextIO) -> None:
 
     console = Console(file=stream, force_terminal=True, highlight=False, soft_wrap=True)
     for line in lines:
-        console.print(Text.assemble(*[(text, style or "") for text, style in line]))
+        console.print(Text.assemble(*[(console_text(text), style or "") for text, style in line]))

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from faasguard import __version__
+from faasguard.escape import json_document_safe, path_text
 from faasguard.findings import Diagnostic, EvidenceStep, Finding, Suppression
 from faasguard.model import Location, Unknown
 from faasguard.report import summarize
@@ -29,14 +30,16 @@ def render_json(result: ScanResult, config: Config) -> str:
     # Indented for people up to a few hundred findings; beyond that a machine reads it, and only the compact
     # form uses json's C encoder (the indented one costs ~0.3 s per 2,500 SARIF results).
     indent = 2 if len(result.findings) <= PRETTY_LIMIT else None
-    return json.dumps(report_document(result), indent=indent, ensure_ascii=False) + "\n"
+    # Paths are spelled with `path_text` where they are fields; any other string quoting a non-UTF-8 name (a
+    # message) is escaped here, once, rather than per string (docs/reports.md "Escaping").
+    return json_document_safe(json.dumps(report_document(result), indent=indent, ensure_ascii=False)) + "\n"
 
 
 def report_document(result: ScanResult) -> dict[str, Any]:
     return {
         "version": REPORT_VERSION,
         "tool": {"name": "faasguard", "version": __version__},
-        "sources": [{"path": s.display, "type": s.type.value} for s in result.sources],
+        "sources": [{"path": path_text(s.display), "type": s.type.value} for s in result.sources],
         "findings": [finding_dict(f) for f in result.findings],
         "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
         "summary": summarize(result),
@@ -46,7 +49,7 @@ def report_document(result: ScanResult) -> dict[str, Any]:
 def location_dict(location: Location | None) -> dict[str, Any] | None:
     if location is None:
         return None
-    return {"path": location.path, "line": location.line, "column": location.column,
+    return {"path": path_text(location.path), "line": location.line, "column": location.column,
             "end_line": location.end_line, "logical_id": location.logical_id,
             "construct_path": location.construct_path}
 

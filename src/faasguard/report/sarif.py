@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from faasguard import __version__
+from faasguard.escape import json_document_safe, uri_path
 from faasguard.findings import (
     Confidence,
     Diagnostic,
@@ -55,7 +55,8 @@ def render_sarif(result: ScanResult, config: Config) -> str:
     # Indented for people up to a few hundred findings; beyond that a machine reads it, and only the compact
     # form uses json's C encoder (the indented one costs ~0.3 s per 2,500 SARIF results).
     indent = 2 if len(result.findings) <= PRETTY_LIMIT else None
-    return json.dumps(sarif_document(result), indent=indent, ensure_ascii=False) + "\n"
+    # Messages may quote file names that are not UTF-8 (lone surrogates): escaped here, once, rather than per string.
+    return json_document_safe(json.dumps(sarif_document(result), indent=indent, ensure_ascii=False)) + "\n"
 
 
 def sarif_document(result: ScanResult) -> dict[str, Any]:
@@ -144,8 +145,8 @@ def _rule_descriptor(meta: RuleMeta) -> dict[str, Any]:
 
 def artifact_location(path: str) -> dict[str, Any]:
     if path.startswith("/"):
-        return {"uri": "file://" + quote(path, safe="/")}
-    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + uri_path(path)}
+    return {"uri": uri_path(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _physical(location: Location) -> dict[str, Any]:

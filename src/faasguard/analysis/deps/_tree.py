@@ -22,9 +22,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
+from faasguard.safeio import FileRefusedError, open_regular, read_regular
 
 MAX_MEMBERS = 100_000
 MAX_UNPACKED = 250 * 1024 * 1024
@@ -130,7 +132,7 @@ class DirTree(Tree):
                 self._diag(DiagnosticKind.PARSE_ERROR, f"{self.display(rel)} is {st.st_size} bytes, over the "
                            f"{min(max_bytes, self.max_bytes)}-byte limit for a manifest; not read", rel)
                 return None
-            return path.read_bytes()
+            return read_regular(path, min(max_bytes, self.max_bytes))
         except OSError as exc:
             self._diag(DiagnosticKind.PARSE_ERROR, f"cannot read {self.display(rel)}: {exc.strerror}", rel)
             return None
@@ -149,21 +151,26 @@ class ZipTree(Tree):
     def __init__(self, path: Path, root_display: str) -> None:
         super().__init__(root_display)
         self._zip: zipfile.ZipFile | None = None
+        self._handle: BinaryIO | None = None
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._children: dict[str, dict[str, bool]] = {"": {}}
         self._open(path)
 
     def _open(self, path: Path) -> None:
         try:
-            zf = zipfile.ZipFile(path)
+            self._handle = open_regular(path)  # a FIFO or device named app.zip is refused, not waited on
+            zf = zipfile.ZipFile(self._handle)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            self._diag(DiagnosticKind.PARSE_ERROR, f"{self.root_display} is not a readable zip: {exc}")
+            reason = exc.strerror if isinstance(exc, FileRefusedError) else exc
+            self._diag(DiagnosticKind.PARSE_ERROR, f"{self.root_display} is not a readable zip: {reason}")
+            self.close()
             return
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
             self._diag(DiagnosticKind.PARSE_ERROR, f"{self.root_display} has {len(infos)} entries, over the "
                        f"{MAX_MEMBERS} limit; its dependencies were not inventoried")
             zf.close()
+            self.close()
             return
         declared = sum(i.file_size for i in infos)
         if declared > MAX_UNPACKED:
@@ -171,6 +178,7 @@ class ZipTree(Tree):
                        f"Lambda's 250 MB limit for an unzipped package (possible zip bomb); its dependencies "
                        f"were not inventoried")
             zf.close()
+            self.close()
             return
         traversal = []
         for info in infos:
@@ -243,6 +251,9 @@ class ZipTree(Tree):
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
 
 def open_tree(path: Path, display: str) -> Tree | None:

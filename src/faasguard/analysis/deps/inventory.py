@@ -19,6 +19,7 @@ from faasguard.analysis.deps._tree import DirTree, Tree, ZipTree, join
 from faasguard.analysis.deps.facts import Dependency
 from faasguard.findings import Diagnostic
 from faasguard.model import Location
+from faasguard.safeio import read_regular
 from faasguard.sources import display_path
 
 _REQUIREMENTS = re.compile(r"^(?:[\w.-]*[-_.])?requirements(?:[-_.][\w.-]*)?\.(?:txt|in)$", re.IGNORECASE)
@@ -215,7 +216,7 @@ def _resolver(tree: Tree, roots: list[Path]) -> _python.Resolver:
                 return "file not found"
             if path.stat().st_size > tree.max_bytes:
                 return "file too large; not read"
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_regular(path, tree.max_bytes).decode("utf-8", errors="replace")
         except OSError as exc:
             return f"cannot be read: {exc.strerror}"
         display = display_path(path)
@@ -243,7 +244,10 @@ def _workspace_lock(tree: Tree, base: str, roots: list[Path], manifest: str | No
         for name in ("package-lock.json", "yarn.lock", "pnpm-lock.yaml"):
             lock = parent / name
             if lock.is_file() and lock.stat().st_size <= tree.max_bytes:
-                text = lock.read_text(encoding="utf-8", errors="replace")
+                try:
+                    text = read_regular(lock, tree.max_bytes).decode("utf-8", errors="replace")
+                except OSError:  # swapped for a FIFO or grown since the check: not read
+                    continue
                 display = display_path(lock)
 
                 def locate(line: int, display: str = display) -> Location:

@@ -24,6 +24,7 @@ from faasguard.analysis.iam.boto_map import OPERATION_ACTIONS
 from faasguard.analysis.iam.catalog import get_catalog
 from faasguard.analysis.iam.facts import Need
 from faasguard.model import Location, Unknown
+from faasguard.safeio import read_regular
 
 MAX_BYTES = 200 * 1024 * 1024
 
@@ -43,7 +44,7 @@ def read_records(path: Path, problems: list[str]) -> list[Mapping[str, Any]]:
         if path.stat().st_size > MAX_BYTES:
             problems.append(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB, skipped")
             return []
-        data = path.read_bytes()
+        data = read_regular(path, MAX_BYTES)
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
         raw = json.loads(data)

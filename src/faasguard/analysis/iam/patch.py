@@ -30,9 +30,36 @@ from faasguard.analysis.iam.least_privilege import (
     generate,
     need_covered,
 )
+from faasguard.escape import path_bytes
 from faasguard.model import Application, Function, PolicyKind
+from faasguard.safeio import read_regular
+from faasguard.sources import display_path
 
 EXECUTION_ARN = "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+
+_C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r",
+              0x22: '\\"', 0x5C: "\\\\"}
+_OTHER_LINE_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Line breaks other than LF/CRLF: Python's `splitlines`, YAML's line count and `git apply` disagree about them."""
+
+
+def git_quote(name: str) -> str:
+    """`name` as git writes it in a patch header: unchanged when it is plain, else C-style quoted with octal escapes
+    for each byte of a control character or of a non-ASCII name (git's `core.quotePath` default). A newline in a
+    directory name therefore cannot start a forged `+++` header: `git apply` unquotes it back to the one file."""
+    raw = path_bytes(name)
+    if not any(b < 0x20 or b >= 0x7F or b in (0x22, 0x5C) for b in raw):
+        return name
+    out = ['"']
+    for byte in raw:
+        if byte in _C_ESCAPES:
+            out.append(_C_ESCAPES[byte])
+        elif byte < 0x20 or byte >= 0x7F:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(chr(byte))
+    out.append('"')
+    return "".join(out)
 
 
 @dataclass
@@ -139,10 +166,10 @@ def _platform_managed(fn: Function, needs: Sequence[Need]) -> tuple[list[str], s
 
 def _template_text(path: Path) -> list[str] | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith("{") or _OTHER_LINE_BREAKS.search(text):
         return None
     return text.splitlines(keepends=True)
 
@@ -167,7 +194,8 @@ def build_patch(app: Application, iam: IamFacts, scanned_dir: Path, cwd: Path) -
         path = path if path.is_absolute() else cwd / path
         lines = originals.get(path) or _template_text(path)
         if lines is None:
-            result.notes.append(f"{fn.id}: {fn.location.path} is not a YAML template; patch it by hand")
+            result.notes.append(f"{fn.id}: {fn.location.path} is not a YAML template with LF or CRLF line ends "
+                                "(or cannot be read); patch it by hand")
             continue
         originals[path] = lines
         edits = per_file.setdefault(path, [])
@@ -222,6 +250,12 @@ def build_patch(app: Application, iam: IamFacts, scanned_dir: Path, cwd: Path) -
                     if r_end < len(lines) and not lines[r_end].strip():
                         r_end += 1
                     edits.append((c_start, r_end, []))
+        if any(_broken_line(line) for _, _, repl in edits for line in repl):
+            # A logical id or resource from the template carried a line break into a generated line: written as is,
+            # it would add unprefixed lines (a forged header or hunk) to the patch. Refused, not escaped.
+            result.notes.append(f"{display_path(path)}: a generated line would hold a line break from a name in the "
+                                "template; not patched")
+            continue
         new = list(lines)
         for s, e, repl in sorted(edits, key=lambda x: (x[0], x[1]), reverse=True):
             new[s:e] = repl
@@ -233,8 +267,14 @@ def build_patch(app: Application, iam: IamFacts, scanned_dir: Path, cwd: Path) -
             if lines and not lines[-1].endswith("\n"):
                 lines[-1] += "\n"
                 new[-1] = new[-1] if new[-1].endswith("\n") else new[-1] + "\n"
-            result.diffs[rel] = "".join(difflib.unified_diff(lines, new, f"a/{rel}", f"b/{rel}"))
+            result.diffs[rel] = "".join(difflib.unified_diff(lines, new, git_quote(f"a/{rel}"),
+                                                             git_quote(f"b/{rel}"), lineterm="\n"))
     return result
+
+
+def _broken_line(line: str) -> bool:
+    body = line[:-1] if line.endswith("\n") else line
+    return "\n" in body or bool(_OTHER_LINE_BREAKS.search(body)) or any(ord(c) < 0x20 and c != "\t" for c in body)
 
 
 def _in_edit(index: int, edits: list[tuple[int, int, list[str]]]) -> bool:

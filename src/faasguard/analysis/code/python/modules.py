@@ -19,6 +19,7 @@ from pathlib import Path
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
+from faasguard.safeio import read_regular
 from faasguard.sources import display_path
 
 MAX_MODULE_BYTES = 4 * 1024 * 1024
@@ -110,7 +111,7 @@ def _parse_uncached(path: Path, display: str, size: int) -> ModuleInfo:
             "not analysed (generated code?)"
         )
     try:
-        source = path.read_bytes()
+        source = read_regular(path, MAX_MODULE_BYTES)
     except OSError as exc:
         return error(f"cannot read Python module: {exc.strerror}")
     try:

@@ -1,0 +1,110 @@
+"""How untrusted text leaves the scanner: file names, YAML strings and code all come from the pull request.
+
+Three outputs, three rules, one source of truth (docs/reports.md "Escaping"):
+
+* `path_text` — a path as text, for JSON and the console. POSIX file names are bytes; Python hands us the bytes
+  that are not UTF-8 as lone surrogates (U+DC80–U+DCFF, `surrogateescape`), which no UTF-8 encoder accepts. Each
+  such byte is written `\\xHH` and a literal backslash `\\\\`, so every distinct name keeps a distinct spelling and
+  the result is always valid Unicode. A name without either is unchanged.
+* `uri_path` — a path for a SARIF `artifactLocation.uri`: RFC 3986 percent-encoding of the raw bytes, so a
+  consumer that decodes it gets the exact file name back.
+* `console_text` — any string bound for a terminal: control characters (C0, DEL, C1), line and paragraph
+  separators, bidirectional and other invisible format characters are written as `\\xHH` / `\\uHHHH`, so a YAML
+  value or a file name cannot clear the screen, move the cursor, forge a report line, open an OSC-8 hyperlink or
+  reorder what is shown (Trojan Source). A tab is kept: it moves nothing but the column.
+
+`json_safe` is the last line for any other string in a JSON document: lone surrogates become `\\xHH` / `\\uHHHH`
+so that the report encodes as UTF-8 instead of failing half-written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PATH_SPECIAL = re.compile("[\\\\\ud800-\udfff]")
+
+
+def _surrogate(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # one undecodable byte of a file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def _path_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\\\\" if char == "\\" else _surrogate(char)
+
+
+def path_text(path: str) -> str:
+    """Unambiguous, valid-Unicode spelling of a path: undecodable bytes `\\xHH`, a backslash `\\\\`."""
+    return _PATH_SPECIAL.sub(_path_char, path)
+
+
+def json_safe(text: str) -> str:
+    """`text` with lone surrogates escaped, so that it can be encoded as UTF-8."""
+    return _SURROGATE.sub(lambda m: _surrogate(m.group()), text)
+
+
+def json_document_safe(serialized: str) -> str:
+    """A serialized JSON document with any lone surrogate left in its strings written as the JSON text
+    `\\\\xHH` (a backslash, then `xHH`) — what `json_safe` gives, once JSON-encoded. Surrogates can only be
+    inside strings (JSON's syntax is ASCII), so this never touches structure."""
+    if not _SURROGATE.search(serialized):
+        return serialized
+    return _SURROGATE.sub(lambda m: "\\" + _surrogate(m.group()), serialized)
+
+
+def path_bytes(path: str) -> bytes:
+    """The file name's bytes as the file system has them (the inverse of `os.fsdecode`); a lone surrogate that
+    is not an undecodable byte (only possible from a template's text, never from the file system) is kept as
+    its UTF-8-style encoding rather than raising."""
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogatepass")
+
+
+def uri_path(path: str) -> str:
+    """RFC 3986 percent-encoding of the raw bytes of a POSIX path, `/` kept as the separator."""
+    return quote(path_bytes(path), safe="/")
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _unsafe_for_terminal(char: str) -> bool:
+    if char == "\t":
+        return False
+    if char.isprintable():
+        return False
+    return unicodedata.category(char) != "Zs"  # a no-break or wide space is only a space
+
+
+def console_text(text: str) -> str:
+    """`text` with every character that could act on a terminal written as an escape (see the module doc)."""
+    if text.isprintable():  # the common case: nothing to do (tabs and spaces are printable or handled below)
+        return text
+    out = []
+    for char in text:
+        if not _unsafe_for_terminal(char):
+            out.append(char)
+            continue
+        code = ord(char)
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(_surrogate(char))
+        elif code < 0x80:  # C0 and DEL; above, \\xHH would read like an undecodable byte of a file name
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def console_path(path: str) -> str:
+    """A path for a terminal: the report spelling (`path_text`), then terminal escaping."""
+    return console_text(path_text(path))
