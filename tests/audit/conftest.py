@@ -7,6 +7,7 @@ profiles are hidden so that nothing of them can reach a report.
 from __future__ import annotations
 
 import os
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -26,9 +27,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-@pytest.fixture
-def moto_endpoint(aws_env: None) -> Iterator[str]:
-    """A fresh moto server per test (its state is the test's fixture)."""
+@pytest.fixture(scope="session")
+def _moto_server() -> Iterator[str]:
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -36,3 +37,12 @@ def moto_endpoint(aws_env: None) -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def moto_endpoint(aws_env: None, _moto_server: str) -> str:
+    """The moto server, emptied (its state is the test's fixture)."""
+    request = urllib.request.Request(f"{_moto_server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=120):  # noqa: S310 - the local test server
+        pass
+    return _moto_server
