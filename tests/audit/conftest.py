@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
-_DUMMY = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - dummy
+_DUMMY = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
           "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
@@ -43,6 +43,6 @@ def _moto_server() -> Iterator[str]:
 def moto_endpoint(aws_env: None, _moto_server: str) -> str:
     """The moto server, emptied (its state is the test's fixture)."""
     request = urllib.request.Request(f"{_moto_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=120):  # noqa: S310 - the local test server
+    with urllib.request.urlopen(request, timeout=120):
         pass
     return _moto_server

@@ -7,6 +7,7 @@ template's logical ids, so the audit's (rule, function) pairs compare directly w
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
@@ -54,10 +55,8 @@ def code_bucket(region: str = REGION) -> str:
 
 def upload_code(c: Any, name: str, data: bytes, region: str = REGION) -> dict[str, str]:
     bucket = code_bucket(region)
-    try:
+    with contextlib.suppress(c.s3.exceptions.BucketAlreadyOwnedByYou):
         c.s3.create_bucket(Bucket=bucket)
-    except c.s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     c.s3.put_object(Bucket=bucket, Key=f"{name}.zip", Body=data)
     return {"S3Bucket": bucket, "S3Key": f"{name}.zip"}
 

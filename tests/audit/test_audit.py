@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
-from moto_apps import REGION, VULNERABLE, clients, deploy_vulnerable, role, upload_code
+from moto_apps import REGION, VULNERABLE, clients, deploy_vulnerable, role
 
 from faasguard.audit import AccountTarget, AuditOptions, print_policy, run_audit
 from faasguard.audit._code import UnsafeArchive, unpack
@@ -214,9 +214,12 @@ def test_safe_package_unpacks(tmp_path: Path) -> None:
 def test_print_policy_is_read_only_and_from_the_iam_engine() -> None:
     document = print_policy()
     actions = [a for s in document["Statement"] for a in s["Action"]]  # type: ignore[index, union-attr]
-    assert "lambda:GetLayerVersion" in actions and "s3:GetBucketNotification" in actions
-    assert "s3:ListAllMyBuckets" in actions and "apigateway:GET" in actions
+    assert "lambda:GetLayerVersion" in actions
+    assert "s3:GetBucketNotification" in actions
+    assert "s3:ListAllMyBuckets" in actions
+    assert "apigateway:GET" in actions
     assert not [a for a in actions if a.split(":")[1].startswith(("Put", "Create", "Delete", "Update"))]
     assert not [a for a in actions if "unmapped" in a]
     code, out = _run(["audit", "--print-policy"])
-    assert code == 0 and json.loads(out) == document
+    assert code == 0
+    assert json.loads(out) == document

@@ -28,7 +28,7 @@ from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Evid
 from faasguard.model import CodeLocation, Location, Role
 from faasguard.result import ScanResult
 
-__all__ = ["AccountTarget", "AuditOptions", "AuditRun", "AuditError", "print_policy", "run_audit"]
+__all__ = ["AccountTarget", "AuditError", "AuditOptions", "AuditRun", "print_policy", "run_audit"]
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,8 @@ def run_audit(options: AuditOptions, config: Config,
     started = time.perf_counter()
     calls = CallLog()
     run = AuditRun(ScanResult(), calls)
-    manifest = _manifest(options.units_dir) if options.resume else {"version": 1, "units": {}}
+    manifest: dict[str, Any] = _manifest(options.units_dir) if options.resume else {"version": 1, "units": {}}
+    finished: dict[str, dict[str, Any]] = manifest["units"]
     if options.units_dir is not None:
         options.units_dir.mkdir(parents=True, exist_ok=True)
     home = options.regions[0] if options.regions else (os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
@@ -157,7 +158,7 @@ def run_audit(options: AuditOptions, config: Config,
             account = str(session.client("sts", region_name=home, endpoint_url=options.endpoint_url)
                           .get_caller_identity()["Account"])
             regions = _regions(session, options, home, calls)
-        except Exception as exc:  # noqa: BLE001 - any failure to reach an account is that account's diagnostic
+        except Exception as exc:
             from botocore.exceptions import NoCredentialsError
 
             if isinstance(exc, NoCredentialsError) and len(options.targets) == 1:
@@ -169,11 +170,11 @@ def run_audit(options: AuditOptions, config: Config,
         roles: dict[str, Role] = {}
         for region in regions:
             key = f"{account}/{region}"
-            if key in manifest["units"]:
+            if key in finished:
                 run.units_skipped.append((account, region))
                 run.result.diagnostics.append(Diagnostic(
                     DiagnosticKind.INFO, f"unit {key} finished in an earlier run (--resume); its result is "
-                    f"{manifest['units'][key].get('file')}", Location(f"arn:aws:::{account}:{region}"),
+                    f"{finished[key].get('file')}", Location(f"arn:aws:::{account}:{region}"),
                     DiagnosticLevel.NOTE, "audit"))
                 continue
             if progress:
@@ -189,7 +190,7 @@ def run_audit(options: AuditOptions, config: Config,
 
                 name = f"{account}-{region}.json"
                 render(unit, "json", str(options.units_dir / name), config)
-                manifest["units"][key] = {"file": name, "findings": len(unit.findings),
+                finished[key] = {"file": name, "findings": len(unit.findings),
                                           "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
                 _write_manifest(options.units_dir, manifest)
     run.result.diagnostics = list(dict.fromkeys(run.result.diagnostics))
@@ -207,7 +208,7 @@ def _merge(into: ScanResult, unit: ScanResult) -> None:
     into.rules = unit.rules or into.rules
 
 
-def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Config, calls: CallLog,
+def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Config, calls: CallLog,  # noqa: PLR0917
               roles: dict[str, Role]) -> ScanResult:
     from faasguard import pipeline
 
@@ -224,7 +225,7 @@ def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Confi
             result.diagnostics.append(Diagnostic(DiagnosticKind.UNRESOLVED, f"unit {spec.account}/{spec.region} "
                                                  f"skipped: {exc}", where, DiagnosticLevel.ERROR, "audit"))
             return result
-        except Exception as exc:  # noqa: BLE001 - a collector defect is an internal error of this unit only
+        except Exception as exc:
             result.diagnostics.append(pipeline.internal_error("audit collector", where.path, exc))
             log.debug("collector crashed", exc_info=True)
             return result

@@ -24,7 +24,7 @@ MAX_RATIO = 200
 """Largest compression ratio of one member before it is treated as a bomb."""
 
 
-class UnsafeArchive(Exception):
+class UnsafeArchive(Exception):  # noqa: N818 - a verdict on the input, read as "unsafe archive: why"
     """The package is not a zip we are willing to unpack; the message says why."""
 
 

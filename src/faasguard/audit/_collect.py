@@ -387,7 +387,8 @@ def _rest_apis(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> Non
         for resource in api.pages("apigateway", "GetResources", "items", arn, restApiId=api_id,
                                   embed=["methods"]):
             path = str(resource.get("path", "/"))
-            for verb, method in (resource.get("resourceMethods") or {}).items():
+            for verb, embedded in (resource.get("resourceMethods") or {}).items():
+                method = embedded
                 if not method or "methodIntegration" not in method:
                     method = api.call("apigateway", "GetMethod", arn, restApiId=api_id,
                                       resourceId=resource["id"], httpMethod=verb) or {}

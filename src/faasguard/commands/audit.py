@@ -39,7 +39,7 @@ from faasguard.findings import ExitCode, exit_code
 @click.option("--print-policy", is_flag=True, help="Print the read-only IAM policy the audit needs, and exit.")
 @click.option("--advisories", help="Offline OSV advisory data (directories or zips, comma-separated).")
 @click.option("--online", is_flag=True, default=None, help="Query the OSV API for dependency advisories.")
-def audit(output_format: str, output: str | None, write_baseline: str | None, config_path: str | None,  # noqa: PLR0913, PLR0917
+def audit(output_format: str, output: str | None, write_baseline: str | None, config_path: str | None,  # noqa: PLR0917
           profile: str | None, regions: tuple[str, ...], all_regions: bool, role_arn: str | None,
           external_id: str | None, accounts_file: str | None, functions: tuple[str, ...], with_code: bool,
           endpoint_url: str | None, units_dir: str | None, resume: bool, workers: int, print_policy: bool,
