@@ -233,6 +233,21 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
         from faasguard.analysis.images import plan
 
         config = plan(result.apps, replace(config, images=config.images + found_images), result.diagnostics)
+    analyse(result, config, progress, cwd)
+    result.timings["total"] = time.perf_counter() - started
+    return result
+
+
+def analyse(result: ScanResult, config: Config, progress: Progress | None = None,
+            cwd: Path | None = None, relocate: Callable[[Finding], Finding] | None = None) -> ScanResult:
+    """enrich → rules → filter on the applications already in `result`, whatever built them.
+
+    `scan` fills `result` from files and `faasguard audit` from a live account; both then share every later
+    stage, so a rule, a suppression or a baseline behaves the same on either. Updates `result` in place
+    (facts, rules, findings, diagnostics) and returns it. `relocate` rewrites each raw finding before the
+    filter (the audit moves code findings from its temporary package directory to the function's ARN, so the
+    baseline sees stable fingerprints).
+    """
     result.rules = selected_rules(config)
     raw: list[Finding] = []
     for index, app in enumerate(result.apps):
@@ -241,13 +256,14 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
         facts = enrich(app, config, result.diagnostics)
         result.facts[index] = facts
         raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
+    if relocate is not None:
+        raw = [relocate(finding) for finding in raw]
     from faasguard.filtering import apply_filters
 
     result.findings, filter_diagnostics = apply_filters(raw, result.apps, config, cwd=cwd)
     result.diagnostics.extend(filter_diagnostics)
     result.diagnostics = list(dict.fromkeys(result.diagnostics))
     _mask_environment(result)
-    result.timings["total"] = time.perf_counter() - started
     return result
 
 
