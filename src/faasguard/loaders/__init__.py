@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faasguard.config import Config
-from faasguard.loaders._budget import SCAN_LIMITS, Budget
 from faasguard.findings import Diagnostic
+from faasguard.loaders._budget import SCAN_LIMITS, Budget
 from faasguard.model import Application
 from faasguard.sources import SourceFile, SourceType, display_path
 

@@ -5,7 +5,7 @@ work: YAML aliases and complex keys, `Fn::FindInMap` of an aliased mapping, Serv
 Terraform `concat`/`format` doubling through locals, module fan-out. Limits on the *input* (file size, depth)
 do not bound these: the *output* grows. So every construct that multiplies work charges what it produces to a
 `Budget`: one per file (or per Terraform root module, which is evaluated as one unit), chained to one per scan
-so that a thousand files each just under their own limit still stop. Exceeding either raises `BudgetExceeded`,
+so that a thousand files each just under their own limit still stop. Exceeding either raises `BudgetExceededError`,
 which is a `ParseError`: the input is refused with a located diagnostic and the rest of the scan goes on.
 
 `isolated()` is the other half: whatever one file (or one resource of an app) does to a loader, the loader's
@@ -32,7 +32,7 @@ from pathlib import Path
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 
-__all__ = ["FILE_LIMITS", "SCAN_LIMITS", "Budget", "BudgetExceeded", "Limits", "ParseError", "Resource",
+__all__ = ["FILE_LIMITS", "SCAN_LIMITS", "Budget", "BudgetExceededError", "Limits", "ParseError", "Resource",
            "internal_error", "isolated"]
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ SCAN_LIMITS = Limits(nodes=40_000_000, text=512 * 1024 * 1024, items=20_000_000,
 """Per scan: the serverless-patterns corpus (498 templates) charges ~1.5M nodes; these are ~25× that."""
 
 
-class BudgetExceeded(ParseError):
+class BudgetExceededError(ParseError):
     """Work on one input went above its budget (or the scan's): the input is refused, the scan goes on."""
 
 
@@ -90,7 +90,7 @@ class Budget:
 
     def __init__(self, limits: Limits, subject: str, parent: Budget | None = None) -> None:
         self._limits = limits
-        self._left = {kind: getattr(limits, kind.value) for kind in Resource}
+        self._left: dict[Resource, int] = {kind: getattr(limits, kind.value) for kind in Resource}
         self.subject = subject
         self.parent = parent
 
@@ -105,9 +105,9 @@ class Budget:
         left = self._left[kind] - amount
         self._left[kind] = left
         if left < 0:
-            limit = getattr(self._limits, kind.value)
+            limit: int = getattr(self._limits, kind.value)
             scope = "the whole scan" if self.parent is None else self.subject
-            raise BudgetExceeded(f"input expands beyond the work budget of {scope} ({kind.value} above "
+            raise BudgetExceededError(f"input expands beyond the work budget of {scope} ({kind.value} above "
                                  f"{limit:,}): a construct multiplies (aliases, complex keys, doubling "
                                  f"variables or lists, module fan-out); refused", where)
         if self.parent is not None:
@@ -156,7 +156,7 @@ def isolated(diagnostics: list[Diagnostic], component: str, subject: str, where:
     try:
         yield
     except Exception as exc:
-        if refuse_whole and isinstance(exc, BudgetExceeded):
+        if refuse_whole and isinstance(exc, BudgetExceededError):
             raise
         reason = malformed(exc)
         if reason is None:

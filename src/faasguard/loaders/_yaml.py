@@ -22,14 +22,16 @@ from typing import Any
 
 import yaml
 
-from faasguard.loaders._budget import Budget, BudgetExceeded, Resource
-from faasguard.loaders._budget import ParseError as ParseError  # re-exported: loaders import it from here
+from faasguard.loaders._budget import Budget, BudgetExceededError, ParseError, Resource
 from faasguard.model import Location
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "LocatedDict", "LocatedList", "ParseError", "location_of",
+           "parse_json_text", "parse_yaml_file", "parse_yaml_text", "read_text"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000
@@ -296,7 +298,7 @@ def parse_json_text(text: str, display: str, budget: Budget | None = None) -> An
     try:
         docs = parse_yaml_text(text, display, budget)
         return docs[0] if docs else None
-    except BudgetExceeded:
+    except BudgetExceededError:
         raise
     except ParseError:
         try:

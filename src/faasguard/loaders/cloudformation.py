@@ -52,7 +52,7 @@ from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult
-from faasguard.loaders._budget import Budget, BudgetExceeded, isolated
+from faasguard.loaders._budget import Budget, BudgetExceededError, isolated
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, parse_json_text, parse_yaml_text, read_text
 from faasguard.loaders.intrinsics import Resolver, is_symbolic, references
 from faasguard.model import (
@@ -219,7 +219,7 @@ def parse_template(path: Path, display: str, diagnostics: list[Diagnostic],
         else:
             documents = parse_yaml_text(text, display, budget)
             data = documents[0] if documents else None
-    except BudgetExceeded:
+    except BudgetExceededError:
         raise
     except ParseError as exc:
         diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, exc.message, exc.location,
@@ -265,7 +265,7 @@ def build_application(template: LocatedDict, path: Path, display: str, ctx: Load
                       budget: Budget | None = None) -> tuple[Application, list[Diagnostic]]:
     """Map one parsed template onto an `Application` (also used by the CDK loader for each stack).
 
-    Raises `BudgetExceeded` when resolving the template builds more than `budget` allows."""
+    Raises `BudgetExceededError` when resolving the template builds more than `budget` allows."""
     builder = _Builder(template, path, display, ctx, asset_root=asset_root, construct_paths=construct_paths or {},
                        budget=budget)
     kind = source or (SourceKind.SAM if is_sam(template) else SourceKind.CLOUDFORMATION)
