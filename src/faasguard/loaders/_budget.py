@@ -69,13 +69,13 @@ class Limits:
     steps: int
 
 
-FILE_LIMITS = Limits(nodes=2_000_000, text=64 * 1024 * 1024, items=2_000_000, modules=2_000, steps=5_000_000)
+FILE_LIMITS = Limits(nodes=2_000_000, text=64 * 1024 * 1024, items=2_000_000, modules=2_000, steps=1_000_000)
 """Per file. Real inputs are far below: the largest template of the corpora (a 1,000-function app) builds
 ~60k nodes, and the biggest Terraform root module ~30k evaluation steps; a file at these limits costs a few
 hundred MB at most."""
 
 SCAN_LIMITS = Limits(nodes=40_000_000, text=512 * 1024 * 1024, items=20_000_000, modules=20_000,
-                     steps=100_000_000)
+                     steps=20_000_000)
 """Per scan: the serverless-patterns corpus (498 templates) charges ~1.5M nodes; these are ~25× that."""
 
 
