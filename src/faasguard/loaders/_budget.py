@@ -32,7 +32,7 @@ from pathlib import Path
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 
-__all__ = ["FILE_LIMITS", "SCAN_LIMITS", "Budget", "BudgetExceededError", "Limits", "ParseError", "Resource",
+__all__ = ["FILE_LIMITS", "SCAN_LIMITS", "Budget", "BudgetExceededError", "Limits", "ParseError", "Work",
            "internal_error", "isolated"]
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class ParseError(Exception):
         self.location = location
 
 
-class Resource(StrEnum):
+class Work(StrEnum):
     NODES = "nodes"
     """Values built (YAML nodes after alias expansion, resolved intrinsic values)."""
     TEXT = "text"
@@ -90,18 +90,18 @@ class Budget:
 
     def __init__(self, limits: Limits, subject: str, parent: Budget | None = None) -> None:
         self._limits = limits
-        self._left: dict[Resource, int] = {kind: getattr(limits, kind.value) for kind in Resource}
+        self._left: dict[Work, int] = {kind: getattr(limits, kind.value) for kind in Work}
         self.subject = subject
         self.parent = parent
 
     def child(self, subject: str, limits: Limits = FILE_LIMITS) -> Budget:
         return Budget(limits, subject, self)
 
-    def left(self, kind: Resource) -> int:
+    def left(self, kind: Work) -> int:
         own = self._left[kind]
         return min(own, self.parent.left(kind)) if self.parent is not None else own
 
-    def charge(self, kind: Resource, amount: int, where: Location) -> None:
+    def charge(self, kind: Work, amount: int, where: Location) -> None:
         left = self._left[kind] - amount
         self._left[kind] = left
         if left < 0:

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from faasguard.loaders._budget import Budget, BudgetExceededError, ParseError, Resource
+from faasguard.loaders._budget import Budget, BudgetExceededError, ParseError, Work
 from faasguard.model import Location
 
 try:  # pragma: no cover - depends on how PyYAML was built
@@ -118,7 +118,7 @@ class _Converter:
 
     def __init__(self, path: str, budget: Budget | None = None) -> None:
         self.path = path
-        self.nodes = MAX_NODES if budget is None else min(MAX_NODES, budget.left(Resource.NODES))
+        self.nodes = MAX_NODES if budget is None else min(MAX_NODES, budget.left(Work.NODES))
         self.budget = self.nodes
         self.limit = self.nodes
         self.file_budget = budget
@@ -134,7 +134,7 @@ class _Converter:
             line, column = self._mark(node)
             where = Location(self.path, line, column)
             if self.budget < 0 and self.file_budget is not None and self.limit < MAX_NODES:
-                self.file_budget.charge(Resource.NODES, self.limit + 1, where)  # raises, naming the scope
+                self.file_budget.charge(Work.NODES, self.limit + 1, where)  # raises, naming the scope
             problem = (f"document expands to more than {self.limit} nodes (alias bomb?)" if self.budget < 0
                        else f"nesting deeper than {MAX_DEPTH} levels")
             raise ParseError(problem, where)
@@ -283,8 +283,8 @@ def parse_yaml_text(text: str, display: str, budget: Budget | None = None) -> li
         raise ParseError(f"nesting too deep to parse (over {MAX_DEPTH} levels)", Location(display)) from exc
     if budget is not None:
         where = Location(display)
-        budget.charge(Resource.NODES, converter.limit - converter.budget, where)
-        budget.charge(Resource.TEXT, converter.text, where)
+        budget.charge(Work.NODES, converter.limit - converter.budget, where)
+        budget.charge(Work.TEXT, converter.text, where)
     return documents
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
-from faasguard.loaders._budget import Budget, Resource
+from faasguard.loaders._budget import Budget, Work
 from faasguard.loaders._yaml import LocatedDict, LocatedList
 from faasguard.model import Location, Unknown
 
@@ -270,16 +270,16 @@ class Resolver:
                                                DiagnosticLevel.WARNING, "cloudformation loader"))
         return Unknown(reason, where)
 
-    def _spend(self, amount: int, where: Location | None, kind: Resource = Resource.NODES) -> None:
+    def _spend(self, amount: int, where: Location | None, kind: Work = Work.NODES) -> None:
         if self._budget is None:
             return
-        if kind is not Resource.NODES:
+        if kind is not Work.NODES:
             self._budget.charge(kind, amount, where or Location(self.path))
             return
         self._credit -= amount
         if self._credit < 0:
             chunk = max(_CHUNK, -self._credit)
-            self._budget.charge(Resource.NODES, chunk, where or Location(self.path))
+            self._budget.charge(Work.NODES, chunk, where or Location(self.path))
             self._credit += chunk
 
     def _resolve(self, value: Any, depth: int, where: Location | None) -> Any:
@@ -490,7 +490,7 @@ class Resolver:
             return _text(value)
 
         result = _SUB_VAR.sub(replace, text)
-        self._spend(len(result), where, Resource.TEXT)
+        self._spend(len(result), where, Work.TEXT)
         if unknown is not None:
             return Unknown(unknown.reason, where)
         return Symbolic(result) if symbolic else result
@@ -511,7 +511,7 @@ class Resolver:
             if isinstance(item, (dict, list)):
                 return Unknown("Fn::Join of a non-string item", where)
             parts.append(_text(item))
-        self._spend(sum(map(len, parts)) + len(delimiter) * len(parts), where, Resource.TEXT)
+        self._spend(sum(map(len, parts)) + len(delimiter) * len(parts), where, Work.TEXT)
         joined = delimiter.join(parts)
         return Symbolic(joined) if any(is_symbolic(p) for p in parts) else joined
 

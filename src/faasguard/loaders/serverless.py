@@ -35,7 +35,7 @@ from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult, SourceFile
-from faasguard.loaders._budget import Budget, BudgetExceededError, Resource, isolated
+from faasguard.loaders._budget import Budget, BudgetExceededError, Work, isolated
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, parse_json_text, parse_yaml_file, read_text
 from faasguard.model import Location, SourceKind, Unknown
 
@@ -101,7 +101,7 @@ class _Variables:
         if isinstance(value, str):
             return self._string(value, depth)
         if isinstance(value, (dict, list)):
-            self.budget.charge(Resource.NODES, len(value) + 1, self.where)
+            self.budget.charge(Work.NODES, len(value) + 1, self.where)
         if isinstance(value, LocatedDict):
             out = LocatedDict(value.path, value.line, value.column)
             for key, item in value.items():
@@ -143,7 +143,7 @@ class _Variables:
             if isinstance(value, (dict, list)):
                 return Unknown(f"`${{{expression}}}` is a structure embedded in a string")
             rendered = str(value).lower() if isinstance(value, bool) else str(value)
-            self.budget.charge(Resource.TEXT, len(text) + len(rendered), self.where)
+            self.budget.charge(Work.TEXT, len(text) + len(rendered), self.where)
             text = text[:match.start()] + rendered + text[match.end():]
         return self._restore(text)
 
@@ -163,7 +163,7 @@ class _Variables:
         return last
 
     def _single(self, text: str, depth: int) -> Any:
-        self.budget.charge(Resource.STEPS, 1, self.where)
+        self.budget.charge(Work.STEPS, 1, self.where)
         literal = _literal(text)
         if literal is not None:
             return literal
