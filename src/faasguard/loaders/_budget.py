@@ -69,7 +69,7 @@ class Limits:
     steps: int
 
 
-FILE_LIMITS = Limits(nodes=2_000_000, text=64 * 1024 * 1024, items=2_000_000, modules=2_000, steps=1_000_000)
+FILE_LIMITS = Limits(nodes=2_000_000, text=64 * 1024 * 1024, items=2_000_000, modules=1_000, steps=1_000_000)
 """Per file. Real inputs are far below: the largest template of the corpora (a 1,000-function app) builds
 ~60k nodes, and the biggest Terraform root module ~30k evaluation steps; a file at these limits costs a few
 hundred MB at most."""

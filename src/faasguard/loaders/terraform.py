@@ -2620,8 +2620,13 @@ def _load_root(loader: _Loader, root: Path, reached: set[Path]) -> None:
     """One root module, isolated: its crash or budget overrun is its diagnostic, the other roots load."""
     display = loader.ctx.display(root)
     loader.budget = loader.ctx.budget_for(display)
+    before = len(loader.result.diagnostics)
     with isolated(loader.result.diagnostics, COMPONENT, display):
         _load_root_unguarded(loader, root, reached)
+        return
+    # refused: its modules are not loaded again as roots of their own (each would be refused in turn)
+    del loader.result.diagnostics[before:-1]
+    reached.update(d for d in loader.dirs if d.is_relative_to(root))
 
 
 def _load_root_unguarded(loader: _Loader, root: Path, reached: set[Path]) -> None:
