@@ -39,7 +39,7 @@ def _cap() -> None:
 def scan(root: Path) -> tuple[int, dict[str, object]]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     out = root / "report.json"
-    proc = subprocess.run(  # noqa: S603 - our own CLI on our own fixture
+    proc = subprocess.run(
         [sys.executable, "-m", "faasguard", "scan", "bad", "good", "--format", "json", "-o", str(out)],
         cwd=root, env=env, preexec_fn=_cap, timeout=180, capture_output=True, check=False)
     assert out.exists(), proc.stderr.decode()[-2000:]
