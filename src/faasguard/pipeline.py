@@ -13,7 +13,6 @@ import importlib
 import logging
 import re
 import time
-import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass, replace
@@ -24,6 +23,7 @@ from faasguard.config import Config
 from faasguard.facts import Enricher, Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding
 from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
+from faasguard.loaders._budget import internal_error
 from faasguard.model import Application, Location
 from faasguard.result import ScanResult
 from faasguard.rules.base import Rule, RuleContext
@@ -42,14 +42,6 @@ ENRICHERS: tuple[tuple[str, str], ...] = (
 `Enricher` (faasguard.facts): it returns the facts it was given plus its own."""
 
 Progress = Callable[[str, int, int], None]
-
-
-def internal_error(component: str, subject: str, exc: BaseException) -> Diagnostic:
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
-    return Diagnostic(DiagnosticKind.INTERNAL_ERROR,
-                      f"{component} raised {type(exc).__name__}: {exc}{where} while processing {subject}",
-                      Location(subject), DiagnosticLevel.ERROR, component)
 
 
 def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) -> ScanResult:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from faasguard.config import Config
 from faasguard.findings import Diagnostic
+from faasguard.loaders._budget import SCAN_LIMITS, Budget
 from faasguard.model import Application
 from faasguard.sources import SourceFile, SourceType, display_path
 
@@ -41,6 +42,8 @@ class LoadContext:
     environment_values: set[str] = field(default_factory=set, compare=False)
     """Values a loader took from the process environment (`--resolve-env`): the pipeline masks them in every
     report string, because the environment of a CI job holds its credentials."""
+    budget: Budget = field(default_factory=lambda: Budget(SCAN_LIMITS, "the scan"), repr=False, compare=False)
+    """The scan's work budget; each input charges a child of it (`budget_for`)."""
     _root_dirs: frozenset[Path] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +54,10 @@ class LoadContext:
 
     def display(self, path: Path) -> str:
         return display_path(path, self.cwd)
+
+    def budget_for(self, display: str) -> Budget:
+        """A fresh per-input budget, charged to the scan's as well."""
+        return self.budget.child(display)
 
     def inside_roots(self, path: Path) -> bool:
         resolved = path.resolve()

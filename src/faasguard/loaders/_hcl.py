@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
 
+from faasguard.loaders._budget import Budget, BudgetExceededError, Work
 from faasguard.loaders._yaml import LocatedDict, LocatedList
 from faasguard.model import Location, Unknown
 
@@ -373,8 +374,12 @@ class Evaluator:
     read outside the scanned project).
     """
 
-    def __init__(self, resolve: Resolver, functions: Mapping[str, HclFunction] | None = None) -> None:
+    def __init__(self, resolve: Resolver, functions: Mapping[str, HclFunction] | None = None,
+                 budget: Budget | None = None) -> None:
         self._resolve = resolve
+        # The per-expression caps bound one expression; the budget bounds their sum over a module tree, where
+        # locals feeding locals (`l2 = concat(l1, l1)`) double what each expression builds.
+        self._budget = budget
         self._functions: dict[str, HclFunction] = dict(_BUILTINS)
         if functions:
             self._functions.update(functions)
@@ -384,6 +389,7 @@ class Evaluator:
 
     def eval(self, expr: Expr, location: Location, bindings: Mapping[str, Any] | None = None) -> Any:
         """Evaluate one expression; never raises. `location` is where the expression's attribute is."""
+        outer = self._steps
         self._steps = 0
         try:
             return self._eval(expr, location, dict(bindings or {}))
@@ -391,21 +397,41 @@ class Evaluator:
             return Unknown("expression too complex to evaluate statically", location)
         except RecursionError:
             return Unknown("expression nested too deeply to evaluate", location)
+        except BudgetExceededError:
+            raise
         except Exception as exc:  # the scanner must survive any input: say why, never crash
             return EvalError(f"cannot evaluate expression ({type(exc).__name__})", location)
+        finally:
+            # evaluations nest (a reference evaluates a local): charge this one's steps, restore the caller's
+            if self._budget is not None:
+                self._budget.charge(Work.STEPS, self._steps, location)
+            self._steps = outer
 
     def call(self, name: str, args: list[Any], location: Location) -> Any:
         func = self._functions.get(name)
         if func is None:
             return Unknown(f"function {name}() is not evaluated statically", location)
         try:
-            return func(args, location)
-        except _BudgetError:
-            raise
-        except RecursionError:
+            result = func(args, location)
+        except (_BudgetError, RecursionError, BudgetExceededError):
             raise
         except Exception as exc:  # a bad argument is the input's problem, not ours
             return EvalError(f"{name}() failed on its arguments ({type(exc).__name__})", location)
+        self._charge(result, location)
+        return result
+
+    def _charge(self, value: Any, location: Location) -> None:
+        """A value this evaluator built: refused above the per-expression caps, charged to the budget."""
+        if isinstance(value, str):
+            if len(value) > MAX_STRING:
+                raise _BudgetError
+            if self._budget is not None:
+                self._budget.charge(Work.TEXT, len(value), location)
+        elif isinstance(value, (list, dict)):
+            if len(value) > MAX_COLLECTION:
+                raise _BudgetError
+            if self._budget is not None:
+                self._budget.charge(Work.ITEMS, len(value), location)
 
     # ------------------------------------------------------------------------------ dispatch
 
@@ -511,6 +537,7 @@ class Evaluator:
                 result.item_locs.append(self._here_pos(child, location))
                 if len(result) > MAX_COLLECTION:
                     raise _BudgetError
+        self._charge(result, location)
         return result
 
     def _object(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
@@ -596,9 +623,10 @@ class Evaluator:
                 out.append(plain)
             else:
                 return EvalError("a collection cannot be interpolated into a string", location)
-        joined = "".join(out)
-        if len(joined) > MAX_STRING:
+        if sum(map(len, out)) > MAX_STRING:
             raise _BudgetError
+        joined = "".join(out)
+        self._charge(joined, location)
         return joined
 
     def _template_part(self, node: Any, location: Location, bindings: dict[str, Any], quoted: bool) -> Any:
@@ -915,7 +943,9 @@ class Evaluator:
                 out_list.item_locs.append((here.line, here.column))
             if len(out_list) + len(out_dict) > MAX_COLLECTION:
                 raise _BudgetError
-        return out_dict if is_object else out_list
+        built = out_dict if is_object else out_list
+        self._charge(built, location)
+        return built
 
     # ------------------------------------------------------------------------------ JSON syntax
 
@@ -1156,6 +1186,10 @@ def _fn_format(args: list[Any], location: Location) -> Any:
         else:
             out.append(str(to_plain(value)))
         i += len(match.group(0))
+        if len(out[-1]) > MAX_STRING:
+            raise _BudgetError
+    if sum(map(len, out)) > MAX_STRING:
+        raise _BudgetError
     return "".join(out)
 
 
@@ -1165,7 +1199,10 @@ def _fn_join(args: list[Any], location: Location) -> Any:
     unknown = _first_unknown(items)
     if unknown is not None:
         return unknown
-    return sep.join(_str(item) for item in items)
+    parts = [_str(item) for item in items]
+    if sum(map(len, parts)) + len(sep) * len(parts) > MAX_STRING:  # refuse before building, not after
+        raise _BudgetError
+    return sep.join(parts)
 
 
 def _fn_merge(args: list[Any], location: Location) -> Any:

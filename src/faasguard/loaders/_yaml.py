@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from faasguard.loaders._budget import Budget, BudgetExceededError, ParseError, Work
 from faasguard.model import Location
 from faasguard.safeio import FileRefusedError, read_regular
 
@@ -29,6 +30,9 @@ try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "LocatedDict", "LocatedList", "ParseError", "location_of",
+           "parse_json_text", "parse_yaml_file", "parse_yaml_text", "read_text"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000
@@ -57,15 +61,6 @@ _SHORT_FORMS = {
     "!ToJsonString": "Fn::ToJsonString",
     "!ForEach": "Fn::ForEach",
 }
-
-
-class ParseError(Exception):
-    """A malformed or refused input; carries the location of the problem."""
-
-    def __init__(self, message: str, location: Location) -> None:
-        super().__init__(message)
-        self.message = message
-        self.location = location
 
 
 class LocatedDict(dict[str, Any]):
@@ -118,9 +113,17 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 
 class _Converter:
-    def __init__(self, path: str) -> None:
+    """Node graph → located values. Counts the nodes it builds (an alias is built again at every use, so this
+    is what bounds alias bombs) and the characters of the scalars it hands out (a long string behind many
+    aliases costs nothing here but multiplies in every consumer that joins or copies it)."""
+
+    def __init__(self, path: str, budget: Budget | None = None) -> None:
         self.path = path
-        self.budget = MAX_NODES
+        self.nodes = MAX_NODES if budget is None else min(MAX_NODES, budget.left(Work.NODES))
+        self.budget = self.nodes
+        self.limit = self.nodes
+        self.file_budget = budget
+        self.text = 0
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -130,14 +133,19 @@ class _Converter:
         self.budget -= 1
         if self.budget < 0 or depth > MAX_DEPTH:
             line, column = self._mark(node)
-            problem = (f"document expands to more than {MAX_NODES} nodes (alias bomb?)" if self.budget < 0
+            where = Location(self.path, line, column)
+            if self.budget < 0 and self.file_budget is not None and self.limit < MAX_NODES:
+                self.file_budget.charge(Work.NODES, self.limit + 1, where)  # raises, naming the scope
+            problem = (f"document expands to more than {self.limit} nodes (alias bomb?)" if self.budget < 0
                        else f"nesting deeper than {MAX_DEPTH} levels")
-            raise ParseError(problem, Location(self.path, line, column))
+            raise ParseError(problem, where)
         tag = node.tag
         cls = node.__class__
         if cls is _ScalarNode:
             if tag == _STR:
-                return node.value
+                value = node.value
+                self.text += len(value)
+                return value
             if tag in _SHORT_FORMS:
                 return self._short_form(node, tag, depth)
             return self._scalar(node)
@@ -152,10 +160,12 @@ class _Converter:
                 if key_node.tag == _MERGE:
                     self._merge(result, convert(value_node, depth + 1))
                     continue
-                key = key_node.value if key_node.__class__ is _ScalarNode and key_node.tag == _STR \
-                    else convert(key_node, depth + 1)
-                if not isinstance(key, str):
-                    key = str(key)
+                if key_node.__class__ is _ScalarNode:
+                    key = key_node.value if key_node.tag == _STR else convert(key_node, depth + 1)
+                    if not isinstance(key, str):
+                        key = str(key)
+                else:
+                    key = self._complex_key(key_node)
                 result[key] = convert(value_node, depth + 1)
                 key_mark = key_node.start_mark
                 key_locs[key] = (key_mark.line + 1, key_mark.column + 1)
@@ -167,6 +177,14 @@ class _Converter:
             item_mark = item.start_mark
             item_locs.append((item_mark.line + 1, item_mark.column + 1))
         return seq
+
+    def _complex_key(self, node: yaml.Node) -> str:
+        """A sequence or mapping used as a key (`? [a, b]`). No template format gives these a meaning, and
+        rendering one as text nests quotes that double at every level (`? ` 32 deep: 67 bytes → 5 GB), so the
+        key is a short placeholder naming where it is; its nodes still count against the budget."""
+        self.budget -= 1
+        line, column = self._mark(node)
+        return f"<complex key at {line}:{column}>"
 
     @staticmethod
     def _merge(result: LocatedDict, merged: Any) -> None:
@@ -184,6 +202,8 @@ class _Converter:
             return value
         if tag == "tag:yaml.org,2002:int":
             digits = value.replace("_", "")
+            if len(digits) > 4000:  # above int()'s str-digits limit: not a number any template means
+                return value
             for base in (0, 8):
                 try:
                     return int(digits, base)
@@ -240,9 +260,9 @@ def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
         raise ParseError(f"not UTF-8 text (byte {exc.start})", Location(display)) from exc
 
 
-def parse_yaml_text(text: str, display: str) -> list[Any]:
-    """Parse every document of a YAML (or JSON) text into located values."""
-    converter = _Converter(display)
+def parse_yaml_text(text: str, display: str, budget: Budget | None = None) -> list[Any]:
+    """Parse every document of a YAML (or JSON) text into located values, charging `budget` what it built."""
+    converter = _Converter(display, budget)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
@@ -255,21 +275,28 @@ def parse_yaml_text(text: str, display: str) -> list[Any]:
     except RecursionError as exc:
         raise ParseError(f"nesting too deep to parse (over {MAX_DEPTH} levels)", Location(display)) from exc
     try:
-        return [converter.convert(node) for node in nodes if node is not None]
+        documents = [converter.convert(node) for node in nodes if node is not None]
     except RecursionError as exc:
         raise ParseError(f"nesting too deep to parse (over {MAX_DEPTH} levels)", Location(display)) from exc
+    if budget is not None:
+        where = Location(display)
+        budget.charge(Work.NODES, converter.limit - converter.budget, where)
+        budget.charge(Work.TEXT, converter.text, where)
+    return documents
 
 
-def parse_yaml_file(path: Path, display: str) -> list[Any]:
-    return parse_yaml_text(read_text(path, display), display)
+def parse_yaml_file(path: Path, display: str, budget: Budget | None = None) -> list[Any]:
+    return parse_yaml_text(read_text(path, display), display, budget)
 
 
-def parse_json_text(text: str, display: str) -> Any:
+def parse_json_text(text: str, display: str, budget: Budget | None = None) -> Any:
     """JSON through the YAML composer (which keeps positions); plain `json` when the YAML reader rejects valid
     JSON (tabs, some escapes), with positions degraded to line 1 rather than losing the file."""
     try:
-        docs = parse_yaml_text(text, display)
+        docs = parse_yaml_text(text, display, budget)
         return docs[0] if docs else None
+    except BudgetExceededError:
+        raise
     except ParseError:
         try:
             return json.loads(text)

@@ -18,6 +18,7 @@ from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult
+from faasguard.loaders._budget import isolated
 from faasguard.loaders._yaml import ParseError, parse_json_text, read_text
 from faasguard.loaders.cloudformation import build_application, parse_template
 from faasguard.model import Location, SourceKind
@@ -33,7 +34,8 @@ MAX_NESTING = 8
 def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
     result = LoadResult()
     for source in files:
-        _load_assembly(source.path, ctx, result, 0, set())
+        with isolated(result.diagnostics, COMPONENT, source.display):  # one cloud assembly's crash stays its own
+            _load_assembly(source.path, ctx, result, 0, set())
     return result
 
 

@@ -41,6 +41,7 @@ Ids and naming conventions (rules and reports depend on these):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -51,6 +52,7 @@ from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult
+from faasguard.loaders._budget import Budget, BudgetExceededError, isolated
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, parse_json_text, parse_yaml_text, read_text
 from faasguard.loaders.intrinsics import Resolver, is_symbolic, references
 from faasguard.model import (
@@ -192,26 +194,33 @@ _JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
     result = LoadResult()
     for source in files:
-        diagnostics: list[Diagnostic] = []
-        template = parse_template(source.path, source.display, diagnostics)
-        result.diagnostics.extend(diagnostics)
-        if template is None:
-            continue
-        app, build_diagnostics = build_application(template, source.path, source.display, ctx)
-        result.diagnostics.extend(build_diagnostics)
-        result.apps.append(app)
+        with isolated(result.diagnostics, COMPONENT, source.display):
+            # one budget for parsing and modelling: an alias expanded by FindInMap or Globals pays again
+            budget = ctx.budget_for(source.display)
+            diagnostics: list[Diagnostic] = []
+            template = parse_template(source.path, source.display, diagnostics, budget)
+            if template is None:
+                result.diagnostics.extend(diagnostics)
+                continue
+            app, build_diagnostics = build_application(template, source.path, source.display, ctx, budget=budget)
+            result.diagnostics.extend(diagnostics)
+            result.diagnostics.extend(build_diagnostics)
+            result.apps.append(app)
     return result
 
 
-def parse_template(path: Path, display: str, diagnostics: list[Diagnostic]) -> LocatedDict | None:
+def parse_template(path: Path, display: str, diagnostics: list[Diagnostic],
+                   budget: Budget | None = None) -> LocatedDict | None:
     """The template's top-level mapping, or None with a located diagnostic when it is not a usable template."""
     try:
         text = read_text(path, display)
         if path.suffix.lower() == ".json" or text.lstrip()[:1] == "{":
-            data = parse_json_text(text, display)
+            data = parse_json_text(text, display, budget)
         else:
-            documents = parse_yaml_text(text, display)
+            documents = parse_yaml_text(text, display, budget)
             data = documents[0] if documents else None
+    except BudgetExceededError:
+        raise
     except ParseError as exc:
         diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, exc.message, exc.location,
                                       DiagnosticLevel.ERROR, COMPONENT))
@@ -252,9 +261,13 @@ def is_sam(template: Mapping[str, Any]) -> bool:
 def build_application(template: LocatedDict, path: Path, display: str, ctx: LoadContext | None, *,
                       source: SourceKind | None = None, name: str | None = None,
                       asset_root: Path | None = None,
-                      construct_paths: Mapping[str, str] | None = None) -> tuple[Application, list[Diagnostic]]:
-    """Map one parsed template onto an `Application` (also used by the CDK loader for each stack)."""
-    builder = _Builder(template, path, display, ctx, asset_root=asset_root, construct_paths=construct_paths or {})
+                      construct_paths: Mapping[str, str] | None = None,
+                      budget: Budget | None = None) -> tuple[Application, list[Diagnostic]]:
+    """Map one parsed template onto an `Application` (also used by the CDK loader for each stack).
+
+    Raises `BudgetExceededError` when resolving the template builds more than `budget` allows."""
+    builder = _Builder(template, path, display, ctx, asset_root=asset_root, construct_paths=construct_paths or {},
+                       budget=budget)
     kind = source or (SourceKind.SAM if is_sam(template) else SourceKind.CLOUDFORMATION)
     try:
         builder.build()
@@ -287,6 +300,8 @@ def _as_int(value: Any, where: Location) -> int | Unknown | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if len(value) > 4000:  # above int()'s str-digits limit; no property takes such a number
+            return Unknown("number with too many digits", where)
         return int(value.strip())
     return Unknown(f"not a number: {value!s}"[:120], where)
 
@@ -420,7 +435,7 @@ class _ApiInfo:
 
 class _Builder:
     def __init__(self, template: LocatedDict, path: Path, display: str, ctx: LoadContext | None, *,
-                 asset_root: Path | None, construct_paths: Mapping[str, str]) -> None:
+                 asset_root: Path | None, construct_paths: Mapping[str, str], budget: Budget | None = None) -> None:
         self.template = template
         self.construct_paths = construct_paths
         self.path = path
@@ -434,7 +449,7 @@ class _Builder:
         globals_ = template.get("Globals")
         self.globals: Mapping[str, Any] = globals_ if isinstance(globals_, dict) else {}
         self.sam = is_sam(template)
-        self.resolver = Resolver(template, display, self.diagnostics)
+        self.resolver = Resolver(template, display, self.diagnostics, budget=budget)
         self._add_sam_generated()
         self.functions: dict[str, Function] = {}
         self.roles: dict[str, Role] = {}
@@ -557,7 +572,8 @@ class _Builder:
             if isinstance(condition, str) and self.resolver.condition(condition, self.loc(logical_id)) is False:
                 continue
             deployed.append(logical_id)
-            self._suppressions(logical_id, resource)
+            with self.guard(logical_id):
+                self._suppressions(logical_id, resource)
         by_type: dict[str, list[str]] = {}
         for logical_id in deployed:
             by_type.setdefault(self.type_of(logical_id), []).append(logical_id)
@@ -568,63 +584,96 @@ class _Builder:
 
         # Things other nodes point at first.
         for logical_id in each("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            self._attached_policy(logical_id)
+            with self.guard(logical_id):
+                self._attached_policy(logical_id)
         for logical_id in each("AWS::Lambda::EventInvokeConfig"):
-            self._invoke_config(logical_id)
+            with self.guard(logical_id):
+                self._invoke_config(logical_id)
         for logical_id in each("AWS::WAFv2::WebACLAssociation", "AWS::WAFRegional::WebACLAssociation"):
-            self._waf_association(logical_id)
+            with self.guard(logical_id):
+                self._waf_association(logical_id)
         for logical_id in each("AWS::EC2::SecurityGroupEgress", "AWS::EC2::SecurityGroupIngress"):
-            self._standalone_sg_rule(logical_id)
+            with self.guard(logical_id):
+                self._standalone_sg_rule(logical_id)
         for logical_id in each("AWS::IAM::Role"):
-            self._role(logical_id)
+            with self.guard(logical_id):
+                self._role(logical_id)
         for logical_id in each("AWS::EC2::SecurityGroup"):
-            self._security_group(logical_id)
+            with self.guard(logical_id):
+                self._security_group(logical_id)
         for logical_id in each("AWS::Serverless::Api"):
-            self._sam_api(logical_id, TriggerKind.REST_API)
+            with self.guard(logical_id):
+                self._sam_api(logical_id, TriggerKind.REST_API)
         for logical_id in each("AWS::Serverless::HttpApi"):
-            self._sam_api(logical_id, TriggerKind.HTTP_API)
+            with self.guard(logical_id):
+                self._sam_api(logical_id, TriggerKind.HTTP_API)
         for logical_id in each("AWS::ApiGateway::RestApi"):
-            self._rest_api(logical_id)
+            with self.guard(logical_id):
+                self._rest_api(logical_id)
         for logical_id in each("AWS::ApiGatewayV2::Api"):
-            self._http_api(logical_id)
+            with self.guard(logical_id):
+                self._http_api(logical_id)
         for logical_id in each("AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment", "AWS::ApiGatewayV2::Stage"):
-            self._stage(logical_id)
+            with self.guard(logical_id):
+                self._stage(logical_id)
         for logical_id in each("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
-            self._layer(logical_id)
+            with self.guard(logical_id):
+                self._layer(logical_id)
         for logical_id in each("AWS::Serverless::Function"):
-            self._sam_function(logical_id)
+            with self.guard(logical_id):
+                self._sam_function(logical_id)
         for logical_id in each("AWS::Lambda::Function"):
-            self._cfn_function(logical_id)
+            with self.guard(logical_id):
+                self._cfn_function(logical_id)
         for logical_id in each("AWS::Lambda::Permission"):
-            self._permission(logical_id)
+            with self.guard(logical_id):
+                self._permission(logical_id)
         for logical_id in each("AWS::Lambda::Url"):
-            self._function_url(logical_id)
+            with self.guard(logical_id):
+                self._function_url(logical_id)
         for logical_id in each("AWS::Lambda::EventSourceMapping"):
-            self._event_source_mapping(logical_id)
+            with self.guard(logical_id):
+                self._event_source_mapping(logical_id)
         for logical_id in each("AWS::ApiGateway::Method"):
-            self._rest_method(logical_id)
+            with self.guard(logical_id):
+                self._rest_method(logical_id)
         for logical_id in each("AWS::ApiGatewayV2::Route"):
-            self._http_route(logical_id)
+            with self.guard(logical_id):
+                self._http_route(logical_id)
         for logical_id in each("AWS::S3::Bucket"):
-            self._bucket_notifications(logical_id)
+            with self.guard(logical_id):
+                self._bucket_notifications(logical_id)
         for logical_id in each("AWS::SNS::Subscription"):
-            self._sns_subscription(logical_id)
+            with self.guard(logical_id):
+                self._sns_subscription(logical_id)
         for logical_id in each("AWS::SNS::Topic"):
-            self._sns_topic_subscriptions(logical_id)
+            with self.guard(logical_id):
+                self._sns_topic_subscriptions(logical_id)
         for logical_id in each("AWS::Events::Rule"):
-            self._event_rule(logical_id)
+            with self.guard(logical_id):
+                self._event_rule(logical_id)
         for logical_id in each("AWS::Scheduler::Schedule"):
-            self._scheduler(logical_id)
+            with self.guard(logical_id):
+                self._scheduler(logical_id)
         for logical_id in each("AWS::Logs::SubscriptionFilter"):
-            self._log_subscription(logical_id)
+            with self.guard(logical_id):
+                self._log_subscription(logical_id)
         for logical_id in each("AWS::ECS::TaskDefinition"):
-            self._task_definition(logical_id)
+            with self.guard(logical_id):
+                self._task_definition(logical_id)
         for logical_id in each(*_RESOURCE_POLICY_TYPES):
-            self._resource_policy(logical_id)
+            with self.guard(logical_id):
+                self._resource_policy(logical_id)
         for kind, ids in by_type.items():
             if kind in CATEGORIES:
                 for logical_id in ids:
-                    self._data_resource(logical_id, kind)
+                    with self.guard(logical_id):
+                        self._data_resource(logical_id, kind)
+
+    def guard(self, logical_id: str) -> contextlib.AbstractContextManager[None]:
+        """One resource's modelling: if it raises, that resource is reported and the rest of the app kept."""
+        return isolated(self.diagnostics, COMPONENT, f"{self.display} resource {logical_id}", self.loc(logical_id),
+                        refuse_whole=True)
 
     def _task_definition(self, logical_id: str) -> None:
         """ECS task definitions: containers through the shared `_containers` helper (same shape as the ECS JSON

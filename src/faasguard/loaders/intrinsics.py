@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
+from faasguard.loaders._budget import Budget, Work
 from faasguard.loaders._yaml import LocatedDict, LocatedList
 from faasguard.model import Location, Unknown
 
@@ -153,13 +154,22 @@ class _CycleError(Exception):
     pass
 
 
+_CHUNK = 4096
+"""Nodes charged to the budget at once (the resolver counts down a local credit in between)."""
+
+
 class Resolver:
     """Resolves intrinsics of one template. Build once per template; `resolve` any value of it."""
 
     def __init__(self, template: Mapping[str, Any], path: str,
                  diagnostics: list[Diagnostic] | None = None,
-                 parameter_values: Mapping[str, Any] | None = None) -> None:
+                 parameter_values: Mapping[str, Any] | None = None, budget: Budget | None = None) -> None:
         self.path = path
+        # Every value the resolver builds (a copy of each resolved dict and list, each Sub/Join result) is
+        # charged here, in chunks to keep the hot path an integer decrement: an alias-bomb mapping read by
+        # many `FindInMap`s, or Globals merged into many functions, is paid for at every use.
+        self._budget = budget
+        self._credit = 0
         self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
         params = template.get("Parameters")
         self.parameters: Mapping[str, Any] = params if isinstance(params, dict) else {}
@@ -260,9 +270,23 @@ class Resolver:
                                                DiagnosticLevel.WARNING, "cloudformation loader"))
         return Unknown(reason, where)
 
+    def _spend(self, amount: int, where: Location | None, kind: Work = Work.NODES) -> None:
+        if self._budget is None:
+            return
+        if kind is not Work.NODES:
+            self._budget.charge(kind, amount, where or Location(self.path))
+            return
+        self._credit -= amount
+        if self._credit < 0:
+            chunk = max(_CHUNK, -self._credit)
+            self._budget.charge(Work.NODES, chunk, where or Location(self.path))
+            self._credit += chunk
+
     def _resolve(self, value: Any, depth: int, where: Location | None) -> Any:
         if depth > MAX_DEPTH:
             return self._give_up(f"intrinsic functions nested more than {MAX_DEPTH} levels deep", where)
+        if isinstance(value, (dict, list)):
+            self._spend(len(value) + 1, where)
         if isinstance(value, dict):
             if isinstance(value, LocatedDict):
                 where = value.loc(where.logical_id if where else None)
@@ -466,6 +490,7 @@ class Resolver:
             return _text(value)
 
         result = _SUB_VAR.sub(replace, text)
+        self._spend(len(result), where, Work.TEXT)
         if unknown is not None:
             return Unknown(unknown.reason, where)
         return Symbolic(result) if symbolic else result
@@ -486,6 +511,7 @@ class Resolver:
             if isinstance(item, (dict, list)):
                 return Unknown("Fn::Join of a non-string item", where)
             parts.append(_text(item))
+        self._spend(sum(map(len, parts)) + len(delimiter) * len(parts), where, Work.TEXT)
         joined = delimiter.join(parts)
         return Symbolic(joined) if any(is_symbolic(p) for p in parts) else joined
 

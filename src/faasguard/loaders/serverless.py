@@ -35,6 +35,7 @@ from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult, SourceFile
+from faasguard.loaders._budget import Budget, BudgetExceededError, Work, isolated
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, parse_json_text, parse_yaml_file, read_text
 from faasguard.model import Location, SourceKind, Unknown
 
@@ -70,17 +71,24 @@ def _list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+_MISSING = object()
+
+
 class _Variables:
     """Resolves the framework's `${...}` variables over a located document, keeping positions."""
 
     def __init__(self, root: Mapping[str, Any], base_dir: Path, ctx: LoadContext, display: str,
-                 diagnostics: list[Diagnostic]) -> None:
+                 diagnostics: list[Diagnostic], *, budget: Budget | None = None) -> None:
         self.root = root
+        # Each `${...}` resolved is a step and each string it builds is charged: `${self:}` references are
+        # resolved again at every use, so `v2: ${self:custom.v1}${self:custom.v1}` doubles per line.
+        self.budget = budget if budget is not None else ctx.budget_for(display)
         self.base_dir = base_dir
         self.ctx = ctx
         self.display = display
         self.diagnostics = diagnostics
         self.files: dict[Path, Any] = {}
+        self._self_values: dict[str, Any] = {}
         self.consumed: set[Path] = set()
         self.where = Location(display)
         """The key being resolved, so a diagnostic about a variable points at its line."""
@@ -92,6 +100,8 @@ class _Variables:
             return Unknown("variable references nest too deep (a cycle?)")
         if isinstance(value, str):
             return self._string(value, depth)
+        if isinstance(value, (dict, list)):
+            self.budget.charge(Work.NODES, len(value) + 1, self.where)
         if isinstance(value, LocatedDict):
             out = LocatedDict(value.path, value.line, value.column)
             for key, item in value.items():
@@ -133,6 +143,7 @@ class _Variables:
             if isinstance(value, (dict, list)):
                 return Unknown(f"`${{{expression}}}` is a structure embedded in a string")
             rendered = str(value).lower() if isinstance(value, bool) else str(value)
+            self.budget.charge(Work.TEXT, len(text) + len(rendered), self.where)
             text = text[:match.start()] + rendered + text[match.end():]
         return self._restore(text)
 
@@ -152,6 +163,7 @@ class _Variables:
         return last
 
     def _single(self, text: str, depth: int) -> Any:
+        self.budget.charge(Work.STEPS, 1, self.where)
         literal = _literal(text)
         if literal is not None:
             return literal
@@ -191,6 +203,19 @@ class _Variables:
         return Unknown(f"`${{{source}:{address}}}` is only known at deploy time")
 
     def _lookup(self, document: Any, address: str, depth: int) -> Any:
+        if document is self.root:
+            # A `${self:}` value does not depend on where it is used: resolved once, so a value referenced
+            # twice per line over many lines costs linear time (its growing text is still charged at each use).
+            cached = self._self_values.get(address, _MISSING)
+            if cached is not _MISSING:
+                return cached
+            value = self._lookup_in(document, address, depth)
+            if not isinstance(value, Unknown):  # an Unknown may come from the depth limit at this depth only
+                self._self_values[address] = value
+            return value
+        return self._lookup_in(document, address, depth)
+
+    def _lookup_in(self, document: Any, address: str, depth: int) -> Any:
         current: Any = document
         for part in [p for p in re.split(r"\.(?![^\[]*\])", address) if p]:
             if isinstance(current, Mapping) and part in current:
@@ -203,10 +228,19 @@ class _Variables:
 
     def _file(self, relative: str, address: str, depth: int) -> Any:
         relative = self._restore(str(self._string(relative, depth + 1)))
-        target = (self.base_dir / relative).resolve()
-        if not self.ctx.inside_roots(target):
+        try:
+            target = (self.base_dir / relative).resolve()
+            inside = self.ctx.inside_roots(target)
+            exists = target in self.files or target.is_file()
+        except (OSError, RuntimeError, ValueError) as exc:  # too long, a symlink loop, a NUL byte
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            self.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR,
+                                               f"`${{file(...)}}` names a path the system refuses ({reason})",
+                                               self.where, DiagnosticLevel.ERROR, "serverless loader"))
+            return Unknown(f"`${{file(...)}}` names an unusable path ({reason})")
+        if not inside:
             return Unknown(f"`${{file({relative})}}` points outside the scanned project; not read")
-        if target not in self.files and not target.is_file():
+        if not exists:
             self.files[target] = Unknown(f"`${{file({relative})}}` does not exist")
             self.diagnostics.append(Diagnostic(DiagnosticKind.UNRESOLVED,
                                                f"`${{file({relative})}}`: no such file; its content is not modelled",
@@ -215,12 +249,14 @@ class _Variables:
             display = self.ctx.display(target)
             try:
                 if target.suffix.lower() == ".json":
-                    self.files[target] = parse_json_text(read_text(target, display), display)
+                    self.files[target] = parse_json_text(read_text(target, display), display, self.budget)
                 elif target.suffix.lower() in (".yml", ".yaml"):
-                    docs = parse_yaml_file(target, display)
+                    docs = parse_yaml_file(target, display, self.budget)
                     self.files[target] = docs[0] if docs else None
                 else:
                     self.files[target] = Unknown(f"`${{file({relative})}}` is not YAML or JSON (a script?)")
+            except BudgetExceededError:
+                raise
             except ParseError as exc:
                 self.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, exc.message, exc.location,
                                                    DiagnosticLevel.ERROR, "serverless loader"))
@@ -823,49 +859,57 @@ def _rename_references(value: Any, aliases: Mapping[str, str]) -> Any:
 # ---------------------------------------------------------------------------------------------- load
 
 def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
-    from faasguard.loaders import cloudformation
-
     result = LoadResult()
     for source in files:
-        try:
-            if source.path.suffix.lower() == ".json":
-                documents = [parse_json_text(read_text(source.path, source.display, ctx.config.max_file_bytes),
-                                             source.display)]
-            else:
-                documents = parse_yaml_file(source.path, source.display)
-        except ParseError as exc:
-            result.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, exc.message, exc.location,
-                                                 DiagnosticLevel.ERROR, "serverless loader"))
-            continue
-        raw = documents[0] if documents else None
-        if not isinstance(raw, LocatedDict) or ("functions" not in raw and "provider" not in raw):
-            result.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR,
-                                                 "not a Serverless Framework service (no provider/functions)",
-                                                 Location(source.display), DiagnosticLevel.WARNING,
-                                                 "serverless loader"))
-            continue
-        diagnostics: list[Diagnostic] = []
-        variables = _Variables(raw, source.path.parent, ctx, source.display, diagnostics)
-        resolved = variables.resolve(raw)
-        plugins = resolved.get("plugins")
-        plugin_names = plugins.get("modules") if isinstance(plugins, Mapping) else plugins
-        known_plugins = {"serverless-iam-roles-per-function", "serverless-python-requirements",
-                         "serverless-offline", "serverless-prune-plugin", "serverless-bundle",
-                         "serverless-plugin-typescript", "serverless-esbuild", "serverless-webpack",
-                         "serverless-dotenv-plugin", "serverless-domain-manager", "serverless-wsgi"}
-        for plugin in _list(plugin_names):
-            if isinstance(plugin, str) and plugin not in known_plugins:
-                diagnostics.append(Diagnostic(
-                    DiagnosticKind.UNSUPPORTED,
-                    f"plugin `{plugin}` is not understood; what it changes at deploy time is not modelled",
-                    _loc(raw, "plugins"), DiagnosticLevel.NOTE, "serverless loader"))
-        template = _Translator(resolved, source.display, diagnostics, source.path.parent).template()
-        app, template_diagnostics = cloudformation.build_application(template, source.path, source.display, ctx,
-                                                                     source=SourceKind.SERVERLESS)
-        included = tuple(ctx.display(p) for p in sorted(variables.consumed))
-        result.apps.append(replace(app, files=(source.display, *included)))
-        result.diagnostics.extend(diagnostics)
-        result.diagnostics.extend(template_diagnostics)
-        result.handled |= variables.consumed
+        with isolated(result.diagnostics, "serverless loader", source.display):
+            _load_one(source, ctx, result)
     return result
 
+
+def _load_one(source: SourceFile, ctx: LoadContext, result: LoadResult) -> None:
+    """One service file; publishes into `result` only once it is fully modelled."""
+    from faasguard.loaders import cloudformation
+
+    budget = ctx.budget_for(source.display)
+    try:
+        if source.path.suffix.lower() == ".json":
+            documents = [parse_json_text(read_text(source.path, source.display, ctx.config.max_file_bytes),
+                                         source.display, budget)]
+        else:
+            documents = parse_yaml_file(source.path, source.display, budget)
+    except BudgetExceededError:
+        raise
+    except ParseError as exc:
+        result.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, exc.message, exc.location,
+                                             DiagnosticLevel.ERROR, "serverless loader"))
+        return
+    raw = documents[0] if documents else None
+    if not isinstance(raw, LocatedDict) or ("functions" not in raw and "provider" not in raw):
+        result.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR,
+                                             "not a Serverless Framework service (no provider/functions)",
+                                             Location(source.display), DiagnosticLevel.WARNING,
+                                             "serverless loader"))
+        return
+    diagnostics: list[Diagnostic] = []
+    variables = _Variables(raw, source.path.parent, ctx, source.display, diagnostics, budget=budget)
+    resolved = variables.resolve(raw)
+    plugins = resolved.get("plugins")
+    plugin_names = plugins.get("modules") if isinstance(plugins, Mapping) else plugins
+    known_plugins = {"serverless-iam-roles-per-function", "serverless-python-requirements",
+                     "serverless-offline", "serverless-prune-plugin", "serverless-bundle",
+                     "serverless-plugin-typescript", "serverless-esbuild", "serverless-webpack",
+                     "serverless-dotenv-plugin", "serverless-domain-manager", "serverless-wsgi"}
+    for plugin in _list(plugin_names):
+        if isinstance(plugin, str) and plugin not in known_plugins:
+            diagnostics.append(Diagnostic(
+                DiagnosticKind.UNSUPPORTED,
+                f"plugin `{plugin}` is not understood; what it changes at deploy time is not modelled",
+                _loc(raw, "plugins"), DiagnosticLevel.NOTE, "serverless loader"))
+    template = _Translator(resolved, source.display, diagnostics, source.path.parent).template()
+    app, template_diagnostics = cloudformation.build_application(template, source.path, source.display, ctx,
+                                                                 source=SourceKind.SERVERLESS, budget=budget)
+    included = tuple(ctx.display(p) for p in sorted(variables.consumed))
+    result.apps.append(replace(app, files=(source.display, *included)))
+    result.diagnostics.extend(diagnostics)
+    result.diagnostics.extend(template_diagnostics)
+    result.handled |= variables.consumed

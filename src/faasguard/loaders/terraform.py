@@ -60,6 +60,7 @@ from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult, SourceFile
+from faasguard.loaders._budget import Budget, Work, isolated
 from faasguard.loaders._hcl import (
     Attribute,
     Block,
@@ -253,7 +254,7 @@ class _Instance:
             "file": self._fn_file, "templatefile": self._fn_templatefile, "fileexists": self._fn_fileexists,
             "abspath": lambda args, loc: Unknown("abspath() depends on the machine running Terraform", loc),
             "pathexpand": lambda args, loc: Unknown("pathexpand() reads the home directory; not resolved", loc),
-        })
+        }, budget=loader.budget)
 
     # -------------------------------------------------------------------------- evaluation
 
@@ -570,8 +571,12 @@ class _Instance:
         path = self.root_dir / candidate
         try:
             resolved = path.resolve()
-        except (OSError, RuntimeError):
-            return Unknown(f"file {raw!r} cannot be resolved", location)
+            resolved.exists()  # raises on a name the system refuses (too long), which later checks would not catch
+        except (OSError, RuntimeError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            self.loader.diag(DiagnosticKind.PARSE_ERROR, f"file path {raw[:80]!r}... names a path the system "
+                             f"refuses ({reason})", location, DiagnosticLevel.ERROR)
+            return Unknown(f"file path cannot be used ({reason})", location)
         if not self.loader.ctx.inside_roots(resolved):
             self.loader.diag(DiagnosticKind.UNRESOLVED,
                              f"file {raw!r} is outside the scanned project; not read", location)
@@ -611,7 +616,8 @@ class _Instance:
         if node is None:
             return EvalError(f"templatefile(): cannot parse {args[0]!r}", location)
         isolated = Evaluator(lambda root, steps, loc, src: EvalError(f"{src} is not a template variable", loc),
-                             {"file": self._fn_file, "templatefile": self._fn_templatefile})
+                             {"file": self._fn_file, "templatefile": self._fn_templatefile},
+                             budget=self.loader.budget)
         flat = Location("", location.line, location.column, logical_id=location.logical_id)
         value = isolated.eval(node, flat, dict(variables))
         if isinstance(value, Unknown):
@@ -1016,6 +1022,8 @@ class _Loader:
         self._seen_diags: set[tuple[str, str, int]] = set()
         self.dirs: dict[Path, _ModuleDir] = {}
         self.var_files: dict[Path, list[tuple[Path, str]]] = defaultdict(list)
+        self.budget: Budget = ctx.budget
+        """The budget of the root module being loaded (its module instances and evaluations charge it)."""
 
     def diag(self, kind: DiagnosticKind, message: str, location: Location | None,
              level: DiagnosticLevel = DiagnosticLevel.NOTE) -> None:
@@ -1030,9 +1038,10 @@ class _Loader:
     def read_dir(self, directory: Path, sources: Iterable[tuple[Path, str]]) -> _ModuleDir:
         mod = _ModuleDir(directory)
         for path, display in sorted(sources):
-            hcl = self._parse_file(path, display)
-            if hcl is not None:
-                mod.add(hcl, display)
+            with isolated(self.result.diagnostics, COMPONENT, display):
+                hcl = self._parse_file(path, display)
+                if hcl is not None:
+                    mod.add(hcl, display)
             self.result.handled.add(path)
         self.dirs[directory] = mod
         return mod
@@ -1110,6 +1119,8 @@ class _Loader:
     def instantiate(self, mod: _ModuleDir, prefix: str, root_dir: Path, *, inputs: Mapping[str, Any] | None,
                     parent: _Instance | None, call: Block | None, chain: tuple[Path, ...],
                     instances: list[_Instance]) -> _Instance:
+        self.budget.charge(Work.MODULES, 1, call.location if call is not None else Location(mod.displays[0]
+                                                                                               if mod.displays else ""))
         inst = _Instance(self, mod, prefix, root_dir, inputs=inputs, parent=parent, call=call)
         instances.append(inst)
         for name, block in mod.modules.items():
@@ -2606,6 +2617,19 @@ def _load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
 
 
 def _load_root(loader: _Loader, root: Path, reached: set[Path]) -> None:
+    """One root module, isolated: its crash or budget overrun is its diagnostic, the other roots load."""
+    display = loader.ctx.display(root)
+    loader.budget = loader.ctx.budget_for(display)
+    before = len(loader.result.diagnostics)
+    with isolated(loader.result.diagnostics, COMPONENT, display):
+        _load_root_unguarded(loader, root, reached)
+        return
+    # refused: its modules are not loaded again as roots of their own (each would be refused in turn)
+    del loader.result.diagnostics[before:-1]
+    reached.update(d for d in loader.dirs if d.is_relative_to(root))
+
+
+def _load_root_unguarded(loader: _Loader, root: Path, reached: set[Path]) -> None:
     mod = loader.dirs[root]
     instances: list[_Instance] = []
     tfvars = loader.tfvars(root)
