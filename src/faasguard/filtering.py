@@ -289,7 +289,11 @@ def check_rule_selectors(patterns: Iterable[str], where: str) -> None:
         if any(r.id.startswith(token.upper()) or r.name == token.lower() for r in rules) and token:
             continue
         valid = [r.id for r in rules] + [r.name for r in rules]
-        hint = nearest(token.upper() if token.upper().startswith("FG") else token.lower(), valid, what="rules")
+        probe = token.upper() if token.upper().startswith("FG") else token.lower()
+        if probe.startswith("FG"):
+            # difflib ranks FG10l closer to FG510 than to FG101; read the usual look-alikes as digits first
+            probe = "FG" + probe[2:].translate(str.maketrans("LIO", "110"))
+        hint = f"; did you mean `{probe}`?" if probe in valid else nearest(probe, valid, what="rules")
         raise ConfigError(f"{where}: unknown rule id, prefix or name `{token}`{hint}")
 
 

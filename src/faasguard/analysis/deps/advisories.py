@@ -261,13 +261,15 @@ def load_sources(paths: Sequence[str], use_cache: bool) -> LoadedSources:
                 loaded.ecosystems.add(ecosystem)
         if oldest:
             loaded.cache_age_days = (time.time() - oldest) / 86_400
-        _add_snapshot(loaded)
+        if not paths:
+            _add_snapshot(loaded)
     return loaded
 
 
 def _add_snapshot(loaded: LoadedSources) -> None:
-    """The shipped PyPI snapshot, unless `db update` cached a PyPI database newer than it (the cache is then a
-    superset, and matching both would only cost time)."""
+    """The shipped PyPI snapshot: the data of a scan that was given none. Not used beside advisory data the user
+    named (`--advisories`) or a PyPI database `db update` cached after the snapshot was made: newer data may
+    have withdrawn or corrected a record the snapshot still holds, and matching both would report it anyway."""
     if not SNAPSHOT.is_file():
         return
     try:
@@ -293,11 +295,16 @@ def _diag(kind: DiagnosticKind, message: str, path: str, level: DiagnosticLevel 
     return Diagnostic(kind, message, Location(display_path(Path(path)), line), level, COMPONENT)
 
 
+def missing_sources(paths: Sequence[str]) -> list[Diagnostic]:
+    """One diagnostic per named advisory source that does not exist (an incomplete scan, see `Incomplete`)."""
+    return [replace(_diag(DiagnosticKind.UNRESOLVED, f"advisory source {display_path(Path(raw))} does not exist",
+                          raw), incomplete=Incomplete.ADVISORIES) for raw in paths if not Path(raw).exists()]
+
+
 def _load_path(path: Path, loaded: LoadedSources) -> None:
     shown = display_path(path)
     if not path.exists():
-        loaded.diagnostics.append(replace(_diag(DiagnosticKind.UNRESOLVED, f"advisory source {shown} does not "
-                                                "exist", str(path)), incomplete=Incomplete.ADVISORIES))
+        loaded.diagnostics.extend(missing_sources([str(path)]))
         return
     if path.is_dir():
         store = MemoryStore()
