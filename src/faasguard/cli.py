@@ -80,7 +80,7 @@ def run() -> None:
         gc.freeze()
 
 
-class SeverityType(click.ParamType):
+class SeverityType(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     """A severity name, case-insensitive (`--fail-on HIGH`); a misspelling exits 2 naming the nearest one."""
 
     name = "severity"
@@ -94,7 +94,7 @@ class SeverityType(click.ParamType):
         text = str(value).strip().lower()
         if text in SEVERITIES:
             return text
-        self.fail(f"unknown severity {value!r}{nearest(text, SEVERITIES, 'severities')}", param, ctx)
+        return self.fail(f"unknown severity {value!r}{nearest(text, SEVERITIES, 'severities')}", param, ctx)
 
 
 def common_report_options(func: Any) -> Any:

@@ -57,7 +57,8 @@ def test_object_keys_become_their_shared_prefix(tmp_path: Path) -> None:
 def test_execution_and_log_stream_ids_are_generalised(tmp_path: Path) -> None:
     document, _ = generate(tmp_path, [
         record("DescribeExecution", "states.amazonaws.com", resources=[
-            {"ARN": "arn:aws:states:eu-west-1:123456789012:execution:Thumbnails:5f0c1c1e-8f55-4a5e-9d77-0c1b2c3d4e5f"}]),
+            {"ARN": "arn:aws:states:eu-west-1:123456789012:execution:Thumbnails:"
+                    "5f0c1c1e-8f55-4a5e-9d77-0c1b2c3d4e5f"}]),
         record("GetItem", "dynamodb.amazonaws.com", resources=[
             {"ARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders"}]),
     ])
@@ -89,7 +90,7 @@ def test_single_key_at_bucket_root_and_unknown_stays_unknown() -> None:
 
 
 def test_size_limits_warned(tmp_path: Path) -> None:
-    small, quiet = generate(tmp_path, [s3("GetObject", "one-bkt", "a/b.txt")])
+    _, quiet = generate(tmp_path, [s3("GetObject", "one-bkt", "a/b.txt")])
     assert "limit" not in quiet
     tables = [record("PutItem", "dynamodb.amazonaws.com", resources=[
         {"ARN": f"arn:aws:dynamodb:eu-west-1:123456789012:table/customer-orders-archive-{n:03d}"}])

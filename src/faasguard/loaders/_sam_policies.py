@@ -2,8 +2,9 @@
 
 We read `samtranslator/policy_templates_data/policy_templates.json` (the file SAM itself uses when it
 transforms a template), as a copy shipped in `faasguard/data/sam/` (scripts/refresh_vendored_data.py; the
-package itself, with boto3 and pydantic behind it, is not a dependency), lazily, once, and expand a template by resolving its definition with a second
-`Resolver` whose parameters are the values the function gave, already resolved in the template's own context.
+package itself, with boto3 and pydantic behind it, is not a dependency), lazily, once, and expand a template
+by resolving its definition with a second `Resolver` whose parameters are the values the function gave,
+already resolved in the template's own context.
 So `DynamoDBCrudPolicy: {TableName: !Ref Orders}` yields the real table ARN (or `${Orders}`), and a missing or
 unresolvable parameter is an `Unknown` resource, never a guess.
 """

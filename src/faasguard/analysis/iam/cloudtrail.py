@@ -233,8 +233,10 @@ def generalise(needs: Iterable[Need]) -> list[Need]:
                         common.append(mine)
                     prefixes[key] = common
                 continue
-            need = replace(need, resource=generalise_arn(need.resource))
-        result.setdefault((need.action, str(need.resource)), need)
+            general_need = replace(need, resource=generalise_arn(need.resource))
+        else:
+            general_need = need
+        result.setdefault((general_need.action, str(general_need.resource)), general_need)
     for (action, bucket), directories in prefixes.items():
         path = "/".join(d for d in directories if d != "*")
         resource = f"arn:aws:s3:::{bucket}/{path + '/' if path else ''}*"
