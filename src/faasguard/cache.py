@@ -9,17 +9,50 @@ from __future__ import annotations
 
 import marshal
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 
 def cache_dir() -> Path:
-    """`$FAASGUARD_CACHE_DIR`, else `$XDG_CACHE_HOME/faasguard`, else `~/.cache/faasguard`."""
+    """Where derived data lives, by each platform's convention (what platformdirs' user cache dir gives,
+    without the dependency): `$FAASGUARD_CACHE_DIR` when set; on Windows `%LOCALAPPDATA%\\faasguard\\Cache`;
+    on macOS `~/Library/Caches/faasguard`; elsewhere `$XDG_CACHE_HOME/faasguard`, else `~/.cache/faasguard`."""
     if os.environ.get("FAASGUARD_CACHE_DIR"):
         return Path(os.environ["FAASGUARD_CACHE_DIR"])
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "faasguard" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "faasguard"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "faasguard"
+
+
+def prune_siblings(keep: Path, pattern: str) -> int:
+    """Remove the cache entries matching `pattern` (a glob in `keep`'s directory) other than `keep`: the files
+    or directories an earlier faasguard, policy-sentry or botocore version wrote, which nothing reads again.
+    Called right after `keep` is written, so only a version change prunes. Best-effort; returns how many."""
+    import shutil
+
+    removed = 0
+    try:
+        candidates = list(keep.parent.glob(pattern))
+    except OSError:
+        return 0
+    for entry in candidates:
+        if entry == keep or entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def write_atomic(path: Path, payload: bytes) -> None:

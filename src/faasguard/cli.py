@@ -80,26 +80,46 @@ def run() -> None:
         gc.freeze()
 
 
+class SeverityType(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A severity name, case-insensitive (`--fail-on HIGH`); a misspelling exits 2 naming the nearest one."""
+
+    name = "severity"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(SEVERITIES) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from faasguard.config import nearest
+
+        text = str(value).strip().lower()
+        if text in SEVERITIES:
+            return text
+        return self.fail(f"unknown severity {value!r}{nearest(text, SEVERITIES, 'severities')}", param, ctx)
+
+
 def common_report_options(func: Any) -> Any:
     """Options shared by `scan` and `audit` (DESIGN.md)."""
     options = [
         click.option("--format", "output_format", type=click.Choice(["console", "json", "sarif", "html"]),
                      default="console", show_default=True, help="Report format."),
-        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-                     help="Write the report to FILE instead of stdout."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+                     help="Write the report to FILE instead of stdout (`-` is stdout)."),
         click.option("--select", help="Only these rules (ids or prefixes, comma-separated: FG101,FG2)."),
         click.option("--ignore", help="Skip these rules (ids or prefixes, comma-separated)."),
-        click.option("--severity", type=click.Choice(SEVERITIES), help="Minimum severity to report [low]."),
-        click.option("--fail-on", type=click.Choice(SEVERITIES),
+        click.option("--severity", type=SeverityType(), help="Minimum severity to report [low]."),
+        click.option("--fail-on", type=SeverityType(),
                      help="Exit 1 when a finding at or above this severity is reported [low]."),
         click.option("--baseline", type=click.Path(dir_okay=False),
                      help="Hide findings recorded in this baseline file."),
         click.option("--write-baseline", type=click.Path(dir_okay=False),
-                     help="Record the current findings as the baseline in FILE."),
+                     help="Record the current findings as the baseline in FILE, print how many, and exit 0 "
+                          "without a report."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="Config file (default: [tool.faasguard] in pyproject.toml, or .faasguard.toml)."),
         click.option("--strict", is_flag=True, default=None,
-                     help="Unused or expired suppressions fail the run."),
+                     help="Fail the run (exit 3) when the scan is incomplete: an input failed to parse, advisory "
+                          "data was missing, unreachable or never consulted; unused or expired suppressions "
+                          "fail it too (exit 1)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -111,10 +131,19 @@ def _csv(value: str | None) -> tuple[str, ...] | None:
 
 
 def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any) -> Config:
+    """The file configuration overridden by the command line; every rule selector in either is checked against
+    the catalog (ConfigError naming the option or file and the nearest rule)."""
+    from faasguard.filtering import check_rule_selectors
+
     search_from = Path(paths[0]) if paths else Path.cwd()
     if not search_from.exists():
         search_from = Path.cwd()
     config = load_config(Path(config_path) if config_path else None, search_from=search_from)
+    source = config.source or "the configuration"
+    for key in ("select", "ignore", "unsuppressible"):
+        check_rule_selectors(getattr(config, key), f"{source}: {key}")
+        if options.get(key):
+            check_rule_selectors(_csv(options[key]) or (), f"--{key}")
     return config.with_options(
         select=_csv(options.get("select")), ignore=_csv(options.get("ignore")),
         severity=Severity(options["severity"]) if options.get("severity") else None,
@@ -147,6 +176,8 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
     from faasguard.report import render
 
     paths = paths or (".",)
+    if output == "-":
+        output = None
     try:
         config = build_config(paths, config_path, **options)
     except ConfigError as exc:
@@ -162,9 +193,7 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
     try:
         result = pipeline.scan(paths, config, progress=progress)
         if write_baseline:
-            from faasguard.filtering import write_baseline as write
-
-            write(Path(write_baseline), result.findings)
+            _write_baseline(result, Path(write_baseline))
         render(result, output_format, output, config)
     except ConfigError as exc:
         click.echo(f"faasguard: {exc}", err=True)
@@ -179,6 +208,25 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
                 click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
             sys.exit(ExitCode.NOTHING_TO_SCAN)
     sys.exit(exit_code(result.findings, result.diagnostics, config.fail_on, config.strict))
+
+
+def _write_baseline(result: Any, path: Path) -> None:
+    """`--write-baseline`: record the findings, say how many, and end the run without a report.
+
+    Exit 0: recording debt is not a gate. Two exceptions keep a broken run from producing a baseline that
+    silently hides less than it should later: a component that crashed (4) and nothing found to scan (3)."""
+    from faasguard.filtering import write_baseline as write
+    from faasguard.findings import DiagnosticKind
+
+    count = write(path, result.findings)
+    click.echo(f"faasguard: wrote {count} baseline entr{'y' if count == 1 else 'ies'} to {path}", err=True)
+    if any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in result.diagnostics):
+        click.echo("faasguard: a component crashed during the scan; the baseline may be incomplete", err=True)
+        sys.exit(ExitCode.INTERNAL_ERROR)
+    if result.nothing_loaded:
+        click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
+        sys.exit(ExitCode.NOTHING_TO_SCAN)
+    sys.exit(ExitCode.OK)
 
 
 def _progress_callback(output_format: str, output: str | None) -> Any:

@@ -96,7 +96,8 @@ def _severity(value: Any, key: str, source: str) -> Severity:
         return Severity(str(value).lower())
     except ValueError:
         raise ConfigError(f"{source}: {key} must be one of {', '.join(s.value for s in Severity)}, "
-                          f"not {value!r}") from None
+                          f"not {value!r}{nearest(str(value).lower(), [s.value for s in Severity], 'severities')}"
+                          ) from None
 
 
 def _str_tuple(value: Any, key: str, source: str) -> tuple[str, ...]:
@@ -142,12 +143,15 @@ def parse_config(table: Mapping[str, Any], source: str, base_dir: Path | None = 
     return Config(**values)
 
 
-def nearest(name: str, valid: Sequence[str]) -> str:
-    """`; did you mean `x`?` for the closest valid name, or nothing."""
+def nearest(name: str, valid: Sequence[str], what: str = "keys") -> str:
+    """`; did you mean `x`?` for the closest valid name, or the list of valid names (`what` names them)."""
     import difflib
 
     close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else f" (valid keys: {', '.join(valid)})"
+    if close:
+        return f"; did you mean `{close[0]}`?"
+    shown = ", ".join(valid[:12]) + (", ..." if len(valid) > 12 else "")
+    return f" (valid {what}: {shown})"
 
 
 def _date(value: Any, key: str, source: str) -> date:

@@ -272,6 +272,31 @@ def _unused(sources: _Sources, config: Config, cwd: Path) -> list[Diagnostic]:
 
 # ------------------------------------------------------------------------------------------- validation
 
+def check_rule_selectors(patterns: Iterable[str], where: str) -> None:
+    """Raise ConfigError (exit 2) for a rule id, prefix or name in `patterns` that selects no rule.
+
+    `--select FG9` or `unsuppressible = ["FG10l"]` that matches nothing would otherwise run every rule, or
+    protect none, without a word: the gate passes by mistake. A prefix is valid when at least one rule id starts
+    with it (`FG`, `FG1`, `FG104`); names match exactly (`shared-execution-role`), both case-insensitively.
+    `where` names the option or file for the message.
+    """
+    from faasguard.config import nearest
+    from faasguard.rules import all_rules
+
+    rules = all_rules()
+    for pattern in patterns:
+        token = pattern.strip()
+        if any(r.id.startswith(token.upper()) or r.name == token.lower() for r in rules) and token:
+            continue
+        valid = [r.id for r in rules] + [r.name for r in rules]
+        probe = token.upper() if token.upper().startswith("FG") else token.lower()
+        if probe.startswith("FG"):
+            # difflib ranks FG10l closer to FG510 than to FG101; read the usual look-alikes as digits first
+            probe = "FG" + probe[2:].translate(str.maketrans("LIO", "110"))
+        hint = f"; did you mean `{probe}`?" if probe in valid else nearest(probe, valid, what="rules")
+        raise ConfigError(f"{where}: unknown rule id, prefix or name `{token}`{hint}")
+
+
 def _problem(candidate: _Candidate, config: Config, today: date) -> str | None:
     """Why a suppression is not honoured, or None when it is valid."""
     what = f"{candidate.describe()} for {candidate.rule}"
@@ -447,12 +472,12 @@ def parse_comments(text: str, path: str, diagnostics: list[Diagnostic]) -> list[
 
 # --------------------------------------------------------------------------------------------- baseline
 
-def write_baseline(path: Path, findings: Sequence[Finding]) -> None:
+def write_baseline(path: Path, findings: Sequence[Finding]) -> int:
     """Record the reported findings' fingerprints so later scans show only new ones.
 
     Findings the current baseline already hides are kept (rewriting a baseline must not resurrect old debt);
     findings suppressed by a comment or the config are not recorded (they have their own, reasoned, record).
-    No timestamp: the file is meant to be committed and diffed.
+    No timestamp: the file is meant to be committed and diffed. Returns the number of entries written.
     """
     entries = {}
     for f in findings:
@@ -468,6 +493,7 @@ def write_baseline(path: Path, findings: Sequence[Finding]) -> None:
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+    return len(entries)
 
 
 def read_baseline(path: Path) -> dict[str, str]:

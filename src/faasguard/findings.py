@@ -141,6 +141,17 @@ class DiagnosticKind(StrEnum):
     INFO = "info"
 
 
+class Incomplete(StrEnum):
+    """Why a scan checked less than it was asked to. Each reason is a warning in the console summary, and under
+    `--strict` it fails the run (exit 3): a gate must not pass because an input or a data source was missing.
+    A parse error needs no tag (its kind says it); the others are tagged where they are diagnosed."""
+
+    PARSE = "parse"
+    ONLINE = "online"
+    ADVISORIES = "advisories"
+    DEPENDENCIES = "dependencies"
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     kind: DiagnosticKind
@@ -149,6 +160,9 @@ class Diagnostic:
     level: DiagnosticLevel = DiagnosticLevel.WARNING
     component: str | None = None
     """The loader / analysis / rule that produced it (always set for internal errors)."""
+    incomplete: Incomplete | None = None
+    """Set when this diagnostic means part of what was asked was not checked (see `Incomplete`). Not part of
+    the JSON report: the kind and message already say it there."""
 
 
 class ExitCode(IntEnum):
@@ -156,16 +170,40 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     NOTHING_TO_SCAN = 3
+    """Nothing to scan was found or could be parsed; under `--strict` also: the scan was incomplete."""
     INTERNAL_ERROR = 4
+
+
+_INCOMPLETE_TEXT = {
+    Incomplete.PARSE: "{n} input(s) failed to parse and were not checked",
+    Incomplete.ONLINE: "the online advisory lookup failed",
+    Incomplete.ADVISORIES: "{n} advisory source(s) given do not exist",
+    Incomplete.DEPENDENCIES: "dependencies were not checked for known vulnerabilities",
+}
+
+
+def incomplete_reasons(diagnostics: Iterable[Diagnostic]) -> list[str]:
+    """One sentence per way the scan checked less than asked (see `Incomplete`), in a fixed order; empty when
+    it checked everything. Shared by the exit code and the console summary so the two cannot disagree."""
+    counts: dict[Incomplete, int] = {}
+    for d in diagnostics:
+        reason = Incomplete.PARSE if d.kind is DiagnosticKind.PARSE_ERROR else d.incomplete
+        if reason is not None:
+            counts[reason] = counts.get(reason, 0) + 1
+    return [_INCOMPLETE_TEXT[r].format(n=counts[r]) for r in Incomplete if r in counts]
 
 
 def exit_code(findings: Iterable[Finding], diagnostics: Iterable[Diagnostic], fail_on: Severity,
               strict: bool = False) -> ExitCode:
-    """The exit-code contract: internal errors win (no CI gate may pass by accident), then findings at or
-    above `fail_on` that are not suppressed, then (under --strict) suppression problems."""
+    """The exit-code contract: internal errors win (no CI gate may pass by accident); then, under --strict, an
+    incomplete scan (exit 3: an input failed to parse, advisory data was missing or unreachable -- a different
+    code from 1 because the fix is to the pipeline, not the code); then findings at or above `fail_on` that are
+    not suppressed; then (under --strict) suppression problems."""
     diagnostics = list(diagnostics)
     if any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in diagnostics):
         return ExitCode.INTERNAL_ERROR
+    if strict and incomplete_reasons(diagnostics):
+        return ExitCode.NOTHING_TO_SCAN
     if any(f.suppression is None and f.severity.rank >= fail_on.rank for f in findings):
         return ExitCode.FINDINGS
     if strict and any(d.kind is DiagnosticKind.SUPPRESSION for d in diagnostics):

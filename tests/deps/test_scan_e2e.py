@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from deps_helpers import ADVISORIES, line_of
 
 from faasguard import pipeline
 from faasguard.config import Config
-from faasguard.findings import DiagnosticKind, Finding, Severity
+from faasguard.findings import DiagnosticKind, DiagnosticLevel, Finding, Incomplete, Severity
 
 pytest.importorskip("faasguard.loaders.cloudformation")
 
@@ -124,13 +125,38 @@ def test_fg604_and_fg605(sam_app: Path) -> None:
     ]
 
 
-def test_no_advisory_data_says_so_once(sam_app: Path) -> None:
-    result = scan(sam_app)
-    assert by_rule(result, "FG601") == []
+def test_no_advisory_data_uses_the_shipped_snapshot_and_says_npm_is_unchecked(sam_app: Path) -> None:
+    """No cache, no --advisories: Python dependencies are matched against the shipped PyPA snapshot (real
+    records), the report names it with its date, and npm packages, which it does not cover, are reported as
+    not checked, once, rather than implied clean."""
+    result = scan(sam_app, today=date(2024, 11, 1))
+    requirements = sam_app / "orders" / "requirements.txt"
+    leak = [f for f in by_rule(result, "FG601") if "PYSEC-2023-74" in f.message]
+    assert sorted((f.resource, f.location.path, f.location.line) for f in leak) == [
+        ("DepsLayer", "layers/deps.zip", 1),
+        ("OrdersFunction", "orders/requirements.txt", line_of(requirements, "requests==2.25.0"))]
+    assert not any(f.message.startswith("left-pad") for f in by_rule(result, "FG601"))
+    (used,) = [d for d in result.diagnostics if d.message.startswith("dependencies checked against")]
+    assert "PyPA advisory database snapshot shipped with faasguard (data of 2024-10-10; CC-BY 4.0)" in used.message
     notes = [d for d in result.diagnostics if "NOT checked for known vulnerabilities" in d.message]
-    assert len(notes) == 1
+    assert [(n.message.split(" ")[0], n.incomplete) for n in notes] == [("npm", Incomplete.DEPENDENCIES)]
     assert "faasguard db update" in notes[0].message
+    assert not [d for d in result.diagnostics if "days old" in d.message]  # 22 days: not stale
     assert by_rule(result, "FG602")  # everything else is still reported
+
+
+def test_stale_snapshot_warns_after_90_days(sam_app: Path) -> None:
+    result = scan(sam_app, today=date(2025, 1, 9))  # 91 days after the snapshot's data
+    (stale,) = [d for d in result.diagnostics if "days old" in d.message]
+    assert stale.level is DiagnosticLevel.WARNING
+    assert "91 days old (data of 2024-10-10)" in stale.message
+    assert not [d for d in scan(sam_app, today=date(2025, 1, 8)).diagnostics if "days old" in d.message]
+
+
+def test_snapshot_not_mixed_with_named_advisory_data(sam_app: Path) -> None:
+    result = scan(sam_app, advisories=(str(ADVISORIES),))
+    (used,) = [d for d in result.diagnostics if d.message.startswith("dependencies checked against")]
+    assert "snapshot" not in used.message
 
 
 def test_broken_inputs_are_located_diagnostics(sam_app: Path) -> None:

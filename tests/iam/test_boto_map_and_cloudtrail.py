@@ -73,7 +73,7 @@ def test_records_file_and_filters(tmp_path: Path) -> None:
 
     needs = list(observed_needs(records, Identity(("FnRole",)), since=datetime(2025, 1, 1, tzinfo=UTC)))
     got = {(n.action, str(n.resource)) for n in needs}
-    assert ("s3:GetObject", "arn:aws:s3:::b/k") in got
+    assert ("s3:GetObject", "arn:aws:s3:::b/*") in got  # an object key is generalised to its prefix
     assert ("cloudwatch:PutMetricData", "*") in got
     assert any(a == "dynamodb:PutItem" for a, _ in got)
     assert not any("old" in r for _, r in got)

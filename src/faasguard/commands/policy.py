@@ -117,6 +117,8 @@ def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: 
         _echo(f"note: {note}", err=True)
     statements = result.document["Statement"]
     assert isinstance(statements, list)
+    for warning in size_warnings(result.document):
+        click.echo(f"warning: {warning}", err=True)
     if output_format == "json":
         click.echo(json.dumps(result.document, indent=2))
     elif output_format == "sam":
@@ -126,6 +128,20 @@ def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: 
         click.echo("\n".join(lines))
     else:
         click.echo(_terraform(fn.id, statements))
+
+
+IAM_SIZE_LIMITS = (("an inline role policy (all inline policies of a role together)", 10_240),
+                   ("a managed policy", 6_144))
+"""IAM's quotas on policy size, in characters, whitespace not counted (AWS IAM quotas documentation)."""
+
+
+def size_warnings(document: dict[str, Any]) -> list[str]:
+    """One warning per IAM size limit the policy exceeds: IAM would reject it at deploy time, long after the
+    policy was reviewed. Measured as IAM does, without whitespace."""
+    size = len(json.dumps(document, separators=(",", ":")))
+    return [f"the generated policy is {size:,} characters (whitespace not counted), over IAM's {limit:,}-character "
+            f"limit for {what}; split it or use wildcards on resource prefixes" for what, limit in IAM_SIZE_LIMITS
+            if size > limit]
 
 
 def _terraform(name: str, statements: list[dict[str, Any]]) -> str:

@@ -1,8 +1,10 @@
 """SAM policy templates (`S3ReadPolicy: {BucketName: ...}`) expanded from aws-sam-translator's own data.
 
 We read `samtranslator/policy_templates_data/policy_templates.json` (the file SAM itself uses when it
-transforms a template) lazily, once, and expand a template by resolving its definition with a second
-`Resolver` whose parameters are the values the function gave, already resolved in the template's own context.
+transforms a template), as a copy shipped in `faasguard/data/sam/` (scripts/refresh_vendored_data.py; the
+package itself, with boto3 and pydantic behind it, is not a dependency), lazily, once, and expand a template
+by resolving its definition with a second `Resolver` whose parameters are the values the function gave,
+already resolved in the template's own context.
 So `DynamoDBCrudPolicy: {TableName: !Ref Orders}` yields the real table ARN (or `${Orders}`), and a missing or
 unresolvable parameter is an `Unknown` resource, never a guess.
 """
@@ -22,10 +24,7 @@ __all__ = ["expand", "is_policy_template", "template_names"]
 
 @cache
 def _templates() -> dict[str, Any]:
-    try:
-        text = resources.files("samtranslator").joinpath("policy_templates_data/policy_templates.json").read_text()
-    except (ModuleNotFoundError, FileNotFoundError, OSError):  # pragma: no cover - dependency is installed
-        return {}
+    text = resources.files("faasguard").joinpath("data/sam/policy_templates.json").read_text(encoding="utf-8")
     data = json.loads(text)
     templates = data.get("Templates", {})
     return templates if isinstance(templates, dict) else {}

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from faasguard.escape import console_text, path_text
-from faasguard.findings import Diagnostic, DiagnosticLevel, Finding, Severity
+from faasguard.findings import Diagnostic, DiagnosticLevel, Finding, Severity, incomplete_reasons
 from faasguard.report import SEVERITY_ORDER, SourceLines, application_of, summarize
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ def build_lines(result: ScanResult, config: Config) -> list[Line]:
         lines.extend(_diagnostic_line(d) for d in result.diagnostics)
         lines.append([])
     lines.append(_summary_line(result))
+    lines.extend(incomplete_lines(result))
     return lines
 
 
@@ -245,6 +246,14 @@ def mask_values(line: str) -> str:
     if not body or (body.startswith(("#", "!", "-", "}", "]", ")")) and len(body) < 3):
         return line
     return line[:len(line) - len(body)] + _mask(body)
+
+
+def incomplete_lines(result: ScanResult) -> list[Line]:
+    """One warning under the summary per way the scan checked less than asked (an input that failed to parse,
+    advisory data missing or unreachable), so a reader of a green run sees it without reading the diagnostics;
+    `--strict` turns the same list into exit 3 (findings.exit_code)."""
+    return [[("warning: ", "bold yellow"), (reason, None), (" (see Diagnostics; --strict fails the run)", "dim")]
+            for reason in incomplete_reasons(result.diagnostics)]
 
 
 def _plain(lines: list[Line]) -> str:

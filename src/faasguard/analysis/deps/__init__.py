@@ -26,7 +26,7 @@ from faasguard.analysis.deps.facts import (
 )
 from faasguard.config import Config
 from faasguard.facts import Facts
-from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Incomplete
 from faasguard.model import Application, Function, Layer
 from faasguard.sources import display_path
 
@@ -49,6 +49,11 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
 
     inventories = build_inventories(app, diagnostics) + image_inventories(facts)
     if not any(d.version for inv in inventories for d in inv.dependencies):
+        # A named advisory source that does not exist is reported even when there is nothing to match against
+        # it: under --strict it fails the run, and a misspelt path must not wait for the first dependency.
+        from faasguard.analysis.deps.advisories import missing_sources
+
+        diagnostics.extend(missing_sources(config.advisories))
         return replace(facts, deps=DependencyFacts(inventories=tuple(inventories)))
     checked, names, vulnerable = check(inventories, config, diagnostics)
     return replace(facts, deps=DependencyFacts(tuple(inventories), tuple(vulnerable), tuple(names), checked))
@@ -144,6 +149,42 @@ def _deployed_versions(inventory: Inventory) -> list[Dependency]:
     return [dep for key, dep in best.items() if not dev_only[key]]
 
 
+SNAPSHOT_STALE_DAYS = 90
+
+
+def _data_notes(loaded: LoadedSources, names: Sequence[str], config: Config,
+                deployed: dict[str, list[Dependency]], online: bool) -> list[Diagnostic]:
+    """What the report must say about the advisory data: which data was used and how old it is (a note), a
+    warning when the cache or the shipped snapshot is stale, and an incomplete-scan note for each ecosystem of
+    the deployed dependencies that no source covers (npm packages with only the PyPI snapshot are unchecked,
+    not clean)."""
+    from datetime import date
+
+    notes = [Diagnostic(DiagnosticKind.INFO, "dependencies checked against " + "; ".join(names), None,
+                        DiagnosticLevel.NOTE, COMPONENT)]
+    if loaded.cache_age_days is not None and loaded.cache_age_days > STALE_DAYS:
+        notes.append(Diagnostic(
+            DiagnosticKind.INFO, f"the advisory database is {loaded.cache_age_days:.0f} days old; run "
+            "`faasguard db update` for advisories published since", None, DiagnosticLevel.NOTE, COMPONENT))
+    if loaded.snapshot_date:
+        age = ((config.today or date.today()) - date.fromisoformat(loaded.snapshot_date)).days
+        if age > SNAPSHOT_STALE_DAYS:
+            notes.append(Diagnostic(
+                DiagnosticKind.INFO, f"Python dependencies were checked against the advisory snapshot shipped with "
+                f"faasguard, {age} days old (data of {loaded.snapshot_date}): advisories published since are "
+                "missing; run `faasguard db update` or scan with `--online`", None, DiagnosticLevel.WARNING,
+                COMPONENT))
+    if not online and loaded.ecosystems is not None:
+        missing = sorted({d.ecosystem.value for deps in deployed.values() for d in deps} - loaded.ecosystems)
+        if missing:
+            notes.append(Diagnostic(
+                DiagnosticKind.INFO, f"{', '.join(missing)} dependencies were NOT checked for known "
+                "vulnerabilities: no advisory data for that ecosystem. Run `faasguard db update`, pass "
+                "`--advisories PATH`, or scan with `--online`.", None, DiagnosticLevel.NOTE, COMPONENT,
+                Incomplete.DEPENDENCIES))
+    return notes
+
+
 def check(inventories: Sequence[Inventory], config: Config,
           diagnostics: list[Diagnostic]) -> tuple[bool, list[str], list[VulnerableDependency]]:
     from faasguard.analysis.deps import advisories as adv
@@ -167,15 +208,13 @@ def check(inventories: Sequence[Inventory], config: Config,
             diagnostics.append(Diagnostic(
                 DiagnosticKind.UNRESOLVED, f"online advisory lookup failed: {exc}; dependencies were checked "
                 f"only against {'local advisory data' if stores else 'nothing'}, so FG601 may be incomplete",
-                None, DiagnosticLevel.WARNING, COMPONENT))
+                None, DiagnosticLevel.WARNING, COMPONENT, Incomplete.ONLINE))
     checked = bool(stores) or online is not None
     if not checked:
-        diagnostics.append(Diagnostic(DiagnosticKind.INFO, NO_DATA_MESSAGE, None, DiagnosticLevel.NOTE, COMPONENT))
+        diagnostics.append(Diagnostic(DiagnosticKind.INFO, NO_DATA_MESSAGE, None, DiagnosticLevel.NOTE, COMPONENT,
+                                      Incomplete.DEPENDENCIES))
         return False, names, []
-    if loaded.cache_age_days is not None and loaded.cache_age_days > STALE_DAYS:
-        diagnostics.append(Diagnostic(
-            DiagnosticKind.INFO, f"the advisory database is {loaded.cache_age_days:.0f} days old; run "
-            "`faasguard db update` for advisories published since", None, DiagnosticLevel.NOTE, COMPONENT))
+    diagnostics.extend(_data_notes(loaded, names, config, deployed, online is not None))
 
     vulnerable: list[VulnerableDependency] = []
     for inv in inventories:

@@ -30,13 +30,13 @@ import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from faasguard.analysis.deps.osv import MemoryStore, OsvFormatError, OsvRecord, parse_record
 from faasguard.cache import cache_dir
-from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Incomplete
 from faasguard.model import Location
 from faasguard.sources import display_path
 
@@ -176,13 +176,58 @@ def _short(exc: BaseException) -> str:
 
 # -------------------------------------------------------------------------------------- local sources
 
+SNAPSHOT = Path(__file__).resolve().parents[2] / "data" / "advisories" / "pypi-snapshot.json.gz"
+"""PyPI advisories shipped in the package (built by scripts/build_advisory_snapshot.py from the PyPA advisory
+database, CC-BY 4.0), so that a fresh install checks Python dependencies with no download."""
+SNAPSHOT_FORMAT = 1
+
+
+class SnapshotStore:
+    """The shipped snapshot: a package index plus compact OSV records, parsed only for packages looked up (a
+    scan of 30 requirements parses a few dozen of the 2,600 records)."""
+
+    ecosystem = "PyPI"
+
+    def __init__(self, path: Path = SNAPSHOT) -> None:
+        import gzip
+
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
+            raise OsvFormatError(f"{path}: not an advisory snapshot of format {SNAPSHOT_FORMAT}")
+        self.date: str = str(data["date"])
+        self.attribution: str = str(data.get("attribution", ""))
+        self._packages: dict[str, list[int]] = data["packages"]
+        self._raw: list[Any] = data["records"]
+        self._parsed: dict[int, OsvRecord | None] = {}
+
+    def lookup(self, ecosystem: str, key: str) -> list[OsvRecord]:
+        if ecosystem != self.ecosystem:
+            return []
+        records = []
+        for index in self._packages.get(key, ()):
+            if index not in self._parsed:
+                try:
+                    self._parsed[index] = parse_record(self._raw[index])
+                except OsvFormatError:
+                    self._parsed[index] = None
+            record = self._parsed[index]
+            if record is not None:
+                records.append(record)
+        return records
+
+
 @dataclass
 class LoadedSources:
     stores: list[Any] = field(default_factory=list)
-    """`AdvisoryStore`s: MemoryStore or SqliteStore."""
+    """`AdvisoryStore`s: MemoryStore, SqliteStore or SnapshotStore."""
     names: list[str] = field(default_factory=list)
+    """What each store is, with the date of its data where known (reports say which data was used)."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cache_age_days: float | None = None
+    ecosystems: set[str] | None = field(default_factory=set)
+    """Ecosystems some store covers; None when a user-given source may hold any ecosystem."""
+    snapshot_date: str | None = None
+    """Set when the shipped snapshot was used: the date of its data (YYYY-MM-DD)."""
 
 
 def load_sources(paths: Sequence[str], use_cache: bool) -> LoadedSources:
@@ -191,6 +236,8 @@ def load_sources(paths: Sequence[str], use_cache: bool) -> LoadedSources:
     loaded = LoadedSources()
     for raw in paths:
         _load_path(Path(raw), loaded)
+    if paths and loaded.stores:
+        loaded.ecosystems = None
     if use_cache:
         directory = osv_dir()
         oldest: float | None = None
@@ -208,10 +255,39 @@ def load_sources(paths: Sequence[str], use_cache: bool) -> LoadedSources:
             built = float(store.meta().get("built", "0") or 0)
             oldest = built if oldest is None else min(oldest, built)
             loaded.stores.append(store)
-            loaded.names.append(f"OSV {ecosystem} export (cache)")
+            day = time.strftime("%Y-%m-%d", time.gmtime(built)) if built else "an unknown date"
+            loaded.names.append(f"OSV {ecosystem} export (cache, updated {day})")
+            if loaded.ecosystems is not None:
+                loaded.ecosystems.add(ecosystem)
         if oldest:
             loaded.cache_age_days = (time.time() - oldest) / 86_400
+        if not paths:
+            _add_snapshot(loaded)
     return loaded
+
+
+def _add_snapshot(loaded: LoadedSources) -> None:
+    """The shipped PyPI snapshot: the data of a scan that was given none. Not used beside advisory data the user
+    named (`--advisories`) or a PyPI database `db update` cached after the snapshot was made: newer data may
+    have withdrawn or corrected a record the snapshot still holds, and matching both would report it anyway."""
+    if not SNAPSHOT.is_file():
+        return
+    try:
+        snapshot = SnapshotStore()
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        loaded.diagnostics.append(_diag(DiagnosticKind.PARSE_ERROR, f"the shipped advisory snapshot is unreadable "
+                                        f"({_short(exc)}); reinstall faasguard", str(SNAPSHOT)))
+        return
+    cached = [s for s in loaded.stores if isinstance(s, SqliteStore) and s.path.name == "PyPI.sqlite"]
+    if cached and time.strftime("%Y-%m-%d", time.gmtime(float(cached[0].meta().get("built", "0") or 0))) \
+            >= snapshot.date:
+        return
+    loaded.stores.append(snapshot)
+    loaded.names.append(f"PyPA advisory database snapshot shipped with faasguard (data of {snapshot.date}; "
+                        "CC-BY 4.0)")
+    loaded.snapshot_date = snapshot.date
+    if loaded.ecosystems is not None:
+        loaded.ecosystems.add(SnapshotStore.ecosystem)
 
 
 def _diag(kind: DiagnosticKind, message: str, path: str, level: DiagnosticLevel = DiagnosticLevel.WARNING,
@@ -219,11 +295,16 @@ def _diag(kind: DiagnosticKind, message: str, path: str, level: DiagnosticLevel 
     return Diagnostic(kind, message, Location(display_path(Path(path)), line), level, COMPONENT)
 
 
+def missing_sources(paths: Sequence[str]) -> list[Diagnostic]:
+    """One diagnostic per named advisory source that does not exist (an incomplete scan, see `Incomplete`)."""
+    return [replace(_diag(DiagnosticKind.UNRESOLVED, f"advisory source {display_path(Path(raw))} does not exist",
+                          raw), incomplete=Incomplete.ADVISORIES) for raw in paths if not Path(raw).exists()]
+
+
 def _load_path(path: Path, loaded: LoadedSources) -> None:
     shown = display_path(path)
     if not path.exists():
-        loaded.diagnostics.append(_diag(DiagnosticKind.UNRESOLVED, f"advisory source {shown} does not exist",
-                                        str(path)))
+        loaded.diagnostics.extend(missing_sources([str(path)]))
         return
     if path.is_dir():
         store = MemoryStore()

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from faasguard.cache import cache_dir, read_marshal, write_marshal
+from faasguard.cache import cache_dir, prune_siblings, read_marshal, write_marshal
 
 # Bump when the compact layout below changes, so stale caches are ignored.
 _FORMAT_VERSION = 1
@@ -284,6 +284,8 @@ def _load_compact() -> dict[str, Any]:
         return data
     data = build_compact(source, key)
     write_marshal(cache, data)
+    if cache.is_file():
+        prune_siblings(cache, "iam-catalog-v*.marshal")
     return data
 
 

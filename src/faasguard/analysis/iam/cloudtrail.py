@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,9 @@ def _resource(record: Mapping[str, Any], action: str) -> str | Unknown:
 
 def observed_needs(records: Iterable[Mapping[str, Any]], who: Identity, since: datetime | None = None,
                    until: datetime | None = None, source: str = "cloudtrail") -> Iterator[Need]:
+    """The needs the records show, with their resources generalised (see `generalise`): a trail shows the
+    objects and executions of the last days, a policy must allow those of tomorrow."""
+    observed: list[Need] = []
     for record in records:
         if not _matches(record, who):
             continue
@@ -148,5 +152,93 @@ def observed_needs(records: Iterable[Mapping[str, Any]], who: Identity, since: d
             continue
         denied = str(record.get("errorCode", "")) in ("AccessDenied", "AccessDeniedException",
                                                       "UnauthorizedOperation")
-        yield Need(action, _resource(record, action), f"observed in {source} at {record.get('eventTime')}"
-                   + (" (denied)" if denied else ""), "cloudtrail", Location(source))
+        observed.append(Need(action, _resource(record, action), f"observed in {source} at "
+                             f"{record.get('eventTime')}" + (" (denied)" if denied else ""), "cloudtrail",
+                             Location(source)))
+    yield from generalise(observed)
+
+
+_PER_REQUEST = re.compile(
+    r"""^(?:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}   # UUID
+        |(?=[a-f]*\d)[0-9a-f]{16,}                                             # long hex ids (with a digit)
+        |\d{6,}|(?:19|20)\d{2}|\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?|\d{8}T\d*Z?     # epochs, years, dates
+        |\[\$LATEST\]\w+|\[\d+\]\w+)$""", re.VERBOSE | re.IGNORECASE)
+"""A path segment that names one request, upload or execution rather than a place: UUIDs, long hex ids, epoch
+and ISO timestamps, years (date-partitioned keys), Lambda log-stream ids. Generalised to `*` with everything
+after it. Deliberately narrow: a name like `customer-orders-archive-001` is a place, and widening it would
+grant more than was observed."""
+
+
+def _generalise_path(segments: list[str]) -> list[str]:
+    """Segments up to the first per-request one (exclusive), then `*`; unchanged when none is per-request."""
+    for index, segment in enumerate(segments):
+        if _PER_REQUEST.match(segment):
+            return [*segments[:index], "*"]
+    return segments
+
+
+def _s3_object(arn: str) -> tuple[str, list[str]] | None:
+    """(bucket, key directories) of an S3 object ARN; None for anything else."""
+    if not arn.startswith("arn:aws:s3:::") or "/" not in arn:
+        return None
+    bucket, _, key = arn.removeprefix("arn:aws:s3:::").partition("/")
+    if key == "*":
+        return None
+    return bucket, key.split("/")[:-1]
+
+
+def generalise_arn(arn: str) -> str:
+    """An observed ARN with its per-request part replaced by `*` (Step Functions executions, log streams,
+    anything whose resource path holds an id); ARNs naming a place (a table, a queue) are unchanged."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or not parts[5]:
+        return arn
+    resource = parts[5]
+    pieces = re.split(r"([/:])", resource)
+    names, separators = pieces[0::2], pieces[1::2]
+    general = _generalise_path(names)
+    if general == names:
+        return arn
+    rebuilt = "".join(name + sep for name, sep in zip(general[:-1], separators, strict=False)) + general[-1]
+    return ":".join([*parts[:5], rebuilt])
+
+
+def generalise(needs: Iterable[Need]) -> list[Need]:
+    """Observed needs whose resources allow the next request too, one need per (action, generalised resource).
+
+    S3 object keys become the longest directory prefix the observed keys of one action and bucket share, cut
+    before the first per-request segment, plus `*` (`uploads/u1/a.png` and `uploads/u2/b.png` give
+    `uploads/*`; one key `reports/2024-05-01/x.csv` gives `reports/*`). Other ARNs lose their per-request
+    part (`generalise_arn`). An Unknown resource stays Unknown: it is never widened to `*` here.
+    """
+    result: dict[tuple[str, str], Need] = {}
+    prefixes: dict[tuple[str, str], list[str]] = {}
+    firsts: dict[tuple[str, str], Need] = {}
+    for need in needs:
+        if isinstance(need.resource, str):
+            s3 = _s3_object(need.resource)
+            if s3 is not None:
+                bucket, directories = s3
+                key = (need.action, bucket)
+                general = _generalise_path(directories)
+                current = prefixes.get(key)
+                if current is None:
+                    prefixes[key] = general
+                    firsts[key] = need
+                else:
+                    common = []
+                    for mine, theirs in zip(current, general, strict=False):
+                        if mine != theirs or mine == "*":
+                            break
+                        common.append(mine)
+                    prefixes[key] = common
+                continue
+            general_need = replace(need, resource=generalise_arn(need.resource))
+        else:
+            general_need = need
+        result.setdefault((general_need.action, str(general_need.resource)), general_need)
+    for (action, bucket), directories in prefixes.items():
+        path = "/".join(d for d in directories if d != "*")
+        resource = f"arn:aws:s3:::{bucket}/{path + '/' if path else ''}*"
+        result.setdefault((action, resource), replace(firsts[(action, bucket)], resource=resource))
+    return list(result.values())

@@ -80,7 +80,7 @@ def operations(service: str) -> dict[str, str] | None:
         from botocore import __version__ as botocore_version
         from botocore import xform_name
 
-        from faasguard.cache import cache_dir, read_marshal, write_marshal
+        from faasguard.cache import cache_dir, prune_siblings, read_marshal, write_marshal
 
         cached_path = cache_dir() / f"botocore-{botocore_version}" / f"{service}.ops.marshal" \
             if service.replace("-", "").isalnum() else None
@@ -92,7 +92,10 @@ def operations(service: str) -> dict[str, str] | None:
             return None
         table = {xform_name(name): name for name in model.get("operations", {})}
         if cached_path:
+            fresh = not cached_path.parent.is_dir()
             write_marshal(cached_path, table)
+            if fresh and cached_path.parent.is_dir():  # a new botocore version: drop the old versions' tables
+                prune_siblings(cached_path.parent, "botocore-*")
         return table
     except Exception:  # corrupt or missing botocore data: no mapping, never a crash
         return None
