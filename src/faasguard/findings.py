@@ -8,9 +8,11 @@ decided from both in one place (`exit_code`).
 from __future__ import annotations
 
 import hashlib
+import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from pathlib import Path
 from typing import Any
 
 from faasguard.model import Location
@@ -209,3 +211,12 @@ def exit_code(findings: Iterable[Finding], diagnostics: Iterable[Diagnostic], fa
     if strict and any(d.kind is DiagnosticKind.SUPPRESSION for d in diagnostics):
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def internal_error(component: str, subject: str, exc: BaseException, where: Location | None = None) -> Diagnostic:
+    """A component raised: a defect in faasguard, reported with the input that triggered it (exit code 4)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    return Diagnostic(DiagnosticKind.INTERNAL_ERROR,
+                      f"{component} raised {type(exc).__name__}: {exc}"[:500] + f"{at} while processing {subject}",
+                      where or Location(subject), DiagnosticLevel.ERROR, component)

@@ -21,9 +21,8 @@ from typing import Any
 
 from faasguard.config import Config
 from faasguard.facts import Enricher, Facts
-from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding, internal_error
 from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
-from faasguard.loaders._budget import internal_error
 from faasguard.model import Application, Location
 from faasguard.result import ScanResult
 from faasguard.rules.base import Rule, RuleContext

@@ -24,7 +24,7 @@ from typing import Any
 from faasguard.audit._aws import Api, CallLog, UnitUnreachable
 from faasguard.audit._collect import UnitSpec, calls_made, collect
 from faasguard.config import Config
-from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, EvidenceStep, Finding
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, EvidenceStep, Finding, internal_error
 from faasguard.model import CodeLocation, Location, Role
 from faasguard.result import ScanResult
 
@@ -226,7 +226,7 @@ def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Confi
                                                  f"skipped: {exc}", where, DiagnosticLevel.ERROR, "audit"))
             return result
         except Exception as exc:
-            result.diagnostics.append(pipeline.internal_error("audit collector", where.path, exc))
+            result.diagnostics.append(internal_error("audit collector", where.path, exc))
             log.debug("collector crashed", exc_info=True)
             return result
         result.apps.append(app)

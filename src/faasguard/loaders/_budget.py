@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import errno
 import logging
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
-from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, internal_error
 from faasguard.model import Location
 
 __all__ = ["FILE_LIMITS", "SCAN_LIMITS", "Budget", "BudgetExceededError", "Limits", "ParseError", "Work",
@@ -112,15 +110,6 @@ class Budget:
                                  f"variables or lists, module fan-out); refused", where)
         if self.parent is not None:
             self.parent.charge(kind, amount, where)
-
-
-def internal_error(component: str, subject: str, exc: BaseException, where: Location | None = None) -> Diagnostic:
-    """A component raised: a defect in faasguard, reported with the input that triggered it (exit code 4)."""
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    at = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
-    return Diagnostic(DiagnosticKind.INTERNAL_ERROR,
-                      f"{component} raised {type(exc).__name__}: {exc}"[:500] + f"{at} while processing {subject}",
-                      where or Location(subject), DiagnosticLevel.ERROR, component)
 
 
 _HOSTILE_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP, errno.EINVAL, errno.EILSEQ})
