@@ -35,8 +35,8 @@ _SENSITIVE_PROC = re.compile(r"^/proc/(?:self|thread-self|\d+)(?:/task/(?:\d+|se
 # A directory descriptor from which environ is one openat() away: /, /proc, /proc/<pid>, its task directories.
 _PROC_DIR = re.compile(r"^/(?:proc(?:/(?:self|thread-self|\d+)(?:/task(?:/(?:\d+|self))?)?)?)?$")
 # Symbol names that start programs or load code (glibc's internal aliases and the generic entry points too).
-_PROCESS_SYMBOL = re.compile(r"^_*(?:libc_)?(?:system|popen|exec\w*|f?execve\w*|posix_spawn\w*|v?fork|clone\d?|"
-                             r"syscall|dl(?:v|m)?(?:sym|open)|spawn\w*)$")
+_PROCESS_SYMBOL = re.compile(r"^_*(?:libc_)?(?:system|popen|execv[pe]{0,2}|execl[pe]?|execveat|fexecve|"
+                             r"posix_spawnp?|v?fork|clone\d?|syscall|dl[vm]?(?:sym|open)(?:_mode)?|spawn[vlpe]*)$")
 # Variables through which a child process (any program) loads code: flagged when they point into /tmp.
 _LOADER_VARIABLES = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME",
                      "PYTHONUSERBASE", "PERL5LIB", "PERL5OPT", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH",
@@ -194,6 +194,8 @@ class CompiledPolicies(tuple):  # type: ignore[type-arg]
         common open() costs no system call. `follow_last=False` for operations on the link itself (unlink,
         rename, symlink, mkdir)."""
         absolute = text if text.startswith("/") else os.path.join(os.getcwd(), text)
+        if absolute.startswith("//"):  # POSIX keeps a leading "//" lexically; Linux reads it as "/"
+            absolute = "/" + absolute.lstrip("/")
         if "/.." not in absolute and not absolute.startswith(self.resolve_prefixes):
             return os.path.normpath(absolute)
         if follow_last:
@@ -519,7 +521,8 @@ def _address_of(value: str | None) -> tuple[str, int | None] | None:
 
 def _is_loopback(host: str) -> bool:
     # 0.0.0.0 and :: as a destination reach the local host on Linux
-    return host in ("localhost", "::1", "ip6-localhost", "0.0.0.0", "::")  # noqa: S104 - a destination or host.startswith("127.")
+    return host in ("localhost", "::1", "ip6-localhost", "0.0.0.0", "::") or host.startswith(  # noqa: S104
+        "127.")
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:

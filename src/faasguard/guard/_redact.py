@@ -314,17 +314,29 @@ def redact_exception(exc: BaseException, redactor: Redactor) -> BaseException:
     if masked == message:
         return exc
     cls = type(exc)
+    replacement: BaseException | None = None
+    lookalike: Any = None
     try:
         lookalike = type(cls.__name__, (cls,), {"__str__": lambda self: masked, "__module__": cls.__module__,
                                                  "__qualname__": cls.__qualname__})
-        replacement: BaseException = BaseException.__new__(lookalike)
-        replacement.args = (masked,)
-    except TypeError:  # a final class (bool-like) or an incompatible layout: keep the type, mask args
+    except TypeError:  # a class that cannot be subclassed
+        pass
+    for make in (cls.__new__, BaseException.__new__):
+        if lookalike is None:
+            break
         try:
-            exc.args = (masked,)
-        except Exception:
-            return exc
+            replacement = make(lookalike)
+            break
+        except TypeError:  # a constructor that insists on its arguments (UnicodeDecodeError...)
+            continue
+    if replacement is None:  # keep the object, mask what str() is built from
+        for name, value in (("args", (masked,)), ("filename", None), ("filename2", None), ("strerror", masked)):
+            try:  # noqa: SIM105 - contextlib is one more import on the error path
+                setattr(exc, name, value)
+            except (AttributeError, TypeError):
+                pass
         return exc
+    replacement.args = (masked,)
     replacement.__cause__, replacement.__context__ = None, None
     return replacement
 
