@@ -38,6 +38,9 @@ def attempt(fn):
 """
 
 
+SRC_PATH = SRC
+
+
 def run(script: str, tmp_path: Path, env: dict[str, str] | None = None) -> tuple[Any, list[dict[str, Any]]]:
     tmp = tmp_path / "fn-tmp"
     tmp.mkdir(exist_ok=True)

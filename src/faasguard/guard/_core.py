@@ -30,12 +30,12 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import operator
 import os
 import sys
 import threading
 import time
 from fnmatch import fnmatchcase
-from operator import itemgetter
 
 from faasguard.guard._config import ALERT, BLOCK, OFF, GuardConfig, GuardConfigError, load_config
 from faasguard.guard._errors import GuardBlocked, GuardTamper, ValidationError
@@ -115,7 +115,8 @@ class _State:
 class _Vault:
     """What decides and changes at run time; referenced only by the audit hook's closure (see module doc)."""
 
-    __slots__ = ("approved", "fork_exec", "gai", "internal", "invoked", "resolved", "sources", "table", "trust")
+    __slots__ = ("approved", "classes", "fork_exec", "gai", "internal", "invoked", "modules", "resolved", "sources",
+                 "table", "trust")
 
     def __init__(self, table: dict[str, Callable[[tuple[Any, ...], _Vault], None]], trust: Trust) -> None:
         self.table = table
@@ -127,6 +128,9 @@ class _Vault:
         self.sources: frozenset[str] = frozenset()
         self.invoked = False  # latched at the first invocation: from then on no code runs "at init"
         self.approved: dict[int, list[str | None]] = {}  # thread -> argv of a Popen just checked
+        self.classes: frozenset[type] = frozenset()  # the guard's classes: setting attributes on them is refused
+        # the guard's modules with their namespace as installed: compared (identity) around each invocation
+        self.modules: list[tuple[Any, list[str], list[Any]]] = []
 
 
 def _unbox(box: list[tuple[bool, Any]]) -> Any:
@@ -211,8 +215,8 @@ class Guard(tuple):  # type: ignore[type-arg]
             "subprocess.Popen": self._on_popen, "os.system": self._on_system, "os.exec": self._on_exec,
             "os.posix_spawn": self._on_exec, "os.spawn": self._on_spawn, "os.fork": self._on_fork,
             "os.forkpty": self._on_fork, "socket.getaddrinfo": self._on_getaddrinfo,
-            "socket.gethostbyname": self._on_gethostbyname, "socket.connect": self._on_connect,
-            "socket.sendto": self._on_connect, "socket.sendmsg": self._on_connect, "open": self._on_open,
+            "socket.gethostbyname": self._on_gethostbyname, "socket.connect": self._on_socket_connect,
+            "socket.sendto": self._on_sendto, "socket.sendmsg": self._on_sendmsg, "open": self._on_open,
             "os.mkdir": self._on_mkdir, "os.rename": self._on_rename, "os.symlink": self._on_symlink,
             "os.link": self._on_rename, "os.truncate": self._on_path_write, "os.chmod": self._on_path_write,
             "os.remove": self._on_remove, "os.rmdir": self._on_remove, "pickle.find_class": self._on_pickle,
@@ -226,6 +230,7 @@ class Guard(tuple):  # type: ignore[type-arg]
             "faasguard.internal": self._set_internal, "faasguard.is_internal": self._is_internal,
             "faasguard.source": self._set_source, "faasguard.invocation": self._invocation_started,
             "faasguard.trust": self._refresh_trust, "faasguard.probe": self._probe,
+            "faasguard.integrity": self._integrity, "faasguard.seal": self._seal,
         }
 
     def install(self) -> None:
@@ -234,6 +239,7 @@ class Guard(tuple):  # type: ignore[type-arg]
             self._export_for_children()
         trust = Trust(own_codes(Guard._finish), threading.get_ident())
         vault = _Vault(self._table(), trust)
+        vault.classes = _guard_classes()
         trust.refresh()
         sys.addaudithook(_make_hook(self, vault))
         self._wrap_getaddrinfo(vault)
@@ -298,6 +304,39 @@ class Guard(tuple):  # type: ignore[type-arg]
     def _invocation_started(self, args: tuple[Any, ...], vault: _Vault) -> None:
         vault.invoked = True
         self._refresh_trust(args, vault)
+        self._integrity(args, vault)
+
+    def _seal(self, args: tuple[Any, ...], vault: _Vault) -> None:
+        if not vault.modules:  # once, right after install() published the guard
+            owners = [*_guard_modules(), *_guard_classes()]
+            vault.modules = [(m, list(vars(m)), list(vars(m).values())) for m in owners]
+
+    def _integrity(self, args: tuple[Any, ...], vault: _Vault) -> None:
+        """The guard's module globals and class attributes (its functions, patterns, constants) replaced, added
+        or deleted since install: put back and reported. Neither assignment raises an audit event, so this runs
+        at the start and the end of every invocation (identity comparisons in C, about a microsecond each)."""
+        for index, (owner, keys, values) in enumerate(vault.modules):
+            namespace = vars(owner)
+            if len(namespace) == len(keys) and all(map(operator.is_, namespace.values(), values)) and \
+                    list(namespace) == keys:
+                continue
+            before = dict(zip(keys, values, strict=True))
+            changed = sorted(k for k in set(namespace) | set(before) if k != "__warningregistry__" and (
+                k not in namespace or k not in before or namespace[k] is not before[k]))
+            is_class = isinstance(owner, type)
+            for key in changed:
+                if key not in before:
+                    delattr(owner, key) if is_class else namespace.pop(key, None)
+                elif is_class:
+                    type.__setattr__(owner, key, before[key])
+                else:
+                    namespace[key] = before[key]
+            vault.modules[index] = (owner, list(vars(owner)), list(vars(owner).values()))  # order may differ now
+            if not changed:
+                continue
+            kind = "class patched" if is_class else "module patched"
+            self.tamper({"action": kind, "module" if not is_class else "class": getattr(owner, "__name__", "?"),
+                         "names": changed[:20], "reason": "the guard's code was changed; restored"})
 
     def _refresh_trust(self, args: tuple[Any, ...], vault: _Vault) -> None:
         if args and args[0] == "forked":
@@ -499,8 +538,17 @@ class Guard(tuple):  # type: ignore[type-arg]
                     host.endswith(s) for s, _ in self.policies.wildcard_hosts):
                 self.act(verdict)
 
-    def _on_connect(self, args: tuple[Any, ...], vault: _Vault) -> None:
-        """socket.connect (connect and connect_ex), socket.sendto and socket.sendmsg (UDP)."""
+    def _on_socket_connect(self, args: tuple[Any, ...], vault: _Vault) -> None:
+        self._on_connect(args, vault, "socket.connect")  # connect() and connect_ex(), TCP and UDP
+
+    def _on_sendto(self, args: tuple[Any, ...], vault: _Vault) -> None:
+        self._on_connect(args, vault, "socket.sendto")
+
+    def _on_sendmsg(self, args: tuple[Any, ...], vault: _Vault) -> None:
+        self._on_connect(args, vault, "socket.sendmsg")
+
+    def _on_connect(self, args: tuple[Any, ...], vault: _Vault, event: str) -> None:
+        """Every route that names a destination: connect/connect_ex, sendto and sendmsg (UDP)."""
         address = args[1] if len(args) > 1 else None
         if not isinstance(address, tuple) or len(address) < 2:
             return  # AF_UNIX and friends, sendmsg on a connected socket
@@ -514,7 +562,6 @@ class Guard(tuple):  # type: ignore[type-arg]
             addresses = self._resolve_quietly(host, port, vault)  # the kernel will connect to one of these
         if self.recorder is not None and not resolved:
             self.recorder.host(str(host), port if isinstance(port, int) else None)
-        event = "socket.connect" if len(args) < 3 and getattr(args[0], "type", None) != 2 else "socket.sendto"
         verdict = self.policies.check_host(host, port, event, resolved, trust=vault.trust,
                                            in_invocation=_CURRENT.get() is not None, addresses=addresses)
         if verdict is not None:
@@ -815,10 +862,12 @@ class Guard(tuple):  # type: ignore[type-arg]
                         raise
                     raise masked.with_traceback(exc.__traceback__) from None
             finally:
-                _CURRENT.reset(token)
-                state.active.discard(inv)
                 inv.done = True
-                guard._finish(inv)
+                try:
+                    guard._finish(inv)  # still the current invocation: its events carry its request id
+                finally:
+                    _CURRENT.reset(token)
+                    state.active.discard(inv)
 
         guarded.__faasguard_wrapped__ = handler  # type: ignore[attr-defined]
         return guarded
@@ -828,7 +877,7 @@ class Guard(tuple):  # type: ignore[type-arg]
         state = self.state
         try:
             removed = self._cleanup(inv.created) if inv.created else 0
-            if state.orphans and not state.active:
+            if state.orphans and state.active <= {inv}:
                 orphans = list(state.orphans)
                 del state.orphans[:]
                 removed += self._cleanup(orphans)
@@ -839,6 +888,10 @@ class Guard(tuple):  # type: ignore[type-arg]
             self._internal_error("finish", exc)
         finally:
             sys.audit("faasguard.internal", False)
+        try:  # noqa: SIM105 - contextlib would be one more import at cold start
+            sys.audit("faasguard.integrity")
+        except GuardTamper:
+            pass
         summary = self.config.summary
         if summary == "always" or (summary == "events" and (inv.counts or removed)):
             self.emit("summary", {"events": inv.counts, "blocked": inv.blocked, "alerted": inv.alerted,
@@ -866,7 +919,7 @@ class Guard(tuple):  # type: ignore[type-arg]
 
 
 for _index, _name in enumerate(_GUARD_FIELDS):
-    setattr(Guard, _name, property(itemgetter(_index)))
+    setattr(Guard, _name, property(operator.itemgetter(_index)))
 del _index, _name
 
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -975,6 +1028,19 @@ def _invoked() -> bool:
     return _probe()[2]
 
 
+def _guard_modules() -> list[Any]:
+    return [m for m in (sys.modules.get(f"faasguard.guard.{n}") for n in (
+        "_core", "_policies", "_redact", "_trust", "_config", "_errors")) if m is not None]
+
+
+def _guard_classes() -> frozenset[type]:
+    from faasguard.guard import _config, _policies, _redact, _trust
+
+    return frozenset({Guard, Invocation, _Vault, _State, _policies.CompiledPolicies, _policies.Verdict,
+                      _config.GuardConfig, _redact.Redactor, _redact.RedactingStream, _redact.RedactingBuffer,
+                      _redact.RedactingFilter, _trust.Trust, GuardBlocked, GuardTamper})
+
+
 def _looks_like_ip(host: str) -> bool:
     return ":" in host or host.replace(".", "").isdigit()
 
@@ -1012,6 +1078,7 @@ def install(config: GuardConfig | None = None, *, child: bool = False) -> Guard:
         guard = Guard(config, child=child)
         guard.install()
         _GUARD = guard
+        sys.audit("faasguard.seal")
         for value in _PENDING_SECRETS:
             guard.redactor.add_json_leaves(value)
         del _PENDING_SECRETS[:]

@@ -103,10 +103,15 @@ class Redactor:
                 return
         if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
             return
+        # the value as repr() and JSON print it too (quotes, backslashes, non-ASCII escaped): a secret in a
+        # dict, an exception's repr or a JSON body is still the secret
+        import json
+
+        forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
         with self._lock:
             if value in self._secrets:
                 return
-            self._secrets.add(value)
+            self._secrets.update(f for f in forms if len(f) >= MIN_SECRET_LENGTH)
             ordered = sorted(self._secrets, key=len, reverse=True)  # longest first: no partial masks
             self._literal = re.compile("|".join(re.escape(s) for s in ordered))
 
@@ -316,7 +321,7 @@ def redact_exception(exc: BaseException, redactor: Redactor) -> BaseException:
     cls = type(exc)
     replacement: BaseException | None = None
     lookalike: Any = None
-    try:
+    try:  # noqa: SIM105 - contextlib is one more import
         lookalike = type(cls.__name__, (cls,), {"__str__": lambda self: masked, "__module__": cls.__module__,
                                                  "__qualname__": cls.__qualname__})
     except TypeError:  # a class that cannot be subclassed
