@@ -115,7 +115,7 @@ class _State:
 class _Vault:
     """What decides and changes at run time; referenced only by the audit hook's closure (see module doc)."""
 
-    __slots__ = ("approved", "classes", "fork_exec", "gai", "internal", "invoked", "modules", "resolved", "sources",
+    __slots__ = ("approved", "fork_exec", "gai", "internal", "invoked", "modules", "resolved", "sources",
                  "table", "trust")
 
     def __init__(self, table: dict[str, Callable[[tuple[Any, ...], _Vault], None]], trust: Trust) -> None:
@@ -128,9 +128,8 @@ class _Vault:
         self.sources: frozenset[str] = frozenset()
         self.invoked = False  # latched at the first invocation: from then on no code runs "at init"
         self.approved: dict[int, list[str | None]] = {}  # thread -> argv of a Popen just checked
-        self.classes: frozenset[type] = frozenset()  # the guard's classes: setting attributes on them is refused
         # the guard's modules with their namespace as installed: compared (identity) around each invocation
-        self.modules: list[tuple[Any, list[str], list[Any]]] = []
+        self.modules: list[tuple[Any, list[str], tuple[Any, ...]]] = []
 
 
 def _unbox(box: list[tuple[bool, Any]]) -> Any:
@@ -239,7 +238,6 @@ class Guard(tuple):  # type: ignore[type-arg]
             self._export_for_children()
         trust = Trust(own_codes(Guard._finish), threading.get_ident())
         vault = _Vault(self._table(), trust)
-        vault.classes = _guard_classes()
         trust.refresh()
         sys.addaudithook(_make_hook(self, vault))
         self._wrap_getaddrinfo(vault)
@@ -304,22 +302,21 @@ class Guard(tuple):  # type: ignore[type-arg]
     def _invocation_started(self, args: tuple[Any, ...], vault: _Vault) -> None:
         vault.invoked = True
         self._refresh_trust(args, vault)
-        self._integrity(args, vault)
 
     def _seal(self, args: tuple[Any, ...], vault: _Vault) -> None:
         if not vault.modules:  # once, right after install() published the guard
             owners = [*_guard_modules(), *_guard_classes()]
-            vault.modules = [(m, list(vars(m)), list(vars(m).values())) for m in owners]
+            vault.modules = [(m, list(vars(m)), tuple(vars(m).values())) for m in owners]
 
     def _integrity(self, args: tuple[Any, ...], vault: _Vault) -> None:
         """The guard's module globals and class attributes (its functions, patterns, constants) replaced, added
         or deleted since install: put back and reported. Neither assignment raises an audit event, so this runs
-        at the start and the end of every invocation (identity comparisons in C, about a microsecond each)."""
+        at the end of every invocation: one tuple comparison per module or class, in C, where identical objects
+        compare equal without calling __eq__ (a substitute whose __eq__ claims equality passes: docs/guard.md)."""
         for index, (owner, keys, values) in enumerate(vault.modules):
             namespace = vars(owner)
-            if len(namespace) == len(keys) and all(map(operator.is_, namespace.values(), values)) and \
-                    list(namespace) == keys:
-                continue
+            if tuple(namespace.values()) == values:
+                continue  # nothing replaced, added or deleted (a deletion shifts every later value)
             before = dict(zip(keys, values, strict=True))
             changed = sorted(k for k in set(namespace) | set(before) if k != "__warningregistry__" and (
                 k not in namespace or k not in before or namespace[k] is not before[k]))
@@ -331,7 +328,7 @@ class Guard(tuple):  # type: ignore[type-arg]
                     type.__setattr__(owner, key, before[key])
                 else:
                     namespace[key] = before[key]
-            vault.modules[index] = (owner, list(vars(owner)), list(vars(owner).values()))  # order may differ now
+            vault.modules[index] = (owner, list(vars(owner)), tuple(vars(owner).values()))  # order may differ now
             if not changed:
                 continue
             kind = "class patched" if is_class else "module patched"
@@ -362,13 +359,12 @@ class Guard(tuple):  # type: ignore[type-arg]
         """One JSON line on the events stream (a dup of stderr/stdout taken at init). Secrets are masked in each
         string *before* encoding: JSON escapes (quotes, backslashes, non-ASCII) would hide them from a mask
         applied to the encoded line."""
-        record = {"faasguard": kind, **fields, "request_id": inv.request_id if inv else None,
-                  "function": self.function, "time": _now_iso()}
+        record = {"faasguard": kind, **self.redactor.redact_value(fields),
+                  "request_id": inv.request_id if inv else None, "function": self.function, "time": _now_iso()}
         if self.child:
             record["pid"], record["ppid"] = os.getpid(), os.getppid()
         try:
-            masked = self.redactor.redact_value(record)
-            line = self.redactor.redact(json.dumps(masked, default=str, separators=(",", ":"))) + "\n"
+            line = self.redactor.redact(json.dumps(record, default=str, separators=(",", ":"))) + "\n"
             os.write(self.events_fd, line.encode("utf-8", "replace"))
         except OSError:
             pass
@@ -760,15 +756,16 @@ class Guard(tuple):  # type: ignore[type-arg]
         import socket
 
         replaced = []
-        if _vault_has_gai() and socket.getaddrinfo is not _getaddrinfo:
+        has_gai, has_fork_exec, _ = _probe()
+        if has_gai and socket.getaddrinfo is not _getaddrinfo:
             socket.getaddrinfo = _getaddrinfo
             replaced.append("socket.getaddrinfo")
         module = sys.modules.get("_posixsubprocess")
-        if _vault_has_fork_exec() and module is not None and getattr(module, "fork_exec", None) is not _fork_exec:
+        if has_fork_exec and module is not None and getattr(module, "fork_exec", None) is not _fork_exec:
             setattr(module, "fork_exec", _fork_exec)  # noqa: B010 - module typed as ModuleType
             replaced.append("_posixsubprocess.fork_exec")
         subprocess_module = sys.modules.get("subprocess")
-        if _vault_has_fork_exec() and subprocess_module is not None and \
+        if has_fork_exec and subprocess_module is not None and \
                 getattr(subprocess_module, "_fork_exec", _fork_exec) is not _fork_exec:
             setattr(subprocess_module, "_fork_exec", _fork_exec)  # noqa: B010
             replaced.append("subprocess._fork_exec")
@@ -1016,29 +1013,23 @@ def _probe() -> tuple[bool, bool, bool]:
     return box[0] if box else (False, False, False)
 
 
-def _vault_has_gai() -> bool:
-    return _probe()[0]
-
-
-def _vault_has_fork_exec() -> bool:
-    return _probe()[1]
-
-
 def _invoked() -> bool:
     return _probe()[2]
 
 
 def _guard_modules() -> list[Any]:
+    """The modules whose globals the checks read at run time."""
     return [m for m in (sys.modules.get(f"faasguard.guard.{n}") for n in (
-        "_core", "_policies", "_redact", "_trust", "_config", "_errors")) if m is not None]
+        "_core", "_policies", "_redact", "_trust")) if m is not None]
 
 
-def _guard_classes() -> frozenset[type]:
+def _guard_classes() -> tuple[type, ...]:
+    """The classes whose methods decide (bookkeeping classes and exceptions are left out: patching them
+    changes no decision)."""
     from faasguard.guard import _config, _policies, _redact, _trust
 
-    return frozenset({Guard, Invocation, _Vault, _State, _policies.CompiledPolicies, _policies.Verdict,
-                      _config.GuardConfig, _redact.Redactor, _redact.RedactingStream, _redact.RedactingBuffer,
-                      _redact.RedactingFilter, _trust.Trust, GuardBlocked, GuardTamper})
+    return (Guard, _Vault, _policies.CompiledPolicies, _config.GuardConfig, _redact.Redactor,
+            _redact.RedactingStream, _redact.RedactingBuffer, _trust.Trust)
 
 
 def _looks_like_ip(host: str) -> bool:

@@ -150,13 +150,14 @@ class Redactor:
         return text
 
     def redact_value(self, value: Any, depth: int = 0) -> Any:
-        """`value` with every string in it (keys too) redacted: for structures about to be JSON-encoded."""
+        """`value` with every string value in it redacted, for structures about to be JSON-encoded. Keys are the
+        guard's own field names and are left alone; numbers cost nothing."""
         if isinstance(value, str):
-            return self.redact(value)
+            return self.redact(value) if len(value) >= MIN_SECRET_LENGTH else value
         if depth > 20:
             return value
         if isinstance(value, dict):
-            return {self.redact(k) if isinstance(k, str) else k: self.redact_value(v, depth + 1)
+            return {k: v if isinstance(v, (int, float)) else self.redact_value(v, depth + 1)
                     for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.redact_value(v, depth + 1) for v in value]

@@ -45,6 +45,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     READERS: ("linecache", "tokenize"),
     ROOTS: ("runpy",),
 }
+_PAIRS = tuple((group, name) for group, names in _GROUPS.items() for name in names)
 # The managed runtime's own directory (read-only, owned by AWS): its modules are runtime code whatever their name.
 RUNTIME_DIRS = ("/var/runtime/",)
 # Transport layers between a call site and the socket. Matched by file name (see the module docstring).
@@ -110,11 +111,9 @@ class Trust:
         """Snapshot trusted modules seen for the first time; returns those replaced since their snapshot."""
         replaced = []
         modules = sys.modules
-        for group, names in _GROUPS.items():
-            for name in names:
-                module = modules.get(name)
-                if module is None:
-                    continue
+        for group, name in _PAIRS:
+            module = modules.get(name)
+            if module is not None:
                 seen = self._done.get(name)
                 if seen is None:
                     if getattr(getattr(module, "__spec__", None), "_initializing", False):
