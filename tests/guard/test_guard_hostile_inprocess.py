@@ -88,7 +88,8 @@ def test_original_fork_exec_is_not_reachable_and_direct_calls_are_checked(tmp_pa
         out["closure_vars"] = attempt(lambda: inspect.getclosurevars(f).nonlocals)
         out["nonlocals"] = inspect.getclosurevars(f).nonlocals if out["closure_vars"] == "ok" else None
         argv = [b"/bin/true"]
-        rest = ((-1, None, None, None, -1, None, False) if sys.version_info >= (3, 12) else (None, None, None, -1, None))
+        rest = ((-1, None, None, None, -1, None, False) if sys.version_info >= (3, 12)
+                else (None, None, None, -1, None))
         out["direct"] = attempt(lambda: f(argv, argv, True, (), None, None, -1, -1, -1, -1, -1, -1, -1, -1,
                                           False, False, *rest))
         out["via_subprocess_module"] = attempt(lambda: subprocess._fork_exec(
@@ -189,6 +190,11 @@ def test_paths_resolved_like_the_kernel(tmp_path: Path) -> None:
                       "dir_fd": "GuardBlocked", "planted_write": "GuardBlocked", "relative_link": "GuardBlocked",
                       "tmp_write": "ok", "status": "ok"}
     assert not list(outside.iterdir())
+    reasons = [e["detail"]["reason"] for e in events_of(events)]
+    assert sum(r.startswith("process environment") for r in reasons) == 3
+    assert any("directory descriptor" in r for r in reasons)
+    assert reasons.count("write outside the allowed directories") == 1
+    assert reasons.count("symlink to a sensitive file") == 1
 
 
 def test_tmp_cleanup_never_follows_a_swapped_symlink(tmp_path: Path) -> None:

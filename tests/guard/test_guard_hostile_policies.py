@@ -312,7 +312,8 @@ def test_redaction_before_json_encoding() -> None:
 
     encoded = json.dumps(redactor.redact_value({"argv": ["mysql", f"-p{secret}"], "n": 1, "detail": {
         "command": f"mysql --password='{secret}'"}}))
-    assert json.loads(encoded) == {"argv": ["mysql", "-p****"], "n": 1, "detail": {"command": "mysql --password='****'"}}
+    assert json.loads(encoded) == {"argv": ["mysql", "-p****"], "n": 1,
+                                   "detail": {"command": "mysql --password='****'"}}
     assert redactor.redact(json.dumps(f"-p{secret}")) == '"-p****"'  # the escaped form is registered too
     assert redactor.redact("postgres://app:longpassword@db/x") == "postgres://app:****@db/x"
 
