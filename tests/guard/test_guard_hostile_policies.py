@@ -215,6 +215,8 @@ def test_relative_programs_and_wrappers_run_from_tmp(tmp_path: Path) -> None:
     (tmp_path / "data.txt").write_text("data")
     assert policies.check_process("/usr/bin/timeout", ["timeout", "5", str(tmp_path / "data.txt")], "x") is None
     assert policies.check_process("/bin/sh", ["/bin/sh", "-c", "echo converting"], "x") is None
+    code = "import json; print(json.load(open('data/in.json')))"  # code, not a path, even from a /tmp cwd
+    assert policies.check_process("/usr/bin/python3", ["python3", "-c", code], "x", None, str(tmp_path)) is None
 
 
 @pytest.mark.parametrize(("argv", "env", "reason"), [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from fnmatch import fnmatchcase
+from itertools import pairwise
 from operator import itemgetter
 
 TYPE_CHECKING = False
@@ -263,9 +264,9 @@ class CompiledPolicies(tuple):  # type: ignore[type-arg]
             if found:
                 return found
         if base in INTERPRETERS or _PYTHON_NAME.match(name):
-            for arg in args[1:]:
-                if arg.startswith("-") or arg == command:
-                    continue
+            for previous, arg in pairwise(args):
+                if arg.startswith("-") or arg == command or previous in ("-c", "-m", "-e", "-E", "-W", "-X"):
+                    continue  # an option, or the code/module/setting that follows one
                 if ("/" in arg or arg.endswith((".py", ".sh", ".pl", ".rb", ".js"))) and self._in_scratch(arg, workdir):
                     return arg
         for arg in args[1:]:
