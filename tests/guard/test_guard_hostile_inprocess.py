@@ -384,3 +384,33 @@ def test_ctypes_routes_to_system_leave_a_clear_event(tmp_path: Path) -> None:
     assert sorted(flagged) == ["__libc_system", "dlsym", "execve", "syscall"]
     assert all(e["action"] == "alerted" and e["policy"] == "process" for e in flagged.values())
     assert "'syscall' resolved through ctypes" in flagged["syscall"]["detail"]["reason"]
+
+
+def test_dir_fd_operations_are_judged_where_the_descriptor_points(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("precious")
+    result, events = run(f"""
+    import shutil
+    @guard
+    def handler(event, context):
+        out = {{}}
+        tree = os.path.join(TMP, "tree", "a", "b")
+        os.makedirs(tree)
+        open(os.path.join(tree, "f"), "w").write("x")
+        out["rmtree_in_tmp"] = attempt(lambda: shutil.rmtree(os.path.join(TMP, "tree")))  # unlink(dir_fd=)
+        fd = os.open({str(outside)!r}, os.O_RDONLY)
+        out["unlink_outside"] = attempt(lambda: os.unlink("keep.txt", dir_fd=fd))
+        out["mkdir_outside"] = attempt(lambda: os.mkdir("new", dir_fd=fd))
+        tmp_fd = os.open(TMP, os.O_RDONLY)
+        out["mkdir_in_tmp"] = attempt(lambda: os.mkdir("made-by-fd", dir_fd=tmp_fd))
+        return out
+    out = handler({{}}, Ctx("r1"))
+    out["left"] = sorted(os.listdir(TMP))
+    print("RESULT " + json.dumps(out))
+    """, tmp_path)
+    assert result == {"rmtree_in_tmp": "ok", "unlink_outside": "GuardBlocked", "mkdir_outside": "GuardBlocked",
+                      "mkdir_in_tmp": "ok", "left": []}  # made-by-fd was tracked through its descriptor
+    assert (outside / "keep.txt").read_text() == "precious"
+    paths = [e["detail"]["path"] for e in events_of(events)]
+    assert paths == [str(outside / "keep.txt"), str(outside / "new")]

@@ -217,7 +217,7 @@ class Guard(tuple):  # type: ignore[type-arg]
             "socket.gethostbyname": self._on_gethostbyname, "socket.connect": self._on_socket_connect,
             "socket.sendto": self._on_sendto, "socket.sendmsg": self._on_sendmsg, "open": self._on_open,
             "os.mkdir": self._on_mkdir, "os.rename": self._on_rename, "os.symlink": self._on_symlink,
-            "os.link": self._on_rename, "os.truncate": self._on_path_write, "os.chmod": self._on_path_write,
+            "os.link": self._on_rename, "os.truncate": self._on_path_write, "os.chmod": self._on_chmod,
             "os.remove": self._on_remove, "os.rmdir": self._on_remove, "pickle.find_class": self._on_pickle,
             "marshal.loads": self._on_marshal, "marshal.load": self._on_marshal,
             "ctypes.dlopen": self._on_dlopen, "ctypes.dlsym": self._on_dlsym,
@@ -591,21 +591,27 @@ class Guard(tuple):  # type: ignore[type-arg]
             self._track(path, is_dir=False, vault=vault)
 
     def _on_mkdir(self, args: tuple[Any, ...], vault: _Vault) -> None:
-        self._on_path_write(args, vault, follow_last=False)
-        self._track(args[0], is_dir=True, vault=vault)
+        path = _at(args[0], args[2] if len(args) > 2 else None)
+        self._on_path_write((path,), vault, follow_last=False)
+        self._track(path, is_dir=True, vault=vault)
 
     def _on_rename(self, args: tuple[Any, ...], vault: _Vault) -> None:
-        self._on_path_write((args[1],), vault, follow_last=False)
-        self._track(args[1], is_dir=False, vault=vault)
+        target = _at(args[1], args[3] if len(args) > 3 else None)
+        self._on_path_write((target,), vault, follow_last=False)
+        self._track(target, is_dir=False, vault=vault)
 
     def _on_symlink(self, args: tuple[Any, ...], vault: _Vault) -> None:
-        verdict = self.policies.check_symlink(args[0], args[1], trust=vault.trust)
+        link = _at(args[1], args[2] if len(args) > 2 else None)
+        verdict = self.policies.check_symlink(args[0], link, trust=vault.trust)
         if verdict is not None:
             self.act(verdict)
-        self._track(args[1], is_dir=False, vault=vault)
+        self._track(link, is_dir=False, vault=vault)
 
     def _on_remove(self, args: tuple[Any, ...], vault: _Vault) -> None:
-        self._on_path_write(args, vault, follow_last=False)
+        self._on_path_write((_at(args[0], args[1] if len(args) > 1 else None),), vault, follow_last=False)
+
+    def _on_chmod(self, args: tuple[Any, ...], vault: _Vault) -> None:
+        self._on_path_write((_at(args[0], args[2] if len(args) > 2 else None),), vault)
 
     def _on_path_write(self, args: tuple[Any, ...], vault: _Vault, *, follow_last: bool = True) -> None:
         text = fspath(args[0])
@@ -1030,6 +1036,20 @@ def _guard_classes() -> tuple[type, ...]:
 
     return (Guard, _Vault, _policies.CompiledPolicies, _config.GuardConfig, _redact.Redactor,
             _redact.RedactingStream, _redact.RedactingBuffer, _trust.Trust)
+
+
+def _at(path: Any, dir_fd: Any) -> Any:
+    """A path given relative to a directory descriptor (os.unlink(name, dir_fd=fd), as shutil.rmtree does),
+    made absolute from what the kernel says the descriptor is (/proc/self/fd/N). Anything else unchanged."""
+    if not isinstance(dir_fd, int) or dir_fd < 0:
+        return path
+    text = fspath(path)
+    if text is None or text.startswith("/"):
+        return path
+    try:
+        return os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), text)
+    except OSError:
+        return path
 
 
 def _looks_like_ip(host: str) -> bool:
