@@ -25,7 +25,7 @@ def test_precedence_file_inline_env_kwargs(tmp_path: Path) -> None:
            "FAASGUARD_POLICY_NETWORK": "block", "FAASGUARD_ALLOW_PROCESSES": "convert, jq",
            "AWS_REGION": "eu-central-1"}
     config = load_config(env, ctypes="off")
-    assert dict(config.policies) == {"process": "alert", "network": "block", "files": "alert",
+    assert dict(config.policies) == {"process": "alert", "network": "block", "metadata": "block", "files": "alert",
                                      "deserialization": "alert", "ctypes": "off", "tamper": "alert"}
     assert config.allow_hosts == ("a.example:443",)
     assert config.allow_processes == ("convert", "jq")

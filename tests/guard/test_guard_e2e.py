@@ -245,3 +245,33 @@ def test_tmp_cleanup_across_concurrent_worker_processes(layer: Path, tmp_path: P
     assert results["slow"][1]["mine_still_there"] is True
     assert results["slow"][1]["pid"] != results["fast"][1]["pid"]
     assert all(p.startswith("cache") for p in rt.tmp_left())
+
+
+def test_handler_code_cannot_reach_the_runtime_api_and_errors_are_masked(layer: Path, tmp_path: Path) -> None:
+    """Issue 20 items 1 and 4: trust by exact call site (awslambdaric frames below the handler do not make it
+    trusted), and the errorMessage/stackTrace posted to the Runtime API carry no secret."""
+    runtime_tmp = tmp_path / "fn-tmp"
+    rt = Runtime(layer, tmp_path, {"FAASGUARD_CONFIG_JSON": json.dumps(tmp_config(runtime_tmp))})
+    outcomes, request_ids = {}, {}
+    try:
+        for how in ("runtime-next", "runtime-client", "runtime-thread", "runtime-forged"):
+            kind, body = rt.invoke({"action": how})
+            assert kind == "response", (how, body)
+            outcomes[how] = body["outcome"]
+            request_ids[how] = rt.last_request_id()
+        kind, error = rt.invoke({"action": "leak-error"})
+        kind_after, body_after = rt.invoke({"action": "hello"})  # the runtime itself still talks to the API
+    finally:
+        stdout, stderr = rt.stop()
+    assert outcomes == dict.fromkeys(outcomes, "GuardBlocked")
+    events = guard_lines(stderr, "event")
+    for how, request_id in request_ids.items():
+        mine = [e for e in events if e["request_id"] == request_id]
+        assert [(e["type"], e["policy"], e["action"]) for e in mine] == [("network", "metadata", "blocked")], how
+        assert mine[0]["detail"]["reason"] == "Lambda Runtime API reached from function code"
+    assert kind == "error" and error["errorType"] == "ValueError"
+    assert error["errorMessage"] == "cannot connect with **** key ****"
+    assert PASSWORD not in json.dumps(error) and "AKIAIOSFODNN7EXAMPLE" not in json.dumps(error)
+    assert any("****" in line for line in error["stackTrace"])
+    assert kind_after == "response" and body_after["ok"]
+    assert PASSWORD not in stdout + stderr and "AKIAIOSFODNN7EXAMPLE" not in stdout + stderr

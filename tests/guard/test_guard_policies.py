@@ -90,16 +90,16 @@ def test_files(path: object, flags: int, flagged: bool) -> None:
     assert (compiled().check_open(path, flags) is not None) is flagged
 
 
-def test_handler_source_read_is_flagged_once_set_and_frozen_after() -> None:
+def test_handler_source_read_is_flagged_and_policies_are_frozen() -> None:
     policies = compiled()
     assert policies.check_open("/var/task/app.py", os.O_RDONLY) is None
-    policies.handler_sources = frozenset({"/var/task/app.py"})
-    verdict = policies.check_open("/var/task/app.py", os.O_RDONLY)
+    verdict = policies.check_open("/var/task/app.py", os.O_RDONLY, sources=frozenset({"/var/task/app.py"}))
     assert verdict is not None and verdict.detail["reason"] == "the function's own source code"
     with pytest.raises(AttributeError):
-        policies.handler_sources = frozenset()
+        policies.process_names = frozenset({"sh"})  # type: ignore[misc]
     with pytest.raises(AttributeError):
-        policies.process_names = frozenset({"sh"})
+        object.__setattr__(policies, "process_names", frozenset({"sh"}))
+    assert policies.process_names == frozenset()
 
 
 def test_symlink_to_environ_is_flagged() -> None:

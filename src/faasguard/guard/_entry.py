@@ -26,6 +26,11 @@ def _load() -> Any:
         raise GuardConfigError(f"faasguard: FAASGUARD_HANDLER is {spec!r}; expected module.function (the layer's "
                                f"wrapper copies it from _HANDLER)")
     module_name, _, function_name = spec.rpartition(".")
+    # The runtime's modules are all loaded by now and the function's are not: the moment to record the
+    # runtime's code objects as trusted (faasguard.guard._trust), before any function code can imitate them.
+    import sys
+
+    sys.audit("faasguard.trust")
     module = importlib.import_module(module_name.replace("/", "."))
     function = getattr(module, function_name)
     if error:  # fail open: the error line was already logged by _boot
