@@ -1,19 +1,20 @@
 """Issue 20 item 1: a config file that arrives with the code under review may narrow a scan, never widen what
 it reads or sends, and no value from the CI job's environment reaches any report.
 
-The scans run the real CLI in a subprocess with a CI-like environment (credentials in environment variables),
-and every report format is searched for the credential values."""
+The scans run the real CLI (in-process, click's runner) with a CI-like environment (credentials in environment
+variables, the rest of the environment removed), and every report format is searched for the credential values."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from faasguard.cli import main
 from faasguard.config import ConfigError, load_config
 from faasguard.pipeline import environment_secrets
 
@@ -52,9 +53,23 @@ def ci_environment(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def run_cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "faasguard", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str]) -> Run:
+    """The CLI with exactly `env` as its environment (variables not in it are removed for the call)."""
+    cleared: dict[str, str | None] = {k: None for k in os.environ if k not in env}
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, args, env={**cleared, **env})
+    finally:
+        os.chdir(previous)
+    return Run(result.exit_code, result.stdout, result.stderr)
 
 
 def make_service(tmp_path: Path, config: str | None) -> Path:
