@@ -204,6 +204,15 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None
                 # an OCI layout's `oci-layout` file stands for its directory
                 path = candidate.parent if kind is SourceType.IMAGE and candidate.name == "oci-layout" else candidate
                 files.append(SourceFile(kind, path, display_path(path, cwd), root))
+            elif candidate == root and _is_manifest(candidate.name):
+                # A dependency manifest named alone (a pre-commit run where only requirements.txt changed): scan
+                # the infrastructure-as-code that deploys it, found upwards within the working directory.
+                for owner in _owning_iac(candidate, cwd):
+                    if owner not in seen:
+                        seen.add(owner)
+                        kind = classify(owner)
+                        if kind is not None:
+                            files.append(SourceFile(kind, owner, display_path(owner, cwd), owner.parent))
             elif candidate == root:
                 # Named on the command line but not recognised: say so rather than scan nothing silently.
                 diagnostics.append(Diagnostic(
@@ -211,6 +220,33 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None
                     "not recognised as a template, Serverless/Terraform/ECS/Cloud Run config, Dockerfile or Python "
                     "file; skipped", Location(display_path(candidate, cwd)), DiagnosticLevel.WARNING))
     return Discovery(files, diagnostics)
+
+
+_MANIFEST = re.compile(r"^(?:(?:[\w.-]*[-_.])?requirements(?:[-_.][\w.-]*)?\.(?:txt|in)|Pipfile(?:\.lock)?|"
+                       r"poetry\.lock|uv\.lock|pdm\.lock|pyproject\.toml|package(?:-lock)?\.json|"
+                       r"npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml)$", re.IGNORECASE)
+
+
+def _is_manifest(name: str) -> bool:
+    return bool(_MANIFEST.match(name))
+
+
+def _owning_iac(manifest: Path, cwd: Path) -> list[Path]:
+    """The infrastructure-as-code files of the nearest directory above `manifest` that has any, looking no
+    higher than the working directory (the repository a pre-commit hook runs in)."""
+    top = cwd.resolve()
+    for directory in manifest.parents:
+        if not (directory == top or directory.is_relative_to(top)):
+            return []
+        try:
+            entries = sorted(p for p in directory.iterdir() if p.is_file() and not p.is_symlink())
+        except OSError:
+            return []
+        owners = [p for p in entries if (kind := classify(p)) is not None and kind not in (
+            SourceType.PYTHON, SourceType.IMAGE)]
+        if owners:
+            return owners
+    return []
 
 
 def _excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
