@@ -341,10 +341,20 @@ def short_name(text: str, limit: int = 60) -> str:
             rest = re.sub(r"/\*$", "", rest)
             rest = re.sub(r"^(?:table|secret|key|parameter|function|cluster|db|stream|alias)[/:]", "", rest)
             text = rest or text
-    match = re.fullmatch(r"\$\{([^}.]+)(?:\.[^}]*)?\}", text)
+    match = re.fullmatch(r"\$\{([^}]+)\}", text)
     if match:
-        return match.group(1)
+        return _ref_id(match.group(1))
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _ref_id(reference: str) -> str:
+    """The node id a symbolic reference names: `AuditTable.Arn` → `AuditTable` (CloudFormation: id, then one
+    attribute), `aws_dynamodb_table.ledger.arn` → `aws_dynamodb_table.ledger` (Terraform: type.name.attribute,
+    possibly under `module.x.`)."""
+    parts = reference.split(".")
+    if len(parts) >= 3 and (parts[0].startswith(("aws_", "google_")) or parts[0] in ("module", "data")):
+        return ".".join(parts[:-1])
+    return parts[0]
 
 
 # -------------------------------------------------------------------------------------------- flaws
@@ -438,7 +448,7 @@ def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str,
     for esc in escalations(ra):
         first = esc.grants[0]
         out.append(Reach(role, ReachKind.ESCALATION, Impact.ESCALATION, esc.method.needs, esc.method.id,
-                         f"privilege escalation: {esc.method.description} ({', '.join(esc.method.needs)})",
+                         f"privilege escalation: {esc.method.why} ({', '.join(esc.method.needs)})",
                          _grant_location(first), esc.conditional))
     users = _resource_users(app, iam)
     for kind, table in ((ReachKind.SECRETS, _SECRET_ACTIONS), (ReachKind.DATA, _DATA_ACTIONS)):
@@ -520,7 +530,7 @@ def _resource_users(app: Application, iam: IamFacts) -> Mapping[str, tuple[str, 
     for fn_id, needs in iam.needs.items():
         for need in needs.needs:
             if isinstance(need.resource, str):
-                for ref in re.findall(r"\$\{([A-Za-z0-9_]+)", need.resource):
+                for ref in (_ref_id(r) for r in re.findall(r"\$\{([^}]+)\}", need.resource)):
                     if ref in ids:
                         users.setdefault(ref, set()).add(fn_id)
     return {k: tuple(sorted(v)) for k, v in users.items()}
@@ -594,8 +604,12 @@ def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw,
     hops.extend(EvidenceStep(f"impact: {r.description}" + (" (under a condition)" if r.conditional else ""),
                              r.location) for r in ordered)
     flaw_names = ", ".join(dict.fromkeys(f.name for f in flaws))
-    via = f"role {node.role}" if node.role else "its environment secrets"
-    gains = "; ".join(_gain(r) for r in ordered[:3]) or "the plaintext secrets of its environment"
+    via = f"role {node.role}" if node.role else "its environment"
+    held = [c.name for c in node.credentials if c.kind is CredentialKind.ENVIRONMENT]
+    gained = [_gain(r) for r in ordered[:3]]
+    if held:
+        gained.append(f"plaintext {'secrets' if len(held) > 1 else 'secret'} {', '.join(held)} in its environment")
+    gains = "; ".join(gained)
     more = f" and {len(ordered) - 3} more" if len(ordered) > 3 else ""
     summary = (f"attack path: {entry.description} → {flaw_names} in {node.function} → {via} → {gains}{more}")
     digest = hashlib.sha256("\x1f".join((app.name, entry.node, node.function, impact.label)).encode())
