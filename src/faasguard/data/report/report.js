@@ -5,7 +5,7 @@
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var app = document.getElementById("app");
   var SVG = "http://www.w3.org/2000/svg";
-  var state = { severity: "", rule: "", query: "", node: null };
+  var state = { severity: "", rule: "", query: "", node: null, all: false };
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -83,9 +83,17 @@
     function edge(a, b, isHot) { var k = a + "\u0001" + b; edges[k] = edges[k] || isHot; }
     var onPath = {};
     data.paths.forEach(function (p) { onPath[p.app + "\u0000" + p.function] = true; });
-    data.functions.forEach(function (f) {
+    // A corpus has hundreds of functions: draw those on a path first, then those with flaws, then those whose
+    // role reaches something, up to MAX_DRAWN; the per-function view below lists every one.
+    var MAX_DRAWN = 120;
+    var drawn = data.functions.filter(function (f) { return f.flaws.length || f.reach.length; });
+    drawn.sort(function (a, b) {
+      return (onPath[b.app + "\u0000" + b.id] ? 2 : 0) + (b.flaws.length ? 1 : 0) -
+        (onPath[a.app + "\u0000" + a.id] ? 2 : 0) - (a.flaws.length ? 1 : 0);
+    });
+    var hidden = Math.max(0, drawn.length - MAX_DRAWN);
+    drawn.slice(0, MAX_DRAWN).forEach(function (f) {
       var fk = "fn:" + f.app + "\u0000" + f.id, h = !!onPath[f.app + "\u0000" + f.id];
-      if (!f.entries.length && !f.flaws.length && !f.reach.length) { return; }
       add(1, fk, f.id + (f.flaws.length ? " ⚠" : ""), f.id);
       if (h) { hot[fk] = true; }
       f.entries.forEach(function (e) {
@@ -133,6 +141,8 @@
       });
     });
     section.appendChild(el("div", { id: "graph-wrap" }, [box]));
+    if (hidden) { section.appendChild(el("p", { "class": "muted" }, [hidden + " more functions are not drawn; " +
+      "see the per-function view."])); }
     return section;
   }
 
@@ -163,13 +173,16 @@
     ruleSelect.addEventListener("change", function () { state.rule = ruleSelect.value; renderRows(); });
     search.addEventListener("input", function () { state.query = search.value.toLowerCase(); renderRows(); });
     var clear = el("button", { id: "clear-node", type: "button", hidden: "hidden" }, ["show all"]);
+    var more = el("button", { id: "show-all", type: "button", hidden: "hidden" }, ["show every row"]);
+    more.addEventListener("click", function () { state.all = true; renderRows(); });
     clear.addEventListener("click", function () { selectNode(null, null); });
     section.appendChild(el("div", { "class": "controls", role: "search" }, [
       el("label", {}, ["Severity", sevSelect]), el("label", {}, ["Rule", ruleSelect]),
       el("label", {}, ["Search", search]),
       el("p", { "aria-live": "polite" }, [el("span", { id: "node-filter" }), clear, " ",
-        el("span", { id: "row-count" })])]));
+        el("span", { id: "row-count" }), " ", more])]));
     var table = el("table", { id: "findings-table" }, [el("caption", { "class": "muted" }, ["Select a row to see its evidence and code"]),
+      el("colgroup", {}, ["c-sev", "c-rule", "c-fn", "c-msg", "c-loc"].map(function (c) { return el("col", { "class": c }); })),
       el("thead", {}, [el("tr", {}, ["Severity", "Rule", "Function / resource", "Message", "Location"].map(function (h) {
         return el("th", { scope: "col" }, [h]); }))]), el("tbody", { id: "findings-body" })]);
     section.appendChild(table);
@@ -196,7 +209,7 @@
   function renderRows() {
     var body = document.getElementById("findings-body");
     while (body.firstChild) { body.removeChild(body.firstChild); }
-    var shown = 0, limit = 2000;
+    var shown = 0, limit = state.all ? Infinity : 300;
     data.findings.forEach(function (f) {
       if (!visible(f)) { return; }
       shown += 1;
@@ -218,7 +231,8 @@
       body.appendChild(row);
     });
     document.getElementById("row-count").textContent = shown + " of " + data.findings.length + " findings" +
-      (shown > limit ? " (first " + limit + " shown; narrow the filter)" : "");
+      (shown > limit ? " (first " + limit + " shown; narrow the filter or show them all)" : "");
+    document.getElementById("show-all").hidden = !(shown > limit);
   }
 
   function details(f) {
