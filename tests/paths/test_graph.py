@@ -35,19 +35,23 @@ def vulnerable() -> tuple[AttackGraph, list]:  # type: ignore[type-arg]
 def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph, list]) -> None:  # type: ignore[type-arg]
     graph, findings = vulnerable
     (path,) = graph.paths
-    assert (path.rank, path.function, path.entry.node) == (1, "ImageConverterFunction", "ImageConverterFunction.Upload")
+    assert (path.rank, path.function) == (1, "ImageConverterFunction")
+    assert path.entry.node == "ImageConverterFunction.Upload"
     assert path.entry.exposure is Exposure.UNTRUSTED_DATA
     assert [f.rule_id for f in path.flaws] == ["FG501"]  # the download_file target is a write, not a read
-    assert path.severity is Severity.CRITICAL and path.impact is Impact.WIDE
+    assert path.severity is Severity.CRITICAL
+    assert path.impact is Impact.WIDE
     hops = [(h.description.split(":", 1)[0], Path(h.location.path).name, h.location.line) for h in path.hops]
     assert hops[0] == ("entry", "template.yaml", 66)
     assert ("reaches subprocess.run(shell=True)", "app.py", 20) in hops
     assert ("credential", "template.yaml", 61) in hops
     secrets = next(r for r in path.reach if r.kind is ReachKind.SECRETS)
-    assert secrets.actions == ("secretsmanager:GetSecretValue",) and secrets.target == "*"
+    assert secrets.actions == ("secretsmanager:GetSecretValue",)
+    assert secrets.target == "*"
     assert secrets.location.line == 47
     admin_data = next(r for r in path.reach if r.used_by)
-    assert admin_data.used_by == ("DbAdminFunction",) and "AuditTable" in admin_data.description
+    assert admin_data.used_by == ("DbAdminFunction",)
+    assert "AuditTable" in admin_data.description
 
     fg901 = [f for f in findings if f.rule_id == "FG901"]
     assert [(f.severity, f.resource, Path(f.location.path).name, f.location.line) for f in fg901] == [
@@ -64,13 +68,15 @@ def test_example_negative_space(vulnerable: tuple[AttackGraph, list]) -> None:  
     assert [f.capability for f in graph.functions["DbAdminFunction"].flaws] == [Capability.DATA_TAMPERING]
     assert graph.functions["QueueWorkerFunction"].reach == ()
     assert graph.functions["ReportFunction"].flaws == ()
-    assert not graph.paths_of("DbAdminFunction") and not graph.paths_of("QueueWorkerFunction")
+    assert not graph.paths_of("DbAdminFunction")
+    assert not graph.paths_of("QueueWorkerFunction")
 
 
 def test_secure_app_has_no_path() -> None:
     result = scan([str(SECURE)], Config())
     graph = result.facts[0].paths
-    assert graph is not None and graph.paths == ()
+    assert graph is not None
+    assert graph.paths == ()
     assert not [f for f in result.findings if f.rule_id.startswith("FG9")]
 
 
@@ -123,7 +129,8 @@ Resources:
 def _graph(tmp_path: Path, action: str) -> AttackGraph:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text(
-        "import subprocess\n\n\ndef handler(event, context):\n    subprocess.run('echo ' + event['body'], shell=True)\n")
+        "import subprocess\n\n\ndef handler(event, context):\n"
+        "    subprocess.run('echo ' + event['body'], shell=True)\n")
     (tmp_path / "template.yaml").write_text(COGNITO_TEMPLATE.replace("ACTION", action))
     result = scan([str(tmp_path)], Config())
     graph = result.facts[0].paths
@@ -134,7 +141,8 @@ def _graph(tmp_path: Path, action: str) -> AttackGraph:
 def test_escalation_behind_cognito_is_high(tmp_path: Path) -> None:
     (path,) = _graph(tmp_path, "iam:AttachRolePolicy").paths
     assert path.entry.exposure is Exposure.AUTHENTICATED
-    assert path.impact is Impact.ESCALATION and path.severity is Severity.HIGH
+    assert path.impact is Impact.ESCALATION
+    assert path.severity is Severity.HIGH
     assert path.confidence is Confidence.HIGH
 
 

@@ -69,11 +69,15 @@ def test_fg901_hops_are_located(scanned: tuple[str, list[Finding]]) -> None:
     ids, _, (iac_file, _) = FORMATS[fmt]
     exporter = next(f for f in findings if f.rule_id == "FG901" and f.resource == ids["exporter"])
     kinds = [step.description.split(":", 1)[0] for step in exporter.evidence]
-    assert kinds[0] == "entry" and "flaw" in kinds and "credential" in kinds and kinds[-1] == "impact"
+    assert kinds[0] == "entry"
+    assert "flaw" in kinds
+    assert "credential" in kinds
+    assert kinds[-1] == "impact"
     entry, *_ = exporter.evidence
     assert Path(entry.location.path).name == iac_file
     sink = [s for s in exporter.evidence if s.location.path.endswith("exporter.py")]
-    assert sink[-1].location.line == 8 and "subprocess.run(shell=True)" in sink[-1].description
+    assert sink[-1].location.line == 8
+    assert "subprocess.run(shell=True)" in sink[-1].description
     impacts = [s for s in exporter.evidence if s.description.startswith("impact:")]
     assert all(Path(s.location.path).name == iac_file for s in impacts)
 

@@ -36,7 +36,8 @@ def test_self_contained_with_strict_csp(example_report: Path) -> None:
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text)
     assert csp is not None
     policy = csp.group(1)
-    assert "default-src &#x27;none&#x27;" in policy and "script-src &#x27;sha256-" in policy
+    assert "default-src &#x27;none&#x27;" in policy
+    assert "script-src &#x27;sha256-" in policy
     assert "unsafe-inline" not in policy
     # no external resource of any kind
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", text)
@@ -55,7 +56,8 @@ def test_untrusted_strings_cannot_break_out(tmp_path: Path) -> None:
         "    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: h.handler\n")
     text = render_html(scan([str(app)], Config()), Config())
     body = text.split('id="report-data">', 1)[1].split("</script>", 1)[0]
-    assert "<" not in body and ">" not in body
+    assert "<" not in body
+    assert ">" not in body
     data = json.loads(body)
     assert any("onerror" in line for f in data["findings"] if f["snippet"] for _, line in f["snippet"]["lines"])
     assert text.count("<script") == 2
@@ -83,7 +85,8 @@ def test_example_report_in_chromium(example_report: Path) -> None:
             hops = page.locator("article.path li.hop")
             kinds = hops.evaluate_all("els => els.map(e => e.dataset.kind)")
             texts = hops.all_text_contents()
-            assert kinds[0] == "entry" and "S3 trigger ImageConverterFunction.Upload" in texts[0]
+            assert kinds[0] == "entry"
+            assert "S3 trigger ImageConverterFunction.Upload" in texts[0]
             assert "template.yaml:66" in texts[0]
             assert any("reaches subprocess.run(shell=True)" in t and "app.py:20" in t for t in texts)
             assert any(k == "credential" and "SharedCatchAllRole" in t for k, t in zip(kinds, texts, strict=True))

@@ -456,7 +456,8 @@ def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str,
             for grant in ra.effective_grants(action):
                 if grant.execution_policy:
                     continue
-                reach = _grant_reach(app, ra, grant, action, verb, category, kind, users, function, own)
+                reach = _grant_reach(app, ra, grant, action, verb=verb, category=category, kind=kind,
+                                     users=users, function=function, own=own)
                 if reach is not None:
                     out.append(reach)
                     break
@@ -486,7 +487,7 @@ def _function_patterns(fn: Function) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, verb: str,
+def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, *, verb: str,
                  category: ResourceCategory, kind: ReachKind, users: Mapping[str, tuple[str, ...]],
                  function: str, own: frozenset[str]) -> Reach | None:
     wide = grant.wildcard_resources()
@@ -577,13 +578,13 @@ def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackP
             confidence = Confidence.LOW if entry.exposure is Exposure.UNKNOWN else \
                 Confidence.MEDIUM if any(f.capability is Capability.SSRF for f in flaws) and \
                 all(f.capability is Capability.SSRF for f in flaws) else Confidence.HIGH
-            found.append(_path(app, node, entry, flaws, impact, severity, confidence))
+            found.append(_path(app, node, entry, flaws, impact=impact, severity=severity, confidence=confidence))
     found.sort(key=lambda p: (-p.severity.rank, -p.entry.exposure, -p.impact, -len(p.reach), p.function,
                               p.entry.node))
     return tuple(replace(p, rank=i) for i, p in enumerate(found, 1))
 
 
-def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], impact: Impact,
+def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], *, impact: Impact,
           severity: Severity, confidence: Confidence) -> AttackPath:
     hops: list[EvidenceStep] = [EvidenceStep(f"entry: {entry.description} -- reachable by {entry.exposure.label}",
                                              entry.location)]
@@ -623,10 +624,7 @@ _KIND_ORDER = {ReachKind.ESCALATION: 0, ReachKind.SECRETS: 1, ReachKind.LATERAL:
 def _gain(reach: Reach) -> str:
     if reach.kind is ReachKind.ESCALATION:
         return f"privilege escalation ({reach.target})"
-    if reach.target == "*":
-        text = f"{reach.actions[0]} on *"
-    else:
-        text = reach.description
+    text = f"{reach.actions[0]} on *" if reach.target == "*" else reach.description
     if reach.used_by and reach.target == "*":
         text += f" (data of {', '.join(reach.used_by)})"
     return text
