@@ -49,7 +49,8 @@ def test_sarif_code_flow_through_every_hop(result: ScanResult) -> None:
     steps = fg901["codeFlows"][0]["threadFlows"][0]["locations"]
     uris = [s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in steps]
     lines = [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps]
-    assert uris[0].endswith("template.yaml") and lines[0] == 66
+    assert uris[0].endswith("template.yaml")
+    assert lines[0] == 66
     assert any(u.endswith("image_converter/app.py") and line == 20 for u, line in zip(uris, lines, strict=True))
     assert uris[-1].endswith("template.yaml")
     assert [s["executionOrder"] for s in steps] == list(range(1, len(steps) + 1))
@@ -58,7 +59,8 @@ def test_sarif_code_flow_through_every_hop(result: ScanResult) -> None:
 def test_console_top_paths_first(result: ScanResult) -> None:
     text = ["".join(t for t, _ in line) for line in build_lines(result, Config())]
     assert text[0] == "Attack paths (1)"
-    assert "CRITICAL" in text[1] and "ImageConverterFunction" in text[1]
+    assert "CRITICAL" in text[1]
+    assert "ImageConverterFunction" in text[1]
     block = "\n".join(text[:10])
     for needle in ("entry", "S3 trigger ImageConverterFunction.Upload", "flaw", "subprocess.run(shell=True)",
                    "credential", "role SharedCatchAllRole", "impact", "secretsmanager:GetSecretValue on *"):
