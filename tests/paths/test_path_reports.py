@@ -13,7 +13,6 @@ from faasguard.config import Config
 from faasguard.pipeline import scan
 from faasguard.report.console import build_lines
 from faasguard.report.json_report import report_document
-from faasguard.report.paths import terminal_safe
 from faasguard.report.sarif import sarif_document
 from faasguard.result import ScanResult
 
@@ -71,7 +70,3 @@ def test_deselected_fg901_removes_paths() -> None:
     result = scan([str(ROOT / "examples" / "vulnerable-app")], Config(ignore=("FG901",)))
     assert report_document(result)["paths"] == []
     assert not any("".join(t for t, _ in line).startswith("Attack paths") for line in build_lines(result, Config()))
-
-
-def test_terminal_safe_neutralises_escapes() -> None:
-    assert terminal_safe("fn\x1b[31mred\u202e") == "fn\\x1b[31mred\\x202e"

@@ -100,10 +100,13 @@ class Capability(StrEnum):
         return self in (Capability.EXECUTION, Capability.FILE_READ, Capability.SSRF)
 
 
-_CAPABILITY_BY_RULE = {
-    "FG501": Capability.EXECUTION, "FG502": Capability.EXECUTION, "FG505": Capability.EXECUTION,
-    "FG508": Capability.EXECUTION, "FG506": Capability.FILE_READ, "FG507": Capability.SSRF,
-    "FG503": Capability.DATA_TAMPERING, "FG504": Capability.DATA_TAMPERING,
+_SINK_KINDS = {
+    # sink kind of the code analysis → (the FG5xx rule that reports it, what it gives an attacker)
+    "shell": ("FG501", Capability.EXECUTION), "program": ("FG501", Capability.EXECUTION),
+    "code": ("FG502", Capability.EXECUTION), "deser": ("FG505", Capability.EXECUTION),
+    "template": ("FG508", Capability.EXECUTION), "path": ("FG506", Capability.FILE_READ),
+    "url": ("FG507", Capability.SSRF), "sql": ("FG503", Capability.DATA_TAMPERING),
+    "nosql": ("FG504", Capability.DATA_TAMPERING),
 }
 _FLAW_NAME = {
     "FG501": "command injection", "FG502": "code injection", "FG505": "unsafe deserialization",
@@ -364,15 +367,16 @@ def _flaws(function: str, handler: HandlerFacts | None) -> tuple[Flaw, ...]:
         return ()
     out = []
     for flow in handler.flows:
-        capability = _capability(flow)
-        if capability is None:
-            continue
-        out.append(Flaw(function, flow.rule_id, capability, flow.sink, flow.source, flow.location, flow.steps))
+        known = _SINK_KINDS.get(flow.kind)
+        if known is None or flow.taint != "event":
+            continue  # secrets reaching a log or a store are FG2xx facts, not an attacker's foothold
+        rule_id, capability = known
+        out.append(Flaw(function, rule_id, _capability(flow, capability), flow.sink, flow.source, flow.location,
+                        flow.steps))
     return tuple(out)
 
 
-def _capability(flow: TaintFlow) -> Capability | None:
-    capability = _CAPABILITY_BY_RULE.get(flow.rule_id)
+def _capability(flow: TaintFlow, capability: Capability) -> Capability:
     if capability is Capability.FILE_READ and _WRITE_SINK.match(flow.sink):
         return Capability.FILE_WRITE
     return capability
@@ -397,12 +401,10 @@ def _credentials(function: Function, handler: HandlerFacts | None, role: str | N
         if var.from_secret_attribute or (_SECRET_NAME.search(var.name) and not _NOT_SECRET_NAME.search(var.name)
                                          and len(var.value) >= 6):
             out.append(Credential(function.id, CredentialKind.ENVIRONMENT, var.name, var.location))
-    if handler is not None and any((c.service, c.method) in _SECRET_CALLS for c in handler.aws_calls):
-        for issue in handler.issues:
-            if issue.rule_id == "FG205":
-                out.append(Credential(function.id, CredentialKind.TMP, "decrypted or fetched secrets left in /tmp",
-                                      issue.location))
-                break
+    if handler is not None and handler.tmp_leftovers and (
+            handler.fetches or any((c.service, c.method) in _SECRET_CALLS for c in handler.aws_calls)):
+        out.append(Credential(function.id, CredentialKind.TMP, "decrypted or fetched secrets left in /tmp",
+                              handler.tmp_leftovers[0].location))
     return tuple(out)
 
 

@@ -23,8 +23,10 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from faasguard import __version__
+from faasguard.escape import json_document_safe, path_text
 from faasguard.findings import Finding
 from faasguard.report import SEVERITY_ORDER, SourceLines, application_of, summarize
+from faasguard.report.console import mask_values
 
 if TYPE_CHECKING:
     from faasguard.config import Config
@@ -46,7 +48,7 @@ def _asset(name: str) -> str:
 def render_html(result: ScanResult, config: Config) -> str:
     data = report_data(result, config)
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    payload = json_document_safe(payload).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     script, style = _asset("report.js"), _asset("report.css")
     csp = ("default-src 'none'; img-src data:; base-uri 'none'; form-action 'none'; "
            f"style-src '{_sha256(style)}'; script-src '{_sha256(script)}'")
@@ -88,7 +90,7 @@ def report_data(result: ScanResult, config: Config) -> dict[str, Any]:
             "severity": finding.severity.value,
             "confidence": finding.confidence.value,
             "message": finding.message,
-            "path": finding.location.path,
+            "path": path_text(finding.location.path),
             "line": finding.location.line,
             "resource": finding.resource,
             "functions": list(finding.functions),
@@ -97,7 +99,8 @@ def report_data(result: ScanResult, config: Config) -> dict[str, Any]:
             "fix": finding.fix,
             "suppressed": finding.suppression is not None,
             "fingerprint": finding.fingerprint or finding.compute_fingerprint(),
-            "evidence": [{"d": s.description, "p": s.location.path, "l": s.location.line} for s in finding.evidence],
+            "evidence": [{"d": s.description, "p": path_text(s.location.path), "l": s.location.line}
+                         for s in finding.evidence],
             "snippet": _snippet(finding, source),
         })
     by_fp = {f["fingerprint"]: f["n"] for f in findings}
@@ -110,7 +113,7 @@ def report_data(result: ScanResult, config: Config) -> dict[str, Any]:
             "exposure": path.entry.exposure.label, "impact": path.impact.label,
             "finding": by_fp.get(reported.finding.fingerprint),
             "components": [by_fp[f.fingerprint] for f in reported.components if f.fingerprint in by_fp],
-            "hops": [{"d": h.description, "p": h.location.path, "l": h.location.line} for h in path.hops],
+            "hops": [{"d": h.description, "p": path_text(h.location.path), "l": h.location.line} for h in path.hops],
             "suppressed": reported.finding.suppression is not None,
         })
     functions = []
@@ -125,7 +128,7 @@ def report_data(result: ScanResult, config: Config) -> dict[str, Any]:
                 "entries": [{"d": e.description, "exposure": e.exposure.label, "rank": int(e.exposure)}
                             for e in node.entries] if node else [],
                 "flaws": [{"rule": f.rule_id, "capability": f.capability.value, "sink": f.sink,
-                           "p": f.location.path, "l": f.location.line} for f in node.flaws] if node else [],
+                           "p": path_text(f.location.path), "l": f.location.line} for f in node.flaws] if node else [],
                 "reach": [{"kind": r.kind.value, "impact": r.impact.label, "d": r.description}
                           for r in node.reach] if node else [],
             })
@@ -159,4 +162,13 @@ def _snippet(finding: Finding, source: SourceLines) -> dict[str, Any] | None:
     lines = source.snippet(path, first, last, limit=_MAX_SNIPPET_LINES)
     if not lines:
         return None
+    if _secret(finding):
+        lines = [(number, mask_values(text)) for number, text in lines]
     return {"lines": [[number, text] for number, text in lines], "marked": marked}
+
+
+def _secret(finding: Finding) -> bool:
+    """The console's rule for masking a snippet (a hard-coded secret must not be published in full)."""
+    from faasguard.report import console
+
+    return finding.rule_id in console._SECRET_RULES or finding.cwe in console._SECRET_CWES

@@ -9,10 +9,10 @@ component finding can say which path it belongs to.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from faasguard.escape import path_text
 from faasguard.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -117,17 +117,9 @@ def paths_section(result: ScanResult) -> list[dict[str, Any]]:
 
 # -------------------------------------------------------------------------------------------- console
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def terminal_safe(text: str) -> str:
-    """Untrusted text (names and code from the scanned project) for a terminal: control characters, escape
-    sequences and bidirectional overrides shown as `\\xNN` instead of being interpreted."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
-
-
 def console_lines(result: ScanResult, limit: int = 5) -> list[list[tuple[str, str | None]]]:
-    """The console's "top paths first" block: one short block per path (entry → flaw → credential → impact)."""
+    """The console's "top paths first" block: one short block per path (entry → flaw → credential → impact).
+    Untrusted text is escaped where the console writes segments (`faasguard.escape.console_text`), paths here."""
     from faasguard.report.console import SEVERITY_STYLE
 
     shown = [r for r in reported_paths(result) if r.finding.suppression is None]
@@ -139,8 +131,8 @@ def console_lines(result: ScanResult, limit: int = 5) -> list[list[tuple[str, st
         sev: Severity = reported.finding.severity
         flaw = path.flaws[0]
         lines.append([("  ", None), (f"{number}. ", "bold"), (f"{sev.value.upper():<8}", SEVERITY_STYLE[sev]),
-                      ("  ", None), (terminal_safe(path.function), "bold cyan"),
-                      (f"  {terminal_safe(reported.application)}", "dim")])
+                      ("  ", None), ((path.function), "bold cyan"),
+                      (f"  {(reported.application)}", "dim")])
         role = next((c.name for c in path.credentials if c.kind.value == "role"), None)
         steps = [
             ("entry", f"{path.entry.description} [{path.entry.exposure.label}]", path.entry.location),
@@ -152,8 +144,8 @@ def console_lines(result: ScanResult, limit: int = 5) -> list[list[tuple[str, st
         if len(path.reach) > 3:
             steps.append(("impact", f"... and {len(path.reach) - 3} more", path.reach[3].location))
         for label, text, location in steps:
-            lines.append([("       ", None), (f"{label:<11}", "dim"), (terminal_safe(text), None),
-                          (f"  {terminal_safe(location.path)}:{location.line}", "blue")])
+            lines.append([("       ", None), (f"{label:<11}", "dim"), ((text), None),
+                          (f"  {path_text(location.path)}:{location.line}", "blue")])
         if reported.components:
             parts = ", ".join(f"{f.rule_id}:{f.location.line}" for f in reported.components[:8])
             lines.append([("       ", None), (f"{'findings':<11}", "dim"), (parts, "dim")])
