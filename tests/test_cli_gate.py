@@ -132,7 +132,7 @@ def test_internal_error_still_wins_over_incomplete() -> None:
 # ------------------------------------------------------------------------------ selectors and severities
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--select", "FG9"), "--select: unknown rule id, prefix or name `FG9`"),
+    (("--select", "FG8"), "--select: unknown rule id, prefix or name `FG8`"),
     (("--select", "FG101,FG10l"), "--select: unknown rule id, prefix or name `FG10l`; did you mean `FG101`?"),
     (("--ignore", "shared-execution-rol"),
      "--ignore: unknown rule id, prefix or name `shared-execution-rol`; did you mean `shared-execution-role`?"),

@@ -53,6 +53,8 @@ EXPECTED: set[Pair] = {
     ("FG506", "ImageConverterFunction"),  # S3 key as a local path
     ("FG602", "ImageConverterFunction"), ("FG602", "QueueWorkerFunction"),  # unpinned requirements
     ("FG601", "DbAdminFunction"),  # requests 2.25.0 / PyYAML 5.3, from the advisory snapshot shipped in the package
+    ("FG901", "ImageConverterFunction"),  # S3 upload → shell → shared role → every secret (attack path)
+    *{("FG902", fn) for fn in SHARED},  # the converter's compromise yields the admin function's table
     # info
     ("FG108", "ImageConverterFunction"), ("FG108", "ReportFunction"),  # calls its role does not grant
     *{("FG406", fn) for fn in (*SHARED, "QueueWorkerFunction", "ReportFunction")},  # no code signing

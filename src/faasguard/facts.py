@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from faasguard.analysis.deps.facts import DependencyFacts
     from faasguard.analysis.iam.facts import IamFacts
     from faasguard.analysis.images.facts import ImageFacts
+    from faasguard.analysis.paths import AttackGraph
     from faasguard.config import Config
     from faasguard.findings import Diagnostic
     from faasguard.model import Application
@@ -31,6 +32,8 @@ class Facts:
     deps: DependencyFacts | None = None
     images: ImageFacts | None = None
     """The container images the application deploys, read from disk (`--image`, or found in the tree)."""
+    paths: AttackGraph | None = None
+    """The attack graph (entry → flaw → credential → reach) and its ranked paths."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -36,9 +36,10 @@ ENRICHERS: tuple[tuple[str, str], ...] = (
     ("iam", "faasguard.analysis.iam"),
     ("images", "faasguard.analysis.images"),
     ("dependencies", "faasguard.analysis.deps"),
+    ("attack-paths", "faasguard.analysis.paths"),
 )
-"""Enrichment modules in order (code facts feed IAM least privilege). Each module's `enrich` is an
-`Enricher` (faasguard.facts): it returns the facts it was given plus its own."""
+"""Enrichment modules in order (code facts feed IAM least privilege; the attack graph reads all of them). Each
+module's `enrich` is an `Enricher` (faasguard.facts): it returns the facts it was given plus its own."""
 
 Progress = Callable[[str, int, int], None]
 

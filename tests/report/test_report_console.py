@@ -123,8 +123,8 @@ def test_output_file_is_plain(result: ScanResult, config: Config, project: Path,
 
 def test_unavailable_format_and_unwritable_output_are_usage_errors(result: ScanResult, config: Config,
                                                                     project: Path) -> None:
-    with pytest.raises(ConfigError, match="html is not available"):
-        render(result, "html", None, config)
+    with pytest.raises(ConfigError, match="unknown report format"):
+        render(result, "pdf", None, config)
     with pytest.raises(ConfigError, match="cannot write report"):
         render(result, "json", str(project / "missing-dir" / "r.json"), config)
 

@@ -36,14 +36,14 @@ def render(result: ScanResult, output_format: str, output: str | None, config: C
     elif output_format == "sarif":
         from faasguard.report.sarif import render_sarif as renderer
     elif output_format == "html":
-        raise ConfigError("--format html is not available yet (planned); use console, json or sarif")
+        from faasguard.report.html import render_html as renderer
     elif output_format == "console":
         from faasguard.report.console import render_console
 
         render_console(result, config, Path(output) if output else None)
         return
     else:
-        raise ConfigError(f"unknown report format {output_format!r}; use console, json or sarif")
+        raise ConfigError(f"unknown report format {output_format!r}; use console, json, sarif or html")
     text = renderer(result, config)
     if output:
         try:

@@ -87,7 +87,9 @@ def use_color(stream: TextIO) -> bool:
 
 
 def build_lines(result: ScanResult, config: Config) -> list[Line]:
-    lines: list[Line] = []
+    from faasguard.report.paths import console_lines
+
+    lines: list[Line] = console_lines(result)
     source = SourceLines(config.max_file_bytes)
     shown = [f for f in result.findings if f.suppression is None]
     owners = application_of(shown, result.apps)

@@ -43,7 +43,15 @@ def report_document(result: ScanResult) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in result.findings],
         "diagnostics": [diagnostic_dict(d) for d in result.diagnostics],
         "summary": summarize(result),
+        **_paths(result),
     }
+
+
+def _paths(result: ScanResult) -> dict[str, Any]:
+    """The attack paths section (schema minor version 1.1, additive)."""
+    from faasguard.report.paths import PATHS_SCHEMA_VERSION, paths_section
+
+    return {"schema_version": PATHS_SCHEMA_VERSION, "paths": paths_section(result)}
 
 
 def location_dict(location: Location | None) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ RULE_MODULES = (
     "faasguard.rules.runtime",      # FG401-FG406
     "faasguard.rules.supply_chain", # FG601-FG605
     "faasguard.rules.containers",   # FG701-FG709
+    "faasguard.rules.paths",        # FG901-FG903 (attack graph)
 )
 
 

@@ -1,0 +1,643 @@
+"""The attack graph: how an outsider's event becomes the execution role's credentials and what they reach.
+
+Built per application from what the loaders and the other enrichers already produced (no parsing here): the
+entry points of every function with who can reach them (`Exposure`), the code flaws its handler has (the taint
+flows of the code analysis, classified by what they give an attacker), the credentials the function holds (its
+role, plaintext secrets in its environment, secrets it leaves in /tmp), and what the role reaches according to
+the IAM engine (escalation methods, secrets, data, other functions).
+
+An `AttackPath` is one (entry, function) pair where the entry is reachable from outside, the handler has a flaw
+that yields the credentials (code execution, file read, SSRF), and the credentials reach something sensitive.
+Two things a reader would otherwise get wrong:
+
+* Nothing is guessed. A role we cannot see (external ARN, opaque managed policy) contributes no reach; an HTTP
+  trigger whose authorization is Unknown is `Exposure.UNKNOWN` and its path has low confidence; a function whose
+  handler was not analysed has no flaw, hence no path.
+* Internal entries (schedules, EventBridge rules, Cognito triggers) never start a path: whoever controls them
+  already controls the account. Other functions become reachable through reach (`Impact.LATERAL`), not as
+  entries of their own.
+
+The enricher runs after `iam` and `dependencies` and stores the graph in `Facts.paths`; rules FG901-FG903 and
+the reporters read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
+
+from faasguard.findings import Confidence, EvidenceStep, Severity
+from faasguard.model import (
+    Application,
+    AuthType,
+    Function,
+    Location,
+    ResourceCategory,
+    Trigger,
+    TriggerKind,
+    Unknown,
+)
+
+if TYPE_CHECKING:
+    from faasguard.analysis.code.facts import HandlerFacts, TaintFlow
+    from faasguard.analysis.iam.facts import Grant, IamFacts, RoleAccess
+    from faasguard.config import Config
+    from faasguard.facts import Facts
+    from faasguard.findings import Diagnostic
+
+
+class Exposure(IntEnum):
+    """Who can reach an entry point, most exposed last (the values order them)."""
+
+    INTERNAL = 0
+    """Schedules, EventBridge rules, Cognito and log triggers: only the account itself fires them."""
+    IAM_ONLY = 1
+    """AWS_IAM authorization, or a private (VPC-only) endpoint."""
+    UNKNOWN = 2
+    """An HTTP entry whose authorization could not be resolved: treated like an authenticated one, with low
+    confidence."""
+    AUTHENTICATED = 3
+    """Any signed-in user (Cognito, JWT, Lambda authorizer) or any holder of an API key."""
+    UNTRUSTED_DATA = 4
+    """Whoever can put an object, message or record into the bucket/queue/topic/stream that fires the
+    function: the application's users when it takes uploads; the data is not the function's own."""
+    ANONYMOUS = 5
+    """Anyone on the internet: an HTTP route or function URL without authorization, an open invoke
+    permission."""
+
+    @property
+    def label(self) -> str:
+        return _EXPOSURE_LABEL[self]
+
+
+_EXPOSURE_LABEL = {
+    Exposure.INTERNAL: "internal only",
+    Exposure.IAM_ONLY: "IAM-authenticated callers",
+    Exposure.UNKNOWN: "callers allowed by an authorization we cannot resolve",
+    Exposure.AUTHENTICATED: "any authenticated user",
+    Exposure.UNTRUSTED_DATA: "whoever can write to its source",
+    Exposure.ANONYMOUS: "anyone on the internet",
+}
+
+
+class Capability(StrEnum):
+    """What a handler flaw gives an attacker."""
+
+    EXECUTION = "code-execution"
+    FILE_READ = "file-read"
+    SSRF = "ssrf"
+    FILE_WRITE = "file-write"
+    DATA_TAMPERING = "data-tampering"
+
+    @property
+    def yields_credentials(self) -> bool:
+        """Execution reads the role's keys from the environment; a file read gets `/proc/self/environ`; an
+        SSRF reaches the runtime API on localhost and, through `file://` in urllib, the same file."""
+        return self in (Capability.EXECUTION, Capability.FILE_READ, Capability.SSRF)
+
+
+_SINK_KINDS = {
+    # sink kind of the code analysis → (the FG5xx rule that reports it, what it gives an attacker)
+    "shell": ("FG501", Capability.EXECUTION), "program": ("FG501", Capability.EXECUTION),
+    "code": ("FG502", Capability.EXECUTION), "deser": ("FG505", Capability.EXECUTION),
+    "template": ("FG508", Capability.EXECUTION), "path": ("FG506", Capability.FILE_READ),
+    "url": ("FG507", Capability.SSRF), "sql": ("FG503", Capability.DATA_TAMPERING),
+    "nosql": ("FG504", Capability.DATA_TAMPERING),
+}
+_FLAW_NAME = {
+    "FG501": "command injection", "FG502": "code injection", "FG505": "unsafe deserialization",
+    "FG508": "template injection", "FG506": "path traversal", "FG507": "server-side request forgery",
+    "FG503": "SQL injection", "FG504": "NoSQL injection",
+}
+# Path sinks that only write (a download target, a save): no read of /proc/self/environ through them.
+_WRITE_SINK = re.compile(r"^(?:download_file|download_fileobj|Path\.(?:write_text|write_bytes|touch|mkdir)|"
+                         r"os\.(?:remove|unlink|makedirs|mkdir|rmdir)|shutil\.rmtree|.*\.save)\b")
+
+
+class Impact(IntEnum):
+    """What stolen credentials reach, worst last."""
+
+    SCOPED = 1
+    """Named secrets, tables, buckets, keys; plaintext secrets of the function's own environment."""
+    WIDE = 2
+    """Every secret, key, table or bucket of the account (a wildcard resource), or other functions."""
+    ESCALATION = 3
+    """A privilege-escalation method: the attacker becomes more than the role."""
+
+    @property
+    def label(self) -> str:
+        return {Impact.SCOPED: "scoped", Impact.WIDE: "account-wide", Impact.ESCALATION: "escalation"}[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    function: str
+    kind: str
+    """The trigger kind ("s3", "rest-api", "function-url"...) or "permission" for an open invoke permission."""
+    exposure: Exposure
+    description: str
+    """E.g. "S3 trigger ImageConverterFunction.Upload on bucket UploadsBucket"."""
+    location: Location
+    node: str
+    """Trigger or permission id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flaw:
+    function: str
+    rule_id: str
+    capability: Capability
+    sink: str
+    source: str
+    location: Location
+    steps: tuple[EvidenceStep, ...]
+
+    @property
+    def name(self) -> str:
+        return _FLAW_NAME.get(self.rule_id, self.rule_id)
+
+
+class CredentialKind(StrEnum):
+    ROLE = "role"
+    ENVIRONMENT = "environment-secret"
+    TMP = "tmp-secret"
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    function: str
+    kind: CredentialKind
+    name: str
+    """Role id, variable name, or the /tmp write's description."""
+    location: Location
+
+
+class ReachKind(StrEnum):
+    ESCALATION = "escalation"
+    SECRETS = "secrets"
+    DATA = "data"
+    LATERAL = "lateral"
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """One thing a role's credentials reach."""
+
+    role: str
+    kind: ReachKind
+    impact: Impact
+    actions: tuple[str, ...]
+    target: str
+    """"*" or the resource pattern(s) as granted; for escalation the method's description."""
+    description: str
+    location: Location
+    """The statement that grants it (its Resource line when present)."""
+    conditional: bool = False
+    used_by: tuple[str, ...] = ()
+    """Other functions of the application whose resources this reaches (their data)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttackPath:
+    id: str
+    """Stable across scans: a hash of the application, entry, function and impact."""
+    rank: int
+    """1 = most severe in the application."""
+    entry: Entry
+    function: str
+    flaws: tuple[Flaw, ...]
+    credentials: tuple[Credential, ...]
+    reach: tuple[Reach, ...]
+    impact: Impact
+    severity: Severity
+    confidence: Confidence
+    hops: tuple[EvidenceStep, ...]
+    """entry → taint steps → credential → every reach, each located."""
+    summary: str
+    """One line: entry → flaw → credential → impact (used as the FG901 message)."""
+
+
+@dataclass(frozen=True)
+class FunctionNode:
+    function: str
+    role: str | None
+    entries: tuple[Entry, ...]
+    flaws: tuple[Flaw, ...]
+    credentials: tuple[Credential, ...]
+    reach: tuple[Reach, ...]
+
+
+@dataclass(frozen=True)
+class AttackGraph:
+    application: str
+    functions: Mapping[str, FunctionNode] = field(default_factory=dict)
+    paths: tuple[AttackPath, ...] = ()
+
+    def paths_of(self, function_id: str) -> tuple[AttackPath, ...]:
+        return tuple(p for p in self.paths if p.function == function_id)
+
+
+# ------------------------------------------------------------------------------------------ severity
+
+_SEVERITY: Mapping[tuple[Exposure, Impact], Severity] = {
+    (Exposure.ANONYMOUS, Impact.ESCALATION): Severity.CRITICAL,
+    (Exposure.ANONYMOUS, Impact.WIDE): Severity.CRITICAL,
+    (Exposure.ANONYMOUS, Impact.SCOPED): Severity.HIGH,
+    (Exposure.UNTRUSTED_DATA, Impact.ESCALATION): Severity.CRITICAL,
+    (Exposure.UNTRUSTED_DATA, Impact.WIDE): Severity.CRITICAL,
+    (Exposure.UNTRUSTED_DATA, Impact.SCOPED): Severity.HIGH,
+    (Exposure.AUTHENTICATED, Impact.ESCALATION): Severity.HIGH,
+    (Exposure.AUTHENTICATED, Impact.WIDE): Severity.HIGH,
+    (Exposure.AUTHENTICATED, Impact.SCOPED): Severity.MEDIUM,
+    (Exposure.UNKNOWN, Impact.ESCALATION): Severity.HIGH,
+    (Exposure.UNKNOWN, Impact.WIDE): Severity.HIGH,
+    (Exposure.UNKNOWN, Impact.SCOPED): Severity.MEDIUM,
+    (Exposure.IAM_ONLY, Impact.ESCALATION): Severity.MEDIUM,
+    (Exposure.IAM_ONLY, Impact.WIDE): Severity.MEDIUM,
+    (Exposure.IAM_ONLY, Impact.SCOPED): Severity.LOW,
+}
+"""Exposure × impact (issue 11: anonymous + escalation is critical, an authenticated user reading one table is
+medium). Internal entries start no path."""
+
+
+def path_severity(exposure: Exposure, impact: Impact) -> Severity | None:
+    return _SEVERITY.get((exposure, impact))
+
+
+# ------------------------------------------------------------------------------------------ entries
+
+_DATA_SOURCES = {
+    TriggerKind.S3: "bucket", TriggerKind.SQS: "queue", TriggerKind.SNS: "topic",
+    TriggerKind.KINESIS: "stream", TriggerKind.DYNAMODB_STREAM: "table stream", TriggerKind.KAFKA: "topic",
+    TriggerKind.MQ: "broker", TriggerKind.IOT: "IoT topic",
+}
+
+
+def _trigger_entry(trigger: Trigger, function: str) -> Entry:
+    kind = trigger.kind
+    if kind.is_http:
+        exposure, detail = _http_exposure(trigger)
+        if kind is TriggerKind.FUNCTION_URL:
+            what = "function URL"
+        elif kind is TriggerKind.ALB:
+            what = "load balancer target"
+        else:
+            api = "REST API" if kind is TriggerKind.REST_API else "HTTP API"
+            route = " ".join(p for p in ((trigger.method or "").upper(), trigger.path or "") if p)
+            what = f"{api} route {route or trigger.id}"
+        return Entry(function, kind.value, exposure, f"{what} ({detail})", trigger.location, trigger.id)
+    if kind in _DATA_SOURCES:
+        source = trigger.source if isinstance(trigger.source, str) and trigger.source else "its source"
+        noun = _DATA_SOURCES[kind]
+        description = f"{kind.value.upper() if kind is not TriggerKind.DYNAMODB_STREAM else 'DynamoDB stream'} " \
+                      f"trigger {trigger.id}: data written to {noun} {short_name(source)} by whoever can write to it"
+        return Entry(function, kind.value, Exposure.UNTRUSTED_DATA, description, trigger.location, trigger.id)
+    return Entry(function, kind.value, Exposure.INTERNAL, f"{kind.value} trigger {trigger.id} (internal)",
+                 trigger.location, trigger.id)
+
+
+def _http_exposure(trigger: Trigger) -> tuple[Exposure, str]:
+    auth = trigger.auth
+    if trigger.private:
+        return Exposure.IAM_ONLY, "private endpoint"
+    if auth is None or auth.type is AuthType.UNKNOWN:
+        return Exposure.UNKNOWN, "authorization unresolved"
+    if auth.type is AuthType.NONE:
+        if auth.api_key_required:
+            return Exposure.AUTHENTICATED, "API key required"
+        return Exposure.ANONYMOUS, "no authorization"
+    if auth.type is AuthType.IAM:
+        return Exposure.IAM_ONLY, "AWS_IAM authorization"
+    name = f" {auth.authorizer}" if auth.authorizer else ""
+    return Exposure.AUTHENTICATED, f"{auth.type.value.lower()} authorizer{name}"
+
+
+def _permission_entries(app: Application) -> dict[str, list[Entry]]:
+    """Invoke permissions open to any principal with no source condition: anyone with an AWS account."""
+    out: dict[str, list[Entry]] = {}
+    for perm in app.permissions:
+        if not isinstance(perm.function, str) or perm.principal != "*":
+            continue
+        if perm.source_arn is not None or perm.source_account is not None or perm.principal_org_id is not None:
+            continue
+        if isinstance(perm.action, str) and perm.action.lower() == "lambda:invokefunctionurl" \
+                and perm.function_url_auth_type != "NONE":
+            continue
+        out.setdefault(perm.function, []).append(Entry(
+            perm.function, "permission", Exposure.ANONYMOUS,
+            f"invoke permission {perm.id} open to any principal", perm.location, perm.id))
+    return out
+
+
+def short_name(text: str, limit: int = 60) -> str:
+    """A readable name for a resource as granted or referenced: `${UploadsBucket}` and
+    `arn:${AWS::Partition}:s3:::${UploadsBucket}/*` → `UploadsBucket`, `arn:aws:dynamodb:...:table/Orders` →
+    `Orders`; long values cut."""
+    if text.startswith("arn:"):
+        parts = re.sub(r"\$\{[^}]*\}", lambda m: m.group(0).replace(":", "\x00"), text).split(":", 5)
+        if len(parts) == 6:
+            rest = parts[5].replace("\x00", ":")
+            rest = re.sub(r"/\*$", "", rest)
+            rest = re.sub(r"^(?:table|secret|key|parameter|function|cluster|db|stream|alias)[/:]", "", rest)
+            text = rest or text
+    match = re.fullmatch(r"\$\{([^}]+)\}", text)
+    if match:
+        return _ref_id(match.group(1))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _ref_id(reference: str) -> str:
+    """The node id a symbolic reference names: `AuditTable.Arn` → `AuditTable` (CloudFormation: id, then one
+    attribute), `aws_dynamodb_table.ledger.arn` → `aws_dynamodb_table.ledger` (Terraform: type.name.attribute,
+    possibly under `module.x.`)."""
+    parts = reference.split(".")
+    if len(parts) >= 3 and (parts[0].startswith(("aws_", "google_")) or parts[0] in ("module", "data")):
+        return ".".join(parts[:-1])
+    return parts[0]
+
+
+# -------------------------------------------------------------------------------------------- flaws
+
+def _flaws(function: str, handler: HandlerFacts | None) -> tuple[Flaw, ...]:
+    if handler is None:
+        return ()
+    out = []
+    for flow in handler.flows:
+        known = _SINK_KINDS.get(flow.kind)
+        if known is None or flow.taint != "event":
+            continue  # secrets reaching a log or a store are FG2xx facts, not an attacker's foothold
+        rule_id, capability = known
+        out.append(Flaw(function, rule_id, _capability(flow, capability), flow.sink, flow.source, flow.location,
+                        flow.steps))
+    return tuple(out)
+
+
+def _capability(flow: TaintFlow, capability: Capability) -> Capability:
+    if capability is Capability.FILE_READ and _WRITE_SINK.match(flow.sink):
+        return Capability.FILE_WRITE
+    return capability
+
+
+# -------------------------------------------------------------------------------------- credentials
+
+_SECRET_NAME = re.compile(r"(?i)(passw|secret|token|api_?key|private_?key|credential|access_?key|client_?secret"
+                          r"|dsn|connection_?string)")
+_NOT_SECRET_NAME = re.compile(r"(?i)(_arn|_name|_id|_table|_bucket|_url|_uri|_region|_ttl|_expir|_length)$")
+_SECRET_CALLS = frozenset({("secretsmanager", "get_secret_value"), ("kms", "decrypt"), ("ssm", "get_parameter"),
+                           ("ssm", "get_parameters"), ("ssm", "get_parameters_by_path")})
+
+
+def _credentials(function: Function, handler: HandlerFacts | None, role: str | None) -> tuple[Credential, ...]:
+    out: list[Credential] = []
+    if role is not None:
+        out.append(Credential(function.id, CredentialKind.ROLE, role, function.loc("role")))
+    for var in function.environment:
+        if var.secret_reference or isinstance(var.value, Unknown):
+            continue
+        if var.from_secret_attribute or (_SECRET_NAME.search(var.name) and not _NOT_SECRET_NAME.search(var.name)
+                                         and len(var.value) >= 6):
+            out.append(Credential(function.id, CredentialKind.ENVIRONMENT, var.name, var.location))
+    if handler is not None and handler.tmp_leftovers and (
+            handler.fetches or any((c.service, c.method) in _SECRET_CALLS for c in handler.aws_calls)):
+        out.append(Credential(function.id, CredentialKind.TMP, "decrypted or fetched secrets left in /tmp",
+                              handler.tmp_leftovers[0].location))
+    return tuple(out)
+
+
+# -------------------------------------------------------------------------------------------- reach
+
+_SECRET_ACTIONS = (
+    ("secretsmanager:GetSecretValue", "read secrets", ResourceCategory.SECRET),
+    ("ssm:GetParameter", "read SSM parameters", ResourceCategory.PARAMETER),
+    ("ssm:GetParametersByPath", "read SSM parameter trees", ResourceCategory.PARAMETER),
+    ("kms:Decrypt", "decrypt with KMS keys", ResourceCategory.KMS_KEY),
+)
+_DATA_ACTIONS = (
+    ("s3:GetObject", "read objects", ResourceCategory.BUCKET),
+    ("s3:PutObject", "write objects", ResourceCategory.BUCKET),
+    ("s3:DeleteObject", "delete objects", ResourceCategory.BUCKET),
+    ("dynamodb:Scan", "dump tables", ResourceCategory.TABLE),
+    ("dynamodb:Query", "query tables", ResourceCategory.TABLE),
+    ("dynamodb:GetItem", "read items", ResourceCategory.TABLE),
+    ("dynamodb:PutItem", "write items", ResourceCategory.TABLE),
+    ("dynamodb:UpdateItem", "change items", ResourceCategory.TABLE),
+    ("dynamodb:DeleteItem", "delete items", ResourceCategory.TABLE),
+    ("dynamodb:DeleteTable", "delete tables", ResourceCategory.TABLE),
+    ("rds-data:ExecuteStatement", "run SQL on Aurora clusters", ResourceCategory.RDS),
+    ("rds-db:connect", "connect to databases as IAM users", ResourceCategory.RDS),
+)
+_LATERAL_ACTIONS = ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:InvokeFunction")
+_NOUN = {ResourceCategory.SECRET: "secret", ResourceCategory.PARAMETER: "parameter",
+         ResourceCategory.KMS_KEY: "key", ResourceCategory.BUCKET: "bucket", ResourceCategory.TABLE: "table",
+         ResourceCategory.RDS: "database"}
+
+
+def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str,
+                own: frozenset[str]) -> tuple[Reach, ...]:
+    """What the role reaches beyond the platform's own needs (logs, ENIs, X-Ray are never sensitive).
+
+    `own` holds the resource ids of the function's own event sources: reading the queue that triggers it is
+    what the function is for, and whoever controls the event already controls that data. `used_by` names the
+    other functions (sharers of the role included) whose resources a grant reaches."""
+    from faasguard.analysis.iam.escalation import escalations
+
+    role = ra.role.id
+    out: list[Reach] = []
+    for esc in escalations(ra):
+        first = esc.grants[0]
+        out.append(Reach(role, ReachKind.ESCALATION, Impact.ESCALATION, esc.method.needs, esc.method.id,
+                         f"privilege escalation: {esc.method.why} ({', '.join(esc.method.needs)})",
+                         _grant_location(first), esc.conditional))
+    users = _resource_users(app, iam)
+    for kind, table in ((ReachKind.SECRETS, _SECRET_ACTIONS), (ReachKind.DATA, _DATA_ACTIONS)):
+        for action, verb, category in table:
+            for grant in ra.effective_grants(action):
+                if grant.execution_policy:
+                    continue
+                reach = _grant_reach(app, ra, grant, action, verb=verb, category=category, kind=kind,
+                                     users=users, function=function, own=own)
+                if reach is not None:
+                    out.append(reach)
+                    break
+    for action in _LATERAL_ACTIONS:
+        for grant in ra.effective_grants(action):
+            if grant.execution_policy:
+                continue
+            others = [fn.id for fn in app.functions if fn.id != function
+                      and any(grant.matches_resource(p) for p in _function_patterns(fn))]
+            wide = bool(grant.wildcard_resources())
+            if not wide and not others:
+                continue
+            target = "*" if wide else ", ".join(others)
+            roles = sorted({r for o in others if (r := iam.function_roles.get(o)) and r != role})
+            via = f" (and through them role{'s' if len(roles) > 1 else ''} {', '.join(roles)})" if roles else ""
+            out.append(Reach(role, ReachKind.LATERAL, Impact.WIDE, (action,), target,
+                             f"{action} on {'every function' if wide else 'function ' + target}{via}",
+                             _grant_location(grant), grant.conditional, tuple(others)))
+            break
+    return tuple(out)
+
+
+def _function_patterns(fn: Function) -> tuple[str, ...]:
+    names = [f"${{{fn.id}.Arn}}", f"${{{fn.id}}}"]
+    if isinstance(fn.name, str):
+        names.append(f"arn:aws:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{fn.name}")
+    return tuple(names)
+
+
+def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, *, verb: str,
+                 category: ResourceCategory, kind: ReachKind, users: Mapping[str, tuple[str, ...]],
+                 function: str, own: frozenset[str]) -> Reach | None:
+    wide = grant.wildcard_resources()
+    if wide:
+        if not ra.access(action, wide[0]).allowed:
+            return None
+        hit = [r for r in app.resources if r.category is category and r.id not in own]
+        used = sorted({u for r in hit for u in users.get(r.id, ()) if u != function})
+        named = [r.id for r in hit if any(u in used for u in users.get(r.id, ()))]
+        also = f", including {', '.join(named)} used by {', '.join(used)}" if used else ""
+        return Reach(ra.role.id, kind, Impact.WIDE, (action,), "*",
+                     f"{action} on * ({verb} in every {_NOUN[category]} of the account{also})",
+                     _grant_location(grant), grant.conditional, tuple(used))
+    targets = [r for r in grant.resources if not _is_own(r, own)]
+    if not targets:
+        return None
+    if not any(ra.access(action, t).allowed for t in targets[:3]):
+        return None
+    names = list(dict.fromkeys(short_name(t) for t in targets))
+    used = sorted({u for n in names for u in users.get(n, ()) if u != function})
+    whose = f" (data of {', '.join(used)})" if used else ""
+    return Reach(ra.role.id, kind, Impact.SCOPED, (action,), ", ".join(targets),
+                 f"{action} on {', '.join(names[:4])}{'…' if len(names) > 4 else ''}{whose}",
+                 _grant_location(grant), grant.conditional, tuple(used))
+
+
+def _is_own(resource: str, own: frozenset[str]) -> bool:
+    text = short_name(resource.removesuffix("/*"))
+    return text in own
+
+
+def _grant_location(grant: Grant) -> Location:
+    return grant.statement.field_locations.get("resources", grant.statement.location)
+
+
+def _resource_users(app: Application, iam: IamFacts) -> Mapping[str, tuple[str, ...]]:
+    """Resource id → functions whose code or configuration use it (their needs name it, or an environment
+    variable refers to it). That is what "another function's data" means in a path."""
+    ids = {r.id for r in app.resources}
+    users: dict[str, set[str]] = {}
+    for fn_id, needs in iam.needs.items():
+        for need in needs.needs:
+            if isinstance(need.resource, str):
+                for ref in (_ref_id(r) for r in re.findall(r"\$\{([^}]+)\}", need.resource)):
+                    if ref in ids:
+                        users.setdefault(ref, set()).add(fn_id)
+    return {k: tuple(sorted(v)) for k, v in users.items()}
+
+
+# -------------------------------------------------------------------------------------------- paths
+
+def build_graph(app: Application, facts: Facts) -> AttackGraph:
+    iam = facts.iam
+    open_permissions = _permission_entries(app)
+    nodes: dict[str, FunctionNode] = {}
+    for fn in app.functions:
+        entries = [_trigger_entry(t, fn.id) for t in app.triggers_of(fn.id)]
+        entries += open_permissions.get(fn.id, [])
+        handler = facts.handlers.get(fn.id)
+        ra = iam.role_of(fn.id) if iam is not None else None
+        role = ra.role.id if ra is not None and not ra.role.external else None
+        own = frozenset(short_name(t.source) for t in app.triggers_of(fn.id) if isinstance(t.source, str))
+        reach: tuple[Reach, ...] = ()
+        if ra is not None and iam is not None and role is not None:
+            reach = _role_reach(app, ra, iam, fn.id, own)
+        nodes[fn.id] = FunctionNode(fn.id, role, tuple(entries), _flaws(fn.id, handler),
+                                    _credentials(fn, handler, role), reach)
+    paths = _paths(app, nodes)
+    return AttackGraph(app.name, nodes, paths)
+
+
+def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackPath, ...]:
+    found: list[AttackPath] = []
+    for node in nodes.values():
+        flaws = tuple(f for f in node.flaws if f.capability.yields_credentials)
+        if not flaws:
+            continue
+        env_secrets = tuple(c for c in node.credentials if c.kind is not CredentialKind.ROLE)
+        impact = max((r.impact for r in node.reach), default=Impact.SCOPED if env_secrets else None)
+        if impact is None:
+            continue
+        for entry in node.entries:
+            severity = path_severity(entry.exposure, impact)
+            if severity is None:
+                continue
+            if all(r.conditional for r in node.reach) and node.reach:
+                severity = severity.lowered()
+            confidence = Confidence.LOW if entry.exposure is Exposure.UNKNOWN else \
+                Confidence.MEDIUM if any(f.capability is Capability.SSRF for f in flaws) and \
+                all(f.capability is Capability.SSRF for f in flaws) else Confidence.HIGH
+            found.append(_path(app, node, entry, flaws, impact=impact, severity=severity, confidence=confidence))
+    found.sort(key=lambda p: (-p.severity.rank, -p.entry.exposure, -p.impact, -len(p.reach), p.function,
+                              p.entry.node))
+    return tuple(replace(p, rank=i) for i, p in enumerate(found, 1))
+
+
+def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], *, impact: Impact,
+          severity: Severity, confidence: Confidence) -> AttackPath:
+    hops: list[EvidenceStep] = [EvidenceStep(f"entry: {entry.description} -- reachable by {entry.exposure.label}",
+                                             entry.location)]
+    for flaw in flaws:
+        steps = flaw.steps or (EvidenceStep(f"reaches {flaw.sink}", flaw.location),)
+        hops.append(EvidenceStep(f"flaw: {flaw.rule_id} {flaw.name} in {node.function} ({flaw.capability.value}) "
+                                 f"from {flaw.source}", steps[0].location))
+        hops.extend(steps[1:] if len(steps) > 1 else ())
+    for cred in node.credentials:
+        if cred.kind is CredentialKind.ROLE:
+            text = f"credential: the execution role {cred.name} (its keys are in the environment)"
+        elif cred.kind is CredentialKind.ENVIRONMENT:
+            text = f"credential: plaintext secret in environment variable {cred.name}"
+        else:
+            text = f"credential: {cred.name}"
+        hops.append(EvidenceStep(text, cred.location))
+    ordered = sorted(node.reach, key=lambda r: (-r.impact, _KIND_ORDER[r.kind], not r.used_by))
+    hops.extend(EvidenceStep(f"impact: {r.description}" + (" (under a condition)" if r.conditional else ""),
+                             r.location) for r in ordered)
+    flaw_names = ", ".join(dict.fromkeys(f.name for f in flaws))
+    via = f"role {node.role}" if node.role else "its environment"
+    held = [c.name for c in node.credentials if c.kind is CredentialKind.ENVIRONMENT]
+    gained = [_gain(r) for r in ordered[:3]]
+    if held:
+        gained.append(f"plaintext {'secrets' if len(held) > 1 else 'secret'} {', '.join(held)} in its environment")
+    gains = "; ".join(gained)
+    more = f" and {len(ordered) - 3} more" if len(ordered) > 3 else ""
+    summary = (f"attack path: {entry.description} → {flaw_names} in {node.function} → {via} → {gains}{more}")
+    digest = hashlib.sha256("\x1f".join((app.name, entry.node, node.function, impact.label)).encode())
+    return AttackPath(f"path-{digest.hexdigest()[:12]}", 0, entry, node.function, flaws, node.credentials,
+                      tuple(ordered), impact, severity, confidence, tuple(hops), summary)
+
+
+_KIND_ORDER = {ReachKind.ESCALATION: 0, ReachKind.SECRETS: 1, ReachKind.LATERAL: 2, ReachKind.DATA: 3}
+
+
+def _gain(reach: Reach) -> str:
+    if reach.kind is ReachKind.ESCALATION:
+        return f"privilege escalation ({reach.target})"
+    text = f"{reach.actions[0]} on *" if reach.target == "*" else reach.description
+    if reach.used_by and reach.target == "*":
+        text += f" (data of {', '.join(reach.used_by)})"
+    return text
+
+
+def iter_paths(graphs: Iterable[AttackGraph]) -> Iterable[AttackPath]:
+    for graph in graphs:
+        yield from graph.paths
+
+
+def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
+    """Pipeline entry point (registered after iam and dependencies in `pipeline.ENRICHERS`)."""
+    del config, diagnostics
+    return replace(facts, paths=build_graph(app, facts))
