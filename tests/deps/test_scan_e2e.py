@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 from deps_helpers import ADVISORIES, line_of
 
 from faasguard import pipeline
 from faasguard.config import Config
 from faasguard.findings import DiagnosticKind, DiagnosticLevel, Finding, Incomplete, Severity
-
-pytest.importorskip("faasguard.loaders.cloudformation")
 
 
 def scan(app: Path, **options: object) -> pipeline.ScanResult:

@@ -173,8 +173,9 @@ def test_handler_source_read_and_marshal(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    server_module = pytest.importorskip("moto.server")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"

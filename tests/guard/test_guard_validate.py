@@ -117,7 +117,7 @@ def test_sqs_sns_with_schema_and_envelope() -> None:
 
 
 def test_pydantic_model() -> None:
-    pydantic = pytest.importorskip("pydantic")
+    import pydantic
 
     class Order(pydantic.BaseModel):  # type: ignore[misc,name-defined]
         name: str
