@@ -258,7 +258,8 @@ class JsFunction:
         test = self.ev(cond) if cond is not None else CLEAN
         guards = self.guards(cond) if cond is not None else []
         exits = then is not None and _exits(then)
-        if exits and any(t.kind == "event" for t in test.taints):
+        checked = [self.scope.get(name) for name, _, _ in guards]
+        if exits and any(t.kind == "event" for v in [test, *(c for c in checked if c is not None)] for t in v.taints):
             self.summary.validates = True
         before = dict(self.scope.vars)
         for name, kinds, negated in guards:
