@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.code._corpus import RULES
 
 from faasguard.analysis.code import analyze_file
 from faasguard.config import Config
@@ -19,7 +20,6 @@ from faasguard.findings import Finding
 from faasguard.model import Application, Function, Location, SourceKind
 from faasguard.rules.base import RuleContext
 from faasguard.rules.handler import UnvalidatedEvent
-from tests.code._corpus import RULES
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "code" / "js"
 CORPUS = ROOT / "corpus"

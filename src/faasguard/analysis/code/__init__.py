@@ -98,10 +98,9 @@ def _compute_roots(directory: Path, code_dir: str | None, app_root: str) -> tupl
 
 def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
     """Add `HandlerFacts` for every Python handler of `app` to `facts.handlers`."""
-    from faasguard.analysis.code.python.analyzer import Analyzer
-
     from faasguard.analysis.code.js.analyzer import JsAnalyzer
     from faasguard.analysis.code.js.analyzer import analyze_function as analyze_js
+    from faasguard.analysis.code.python.analyzer import Analyzer
 
     handlers: dict[str, HandlerFacts] = dict(facts.handlers)
     analyzers: dict[tuple[Path, ...], Analyzer] = {}
@@ -113,8 +112,8 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
         if js is not None:
             roots = _search_roots(app, function, js, roots_memo)
             js_analyzer = js_analyzers.setdefault(roots, JsAnalyzer(roots))
-            name = (function.code.handler_function if function.code else None) or "handler"
-            found = analyze_js(js_analyzer, js.resolve(), name, function.id, diagnostics, reported)
+            js_name = (function.code.handler_function if function.code else None) or "handler"
+            found = analyze_js(js_analyzer, js.resolve(), js_name, function.id, diagnostics, reported)
             if found is not None:
                 handlers[function.id] = found
             continue

@@ -175,7 +175,7 @@ class JsFunction:
         for stmt in node.named_children:
             self.stmt(stmt)
 
-    def stmt(self, node: Node) -> None:  # noqa: C901
+    def stmt(self, node: Node) -> None:
         t = node.type
         if t in ("expression_statement",):
             for child in node.named_children:
@@ -286,9 +286,8 @@ class JsFunction:
         value = scope.vars.get(name) if scope is not None else None
         if value is None or not value.taints:
             return
-        if kinds == ("path",):  # a prefix check protects only a normalised path
-            if not all(t.normalized for t in value.taints):
-                return
+        if kinds == ("path",) and not all(t.normalized for t in value.taints):
+            return  # a prefix check protects only a normalised path
         self.scope.vars[name] = value.map_taints(lambda t: t.clean_for(*kinds))
 
     def guards(self, cond: Node) -> list[tuple[str, tuple[str, ...], bool]]:
@@ -442,13 +441,13 @@ class JsFunction:
         if root.type == "identifier":
             scope = self.scope.find(self.text(root))
             stored = data_of(value, key_val)
+            holder = self.scope.get(self.text(root))
             if scope is not None and scope.module_level and not self.scope.module_level and stored.taints \
-                    and self.scope.get(self.text(root)) is not None \
-                    and self.scope.get(self.text(root)).kind not in ("web-response", "module"):  # type: ignore[union-attr]
+                    and holder is not None and holder.kind not in ("web-response", "module"):
                 self.hit("store", f"module-level {self.text(root)}", target, stored)
             base = scope.vars.get(self.text(root)) if scope is not None else None
             if base is not None and root is obj and key is not None and base.kind is None and base.fields is not None:
-                fields = tuple((n, v) for n, v in base.fields if n != key) + ((key, value),)
+                fields = (*tuple((n, v) for n, v in base.fields if n != key), (key, value))
                 (scope or self.scope).vars[self.text(root)] = replace(base, fields=fields)
 
     # ------------------------------------------------------------------ modules
@@ -502,11 +501,11 @@ class JsFunction:
                         self.a.export(self.mod, exported, self.scope.get(self.text(name)) or CLEAN)
 
     # ------------------------------------------------------------------ expressions
-    def ev(self, node: Node | None) -> Val:  # noqa: C901
+    def ev(self, node: Node | None) -> Val:
         if node is None:
             return CLEAN
         t = node.type
-        if t == "identifier" or t == "shorthand_property_identifier":
+        if t in {"identifier", "shorthand_property_identifier"}:
             name = self.text(node)
             value = self.scope.get(name)
             if value is not None:
@@ -653,7 +652,7 @@ class JsFunction:
         data = data_of(*(v for _, v in fields), *extra)
         return Val(taints=data.taints, fields=tuple(fields))
 
-    def member(self, base: Val, name: str, node: Node) -> Val:  # noqa: C901
+    def member(self, base: Val, name: str, node: Node) -> Val:
         if base.fields is not None:
             field = base.field_val(name)
             if field is not None:
@@ -697,7 +696,7 @@ class JsFunction:
             return [CLEAN]
         return [self.ev(a) for a in args.named_children if a.type != "comment"]
 
-    def call(self, node: Node) -> Val:  # noqa: C901
+    def call(self, node: Node) -> Val:
         fn = node.child_by_field_name("function")
         if fn is None:
             return CLEAN
@@ -746,8 +745,8 @@ class JsFunction:
         ctor = node.child_by_field_name("constructor")
         callee = self.ev(ctor)
         args = self.args(node)
-        arg_nodes = [a for a in (node.child_by_field_name("arguments").named_children
-                                 if node.child_by_field_name("arguments") is not None else [])]
+        arg_nodes = list(node.child_by_field_name("arguments").named_children
+                                 if node.child_by_field_name("arguments") is not None else [])
         qual = callee.qual
         if callee.kind == "aws-client" and qual:  # new AWS.DynamoDB.DocumentClient()
             if qual.endswith("DocumentClient"):
@@ -849,7 +848,7 @@ class JsFunction:
                 continue
             self.hit(row.kind, label, node, value, "structured" if row.when == "structured" else "")
 
-    def qual_call(self, qual: str, args: list[Val], arg_nodes: list[Node], node: Node,  # noqa: C901
+    def qual_call(self, qual: str, args: list[Val], arg_nodes: list[Node], node: Node,
                   new: bool = False) -> Val | None:
         qual = qual.removeprefix("node:")
         if qual in ("util.promisify", "promisify", "util.callbackify"):
@@ -968,7 +967,7 @@ class JsFunction:
         if service is None or len(parts) < 2:
             return None
         name = parts[1]
-        if name == "DynamoDBDocumentClient" or name == "DynamoDBDocument":
+        if name in {"DynamoDBDocumentClient", "DynamoDBDocument"}:
             return Val(kind="aws-client", service="dynamodb", qual=qual, extra="docclient")
         if package == "@aws-sdk/lib-storage" and name == "Upload":
             params = args[0].field_val("params") if args and args[0].fields is not None else None
@@ -999,9 +998,10 @@ class JsFunction:
         if method in sdk.NOT_OPERATIONS:
             return client if method == "promise" else CLEAN
         if client.extra == "docclient":
-            operation = sdk.DOC_CLIENT_OPERATIONS.get(method)
-            if operation is None:
+            found = sdk.DOC_CLIENT_OPERATIONS.get(method)
+            if found is None:
                 return CLEAN
+            operation = found
         else:
             operation = sdk.operation_of(method)
         params = args[0] if args else CLEAN
@@ -1016,7 +1016,7 @@ class JsFunction:
             if name == "Key" and service != "s3":
                 continue
             resolved.append((name, self.argvalue(value)))
-            if service == "dynamodb" and name.endswith("Expression") or name == "Statement":
+            if (service == "dynamodb" and name.endswith("Expression")) or name == "Statement":
                 self.hit("nosql", f"{operation} {name}", node, value)
             elif service == "dynamodb" and name in ("ScanFilter", "QueryFilter", "KeyConditions", "Expected",
                                                      "AttributeUpdates"):
@@ -1031,9 +1031,9 @@ class JsFunction:
         return Val(kind="aws-result")
 
     # ------------------------------------------------------------------ plain methods
-    def method_call(self, recv: Val, recv_node: Node | None, method: str, args: list[Val],  # noqa: C901
+    def method_call(self, recv: Val, recv_node: Node | None, method: str, args: list[Val],  # noqa: PLR0917
                     arg_nodes: list[Node], node: Node) -> Val:
-        if method == "then" or method == "catch" or method == "finally":
+        if method in {"then", "catch", "finally"}:
             for arg in args:
                 if arg.kind == "function":
                     return self.call_function(arg, [recv if method == "then" else CLEAN], node)

@@ -222,7 +222,8 @@ WEB_WRAPPERS = frozenset({"serverless-http", "@vendia/serverless-express", "@cod
                           "aws-serverless-express", "aws-lambda-fastify", "@fastify/aws-lambda",
                           "serverless-http.default", "hono/aws-lambda.handle"})
 """Adapters whose result is a Lambda handler running every route of the app they wrap."""
-HANDLER_WRAPPERS = frozenset({"@middy/core", "middy", "@middy/core.default", "@aws-lambda-powertools/logger.injectLambdaContext"})
+HANDLER_WRAPPERS = frozenset({"@middy/core", "middy", "@middy/core.default",
+                              "@aws-lambda-powertools/logger.injectLambdaContext"})
 """Wrappers (middy) whose result is the wrapped handler; `.use(...)` on it returns it again."""
 REQUEST_FIELDS = frozenset({"body", "query", "params", "headers", "cookies", "path", "url", "originalUrl",
                             "hostname", "ip", "request", "get", "header", "param"})

@@ -36,7 +36,8 @@ def _parser(flavour: str) -> Any:
         return Parser(Language(tree_sitter_javascript.language()))
     import tree_sitter_typescript
 
-    grammar = tree_sitter_typescript.language_tsx() if flavour == "tsx" else tree_sitter_typescript.language_typescript()
+    tsx = flavour == "tsx"
+    grammar = tree_sitter_typescript.language_tsx() if tsx else tree_sitter_typescript.language_typescript()
     return Parser(Language(grammar))
 
 
@@ -109,7 +110,7 @@ def _parse_uncached(path: Path, display: str, size: int) -> JsModule:
         first = _first_error(root)
         line = first.start_point[0] + 1 if first is not None else 1
         info.error = Diagnostic(DiagnosticKind.PARSE_ERROR, "JavaScript/TypeScript syntax error; the rest of the "
-                                "module is analysed", Location(display, line), DiagnosticLevel.INFO, "code-analysis")
+                                "module is analysed", Location(display, line), DiagnosticLevel.NOTE, "code-analysis")
     for stmt in root.named_children:
         decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
         if decl is None:

@@ -61,16 +61,16 @@ def hardcoded_secrets(module: JsModule) -> Iterator[CodeIssue]:
             name = module.text(pair[0]).strip("'\"")
             if literal is not None and pair[1].start_byte not in seen:
                 snake = _CAMEL.sub("_", name)
-                shape = judge._shape(literal)  # noqa: SLF001 - one judgement for both languages
+                shape = judge._shape(literal)
                 if shape is not None:
                     yield issue(pair[1], f"{shape} ({name})")
-                elif (judge._SECRET_NAME.search(snake) and not judge._NOT_SECRET_NAME.search(snake)  # noqa: SLF001
-                      and judge._looks_secret_value(literal)):  # noqa: SLF001
+                elif (judge._SECRET_NAME.search(snake) and not judge._NOT_SECRET_NAME.search(snake)
+                      and judge._looks_secret_value(literal)):
                     yield issue(pair[1], f"a secret value assigned to `{name}`")
         todo.extend(reversed(node.children))
     for node in literals:
         if node.start_byte not in seen:
             text = _string(module, node) or ""
-            shape = judge._shape(text) if len(text) < 5000 else None  # noqa: SLF001
+            shape = judge._shape(text) if len(text) < 5000 else None
             if shape is not None:
                 yield issue(node, shape)
