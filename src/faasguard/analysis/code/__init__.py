@@ -59,6 +59,17 @@ def _python_handler(function: Function) -> Path | None:
     return path if path.is_file() else None
 
 
+_JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+
+
+def _js_handler(function: Function) -> Path | None:
+    code = function.code
+    if code is None or not code.handler_file or not code.handler_file.lower().endswith(_JS_SUFFIXES):
+        return None
+    path = Path(code.handler_file)
+    return path if path.is_file() else None
+
+
 def _search_roots(
     app: Application, function: Function, handler: Path, memo: dict[tuple[Path, str | None], tuple[Path, ...]]
 ) -> tuple[Path, ...]:
@@ -87,13 +98,25 @@ def _compute_roots(directory: Path, code_dir: str | None, app_root: str) -> tupl
 
 def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
     """Add `HandlerFacts` for every Python handler of `app` to `facts.handlers`."""
+    from faasguard.analysis.code.js.analyzer import JsAnalyzer
+    from faasguard.analysis.code.js.analyzer import analyze_function as analyze_js
     from faasguard.analysis.code.python.analyzer import Analyzer
 
     handlers: dict[str, HandlerFacts] = dict(facts.handlers)
     analyzers: dict[tuple[Path, ...], Analyzer] = {}
+    js_analyzers: dict[tuple[Path, ...], JsAnalyzer] = {}
     reported: set[str] = set()
     roots_memo: dict[tuple[Path, str | None], tuple[Path, ...]] = {}
     for function in app.functions:
+        js = _js_handler(function)
+        if js is not None:
+            roots = _search_roots(app, function, js, roots_memo)
+            js_analyzer = js_analyzers.setdefault(roots, JsAnalyzer(roots))
+            js_name = (function.code.handler_function if function.code else None) or "handler"
+            found = analyze_js(js_analyzer, js.resolve(), js_name, function.id, diagnostics, reported)
+            if found is not None:
+                handlers[function.id] = found
+            continue
         handler = _python_handler(function)
         if handler is None:
             _missing_handler(function, diagnostics)
@@ -244,5 +267,11 @@ def analyze_file(
 
     handler = Path(path).resolve()
     diagnostics: list[Diagnostic] = []
+    if handler.suffix.lower() in _JS_SUFFIXES:
+        from faasguard.analysis.code.js.analyzer import JsAnalyzer
+        from faasguard.analysis.code.js.analyzer import analyze_function as analyze_js
+
+        js_analyzer = JsAnalyzer(search_roots or (handler.parent,))
+        return analyze_js(js_analyzer, handler, function, function, diagnostics, set()), diagnostics
     analyzer = Analyzer(search_roots or (handler.parent,))
     return analyze_function(analyzer, handler, function, function, diagnostics), diagnostics
