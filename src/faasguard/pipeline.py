@@ -59,7 +59,7 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
 
     handled: set[Path] = set()
     for source_type, module_name in LOADER_MODULES.items():
-        if source_type is SourceType.PYTHON or source_type not in by_type:
+        if source_type in _CODE_TYPES or source_type not in by_type:
             continue
         files = [f for f in by_type[source_type] if f.path not in handled]
         loaded = _run_loader(module_name, files, ctx, result)
@@ -72,7 +72,7 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
     # functions of handler-shaped code and says that it inferred them.
     handler_files = {Path(fn.code.handler_file) for app in result.apps for fn in app.functions
                      if fn.code and fn.code.handler_file}
-    roots_with_iac = {f.root for f in found.files if f.type is not SourceType.PYTHON}
+    roots_with_iac = {f.root for f in found.files if f.type not in _CODE_TYPES}
     # a web-framework module inside the code directory of a function whose handler was found is reached
     # through that handler (Chalice `app.app`, a Mangum handler): inferring its routes again would duplicate
     analysed_dirs = {Path(fn.code.code_dir) for app in result.apps for fn in app.functions
@@ -80,6 +80,11 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
     bare = [f for f in by_type.get(SourceType.PYTHON, [])
             if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
             and (f.root not in roots_with_iac or _looks_like_handler(f.path, analysed_dirs))]
+    # JavaScript/TypeScript beside or without templates: only files exporting a handler-shaped function (a
+    # Node project holds far more library, build and test code than handlers)
+    bare += [f for f in by_type.get(SourceType.JAVASCRIPT, [])
+             if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
+             and _looks_like_js_handler(f.path)]
     if bare:
         _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result)
     return result
@@ -93,6 +98,22 @@ _FRAMEWORK_SHAPE = re.compile(
     rb"^@\w+\.(?:route|get|post|put|patch|delete|api_route|websocket|schedule|lambda_function|authorizer"
     rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\(",
     re.MULTILINE)
+
+
+_CODE_TYPES = frozenset({SourceType.PYTHON, SourceType.JAVASCRIPT})
+_JS_HANDLER_SHAPE = re.compile(
+    rb"(?:^|\n)\s*(?:exports|module\.exports)\.(?:\w*[hH]andler|main)\s*=|"
+    rb"(?:^|\n)\s*export\s+(?:const|let|var|async\s+function|function)\s+(?:\w*[hH]andler|main)\b|"
+    rb"module\.exports\s*=\s*\{[^}]*\b\w*[hH]andler\b|export\s*\{[^}]*\b\w*[hH]andler\b|"
+    rb"(?:^|\n)\s*(?:exports|module\.exports)\.\w+\s*=\s*(?:async\s*)?(?:function\s*\w*\s*)?\(\s*(?:event|evt)\b")
+
+
+def _looks_like_js_handler(path: Path) -> bool:
+    try:
+        head = read_head(path, 2 * 1024 * 1024)
+    except OSError:
+        return False
+    return bool(_JS_HANDLER_SHAPE.search(head))
 
 
 def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset()) -> bool:

@@ -41,6 +41,9 @@ class SourceType(StrEnum):
     DOCKERFILE = "dockerfile"
     PYTHON = "python"
     """Python source that may be bare handler code (used only where a path holds no IaC)."""
+    JAVASCRIPT = "javascript"
+    """JavaScript/TypeScript source that may be bare handler code (`.js .mjs .cjs .jsx .ts .mts .cts .tsx`;
+    declaration files, tests and tool configs are not)."""
     IMAGE = "image"
     """A container image: a `docker save`/OCI archive (`*.tar`), or an OCI layout (its `oci-layout` file stands
     for the directory). Read by the image enrichment, not by a loader."""
@@ -52,8 +55,8 @@ SKIP_DIRS = frozenset({
     ".idea", ".vscode", "cdk.out.bak",
 })
 
-_TEST_FILE = re.compile(r"(^test_.*|.*_test|^conftest)\.py$")
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
+_TEST_FILE = re.compile(r"(^test_.*|.*_test|^conftest)\.py$|.*\.(test|spec)\.[cm]?[jt]sx?$")
+_TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "__mocks__"})
 
 _YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".cfn", ".txt"})
 _HEAD_BYTES = 256 * 1024
@@ -112,6 +115,13 @@ def _maybe_source(name: str) -> bool:
         or Path(lower).suffix in _YAML_SUFFIXES
 
 
+_JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+_JS_NOT_CODE = (".d.ts", ".d.mts", ".d.cts", ".min.js", ".map.js")
+_JS_TOOLING = re.compile(
+    r"^(?:\.?[\w-]+\.config|\.eslintrc|jest\.setup|babel\.config|gulpfile|gruntfile)\.[cm]?[jt]sx?$")
+"""Build and lint configuration that happens to be JavaScript: never handler code."""
+
+
 def classify(path: Path) -> SourceType | None:
     """The source type of one file from its name and head, or None when it is not a source we load."""
     name = path.name
@@ -120,6 +130,8 @@ def classify(path: Path) -> SourceType | None:
         return SourceType.TERRAFORM
     if lower.endswith((".py", ".pyw")):
         return SourceType.PYTHON
+    if lower.endswith(_JS_SUFFIXES) and not lower.endswith(_JS_NOT_CODE) and not _JS_TOOLING.match(lower):
+        return SourceType.JAVASCRIPT
     if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile"):
         return SourceType.DOCKERFILE
     if lower == "oci-layout" or lower.endswith((".tar", ".oci")):

@@ -30,6 +30,7 @@ LOADER_MODULES: dict[SourceType, str] = {
     SourceType.KNATIVE: "faasguard.loaders.cloudrun",
     SourceType.DOCKERFILE: "faasguard.loaders.dockerfile",
     SourceType.PYTHON: "faasguard.loaders.code",
+    SourceType.JAVASCRIPT: "faasguard.loaders.code",
 }
 
 

@@ -1,5 +1,6 @@
-"""Bare handler code: Python files under a scanned path that no template's function points at (all of them where
-the path holds no infrastructure-as-code; beside templates, only files that look handler-shaped).
+"""Bare handler code: Python and JavaScript/TypeScript files under a scanned path that no template's function
+points at (all of them where the path holds no infrastructure-as-code; beside templates, only files that look
+handler-shaped).
 
 With no template to name the handlers, a handler is inferred from its signature: a module-level function whose
 second parameter is `context`/`_context`/`ctx`, or one named `handler` / `lambda_handler`. Functions that a
@@ -8,6 +9,12 @@ serverless web framework calls are handlers too: AWS Chalice decorators (`@app.r
 which run on Lambda behind an adapter (Zappa, serverless-wsgi, Mangum, aws-wsgi). A decorator counts only when
 the code analysis resolves its owner to an object built by the framework's imported constructor, never from
 names alone (see `analysis/code/routes.py`).
+
+A JavaScript/TypeScript module's handlers are its exports named like handlers (`handler`, `*Handler`, `main`) or
+assigned a function whose first parameter is `event`: `exports.x = ...`, `module.exports.x`, `module.exports =
+{ x }`, `export const x`, `export async function x`, `export { x }`. They are found in the text (the export forms
+are few and fixed) so that loading needs no parse; the JavaScript front end parses each file once, when it
+analyses the handler.
 
 Each scanned root becomes one `Application(source=CODE)` with a `Function` per inferred handler, and a NOTE
 diagnostic says how the handlers were inferred, so a reader of the report knows no deployment configuration
@@ -19,13 +26,16 @@ are parsed through the code analysis' module cache, so the enricher does not par
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult, SourceFile
+from faasguard.loaders._yaml import ParseError, read_text
 from faasguard.model import Application, CodeLocation, Function, Location, SourceKind
+from faasguard.sources import SourceType
 
 HANDLER_NAMES = frozenset({"handler", "lambda_handler"})
 CONTEXT_NAMES = frozenset({"context", "_context", "ctx"})
@@ -63,6 +73,51 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
+_JS_EXPORT = re.compile(
+    r"^[ \t]*(?:(?:exports|module\.exports)\.(?P<assigned>\w+)\s*=\s*(?P<value>[^\n]*)"
+    r"|export\s+(?:default\s+)?(?:const|let|var)\s+(?P<const>\w+)"
+    r"|export\s+(?:default\s+)?(?:async\s+)?function\s*\*?\s*(?P<function>\w+)"
+    r"|(?:module\.exports\s*=|export)\s*\{(?P<names>[^}]*)\})", re.MULTILINE)
+_JS_HANDLER_NAME = re.compile(r"^(?:\w*[hH]andler|main)$")
+_JS_EVENT_FUNCTION = re.compile(r"^(?:async\s*)?(?:function\s*\w*\s*)?\(\s*(?:event|evt)\b")
+
+
+def js_handlers(text: str) -> dict[str, int]:
+    """Exported handler-shaped names of a JavaScript/TypeScript module → the line that exports them."""
+    found: dict[str, int] = {}
+    for match in _JS_EXPORT.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        names: list[str] = []
+        if match.group("assigned"):
+            name = match.group("assigned")
+            if _JS_HANDLER_NAME.match(name) or _JS_EVENT_FUNCTION.match(match.group("value") or ""):
+                names.append(name)
+        elif match.group("const") or match.group("function"):
+            names.append(match.group("const") or match.group("function"))
+        else:
+            for raw in (match.group("names") or "").split(","):
+                part = raw.strip()
+                alias = part.split(" as ")[-1] if " as " in part else part.split(":")[0]
+                names.append(alias.strip())
+        for name in names:
+            if (name and _JS_HANDLER_NAME.match(name)) or (match.group("assigned") == name and name):
+                found.setdefault(name, line)
+    return found
+
+
+def _js_functions(source: SourceFile, text: str, base: Path) -> list[Function]:
+    module = _module_name(source.path, base)
+    functions = []
+    for name, line in js_handlers(text).items():
+        handler = f"{module}.{name}"
+        location = Location(source.display, line, 1, logical_id=handler)
+        functions.append(Function(
+            id=handler, location=location, field_locations={"handler": location}, name=handler, runtime=None,
+            handler=handler, code=CodeLocation(code_dir=str(base), handler_file=str(source.path),
+                                               handler_function=name, handler=handler)))
+    return functions
+
+
 def _function(source: SourceFile, node: ast.FunctionDef | ast.AsyncFunctionDef, handler: str, code_dir: Path) -> (
     Function
 ):
@@ -94,6 +149,18 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
         projects: dict[str, None] = {}
         finder = RouteFinder(ctx.cwd)
         for source in sorted(sources, key=lambda s: s.display):
+            if source.type is SourceType.JAVASCRIPT:
+                try:
+                    text = read_text(source.path, source.display, ctx.config.max_file_bytes)
+                except ParseError as exc:
+                    result.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, exc.message, exc.location,
+                                                         DiagnosticLevel.WARNING, "code loader"))
+                    continue
+                js = _js_functions(source, text, base)
+                inferred["JavaScript/TypeScript exports"] += len(js)
+                functions += js
+                result.handled.add(source.path)
+                continue
             info = parse_module(source.path, ctx.cwd)
             if info.tree is None:
                 if info.error is not None:
@@ -121,7 +188,7 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
             result.diagnostics.append(
                 Diagnostic(
                     DiagnosticKind.INFO,
-                    f"no handler-shaped function in the Python files no template points at under {display}; "
+                    f"no handler-shaped function in the code files no template points at under {display}; "
                     "nothing to analyse",
                     Location(display),
                     DiagnosticLevel.NOTE,
@@ -134,7 +201,7 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
         result.diagnostics.append(
             Diagnostic(
                 DiagnosticKind.INFO,
-                f"{len(functions)} handler(s) inferred ({how}) in {len(sources)} Python file(s) under {display} "
+                f"{len(functions)} handler(s) inferred ({how}) in {len(sources)} code file(s) under {display} "
                 f"that no template points at{where}; their deployment configuration was not seen",
                 Location(display),
                 DiagnosticLevel.NOTE,
