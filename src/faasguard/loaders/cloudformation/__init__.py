@@ -42,7 +42,7 @@ Ids and naming conventions (rules and reports depend on these):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -193,13 +193,48 @@ def build_application(template: LocatedDict, path: Path, display: str, ctx: Load
     return app, builder.diagnostics
 
 
+_FAMILIES: tuple[tuple[Iterable[str], Callable[[_Builder, str], None]], ...] = (
+    (("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"), _attached_policy),
+    (("AWS::Lambda::EventInvokeConfig",), _invoke_config),
+    (("AWS::WAFv2::WebACLAssociation", "AWS::WAFRegional::WebACLAssociation"), _waf_association),
+    (("AWS::EC2::SecurityGroupEgress", "AWS::EC2::SecurityGroupIngress"), _standalone_sg_rule),
+    (("AWS::IAM::Role",), _role),
+    (("AWS::EC2::SecurityGroup",), _security_group),
+    (("AWS::Serverless::Api",), lambda b, logical_id: _sam_api(b, logical_id, TriggerKind.REST_API)),
+    (("AWS::Serverless::HttpApi",), lambda b, logical_id: _sam_api(b, logical_id, TriggerKind.HTTP_API)),
+    (("AWS::ApiGateway::RestApi",), _rest_api),
+    (("AWS::ApiGatewayV2::Api",), _http_api),
+    (("AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment", "AWS::ApiGatewayV2::Stage"), _stage),
+    (("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"), _layer),
+    (("AWS::Serverless::Function",), _sam_function),
+    (("AWS::Lambda::Function",), _cfn_function),
+    (("AWS::Lambda::Permission",), _permission),
+    (("AWS::Lambda::Url",), _function_url),
+    (("AWS::Lambda::EventSourceMapping",), _event_source_mapping),
+    (("AWS::ApiGateway::Method",), _rest_method),
+    (("AWS::ApiGatewayV2::Route",), _http_route),
+    (("AWS::S3::Bucket",), _bucket_notifications),
+    (("AWS::SNS::Subscription",), _sns_subscription),
+    (("AWS::SNS::Topic",), _sns_topic_subscriptions),
+    (("AWS::Events::Rule",), _event_rule),
+    (("AWS::Scheduler::Schedule",), _scheduler),
+    (("AWS::Logs::SubscriptionFilter",), _log_subscription),
+    (("AWS::ECS::TaskDefinition",), _task_definition),
+    (_RESOURCE_POLICY_TYPES, _resource_policy),
+)
+"""Resource types in the order they are modelled: things other nodes point at (policies, invoke configs, WAF
+associations, standalone security group rules, roles, groups, APIs, stages, layers) before the functions and
+triggers that refer to them."""
+
+
 def build(b: _Builder) -> None:
+    """Model every deployed resource, one crash guard per resource, family by family in `_FAMILIES` order."""
     b._parameters()
     deployed: list[str] = []
     for logical_id, resource in b.raw.items():
         if not isinstance(resource, dict):
             b.note(DiagnosticKind.PARSE_ERROR, f"resource {logical_id} is not a mapping",
-                      b.loc(logical_id), DiagnosticLevel.WARNING)
+                   b.loc(logical_id), DiagnosticLevel.WARNING)
             continue
         condition = resource.get("Condition")
         if isinstance(condition, str) and b.resolver.condition(condition, b.loc(logical_id)) is False:
@@ -210,93 +245,11 @@ def build(b: _Builder) -> None:
     by_type: dict[str, list[str]] = {}
     for logical_id in deployed:
         by_type.setdefault(b.type_of(logical_id), []).append(logical_id)
-
-    def each(*types: str) -> Iterable[str]:
+    for types, handler in _FAMILIES:
         for kind in types:
-            yield from by_type.get(kind, ())
-
-    # Things other nodes point at first.
-    for logical_id in each("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        with b.guard(logical_id):
-            _attached_policy(b, logical_id)
-    for logical_id in each("AWS::Lambda::EventInvokeConfig"):
-        with b.guard(logical_id):
-            _invoke_config(b, logical_id)
-    for logical_id in each("AWS::WAFv2::WebACLAssociation", "AWS::WAFRegional::WebACLAssociation"):
-        with b.guard(logical_id):
-            _waf_association(b, logical_id)
-    for logical_id in each("AWS::EC2::SecurityGroupEgress", "AWS::EC2::SecurityGroupIngress"):
-        with b.guard(logical_id):
-            _standalone_sg_rule(b, logical_id)
-    for logical_id in each("AWS::IAM::Role"):
-        with b.guard(logical_id):
-            _role(b, logical_id)
-    for logical_id in each("AWS::EC2::SecurityGroup"):
-        with b.guard(logical_id):
-            _security_group(b, logical_id)
-    for logical_id in each("AWS::Serverless::Api"):
-        with b.guard(logical_id):
-            _sam_api(b, logical_id, TriggerKind.REST_API)
-    for logical_id in each("AWS::Serverless::HttpApi"):
-        with b.guard(logical_id):
-            _sam_api(b, logical_id, TriggerKind.HTTP_API)
-    for logical_id in each("AWS::ApiGateway::RestApi"):
-        with b.guard(logical_id):
-            _rest_api(b, logical_id)
-    for logical_id in each("AWS::ApiGatewayV2::Api"):
-        with b.guard(logical_id):
-            _http_api(b, logical_id)
-    for logical_id in each("AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment", "AWS::ApiGatewayV2::Stage"):
-        with b.guard(logical_id):
-            _stage(b, logical_id)
-    for logical_id in each("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
-        with b.guard(logical_id):
-            _layer(b, logical_id)
-    for logical_id in each("AWS::Serverless::Function"):
-        with b.guard(logical_id):
-            _sam_function(b, logical_id)
-    for logical_id in each("AWS::Lambda::Function"):
-        with b.guard(logical_id):
-            _cfn_function(b, logical_id)
-    for logical_id in each("AWS::Lambda::Permission"):
-        with b.guard(logical_id):
-            _permission(b, logical_id)
-    for logical_id in each("AWS::Lambda::Url"):
-        with b.guard(logical_id):
-            _function_url(b, logical_id)
-    for logical_id in each("AWS::Lambda::EventSourceMapping"):
-        with b.guard(logical_id):
-            _event_source_mapping(b, logical_id)
-    for logical_id in each("AWS::ApiGateway::Method"):
-        with b.guard(logical_id):
-            _rest_method(b, logical_id)
-    for logical_id in each("AWS::ApiGatewayV2::Route"):
-        with b.guard(logical_id):
-            _http_route(b, logical_id)
-    for logical_id in each("AWS::S3::Bucket"):
-        with b.guard(logical_id):
-            _bucket_notifications(b, logical_id)
-    for logical_id in each("AWS::SNS::Subscription"):
-        with b.guard(logical_id):
-            _sns_subscription(b, logical_id)
-    for logical_id in each("AWS::SNS::Topic"):
-        with b.guard(logical_id):
-            _sns_topic_subscriptions(b, logical_id)
-    for logical_id in each("AWS::Events::Rule"):
-        with b.guard(logical_id):
-            _event_rule(b, logical_id)
-    for logical_id in each("AWS::Scheduler::Schedule"):
-        with b.guard(logical_id):
-            _scheduler(b, logical_id)
-    for logical_id in each("AWS::Logs::SubscriptionFilter"):
-        with b.guard(logical_id):
-            _log_subscription(b, logical_id)
-    for logical_id in each("AWS::ECS::TaskDefinition"):
-        with b.guard(logical_id):
-            _task_definition(b, logical_id)
-    for logical_id in each(*_RESOURCE_POLICY_TYPES):
-        with b.guard(logical_id):
-            _resource_policy(b, logical_id)
+            for logical_id in by_type.get(kind, ()):
+                with b.guard(logical_id):
+                    handler(b, logical_id)
     for kind, ids in by_type.items():
         if kind in CATEGORIES:
             for logical_id in ids:
