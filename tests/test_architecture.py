@@ -114,7 +114,6 @@ def test_the_walker_sees_imports() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-@pytest.mark.xfail(strict=True, reason="terraform ↔ _terraform_gcp: opened by the loader split (issue 17)")
 def test_no_import_cycles() -> None:
     assert cycles(graph()) == []
 

@@ -14,7 +14,7 @@ from faasguard.model import Application, AuthType, PolicyKind, TriggerKind, Unkn
 from faasguard.sources import SourceType, discover
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders" / "terraform"
-# References to a named resource's ARN keep the name symbolic (terraform._arn_shape).
+# References to a named resource's ARN keep the name symbolic (terraform._instances._arn_shape).
 SQS_ARN = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
 TABLE_ARN = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "serverless-patterns"

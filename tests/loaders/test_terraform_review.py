@@ -10,7 +10,7 @@ import pytest
 
 from faasguard.config import Config
 from faasguard.findings import Finding, Severity
-from faasguard.loaders import terraform
+from faasguard.loaders.terraform import _instances as terraform_instances
 from faasguard.pipeline import scan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders" / "terraform"
@@ -54,7 +54,7 @@ def test_without_shapes_the_comparison_still_matches_references(monkeypatch: pyt
     positives seen on real projects)."""
     from faasguard.analysis.iam import least_privilege
 
-    monkeypatch.setattr(terraform, "_ARN_SHAPES", {})
+    monkeypatch.setattr(terraform_instances, "_ARN_SHAPES", {})
     assert run(ARN_SHAPES, "FG108") == []
     monkeypatch.setattr(least_privilege, "_SPELLINGS", {})
     monkeypatch.setattr(least_privilege, "_TF_REF", re.compile(r"(?!)"))

@@ -37,10 +37,13 @@ from typing import TYPE_CHECKING, Any
 from faasguard.findings import DiagnosticKind
 from faasguard.loaders._hcl import to_plain
 from faasguard.loaders._yaml import LocatedDict, LocatedList
+from faasguard.loaders.terraform._functions import _secret_attribute
+from faasguard.loaders.terraform._instances import _Res
 from faasguard.model import Container, EnvVar, Location, Unknown
 
 if TYPE_CHECKING:
-    from faasguard.loaders.terraform import _Builder, _Entry, _Res
+    from faasguard.loaders.terraform._core import _Builder
+    from faasguard.loaders.terraform._loader import _Entry
 
 SERVICE_TYPES = ("google_cloud_run_v2_service", "google_cloud_run_service")
 IAM_TYPES: Mapping[str, str] = {
@@ -144,7 +147,6 @@ def _members(value: Any, location: Location) -> list[Member]:
 
 def _policy_members(builder: _Builder, entry: _Entry) -> list[Member]:
     """Invoker members of an `*_iam_policy` resource's `policy_data`."""
-    from faasguard.loaders.terraform import _Res
 
     res = entry.res
     value = res.get("policy_data")
@@ -345,7 +347,7 @@ def _environment(builder: _Builder, entry: _Entry, block: _Res, container_id: st
         loc = (env.loc("value") if env.has("value") else env.location).with_id(container_id)
         plain = to_plain(raw)
         value: str | Unknown = plain if isinstance(plain, (str, Unknown)) else ("" if plain is None else str(plain))
-        out.append(EnvVar(name, value, loc, from_secret_attribute=builder._secret_attribute(raw, entry.inst)))
+        out.append(EnvVar(name, value, loc, from_secret_attribute=_secret_attribute(builder, raw, entry.inst)))
     return tuple(out)
 
 

@@ -1,0 +1,155 @@
+"""Where a function's code lives (CodeUri / Code / CDK asset) and which handler file and function it names;
+paths outside the scanned roots are reported, never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from faasguard.findings import DiagnosticKind, DiagnosticLevel
+from faasguard.loaders.cloudformation._core import (
+    _as_str,
+    _Builder,
+    _key_loc,
+)
+from faasguard.model import (
+    CodeLocation,
+    Location,
+    Unknown,
+)
+
+_PY_SUFFIXES = (".py",)
+
+
+_JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+
+
+def _sam_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: str | Unknown | None,
+              handler: str | Unknown | None, *, package_type: str, where: Location) -> CodeLocation:
+    if package_type == "Image":
+        metadata = b.raw.get(logical_id, {}).get("Metadata") if isinstance(b.raw.get(logical_id), dict) \
+            else None
+        context = metadata.get("DockerContext") if isinstance(metadata, dict) else None
+        image_dir = _local_dir(b, context) if isinstance(context, str) else None
+        if isinstance(context, str) and image_dir is None:
+            _outside(b, logical_id, "Metadata.DockerContext", context, where)
+        return CodeLocation(image_dir, None, None, handler, "Image", _as_str(props.get("ImageUri"), where))
+    if "InlineCode" in props:
+        return CodeLocation(None, None, _handler_function(handler), handler, inline=True)
+    code_uri = props.get("CodeUri")
+    code_dir: str | None = None
+    if code_uri is None:
+        code_dir = _local_dir(b, ".")
+    elif isinstance(code_uri, str) and not code_uri.startswith("s3://"):
+        code_dir = _local_dir(b, code_uri)
+        if code_dir is None:
+            _outside(b, logical_id, "CodeUri", code_uri, _key_loc(props, "CodeUri", where))
+    cdk_dir = _asset_dir(b, logical_id)
+    code_dir = cdk_dir or code_dir
+    return _code_location(b, code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
+
+
+def _cfn_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: str | Unknown | None,
+              handler: str | Unknown | None, *, package_type: str, where: Location) -> CodeLocation:
+    code = props.get("Code")
+    if package_type == "Image" or (isinstance(code, dict) and "ImageUri" in code):
+        image = code.get("ImageUri") if isinstance(code, dict) else None
+        return CodeLocation(_asset_dir(b, logical_id), None, None, handler, "Image", _as_str(image, where))
+    if isinstance(code, dict) and "ZipFile" in code:
+        return CodeLocation(None, None, _handler_function(handler), handler, inline=True)
+    code_dir = _asset_dir(b, logical_id)
+    if code_dir is None and isinstance(code, str) and not code.startswith("s3://"):
+        code_dir = _local_dir(b, code)  # `aws cloudformation package` input: a local path
+        if code_dir is None:
+            _outside(b, logical_id, "Code", code, _key_loc(props, "Code", where))
+    return _code_location(b, code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
+
+
+def _asset_dir(b: _Builder, logical_id: str) -> str | None:
+    if b.asset_root is None:
+        return None
+    resource = b.raw.get(logical_id)
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+    if not isinstance(asset, str):
+        return None
+    candidate = b.asset_root / asset
+    return str(candidate.resolve()) if _allowed(b, candidate) and candidate.exists() else None
+
+
+def _allowed(b: _Builder, path: Path) -> bool:
+    if b.ctx is None:
+        return True
+    try:
+        return b.ctx.inside_roots(path)
+    except (OSError, RuntimeError):
+        return False
+
+
+def _local_dir(b: _Builder, relative: str) -> str | None:
+    if relative in b._local_dirs:
+        return b._local_dirs[relative]
+    found = b._local_dirs[relative] = _find_local_dir(b, relative)
+    return found
+
+
+def _find_local_dir(b: _Builder, relative: str) -> str | None:
+    candidate = b.directory / relative
+    try:
+        if _allowed(b, candidate) and candidate.exists():
+            return str(candidate.resolve())
+    except (OSError, RuntimeError):
+        return None
+    return None
+
+
+def _outside(b: _Builder, logical_id: str, prop: str, value: str, where: Location) -> None:
+    """Say what was not analysed: a local path the scanner rightly does not follow out of the scanned project
+    (or that does not exist) would otherwise leave the function's code silently unread."""
+    try:
+        outside = not _allowed(b, b.directory / value)
+    except (OSError, RuntimeError, ValueError):
+        outside = True
+    if outside:
+        b.note(DiagnosticKind.UNRESOLVED, f"{prop} {value!r} of {logical_id} is outside the scanned project; "
+                  "its code and dependencies are not read or analysed (scan a directory that contains both)",
+                  where, DiagnosticLevel.WARNING)
+
+
+def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | None, handler: str | Unknown | None,
+                   package_type: str, *, logical_id: str = "", where: Location | None = None) -> CodeLocation:
+    function_name = _handler_function(handler)
+    handler_file: str | None = None
+    if code_dir is not None and isinstance(handler, str) and "." in handler:
+        module = handler.rsplit(".", 1)[0]
+        language = runtime if isinstance(runtime, str) else ""
+        candidates: list[str] = []
+        if language.startswith("python") or not language:
+            candidates.extend(module.replace(".", "/") + s for s in _PY_SUFFIXES)
+            if "/" in module:
+                candidates.append(module + ".py")
+        if language.startswith("nodejs") or not language:
+            candidates.extend(module + s for s in _JS_SUFFIXES)
+        base = Path(code_dir)
+        if base.is_file():
+            base = base.parent
+        for candidate in candidates:
+            path = base / candidate
+            try:
+                if path.is_file() and _allowed(b, path):
+                    handler_file = str(path.resolve())
+                    break
+                if where is not None and path.is_file():  # exists, but resolves out of the project
+                    _outside(b, logical_id, "Handler module", str(path.relative_to(b.directory)), where)
+                    break
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return CodeLocation(code_dir, handler_file, function_name, handler, package_type)
+
+
+def _handler_function(handler: str | Unknown | None) -> str | None:
+    if isinstance(handler, str) and "." in handler:
+        return handler.rsplit(".", 1)[1] or None
+    return None

@@ -1,0 +1,46 @@
+"""ECS task definitions, through the container helper shared with the ECS JSON and Terraform loaders."""
+
+from __future__ import annotations
+
+from faasguard.loaders.cloudformation._core import (
+    _Builder,
+    _item_loc,
+    _key_loc,
+)
+from faasguard.loaders.cloudformation._iam import (
+    _external_role,
+    _role_id,
+)
+from faasguard.model import (
+    Unknown,
+)
+
+
+def _task_definition(b: _Builder, logical_id: str) -> None:
+    """ECS task definitions: containers through the shared `_containers` helper (same shape as the ECS JSON
+    loader and Terraform); task and execution roles resolved to template roles so FG1xx rules apply."""
+    from faasguard.loaders._containers import ecs_container
+
+    props = b.props(logical_id)
+    raw = b.raw_props(logical_id)
+    roles: dict[str, str | Unknown | None] = {}
+    for key in ("TaskRoleArn", "ExecutionRoleArn"):
+        if key not in raw:
+            roles[key] = None
+            continue
+        role_id: str | Unknown | None = _role_id(b, raw[key])
+        if role_id is None:
+            value = b.resolver.resolve_or_none(raw[key])
+            role_id = _external_role(b, value, _key_loc(raw, key, b.loc(logical_id))) \
+                if isinstance(value, (str, Unknown)) else None
+        roles[key] = role_id
+    definitions = props.get("ContainerDefinitions")
+    if not isinstance(definitions, list):
+        return
+    for index, definition in enumerate(definitions):
+        if isinstance(definition, dict):
+            where = _item_loc(definitions, index, b.loc(logical_id))
+            b.containers.append(ecs_container(
+                definition, where.with_id(logical_id, b.loc(logical_id).construct_path), logical_id,
+                task_role=roles["TaskRoleArn"], execution_role=roles["ExecutionRoleArn"],
+                task_cpu=props.get("Cpu"), task_memory=props.get("Memory")))

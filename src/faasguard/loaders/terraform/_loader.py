@@ -1,0 +1,303 @@
+"""Reading a configuration: parsing `.tf` / `.tf.json` files per directory, tfvars, instantiating local module
+calls (depth- and cycle-bounded), and the registry Lambda module modelled without reading it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
+from faasguard.loaders import LoadContext, LoadResult
+from faasguard.loaders._budget import Budget, Work, isolated
+from faasguard.loaders._hcl import (
+    Attribute,
+    Block,
+    EvalError,
+    Evaluator,
+    HclFile,
+    parse_hcl,
+    parse_tf_json,
+)
+from faasguard.loaders._yaml import ParseError, parse_json_text, read_text
+from faasguard.loaders.terraform._instances import (
+    COMPONENT,
+    _Instance,
+    _is_local_source,
+    _module_source,
+    _ModuleDir,
+    _Res,
+    _symbolic,
+)
+from faasguard.model import (
+    Location,
+    Unknown,
+)
+
+MAX_MODULE_DEPTH = 12
+
+
+LAMBDA_MODULE = re.compile(
+    r"^(?:registry\.terraform\.io/)?terraform-aws-modules/lambda/aws(?://.*)?$"
+    r"|^(?:git::)?(?:https://|git@)?github\.com[/:]terraform-aws-modules/terraform-aws-lambda(?:\.git)?(?:[/?].*)?$")
+
+
+@dataclass
+class _Entry:
+    inst: _Instance
+    res: _Res
+    type: str
+    name: str
+
+
+class _Loader:
+    def __init__(self, ctx: LoadContext) -> None:
+        self.ctx = ctx
+        self.result = LoadResult()
+        self._seen_diags: set[tuple[str, str, int]] = set()
+        self.dirs: dict[Path, _ModuleDir] = {}
+        self.var_files: dict[Path, list[tuple[Path, str]]] = defaultdict(list)
+        self.budget: Budget = ctx.budget
+        """The budget of the root module being loaded (its module instances and evaluations charge it)."""
+
+    def diag(self, kind: DiagnosticKind, message: str, location: Location | None,
+             level: DiagnosticLevel = DiagnosticLevel.NOTE) -> None:
+        key = (message, location.path if location else "", location.line if location else 0)
+        if key in self._seen_diags:
+            return
+        self._seen_diags.add(key)
+        self.result.diagnostics.append(Diagnostic(kind, message, location, level, COMPONENT))
+
+    # -------------------------------------------------------------------------- reading
+
+    def read_dir(self, directory: Path, sources: Iterable[tuple[Path, str]]) -> _ModuleDir:
+        mod = _ModuleDir(directory)
+        for path, display in sorted(sources):
+            with isolated(self.result.diagnostics, COMPONENT, display):
+                hcl = self._parse_file(path, display)
+                if hcl is not None:
+                    mod.add(hcl, display)
+            self.result.handled.add(path)
+        self.dirs[directory] = mod
+        return mod
+
+    def _parse_file(self, path: Path, display: str) -> HclFile | None:
+        try:
+            text = read_text(path, display, self.ctx.config.max_file_bytes)
+        except ParseError as exc:
+            self.diag(DiagnosticKind.PARSE_ERROR, exc.message, exc.location, DiagnosticLevel.ERROR)
+            return None
+        if path.name.lower().endswith(".json"):
+            try:
+                document = parse_json_text(text, display)
+            except ParseError as exc:
+                self.diag(DiagnosticKind.PARSE_ERROR, exc.message, exc.location, DiagnosticLevel.ERROR)
+                return None
+            hcl = parse_tf_json(document, display)
+            if hcl.errors:
+                self.diag(DiagnosticKind.PARSE_ERROR, "Terraform JSON file is not an object", Location(display),
+                          DiagnosticLevel.ERROR)
+            return hcl
+        hcl = parse_hcl(text.encode("utf-8"), display)
+        for error in hcl.errors:
+            self.diag(DiagnosticKind.PARSE_ERROR,
+                      "HCL syntax error; the blocks around it are still read", error, DiagnosticLevel.ERROR)
+        return hcl
+
+    def _local_module_dir(self, caller: Path, block: Block) -> Path | None:
+        source = _module_source(block)
+        if source is None or not _is_local_source(source):
+            return None
+        try:
+            return (caller / source).resolve()
+        except (OSError, RuntimeError):
+            return None
+
+    def tfvars(self, directory: Path) -> dict[str, Any]:
+        """Values of `terraform.tfvars[.json]` then `*.auto.tfvars[.json]` (alphabetical), as Terraform loads."""
+        values: dict[str, Any] = {}
+        files = self.var_files.get(directory, [])
+        ordered = sorted(files, key=lambda f: (not f[0].name.startswith("terraform.tfvars"), f[0].name))
+        for path, display in ordered:
+            name = path.name.lower()
+            if not (name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
+                    (".auto.tfvars", ".auto.tfvars.json"))):
+                self.diag(DiagnosticKind.INFO, f"{path.name} is not loaded automatically by Terraform "
+                          "(only with -var-file); its values are not used", Location(display))
+                continue
+            try:
+                text = read_text(path, display, self.ctx.config.max_file_bytes)
+            except ParseError as exc:
+                self.diag(DiagnosticKind.PARSE_ERROR, exc.message, exc.location, DiagnosticLevel.ERROR)
+                continue
+            if name.endswith(".json"):
+                try:
+                    document = parse_json_text(text, display)
+                except ParseError as exc:
+                    self.diag(DiagnosticKind.PARSE_ERROR, exc.message, exc.location, DiagnosticLevel.ERROR)
+                    continue
+                if isinstance(document, dict):
+                    values.update(document)
+                continue
+            hcl = parse_hcl(text.encode("utf-8"), display)
+            for error in hcl.errors:
+                self.diag(DiagnosticKind.PARSE_ERROR, "HCL syntax error in variable file", error,
+                          DiagnosticLevel.ERROR)
+            evaluator = Evaluator(lambda root, steps, loc, src: EvalError(
+                f"{src}: references are not allowed in .tfvars", loc))
+            for attr_name, attr in hcl.body.attributes.items():
+                values[attr_name] = evaluator.eval(attr.expr, attr.location)
+        return values
+
+    # -------------------------------------------------------------------------- instantiation
+
+    def instantiate(self, mod: _ModuleDir, prefix: str, root_dir: Path, *, inputs: Mapping[str, Any] | None,
+                    parent: _Instance | None, call: Block | None, chain: tuple[Path, ...],
+                    instances: list[_Instance]) -> _Instance:
+        self.budget.charge(Work.MODULES, 1, call.location if call is not None else Location(mod.displays[0]
+                                                                                               if mod.displays else ""))
+        inst = _Instance(self, mod, prefix, root_dir, inputs=inputs, parent=parent, call=call)
+        instances.append(inst)
+        for name, block in mod.modules.items():
+            inst.children[name] = self._child(inst, name, block, root_dir, chain=chain, instances=instances)
+        return inst
+
+    def _child(self, inst: _Instance, name: str, block: Block, root_dir: Path, *, chain: tuple[Path, ...],
+               instances: list[_Instance]) -> _Instance | _SyntheticLambda | None:
+        source = _module_source(block)
+        loc = block.location.with_id(f"{inst.prefix}module.{name}")
+        if _count_is_zero(inst, block):
+            return None
+        inputs = {attr_name: _thunk(inst, attr) for attr_name, attr in block.body.attributes.items()
+                  if attr_name not in ("source", "version", "count", "for_each", "providers", "depends_on")}
+        if source is not None and LAMBDA_MODULE.match(source):
+            return _SyntheticLambda(inst, name, block, inputs)
+        directory = self._local_module_dir(inst.mod.path, block)
+        if directory is None:
+            what = f"source {source!r}" if source else "a source that is not a literal string"
+            self.diag(DiagnosticKind.UNSUPPORTED, f"module {name} has {what}, which is not downloaded; "
+                      "its resources are not checked", loc)
+            return None
+        if directory in chain or len(chain) >= MAX_MODULE_DEPTH:
+            self.diag(DiagnosticKind.UNRESOLVED, f"module {name}: module calls form a cycle or nest too deeply",
+                      loc, DiagnosticLevel.WARNING)
+            return None
+        if not self.ctx.inside_roots(directory):
+            self.diag(DiagnosticKind.UNRESOLVED, f"module {name}: {source!r} is outside the scanned project; "
+                      "not read", loc)
+            return None
+        child_mod = self.dirs.get(directory)
+        if child_mod is None:
+            files = _tf_files_in(directory)
+            if not files:
+                self.diag(DiagnosticKind.UNRESOLVED, f"module {name}: no .tf files in {source!r}", loc)
+                return None
+            child_mod = self.read_dir(directory, [(p, self.ctx.display(p)) for p in files])
+        _note_repetition(self, inst, block, loc)
+        return self.instantiate(child_mod, f"{inst.prefix}module.{name}.", root_dir, inputs=inputs, parent=inst,
+                                call=block, chain=(*chain, directory), instances=instances)
+
+
+def _thunk(inst: _Instance, attr: Attribute) -> Any:
+    cache: list[Any] = []
+
+    def value() -> Any:
+        if not cache:
+            cache.append(inst.eval_attr(attr))
+        return cache[0]
+    return value
+
+
+def _tf_files_in(directory: Path) -> list[Path]:
+    try:
+        return sorted(p for p in directory.iterdir()
+                      if p.is_file() and not p.is_symlink() and p.name.lower().endswith((".tf", ".tf.json")))
+    except OSError:
+        return []
+
+
+def _count_is_zero(inst: _Instance, block: Block) -> bool:
+    count = block.body.attr("count")
+    if count is not None:
+        value = inst.eval_attr(count)
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+    for_each = block.body.attr("for_each")
+    if for_each is not None:
+        value = inst.eval_attr(for_each)
+        return isinstance(value, (list, dict)) and len(value) == 0
+    return False
+
+
+def _note_repetition(loader: _Loader, inst: _Instance, block: Block, loc: Location) -> None:
+    for meta in ("count", "for_each"):
+        if block.body.attr(meta) is not None:
+            loader.diag(DiagnosticKind.INFO, f"{loc.logical_id} uses {meta}: modelled as one node", loc)
+
+
+class _SyntheticLambda:
+    """`terraform-aws-modules/lambda/aws`, understood from its inputs (the module is never fetched)."""
+
+    DEFAULTS: Mapping[str, Any] = {
+        "create": True, "create_function": True, "create_role": True, "create_layer": False,
+        "timeout": 3, "memory_size": 128, "authorization_type": "NONE", "create_lambda_function_url": False,
+        "attach_cloudwatch_logs_policy": True, "use_existing_cloudwatch_log_group": False,
+        "reserved_concurrent_executions": -1, "package_type": "Zip", "attach_policy_statements": False,
+        "attach_policy_json": False, "attach_policy_jsons": False, "attach_policy": False,
+        "attach_policies": False, "attach_network_policy": False, "attach_tracing_policy": False,
+        "attach_dead_letter_policy": False, "attach_async_event_policy": False, "create_package": True,
+    }
+
+    def __init__(self, inst: _Instance, name: str, block: Block, inputs: Mapping[str, Any]) -> None:
+        self.inst = inst
+        self.name = name
+        self.block = block
+        self.inputs = inputs
+        self.prefix = f"{inst.prefix}module.{name}."
+
+    def value(self, key: str) -> Any:
+        if key in self.inputs:
+            provided = self.inputs[key]()
+            if provided is not None:
+                return provided
+        return self.DEFAULTS.get(key)
+
+    def loc(self, key: str) -> Location:
+        attr = self.block.body.attr(key)
+        return (attr.location if attr is not None else self.block.location).with_id(self.function_id)
+
+    @property
+    def function_id(self) -> str:
+        return f"{self.prefix}aws_lambda_function.this"
+
+    @property
+    def role_id(self) -> str:
+        return f"{self.prefix}aws_iam_role.lambda"
+
+    @property
+    def creates_function(self) -> bool:
+        return self.value("create") is not False and self.value("create_function") is not False \
+            and self.value("create_layer") is not True
+
+    def output(self, name: str, location: Location) -> Any:
+        fn = f"{self.prefix}aws_lambda_function.this"
+        table = {
+            "lambda_function_arn": f"{fn}.arn", "lambda_function_name": f"{fn}.function_name",
+            "lambda_function_invoke_arn": f"{fn}.invoke_arn", "lambda_function_qualified_arn": f"{fn}.qualified_arn",
+            "lambda_function_qualified_invoke_arn": f"{fn}.qualified_invoke_arn",
+            "lambda_role_arn": f"{self.role_id}.arn", "lambda_role_name": f"{self.role_id}.name",
+            "lambda_function_url": f"{self.prefix}aws_lambda_function_url.this.function_url",
+            "lambda_cloudwatch_log_group_arn": f"{self.prefix}aws_cloudwatch_log_group.lambda.arn",
+            "lambda_cloudwatch_log_group_name": f"{self.prefix}aws_cloudwatch_log_group.lambda.name",
+            "lambda_layer_arn": f"{self.prefix}aws_lambda_layer_version.this.arn",
+        }
+        if name == "lambda_function_name":
+            fn_name = self.value("function_name")
+            if isinstance(fn_name, str):
+                return fn_name
+        if name in table:
+            return _symbolic(table[name])
+        return Unknown(f"output {name} of the lambda module is not modelled", location)

@@ -1,0 +1,202 @@
+"""Data resources (buckets, queues, topics, tables, secrets...) with their resource policies and bucket
+public-access settings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from faasguard.findings import DiagnosticKind
+from faasguard.loaders.terraform._containers import _task_definition
+from faasguard.loaders.terraform._core import _Builder
+from faasguard.loaders.terraform._instances import (
+    ACCOUNT,
+    PARTITION,
+    REGION,
+    _arn_shape,
+    _Res,
+    _symbolic,
+)
+from faasguard.loaders.terraform._policies import (
+    _expr_first_line,
+    policy_document,
+)
+from faasguard.model import (
+    Location,
+    PolicyDocument,
+    Resource,
+    ResourceCategory,
+)
+
+_CATEGORIES: dict[str, tuple[ResourceCategory, tuple[str, ...]]] = {
+    "aws_db_instance": (ResourceCategory.RDS, ("identifier", "db_name")),
+    "aws_rds_cluster": (ResourceCategory.RDS, ("cluster_identifier",)),
+    "aws_rds_cluster_instance": (ResourceCategory.RDS, ("identifier",)),
+    "aws_db_proxy": (ResourceCategory.RDS, ("name",)),
+    "aws_elasticache_cluster": (ResourceCategory.ELASTICACHE, ("cluster_id",)),
+    "aws_elasticache_replication_group": (ResourceCategory.ELASTICACHE, ("replication_group_id",)),
+    "aws_elasticache_serverless_cache": (ResourceCategory.ELASTICACHE, ("name",)),
+    "aws_redshift_cluster": (ResourceCategory.REDSHIFT, ("cluster_identifier",)),
+    "aws_redshiftserverless_workgroup": (ResourceCategory.REDSHIFT, ("workgroup_name",)),
+    "aws_docdb_cluster": (ResourceCategory.DOCUMENTDB, ("cluster_identifier",)),
+    "aws_opensearch_domain": (ResourceCategory.OPENSEARCH, ("domain_name",)),
+    "aws_elasticsearch_domain": (ResourceCategory.OPENSEARCH, ("domain_name",)),
+    "aws_memorydb_cluster": (ResourceCategory.MEMORYDB, ("name",)),
+    "aws_neptune_cluster": (ResourceCategory.NEPTUNE, ("cluster_identifier",)),
+    "aws_dynamodb_table": (ResourceCategory.TABLE, ("name",)),
+    "aws_s3_bucket": (ResourceCategory.BUCKET, ("bucket",)),
+    "aws_sqs_queue": (ResourceCategory.QUEUE, ("name",)),
+    "aws_sns_topic": (ResourceCategory.TOPIC, ("name",)),
+    "aws_kinesis_stream": (ResourceCategory.STREAM, ("name",)),
+    "aws_secretsmanager_secret": (ResourceCategory.SECRET, ("name",)),
+    "aws_ssm_parameter": (ResourceCategory.PARAMETER, ("name",)),
+    "aws_kms_key": (ResourceCategory.KMS_KEY, ("description",)),
+    "aws_ecr_repository": (ResourceCategory.ECR_REPOSITORY, ("name",)),
+    "aws_sfn_state_machine": (ResourceCategory.STATE_MACHINE, ("name",)),
+    "aws_cloudwatch_event_bus": (ResourceCategory.EVENT_BUS, ("name",)),
+    "aws_cloudwatch_log_group": (ResourceCategory.LOG_GROUP, ("name",)),
+    "aws_cognito_user_pool": (ResourceCategory.USER_POOL, ("name",)),
+    "aws_ecs_task_definition": (ResourceCategory.OTHER, ("family",)),
+}
+
+
+_POLICY_RESOURCES: dict[str, tuple[str, str]] = {
+    "aws_s3_bucket_policy": ("bucket", "aws_s3_bucket"),
+    "aws_sqs_queue_policy": ("queue_url", "aws_sqs_queue"),
+    "aws_sns_topic_policy": ("arn", "aws_sns_topic"),
+}
+"""Resource-policy resource → (the argument naming its target, the target's type)."""
+
+
+_POLICY_TARGETS = {rtype: target for rtype, (_, target) in _POLICY_RESOURCES.items()}
+
+
+_BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+
+
+def _resources(b: _Builder) -> None:
+    policies = _resource_policies(b)
+    settings = _bucket_settings(b)
+    for rtype, (category, name_attrs) in _CATEGORIES.items():
+        for entry in b.entries[rtype]:
+            res = entry.res
+            props = res.plain()
+            name_attr = next((a for a in name_attrs if res.has(a)), None)
+            name = res.text(name_attr) if name_attr else None
+            fields = {"name": res.loc(name_attr)} if name_attr else {}
+            if rtype == "aws_ecs_task_definition":
+                _task_definition(b, entry, props)
+            policy: PolicyDocument | None = None
+            if rtype in _POLICY_TARGETS.values():
+                if rtype == "aws_s3_bucket" and res.has("acl"):
+                    fields["acl"] = res.loc("acl")
+                for key, (value, where) in settings.get(res.address, {}).items():
+                    props[key] = value
+                    fields[key] = where
+                documents = policies.get(res.address, [])
+                if res.get("policy") is not None:  # the inline `policy` argument comes first
+                    documents = [_policy_attr(res, "policy"), *documents]
+                if documents:
+                    policy = PolicyDocument(
+                        tuple(s for d in documents for s in d.statements), documents[0].location,
+                        next((d.unresolved for d in documents if d.unresolved is not None), None))
+                    fields["resource_policy"] = policy.location
+            prefix, _, local = res.address.rpartition(f"{rtype}.")
+            arn = _arn_shape(prefix, rtype, local, [("attr", "arn")]) or _symbolic(f"{res.address}.arn")
+            b.resources.append(Resource(
+                id=res.address, location=res.location, field_locations=fields, type=rtype, category=category,
+                name=name, arn=arn, properties=props, resource_policy=policy))
+
+
+def _policy_target(b: _Builder, value: Any, target_type: str) -> str | None:
+    """The bucket/queue/topic of this configuration a policy or setting names: by reference
+    (`aws_s3_bucket.b.id`, `aws_sqs_queue.q.url`, `aws_sns_topic.t.arn`), or by a literal name, URL or ARN
+    whose last segment is the name of exactly one of them. Anything else is not attached (never guessed)."""
+    address = b.ref_of(value, target_type)
+    if address is not None:
+        return address if address in b.by_address else None
+    if not isinstance(value, str) or not value.strip() or "${" in value.replace(ACCOUNT, "").replace(
+            REGION, "").replace(PARTITION, ""):
+        return None
+    text = value.strip().rstrip("/")
+    wanted = {text, re.split(r"[:/]", text)[-1]}
+    name_attr = _CATEGORIES[target_type][1][0]
+    hits = [e.res.address for e in b.entries[target_type]
+            if isinstance(name := e.res.get(name_attr), str) and name in wanted]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _resource_policies(b: _Builder) -> dict[str, list[PolicyDocument]]:
+    """aws_s3_bucket_policy / aws_sqs_queue_policy / aws_sns_topic_policy → target address → documents, in
+    source order; each statement keeps its own line and the policy resource's address as logical id."""
+    out: dict[str, list[PolicyDocument]] = defaultdict(list)
+    for rtype, (attr, target_type) in _POLICY_RESOURCES.items():
+        for entry in b.entries[rtype]:
+            res = entry.res
+            target = _policy_target(b, res.get(attr), target_type)
+            if target is None:
+                if res.has(attr):
+                    b.loader.diag(DiagnosticKind.UNRESOLVED, f"{res.address}: the {target_type} it names "
+                                     "is not one of this configuration; its policy is not checked", res.loc(attr))
+                continue
+            if res.get("policy") is not None:
+                out[target].append(_policy_attr(res, "policy"))
+    return out
+
+
+def _bucket_settings(b: _Builder) -> dict[str, dict[str, tuple[Any, Location]]]:
+    """The S3 settings Terraform keeps in resources of their own, folded into the bucket's properties under
+    the names `rules/_common.py` reads: `acl` (aws_s3_bucket_acl), `public_access_block`
+    (aws_s3_bucket_public_access_block, snake-case flags; an account-wide
+    aws_s3_account_public_access_block applies to every bucket) and `object_ownership`
+    (aws_s3_bucket_ownership_controls)."""
+    out: dict[str, dict[str, tuple[Any, Location]]] = defaultdict(dict)
+    account_block: tuple[dict[str, Any], Location] | None = None
+    for entry in b.entries["aws_s3_account_public_access_block"]:
+        account_block = (_block_flags(entry.res), entry.res.location)
+    for entry in b.entries["aws_s3_bucket_public_access_block"]:
+        target = _policy_target(b, entry.res.get("bucket"), "aws_s3_bucket")
+        if target is not None:
+            out[target]["public_access_block"] = (_block_flags(entry.res), entry.res.location)
+    if account_block is not None:
+        for entry in b.entries["aws_s3_bucket"]:
+            own = out[entry.res.address].get("public_access_block")
+            flags = account_block[0] if own is None else _stricter(own[0], account_block[0])
+            out[entry.res.address]["public_access_block"] = (flags, (own or account_block)[1])
+    for entry in b.entries["aws_s3_bucket_acl"]:
+        res = entry.res
+        target = _policy_target(b, res.get("bucket"), "aws_s3_bucket")
+        if target is not None and res.has("acl"):
+            out[target]["acl"] = (res.text("acl"), res.loc("acl"))
+    for entry in b.entries["aws_s3_bucket_ownership_controls"]:
+        res = entry.res
+        target = _policy_target(b, res.get("bucket"), "aws_s3_bucket")
+        rule = res.first_block("rule")
+        if target is not None and rule is not None and rule.has("object_ownership"):
+            out[target]["object_ownership"] = (rule.text("object_ownership"), rule.loc("object_ownership"))
+    return {k: v for k, v in out.items() if v}
+
+
+def _policy_attr(res: _Res, name: str) -> PolicyDocument:
+    return policy_document(res.get(name), res.loc(name), _expr_first_line(res.block.body.attr(name)))
+
+
+def _block_flags(res: _Res) -> dict[str, Any]:
+    """The four Block Public Access flags as written (bool, Unknown, or absent = off, the API default)."""
+    return {flag: res.flag(flag) for flag in _BLOCK_FLAGS if res.has(flag)}
+
+
+def _stricter(own: Mapping[str, Any], account: Mapping[str, Any]) -> dict[str, Any]:
+    """A bucket's and its account's Block Public Access together: S3 applies the most restrictive of the two,
+    so a flag is on when either is on (an unknown flag may be on, and stays unknown unless the other is on)."""
+    merged: dict[str, Any] = {}
+    for flag in _BLOCK_FLAGS:
+        values = [v for v in (own.get(flag), account.get(flag)) if v is not None and v is not False]
+        if any(v is True for v in values):
+            merged[flag] = True
+        elif values:
+            merged[flag] = values[0]
+    return merged
