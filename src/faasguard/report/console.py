@@ -89,7 +89,7 @@ def use_color(stream: TextIO) -> bool:
 def build_lines(result: ScanResult, config: Config) -> list[Line]:
     from faasguard.report.paths import console_lines
 
-    lines: list[Line] = console_lines(result)
+    lines: list[Line] = console_lines(result, SEVERITY_STYLE)
     source = SourceLines(config.max_file_bytes)
     shown = [f for f in result.findings if f.suppression is None]
     owners = application_of(shown, result.apps)

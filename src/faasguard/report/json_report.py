@@ -51,7 +51,7 @@ def _paths(result: ScanResult) -> dict[str, Any]:
     """The attack paths section (schema minor version 1.1, additive)."""
     from faasguard.report.paths import PATHS_SCHEMA_VERSION, paths_section
 
-    return {"schema_version": PATHS_SCHEMA_VERSION, "paths": paths_section(result)}
+    return {"schema_version": PATHS_SCHEMA_VERSION, "paths": paths_section(result, location_dict)}
 
 
 def location_dict(location: Location | None) -> dict[str, Any] | None:

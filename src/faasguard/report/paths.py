@@ -9,6 +9,7 @@ component finding can say which path it belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -81,9 +82,9 @@ def _same(a: Location, b: Location) -> bool:
 
 # ----------------------------------------------------------------------------------------------- JSON
 
-def paths_section(result: ScanResult) -> list[dict[str, Any]]:
+def paths_section(result: ScanResult,
+                  location_dict: Callable[[Location | None], dict[str, Any] | None]) -> list[dict[str, Any]]:
     """The JSON report's `paths` (schema report-v1.json, minor version 1.1)."""
-    from faasguard.report.json_report import location_dict
 
     section = []
     for reported in reported_paths(result):
@@ -117,10 +118,10 @@ def paths_section(result: ScanResult) -> list[dict[str, Any]]:
 
 # -------------------------------------------------------------------------------------------- console
 
-def console_lines(result: ScanResult, limit: int = 5) -> list[list[tuple[str, str | None]]]:
+def console_lines(result: ScanResult, severity_style: Mapping[Severity, str],
+                  limit: int = 5) -> list[list[tuple[str, str | None]]]:
     """The console's "top paths first" block: one short block per path (entry → flaw → credential → impact).
     Untrusted text is escaped where the console writes segments (`faasguard.escape.console_text`), paths here."""
-    from faasguard.report.console import SEVERITY_STYLE
 
     shown = [r for r in reported_paths(result) if r.finding.suppression is None]
     if not shown:
@@ -130,7 +131,7 @@ def console_lines(result: ScanResult, limit: int = 5) -> list[list[tuple[str, st
         path = reported.path
         sev: Severity = reported.finding.severity
         flaw = path.flaws[0]
-        lines.append([("  ", None), (f"{number}. ", "bold"), (f"{sev.value.upper():<8}", SEVERITY_STYLE[sev]),
+        lines.append([("  ", None), (f"{number}. ", "bold"), (f"{sev.value.upper():<8}", severity_style[sev]),
                       ("  ", None), ((path.function), "bold cyan"),
                       (f"  {(reported.application)}", "dim")])
         role = next((c.name for c in path.credentials if c.kind.value == "role"), None)
