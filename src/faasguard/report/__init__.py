@@ -8,6 +8,7 @@ module and is imported only when chosen: a JSON run never imports rich.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -61,6 +62,61 @@ def abs_path(path: str, cwd: Path | None = None) -> str:
     return os.path.normpath(os.path.join(cwd or Path.cwd(), path))
 
 
+def report_root(cwd: Path | None = None) -> Path:
+    """The directory every machine-readable report is relative to: the top of the git work tree holding `cwd`
+    (a `.git` directory, or the `.git` file of a worktree or submodule), else `cwd` itself.
+
+    Found by looking, not by running git: the scanner runs no program, and a report must not change with
+    whether git is installed. The same root for SARIF `%SRCROOT%`, JSON paths, the line-based formats and
+    `policy diff --format patch`, so that a report made in `app/` names the same files as one made at the top.
+    """
+    start = (cwd or Path.cwd()).absolute()
+    for directory in (start, *start.parents):
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return start
+
+
+class ReportPaths:
+    """Spells the paths findings carry (relative to the current directory when under it) relative to the
+    report root, in POSIX form; a path outside the root stays absolute. `exists` tells whether a path names a
+    regular file, so that SARIF never points an `artifactLocation` at an ARN or a synthetic node."""
+
+    def __init__(self, cwd: Path | None = None, root: Path | None = None) -> None:
+        self.cwd = (cwd or Path.cwd()).absolute()
+        self.root = root or report_root(self.cwd)
+        self._cache: dict[str, str] = {}
+        self._exists: dict[str, bool] = {}
+
+    def absolute(self, path: str) -> str:
+        return abs_path(path, self.cwd)
+
+    def __call__(self, path: str) -> str:
+        spelled = self._cache.get(path)
+        if spelled is None:
+            if not path or _SYNTHETIC.match(path):
+                spelled = path
+            else:
+                absolute = self.absolute(path)
+                relative = os.path.relpath(absolute, self.root)
+                spelled = absolute if relative == ".." or relative.startswith("../") else relative
+                spelled = spelled.replace(os.sep, "/")
+            self._cache[path] = spelled
+        return spelled
+
+    def is_file(self, path: str) -> bool:
+        """True when `path` names a regular file (a synthetic node, an ARN or a deleted file does not)."""
+        known = self._exists.get(path)
+        if known is None:
+            known = bool(path) and not _SYNTHETIC.match(path) and os.path.isfile(self.absolute(path))
+            self._exists[path] = known
+        return known
+
+
+_SYNTHETIC = re.compile(r"^(?:<.*>|\?|arn:.*|[a-z][a-z0-9+.-]*://.*)$", re.DOTALL)
+"""Locations that name no file: AWS-managed policies (`<aws-managed:...>`), ARNs of a live audit, URLs."""
+
+
 def files_scanned(result: ScanResult) -> int:
     files = {abs_path(str(s.path)) for s in result.sources}
     files |= {abs_path(p) for app in result.apps for p in app.files}
@@ -95,19 +151,34 @@ class SourceLines:
         self.max_bytes = max_bytes
         self.cwd = cwd or Path.cwd()
         self._files: dict[str, list[str] | None] = {}
+        self._texts: dict[str, str | None] = {}
 
-    def lines(self, path: str) -> list[str] | None:
+    def text(self, path: str) -> str | None:
+        """The whole file as text (undecodable bytes as U+FFFD), or None: missing, binary, or too large."""
         key = abs_path(path, self.cwd)
-        if key not in self._files:
-            self._files[key] = None
+        if key not in self._texts:
+            self._texts[key] = None
             try:
                 with open_regular(key) as handle:
                     data = handle.read(self.max_bytes + 1)
             except OSError:
                 return None
             if len(data) <= self.max_bytes and b"\0" not in data[:8192]:
-                self._files[key] = data.decode("utf-8", errors="replace").splitlines()
+                self._texts[key] = data.decode("utf-8", errors="replace")
+        return self._texts[key]
+
+    def lines(self, path: str) -> list[str] | None:
+        key = abs_path(path, self.cwd)
+        if key not in self._files:
+            text = self.text(path)
+            self._files[key] = text.splitlines() if text is not None else None
         return self._files[key]
+
+    def line(self, path: str, number: int) -> str | None:
+        lines = self.lines(path)
+        if not lines or number < 1 or number > len(lines):
+            return None
+        return lines[number - 1]
 
     def snippet(self, path: str, line: int, end_line: int | None = None, limit: int = 4) -> list[tuple[int, str]]:
         """(line number, text) for `line`..`end_line`, at most `limit` lines, long lines shortened."""
