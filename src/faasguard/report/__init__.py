@@ -27,24 +27,40 @@ SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 _MAX_LINE_CHARS = 200
 
 
+FORMATS = ("console", "concise", "json", "sarif", "github", "junit", "gitlab")
+"""Every report format, in the order `--help` lists them."""
+
+
 def render(result: ScanResult, output_format: str, output: str | None, config: Config) -> None:
     """Write the report in `output_format` to `output` (a file) or stdout. Raises ConfigError for an unknown or
     unavailable format, or an output file that cannot be written (both usage errors, exit 2)."""
     from faasguard.config import ConfigError
 
-    if output_format == "json":
-        from faasguard.report.json_report import render_json as renderer
-    elif output_format == "sarif":
-        from faasguard.report.sarif import render_sarif as renderer
-    elif output_format == "html":
-        raise ConfigError("--format html is not available yet (planned); use console, json or sarif")
-    elif output_format == "console":
+    if config.statistics and output_format not in ("console", "concise"):
+        raise ConfigError(f"--statistics is a summary for people (console, concise), not for --format {output_format}")
+    if output_format == "console" and not config.statistics:
         from faasguard.report.console import render_console
 
         render_console(result, config, Path(output) if output else None)
         return
+    if config.statistics:
+        from faasguard.report.lines import render_statistics as renderer
+    elif output_format == "json":
+        from faasguard.report.json_report import render_json as renderer
+    elif output_format == "sarif":
+        from faasguard.report.sarif import render_sarif as renderer
+    elif output_format == "concise":
+        from faasguard.report.lines import render_concise as renderer
+    elif output_format == "github":
+        from faasguard.report.lines import render_github as renderer
+    elif output_format == "junit":
+        from faasguard.report.junit import render_junit as renderer
+    elif output_format == "gitlab":
+        from faasguard.report.gitlab import render_gitlab as renderer
+    elif output_format == "html":
+        raise ConfigError("--format html is not available yet (planned); use " + ", ".join(FORMATS))
     else:
-        raise ConfigError(f"unknown report format {output_format!r}; use console, json or sarif")
+        raise ConfigError(f"unknown report format {output_format!r}; use " + ", ".join(FORMATS))
     text = renderer(result, config)
     if output:
         try:
