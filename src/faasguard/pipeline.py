@@ -114,7 +114,8 @@ def _drop_excluded_handlers(app: Application, exclusion: Exclusion, roots: Seque
                 "its code and its package's dependencies are not analysed", function.loc("handler"),
                 DiagnosticLevel.NOTE, "exclude"))
             # no code directory either: the code analysis would otherwise report the module as missing
-            function = replace(function, code=replace(code, handler_file=None, code_dir=None))
+            functions.append(replace(function, code=replace(code, handler_file=None, code_dir=None)))
+            continue
         functions.append(function)
     return replace(app, functions=tuple(functions))
 

@@ -56,7 +56,8 @@ def test_finding_shows_message_location_source_lines_evidence_and_fix(result: Sc
     assert re.search(r"1\. event\['Records'\].*\n {19}src/app.py:5\n.*2\. os.system.*src/app.py:6", path)
 
 
-def test_suppressed_findings_are_counted_not_shown(result: ScanResult, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_suppressed_findings_are_counted_not_shown(result: ScanResult, config: Config,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # one line each (wrapping: test_wrapped_at_the_terminal_width)
     text = plain(result, config)
     assert "900 s timeout" not in text

@@ -112,22 +112,23 @@ def wrap_line(line: Line, width: int) -> list[Line]:
     current: Line = []
     used = 0
     for text, style in segments:
-        for token in _TOKEN.findall(text):
-            while token:
-                if used + len(token.rstrip()) <= width:
-                    current.append((token, style))
-                    used += len(token)
+        for word in _TOKEN.findall(text):
+            rest = word
+            while rest:
+                if used + len(rest.rstrip()) <= width:
+                    current.append((rest, style))
+                    used += len(rest)
                     break
                 if used > hang:  # something is on this line: continue on the next
                     lines.append(current)
                     current, used = [(" " * hang, None)], hang
-                    token = token.lstrip()
+                    rest = rest.lstrip()
                     continue
                 room = max(1, width - used)
-                current.append((token[:room], style))
+                current.append((rest[:room], style))
                 lines.append(current)
                 current, used = [(" " * hang, None)], hang
-                token = token[room:]
+                rest = rest[room:]
     if current and "".join(text for text, _ in current).strip():
         lines.append(current)
     return [_rstrip(line) for line in lines]
