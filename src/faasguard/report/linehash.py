@@ -18,89 +18,63 @@ see docs/reports.md "SARIF for GitHub"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Iterable
 
 _BLOCK = 100
 _MOD = 37
 _MASK = (1 << 64) - 1
 _FIRST_MOD = pow(_MOD, _BLOCK, 1 << 64)
-_SPACE, _TAB, _LF, _CR = 0x20, 0x09, 0x0A, 0x0D
 _END = 65535
+_DROP_BLANKS = str.maketrans("", "", " \t")
 
 
-def _code_units(text: str) -> Iterator[int]:
-    for char in text:
-        code = ord(char)
-        if code < 0x10000:
-            yield code
-        else:  # a surrogate pair, as charCodeAt sees it
-            code -= 0x10000
-            yield 0xD800 + (code >> 10)
-            yield 0xDC00 + (code & 0x3FF)
+def _normalised(text: str) -> array[int]:
+    """The UTF-16 code units the action's walk keeps: CRLF, then a lone CR, become LF (in that order: a CR and
+    an LF with a space between them are two line ends, as in the walk), spaces and tabs are dropped."""
+    kept = text.replace("\r\n", "\n").replace("\r", "\n").translate(_DROP_BLANKS)
+    units = array("H")
+    units.frombytes(kept.encode("utf-16-le", "surrogatepass"))
+    return units
 
 
 def line_hashes(text: str, wanted: Iterable[int] | None = None) -> dict[int, str]:
-    """`{line number: "hex:count"}` for every line of `text` (1-based), or only for the lines in `wanted`;
-    the walk stops once the last wanted line is hashed (the counts only depend on the lines before it)."""
+    """`{line number: "hex:count"}` for every line of `text` (1-based), or only for the lines in `wanted`.
+
+    Computed from prefix hashes rather than by replaying the action's character-by-character window (the same
+    numbers, ~20x faster in Python): with P[i+1] = 37·P[i] + c[i] over the kept code units followed by the end
+    marker and 100 zeros, the window that starts at position p hashes to P[p+100] − 37^100·P[p] (mod 2^64)."""
     want = set(wanted) if wanted is not None else None
-    last = max(want) if want else None
     if want is not None and not want:
         return {}
-    window = [0] * _BLOCK
-    starts = [-1] * _BLOCK
+    units = _normalised(text)
+    length = len(units)
+    starts = [0]
+    position = units.index(0x0A) if 0x0A in units else -1
+    while position >= 0:
+        starts.append(position + 1)
+        try:
+            position = units.index(0x0A, position + 1)
+        except ValueError:
+            break
+    last = min(max(want), len(starts)) if want else len(starts)
+    # the windows of lines 1..last reach at most 100 units past the last one's start: hash no further
+    end = starts[last - 1] + _BLOCK
+    window = units[:end]
+    if end > length:
+        window.append(_END)
+        window.extend([0] * (end - len(window)))
+    prefix = [0] * (end + 1)
     value = 0
-    index = 0
-    line = 0
-    line_start = True
-    previous_cr = False
+    mod, mask = _MOD, _MASK
+    for index, unit in enumerate(window, 1):
+        value = (value * mod + unit) & mask
+        prefix[index] = value
     counts: dict[str, int] = {}
     out: dict[int, str] = {}
-
-    def emit() -> None:
-        digest = format(value, "x")
+    for line, start in enumerate(starts[:last], 1):
+        digest = format((prefix[start + _BLOCK] - _FIRST_MOD * prefix[start]) & _MASK, "x")
         counts[digest] = counts.get(digest, 0) + 1
-        if want is None or starts[index] in want:
-            out[starts[index]] = f"{digest}:{counts[digest]}"
-        starts[index] = -1
-
-    def push(code: int) -> None:
-        nonlocal value, index
-        leaving = window[index]
-        window[index] = code
-        value = (_MOD * value + code - _FIRST_MOD * leaving) & _MASK
-        index = (index + 1) % _BLOCK
-
-    def process(code: int) -> bool:
-        """False once every wanted line has its hash."""
-        nonlocal line, line_start, previous_cr
-        if code in (_SPACE, _TAB) or (previous_cr and code == _LF):
-            previous_cr = False
-            return True
-        if code == _CR:
-            code = _LF
-            previous_cr = True
-        else:
-            previous_cr = False
-        if starts[index] != -1:
-            emit()
-            if last is not None and last in out:
-                return False
-        if line_start:
-            line_start = False
-            line += 1
-            starts[index] = line
-        if code == _LF:
-            line_start = True
-        push(code)
-        return True
-
-    for code in _code_units(text):
-        if not process(code):
-            return out
-    if not process(_END):
-        return out
-    for _ in range(_BLOCK):
-        if starts[index] != -1:
-            emit()
-        push(0)
+        if want is None or line in want:
+            out[line] = f"{digest}:{counts[digest]}"
     return out
