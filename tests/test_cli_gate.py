@@ -68,7 +68,18 @@ def write_app(root: Path, *, broken: bool = False, npm: bool = False) -> Path:
 
 
 def warnings_of(result: Result) -> list[str]:
-    return [line for line in result.stdout.splitlines() if line.startswith("warning: ")]
+    """The summary's warnings, each unwrapped (the console wraps at 80 columns with a hanging indent)."""
+    found: list[str] = []
+    continued = False
+    for line in result.stdout.splitlines():
+        if line.startswith("warning: "):
+            found.append(line)
+            continued = True
+        elif continued and line.startswith("  ") and line.strip():
+            found[-1] += " " + line.strip()
+        else:
+            continued = False
+    return found
 
 
 # ------------------------------------------------------------------------------ --strict: incomplete scans

@@ -354,7 +354,8 @@ def test_console_report_escapes_names_code_and_markup(tmp_path: Path, color: boo
     code.mkdir()
     (code / "app.py").write_text("import os\n\n\ndef handler(event, context):\n"
                                  "    os.system(event['cmd'])  # \x1b[2J\x1b[1A\u202e\n")
-    env = {**os.environ, "PYTHONPATH": str(SRC), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    # wide enough that no line wraps: the escapes are asserted on whole lines (wrapping has its own tests)
+    env = {**os.environ, "PYTHONPATH": str(SRC), "XDG_CACHE_HOME": str(tmp_path / "c"), "COLUMNS": "400"}
     env.pop("NO_COLOR", None)
     if color:
         env["FORCE_COLOR"] = "1"

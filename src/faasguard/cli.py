@@ -18,6 +18,8 @@ from faasguard.config import Config, ConfigError, load_config
 from faasguard.findings import ExitCode, Severity, exit_code
 
 SEVERITIES = [s.value for s in Severity]
+REPORT_FORMATS = ("console", "concise", "json", "sarif", "html", "github", "junit", "gitlab")
+"""The same list as `faasguard.report.FORMATS` (kept here so that `--help` imports no reporter)."""
 
 LAZY_COMMANDS: dict[str, str] = {
     "policy": "faasguard.commands.policy:policy",
@@ -100,10 +102,18 @@ class SeverityType(click.ParamType):  # type: ignore[type-arg,unused-ignore]
 def common_report_options(func: Any) -> Any:
     """Options shared by `scan` and `audit` (DESIGN.md)."""
     options = [
-        click.option("--format", "output_format", type=click.Choice(["console", "json", "sarif", "html"]),
-                     default="console", show_default=True, help="Report format."),
+        click.option("--format", "output_format", type=click.Choice(list(REPORT_FORMATS)),
+                     default="console", show_default=True,
+                     help="Report format: console (people), concise (one line per finding, for editors), json, "
+                          "sarif (GitHub code scanning), github (workflow annotations), junit, gitlab (GitLab "
+                          "SAST report)."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
                      help="Write the report to FILE instead of stdout (`-` is stdout)."),
+        click.option("--exclude", multiple=True, metavar="PATTERN",
+                     help="Skip paths matching this gitignore pattern (`src/`, `**/tests/`, `*.gen.yaml`), "
+                          "in addition to `exclude` in the config. Repeatable."),
+        click.option("--statistics", is_flag=True, default=None,
+                     help="Print how many findings each rule reported instead of the findings (console, concise)."),
         click.option("--select", help="Only these rules (ids or prefixes, comma-separated: FG101,FG2)."),
         click.option("--ignore", help="Skip these rules (ids or prefixes, comma-separated)."),
         click.option("--severity", type=SeverityType(), help="Minimum severity to report [low]."),
@@ -152,6 +162,8 @@ def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any
         online=options.get("online"), resolve_env=options.get("resolve_env"),
         advisories=_csv(options.get("advisories")),
         images=tuple(options["image"]) if options.get("image") else None,
+        exclude=(*config.exclude, *options["exclude"]) if options.get("exclude") else None,
+        statistics=options.get("statistics"),
     )
 
 

@@ -67,7 +67,11 @@ class Config:
     the application whose root is nearest to it. Set by the pipeline (`faasguard.analysis.images.plan`)."""
     resolve_env: bool = False
     exclude: tuple[str, ...] = ()
-    """Extra directory/file globs to skip during discovery."""
+    """Paths to skip during discovery, gitignore patterns matched below each scanned root (`src/`, `**/tests/`,
+    `*.generated.yaml`, `!keep.yaml`); `--exclude` adds to the file's list."""
+    statistics: bool = False
+    """`--statistics`: the console and concise formats print a count per rule instead of the findings. Command
+    line only."""
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     source: str | None = None
     """The config file this came from, for messages."""

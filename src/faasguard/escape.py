@@ -108,3 +108,17 @@ def console_text(text: str) -> str:
 def console_path(path: str) -> str:
     """A path for a terminal: the report spelling (`path_text`), then terminal escaping."""
     return console_text(path_text(path))
+
+
+def workflow_data(text: str) -> str:
+    """Text for the message of a GitHub Actions workflow command (`::error ...::MESSAGE`): each line
+    terminal-escaped (so no raw line break or CR can start a forged `::command::` line), then joined with the
+    runner's own encoded line break `%0A`, and `%` encoded."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "%0A".join(console_text(line).replace("%", "%25") for line in lines)
+
+
+def workflow_property(text: str) -> str:
+    """A property value of a workflow command (`file=`, `title=`): `workflow_data`, and `:` and `,`, which
+    would end the value, percent-encoded."""
+    return workflow_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -27,7 +27,7 @@ from faasguard.model import Application, Location
 from faasguard.result import ScanResult
 from faasguard.rules.base import Rule, RuleContext
 from faasguard.safeio import read_head
-from faasguard.sources import SourceFile, SourceType, discover, is_test_file
+from faasguard.sources import Exclusion, SourceFile, SourceType, discover, display_path, is_test_file
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,11 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
         files = [f for f in by_type[source_type] if f.path not in handled]
         loaded = _run_loader(module_name, files, ctx, result)
         handled |= loaded.handled
+
+    if config.exclude:
+        scan_roots = tuple(dict.fromkeys(f.root for f in found.files if f.root.is_dir())) or (cwd,)
+        result.apps = [_drop_excluded_handlers(app, Exclusion(config.exclude), scan_roots, result.diagnostics)
+                       for app in result.apps]
 
     # Bare handler code: Python files no application points at (a pre-commit run passes both the template
     # and its handlers; those are analysed once, through the template). This includes files under a path that
@@ -114,6 +119,27 @@ def _looks_like_js_handler(path: Path) -> bool:
     except OSError:
         return False
     return bool(_JS_HANDLER_SHAPE.search(head))
+
+
+def _drop_excluded_handlers(app: Application, exclusion: Exclusion, roots: Sequence[Path],
+                            diagnostics: list[Diagnostic]) -> Application:
+    """A template may point at a handler that `exclude` covers (vendored, generated, or owned by another
+    team): the exclusion wins, so its code is not read or analysed, and a note says so, since the function's
+    code findings are then missing by choice rather than clean."""
+    functions = []
+    for function in app.functions:
+        code = function.code
+        if code is not None and code.handler_file and exclusion.excludes(Path(code.handler_file), roots, False):
+            diagnostics.append(Diagnostic(
+                DiagnosticKind.INFO,
+                f"handler of {function.id} ({display_path(Path(code.handler_file))}) is excluded by `exclude`; "
+                "its code and its package's dependencies are not analysed", function.loc("handler"),
+                DiagnosticLevel.NOTE, "exclude"))
+            # no code directory either: the code analysis would otherwise report the module as missing
+            functions.append(replace(function, code=replace(code, handler_file=None, code_dir=None)))
+            continue
+        functions.append(function)
+    return replace(app, functions=tuple(functions))
 
 
 def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset()) -> bool:

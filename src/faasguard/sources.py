@@ -13,7 +13,6 @@ is a diagnostic too, never a traceback.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import stat
@@ -21,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
@@ -180,6 +180,7 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
 
 def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None = None) -> Discovery:
     cwd = cwd or Path.cwd()
+    exclusion = Exclusion(exclude)
     files: list[SourceFile] = []
     diagnostics: list[Diagnostic] = []
     seen: set[Path] = set()
@@ -197,7 +198,7 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (), cwd: Path | None
                                           Location(raw), DiagnosticLevel.ERROR))
             continue
         roots = [root]
-        candidates = [(root, False)] if not root.is_dir() else _walk(root, roots, exclude, diagnostics, cwd)
+        candidates = [(root, False)] if not root.is_dir() else _walk(root, roots, exclusion, diagnostics, cwd)
         for candidate, is_cdk in candidates:
             if candidate in seen:
                 continue
@@ -261,11 +262,47 @@ def _owning_iac(manifest: Path, cwd: Path) -> list[Path]:
     return []
 
 
-def _excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
-    if not exclude:
+class Exclusion:
+    """`exclude` patterns with gitignore semantics (the `pathspec` library's git flavour), matched against a
+    path relative to the scanned root it was found under: like git, a pattern with a slash before its end is
+    anchored at the root (`/infra/old`,
+    `infra/old/`), one without (`tests/`, `*.gen.yaml`) matches at any depth; `**/` matches any directories;
+    `!pattern` re-includes. A directory is matched with a trailing `/`, so `build/` skips only directories.
+    The pattern library is imported only when a pattern is given (start-up budget)."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = tuple(p for p in patterns if p.strip())
+        self._spec: Any = None
+        if self.patterns:
+            import pathspec
+
+            self._spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+    def excludes(self, path: Path, roots: Iterable[Path], is_dir: bool | None = None) -> bool:
+        """True when `path` (or a directory above it, below its root) is excluded under any of `roots`."""
+        if self._spec is None:
+            return False
+        for root in roots:
+            if path == root or not path.is_relative_to(root):
+                continue
+            rel = path.relative_to(root).as_posix()
+            if is_dir is None:
+                is_dir = path.is_dir()
+            parts = rel.split("/")
+            # git never descends into an excluded directory, so a file below one is excluded whatever follows
+            for depth in range(1, len(parts)):
+                if self._spec.match_file("/".join(parts[:depth]) + "/"):
+                    return True
+            if self._spec.match_file(rel + ("/" if is_dir else "")):
+                return True
         return False
-    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-    return any(fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(path.name, pattern) for pattern in exclude)
+
+
+def _excluded(path: Path, root: Path, exclude: Exclusion, is_dir: bool) -> bool:
+    return bool(exclude) and exclude.excludes(path, (root,), is_dir)
 
 
 def _special_file(path: Path) -> str | None:
@@ -286,7 +323,7 @@ def _special_file(path: Path) -> str | None:
     return None  # became a regular file in between: the loader's own checked open decides
 
 
-def _walk(root: Path, roots: Sequence[Path], exclude: Sequence[str], diagnostics: list[Diagnostic],
+def _walk(root: Path, roots: Sequence[Path], exclude: Exclusion, diagnostics: list[Diagnostic],
           cwd: Path) -> Iterator[tuple[Path, bool]]:
     """(path, is a CDK output directory) for every candidate under `root`. Anything the walk cannot examine (a
     directory without search permission, a name too long for the system) becomes a diagnostic and is skipped."""
@@ -308,7 +345,7 @@ def _walk(root: Path, roots: Sequence[Path], exclude: Sequence[str], diagnostics
         for name in sorted(dirnames):
             sub = directory / name
             try:
-                if name in SKIP_DIRS or _excluded(sub, root, exclude) or sub.is_symlink() or _is_venv(sub):
+                if name in SKIP_DIRS or _excluded(sub, root, exclude, True) or sub.is_symlink() or _is_venv(sub):
                     continue
                 if is_cdk_out(sub):
                     yield sub, True
@@ -320,7 +357,7 @@ def _walk(root: Path, roots: Sequence[Path], exclude: Sequence[str], diagnostics
         dirnames[:] = keep
         for name in sorted(filenames):
             path = directory / name
-            if _excluded(path, root, exclude):
+            if _excluded(path, root, exclude, False):
                 continue
             try:
                 is_link = path.is_symlink()

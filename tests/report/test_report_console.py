@@ -52,10 +52,13 @@ def test_finding_shows_message_location_source_lines_evidence_and_fix(result: Sc
     assert "src/app.py:6:5" in text
     assert '6 │     os.system(f"convert {key} out.png")' in text
     path = text[text.index("path:"):]
-    assert re.search(r"1\. event\['Records'\].*src/app.py:5\n.*2\. os.system.*src/app.py:6", path)
+    # at 80 columns the first step's location wraps under its text (hanging indent)
+    assert re.search(r"1\. event\['Records'\].*\n {19}src/app.py:5\n.*2\. os.system.*src/app.py:6", path)
 
 
-def test_suppressed_findings_are_counted_not_shown(result: ScanResult, config: Config) -> None:
+def test_suppressed_findings_are_counted_not_shown(result: ScanResult, config: Config,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line each (wrapping: test_wrapped_at_the_terminal_width)
     text = plain(result, config)
     assert "900 s timeout" not in text
     assert "FG401" not in text.split("Diagnostics")[0]
@@ -64,7 +67,8 @@ def test_suppressed_findings_are_counted_not_shown(result: ScanResult, config: C
                        "2 files scanned in 0.12 s")
 
 
-def test_diagnostics_section(result: ScanResult, config: Config) -> None:
+def test_diagnostics_section(result: ScanResult, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line each (wrapping: test_wrapped_at_the_terminal_width)
     text = plain(result, config)
     section = text[text.index("Diagnostics\n"):].splitlines()
     assert section[1].split() == ["warning", "unresolved", "template.yaml:12", "!Ref", "Unknowable:", "parameter",

@@ -188,12 +188,17 @@ def test_sarif_end_to_end(app: Path) -> None:
     jsonschema.Draft4Validator(schema).validate(document)
     run = document["runs"][0]
     assert len(run["tool"]["driver"]["rules"]) > 10  # every rule that ran, not only those that found something
-    (secret,) = [r for r in run["results"] if r["ruleId"] == "FG201"]
-    assert secret["suppressions"][0]["kind"] == "inSource"
-    assert secret["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "template.yaml", "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": SECRET_LINE, "startColumn": secret["locations"][0]["physicalLocation"]["region"]
-                   ["startColumn"]}}
+    # the suppressed secret is not uploaded as an open alert (GitHub ignores `suppressions`); JSON keeps it
+    assert not [r for r in run["results"] if r["properties"]["faasguard.rule"] == "FG201"]
+    assert run["properties"]["suppressed"] == 1
+    (shared,) = [r for r in run["results"] if r["properties"]["faasguard.rule"] == "FG104"]
+    region = shared["locations"][0]["physicalLocation"]["region"]
+    assert shared["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "template.yaml", "uriBaseId": "%SRCROOT%"}
+    line = (app / "template.yaml").read_text().splitlines()[region["startLine"] - 1]
+    assert region["endLine"] == region["startLine"]
+    assert region["endColumn"] == len(line.rstrip()) + 1
+    assert shared["partialFingerprints"]["primaryLocationLineHash"].endswith(":1")
 
 
 def test_json_report_validates_end_to_end(app: Path) -> None:

@@ -8,6 +8,7 @@ module and is imported only when chosen: a JSON run never imports rich.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -26,24 +27,40 @@ SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 _MAX_LINE_CHARS = 200
 
 
+FORMATS = ("console", "concise", "json", "sarif", "html", "github", "junit", "gitlab")
+"""Every report format, in the order `--help` lists them."""
+
+
 def render(result: ScanResult, output_format: str, output: str | None, config: Config) -> None:
     """Write the report in `output_format` to `output` (a file) or stdout. Raises ConfigError for an unknown or
     unavailable format, or an output file that cannot be written (both usage errors, exit 2)."""
     from faasguard.config import ConfigError
 
-    if output_format == "json":
-        from faasguard.report.json_report import render_json as renderer
-    elif output_format == "sarif":
-        from faasguard.report.sarif import render_sarif as renderer
-    elif output_format == "html":
-        from faasguard.report.html import render_html as renderer
-    elif output_format == "console":
+    if config.statistics and output_format not in ("console", "concise"):
+        raise ConfigError(f"--statistics is a summary for people (console, concise), not for --format {output_format}")
+    if output_format == "console" and not config.statistics:
         from faasguard.report.console import render_console
 
         render_console(result, config, Path(output) if output else None)
         return
+    if config.statistics:
+        from faasguard.report.lines import render_statistics as renderer
+    elif output_format == "json":
+        from faasguard.report.json_report import render_json as renderer
+    elif output_format == "sarif":
+        from faasguard.report.sarif import render_sarif as renderer
+    elif output_format == "concise":
+        from faasguard.report.lines import render_concise as renderer
+    elif output_format == "github":
+        from faasguard.report.lines import render_github as renderer
+    elif output_format == "junit":
+        from faasguard.report.junit import render_junit as renderer
+    elif output_format == "gitlab":
+        from faasguard.report.gitlab import render_gitlab as renderer
+    elif output_format == "html":
+        from faasguard.report.html import render_html as renderer
     else:
-        raise ConfigError(f"unknown report format {output_format!r}; use console, json, sarif or html")
+        raise ConfigError(f"unknown report format {output_format!r}; use " + ", ".join(FORMATS))
     text = renderer(result, config)
     if output:
         try:
@@ -59,6 +76,61 @@ def abs_path(path: str, cwd: Path | None = None) -> str:
     if os.path.isabs(path):
         return os.path.normpath(path)
     return os.path.normpath(os.path.join(cwd or Path.cwd(), path))
+
+
+def report_root(cwd: Path | None = None) -> Path:
+    """The directory every machine-readable report is relative to: the top of the git work tree holding `cwd`
+    (a `.git` directory, or the `.git` file of a worktree or submodule), else `cwd` itself.
+
+    Found by looking, not by running git: the scanner runs no program, and a report must not change with
+    whether git is installed. The same root for SARIF `%SRCROOT%`, JSON paths, the line-based formats and
+    `policy diff --format patch`, so that a report made in `app/` names the same files as one made at the top.
+    """
+    start = (cwd or Path.cwd()).absolute()
+    for directory in (start, *start.parents):
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return start
+
+
+class ReportPaths:
+    """Spells the paths findings carry (relative to the current directory when under it) relative to the
+    report root, in POSIX form; a path outside the root stays absolute. `exists` tells whether a path names a
+    regular file, so that SARIF never points an `artifactLocation` at an ARN or a synthetic node."""
+
+    def __init__(self, cwd: Path | None = None, root: Path | None = None) -> None:
+        self.cwd = (cwd or Path.cwd()).absolute()
+        self.root = root or report_root(self.cwd)
+        self._cache: dict[str, str] = {}
+        self._exists: dict[str, bool] = {}
+
+    def absolute(self, path: str) -> str:
+        return abs_path(path, self.cwd)
+
+    def __call__(self, path: str) -> str:
+        spelled = self._cache.get(path)
+        if spelled is None:
+            if not path or _SYNTHETIC.match(path):
+                spelled = path
+            else:
+                absolute = self.absolute(path)
+                relative = os.path.relpath(absolute, self.root)
+                spelled = absolute if relative == ".." or relative.startswith("../") else relative
+                spelled = spelled.replace(os.sep, "/")
+            self._cache[path] = spelled
+        return spelled
+
+    def is_file(self, path: str) -> bool:
+        """True when `path` names a regular file (a synthetic node, an ARN or a deleted file does not)."""
+        known = self._exists.get(path)
+        if known is None:
+            known = bool(path) and not _SYNTHETIC.match(path) and os.path.isfile(self.absolute(path))
+            self._exists[path] = known
+        return known
+
+
+_SYNTHETIC = re.compile(r"^(?:<.*>|\?|arn:.*|[a-z][a-z0-9+.-]*://.*)$", re.DOTALL)
+"""Locations that name no file: AWS-managed policies (`<aws-managed:...>`), ARNs of a live audit, URLs."""
 
 
 def files_scanned(result: ScanResult) -> int:
@@ -95,19 +167,34 @@ class SourceLines:
         self.max_bytes = max_bytes
         self.cwd = cwd or Path.cwd()
         self._files: dict[str, list[str] | None] = {}
+        self._texts: dict[str, str | None] = {}
 
-    def lines(self, path: str) -> list[str] | None:
+    def text(self, path: str) -> str | None:
+        """The whole file as text (undecodable bytes as U+FFFD), or None: missing, binary, or too large."""
         key = abs_path(path, self.cwd)
-        if key not in self._files:
-            self._files[key] = None
+        if key not in self._texts:
+            self._texts[key] = None
             try:
                 with open_regular(key) as handle:
                     data = handle.read(self.max_bytes + 1)
             except OSError:
                 return None
             if len(data) <= self.max_bytes and b"\0" not in data[:8192]:
-                self._files[key] = data.decode("utf-8", errors="replace").splitlines()
+                self._texts[key] = data.decode("utf-8", errors="replace")
+        return self._texts[key]
+
+    def lines(self, path: str) -> list[str] | None:
+        key = abs_path(path, self.cwd)
+        if key not in self._files:
+            text = self.text(path)
+            self._files[key] = text.splitlines() if text is not None else None
         return self._files[key]
+
+    def line(self, path: str, number: int) -> str | None:
+        lines = self.lines(path)
+        if not lines or number < 1 or number > len(lines):
+            return None
+        return lines[number - 1]
 
     def snippet(self, path: str, line: int, end_line: int | None = None, limit: int = 4) -> list[tuple[int, str]]:
         """(line number, text) for `line`..`end_line`, at most `limit` lines, long lines shortened."""

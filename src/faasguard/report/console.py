@@ -62,7 +62,7 @@ def render_console(result: ScanResult, config: Config, output: Path | None, *,
                    stream: TextIO | None = None, color: bool | None = None) -> None:
     """Write the console report to `output` (plain text), or to `stream` (default stdout), in colour when it is
     a terminal and `NO_COLOR` is not set (`FORCE_COLOR` forces colour, e.g. in CI logs that render it)."""
-    lines = build_lines(result, config)
+    lines = wrap_lines(build_lines(result, config), report_width())
     if output is not None:
         output.write_text(_plain(lines), encoding="utf-8")  # escaped too: the file is read with `cat` in CI logs
         return
@@ -73,6 +73,78 @@ def render_console(result: ScanResult, config: Config, output: Path | None, *,
         _write_rich(lines, stream)
     else:
         stream.write(_plain(lines))
+
+
+def report_width() -> int:
+    """The terminal's width (`COLUMNS` first, as `shutil` reads it), else 80: piped and CI output is wrapped
+    at 80 so that it reads the same in every log. Never below 40, where hanging indents stop making sense."""
+    import shutil
+
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+_TOKEN = re.compile(r"\S+\s*|\s+")
+_LABEL_ENDS = (": ", "│ ", ". ")
+
+
+def _hang(line: Line) -> int:
+    """Where continuation lines start: under the text after the line's indent and its label (`fix: `, a
+    snippet's `12 │ `, an evidence step's `1. `), else two columns in from the indent."""
+    indent = 0
+    for text, _ in line:
+        if text.strip():
+            if len(text) <= 14 and text.endswith(_LABEL_ENDS):
+                return indent + len(text)
+            lead = len(text) - len(text.lstrip())
+            return indent + lead + 2
+        indent += len(text)
+    return indent + 2
+
+
+def wrap_line(line: Line, width: int) -> list[Line]:
+    """`line` (escaped for the terminal first, so widths are what is printed) broken at spaces into lines of
+    at most `width` columns, continuation lines indented by `_hang`; a word longer than a line is cut."""
+    segments: Line = [(console_text(text), style) for text, style in line]
+    if sum(len(text) for text, _ in segments) <= width:
+        return [segments]
+    hang = min(_hang(segments), width // 2)
+    lines: list[Line] = []
+    current: Line = []
+    used = 0
+    for text, style in segments:
+        for word in _TOKEN.findall(text):
+            rest = word
+            while rest:
+                if used + len(rest.rstrip()) <= width:
+                    current.append((rest, style))
+                    used += len(rest)
+                    break
+                if used > hang:  # something is on this line: continue on the next
+                    lines.append(current)
+                    current, used = [(" " * hang, None)], hang
+                    rest = rest.lstrip()
+                    continue
+                room = max(1, width - used)
+                current.append((rest[:room], style))
+                lines.append(current)
+                current, used = [(" " * hang, None)], hang
+                rest = rest[room:]
+    if current and "".join(text for text, _ in current).strip():
+        lines.append(current)
+    return [_rstrip(line) for line in lines]
+
+
+def _rstrip(line: Line) -> Line:
+    while line and not line[-1][0].strip():
+        line = line[:-1]
+    if line:
+        text, style = line[-1]
+        line = [*line[:-1], (text.rstrip(), style)]
+    return line
+
+
+def wrap_lines(lines: list[Line], width: int) -> list[Line]:
+    return [wrapped for line in lines for wrapped in (wrap_line(line, width) if line else [line])]
 
 
 def use_color(stream: TextIO) -> bool:
