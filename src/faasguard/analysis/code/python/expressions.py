@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
-from faasguard.analysis.code.facts import EnvRef
 from faasguard.analysis.code.python import calls
 from faasguard.analysis.code.python.models import (
     AUTHZ_KEYS,
@@ -219,7 +218,7 @@ class FunctionAnalysis(StatementAnalysis):
     def subscript(self, base: Val, key: Val, node: ast.AST) -> Val:
         if base.kind == "environ" and key.const is not None:
             self.summary.env_reads[key.const] = None
-            return Val(env=EnvRef(key.const))
+            return self.env_value(key.const, None, node)
         if key.const is not None:
             field_value = base.field_val(key.const)
             if field_value is not None:

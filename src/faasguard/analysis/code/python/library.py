@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import TmpEvent
 from faasguard.analysis.code.core.values import CLEAN, Val, data_of, join, merge_taints, stringify
-from faasguard.analysis.code.facts import EnvRef
 from faasguard.analysis.code.python.models import (
+    ARCHIVE_WRITERS,
     BOOL_METHODS,
+    EVENT_LOOPS,
     FIELD_READS,
     HTTP_SESSIONS,
     HTTP_VERBS,
@@ -27,6 +28,7 @@ from faasguard.analysis.code.python.models import (
     LOG_FUNCS,
     LOG_LIBRARIES,
     LOG_METHODS,
+    LOOP_SUBPROCESS,
     METHOD_RULES,
     MONGO_METHODS,
     OPEN_FUNCS,
@@ -39,6 +41,7 @@ from faasguard.analysis.code.python.models import (
     SCHEMA_VALIDATORS,
     SHELLS,
     SQL_METHODS,
+    SQL_WHERE_METHODS,
     SQL_WORDS,
     VALIDATE_METHODS,
     Model,
@@ -108,7 +111,7 @@ def _env_read(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
         return None
     fa.summary.env_reads[args[0].const] = None
     default = args[1].const if len(args) > 1 else None
-    return Val(env=EnvRef(args[0].const, default))
+    return fa.env_value(args[0].const, default, site.node)
 
 
 def _env_copy(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -185,6 +188,21 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         return
     fa.hit("program", f"{q}() program", node, command)
     fa.exec_tmp(command, q, node)
+
+
+def _loop_subprocess(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """`loop.subprocess_shell(factory, cmd)` / `loop.subprocess_exec(factory, program, *args)` on an asyncio loop
+    (one the code made, or any receiver of no other known kind: these method names are asyncio's own)."""
+    receiver, method = site.receiver, site.method
+    if receiver is None or method not in LOOP_SUBPROCESS:
+        return None
+    if receiver.qual not in EVENT_LOOPS and (receiver.kind is not None or receiver.const is not None):
+        return None  # the method names are asyncio's own: a loop passed in as a parameter is still a loop
+    command = site.arg(1, "cmd" if method == "subprocess_shell" else "program")
+    if command is not None:
+        fa.hit(LOOP_SUBPROCESS[method], f"loop.{method}()", site.node, command)
+        fa.exec_tmp(command, f"loop.{method}", site.node)
+    return CLEAN
 
 
 def _exec_program(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -328,6 +346,9 @@ def _sql_query(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     """sqlite_utils / records / dataset / pg8000 `db.query(sql)`: only a string built with SQL in it. The
     call falls through (its result is the generic one)."""
     receiver, args = site.receiver, site.args
+    if site.method in SQL_WHERE_METHODS and args and args[0].text and args[0].taints:
+        fa.hit("sql", f"{unparse(site.node.func, 40)}()", site.node, args[0])  # a WHERE clause built by formatting
+        return None
     if (
         site.method == "query"
         and args
@@ -390,6 +411,11 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
             fa.hit(model.sink, f"{q}()", node, dest)
             if dest.tmp:
                 fa.tmp_write(dest, node, f"the file {q} writes")
+    if q in ARCHIVE_WRITERS and target is not None and target.tmp:
+        mode = site.arg(1, ARCHIVE_WRITERS[q])
+        mode_text = (mode.const or "") if mode is not None else ""
+        if mode_text[:1] in ("w", "a", "x"):
+            fa.tmp_write(target, node, f"an archive written by {q}({mode_text!r})")
     if q in OPEN_FUNCS and target is not None:
         mode = site.arg(1, "mode")
         mode_text = mode.const if mode is not None and mode.const is not None else "r"
@@ -683,6 +709,7 @@ TRANSFERS: dict[str, Transfer] = {
 
 RULES: dict[str, Rule] = {
     "log": _log,
+    "loop-subprocess": _loop_subprocess,
     "template-from-string": _template_from_string,
     "url-session": _url_session,
     "sql-execute": _sql_execute,

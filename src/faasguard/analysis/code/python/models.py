@@ -75,6 +75,7 @@ SUBPROCESS = frozenset(
         "subprocess.check_output",
         "subprocess.Popen",
         "asyncio.create_subprocess_exec",
+        "pty.spawn",
     }
 )
 EXEC_PROGRAM = {
@@ -558,6 +559,40 @@ SCHEMA_VALIDATORS = ("jsonschema.validate", "fastjsonschema.validate")
 FIELD_READS = frozenset({"get", "pop", "setdefault", "getlist", "get_header_value", "get_query_string_value"})
 
 
+# ---------------------------------------------------------------- handler rules of issue 15 (Python rows)
+EVENT_LOOPS = frozenset(
+    {"asyncio.get_event_loop()", "asyncio.get_running_loop()", "asyncio.new_event_loop()", "uvloop.new_event_loop()"}
+)
+"""Calls that return an asyncio event loop (the receiver of `loop.subprocess_shell/exec`)."""
+LOOP_SUBPROCESS = {"subprocess_shell": "shell", "subprocess_exec": "program"}
+"""Event-loop methods that start a process: method → sink kind of their second argument (after the protocol
+factory)."""
+DYNAMO_LEGACY_CONDITIONS = ("QueryFilter", "ScanFilter", "Expected", "KeyConditions")
+"""DynamoDB's legacy condition parameters: attribute name → {ComparisonOperator, AttributeValueList}. The
+values are data, but a caller who chooses the attribute names, the operator or the whole document changes the
+condition."""
+ARCHIVE_WRITERS = {"zipfile.ZipFile": "mode", "tarfile.open": "mode"}
+"""Archive constructors whose second argument (or keyword) is a mode: "w", "a", "x" (and "w:gz"...) write."""
+SQL_WHERE_METHODS = frozenset({"rows_where", "count_where", "delete_where", "pks_and_rows_where"})
+"""sqlite_utils table methods taking a raw SQL WHERE clause as their first argument."""
+SECRET_PARAMETERS = frozenset(
+    {
+        "TemporaryPassword",
+        "MasterUserPassword",
+        "Password",
+        "ProposedPassword",
+        "NewPassword",
+        "SecretString",
+        "ClientSecret",
+        "SecretAccessKey",
+        "AuthToken",
+    }
+)
+"""SDK call parameters that carry a credential: a literal passed there is hard-coded whatever the variable that
+holds it is called (Cognito `admin_create_user(TemporaryPassword=)`, RDS `MasterUserPassword`, Secrets Manager
+`SecretString`, Cognito app-client `ClientSecret`, ElastiCache `AuthToken`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """One library row: the transfer that interprets the call, and the row's parameters for it."""
@@ -652,6 +687,7 @@ METHOD_RULES: tuple[tuple[int, str], ...] = (
     (20, "log"),
     (41, "template-from-string"),
     (51, "url-session"),
+    (29, "loop-subprocess"),
     (60, "sql-execute"),
     (61, "sql-query"),
     (65, "mongo"),

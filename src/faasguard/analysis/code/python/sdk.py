@@ -17,13 +17,16 @@ from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name
 from faasguard.analysis.code.python.models import (
     ARG_NAMES,
     DYNAMO_EXPRESSIONS,
+    DYNAMO_LEGACY_CONDITIONS,
     PARTIQL_METHODS,
     RESOURCE_CTORS,
     RESOURCE_OPS,
+    SECRET_PARAMETERS,
     SUBRESOURCE_KINDS,
     SUBRESOURCE_TRANSFER,
     TRANSFER_POSITIONS,
 )
+from faasguard.analysis.code.python.secrets import is_secret_name, looks_secret_value
 from faasguard.analysis.code.python.syntax import shorten
 from faasguard.model import Unknown
 
@@ -186,6 +189,7 @@ def _client_call(  # noqa: PLR0917
         return CLEAN
     fa.record(service, method, operation, _resource_args(kwargs), node)
     _dynamo_checks(fa, service, method, kwargs, node)
+    _secret_literals(fa, service, method, kwargs, node)
     if (service == "secretsmanager" and method == "get_secret_value") or (
         service == "ssm"
         and method in ("get_parameter", "get_parameters", "get_parameters_by_path")
@@ -218,10 +222,56 @@ def _dynamo_checks(
         value = kwargs.get(name)
         if value is not None and value.kind != "condition" and value.taints:
             fa.hit("nosql", f"{method}({name}=...)", node, stringify(value))
+    for name in DYNAMO_LEGACY_CONDITIONS:
+        value = kwargs.get(name)
+        if value is None or not value.taints:
+            continue
+        if value.fields is None:  # the whole condition document comes from elsewhere: the caller may shape it
+            fa.hit("nosql", f"{method}({name}=...)", node, value, "structured")
+            continue
+        _legacy_condition(fa, method, name, value, node)
     if method in PARTIQL_METHODS:
         statement = kwargs.get("Statement")
         if statement is not None:
             fa.hit("nosql", f"{method}(Statement=...)", node, stringify(statement))
+
+def _legacy_condition(fa: FunctionAnalysis, method: str, name: str, value: Val, node: ast.Call) -> None:
+    """`ScanFilter={attr: {"ComparisonOperator": op, "AttributeValueList": [v]}}`: caller data as the values is
+    fine (they are bound like ExpressionAttributeValues); as an attribute name, an operator or a whole
+    condition it changes what is compared."""
+    fields = value.fields or ()
+    inner = {t.key() for _, field_value in fields for t in field_value.taints}
+    key_taints = tuple(t for t in value.taints if t.key() not in inner)
+    if key_taints:
+        fa.hit("nosql", f"{method}({name}) attribute name", node, Val(taints=key_taints))
+    for _, condition in fields:
+        if condition.fields is None:
+            fa.hit("nosql", f"{method}({name}=...)", node, condition, "structured")
+            continue
+        operator = condition.field_val("ComparisonOperator")
+        if operator is not None:
+            fa.hit("nosql", f"{method}({name}) ComparisonOperator", node, stringify(operator))
+
+
+def _secret_literals(fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call) -> None:
+    """A literal passed as a credential parameter of an SDK call is a hard-coded secret whatever the variable
+    holding it is called. A literal written in the call under a secret-looking keyword is left to the
+    module-wide literal scan, which reports it on its own line."""
+    for keyword in node.keywords:
+        if keyword.arg not in SECRET_PARAMETERS:
+            continue
+        value = kwargs.get(keyword.arg)
+        if value is None or value.const is None or not looks_secret_value(value.const):
+            continue
+        if isinstance(keyword.value, ast.Constant) and is_secret_name(keyword.arg):
+            continue
+        fa.issue(
+            "hardcoded-secret",
+            f"a literal is passed as {keyword.arg} of {service}.{method}(); a credential in the source is "
+            "hard-coded: load it from Secrets Manager or SSM at init instead",
+            keyword.value,
+        )
+
 
 def _local_file(fa: FunctionAnalysis, method: str, value: Val, node: ast.Call) -> None:
     fa.hit("path", f"{method}(Filename=...)", node, value)

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, SinkHit, Summary, TmpEvent
 from faasguard.analysis.code.core.sinks import applies
-from faasguard.analysis.code.core.values import Arg, ParamRef, Val
-from faasguard.analysis.code.facts import CodeIssue
+from faasguard.analysis.code.core.values import Arg, ParamRef, Taint, Val
+from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.python.modules import ModuleInfo
+from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
@@ -113,6 +114,14 @@ class FunctionState:
             resolved.append((name, self.argvalue(value) if isinstance(value, Val) else value))
         if len(self.summary.calls) < MAX_HITS:
             self.summary.calls.append(CallRec(service, method, operation, tuple(resolved), self.loc(node)))
+
+    def env_value(self, name: str, default: str | None, node: ast.AST) -> Val:
+        """The value of environment variable `name`: a secret when its name says it holds one (`DB_PASSWORD`,
+        `API_KEY`; not `SECRET_ARN`), so logging or returning it is reported like a fetched secret."""
+        ref = EnvRef(name, default)
+        if not is_secret_name(name):
+            return Val(env=ref)
+        return Val(env=ref, taints=(Taint("secret", f"os.environ[{name!r}]", self.loc(node), whole=True),))
 
     def tmp_write(self, target: Val, node: ast.AST, what: str) -> None:
         if target.tmp:
