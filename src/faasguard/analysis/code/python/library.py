@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import TmpEvent
-from faasguard.analysis.code.core.values import CLEAN, Val, data_of, join, merge_taints, stringify
+from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints, stringify
 from faasguard.analysis.code.python.models import (
     ARCHIVE_WRITERS,
     BOOL_METHODS,
@@ -25,6 +25,7 @@ from faasguard.analysis.code.python.models import (
     HTTP_SESSIONS,
     HTTP_VERBS,
     JINJA_ENVIRONMENTS,
+    JWT_VERIFY_OPTIONS,
     LOG_FUNCS,
     LOG_LIBRARIES,
     LOG_METHODS,
@@ -498,6 +499,63 @@ def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     return CLEAN
 
 
+# ------------------------------------------------------------------------ exceptions and JWT decoding
+
+
+def _exception_text(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`traceback.format_exc()`: the current exception's traceback, an "exception" source."""
+    taint = Taint("exception", f"{site.qual}()", fa.loc(site.node), whole=True, structured=False)
+    return Val(taints=(taint,))
+
+
+def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """JWT claims read without verifying the token (the row's option says how the decoder verifies)."""
+    node = site.node
+    if model.option == "manual":
+        if not _is_jwt_payload(node.args[0] if node.args else None):
+            return None  # any other base64: the generic flow
+        _jwt_issue(fa, node, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
+        return data_of(*site.args)
+    if model.option == "unverified":
+        _jwt_issue(fa, node, f"{site.qual}() reads the claims without verifying the token")
+        return data_of(*site.args)
+    options = site.kwargs.get("options")
+    disabled = [
+        name for name in JWT_VERIFY_OPTIONS
+        if options is not None and (flag := options.field_val(name)) is not None and flag.kind == "false"
+    ]
+    verify = site.kwargs.get("verify")
+    if verify is not None and verify.kind == "false":
+        disabled.append("verify")
+    algorithms = site.kwargs.get("algorithms")
+    if algorithms is not None and "none" in {(v.const or "").lower() for _, v in algorithms.fields or ()}:
+        disabled.append('algorithms=["none"]')
+    if disabled:
+        _jwt_issue(fa, node, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
+    return data_of(*site.args)
+
+
+def _is_jwt_payload(arg: ast.expr | None) -> bool:
+    """`token.split(".")[1]` (possibly padded: `token.split(".")[1] + "=="`)."""
+    if isinstance(arg, ast.BinOp):
+        arg = arg.left
+    return (
+        isinstance(arg, ast.Subscript)
+        and isinstance(arg.slice, ast.Constant)
+        and arg.slice.value == 1
+        and isinstance(arg.value, ast.Call)
+        and isinstance(arg.value.func, ast.Attribute)
+        and arg.value.func.attr == "split"
+        and bool(arg.value.args)
+        and isinstance(arg.value.args[0], ast.Constant)
+        and arg.value.args[0].value == "."
+    )
+
+
+def _jwt_issue(fa: FunctionAnalysis, node: ast.Call, what: str) -> None:
+    fa.issue("jwt-unverified", f"{what}; anyone can forge the claims the code then trusts", node)
+
+
 # -------------------------------------------------------------------------- sanitisers and transforms
 
 
@@ -674,6 +732,8 @@ def _join_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
 
 TRANSFERS: dict[str, Transfer] = {
     "env-read": _env_read,
+    "exception-text": _exception_text,
+    "jwt-decode": _jwt_decode,
     "env-copy": _env_copy,
     "shell-string": _shell_string,
     "subprocess": _subprocess,

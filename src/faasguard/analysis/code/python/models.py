@@ -593,6 +593,105 @@ holds it is called (Cognito `admin_create_user(TemporaryPassword=)`, RDS `Master
 `SecretString`, Cognito app-client `ClientSecret`, ElastiCache `AuthToken`)."""
 
 
+HTML_ESCAPERS = frozenset(
+    {
+        "html.escape",
+        "markupsafe.escape",
+        "markupsafe.Markup.escape",
+        "flask.escape",
+        "jinja2.escape",
+        "bleach.clean",
+        "nh3.clean",
+        "cgi.escape",
+        "django.utils.html.escape",
+        "django.utils.html.format_html",
+        "xml.sax.saxutils.escape",
+        "werkzeug.utils.escape",
+    }
+)
+"""Calls that make text safe inside HTML (the "html" sanitiser)."""
+HTML_TAG = re.compile(r"<\s*(html|body|div|span|p|h[1-6]|a|script|table|tr|td|li|ul|pre|b|i|form|img)\b", re.I)
+"""A literal fragment that makes a returned string an HTML document or snippet."""
+TRACEBACK_TEXT = frozenset(
+    {
+        "traceback.format_exc",
+        "traceback.format_exception",
+        "traceback.format_exception_only",
+        "traceback.format_tb",
+        "traceback.extract_tb",
+        "traceback.format_stack",
+        "sys.exc_info",
+    }
+)
+"""Calls that return the current exception's traceback or text (the "exception" source)."""
+BROAD_EXCEPTIONS = frozenset(
+    {
+        "Exception",
+        "BaseException",
+        "ClientError",
+        "BotoCoreError",
+        "Error",
+        "DatabaseError",
+        "OperationalError",
+        "ProgrammingError",
+        "SQLAlchemyError",
+        "RequestException",
+        "HTTPError",
+        "PyMongoError",
+    }
+)
+"""Caught types (last dotted name) whose text is not the application's own message: an unexpected error
+describing internals (SQL, paths, ARNs, stack frames). `except ValueError as e` around the app's own
+validation is not a source: its text is what the developer wrote for the caller."""
+PUBLISH_PARAMETERS = {
+    ("sns", "publish"): ("Message", "Subject"),
+    ("sqs", "send_message"): ("MessageBody",),
+    ("sqs", "send_message_batch"): ("Entries",),
+    ("events", "put_events"): ("Entries",),
+    ("kinesis", "put_record"): ("Data",),
+    ("firehose", "put_record"): ("Record",),
+    ("iot-data", "publish"): ("payload",),
+    ("apigatewaymanagementapi", "post_to_connection"): ("Data",),
+}
+"""SDK calls that hand a message to other readers (subscribers, consumers, WebSocket clients): where a
+secret must not go (the "publish" sink)."""
+JWT_DECODERS = {
+    "jwt.decode": "decode",
+    "jwt.api_jwt.decode": "decode",
+    "jwt.decode_complete": "decode",
+    "jose.jwt.decode": "decode",
+    "jwt.get_unverified_claims": "unverified",
+    "jose.jwt.get_unverified_claims": "unverified",
+    "python_jwt.process_jwt": "unverified",
+    "base64.b64decode": "manual",
+    "base64.urlsafe_b64decode": "manual",
+}
+"""JWT decoding: "decode" verifies unless told not to (options verify_signature/verify_exp False, PyJWT 1's
+verify=False, the "none" algorithm); "unverified" never verifies; "manual" is base64 of the token's middle
+part (`token.split(".")[1]`), the claims read by hand."""
+JWT_VERIFY_OPTIONS = ("verify_signature", "verify_exp")
+CLIENT_REQUEST_PARTS = re.compile(
+    r"\b(body|json_body|queryStringParameters|multiValueQueryStringParameters|query_string_parameters|"
+    r"pathParameters|path_parameters|headers|multiValueHeaders|cookies|request parameter|form|args|get_json)\b"
+)
+"""Where an HTTP caller writes: a field read from these is the caller's to choose."""
+TRUSTED_REQUEST_PARTS = re.compile(r"\b(authorizer|requestContext|claims|identity|jwt)\b")
+"""Parts API Gateway fills after authenticating the caller (authorizer context, verified claims)."""
+AUTHZ_FLAGS = re.compile(
+    r"^(x-)?(is[_-]?)?(admin|administrator|superuser|super[_-]?user|staff|privileged|root|"
+    r"authori[sz]ed|authenticated|bypass[_-]?auth|skip[_-]?auth)$",
+    re.I,
+)
+"""Field names whose truth grants a privilege (`isAdmin`, `is_superuser`, `x-is-admin`)."""
+AUTHZ_ROLE_FIELDS = re.compile(
+    r"^(x-)?(user[_-]?)?(role|roles|group|groups|permission|permissions|access[_-]?level|user[_-]?type|"
+    r"account[_-]?type|scope|scopes|privilege|privileges|admin|is[_-]?admin)$",
+    re.I,
+)
+"""Field names compared against a privileged value (`body["role"] == "admin"`)."""
+PRIVILEGED_VALUES = frozenset({"admin", "administrator", "superuser", "root", "owner", "staff", "true", "yes"})
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """One library row: the transfer that interprets the call, and the row's parameters for it."""
@@ -667,6 +766,9 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(87, "regex-compile", {"re.compile"}),
     _table(88, "regex-sub", {"re.sub"}),
     _table(89, "regex-match", REGEX_MATCHES),
+    _table(79, "sanitize", HTML_ESCAPERS, option="html"),
+    _table(76, "exception-text", TRACEBACK_TEXT),
+    {q: Model(77, "jwt-decode", option=mode) for q, mode in JWT_DECODERS.items()},
 )
 
 

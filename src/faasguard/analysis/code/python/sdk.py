@@ -19,6 +19,7 @@ from faasguard.analysis.code.python.models import (
     DYNAMO_EXPRESSIONS,
     DYNAMO_LEGACY_CONDITIONS,
     PARTIQL_METHODS,
+    PUBLISH_PARAMETERS,
     RESOURCE_CTORS,
     RESOURCE_OPS,
     SECRET_PARAMETERS,
@@ -140,6 +141,7 @@ def _subresource_call(  # noqa: PLR0917
     merged.update(_resource_args(kwargs))
     fa.record(service, method, operation, merged, node)
     _dynamo_checks(fa, service, method, kwargs, node)
+    _published(fa, service, method, kwargs, node)
     if kind == "object" and method == "get" and any(
         isinstance(v, Unknown) and "event" in v.reason for _, v in receiver.aws
     ):
@@ -190,6 +192,7 @@ def _client_call(  # noqa: PLR0917
     fa.record(service, method, operation, _resource_args(kwargs), node)
     _dynamo_checks(fa, service, method, kwargs, node)
     _secret_literals(fa, service, method, kwargs, node)
+    _published(fa, service, method, kwargs, node)
     if (service == "secretsmanager" and method == "get_secret_value") or (
         service == "ssm"
         and method in ("get_parameter", "get_parameters", "get_parameters_by_path")
@@ -251,6 +254,14 @@ def _legacy_condition(fa: FunctionAnalysis, method: str, name: str, value: Val, 
         operator = condition.field_val("ComparisonOperator")
         if operator is not None:
             fa.hit("nosql", f"{method}({name}) ComparisonOperator", node, stringify(operator))
+
+
+def _published(fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call) -> None:
+    """A message handed to other readers (topic subscribers, queue consumers, WebSocket clients)."""
+    for name in PUBLISH_PARAMETERS.get((service, method), ()):
+        value = kwargs.get(name)
+        if value is not None:
+            fa.hit("publish", f"{service}.{method}({name}=...)", node, value)
 
 
 def _secret_literals(fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call) -> None:

@@ -45,6 +45,8 @@ class FunctionState:
         self.in_finally = 0
         self.depth = 0
         self.entry = False
+        self.route = False
+        """A web route (its return value is the HTTP response body, HTML by default in Flask)."""
         self.stmt: ast.stmt | None = None
         self._dispatch_guards: set[str] = set()
         """Names the current test cleans only by comparing them for equality (`if method == "GET"`)."""
