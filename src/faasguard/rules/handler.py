@@ -895,7 +895,7 @@ class ClientControlledAuthorization(_HandlerRule):
     confidence = Confidence.MEDIUM
     cwe = "CWE-639"
     owasp = "SAS-2"
-    fix_text = "Decide from the authorizer's verified identity (claims, groups), never from the request body or headers."
+    fix_text = "Decide from the authorizer's verified identity (claims, groups), not from the request body or headers."
     issue_kinds = frozenset({"client-authz"})
 
 
