@@ -803,7 +803,6 @@ class SecretInResponse(_HandlerRule):
     owasp = "SAS-7"
     fix_text = "Return or publish only the non-secret fields; keep credentials inside the function."
     sinks = frozenset({"response", "publish"})
-    sources = frozenset({"secret"})
 
     def flow_item(self, flow: TaintFlow) -> Item:
         where = "is returned to the caller" if flow.kind == "response" else f"is published by {flow.sink}"
@@ -907,8 +906,9 @@ class VerboseErrorResponse(_HandlerRule):
 
     Source: the "exception" taint (the value bound by `except` of a broad type: `Exception`,
     `BaseException`, botocore `ClientError`, database and HTTP client errors; and the traceback module).
-    Sink: "response". An application's own narrow exception (`except ValueError as e`) is its message to the
-    caller and is not reported. Functions whose triggers are all non-HTTP (queues, streams, schedules) are not
+    Sink: "http-response" (a returned dict with a `statusCode`, or what a web route returns). An
+    application's own narrow exception (`except ValueError as e`) is its message to the caller and is not
+    reported. Functions whose triggers are all non-HTTP (queues, streams, schedules) are not
     reported: nobody reads their return value.
 
     ## Why is this bad?
@@ -943,8 +943,7 @@ class VerboseErrorResponse(_HandlerRule):
     cwe = "CWE-209"
     owasp = "SAS-10"
     fix_text = "Log the exception and return a generic message with a request id."
-    sinks = frozenset({"response"})
-    sources = frozenset({"exception"})
+    sinks = frozenset({"http-response"})
     http_only = True
 
     def flow_item(self, flow: TaintFlow) -> Item:

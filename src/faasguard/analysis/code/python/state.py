@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, SinkHit, Summary, TmpEvent
@@ -21,6 +22,10 @@ from faasguard.model import Location, Unknown
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.python.analyzer import Analyzer
+
+
+SECRET_REFERENCE_ENV = re.compile(r"(password|passwd|pwd|token|api_?key|private_?key|credentials?)_?secret$", re.I)
+"""`API_KEY_SECRET`, `DB_PASSWORD_SECRET`: the name of the secret that holds the credential, not the credential."""
 
 
 class FunctionState:
@@ -121,7 +126,7 @@ class FunctionState:
         """The value of environment variable `name`: a secret when its name says it holds one (`DB_PASSWORD`,
         `API_KEY`; not `SECRET_ARN`), so logging or returning it is reported like a fetched secret."""
         ref = EnvRef(name, default)
-        if not is_secret_name(name):
+        if not is_secret_name(name) or SECRET_REFERENCE_ENV.search(name):
             return Val(env=ref)
         return Val(env=ref, taints=(Taint("secret", f"os.environ[{name!r}]", self.loc(node), whole=True),))
 
