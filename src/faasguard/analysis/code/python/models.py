@@ -692,6 +692,64 @@ AUTHZ_ROLE_FIELDS = re.compile(
 PRIVILEGED_VALUES = frozenset({"admin", "administrator", "superuser", "root", "owner", "staff", "true", "yes"})
 
 
+IMPLIED_S3_READS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    **{
+        ("textract", m): (("Document", "S3Object"), "Name")
+        for m in ("detect_document_text", "analyze_document", "analyze_expense")
+    },
+    **{
+        ("textract", m): (("DocumentLocation", "S3Object"), "Name")
+        for m in (
+            "start_document_text_detection",
+            "start_document_analysis",
+            "start_expense_analysis",
+            "start_lending_analysis",
+        )
+    },
+    **{
+        ("rekognition", m): (("Image", "S3Object"), "Name")
+        for m in (
+            "detect_labels",
+            "detect_faces",
+            "detect_text",
+            "detect_moderation_labels",
+            "detect_protective_equipment",
+            "recognize_celebrities",
+            "index_faces",
+            "search_faces_by_image",
+            "detect_custom_labels",
+        )
+    },
+    ("rekognition", "compare_faces"): (("SourceImage", "S3Object"), "Name"),
+    **{
+        ("rekognition", m): (("Video", "S3Object"), "Name")
+        for m in (
+            "start_label_detection",
+            "start_face_detection",
+            "start_text_detection",
+            "start_content_moderation",
+            "start_celebrity_recognition",
+            "start_person_tracking",
+            "start_segment_detection",
+            "start_face_search",
+        )
+    },
+    ("transcribe", "start_transcription_job"): (("Media",), "MediaFileUri"),
+    ("transcribe", "start_medical_transcription_job"): (("Media",), "MediaFileUri"),
+    ("transcribe", "start_call_analytics_job"): (("Media",), "MediaFileUri"),
+}
+"""Service APIs that read an S3 object with the CALLER's credentials, so the function's role needs
+`s3:GetObject` on it: (service, method) → (path to the object's location in the request, key field). An
+`S3Object` has `Bucket` and the key field (`Name`); a `MediaFileUri` is an `s3://bucket/key` URI.
+Sources: Textract "Calling Amazon Textract synchronous/asynchronous operations" (the caller needs read access to
+the object), Rekognition "Analyzing an image stored in an Amazon S3 bucket" / stored-video operations,
+Transcribe "StartTranscriptionJob: Media" (the requester's permissions are used to read the media file).
+Comprehend and Translate batch jobs read S3 through their `DataAccessRoleArn`, not the caller, and their
+synchronous APIs take the text itself: no row."""
+IMPLIED_S3_READS_SECOND = {("rekognition", "compare_faces"): (("TargetImage", "S3Object"), "Name")}
+"""A second object read by the same call (CompareFaces reads a source and a target image)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """One library row: the transfer that interprets the call, and the row's parameters for it."""

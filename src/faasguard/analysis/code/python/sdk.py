@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import Fetch, TmpEvent
 from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val, stringify
-from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name
+from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name, waiter_operation
 from faasguard.analysis.code.python.models import (
     ARG_NAMES,
     DYNAMO_EXPRESSIONS,
     DYNAMO_LEGACY_CONDITIONS,
+    IMPLIED_S3_READS,
+    IMPLIED_S3_READS_SECOND,
     PARTIQL_METHODS,
     PUBLISH_PARAMETERS,
     RESOURCE_CTORS,
@@ -69,6 +71,10 @@ def aws_call(  # noqa: PLR0917
         return _resource_call(fa, service, method, args, kwargs, node)
     if kind in SUBRESOURCE_KINDS and service:
         return _subresource_call(fa, receiver, method, args, kwargs, node)
+    if kind == "waiter" and service and method == "wait":
+        name = receiver.extra or "?"
+        fa.record(service, f"get_waiter({name})", waiter_operation(service, name), _resource_args(kwargs), node)
+        return CLEAN
     if kind == "paginator" and service and method == "paginate":
         name = receiver.extra or "?"
         fa.record(
@@ -155,7 +161,10 @@ def _client_call(  # noqa: PLR0917
     if method == "get_paginator":
         name = args[0].const if args else (kwargs["operation_name"].const if "operation_name" in kwargs else None)
         return Val(kind="paginator", service=service, extra=name)
-    if method in ("get_waiter", "can_paginate", "close"):
+    if method == "get_waiter":
+        name = args[0].const if args else (kwargs["waiter_name"].const if "waiter_name" in kwargs else None)
+        return Val(kind="waiter", service=service, extra=name)
+    if method in ("can_paginate", "close"):
         return CLEAN
     if method in ("generate_presigned_url", "generate_presigned_post"):
         target = args[0].const if args else (kwargs["ClientMethod"].const if "ClientMethod" in kwargs else None)
@@ -193,6 +202,7 @@ def _client_call(  # noqa: PLR0917
     _dynamo_checks(fa, service, method, kwargs, node)
     _secret_literals(fa, service, method, kwargs, node)
     _published(fa, service, method, kwargs, node)
+    _implied_s3_reads(fa, service, method, kwargs, node)
     if (service == "secretsmanager" and method == "get_secret_value") or (
         service == "ssm"
         and method in ("get_parameter", "get_parameters", "get_parameters_by_path")
@@ -254,6 +264,45 @@ def _legacy_condition(fa: FunctionAnalysis, method: str, name: str, value: Val, 
         operator = condition.field_val("ComparisonOperator")
         if operator is not None:
             fa.hit("nosql", f"{method}({name}) ComparisonOperator", node, stringify(operator))
+
+
+def _implied_s3_reads(
+    fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call
+) -> None:
+    """A service API that reads an S3 object as the caller (models.py IMPLIED_S3_READS): the function also
+    makes an s3 GetObject on that object, recorded as its own call for least privilege."""
+    for table in (IMPLIED_S3_READS, IMPLIED_S3_READS_SECOND):
+        row = table.get((service, method))
+        if row is None:
+            continue
+        path, key_field = row
+        location: Val | None = kwargs.get(path[0])
+        for part in path[1:]:
+            location = location.field_val(part) if location is not None else None
+        if location is None:
+            continue
+        if key_field == "MediaFileUri":
+            bucket, key = _s3_uri(location.field_val(key_field))
+        else:
+            bucket, key = location.field_val("Bucket"), location.field_val(key_field)
+        arguments: dict[str, Val | Arg] = {
+            "Bucket": bucket if bucket is not None else Unknown("not given"),
+            "Key": key if key is not None else Unknown("not given"),
+        }
+        fa.record("s3", f"{service}.{method} reads the object", "GetObject", arguments, node)
+
+
+def _s3_uri(uri: Val | None) -> tuple[Val | Arg | None, Val | Arg | None]:
+    """`s3://bucket/key`: the bucket and key as far as the literal part of the URI says."""
+    if uri is None:
+        return None, None
+    text = uri.const if uri.const is not None else uri.prefix
+    if not text or not text.startswith("s3://"):
+        return Unknown("media URI not known"), Unknown("media URI not known")
+    bucket, slash, key = text[len("s3://") :].partition("/")
+    if uri.const is not None:
+        return bucket, key
+    return (bucket if slash else Unknown("bucket built at runtime")), Unknown("key built at runtime")
 
 
 def _published(fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call) -> None:

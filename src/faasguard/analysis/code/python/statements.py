@@ -492,6 +492,8 @@ class StatementAnalysis(FunctionState):
                         self.a.add_route(self.info.path, qualname, spec)
         if qualname in self.info.functions and (self.is_module or self.info.functions[qualname] is stmt):
             self.env[stmt.name] = Val(kind="func", extra=f"{self.info.path}::{qualname}")
+        elif not self.is_module:
+            self.env[stmt.name] = self.a.local_function(self.info, self.key, stmt, self.env)
         else:
             self.env[stmt.name] = CLEAN
 
