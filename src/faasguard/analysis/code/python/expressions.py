@@ -243,6 +243,8 @@ class FunctionAnalysis(StatementAnalysis):
                 return base
             return CLEAN
         self.use(base, node)
+        if key.const == "Records" and any(t.whole and t.kind == "event" for t in base.taints):
+            self.batch_event = True
         name = (key.const or "").lower()
         authz = name in AUTHZ_KEYS
         stringy = name in STRINGY_KEYS

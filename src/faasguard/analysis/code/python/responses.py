@@ -4,10 +4,11 @@ Three records for the handler rules of issue 15, kept out of the statement inter
 readable table-driven check:
 
 * `response`: the value an entry point returns is a "response" sink (a fetched secret reaching it is leaked
-  to the caller); when it is shaped as an HTTP response (a `statusCode` dict, a web route's return) it is an
-  "http-response" sink as well (an unexpected exception's text reaching it is shown to the caller); and when
-  the response is HTML (a `text/html` Content-Type, or a web route returning markup), its body is an "html"
-  sink for unescaped caller data.
+  to the caller); when it is shaped as an HTTP response (a `statusCode` dict from a function that does not
+  read an event batch `event["Records"]`, or a web route's return) it is an "http-response" sink as well (an
+  unexpected exception's text reaching it is shown to the caller); and when the response is HTML (a
+  `text/html` Content-Type, or a web route returning markup), its body is an "html" sink for unescaped caller
+  data.
 * `exception_value`: the value bound by `except <broad type> as e` is an "exception" source; a narrow type the
   application raises itself (`ValueError`) is not.
 * `client_authz`: an `if` that grants a privilege on a request field the caller writes (`body["isAdmin"]`,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 def response(fa: FunctionState, value: Val, node: ast.expr, route: bool) -> None:
     """The entry point returns `value` to its caller."""
     fa.hit("response", "the response returned to the caller", node, value)
-    if route or value.field_val("statusCode") is not None:
+    if route or (value.field_val("statusCode") is not None and not fa.batch_event):
         fa.hit("http-response", "the HTTP response returned to the caller", node, value)
     body = value.field_val("body")
     headers = value.field_val("headers")

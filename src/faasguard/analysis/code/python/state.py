@@ -51,6 +51,9 @@ class FunctionState:
         self.depth = 0
         self.entry = False
         self.route = False
+        self.batch_event = False
+        """The function read `event["Records"]`: a batch from S3, SQS, SNS, DynamoDB or Kinesis, whose return
+        value no HTTP caller reads (whatever `statusCode` the code puts in it)."""
         """A web route (its return value is the HTTP response body, HTML by default in Flask)."""
         self.stmt: ast.stmt | None = None
         self._dispatch_guards: set[str] = set()
