@@ -15,6 +15,7 @@ from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join
 from faasguard.analysis.code.python import calls
 from faasguard.analysis.code.python.models import (
     AUTHZ_KEYS,
+    NON_CREDENTIAL_FIELDS,
     REQUEST_CONTEXT_HOST_FIELDS,
     SERVICE_URL_FIELDS,
     STRINGY_KEYS,
@@ -258,7 +259,7 @@ class FunctionAnalysis(StatementAnalysis):
                 base_text,
             )
             for t in base.taints
-            if t.kind != "environ"
+            if t.kind != "environ" and not (t.kind == "secret" and name in NON_CREDENTIAL_FIELDS)
         )
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             taints = tuple(replace(t, whole=o.whole) for t, o in zip(taints, base.taints, strict=False))

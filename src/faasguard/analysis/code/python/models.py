@@ -750,6 +750,27 @@ IMPLIED_S3_READS_SECOND = {("rekognition", "compare_faces"): (("TargetImage", "S
 """A second object read by the same call (CompareFaces reads a source and a target image)."""
 
 
+NON_CREDENTIAL_FIELDS = frozenset(
+    {
+        "host",
+        "hostname",
+        "port",
+        "dbname",
+        "database",
+        "engine",
+        "region",
+        "username",
+        "user",
+        "url",
+        "endpoint",
+        "dbinstanceidentifier",
+        "dbclusteridentifier",
+    }
+)
+"""Fields of a JSON secret that describe where and as whom to connect, not the credential (the RDS secret
+layout: engine, host, port, dbname, username next to password): reading one is not reading the secret."""
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """One library row: the transfer that interprets the call, and the row's parameters for it."""
