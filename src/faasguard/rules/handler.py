@@ -95,6 +95,7 @@ def _reached_over_http(ctx: RuleContext, function_id: str) -> bool:
 def _label(flow: TaintFlow) -> str:
     return {
         "secret": "secret read",
+        "decrypted": "data decrypted with KMS",
         "environ": "the whole environment",
         "event": "event data",
         "exception": "exception text",
@@ -194,6 +195,8 @@ class SensitiveDataLogged(_HandlerRule):
     def flow_item(self, flow: TaintFlow) -> Item:
         if flow.taint == "secret":
             what = f"a secret ({flow.source})"
+        elif flow.taint == "decrypted":
+            what = f"data decrypted with KMS ({flow.source})"
         elif flow.taint == "environ":
             what = "the whole environment (os.environ), which holds credentials"
         elif flow.authz:

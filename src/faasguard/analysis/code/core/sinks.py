@@ -40,7 +40,7 @@ SINK_KINDS: dict[str, SinkKind] = {
     "url": _CALLER_DATA,
     "template": _CALLER_DATA,
     "store": _CALLER_DATA,
-    "log": SinkKind(frozenset({"secret", "environ", "event"}), whole_event_only=True, sanitizable=False),
+    "log": SinkKind(frozenset({"secret", "decrypted", "environ", "event"}), whole_event_only=True, sanitizable=False),
     "response": SinkKind(frozenset({"secret"}), sanitizable=False),
     "http-response": SinkKind(frozenset({"exception"}), sanitizable=False),
     "publish": SinkKind(frozenset({"secret"}), sanitizable=False),

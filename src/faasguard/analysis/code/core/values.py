@@ -9,6 +9,7 @@ Taint kinds:
 * ``event``: data from the invocation event (the attacker's input);
 * ``param``: the i-th parameter of the function being summarised (substituted at each call site);
 * ``secret``: a value fetched from Secrets Manager / SSM SecureString / KMS;
+* ``decrypted``: the plaintext of a KMS `decrypt` (logged it is leaked; returned it may be the caller's own data);
 * ``environ``: the whole process environment (`os.environ`), which holds credentials;
 * ``exception``: the text or traceback of an unexpected exception (internal paths, queries, library errors).
 

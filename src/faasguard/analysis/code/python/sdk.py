@@ -213,7 +213,8 @@ def _client_call(  # noqa: PLR0917
         fa.summary.fetches.append(Fetch(fa.loc(node), f"secret {label}", False))
         return Val(taints=(Taint("secret", label, fa.loc(node), whole=True),), kind="secret-holder")
     if service == "kms" and method == "decrypt":
-        return Val(taints=(Taint("secret", "kms.decrypt(...)", fa.loc(node), whole=True),))
+        # decrypted data: often the caller's own document (not a credential to keep from them), never for a log
+        return Val(taints=(Taint("decrypted", "kms.decrypt(...)", fa.loc(node), whole=True),))
     if service == "s3" and method == "get_object":
         key = kwargs.get("Key")
         if key is not None and any(t.kind == "event" for t in key.taints):
