@@ -13,13 +13,17 @@ from faasguard.findings import Finding
 from faasguard.model import Application, Function, Location, SourceKind
 from faasguard.rules.base import RuleContext
 from faasguard.rules.handler import (
+    ClientControlledAuthorization,
     CodeInjection,
     CommandInjection,
     ExecutesFromTmp,
     HardcodedSecret,
+    JwtNotVerified,
     NoSqlInjection,
     PathTraversal,
+    ReflectedXss,
     SecretFetchedPerInvocation,
+    SecretInResponse,
     SensitiveDataLogged,
     ServerSideRequestForgery,
     SqlInjection,
@@ -29,12 +33,14 @@ from faasguard.rules.handler import (
     TmpNotCleaned,
     UnsafeDeserialization,
     UnvalidatedEvent,
+    VerboseErrorResponse,
 )
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "code" / "corpus"
 RULES = (HardcodedSecret, SensitiveDataLogged, TmpNotCleaned, SecretFetchedPerInvocation, StateLeaksAcrossInvocations,
          CommandInjection, CodeInjection, SqlInjection, NoSqlInjection, UnsafeDeserialization, PathTraversal,
-         ServerSideRequestForgery, TemplateInjection, ExecutesFromTmp, TlsVerificationDisabled, UnvalidatedEvent)
+         ServerSideRequestForgery, TemplateInjection, ExecutesFromTmp, TlsVerificationDisabled, UnvalidatedEvent,
+         SecretInResponse, JwtNotVerified, ClientControlledAuthorization, VerboseErrorResponse, ReflectedXss)
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 

@@ -80,10 +80,12 @@ def test_crash_in_a_shared_helper_is_reported_for_every_handler_that_calls_it(
     assert not [f for f in result.findings if f.rule_id == "FG501"]
 
 
-def test_every_sink_kind_is_claimed_by_exactly_one_rule() -> None:
+def test_every_sink_and_source_kind_is_claimed_by_exactly_one_rule() -> None:
     rules = [r for r in registered().values() if isinstance(r, type) and issubclass(r, _HandlerRule)]
-    for kind in SINK_KINDS:
-        assert len([r for r in rules if kind in r.sinks]) == 1, kind
+    for kind, policy in SINK_KINDS.items():
+        for source in policy.sources:
+            claiming = [r for r in rules if kind in r.sinks and (not r.sources or source in r.sources)]
+            assert len(claiming) == 1, (kind, source, claiming)
     assert {m.sink for m in QUAL_MODELS.values() if m.sink} <= set(SINK_KINDS)
 
 

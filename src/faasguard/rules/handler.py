@@ -1,7 +1,8 @@
-"""Handler code rules (FG202, FG204–FG207, FG501–FG511), reading the facts of `faasguard.analysis.code`.
+"""Handler code rules (FG202, FG204–FG208, FG501–FG515), reading the facts of `faasguard.analysis.code`.
 
-Each rule owns its detection: it names the sink kinds and issue kinds it reports (the analysis knows kinds, never
-rule ids; its library models are rows that name a sink kind), and it decides what turns those facts into a
+Each rule owns its detection: it names the sink kinds, source (taint) kinds and issue kinds it reports (the
+analysis knows kinds, never rule ids; its library models are rows that name a sink kind, and sanitiser rows name
+the sink kind they protect), and it decides what turns those facts into a
 finding: the message, the evidence, and which repeated flows are one problem. The location is the sink (or the
 offending line), `resource` and
 `function` are the function id, and taint findings carry every hop source → sink as evidence (the SARIF reporter
@@ -31,6 +32,11 @@ class _HandlerRule(Rule):
     sinks: ClassVar[frozenset[str]] = frozenset()
     """Sink kinds of `faasguard.analysis.code.core.sinks` whose flows this rule reports."""
     issue_kinds: ClassVar[frozenset[str]] = frozenset()
+    sources: ClassVar[frozenset[str]] = frozenset()
+    """Taint kinds of those sinks this rule reports ("secret", "exception"...); empty: every kind the sink
+    kind's policy keeps."""
+    http_only: ClassVar[bool] = False
+    """Report only functions a caller reaches over HTTP (or whose triggers are not known)."""
 
     def flow_key(self, flow: TaintFlow) -> tuple[object, ...]:
         """Flows with the same key are one finding (the first met is reported): one per sink line."""
@@ -43,7 +49,7 @@ class _HandlerRule(Rule):
         """(location, message, evidence) of every offending place in one handler, first-met first."""
         seen: set[tuple[object, ...]] = set()
         for flow in facts.flows:
-            if flow.kind in self.sinks:
+            if flow.kind in self.sinks and (not self.sources or flow.taint in self.sources):
                 key = self.flow_key(flow)
                 if key not in seen:
                     seen.add(key)
@@ -68,6 +74,8 @@ class _HandlerRule(Rule):
         """(location, message, function ids, evidence) per offending line, merged across functions."""
         merged: dict[tuple[str, int], tuple[Location, str, list[str], tuple[EvidenceStep, ...]]] = {}
         for function_id, facts in sorted(ctx.facts.handlers.items()):
+            if self.http_only and not _reached_over_http(ctx, function_id):
+                continue
             for location, message, evidence in self.items(facts):
                 key = (location.path, location.line)
                 if key in merged:
@@ -77,10 +85,21 @@ class _HandlerRule(Rule):
         yield from (merged[k] for k in sorted(merged))
 
 
+def _reached_over_http(ctx: RuleContext, function_id: str) -> bool:
+    """A function with an HTTP trigger, or with no trigger the model knows (bare code, a web route, a
+    function invoked directly): its return value may reach a person."""
+    triggers = [t for t in ctx.app.triggers if t.function == function_id]
+    return not triggers or any(t.kind.is_http for t in triggers)
+
+
 def _label(flow: TaintFlow) -> str:
-    return {"secret": "secret fetched", "environ": "the whole environment", "event": "event data"}.get(
-        flow.taint, "value"
-    )
+    return {
+        "secret": "secret read",
+        "decrypted": "data decrypted with KMS",
+        "environ": "the whole environment",
+        "event": "event data",
+        "exception": "exception text",
+    }.get(flow.taint, "value")
 
 
 def _sink_evidence(flow: TaintFlow) -> tuple[EvidenceStep, ...]:
@@ -176,6 +195,8 @@ class SensitiveDataLogged(_HandlerRule):
     def flow_item(self, flow: TaintFlow) -> Item:
         if flow.taint == "secret":
             what = f"a secret ({flow.source})"
+        elif flow.taint == "decrypted":
+            what = f"data decrypted with KMS ({flow.source})"
         elif flow.taint == "environ":
             what = "the whole environment (os.environ), which holds credentials"
         elif flow.authz:
@@ -742,3 +763,232 @@ class UnvalidatedEvent(Rule):
                 function=function_id,
                 fix="Validate the event with a pydantic / Powertools parser model or a JSON schema.",
             )
+
+
+@register
+class SecretInResponse(_HandlerRule):
+    """## What it does
+    Finds a secret the handler read (Secrets Manager, an SSM SecureString, KMS `decrypt`, a secret-named
+    environment variable such as `DB_PASSWORD`) that reaches what the handler returns to its caller, or a
+    message it publishes to a topic, queue, event bus, stream or WebSocket connection.
+
+    Sources: the "secret" taint. Sinks: "response" (the value an entry point returns) and "publish"
+    (`sns.publish` Message/Subject, `sqs.send_message` MessageBody, `events.put_events` Entries, Kinesis and
+    Firehose records, `post_to_connection` Data). A secret passed to a library call that only uses it to
+    authenticate (`pymysql.connect(password=...)`, `headers={"Authorization": ...}`) does not taint what the
+    call returns.
+
+    ## Why is this bad?
+    Whoever calls the function, or reads the topic or queue, gets the credential: API responses are cached,
+    logged by clients and proxies, and message consumers are often other teams' code.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        config = json.loads(sm.get_secret_value(SecretId=os.environ["CONFIG_SECRET"])["SecretString"])
+        return {"statusCode": 200, "body": json.dumps(config)}
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        config = json.loads(sm.get_secret_value(SecretId=os.environ["CONFIG_SECRET"])["SecretString"])
+        return {"statusCode": 200, "body": json.dumps({"region": config["region"]})}  # no credentials
+    ```
+    """
+
+    id = "FG208"
+    name = "secret-in-response"
+    summary = "a secret returned to the caller or published to a topic/queue others read"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-200"
+    owasp = "SAS-7"
+    fix_text = "Return or publish only the non-secret fields; keep credentials inside the function."
+    sinks = frozenset({"response", "publish"})
+
+    def flow_item(self, flow: TaintFlow) -> Item:
+        where = "is returned to the caller" if flow.kind == "response" else f"is published by {flow.sink}"
+        return (flow.location, f"a secret ({flow.source}) {where}", _sink_evidence(flow))
+
+
+@register
+class JwtNotVerified(_HandlerRule):
+    """## What it does
+    Finds JWTs decoded without verifying them: PyJWT / python-jose `decode` with
+    `options={"verify_signature": False}` or `{"verify_exp": False}`, PyJWT 1's `verify=False`, the `none`
+    algorithm, `get_unverified_claims`, and the token's payload base64-decoded by hand
+    (`base64.urlsafe_b64decode(token.split(".")[1])`).
+
+    Issue kind: "jwt-unverified" (decoders are rows of the Python library models, each saying how it
+    verifies).
+
+    ## Why is this bad?
+    Anyone can write a token with any claims (`"cognito:groups": ["admin"]`, another user's `sub`): without
+    the signature check the claims are the caller's words, and without the expiry check a leaked token works
+    forever. An API Gateway JWT or Cognito authorizer verifies the token before the function runs; read the
+    verified claims from `requestContext.authorizer` then.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        token = event["headers"]["authorization"].split()[1]
+        claims = jwt.decode(token, options={"verify_signature": False})
+    ```
+
+    ## Fix
+    ```python
+    JWKS = jwt.PyJWKClient(os.environ["JWKS_URL"])
+
+    def handler(event, context):
+        token = event["headers"]["authorization"].split()[1]
+        key = JWKS.get_signing_key_from_jwt(token).key
+        claims = jwt.decode(token, key, algorithms=["RS256"], audience=os.environ["CLIENT_ID"])
+    ```
+    """
+
+    id = "FG512"
+    name = "jwt-not-verified"
+    summary = "JWT decoded without signature or expiry verification"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-347"
+    owasp = "SAS-2"
+    fix_text = "Verify the signature with the issuer's key and a fixed algorithm list, and keep expiry checks on."
+    issue_kinds = frozenset({"jwt-unverified"})
+
+
+@register
+class ClientControlledAuthorization(_HandlerRule):
+    """## What it does
+    Finds authorization decided from request fields the caller writes: a privilege flag tested for truth
+    (`if body.get("isAdmin"):`), or a role-like field compared with a privileged value
+    (`if event["headers"].get("x-user-role") == "admin":`, `if "admin" in body["groups"]:`), read from the
+    body, query string, path parameters, headers or cookies.
+
+    Issue kind: "client-authz". Fields API Gateway fills after authenticating the caller
+    (`requestContext.authorizer`, verified JWT claims, `requestContext.identity`) are not reported; nor is a
+    role field checked against a list of allowed values (that is input validation).
+
+    ## Why is this bad?
+    The caller sets the field: `{"isAdmin": true}` in the body makes anyone an administrator.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        body = json.loads(event["body"])
+        if body.get("isAdmin"):
+            return delete_user(body["userId"])
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        groups = event["requestContext"]["authorizer"]["claims"].get("cognito:groups", "")
+        if "admin" in groups.split(","):
+            return delete_user(json.loads(event["body"])["userId"])
+    ```
+    """
+
+    id = "FG513"
+    name = "client-controlled-authorization"
+    summary = "authorization decided from event fields the caller controls"
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-639"
+    owasp = "SAS-2"
+    fix_text = "Decide from the authorizer's verified identity (claims, groups), not from the request body or headers."
+    issue_kinds = frozenset({"client-authz"})
+
+
+@register
+class VerboseErrorResponse(_HandlerRule):
+    """## What it does
+    Finds handlers reached over HTTP that return a traceback (`traceback.format_exc()`) or the text of an
+    unexpected exception (`except Exception as e: return {"body": str(e)}`) to the caller.
+
+    Source: the "exception" taint (the value bound by `except` of a broad type: `Exception`,
+    `BaseException`, botocore `ClientError`, database and HTTP client errors; and the traceback module).
+    Sink: "http-response" (a returned dict with a `statusCode`, or what a web route returns). An
+    application's own narrow exception (`except ValueError as e`) is its message to the caller and is not
+    reported. Functions whose triggers are all non-HTTP (queues, streams, schedules) are not
+    reported: nobody reads their return value.
+
+    ## Why is this bad?
+    Exception text names tables, buckets, ARNs, SQL, file paths and library versions: a map of the backend
+    for whoever sends the request that breaks it.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        try:
+            return {"statusCode": 200, "body": json.dumps(process(event))}
+        except Exception as e:
+            return {"statusCode": 500, "body": json.dumps({"error": str(e)})}
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        try:
+            return {"statusCode": 200, "body": json.dumps(process(event))}
+        except Exception:
+            logger.exception("processing failed")
+            return {"statusCode": 500, "body": json.dumps({"error": "internal error"})}
+    ```
+    """
+
+    id = "FG514"
+    name = "verbose-error-response"
+    summary = "stack traces or exception text returned to the caller"
+    severity = Severity.LOW
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-209"
+    owasp = "SAS-10"
+    fix_text = "Log the exception and return a generic message with a request id."
+    sinks = frozenset({"http-response"})
+    http_only = True
+
+    def flow_item(self, flow: TaintFlow) -> Item:
+        return (flow.location, f"exception text ({flow.source}) is returned to the caller", _sink_evidence(flow))
+
+
+@register
+class ReflectedXss(_HandlerRule):
+    """## What it does
+    Finds caller data written into an HTML response without escaping: the body of a response whose
+    `Content-Type` is `text/html`, or the markup a web route (Flask, Chalice...) returns.
+
+    Source: event data. Sink: "html". Sanitisers (rows of the library models): `html.escape`,
+    `markupsafe.escape`, `bleach.clean`, `nh3.clean`, Django's `escape`/`format_html`, `xml.sax.saxutils.escape`;
+    templates rendered with autoescaping are not sinks.
+
+    ## Why is this bad?
+    A link with `?name=<script>...</script>` runs the attacker's script in the victim's browser on your
+    origin: session theft, actions as the victim.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        name = event["queryStringParameters"]["name"]
+        return {"statusCode": 200, "headers": {"Content-Type": "text/html"}, "body": f"<h1>Hello {name}</h1>"}
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        name = html.escape(event["queryStringParameters"]["name"])
+        return {"statusCode": 200, "headers": {"Content-Type": "text/html"}, "body": f"<h1>Hello {name}</h1>"}
+    ```
+    """
+
+    id = "FG515"
+    name = "reflected-xss"
+    summary = "event data written into an HTML response without escaping"
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = "CWE-79"
+    owasp = "SAS-1"
+    fix_text = "Escape caller data with html.escape() or render through an autoescaping template."
+    sinks = frozenset({"html"})
+    http_only = True

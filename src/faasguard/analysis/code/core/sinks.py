@@ -3,7 +3,10 @@
 A front end reports a hit as (sink kind, sink text, location, value); the kind decides which of the value's
 taints are worth keeping (`applies`). Most kinds care about caller data only, unless the value was sanitised
 for that kind; "log" cares about secrets, the whole environment, the whole event and authorization headers,
-sanitised or not (a logged secret is leaked whatever was done to it). A new language reuses these kinds; a new
+sanitised or not (a logged secret is leaked whatever was done to it). "response" (what the handler returns to
+its caller) and "publish" (a message sent to a topic, queue or bus) care about secrets; "http-response" (a
+return value shaped as an HTTP response: a `statusCode` dict, a web route's body) about exception text; "html"
+(the body of an HTML response) about caller data not escaped for HTML. A new language reuses these kinds; a new
 kind is a row here plus the rule that reports it.
 """
 
@@ -37,7 +40,11 @@ SINK_KINDS: dict[str, SinkKind] = {
     "url": _CALLER_DATA,
     "template": _CALLER_DATA,
     "store": _CALLER_DATA,
-    "log": SinkKind(frozenset({"secret", "environ", "event"}), whole_event_only=True, sanitizable=False),
+    "log": SinkKind(frozenset({"secret", "decrypted", "environ", "event"}), whole_event_only=True, sanitizable=False),
+    "response": SinkKind(frozenset({"secret"}), sanitizable=False),
+    "http-response": SinkKind(frozenset({"exception"}), sanitizable=False),
+    "publish": SinkKind(frozenset({"secret"}), sanitizable=False),
+    "html": _CALLER_DATA,
 }
 
 

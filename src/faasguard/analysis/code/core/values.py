@@ -9,7 +9,11 @@ Taint kinds:
 * ``event``: data from the invocation event (the attacker's input);
 * ``param``: the i-th parameter of the function being summarised (substituted at each call site);
 * ``secret``: a value fetched from Secrets Manager / SSM SecureString / KMS;
-* ``environ``: the whole process environment (`os.environ`), which holds credentials.
+* ``decrypted``: the plaintext of a KMS `decrypt` (logged it is leaked; returned it may be the caller's own data);
+* ``environ``: the whole process environment (`os.environ`), which holds credentials;
+* ``exception``: the text or traceback of an unexpected exception (internal paths, queries, library errors).
+
+A secret-named environment variable (`DB_PASSWORD`) is a ``secret`` as well.
 """
 
 from __future__ import annotations

@@ -25,6 +25,14 @@ from faasguard.analysis.code.python.web import RouteSpec
 MAX_CALL_DEPTH = 24
 
 
+def _closed(value: Val) -> Val:
+    """A name of the enclosing function as a closure sees it: the enclosing function's own parameters are not
+    the inner function's, so their placeholders are dropped (the data of event, secrets... stays)."""
+    if value.param is None and not any(t.kind == "param" for t in value.taints):
+        return value
+    return replace(value, param=None, taints=tuple(t for t in value.taints if t.kind != "param"))
+
+
 class Analyzer:
     """Per-application analysis state: parsed modules, module globals, function summaries.
 
@@ -37,6 +45,8 @@ class Analyzer:
         self._globals: dict[Path, dict[str, Val]] = {}
         self._init: dict[Path, Summary] = {}
         self._summaries: dict[str, Summary | None] = {}
+        self._closures: dict[str, dict[str, Val]] = {}
+        """Enclosing-scope names of locally defined functions, by summary key."""
         self._routes: dict[Path, dict[str, RouteSpec | None]] = {}
         """Entry points registered by decorators per module: Powertools routes (None: bound by the resolver's
         rules) and web-framework functions (their RouteSpec)."""
@@ -93,6 +103,18 @@ class Analyzer:
         self._routes.setdefault(path, {}).setdefault(qualname, spec)
 
     # -- functions
+    def local_function(
+        self, info: ModuleInfo, outer: str, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: dict[str, Val]
+    ) -> Val:
+        """A function defined inside another one (`def save(item): table.put_item(...)` in the handler): it is
+        summarised like a module function when called, reading the names of the enclosing function as they
+        were where it was defined (a closure), so its AWS calls and sinks are the caller's too."""
+        qualname = f"{outer.split('::', 1)[-1]}.<locals>.{node.name}@{node.lineno}"
+        if qualname not in info.functions:
+            info.functions[qualname] = node
+            self._closures[f"{info.path}::{qualname}"] = {name: _closed(value) for name, value in scope.items()}
+        return Val(kind="func", extra=f"{info.path}::{qualname}")
+
     def summary(self, path: Path, qualname: str) -> Summary | None:
         key = f"{path}::{qualname}"
         if key in self._summaries:
@@ -105,6 +127,9 @@ class Analyzer:
         self._depth += 1
         try:
             fa = FunctionAnalysis(self, info, node, key, None)
+            closure = self._closures.get(key)
+            if closure is not None:
+                fa.globals = {**fa.globals, **closure}
             result: Summary | None = fa.run_function(entry=False)
         except (Stop, RecursionError):
             result = None

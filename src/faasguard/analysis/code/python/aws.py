@@ -117,3 +117,29 @@ def operation_name(service: str, method: str) -> str | None:
     if table is None:
         return _pascal(method)
     return table.get(method)
+
+
+@functools.lru_cache(maxsize=64)
+def waiter_operation(service: str, waiter: str) -> str | None:
+    """The operation a boto3 waiter polls (`s3` `object_exists` → `HeadObject`), from botocore's own waiter
+    definitions (`data/<service>/<api-version>/waiters-2.json`); None when botocore does not define it."""
+    try:
+        from botocore import xform_name
+
+        data = _data_dir()
+        if data is None or not service.replace("-", "").isalnum() or not (data / service).is_dir():
+            return None
+        for version in sorted((d for d in (data / service).glob("*") if d.is_dir()), reverse=True):
+            for name, opener in (("waiters-2.json.gz", gzip.open), ("waiters-2.json", open)):
+                candidate = version / name
+                if candidate.is_file():
+                    with opener(candidate, "rt", encoding="utf-8") as handle:
+                        waiters: dict[str, Any] = json.load(handle).get("waiters", {})
+                    for key, spec in waiters.items():
+                        if xform_name(key) == waiter and isinstance(spec, dict):
+                            operation = spec.get("operation")
+                            return operation if isinstance(operation, str) else None
+                    return None
+        return None
+    except Exception:  # corrupt or missing botocore data: no mapping, never a crash
+        return None

@@ -145,6 +145,25 @@ def _sdk(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     return None
 
 
+SECRET_TRANSFORMS = frozenset(
+    {
+        "base64.b64decode",
+        "base64.b64encode",
+        "base64.urlsafe_b64decode",
+        "base64.urlsafe_b64encode",
+        "codecs.decode",
+        "codecs.encode",
+        "bytes.decode",
+        "str.encode",
+        "urllib.parse.quote",
+        "urllib.parse.urlencode",
+        "",
+    }
+)
+"""Calls that only re-encode their argument: a secret passed in is still the secret ("" is a call of an
+unknown callable, which keeps its data as before)."""
+
+
 def _generic(fa: FunctionAnalysis, site: CallSite) -> Val:
     """No model: the data of the receiver and the arguments flows into the result."""
     values = [*site.args, *site.kwargs.values(), *site.spread]
@@ -159,8 +178,20 @@ def _generic(fa: FunctionAnalysis, site: CallSite) -> Val:
         if qual in CHECKING_CONVERSIONS and any(v.taints for v in values):
             fa.summary.validates = True  # a conversion that raises on bad input is a check
         return CLEAN
+    if qual not in SECRET_TRANSFORMS:  # credentials go in by keyword: password=, headers=, auth=, aws_secret_...=
+        keywords = {id(v) for v in site.kwargs.values()}
+        values = [_without_secrets(v) if id(v) in keywords else v for v in values]
     result = data_of(*values)
     return replace(result, qual=f"{qual}()") if qual else result
+
+
+def _without_secrets(value: Val) -> Val:
+    """A secret passed by keyword to a library call (`connect(password=...)`, `headers={...}`, `auth=`)
+    authenticates the call; what the call returns (a connection, rows, an API's answer) is not the secret. A
+    positional secret (`load_pem_private_key(pem)`) is the call's data and flows on."""
+    if not any(t.kind == "secret" for t in value.taints):
+        return value
+    return replace(value, taints=tuple(t for t in value.taints if t.kind != "secret"))
 
 
 def instantiate(  # noqa: PLR0917

@@ -12,10 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
-from faasguard.analysis.code.facts import EnvRef
 from faasguard.analysis.code.python import calls
 from faasguard.analysis.code.python.models import (
     AUTHZ_KEYS,
+    NON_CREDENTIAL_FIELDS,
     REQUEST_CONTEXT_HOST_FIELDS,
     SERVICE_URL_FIELDS,
     STRINGY_KEYS,
@@ -219,7 +219,7 @@ class FunctionAnalysis(StatementAnalysis):
     def subscript(self, base: Val, key: Val, node: ast.AST) -> Val:
         if base.kind == "environ" and key.const is not None:
             self.summary.env_reads[key.const] = None
-            return Val(env=EnvRef(key.const))
+            return self.env_value(key.const, None, node)
         if key.const is not None:
             field_value = base.field_val(key.const)
             if field_value is not None:
@@ -244,6 +244,8 @@ class FunctionAnalysis(StatementAnalysis):
                 return base
             return CLEAN
         self.use(base, node)
+        if key.const == "Records" and any(t.whole and t.kind == "event" for t in base.taints):
+            self.batch_event = True
         name = (key.const or "").lower()
         authz = name in AUTHZ_KEYS
         stringy = name in STRINGY_KEYS
@@ -257,7 +259,7 @@ class FunctionAnalysis(StatementAnalysis):
                 base_text,
             )
             for t in base.taints
-            if t.kind != "environ"
+            if t.kind != "environ" and not (t.kind == "secret" and name in NON_CREDENTIAL_FIELDS)
         )
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             taints = tuple(replace(t, whole=o.whole) for t, o in zip(taints, base.taints, strict=False))

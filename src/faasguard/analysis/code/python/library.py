@@ -16,17 +16,20 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import TmpEvent
-from faasguard.analysis.code.core.values import CLEAN, Val, data_of, join, merge_taints, stringify
-from faasguard.analysis.code.facts import EnvRef
+from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints, stringify
 from faasguard.analysis.code.python.models import (
+    ARCHIVE_WRITERS,
     BOOL_METHODS,
+    EVENT_LOOPS,
     FIELD_READS,
     HTTP_SESSIONS,
     HTTP_VERBS,
     JINJA_ENVIRONMENTS,
+    JWT_VERIFY_OPTIONS,
     LOG_FUNCS,
     LOG_LIBRARIES,
     LOG_METHODS,
+    LOOP_SUBPROCESS,
     METHOD_RULES,
     MONGO_METHODS,
     OPEN_FUNCS,
@@ -39,6 +42,7 @@ from faasguard.analysis.code.python.models import (
     SCHEMA_VALIDATORS,
     SHELLS,
     SQL_METHODS,
+    SQL_WHERE_METHODS,
     SQL_WORDS,
     VALIDATE_METHODS,
     Model,
@@ -108,7 +112,7 @@ def _env_read(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
         return None
     fa.summary.env_reads[args[0].const] = None
     default = args[1].const if len(args) > 1 else None
-    return Val(env=EnvRef(args[0].const, default))
+    return fa.env_value(args[0].const, default, site.node)
 
 
 def _env_copy(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -185,6 +189,21 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         return
     fa.hit("program", f"{q}() program", node, command)
     fa.exec_tmp(command, q, node)
+
+
+def _loop_subprocess(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """`loop.subprocess_shell(factory, cmd)` / `loop.subprocess_exec(factory, program, *args)` on an asyncio loop
+    (one the code made, or any receiver of no other known kind: these method names are asyncio's own)."""
+    receiver, method = site.receiver, site.method
+    if receiver is None or method not in LOOP_SUBPROCESS:
+        return None
+    if receiver.qual not in EVENT_LOOPS and (receiver.kind is not None or receiver.const is not None):
+        return None  # the method names are asyncio's own: a loop passed in as a parameter is still a loop
+    command = site.arg(1, "cmd" if method == "subprocess_shell" else "program")
+    if command is not None:
+        fa.hit(LOOP_SUBPROCESS[method], f"loop.{method}()", site.node, command)
+        fa.exec_tmp(command, f"loop.{method}", site.node)
+    return CLEAN
 
 
 def _exec_program(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -328,6 +347,9 @@ def _sql_query(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     """sqlite_utils / records / dataset / pg8000 `db.query(sql)`: only a string built with SQL in it. The
     call falls through (its result is the generic one)."""
     receiver, args = site.receiver, site.args
+    if site.method in SQL_WHERE_METHODS and args and args[0].text and args[0].taints:
+        fa.hit("sql", f"{unparse(site.node.func, 40)}()", site.node, args[0])  # a WHERE clause built by formatting
+        return None
     if (
         site.method == "query"
         and args
@@ -390,6 +412,11 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
             fa.hit(model.sink, f"{q}()", node, dest)
             if dest.tmp:
                 fa.tmp_write(dest, node, f"the file {q} writes")
+    if q in ARCHIVE_WRITERS and target is not None and target.tmp:
+        mode = site.arg(1, ARCHIVE_WRITERS[q])
+        mode_text = (mode.const or "") if mode is not None else ""
+        if mode_text[:1] in ("w", "a", "x"):
+            fa.tmp_write(target, node, f"an archive written by {q}({mode_text!r})")
     if q in OPEN_FUNCS and target is not None:
         mode = site.arg(1, "mode")
         mode_text = mode.const if mode is not None and mode.const is not None else "r"
@@ -470,6 +497,63 @@ def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         return None
     fa.tmp_cleanup(site.receiver, site.node)
     return CLEAN
+
+
+# ------------------------------------------------------------------------ exceptions and JWT decoding
+
+
+def _exception_text(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`traceback.format_exc()`: the current exception's traceback, an "exception" source."""
+    taint = Taint("exception", f"{site.qual}()", fa.loc(site.node), whole=True, structured=False)
+    return Val(taints=(taint,))
+
+
+def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """JWT claims read without verifying the token (the row's option says how the decoder verifies)."""
+    node = site.node
+    if model.option == "manual":
+        if not _is_jwt_payload(node.args[0] if node.args else None):
+            return None  # any other base64: the generic flow
+        _jwt_issue(fa, node, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
+        return data_of(*site.args)
+    if model.option == "unverified":
+        _jwt_issue(fa, node, f"{site.qual}() reads the claims without verifying the token")
+        return data_of(*site.args)
+    options = site.kwargs.get("options")
+    disabled = [
+        name for name in JWT_VERIFY_OPTIONS
+        if options is not None and (flag := options.field_val(name)) is not None and flag.kind == "false"
+    ]
+    verify = site.kwargs.get("verify")
+    if verify is not None and verify.kind == "false":
+        disabled.append("verify")
+    algorithms = site.kwargs.get("algorithms")
+    if algorithms is not None and "none" in {(v.const or "").lower() for _, v in algorithms.fields or ()}:
+        disabled.append('algorithms=["none"]')
+    if disabled:
+        _jwt_issue(fa, node, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
+    return data_of(*site.args)
+
+
+def _is_jwt_payload(arg: ast.expr | None) -> bool:
+    """`token.split(".")[1]` (possibly padded: `token.split(".")[1] + "=="`)."""
+    if isinstance(arg, ast.BinOp):
+        arg = arg.left
+    return (
+        isinstance(arg, ast.Subscript)
+        and isinstance(arg.slice, ast.Constant)
+        and arg.slice.value == 1
+        and isinstance(arg.value, ast.Call)
+        and isinstance(arg.value.func, ast.Attribute)
+        and arg.value.func.attr == "split"
+        and bool(arg.value.args)
+        and isinstance(arg.value.args[0], ast.Constant)
+        and arg.value.args[0].value == "."
+    )
+
+
+def _jwt_issue(fa: FunctionAnalysis, node: ast.Call, what: str) -> None:
+    fa.issue("jwt-unverified", f"{what}; anyone can forge the claims the code then trusts", node)
 
 
 # -------------------------------------------------------------------------- sanitisers and transforms
@@ -648,6 +732,8 @@ def _join_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
 
 TRANSFERS: dict[str, Transfer] = {
     "env-read": _env_read,
+    "exception-text": _exception_text,
+    "jwt-decode": _jwt_decode,
     "env-copy": _env_copy,
     "shell-string": _shell_string,
     "subprocess": _subprocess,
@@ -683,6 +769,7 @@ TRANSFERS: dict[str, Transfer] = {
 
 RULES: dict[str, Rule] = {
     "log": _log,
+    "loop-subprocess": _loop_subprocess,
     "template-from-string": _template_from_string,
     "url-session": _url_session,
     "sql-execute": _sql_execute,

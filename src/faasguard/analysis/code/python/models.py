@@ -75,6 +75,7 @@ SUBPROCESS = frozenset(
         "subprocess.check_output",
         "subprocess.Popen",
         "asyncio.create_subprocess_exec",
+        "pty.spawn",
     }
 )
 EXEC_PROGRAM = {
@@ -558,6 +559,218 @@ SCHEMA_VALIDATORS = ("jsonschema.validate", "fastjsonschema.validate")
 FIELD_READS = frozenset({"get", "pop", "setdefault", "getlist", "get_header_value", "get_query_string_value"})
 
 
+# ---------------------------------------------------------------- handler rules of issue 15 (Python rows)
+EVENT_LOOPS = frozenset(
+    {"asyncio.get_event_loop()", "asyncio.get_running_loop()", "asyncio.new_event_loop()", "uvloop.new_event_loop()"}
+)
+"""Calls that return an asyncio event loop (the receiver of `loop.subprocess_shell/exec`)."""
+LOOP_SUBPROCESS = {"subprocess_shell": "shell", "subprocess_exec": "program"}
+"""Event-loop methods that start a process: method → sink kind of their second argument (after the protocol
+factory)."""
+DYNAMO_LEGACY_CONDITIONS = ("QueryFilter", "ScanFilter", "Expected", "KeyConditions")
+"""DynamoDB's legacy condition parameters: attribute name → {ComparisonOperator, AttributeValueList}. The
+values are data, but a caller who chooses the attribute names, the operator or the whole document changes the
+condition."""
+ARCHIVE_WRITERS = {"zipfile.ZipFile": "mode", "tarfile.open": "mode"}
+"""Archive constructors whose second argument (or keyword) is a mode: "w", "a", "x" (and "w:gz"...) write."""
+SQL_WHERE_METHODS = frozenset({"rows_where", "count_where", "delete_where", "pks_and_rows_where"})
+"""sqlite_utils table methods taking a raw SQL WHERE clause as their first argument."""
+SECRET_PARAMETERS = frozenset(
+    {
+        "TemporaryPassword",
+        "MasterUserPassword",
+        "Password",
+        "ProposedPassword",
+        "NewPassword",
+        "SecretString",
+        "ClientSecret",
+        "SecretAccessKey",
+        "AuthToken",
+    }
+)
+"""SDK call parameters that carry a credential: a literal passed there is hard-coded whatever the variable that
+holds it is called (Cognito `admin_create_user(TemporaryPassword=)`, RDS `MasterUserPassword`, Secrets Manager
+`SecretString`, Cognito app-client `ClientSecret`, ElastiCache `AuthToken`)."""
+
+
+HTML_ESCAPERS = frozenset(
+    {
+        "html.escape",
+        "markupsafe.escape",
+        "markupsafe.Markup.escape",
+        "flask.escape",
+        "jinja2.escape",
+        "bleach.clean",
+        "nh3.clean",
+        "cgi.escape",
+        "django.utils.html.escape",
+        "django.utils.html.format_html",
+        "xml.sax.saxutils.escape",
+        "werkzeug.utils.escape",
+    }
+)
+"""Calls that make text safe inside HTML (the "html" sanitiser)."""
+HTML_TAG = re.compile(r"<\s*(html|body|div|span|p|h[1-6]|a|script|table|tr|td|li|ul|pre|b|i|form|img)\b", re.I)
+"""A literal fragment that makes a returned string an HTML document or snippet."""
+TRACEBACK_TEXT = frozenset(
+    {
+        "traceback.format_exc",
+        "traceback.format_exception",
+        "traceback.format_exception_only",
+        "traceback.format_tb",
+        "traceback.extract_tb",
+        "traceback.format_stack",
+        "sys.exc_info",
+    }
+)
+"""Calls that return the current exception's traceback or text (the "exception" source)."""
+BROAD_EXCEPTIONS = frozenset(
+    {
+        "Exception",
+        "BaseException",
+        "ClientError",
+        "BotoCoreError",
+        "Error",
+        "DatabaseError",
+        "OperationalError",
+        "ProgrammingError",
+        "SQLAlchemyError",
+        "RequestException",
+        "HTTPError",
+        "PyMongoError",
+    }
+)
+"""Caught types (last dotted name) whose text is not the application's own message: an unexpected error
+describing internals (SQL, paths, ARNs, stack frames). `except ValueError as e` around the app's own
+validation is not a source: its text is what the developer wrote for the caller."""
+PUBLISH_PARAMETERS = {
+    ("sns", "publish"): ("Message", "Subject"),
+    ("sqs", "send_message"): ("MessageBody",),
+    ("sqs", "send_message_batch"): ("Entries",),
+    ("events", "put_events"): ("Entries",),
+    ("kinesis", "put_record"): ("Data",),
+    ("firehose", "put_record"): ("Record",),
+    ("iot-data", "publish"): ("payload",),
+    ("apigatewaymanagementapi", "post_to_connection"): ("Data",),
+}
+"""SDK calls that hand a message to other readers (subscribers, consumers, WebSocket clients): where a
+secret must not go (the "publish" sink)."""
+JWT_DECODERS = {
+    "jwt.decode": "decode",
+    "jwt.api_jwt.decode": "decode",
+    "jwt.decode_complete": "decode",
+    "jose.jwt.decode": "decode",
+    "jwt.get_unverified_claims": "unverified",
+    "jose.jwt.get_unverified_claims": "unverified",
+    "python_jwt.process_jwt": "unverified",
+    "base64.b64decode": "manual",
+    "base64.urlsafe_b64decode": "manual",
+}
+"""JWT decoding: "decode" verifies unless told not to (options verify_signature/verify_exp False, PyJWT 1's
+verify=False, the "none" algorithm); "unverified" never verifies; "manual" is base64 of the token's middle
+part (`token.split(".")[1]`), the claims read by hand."""
+JWT_VERIFY_OPTIONS = ("verify_signature", "verify_exp")
+CLIENT_REQUEST_PARTS = re.compile(
+    r"\b(body|json_body|queryStringParameters|multiValueQueryStringParameters|query_string_parameters|"
+    r"pathParameters|path_parameters|headers|multiValueHeaders|cookies|request parameter|form|args|get_json)\b"
+)
+"""Where an HTTP caller writes: a field read from these is the caller's to choose."""
+TRUSTED_REQUEST_PARTS = re.compile(r"\b(authorizer|requestContext|claims|identity|jwt)\b")
+"""Parts API Gateway fills after authenticating the caller (authorizer context, verified claims)."""
+AUTHZ_FLAGS = re.compile(
+    r"^(x-)?(is[_-]?)?(admin|administrator|superuser|super[_-]?user|staff|privileged|root|"
+    r"authori[sz]ed|authenticated|bypass[_-]?auth|skip[_-]?auth)$",
+    re.I,
+)
+"""Field names whose truth grants a privilege (`isAdmin`, `is_superuser`, `x-is-admin`)."""
+AUTHZ_ROLE_FIELDS = re.compile(
+    r"^(x-)?(user[_-]?)?(role|roles|group|groups|permission|permissions|access[_-]?level|user[_-]?type|"
+    r"account[_-]?type|scope|scopes|privilege|privileges|admin|is[_-]?admin)$",
+    re.I,
+)
+"""Field names compared against a privileged value (`body["role"] == "admin"`)."""
+PRIVILEGED_VALUES = frozenset({"admin", "administrator", "superuser", "root", "owner", "staff", "true", "yes"})
+
+
+IMPLIED_S3_READS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    **{
+        ("textract", m): (("Document", "S3Object"), "Name")
+        for m in ("detect_document_text", "analyze_document", "analyze_expense")
+    },
+    **{
+        ("textract", m): (("DocumentLocation", "S3Object"), "Name")
+        for m in (
+            "start_document_text_detection",
+            "start_document_analysis",
+            "start_expense_analysis",
+            "start_lending_analysis",
+        )
+    },
+    **{
+        ("rekognition", m): (("Image", "S3Object"), "Name")
+        for m in (
+            "detect_labels",
+            "detect_faces",
+            "detect_text",
+            "detect_moderation_labels",
+            "detect_protective_equipment",
+            "recognize_celebrities",
+            "index_faces",
+            "search_faces_by_image",
+            "detect_custom_labels",
+        )
+    },
+    ("rekognition", "compare_faces"): (("SourceImage", "S3Object"), "Name"),
+    **{
+        ("rekognition", m): (("Video", "S3Object"), "Name")
+        for m in (
+            "start_label_detection",
+            "start_face_detection",
+            "start_text_detection",
+            "start_content_moderation",
+            "start_celebrity_recognition",
+            "start_person_tracking",
+            "start_segment_detection",
+            "start_face_search",
+        )
+    },
+    ("transcribe", "start_transcription_job"): (("Media",), "MediaFileUri"),
+    ("transcribe", "start_medical_transcription_job"): (("Media",), "MediaFileUri"),
+    ("transcribe", "start_call_analytics_job"): (("Media",), "MediaFileUri"),
+}
+"""Service APIs that read an S3 object with the CALLER's credentials, so the function's role needs
+`s3:GetObject` on it: (service, method) → (path to the object's location in the request, key field). An
+`S3Object` has `Bucket` and the key field (`Name`); a `MediaFileUri` is an `s3://bucket/key` URI.
+Sources: Textract "Calling Amazon Textract synchronous/asynchronous operations" (the caller needs read access to
+the object), Rekognition "Analyzing an image stored in an Amazon S3 bucket" / stored-video operations,
+Transcribe "StartTranscriptionJob: Media" (the requester's permissions are used to read the media file).
+Comprehend and Translate batch jobs read S3 through their `DataAccessRoleArn`, not the caller, and their
+synchronous APIs take the text itself: no row."""
+IMPLIED_S3_READS_SECOND = {("rekognition", "compare_faces"): (("TargetImage", "S3Object"), "Name")}
+"""A second object read by the same call (CompareFaces reads a source and a target image)."""
+
+
+NON_CREDENTIAL_FIELDS = frozenset(
+    {
+        "host",
+        "hostname",
+        "port",
+        "dbname",
+        "database",
+        "engine",
+        "region",
+        "username",
+        "user",
+        "url",
+        "endpoint",
+        "dbinstanceidentifier",
+        "dbclusteridentifier",
+    }
+)
+"""Fields of a JSON secret that describe where and as whom to connect, not the credential (the RDS secret
+layout: engine, host, port, dbname, username next to password): reading one is not reading the secret."""
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """One library row: the transfer that interprets the call, and the row's parameters for it."""
@@ -632,6 +845,9 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(87, "regex-compile", {"re.compile"}),
     _table(88, "regex-sub", {"re.sub"}),
     _table(89, "regex-match", REGEX_MATCHES),
+    _table(79, "sanitize", HTML_ESCAPERS, option="html"),
+    _table(76, "exception-text", TRACEBACK_TEXT),
+    {q: Model(77, "jwt-decode", option=mode) for q, mode in JWT_DECODERS.items()},
 )
 
 
@@ -652,6 +868,7 @@ METHOD_RULES: tuple[tuple[int, str], ...] = (
     (20, "log"),
     (41, "template-from-string"),
     (51, "url-session"),
+    (29, "loop-subprocess"),
     (60, "sql-execute"),
     (61, "sql-query"),
     (65, "mongo"),

@@ -13,17 +13,23 @@ from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import Fetch, TmpEvent
 from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val, stringify
-from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name
+from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name, waiter_operation
 from faasguard.analysis.code.python.models import (
     ARG_NAMES,
     DYNAMO_EXPRESSIONS,
+    DYNAMO_LEGACY_CONDITIONS,
+    IMPLIED_S3_READS,
+    IMPLIED_S3_READS_SECOND,
     PARTIQL_METHODS,
+    PUBLISH_PARAMETERS,
     RESOURCE_CTORS,
     RESOURCE_OPS,
+    SECRET_PARAMETERS,
     SUBRESOURCE_KINDS,
     SUBRESOURCE_TRANSFER,
     TRANSFER_POSITIONS,
 )
+from faasguard.analysis.code.python.secrets import is_secret_name, looks_secret_value
 from faasguard.analysis.code.python.syntax import shorten
 from faasguard.model import Unknown
 
@@ -65,6 +71,10 @@ def aws_call(  # noqa: PLR0917
         return _resource_call(fa, service, method, args, kwargs, node)
     if kind in SUBRESOURCE_KINDS and service:
         return _subresource_call(fa, receiver, method, args, kwargs, node)
+    if kind == "waiter" and service and method == "wait":
+        name = receiver.extra or "?"
+        fa.record(service, f"get_waiter({name})", waiter_operation(service, name), _resource_args(kwargs), node)
+        return CLEAN
     if kind == "paginator" and service and method == "paginate":
         name = receiver.extra or "?"
         fa.record(
@@ -137,6 +147,7 @@ def _subresource_call(  # noqa: PLR0917
     merged.update(_resource_args(kwargs))
     fa.record(service, method, operation, merged, node)
     _dynamo_checks(fa, service, method, kwargs, node)
+    _published(fa, service, method, kwargs, node)
     if kind == "object" and method == "get" and any(
         isinstance(v, Unknown) and "event" in v.reason for _, v in receiver.aws
     ):
@@ -150,7 +161,10 @@ def _client_call(  # noqa: PLR0917
     if method == "get_paginator":
         name = args[0].const if args else (kwargs["operation_name"].const if "operation_name" in kwargs else None)
         return Val(kind="paginator", service=service, extra=name)
-    if method in ("get_waiter", "can_paginate", "close"):
+    if method == "get_waiter":
+        name = args[0].const if args else (kwargs["waiter_name"].const if "waiter_name" in kwargs else None)
+        return Val(kind="waiter", service=service, extra=name)
+    if method in ("can_paginate", "close"):
         return CLEAN
     if method in ("generate_presigned_url", "generate_presigned_post"):
         target = args[0].const if args else (kwargs["ClientMethod"].const if "ClientMethod" in kwargs else None)
@@ -186,6 +200,9 @@ def _client_call(  # noqa: PLR0917
         return CLEAN
     fa.record(service, method, operation, _resource_args(kwargs), node)
     _dynamo_checks(fa, service, method, kwargs, node)
+    _secret_literals(fa, service, method, kwargs, node)
+    _published(fa, service, method, kwargs, node)
+    _implied_s3_reads(fa, service, method, kwargs, node)
     if (service == "secretsmanager" and method == "get_secret_value") or (
         service == "ssm"
         and method in ("get_parameter", "get_parameters", "get_parameters_by_path")
@@ -196,7 +213,8 @@ def _client_call(  # noqa: PLR0917
         fa.summary.fetches.append(Fetch(fa.loc(node), f"secret {label}", False))
         return Val(taints=(Taint("secret", label, fa.loc(node), whole=True),), kind="secret-holder")
     if service == "kms" and method == "decrypt":
-        return Val(taints=(Taint("secret", "kms.decrypt(...)", fa.loc(node), whole=True),))
+        # decrypted data: often the caller's own document (not a credential to keep from them), never for a log
+        return Val(taints=(Taint("decrypted", "kms.decrypt(...)", fa.loc(node), whole=True),))
     if service == "s3" and method == "get_object":
         key = kwargs.get("Key")
         if key is not None and any(t.kind == "event" for t in key.taints):
@@ -218,10 +236,103 @@ def _dynamo_checks(
         value = kwargs.get(name)
         if value is not None and value.kind != "condition" and value.taints:
             fa.hit("nosql", f"{method}({name}=...)", node, stringify(value))
+    for name in DYNAMO_LEGACY_CONDITIONS:
+        value = kwargs.get(name)
+        if value is None or not value.taints:
+            continue
+        if value.fields is None:  # the whole condition document comes from elsewhere: the caller may shape it
+            fa.hit("nosql", f"{method}({name}=...)", node, value, "structured")
+            continue
+        _legacy_condition(fa, method, name, value, node)
     if method in PARTIQL_METHODS:
         statement = kwargs.get("Statement")
         if statement is not None:
             fa.hit("nosql", f"{method}(Statement=...)", node, stringify(statement))
+
+def _legacy_condition(fa: FunctionAnalysis, method: str, name: str, value: Val, node: ast.Call) -> None:
+    """`ScanFilter={attr: {"ComparisonOperator": op, "AttributeValueList": [v]}}`: caller data as the values is
+    fine (they are bound like ExpressionAttributeValues); as an attribute name, an operator or a whole
+    condition it changes what is compared."""
+    fields = value.fields or ()
+    inner = {t.key() for _, field_value in fields for t in field_value.taints}
+    key_taints = tuple(t for t in value.taints if t.key() not in inner)
+    if key_taints:
+        fa.hit("nosql", f"{method}({name}) attribute name", node, Val(taints=key_taints))
+    for _, condition in fields:
+        if condition.fields is None:
+            fa.hit("nosql", f"{method}({name}=...)", node, condition, "structured")
+            continue
+        operator = condition.field_val("ComparisonOperator")
+        if operator is not None:
+            fa.hit("nosql", f"{method}({name}) ComparisonOperator", node, stringify(operator))
+
+
+def _implied_s3_reads(
+    fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call
+) -> None:
+    """A service API that reads an S3 object as the caller (models.py IMPLIED_S3_READS): the function also
+    makes an s3 GetObject on that object, recorded as its own call for least privilege."""
+    for table in (IMPLIED_S3_READS, IMPLIED_S3_READS_SECOND):
+        row = table.get((service, method))
+        if row is None:
+            continue
+        path, key_field = row
+        location: Val | None = kwargs.get(path[0])
+        for part in path[1:]:
+            location = location.field_val(part) if location is not None else None
+        if location is None:
+            continue
+        if key_field == "MediaFileUri":
+            bucket, key = _s3_uri(location.field_val(key_field))
+        else:
+            bucket, key = location.field_val("Bucket"), location.field_val(key_field)
+        arguments: dict[str, Val | Arg] = {
+            "Bucket": bucket if bucket is not None else Unknown("not given"),
+            "Key": key if key is not None else Unknown("not given"),
+        }
+        fa.record("s3", f"{service}.{method} reads the object", "GetObject", arguments, node)
+
+
+def _s3_uri(uri: Val | None) -> tuple[Val | Arg | None, Val | Arg | None]:
+    """`s3://bucket/key`: the bucket and key as far as the literal part of the URI says."""
+    if uri is None:
+        return None, None
+    text = uri.const if uri.const is not None else uri.prefix
+    if not text or not text.startswith("s3://"):
+        return Unknown("media URI not known"), Unknown("media URI not known")
+    bucket, slash, key = text[len("s3://") :].partition("/")
+    if uri.const is not None:
+        return bucket, key
+    return (bucket if slash else Unknown("bucket built at runtime")), Unknown("key built at runtime")
+
+
+def _published(fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call) -> None:
+    """A message handed to other readers (topic subscribers, queue consumers, WebSocket clients)."""
+    for name in PUBLISH_PARAMETERS.get((service, method), ()):
+        value = kwargs.get(name)
+        if value is not None:
+            fa.hit("publish", f"{service}.{method}({name}=...)", node, value)
+
+
+def _secret_literals(fa: FunctionAnalysis, service: str, method: str, kwargs: dict[str, Val], node: ast.Call) -> None:
+    """A literal passed as a credential parameter of an SDK call is a hard-coded secret whatever the variable
+    holding it is called. A literal written in the call under a secret-looking keyword is left to the
+    module-wide literal scan, which reports it on its own line."""
+    for keyword in node.keywords:
+        if keyword.arg not in SECRET_PARAMETERS:
+            continue
+        value = kwargs.get(keyword.arg)
+        if value is None or value.const is None or not looks_secret_value(value.const):
+            continue
+        if isinstance(keyword.value, ast.Constant) and is_secret_name(keyword.arg):
+            continue
+        fa.issue(
+            "hardcoded-secret",
+            f"a literal is passed as {keyword.arg} of {service}.{method}(); a credential in the source is "
+            "hard-coded: load it from Secrets Manager or SSM at init instead",
+            keyword.value,
+        )
+
 
 def _local_file(fa: FunctionAnalysis, method: str, value: Val, node: ast.Call) -> None:
     fa.hit("path", f"{method}(Filename=...)", node, value)

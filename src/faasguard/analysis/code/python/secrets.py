@@ -46,6 +46,12 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _WORDISH = re.compile(r"\s")
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a variable, keyword or environment-variable name says it holds a secret (`DB_PASSWORD`,
+    `api_key`; not `SECRET_NAME`, `TOKEN_URL`)."""
+    return _SECRET_NAME.search(name) is not None and _NOT_SECRET_NAME.search(name) is None
+
+
 def _name_of(target: ast.expr) -> str | None:
     if isinstance(target, ast.Name):
         return target.id
@@ -58,6 +64,11 @@ def _name_of(target: ast.expr) -> str | None:
     ):
         return target.slice.value
     return None
+
+
+def looks_secret_value(value: str) -> bool:
+    """Not a placeholder, an environment-variable name, a path, an ARN or a plain word."""
+    return _looks_secret_value(value)
 
 
 def _looks_secret_value(value: str) -> bool:

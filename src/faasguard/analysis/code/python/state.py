@@ -8,18 +8,24 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, SinkHit, Summary, TmpEvent
 from faasguard.analysis.code.core.sinks import applies
-from faasguard.analysis.code.core.values import Arg, ParamRef, Val
-from faasguard.analysis.code.facts import CodeIssue
+from faasguard.analysis.code.core.values import Arg, ParamRef, Taint, Val
+from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.python.modules import ModuleInfo
+from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.python.analyzer import Analyzer
+
+
+SECRET_REFERENCE_ENV = re.compile(r"(password|passwd|pwd|token|api_?key|private_?key|credentials?)_?secret$", re.I)
+"""`API_KEY_SECRET`, `DB_PASSWORD_SECRET`: the name of the secret that holds the credential, not the credential."""
 
 
 class FunctionState:
@@ -44,6 +50,11 @@ class FunctionState:
         self.in_finally = 0
         self.depth = 0
         self.entry = False
+        self.route = False
+        self.batch_event = False
+        """The function read `event["Records"]`: a batch from S3, SQS, SNS, DynamoDB or Kinesis, whose return
+        value no HTTP caller reads (whatever `statusCode` the code puts in it)."""
+        """A web route (its return value is the HTTP response body, HTML by default in Flask)."""
         self.stmt: ast.stmt | None = None
         self._dispatch_guards: set[str] = set()
         """Names the current test cleans only by comparing them for equality (`if method == "GET"`)."""
@@ -113,6 +124,14 @@ class FunctionState:
             resolved.append((name, self.argvalue(value) if isinstance(value, Val) else value))
         if len(self.summary.calls) < MAX_HITS:
             self.summary.calls.append(CallRec(service, method, operation, tuple(resolved), self.loc(node)))
+
+    def env_value(self, name: str, default: str | None, node: ast.AST) -> Val:
+        """The value of environment variable `name`: a secret when its name says it holds one (`DB_PASSWORD`,
+        `API_KEY`; not `SECRET_ARN`), so logging or returning it is reported like a fetched secret."""
+        ref = EnvRef(name, default)
+        if not is_secret_name(name) or SECRET_REFERENCE_ENV.search(name):
+            return Val(env=ref)
+        return Val(env=ref, taints=(Taint("secret", f"os.environ[{name!r}]", self.loc(node), whole=True),))
 
     def tmp_write(self, target: Val, node: ast.AST, what: str) -> None:
         if target.tmp:

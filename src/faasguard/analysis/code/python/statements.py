@@ -19,6 +19,7 @@ from faasguard.analysis.code.core.results import Summary
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS
 from faasguard.analysis.code.python.modules import resolve_import
+from faasguard.analysis.code.python.responses import client_authz, exception_value, response
 from faasguard.analysis.code.python.state import FunctionState
 from faasguard.analysis.code.python.syntax import (
     const_str,
@@ -49,6 +50,7 @@ class StatementAnalysis(FunctionState):
             + ([args.kwarg.arg] if args.kwarg else [])
         )
         self.summary.params = tuple(a.arg for a in positional)
+        self.route = route or spec is not None
         decorators = [unparse(d, 200) for d in node.decorator_list]
         parsed_model = any(re.search(r"\bevent_parser\b", d) and "model" in d for d in decorators)
         if any(re.search(r"\b(event_parser|validator|validate)\b", d) for d in decorators):
@@ -137,11 +139,10 @@ class StatementAnalysis(FunctionState):
     def s_Return(self, stmt: ast.Return) -> None:
         self.summary.returns_at.setdefault(self.key, []).append(stmt.lineno)
         if stmt.value is not None:
-            self.summary.returns = (
-                join(self.summary.returns, self.ev(stmt.value))
-                if self.summary.returns is not CLEAN
-                else self.ev(stmt.value)
-            )
+            value = self.ev(stmt.value)
+            self.summary.returns = join(self.summary.returns, value) if self.summary.returns is not CLEAN else value
+            if self.entry:
+                response(self, value, stmt.value, self.route)
 
     def s_Global(self, stmt: ast.Global) -> None:
         self.declared_global.update(stmt.names)
@@ -250,6 +251,7 @@ class StatementAnalysis(FunctionState):
 
     def s_If(self, stmt: ast.If) -> None:
         self._dispatch_guards = set()
+        client_authz(self, stmt.test)
         test_val = self.ev(stmt.test)
         when_true, when_false = self.guard(stmt.test)
         dispatch = set(self._dispatch_guards)
@@ -453,7 +455,7 @@ class StatementAnalysis(FunctionState):
                 self.summary.validates = True
             self.env = self._join_envs(before, after)
             if handler.name:
-                self.env[handler.name] = CLEAN
+                self.env[handler.name] = exception_value(self, handler)
             self.block(handler.body)
             after = self._join_envs(after, self.env)
         self.env = after
@@ -490,6 +492,8 @@ class StatementAnalysis(FunctionState):
                         self.a.add_route(self.info.path, qualname, spec)
         if qualname in self.info.functions and (self.is_module or self.info.functions[qualname] is stmt):
             self.env[stmt.name] = Val(kind="func", extra=f"{self.info.path}::{qualname}")
+        elif not self.is_module:
+            self.env[stmt.name] = self.a.local_function(self.info, self.key, stmt, self.env)
         else:
             self.env[stmt.name] = CLEAN
 
