@@ -231,14 +231,16 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
 
 
 def analyse(result: ScanResult, config: Config, progress: Progress | None = None,
-            cwd: Path | None = None, relocate: Callable[[Finding], Finding] | None = None) -> ScanResult:
+            cwd: Path | None = None, relocate: Callable[[Finding], Finding] | None = None,
+            *, extra_facts: Mapping[str, Any] | None = None) -> ScanResult:
     """enrich → rules → filter on the applications already in `result`, whatever built them.
 
     `scan` fills `result` from files and `faasguard audit` from a live account; both then share every later
     stage, so a rule, a suppression or a baseline behaves the same on either. Updates `result` in place
     (facts, rules, findings, diagnostics) and returns it. `relocate` rewrites each raw finding before the
     filter (the audit moves code findings from its temporary package directory to the function's ARN, so the
-    baseline sees stable fingerprints).
+    baseline sees stable fingerprints). `extra_facts` joins every application's `Facts.extra` (the audit's
+    drift against `--compare PATH`, which no enricher can compute: it needs a second model).
     """
     result.rules = selected_rules(config)
     raw: list[Finding] = []
@@ -246,6 +248,8 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
         if progress:
             progress(app.name, index, len(result.apps))
         facts = enrich(app, config, result.diagnostics)
+        if extra_facts:
+            facts = replace(facts, extra={**facts.extra, **extra_facts})
         result.facts[index] = facts
         raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
     if relocate is not None:
