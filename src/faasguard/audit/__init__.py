@@ -249,6 +249,13 @@ def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Confi
         result.apps.append(app)
         result.diagnostics.extend(diagnostics)
         extra: dict[str, Any] = {}
+        if options.cloudtrail_days > 0:
+            from faasguard.audit._trail import lookup_records, observed
+
+            trail_diagnostics: list[Diagnostic] = []
+            records = lookup_records(api, options.cloudtrail_days, trail_diagnostics, where)
+            extra["observed_needs"] = observed(app, records, options.cloudtrail_days)
+            result.diagnostics.extend(trail_diagnostics)
         if declared is not None and options.compare is not None:
             from faasguard.analysis.drift import compare
 
