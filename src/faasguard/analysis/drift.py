@@ -25,6 +25,7 @@ from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import (
     Application,
     AuthType,
+    EnvVar,
     Function,
     Layer,
     Location,
@@ -66,6 +67,9 @@ class Drift:
     """Where the template declares the counterpart (the role, the function), for the evidence."""
     message: str
     statement: Mapping[str, Any] | None = None
+    variable: EnvVar | None = None
+    """SECRET: the live variable added or changed (whether it holds a secret is FG211's judgement)."""
+    declared_variable: EnvVar | None = None
 
 
 @dataclass(frozen=True)
@@ -337,22 +341,19 @@ def _permission_drift(fn_live: str, live: Application, fn_declared: Function, de
 
 
 def _secret_drift(fn_live: Function, fn_declared: Function, functions: tuple[str, ...]) -> list[Drift]:
-    from faasguard.rules.secrets import classify
-
+    """Environment variables added or changed outside the template (candidates: FG211 judges the value).
+    A declared value resolved at deploy time (`${...}`, a reference, Unknown) cannot be compared."""
     declared = {v.name: v for v in fn_declared.environment}
     out: list[Drift] = []
     for var in fn_live.environment:
         before = declared.get(var.name)
         if before is not None and (not isinstance(before.value, str) or "${" in before.value
-                                   or before.secret_reference or before.value == var.value
-                                   or classify(before) is not None):
-            continue  # resolved at deploy time, unchanged, or already a secret in the template (FG201)
-        verdict = classify(var)
-        if verdict is None:
+                                   or before.secret_reference or before.value == var.value):
             continue
         change = "was added outside the template" if before is None else "was changed outside the template"
         out.append(Drift(DriftKind.SECRET, fn_live.id, functions, var.location, fn_declared.location,
-                         f"environment variable {var.name} of {fn_live.id} {change} and {verdict.why}"))
+                         f"environment variable {var.name} of {fn_live.id} {change}", variable=var,
+                         declared_variable=before))
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from faasguard.analysis.drift import DriftFacts, DriftKind
+from faasguard.analysis.drift import Drift, DriftFacts, DriftKind
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.rules.base import Rule, RuleContext, register
 
@@ -21,6 +21,10 @@ class _DriftRule(Rule):
     kind: ClassVar[DriftKind]
     fix_text: ClassVar[str]
 
+    def judge(self, item: Drift) -> str | None:
+        """The finding's message, or None when this difference is not a finding of this rule."""
+        return item.message
+
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         facts = ctx.facts.extra.get("drift")
         if not isinstance(facts, DriftFacts):
@@ -28,10 +32,13 @@ class _DriftRule(Rule):
         for item in facts.items:
             if item.kind is not self.kind:
                 continue
+            message = self.judge(item)
+            if message is None:
+                continue
             evidence = [EvidenceStep(f"live: {item.location.path}", item.location)]
             if item.declared is not None:
                 evidence.append(EvidenceStep(f"declared in {facts.source}", item.declared))
-            yield self.finding(item.message, item.location, item.resource, function=list(item.functions),
+            yield self.finding(message, item.location, item.resource, function=list(item.functions),
                                evidence=evidence, statement=item.statement, fix=self.fix_text)
 
 
@@ -111,6 +118,18 @@ class SecretDrift(_DriftRule):
     checklist = "C2"
     kind = DriftKind.SECRET
     fix_text = "remove the variable, keep the secret in Secrets Manager / SSM SecureString, and rotate it"
+
+    def judge(self, item: Drift) -> str | None:
+        """Only a variable that holds a secret (FG201's judgement) and did not already in the template (FG201
+        reports that one on the template itself)."""
+        from faasguard.rules.secrets import classify
+
+        if item.variable is None:
+            return None
+        verdict = classify(item.variable)
+        if verdict is None or (item.declared_variable is not None and classify(item.declared_variable)):
+            return None
+        return f"{item.message} and {verdict.why}"
 
 
 @register
