@@ -1,7 +1,11 @@
 """Audit benchmark: N functions (default 500) in one region of a moto server over HTTP.
 
 Prints the wall time of `run_audit` for the region and the API calls per function. Run by hand:
-`python bench/bench_audit.py [N]`. Dummy credentials are set for this process only.
+`python bench/bench_audit.py [N] [--in-process]`. Dummy credentials are set for this process only.
+
+By default moto runs in its own process (`python -m moto.server`), as AWS does: with `--in-process` the
+`ThreadedMotoServer` shares this process's GIL with the collector, so the audit's wall time then also pays for
+moto's request handling (measured on this 2-core machine: see the README's audit section).
 """
 
 from __future__ import annotations
@@ -9,12 +13,32 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
+import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
 
 
-def main(count: int) -> None:
+def _moto_process() -> tuple[str, subprocess.Popen[bytes]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                return endpoint, process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("moto server did not start")
+
+
+def main(count: int, in_process: bool = False) -> None:
     for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         os.environ[name] = value
@@ -28,10 +52,14 @@ def main(count: int) -> None:
     from faasguard.audit import AuditOptions, run_audit
     from faasguard.config import Config
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    if in_process:
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        endpoint, stop = f"http://{host}:{port}", server.stop
+    else:
+        endpoint, process = _moto_process()
+        stop = process.terminate
     try:
         iam = boto3.client("iam", endpoint_url=endpoint)
         lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1")
@@ -59,9 +87,11 @@ def main(count: int) -> None:
         wall = time.perf_counter() - started
         print(f"audit: {run.functions} functions, {len(run.result.findings)} findings, wall {wall:.1f} s, "
               f"{run.calls.total} API calls ({run.calls.total / max(1, run.functions):.2f} per function)")
+        print(f"moto {'in this process' if in_process else 'in its own process'}")
     finally:
-        server.stop()
+        stop()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 500)
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    main(int(numbers[0]) if numbers else 500, in_process="--in-process" in sys.argv)

@@ -181,14 +181,14 @@ def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, res
 
 
 def enrich(app: Application, config: Config, diagnostics: list[Diagnostic],
-           enrichers: Sequence[tuple[str, str]] = ENRICHERS) -> Facts:
+           enrichers: Sequence[tuple[str, str]] = ENRICHERS, initial: Facts | None = None) -> Facts:
     """Run every registered enricher on `app`, in order, each seeing the facts of those before it.
 
     An enricher that cannot be imported, does not implement the `Enricher` interface, or raises is an
     internal-error diagnostic naming it and the application (exit 4): a silently skipped enricher would make
     every rule reading its facts pass by mistake.
     """
-    facts = Facts()
+    facts = initial or Facts()
     for component, module_name in enrichers:
         try:
             module: Any = importlib.import_module(module_name)
@@ -278,21 +278,24 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
 
 
 def analyse(result: ScanResult, config: Config, progress: Progress | None = None,
-            cwd: Path | None = None, relocate: Callable[[Finding], Finding] | None = None) -> ScanResult:
+            cwd: Path | None = None, relocate: Callable[[Finding], Finding] | None = None,
+            *, extra_facts: Mapping[str, Any] | None = None) -> ScanResult:
     """enrich → rules → filter on the applications already in `result`, whatever built them.
 
     `scan` fills `result` from files and `faasguard audit` from a live account; both then share every later
     stage, so a rule, a suppression or a baseline behaves the same on either. Updates `result` in place
     (facts, rules, findings, diagnostics) and returns it. `relocate` rewrites each raw finding before the
     filter (the audit moves code findings from its temporary package directory to the function's ARN, so the
-    baseline sees stable fingerprints).
+    baseline sees stable fingerprints). `extra_facts` starts every application's `Facts.extra`, before the enrichers
+    (the audit's drift against `--compare PATH`, which needs a second model, and CloudTrail usage, which the
+    IAM enricher adds to each function's needs).
     """
     result.rules = selected_rules(config)
     raw: list[Finding] = []
     for index, app in enumerate(result.apps):
         if progress:
             progress(app.name, index, len(result.apps))
-        facts = enrich(app, config, result.diagnostics)
+        facts = enrich(app, config, result.diagnostics, initial=Facts(extra=extra_facts) if extra_facts else None)
         result.facts[index] = facts
         raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
     if relocate is not None:

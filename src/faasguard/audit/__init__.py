@@ -59,6 +59,10 @@ class AuditOptions:
     units_dir: Path | None = None
     resume: bool = False
     workers: int = 8
+    compare: Path | None = None
+    """`--compare PATH`: infrastructure-as-code to report drift against (FG113, FG211, FG315, FG606)."""
+    cloudtrail_days: int = 0
+    """`--cloudtrail-days N`: add N days of CloudTrail LookupEvents usage to least privilege (0: off)."""
 
 
 @dataclass
@@ -150,6 +154,7 @@ def run_audit(options: AuditOptions, config: Config,
     if options.units_dir is not None:
         options.units_dir.mkdir(parents=True, exist_ok=True)
     home = options.regions[0] if options.regions else (os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+    declared = _declared(options.compare, config, run.result.diagnostics) if options.compare else None
     for target in options.targets:
         label = target.role_arn or "default credentials"
         try:
@@ -181,7 +186,7 @@ def run_audit(options: AuditOptions, config: Config,
                 progress(key, len(run.units_done), len(regions))
             unit = _run_unit(session if region == home else _session(options, target, region),
                              UnitSpec(account, region, options.functions, options.workers), options, config,
-                             calls, roles)
+                             calls, roles, declared)
             run.functions += sum(len(a.functions) for a in unit.apps)
             _merge(run.result, unit)
             run.units_done.append((account, region))
@@ -208,8 +213,20 @@ def _merge(into: ScanResult, unit: ScanResult) -> None:
     into.rules = unit.rules or into.rules
 
 
+def _declared(path: Path, config: Config, diagnostics: list[Diagnostic]) -> ScanResult:
+    """The infrastructure-as-code `--compare` names, through the same loaders as `scan` (loaded once for every
+    unit); a path with nothing to load is a usage error rather than an audit that silently finds no drift."""
+    from faasguard import pipeline
+
+    declared = pipeline.load_sources([str(path)], config)
+    if not declared.apps:
+        raise AuditError(f"--compare {path}: no infrastructure-as-code found to compare with")
+    diagnostics.extend(d for d in declared.diagnostics if d.level is not DiagnosticLevel.NOTE)
+    return declared
+
+
 def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Config, calls: CallLog,  # noqa: PLR0917
-              roles: dict[str, Role]) -> ScanResult:
+              roles: dict[str, Role], declared: ScanResult | None = None) -> ScanResult:
     from faasguard import pipeline
 
     result = ScanResult()
@@ -231,7 +248,20 @@ def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Confi
             return result
         result.apps.append(app)
         result.diagnostics.extend(diagnostics)
-        pipeline.analyse(result, config, relocate=_relocator(packages))
+        extra: dict[str, Any] = {}
+        if options.cloudtrail_days > 0:
+            from faasguard.audit._trail import lookup_records, observed
+
+            trail_diagnostics: list[Diagnostic] = []
+            records = lookup_records(api, options.cloudtrail_days, trail_diagnostics, where)
+            extra["observed_needs"] = observed(app, records, options.cloudtrail_days)
+            result.diagnostics.extend(trail_diagnostics)
+        if declared is not None and options.compare is not None:
+            from faasguard.analysis.drift import compare
+
+            extra["drift"], drift_diagnostics = compare(declared.apps, app, str(options.compare))
+            result.diagnostics.extend(drift_diagnostics)
+        pipeline.analyse(result, config, relocate=_relocator(packages), extra_facts=extra)
         result.diagnostics = [_relocate_diagnostic(d, packages) for d in result.diagnostics]
     finally:
         if workdir is not None:

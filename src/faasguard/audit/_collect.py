@@ -32,6 +32,7 @@ from faasguard.model import (
     Auth,
     AuthType,
     CodeLocation,
+    Container,
     Destination,
     EnvVar,
     Function,
@@ -79,6 +80,7 @@ class _Parts:
     layers: dict[str, Layer] = field(default_factory=dict)
     security_groups: list[SecurityGroup] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+    containers: list[Container] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -130,7 +132,10 @@ def collect(api: Api, unit: UnitSpec, fetch_code: CodeFetcher | None = None,
         parts.triggers.extend(trig)
         parts.diagnostics.extend(diags)
     _event_source_mappings(api, unit, wanted, parts)
-    _roles(api, parts, role_cache if role_cache is not None else {})
+    cache = role_cache if role_cache is not None else {}
+    if not unit.functions:  # `--function` narrows the audit to functions: no tasks then
+        _ecs(api, unit, parts, cache)
+    _roles(api, parts, cache)
     _layers(api, unit, parts)
     _rest_apis(api, unit, wanted, parts)
     _http_apis(api, unit, wanted, parts)
@@ -140,13 +145,14 @@ def collect(api: Api, unit: UnitSpec, fetch_code: CodeFetcher | None = None,
     _event_rules(api, unit, wanted, parts)
     _security_groups(api, parts)
     _secrets(api, parts)
+    _parameters(api, parts)
     parts.diagnostics.extend(api.diagnostics(where))
     app = Application(
         name=f"aws:{unit.account}:{unit.region}", source=SourceKind.LIVE, root="", files=(),
         functions=tuple(parts.functions), roles=tuple(parts.roles.values()), triggers=tuple(parts.triggers),
         apis=tuple(parts.apis), permissions=tuple(parts.permissions), layers=tuple(parts.layers.values()),
         security_groups=tuple(parts.security_groups), resources=tuple(parts.resources),
-        account_id=unit.account)
+        containers=tuple(parts.containers), account_id=unit.account)
     return app, parts.diagnostics
 
 
@@ -602,6 +608,61 @@ def _secrets(api: Api, parts: _Parts) -> None:
                                         category=ResourceCategory.SECRET, name=name, arn=arn))
 
 
+def _parameters(api: Api, parts: _Parts) -> None:
+    """SSM Parameter Store metadata only (name, type, KMS key, tier): `DescribeParameters` never returns values,
+    and `GetParameter*` is never called."""
+    for param in api.pages("ssm", "DescribeParameters", "Parameters", "parameters"):
+        name = str(param.get("Name"))
+        arn = str(param.get("ARN") or f"arn:aws:ssm:{api.region}::parameter/{name.lstrip('/')}")
+        parts.resources.append(Resource(
+            name, at(arn, name), type="AWS::SSM::Parameter", category=ResourceCategory.PARAMETER, name=name,
+            arn=arn, properties={"live": {"type": param.get("Type"), "kms_key": param.get("KeyId"),
+                                          "tier": param.get("Tier")}}))
+
+
+# ---------------------------------------------------------------------------------------------- ECS
+
+
+def _ecs(api: Api, unit: UnitSpec, parts: _Parts, roles: dict[str, Role]) -> None:
+    """The task definitions ECS services run (what is in use, not every registered revision), each container
+    modelled as the ECS loader models a task definition file; task and execution roles are read like
+    execution roles so the IAM rules judge them too."""
+    from faasguard.loaders._containers import ecs_container
+
+    in_use: dict[str, list[str]] = {}
+    for cluster in api.pages("ecs", "ListClusters", "clusterArns", f"ECS clusters in {unit.region}"):
+        services = api.pages("ecs", "ListServices", "serviceArns", str(cluster), cluster=cluster)
+        for start in range(0, len(services), 10):  # DescribeServices takes at most 10
+            got = api.call("ecs", "DescribeServices", str(cluster), cluster=cluster,
+                           services=services[start:start + 10]) or {}
+            for service in got.get("services") or ():
+                task = service.get("taskDefinition")
+                if isinstance(task, str):
+                    in_use.setdefault(task, []).append(str(service.get("serviceName")))
+    for task_arn in sorted(in_use):
+        got = api.call("ecs", "DescribeTaskDefinition", task_arn, taskDefinition=task_arn) or {}
+        task = got.get("taskDefinition")
+        if not isinstance(task, Mapping):
+            continue
+        family = str(task.get("family") or task_arn.rsplit("/", 1)[-1].split(":", 1)[0])
+        loc = at(task_arn, family)
+        role_names: dict[str, str | None] = {}
+        for key in ("taskRoleArn", "executionRoleArn"):
+            role_arn = task.get(key)
+            name = role_arn.rsplit("/", 1)[-1] if isinstance(role_arn, str) and role_arn else None
+            if name is not None and name not in roles:
+                roles[name] = _role(api, name)
+            if name is not None:
+                parts.roles[name] = roles[name]
+            role_names[key] = name
+        for definition in task.get("containerDefinitions") or ():
+            if isinstance(definition, Mapping):
+                parts.containers.append(ecs_container(
+                    definition, loc, family, task_role=role_names["taskRoleArn"],
+                    execution_role=role_names["executionRoleArn"], task_cpu=task.get("cpu"),
+                    task_memory=task.get("memory")))
+
+
 def calls_made() -> Iterable[tuple[str, str]]:
     """Every (service, operation) the collector may call: the source of `--print-policy`."""
     return (
@@ -622,6 +683,9 @@ def calls_made() -> Iterable[tuple[str, str]]:
         ("sns", "GetSubscriptionAttributes"),
         ("events", "ListRules"), ("events", "ListTargetsByRule"),
         ("ec2", "DescribeSecurityGroups"), ("ec2", "DescribeRegions"),
-        ("secretsmanager", "ListSecrets"),
+        ("secretsmanager", "ListSecrets"), ("ssm", "DescribeParameters"),
+        ("ecs", "ListClusters"), ("ecs", "ListServices"), ("ecs", "DescribeServices"),
+        ("ecs", "DescribeTaskDefinition"),
+        ("cloudtrail", "LookupEvents"),
         ("sts", "GetCallerIdentity"), ("sts", "AssumeRole"),
     )

@@ -36,14 +36,18 @@ from faasguard.findings import ExitCode, exit_code
 @click.option("--resume", is_flag=True, help="Skip the units --units-dir's manifest lists as finished.")
 @click.option("--workers", type=click.IntRange(1, 32), default=8, show_default=True,
               help="Concurrent per-function API calls in a unit.")
+@click.option("--compare", "compare", type=click.Path(exists=True),
+              help="Report drift against the infrastructure-as-code at this path (FG113, FG211, FG315, FG606).")
+@click.option("--cloudtrail-days", type=click.IntRange(0, 90), default=0,
+              help="Add N days of CloudTrail LookupEvents usage by each role to least privilege (FG107).")
 @click.option("--print-policy", is_flag=True, help="Print the read-only IAM policy the audit needs, and exit.")
 @click.option("--advisories", help="Offline OSV advisory data (directories or zips, comma-separated).")
 @click.option("--online", is_flag=True, default=None, help="Query the OSV API for dependency advisories.")
 def audit(output_format: str, output: str | None, write_baseline: str | None, config_path: str | None,  # noqa: PLR0917
           profile: str | None, regions: tuple[str, ...], all_regions: bool, role_arn: str | None,
           external_id: str | None, accounts_file: str | None, functions: tuple[str, ...], with_code: bool,
-          endpoint_url: str | None, units_dir: str | None, resume: bool, workers: int, print_policy: bool,
-          **options: Any) -> None:
+          endpoint_url: str | None, units_dir: str | None, resume: bool, workers: int, compare: str | None,
+          cloudtrail_days: int, print_policy: bool, **options: Any) -> None:
     """Audit live AWS accounts: Lambda functions, their roles, triggers and (--with-code) deployed code."""
     from faasguard.audit import AccountTarget, AuditError, AuditOptions, load_accounts, run_audit
     from faasguard.audit import print_policy as policy
@@ -63,7 +67,8 @@ def audit(output_format: str, output: str | None, write_baseline: str | None, co
         audit_options = AuditOptions(
             targets=targets, regions=regions, all_regions=all_regions, profile=profile, endpoint_url=endpoint_url,
             functions=functions, with_code=with_code, units_dir=Path(units_dir) if units_dir else None,
-            resume=resume, workers=workers)
+            resume=resume, workers=workers, compare=Path(compare) if compare else None,
+            cloudtrail_days=cloudtrail_days)
         run = run_audit(audit_options, config)
         if write_baseline:
             from faasguard.filtering import write_baseline as write

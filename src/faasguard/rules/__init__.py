@@ -17,6 +17,7 @@ RULE_MODULES = (
     "faasguard.rules.supply_chain", # FG601-FG605
     "faasguard.rules.containers",   # FG701-FG709
     "faasguard.rules.paths",        # FG901-FG903 (attack graph)
+    "faasguard.rules.drift",        # FG113, FG211, FG315, FG606 (audit --compare)
 )
 
 

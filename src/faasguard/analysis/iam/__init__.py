@@ -8,6 +8,7 @@ function, so importing this package (e.g. for `catalog`) costs nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,13 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
     roles = evaluate_roles(app)
     function_roles = {fn.id: fn.role for fn in app.functions if isinstance(fn.role, str) and fn.role in roles}
     needs = {fn.id: function_needs(fn, app, facts.handlers.get(fn.id)) for fn in app.functions}
+    # usage observed in CloudTrail (`faasguard audit --cloudtrail-days N`): what the function really did is a
+    # need too, so least privilege keeps it and FG107 does not call it unused
+    observed = facts.extra.get("observed_needs")
+    if isinstance(observed, Mapping):
+        for fn_id, extra in observed.items():
+            if fn_id in needs and extra:
+                needs[fn_id] = replace(needs[fn_id], needs=(*needs[fn_id].needs, *extra))
     diagnostics.extend(policy_diagnostics(app))
     iam = IamFacts(roles=roles, function_roles=function_roles, needs=needs,
                    unknown_actions=tuple(unknown_actions(roles.values())))
