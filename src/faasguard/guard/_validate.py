@@ -44,7 +44,7 @@ def _type_ok(value: Any, expected: str) -> bool:
     return isinstance(value, kind)
 
 
-def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> list[str]:
+def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$") -> list[str]:  # noqa: C901, PLR0912 -- one check per JSON-schema keyword of the supported subset
     """Errors of `value` against the JSON Schema subset; an empty list means valid."""
     errors: list[str] = []
     expected = schema.get("type")
@@ -188,7 +188,7 @@ def unquote_plus(text: str) -> str:
     return unquote(text)
 
 
-def api_gateway(event: Any, *, methods: Iterable[str] | None = None, path: str | Pattern[str] | None = None,
+def api_gateway(event: Any, *, methods: Iterable[str] | None = None, path: str | Pattern[str] | None = None,  # noqa: C901, PLR0912 -- the API Gateway v1/v2 event shapes side by side
                 max_body: int = 1024 * 1024, max_params: int = 50, max_param_length: int = 1024,
                 schema: Any = None, json_body: bool | None = None) -> HttpRequest:
     """Validate an HTTP event. `path` must match the whole path; `schema` applies to the JSON body."""

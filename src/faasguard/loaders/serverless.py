@@ -446,7 +446,7 @@ class _Translator:
             return self.provider[provider_key], _loc(self.provider, provider_key)
         return None, None
 
-    def _function(self, key: str, spec: Mapping[str, Any], key_loc: Location, shared_role: str | None) -> None:
+    def _function(self, key: str, spec: Mapping[str, Any], key_loc: Location, shared_role: str | None) -> None:  # noqa: C901 -- the function keys of serverless.yml, in the framework's order
         fn = _ld(self.display, key_loc.line, key_loc.column)
         props = _ld(self.display, key_loc.line, key_loc.column)
         _put(fn, "Type", "AWS::Serverless::Function", key_loc)
@@ -590,7 +590,7 @@ class _Translator:
             _put(props, "Role", role, self.external_role_loc)
 
     # -- events -----------------------------------------------------------------------------------
-    def _event(self, function_key: str, event: Any, where: Location) -> tuple[str, Any] | None:
+    def _event(self, function_key: str, event: Any, where: Location) -> tuple[str, Any] | None:  # noqa: C901, PLR0912 -- one branch per Serverless event type
         if not isinstance(event, Mapping) or len(event) != 1:
             return None
         kind, spec = next(iter(event.items()))

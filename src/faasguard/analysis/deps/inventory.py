@@ -64,7 +64,7 @@ def _locator(tree: Tree, rel: str) -> _python.Locate:
     return locate
 
 
-def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Path], out: TreeInventory) -> None:
+def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Path], out: TreeInventory) -> None:  # noqa: C901 -- one pass over the manifest kinds of a directory, in priority order
     files = {posixpath.basename(f): f for f in tree.files(base)}
     diags = out.diagnostics
 

@@ -174,7 +174,7 @@ def _template_text(path: Path) -> list[str] | None:
     return text.splitlines(keepends=True)
 
 
-def build_patch(app: Application, iam: IamFacts, scanned_dir: Path, cwd: Path) -> PatchResult:
+def build_patch(app: Application, iam: IamFacts, scanned_dir: Path, cwd: Path) -> PatchResult:  # noqa: C901, PLR0912, PLR0915 -- the patch is built in one ordered pass (roles split, policies, references)
     result = PatchResult()
     per_file: dict[Path, list[tuple[int, int, list[str]]]] = {}
     role_users: dict[str, int] = {}

@@ -179,7 +179,7 @@ def parse_apk(text: str) -> ApkVersion | None:
 
 # ---------------------------------------------------------------------------------------------------- rpm
 
-def rpmvercmp(a: str, b: str) -> int:
+def rpmvercmp(a: str, b: str) -> int:  # noqa: C901, PLR0912 -- RPM's rpmvercmp algorithm, kept in the shape of its specification
     """rpm's segment comparison: alphanumeric runs compared numerically or as text, `~` before anything
     (even the end), `^` after the end but before any further segment."""
     if a == b:

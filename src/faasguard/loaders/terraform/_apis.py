@@ -31,7 +31,7 @@ from faasguard.model import (
 )
 
 
-def _rest_apis(b: _Builder) -> None:
+def _rest_apis(b: _Builder) -> None:  # noqa: C901 -- REST API resources, methods and integrations joined in one pass
     authorizers: dict[str, tuple[AuthType, str]] = {}
     for entry in b.entries["aws_api_gateway_authorizer"]:
         rtype = entry.res.text("type") or "TOKEN"
