@@ -21,6 +21,7 @@ Two conventions a reader would otherwise get wrong:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -473,6 +474,68 @@ class ResourceCategory(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class EcrRepositorySettings:
+    """What an ECR repository says about scanning and tags, read from either spelling by the loaders so rules
+    never parse `ImageScanningConfiguration` / `image_scanning_configuration` themselves. None: not set (the
+    service defaults, no scan on push and mutable tags, apply). Located at `Resource.field_locations`
+    "ecr.scan_on_push" and "ecr.tag_mutability"."""
+
+    scan_on_push: bool | Unknown | None = None
+    tag_mutability: str | Unknown | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryScanRule:
+    """One rule of a registry-wide scanning configuration: how often, and which repositories (ECR `WILDCARD`
+    filters, where `*` matches any run of characters)."""
+
+    frequency: str | Unknown | None
+    filters: tuple[str | Unknown, ...] | Unknown = ()
+
+
+_SCANNING_FREQUENCIES = frozenset({"SCAN_ON_PUSH", "CONTINUOUS_SCAN"})
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryScanning(Node):
+    """A registry-wide scanning configuration (`AWS::ECR::RegistryScanningConfiguration`,
+    `aws_ecr_registry_scanning_configuration`). It overrides the repositories' own scan-on-push setting for the
+    repositories its rules match, and only for those."""
+
+    scan_type: str | Unknown | None = None
+    rules: tuple[RegistryScanRule, ...] | Unknown = ()
+
+    def covers(self, repository_name: str | Unknown | None) -> bool | Unknown:
+        """Whether images pushed to the named repository are scanned by this configuration. A repository
+        without a known name is covered only by a `*` filter; anything undecidable is Unknown, never guessed."""
+        if isinstance(self.rules, Unknown):
+            return self.rules
+        undecided: Unknown | None = None
+        for rule in self.rules:
+            if isinstance(rule.frequency, Unknown):
+                undecided = undecided or rule.frequency
+                continue
+            if rule.frequency is None or rule.frequency.upper() not in _SCANNING_FREQUENCIES:
+                continue
+            if isinstance(rule.filters, Unknown):
+                undecided = undecided or rule.filters
+                continue
+            for pattern in rule.filters:
+                if isinstance(pattern, Unknown):
+                    undecided = undecided or pattern
+                elif pattern.strip() == "*":
+                    return True
+                elif isinstance(repository_name, str):
+                    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+                    if re.fullmatch(regex, repository_name):
+                        return True
+                else:
+                    undecided = undecided or Unknown("repository name not known to match the scanning filter",
+                                                     self.location)
+        return undecided if undecided is not None else False
+
+
+@dataclass(frozen=True, slots=True)
 class Resource(Node):
     """A data store or other resource functions use (tables, buckets, queues, secrets, keys, databases)."""
 
@@ -487,6 +550,8 @@ class Resource(Node):
     """The resource-based policy of a bucket, queue or topic (S3 BucketPolicy, SQS QueuePolicy, SNS
     TopicPolicy; statements merged when several policies name it), located at the first policy's document
     (`field_locations["resource_policy"]`). None when the source declares none."""
+    ecr: EcrRepositorySettings | None = None
+    """Scanning and tag settings of an ECR repository (None for every other category)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,6 +583,8 @@ class Application:
     containers: tuple[Container, ...] = ()
     security_groups: tuple[SecurityGroup, ...] = ()
     resources: tuple[Resource, ...] = ()
+    registry_scanning: tuple[RegistryScanning, ...] = ()
+    """Registry-wide ECR scanning configurations the source declares."""
     parameters: tuple[Parameter, ...] = ()
     account_id: str | Unknown | None = None
     """The deploying account when known (live audit); templates use AWS::AccountId, i.e. "self"."""

@@ -15,8 +15,11 @@ from faasguard.model import (
     Application,
     CodeLocation,
     Container,
+    EcrRepositorySettings,
     Function,
     Location,
+    RegistryScanning,
+    RegistryScanRule,
     Resource,
     ResourceCategory,
     SourceKind,
@@ -130,32 +133,26 @@ def test_fg604_lambda_image_at_its_property_line() -> None:
         ("FG604", "Fn", 34, Severity.LOW)]
 
 
-def repo(properties: dict[str, object], kind: str = "AWS::ECR::Repository",
-         fields: dict[str, Location] | None = None) -> Resource:
-    return Resource("Repo", loc(40), field_locations=fields or {}, type=kind,
-                    category=ResourceCategory.ECR_REPOSITORY, properties=properties)
+def repo(ecr: EcrRepositorySettings, fields: dict[str, Location] | None = None,
+         name: str | None = "orders") -> Resource:
+    return Resource("Repo", loc(40), field_locations=fields or {}, type="AWS::ECR::Repository",
+                    category=ResourceCategory.ECR_REPOSITORY, name=name, ecr=ecr)
 
 
-@pytest.mark.parametrize(("properties", "expected"), [
-    ({}, (Severity.MEDIUM, 40)),
-    ({"ImageScanningConfiguration": {"ScanOnPush": True}, "ImageTagMutability": "IMMUTABLE"}, None),
-    ({"ImageScanningConfiguration": {"ScanOnPush": "true"}, "ImageTagMutability": "IMMUTABLE"}, None),
-    ({"ImageScanningConfiguration": {"ScanOnPush": False}, "ImageTagMutability": "IMMUTABLE"}, (Severity.MEDIUM, 42)),
-    ({"ImageScanningConfiguration": {"ScanOnPush": True}}, (Severity.LOW, 40)),
-    ({"ImageScanningConfiguration": {"ScanOnPush": True}, "ImageTagMutability": "MUTABLE"}, (Severity.LOW, 44)),
-    ({"ImageScanningConfiguration": Unknown("!If"), "ImageTagMutability": Unknown("!Ref P")}, None),
-    # Terraform spelling: blocks are lists of objects
-    ({"image_scanning_configuration": [{"scan_on_push": True}], "image_tag_mutability": "IMMUTABLE"}, None),
-    ({"image_scanning_configuration": [{"scan_on_push": False}], "image_tag_mutability": "MUTABLE"},
-     (Severity.MEDIUM, 42)),
-    ({"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION", "image_scanning_configuration": {"scan_on_push": True}},
-     None),
+@pytest.mark.parametrize(("settings", "expected"), [
+    (EcrRepositorySettings(), (Severity.MEDIUM, 40)),
+    (EcrRepositorySettings(True, "IMMUTABLE"), None),
+    (EcrRepositorySettings(False, "IMMUTABLE"), (Severity.MEDIUM, 42)),
+    (EcrRepositorySettings(True, None), (Severity.LOW, 40)),
+    (EcrRepositorySettings(True, "MUTABLE"), (Severity.LOW, 44)),
+    (EcrRepositorySettings(Unknown("!If"), Unknown("!Ref P")), None),
+    (EcrRepositorySettings(True, "IMMUTABLE_WITH_EXCLUSION"), None),
 ])
-def test_fg605(properties: dict[str, object], expected: tuple[Severity, int] | None) -> None:
-    fields = {"ImageScanningConfiguration": loc(42), "image_scanning_configuration": loc(42),
-              "ImageTagMutability": loc(44), "image_tag_mutability": loc(44)}
-    fields = {k: v for k, v in fields.items() if k in properties}
-    found = list(ImageScanningDisabledRule().check(RuleContext(app(resources=(repo(properties, fields=fields),)),
+def test_fg605(settings: EcrRepositorySettings, expected: tuple[Severity, int] | None) -> None:
+    fields = {"ecr.scan_on_push": loc(42), "ecr.tag_mutability": loc(44)}
+    fields = {k: v for k, v in fields.items()
+              if getattr(settings, k.removeprefix("ecr.")) is not None}
+    found = list(ImageScanningDisabledRule().check(RuleContext(app(resources=(repo(settings, fields),)),
                                                                Config())))
     if expected is None:
         assert found == []
@@ -164,8 +161,33 @@ def test_fg605(properties: dict[str, object], expected: tuple[Severity, int] | N
             ("FG605", "Repo", *expected)]
 
 
-def test_fg605_registry_scanning_covers_scan_on_push() -> None:
-    registry = Resource("Scanning", loc(60), type="AWS::ECR::RegistryScanningConfiguration")
+def registry(*rules: RegistryScanRule) -> RegistryScanning:
+    return RegistryScanning("Scanning", loc(60), scan_type="ENHANCED", rules=rules)
+
+
+@pytest.mark.parametrize(("config", "name", "covered"), [
+    (registry(RegistryScanRule("SCAN_ON_PUSH", ("orders-*",))), "orders-api", True),
+    (registry(RegistryScanRule("CONTINUOUS_SCAN", ("*",))), None, True),
+    (registry(RegistryScanRule("SCAN_ON_PUSH", ("orders-*",))), "billing", False),
+    (registry(RegistryScanRule("MANUAL", ("*",))), "orders", False),
+    (registry(), "orders", False),
+    (registry(RegistryScanRule("SCAN_ON_PUSH", ("orders-*",))), None, "unknown"),
+    (registry(RegistryScanRule("SCAN_ON_PUSH", (Unknown("!Ref Filter"),))), "orders", "unknown"),
+    (RegistryScanning("Scanning", loc(60), rules=Unknown("!If")), "orders", "unknown"),
+])
+def test_registry_scanning_covers_only_matching_repositories(
+        config: RegistryScanning, name: str | None, covered: bool | str) -> None:
+    result = config.covers(name)
+    assert isinstance(result, Unknown) if covered == "unknown" else result is covered
+
+
+def test_fg605_registry_scanning_exempts_only_what_it_covers() -> None:
+    scanning = registry(RegistryScanRule("SCAN_ON_PUSH", ("orders*",)))
+    covered = repo(EcrRepositorySettings(None, "IMMUTABLE"), name="orders")
     found = list(ImageScanningDisabledRule().check(RuleContext(
-        app(resources=(repo({"ImageTagMutability": "IMMUTABLE"}), registry)), Config())))
+        app(resources=(covered,), registry_scanning=(scanning,)), Config())))
     assert found == []
+    other = repo(EcrRepositorySettings(None, "IMMUTABLE"), name="billing")
+    found = list(ImageScanningDisabledRule().check(RuleContext(
+        app(resources=(other,), registry_scanning=(scanning,)), Config())))
+    assert [(f.rule_id, f.resource, f.location.line) for f in found] == [("FG605", "Repo", 40)]

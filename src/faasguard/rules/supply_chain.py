@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 from faasguard.analysis.deps.facts import Advisory, Dependency, Ecosystem, Inventory, VulnerableDependency
 from faasguard.analysis.images.facts import deployed_by
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
-from faasguard.model import Location, Resource, ResourceCategory, Unknown
+from faasguard.model import Location, RegistryScanning, Resource, ResourceCategory, Unknown
 from faasguard.rules.base import Rule, RuleContext, register
 
 
@@ -398,56 +397,20 @@ def _digest_fix(ctx: RuleContext, image: str, *, function: str | None = None,
 
 # ------------------------------------------------------------------------------------------------ FG605
 
-_REGISTRY_SCANNING_TYPES = ("AWS::ECR::RegistryScanningConfiguration", "aws_ecr_registry_scanning_configuration")
+def _property_location(resource: Resource, key: str) -> Location | None:
+    return resource.field_locations.get(key)
 
 
-def _prop(properties: Mapping[str, Any], *names: str) -> tuple[Any, str | None]:
-    for name in names:
-        if name in properties:
-            return properties[name], name
-    return None, None
-
-
-def _truthy(value: Any) -> bool | Unknown | None:
-    if isinstance(value, Unknown) or value is None:
-        return value if isinstance(value, Unknown) else None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
-
-
-def ecr_settings(resource: Resource) -> tuple[bool | Unknown | None, str | Unknown | None, str | None, str | None]:
-    """(scan on push, tag mutability, scan property name, mutability property name) from CloudFormation
-    (`ImageScanningConfiguration.ScanOnPush`, `ImageTagMutability`) or Terraform
-    (`image_scanning_configuration { scan_on_push }`, `image_tag_mutability`) properties, normalised in one place.
-    """
-    props = resource.properties
-    scanning, scan_name = _prop(props, "ImageScanningConfiguration", "image_scanning_configuration")
-    if isinstance(scanning, list):
-        scanning = scanning[0] if scanning else None
-    scan: bool | Unknown | None
-    if isinstance(scanning, Unknown):
-        scan = scanning
-    elif isinstance(scanning, Mapping):
-        value, _ = _prop(scanning, "ScanOnPush", "scan_on_push", "scanOnPush")
-        scan = _truthy(value)
-    else:
-        scan = None
-    mutability, mut_name = _prop(props, "ImageTagMutability", "image_tag_mutability")
-    if not isinstance(mutability, (str, Unknown)):
-        mutability = None
-    return scan, mutability, scan_name, mut_name
-
-
-def _property_location(resource: Resource, name: str | None) -> Location | None:
-    if name is None:
-        return None
-    for key in (name, f"properties.{name}", f"Properties.{name}"):
-        if key in resource.field_locations:
-            return resource.field_locations[key]
-    return None
+def _registry_covers(app_scanning: tuple[RegistryScanning, ...], resource: Resource) -> bool | Unknown:
+    """Whether a registry-wide scanning configuration of the same source scans this repository's pushes."""
+    undecided: Unknown | None = None
+    for config in app_scanning:
+        covered = config.covers(resource.name)
+        if covered is True:
+            return True
+        if isinstance(covered, Unknown):
+            undecided = undecided or covered
+    return undecided if undecided is not None else False
 
 
 @register
@@ -457,8 +420,9 @@ class ImageScanningDisabledRule(Rule):
     Reports ECR repositories (CloudFormation `AWS::ECR::Repository`, Terraform `aws_ecr_repository`) that do not
     scan images on push (`ImageScanningConfiguration.ScanOnPush` / `image_scanning_configuration.scan_on_push`
     absent or false) or whose tags are mutable (`ImageTagMutability` / `image_tag_mutability` absent or
-    `MUTABLE`, the default). Scanning is not reported when the same source configures registry-wide scanning
-    (`AWS::ECR::RegistryScanningConfiguration` / `aws_ecr_registry_scanning_configuration`).
+    `MUTABLE`, the default). Scanning is not reported when a registry-wide scanning configuration of the same
+    source (`AWS::ECR::RegistryScanningConfiguration` / `aws_ecr_registry_scanning_configuration`) has a
+    `SCAN_ON_PUSH` or `CONTINUOUS_SCAN` rule whose wildcard repository filter matches the repository's name.
 
     ## Why is this bad?
     Without scanning, a base image or package with a known CVE is pushed and deployed without anyone being told.
@@ -494,35 +458,37 @@ class ImageScanningDisabledRule(Rule):
     owasp = "SAS-6"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        registry_scanning = any(r.type in _REGISTRY_SCANNING_TYPES for r in ctx.app.resources)
         for resource in ctx.app.resources:
-            if resource.category is not ResourceCategory.ECR_REPOSITORY:
+            if resource.category is not ResourceCategory.ECR_REPOSITORY or resource.ecr is None:
                 continue
-            scan, mutability, scan_name, mut_name = ecr_settings(resource)
+            scan, mutability = resource.ecr.scan_on_push, resource.ecr.tag_mutability
             problems: list[str] = []
             location: Location | None = None
             severity = Severity.LOW
-            if scan is not True and not isinstance(scan, Unknown) and not registry_scanning:
+            if (scan is not True and not isinstance(scan, Unknown)
+                    and _registry_covers(ctx.app.registry_scanning, resource) is False):
                 problems.append("does not scan images on push" if scan is None
                                 else "has scan on push turned off")
-                location = _property_location(resource, scan_name)
+                location = _property_location(resource, "ecr.scan_on_push")
                 severity = Severity.MEDIUM
             if not isinstance(mutability, Unknown) and (mutability is None
                                                         or mutability.upper().startswith("MUTABLE")):
                 problems.append("allows tags to be overwritten (mutable tags)" if mutability is None
                                 else f"has ImageTagMutability {mutability}")
-                location = location or _property_location(resource, mut_name)
+                location = location or _property_location(resource, "ecr.tag_mutability")
             if not problems:
                 continue
             fixes = []
-            if any("scan" in p for p in problems):
+            if severity is Severity.MEDIUM:  # the scanning problem is the one that raises it
                 fixes.append("turn on scan on push (`ImageScanningConfiguration: {ScanOnPush: true}` / "
                              "`image_scanning_configuration { scan_on_push = true }`)")
-            if any("tag" in p for p in problems):
+            if len(problems) == 2 or severity is Severity.LOW:
                 fixes.append("make tags immutable (`ImageTagMutability: IMMUTABLE` / "
                              "`image_tag_mutability = \"IMMUTABLE\"`)")
+            fix = "; ".join(fixes)
+            # Only the first letter is raised: property names in the text are case-sensitive.
             yield self.finding(
                 f"ECR repository {resource.id} {' and '.join(problems)}",
                 location or resource.location, resource.id, severity=severity,
-                fix="; ".join(fixes).capitalize() + ".")
+                fix=fix[:1].upper() + fix[1:] + ".")
 

@@ -80,7 +80,7 @@ from faasguard.loaders.cloudformation._iam import (
     _role,
 )
 from faasguard.loaders.cloudformation._network import _security_group, _standalone_sg_rule
-from faasguard.loaders.cloudformation._storage import _data_resource, _resource_policy
+from faasguard.loaders.cloudformation._storage import _data_resource, _registry_scanning, _resource_policy
 from faasguard.loaders.cloudformation._triggers import (
     _bucket_notifications,
     _event_rule,
@@ -188,6 +188,7 @@ def build_application(template: LocatedDict, path: Path, display: str, ctx: Load
         triggers=tuple(builder.triggers), apis=tuple(api_nodes(builder)),
         permissions=tuple(builder.permissions), layers=tuple(builder.layers),
         security_groups=tuple(builder.security_groups), resources=tuple(builder.data_resources),
+        registry_scanning=tuple(builder.registry_scanning),
         containers=tuple(builder.containers),
         parameters=tuple(builder.parameters), suppressions=tuple(builder.suppressions))
     return app, builder.diagnostics
@@ -221,6 +222,7 @@ _FAMILIES: tuple[tuple[Iterable[str], Callable[[_Builder, str], None]], ...] = (
     (("AWS::Logs::SubscriptionFilter",), _log_subscription),
     (("AWS::ECS::TaskDefinition",), _task_definition),
     (_RESOURCE_POLICY_TYPES, _resource_policy),
+    (("AWS::ECR::RegistryScanningConfiguration",), _registry_scanning),
 )
 """Resource types in the order they are modelled: things other nodes point at (policies, invoke configs, WAF
 associations, standalone security group rules, roles, groups, APIs, stages, layers) before the functions and

@@ -30,6 +30,7 @@ from faasguard.model import (
     Permission,
     Policy,
     PolicyDocument,
+    RegistryScanning,
     Resource,
     ResourceCategory,
     Role,
@@ -260,6 +261,7 @@ class _Builder:
         self.security_groups: list[SecurityGroup] = []
         self.containers: list[Container] = []
         self.data_resources: list[Resource] = []
+        self.registry_scanning: list[RegistryScanning] = []
         self.parameters: list[Parameter] = []
         self.suppressions: list[SourceSuppression] = []
         self._props: dict[str, Any] = {}

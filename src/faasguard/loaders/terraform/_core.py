@@ -38,6 +38,7 @@ from faasguard.model import (
     Parameter,
     Permission,
     Policy,
+    RegistryScanning,
     Resource,
     Role,
     SecurityGroup,
@@ -71,6 +72,7 @@ class _Builder:
         self.groups: dict[str, SecurityGroup] = {}
         self.group_rules: dict[str, list[SecurityGroupRule]] = defaultdict(list)
         self.resources: list[Resource] = []
+        self.registry_scanning: list[RegistryScanning] = []
         self.parameters: list[Parameter] = []
         self.aliases: dict[str, str] = {}
         self.async_failures: dict[str, Destination] = {}
@@ -179,6 +181,7 @@ class _Builder:
             triggers=tuple(self.triggers), apis=tuple(self.apis.values()), permissions=tuple(self.permissions),
             layers=tuple(self.layers), containers=tuple(self.containers),
             security_groups=tuple(self.groups.values()), resources=tuple(self.resources),
+            registry_scanning=tuple(self.registry_scanning),
             parameters=tuple(self.parameters), account_id=ACCOUNT)
 
 

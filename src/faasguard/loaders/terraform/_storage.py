@@ -25,10 +25,14 @@ from faasguard.loaders.terraform._policies import (
     policy_document,
 )
 from faasguard.model import (
+    EcrRepositorySettings,
     Location,
     PolicyDocument,
+    RegistryScanning,
+    RegistryScanRule,
     Resource,
     ResourceCategory,
+    Unknown,
 )
 
 _CATEGORIES: dict[str, tuple[ResourceCategory, tuple[str, ...]]] = {
@@ -106,9 +110,52 @@ def _resources(b: _Builder) -> None:
                     fields["resource_policy"] = policy.location
             prefix, _, local = res.address.rpartition(f"{rtype}.")
             arn = _arn_shape(prefix, rtype, local, [("attr", "arn")]) or _symbolic(f"{res.address}.arn")
+            ecr = _ecr_settings(res, fields) if rtype == "aws_ecr_repository" else None
             b.resources.append(Resource(
                 id=res.address, location=res.location, field_locations=fields, type=rtype, category=category,
-                name=name, arn=arn, properties=props, resource_policy=policy))
+                name=name, arn=arn, properties=props, resource_policy=policy, ecr=ecr))
+    for entry in b.entries["aws_ecr_registry_scanning_configuration"]:
+        b.registry_scanning.append(_registry_scanning(entry.res))
+
+
+def _ecr_settings(res: _Res, fields: dict[str, Location]) -> EcrRepositorySettings:
+    """`image_scanning_configuration { scan_on_push }` and `image_tag_mutability`, located at the attributes that
+    set them (a `dynamic` scanning block over an unknown collection leaves scan on push Unknown)."""
+    blocks, unknown = res.blocks("image_scanning_configuration")
+    scan: bool | Unknown | None = None
+    if blocks:
+        scan = blocks[0].flag("scan_on_push")
+        fields["ecr.scan_on_push"] = blocks[0].loc("scan_on_push")
+    elif unknown is not None:
+        scan = unknown
+        fields["ecr.scan_on_push"] = unknown.location or res.location
+    if res.has("image_tag_mutability"):
+        fields["ecr.tag_mutability"] = res.loc("image_tag_mutability")
+    return EcrRepositorySettings(scan_on_push=scan, tag_mutability=res.text("image_tag_mutability"))
+
+
+def _registry_scanning(res: _Res) -> RegistryScanning:
+    """`aws_ecr_registry_scanning_configuration`: each `rule` with its frequency and `repository_filter`s."""
+    rule_blocks, unknown_rules = res.blocks("rule")
+    rules: list[RegistryScanRule] = []
+    for rule in rule_blocks:
+        filter_blocks, unknown_filters = rule.blocks("repository_filter")
+        filters: list[str | Unknown] = []
+        for item in filter_blocks:
+            text = item.text("filter")
+            kind = item.text("filter_type")
+            if isinstance(kind, Unknown):
+                filters.append(kind)
+            elif text is None or (kind is not None and kind != "WILDCARD"):
+                filters.append(Unknown(f"repository filter of type {kind}", item.location))
+            else:
+                filters.append(text)
+        if unknown_filters is not None:
+            filters.append(unknown_filters)
+        rules.append(RegistryScanRule(rule.text("scan_frequency"), tuple(filters)))
+    if unknown_rules is not None:
+        rules.append(RegistryScanRule(unknown_rules, unknown_rules))
+    return RegistryScanning(res.address, res.location, scan_type=res.text("scan_type"), rules=tuple(rules))
 
 
 def _policy_target(b: _Builder, value: Any, target_type: str) -> str | None:
