@@ -5,13 +5,15 @@ destinations.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from faasguard.findings import DiagnosticKind
 from faasguard.loaders._hcl import (
+    Evaluator,
     to_plain,
 )
 from faasguard.loaders._yaml import LocatedDict
@@ -102,6 +104,17 @@ def _async_configs(b: _Builder) -> None:
 
 def _code_dir(b: _Builder, inst: _Instance, filename: Any) -> tuple[str | None, str | None]:
     """(code directory, single source file) for a package path: an `archive_file`'s source, or a directory."""
+    code_dir, single, _ = _package(b, inst, filename, None)
+    return code_dir, single
+
+
+def _package(b: _Builder, inst: _Instance, filename: Any,
+             member: str | None) -> tuple[str | None, str | None, bool]:
+    """`_code_dir`, plus the handler's source when the archive is built from `source` blocks.
+
+    `member` is the handler's path inside the zip without its suffix; the flag says the single file was
+    matched by its name in the zip, which may differ from its name on disk.
+    """
     for address, rtype, _attr in b.refs(filename):
         if rtype != "archive_file":
             continue
@@ -109,37 +122,114 @@ def _code_dir(b: _Builder, inst: _Instance, filename: Any) -> tuple[str | None, 
         owner = next((i for i in b.instances if f"{i.prefix}data.archive_file.{data_name}" == address), inst)
         block = owner.mod.data.get(("archive_file", data_name))
         if block is None:
-            return None, None
-        res = _Res(owner, block, address)
-        source_dir = res.get("source_dir")
-        if isinstance(source_dir, str):
-            path = owner._safe_path(source_dir, res.loc("source_dir"))
-            if isinstance(path, Path) and path.is_dir():
-                return str(path), None
-        source_file = res.get("source_file")
-        if isinstance(source_file, str):
-            path = owner._safe_path(source_file, res.loc("source_file"))
-            if isinstance(path, Path) and path.is_file():
-                return str(path.parent), str(path)
-        return None, None
+            return None, None, False
+        return _archive_source(_Res(owner, block, address), member)
     if isinstance(filename, str) and "${" not in filename:
+        archive = _archive_by_output(b, inst, filename)
+        if archive is not None:
+            return _archive_source(archive, member)
         path = inst._safe_path(filename, Location(""))
         if isinstance(path, Path) and path.is_dir():
-            return str(path), None
-    return None, None
+            return str(path), None, False
+    return None, None, False
+
+
+def _archive_by_output(b: _Builder, inst: _Instance, filename: str) -> _Res | None:
+    """The `archive_file` whose `output_path` is the same file as a literal `filename`.
+
+    Projects often write the zip's path twice instead of referencing the data source; Terraform resolves both
+    relative paths against the working directory (the root module's), so they name one file when they normalise
+    to the same path under it — whichever module declares the archive.
+    """
+    wanted = _normalised(inst, filename)
+    if wanted is None:
+        return None
+    for owner in b.instances:
+        for (dtype, name), block in owner.mod.data.items():
+            if dtype != "archive_file":
+                continue
+            res = _Res(owner, block, f"{owner.prefix}data.archive_file.{name}")
+            output = res.get("output_path")
+            if isinstance(output, str) and _normalised(owner, output) == wanted:
+                return res
+    return None
+
+
+def _normalised(inst: _Instance, raw: str) -> str | None:
+    if "${" in raw or Path(raw).is_absolute() or raw.startswith("~"):
+        return None
+    return os.path.normpath(inst.root_dir / raw)
+
+
+def _archive_source(res: _Res, member: str | None) -> tuple[str | None, str | None, bool]:
+    """What an `archive_file` packs: `source_dir`, `source_file`, or the `source` block holding the handler."""
+    owner = res.inst
+    source_dir = res.get("source_dir")
+    if isinstance(source_dir, str):
+        path = owner._safe_path(source_dir, res.loc("source_dir"))
+        if isinstance(path, Path) and path.is_dir():
+            return str(path), None, False
+    source_file = res.get("source_file")
+    if isinstance(source_file, str):
+        path = owner._safe_path(source_file, res.loc("source_file"))
+        if isinstance(path, Path) and path.is_file():
+            return str(path.parent), str(path), False
+    if member is not None:
+        blocks, _ = res.blocks("source")
+        for block in blocks:
+            name = block.get("filename")
+            if not isinstance(name, str) or PurePosixPath(name).with_suffix("").as_posix() != member:
+                continue
+            copied = _file_content_path(block)
+            if copied is not None:
+                return str(copied.parent), str(copied), True
+    return None, None, False
+
+
+class _FileRef:
+    """Stands for `file(path)` so the path of a `source` block's content survives evaluation."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+
+
+def _file_content_path(block: _Res) -> Path | None:
+    """The project file a `source` block's `content = file(...)` copies; inline or computed text is no file.
+
+    The content is evaluated with `file()` standing for its argument, so any spelling of the path that the
+    loader resolves elsewhere (`path.module`, locals, variables) resolves here too.
+    """
+    attr = block.block.body.attr("content")
+    if attr is None:
+        return None
+    inst = block.inst
+    evaluator = Evaluator(inst._resolve, {"file": lambda args, loc: _FileRef(args[0] if args else None)},
+                          budget=inst.loader.budget)
+    value = evaluator.eval(attr.expr, attr.location, block.bindings)
+    if not isinstance(value, _FileRef) or not isinstance(value.path, str):
+        return None
+    path = inst._safe_path(value.path, block.loc("content"))
+    return path if isinstance(path, Path) and path.is_file() and not path.is_symlink() else None
 
 
 def _code(b: _Builder, inst: _Instance, handler: Any, runtime: Any, *, filename: Any, image_uri: Any,
           package_type: str, s3: bool) -> CodeLocation | None:
     if package_type == "Image":
         return CodeLocation(None, None, None, handler=handler, package_type="Image", image_uri=image_uri)
-    code_dir, single = (None, None) if s3 else _code_dir(b, inst, filename)
     handler_file: str | None = None
     handler_function: str | None = None
+    code_dir: str | None = None
     if isinstance(handler, str) and "." in handler:
         module_path, handler_function = handler.rsplit(".", 1)
+        node = isinstance(runtime, str) and runtime.startswith("node")
+        member = module_path if node else module_path.replace(".", "/")
+        code_dir, single, exact = (None, None, False) if s3 else _package(b, inst, filename, member)
         if code_dir is not None:
-            handler_file = _find_handler(Path(code_dir), module_path, runtime, single)
+            handler_file = single if exact else _find_handler(Path(code_dir), module_path, runtime, single)
+    elif not s3:
+        code_dir, _ = _code_dir(b, inst, filename)
     return CodeLocation(code_dir, handler_file, handler_function, handler=handler, package_type=package_type)
 
 
