@@ -23,6 +23,9 @@ address-to-name map, the handler's source path, the trusted code objects) lives 
 audit hook's closure references. The wrappers installed in `socket` and `_posixsubprocess` hold nothing: they
 call ``sys.audit("faasguard....")`` and the hook does the work, so there is no closure cell to read the
 original function from. Reaching the hook itself takes `gc` introspection, which raises audit events (tamper).
+
+Size: the guard's trust decisions depend on the identity of this module's code objects and on state held only
+by its audit hook, so the hook, the policies it applies and the wrappers it installs live in one module.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ What a reader would otherwise get wrong:
   unknowable; `try()` and `can()` distinguish the two, everything else treats both as unknown.
 * Evaluation never raises: a step budget, a depth guard and a catch-all at the entry points turn pathological
   input into `Unknown`.
+
+Size: one evaluator for the whole HCL expression language (values, operators, templates, `for`, splats and
+Terraform's function table) kept in one module, because every construct calls back into the same `evaluate`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ Flow-sensitive within a function, with branches joined; calls to module-level fu
 (`records.forEach(r => ...)`, `.then(res => ...)`) are interpreted in place with their arguments bound. What a call
 means is looked up in the tables of models.py and sdk.py; an unknown call carries its arguments' data
 (taint-in, taint-out). A value the code does not let us know is just "not constant": never a guess.
+
+Size: one abstract interpreter over the JavaScript/TypeScript grammar's statement and expression kinds; the
+kinds dispatch to each other, so splitting them would only spread one recursion over several files.
 """
 
 from __future__ import annotations

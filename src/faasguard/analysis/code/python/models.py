@@ -9,6 +9,9 @@ rank: a call is offered to the rows and rules in rank order, the first answer wi
 
 To model a new library call, add a row to the table of its kind (or a new table and transfer), with a
 positive and a negative test in tests/fixtures/code/corpus.
+
+Size: data -- the Python library models as table rows (sources, sinks, sanitizers, transfers), one place to
+read and extend.
 """
 
 from __future__ import annotations
