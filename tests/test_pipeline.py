@@ -138,3 +138,17 @@ def test_allow_empty_only_forgives_finding_nothing(tmp_path: Path) -> None:
     assert runner.invoke(main, ["scan", "--allow-empty", str(tmp_path / "mkdocs.yml")]).exit_code == 0
     assert runner.invoke(main, ["scan", str(tmp_path / "mkdocs.yml")]).exit_code == 3
     assert runner.invoke(main, ["scan", "--allow-empty", str(tmp_path / "template.yaml")]).exit_code == 3
+
+
+def test_cli_severity_names_match_the_model_and_version_imports_no_model() -> None:
+    import subprocess
+    import sys
+
+    from faasguard.cli import SEVERITIES
+    from faasguard.findings import Severity
+
+    assert SEVERITIES == tuple(s.value for s in Severity)
+    code = "import sys, faasguard.cli; print(sorted(m for m in sys.modules if m.startswith('faasguard')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "faasguard.model" not in loaded
+    assert "faasguard.config" not in loaded

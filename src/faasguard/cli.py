@@ -9,15 +9,18 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from faasguard import __version__
-from faasguard.config import Config, ConfigError, load_config
-from faasguard.findings import ExitCode, Severity, exit_code
 
-SEVERITIES = [s.value for s in Severity]
+if TYPE_CHECKING:
+    from faasguard.config import Config
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+"""`faasguard.findings.Severity`'s values, spelled here so that `--version` and `--help` import no model
+(importing the model's dataclasses costs ~0.1 s; a test keeps the two lists equal)."""
 REPORT_FORMATS = ("console", "concise", "json", "sarif", "html", "github", "junit", "gitlab")
 """The same list as `faasguard.report.FORMATS` (kept here so that `--help` imports no reporter)."""
 
@@ -143,7 +146,9 @@ def _csv(value: str | None) -> tuple[str, ...] | None:
 def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any) -> Config:
     """The file configuration overridden by the command line; every rule selector in either is checked against
     the catalog (ConfigError naming the option or file and the nearest rule)."""
+    from faasguard.config import load_config
     from faasguard.filtering import check_rule_selectors
+    from faasguard.findings import Severity
 
     search_from = Path(paths[0]) if paths else Path.cwd()
     if not search_from.exists():
@@ -185,6 +190,8 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
          config_path: str | None, **options: Any) -> None:
     """Scan serverless applications under PATH (default: the current directory)."""
     from faasguard import pipeline
+    from faasguard.config import ConfigError
+    from faasguard.findings import ExitCode, exit_code
     from faasguard.report import render
 
     paths = paths or (".",)
@@ -228,7 +235,7 @@ def _write_baseline(result: Any, path: Path) -> None:
     Exit 0: recording debt is not a gate. Two exceptions keep a broken run from producing a baseline that
     silently hides less than it should later: a component that crashed (4) and nothing found to scan (3)."""
     from faasguard.filtering import write_baseline as write
-    from faasguard.findings import DiagnosticKind
+    from faasguard.findings import DiagnosticKind, ExitCode
 
     count = write(path, result.findings)
     click.echo(f"faasguard: wrote {count} baseline entr{'y' if count == 1 else 'ies'} to {path}", err=True)
@@ -305,6 +312,7 @@ def rules_markdown(metas: list[Any]) -> str:
 @click.argument("rule_id")
 def rules_explain(rule_id: str) -> None:
     """Print a rule's documentation."""
+    from faasguard.findings import ExitCode
     from faasguard.rules import rule_meta
 
     meta = rule_meta(rule_id)
