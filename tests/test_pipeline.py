@@ -147,7 +147,7 @@ def test_cli_severity_names_match_the_model_and_version_imports_no_model() -> No
     from faasguard.cli import SEVERITIES
     from faasguard.findings import Severity
 
-    assert SEVERITIES == tuple(s.value for s in Severity)
+    assert tuple(s.value for s in Severity) == SEVERITIES
     code = "import sys, faasguard.cli; print(sorted(m for m in sys.modules if m.startswith('faasguard')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "faasguard.model" not in loaded
