@@ -264,3 +264,24 @@ def test_cdk_manifest_malformed(tmp_path: Path) -> None:
     assert result.diagnostics[0].location is not None
     assert result.diagnostics[0].location.path == "cdk.out/manifest.json"
     assert scan_exit(tmp_path) == ExitCode.NOTHING_TO_SCAN
+
+
+def test_binary_serverless_and_pathologically_nested_js_beside_a_good_template(tmp_path: Path) -> None:
+    """A binary file named serverless.yml is a located parse error; a JS handler nested 20,000 deep is a
+    located 'too deeply nested' warning, not a crash; the good template beside them still yields its finding."""
+    with_good(tmp_path)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "serverless.yml").write_bytes(b"\x00\xff\xfe" * 1000 + bytes(range(256)) * 100)
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "index.js").write_text("exports.handler = async (event) => " + "(" * 20000 + "1"
+                                              + ")" * 20000 + ";\n")
+    result = pipeline.scan([str(tmp_path)], Config(), cwd=tmp_path)
+    assert not any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in result.diagnostics)
+    located = [d for d in result.diagnostics if d.location is not None]
+    binary = [d for d in located if d.location.path.endswith("bin/serverless.yml")]  # type: ignore[union-attr]
+    nested = [d for d in located if d.location.path.endswith("js/index.js")]  # type: ignore[union-attr]
+    assert [d.kind for d in binary] == [DiagnosticKind.PARSE_ERROR]
+    assert len(nested) == 1
+    assert "too deeply nested" in nested[0].message
+    assert "good/template.yaml" in [a.name for a in result.apps]
+    assert scan_exit(tmp_path) in (ExitCode.OK, ExitCode.FINDINGS)
