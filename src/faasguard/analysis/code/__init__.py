@@ -229,7 +229,6 @@ def _facts(  # noqa: PLR0917
     reported: set[str],
 ) -> HandlerFacts:
     """The handler's facts: the analysis result plus the secret literals of every module it loaded."""
-    from faasguard.analysis.code.facts import HandlerFacts
     from faasguard.analysis.code.python.secrets import hardcoded_secrets
 
     issues = list(result.issues)
@@ -242,21 +241,8 @@ def _facts(  # noqa: PLR0917
         elif module.error is not None and module.display not in reported:
             reported.add(module.display)
             diagnostics.append(module.error)
-    return HandlerFacts(
-        handler_file=display,
-        handler_function=name,
-        event_param=result.event_param,
-        flows=tuple(result.flows),
-        issues=tuple(issues),
-        fetches=tuple(result.fetches),
-        tmp_leftovers=tuple(result.tmp_leftovers),
-        aws_calls=tuple(result.calls),
-        env_reads=tuple(result.env_reads),
-        modules=tuple(result.modules),
-        handler_location=Location(display, located.lineno, located.col_offset + 1, logical_id=function_id),
-        event_use=result.event_use,
-        validated=result.validated,
-    )
+    return result.facts(display, name, issues,
+                        Location(display, located.lineno, located.col_offset + 1, logical_id=function_id))
 
 
 def analyze_file(

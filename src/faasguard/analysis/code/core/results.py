@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val
-from faasguard.analysis.code.facts import AwsCall, CodeIssue, SecretFetch, TaintFlow, TmpLeftover
+from faasguard.analysis.code.facts import AwsCall, CodeIssue, HandlerFacts, SecretFetch, TaintFlow, TmpLeftover
 from faasguard.model import Location
 
 MAX_HITS = 400
@@ -88,3 +88,12 @@ class HandlerResult:
     module_paths: list[str] = field(default_factory=list)
     fetches: list[SecretFetch] = field(default_factory=list)
     tmp_leftovers: list[TmpLeftover] = field(default_factory=list)
+
+    def facts(self, display: str, name: str, issues: list[CodeIssue], location: Location) -> HandlerFacts:
+        """The handler's facts as rules read them, whichever front end produced this result (`issues` adds the
+        hard-coded secrets of every module the handler reached to the result's own)."""
+        return HandlerFacts(
+            handler_file=display, handler_function=name, event_param=self.event_param, flows=tuple(self.flows),
+            issues=tuple(issues), fetches=tuple(self.fetches), tmp_leftovers=tuple(self.tmp_leftovers),
+            aws_calls=tuple(self.calls), env_reads=tuple(self.env_reads), modules=tuple(self.modules),
+            handler_location=location, event_use=self.event_use, validated=self.validated)

@@ -222,7 +222,6 @@ def analyze_function(  # noqa: PLR0917
     reported: set[str],
 ) -> HandlerFacts | None:
     """Analyse one Node.js handler; problems become located diagnostics, never exceptions."""
-    from faasguard.analysis.code.facts import HandlerFacts
     from faasguard.analysis.code.js.secrets import hardcoded_secrets
 
     info = analyzer.module(handler)
@@ -261,18 +260,4 @@ def analyze_function(  # noqa: PLR0917
             reported.add(module.display)
             diagnostics.append(module.error)
     line, column = analyzer.handler_line(handler, value)
-    return HandlerFacts(
-        handler_file=info.display,
-        handler_function=name,
-        event_param=result.event_param,
-        flows=tuple(result.flows),
-        issues=tuple(issues),
-        fetches=tuple(result.fetches),
-        tmp_leftovers=tuple(result.tmp_leftovers),
-        aws_calls=tuple(result.calls),
-        env_reads=tuple(result.env_reads),
-        modules=tuple(result.modules),
-        handler_location=Location(info.display, line, column, logical_id=function_id),
-        event_use=result.event_use,
-        validated=result.validated,
-    )
+    return result.facts(info.display, name, issues, Location(info.display, line, column, logical_id=function_id))
