@@ -194,8 +194,8 @@ def test_ray_head_cluster_killed_driver_resumes_without_redoing_units(moto_endpo
         before = json.loads(manifest_path.read_text())["units"]
         assert 0 < len(before) < 6, "the driver was to be killed mid-run"
         mtimes = {key: (tmp_path / "org" / entry["file"]).stat().st_mtime_ns for key, entry in before.items()}
-        resumed = subprocess.run([*args, "--resume"], env={**env, "CI": "1"}, capture_output=True, text=True, check=False,
-                                 timeout=300)
+        resumed = subprocess.run([*args, "--resume"], env={**env, "CI": "1"}, capture_output=True, text=True,
+                                 check=False, timeout=300)
         assert resumed.returncode == 1, resumed.stderr
         assert f"{len(before)} resumed" in resumed.stderr
         after = json.loads(manifest_path.read_text())["units"]
