@@ -33,11 +33,7 @@ def _connect(options: FleetOptions, accounts: set[str]) -> Any:
         return ray
     try:
         if options.ray_address:
-            host = options.ray_address.removeprefix("ray://").rsplit(":", 1)[0]
-            # a cluster on the loopback address is on this machine: the driver must not advertise its
-            # external address, which the cluster's processes do not listen on
-            local: dict[str, Any] = {"_node_ip_address": host} if host in {"127.0.0.1", "localhost"} else {}
-            ray.init(address=options.ray_address, log_to_driver=False, logging_level=logging.WARNING, **local)
+            ray.init(address=options.ray_address, log_to_driver=False, logging_level=logging.WARNING)
         else:
             ray.init(num_cpus=options.jobs, include_dashboard=False, log_to_driver=False,
                      logging_level=logging.WARNING,
