@@ -26,44 +26,37 @@ from faasguard.findings import (
 from faasguard.model import Location
 from faasguard.result import ScanResult
 
-_SUMMED = ("findings", "suppressed", "diagnostics", "applications", "functions", "files_scanned",
-           "internal_errors")
-
 
 def merge_documents(documents: Sequence[Mapping[str, Any]], extra: Iterable[Mapping[str, Any]] = (),
                     seconds: float = 0.0) -> dict[str, Any]:
+    """Lists concatenated in unit order; the summary's counts added up key by key (so a count a later
+    version adds is merged too), `rules_run` the largest and `duration_seconds` the run's wall time."""
     extra = list(extra)
     merged: dict[str, Any] = {"version": 1, "tool": {"name": "faasguard", "version": __version__},
                               "sources": [], "findings": [], "diagnostics": [], "summary": {}}
-    summary: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
-    by_severity: dict[str, int] = {}
-    by_kind: dict[str, int] = {}
-    rules_run = 0
+    summary: dict[str, Any] = {}
     for document in documents:
-        merged["sources"].extend(document.get("sources", []))
-        merged["findings"].extend(document.get("findings", []))
-        merged["diagnostics"].extend(document.get("diagnostics", []))
-        part = document.get("summary", {})
-        for name in _SUMMED:
-            summary[name] += int(part.get(name, 0))
-        for name, count in part.get("by_severity", {}).items():
-            by_severity[name] = by_severity.get(name, 0) + int(count)
-        for name, count in part.get("diagnostics_by_kind", {}).items():
-            by_kind[name] = by_kind.get(name, 0) + int(count)
-        rules_run = max(rules_run, int(part.get("rules_run", 0)))
+        for key in ("sources", "findings", "diagnostics", "paths"):
+            if key in document:
+                merged.setdefault(key, []).extend(document[key])
+        if "schema_version" in document:
+            merged["schema_version"] = document["schema_version"]
+        for name, value in document.get("summary", {}).items():
+            if isinstance(value, Mapping):
+                into = summary.setdefault(name, {})
+                for sub, count in value.items():
+                    into[sub] = into.get(sub, 0) + count
+            elif name == "rules_run":
+                summary[name] = max(summary.get(name, 0), value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                summary[name] = summary.get(name, 0) + value
     merged["diagnostics"].extend(extra)
-    summary["diagnostics"] += len(extra)
+    summary["diagnostics"] = summary.get("diagnostics", 0) + len(extra)
+    by_kind = summary.setdefault("diagnostics_by_kind", {})
     for diagnostic in extra:
         by_kind[diagnostic["kind"]] = by_kind.get(diagnostic["kind"], 0) + 1
-    summary["by_severity"] = by_severity or {s.value: 0 for s in
-                                             (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM,
-                                              Severity.LOW, Severity.INFO)}
-    summary["diagnostics_by_kind"] = by_kind
-    summary["rules_run"] = rules_run
     summary["duration_seconds"] = round(seconds, 3)
-    merged["summary"] = {key: summary[key] for key in (
-        "findings", "suppressed", "by_severity", "diagnostics", "diagnostics_by_kind", "applications",
-        "functions", "files_scanned", "rules_run", "duration_seconds", "internal_errors")}
+    merged["summary"] = summary
     return merged
 
 
