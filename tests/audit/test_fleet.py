@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -177,8 +178,8 @@ def test_ray_head_cluster_killed_driver_resumes_without_redoing_units(moto_endpo
     # process group stops exactly this cluster (`ray stop` would stop every Ray cluster on the machine)
     head = subprocess.Popen([*ray, "start", "--head", "--block", "--node-ip-address", "127.0.0.1", f"--port={port}",
                              "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
-                             f"--temp-dir={tmp_path / 'ray'}"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                             f"--temp-dir={tempfile.mkdtemp(prefix='fgray')}"],  # short: unix socket paths
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         args = [sys.executable, "-m", "faasguard",
                 *_fleet_args(moto_endpoint, accounts_file, tmp_path, "org", regions), "--ray", f"127.0.0.1:{port}",
