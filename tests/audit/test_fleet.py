@@ -172,7 +172,7 @@ def test_ray_head_cluster_killed_driver_resumes_without_redoing_units(moto_endpo
     port = _free_port()
     # Ray turns a loopback address into the machine's external one unless told the cluster is one machine's
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
-           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}  # loopback only: no token
     ray = [sys.executable, "-m", "ray.scripts.scripts"]
     # --block keeps `ray start` in the foreground as the parent of the cluster's processes: ending its own
     # process group stops exactly this cluster (`ray stop` would stop every Ray cluster on the machine)
