@@ -249,6 +249,8 @@ def _scan_repos(paths: tuple[str, ...], repos_file: str | None, output_format: s
     """`scan --repos FILE`: each checkout is one unit of `faasguard.fleet`, run in parallel, merged."""
     import os
 
+    from faasguard.config import ConfigError
+    from faasguard.findings import ExitCode
     from faasguard.fleet import FleetError, FleetOptions
 
     if not repos_file or paths:
