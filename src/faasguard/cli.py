@@ -186,14 +186,28 @@ def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any
 @click.option("--resolve-env", is_flag=True, default=None,
               help="Resolve ${env:...} in Serverless configs (never done by default: reports must not leak "
                    "the CI machine's environment).")
-def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_baseline: str | None,
-         config_path: str | None, **options: Any) -> None:
+@click.option("--repos", "repos_file", type=click.Path(dir_okay=False, exists=True),
+              help="Many repositories: one checkout directory per line, each scanned as one unit, one merged report.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="", default=None, metavar="[ADDRESS]",
+              help="With --repos: run the units as Ray tasks, on a local in-process cluster or the running cluster "
+                   "at ADDRESS (`pip install 'faasguard[ray]'`).")
+@click.option("--jobs", type=click.IntRange(1, 1024), default=None,
+              help="With --repos: units in parallel (a local process pool without --ray) [CPU count].")
+@click.option("--units-dir", type=click.Path(file_okay=False),
+              help="With --repos: where each unit's JSON report and the manifest go [faasguard-units].")
+@click.option("--resume", is_flag=True, help="With --repos: skip the units the manifest lists as finished.")
+def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_baseline: str | None,  # noqa: PLR0917
+         config_path: str | None, repos_file: str | None, ray_address: str | None, jobs: int | None,
+         units_dir: str | None, resume: bool, **options: Any) -> None:
     """Scan serverless applications under PATH (default: the current directory)."""
     from faasguard import pipeline
     from faasguard.config import ConfigError
     from faasguard.findings import ExitCode, exit_code
     from faasguard.report import render
 
+    if repos_file or ray_address is not None or jobs or units_dir or resume:
+        sys.exit(_scan_repos(paths, repos_file, output_format, output, write_baseline, config_path, ray_address,
+                             jobs, units_dir, resume, options))
     paths = paths or (".",)
     if output == "-":
         output = None
@@ -227,6 +241,35 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
                 click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
             sys.exit(ExitCode.NOTHING_TO_SCAN)
     sys.exit(exit_code(result.findings, result.diagnostics, config.fail_on, config.strict))
+
+
+def _scan_repos(paths: tuple[str, ...], repos_file: str | None, output_format: str,  # noqa: PLR0917
+                output: str | None, write_baseline: str | None, config_path: str | None, ray_address: str | None,
+                jobs: int | None, units_dir: str | None, resume: bool, options: dict[str, Any]) -> int:
+    """`scan --repos FILE`: each checkout is one unit of `faasguard.fleet`, run in parallel, merged."""
+    import os
+
+    from faasguard.config import ConfigError
+    from faasguard.findings import ExitCode
+    from faasguard.fleet import FleetError, FleetOptions
+
+    if not repos_file or paths:
+        click.echo("faasguard: --ray, --jobs, --units-dir and --resume go with --repos FILE (and no PATH)", err=True)
+        return ExitCode.USAGE
+    try:
+        from faasguard.fleet._cli import DEFAULT_UNITS_DIR, run_and_report
+        from faasguard.fleet._work import load_repos, scan_units
+
+        config = build_config((), config_path, **options)
+        units = scan_units(load_repos(Path(repos_file)), config, Path.cwd())
+        fleet_options = FleetOptions(units_dir=Path(units_dir or DEFAULT_UNITS_DIR), resume=resume,
+                                     backend="ray" if ray_address is not None else "processes",
+                                     jobs=jobs or os.cpu_count() or 1, ray_address=ray_address or None,
+                                     retries=0)
+        return run_and_report(units, fleet_options, config, output_format, output, write_baseline)
+    except (ConfigError, FleetError) as exc:
+        click.echo(f"faasguard: {exc}", err=True)
+        return ExitCode.USAGE
 
 
 def _write_baseline(result: Any, path: Path) -> None:
