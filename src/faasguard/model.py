@@ -517,6 +517,8 @@ class ParameterSettings:
     type: str | Unknown | None = None
     """"String", "StringList", "SecureString"; None when absent (String)."""
     value: str | Unknown | None = None
+    from_secret_attribute: str | None = None
+    """Set when the value copies a secret attribute or a sensitive variable (as `EnvVar.from_secret_attribute`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -637,6 +639,9 @@ class Resource(Node):
     when the source declares none."""
     ecr: EcrRepositorySettings | None = None
     """Scanning and tag settings of an ECR repository (None for every other category)."""
+    public_policy_blocked: bool | Unknown | None = None
+    """A secret's policy is put with `BlockPublicPolicy` (Secrets Manager then refuses a policy granting broad
+    access, so a public one never deploys). None when not set."""
     parameter: ParameterSettings | None = None
     """Type and value of an SSM parameter (None for every other category)."""
     user_pool: UserPoolSettings | None = None

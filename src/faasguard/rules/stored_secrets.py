@@ -127,10 +127,12 @@ class SecretInStageVariables(Rule):
             kind = settings.type
             if isinstance(kind, Unknown) or (isinstance(kind, str) and kind.strip().lower() == "securestring"):
                 continue
-            if not isinstance(settings.value, str):
+            if not isinstance(settings.value, str) and settings.from_secret_attribute is None:
                 continue
             where = resource.loc("parameter.value")
-            var = EnvVar(_parameter_name(resource), settings.value, where)
+            value = settings.value if settings.value is not None else ""
+            var = EnvVar(_parameter_name(resource), value, where,
+                         from_secret_attribute=settings.from_secret_attribute)
             if _is_no_echo(var, no_echo_defaults):
                 continue
             verdict = classify(var)
@@ -163,12 +165,8 @@ _SECRET_ACTIONS: dict[ResourceCategory, tuple[tuple[str, ...], tuple[str, ...]]]
         ("kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"),
         ("kms:Encrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey",
          "kms:DescribeKey")),
-    ResourceCategory.PARAMETER: (
-        ("ssm:GetParameter", "ssm:GetParameters"),
-        ("ssm:PutParameter", "ssm:DeleteParameter")),
 }
-_NOUNS = {ResourceCategory.SECRET: "secret", ResourceCategory.KMS_KEY: "KMS key",
-          ResourceCategory.PARAMETER: "SSM parameter"}
+_NOUNS = {ResourceCategory.SECRET: "secret", ResourceCategory.KMS_KEY: "KMS key"}
 
 
 @register
@@ -183,7 +181,8 @@ class PublicSecretPolicy(Rule):
     `aws:PrincipalAccount`, `aws:SourceVpce`, `kms:CallerAccount`...), unless a `Deny` for everyone in the
     same policy leaves the action only to a restricted caller. Critical when the statement lets anyone read
     the protected value (`secretsmanager:GetSecretValue`, `kms:Decrypt`, `kms:CreateGrant`), high when it
-    lets anyone change, describe or delete it. An unresolved principal or condition is never read as public.
+    lets anyone change, describe or delete it. An unresolved principal or condition is never read as public,
+    and a secret policy put with `BlockPublicPolicy: true` is not reported (Secrets Manager refuses it).
     The key policy's usual `arn:aws:iam::${AWS::AccountId}:root` statement names the account, not anyone.
 
     ## Why is this bad?
@@ -236,7 +235,7 @@ class PublicSecretPolicy(Rule):
         for resource in ctx.app.resources:
             spec = _SECRET_ACTIONS.get(resource.category)
             policy = resource.resource_policy
-            if spec is None or policy is None:
+            if spec is None or policy is None or resource.public_policy_blocked is True:
                 continue
             reads, others = spec
             for stmt in policy.statements:

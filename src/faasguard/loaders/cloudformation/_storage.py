@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from faasguard.loaders._cognito import custom_attribute_name
 from faasguard.loaders.cloudformation._core import (
     _RESOURCE_POLICY_TYPES,
     CATEGORIES,
@@ -70,19 +71,42 @@ def _data_resource(b: _Builder, logical_id: str, kind: str) -> None:
                                 next((d.unresolved for d in documents if d.unresolved is not None), None))
         field_locations["resource_policy"] = policy.location
     ecr = _ecr_settings(props, where, field_locations) if kind == "AWS::ECR::Repository" else None
-    parameter = _parameter_settings(props, where, field_locations) if kind == "AWS::SSM::Parameter" else None
+    parameter = _parameter_settings(b, logical_id, props, where, field_locations) \
+        if kind == "AWS::SSM::Parameter" else None
     user_pool = _user_pool(b, logical_id, props, where, field_locations) \
         if kind == "AWS::Cognito::UserPool" else None
     identity_pool = _identity_pool(b, logical_id, props, where, field_locations) \
         if kind == "AWS::Cognito::IdentityPool" else None
+    blocked = _public_policy_blocked(b, logical_id) if kind == "AWS::SecretsManager::Secret" else None
     b.data_resources.append(Resource(
         id=logical_id, location=where, field_locations=field_locations,
         type=kind, category=CATEGORIES[kind], name=name, arn=arn, properties=props, resource_policy=policy,
-        ecr=ecr, parameter=parameter, user_pool=user_pool, identity_pool=identity_pool))
+        ecr=ecr, public_policy_blocked=blocked, parameter=parameter, user_pool=user_pool,
+        identity_pool=identity_pool))
 
 
-def _parameter_settings(props: Any, where: Location, field_locations: dict[str, Location]) -> ParameterSettings:
-    """`Type` and `Value` of an `AWS::SSM::Parameter` (a `!Ref` to a parameter stays Unknown)."""
+def _public_policy_blocked(b: _Builder, secret_id: str) -> bool | Unknown | None:
+    """`BlockPublicPolicy` of the `AWS::SecretsManager::ResourcePolicy` naming this secret (True wins when
+    several do: Secrets Manager checks each policy as it is put)."""
+    found: bool | Unknown | None = None
+    for policy_id in b.resolver.resources:
+        if b.type_of(policy_id) != "AWS::SecretsManager::ResourcePolicy":
+            continue
+        if b.resolver.target(b.raw_props(policy_id).get("SecretId"), ("AWS::SecretsManager::Secret",)) != secret_id:
+            continue
+        flag = _as_bool(b.props(policy_id).get("BlockPublicPolicy"))
+        if flag is True:
+            return True
+        found = flag if found is None else found
+    return found
+
+
+def _parameter_settings(b: _Builder, logical_id: str, props: Any, where: Location,
+                        field_locations: dict[str, Location]) -> ParameterSettings:
+    """`Type` and `Value` of an `AWS::SSM::Parameter` (a `!Ref` to a parameter stays Unknown), and the secret
+    attribute the value copies (`!GetAtt AccessKey.SecretAccessKey`)."""
+    from faasguard.loaders.cloudformation._functions import _secret_attribute
+
     if not isinstance(props, dict):
         return ParameterSettings()
     for key, name in (("Type", "parameter.type"), ("Value", "parameter.value")):
@@ -91,15 +115,8 @@ def _parameter_settings(props: Any, where: Location, field_locations: dict[str, 
     value = props.get("Value")
     return ParameterSettings(type=_as_str(props.get("Type"), where),
                              value=value if isinstance(value, (str, Unknown)) or value is None
-                             else Unknown("parameter value is not a string", where))
-
-
-# Standard attributes every user pool has; any other schema name is a custom attribute (`custom:<name>`).
-_STANDARD_ATTRIBUTES = frozenset({
-    "address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name", "locale",
-    "middle_name", "name", "nickname", "phone_number", "phone_number_verified", "picture", "preferred_username",
-    "profile", "sub", "updated_at", "website", "zoneinfo", "identities",
-})
+                             else Unknown("parameter value is not a string", where),
+                             from_secret_attribute=_secret_attribute(b, b.raw_props(logical_id).get("Value")))
 
 
 def _user_pool(b: _Builder, logical_id: str, props: Any, where: Location,
@@ -129,10 +146,11 @@ def _user_pool(b: _Builder, logical_id: str, props: Any, where: Location,
             if not isinstance(item, dict):
                 continue
             raw_name = item.get("Name")
-            if not isinstance(raw_name, str) or raw_name in _STANDARD_ATTRIBUTES:
+            name = custom_attribute_name(raw_name) if isinstance(raw_name, str) else None
+            if name is None:
                 continue
             found.append(UserPoolAttribute(
-                f"custom:{raw_name.removeprefix('custom:')}", _key_loc(item, "Name", item_where),
+                name, _key_loc(item, "Name", item_where),
                 mutable=_as_bool(item.get("Mutable")), developer_only=_as_bool(item.get("DeveloperOnlyAttribute"))))
         attributes = tuple(found)
     admin = props.get("AdminCreateUserConfig")
