@@ -51,35 +51,37 @@ class PublicApiResourcePolicy(Rule):
 
     ## Example
     ```yaml
-    InternalApi:
-      Type: AWS::ApiGateway::RestApi
-      Properties:
-        Name: internal
-        Policy:
-          Version: "2012-10-17"
-          Statement:
-            - Effect: Allow
-              Principal: "*"
-              Action: execute-api:Invoke
-              Resource: execute-api:/*
+    Resources:
+      InternalApi:
+        Type: AWS::ApiGateway::RestApi
+        Properties:
+          Name: internal
+          Policy:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Principal: "*"
+                Action: execute-api:Invoke
+                Resource: execute-api:/*
     ```
 
     ## Fix
     ```yaml
-    InternalApi:
-      Type: AWS::ApiGateway::RestApi
-      Properties:
-        Name: internal
-        Policy:
-          Version: "2012-10-17"
-          Statement:
-            - Effect: Allow
-              Principal: "*"
-              Action: execute-api:Invoke
-              Resource: execute-api:/*
-              Condition:
-                StringEquals:
-                  aws:SourceVpce: vpce-0a1b2c3d4e5f67890
+    Resources:
+      InternalApi:
+        Type: AWS::ApiGateway::RestApi
+        Properties:
+          Name: internal
+          Policy:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Principal: "*"
+                Action: execute-api:Invoke
+                Resource: execute-api:/*
+                Condition:
+                  StringEquals:
+                    aws:SourceVpce: vpce-0a1b2c3d4e5f67890
     ```
     """
 
@@ -149,24 +151,28 @@ class CorsAnyOrigin(Rule):
 
     ## Example
     ```yaml
-    OrdersHttpApi:
-      Type: AWS::Serverless::HttpApi
-      Properties:
-        CorsConfiguration:
-          AllowOrigins:
-            - "*"
-          AllowCredentials: true
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      OrdersHttpApi:
+        Type: AWS::Serverless::HttpApi
+        Properties:
+          CorsConfiguration:
+            AllowOrigins:
+              - "*"
+            AllowCredentials: true
     ```
 
     ## Fix
     ```yaml
-    OrdersHttpApi:
-      Type: AWS::Serverless::HttpApi
-      Properties:
-        CorsConfiguration:
-          AllowOrigins:
-            - https://shop.example.com
-          AllowCredentials: true
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      OrdersHttpApi:
+        Type: AWS::Serverless::HttpApi
+        Properties:
+          CorsConfiguration:
+            AllowOrigins:
+              - https://shop.example.com
+            AllowCredentials: true
     ```
     """
 

@@ -131,23 +131,39 @@ class WeakUserPool(Rule):
 
     ## Example
     ```yaml
-    ShopUserPoolClient:
-      Type: AWS::Cognito::UserPoolClient
-      Properties:
-        UserPoolId: !Ref ShopUserPool
-        WriteAttributes:
-          - email
-          - custom:role
+    Resources:
+      ShopUserPool:
+        Type: AWS::Cognito::UserPool
+        Properties:
+          Schema:
+            - Name: role
+              AttributeDataType: String
+              Mutable: true
+      ShopUserPoolClient:
+        Type: AWS::Cognito::UserPoolClient
+        Properties:
+          UserPoolId: !Ref ShopUserPool
+          WriteAttributes:
+            - email
+            - custom:role
     ```
 
     ## Fix
     ```yaml
-    ShopUserPoolClient:
-      Type: AWS::Cognito::UserPoolClient
-      Properties:
-        UserPoolId: !Ref ShopUserPool
-        WriteAttributes:
-          - email
+    Resources:
+      ShopUserPool:
+        Type: AWS::Cognito::UserPool
+        Properties:
+          Schema:
+            - Name: role
+              AttributeDataType: String
+              Mutable: true
+      ShopUserPoolClient:
+        Type: AWS::Cognito::UserPoolClient
+        Properties:
+          UserPoolId: !Ref ShopUserPool
+          WriteAttributes:
+            - email
     ```
     """
 

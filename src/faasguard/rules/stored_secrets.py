@@ -63,24 +63,36 @@ class SecretInStageVariables(Rule):
 
     ## Example
     ```yaml
-    OrdersApiStage:
-      Type: AWS::ApiGateway::Stage
-      Properties:
-        RestApiId: !Ref OrdersApi
-        StageName: prod
-        Variables:
-          PAYMENT_API_KEY: 9fK2xQ7mLp4vR8tZ1wYc
+    Resources:
+      OrdersApi:
+        Type: AWS::ApiGateway::RestApi
+        Properties:
+          Name: orders
+      OrdersApiStage:
+        Type: AWS::ApiGateway::Stage
+        Properties:
+          RestApiId: !Ref OrdersApi
+          DeploymentId: a1b2c3
+          StageName: prod
+          Variables:
+            PAYMENT_API_KEY: 9fK2xQ7mLp4vR8tZ1wYc
     ```
 
     ## Fix
     ```yaml
-    OrdersApiStage:
-      Type: AWS::ApiGateway::Stage
-      Properties:
-        RestApiId: !Ref OrdersApi
-        StageName: prod
-        Variables:
-          PAYMENT_API_KEY_SECRET_ARN: !Ref PaymentApiKeySecret
+    Resources:
+      OrdersApi:
+        Type: AWS::ApiGateway::RestApi
+        Properties:
+          Name: orders
+      OrdersApiStage:
+        Type: AWS::ApiGateway::Stage
+        Properties:
+          RestApiId: !Ref OrdersApi
+          DeploymentId: a1b2c3
+          StageName: prod
+          Variables:
+            PAYMENT_API_KEY_SECRET_ARN: !Ref PaymentApiKeySecret
     ```
     """
 
@@ -193,33 +205,46 @@ class PublicSecretPolicy(Rule):
 
     ## Example
     ```yaml
-    DbSecretPolicy:
-      Type: AWS::SecretsManager::ResourcePolicy
-      Properties:
-        SecretId: !Ref DbSecret
-        ResourcePolicy:
-          Version: "2012-10-17"
-          Statement:
-            - Effect: Allow
-              Principal: "*"
-              Action: secretsmanager:GetSecretValue
-              Resource: "*"
+    Resources:
+      DbSecret:
+        Type: AWS::SecretsManager::Secret
+        Properties:
+          GenerateSecretString:
+            PasswordLength: 32
+      DbSecretPolicy:
+        Type: AWS::SecretsManager::ResourcePolicy
+        Properties:
+          SecretId: !Ref DbSecret
+          ResourcePolicy:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Principal: "*"
+                Action: secretsmanager:GetSecretValue
+                Resource: "*"
     ```
 
     ## Fix
     ```yaml
-    DbSecretPolicy:
-      Type: AWS::SecretsManager::ResourcePolicy
-      Properties:
-        SecretId: !Ref DbSecret
-        ResourcePolicy:
-          Version: "2012-10-17"
-          Statement:
-            - Effect: Allow
-              Principal:
-                AWS: !GetAtt ReportsFunctionRole.Arn
-              Action: secretsmanager:GetSecretValue
-              Resource: "*"
+    Resources:
+      DbSecret:
+        Type: AWS::SecretsManager::Secret
+        Properties:
+          GenerateSecretString:
+            PasswordLength: 32
+      DbSecretPolicy:
+        Type: AWS::SecretsManager::ResourcePolicy
+        Properties:
+          SecretId: !Ref DbSecret
+          BlockPublicPolicy: true
+          ResourcePolicy:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Principal:
+                  AWS: !GetAtt ReportsFunctionRole.Arn
+                Action: secretsmanager:GetSecretValue
+                Resource: "*"
     ```
     """
 
