@@ -18,6 +18,7 @@ from faasguard.loaders.cloudformation._core import (
 from faasguard.loaders.cloudformation._iam import (
     _document,
 )
+from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.loaders.intrinsics import is_symbolic, references
 from faasguard.model import (
     Api,
@@ -106,8 +107,6 @@ def _stage_variables(b: _Builder, settings: Mapping[str, Any], raw_settings: Any
                      where: Location) -> tuple[EnvVar, ...]:
     """Stage variables as located name/value pairs (`Variables` of a REST stage or SAM Api, `StageVariables` of
     an HTTP API stage), built like function environment variables so one classifier judges both."""
-    from faasguard.loaders.cloudformation._functions import _secret_attribute
-
     variables = settings.get(key)
     if not isinstance(variables, dict):
         return ()

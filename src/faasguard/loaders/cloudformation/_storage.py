@@ -19,6 +19,7 @@ from faasguard.loaders.cloudformation._core import (
 from faasguard.loaders.cloudformation._iam import (
     _document,
 )
+from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.model import (
     EcrRepositorySettings,
     IdentityPoolSettings,
@@ -105,8 +106,6 @@ def _parameter_settings(b: _Builder, logical_id: str, props: Any, where: Locatio
                         field_locations: dict[str, Location]) -> ParameterSettings:
     """`Type` and `Value` of an `AWS::SSM::Parameter` (a `!Ref` to a parameter stays Unknown), and the secret
     attribute the value copies (`!GetAtt AccessKey.SecretAccessKey`)."""
-    from faasguard.loaders.cloudformation._functions import _secret_attribute
-
     if not isinstance(props, dict):
         return ParameterSettings()
     for key, name in (("Type", "parameter.type"), ("Value", "parameter.value")):
