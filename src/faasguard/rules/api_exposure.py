@@ -40,9 +40,11 @@ class PublicApiResourcePolicy(Rule):
     of `execute-api:Invoke` for any principal (`"*"`, `AWS: "*"`) with no condition narrowing who may call
     (`aws:SourceIp` other than `0.0.0.0/0`, `aws:SourceVpce`, `aws:PrincipalOrgID`...), unless a `Deny`
     for everyone in the same policy leaves the API only to a restricted caller (the usual "deny unless from
-    this VPC endpoint / IP range" pattern). Medium by default; high when the API has `AWS_IAM`-authorized
-    routes, because an explicit `*` in the resource policy lets IAM principals of *any* account call them.
-    An unresolved principal or condition is never read as public.
+    this VPC endpoint / IP range" pattern). Medium for a private API (reachable through any VPC endpoint
+    of any account); high when the API has `AWS_IAM`-authorized routes, because an explicit `*` in the
+    resource policy lets IAM principals of *any* account call them; low for a public endpoint without such
+    routes, where the policy restricts nothing but opens nothing either. An unresolved principal or condition
+    is never read as public.
 
     ## Why is this bad?
     A resource policy is where an API says who may call it from where. One that allows `*` without a
@@ -104,8 +106,8 @@ class PublicApiResourcePolicy(Rule):
             iam_routes = [t for t in ctx.app.triggers if t.api == api.id and t.auth is not None
                           and t.auth.type is AuthType.IAM]
             endpoint = api.endpoint_type if isinstance(api.endpoint_type, str) else None
-            where = "through any VPC endpoint of any account" if endpoint and endpoint.upper() == "PRIVATE" \
-                else "from anywhere"
+            private = endpoint is not None and endpoint.upper() == "PRIVATE"
+            where = "through any VPC endpoint of any account" if private else "from anywhere"
             message = (f"the resource policy of API {api.id} allows any principal to invoke it {where}, with no "
                        "condition on who calls")
             severity = self.severity
@@ -113,6 +115,12 @@ class PublicApiResourcePolicy(Rule):
                 severity = Severity.HIGH
                 message += (f"; high because {len(iam_routes)} AWS_IAM-authorized route(s) become callable by IAM "
                             "principals of every AWS account")
+            elif not private:
+                # A public endpoint without IAM routes is reachable by anyone with or without this policy: the
+                # policy restricts nothing, which is worth saying, but it opens nothing either.
+                severity = Severity.LOW
+                message += ("; low because the endpoint is public and no route uses AWS_IAM, so the policy "
+                            "restricts nothing but opens nothing either")
             yield self.finding(
                 message, stmt.location, stmt.location.logical_id or api.id, function=_api_functions(ctx.app, api),
                 severity=severity, statement=statement_dict(stmt),

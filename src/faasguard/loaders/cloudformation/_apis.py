@@ -532,11 +532,17 @@ def api_nodes(b: _Builder) -> list[Api]:
         elif info.api_key_required:
             default = Auth(AuthType.API_KEY, info.api_key_location or info.location, None, True,
                            "ApiKeyRequired")
+        cors = info.cors_config
+        if cors is None and isinstance(info.definition, dict) and \
+                info.definition.get("x-amazon-apigateway-cors") is not None:
+            # an HTTP API's OpenAPI body may carry the CORS configuration instead of CorsConfiguration
+            cors = _cors(info.definition["x-amazon-apigateway-cors"], info.definition, "x-amazon-apigateway-cors",
+                         info.location, origins_key="allowOrigins", credentials_key="allowCredentials")
         out.append(Api(id=info.id, location=info.location, field_locations=info.field_locations,
                        kind=info.kind, name=info.name, stages=tuple(info.stages), default_auth=default,
                        endpoint_type=info.endpoint_type, implicit=info.implicit,
                        resource_policy=info.resource_policy, cors_allow_origins=info.cors,
-                       cors=info.cors_config))
+                       cors=cors))
     return out
 
 
