@@ -85,7 +85,8 @@ def test_positive(fmt: str, rule_id: str) -> None:
     assert found(findings) == set(want)
     assert len(findings) == len(want), "one finding per offending node"
     for f in findings:
-        assert f.message and f.fix, f
+        assert f.message, f
+        assert f.fix, f
         severity = want[(f.rule_id, f.resource, f.location.line)]
         if severity:
             assert f.severity.value == severity, f.message
@@ -103,7 +104,8 @@ def test_values_are_never_copied_into_messages() -> None:
     for fmt in FORMATS:
         for f in run(FIXTURES / f"{fmt}-pos", "FG209"):
             for secret in ("9fK2xQ7mLp4vR8tZ1wYc", "Sup3rS3cretPassw0rd!", "sk_live_", "hunter2", "xoxb-"):
-                assert secret not in f.message and secret not in (f.fix or ""), f.message
+                assert secret not in f.message, f.message
+                assert secret not in (f.fix or ""), f.fix
 
 
 # ------------------------------------------------------------------------ docs examples
@@ -117,7 +119,8 @@ def test_docs_example_yields_the_rule_and_fix_is_quiet(rule_id: str, tmp_path: P
     assert meta is not None
     example = re.search(r"## Example\s*```yaml\n(.*?)```", meta.docs, re.S)
     fix = re.search(r"## Fix\s*```yaml\n(.*?)```", meta.docs, re.S)
-    assert example and fix
+    assert example
+    assert fix
     fixture = DOCS_EXAMPLES / rule_id
     assert example.group(1) in (fixture / "template.yaml").read_text()
     assert run(fixture, rule_id), f"the {rule_id} docs example yields no finding"
@@ -142,7 +145,7 @@ def test_docs_example_yields_the_rule_and_fix_is_quiet(rule_id: str, tmp_path: P
                       ("              StringEquals:\n                aws:SecureTransport",
                        "              Bool:\n                aws:SecureTransport")], "PrivateApi"),
     # FG210: the organization condition on the secret's policy
-    ("sam", "FG210", [("                aws:PrincipalOrgID: o-a1b2c3d4e5", "                aws:PrincipalOrgID: \"*\"")],
+    ("sam", "FG210", [("aws:PrincipalOrgID: o-a1b2c3d4e5", "aws:PrincipalOrgID: \"*\"")],
      "DbSecretPolicy"),
     # FG210: kms:CallerAccount + kms:ViaService (the AWS-managed-key pattern) restrict a `*` key statement
     ("sam", "FG210", [("                kms:CallerAccount: !Ref AWS::AccountId\n"
@@ -209,13 +212,16 @@ def test_loaders_fill_the_typed_fields(fmt: str) -> None:
     for resource in app.resources:
         by_category.setdefault(resource.category, []).append(resource.id)
     pools = [r for r in app.resources if r.category is ResourceCategory.USER_POOL]
-    assert pools and all(p.user_pool is not None and p.user_pool.clients for p in pools)
+    assert pools
+    assert all(p.user_pool is not None and p.user_pool.clients for p in pools)
     params = [r for r in app.resources if r.category is ResourceCategory.PARAMETER]
-    assert params and all(p.parameter is not None for p in params)
+    assert params
+    assert all(p.parameter is not None for p in params)
     if fmt != "sls":
         assert any(v for a in app.apis for s in a.stages for v in s.variables)
         guests = [r for r in app.resources if r.category is ResourceCategory.IDENTITY_POOL]
-        assert guests and all(g.identity_pool and isinstance(g.identity_pool.unauthenticated_role, str)
+        assert guests
+        assert all(g.identity_pool and isinstance(g.identity_pool.unauthenticated_role, str)
                               for g in guests)
         assert any(r.resource_policy is not None for r in app.resources if r.category is ResourceCategory.SECRET)
 
