@@ -208,9 +208,6 @@ def test_loaders_fill_the_typed_fields(fmt: str) -> None:
     assert any(c.allow_credentials is True for c in cors)
     assert all(isinstance(c.allow_origins, tuple) for c in cors)
     assert any(a.resource_policy is not None for a in app.apis)
-    by_category: dict[ResourceCategory, list[str]] = {}
-    for resource in app.resources:
-        by_category.setdefault(resource.category, []).append(resource.id)
     pools = [r for r in app.resources if r.category is ResourceCategory.USER_POOL]
     assert pools
     assert all(p.user_pool is not None and p.user_pool.clients for p in pools)
