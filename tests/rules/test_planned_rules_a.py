@@ -100,6 +100,17 @@ def test_negative(fmt: str, rule_id: str) -> None:
     assert run(directory, rule_id) == []
 
 
+@pytest.mark.parametrize("rule_id", ["FG209", "FG314"])
+def test_globals_are_one_finding_naming_every_inheritor(rule_id: str) -> None:
+    directory = FIXTURES / "sam-globals"
+    want = expected(_source(directory), rule_id)
+    findings = run(directory, rule_id)
+    assert found(findings) == set(want)
+    assert len(findings) == 1
+    for name in ("AdminApi", "PublicApi", "ServerlessRestApi"):
+        assert name in findings[0].message
+
+
 def test_values_are_never_copied_into_messages() -> None:
     for fmt in FORMATS:
         for f in run(FIXTURES / f"{fmt}-pos", "FG209"):

@@ -193,12 +193,21 @@ class CorsAnyOrigin(Rule):
     owasp = "SAS-3"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        # A SAM `Globals` Cors is one node every API inherits: one finding naming them all.
+        groups: dict[tuple[str, int, int], list[Api]] = {}
         for api in ctx.app.apis:
-            if not _any_origin(api.cors) or api.cors is None:
-                continue
-            kind = "HTTP API" if api.kind is TriggerKind.HTTP_API else "REST API" \
-                if api.kind is TriggerKind.REST_API else "API"
-            yield self._finding(f"{kind} {api.id}", api.cors, api.id, _api_functions(ctx.app, api))
+            if api.cors is not None and _any_origin(api.cors):
+                where = api.cors.location
+                groups.setdefault((where.path, where.line, where.column), []).append(api)
+        for apis in groups.values():
+            first = apis[0]
+            assert first.cors is not None
+            kind = "HTTP API" if first.kind is TriggerKind.HTTP_API else "REST API" \
+                if first.kind is TriggerKind.REST_API else "API"
+            what = f"{kind} {first.id}" if len(apis) == 1 else \
+                f"{len(apis)} APIs inheriting one setting ({', '.join(a.id for a in apis)})"
+            functions = sorted({f for a in apis for f in _api_functions(ctx.app, a) or ()}) or None
+            yield self._finding(what, first.cors, first.id, functions)
         for trigger in ctx.app.triggers:
             if trigger.kind is not TriggerKind.FUNCTION_URL or not _any_origin(trigger.cors) or trigger.cors is None:
                 continue
@@ -206,11 +215,12 @@ class CorsAnyOrigin(Rule):
             yield self._finding(f"function URL of {fn or trigger.id}", trigger.cors, trigger.id, fn)
 
     def _finding(self, what: str, cors: Cors, resource: str, function: str | list[str] | None) -> Finding:
-        message = f"{what} allows cross-origin requests from any origin (`*`)"
+        verb = "allow" if what[:1].isdigit() else "allows"
+        message = f"{what} {verb} cross-origin requests from any origin (`*`)"
         severity = self.severity
         if cors.allow_credentials is True:
             severity = Severity.HIGH
-            message += " and allows credentials; high because browsers are asked to send cookies and " \
+            message += f" and {verb} credentials; high because browsers are asked to send cookies and " \
                        "authorization headers with requests from any site"
         return self.finding(
             message, cors.location, resource, function=function, severity=severity,

@@ -22,7 +22,7 @@ from faasguard.rules._common import (
     statement_dict,
 )
 from faasguard.rules.base import Rule, RuleContext, register
-from faasguard.rules.secrets import classify
+from faasguard.rules.secrets import SecretVerdict, classify
 
 # ----------------------------------------------------------------------------------------- FG209
 
@@ -111,25 +111,31 @@ class SecretInStageVariables(Rule):
         yield from self._parameters(ctx, no_echo_defaults)
 
     def _stage_variables(self, ctx: RuleContext, no_echo_defaults: set[str]) -> Iterator[Finding]:
-        seen: set[tuple[str, int, int, str]] = set()
+        # A SAM `Globals` variable is one node every stage inherits: one finding naming them all.
+        hits: dict[tuple[str, int, int, str], tuple[EnvVar, SecretVerdict, list[str], list[str], set[str]]] = {}
         for api in ctx.app.apis:
-            functions = sorted({t.function for t in ctx.app.triggers
-                                if t.api == api.id and isinstance(t.function, str)}) or None
+            functions = {t.function for t in ctx.app.triggers if t.api == api.id and isinstance(t.function, str)}
             for stage in api.stages:
                 for var in stage.variables:
+                    if _is_no_echo(var, no_echo_defaults):
+                        continue
                     key = (var.location.path, var.location.line, var.location.column, var.name)
-                    if key in seen or _is_no_echo(var, no_echo_defaults):
-                        continue
-                    verdict = classify(var)
-                    if verdict is None:
-                        continue
-                    seen.add(key)
-                    yield self.finding(
-                        f"stage {stage.name} of API {api.id}: stage variable {var.name} {verdict.why}",
-                        var.location, stage.id or api.id, function=functions, confidence=verdict.confidence,
-                        fix=(f"Keep the secret in Secrets Manager or SSM Parameter Store (SecureString), pass only "
-                             f"its name or ARN (e.g. {var.name}_SECRET_ARN) and let the integration's function "
-                             "fetch it; rotate the exposed secret."))
+                    if key not in hits:
+                        verdict = classify(var)
+                        if verdict is None:
+                            continue
+                        hits[key] = (var, verdict, [], [], set())
+                    hits[key][2].append(f"stage {stage.name} of API {api.id}")
+                    hits[key][3].append(stage.id or api.id)
+                    hits[key][4].update(functions)
+        for var, verdict, stages, resources, functions in hits.values():
+            who = stages[0] if len(stages) == 1 else f"{len(stages)} stages ({', '.join(stages)})"
+            yield self.finding(
+                f"{who}: stage variable {var.name} {verdict.why}",
+                var.location, resources[0], function=sorted(functions) or None, confidence=verdict.confidence,
+                fix=(f"Keep the secret in Secrets Manager or SSM Parameter Store (SecureString), pass only "
+                     f"its name or ARN (e.g. {var.name}_SECRET_ARN) and let the integration's function "
+                     "fetch it; rotate the exposed secret."))
 
     def _parameters(self, ctx: RuleContext, no_echo_defaults: set[str]) -> Iterator[Finding]:
         for resource in ctx.app.resources:
