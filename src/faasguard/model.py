@@ -337,6 +337,22 @@ class Trigger(Node):
     """Event source mapping destination / bisect config for stream sources, SNS subscription redrive."""
     private: bool = False
     """Reachable only from a VPC (PRIVATE REST endpoint, internal ALB)."""
+    cors: Cors | None = None
+    """For function URLs: the URL's CORS configuration (None when the source declares none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cors:
+    """A CORS configuration as the platform applies it (SAM `Cors` / `CorsConfiguration`,
+    `AWS::ApiGatewayV2::Api` `CorsConfiguration`, a function URL's `Cors`, Terraform `cors_configuration` /
+    `cors`, Serverless `cors`), read from any spelling by the loaders. Origins are kept as the browser sees
+    them (SAM's REST spelling `"'*'"` is unquoted to `*`); `location` is the line that sets the origins."""
+
+    location: Location
+    allow_origins: tuple[str | Unknown, ...] | Unknown = ()
+    allow_credentials: bool | Unknown | None = None
+    """None: not set (credentials are not allowed)."""
+    credentials_location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +363,9 @@ class Stage:
     waf: bool | Unknown = False
     id: str | None = None
     field_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    variables: tuple[EnvVar, ...] = ()
+    """Stage variables (`Variables`, `StageVariables`, Terraform `variables` / `stage_variables`): plain
+    configuration every caller of `apigateway:GET` and every integration request can read."""
 
     def loc(self, field_name: str) -> Location:
         return self.field_locations.get(field_name, self.location)
@@ -363,7 +382,11 @@ class Api(Node):
     implicit: bool = False
     """True for the API SAM/Serverless create implicitly from function events."""
     resource_policy: PolicyDocument | None = None
+    """The API's resource policy (REST `Policy`, SAM `Auth.ResourcePolicy`, `aws_api_gateway_rest_api_policy`,
+    Serverless `provider.apiGateway.resourcePolicy`)."""
     cors_allow_origins: tuple[str | Unknown, ...] = ()
+    cors: Cors | None = None
+    """The API's CORS configuration (None when the source declares none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,6 +488,7 @@ class ResourceCategory(StrEnum):
     EVENT_BUS = "event-bus"
     LOG_GROUP = "log-group"
     USER_POOL = "user-pool"
+    IDENTITY_POOL = "identity-pool"
     OTHER = "other"
 
     @property
@@ -482,6 +506,68 @@ class EcrRepositorySettings:
 
     scan_on_push: bool | Unknown | None = None
     tag_mutability: str | Unknown | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterSettings:
+    """An SSM parameter's type and value (`AWS::SSM::Parameter`, `aws_ssm_parameter`). CloudFormation cannot
+    create `SecureString` parameters, so every parameter it creates is stored in plaintext. Located at
+    `Resource.field_locations` "parameter.type" and "parameter.value"."""
+
+    type: str | Unknown | None = None
+    """"String", "StringList", "SecureString"; None when absent (String)."""
+    value: str | Unknown | None = None
+    from_secret_attribute: str | None = None
+    """Set when the value copies a secret attribute or a sensitive variable (as `EnvVar.from_secret_attribute`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserPoolAttribute:
+    """A custom attribute of a Cognito user pool's schema, named as tokens carry it (`custom:role`)."""
+
+    name: str
+    location: Location
+    mutable: bool | Unknown | None = None
+    developer_only: bool | Unknown | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserPoolClient:
+    """An app client of a user pool. `write_attributes` None means the client declares none, and Cognito then
+    lets users write every attribute of the pool (standard and custom)."""
+
+    id: str
+    location: Location
+    write_attributes: tuple[str | Unknown, ...] | Unknown | None = None
+    write_location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserPoolSettings:
+    """A Cognito user pool's password policy, custom attributes, sign-up setting and app clients (clients are
+    resources of their own in every source; the loaders attach each to the pool it names). Located at
+    `Resource.field_locations` "user_pool.password_policy", "user_pool.minimum_length" and
+    "user_pool.admin_create_user_only"."""
+
+    password_policy: bool = False
+    """True when the source writes a password policy (absent: Cognito's default, 8 characters of 4 classes)."""
+    minimum_length: int | Unknown | None = None
+    custom_attributes: tuple[UserPoolAttribute, ...] | Unknown = ()
+    admin_create_user_only: bool | Unknown | None = None
+    """True when only administrators create users (no self sign-up)."""
+    clients: tuple[UserPoolClient, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPoolSettings:
+    """A Cognito identity pool: whether it hands out credentials to unauthenticated (anonymous) callers, and the
+    role they get (`AWS::Cognito::IdentityPoolRoleAttachment` / `aws_cognito_identity_pool_roles_attachment`).
+    Located at `Resource.field_locations` "identity_pool.allow_unauthenticated" and
+    "identity_pool.unauthenticated_role"."""
+
+    allow_unauthenticated: bool | Unknown | None = None
+    unauthenticated_role: str | Unknown | None = None
+    """Id of a `Role` in `Application.roles`, or Unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,11 +633,21 @@ class Resource(Node):
     properties: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Resolved properties as plain values (Unknown where unresolvable), for rules that need a detail."""
     resource_policy: PolicyDocument | None = None
-    """The resource-based policy of a bucket, queue or topic (S3 BucketPolicy, SQS QueuePolicy, SNS
-    TopicPolicy; statements merged when several policies name it), located at the first policy's document
-    (`field_locations["resource_policy"]`). None when the source declares none."""
+    """The resource-based policy of a bucket, queue, topic, secret or KMS key (S3 BucketPolicy, SQS QueuePolicy,
+    SNS TopicPolicy, Secrets Manager ResourcePolicy, a key's KeyPolicy; statements merged when several
+    policies name it), located at the first policy's document (`field_locations["resource_policy"]`). None
+    when the source declares none."""
     ecr: EcrRepositorySettings | None = None
     """Scanning and tag settings of an ECR repository (None for every other category)."""
+    public_policy_blocked: bool | Unknown | None = None
+    """A secret's policy is put with `BlockPublicPolicy` (Secrets Manager then refuses a policy granting broad
+    access, so a public one never deploys). None when not set."""
+    parameter: ParameterSettings | None = None
+    """Type and value of an SSM parameter (None for every other category)."""
+    user_pool: UserPoolSettings | None = None
+    """Password policy, custom attributes and clients of a Cognito user pool (None for every other category)."""
+    identity_pool: IdentityPoolSettings | None = None
+    """Unauthenticated access of a Cognito identity pool (None for every other category)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -334,6 +334,7 @@ class _Translator:
         self.role_statements: LocatedList = LocatedList(display, self.provider_loc.line, 1)
         self.needs_rest_api = False
         self.needs_http_api = False
+        self.rest_cors: list[LocatedDict] = []
         self.external_role: Any = None
         self.function_statements = LocatedList(display, 1, 1)
         self.external_role_loc = self.provider_loc
@@ -515,7 +516,12 @@ class _Translator:
             auth = "NONE"
             if isinstance(url, Mapping) and str(url.get("authorizer", "")).lower() == "aws_iam":
                 auth = "AWS_IAM"
-            copy("FunctionUrlConfig", {"AuthType": auth}, _loc(spec, "url"))
+            url_config: dict[str, Any] = {"AuthType": auth}
+            url_cors = _cors(url.get("cors"), _loc(url, "cors"), ("allowedOrigins",), "AllowOrigins") \
+                if isinstance(url, Mapping) and url.get("cors") else None
+            if url_cors is not None:
+                url_config["Cors"] = url_cors
+            copy("FunctionUrlConfig", url_config, _loc(spec, "url"))
         self.function_statements = LocatedList(self.display, key_loc.line, key_loc.column)
         events = spec.get("events")
         if isinstance(events, list):
@@ -593,7 +599,7 @@ class _Translator:
             _put(props, "Role", role, self.external_role_loc)
 
     # -- events -----------------------------------------------------------------------------------
-    def _event(self, function_key: str, event: Any, where: Location) -> tuple[str, Any] | None:  # noqa: C901, PLR0912 -- one branch per Serverless event type
+    def _event(self, function_key: str, event: Any, where: Location) -> tuple[str, Any] | None:  # noqa: C901, PLR0912, PLR0915 -- one branch per Serverless event type
         if not isinstance(event, Mapping) or len(event) != 1:
             return None
         kind, spec = next(iter(event.items()))
@@ -607,6 +613,7 @@ class _Translator:
             auth = self._rest_authorizer(spec_map, where)
             if auth:
                 props["Auth"] = auth
+            self._rest_event_cors(spec_map)
             request = spec_map.get("request")
             if isinstance(request, Mapping) and (request.get("schemas") or request.get("schema")):
                 props["RequestModel"] = {"Model": "ServerlessRequestModel", "Required": True,
@@ -697,6 +704,12 @@ class _Translator:
         self.note(f"`{kind}` events are not modelled yet", where)
         return None
 
+    def _rest_event_cors(self, spec: Mapping[str, Any]) -> None:
+        cors = _cors(spec.get("cors"), _loc(spec, "cors"), ("origins", "origin"), "AllowOrigin") \
+            if spec.get("cors") else None
+        if cors is not None:
+            self.rest_cors.append(cors)
+
     def _event_permission(self, actions: list[str], arn: Any, where: Location) -> None:
         """The framework adds the event source's read permissions to the service role; so do we."""
         statement = _ld(self.display, where.line, where.column)
@@ -756,6 +769,12 @@ class _Translator:
             logs = self.provider.get("logs")
             if isinstance(logs, Mapping) and logs.get("restApi"):
                 props["AccessLogSetting"] = {"DestinationArn": "serverless-managed", "Format": "serverless"}
+            if self.rest_cors:
+                # SAM's Cors is API-wide, Serverless's per event: the event that opens the API widest stands for it
+                props["Cors"] = next((c for c in self.rest_cors if "*" in c["AllowOrigin"]), self.rest_cors[0])
+            policy = self._resource_policy()
+            if policy is not None:
+                props.setdefault("Auth", {})["ResourcePolicy"] = policy
             api.update({"Type": "AWS::Serverless::Api", "Properties": props})
             _put(self.resources, "ApiGatewayRestApi", api, self.provider_loc)
         if self.needs_http_api:
@@ -766,8 +785,27 @@ class _Translator:
             logs = self.provider.get("logs")
             if isinstance(logs, Mapping) and logs.get("httpApi"):
                 http_props["AccessLogSettings"] = {"DestinationArn": "serverless-managed", "Format": "serverless"}
+            http_api = self.provider.get("httpApi")
+            if isinstance(http_api, Mapping) and http_api.get("cors"):
+                http_cors = _cors(http_api.get("cors"), _loc(http_api, "cors"), ("allowedOrigins",), "AllowOrigins")
+                if http_cors is not None:
+                    http_props["CorsConfiguration"] = http_cors
             api.update({"Type": "AWS::Serverless::HttpApi", "Properties": http_props})
             _put(self.resources, "HttpApi", api, self.provider_loc)
+
+    def _resource_policy(self) -> LocatedDict | None:
+        """`provider.apiGateway.resourcePolicy` (or the older `provider.resourcePolicy`) as SAM's
+        `Auth.ResourcePolicy.CustomStatements`, statements keeping their serverless.yml lines."""
+        gateway = self.provider.get("apiGateway")
+        statements = gateway.get("resourcePolicy") if isinstance(gateway, Mapping) else None
+        if statements is None:
+            statements = self.provider.get("resourcePolicy")
+        if not isinstance(statements, list) or not statements:
+            return None
+        where = statements.loc() if isinstance(statements, LocatedList) else self.provider_loc
+        policy = _ld(self.display, where.line, where.column)
+        _put(policy, "CustomStatements", statements, where)
+        return policy
 
     def _merge_resources(self) -> None:
         functions = self.doc.get("functions")
@@ -789,6 +827,24 @@ class _Translator:
                 for logical_id, resource in resources.items():
                     where = _loc(resources, logical_id)
                     _put(self.resources, str(logical_id), resource, where)
+
+
+def _cors(value: Any, where: Location, origin_keys: tuple[str, ...], sam_key: str) -> LocatedDict | None:
+    """A Serverless `cors` setting (`true`, or a mapping with `origin`/`origins`/`allowedOrigins` and
+    `allowCredentials`) as SAM's spelling, located at the serverless.yml line that sets the origins.
+    `cors: true` and a mapping without origins mean any origin (the framework's default)."""
+    out = _ld(where.path, where.line, where.column)
+    if value is True:
+        _put(out, sam_key, ["*"], where)
+        return out
+    if not isinstance(value, Mapping):
+        return None
+    key = next((k for k in origin_keys if value.get(k) is not None), None)
+    origins = _list(value.get(key)) if key else ["*"]
+    _put(out, sam_key, origins, _loc(value, key) if key else where)
+    if "allowCredentials" in value:
+        _put(out, "AllowCredentials", value.get("allowCredentials"), _loc(value, "allowCredentials"))
+    return out
 
 
 def _is_role_definition(value: Any) -> bool:

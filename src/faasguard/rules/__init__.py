@@ -11,8 +11,11 @@ RULE_MODULES = (
     "faasguard.rules.iam",          # FG101-FG104, FG109-FG111
     "faasguard.rules.iam_reach",    # FG105-FG108, FG310 (IAM engine)
     "faasguard.rules.secrets",      # FG201, FG203
+    "faasguard.rules.stored_secrets",  # FG209, FG210
     "faasguard.rules.handler",      # FG202, FG204-FG207, FG501-FG511 (code analysis)
     "faasguard.rules.exposure",     # FG301-FG309
+    "faasguard.rules.identity",     # FG312
+    "faasguard.rules.api_exposure", # FG313, FG314
     "faasguard.rules.runtime",      # FG401-FG406
     "faasguard.rules.supply_chain", # FG601-FG605
     "faasguard.rules.containers",   # FG701-FG709

@@ -22,6 +22,7 @@ from faasguard.model import (
     Function,
     Location,
     Policy,
+    PolicyDocument,
     PolicyKind,
     Resource,
     ResourceCategory,
@@ -529,3 +530,27 @@ def group_by_location(items: Iterable[tuple[Location, str]]) -> list[tuple[Locat
         if owner not in groups[key][1]:
             groups[key][1].append(owner)
     return list(groups.values())
+
+
+# ------------------------------------------------------------------------------ resource policies
+
+
+def statement_covers(stmt: Statement, action: str) -> bool:
+    """The statement applies to `action` (its `Action` matches, or its `NotAction` leaves it in)."""
+    return _covers(stmt, action, is_bucket=False)
+
+
+def open_to_anyone(stmt: Statement) -> bool:
+    """An Allow for any principal (`*`, `AWS: "*"`) with no condition narrowing who may call: the same test
+    the public-source check applies, so FG210/FG313 and "Public trigger" agree on what "anyone" means. An
+    unresolved principal or condition is never read as public."""
+    if not stmt.is_allow or not _anyone(stmt.principals):
+        return False
+    return not any(_restricts(operator, key, values)
+                   for operator, keys in stmt.conditions.items() for key, values in keys.items())
+
+
+def denied_to_public(policy: PolicyDocument, action: str) -> bool:
+    """A Deny for everyone in the same policy leaves `action` only to a restricted caller (the "Allow `*`,
+    Deny unless `aws:SourceVpce`/`aws:SourceIp`" pattern)."""
+    return any(_denies_public(stmt, action, is_bucket=False) for stmt in policy.statements)

@@ -18,11 +18,14 @@ from faasguard.loaders.cloudformation._core import (
 from faasguard.loaders.cloudformation._iam import (
     _document,
 )
+from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.loaders.intrinsics import is_symbolic, references
 from faasguard.model import (
     Api,
     Auth,
     AuthType,
+    Cors,
+    EnvVar,
     Location,
     Stage,
     Trigger,
@@ -94,7 +97,56 @@ def _sam_stage(b: _Builder, stage_id: str, api_id: str, name: str, props: Mappin
         fields["waf"] = waf_where
     location = Location(where.path, where.line, where.column, logical_id=stage_id,
                         construct_path=where.construct_path)
-    return Stage(name, location, access, waf_where is not None, stage_id, fields)
+    variables_key = "StageVariables" if "StageVariables" in props else "Variables"
+    variables = _stage_variables(b, props, b.raw_props(api_id) if api_id in b.raw else None, variables_key,
+                                 location)
+    return Stage(name, location, access, waf_where is not None, stage_id, fields, variables)
+
+
+def _stage_variables(b: _Builder, settings: Mapping[str, Any], raw_settings: Any, key: str,
+                     where: Location) -> tuple[EnvVar, ...]:
+    """Stage variables as located name/value pairs (`Variables` of a REST stage or SAM Api, `StageVariables` of
+    an HTTP API stage), built like function environment variables so one classifier judges both."""
+    variables = settings.get(key)
+    if not isinstance(variables, dict):
+        return ()
+    raw_variables = raw_settings.get(key) if isinstance(raw_settings, dict) else None
+    raw_variables = raw_variables if isinstance(raw_variables, dict) else {}
+    base = _key_loc(settings, key, where)
+    out: list[EnvVar] = []
+    for name, value in variables.items():
+        var_where = _key_loc(variables, name, base)
+        text = _as_str(value, var_where)
+        reference = isinstance(text, str) and ("{{resolve:secretsmanager:" in text
+                                               or "{{resolve:ssm-secure:" in text)
+        out.append(EnvVar(str(name), "" if text is None else text, var_where, secret_reference=reference,
+                          from_secret_attribute=_secret_attribute(b, raw_variables.get(name))))
+    return tuple(out)
+
+
+def _cors(cors: Any, container: Mapping[str, Any], key: str, where: Location, *, origins_key: str,
+          credentials_key: str = "AllowCredentials") -> Cors | None:
+    """A CORS setting in any of SAM's and CloudFormation's spellings: SAM REST `Cors: "'*'"` (a quoted header
+    value), a mapping with `AllowOrigin` (SAM REST, one quoted string) or `AllowOrigins` (HTTP API, function
+    URL, a list), SAM HttpApi `CorsConfiguration: true` (any origin)."""
+    key_where = _key_loc(container, key, where)
+    if isinstance(cors, Unknown):
+        return Cors(key_where, cors)
+    if cors is True:
+        return Cors(key_where, ("*",))
+    if isinstance(cors, str):
+        return Cors(key_where, (cors.strip().strip("'\""),))
+    if not isinstance(cors, dict):
+        return None
+    raw = cors.get(origins_key)
+    origins: tuple[str | Unknown, ...] | Unknown
+    if isinstance(raw, Unknown):
+        origins = raw
+    else:
+        origins = tuple(o.strip().strip("'\"") if isinstance(o, str) else o for o in _strings(raw, key_where))
+    credentials = _as_bool(cors.get(credentials_key))
+    return Cors(_key_loc(cors, origins_key, key_where), origins, credentials,
+                _key_loc(cors, credentials_key, key_where) if credentials_key in cors else None)
 
 
 def _fill_api(b: _Builder, info: _ApiInfo, props: Mapping[str, Any], where: Location, kind: TriggerKind) -> None:
@@ -131,6 +183,10 @@ def _fill_api(b: _Builder, info: _ApiInfo, props: Mapping[str, Any], where: Loca
     if endpoint is not None:
         info.endpoint_type = _as_str(endpoint, where)
         info.field_locations["endpoint_type"] = _key_loc(props, "EndpointConfiguration", where)
+    cors_key = "Cors" if kind is TriggerKind.REST_API else "CorsConfiguration"
+    if props.get(cors_key) is not None:
+        info.cors_config = _cors(props.get(cors_key), props, cors_key, where,
+                                 origins_key="AllowOrigin" if kind is TriggerKind.REST_API else "AllowOrigins")
     cors = props.get("Cors") if kind is TriggerKind.REST_API else props.get("CorsConfiguration")
     if isinstance(cors, str):
         info.cors = (cors.strip("'"),)
@@ -260,6 +316,8 @@ def _http_api(b: _Builder, logical_id: str) -> None:
     cors = props.get("CorsConfiguration")
     if isinstance(cors, dict):
         info.cors = _strings(cors.get("AllowOrigins"), where)
+    if cors is not None:
+        info.cors_config = _cors(cors, props, "CorsConfiguration", where, origins_key="AllowOrigins")
     b.apis[logical_id] = info
     if protocol == "WEBSOCKET":
         info.kind = TriggerKind.OTHER
@@ -308,7 +366,11 @@ def _stage(b: _Builder, logical_id: str) -> None:
         waf_where = b._waf[api_id]
     if waf_where is not None:
         fields["waf"] = waf_where
-    b.apis[api_id].stages.append(Stage(name, where, access, waf_where is not None, logical_id, fields))
+    raw_settings = raw.get("StageDescription") if kind == "AWS::ApiGateway::Deployment" else raw
+    variables = _stage_variables(b, settings, raw_settings,
+                                 "StageVariables" if kind == "AWS::ApiGatewayV2::Stage" else "Variables", where)
+    b.apis[api_id].stages.append(Stage(name, where, access, waf_where is not None, logical_id, fields,
+                                       variables))
 
 
 def _waf_association(b: _Builder, logical_id: str) -> None:
@@ -470,10 +532,17 @@ def api_nodes(b: _Builder) -> list[Api]:
         elif info.api_key_required:
             default = Auth(AuthType.API_KEY, info.api_key_location or info.location, None, True,
                            "ApiKeyRequired")
+        cors = info.cors_config
+        if cors is None and isinstance(info.definition, dict) and \
+                info.definition.get("x-amazon-apigateway-cors") is not None:
+            # an HTTP API's OpenAPI body may carry the CORS configuration instead of CorsConfiguration
+            cors = _cors(info.definition["x-amazon-apigateway-cors"], info.definition, "x-amazon-apigateway-cors",
+                         info.location, origins_key="allowOrigins", credentials_key="allowCredentials")
         out.append(Api(id=info.id, location=info.location, field_locations=info.field_locations,
                        kind=info.kind, name=info.name, stages=tuple(info.stages), default_auth=default,
                        endpoint_type=info.endpoint_type, implicit=info.implicit,
-                       resource_policy=info.resource_policy, cors_allow_origins=info.cors))
+                       resource_policy=info.resource_policy, cors_allow_origins=info.cors,
+                       cors=cors))
     return out
 
 

@@ -22,6 +22,7 @@ from faasguard.loaders.intrinsics import Resolver, references
 from faasguard.model import (
     AuthType,
     Container,
+    Cors,
     Destination,
     Function,
     Layer,
@@ -87,6 +88,7 @@ CATEGORIES: dict[str, ResourceCategory] = {
     "AWS::Events::EventBus": ResourceCategory.EVENT_BUS,
     "AWS::Logs::LogGroup": ResourceCategory.LOG_GROUP,
     "AWS::Cognito::UserPool": ResourceCategory.USER_POOL,
+    "AWS::Cognito::IdentityPool": ResourceCategory.IDENTITY_POOL,
 }
 
 
@@ -94,6 +96,7 @@ _RESOURCE_POLICY_TYPES: dict[str, tuple[str, str]] = {
     "AWS::S3::BucketPolicy": ("Bucket", "AWS::S3::Bucket"),
     "AWS::SQS::QueuePolicy": ("Queues", "AWS::SQS::Queue"),
     "AWS::SNS::TopicPolicy": ("Topics", "AWS::SNS::Topic"),
+    "AWS::SecretsManager::ResourcePolicy": ("SecretId", "AWS::SecretsManager::Secret"),
 }
 """Resource-policy type → (property naming the targets, target resource type)."""
 
@@ -231,6 +234,7 @@ class _ApiInfo:
     stages: list[Stage] = field(default_factory=list)
     resource_policy: PolicyDocument | None = None
     cors: tuple[str | Unknown, ...] = ()
+    cors_config: Cors | None = None
     field_locations: dict[str, Location] = field(default_factory=dict)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from faasguard.loaders.cloudformation._iam import (
     _function_role,
 )
 from faasguard.loaders.cloudformation._network import _vpc
+from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.loaders.cloudformation._triggers import (
     _sam_events,
     _target_or_value,
@@ -37,12 +37,6 @@ from faasguard.model import (
     Location,
     Unknown,
 )
-
-_SECRET_ATTRIBUTES: dict[str, frozenset[str]] = {
-    "AWS::IAM::AccessKey": frozenset({"SecretAccessKey"}),
-    "AWS::Cognito::UserPoolClient": frozenset({"ClientSecret"}),
-    "AWS::AppSync::ApiKey": frozenset({"ApiKey"}),
-}
 
 
 def _sam_function(b: _Builder, logical_id: str) -> None:
@@ -166,17 +160,6 @@ def _environment(b: _Builder, props: Mapping[str, Any], raw: Mapping[str, Any], 
     return tuple(out)
 
 
-def _secret_attribute(b: _Builder, raw: Any) -> str | None:
-    if raw is None or not isinstance(raw, dict):
-        return None
-    for name in _attribute_refs(raw):
-        logical_id, _, attribute = name.partition(".")
-        kind = b.type_of(logical_id)
-        if attribute in _SECRET_ATTRIBUTES.get(kind, ()):
-            return f"{kind}.{attribute}"
-    return None
-
-
 def _layers_of(b: _Builder, props: Mapping[str, Any], raw: Mapping[str, Any],
                where: Location) -> tuple[str | Unknown, ...]:
     layers = props.get("Layers")
@@ -227,27 +210,3 @@ def _layer(b: _Builder, logical_id: str) -> None:
         else ()))
 
 
-def _attribute_refs(raw: Any) -> list[str]:
-    """`Id.Attribute` strings a raw value reads through GetAtt or Sub."""
-    out: list[str] = []
-    if isinstance(raw, dict) and len(raw) == 1:
-        key, arg = next(iter(raw.items()))
-        if key == "Fn::GetAtt":
-            if isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
-                out.append(f"{arg[0]}.{arg[1]}")
-            elif isinstance(arg, str):
-                out.append(arg)
-        elif key == "Fn::Sub":
-            text = arg[0] if isinstance(arg, list) and arg else arg
-            if isinstance(text, str):
-                out.extend(m.group(1) for m in re.finditer(r"\$\{([A-Za-z0-9]+\.[A-Za-z0-9.]+)\}", text))
-            if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
-                for value in arg[1].values():
-                    out.extend(_attribute_refs(value))
-        elif key in ("Fn::Join", "Fn::If", "Fn::Select"):
-            for item in arg if isinstance(arg, list) else []:
-                out.extend(_attribute_refs(item))
-    elif isinstance(raw, list):
-        for item in raw:
-            out.extend(_attribute_refs(item))
-    return out

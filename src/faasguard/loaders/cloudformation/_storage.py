@@ -4,27 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from faasguard.loaders._cognito import custom_attribute_name
 from faasguard.loaders.cloudformation._core import (
     _RESOURCE_POLICY_TYPES,
     CATEGORIES,
     _as_bool,
+    _as_int,
     _as_str,
     _Builder,
     _item_loc,
     _key_loc,
+    _strings,
 )
 from faasguard.loaders.cloudformation._iam import (
     _document,
 )
+from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.model import (
     EcrRepositorySettings,
+    IdentityPoolSettings,
     Location,
+    ParameterSettings,
     PolicyDocument,
     RegistryScanning,
     RegistryScanRule,
     Resource,
     Unknown,
+    UserPoolAttribute,
+    UserPoolClient,
+    UserPoolSettings,
 )
+
+_POLICY_DOCUMENT_KEYS = {"AWS::SecretsManager::ResourcePolicy": "ResourcePolicy"}
+"""Policy types whose document is not under `PolicyDocument`."""
 
 
 def _resource_policy(b: _Builder, logical_id: str) -> None:
@@ -35,7 +47,8 @@ def _resource_policy(b: _Builder, logical_id: str) -> None:
     props = b.props(logical_id)
     raw = b.raw_props(logical_id)
     where = b.loc(logical_id)
-    document = _document(b, props.get("PolicyDocument"), _key_loc(props, "PolicyDocument", where))
+    doc_key = _POLICY_DOCUMENT_KEYS.get(kind, "PolicyDocument")
+    document = _document(b, props.get(doc_key), _key_loc(props, doc_key, where))
     raw_targets = raw.get(key)
     items = raw_targets if isinstance(raw_targets, list) else [raw_targets] if raw_targets is not None else []
     for item in items:
@@ -50,17 +63,150 @@ def _data_resource(b: _Builder, logical_id: str, kind: str) -> None:
     name = b.resolver.name_of(logical_id)
     arn = b.resolver.arn_of(logical_id)
     field_locations = {key: _key_loc(props, key, where) for key in props} if isinstance(props, dict) else {}
-    documents = b._resource_policies.get(logical_id, [])
+    documents = list(b._resource_policies.get(logical_id, []))
+    if kind == "AWS::KMS::Key" and isinstance(props, dict) and props.get("KeyPolicy") is not None:
+        documents.insert(0, _document(b, props["KeyPolicy"], _key_loc(props, "KeyPolicy", where)))
     policy: PolicyDocument | None = None
     if documents:
         policy = PolicyDocument(tuple(s for d in documents for s in d.statements), documents[0].location,
                                 next((d.unresolved for d in documents if d.unresolved is not None), None))
         field_locations["resource_policy"] = policy.location
     ecr = _ecr_settings(props, where, field_locations) if kind == "AWS::ECR::Repository" else None
+    parameter = _parameter_settings(b, logical_id, props, where, field_locations) \
+        if kind == "AWS::SSM::Parameter" else None
+    user_pool = _user_pool(b, logical_id, props, where, field_locations) \
+        if kind == "AWS::Cognito::UserPool" else None
+    identity_pool = _identity_pool(b, logical_id, props, where, field_locations) \
+        if kind == "AWS::Cognito::IdentityPool" else None
+    blocked = _public_policy_blocked(b, logical_id) if kind == "AWS::SecretsManager::Secret" else None
     b.data_resources.append(Resource(
         id=logical_id, location=where, field_locations=field_locations,
         type=kind, category=CATEGORIES[kind], name=name, arn=arn, properties=props, resource_policy=policy,
-        ecr=ecr))
+        ecr=ecr, public_policy_blocked=blocked, parameter=parameter, user_pool=user_pool,
+        identity_pool=identity_pool))
+
+
+def _public_policy_blocked(b: _Builder, secret_id: str) -> bool | Unknown | None:
+    """`BlockPublicPolicy` of the `AWS::SecretsManager::ResourcePolicy` naming this secret (True wins when
+    several do: Secrets Manager checks each policy as it is put)."""
+    found: bool | Unknown | None = None
+    for policy_id in b.resolver.resources:
+        if b.type_of(policy_id) != "AWS::SecretsManager::ResourcePolicy":
+            continue
+        if b.resolver.target(b.raw_props(policy_id).get("SecretId"), ("AWS::SecretsManager::Secret",)) != secret_id:
+            continue
+        flag = _as_bool(b.props(policy_id).get("BlockPublicPolicy"))
+        if flag is True:
+            return True
+        found = flag if found is None else found
+    return found
+
+
+def _parameter_settings(b: _Builder, logical_id: str, props: Any, where: Location,
+                        field_locations: dict[str, Location]) -> ParameterSettings:
+    """`Type` and `Value` of an `AWS::SSM::Parameter` (a `!Ref` to a parameter stays Unknown), and the secret
+    attribute the value copies (`!GetAtt AccessKey.SecretAccessKey`)."""
+    if not isinstance(props, dict):
+        return ParameterSettings()
+    for key, name in (("Type", "parameter.type"), ("Value", "parameter.value")):
+        if key in props:
+            field_locations[name] = _key_loc(props, key, where)
+    value = props.get("Value")
+    return ParameterSettings(type=_as_str(props.get("Type"), where),
+                             value=value if isinstance(value, (str, Unknown)) or value is None
+                             else Unknown("parameter value is not a string", where),
+                             from_secret_attribute=_secret_attribute(b, b.raw_props(logical_id).get("Value")))
+
+
+def _user_pool(b: _Builder, logical_id: str, props: Any, where: Location,
+               field_locations: dict[str, Location]) -> UserPoolSettings:
+    """Password policy, custom attributes and self sign-up of an `AWS::Cognito::UserPool`, with the
+    `AWS::Cognito::UserPoolClient`s of this template that name it."""
+    if not isinstance(props, dict):
+        return UserPoolSettings()
+    policies = props.get("Policies")
+    password = policies.get("PasswordPolicy") if isinstance(policies, dict) else None
+    minimum: int | Unknown | None = None
+    if isinstance(password, dict):
+        field_locations["user_pool.password_policy"] = _key_loc(policies, "PasswordPolicy", where)
+        if "MinimumLength" in password:
+            minimum = _as_int(password.get("MinimumLength"), where)
+            field_locations["user_pool.minimum_length"] = _key_loc(password, "MinimumLength", where)
+    elif isinstance(password, Unknown):
+        minimum = password
+    schema = props.get("Schema")
+    attributes: tuple[UserPoolAttribute, ...] | Unknown = ()
+    if isinstance(schema, Unknown):
+        attributes = schema
+    elif isinstance(schema, list):
+        found: list[UserPoolAttribute] = []
+        for index, item in enumerate(schema):
+            item_where = _item_loc(schema, index, where)
+            if not isinstance(item, dict):
+                continue
+            raw_name = item.get("Name")
+            name = custom_attribute_name(raw_name) if isinstance(raw_name, str) else None
+            if name is None:
+                continue
+            found.append(UserPoolAttribute(
+                name, _key_loc(item, "Name", item_where),
+                mutable=_as_bool(item.get("Mutable")), developer_only=_as_bool(item.get("DeveloperOnlyAttribute"))))
+        attributes = tuple(found)
+    admin = props.get("AdminCreateUserConfig")
+    admin_only = _as_bool(admin.get("AllowAdminCreateUserOnly")) if isinstance(admin, dict) else (
+        admin if isinstance(admin, Unknown) else None)
+    if isinstance(admin, dict) and "AllowAdminCreateUserOnly" in admin:
+        field_locations["user_pool.admin_create_user_only"] = _key_loc(admin, "AllowAdminCreateUserOnly", where)
+    clients: list[UserPoolClient] = []
+    for client_id in b.resolver.resources:
+        if b.type_of(client_id) != "AWS::Cognito::UserPoolClient":
+            continue
+        raw_client = b.raw_props(client_id)
+        if b.resolver.target(raw_client.get("UserPoolId"), ("AWS::Cognito::UserPool",)) != logical_id:
+            continue
+        client_props = b.props(client_id)
+        client_where = b.loc(client_id)
+        writes = client_props.get("WriteAttributes") if isinstance(client_props, dict) else None
+        write_attributes: tuple[str | Unknown, ...] | Unknown | None
+        if writes is None:
+            write_attributes = None
+        elif isinstance(writes, Unknown):
+            write_attributes = writes
+        else:
+            write_attributes = _strings(writes, client_where)
+        clients.append(UserPoolClient(
+            client_id, client_where, write_attributes,
+            _key_loc(client_props, "WriteAttributes", client_where) if writes is not None else None))
+    return UserPoolSettings(password_policy=isinstance(password, dict), minimum_length=minimum,
+                            custom_attributes=attributes, admin_create_user_only=admin_only,
+                            clients=tuple(clients))
+
+
+def _identity_pool(b: _Builder, logical_id: str, props: Any, where: Location,
+                   field_locations: dict[str, Location]) -> IdentityPoolSettings:
+    """`AllowUnauthenticatedIdentities` and the `unauthenticated` role of the `IdentityPoolRoleAttachment`
+    naming this pool (a role outside the template, or not resolvable, is Unknown)."""
+    if not isinstance(props, dict):
+        return IdentityPoolSettings()
+    if "AllowUnauthenticatedIdentities" in props:
+        field_locations["identity_pool.allow_unauthenticated"] = _key_loc(
+            props, "AllowUnauthenticatedIdentities", where)
+    role: str | Unknown | None = None
+    for attachment in b.resolver.resources:
+        if b.type_of(attachment) != "AWS::Cognito::IdentityPoolRoleAttachment":
+            continue
+        raw = b.raw_props(attachment)
+        if b.resolver.target(raw.get("IdentityPoolId"), ("AWS::Cognito::IdentityPool",)) != logical_id:
+            continue
+        roles = raw.get("Roles")
+        if not isinstance(roles, dict) or "unauthenticated" not in roles:
+            continue
+        role_where = _key_loc(roles, "unauthenticated", b.loc(attachment))
+        role = b.resolver.target(roles["unauthenticated"], ("AWS::IAM::Role",)) or Unknown(
+            "the unauthenticated role is not a role of this template", role_where)
+        field_locations["identity_pool.unauthenticated_role"] = role_where
+    return IdentityPoolSettings(allow_unauthenticated=_as_bool(props.get("AllowUnauthenticatedIdentities")),
+                                unauthenticated_role=role)
 
 
 def _ecr_settings(props: Any, where: Location, field_locations: dict[str, Location]) -> EcrRepositorySettings:

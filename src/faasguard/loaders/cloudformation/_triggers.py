@@ -10,6 +10,7 @@ from typing import Any
 
 from faasguard.findings import DiagnosticKind
 from faasguard.loaders.cloudformation._apis import (
+    _cors,
     _sam_api_trigger,
 )
 from faasguard.loaders.cloudformation._core import (
@@ -181,9 +182,10 @@ def _url_trigger(b: _Builder, trigger_id: str, function: str | Unknown, config: 
     fields = {"auth": auth_where}
     if isinstance(cors, dict):
         fields["cors"] = _key_loc(config, "Cors", where)
+    url_cors = _cors(cors, config, "Cors", where, origins_key="AllowOrigins") if cors is not None else None
     b.triggers.append(Trigger(id=trigger_id, location=Location(
         where.path, where.line, where.column, logical_id=trigger_id, construct_path=where.construct_path),
-        field_locations=fields, kind=TriggerKind.FUNCTION_URL, function=function, auth=auth))
+        field_locations=fields, kind=TriggerKind.FUNCTION_URL, function=function, auth=auth, cors=url_cors))
 
 
 def _function_url(b: _Builder, logical_id: str) -> None:

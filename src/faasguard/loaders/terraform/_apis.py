@@ -13,6 +13,7 @@ from faasguard.loaders.terraform._instances import (
     _as_text,
     _Res,
 )
+from faasguard.loaders.terraform._loader import _Entry
 from faasguard.loaders.terraform._policies import (
     _as_list,
     _strings,
@@ -22,6 +23,8 @@ from faasguard.model import (
     Api,
     Auth,
     AuthType,
+    Cors,
+    EnvVar,
     Location,
     PolicyDocument,
     Stage,
@@ -60,14 +63,16 @@ def _rest_apis(b: _Builder) -> None:  # noqa: C901 -- REST API resources, method
         stages[api or ""].append(Stage(
             name if isinstance(name, str) else res.address, res.location,
             access_logging=logs is not None, waf=waf, id=res.address,
-            field_locations={"access_logging": logs.location if logs else res.location}))
+            field_locations={"access_logging": logs.location if logs else res.location},
+            variables=_stage_variables(b, entry, "variables")))
     for entry in b.entries["aws_api_gateway_deployment"]:
         res = entry.res
         if res.has("stage_name"):
             api = b.ref_of(res.get("rest_api_id"), "aws_api_gateway_rest_api")
             name = res.text("stage_name")
             stages[api or ""].append(Stage(name if isinstance(name, str) else res.address, res.location,
-                                           access_logging=False, waf=False, id=res.address))
+                                           access_logging=False, waf=False, id=res.address,
+                                           variables=_stage_variables(b, entry, "variables")))
     policies: dict[str, PolicyDocument] = {}
     for entry in b.entries["aws_api_gateway_rest_api_policy"]:
         api = b.ref_of(entry.res.get("rest_api_id"), "aws_api_gateway_rest_api")
@@ -141,6 +146,30 @@ def _rest_apis(b: _Builder) -> None:  # noqa: C901 -- REST API resources, method
             private=endpoint_types.get(api or "") == "PRIVATE"))
 
 
+def _stage_variables(b: _Builder, entry: _Entry, attribute: str) -> tuple[EnvVar, ...]:
+    """A stage's variables as located name/value pairs, built like a function's environment so FG209 and FG201
+    judge them with one classifier."""
+    from faasguard.loaders.terraform._functions import _environment
+
+    res = entry.res
+    if not res.has(attribute):
+        return ()
+    return tuple(v for v in _environment(b, res.get(attribute), res.loc(attribute), entry.inst)
+                 if v.name != "*")
+
+
+def cors_settings(block: _Res | None) -> Cors | None:
+    """`cors_configuration` (API Gateway v2) / `cors` (function URL): `allow_origins` and `allow_credentials`,
+    located at the attributes that set them."""
+    if block is None:
+        return None
+    raw = block.get("allow_origins")
+    origins: tuple[str | Unknown, ...] | Unknown = raw if isinstance(raw, Unknown) else tuple(_strings(raw))
+    return Cors(block.loc("allow_origins") if block.has("allow_origins") else block.location, origins,
+                block.flag("allow_credentials"),
+                block.loc("allow_credentials") if block.has("allow_credentials") else None)
+
+
 def _integration_target(b: _Builder, itype: Any, uri: Any, subtype: Any = None) -> str | Unknown | None:
     """The function an API integration invokes, Unknown saying so when the backend is not a Lambda function
     (an HTTP endpoint, an AWS service), None for a MOCK integration.
@@ -196,7 +225,8 @@ def _http_apis(b: _Builder) -> None:
         name = res.text("name")
         stages[api].append(Stage(name if isinstance(name, str) else res.address, res.location,
                                  access_logging=logs is not None, waf=False, id=res.address,
-                                 field_locations={"access_logging": logs.location if logs else res.location}))
+                                 field_locations={"access_logging": logs.location if logs else res.location},
+                                 variables=_stage_variables(b, entry, "stage_variables")))
     websocket: set[str] = set()
     for entry in b.entries["aws_apigatewayv2_api"]:
         res = entry.res
@@ -218,7 +248,7 @@ def _http_apis(b: _Builder) -> None:
         b.apis[res.address] = Api(
             id=res.address, location=res.location,
             kind=TriggerKind.OTHER if res.address in websocket else TriggerKind.HTTP_API, name=res.text("name"),
-            stages=tuple(api_stages), cors_allow_origins=origins,
+            stages=tuple(api_stages), cors_allow_origins=origins, cors=cors_settings(cors),
             field_locations={"cors_allow_origins": cors.location} if cors else {})
     for entry in b.entries["aws_apigatewayv2_route"]:
         res = entry.res

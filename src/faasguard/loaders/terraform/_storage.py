@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from faasguard.findings import DiagnosticKind
+from faasguard.loaders._cognito import custom_attribute_name
 from faasguard.loaders.terraform._containers import _task_definition
 from faasguard.loaders.terraform._core import _Builder
 from faasguard.loaders.terraform._instances import (
@@ -20,19 +21,27 @@ from faasguard.loaders.terraform._instances import (
     _Res,
     _symbolic,
 )
+from faasguard.loaders.terraform._loader import _Entry
 from faasguard.loaders.terraform._policies import (
     _expr_first_line,
+    _key_loc,
+    _strings,
     policy_document,
 )
 from faasguard.model import (
     EcrRepositorySettings,
+    IdentityPoolSettings,
     Location,
+    ParameterSettings,
     PolicyDocument,
     RegistryScanning,
     RegistryScanRule,
     Resource,
     ResourceCategory,
     Unknown,
+    UserPoolAttribute,
+    UserPoolClient,
+    UserPoolSettings,
 )
 
 _CATEGORIES: dict[str, tuple[ResourceCategory, tuple[str, ...]]] = {
@@ -63,6 +72,7 @@ _CATEGORIES: dict[str, tuple[ResourceCategory, tuple[str, ...]]] = {
     "aws_cloudwatch_event_bus": (ResourceCategory.EVENT_BUS, ("name",)),
     "aws_cloudwatch_log_group": (ResourceCategory.LOG_GROUP, ("name",)),
     "aws_cognito_user_pool": (ResourceCategory.USER_POOL, ("name",)),
+    "aws_cognito_identity_pool": (ResourceCategory.IDENTITY_POOL, ("identity_pool_name",)),
     "aws_ecs_task_definition": (ResourceCategory.OTHER, ("family",)),
 }
 
@@ -71,6 +81,8 @@ _POLICY_RESOURCES: dict[str, tuple[str, str]] = {
     "aws_s3_bucket_policy": ("bucket", "aws_s3_bucket"),
     "aws_sqs_queue_policy": ("queue_url", "aws_sqs_queue"),
     "aws_sns_topic_policy": ("arn", "aws_sns_topic"),
+    "aws_secretsmanager_secret_policy": ("secret_arn", "aws_secretsmanager_secret"),
+    "aws_kms_key_policy": ("key_id", "aws_kms_key"),
 }
 """Resource-policy resource → (the argument naming its target, the target's type)."""
 
@@ -84,6 +96,7 @@ _BLOCK_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls"
 def _resources(b: _Builder) -> None:
     policies = _resource_policies(b)
     settings = _bucket_settings(b)
+    blocked = _secret_policy_blocks(b)
     for rtype, (category, name_attrs) in _CATEGORIES.items():
         for entry in b.entries[rtype]:
             res = entry.res
@@ -111,11 +124,113 @@ def _resources(b: _Builder) -> None:
             prefix, _, local = res.address.rpartition(f"{rtype}.")
             arn = _arn_shape(prefix, rtype, local, [("attr", "arn")]) or _symbolic(f"{res.address}.arn")
             ecr = _ecr_settings(res, fields) if rtype == "aws_ecr_repository" else None
+            parameter = _parameter_settings(b, entry, fields) if rtype == "aws_ssm_parameter" else None
+            user_pool = _user_pool(b, res, fields) if rtype == "aws_cognito_user_pool" else None
+            identity_pool = _identity_pool(b, res, fields) if rtype == "aws_cognito_identity_pool" else None
             b.resources.append(Resource(
                 id=res.address, location=res.location, field_locations=fields, type=rtype, category=category,
-                name=name, arn=arn, properties=props, resource_policy=policy, ecr=ecr))
+                name=name, arn=arn, properties=props, resource_policy=policy, ecr=ecr, parameter=parameter,
+                user_pool=user_pool, identity_pool=identity_pool,
+                public_policy_blocked=blocked.get(res.address) if rtype == "aws_secretsmanager_secret" else None))
     for entry in b.entries["aws_ecr_registry_scanning_configuration"]:
         b.registry_scanning.append(_registry_scanning(entry.res))
+
+
+def _secret_policy_blocks(b: _Builder) -> dict[str, bool | Unknown]:
+    """Secret address → `block_public_policy` of the `aws_secretsmanager_secret_policy` naming it (True wins)."""
+    out: dict[str, bool | Unknown] = {}
+    for entry in b.entries["aws_secretsmanager_secret_policy"]:
+        res = entry.res
+        target = _policy_target(b, res.get("secret_arn"), "aws_secretsmanager_secret")
+        flag = res.flag("block_public_policy")
+        if target is not None and flag is not None and out.get(target) is not True:
+            out[target] = flag
+    return out
+
+
+def _parameter_settings(b: _Builder, entry: _Entry, fields: dict[str, Location]) -> ParameterSettings:
+    """`type` and `value` (or `insecure_value`, the provider's explicitly non-sensitive spelling)."""
+    res = entry.res
+    value_attr = "value" if res.has("value") else "insecure_value"
+    if res.has("type"):
+        fields["parameter.type"] = res.loc("type")
+    if res.has(value_attr):
+        fields["parameter.value"] = res.loc(value_attr)
+    from faasguard.loaders.terraform._functions import _secret_attribute
+
+    copied = _secret_attribute(b, res.get(value_attr), entry.inst) if res.has(value_attr) else None
+    return ParameterSettings(type=res.text("type"), value=res.text(value_attr), from_secret_attribute=copied)
+
+
+def _user_pool(b: _Builder, res: _Res, fields: dict[str, Location]) -> UserPoolSettings:
+    """`password_policy { minimum_length }`, custom `schema` blocks, `admin_create_user_config`, and the
+    `aws_cognito_user_pool_client`s of this configuration that name the pool."""
+    password = res.first_block("password_policy")
+    minimum: int | Unknown | None = None
+    if password is not None:
+        fields["user_pool.password_policy"] = password.location
+        if password.has("minimum_length"):
+            minimum = password.num("minimum_length")
+            fields["user_pool.minimum_length"] = password.loc("minimum_length")
+    schema_blocks, schema_unknown = res.blocks("schema")
+    attributes: tuple[UserPoolAttribute, ...] | Unknown
+    if schema_unknown is not None:
+        attributes = schema_unknown
+    else:
+        found: list[UserPoolAttribute] = []
+        for block in schema_blocks:
+            raw_name = block.text("name")
+            name = custom_attribute_name(raw_name) if isinstance(raw_name, str) else None
+            if name is not None:
+                found.append(UserPoolAttribute(name, block.loc("name"), mutable=block.flag("mutable"),
+                                               developer_only=block.flag("developer_only_attribute")))
+        attributes = tuple(found)
+    admin = res.first_block("admin_create_user_config")
+    admin_only = admin.flag("allow_admin_create_user_only") if admin is not None else None
+    if admin is not None and admin.has("allow_admin_create_user_only"):
+        fields["user_pool.admin_create_user_only"] = admin.loc("allow_admin_create_user_only")
+    clients: list[UserPoolClient] = []
+    for entry in b.entries["aws_cognito_user_pool_client"]:
+        client = entry.res
+        if b.ref_of(client.get("user_pool_id"), "aws_cognito_user_pool") != res.address:
+            continue
+        writes = client.get("write_attributes")
+        write_attributes: tuple[str | Unknown, ...] | Unknown | None
+        if writes is None:
+            write_attributes = None
+        elif isinstance(writes, Unknown):
+            write_attributes = writes
+        else:
+            write_attributes = tuple(_strings(writes))
+        clients.append(UserPoolClient(client.address, client.location, write_attributes,
+                                      client.loc("write_attributes") if writes is not None else None))
+    return UserPoolSettings(password_policy=password is not None, minimum_length=minimum,
+                            custom_attributes=attributes, admin_create_user_only=admin_only,
+                            clients=tuple(clients))
+
+
+def _identity_pool(b: _Builder, res: _Res, fields: dict[str, Location]) -> IdentityPoolSettings:
+    """`allow_unauthenticated_identities`, and the `unauthenticated` role of the
+    `aws_cognito_identity_pool_roles_attachment` naming this pool."""
+    if res.has("allow_unauthenticated_identities"):
+        fields["identity_pool.allow_unauthenticated"] = res.loc("allow_unauthenticated_identities")
+    role: str | Unknown | None = None
+    for entry in b.entries["aws_cognito_identity_pool_roles_attachment"]:
+        attachment = entry.res
+        if b.ref_of(attachment.get("identity_pool_id"), "aws_cognito_identity_pool") != res.address:
+            continue
+        roles = attachment.get("roles")
+        if isinstance(roles, Unknown):
+            role = roles
+            fields["identity_pool.unauthenticated_role"] = attachment.loc("roles")
+            continue
+        if not isinstance(roles, Mapping) or "unauthenticated" not in roles:
+            continue
+        where = _key_loc(roles, "unauthenticated", attachment.loc("roles"))
+        role = b.role_id(roles["unauthenticated"], where)
+        fields["identity_pool.unauthenticated_role"] = where
+    return IdentityPoolSettings(allow_unauthenticated=res.flag("allow_unauthenticated_identities"),
+                                unauthenticated_role=role)
 
 
 def _ecr_settings(res: _Res, fields: dict[str, Location]) -> EcrRepositorySettings:

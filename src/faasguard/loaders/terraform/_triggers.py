@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from faasguard.loaders.terraform._apis import cors_settings
 from faasguard.loaders.terraform._core import _Builder, _url_auth
 from faasguard.loaders.terraform._instances import (
     _as_text,
@@ -30,7 +31,7 @@ def _function_urls(b: _Builder) -> None:
             id=res.address, location=res.location,
             field_locations={"auth": res.loc("authorization_type"), "function": res.loc("function_name")},
             kind=TriggerKind.FUNCTION_URL, function=b.function_id(res.get("function_name")),
-            auth=_url_auth(auth, res.loc("authorization_type"))))
+            auth=_url_auth(auth, res.loc("authorization_type")), cors=cors_settings(res.first_block("cors"))))
 
 
 def _event_sources(b: _Builder) -> None:
