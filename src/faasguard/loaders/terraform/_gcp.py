@@ -99,6 +99,8 @@ def _service_names(builder: _Builder) -> dict[str, str]:
 
 def _invokers(builder: _Builder) -> dict[str, list[Member]]:
     """Service address → (member, location) of every `roles/run.invoker` grant on it."""
+    from faasguard.loaders.terraform._gcf import grants_on_function  # noqa: PLC0415 - _gcf builds on this module
+
     out: dict[str, list[Member]] = defaultdict(list)
     names: dict[str, str] | None = None
     for rtype, service_attr in IAM_TYPES.items():
@@ -109,6 +111,8 @@ def _invokers(builder: _Builder) -> dict[str, list[Member]]:
             if address is None and isinstance(value, str) and "${" not in value:
                 names = _service_names(builder) if names is None else names
                 address = names.get(value.rsplit("/", 1)[-1])
+            if address is None and grants_on_function(builder, value):
+                continue  # the Cloud Run service of a gen 2 Cloud Function: `_gcf` reads the grant
             if address is None:
                 builder.loader.diag(DiagnosticKind.INFO, f"{res.address}: the Cloud Run service it grants access "
                                     "to is not defined in this configuration; not checked", res.location)
@@ -145,8 +149,9 @@ def _members(value: Any, location: Location) -> list[Member]:
     return out
 
 
-def _policy_members(builder: _Builder, entry: _Entry) -> list[Member]:
-    """Invoker members of an `*_iam_policy` resource's `policy_data`."""
+def _policy_members(builder: _Builder, entry: _Entry, roles: frozenset[str] = frozenset({INVOKER_ROLE}),
+                    ) -> list[Member]:
+    """Invoker members (of any of `roles`) of an `*_iam_policy` resource's `policy_data`."""
 
     res = entry.res
     value = res.get("policy_data")
@@ -161,7 +166,7 @@ def _policy_members(builder: _Builder, entry: _Entry) -> list[Member]:
         data = _Res(entry.inst, block, f"{entry.inst.prefix}data.google_iam_policy.{data_name}")
         members: list[Member] = []
         for binding in data.blocks("binding")[0]:
-            if binding.text("role") == INVOKER_ROLE:
+            if binding.text("role") in roles:
                 members.extend(_members(binding.get("members"), binding.loc("members")))
         return members
     document = _json_document(value)
@@ -169,7 +174,7 @@ def _policy_members(builder: _Builder, entry: _Entry) -> list[Member]:
         members = []
         bindings = document.get("bindings")
         for binding in bindings if isinstance(bindings, list) else []:
-            if isinstance(binding, Mapping) and binding.get("role") == INVOKER_ROLE:
+            if isinstance(binding, Mapping) and binding.get("role") in roles:
                 loc = binding.loc(location.logical_id) if isinstance(binding, LocatedDict) and binding.path \
                     else location
                 members.extend(_members(binding.get("members"), loc))
