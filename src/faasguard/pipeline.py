@@ -96,12 +96,15 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
 
 
 _HANDLER_SHAPE = re.compile(
-    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\()",
+    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\("
+    rb"|main\s*\(\s*request\s*\))",
     re.MULTILINE)
 _FRAMEWORK_SHAPE = re.compile(
     # entry points of Chalice, Flask/Quart and FastAPI apps; the code loader keeps only real framework objects
     rb"^@\w+\.(?:route|get|post|put|patch|delete|api_route|websocket|schedule|lambda_function|authorizer"
-    rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\(",
+    rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\("
+    # Google Cloud Functions' Functions Framework
+    rb"|^@(?:functions_framework\.)?(?:http|cloud_event)\s*$",
     re.MULTILINE)
 
 
