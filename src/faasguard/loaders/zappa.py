@@ -8,7 +8,8 @@ What Zappa deploys for a stage, as its settings and documented defaults say (not
   events to the functions named in `events`. The app object is the code entry point, so every Flask route is
   analysed as reached through the function (`CodeLocation.handler_function` names the app object). Defaults:
   `timeout_seconds` 30, `memory_size` 512; the runtime follows the deploying Python when `runtime` is absent
-  (Unknown). `extends` chains are followed, the extending stage's keys winning.
+  (Unknown). `extends` chains are followed, the extending stage's keys winning (a shallow update, as
+  Zappa does it: an `environment_variables` mapping replaces the base stage's whole mapping).
 * Environment: `environment_variables` (bundled into the package's settings module) and
   `aws_environment_variables` (set on the function): both are plaintext configuration (FG201).
 * Role: `role_arn` names an existing role (external: its permissions are not visible); `manage_roles: false`
@@ -333,10 +334,11 @@ def _api(settings: _Settings, fn: Function) -> tuple[Api, list[Trigger]] | None:
                   stages=(Stage(settings.stage, settings.where),), default_auth=auth,
                   endpoint_type=endpoint[0] if isinstance(endpoint, list) and endpoint and isinstance(
                       endpoint[0], str) else None)
-        for path in ("/", "/{proxy+}"):
-            out.append(Trigger(id=f"{api_id} ANY {path}", location=auth.location, kind=TriggerKind.REST_API,
-                               function=fn.id, api=api_id, method="ANY", path=path, auth=auth,
-                               private=api.endpoint_type == "PRIVATE"))
+        # Zappa creates `ANY /` and `ANY /{proxy+}` with the same settings: one trigger stands for both, so a
+        # problem of the stage's settings is one finding
+        out.append(Trigger(id=f"{api_id} ANY /{{proxy+}}", location=auth.location, kind=TriggerKind.REST_API,
+                           function=fn.id, api=api_id, method="ANY", path="/{proxy+}", auth=auth,
+                           private=api.endpoint_type == "PRIVATE", takes_input=True))
     if settings.get("function_url_enabled") is True:
         config = settings.get("function_url_config")
         authorizer = config.get("authorizer", "NONE") if isinstance(config, Mapping) else "NONE"
