@@ -90,15 +90,20 @@ def test_zappa_flask_api() -> None:
         ("FG101", "production", "production", "zappa_settings.json", prod_key),
     }
     dev, production = app.function("dev"), app.function("production")
-    assert dev is not None and production is not None
-    assert dev.name == "notes-api-dev" and production.name == "notes-api-production"
-    assert dev.code is not None and dev.code.handler_function == "app"
+    assert dev is not None
+    assert production is not None
+    assert dev.name == "notes-api-dev"
+    assert production.name == "notes-api-production"
+    assert dev.code is not None
+    assert dev.code.handler_function == "app"
     assert dev.code.handler_file == str(directory / "api.py")
     assert (dev.timeout, production.timeout, dev.memory_size) == (120, 30, 512)
     env = {e.name: e.value for e in production.environment}
     assert env == {"LOG_LEVEL": "info"}  # `extends` is a shallow update, as Zappa does it: the whole mapping wins
     role = app.role(dev.role)
-    assert role is not None and role.name == "notes-api-dev-ZappaLambdaExecutionRole" and role.implicit
+    assert role is not None
+    assert role.name == "notes-api-dev-ZappaLambdaExecutionRole"
+    assert role.implicit
     kinds = sorted(t.kind.value for t in app.triggers_of("dev"))
     assert kinds == ["rest-api", "s3", "schedule"]
     prod_routes = [t for t in app.triggers_of("production") if t.kind is TriggerKind.REST_API]
@@ -112,9 +117,12 @@ def test_zappa_hardened_attach_policy_and_iam_authorization() -> None:
     (app,) = apps
     (fn,) = app.functions
     role = app.role(fn.role)
-    assert role is not None and role.name == "billing-production-lambda" and not role.implicit
+    assert role is not None
+    assert role.name == "billing-production-lambda"
+    assert not role.implicit
     (policy,) = role.policies
-    assert policy.document is not None and len(policy.document.statements) == 2
+    assert policy.document is not None
+    assert len(policy.document.statements) == 2
     assert policy.document.statements[1].location.path.endswith("policy.json")
     assert all(t.auth is not None and t.auth.type is AuthType.IAM for t in app.triggers_of(fn.id))
     assert fn.tracing == "Active"
@@ -172,7 +180,8 @@ def test_chalice_todo_app() -> None:
     assert ids == ["dev/api_handler", "dev/purge", "dev/scan_attachment"]
     routes = {(t.method, t.path): t for t in app.triggers if t.kind is TriggerKind.REST_API}
     delete = routes[("DELETE", "/todos/{todo_id}")]
-    assert delete.auth is not None and delete.auth.type is AuthType.IAM
+    assert delete.auth is not None
+    assert delete.auth.type is AuthType.IAM
     kinds = {t.function: t.kind for t in app.triggers if not t.kind.is_http}
     assert kinds == {"dev/scan_attachment": TriggerKind.S3, "dev/purge": TriggerKind.SCHEDULE}
 
@@ -188,4 +197,5 @@ def test_chalice_hardened_policy_file_and_cognito() -> None:
     (policy,) = role.policies
     assert policy.name == "policy-prod.json"
     (route,) = app.triggers
-    assert route.auth is not None and route.auth.type is AuthType.COGNITO
+    assert route.auth is not None
+    assert route.auth.type is AuthType.COGNITO

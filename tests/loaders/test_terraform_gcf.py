@@ -101,19 +101,22 @@ def test_gen1_model() -> None:
     assert thumbnail.service_account is None
     assert thumbnail.ingress is None
     assert thumbnail.invokers == ("allUsers",)
-    assert thumbnail.code is not None and thumbnail.code.handler_file is not None
+    assert thumbnail.code is not None
+    assert thumbnail.code.handler_file is not None
     assert Path(thumbnail.code.handler_file) == FIXTURES / "gcf-gen1" / "src" / "main.py"
     assert thumbnail.code.handler_function == "render"
     (https,) = app.triggers_of(thumbnail.id)
     assert https.kind is TriggerKind.HTTP_FUNCTION
-    assert https.auth is not None and https.auth.type is AuthType.NONE
+    assert https.auth is not None
+    assert https.auth.type is AuthType.NONE
     assert https.location.line == line_of("gcf-gen1", "main.tf", "trigger_http          = true")
     (event,) = app.triggers_of(resize.id)
     assert event.kind is TriggerKind.OTHER
     assert event.source == "${google_storage_bucket.source.name}"
     assert resize.ingress == "internal"
     assert resize.service_account == "resizer@${var.project_id}.iam.gserviceaccount.com"
-    assert resize.code is not None and resize.code.handler_function == "on_upload"
+    assert resize.code is not None
+    assert resize.code.handler_function == "on_upload"
 
 
 def test_gen2_model() -> None:
@@ -128,12 +131,14 @@ def test_gen2_model() -> None:
     assert env["API_TOKEN"].secret_reference
     assert not env["DB_PASSWORD"].secret_reference
     assert report.invokers == ("allAuthenticatedUsers",)
-    assert report.code is not None and report.code.handler_file is not None
+    assert report.code is not None
+    assert report.code.handler_file is not None
     assert Path(report.code.handler_file) == FIXTURES / "gcf-gen2" / "function" / "main.py"
     assert [t.kind for t in app.triggers_of(ingest.id)] == [TriggerKind.OTHER]
     assert app.triggers_of(ingest.id)[0].source == "projects/acme-reports/topics/ingest"
     (https,) = app.triggers_of(export.id)
-    assert https.auth is not None and https.auth.type is AuthType.IAM
+    assert https.auth is not None
+    assert https.auth.type is AuthType.IAM
     assert export.service_account == "${google_service_account.exporter.email}"
 
 
@@ -141,9 +146,11 @@ def test_binding_alone_models_an_external_function() -> None:
     app, _ = scan_fixture("gcf-binding-only")
     fns = functions(app)
     webhook, ledger = fns["stripe-webhook"], fns["ledger-sync"]
-    assert webhook.external and ledger.external
+    assert webhook.external
+    assert ledger.external
     assert webhook.invokers == ("serviceAccount:scheduler@acme-payments.iam.gserviceaccount.com", "allUsers")
-    assert isinstance(webhook.runtime, Unknown) and isinstance(webhook.service_account, Unknown)
+    assert isinstance(webhook.runtime, Unknown)
+    assert isinstance(webhook.service_account, Unknown)
     assert webhook.code is None
     assert ledger.invokers == ("serviceAccount:ledger@acme-payments.iam.gserviceaccount.com",)
 
@@ -155,7 +162,8 @@ def test_hardened_model() -> None:
     assert api.ingress == "internal-and-cloud-load-balancing"
     assert api.service_account == "${google_service_account.api.email}"
     (secret,) = api.environment
-    assert secret.secret_reference and secret.value == "secret:orders-db-password:3"
+    assert secret.secret_reference
+    assert secret.value == "secret:orders-db-password:3"
 
 
 def test_handlers_without_terraform_are_inferred_from_the_functions_framework() -> None:

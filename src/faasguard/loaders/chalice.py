@@ -108,32 +108,7 @@ class _Module:
 def _parse_app(path: Path, display: str) -> _Module:
     tree = ast.parse(read_text(path, display), filename=display)
     module = _Module(display)
-    chalice_names = {"Chalice"}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module in ("chalice", "chalice.app"):
-            for alias in node.names:
-                if alias.name == "Chalice":
-                    chalice_names.add(alias.asname or alias.name)
-    clients: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and isinstance(node.value, ast.Call):
-            callee = _name(node.value.func)
-            target = node.targets[0].id
-            if callee in chalice_names or callee == "chalice.Chalice":
-                module.app_var = target
-            elif callee is not None and callee.rsplit(".", 1)[-1] == "IAMAuthorizer":
-                module.authorizers[target] = (AuthType.IAM, "IAMAuthorizer")
-            elif callee is not None and callee.rsplit(".", 1)[-1] == "CognitoUserPoolAuthorizer":
-                module.authorizers[target] = (AuthType.COGNITO, "CognitoUserPoolAuthorizer")
-            elif callee is not None and callee.rsplit(".", 1)[-1] == "CustomAuthorizer":
-                module.authorizers[target] = (AuthType.LAMBDA, "CustomAuthorizer")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and isinstance(node.value, ast.Call) and _name(node.value.func) in ("boto3.client", "client"):
-            service = node.value.args[0] if node.value.args else None
-            if isinstance(service, ast.Constant) and isinstance(service.value, str):
-                clients[node.targets[0].id] = service.value
+    _bind_module_objects(tree, module)
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
@@ -145,15 +120,52 @@ def _parse_app(path: Path, display: str) -> _Module:
                 module.entries.append(_Entry(node.name, func.attr, call, decorator.lineno, decorator.col_offset + 1))
                 if func.attr == "authorizer":
                     module.authorizers[node.name] = (AuthType.LAMBDA, f"@{module.app_var}.authorizer {node.name}")
-    if clients:
-        from faasguard.analysis.iam.boto_map import actions_for
-
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id in clients:
-                for action in actions_for(clients[node.func.value.id], node.func.attr, None) or ():
-                    module.calls.append((action, node.lineno, node.col_offset + 1))
+    _sdk_calls(tree, module)
     return module
+
+
+_AUTHORIZER_CLASSES = {"IAMAuthorizer": AuthType.IAM, "CognitoUserPoolAuthorizer": AuthType.COGNITO,
+                       "CustomAuthorizer": AuthType.LAMBDA}
+
+
+def _bind_module_objects(tree: ast.Module, module: _Module) -> None:
+    """The module-level `Chalice(...)` app and the authorizer objects routes name."""
+    chalice_names = {"Chalice", "chalice.Chalice"}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module in ("chalice", "chalice.app"):
+            chalice_names.update(alias.asname or alias.name for alias in node.names if alias.name == "Chalice")
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call)):
+            continue
+        callee = _name(node.value.func)
+        target = node.targets[0].id
+        if callee in chalice_names:
+            module.app_var = target
+        elif callee is not None and callee.rsplit(".", 1)[-1] in _AUTHORIZER_CLASSES:
+            kind = callee.rsplit(".", 1)[-1]
+            module.authorizers[target] = (_AUTHORIZER_CLASSES[kind], kind)
+
+
+def _sdk_calls(tree: ast.Module, module: _Module) -> None:
+    """The IAM actions of the calls made through `boto3.client("service")` objects anywhere in the module, as
+    Chalice's policy generator finds them."""
+    clients: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Call) and _name(node.value.func) in ("boto3.client", "client"):
+            service = node.value.args[0] if node.value.args else None
+            if isinstance(service, ast.Constant) and isinstance(service.value, str):
+                clients[node.targets[0].id] = service.value
+    if not clients:
+        return
+    from faasguard.analysis.iam.boto_map import actions_for
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in clients:
+            for action in actions_for(clients[node.func.value.id], node.func.attr, None) or ():
+                module.calls.append((action, node.lineno, node.col_offset + 1))
 
 
 def _name(node: ast.expr) -> str | None:
@@ -225,12 +237,12 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
                 DiagnosticKind.PARSE_ERROR, f"app.py of the Chalice project cannot be parsed: {exc}",
                 Location(app_display), DiagnosticLevel.ERROR, COMPONENT))
             continue
-        result.apps.append(_application(source, config, module, project, app_path, ctx))
+        result.apps.append(_application(source, config, module, project=project, app_path=app_path, ctx=ctx))
     return result
 
 
-def _application(source: SourceFile, config: Mapping[str, Any], module: _Module, project: Path, app_path: Path,
-                 ctx: LoadContext) -> Application:
+def _application(source: SourceFile, config: Mapping[str, Any], module: _Module, *, project: Path,
+                 app_path: Path, ctx: LoadContext) -> Application:
     app_name = config.get("app_name") if isinstance(config.get("app_name"), str) else project.name
     stages = config.get("stages")
     stage_items = list(stages.items()) if isinstance(stages, Mapping) and stages else [("dev", {})]
@@ -244,18 +256,19 @@ def _application(source: SourceFile, config: Mapping[str, Any], module: _Module,
             continue
         where = stages.key_loc(stage, stage) if isinstance(stages, LocatedDict) else Location(source.display)
         settings = _Config(config, block, source.display, where)
-        stage_role = _role(settings, f"{stage}/role", f"{app_name}-{stage}", module, project, ctx, files, stage)
+        shared = _Env(module, project, ctx, files, str(stage))
+        stage_role = _role(settings, f"{stage}/role", f"{app_name}-{stage}", shared)
         if stage_role is not None:
             roles.setdefault(stage_role.id, stage_role)
         routes = [e for e in module.entries if e.decorator == "route"]
         if routes and module.app_var is not None:
             fn_id = f"{stage}/api_handler"
             fn_settings = settings.for_function("api_handler")
-            role = _own_role(fn_settings, fn_id, f"{app_name}-{stage}", module, project, ctx, files, stage)
+            role = _own_role(fn_settings, fn_id, f"{app_name}-{stage}", shared)
             if role is not None:
                 roles.setdefault(role.id, role)
-            functions.append(_function(fn_id, f"{app_name}-{stage}", fn_settings, module.app_var, app_path,
-                                       project, role or stage_role, where))
+            functions.append(_function(fn_id, f"{app_name}-{stage}", fn_settings, handler_function=module.app_var,
+                                       app_path=app_path, project=project, role=role or stage_role, where=where))
             api_id = f"{stage}/api"
             endpoint = settings.get("api_gateway_endpoint_type")
             apis.append(Api(id=api_id, location=where, kind=TriggerKind.REST_API, name=app_name, implicit=True,
@@ -269,12 +282,13 @@ def _application(source: SourceFile, config: Mapping[str, Any], module: _Module,
             name = entry.text("name") or entry.function
             fn_id = f"{stage}/{name}"
             fn_settings = settings.for_function(name)
-            role = _own_role(fn_settings, fn_id, f"{app_name}-{stage}-{name}", module, project, ctx, files, stage)
+            role = _own_role(fn_settings, fn_id, f"{app_name}-{stage}-{name}", shared)
             if role is not None:
                 roles.setdefault(role.id, role)
             location = Location(module.display, entry.line, entry.column, logical_id=fn_id)
-            functions.append(_function(fn_id, f"{app_name}-{stage}-{name}", fn_settings, entry.function, app_path,
-                                       project, role or stage_role, location))
+            functions.append(_function(fn_id, f"{app_name}-{stage}-{name}", fn_settings,
+                                       handler_function=entry.function, app_path=app_path, project=project,
+                                       role=role or stage_role, where=location))
             trigger = _event(entry, fn_id, location)
             if trigger is not None:
                 triggers.append(trigger)
@@ -283,7 +297,7 @@ def _application(source: SourceFile, config: Mapping[str, Any], module: _Module,
                        triggers=tuple(triggers), apis=tuple(apis))
 
 
-def _function(fn_id: str, name: str, settings: _Config, handler_function: str, app_path: Path, project: Path,
+def _function(fn_id: str, name: str, settings: _Config, *, handler_function: str, app_path: Path, project: Path,
               role: Role | None, where: Location) -> Function:
     fields: dict[str, Location] = {}
     for model, key in (("timeout", "lambda_timeout"), ("memory_size", "lambda_memory_size"),
@@ -325,17 +339,26 @@ def _function(fn_id: str, name: str, settings: _Config, handler_function: str, a
         tracing="Active" if settings.get("xray") is True else None)
 
 
-def _own_role(settings: _Config, fn_id: str, name: str, module: _Module, project: Path, ctx: LoadContext,
-              files: list[str], stage: str) -> Role | None:
+@dataclass
+class _Env:
+    """What building a role needs besides the settings: the app module, the project, and the files read."""
+
+    module: _Module
+    project: Path
+    ctx: LoadContext
+    files: list[str]
+    stage: str
+
+
+def _own_role(settings: _Config, fn_id: str, name: str, env: _Env) -> Role | None:
     """A role of the function's own, when its `lambda_functions` entry names one."""
     if not any(settings.own(key) for key in ("iam_role_arn", "iam_policy_file", "autogen_policy",
                                              "manage_iam_role")):
         return None
-    return _role(settings, f"{fn_id}/role", name, module, project, ctx, files, stage)
+    return _role(settings, f"{fn_id}/role", name, env)
 
 
-def _role(settings: _Config, role_id: str, name: str, module: _Module, project: Path, ctx: LoadContext,
-          files: list[str], stage: str) -> Role | None:
+def _role(settings: _Config, role_id: str, name: str, env: _Env) -> Role | None:
     if settings.get("manage_iam_role", True) is False:
         arn = settings.get("iam_role_arn")
         if not isinstance(arn, str):
@@ -345,20 +368,21 @@ def _role(settings: _Config, role_id: str, name: str, module: _Module, project: 
     where = settings.where.with_id(role_id)
     if settings.get("autogen_policy", True) is False or (
             settings.get("iam_policy_file") is not None and settings.get("autogen_policy") is None):
-        file_name = settings.get("iam_policy_file", f"policy-{stage}.json")
+        file_name = settings.get("iam_policy_file", f"policy-{env.stage}.json")
         file_where = settings.loc("iam_policy_file") if settings.get("iam_policy_file") else \
             settings.loc("autogen_policy")
-        path = project / ".chalice" / str(file_name)
-        if ctx.inside_roots(path) and path.is_file():
-            display = ctx.display(path)
-            files.append(display)
+        path = env.project / ".chalice" / str(file_name)
+        if env.ctx.inside_roots(path) and path.is_file():
+            display = env.ctx.display(path)
+            env.files.append(display)
             doc = document_file(path, display, file_where.with_id(role_id))
         else:
             doc = PolicyDocument((), file_where, Unknown(f".chalice/{file_name} is not in the scanned project",
                                                          file_where))
         policy = Policy(str(file_name), PolicyKind.INLINE, file_where, doc)
     else:
-        policy = Policy("autogenerated by Chalice from app.py", PolicyKind.INLINE, where, _autogen(module, where))
+        policy = Policy("autogenerated by Chalice from app.py", PolicyKind.INLINE, where,
+                        _autogen(env.module, where))
     return Role(id=role_id, location=where, name=name, policies=(policy,))
 
 

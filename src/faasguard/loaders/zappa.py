@@ -174,7 +174,7 @@ def _application(source: SourceFile, document: Mapping[str, Any], headers: Mappi
         if not isinstance(block, Mapping):
             continue
         settings = _stage_settings(document, str(stage), source.display, headers)
-        fn, role = _function(settings, source, project_dir, ctx, result, files)
+        fn, role = _function(settings, project_dir, ctx, files)
         functions.append(fn)
         if role is not None:
             roles.setdefault(role.id, role)
@@ -204,8 +204,8 @@ def _int(value: Any, where: Location) -> int | Unknown | None:
     return value
 
 
-def _function(settings: _Settings, source: SourceFile, project_dir: Path, ctx: LoadContext, result: LoadResult,
-              files: list[str]) -> tuple[Function, Role | None]:
+def _function(settings: _Settings, project_dir: Path, ctx: LoadContext, files: list[str],
+              ) -> tuple[Function, Role | None]:
     stage = settings.stage
     project = _text(settings.get("project_name")) or slug(project_dir.name)
     name = slug(f"{project}-{stage}")
@@ -245,7 +245,6 @@ def _function(settings: _Settings, source: SourceFile, project_dir: Path, ctx: L
         vpc=vpc, reserved_concurrency=_int(settings.get("lambda_concurrency"), settings.loc("lambda_concurrency")),
         tracing="Active" if settings.get("xray_tracing") is True else None,
         dead_letter=Destination("dlq", dlq, settings.loc("dead_letter_arn")) if dlq else None)
-    del result
     return fn, role
 
 

@@ -194,8 +194,9 @@ class DeprecatedRuntime(Rule):
     ## What it does
     Looks the function's `Runtime` up in a dated table of AWS Lambda runtimes (from AWS's Lambda runtimes
     page, shipped with faasguard), or of Google Cloud Functions runtimes for `google_cloudfunctions_function` /
-    `google_cloudfunctions2_function` (`runtime = "python38"`, from Google's runtime support page), and reports it when the deprecation date has passed (medium) or is within
-    180 days (low; config `runtime_warning_days`). A runtime inherited from SAM `Globals` is reported once, on
+    `google_cloudfunctions2_function` (`runtime = "python38"`, from Google's runtime support page), and reports
+    it when the deprecation date has passed (medium) or is within 180 days (low; config `runtime_warning_days`).
+    A runtime inherited from SAM `Globals` is reported once, on
     the Globals line, naming every function that inherits it. Container-image functions have no managed runtime and
     are not reported.
 

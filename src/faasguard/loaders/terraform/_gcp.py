@@ -99,7 +99,7 @@ def _service_names(builder: _Builder) -> dict[str, str]:
 
 def _invokers(builder: _Builder) -> dict[str, list[Member]]:
     """Service address → (member, location) of every `roles/run.invoker` grant on it."""
-    from faasguard.loaders.terraform._gcf import grants_on_function  # noqa: PLC0415 - _gcf builds on this module
+    from faasguard.loaders.terraform._gcf import grants_on_function
 
     out: dict[str, list[Member]] = defaultdict(list)
     names: dict[str, str] | None = None
