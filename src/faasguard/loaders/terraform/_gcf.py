@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from faasguard.loaders._hcl import to_plain
 from faasguard.loaders.terraform._functions import _environment, _package
-from faasguard.loaders.terraform._gcp import _member, _members, _policy_members
+from faasguard.loaders.terraform._gcp import FUNCTION_TYPES, _member, _members, _policy_members, cloud_function_names
 from faasguard.model import (
     Auth,
     AuthType,
@@ -54,9 +54,7 @@ if TYPE_CHECKING:
     from faasguard.loaders.terraform._core import _Builder
     from faasguard.loaders.terraform._instances import _Res
 
-GEN1 = "google_cloudfunctions_function"
-GEN2 = "google_cloudfunctions2_function"
-FUNCTION_TYPES = (GEN1, GEN2)
+GEN1, GEN2 = FUNCTION_TYPES
 INVOKER_ROLES = frozenset({"roles/cloudfunctions.invoker", "roles/run.invoker"})
 FUNCTION_IAM: Mapping[str, str] = {
     "google_cloudfunctions_function_iam_member": "cloud_function",
@@ -87,7 +85,7 @@ Member = tuple[str | Unknown, Location]
 
 def cloud_functions(b: _Builder) -> None:
     """Every Cloud Function of the root module, its triggers, and the functions only an IAM binding names."""
-    names = _function_names(b)
+    names = cloud_function_names(b)
     invokers, external = _invokers(b, names)
     grants = _project_grants(b)
     for rtype in FUNCTION_TYPES:
@@ -97,24 +95,7 @@ def cloud_functions(b: _Builder) -> None:
         _external(b, name, members)
 
 
-def grants_on_function(b: _Builder, value: Any) -> bool:
-    """Whether a Cloud Run IAM resource's service names a gen 2 function (its invoker grant is the function's)."""
-    if b.ref_of(value, GEN2) is not None:
-        return True
-    return isinstance(value, str) and "${" not in value and value.rsplit("/", 1)[-1] in _function_names(b)
-
-
 # ------------------------------------------------------------------------------------------ invokers
-
-def _function_names(b: _Builder) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for rtype in FUNCTION_TYPES:
-        for entry in b.entries.get(rtype, ()):
-            name = entry.res.get("name")
-            if isinstance(name, str) and "${" not in name:
-                names[name] = entry.res.address
-    return names
-
 
 def _invokers(b: _Builder, names: Mapping[str, str]) -> tuple[dict[str, list[Member]], dict[str, list[Member]]]:
     """(function address → invoker members, external function name → invoker members)."""

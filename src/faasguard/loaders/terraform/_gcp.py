@@ -82,6 +82,29 @@ def cloud_run_containers(builder: _Builder) -> list[Container]:
 
 # ------------------------------------------------------------------------------------------ invokers
 
+FUNCTION_TYPES = ("google_cloudfunctions_function", "google_cloudfunctions2_function")
+"""Cloud Functions (read by `_gcf`): a gen 2 function *is* a Cloud Run service, so Cloud Run IAM may name one."""
+
+
+def cloud_function_names(builder: _Builder) -> dict[str, str]:
+    """Literal Cloud Function name → address."""
+    names: dict[str, str] = {}
+    for rtype in FUNCTION_TYPES:
+        for entry in builder.entries.get(rtype, ()):
+            name = entry.res.get("name")
+            if isinstance(name, str) and "${" not in name:
+                names[name] = entry.res.address
+    return names
+
+
+def grants_on_function(builder: _Builder, value: Any) -> bool:
+    """Whether a Cloud Run IAM resource's service names a gen 2 function (its invoker grant is the function's,
+    read by `_gcf`)."""
+    if builder.ref_of(value, FUNCTION_TYPES[1]) is not None:
+        return True
+    return isinstance(value, str) and "${" not in value and value.rsplit("/", 1)[-1] in cloud_function_names(builder)
+
+
 def _service_names(builder: _Builder) -> dict[str, str]:
     """Literal service name → address, for IAM resources that name their service by a string."""
     names: dict[str, str] = {}
@@ -99,8 +122,6 @@ def _service_names(builder: _Builder) -> dict[str, str]:
 
 def _invokers(builder: _Builder) -> dict[str, list[Member]]:
     """Service address → (member, location) of every `roles/run.invoker` grant on it."""
-    from faasguard.loaders.terraform._gcf import grants_on_function
-
     out: dict[str, list[Member]] = defaultdict(list)
     names: dict[str, str] | None = None
     for rtype, service_attr in IAM_TYPES.items():
