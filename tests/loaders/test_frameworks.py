@@ -199,3 +199,24 @@ def test_chalice_hardened_policy_file_and_cognito() -> None:
     (route,) = app.triggers
     assert route.auth is not None
     assert route.auth.type is AuthType.COGNITO
+
+
+def test_hostile_settings_are_diagnostics_not_crashes(tmp_path: Path) -> None:
+    """Nesting past the parser's recursion limit, and policy files pointing outside the project, never raise."""
+    (tmp_path / "zappa_settings.toml").write_text("dev = " + "[" * 5000 + "]" * 5000 + "\n")
+    chalice = tmp_path / "svc"
+    (chalice / ".chalice").mkdir(parents=True)
+    (chalice / ".chalice" / "config.json").write_text(
+        '{"app_name": "svc", "stages": {"dev": {"autogen_policy": false, "iam_policy_file": "../../../../etc/passwd"}}}')
+    (chalice / "app.py").write_text("from chalice import Chalice\n\napp = Chalice(app_name='svc')\n\n\n"
+                                    "@app.lambda_function()\ndef work(event, context):\n    return event\n")
+    result = scan([str(tmp_path)], Config(severity=Severity.INFO), cwd=tmp_path)
+    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"]
+    assert any(d.kind.value == "parse-error" and "zappa_settings.toml" in d.location.path for d in result.diagnostics)
+    (app,) = [a for a in result.apps if a.source is SourceKind.CHALICE]
+    (fn,) = app.functions
+    role = app.role(fn.role)
+    assert role is not None
+    (policy,) = role.policies
+    assert policy.document is not None and policy.document.unresolved is not None
+    assert "/etc/passwd" not in app.files

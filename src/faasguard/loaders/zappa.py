@@ -110,6 +110,8 @@ def _parse(source: SourceFile) -> tuple[Any, dict[str, int]]:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ParseError(f"TOML syntax error: {exc}", Location(source.display)) from exc
+        except RecursionError as exc:
+            raise ParseError("nesting too deep to parse", Location(source.display)) from exc
         headers = {m.group(1).strip().strip('"'): text.count("\n", 0, m.start()) + 1
                    for m in re.finditer(r"^\s*\[([^\]\[.]+)\]\s*$", text, re.MULTILINE)}
         return data, headers
@@ -178,10 +180,10 @@ def _application(source: SourceFile, document: Mapping[str, Any], headers: Mappi
         functions.append(fn)
         if role is not None:
             roles.setdefault(role.id, role)
-        api = _api(settings, fn)
+        api, http = _api(settings, fn)
         if api is not None:
-            apis.append(api[0])
-            triggers.extend(api[1])
+            apis.append(api)
+        triggers.extend(http)
         triggers.extend(_events(settings, fn))
     if not functions:
         result.diagnostics.append(Diagnostic(DiagnosticKind.INFO, "no stage in the Zappa settings; nothing deployed",
@@ -322,7 +324,8 @@ def _relocated(doc: PolicyDocument, where: Location) -> PolicyDocument:
                           doc.unresolved)
 
 
-def _api(settings: _Settings, fn: Function) -> tuple[Api, list[Trigger]] | None:
+def _api(settings: _Settings, fn: Function) -> tuple[Api | None, list[Trigger]]:
+    """The stage's REST API (unless disabled) and its HTTP triggers: the API's proxy route, a function URL."""
     out: list[Trigger] = []
     api: Api | None = None
     if settings.get("apigateway_enabled", True) is not False:
@@ -346,10 +349,7 @@ def _api(settings: _Settings, fn: Function) -> tuple[Api, list[Trigger]] | None:
             Auth(AuthType.NONE, where, detail="function_url_config.authorizer NONE (Zappa's default)")
         out.append(Trigger(id=f"{settings.stage}/url", location=where, kind=TriggerKind.FUNCTION_URL,
                            function=fn.id, auth=auth))
-    if api is None and not out:
-        return None
-    return (api, out) if api is not None else (Api(id=f"{settings.stage}/url-only", location=settings.where,
-                                                   kind=TriggerKind.FUNCTION_URL, implicit=True), out)
+    return api, out
 
 
 def _api_auth(settings: _Settings) -> Auth:
