@@ -207,7 +207,8 @@ def test_hostile_settings_are_diagnostics_not_crashes(tmp_path: Path) -> None:
     chalice = tmp_path / "svc"
     (chalice / ".chalice").mkdir(parents=True)
     (chalice / ".chalice" / "config.json").write_text(
-        '{"app_name": "svc", "stages": {"dev": {"autogen_policy": false, "iam_policy_file": "../../../../etc/passwd"}}}')
+        '{"app_name": "svc", "stages": {"dev": {"autogen_policy": false, '
+        '"iam_policy_file": "../../../../etc/passwd"}}}')
     (chalice / "app.py").write_text("from chalice import Chalice\n\napp = Chalice(app_name='svc')\n\n\n"
                                     "@app.lambda_function()\ndef work(event, context):\n    return event\n")
     result = scan([str(tmp_path)], Config(severity=Severity.INFO), cwd=tmp_path)
@@ -218,5 +219,6 @@ def test_hostile_settings_are_diagnostics_not_crashes(tmp_path: Path) -> None:
     role = app.role(fn.role)
     assert role is not None
     (policy,) = role.policies
-    assert policy.document is not None and policy.document.unresolved is not None
+    assert policy.document is not None
+    assert policy.document.unresolved is not None
     assert "/etc/passwd" not in app.files
