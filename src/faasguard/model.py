@@ -83,6 +83,8 @@ class SourceKind(StrEnum):
     TERRAFORM = "terraform"
     ECS = "ecs"
     CLOUD_RUN = "cloudrun"
+    ZAPPA = "zappa"
+    CHALICE = "chalice"
     DOCKERFILE = "dockerfile"
     CODE = "code"
     """Bare handler code with no infrastructure-as-code."""
@@ -256,6 +258,22 @@ class Function(Node):
     platform: str = "aws-lambda"
     """"aws-lambda", "gcp-functions" ... so rules can tell which platform defaults apply."""
     tags: Mapping[str, str | Unknown] = field(default_factory=dict)
+    service_account: str | Unknown | None = None
+    """Google Cloud Functions: the runtime service account's email; None = absent (the platform's default
+    account runs it: App Engine's for gen 1, Compute Engine's for gen 2)."""
+    ingress: str | Unknown | None = None
+    """Google Cloud Functions: ingress in Cloud Run's spelling (`all`, `internal`,
+    `internal-and-cloud-load-balancing`); None = absent (the default is `all`)."""
+    invokers: tuple[str | Unknown, ...] = ()
+    """Google Cloud Functions: members granted the invoker role on the function (`allUsers`...)."""
+    vpc_egress: str | Unknown | None = None
+    """Google Cloud Functions: VPC connector egress (`all-traffic`, `private-ranges-only`)."""
+    account_roles: tuple[str | Unknown, ...] = ()
+    """Google Cloud Functions: project roles the same source grants the runtime service account (located at
+    `field_locations["account_roles"]`, the first grant)."""
+    external: bool = False
+    """A function the source does not define but grants access to (a Cloud Functions IAM binding naming a
+    function deployed elsewhere): only what the source says about it is known."""
 
 
 # -------------------------------------------------------------------------------------- triggers
@@ -277,11 +295,14 @@ class TriggerKind(StrEnum):
     COGNITO = "cognito"
     IOT = "iot"
     CLOUDWATCH_LOGS = "cloudwatch-logs"
+    HTTP_FUNCTION = "http-function"
+    """A Google Cloud Functions HTTPS trigger: the function's own URL, guarded by the invoker IAM role."""
     OTHER = "other"
 
     @property
     def is_http(self) -> bool:
-        return self in (TriggerKind.REST_API, TriggerKind.HTTP_API, TriggerKind.FUNCTION_URL, TriggerKind.ALB)
+        return self in (TriggerKind.REST_API, TriggerKind.HTTP_API, TriggerKind.FUNCTION_URL, TriggerKind.ALB,
+                        TriggerKind.HTTP_FUNCTION)
 
     @property
     def is_stream(self) -> bool:

@@ -23,7 +23,7 @@ from faasguard.config import Config
 from faasguard.facts import Enricher, Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding, internal_error
 from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
-from faasguard.model import Application, Location
+from faasguard.model import Application, Location, SourceKind
 from faasguard.result import ScanResult
 from faasguard.rules.base import Rule, RuleContext
 from faasguard.safeio import read_head
@@ -64,6 +64,7 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
         files = [f for f in by_type[source_type] if f.path not in handled]
         loaded = _run_loader(module_name, files, ctx, result)
         handled |= loaded.handled
+    result.apps = _without_packaged_frameworks(result.apps, result.diagnostics)
 
     if config.exclude:
         scan_roots = tuple(dict.fromkeys(f.root for f in found.files if f.root.is_dir())) or (cwd,)
@@ -96,12 +97,15 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
 
 
 _HANDLER_SHAPE = re.compile(
-    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\()",
+    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\("
+    rb"|main\s*\(\s*request\s*\))",
     re.MULTILINE)
 _FRAMEWORK_SHAPE = re.compile(
     # entry points of Chalice, Flask/Quart and FastAPI apps; the code loader keeps only real framework objects
     rb"^@\w+\.(?:route|get|post|put|patch|delete|api_route|websocket|schedule|lambda_function|authorizer"
-    rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\(",
+    rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\("
+    # Google Cloud Functions' Functions Framework
+    rb"|^@(?:functions_framework\.)?(?:http|cloud_event)\s*$",
     re.MULTILINE)
 
 
@@ -119,6 +123,28 @@ def _looks_like_js_handler(path: Path) -> bool:
     except OSError:
         return False
     return bool(_JS_HANDLER_SHAPE.search(head))
+
+
+_FRAMEWORK_SOURCES = frozenset({SourceKind.ZAPPA, SourceKind.CHALICE})
+
+
+def _without_packaged_frameworks(apps: list[Application], diagnostics: list[Diagnostic]) -> list[Application]:
+    """A Zappa or Chalice project that a template in the scan also deploys (`chalice package` / `zappa template`
+    output kept beside the code) is one deployment described twice: the template is what is deployed, so the
+    framework's own view is dropped, with a note, rather than reporting every finding twice."""
+    claimed = {fn.code.handler_file for app in apps if app.source not in _FRAMEWORK_SOURCES
+               for fn in app.functions if fn.code is not None and fn.code.handler_file}
+    kept: list[Application] = []
+    for app in apps:
+        handlers = {fn.code.handler_file for fn in app.functions if fn.code is not None and fn.code.handler_file}
+        if app.source in _FRAMEWORK_SOURCES and handlers and handlers <= claimed:
+            diagnostics.append(Diagnostic(
+                DiagnosticKind.INFO, f"the {app.source.value.capitalize()} project {app.name} is also deployed by a "
+                "template in this scan; its functions are checked through the template only", Location(app.name),
+                DiagnosticLevel.NOTE, f"{app.source.value} loader"))
+            continue
+        kept.append(app)
+    return kept
 
 
 def _drop_excluded_handlers(app: Application, exclusion: Exclusion, roots: Sequence[Path],

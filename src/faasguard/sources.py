@@ -38,6 +38,10 @@ class SourceType(StrEnum):
     """An ECS task definition in the registered JSON shape."""
     KNATIVE = "knative"
     """Cloud Run / Knative Service YAML."""
+    ZAPPA = "zappa"
+    """A Zappa project's settings (`zappa_settings.json`, `.yml`/`.yaml`, `.toml`)."""
+    CHALICE = "chalice"
+    """An AWS Chalice project's `.chalice/config.json` (the project is its parent directory)."""
     DOCKERFILE = "dockerfile"
     PYTHON = "python"
     """Python source that may be bare handler code (used only where a path holds no IaC)."""
@@ -115,6 +119,10 @@ def _maybe_source(name: str) -> bool:
         or Path(lower).suffix in _YAML_SUFFIXES
 
 
+ZAPPA_SETTINGS = frozenset({"zappa_settings.json", "zappa_settings.yml", "zappa_settings.yaml",
+                            "zappa_settings.toml"})
+"""The settings file names Zappa reads by default (its `-s` option can name another, which we cannot know)."""
+
 _JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
 _JS_NOT_CODE = (".d.ts", ".d.mts", ".d.cts", ".min.js", ".map.js")
 _JS_TOOLING = re.compile(
@@ -128,6 +136,10 @@ def classify(path: Path) -> SourceType | None:
     lower = name.lower()
     if lower.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json")):
         return SourceType.TERRAFORM
+    if lower in ZAPPA_SETTINGS:
+        return SourceType.ZAPPA
+    if lower == "config.json" and path.parent.name == ".chalice":
+        return SourceType.CHALICE
     if lower.endswith((".py", ".pyw")):
         return SourceType.PYTHON
     if lower.endswith(_JS_SUFFIXES) and not lower.endswith(_JS_NOT_CODE) and not _JS_TOOLING.match(lower):

@@ -283,6 +283,8 @@ def _trigger_entry(trigger: Trigger, function: str) -> Entry:
         exposure, detail = _http_exposure(trigger)
         if kind is TriggerKind.FUNCTION_URL:
             what = "function URL"
+        elif kind is TriggerKind.HTTP_FUNCTION:
+            what = "Cloud Functions HTTPS trigger"
         elif kind is TriggerKind.ALB:
             what = "load balancer target"
         else:
@@ -311,6 +313,8 @@ def _http_exposure(trigger: Trigger) -> tuple[Exposure, str]:
             return Exposure.AUTHENTICATED, "API key required"
         return Exposure.ANONYMOUS, "no authorization"
     if auth.type is AuthType.IAM:
+        if trigger.kind is TriggerKind.HTTP_FUNCTION:
+            return Exposure.IAM_ONLY, "invoker role required"
         return Exposure.IAM_ONLY, "AWS_IAM authorization"
     name = f" {auth.authorizer}" if auth.authorizer else ""
     return Exposure.AUTHENTICATED, f"{auth.type.value.lower()} authorizer{name}"

@@ -28,6 +28,8 @@ LOADER_MODULES: dict[SourceType, str] = {
     SourceType.TERRAFORM: "faasguard.loaders.terraform",
     SourceType.ECS: "faasguard.loaders.ecs",
     SourceType.KNATIVE: "faasguard.loaders.cloudrun",
+    SourceType.ZAPPA: "faasguard.loaders.zappa",
+    SourceType.CHALICE: "faasguard.loaders.chalice",
     SourceType.DOCKERFILE: "faasguard.loaders.dockerfile",
     SourceType.PYTHON: "faasguard.loaders.code",
     SourceType.JAVASCRIPT: "faasguard.loaders.code",

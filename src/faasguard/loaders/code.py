@@ -8,7 +8,9 @@ serverless web framework calls are handlers too: AWS Chalice decorators (`@app.r
 `@app.on_sqs_message`... on a `Chalice` app or `Blueprint`), and the routes of Flask / Quart / FastAPI apps,
 which run on Lambda behind an adapter (Zappa, serverless-wsgi, Mangum, aws-wsgi). A decorator counts only when
 the code analysis resolves its owner to an object built by the framework's imported constructor, never from
-names alone (see `analysis/code/routes.py`).
+names alone (see `analysis/code/routes.py`). Google Cloud Functions entry points are handlers too: functions
+decorated with the Functions Framework's `@functions_framework.http` / `@functions_framework.cloud_event`, and
+`def main(request)` in a `main.py`.
 
 A JavaScript/TypeScript module's handlers are its exports named like handlers (`handler`, `*Handler`, `main`) or
 assigned a function whose first parameter is `event`: `exports.x = ...`, `module.exports.x`, `module.exports =
@@ -52,6 +54,14 @@ PROJECT_MARKERS = (
 def is_handler(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     params = [*node.args.posonlyargs, *node.args.args]
     return node.name in HANDLER_NAMES or (len(params) >= 2 and params[1].arg in CONTEXT_NAMES)
+
+
+def is_cloud_function_main(path: Path, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`def main(request)` in `main.py`: the Google Cloud Functions Python layout (the runtime loads `main.py`
+    and the samples name the HTTP entry point `main`), recognised only in that file so a `main()` elsewhere
+    never becomes a handler."""
+    params = [*node.args.posonlyargs, *node.args.args]
+    return path.name == "main.py" and node.name == "main" and len(params) == 1 and params[0].arg == "request"
 
 
 def _project(path: Path, base: Path) -> tuple[Path, str] | None:
@@ -174,6 +184,9 @@ def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
             for node in info.tree.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and is_handler(node):
                     found[node.name] = "function signatures ((event, context) or named handler/lambda_handler)"
+                elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and is_cloud_function_main(
+                        source.path, node):
+                    found[node.name] = "Cloud Functions `main(request)` in main.py"
             if has_route_decorators(info.tree):
                 roots = tuple(dict.fromkeys((source.path.parent, code_dir)))
                 for name, framework in finder.routes(source.path, roots).items():

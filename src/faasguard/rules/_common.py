@@ -496,6 +496,8 @@ def _restricts(operator: str, key: str, values: tuple[str | Unknown, ...]) -> bo
 def describe_trigger(trigger: Trigger) -> str:
     if trigger.kind is TriggerKind.FUNCTION_URL:
         return "function URL"
+    if trigger.kind is TriggerKind.HTTP_FUNCTION:
+        return "Cloud Functions HTTPS trigger"
     if trigger.kind in (TriggerKind.REST_API, TriggerKind.HTTP_API):
         kind = "REST API" if trigger.kind is TriggerKind.REST_API else "HTTP API"
         route = " ".join(p for p in ((trigger.method or "").upper(), trigger.path or "") if p)

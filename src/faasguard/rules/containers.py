@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Confidence, Finding, Severity
-from faasguard.model import Container, Unknown
+from faasguard.model import Container, Function, TriggerKind, Unknown
 from faasguard.rules.base import Rule, RuleContext, register
 
 _ENFORCING = frozenset({"ecs", "knative"})
@@ -25,6 +25,37 @@ def _services(ctx: RuleContext) -> Iterator[Container]:
         if container.platform in _SERVICE_PLATFORMS and container.task not in seen:
             seen.add(container.task)
             yield container
+
+
+def _cloud_functions(ctx: RuleContext) -> Iterator[Function]:
+    """Google Cloud Functions: the same ingress, invoker and identity model as Cloud Run (gen 2 functions *are*
+    Cloud Run services), read from the function node."""
+    return (fn for fn in ctx.app.functions if fn.platform == "gcp-functions")
+
+
+def _is_http_function(ctx: RuleContext, fn: Function) -> bool:
+    return any(t.kind is TriggerKind.HTTP_FUNCTION for t in ctx.app.triggers_of(fn.id))
+
+
+def _public_members(members: tuple[str | Unknown, ...]) -> list[str]:
+    return [m for m in members if isinstance(m, str) and m.lower() in _PUBLIC_MEMBERS]
+
+
+_GEN1_DEFAULT = "App Engine default service account (PROJECT_ID@appspot.gserviceaccount.com)"
+_GEN2_DEFAULT = "Compute Engine default service account (PROJECT_NUMBER-compute@developer.gserviceaccount.com)"
+
+
+def _default_account(fn: Function) -> str | None:
+    """Why the function runs as a project default account, or None when it does not (or we cannot tell)."""
+    account = fn.service_account
+    if isinstance(account, Unknown) or fn.external:
+        return None
+    if account is None:
+        gen2 = "google_cloudfunctions2_function." in f".{fn.id}"
+        return f"sets no service account, so it runs as the {_GEN2_DEFAULT if gen2 else _GEN1_DEFAULT}"
+    if account.endswith(("-compute@developer.gserviceaccount.com", "@appspot.gserviceaccount.com")):
+        return f"runs as the project's default service account `{account}`"
+    return None
 
 
 def _platform_name(container: Container) -> str:
@@ -258,8 +289,10 @@ class PrivilegeEscalationAllowed(Rule):
 @register
 class PublicIngress(Rule):
     """## What it does
-    Reports Cloud Run / Knative services whose ingress is `all` (explicitly or by default) while their invoker
-    is not public, i.e. services that authenticate callers and so are probably meant for internal callers.
+    Reports Cloud Run / Knative services, and Google Cloud Functions with an HTTP trigger (gen 1
+    `ingress_settings`, gen 2 `service_config.ingress_settings`), whose ingress is `all` (explicitly or by
+    default) while their invoker is not public, i.e. services that authenticate callers and so are probably
+    meant for internal callers.
 
     ## Why is this bad?
     Ingress `all` exposes the service's URL to the whole internet: every request reaches the service's front
@@ -284,7 +317,7 @@ class PublicIngress(Rule):
 
     id = "FG705"
     name = "public-ingress"
-    summary = "Cloud Run ingress `all` where internal would do"
+    summary = "Cloud Run / Cloud Functions ingress `all` where internal would do"
     severity = Severity.LOW
     confidence = Confidence.MEDIUM
     cwe = "CWE-668"
@@ -305,13 +338,26 @@ class PublicIngress(Rule):
                                service.task or service.id,
                                fix="Set run.googleapis.com/ingress to `internal` or "
                                    "`internal-and-cloud-load-balancing`.")
+        for fn in _cloud_functions(ctx):
+            ingress = fn.ingress
+            if isinstance(ingress, Unknown) or (ingress is not None and ingress != "all") \
+                    or not _is_http_function(ctx, fn) or _public_members(fn.invokers) \
+                    or any(isinstance(m, Unknown) for m in fn.invokers):
+                continue
+            how = "is ALLOW_ALL" if ingress == "all" else "is not set (the default is ALLOW_ALL)"
+            yield self.finding(f"Cloud Function '{fn.id}' ingress {how}: its HTTPS endpoint is reachable from the "
+                               "internet although its invoker is not public.", fn.loc("ingress"), fn.id,
+                               function=fn.id,
+                               fix="Set ingress_settings to ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB.")
 
 
 @register
 class UnauthenticatedInvoker(Rule):
     """## What it does
     Reports Cloud Run services that grant the invoker role (`roles/run.invoker`) to `allUsers` or
-    `allAuthenticatedUsers`.
+    `allAuthenticatedUsers`, and Google Cloud Functions granted `roles/cloudfunctions.invoker` (gen 1 and
+    gen 2 `*_function_iam_*`) or `roles/run.invoker` on a gen 2 function's service. The binding alone makes a
+    function public, so it is reported even when the function is deployed outside the scanned configuration.
 
     ## Why is this bad?
     Anyone on the internet (or anyone with any Google account, which is the same thing) can call the service:
@@ -333,7 +379,7 @@ class UnauthenticatedInvoker(Rule):
 
     id = "FG706"
     name = "unauthenticated-invoker"
-    summary = "Cloud Run allUsers / allAuthenticatedUsers invoker binding"
+    summary = "Cloud Run / Cloud Functions allUsers / allAuthenticatedUsers invoker binding"
     severity = Severity.HIGH
     cwe = "CWE-306"
     owasp = "SAS-2"
@@ -346,13 +392,25 @@ class UnauthenticatedInvoker(Rule):
                                    "without authentication.", service.loc("invokers"), service.task or service.id,
                                    fix="Bind roles/run.invoker to specific identities instead of "
                                        f"{', '.join(public)}.")
+        for fn in _cloud_functions(ctx):
+            public = _public_members(fn.invokers)
+            if public:
+                where = " (deployed outside this configuration: the binding alone makes it public)" \
+                    if fn.external else ""
+                yield self.finding(f"Cloud Function '{fn.id}' lets {', '.join(public)} invoke it without "
+                                   f"authentication{where}.", fn.loc("invokers"), fn.id, function=fn.id,
+                                   fix="Grant the invoker role to the specific service accounts or groups that "
+                                       f"call it instead of {', '.join(public)}.")
 
 
 @register
 class DefaultServiceAccount(Rule):
     """## What it does
     Reports Cloud Run / Knative services that run as the default compute service account (no
-    `serviceAccountName`, or `PROJECT_NUMBER-compute@developer.gserviceaccount.com`).
+    `serviceAccountName`, or `PROJECT_NUMBER-compute@developer.gserviceaccount.com`), and Google Cloud
+    Functions that run as a project default account: no `service_account_email` (gen 1 then runs as the App
+    Engine default account, gen 2 as the Compute Engine default) or one of the two named explicitly. Roles the
+    same configuration grants that account (`google_project_iam_member`/`_binding`) are named in the message.
 
     ## Why is this bad?
     The default compute service account is shared by every service and VM in the project and historically holds
@@ -399,6 +457,17 @@ class DefaultServiceAccount(Rule):
                                service.task or service.id,
                                fix="Create a dedicated service account with only the roles this service needs "
                                    "and set serviceAccountName.")
+        for fn in _cloud_functions(ctx):
+            reason = _default_account(fn)
+            if reason is None:
+                continue
+            roles = [r for r in fn.account_roles if isinstance(r, str)]
+            granted = f"; this configuration also grants that account {', '.join(roles)}" if roles else ""
+            broad = any(r in ("roles/owner", "roles/editor") for r in roles)
+            yield self.finding(f"Cloud Function '{fn.id}' {reason}{granted}.", fn.loc("service_account"), fn.id,
+                               function=fn.id, severity=Severity.HIGH if broad else None,
+                               fix="Create a dedicated service account with only the roles this function needs "
+                                   "and set service_account_email.")
 
 
 @register

@@ -162,16 +162,20 @@ class ExcessiveTimeout(Rule):
 
 
 @cache
-def runtime_table() -> Mapping[str, date]:
-    """Runtime identifier → deprecation date, from the packaged AWS table (read once)."""
+def runtime_table(platform: str = "aws-lambda") -> Mapping[str, date]:
+    """Runtime identifier → deprecation date for a platform, from the packaged tables (read once): AWS Lambda's,
+    and Google Cloud Functions' (its ids, `python312`, never collide with Lambda's `python3.12`, but the dates
+    are the platform's own, so the tables stay apart)."""
     raw = json.loads(resources.files("faasguard.data").joinpath("runtimes.json").read_text(encoding="utf-8"))
-    return {name: date.fromisoformat(day) for name, day in raw["runtimes"].items()}
+    table = raw["gcp_functions"]["runtimes"] if platform == "gcp-functions" else raw["runtimes"]
+    return {name: date.fromisoformat(day) for name, day in table.items()}
 
 
-def runtime_status(runtime: str, today: date, warning_days: int) -> tuple[date, int] | None:
+def runtime_status(runtime: str, today: date, warning_days: int,
+                   platform: str = "aws-lambda") -> tuple[date, int] | None:
     """(deprecation date, days until it — negative when past) for a runtime that is deprecated or within
     `warning_days` of it; None for a supported runtime or one the table does not know."""
-    deprecated = runtime_table().get(runtime.strip().lower())
+    deprecated = runtime_table(platform).get(runtime.strip().lower())
     if deprecated is None:
         return None
     days = (deprecated - today).days
@@ -189,8 +193,10 @@ class DeprecatedRuntime(Rule):
 
     ## What it does
     Looks the function's `Runtime` up in a dated table of AWS Lambda runtimes (from AWS's Lambda runtimes
-    page, shipped with faasguard) and reports it when the deprecation date has passed (medium) or is within
-    180 days (low; config `runtime_warning_days`). A runtime inherited from SAM `Globals` is reported once, on
+    page, shipped with faasguard), or of Google Cloud Functions runtimes for `google_cloudfunctions_function` /
+    `google_cloudfunctions2_function` (`runtime = "python38"`, from Google's runtime support page), and reports
+    it when the deprecation date has passed (medium) or is within 180 days (low; config `runtime_warning_days`).
+    A runtime inherited from SAM `Globals` is reported once, on
     the Globals line, naming every function that inherits it. Container-image functions have no managed runtime and
     are not reported.
 
@@ -227,17 +233,18 @@ class DeprecatedRuntime(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         today = scan_date(ctx)
         affected: list[tuple[Location, str]] = []
-        runtimes: dict[str, str] = {}
-        for fn in _lambda_functions(ctx):
+        runtimes: dict[str, tuple[str, str]] = {}
+        candidates = [*_lambda_functions(ctx), *(fn for fn in ctx.app.functions if fn.platform == "gcp-functions")]
+        for fn in candidates:
             if not isinstance(fn.runtime, str):
                 continue
-            if runtime_status(fn.runtime, today, ctx.config.runtime_warning_days) is None:
+            if runtime_status(fn.runtime, today, ctx.config.runtime_warning_days, fn.platform) is None:
                 continue
             affected.append((fn.loc("runtime"), fn.id))
-            runtimes[fn.id] = fn.runtime
+            runtimes[fn.id] = (fn.runtime, fn.platform)
         for loc, fids in group_by_location(affected):
-            runtime = runtimes[fids[0]]
-            status = runtime_status(runtime, today, ctx.config.runtime_warning_days)
+            runtime, platform = runtimes[fids[0]]
+            status = runtime_status(runtime, today, ctx.config.runtime_warning_days, platform)
             assert status is not None
             deprecated, days = status
             who = f"function {fids[0]} uses" if len(fids) == 1 else \
@@ -250,8 +257,10 @@ class DeprecatedRuntime(Rule):
                 severity = Severity.LOW
             yield self.finding(
                 message, loc, fids[0], function=fids[0] if len(fids) == 1 else fids, severity=severity,
-                fix="Move to a supported runtime of the same language (e.g. python3.13, nodejs22.x, java21) and run "
-                    "the tests; the AWS Lambda runtimes page lists the dates.",
+                fix="Move to a supported runtime of the same language (e.g. python312, nodejs22) and run the tests; "
+                    "Google's Cloud Functions runtime support page lists the dates." if platform == "gcp-functions"
+                else "Move to a supported runtime of the same language (e.g. python3.13, nodejs22.x, java21) and run "
+                     "the tests; the AWS Lambda runtimes page lists the dates.",
             )
 
 

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.python.modules import ModuleInfo, parse_module
-from faasguard.analysis.code.python.web import ROUTE_DECORATORS
+from faasguard.analysis.code.python.web import FF_DECORATORS, ROUTE_DECORATORS
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.python.analyzer import Analyzer
 
 __all__ = ["FRAMEWORK_NAMES", "ModuleInfo", "RouteFinder", "has_route_decorators", "parse_module"]
 
-FRAMEWORK_NAMES = {"chalice": "Chalice", "flask": "Flask/Quart route", "fastapi": "FastAPI route"}
+FRAMEWORK_NAMES = {"chalice": "Chalice", "flask": "Flask/Quart route", "fastapi": "FastAPI route",
+                   "functions-framework": "Functions Framework"}
 
 
 def has_route_decorators(tree: ast.Module) -> bool:
@@ -31,7 +32,9 @@ def has_route_decorators(tree: ast.Module) -> bool:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             for decorator in node.decorator_list:
                 func = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if isinstance(func, ast.Attribute) and func.attr in ROUTE_DECORATORS:
+                if isinstance(func, ast.Attribute) and func.attr in ROUTE_DECORATORS | FF_DECORATORS:
+                    return True
+                if isinstance(func, ast.Name) and func.id in FF_DECORATORS:  # from functions_framework import http
                     return True
     return False
 
@@ -45,7 +48,8 @@ class RouteFinder:
         self._analyzers: dict[tuple[Path, ...], Analyzer] = {}
 
     def routes(self, path: Path, roots: tuple[Path, ...]) -> dict[str, str]:
-        """Function name → framework ("chalice", "flask", "fastapi") of every route the module registers."""
+        """Function name → framework ("chalice", "flask", "fastapi", "functions-framework") of every route the
+        module registers."""
         from faasguard.analysis.code.python.analyzer import Analyzer
 
         analyzer = self._analyzers.get(roots)

@@ -44,7 +44,9 @@ For the container engineer: `parse_container_definitions()` turns an `aws_ecs_ta
 definitions; `Container` nodes are built from it with the shared `_containers.ecs_container` helper.
 
 Google Cloud Run services (`google_cloud_run_v2_service`, `google_cloud_run_service` and their `*_iam_*`
-invoker grants) become `Container` nodes in `_terraform_gcp.py`, in the shape the Knative YAML loader gives them.
+invoker grants) become `Container` nodes in `_gcp.py`, in the shape the Knative YAML loader gives them; Google
+Cloud Functions (gen 1 and gen 2, their invoker grants, and functions only a grant names) become `Function`
+nodes with platform "gcp-functions" in `_gcf.py`.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ from faasguard.loaders.terraform._functions import (
     _lambda_module,
     _layers,
 )
+from faasguard.loaders.terraform._gcf import TYPES as GCF_TYPES
+from faasguard.loaders.terraform._gcf import cloud_functions
 from faasguard.loaders.terraform._gcp import TYPES as GCP_TYPES
 from faasguard.loaders.terraform._gcp import cloud_run_containers
 from faasguard.loaders.terraform._iam import _attachments, _permissions, _roles
@@ -134,6 +138,8 @@ def build(b: _Builder) -> None:
     b._parameters()
     if any(b.entries.get(rtype) for rtype in GCP_TYPES):
         b.containers.extend(cloud_run_containers(b))
+    if any(b.entries.get(rtype) for rtype in GCF_TYPES):
+        cloud_functions(b)
 
 
 def load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:

@@ -82,6 +82,29 @@ def cloud_run_containers(builder: _Builder) -> list[Container]:
 
 # ------------------------------------------------------------------------------------------ invokers
 
+FUNCTION_TYPES = ("google_cloudfunctions_function", "google_cloudfunctions2_function")
+"""Cloud Functions (read by `_gcf`): a gen 2 function *is* a Cloud Run service, so Cloud Run IAM may name one."""
+
+
+def cloud_function_names(builder: _Builder) -> dict[str, str]:
+    """Literal Cloud Function name → address."""
+    names: dict[str, str] = {}
+    for rtype in FUNCTION_TYPES:
+        for entry in builder.entries.get(rtype, ()):
+            name = entry.res.get("name")
+            if isinstance(name, str) and "${" not in name:
+                names[name] = entry.res.address
+    return names
+
+
+def grants_on_function(builder: _Builder, value: Any) -> bool:
+    """Whether a Cloud Run IAM resource's service names a gen 2 function (its invoker grant is the function's,
+    read by `_gcf`)."""
+    if builder.ref_of(value, FUNCTION_TYPES[1]) is not None:
+        return True
+    return isinstance(value, str) and "${" not in value and value.rsplit("/", 1)[-1] in cloud_function_names(builder)
+
+
 def _service_names(builder: _Builder) -> dict[str, str]:
     """Literal service name → address, for IAM resources that name their service by a string."""
     names: dict[str, str] = {}
@@ -109,6 +132,8 @@ def _invokers(builder: _Builder) -> dict[str, list[Member]]:
             if address is None and isinstance(value, str) and "${" not in value:
                 names = _service_names(builder) if names is None else names
                 address = names.get(value.rsplit("/", 1)[-1])
+            if address is None and grants_on_function(builder, value):
+                continue  # the Cloud Run service of a gen 2 Cloud Function: `_gcf` reads the grant
             if address is None:
                 builder.loader.diag(DiagnosticKind.INFO, f"{res.address}: the Cloud Run service it grants access "
                                     "to is not defined in this configuration; not checked", res.location)
@@ -145,8 +170,9 @@ def _members(value: Any, location: Location) -> list[Member]:
     return out
 
 
-def _policy_members(builder: _Builder, entry: _Entry) -> list[Member]:
-    """Invoker members of an `*_iam_policy` resource's `policy_data`."""
+def _policy_members(builder: _Builder, entry: _Entry, roles: frozenset[str] = frozenset({INVOKER_ROLE}),
+                    ) -> list[Member]:
+    """Invoker members (of any of `roles`) of an `*_iam_policy` resource's `policy_data`."""
 
     res = entry.res
     value = res.get("policy_data")
@@ -161,7 +187,7 @@ def _policy_members(builder: _Builder, entry: _Entry) -> list[Member]:
         data = _Res(entry.inst, block, f"{entry.inst.prefix}data.google_iam_policy.{data_name}")
         members: list[Member] = []
         for binding in data.blocks("binding")[0]:
-            if binding.text("role") == INVOKER_ROLE:
+            if binding.text("role") in roles:
                 members.extend(_members(binding.get("members"), binding.loc("members")))
         return members
     document = _json_document(value)
@@ -169,7 +195,7 @@ def _policy_members(builder: _Builder, entry: _Entry) -> list[Member]:
         members = []
         bindings = document.get("bindings")
         for binding in bindings if isinstance(bindings, list) else []:
-            if isinstance(binding, Mapping) and binding.get("role") == INVOKER_ROLE:
+            if isinstance(binding, Mapping) and binding.get("role") in roles:
                 loc = binding.loc(location.logical_id) if isinstance(binding, LocatedDict) and binding.path \
                     else location
                 members.extend(_members(binding.get("members"), loc))

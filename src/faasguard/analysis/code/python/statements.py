@@ -29,7 +29,13 @@ from faasguard.analysis.code.python.syntax import (
     terminates,
     unparse,
 )
-from faasguard.analysis.code.python.web import ROUTE_DECORATORS, RouteSpec, route_spec
+from faasguard.analysis.code.python.web import (
+    FF_DECORATORS,
+    ROUTE_DECORATORS,
+    RouteSpec,
+    functions_framework_spec,
+    route_spec,
+)
 from faasguard.findings import EvidenceStep
 
 
@@ -481,6 +487,12 @@ class StatementAnalysis(FunctionState):
         if self.is_module:
             for decorator in stmt.decorator_list:
                 func = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(func, ast.Name | ast.Attribute) and (
+                        func.id if isinstance(func, ast.Name) else func.attr) in FF_DECORATORS:
+                    ff = functions_framework_spec(self.ev(func).qual, decorator, stmt)
+                    if ff is not None:
+                        self.a.add_route(self.info.path, qualname, ff)
+                        continue
                 if not isinstance(func, ast.Attribute) or func.attr not in ROUTE_METHODS | ROUTE_DECORATORS:
                     continue
                 owner = self.ev(func.value)

@@ -135,6 +135,17 @@ CHALICE_EVENTS = {
 }
 """Chalice event decorators → (trigger, event formed by AWS itself). The first parameter is the event."""
 
+FUNCTIONS_FRAMEWORK = {
+    "functions_framework.http": ("gcf-http", "request"),
+    "functions_framework.cloud_event": ("cloudevent", "event"),
+}
+"""Google Cloud Functions' Functions Framework decorators → (trigger, what the first parameter carries): an HTTP
+function receives the Flask request, a CloudEvent function the event whose `data` the sender (or the topic's
+publisher) shaped. The decorator is resolved through the import like the frameworks above; a function named
+by `entry_point` needs no decorator (the loader names it), its first parameter is then the event."""
+
+FF_DECORATORS = frozenset(q.rsplit(".", 1)[1] for q in FUNCTIONS_FRAMEWORK)
+
 FLASK_ROUTES = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
 FASTAPI_ROUTES = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
@@ -161,7 +172,7 @@ class RouteSpec:
     """How the framework calls one decorated function."""
 
     framework: str
-    """"chalice", "flask" (Flask and Quart) or "fastapi"."""
+    """"chalice", "flask" (Flask and Quart), "fastapi" or "functions-framework" (Google Cloud Functions)."""
     trigger: str
     """"http" for routes served by the app's API handler; else the Chalice event source ("s3", "sqs"...)."""
     decorator: str
@@ -259,6 +270,16 @@ def _fastapi_param(
         return ("body" if any(n in FASTAPI_STRUCTURED_TYPES for n in names) else "value"), False
     # numbers, UUIDs, dates, enums, Literal, pydantic models and classes we cannot see: validated by FastAPI
     return None, is_model(arg.annotation)
+
+
+def functions_framework_spec(qual: str | None, decorator: ast.expr,
+                             function: ast.FunctionDef | ast.AsyncFunctionDef) -> RouteSpec | None:
+    """How the Functions Framework calls a function decorated with `decorator` (resolved to `qual`)."""
+    if qual not in FUNCTIONS_FRAMEWORK:
+        return None
+    trigger, how = FUNCTIONS_FRAMEWORK[qual]
+    first = [p.arg for p in _positional(function)][:1]
+    return RouteSpec("functions-framework", trigger, _text(decorator)[:120], tuple((n, how) for n in first))
 
 
 def route_spec(
