@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from faasguard.analysis.archive import find_member, is_archive
 from faasguard.findings import DiagnosticKind
 from faasguard.loaders._hcl import (
     Evaluator,
@@ -129,7 +130,8 @@ def _package(b: _Builder, inst: _Instance, filename: Any,
         if archive is not None:
             return _archive_source(archive, member)
         path = inst._safe_path(filename, Location(""))
-        if isinstance(path, Path) and path.is_dir():
+        if isinstance(path, Path) and (path.is_dir() or is_archive(path)):
+            # a directory, or a committed zip whose members the code analysis reads in memory
             return str(path), None, False
     return None, None, False
 
@@ -599,6 +601,8 @@ def _find_handler(code_dir: Path, module_path: str, runtime: Any, single: str | 
         else module_path
     suffixes = (".js", ".mjs", ".cjs", ".ts", ".py") if isinstance(runtime, str) and runtime.startswith("node") \
         else (".py", ".js", ".mjs", ".cjs", ".ts")
+    if is_archive(code_dir):
+        return find_member(code_dir, (f"{relative}{suffix}" for suffix in suffixes))
     for suffix in suffixes:
         candidate = code_dir / f"{relative}{suffix}"
         if candidate.is_file() and not candidate.is_symlink():
