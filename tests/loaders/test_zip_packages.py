@@ -36,6 +36,8 @@ ZIPS = {
     "terraform/build/report.zip": "report",
     "terraform/modules/worker/worker.zip": "worker",
     "terraform/artifacts/jobs.zip": "jobs",
+    "terraform/build/notifier.zip": "notifier",
+    "terraform/layers/deps.zip": "deps-layer",
     "serverless/dist/api.zip": "api",
     "serverless/dist/legacy.zip": "legacy",
 }
@@ -94,6 +96,9 @@ def test_code_findings_belong_to_the_deployed_functions(result: ScanResult) -> N
         # Terraform module: "${path.module}/worker.zip" (suppressed in the archive, still a finding)
         ("FG505", "module.worker.aws_lambda_function.this", "app/terraform/modules/worker/worker.zip!/worker.py",
          line_of("worker", "worker.py", "pickle.loads")),
+        # the registry Lambda module's local_existing_package
+        ("FG507", "module.notifier.aws_lambda_function.this", "app/terraform/build/notifier.zip!/notify.py",
+         line_of("notifier", "notify.py", "urlopen")),
         # Serverless: the service's package.artifact
         ("FG501", "api", "app/serverless/dist/api.zip!/handler.py", line_of("api", "handler.py", "shell=True")),
         # Serverless: a function's own package.artifact overrides the service's
@@ -107,10 +112,18 @@ def test_no_handler_is_inferred(result: ScanResult) -> None:
 
 
 def test_dependencies_inside_the_zip_are_checked(result: ScanResult) -> None:
-    requests = [f for f in result.findings if f.rule_id == "FG601" and f.message.startswith("requests 2.25.0")]
+    requests = [f for f in result.findings if f.rule_id == "FG601" and f.message.startswith("requests 2.25.0")
+                and f.resource != "aws_lambda_layer_version.deps"]
     assert requests
     assert {f.location.path for f in requests} == {"app/sam/dist/orders.zip"}
     assert all(f.function == ("MissingFunction", "OrdersFunction") for f in requests)
+
+
+def test_a_committed_layer_zip_is_inventoried(result: ScanResult) -> None:
+    layer = [f for f in result.findings if f.rule_id == "FG601" and f.resource == "aws_lambda_layer_version.deps"]
+    assert {f.message.split(" has ")[0] for f in layer} == {
+        "requests 2.25.0 in layer aws_lambda_layer_version.deps (used by aws_lambda_function.report)"}
+    assert {f.location.path for f in layer} == {"app/terraform/layers/deps.zip"}
 
 
 def test_a_handler_the_zip_does_not_hold_is_not_guessed(result: ScanResult) -> None:
