@@ -415,11 +415,22 @@ class _CommentReader:
             with open_regular(key) as handle:
                 data = handle.read(self.max_bytes + 1)
         except OSError:
-            return  # a loader already reported an unreadable source; nothing to suppress in it
+            member = _archive_member(key, self.max_bytes)
+            if member is None:
+                return  # a loader already reported an unreadable source; nothing to suppress in it
+            data = member  # a handler inside a zip package: its comments suppress as on disk
         if len(data) > self.max_bytes or _MARKER not in data.lower():
             return
         self.files[key] = parse_comments(data.decode("utf-8", errors="replace"), _display(path, self.cwd),
                                          self.diagnostics)
+
+
+def _archive_member(path: str, max_bytes: int) -> bytes | None:
+    if "!/" not in path:
+        return None
+    from faasguard.analysis.archive import read_member
+
+    return read_member(path, max_bytes)
 
 
 def parse_comments(text: str, path: str, diagnostics: list[Diagnostic]) -> list[tuple[int, _Candidate]]:

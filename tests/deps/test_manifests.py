@@ -279,7 +279,7 @@ def test_layer_zip_read_in_memory(tmp_path: Path) -> None:
     assert isinstance(tree, ZipTree)
     found = inventory(tree, "layer")
     by_name = deps_by_name(found)
-    assert by_name["requests"].manifest == "layers/deps.zip!python/requests-2.25.0.dist-info/METADATA"
+    assert by_name["requests"].manifest == "layers/deps.zip!/python/requests-2.25.0.dist-info/METADATA"
     assert by_name["requests"].location.path == "layers/deps.zip"
     assert by_name["requests"].location.line == 1
     assert by_name["pyyaml"].version == "5.3"

@@ -41,6 +41,7 @@ def test_every_mapped_action_exists_in_the_catalog() -> None:
     ("secretsmanager", "get_secret_value", "GetSecretValue", ("secretsmanager:GetSecretValue",)),
     ("s3", "get_paginator(list_objects_v2)", None, ("s3:ListBucket",)),
     ("s3", "generate_presigned_url", None, ()),
+    ("rds", "generate_db_auth_token", None, ("rds-db:connect",)),
 ])
 def test_mapping(service: str, method: str, operation: str | None, expected: tuple[str, ...]) -> None:
     assert actions_for(service, method, operation) == expected
@@ -102,3 +103,41 @@ def test_broken_cloudtrail_files_are_reported(tmp_path: Path, content: bytes) ->
 
 def test_calls_that_need_no_permission_map_to_no_action() -> None:
     assert actions_for("sts", "get_caller_identity", "GetCallerIdentity") == ()
+
+
+_TOKEN_APP = """
+resource "aws_iam_role" "fn" {
+  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Action = "sts:AssumeRole",
+    Effect = "Allow", Principal = {Service = "lambda.amazonaws.com"}}]})
+}
+resource "aws_iam_role_policy" "fn" {
+  role   = aws_iam_role.fn.id
+  policy = jsonencode({Version = "2012-10-17", Statement = [{Action = ["rds-db:connect"], Effect = "Allow",
+    Resource = "arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-0123456789abcdef0/app"}]})
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  filename      = "src"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = aws_iam_role.fn.arn
+}
+"""
+
+
+@pytest.mark.parametrize(("code", "unused"), [
+    # IAM database authentication: the token is signed locally and authorized as rds-db:connect when used
+    ("import boto3\nrds = boto3.client('rds')\n\ndef handler(event, context):\n"
+     "    return rds.generate_db_auth_token(DBHostname='db', Port=3306, DBUsername='app')\n", False),
+    ("def handler(event, context):\n    return 1\n", True),
+])
+def test_db_auth_token_needs_rds_db_connect(tmp_path: Path, code: str, unused: bool) -> None:
+    from faasguard.config import Config
+    from faasguard.pipeline import scan
+
+    (tmp_path / "main.tf").write_text(_TOKEN_APP)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(code)
+    result = scan([str(tmp_path)], Config(select=("FG107",)))
+    found = [f for f in result.findings if f.rule_id == "FG107" and "rds-db:connect" in f.message]
+    assert bool(found) is unused

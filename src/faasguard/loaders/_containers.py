@@ -108,7 +108,9 @@ def ecs_container(definition: Mapping[str, Any], location: Location, task_id: st
                                           item_loc, secret_reference=True))
 
     cpu = get_ci(definition, "cpu")
-    memory = get_ci(definition, "memory") or get_ci(definition, "memoryReservation")
+    memory = get_ci(definition, "memory")
+    if memory is None or memory == 0:  # an Unknown memory is a limit whose value is not known, not no limit
+        memory = get_ci(definition, "memoryReservation")
     if memory is not None:
         fields["memory_limit"] = key_location(definition, "memory", loc)
     # Task-level CPU and memory are hard limits for every container of the task (Fargate requires them).

@@ -63,6 +63,19 @@ class EvalError(Unknown):
     unknown before apply. `try()` skips these; other consumers treat them as `Unknown`."""
 
 
+class FileText(str):
+    """Text `file()` or `templatefile()` read from a project file, remembering which one (`display`), so a document
+    parsed from it (ECS container definitions) is located in that file rather than at the calling attribute.
+    Compares, hashes and slices as the plain string it is."""
+
+    display: str
+
+    def __new__(cls, text: str, display: str) -> FileText:
+        made = super().__new__(cls, text)
+        made.display = display
+        return made
+
+
 # ------------------------------------------------------------------------------------------ structure
 
 @dataclass(frozen=True, slots=True)

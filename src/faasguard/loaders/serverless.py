@@ -467,9 +467,9 @@ class _Translator:
         else:
             handler = spec.get("handler")
             handler = self._wsgi_app(handler)
-            code_uri, handler = self._package_dir(handler)
+            code_uri, handler, code_loc = self._code_uri(spec, handler)
             copy("Handler", handler, _loc(spec, "handler"))
-            copy("CodeUri", code_uri, key_loc)
+            copy("CodeUri", code_uri, code_loc or key_loc)
             runtime, runtime_loc = self._setting(spec, "runtime")
             copy("Runtime", runtime if runtime is not None else "nodejs20.x", runtime_loc or self.provider_loc)
         timeout, timeout_loc = self._setting(spec, "timeout")
@@ -552,6 +552,27 @@ class _Translator:
         wsgi = custom.get("wsgi") if isinstance(custom, Mapping) else None
         app = wsgi.get("app") if isinstance(wsgi, Mapping) else None
         return app if isinstance(app, str) and "." in app else handler
+
+    def _code_uri(self, spec: Mapping[str, Any], handler: Any) -> tuple[str, Any, Location | None]:
+        """(package path, handler relative to it, where the package is named): a prebuilt zip, whose top level
+        the handler path is relative to, else the package directory."""
+        artifact, artifact_loc = self._artifact(spec)
+        if artifact is not None:
+            return artifact, handler, artifact_loc
+        code_uri, handler = self._package_dir(handler)
+        return code_uri, handler, None
+
+    def _artifact(self, spec: Mapping[str, Any]) -> tuple[str | None, Location | None]:
+        """The prebuilt package the framework deploys instead of packaging the service: the function's own
+        `package.artifact`, else the service's. An S3 or HTTP URL is not in the project, so it names none."""
+        for owner in (spec, self.doc):
+            package = owner.get("package")
+            artifact = package.get("artifact") if isinstance(package, Mapping) else None
+            if isinstance(artifact, str) and artifact:
+                if "://" in artifact:
+                    return None, None
+                return artifact, _loc(package, "artifact")
+        return None, None
 
     def _package_dir(self, handler: Any) -> tuple[str, Any]:
         """The function's package directory: the service root, unless the handler's own directory carries its

@@ -178,7 +178,10 @@ class SourceLines:
                 with open_regular(key) as handle:
                     data = handle.read(self.max_bytes + 1)
             except OSError:
-                return None
+                member = _archive_member(key, self.max_bytes)
+                if member is None:
+                    return None
+                data = member
             if len(data) <= self.max_bytes and b"\0" not in data[:8192]:
                 self._texts[key] = data.decode("utf-8", errors="replace")
         return self._texts[key]
@@ -209,6 +212,15 @@ class SourceLines:
                 text = text[:_MAX_LINE_CHARS - 1] + "…"
             result.append((number, text))
         return result
+
+
+def _archive_member(path: str, max_bytes: int) -> bytes | None:
+    """A member of a zip package (`app.zip!/app.py`), read from the archive; None for any other path."""
+    if "!/" not in path:
+        return None
+    from faasguard.analysis.archive import read_member
+
+    return read_member(path, max_bytes)
 
 
 def application_of(findings: Sequence[Finding], apps: Sequence[Application]) -> list[int | None]:

@@ -215,6 +215,16 @@ def artifact_location(path: str, paths: ReportPaths | None = None) -> dict[str, 
     return {"uri": uri_path(spelled), "uriBaseId": "%SRCROOT%"}
 
 
+def _archive_member(path: str, paths: ReportPaths) -> tuple[str, str] | None:
+    """(zip, member) when `path` is a member of a zip package that is a file of the checkout."""
+    if "!/" not in path:
+        return None
+    from faasguard.analysis.archive import split_member
+
+    parts = split_member(path)
+    return parts if parts is not None and paths.is_file(parts[0]) else None
+
+
 def _region(location: Location, source: SourceLines) -> dict[str, Any]:
     """The offending line(s), to the end of the last one: GitHub and editors underline the whole span."""
     start_line = max(1, location.line)
@@ -230,15 +240,26 @@ def _region(location: Location, source: SourceLines) -> dict[str, Any]:
 def _location(location: Location, paths: ReportPaths, source: SourceLines, resource: str | None = None,
               message: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
+    member = None
     if paths.is_file(location.path):
         result["physicalLocation"] = {"artifactLocation": artifact_location(location.path, paths),
                                       "region": _region(location, source)}
+    elif (member := _archive_member(location.path, paths)) is not None:
+        # a line of a member of a committed zip is nowhere code scanning can open: the zip is the artifact (a
+        # real file of the checkout), and the member and line are named beside it
+        result["physicalLocation"] = {"artifactLocation": artifact_location(member[0], paths)}
     logical = resource or location.logical_id
     entry: dict[str, Any] | None = None
     if logical:
         entry = {"name": logical, "kind": "resource"}
         if location.construct_path:
             entry["fullyQualifiedName"] = location.construct_path
+    if member is not None:
+        result["logicalLocations"] = [*([entry] if entry else []), {
+            "name": member[1], "kind": "module", "fullyQualifiedName": f"{paths(location.path)}:{location.line}"}]
+        if message:
+            result["message"] = {"text": message}
+        return result
     if "physicalLocation" not in result and location.path:
         # no file: the node's own name (an ARN, `<aws-managed:Name>`) is where it is
         entry = entry or {"name": location.path, "kind": "resource"}

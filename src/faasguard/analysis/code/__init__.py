@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
+from faasguard.sources import display_path
 
 if TYPE_CHECKING:
     import ast
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from faasguard.analysis.code.core.results import HandlerResult
     from faasguard.analysis.code.facts import HandlerFacts
     from faasguard.analysis.code.python.analyzer import Analyzer
+    from faasguard.analysis.code.python.modules import PackageArchive
     from faasguard.config import Config
     from faasguard.facts import Facts
     from faasguard.model import Application, Function
@@ -56,7 +58,16 @@ def _python_handler(function: Function) -> Path | None:
     if code is None or not code.handler_file or not code.handler_file.endswith((".py", ".pyw")):
         return None
     path = Path(code.handler_file)
-    return path if path.is_file() else None
+    return path if path.is_file() or _archive_of(function) is not None else None
+
+
+def _archive_of(function: Function) -> tuple[Path, str] | None:
+    """(zip, member) when the function's package is a committed zip and its handler a member of it."""
+    from faasguard.analysis.archive import split_member
+
+    code = function.code
+    parts = split_member(code.handler_file) if code is not None and code.handler_file else None
+    return (Path(parts[0]), parts[1]) if parts is not None else None
 
 
 _JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
@@ -107,31 +118,64 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
     js_analyzers: dict[tuple[Path, ...], JsAnalyzer] = {}
     reported: set[str] = set()
     roots_memo: dict[tuple[Path, str | None], tuple[Path, ...]] = {}
-    for function in app.functions:
-        js = _js_handler(function)
-        if js is not None:
-            roots = _search_roots(app, function, js, roots_memo)
-            js_analyzer = js_analyzers.setdefault(roots, JsAnalyzer(roots))
-            js_name = (function.code.handler_function if function.code else None) or "handler"
-            found = analyze_js(js_analyzer, js.resolve(), js_name, function.id, diagnostics, reported)
-            if found is not None:
-                handlers[function.id] = found
-            continue
-        handler = _python_handler(function)
-        if handler is None:
-            _missing_handler(function, diagnostics)
-            continue
-        roots = _search_roots(app, function, handler, roots_memo)
-        analyzer = analyzers.setdefault(roots, Analyzer(roots))
-        name = function.code.handler_function if function.code else None
-        result = analyze_function(analyzer, handler, name or "handler", function.id, diagnostics, reported)
-        if result is not None:
-            handlers[function.id] = result
+    archives: dict[Path, PackageArchive] = {}
+    try:
+        for function in app.functions:
+            js = _js_handler(function)
+            if js is not None:
+                roots = _search_roots(app, function, js, roots_memo)
+                js_analyzer = js_analyzers.setdefault(roots, JsAnalyzer(roots))
+                js_name = (function.code.handler_function if function.code else None) or "handler"
+                found = analyze_js(js_analyzer, js.resolve(), js_name, function.id, diagnostics, reported)
+                if found is not None:
+                    handlers[function.id] = found
+                continue
+            handler = _python_handler(function)
+            if handler is None:
+                _missing_handler(function, diagnostics)
+                continue
+            archive = _package_archive(function, archives)
+            if archive is not None:
+                # Lambda puts the package's top level on sys.path: the archive's root is the code directory
+                roots = _compute_roots(handler.parent, str(archive.root), app.root)
+            else:
+                roots = _search_roots(app, function, handler, roots_memo)
+            analyzer = analyzers.setdefault(roots, Analyzer(roots, archive=archive))
+            name = function.code.handler_function if function.code else None
+            result = analyze_function(analyzer, handler, name or "handler", function.id, diagnostics, reported)
+            if result is not None:
+                handlers[function.id] = result
+    finally:
+        for archive in archives.values():
+            diagnostics.extend(archive.tree.diagnostics)
+            archive.tree.close()
     return replace(facts, handlers=handlers)
+
+
+def _package_archive(function: Function, archives: dict[Path, PackageArchive]) -> PackageArchive | None:
+    """The zip the function's handler is read from (opened once per application), None for code on disk."""
+    archived = _archive_of(function)
+    if archived is None:
+        return None
+    path = archived[0]
+    if path not in archives:
+        from faasguard.analysis.archive import open_archive
+        from faasguard.analysis.code.python.modules import PackageArchive
+
+        archives[path] = PackageArchive(open_archive(path, display_path(path)), path)
+    return archives[path]
 
 
 def _missing_handler(function: Function, diagnostics: list[Diagnostic]) -> None:
     code = function.code
+    archived = _archive_of(function)
+    if archived is not None:
+        diagnostics.append(Diagnostic(
+            DiagnosticKind.UNSUPPORTED,
+            f"handler of {function.id} is {archived[1]} inside the zip package {display_path(archived[0])}; only "
+            "Python handlers are analysed inside a zip (the package's dependencies are inventoried)",
+            function.loc("handler"), DiagnosticLevel.NOTE, _COMPONENT))
+        return
     runtime = function.runtime if isinstance(function.runtime, str) else ""
     if code is None or code.handler_file or not code.code_dir or code.inline or not runtime.startswith("python"):
         return

@@ -241,8 +241,17 @@ class ZipTree(Tree):
             return None
         return data
 
+    def is_file(self, rel: str) -> bool:
+        """Whether `rel` is a member we would read (entries whose path leaves the archive are not members)."""
+        return rel in self._infos
+
+    def size(self, rel: str) -> int | None:
+        """The declared unpacked size of member `rel`, None when there is no such member."""
+        info = self._infos.get(rel)
+        return info.file_size if info is not None else None
+
     def display(self, rel: str) -> str:
-        return f"{self.root_display}!{rel}" if rel else self.root_display
+        return f"{self.root_display}!/{rel}" if rel else self.root_display
 
     def location(self, rel: str | None, line: int = 1) -> Location:
         return Location(self.root_display, 1)

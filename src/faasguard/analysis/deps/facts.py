@@ -87,7 +87,7 @@ class Dependency:
     location: Location
     """The manifest line that names the package (for a zip: the zip file, line 1)."""
     manifest: str
-    """Display path of the manifest (for an archive member: `layer.zip!python/x.dist-info/METADATA`)."""
+    """Display path of the manifest (for an archive member: `layer.zip!/python/x.dist-info/METADATA`)."""
     direct: bool = True
     """Declared by the project itself (not only pulled in transitively through a lockfile)."""
     dev: bool = False

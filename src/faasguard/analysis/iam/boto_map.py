@@ -146,6 +146,9 @@ HELPER_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     # Pre-signed URLs need nothing at signing time; the action is checked when the URL is used.
     ("s3", "generate_presigned_url"): (),
     ("s3", "generate_presigned_post"): (),
+    # An IAM database auth token is signed locally too, but the function makes it to connect with it, and the
+    # connection is authorized as rds-db:connect on the database user (RDS Proxy included).
+    ("rds", "generate_db_auth_token"): ("rds-db:connect",),
 }
 
 # API Gateway's control plane is authorized by HTTP verb on the resource path.

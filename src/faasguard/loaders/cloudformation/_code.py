@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from faasguard.analysis.archive import find_member, is_archive
 from faasguard.findings import DiagnosticKind, DiagnosticLevel
 from faasguard.loaders.cloudformation._core import (
     _as_str,
@@ -133,6 +134,9 @@ def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | N
         if language.startswith("nodejs") or not language:
             candidates.extend(module + s for s in _JS_SUFFIXES)
         base = Path(code_dir)
+        if is_archive(base):
+            # a committed zip (`CodeUri: app.zip`): the handler is a member, read in memory by the analysis
+            return CodeLocation(code_dir, find_member(base, candidates), function_name, handler, package_type)
         if base.is_file():
             base = base.parent
         for candidate in candidates:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from faasguard.analysis.archive import find_member, is_archive
 from faasguard.findings import DiagnosticKind
 from faasguard.loaders._hcl import (
     Evaluator,
@@ -129,7 +130,8 @@ def _package(b: _Builder, inst: _Instance, filename: Any,
         if archive is not None:
             return _archive_source(archive, member)
         path = inst._safe_path(filename, Location(""))
-        if isinstance(path, Path) and path.is_dir():
+        if isinstance(path, Path) and (path.is_dir() or is_archive(path)):
+            # a directory, or a committed zip whose members the code analysis reads in memory
             return str(path), None, False
     return None, None, False
 
@@ -214,8 +216,17 @@ def _file_content_path(block: _Res) -> Path | None:
     return path if isinstance(path, Path) and path.is_file() and not path.is_symlink() else None
 
 
-def _code(b: _Builder, inst: _Instance, handler: Any, runtime: Any, *, filename: Any, image_uri: Any,
-          package_type: str, s3: bool) -> CodeLocation | None:
+def _package_source(b: _Builder, inst: _Instance, res: _Res) -> tuple[_Instance, Any]:
+    """(instance resolving the path, package path value): `filename`, or the uploaded S3 object's `source`;
+    None as the value when the package is not built or uploaded by this configuration."""
+    if res.has("s3_bucket") or res.has("s3_key"):
+        found = _s3_source(b, res)
+        return found if found is not None else (inst, None)
+    return inst, res.get("filename")
+
+
+def _code(b: _Builder, inst: _Instance, filename: Any, handler: Any, runtime: Any, *, image_uri: Any,
+          package_type: str) -> CodeLocation | None:
     if package_type == "Image":
         return CodeLocation(None, None, None, handler=handler, package_type="Image", image_uri=image_uri)
     handler_file: str | None = None
@@ -225,12 +236,45 @@ def _code(b: _Builder, inst: _Instance, handler: Any, runtime: Any, *, filename:
         module_path, handler_function = handler.rsplit(".", 1)
         node = isinstance(runtime, str) and runtime.startswith("node")
         member = module_path if node else module_path.replace(".", "/")
-        code_dir, single, exact = (None, None, False) if s3 else _package(b, inst, filename, member)
+        code_dir, single, exact = _package(b, inst, filename, member) if filename is not None else (None, None, False)
         if code_dir is not None:
             handler_file = single if exact else _find_handler(Path(code_dir), module_path, runtime, single)
-    elif not s3:
+    elif filename is not None:
         code_dir, _ = _code_dir(b, inst, filename)
     return CodeLocation(code_dir, handler_file, handler_function, handler=handler, package_type=package_type)
+
+
+_S3_OBJECTS = ("aws_s3_object", "aws_s3_bucket_object")
+
+
+def _s3_source(b: _Builder, res: _Res) -> tuple[_Instance, Any] | None:
+    """(declaring instance, `source`) of the S3 object this configuration uploads as the function's package.
+
+    Real projects upload the zip in the same configuration and point the function at it, either through the
+    object (`s3_key = aws_s3_object.app.key`) or by writing the same bucket and key twice. A literal key alone
+    is not enough: the same key in another bucket is another object, so the buckets must match too (the same
+    literal, or a reference to the same bucket resource). An object without a `source` (uploaded `content`, or
+    built elsewhere) links nothing.
+    """
+    key = res.get("s3_key")
+    for address, rtype, _attr in b.refs(key):
+        if rtype in _S3_OBJECTS and (entry := b.by_address.get(address)) is not None:
+            return entry.inst, entry.res.get("source")
+    if not isinstance(key, str) or "${" in key:
+        return None
+    bucket = res.get("s3_bucket")
+    for rtype in _S3_OBJECTS:
+        for entry in b.entries[rtype]:
+            if entry.res.get("key") == key and _same_bucket(b, entry.res.get("bucket"), bucket):
+                return entry.inst, entry.res.get("source")
+    return None
+
+
+def _same_bucket(b: _Builder, first: Any, second: Any) -> bool:
+    if isinstance(first, str) and isinstance(second, str) and "${" not in first and first == second:
+        return True
+    left = b.ref_of(first, "aws_s3_bucket")
+    return left is not None and left == b.ref_of(second, "aws_s3_bucket")
 
 
 def _functions(b: _Builder) -> None:
@@ -262,14 +306,15 @@ def _functions(b: _Builder) -> None:
                              ("dead_letter", dlq_block)):
             if block is not None:
                 fields[model] = block.location
-        if "code" not in fields and res.has("image_uri"):
-            fields["code"] = res.loc("image_uri")
+        for attr in ("image_uri", "s3_key"):
+            if "code" not in fields and res.has(attr):
+                fields["code"] = res.loc(attr)
         tracing = tracing_block.text("mode") if tracing_block else None
         b.functions[address] = Function(
             id=address, location=res.location, field_locations=fields,
             name=res.text("function_name"), runtime=runtime, handler=handler,
-            code=_code(b, entry.inst, handler, runtime, filename=res.get("filename"),
-                            image_uri=res.text("image_uri"), package_type=package, s3=res.has("s3_bucket")),
+            code=_code(b, *_package_source(b, entry.inst, res), handler, runtime,
+                       image_uri=res.text("image_uri"), package_type=package),
             timeout=res.num("timeout"), memory_size=res.num("memory_size"),
             role=b.role_id(res.get("role"), res.loc("role")),
             environment=environment, kms_key=res.text("kms_key_arn"),
@@ -556,6 +601,8 @@ def _find_handler(code_dir: Path, module_path: str, runtime: Any, single: str | 
         else module_path
     suffixes = (".js", ".mjs", ".cjs", ".ts", ".py") if isinstance(runtime, str) and runtime.startswith("node") \
         else (".py", ".js", ".mjs", ".cjs", ".ts")
+    if is_archive(code_dir):
+        return find_member(code_dir, (f"{relative}{suffix}" for suffix in suffixes))
     for suffix in suffixes:
         candidate = code_dir / f"{relative}{suffix}"
         if candidate.is_file() and not candidate.is_symlink():

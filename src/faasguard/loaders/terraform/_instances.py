@@ -17,6 +17,7 @@ from faasguard.loaders._hcl import (
     Block,
     EvalError,
     Evaluator,
+    FileText,
     HclFile,
     JsonExpr,
     apply_steps,
@@ -32,6 +33,7 @@ from faasguard.model import (
     Location,
     Unknown,
 )
+from faasguard.sources import display_path
 
 COMPONENT = "terraform loader"
 
@@ -296,6 +298,8 @@ class _Instance:
             name_attr = block.body.attr("name")
             name = self.eval_attr(name_attr) if name_attr is not None else None
             return Unknown(f"ARN of the policy named {name!s} (looked up in the account at plan time)", location)
+        if block is not None and data_type == "template_file" and attr == "rendered":
+            return apply_steps(self.template_file_data(data_name, block, location), tail, location)
         if block is not None and data_type == "archive_file" and attr == "output_path":
             return _symbolic(f"{self.prefix}{text}")
         return _symbolic(self.prefix + text)
@@ -461,7 +465,7 @@ class _Instance:
         if not path.is_file():
             return Unknown(f"file {raw!r} does not exist (generated at build time?)", location)
         try:
-            return read_text(path, str(raw), MAX_READ_BYTES)
+            return FileText(read_text(path, str(raw), MAX_READ_BYTES), display_path(path, self.loader.ctx.cwd))
         except ParseError as exc:
             return Unknown(f"file {raw!r} not read: {exc.message}", location)
 
@@ -476,16 +480,21 @@ class _Instance:
         text = self._read(args[0] if args else None, location)
         if isinstance(text, Unknown):
             return text
-        variables = args[1] if len(args) > 1 else {}
+        return self._render(text, args[1] if len(args) > 1 else {}, location, f"templatefile(): {args[0]!r}")
+
+    def _render(self, text: str, variables: Any, location: Location, what: str) -> Any:
+        """A template rendered with `variables`, as `templatefile()` and `data "template_file"` do. A variable
+        whose value is unknown stays `${name}` in the text (what the rest of the loader reads as not known
+        statically); rendered from a file line for line, the text stays located in that file."""
         if isinstance(variables, Unknown):
             return variables
         if not isinstance(variables, dict):
-            return EvalError("templatefile() variables must be a map", location)
+            return EvalError(f"{what}: variables must be a map", location)
         from faasguard.loaders._hcl import _template_node
 
         node = _template_node(text)
         if node is None:
-            return EvalError(f"templatefile(): cannot parse {args[0]!r}", location)
+            return EvalError(f"{what}: cannot parse the template", location)
         isolated = Evaluator(lambda root, steps, loc, src: EvalError(f"{src} is not a template variable", loc),
                              {"file": self._fn_file, "templatefile": self._fn_templatefile},
                              budget=self.loader.budget)
@@ -493,7 +502,32 @@ class _Instance:
         value = isolated.eval(node, flat, dict(variables))
         if isinstance(value, Unknown):
             return Unknown(value.reason, location)
+        if isinstance(value, str) and isinstance(text, FileText) and value.count("\n") == text.count("\n"):
+            return FileText(value, text.display)
         return value
+
+    def template_file_data(self, name: str, block: Block, location: Location) -> Any:
+        """`data "template_file"` (the deprecated template provider): its `rendered` text, from its `template`
+        (usually `file(...)`) and `vars`, as `templatefile()` would render them."""
+        key = f"data.template_file.{name}"
+        cyc = self._guard(key, block.location)
+        if cyc is not None:
+            return cyc
+        self._active.append(key)
+        try:
+            template_attr = block.body.attr("template")
+            if template_attr is None:
+                return EvalError(f"{key} has no template", location)
+            text = self.eval_attr(template_attr)
+            if isinstance(text, Unknown):
+                return text
+            if not isinstance(text, str):
+                return EvalError(f"{key}: template is not text", location)
+            vars_attr = block.body.attr("vars")
+            variables = self.eval_attr(vars_attr) if vars_attr is not None else {}
+            return self._render(text, variables, location, key)
+        finally:
+            self._active.pop()
 
 
 def _symbolic(text: str) -> str:

@@ -5,12 +5,14 @@ the model with each statement located where it is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from faasguard.loaders._hcl import (
     Attribute,
     EvalError,
+    FileText,
     JsonExpr,
     to_plain,
 )
@@ -183,18 +185,25 @@ def _statement(item: Mapping[str, Any], loc: Location) -> Statement:
     )
 
 
-def parse_container_definitions(value: Any, location: Location) -> LocatedList | list[Any] | Unknown:
+def parse_container_definitions(value: Any, location: Location,
+                                first_line: int | None = None) -> LocatedList | list[Any] | Unknown:
     """`aws_ecs_task_definition.container_definitions` → a (located) list of container definitions.
 
-    Accepts what the attribute holds after evaluation: JSON text (quoted string, heredoc, `file()`), or the
-    structure `jsonencode([...])` keeps. The result keeps lines when the JSON was written in the `.tf` file."""
+    Accepts what the attribute holds after evaluation: JSON text (quoted string, heredoc, `file()`,
+    `templatefile()`, `data "template_file"`), or the structure `jsonencode([...])` keeps. JSON read from a file is
+    located in that file; JSON written in the `.tf` file is located there when `first_line` says where it starts.
+    A template variable whose value is not known statically (`${image}` left in the text) becomes an `Unknown`
+    value of its field, also where the template writes it unquoted (`"memory": ${memory}`), so the rest of the
+    definition is still checked."""
     if isinstance(value, Unknown):
         return value
     if isinstance(value, str):
-        parsed = _document_value(value, location, location.line + 1 if location.path else None)
-        if isinstance(parsed, EvalError) and location.path:
-            parsed = _document_value(value, location)
-        value = parsed
+        where = Location(value.display, 1) if isinstance(value, FileText) else location
+        start = 1 if isinstance(value, FileText) else first_line
+        parsed = _document_value(value, where, start)
+        if isinstance(parsed, EvalError) and "${" in value:
+            parsed = _document_value(_quote_interpolations(value), where, start)
+        value = _unknown_interpolations(parsed)
     if isinstance(value, Unknown):
         return value
     if isinstance(value, dict):
@@ -202,3 +211,46 @@ def parse_container_definitions(value: Any, location: Location) -> LocatedList |
     if isinstance(value, list):
         return value
     return EvalError("container_definitions is not a list of definitions", location)
+
+
+_INTERPOLATION = re.compile(r"\$\{[^{}]*\}")
+
+
+def _quote_interpolations(text: str) -> str:
+    """`${x}` written where a JSON value goes (outside any string) turned into the string `"${x}"`, so one
+    unknown number or boolean does not make the whole document unreadable."""
+    out: list[str] = []
+    in_string = escaped = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "$" and (match := _INTERPOLATION.match(text, index)):
+            out.append(f'"{match.group(0)}"')
+            index = match.end()
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _unknown_interpolations(value: Any) -> Any:
+    """Strings that are nothing but one `${...}` (a value the template could not fill) → `Unknown`, in place,
+    keeping the located containers' key positions."""
+    if isinstance(value, str) and (match := _INTERPOLATION.fullmatch(value.strip())):
+        return Unknown(f"{match.group(0)} is not known statically")
+    if isinstance(value, dict):
+        for key in list(value):
+            value[key] = _unknown_interpolations(value[key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            value[index] = _unknown_interpolations(item)
+    return value

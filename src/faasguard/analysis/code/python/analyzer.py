@@ -18,7 +18,7 @@ from faasguard.analysis.code.core.summaries import collect
 from faasguard.analysis.code.core.values import Val
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.analysis.code.python.expressions import FunctionAnalysis
-from faasguard.analysis.code.python.modules import ModuleInfo, parse_module
+from faasguard.analysis.code.python.modules import ModuleInfo, PackageArchive, parse_module
 from faasguard.analysis.code.python.syntax import Stop, event_param
 from faasguard.analysis.code.python.web import RouteSpec
 
@@ -39,9 +39,12 @@ class Analyzer:
     One Analyzer serves every handler of an application, so shared helpers are summarised once.
     """
 
-    def __init__(self, search_roots: tuple[Path, ...], cwd: Path | None = None) -> None:
+    def __init__(self, search_roots: tuple[Path, ...], cwd: Path | None = None,
+                 archive: PackageArchive | None = None) -> None:
         self.search_roots = search_roots
         self.cwd = cwd
+        self.archive = archive
+        """The zip package the handler is read from, when it is one (its modules are members, not files)."""
         self._globals: dict[Path, dict[str, Val]] = {}
         self._init: dict[Path, Summary] = {}
         self._summaries: dict[str, Summary | None] = {}
@@ -61,7 +64,7 @@ class Analyzer:
         # sees one version of each file, parsed (or fetched from the parse cache) and located once
         info = self.diagnostics_modules.get(path)
         if info is None:
-            info = self.diagnostics_modules[path] = parse_module(path, self.cwd)
+            info = self.diagnostics_modules[path] = parse_module(path, self.cwd, self.archive)
         return info
 
     def globals_of(self, path: Path) -> dict[str, Val]:

@@ -16,11 +16,15 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 from faasguard.safeio import read_regular
 from faasguard.sources import display_path
+
+if TYPE_CHECKING:
+    from faasguard.analysis.deps._tree import ZipTree
 
 MAX_MODULE_BYTES = 4 * 1024 * 1024
 """Bigger Python files are generated code, not handlers: skipped with a diagnostic."""
@@ -57,9 +61,37 @@ def _py2_hint(source: bytes, exc: SyntaxError) -> str:
     return ""
 
 
-def parse_module(path: Path, cwd: Path | None = None) -> ModuleInfo:
+class PackageArchive:
+    """A zip package whose modules are read in memory (`faasguard.analysis.archive`).
+
+    Its modules have paths under `root`, the virtual directory `<zip>!`, so a member path (`<zip>!/pkg/app.py`)
+    is an ordinary `Path` for the rest of the analysis (parents, joins, search roots) and only reading and
+    existence checks come here. Not in the parse cache: the members of one archive are parsed once per scan
+    by the one Analyzer reading it."""
+
+    def __init__(self, tree: ZipTree, archive: Path) -> None:
+        self.tree = tree
+        self.root = Path(f"{archive}!")
+
+    def member(self, path: Path) -> str | None:
+        """The path inside the zip of `path`, None when `path` is not under the archive."""
+        try:
+            rel = path.relative_to(self.root)
+        except ValueError:
+            return None
+        return rel.as_posix() if rel.parts else None
+
+    def is_file(self, path: Path) -> bool:
+        rel = self.member(path)
+        return rel is not None and self.tree.is_file(rel)
+
+
+def parse_module(path: Path, cwd: Path | None = None, archive: PackageArchive | None = None) -> ModuleInfo:
     """The parsed module at `path` (cached). Never raises: problems become `ModuleInfo.error`."""
     display = display_path(path, cwd)
+    member = archive.member(path) if archive is not None else None
+    if archive is not None and member is not None:
+        return _parse_member(path, display, archive.tree, member)
     try:
         stat = path.stat()
     except OSError as exc:
@@ -91,29 +123,49 @@ def parse_module(path: Path, cwd: Path | None = None) -> ModuleInfo:
 
 
 def _parse_uncached(path: Path, display: str, size: int) -> ModuleInfo:
-    def error(message: str, line: int = 1, column: int = 1) -> ModuleInfo:
-        return ModuleInfo(
-            path,
-            display,
-            None,
-            Diagnostic(
-                DiagnosticKind.PARSE_ERROR,
-                message,
-                Location(display, max(line, 1), max(column, 1)),
-                DiagnosticLevel.WARNING,
-                "code-analysis",
-            ),
-        )
-
     if size > MAX_MODULE_BYTES:
-        return error(
-            f"Python module is {size // 1024} KiB, over the {MAX_MODULE_BYTES // 1024} KiB limit; "
-            "not analysed (generated code?)"
-        )
+        return _error(path, display, f"Python module is {size // 1024} KiB, over the {MAX_MODULE_BYTES // 1024} "
+                      "KiB limit; not analysed (generated code?)")
     try:
         source = read_regular(path, MAX_MODULE_BYTES)
     except OSError as exc:
-        return error(f"cannot read Python module: {exc.strerror}")
+        return _error(path, display, f"cannot read Python module: {exc.strerror}")
+    return _parse_source(path, display, source)
+
+
+def _parse_member(path: Path, display: str, tree: ZipTree, member: str) -> ModuleInfo:
+    size = tree.size(member)
+    if size is None:
+        return _error(path, display, "cannot read Python module: not a member of the archive")
+    if size > MAX_MODULE_BYTES:
+        return _error(path, display, f"Python module is {size // 1024} KiB, over the {MAX_MODULE_BYTES // 1024} "
+                      "KiB limit; not analysed (generated code?)")
+    source = tree.read(member, MAX_MODULE_BYTES)
+    if source is None:  # encrypted, corrupt, or inflating past its declared size: the tree says which
+        reason = tree.diagnostics[-1].message if tree.diagnostics else "unreadable member"
+        return _error(path, display, f"cannot read Python module from the archive: {reason}")
+    return _parse_source(path, display, source)
+
+
+def _error(path: Path, display: str, message: str, line: int = 1, column: int = 1) -> ModuleInfo:
+    return ModuleInfo(
+        path,
+        display,
+        None,
+        Diagnostic(
+            DiagnosticKind.PARSE_ERROR,
+            message,
+            Location(display, max(line, 1), max(column, 1)),
+            DiagnosticLevel.WARNING,
+            "code-analysis",
+        ),
+    )
+
+
+def _parse_source(path: Path, display: str, source: bytes) -> ModuleInfo:
+    def error(message: str, line: int = 1, column: int = 1) -> ModuleInfo:
+        return _error(path, display, message, line, column)
+
     try:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
@@ -137,12 +189,14 @@ def _parse_uncached(path: Path, display: str, size: int) -> ModuleInfo:
     return info
 
 
-def resolve_import(module: str, level: int, importer: Path, search_roots: tuple[Path, ...]) -> Path | None:
+def resolve_import(
+    module: str, level: int, importer: Path, search_roots: tuple[Path, ...], archive: PackageArchive | None = None
+) -> Path | None:
     """The local file an import names, or None for a third-party or standard-library module.
 
     Absolute imports are looked up under the handler's search roots (its directory and the function's code
     directory, as Lambda puts them on sys.path); relative imports under the importer's package. Nothing outside
-    the search roots is ever read.
+    the search roots is ever read. Inside a zip package (`archive`) the members are looked up instead of files.
     """
     parts = [p for p in module.split(".") if p] if module else []
     if level:
@@ -157,6 +211,10 @@ def resolve_import(module: str, level: int, importer: Path, search_roots: tuple[
     for base in bases:
         candidate = base.joinpath(*parts)
         for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+            if archive is not None and archive.member(path) is not None:
+                if archive.is_file(path) and any(path.is_relative_to(root) for root in search_roots):
+                    return path
+                continue
             try:
                 if path.is_file() and any(path.resolve().is_relative_to(root.resolve()) for root in search_roots):
                     return path

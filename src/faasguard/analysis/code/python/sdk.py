@@ -184,6 +184,9 @@ def _client_call(  # noqa: PLR0917
             node,
         )
         return CLEAN
+    if (service, method) == ("rds", "generate_db_auth_token"):
+        fa.record(service, method, None, {}, node)  # the token is for connecting: iam/boto_map.py HELPER_ACTIONS
+        return CLEAN
     if method in TRANSFER_METHODS:
         positions = TRANSFER_POSITIONS[method]
         merged: dict[str, Val | Arg] = {}

@@ -532,12 +532,14 @@ class StatementAnalysis(FunctionState):
 
     def s_Import(self, stmt: ast.Import) -> None:
         for alias in stmt.names:
-            local = resolve_import(alias.name, 0, self.info.path, self.a.search_roots)
+            local = resolve_import(alias.name, 0, self.info.path, self.a.search_roots, self.a.archive)
             if alias.asname:
                 self.env[alias.asname] = self._module_val(alias.name, local)
             else:
                 top = alias.name.split(".")[0]
-                top_local = resolve_import(top, 0, self.info.path, self.a.search_roots) if local else None
+                top_local = (
+                    resolve_import(top, 0, self.info.path, self.a.search_roots, self.a.archive) if local else None
+                )
                 self.env[top] = self._module_val(top, top_local)
 
     def _module_val(self, name: str, local: Path | None) -> Val:
@@ -549,7 +551,9 @@ class StatementAnalysis(FunctionState):
     def s_ImportFrom(self, stmt: ast.ImportFrom) -> None:
         module = stmt.module or ""
         local = (
-            resolve_import(module, stmt.level, self.info.path, self.a.search_roots) if (module or stmt.level) else None
+            resolve_import(module, stmt.level, self.info.path, self.a.search_roots, self.a.archive)
+            if (module or stmt.level)
+            else None
         )
         if stmt.level and not module:
             local_pkg = self.info.path.parent
@@ -567,7 +571,7 @@ class StatementAnalysis(FunctionState):
                 self.summary.modules[str(local)] = None
                 self.env[bound] = self._member(local, alias.name)
             elif stmt.level and not module:
-                sub = resolve_import(alias.name, stmt.level, self.info.path, self.a.search_roots)
+                sub = resolve_import(alias.name, stmt.level, self.info.path, self.a.search_roots, self.a.archive)
                 self.env[bound] = self._module_val(alias.name, sub)
             elif local is None and not stmt.level:
                 self.env[bound] = Val(qual=f"{module}.{alias.name}")
@@ -582,7 +586,7 @@ class StatementAnalysis(FunctionState):
         if name in info.functions:
             return Val(kind="func", extra=f"{module_path}::{name}")
         if module_path.name == "__init__.py":
-            sub = resolve_import(name, 1, module_path, self.a.search_roots)
+            sub = resolve_import(name, 1, module_path, self.a.search_roots, self.a.archive)
             if sub is not None:
                 self.summary.modules[str(sub)] = None
                 return Val(kind="module", extra=str(sub))
