@@ -172,6 +172,8 @@ def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] =
     """Cheap pre-filter (no parse) for Python files beside infrastructure-as-code: a module-level function
     shaped like a Lambda handler, or a web-framework entry point outside the code directories of the
     functions already analysed. Library, CDK and tooling modules are then never parsed as handlers."""
+    if _in_layer_package(path):
+        return False
     try:
         head = read_head(path, 2 * 1024 * 1024)
     except OSError:
@@ -179,6 +181,20 @@ def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] =
     if _HANDLER_SHAPE.search(head):
         return True
     return bool(_FRAMEWORK_SHAPE.search(head)) and not any(d in path.parents for d in analysed_dirs)
+
+
+def _in_layer_package(path: Path) -> bool:
+    """Whether `path` lies inside a package vendored into a Lambda layer's `python/` directory (the layout
+    Lambda puts on `sys.path`: `python/<package>/...`). Those are installed libraries (botocore's
+    `handlers.py` has a handler-shaped function), never entry points: analysing them as handlers pulled ~100
+    library modules into the taint analysis of the corpus and found nothing. A module directly in `python/`
+    (`python/index.py`) is still considered, and so is a `python/` directory that is itself a package."""
+    parents = path.parents
+    for index, parent in enumerate(parents):
+        if parent.name == "python" and index >= 1:
+            package = parents[index - 1]
+            return (package / "__init__.py").is_file() and not (parent / "__init__.py").exists()
+    return False
 
 
 def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult) -> LoadResult:
