@@ -271,6 +271,20 @@ def selected_rules(config: Config) -> list[type[Rule]]:
     return [r for r in rules if not matches(r, config.ignore)]
 
 
+def needed_enrichers(rules: Sequence[type[Rule]]) -> tuple[tuple[str, str], ...]:
+    """The enrichers whose facts at least one of `rules` reads, in pipeline order: with `--select FG3` no code
+    is analysed and no IAM policy evaluated. All of them when any rule does not say (`ENRICHMENT_NEEDS`)."""
+    from faasguard.rules import enrichment_needs
+
+    wanted: set[str] = set()
+    for rule in rules:
+        needs = enrichment_needs(rule)
+        if needs is None:
+            return ENRICHERS
+        wanted |= needs
+    return tuple(entry for entry in ENRICHERS if entry[0] in wanted)
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off for the duration of a scan.
@@ -333,11 +347,13 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
     IAM enricher adds to each function's needs).
     """
     result.rules = selected_rules(config)
+    enrichers = needed_enrichers(result.rules)
     raw: list[Finding] = []
     for index, app in enumerate(result.apps):
         if progress:
             progress(app.name, index, len(result.apps))
-        facts = enrich(app, config, result.diagnostics, initial=Facts(extra=extra_facts) if extra_facts else None)
+        facts = enrich(app, config, result.diagnostics, enrichers,
+                       initial=Facts(extra=extra_facts) if extra_facts else None)
         result.facts[index] = facts
         raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
     if relocate is not None:
