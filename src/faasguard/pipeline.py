@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.config import Config
+from faasguard.escape import MASK as _MASK
+from faasguard.escape import environment_secrets
 from faasguard.facts import Enricher, Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding, internal_error
 from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
@@ -365,21 +367,6 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
     result.diagnostics = list(dict.fromkeys(result.diagnostics))
     _mask_environment(result)
     return result
-
-
-_SECRET_NAME = re.compile(r"(?i)(secret|token|passw|credential|private|api_?key|access_?key|session|auth|"
-                          r"_key$|^key$|cookie|signature|webhook|dsn)")
-_MASK = "****"
-
-
-def environment_secrets(environ: Mapping[str, str], resolved: set[str]) -> list[str]:
-    """The environment values no report may show: every value the scan resolved from the environment, and the
-    value of every variable whose name says it is a credential (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`...),
-    whatever route might carry it. Short values are left alone: masking `dev` everywhere would mangle the
-    report and protect nothing."""
-    values = {v for v in resolved if len(v) >= 6}
-    values |= {v for name, v in environ.items() if len(v) >= 8 and _SECRET_NAME.search(name)}
-    return sorted(values, key=len, reverse=True)
 
 
 def _mask_environment(result: ScanResult) -> None:
