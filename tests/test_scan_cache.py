@@ -236,3 +236,26 @@ def test_the_config_file_is_an_input(cache: Path, project: Path, monkeypatch: py
     (project / ".faasguard.toml").write_text('ignore = ["FG501"]\n')
     assert ("FG501", "src/helpers.py", 5) not in run(".")[1]
     assert scans.runs == 2
+
+
+def test_the_advisory_database_is_an_input(cache: Path, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`faasguard db update` writes `osv/PyPI.sqlite` in the cache directory: a scan before it and one after
+    see different advisory data, so the first is not replayed for the second."""
+    import zipfile
+
+    from faasguard.analysis.deps.advisories import build_index, osv_dir
+
+    (project / "src" / "requirements.txt").write_text("leakylib==1.0.0\n")
+    scans = Counting(monkeypatch)
+    assert not [f for f in run(".")[1] if f[0] == "FG601"]
+    export = project.parent / "all.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("OSV-TEST-1.json", json.dumps({
+            "id": "OSV-TEST-1", "summary": "leaks", "modified": "2024-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "leakylib"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0.1"}]}]}],
+        }))
+    osv_dir().mkdir(parents=True, exist_ok=True)
+    build_index(export, osv_dir() / "PyPI.sqlite", "test export")
+    assert [f for f in run(".")[1] if f[0] == "FG601"]
+    assert scans.runs == 2

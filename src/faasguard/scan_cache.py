@@ -9,7 +9,9 @@ at while it ran, recorded as it happened rather than predicted:
 
 * every file opened for reading, with its content hash and its stat signature (the audit hook sees every
   `open`, whoever calls it -- a loader, an analysis, a reporter reading a snippet);
-* every directory listed, with a digest of its names (a new file beside the others is a change);
+* every directory listed, with a digest of its names and which are directories or links (a new file beside
+  the others is a change);
+* the offline advisory database connected to (`faasguard db update` changes findings), by stat signature;
 * every path whose existence or size was checked (`Path.exists`, `os.path.isfile`...), with what was found --
   a module the import resolution looked for and did not find must still be missing.
 
@@ -72,7 +74,8 @@ class Recorder:
     excluded: tuple[str, ...]
     own: tuple[str, ...] = ()
     """faasguard's cache directory: its files are compared by stat signature only, its listings not at all
-    (this very scan may add derived tables, or the scan cache's own directory)."""
+    (this very scan may add derived tables, or the scan cache's own directory). Its probes count: the advisory
+    database `faasguard db update` creates is first looked for."""
     opened: dict[str, tuple[int, ...] | None] = field(default_factory=dict)
     """Path → stat signature when it was opened (None: it did not exist or was no regular file)."""
     listed: set[str] = field(default_factory=set)
@@ -116,13 +119,21 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         absolute = recorder.absolute(path)
         if absolute is not None and absolute not in recorder.opened:
             recorder.opened[absolute] = _signature(absolute)
+    elif event == "sqlite3.connect" and args and isinstance(args[0], str | bytes | os.PathLike):
+        # the offline advisory database (`file:PATH?mode=ro`): `faasguard db update` changes what a scan finds
+        database = os.fsdecode(args[0])
+        if database.startswith("file:"):
+            database = database[5:].split("?", 1)[0]
+        absolute = recorder.absolute(database)
+        if absolute is not None and absolute not in recorder.opened:
+            recorder.opened[absolute] = _signature(absolute)
     elif event in ("os.listdir", "os.scandir"):
         absolute = recorder.absolute(args[0] if args and args[0] is not None else ".")
         if absolute is not None and not recorder.is_own(absolute):
             recorder.listed.add(absolute)
 
 
-_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
+_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
 
 
 def _importing() -> bool:
@@ -173,8 +184,6 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = ()) -> Iterator
         def probe(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
             follow = not lstat and kwargs.get("follow_symlinks", True)
             absolute = None if args or kwargs.get("dir_fd") is not None else recorder.absolute(path)
-            if absolute is not None and recorder.is_own(absolute):
-                absolute = None
             try:
                 result = real(path, *args, **kwargs)
             except OSError:
@@ -211,7 +220,8 @@ def _digest(path: str) -> str | None:
 def _listing(path: str) -> str | None:
     try:
         with os.scandir(path) as entries:
-            names = sorted(f"{e.name}\0{int(e.is_dir(follow_symlinks=False))}" for e in entries)
+            names = sorted(f"{e.name}\0{int(e.is_dir(follow_symlinks=False))}{int(e.is_symlink())}"
+                           for e in entries)
     except OSError:
         return None
     return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
