@@ -168,3 +168,18 @@ def test_cli_severity_names_match_the_model_and_version_imports_no_model() -> No
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "faasguard.model" not in loaded
     assert "faasguard.config" not in loaded
+
+
+def test_an_offline_scan_imports_no_network_module(tmp_path: Path) -> None:
+    """`urllib.request` (and with it http.client and ssl) is for `--online` and `db update` only."""
+    import subprocess
+    import sys
+
+    app = make_app(tmp_path)
+    (app / "src" / "requirements.txt").write_text("requests==2.0.0\n")
+    code = ("import sys\nfrom faasguard.cli import main\ntry:\n    main(['scan', sys.argv[1], '--format', 'json',"
+            " '-o', sys.argv[2]])\nexcept SystemExit:\n    pass\nprint('urllib.request' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code, str(app), str(tmp_path / "r.json")], capture_output=True,
+                           text=True, check=True).stdout
+    assert shown.strip() == "False"
+    assert '"FG601"' in (tmp_path / "r.json").read_text()
