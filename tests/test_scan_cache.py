@@ -259,3 +259,14 @@ def test_the_advisory_database_is_an_input(cache: Path, project: Path, monkeypat
     build_index(export, osv_dir() / "PyPI.sqlite", "test export")
     assert [f for f in run(".")[1] if f[0] == "FG601"]
     assert scans.runs == 2
+
+
+def test_a_report_written_into_the_scanned_tree_is_not_an_input(
+        cache: Path, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "src" / "helpers.py").write_text(SHELL_HELPER)
+    scans = Counting(monkeypatch)
+    for _ in range(3):
+        outcome = CliRunner().invoke(main, ["scan", ".", "--format", "sarif", "-o", "results.sarif"])
+        assert outcome.exit_code == 1
+    assert scans.runs == 1
+    assert "FG501" in (project / "results.sarif").read_text()

@@ -220,7 +220,7 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
             _replay(entry["payload"], output)
     # the configuration is read inside the recording: the config file is an input of the cached result like
     # any other, and a replay needs neither it nor the rule catalog that checks its selectors
-    with _recording(key is not None) as recorder:
+    with _recording(key is not None, output) as recorder:
         report, code, message, config = _scan(paths, config_path, output_format, output,
                                                write_baseline=write_baseline, options=options)
     if recorder is not None and code != _INTERNAL_ERROR and not config.online and not config.resolve_env:
@@ -317,7 +317,7 @@ def _cache_key(paths: tuple[str, ...], config_path: str | None, output_format: s
     })
 
 
-def _recording(active: bool) -> Any:
+def _recording(active: bool, output: str | None) -> Any:
     import contextlib
 
     if not active:
@@ -325,7 +325,7 @@ def _recording(active: bool) -> Any:
     from faasguard.cache import cache_dir
     from faasguard.scan_cache import excluded_prefixes, recording
 
-    return recording(excluded_prefixes(), own=(str(cache_dir()),))
+    return recording(excluded_prefixes(), own=(str(cache_dir()),), report=output)
 
 
 def _replay(payload: dict[str, Any], output: str | None) -> None:

@@ -79,6 +79,9 @@ class Recorder:
     opened: dict[str, tuple[int, ...] | None] = field(default_factory=dict)
     """Path → stat signature when it was opened (None: it did not exist or was no regular file)."""
     listed: set[str] = field(default_factory=set)
+    report: str | None = None
+    """The report file this run writes (`-o FILE`): not an input even inside the scanned tree (each run would
+    otherwise change the next one's inputs); left out of listings, opens and probes."""
     probed: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Path → (kind, size) found by a stat call."""
 
@@ -95,7 +98,7 @@ class Recorder:
         if not isinstance(path, str):
             return None  # a file descriptor: the file was recorded when it was opened
         absolute: str = os.path.normpath(os.path.join(self.cwd, path))
-        if absolute.startswith(self.excluded) or absolute.startswith(_IGNORED_ROOTS):
+        if absolute.startswith(self.excluded) or absolute.startswith(_IGNORED_ROOTS) or absolute == self.report:
             return None
         return absolute
 
@@ -172,13 +175,15 @@ def _kind(st: os.stat_result | None) -> tuple[str, int]:
 
 
 @contextlib.contextmanager
-def recording(excluded: Sequence[str] = (), own: Sequence[str] = ()) -> Iterator[Recorder]:
+def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str | None = None
+              ) -> Iterator[Recorder]:
     """Record what the code run inside looks at (see the module docstring). `os.stat`/`os.lstat` are wrapped
     for the duration (pathlib and os.path call them through the module): stat calls raise no audit event."""
     if not _HOOKED:
         sys.addaudithook(_audit)
         _HOOKED.append(True)
     recorder = Recorder(os.getcwd(), tuple(excluded), tuple(os.path.join(os.path.normpath(p), "") for p in own))
+    recorder.report = os.path.abspath(report) if report else None
 
     def wrap(real: Callable[..., os.stat_result], lstat: bool) -> Callable[..., os.stat_result]:
         def probe(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
@@ -217,11 +222,11 @@ def _digest(path: str) -> str | None:
     return hasher.hexdigest()
 
 
-def _listing(path: str) -> str | None:
+def _listing(path: str, report: str | None = None) -> str | None:
     try:
         with os.scandir(path) as entries:
             names = sorted(f"{e.name}\0{int(e.is_dir(follow_symlinks=False))}{int(e.is_symlink())}"
-                           for e in entries)
+                           for e in entries if report is None or os.path.join(path, e.name) != report)
     except OSError:
         return None
     return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
@@ -256,7 +261,8 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
     probes = [[key, *found] for key, found in sorted(recorder.probed.items())
               if not (key[0] == "1" and key[1:] in opened)
               and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)]
-    return {"files": files, "dirs": [[path, _listing(path)] for path in sorted(recorder.listed)], "probes": probes}
+    return {"files": files, "dirs": [[path, _listing(path, recorder.report)] for path in sorted(recorder.listed)],
+            "probes": probes, "report": recorder.report}
 
 
 def still_valid(entry: Mapping[str, Any]) -> bool:
@@ -281,7 +287,7 @@ def first_change(entry: Mapping[str, Any]) -> str | None:
             if digest is None or now[0] != signature[0] or _digest(path) != digest:
                 return str(path)
         for path, listing in entry["dirs"]:
-            if _listing(path) != listing:
+            if _listing(path, entry["report"]) != listing:
                 return f"the entries of {path}"
         for key, kind, size in entry["probes"]:
             if _probe(key) != (kind, size):
