@@ -270,3 +270,15 @@ def test_a_report_written_into_the_scanned_tree_is_not_an_input(
         assert outcome.exit_code == 1
     assert scans.runs == 1
     assert "FG501" in (project / "results.sarif").read_text()
+
+
+def test_the_first_run_in_a_new_cache_directory_is_replayed_too(
+        cache: Path, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first scan writes derived tables (IAM catalog, botocore operations) it first looked for: they are
+    its own output, not inputs that changed."""
+    (project / "src" / "app.py").write_text(HANDLER + "\nimport boto3\nboto3.client('s3').list_buckets()\n")
+    assert not cache.parent.exists()
+    scans = Counting(monkeypatch)
+    run(".")
+    run(".")
+    assert scans.runs == 1

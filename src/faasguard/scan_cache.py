@@ -257,8 +257,11 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
         files.append([path, list(now), digest])
     # A probe says less than an opened file's entry, and a missing name in a listed directory is in its
     # listing: those are left out (most of the probes -- import resolution looks for many names per module).
+    # Paths in the cache directory are taken as they are now: this scan may have written the derived tables it
+    # looked for.
     opened = recorder.opened.keys()
-    probes = [[key, *found] for key, found in sorted(recorder.probed.items())
+    found_now = {key: _probe(key) if recorder.is_own(key[1:]) else found for key, found in recorder.probed.items()}
+    probes = [[key, *found] for key, found in sorted(found_now.items())
               if not (key[0] == "1" and key[1:] in opened)
               and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)]
     return {"files": files, "dirs": [[path, _listing(path, recorder.report)] for path in sorted(recorder.listed)],
