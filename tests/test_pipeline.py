@@ -126,6 +126,22 @@ def test_unreferenced_handlers_beside_a_template_are_still_analysed(
         == {("src/app.py", 5), ("lambdas/index.py", 5)}
 
 
+def test_packages_vendored_in_a_layer_python_dir_are_not_handlers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python/<package>/...` is what a Lambda layer puts on sys.path: library code whose handler-shaped
+    functions (botocore's handlers.py) are not entry points; a module directly in `python/` still is."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path)
+    vendored = app / "layer" / "python" / "vendorlib"
+    vendored.mkdir(parents=True)
+    (vendored / "__init__.py").write_text("")
+    (vendored / "handlers.py").write_text(SHELL_HANDLER)
+    (app / "layer" / "python" / "index.py").write_text(SHELL_HANDLER)
+    result = pipeline.scan([str(app)], Config(), cwd=tmp_path)
+    assert {(Path(f.location.path).as_posix(), f.location.line) for f in result.findings if f.rule_id == "FG501"} \
+        == {("src/app.py", 5), ("layer/python/index.py", 5)}
+
+
 def test_nothing_to_scan_exits_3(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("nothing here")
     assert CliRunner().invoke(main, ["scan", str(tmp_path)]).exit_code == 3
@@ -152,3 +168,18 @@ def test_cli_severity_names_match_the_model_and_version_imports_no_model() -> No
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "faasguard.model" not in loaded
     assert "faasguard.config" not in loaded
+
+
+def test_an_offline_scan_imports_no_network_module(tmp_path: Path) -> None:
+    """`urllib.request` (and with it http.client and ssl) is for `--online` and `db update` only."""
+    import subprocess
+    import sys
+
+    app = make_app(tmp_path)
+    (app / "src" / "requirements.txt").write_text("requests==2.0.0\n")
+    code = ("import sys\nfrom faasguard.cli import main\ntry:\n    main(['scan', sys.argv[1], '--format', 'json',"
+            " '-o', sys.argv[2]])\nexcept SystemExit:\n    pass\nprint('urllib.request' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code, str(app), str(tmp_path / "r.json")], capture_output=True,
+                           text=True, check=True).stdout
+    assert shown.strip() == "False"
+    assert '"FG601"' in (tmp_path / "r.json").read_text()

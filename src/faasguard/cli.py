@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "audit": "faasguard.commands.audit:audit",
     "guard": "faasguard.commands.guard:guard",
     "db": "faasguard.commands.db:db",
+    "cache": "faasguard.commands.cache:cache",
 }
 
 
@@ -196,51 +197,155 @@ def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any
 @click.option("--units-dir", type=click.Path(file_okay=False),
               help="With --repos: where each unit's JSON report and the manifest go [faasguard-units].")
 @click.option("--resume", is_flag=True, help="With --repos: skip the units the manifest lists as finished.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither replay nor store the result in the scan cache (also: FAASGUARD_NO_CACHE=1).")
 def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_baseline: str | None,  # noqa: PLR0917
          config_path: str | None, repos_file: str | None, ray_address: str | None, jobs: int | None,
          units_dir: str | None, resume: bool, **options: Any) -> None:
     """Scan serverless applications under PATH (default: the current directory)."""
-    from faasguard import pipeline
-    from faasguard.config import ConfigError
-    from faasguard.findings import ExitCode, exit_code
-    from faasguard.report import render
-
     if repos_file or ray_address is not None or jobs or units_dir or resume:
+        options.pop("no_cache", None)
         sys.exit(_scan_repos(paths, repos_file, output_format, output, write_baseline, config_path, ray_address,
                              jobs, units_dir, resume, options))
     paths = paths or (".",)
     if output == "-":
         output = None
+    key = None if options.get("no_cache") or write_baseline \
+        else _cache_key(paths, config_path, output_format, output, options)
+    if key is not None:
+        from faasguard import scan_cache
+
+        entry = scan_cache.read_entry(key)
+        if entry is not None:
+            _replay(entry["payload"], output)
+    # the configuration is read inside the recording: the config file is an input of the cached result like
+    # any other, and a replay needs neither it nor the rule catalog that checks its selectors
+    with _recording(key is not None, output) as recorder:
+        report, code, message, config = _scan(paths, config_path, output_format, output,
+                                               write_baseline=write_baseline, options=options)
+    if recorder is not None and code != _INTERNAL_ERROR and not config.online and not config.resolve_env:
+        from faasguard.scan_cache import manifest, write_entry
+
+        recorded = manifest(recorder)
+        if key is not None and recorded is not None:
+            write_entry(key, recorded, {"report": report, "exit": int(code), "message": message})
+    from faasguard.config import ConfigError
+    from faasguard.report import emit
+
+    try:
+        emit(report, output)
+    except ConfigError as exc:
+        click.echo(f"faasguard: {exc}", err=True)
+        sys.exit(_USAGE)
+    if message:
+        click.echo(message, err=True)
+    sys.exit(code)
+
+
+_USAGE = 2
+_INTERNAL_ERROR = 4
+"""`faasguard.findings.ExitCode.USAGE` and `INTERNAL_ERROR` (a test keeps them equal): a replayed scan imports
+neither the findings nor the model."""
+
+
+def _scan(paths: tuple[str, ...], config_path: str | None, output_format: str, output: str | None, *,
+          write_baseline: str | None, options: dict[str, Any]) -> tuple[Any, int, str | None, Config]:
+    """Configure, scan and prepare the report: (report, exit code, stderr message, configuration). Exits 2 on
+    a configuration error, as `--write-baseline` exits after writing the baseline."""
+    from faasguard import pipeline
+    from faasguard.config import ConfigError
+    from faasguard.report import prepare
+
     try:
         config = build_config(paths, config_path, **options)
-    except ConfigError as exc:
-        click.echo(f"faasguard: {exc}", err=True)
-        sys.exit(ExitCode.USAGE)
-    if write_baseline and config.baseline and not Path(config.baseline).exists() \
-            and Path(config.baseline).resolve() == Path(write_baseline).resolve():
-        # First run of `--baseline F --write-baseline F` (or `baseline = F` in the config): nothing to read yet.
-        from dataclasses import replace
+        if write_baseline and config.baseline and not Path(config.baseline).exists() \
+                and Path(config.baseline).resolve() == Path(write_baseline).resolve():
+            # First run of `--baseline F --write-baseline F` (or `baseline = F` in the config): nothing to read.
+            from dataclasses import replace
 
-        config = replace(config, baseline=None)
-    progress = _progress_callback(output_format, output)
-    try:
-        result = pipeline.scan(paths, config, progress=progress)
+            config = replace(config, baseline=None)
+        result = pipeline.scan(paths, config, progress=_progress_callback(output_format, output))
         if write_baseline:
             _write_baseline(result, Path(write_baseline))
-        render(result, output_format, output, config)
+        report = prepare(result, output_format, config)
     except ConfigError as exc:
         click.echo(f"faasguard: {exc}", err=True)
-        sys.exit(ExitCode.USAGE)
-    if result.nothing_loaded and not any(f.suppression is None for f in result.findings):
-        from faasguard.findings import DiagnosticKind
+        sys.exit(_USAGE)
+    code, message = _outcome(result, config, output_format, output, bool(options.get("allow_empty")))
+    return report, code, message, config
 
-        if not any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in result.diagnostics):
-            if options.get("allow_empty") and not result.sources:
-                sys.exit(ExitCode.OK)
-            if output_format == "console" or output:
-                click.echo("faasguard: nothing to scan was found (or nothing could be parsed)", err=True)
-            sys.exit(ExitCode.NOTHING_TO_SCAN)
-    sys.exit(exit_code(result.findings, result.diagnostics, config.fail_on, config.strict))
+
+def _outcome(result: Any, config: Config, output_format: str, output: str | None,
+             allow_empty: bool) -> tuple[int, str | None]:
+    """The exit code of a finished scan and the message that goes with it on stderr, if any."""
+    from faasguard.findings import DiagnosticKind, ExitCode, exit_code
+
+    if result.nothing_loaded and not any(f.suppression is None for f in result.findings) \
+            and not any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in result.diagnostics):
+        if allow_empty and not result.sources:
+            return ExitCode.OK, None
+        message = "faasguard: nothing to scan was found (or nothing could be parsed)" \
+            if output_format == "console" or output else None
+        return ExitCode.NOTHING_TO_SCAN, message
+    return exit_code(result.findings, result.diagnostics, config.fail_on, config.strict), None
+
+
+def _cache_key(paths: tuple[str, ...], config_path: str | None, output_format: str, output: str | None,
+               options: dict[str, Any]) -> str | None:
+    """The scan cache key of this run, or None when the run must not use the cache: asked not to, a run that
+    reads the network or the environment, or a cache directory inside a scanned path (it could arrive with the
+    code under review). The command line is the key; the files it leads to (the config among them) are the
+    entry's manifest."""
+    import datetime
+    import hashlib
+    import os
+
+    from faasguard import scan_cache
+    from faasguard.escape import environment_secrets
+
+    if scan_cache.disabled_by_environment() or options.get("online") or options.get("resolve_env"):
+        return None
+    roots = [Path(p).resolve() for p in paths]
+    if scan_cache.inside(scan_cache.scan_cache_dir(), roots):
+        return None
+    masked = hashlib.sha256("\0".join(environment_secrets(os.environ, set())).encode()).hexdigest()
+    return scan_cache.entry_key({
+        "paths": list(paths), "roots": [str(r) for r in roots], "cwd": os.getcwd(), "config": config_path,
+        "options": sorted(options.items()), "format": output_format, "to_file": output is not None,
+        "date": datetime.date.today().isoformat(), "masked": masked,
+        "env": sorted((k, v) for k, v in os.environ.items() if k.startswith("FAASGUARD_")),
+    })
+
+
+def _recording(active: bool, output: str | None) -> Any:
+    import contextlib
+
+    if not active:
+        return contextlib.nullcontext()
+    from faasguard.cache import cache_dir
+    from faasguard.scan_cache import excluded_prefixes, recording
+
+    return recording(excluded_prefixes(), own=(str(cache_dir()),), report=output)
+
+
+def _replay(payload: dict[str, Any], output: str | None) -> None:
+    """A cached run's report and outcome, as the run itself gave them."""
+    report = payload["report"]
+    if "lines" in report:
+        from faasguard.report import emit
+
+        emit(report, output)  # laid out for this terminal
+    elif output:
+        try:
+            Path(output).write_text(report["text"], encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"faasguard: cannot write report to {output}: {exc.strerror or exc}", err=True)
+            sys.exit(_USAGE)
+    else:
+        sys.stdout.write(report["text"])
+    if payload.get("message"):
+        click.echo(payload["message"], err=True)
+    sys.exit(payload["exit"])
 
 
 def _scan_repos(paths: tuple[str, ...], repos_file: str | None, output_format: str,  # noqa: PLR0917

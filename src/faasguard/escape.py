@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from urllib.parse import quote
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -122,3 +123,18 @@ def workflow_property(text: str) -> str:
     """A property value of a workflow command (`file=`, `title=`): `workflow_data`, and `:` and `,`, which
     would end the value, percent-encoded."""
     return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_SECRET_NAME = re.compile(r"(?i)(secret|token|passw|credential|private|api_?key|access_?key|session|auth|"
+                          r"_key$|^key$|cookie|signature|webhook|dsn)")
+MASK = "****"
+
+
+def environment_secrets(environ: Mapping[str, str], resolved: set[str]) -> list[str]:
+    """The environment values no report may show: every value the scan resolved from the environment, and the
+    value of every variable whose name says it is a credential (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`...),
+    whatever route might carry it. Short values are left alone: masking `dev` everywhere would mangle the
+    report and protect nothing."""
+    values = {v for v in resolved if len(v) >= 6}
+    values |= {v for name, v in environ.items() if len(v) >= 8 and _SECRET_NAME.search(name)}
+    return sorted(values, key=len, reverse=True)

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.config import Config
+from faasguard.escape import MASK as _MASK
+from faasguard.escape import environment_secrets
 from faasguard.facts import Enricher, Facts
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding, internal_error
 from faasguard.loaders import LOADER_MODULES, LoadContext, LoadResult
@@ -172,6 +174,8 @@ def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] =
     """Cheap pre-filter (no parse) for Python files beside infrastructure-as-code: a module-level function
     shaped like a Lambda handler, or a web-framework entry point outside the code directories of the
     functions already analysed. Library, CDK and tooling modules are then never parsed as handlers."""
+    if _in_layer_package(path):
+        return False
     try:
         head = read_head(path, 2 * 1024 * 1024)
     except OSError:
@@ -179,6 +183,20 @@ def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] =
     if _HANDLER_SHAPE.search(head):
         return True
     return bool(_FRAMEWORK_SHAPE.search(head)) and not any(d in path.parents for d in analysed_dirs)
+
+
+def _in_layer_package(path: Path) -> bool:
+    """Whether `path` lies inside a package vendored into a Lambda layer's `python/` directory (the layout
+    Lambda puts on `sys.path`: `python/<package>/...`). Those are installed libraries (botocore's
+    `handlers.py` has a handler-shaped function), never entry points: analysing them as handlers pulled ~100
+    library modules into the taint analysis of the corpus and found nothing. A module directly in `python/`
+    (`python/index.py`) is still considered, and so is a `python/` directory that is itself a package."""
+    parents = path.parents
+    for index, parent in enumerate(parents):
+        if parent.name == "python" and index >= 1:
+            package = parents[index - 1]
+            return (package / "__init__.py").is_file() and not (parent / "__init__.py").exists()
+    return False
 
 
 def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult) -> LoadResult:
@@ -255,6 +273,20 @@ def selected_rules(config: Config) -> list[type[Rule]]:
     return [r for r in rules if not matches(r, config.ignore)]
 
 
+def needed_enrichers(rules: Sequence[type[Rule]]) -> tuple[tuple[str, str], ...]:
+    """The enrichers whose facts at least one of `rules` reads, in pipeline order: with `--select FG3` no code
+    is analysed and no IAM policy evaluated. All of them when any rule does not say (`ENRICHMENT_NEEDS`)."""
+    from faasguard.rules import enrichment_needs
+
+    wanted: set[str] = set()
+    for rule in rules:
+        needs = enrichment_needs(rule)
+        if needs is None:
+            return ENRICHERS
+        wanted |= needs
+    return tuple(entry for entry in ENRICHERS if entry[0] in wanted)
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off for the duration of a scan.
@@ -317,11 +349,13 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
     IAM enricher adds to each function's needs).
     """
     result.rules = selected_rules(config)
+    enrichers = needed_enrichers(result.rules)
     raw: list[Finding] = []
     for index, app in enumerate(result.apps):
         if progress:
             progress(app.name, index, len(result.apps))
-        facts = enrich(app, config, result.diagnostics, initial=Facts(extra=extra_facts) if extra_facts else None)
+        facts = enrich(app, config, result.diagnostics, enrichers,
+                       initial=Facts(extra=extra_facts) if extra_facts else None)
         result.facts[index] = facts
         raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
     if relocate is not None:
@@ -333,21 +367,6 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
     result.diagnostics = list(dict.fromkeys(result.diagnostics))
     _mask_environment(result)
     return result
-
-
-_SECRET_NAME = re.compile(r"(?i)(secret|token|passw|credential|private|api_?key|access_?key|session|auth|"
-                          r"_key$|^key$|cookie|signature|webhook|dsn)")
-_MASK = "****"
-
-
-def environment_secrets(environ: Mapping[str, str], resolved: set[str]) -> list[str]:
-    """The environment values no report may show: every value the scan resolved from the environment, and the
-    value of every variable whose name says it is a credential (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`...),
-    whatever route might carry it. Short values are left alone: masking `dev` everywhere would mangle the
-    report and protect nothing."""
-    values = {v for v in resolved if len(v) >= 6}
-    values |= {v for name, v in environ.items() if len(v) >= 8 and _SECRET_NAME.search(name)}
-    return sorted(values, key=len, reverse=True)
 
 
 def _mask_environment(result: ScanResult) -> None:

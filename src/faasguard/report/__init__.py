@@ -34,15 +34,24 @@ FORMATS = ("console", "concise", "json", "sarif", "html", "github", "junit", "gi
 def render(result: ScanResult, output_format: str, output: str | None, config: Config) -> None:
     """Write the report in `output_format` to `output` (a file) or stdout. Raises ConfigError for an unknown or
     unavailable format, or an output file that cannot be written (both usage errors, exit 2)."""
+    emit(prepare(result, output_format, config), output)
+
+
+Report = dict[str, Any]
+"""A rendered report before it is written: `{"lines": [...]}` for the console (laid out for the terminal only
+when written) or `{"text": "..."}`; plain JSON data, which is what the scan cache stores."""
+
+
+def prepare(result: ScanResult, output_format: str, config: Config) -> Report:
+    """The report in `output_format`, not yet written (see `Report`). Raises ConfigError as `render` does."""
     from faasguard.config import ConfigError
 
     if config.statistics and output_format not in ("console", "concise"):
         raise ConfigError(f"--statistics is a summary for people (console, concise), not for --format {output_format}")
     if output_format == "console" and not config.statistics:
-        from faasguard.report.console import render_console
+        from faasguard.report.console import build_lines
 
-        render_console(result, config, Path(output) if output else None)
-        return
+        return {"lines": build_lines(result, config)}
     if config.statistics:
         from faasguard.report.lines import render_statistics as renderer
     elif output_format == "json":
@@ -61,7 +70,20 @@ def render(result: ScanResult, output_format: str, output: str | None, config: C
         from faasguard.report.html import render_html as renderer
     else:
         raise ConfigError(f"unknown report format {output_format!r}; use " + ", ".join(FORMATS))
-    text = renderer(result, config)
+    return {"text": renderer(result, config)}
+
+
+def emit(report: Report, output: str | None) -> None:
+    """Write a prepared report to `output` (a file) or stdout; ConfigError when the file cannot be written."""
+    from faasguard.config import ConfigError
+
+    if "lines" in report:
+        from faasguard.report.console import emit_console
+
+        emit_console([[(str(text), style) for text, style in line] for line in report["lines"]],
+                     Path(output) if output else None)
+        return
+    text = report["text"]
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

@@ -62,7 +62,14 @@ def render_console(result: ScanResult, config: Config, output: Path | None, *,
                    stream: TextIO | None = None, color: bool | None = None) -> None:
     """Write the console report to `output` (plain text), or to `stream` (default stdout), in colour when it is
     a terminal and `NO_COLOR` is not set (`FORCE_COLOR` forces colour, e.g. in CI logs that render it)."""
-    lines = wrap_lines(build_lines(result, config), report_width())
+    emit_console(build_lines(result, config), output, stream=stream, color=color)
+
+
+def emit_console(lines: list[Line], output: Path | None, *, stream: TextIO | None = None,
+                 color: bool | None = None) -> None:
+    """Lay out and write report lines for this terminal (its width and colour), so that the lines themselves
+    are the same everywhere and a cached report (faasguard.scan_cache) fits the terminal it is replayed on."""
+    lines = wrap_lines(lines, report_width())
     if output is not None:
         output.write_text(_plain(lines), encoding="utf-8")  # escaped too: the file is read with `cat` in CI logs
         return

@@ -24,6 +24,44 @@ RULE_MODULES = (
 )
 
 
+EVERY_ENRICHER = None
+"""`needs` of a rule that reads facts of every enrichment (the attack graph rules), and of any rule this table
+does not name: a new rule runs on the full analysis until someone says what it reads."""
+
+ENRICHMENT_NEEDS: dict[str, frozenset[str] | None] = {
+    # by rule module, then by rule id (the more specific entry wins); the names are the enrichers of
+    # `faasguard.pipeline.ENRICHERS`. A test checks each entry against what the module's code reads and
+    # compares every rule's findings on real apps with and without the enrichers it says it does not need.
+    "faasguard.rules.iam": frozenset(),                         # statements against the action catalog
+    "FG104": frozenset({"code-analysis"}),                      # evidence: the AWS calls of each sharer
+    "faasguard.rules.iam_reach": frozenset({"iam"}),
+    "FG106": frozenset({"iam", "code-analysis"}),               # IamFacts.needs come from the handlers' calls
+    "FG107": frozenset({"iam", "code-analysis"}),
+    "FG108": frozenset({"iam", "code-analysis"}),
+    "faasguard.rules.secrets": frozenset({"images"}),
+    "faasguard.rules.handler": frozenset({"code-analysis"}),
+    "faasguard.rules.exposure": frozenset(),
+    "faasguard.rules.identity": frozenset(),
+    "faasguard.rules.api_exposure": frozenset(),
+    "faasguard.rules.stored_secrets": frozenset(),
+    "faasguard.rules.runtime": frozenset(),
+    "faasguard.rules.supply_chain": frozenset({"dependencies", "images"}),
+    "faasguard.rules.containers": frozenset({"images"}),
+    "faasguard.rules.paths": EVERY_ENRICHER,
+    "faasguard.rules.drift": frozenset(),                       # facts.extra, filled by `audit --compare`
+}
+"""Which enrichers each rule reads the facts of, so that `--select`/`--ignore` skip the analyses no selected
+rule needs (`--select FG3` runs no code analysis). Only what decides the rule's findings counts: an enricher's
+diagnostics are reported when it runs, and are not a reason to run it."""
+
+
+def enrichment_needs(rule: type[Rule]) -> frozenset[str] | None:
+    """The enrichers `rule` needs, or None for all of them."""
+    if rule.id in ENRICHMENT_NEEDS:
+        return ENRICHMENT_NEEDS[rule.id]
+    return ENRICHMENT_NEEDS.get(rule.__module__, EVERY_ENRICHER)
+
+
 def all_rules() -> list[type[Rule]]:
     for module in RULE_MODULES:
         importlib.import_module(module)

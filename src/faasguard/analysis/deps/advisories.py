@@ -24,9 +24,6 @@ import json
 import os
 import sqlite3
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -401,6 +398,9 @@ def _report_skipped(loaded: LoadedSources, shown: str, path: str, bad: list[str]
 def _request(url: str, timeout: float, body: bytes | None = None, max_bytes: int = MAX_API_RESPONSE) -> bytes:
     if not url.startswith(("https://", "http://")):
         raise AdvisoryError(f"refusing to fetch {url!r}: only http(s) URLs are used")
+    import urllib.error  # network modules only for the network paths: an offline scan never imports them
+    import urllib.request
+
     headers = {"User-Agent": "faasguard", "Accept": "application/json"}
     if body is not None:
         headers["Content-Type"] = "application/json"
@@ -426,6 +426,9 @@ def download(url: str, destination: Path, timeout: float,
     """Stream `url` into `destination` (capped); returns the byte count."""
     if not url.startswith(("https://", "http://")):
         raise AdvisoryError(f"refusing to fetch {url!r}: only http(s) URLs are used")
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "faasguard"})  # noqa: S310
     total = 0
     try:
@@ -462,6 +465,8 @@ def update_database(ecosystems: Iterable[str] = ECOSYSTEMS, base_url: str | None
                     directory: Path | None = None, timeout: float = 60.0) -> list[UpdateResult]:
     """`faasguard db update`: download each ecosystem's OSV export and index it. An ecosystem that fails keeps
     its previous database."""
+    import urllib.parse
+
     base = (base_url or export_url()).rstrip("/")
     directory = directory or osv_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -522,6 +527,8 @@ def query_online(packages: Sequence[tuple[str, str, str]], url: str | None = Non
         pending = next_pending
     unique = sorted({i for ids in ids_for.values() for i in ids})
     records: dict[str, OsvRecord] = {}
+
+    import urllib.parse
 
     def fetch(vuln_id: str) -> OsvRecord:
         vuln_url = f"{base}/vulns/{urllib.parse.quote(vuln_id, safe='')}"

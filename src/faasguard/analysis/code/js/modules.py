@@ -65,7 +65,7 @@ class JsModule:
 
 
 _lock = threading.Lock()
-_cache: OrderedDict[tuple[str, int, int], JsModule] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, int, int, int], JsModule] = OrderedDict()
 
 
 def parse_module(path: Path, cwd: Path | None = None) -> JsModule:
@@ -75,7 +75,7 @@ def parse_module(path: Path, cwd: Path | None = None) -> JsModule:
         stat = path.stat()
     except OSError as exc:
         return _error(path, display, f"cannot read JavaScript module: {exc.strerror}")
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size)
     with _lock:
         hit = _cache.get(key)
         if hit is not None and hit.display == display:

@@ -46,7 +46,7 @@ class ModuleInfo:
 
 
 _lock = threading.Lock()
-_cache: OrderedDict[tuple[str, int, int], ModuleInfo] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, int, int, int], ModuleInfo] = OrderedDict()
 
 
 def _py2_hint(source: bytes, exc: SyntaxError) -> str:
@@ -107,7 +107,7 @@ def parse_module(path: Path, cwd: Path | None = None, archive: PackageArchive | 
                 "code-analysis",
             ),
         )
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:

@@ -1,0 +1,387 @@
+"""The scan cache: a re-run on an unchanged project replays the report of the run before it, in milliseconds.
+
+A faasguard result depends on many files at once (a template, the handlers it points at, the modules they
+import, lockfiles, the config, a baseline), so a cache keyed by one file's content would be wrong as soon as
+a rule reads two. Each entry is instead keyed by what is fixed before the scan starts (faasguard's code and
+version, the interpreter and installed packages, the command line, the configuration, the working directory,
+the date, which environment values would be masked) and carries the *manifest* of everything the scan looked
+at while it ran, recorded as it happened rather than predicted:
+
+* every file opened for reading, with its content hash and its stat signature (the audit hook sees every
+  `open`, whoever calls it -- a loader, an analysis, a reporter reading a snippet);
+* every directory listed, with a digest of its names and which are directories or links (a new file beside
+  the others is a change);
+* the offline advisory database connected to (`faasguard db update` changes findings), by stat signature;
+* every path whose existence or size was checked (`Path.exists`, `os.path.isfile`...), with what was found --
+  a module the import resolution looked for and did not find must still be missing.
+
+An entry is used only when the whole manifest still holds: a file whose stat signature changed is hashed
+again and must have the same content. Anything else -- a changed or added file, another option, another
+faasguard -- runs the scan, which replaces the entry.
+
+Poisoning: entries live in the user cache directory, never in the scanned tree (a cache directory inside a
+scanned path disables the cache). An entry is plain JSON (never pickle or marshal, whose loaders are not meant
+for untrusted bytes) behind a SHA-256 of its body, so a truncated or altered file is ignored, never trusted.
+A scan that crashed (exit 4), reached the network, or read the environment is not stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from faasguard import __version__
+from faasguard.cache import cache_dir, write_atomic
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+_HASHED_MAX_BYTES = 16 * 1024 * 1024
+"""Larger files (container image tarballs, the OSV database) are compared by stat signature only."""
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_IGNORED_ROOTS = ("/dev/", "/proc/", "/sys/")
+_os_stat, _os_lstat = os.stat, os.lstat
+"""The real functions: `recording` replaces the module attributes while it runs."""
+
+
+def scan_cache_dir() -> Path:
+    return cache_dir() / f"scan-v{CACHE_FORMAT}"
+
+
+def disabled_by_environment() -> bool:
+    """`FAASGUARD_NO_CACHE=1` (any non-empty value but 0/false): the CI job or the test suite opts out."""
+    value = os.environ.get("FAASGUARD_NO_CACHE", "").strip().lower()
+    return value not in ("", "0", "false", "no")
+
+
+# ------------------------------------------------------------------------------------------ recording
+
+@dataclass
+class Recorder:
+    """What one scan looked at: absolute paths, as seen while it ran."""
+
+    cwd: str
+    excluded: tuple[str, ...]
+    own: tuple[str, ...] = ()
+    """faasguard's cache directory: its files are compared by stat signature only, its listings not at all
+    (this very scan may add derived tables, or the scan cache's own directory). Its probes count: the advisory
+    database `faasguard db update` creates is first looked for."""
+    opened: dict[str, tuple[int, ...] | None] = field(default_factory=dict)
+    """Path → stat signature when it was opened (None: it did not exist or was no regular file)."""
+    listed: set[str] = field(default_factory=set)
+    report: str | None = None
+    """The report file this run writes (`-o FILE`): not an input even inside the scanned tree (each run would
+    otherwise change the next one's inputs); left out of listings, opens and probes."""
+    probed: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Path → (kind, size) found by a stat call."""
+
+    def is_own(self, absolute: str) -> bool:
+        return os.path.join(absolute, "").startswith(self.own)
+
+    def absolute(self, path: Any) -> str | None:
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        elif isinstance(path, os.PathLike):
+            path = os.fspath(path)
+            if isinstance(path, bytes):
+                path = os.fsdecode(path)
+        if not isinstance(path, str):
+            return None  # a file descriptor: the file was recorded when it was opened
+        absolute: str = os.path.normpath(os.path.join(self.cwd, path))
+        if absolute.startswith(self.excluded) or absolute.startswith(_IGNORED_ROOTS) or absolute == self.report:
+            return None
+        return absolute
+
+
+_ACTIVE: list[Recorder] = []
+"""The recording in progress, if any. Process-wide because audit hooks are (they cannot be removed once
+added): the one hook reads this, and does nothing while it is empty."""
+_HOOKED: list[bool] = []
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if not _ACTIVE or event not in _EVENTS or _importing():
+        return
+    recorder = _ACTIVE[-1]
+    if event == "open":
+        path, mode, flags = (*args, None, None, None)[:3]
+        if isinstance(mode, str) and any(c in mode for c in "wax+"):
+            return
+        if isinstance(flags, int) and mode is None and flags & _WRITE_FLAGS:
+            return
+        absolute = recorder.absolute(path)
+        if absolute is not None and absolute not in recorder.opened:
+            recorder.opened[absolute] = _signature(absolute)
+    elif event == "sqlite3.connect" and args and isinstance(args[0], str | bytes | os.PathLike):
+        # the offline advisory database (`file:PATH?mode=ro`): `faasguard db update` changes what a scan finds
+        database = os.fsdecode(args[0])
+        if database.startswith("file:"):
+            database = database[5:].split("?", 1)[0]
+        absolute = recorder.absolute(database)
+        if absolute is not None and absolute not in recorder.opened:
+            recorder.opened[absolute] = _signature(absolute)
+    elif event in ("os.listdir", "os.scandir"):
+        absolute = recorder.absolute(args[0] if args and args[0] is not None else ".")
+        if absolute is not None and not recorder.is_own(absolute):
+            recorder.listed.add(absolute)
+
+
+_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
+
+
+def _importing() -> bool:
+    """Whether the event comes from the import system (a lazily imported faasguard module listing a
+    `sys.path` directory, the working directory among them): the interpreter's doing, not the scan's."""
+    frame: FrameType | None = sys._getframe(2)
+    for _ in range(12):
+        if frame is None:
+            return False
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _signature(path: str) -> tuple[int, ...] | None:
+    try:
+        st = _os_stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _kind(st: os.stat_result | None) -> tuple[str, int]:
+    if st is None:
+        return ("missing", 0)
+    if stat.S_ISREG(st.st_mode):
+        return ("file", st.st_size)
+    if stat.S_ISDIR(st.st_mode):
+        return ("dir", 0)
+    if stat.S_ISLNK(st.st_mode):
+        return ("link", 0)
+    return ("other", 0)
+
+
+@contextlib.contextmanager
+def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str | None = None
+              ) -> Iterator[Recorder]:
+    """Record what the code run inside looks at (see the module docstring). `os.stat`/`os.lstat` are wrapped
+    for the duration (pathlib and os.path call them through the module): stat calls raise no audit event."""
+    if not _HOOKED:
+        sys.addaudithook(_audit)
+        _HOOKED.append(True)
+    recorder = Recorder(os.getcwd(), tuple(excluded), tuple(os.path.join(os.path.normpath(p), "") for p in own))
+    recorder.report = os.path.abspath(report) if report else None
+
+    def wrap(real: Callable[..., os.stat_result], lstat: bool) -> Callable[..., os.stat_result]:
+        def probe(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+            follow = not lstat and kwargs.get("follow_symlinks", True)
+            absolute = None if args or kwargs.get("dir_fd") is not None else recorder.absolute(path)
+            try:
+                result = real(path, *args, **kwargs)
+            except OSError:
+                if absolute is not None:
+                    recorder.probed.setdefault(f"{int(follow)}{absolute}", ("missing", 0))
+                raise
+            if absolute is not None:
+                recorder.probed.setdefault(f"{int(follow)}{absolute}", _kind(result))
+            return result
+        return probe
+
+    _ACTIVE.append(recorder)
+    os.stat, os.lstat = wrap(_os_stat, False), wrap(_os_lstat, True)
+    try:
+        yield recorder
+    finally:
+        os.stat, os.lstat = _os_stat, _os_lstat
+        _ACTIVE.remove(recorder)
+
+
+# ------------------------------------------------------------------------------------------ manifest
+
+def _digest(path: str) -> str | None:
+    hasher = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(block)
+    except OSError:
+        return None
+    return hasher.hexdigest()
+
+
+def _listing(path: str, report: str | None = None) -> str | None:
+    try:
+        with os.scandir(path) as entries:
+            names = sorted(f"{e.name}\0{int(e.is_dir(follow_symlinks=False))}{int(e.is_symlink())}"
+                           for e in entries if report is None or os.path.join(path, e.name) != report)
+    except OSError:
+        return None
+    return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _probe(key: str) -> tuple[str, int]:
+    follow, path = key[0] == "1", key[1:]
+    try:
+        st = _os_stat(path) if follow else _os_lstat(path)
+    except (OSError, ValueError):
+        return ("missing", 0)
+    return _kind(st)
+
+
+def manifest(recorder: Recorder) -> dict[str, Any] | None:
+    """The recorded inputs in the entry's form, or None when one changed while the scan ran (the result may
+    then match neither version: not worth storing)."""
+    files: list[list[Any]] = []
+    for path, seen in sorted(recorder.opened.items()):
+        now = _signature(path)
+        ours = recorder.is_own(path)
+        if now != seen and not ours:  # faasguard's own derived tables may be written by this very scan
+            return None
+        if now is None:
+            files.append([path, None, None])
+            continue
+        digest = None if now[0] > _HASHED_MAX_BYTES or ours else _digest(path)
+        files.append([path, list(now), digest])
+    # A probe says less than an opened file's entry, and a missing name in a listed directory is in its
+    # listing: those are left out (most of the probes -- import resolution looks for many names per module).
+    # Paths in the cache directory are taken as they are now: this scan may have written the derived tables it
+    # looked for.
+    opened = recorder.opened.keys()
+    found_now = {key: _probe(key) if recorder.is_own(key[1:]) else found for key, found in recorder.probed.items()}
+    probes = [[key, *found] for key, found in sorted(found_now.items())
+              if not (key[0] == "1" and key[1:] in opened)
+              and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)]
+    return {"files": files, "dirs": [[path, _listing(path, recorder.report)] for path in sorted(recorder.listed)],
+            "probes": probes, "report": recorder.report}
+
+
+def still_valid(entry: Mapping[str, Any]) -> bool:
+    """Whether every input the entry's scan looked at is as it was (the module docstring says what counts)."""
+    changed = first_change(entry)
+    if changed is not None:
+        log.info("scan cache: %s changed; scanning", changed)
+    return changed is None
+
+
+def first_change(entry: Mapping[str, Any]) -> str | None:
+    """The first input of the entry's scan that is no longer as it was, or None when none is."""
+    try:
+        for path, signature, digest in entry["files"]:
+            now = _signature(path)
+            if signature is None or now is None:
+                if signature != now:
+                    return str(path)
+                continue
+            if list(now) == signature:
+                continue
+            if digest is None or now[0] != signature[0] or _digest(path) != digest:
+                return str(path)
+        for path, listing in entry["dirs"]:
+            if _listing(path, entry["report"]) != listing:
+                return f"the entries of {path}"
+        for key, kind, size in entry["probes"]:
+            if _probe(key) != (kind, size):
+                return f"{key[1:]} ({kind} before)"
+    except (TypeError, ValueError, KeyError, IndexError):
+        return "the entry's form"
+    return None
+
+
+# ------------------------------------------------------------------------------------------ entries
+
+def _code_fingerprint() -> list[Any]:
+    """faasguard's own files (a changed rule must not replay old results, version bump or not) and the
+    installed packages (an upgrade changes the site-packages directory's entries, hence its mtime)."""
+    package = Path(__file__).resolve().parent
+    own = []
+    for directory, subdirs, names in os.walk(package):
+        subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            try:
+                st = _os_stat(os.path.join(directory, name))
+            except OSError:
+                continue
+            own.append((os.path.relpath(os.path.join(directory, name), package), st.st_size, st.st_mtime_ns))
+    installed = []
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")):
+            with contextlib.suppress(OSError):
+                installed.append((entry, _os_stat(entry).st_mtime_ns))
+    return [__version__, CACHE_FORMAT, sys.version, sys.platform, own, installed]
+
+
+def excluded_prefixes() -> tuple[str, ...]:
+    """Interpreter and package files: covered by `_code_fingerprint`, not by the manifest."""
+    package = str(Path(__file__).resolve().parent)
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    prefixes |= {p for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
+    return (*sorted(os.path.join(os.path.normpath(p), "") for p in prefixes if p), os.path.join(package, ""))
+
+
+def entry_key(parts: Mapping[str, Any]) -> str:
+    material = json.dumps([_code_fingerprint(), parts], sort_keys=True, default=repr)
+    return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def read_entry(key: str) -> dict[str, Any] | None:
+    """The entry stored under `key` if it is intact and still valid, else None."""
+    path = scan_cache_dir() / f"{key}.json"
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    checksum, _, body = raw.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != checksum:
+        log.info("scan cache: %s is damaged; ignored", path)
+        return None
+    try:
+        entry = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != CACHE_FORMAT:
+        return None
+    if not still_valid(entry):
+        return None
+    return entry
+
+
+def write_entry(key: str, inputs: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
+    body = json.dumps({"format": CACHE_FORMAT, "key": key, **inputs, "payload": payload},
+                      separators=(",", ":")).encode("utf-8", "surrogateescape")
+    write_atomic(scan_cache_dir() / f"{key}.json", hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+
+
+def clean() -> int:
+    """Remove every stored scan result (`faasguard cache clean`); returns how many."""
+    removed = 0
+    directory = scan_cache_dir()
+    for entry in directory.glob("*.json") if directory.is_dir() else ():
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed += 1
+    return removed
+
+
+def inside(directory: Path, roots: Sequence[Path]) -> bool:
+    """Whether `directory` lies in (or is) one of the scanned `roots`: a cache there could arrive with the code
+    under review, so it is not used."""
+    try:
+        resolved = directory.resolve()
+    except OSError:
+        return True
+    return any(resolved == root or root in resolved.parents for root in roots)
