@@ -354,11 +354,27 @@ class _SourceIndex:
 
 def _open_write(resource: Resource, action: str) -> str | None:
     """Where `resource` lets anyone perform `action`: "<policy id> line N" or the ACL line; None otherwise."""
+    found = _open_write_at(resource, action)
+    return found[0] if found is not None else None
+
+
+def open_write(resource: Resource, kind: TriggerKind) -> tuple[str, Location] | None:
+    """Whether anyone may write to the bucket/queue/topic `resource` (what fires an S3/SQS/SNS trigger of
+    `kind`): the statement or ACL that allows it, described ("ReceiptsBucketPolicy line 42") and located;
+    None when it is not public or we cannot tell (same judgement as `open_source_reason`)."""
+    spec = _SOURCE_WRITES.get(kind)
+    if spec is None or resource.category is not spec[0]:
+        return None
+    return _open_write_at(resource, spec[1])
+
+
+def _open_write_at(resource: Resource, action: str) -> tuple[str, Location] | None:
     is_bucket = resource.category is ResourceCategory.BUCKET
     if is_bucket:
         acl_key = _public_write_acl(resource)
         if acl_key is not None:
-            return f"{acl_key}: {resource.properties[acl_key]}, line {resource.loc(acl_key).line}"
+            where = resource.loc(acl_key)
+            return f"{acl_key}: {resource.properties[acl_key]}, line {where.line}", where
     policy = resource.resource_policy
     if policy is None:
         return None
@@ -370,7 +386,7 @@ def _open_write(resource: Resource, action: str) -> str | None:
     for stmt in policy.statements:
         if _allows_public(stmt, action, is_bucket):
             where = stmt.location
-            return f"{where.logical_id or 'policy'} line {where.line}"
+            return f"{where.logical_id or 'policy'} line {where.line}", where
     return None
 
 
