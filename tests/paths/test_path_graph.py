@@ -3,6 +3,7 @@ app) and the exposure × impact table, on real templates parsed by the real load
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,11 @@ def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph
     (path,) = graph.paths
     assert (path.rank, path.function) == (1, "ImageConverterFunction")
     assert path.entry.node == "ImageConverterFunction.Upload"
+    # The uploads bucket has no policy letting anyone write: its data comes from the app's users, not from
+    # anyone (issue 15), so the path is high, not critical (test_public_bucket_makes_the_path_anonymous).
     assert path.entry.exposure is Exposure.UNTRUSTED_DATA
     assert [f.rule_id for f in path.flaws] == ["FG501"]  # the download_file target is a write, not a read
-    assert path.severity is Severity.CRITICAL
+    assert path.severity is Severity.HIGH
     assert path.impact is Impact.WIDE
     hops = [(h.description.split(":", 1)[0], Path(h.location.path).name, h.location.line) for h in path.hops]
     assert hops[0] == ("entry", "template.yaml", 66)
@@ -55,7 +58,7 @@ def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph
 
     fg901 = [f for f in findings if f.rule_id == "FG901"]
     assert [(f.severity, f.resource, Path(f.location.path).name, f.location.line) for f in fg901] == [
-        (Severity.CRITICAL, "ImageConverterFunction", "app.py", 20)]
+        (Severity.HIGH, "ImageConverterFunction", "app.py", 20)]
     fg902 = [f for f in findings if f.rule_id == "FG902"]
     assert [(f.resource, f.location.line) for f in fg902] == [("SharedCatchAllRole", 23)]
     assert "DbAdminFunction's dynamodb:PutItem on AuditTable" in fg902[0].message
@@ -72,6 +75,49 @@ def test_example_negative_space(vulnerable: tuple[AttackGraph, list]) -> None:  
     assert not graph.paths_of("QueueWorkerFunction")
 
 
+_PUBLIC_UPLOADS = """
+  UploadsBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref UploadsBucket
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:PutObject
+            Resource: !Sub "${UploadsBucket.Arn}/*"
+"""
+
+
+@pytest.mark.parametrize(("policy", "exposure", "severity"), [
+    (_PUBLIC_UPLOADS, Exposure.ANONYMOUS, Severity.CRITICAL),
+    (_PUBLIC_UPLOADS.replace('Resource: !Sub "${UploadsBucket.Arn}/*"', 'Resource: !Sub "${UploadsBucket.Arn}/*"\n'
+                             '            Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}'),
+     Exposure.UNTRUSTED_DATA, Severity.HIGH),
+])
+def test_public_bucket_makes_the_path_anonymous(tmp_path: Path, policy: str, exposure: Exposure,
+                                                severity: Severity) -> None:
+    """A bucket anyone may write to (FG311's condition) starts an anonymous path; a policy that narrows the
+    writers to the account does not."""
+    shutil.copytree(VULNERABLE, tmp_path / "app")
+    template = tmp_path / "app" / "template.yaml"
+    text = template.read_text()
+    marker = "\n  ThumbnailsBucket:\n"
+    assert text.count(marker) == 1
+    template.write_text(text.replace(marker, policy + marker))
+    result = scan([str(tmp_path / "app")], Config(select=("FG901", "FG311")), cwd=tmp_path)
+    graph = result.facts[0].paths
+    assert graph is not None
+    (path,) = graph.paths
+    assert (path.entry.exposure, path.severity) == (exposure, severity)
+    fg311 = [f for f in result.findings if f.rule_id == "FG311"]
+    if exposure is Exposure.ANONYMOUS:
+        assert "UploadsBucket, which anyone may write to (UploadsBucketPolicy line" in path.entry.description
+        assert [(f.resource, f.function) for f in fg311] == [("UploadsBucket", "ImageConverterFunction")]
+    else:
+        assert fg311 == []
+
+
 def test_secure_app_has_no_path() -> None:
     result = scan([str(SECURE)], Config())
     graph = result.facts[0].paths
@@ -83,7 +129,9 @@ def test_secure_app_has_no_path() -> None:
 @pytest.mark.parametrize(("exposure", "impact", "expected"), [
     (Exposure.ANONYMOUS, Impact.ESCALATION, Severity.CRITICAL),
     (Exposure.ANONYMOUS, Impact.SCOPED, Severity.HIGH),
-    (Exposure.UNTRUSTED_DATA, Impact.WIDE, Severity.CRITICAL),
+    (Exposure.UNTRUSTED_DATA, Impact.WIDE, Severity.HIGH),
+    (Exposure.UNTRUSTED_DATA, Impact.SCOPED, Severity.MEDIUM),
+    (Exposure.ANONYMOUS, Impact.WIDE, Severity.CRITICAL),
     (Exposure.AUTHENTICATED, Impact.SCOPED, Severity.MEDIUM),
     (Exposure.IAM_ONLY, Impact.ESCALATION, Severity.MEDIUM),
     (Exposure.IAM_ONLY, Impact.SCOPED, Severity.LOW),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from faasguard.analysis.public_sources import open_write, trigger_source
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import (
     Application,
@@ -26,7 +27,7 @@ from faasguard.model import (
     TriggerKind,
     Unknown,
 )
-from faasguard.rules._common import join_names, open_write, trigger_source
+from faasguard.rules._common import join_names
 from faasguard.rules.base import Rule, RuleContext, register
 
 _SOURCE_KINDS = (TriggerKind.S3, TriggerKind.SQS, TriggerKind.SNS)

@@ -14,8 +14,9 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
+from faasguard.analysis.public_sources import trigger_source
 from faasguard.findings import Confidence, Finding, Severity
-from faasguard.model import Function, Location, SourceKind, Trigger, TriggerKind, Unknown
+from faasguard.model import Function, Location, Resource, SourceKind, Trigger, TriggerKind, Unknown
 from faasguard.rules._common import describe_trigger, group_by_location, public_reasons
 from faasguard.rules.base import Rule, RuleContext, register
 
@@ -339,7 +340,11 @@ class NoFailureDestination(Rule):
     it has neither a dead-letter queue (`DeadLetterQueue` / `DeadLetterConfig`) nor an on-failure
     destination (`EventInvokeConfig.DestinationConfig.OnFailure`), and the trigger has no redrive of its own.
     For DynamoDB and Kinesis stream triggers, reports each event source mapping with no `OnFailure`
-    destination. SQS triggers are neither: the queue's own redrive policy handles failures.
+    destination. For SQS triggers, failures are the queue's business: reports each queue of the
+    configuration that triggers a function and has no redrive policy (`RedrivePolicy` /
+    `redrive_policy` / `aws_sqs_queue_redrive_policy`) sending failing messages to a dead-letter queue, once per
+    queue on the queue itself. A queue defined elsewhere (an imported ARN) or a redrive policy we cannot
+    resolve is not reported.
 
     ## Why is this bad?
     Lambda retries an asynchronous event twice and then discards it; a stream batch that keeps failing is
@@ -403,6 +408,30 @@ class NoFailureDestination(Rule):
                     fix="Set `DestinationConfig: {OnFailure: {Destination: <SQS/SNS ARN>}}` on the event source "
                         "mapping, with `MaximumRetryAttempts` and `BisectBatchOnFunctionError: true`.",
                 )
+        yield from self._queues_without_redrive(ctx)
+
+    def _queues_without_redrive(self, ctx: RuleContext) -> Iterator[Finding]:
+        consumers: dict[str, tuple[Resource, list[str]]] = {}
+        lambdas = {fn.id for fn in _lambda_functions(ctx)}
+        for trigger in ctx.app.triggers:
+            if trigger.kind is not TriggerKind.SQS or not isinstance(trigger.function, str) \
+                    or trigger.function not in lambdas:
+                continue
+            queue = trigger_source(ctx.app, trigger)
+            if queue is None or queue.redrive is not None:
+                continue  # defined elsewhere (Unknown), or a redrive policy is set (possibly Unknown)
+            users = consumers.setdefault(queue.id, (queue, []))[1]
+            if trigger.function not in users:
+                users.append(trigger.function)
+        for queue, functions in consumers.values():
+            yield self.finding(
+                f"queue {queue.id} triggers {', '.join(functions)} and has no redrive policy: a message that keeps "
+                "failing is retried until the queue's retention period expires, then deleted unseen",
+                queue.location, queue.id, function=functions,
+                fix="Add `RedrivePolicy: {deadLetterTargetArn: !GetAtt <Dlq>.Arn, maxReceiveCount: 5}` to the "
+                    "queue (Terraform: `redrive_policy = jsonencode({...})`) and alarm on the dead-letter queue's "
+                    "depth.",
+            )
 
 
 def _trigger_name(trigger: Trigger) -> str:
