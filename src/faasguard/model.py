@@ -357,9 +357,11 @@ class Trigger(Node):
     auth: Auth | None = None
     """For HTTP triggers: the effective authorization (never None for HTTP kinds once loaded)."""
     request_validation: bool | Unknown | None = None
-    """For REST methods: a request validator or model applies. None = not applicable / not modelled."""
+    """For REST methods: a request validator or model applies; always False for HTTP API routes (API Gateway
+    validates nothing there). None = not applicable / not modelled."""
     takes_input: bool | Unknown | None = None
-    """For REST methods: the method takes a body or parameters (POST/PUT/PATCH, or declared parameters)."""
+    """For REST methods and HTTP API routes: the route takes a body or parameters (POST/PUT/PATCH/ANY, path
+    parameters, or declared parameters)."""
     on_failure: Destination | None = None
     """Event source mapping destination / bisect config for stream sources, SNS subscription redrive."""
     private: bool = False

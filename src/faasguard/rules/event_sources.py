@@ -11,6 +11,7 @@ with the written key are Unknown: no finding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -154,12 +155,18 @@ class _Loop:
     evidence: tuple[EvidenceStep, ...]
     inferred: bool = False
     """The write target was taken from the event (the triggering bucket), not resolved from configuration."""
+    destination: bool = False
+    """The loop goes through the function's on-success destination, not a call in its code."""
 
 
 def _write_target(fn: Function, app: Application, value: object) -> Resource | Function | str | Unknown:
     from faasguard.analysis.iam.least_privilege import call_target
 
     return call_target(value, fn, app)
+
+
+# A `${...}` left in a literal that is not a pseudo parameter (`${AWS::Region}` in a queue URL is harmless).
+_UNRESOLVED = re.compile(r"\$\{(?!AWS::)[^}]*\}")
 
 
 def _last(text: str) -> str:
@@ -171,11 +178,17 @@ def _is_resource(target: Resource | Function | str | Unknown, resource: Resource
     ending in its name), never its logical id, which is not a name AWS knows."""
     if isinstance(target, Resource):
         return target.id == resource.id
-    if not isinstance(target, str) or not target.strip() or "${" in target:
+    if not isinstance(target, str) or not target.strip():
         return False
     text = target.strip()
     if isinstance(resource.arn, str) and text == resource.arn:
         return True
+    symbols = _UNRESOLVED.findall(text)
+    if symbols:
+        # The Terraform loader spells a URL or ARN built from a queue as `https://sqs.../${aws_sqs_queue.q.name}`:
+        # the resource is the one whose attribute ends the text, and nothing else is unresolved.
+        return len(symbols) == 1 and text.endswith(symbols[0]) and \
+            re.fullmatch(r"\$\{" + re.escape(resource.id) + r"\.[a-z_]+\}", symbols[0]) is not None
     return isinstance(resource.name, str) and bool(resource.name) and resource.name in (text, _last(text))
 
 
@@ -262,11 +275,14 @@ def _destination_loop(fn: Function, app: Application, destination: Destination |
                       sources: list[tuple[Trigger, Resource]], found: dict[str, _Loop]) -> None:
     if destination is None or isinstance(destination.target, Unknown):
         return
-    target = _write_target(fn, app, destination.target)
+    # Loaders name a destination of the same configuration by its id; anything else is resolved like a call
+    # argument (a Terraform `${aws_sqs_queue.q.arn}`, an ARN spelled out).
+    target = app.resource(destination.target) or app.function(destination.target) or \
+        _write_target(fn, app, destination.target)
     where = fn.loc("async_on_success")
     if isinstance(target, Function) and target.id == fn.id:
         found.setdefault(f"{fn.id}#destination", _Loop(fn.id, None, where, (
-            EvidenceStep(f"the on-success destination of {fn.id} is {fn.id} itself", where),)))
+            EvidenceStep(f"the on-success destination of {fn.id} is {fn.id} itself", where),), destination=True))
         return
     for trigger, resource in sources:
         if trigger.kind is TriggerKind.S3 or not _is_resource(target, resource):
@@ -276,7 +292,8 @@ def _destination_loop(fn: Function, app: Application, destination: Destination |
         found.setdefault(f"{resource.id}#destination", _Loop(resource.id, trigger.kind, where, (
             EvidenceStep(f"{trigger.kind.value} trigger {trigger.id}: {_NOUN[trigger.kind]} {resource.id} fires "
                          f"{fn.id}", trigger.location),
-            EvidenceStep(f"the on-success destination of {fn.id} is {_NOUN[trigger.kind]} {resource.id}", where))))
+            EvidenceStep(f"the on-success destination of {fn.id} is {_NOUN[trigger.kind]} {resource.id}", where)),
+            destination=True))
 
 
 @register
@@ -356,7 +373,10 @@ class RecursiveInvocation(Rule):
     def _report(self, fn: Function, loop: _Loop) -> Finding:
         allow = isinstance(fn.recursive_loop, str) and fn.recursive_loop.strip().lower() == "allow"
         evidence = list(loop.evidence)
-        if loop.kind is None:
+        if loop.destination:
+            target = "itself" if loop.kind is None else f"{_NOUN[loop.kind]} {loop.via}, which triggers it"
+            message = f"the on-success destination of function {fn.id} is {target}: each success starts the next run"
+        elif loop.kind is None:
             message = f"function {fn.id} invokes itself: each run starts the next"
         else:
             message = (f"function {fn.id} writes to {_NOUN[loop.kind]} {loop.via}, which triggers it: each run "

@@ -41,7 +41,8 @@ class AttackPath(Rule):
     (entry, function); its evidence lists every hop with its location (the trigger's template line, the
     handler's taint steps, the role, each policy statement). Severity is exposure × impact: an anonymous
     entry with escalation or account-wide reach is critical, the same through a data source only the
-    application's users write to is high, an authenticated user reaching one table is medium. Internal entries (schedules, EventBridge rules) start no path.
+    application's users write to is high, an authenticated user reaching one table is medium. Internal
+    entries (schedules, EventBridge rules) start no path.
 
     ## Why is this bad?
     Each flaw alone looks like one more finding; chained, they are a breach. An attacker uploads an object

@@ -124,7 +124,7 @@ def _function(b: _Builder, logical_id: str, props: dict[str, Any], raw: Mapping[
         if success is not None:
             async_success = Destination("on-success", _target_or_value(
                 b, _dig(raw.get("EventInvokeConfig"), "DestinationConfig", "OnSuccess", "Destination"), success,
-                where), _key_loc(config, "DestinationConfig", where))
+                where), _key_loc(config, "DestinationConfig", _key_loc(props, "EventInvokeConfig", where)))
     if async_success is not None:
         field_locations.setdefault("async_on_success", async_success.location)
     architectures = props.get("Architectures")
