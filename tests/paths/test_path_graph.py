@@ -198,3 +198,74 @@ def test_log_only_role_behind_cognito_is_no_path(tmp_path: Path) -> None:
     graph = _graph(tmp_path, "logs:PutLogEvents")
     assert graph.paths == ()
     assert [f.capability for f in graph.functions["Fn"].flaws] == [Capability.EXECUTION]
+
+
+_FED_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+    Role: !GetAtt SharedRole.Arn
+Resources:
+  SharedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: [secretsmanager:GetSecretValue, sqs:SendMessage], Resource: "*"}
+  JobsQueue:
+    Type: AWS::SQS::Queue
+  SubmitFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: submit.handler
+      Environment:
+        Variables:
+          JOBS_URL: !Ref JobsQueue
+      Events:
+        Submit:
+          Type: HttpApi
+          Properties: {Path: /jobs, Method: post%s}
+  WorkerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: worker.handler
+      Events:
+        Jobs:
+          Type: SQS
+          Properties: {Queue: !GetAtt JobsQueue.Arn}
+"""
+
+
+@pytest.mark.parametrize(("auth", "exposure", "severity"), [
+    ("", Exposure.ANONYMOUS, Severity.CRITICAL),
+    (", Auth: {Authorizer: AWS_IAM}", Exposure.UNTRUSTED_DATA, Severity.HIGH),
+])
+def test_queue_fed_by_a_public_route_is_anonymous(tmp_path: Path, auth: str, exposure: Exposure,
+                                                  severity: Severity) -> None:
+    """A queue only the account may write to is still anyone's when an open route's handler writes into it
+    ("the trigger is otherwise public"); behind IAM authorization the route's callers are not anyone."""
+    (tmp_path / "template.yaml").write_text(_FED_TEMPLATE % auth)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "submit.py").write_text(
+        "import os\n\nimport boto3\n\nsqs = boto3.client('sqs')\n\n\n"
+        "def handler(event, context):\n"
+        "    sqs.send_message(QueueUrl=os.environ['JOBS_URL'], MessageBody=event['body'])\n")
+    (tmp_path / "src" / "worker.py").write_text(
+        "import subprocess\n\n\ndef handler(event, context):\n"
+        "    for record in event['Records']:\n"
+        "        subprocess.run('convert ' + record['body'], shell=True, check=False)\n")
+    result = scan([str(tmp_path)], Config(select=("FG901",)), cwd=tmp_path)
+    graph = result.facts[0].paths
+    assert graph is not None
+    (path,) = graph.paths_of("WorkerFunction")
+    assert (path.entry.exposure, path.severity) == (exposure, severity)
+    if exposure is Exposure.ANONYMOUS:
+        assert path.entry.description == ("SQS trigger WorkerFunction.Jobs: queue JobsQueue, which anyone feeds: "
+                                          "function SubmitFunction (anyone can call it) writes to it, line 9")

@@ -15,6 +15,7 @@ from typing import Any
 
 from faasguard.model import (
     Application,
+    Function,
     Location,
     Resource,
     ResourceCategory,
@@ -266,3 +267,67 @@ def _restricts(operator: str, key: str, values: tuple[str | Unknown, ...]) -> bo
     if name in ("aws:sourceip", "aws:vpcsourceip"):
         return not all(t in _ANY_NETWORK for t in texts)
     return not all(t == "*" for t in texts)
+
+
+# --------------------------------------------------------------------------- who writes to a source
+
+# A `${...}` left in a literal that is not a pseudo parameter (`${AWS::Region}` in a queue URL is harmless).
+_UNRESOLVED = re.compile(r"\$\{(?!AWS::)[^}]*\}")
+
+
+def _last(text: str) -> str:
+    return text.rstrip("/").replace(":", "/").rsplit("/", 1)[-1]
+
+
+def names_resource(target: Resource | Function | str | Unknown, resource: Resource) -> bool:
+    """Is a resolved call target or destination (`least_privilege.call_target`) this resource? A literal
+    matches its deployed name or ARN (or a queue URL / ARN ending in its name), never its logical id, which is
+    not a name AWS knows."""
+    if isinstance(target, Resource):
+        return target.id == resource.id
+    if not isinstance(target, str) or not target.strip():
+        return False
+    text = target.strip()
+    if isinstance(resource.arn, str) and text == resource.arn:
+        return True
+    symbols = _UNRESOLVED.findall(text)
+    if symbols:
+        # The Terraform loader spells a URL or ARN built from a queue as `https://sqs.../${aws_sqs_queue.q.name}`:
+        # the resource is the one whose attribute ends the text, and nothing else is unresolved.
+        return len(symbols) == 1 and text.endswith(symbols[0]) and \
+            re.fullmatch(r"\$\{" + re.escape(resource.id) + r"\.[a-z_]+\}", symbols[0]) is not None
+    return isinstance(resource.name, str) and bool(resource.name) and resource.name in (text, _last(text))
+
+
+# What writing into each kind of source is, as the IAM action of the writing call (so `send_message_batch`,
+# `upload_fileobj`, `copy_object` and resource-style calls count as what they are).
+WRITE_ACTIONS: Mapping[TriggerKind, str] = {
+    TriggerKind.S3: "s3:PutObject", TriggerKind.SQS: "sqs:SendMessage", TriggerKind.SNS: "sns:Publish"}
+_TARGET_PARAMS = {"s3": ("Bucket",), "sqs": ("QueueUrl", "QueueName"), "sns": ("TopicArn", "TargetArn")}
+
+
+def code_writes(app: Application, fn: Function, calls: Iterable[object]) -> list[tuple[Resource, Location]]:
+    """The buckets, queues and topics of `app` that `fn`'s handler calls write to, each with the call's
+    location: targets resolved from configuration (an environment variable bound to the resource, a reference,
+    its name); a target we cannot resolve is left out, never guessed."""
+    from faasguard.analysis.code.facts import AwsCall
+    from faasguard.analysis.iam.boto_map import actions_for
+    from faasguard.analysis.iam.least_privilege import call_target
+
+    sources = [r for r in app.resources
+               if r.category in (ResourceCategory.BUCKET, ResourceCategory.QUEUE, ResourceCategory.TOPIC)]
+    out: list[tuple[Resource, Location]] = []
+    for call in calls:
+        if not isinstance(call, AwsCall) or call.service not in _TARGET_PARAMS:
+            continue
+        actions = set(actions_for(call.service, call.method, call.operation) or ())
+        if not actions & set(WRITE_ACTIONS.values()):
+            continue
+        param = next((p for p in _TARGET_PARAMS[call.service] if p in call.arguments), None)
+        if param is None:
+            continue
+        target = call_target(call.arguments[param], fn, app)
+        for resource in sources:
+            if names_resource(target, resource) and all(r.id != resource.id for r, _ in out):
+                out.append((resource, call.location))
+    return out

@@ -11,11 +11,10 @@ with the written key are Unknown: no finding.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from faasguard.analysis.public_sources import open_write, trigger_source
+from faasguard.analysis.public_sources import names_resource, open_write, trigger_source
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import (
     Application,
@@ -165,33 +164,6 @@ def _write_target(fn: Function, app: Application, value: object) -> Resource | F
     return call_target(value, fn, app)
 
 
-# A `${...}` left in a literal that is not a pseudo parameter (`${AWS::Region}` in a queue URL is harmless).
-_UNRESOLVED = re.compile(r"\$\{(?!AWS::)[^}]*\}")
-
-
-def _last(text: str) -> str:
-    return text.rstrip("/").replace(":", "/").rsplit("/", 1)[-1]
-
-
-def _is_resource(target: Resource | Function | str | Unknown, resource: Resource) -> bool:
-    """Is the resolved target this resource? A literal matches its deployed name or ARN (or a queue URL / ARN
-    ending in its name), never its logical id, which is not a name AWS knows."""
-    if isinstance(target, Resource):
-        return target.id == resource.id
-    if not isinstance(target, str) or not target.strip():
-        return False
-    text = target.strip()
-    if isinstance(resource.arn, str) and text == resource.arn:
-        return True
-    symbols = _UNRESOLVED.findall(text)
-    if symbols:
-        # The Terraform loader spells a URL or ARN built from a queue as `https://sqs.../${aws_sqs_queue.q.name}`:
-        # the resource is the one whose attribute ends the text, and nothing else is unresolved.
-        return len(symbols) == 1 and text.endswith(symbols[0]) and \
-            re.fullmatch(r"\$\{" + re.escape(resource.id) + r"\.[a-z_]+\}", symbols[0]) is not None
-    return isinstance(resource.name, str) and bool(resource.name) and resource.name in (text, _last(text))
-
-
 def _key_matches(trigger: Trigger, key: object) -> bool | None:
     """Does an object written under `key` fire the S3 trigger? None when we cannot tell."""
     rules = trigger.event_filter
@@ -242,7 +214,7 @@ def _loops(fn: Function, app: Application, calls: tuple[object, ...]) -> list[_L
             if isinstance(value, Unknown) and value.reason == _FROM_EVENT and event_bucket is not None \
                     and event_bucket[0] is trigger:
                 inferred = True  # the bucket named by the S3 event that fired this very function
-            elif not _is_resource(_write_target(fn, app, value), resource):
+            elif not names_resource(_write_target(fn, app, value), resource):
                 continue
             if trigger.kind is TriggerKind.S3:
                 if _key_matches(trigger, call.arguments.get("Key")) is not True:
@@ -285,7 +257,7 @@ def _destination_loop(fn: Function, app: Application, destination: Destination |
             EvidenceStep(f"the on-success destination of {fn.id} is {fn.id} itself", where),), destination=True))
         return
     for trigger, resource in sources:
-        if trigger.kind is TriggerKind.S3 or not _is_resource(target, resource):
+        if trigger.kind is TriggerKind.S3 or not names_resource(target, resource):
             continue  # S3 is not a Lambda destination type that re-fires a notification of the same bucket
         if trigger.event_filter is not None:
             continue
