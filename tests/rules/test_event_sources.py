@@ -31,7 +31,7 @@ CASES = [
     ("sam_loop", "FG407"), ("tf_app", "FG407"), ("sls_app", "FG407"),
     ("tf_app", "FG311"), ("sls_app", "FG311"),
     ("tf_app", "FG404"), ("sls_app", "FG404"),
-    ("http_api", "FG306"), ("sls_http", "FG306"),
+    ("http_api", "FG306"), ("sls_http", "FG306"), ("tf_app", "FG306"),
 ]
 
 
