@@ -368,6 +368,9 @@ class Trigger(Node):
     """Reachable only from a VPC (PRIVATE REST endpoint, internal ALB)."""
     cors: Cors | None = None
     """For function URLs: the URL's CORS configuration (None when the source declares none)."""
+    source_events: tuple[str | Unknown, ...] = ()
+    """For S3 triggers: the bucket event types that fire the function as written (`s3:ObjectCreated:*`,
+    `s3:ObjectRemoved:Delete`); empty when the source does not say."""
     event_filter: Mapping[str, str | Unknown] | Unknown | None = None
     """What narrows the events of the source that fire the function: for S3, the object key rules
     ({"prefix": "uploads/", "suffix": ".jpg"}); for SQS/SNS, {"pattern": <the filter as written>}

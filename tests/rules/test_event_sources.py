@@ -124,6 +124,19 @@ def test_fg407_negatives_are_quiet_because_of_the_detail(tmp_path: Path, old: st
     assert function in {f.resource for f in run(app, "FG407")}
 
 
+def test_fg407_trigger_on_removals_is_not_fired_by_a_write(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(APPS / "sam_loop", app)
+    template = app / "template.yaml"
+    text = template.read_text()
+    old = "          Properties: {Bucket: !Ref ImagesBucket, Events: s3:ObjectCreated:*}\n"
+    first = text.index(old)  # ResizeFunction's trigger
+    template.write_text(text[:first] + old.replace("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
+                        + text[first + len(old):])
+    assert load(app).triggers[0].source_events == ("s3:ObjectRemoved:*",)
+    assert "ResizeFunction" not in {f.resource for f in run(app, "FG407")}
+
+
 def test_fg407_bucket_from_the_event_is_the_trigger_bucket(tmp_path: Path) -> None:
     """The classic thumbnail loop: the bucket named by the S3 event that fired the function, written back to.
     Medium confidence (inferred from the event, not from configuration), and only when S3 is its only
@@ -178,6 +191,7 @@ def test_loaders_model_recursion_settings_and_success_destinations() -> None:
     assert orders.async_on_success.kind == "on-success"
     ingest = next(t for t in tf.triggers if t.kind is TriggerKind.S3)
     assert ingest.event_filter == {"prefix": "incoming/"}
+    assert ingest.source_events == ("s3:ObjectCreated:*",)
 
     sls = load(APPS / "sls_app")
     audit = sls.function("audit")

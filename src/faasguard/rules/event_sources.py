@@ -165,7 +165,15 @@ def _write_target(fn: Function, app: Application, value: object) -> Resource | F
 
 
 def _key_matches(trigger: Trigger, key: object) -> bool | None:
-    """Does an object written under `key` fire the S3 trigger? None when we cannot tell."""
+    """Does an object written under `key` fire the S3 trigger? None when we cannot tell. A write is an
+    `s3:ObjectCreated:*` event (Put, Copy or CompleteMultipartUpload as the call goes); a trigger on other event
+    types only (removals, restores) never fires from it."""
+    events = trigger.source_events
+    if any(isinstance(e, Unknown) for e in events):
+        return None
+    if events and not any(isinstance(e, str) and (e.startswith("s3:ObjectCreated") or e == "s3:*")
+                          for e in events):
+        return False
     rules = trigger.event_filter
     if rules is None:
         return True
@@ -228,8 +236,7 @@ def _loops(fn: Function, app: Application, calls: tuple[object, ...]) -> list[_L
                                       + (" (the bucket of the event that fired it)" if inferred else ""),
                                       call.location))
             found[resource.id] = _Loop(resource.id, trigger.kind, call.location, tuple(steps), inferred)
-    for destination in (fn.async_on_success,):
-        _destination_loop(fn, app, destination, sources, found)
+    _destination_loop(fn, app, fn.async_on_success, sources, found)
     return list(found.values())
 
 
@@ -279,8 +286,9 @@ class RecursiveInvocation(Rule):
     `aws_sqs_queue.jobs.url`), a reference, or a literal name. Reports the function when the target is the
     bucket, queue or topic of one of its own triggers, when it invokes itself (`FunctionName` from
     `AWS_LAMBDA_FUNCTION_NAME` or bound to the function), or when its asynchronous on-success destination is
-    its own trigger's queue or topic, or itself. An S3 trigger with a key filter (prefix/suffix) is a loop
-    only when the written key is known and matches it; an SQS filter or SNS filter policy, or a target we
+    its own trigger's queue or topic, or itself. An S3 trigger only on other event types than object
+    creation (removals, restores) is not a loop; one with a key filter (prefix/suffix) is a loop only when the
+    written key is known and matches it; an SQS filter or SNS filter policy, or a target we
     cannot resolve, is not reported. The bucket of the S3 event that fired the function counts as that
     bucket when the function has no other trigger (confidence medium). Medium; high when the function sets
     `RecursiveLoop: Allow` (SAM/CloudFormation) or `recursive_loop = "Allow"`

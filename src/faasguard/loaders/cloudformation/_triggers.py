@@ -101,7 +101,16 @@ def _sam_events(b: _Builder, function_id: str, props: Mapping[str, Any], raw: Ma
             fields["event_filter"] = _key_loc(event_props, filter_key, event_where)
         b.triggers.append(Trigger(id=trigger_id, location=event_where, field_locations=fields, kind=kind,
                                      function=function_id, source=source, on_failure=on_failure,
-                                     event_filter=event_filter))
+                                     event_filter=event_filter,
+                                     source_events=_s3_events(event_props.get("Events")) if event_type == "S3"
+                                     else ()))
+
+
+def _s3_events(value: Any) -> tuple[str | Unknown, ...]:
+    """SAM `Events` / a notification's `Event`: one event type or a list of them, as written."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    return tuple(item if isinstance(item, (str, Unknown)) else Unknown("event type not a string")
+                 for item in items)
 
 
 def _event_filter(value: Any) -> Mapping[str, str | Unknown] | Unknown | None:
@@ -285,7 +294,8 @@ def _bucket_notifications(b: _Builder, logical_id: str) -> None:
         fields = {"event_filter": _key_loc(config, "Filter", item_where)} if "Filter" in config else {}
         b.triggers.append(Trigger(id=f"{logical_id}.{index}", location=item_where, kind=TriggerKind.S3,
                                      function=function, source=logical_id, field_locations=fields,
-                                     event_filter=_event_filter(config.get("Filter"))))
+                                     event_filter=_event_filter(config.get("Filter")),
+                                     source_events=_s3_events(config.get("Event"))))
 
 
 def _sns_subscription(b: _Builder, logical_id: str) -> None:

@@ -82,6 +82,7 @@ def _bucket_notifications(b: _Builder) -> None:
                 function=b.function_id(block.get("lambda_function_arn")),
                 source=b.ref_of(bucket, "aws_s3_bucket") or _as_text(bucket, res.loc("bucket")),
                 event_filter=key_filter or None,
+                source_events=_event_types(block.get("events")),
                 field_locations={"event_filter": block.loc("filter_prefix" if block.has("filter_prefix")
                                                            else "filter_suffix")} if key_filter else {}))
 
@@ -146,6 +147,14 @@ def _rule_targets(b: _Builder) -> None:
             b.triggers.append(Trigger(id=res.address, location=res.location,
                                          kind=TriggerKind.CLOUDWATCH_LOGS, function=fid,
                                          source=res.text("log_group_name")))
+
+
+def _event_types(value: Any) -> tuple[str | Unknown, ...]:
+    """A notification block's `events` list as written (an unresolved list is one Unknown)."""
+    if isinstance(value, Unknown):
+        return (value,)
+    return tuple(v if isinstance(v, (str, Unknown)) else Unknown("event type not a string")
+                 for v in _as_list(value))
 
 
 def _stream_kind(source: Any, refs: list[tuple[str, str, str]]) -> TriggerKind:
