@@ -214,6 +214,7 @@ def test_loaders_model_queue_redrive() -> None:
     assert isinstance(reports, Destination)
     assert reports.target == "arn:aws:sqs:eu-west-1:111122223333:reports-dlq"
     assert isinstance(queues["MaybeQueue"], Unknown)
+    assert isinstance(queues["ChosenQueue"], Unknown)
     assert queues["FailedEvents"] is None
     imported = next(t for t in neg.triggers if t.id == "WorkerFunction.Imported")
     assert trigger_source(neg, imported) is None  # not ours: Unknown, so no finding

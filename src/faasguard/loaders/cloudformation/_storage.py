@@ -217,6 +217,9 @@ def _queue_redrive(b: _Builder, logical_id: str, props: Any, where: Location) ->
     """`RedrivePolicy.deadLetterTargetArn` of a queue (a mapping, or the JSON string the API also accepts),
     as the dead-letter queue's logical id when it is one of this template. A policy behind a condition or a
     parameter is Unknown: it may well name a dead-letter queue."""
+    raw = b.raw_props(logical_id)
+    if isinstance(raw, dict) and len(raw) == 1 and str(next(iter(raw))).startswith("Fn::"):
+        return Unknown(f"the properties of {logical_id} are chosen by {next(iter(raw))}", where)
     if not isinstance(props, dict) or props.get("RedrivePolicy") is None:
         return None
     policy = props["RedrivePolicy"]
