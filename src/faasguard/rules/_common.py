@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from faasguard.analysis.public_sources import _SourceIndex
+from faasguard.analysis.public_sources import _anyone, _covers, _denies_public, _restricts, _SourceIndex
 from faasguard.config import Config
 from faasguard.model import (
     Application,
