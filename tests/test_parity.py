@@ -47,6 +47,7 @@ EXPECTED: set[Pair] = {
     ("FG402", "QueueWorkerFunction"),  # python3.8
     ("FG403", "DbAdminFunction"), ("FG403", "ReportFunction"),
     ("FG404", "ImageConverterFunction"),
+    ("FG404", "QueueWorkerFunction"),  # its queue has no redrive policy (issue 15)
     ("FG405", "DbAdminFunction"), ("FG405", "ReportFunction"),
     ("FG501", "ImageConverterFunction"), ("FG501", "QueueWorkerFunction"),  # shell injection from S3 / SQS
     ("FG503", "DbAdminFunction"),  # SQL injection from the API body

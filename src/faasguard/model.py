@@ -253,6 +253,12 @@ class Function(Node):
     dead_letter: Destination | None = None
     async_on_failure: Destination | None = None
     """EventInvokeConfig / DestinationConfig OnFailure for asynchronous invocations."""
+    async_on_success: Destination | None = None
+    """EventInvokeConfig / DestinationConfig OnSuccess: where the result of an asynchronous invocation goes (kind
+    "on-success"); a destination that is the function's own trigger makes every success fire it again."""
+    recursive_loop: str | Unknown | None = None
+    """Lambda's recursive loop detection setting as written ("Allow" / "Terminate"); None when absent (the
+    platform default, "Terminate", applies)."""
     package_type: str = "Zip"
     architectures: tuple[str, ...] = ()
     platform: str = "aws-lambda"
@@ -351,15 +357,25 @@ class Trigger(Node):
     auth: Auth | None = None
     """For HTTP triggers: the effective authorization (never None for HTTP kinds once loaded)."""
     request_validation: bool | Unknown | None = None
-    """For REST methods: a request validator or model applies. None = not applicable / not modelled."""
+    """For REST methods: a request validator or model applies; always False for HTTP API routes (API Gateway
+    validates nothing there). None = not applicable / not modelled."""
     takes_input: bool | Unknown | None = None
-    """For REST methods: the method takes a body or parameters (POST/PUT/PATCH, or declared parameters)."""
+    """For REST methods and HTTP API routes: the route takes a body or parameters (POST/PUT/PATCH/ANY, path
+    parameters, or declared parameters)."""
     on_failure: Destination | None = None
     """Event source mapping destination / bisect config for stream sources, SNS subscription redrive."""
     private: bool = False
     """Reachable only from a VPC (PRIVATE REST endpoint, internal ALB)."""
     cors: Cors | None = None
     """For function URLs: the URL's CORS configuration (None when the source declares none)."""
+    source_events: tuple[str | Unknown, ...] = ()
+    """For S3 triggers: the bucket event types that fire the function as written (`s3:ObjectCreated:*`,
+    `s3:ObjectRemoved:Delete`); empty when the source does not say."""
+    event_filter: Mapping[str, str | Unknown] | Unknown | None = None
+    """What narrows the events of the source that fire the function: for S3, the object key rules
+    ({"prefix": "uploads/", "suffix": ".jpg"}); for SQS/SNS, {"pattern": <the filter as written>}
+    (FilterCriteria / filter policy). None when every event of the source fires it; Unknown when a filter is
+    set that cannot be resolved. Located at `field_locations["event_filter"]`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -669,6 +685,10 @@ class Resource(Node):
     """Password policy, custom attributes and clients of a Cognito user pool (None for every other category)."""
     identity_pool: IdentityPoolSettings | None = None
     """Unauthenticated access of a Cognito identity pool (None for every other category)."""
+    redrive: Destination | Unknown | None = None
+    """For an SQS queue: the dead-letter queue its redrive policy moves failing messages to (kind "redrive",
+    located at the policy). None when the source declares no redrive policy; Unknown when it declares one we
+    cannot resolve (a condition, a parameter). Always None for other categories."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ app) and the exposure × impact table, on real templates parsed by the real load
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,11 @@ def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph
     (path,) = graph.paths
     assert (path.rank, path.function) == (1, "ImageConverterFunction")
     assert path.entry.node == "ImageConverterFunction.Upload"
+    # The uploads bucket has no policy letting anyone write: its data comes from the app's users, not from
+    # anyone (issue 15), so the path is high, not critical (test_public_bucket_makes_the_path_anonymous).
     assert path.entry.exposure is Exposure.UNTRUSTED_DATA
     assert [f.rule_id for f in path.flaws] == ["FG501"]  # the download_file target is a write, not a read
-    assert path.severity is Severity.CRITICAL
+    assert path.severity is Severity.HIGH
     assert path.impact is Impact.WIDE
     hops = [(h.description.split(":", 1)[0], Path(h.location.path).name, h.location.line) for h in path.hops]
     assert hops[0] == ("entry", "template.yaml", 66)
@@ -55,7 +58,7 @@ def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph
 
     fg901 = [f for f in findings if f.rule_id == "FG901"]
     assert [(f.severity, f.resource, Path(f.location.path).name, f.location.line) for f in fg901] == [
-        (Severity.CRITICAL, "ImageConverterFunction", "app.py", 20)]
+        (Severity.HIGH, "ImageConverterFunction", "app.py", 20)]
     fg902 = [f for f in findings if f.rule_id == "FG902"]
     assert [(f.resource, f.location.line) for f in fg902] == [("SharedCatchAllRole", 23)]
     assert "DbAdminFunction's dynamodb:PutItem on AuditTable" in fg902[0].message
@@ -72,6 +75,49 @@ def test_example_negative_space(vulnerable: tuple[AttackGraph, list]) -> None:  
     assert not graph.paths_of("QueueWorkerFunction")
 
 
+_PUBLIC_UPLOADS = """
+  UploadsBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref UploadsBucket
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:PutObject
+            Resource: !Sub "${UploadsBucket.Arn}/*"
+"""
+
+
+@pytest.mark.parametrize(("policy", "exposure", "severity"), [
+    (_PUBLIC_UPLOADS, Exposure.ANONYMOUS, Severity.CRITICAL),
+    (_PUBLIC_UPLOADS.replace('Resource: !Sub "${UploadsBucket.Arn}/*"', 'Resource: !Sub "${UploadsBucket.Arn}/*"\n'
+                             '            Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}'),
+     Exposure.UNTRUSTED_DATA, Severity.HIGH),
+])
+def test_public_bucket_makes_the_path_anonymous(tmp_path: Path, policy: str, exposure: Exposure,
+                                                severity: Severity) -> None:
+    """A bucket anyone may write to (FG311's condition) starts an anonymous path; a policy that narrows the
+    writers to the account does not."""
+    shutil.copytree(VULNERABLE, tmp_path / "app")
+    template = tmp_path / "app" / "template.yaml"
+    text = template.read_text()
+    marker = "\n  ThumbnailsBucket:\n"
+    assert text.count(marker) == 1
+    template.write_text(text.replace(marker, policy + marker))
+    result = scan([str(tmp_path / "app")], Config(select=("FG901", "FG311")), cwd=tmp_path)
+    graph = result.facts[0].paths
+    assert graph is not None
+    (path,) = graph.paths
+    assert (path.entry.exposure, path.severity) == (exposure, severity)
+    fg311 = [f for f in result.findings if f.rule_id == "FG311"]
+    if exposure is Exposure.ANONYMOUS:
+        assert "UploadsBucket, which anyone may write to (UploadsBucketPolicy line" in path.entry.description
+        assert [(f.resource, f.function) for f in fg311] == [("UploadsBucket", "ImageConverterFunction")]
+    else:
+        assert fg311 == []
+
+
 def test_secure_app_has_no_path() -> None:
     result = scan([str(SECURE)], Config())
     graph = result.facts[0].paths
@@ -83,7 +129,9 @@ def test_secure_app_has_no_path() -> None:
 @pytest.mark.parametrize(("exposure", "impact", "expected"), [
     (Exposure.ANONYMOUS, Impact.ESCALATION, Severity.CRITICAL),
     (Exposure.ANONYMOUS, Impact.SCOPED, Severity.HIGH),
-    (Exposure.UNTRUSTED_DATA, Impact.WIDE, Severity.CRITICAL),
+    (Exposure.UNTRUSTED_DATA, Impact.WIDE, Severity.HIGH),
+    (Exposure.UNTRUSTED_DATA, Impact.SCOPED, Severity.MEDIUM),
+    (Exposure.ANONYMOUS, Impact.WIDE, Severity.CRITICAL),
     (Exposure.AUTHENTICATED, Impact.SCOPED, Severity.MEDIUM),
     (Exposure.IAM_ONLY, Impact.ESCALATION, Severity.MEDIUM),
     (Exposure.IAM_ONLY, Impact.SCOPED, Severity.LOW),
@@ -150,3 +198,74 @@ def test_log_only_role_behind_cognito_is_no_path(tmp_path: Path) -> None:
     graph = _graph(tmp_path, "logs:PutLogEvents")
     assert graph.paths == ()
     assert [f.capability for f in graph.functions["Fn"].flaws] == [Capability.EXECUTION]
+
+
+_FED_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+    Role: !GetAtt SharedRole.Arn
+Resources:
+  SharedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: [secretsmanager:GetSecretValue, sqs:SendMessage], Resource: "*"}
+  JobsQueue:
+    Type: AWS::SQS::Queue
+  SubmitFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: submit.handler
+      Environment:
+        Variables:
+          JOBS_URL: !Ref JobsQueue
+      Events:
+        Submit:
+          Type: HttpApi
+          Properties: {Path: /jobs, Method: post%s}
+  WorkerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: worker.handler
+      Events:
+        Jobs:
+          Type: SQS
+          Properties: {Queue: !GetAtt JobsQueue.Arn}
+"""
+
+
+@pytest.mark.parametrize(("auth", "exposure", "severity"), [
+    ("", Exposure.ANONYMOUS, Severity.CRITICAL),
+    (", Auth: {Authorizer: AWS_IAM}", Exposure.UNTRUSTED_DATA, Severity.HIGH),
+])
+def test_queue_fed_by_a_public_route_is_anonymous(tmp_path: Path, auth: str, exposure: Exposure,
+                                                  severity: Severity) -> None:
+    """A queue only the account may write to is still anyone's when an open route's handler writes into it
+    ("the trigger is otherwise public"); behind IAM authorization the route's callers are not anyone."""
+    (tmp_path / "template.yaml").write_text(_FED_TEMPLATE % auth)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "submit.py").write_text(
+        "import os\n\nimport boto3\n\nsqs = boto3.client('sqs')\n\n\n"
+        "def handler(event, context):\n"
+        "    sqs.send_message(QueueUrl=os.environ['JOBS_URL'], MessageBody=event['body'])\n")
+    (tmp_path / "src" / "worker.py").write_text(
+        "import subprocess\n\n\ndef handler(event, context):\n"
+        "    for record in event['Records']:\n"
+        "        subprocess.run('convert ' + record['body'], shell=True, check=False)\n")
+    result = scan([str(tmp_path)], Config(select=("FG901",)), cwd=tmp_path)
+    graph = result.facts[0].paths
+    assert graph is not None
+    (path,) = graph.paths_of("WorkerFunction")
+    assert (path.entry.exposure, path.severity) == (exposure, severity)
+    if exposure is Exposure.ANONYMOUS:
+        assert path.entry.description == ("SQS trigger WorkerFunction.Jobs: queue JobsQueue, which anyone feeds: "
+                                          "function SubmitFunction (anyone can call it) writes to it, line 9")

@@ -30,7 +30,7 @@ def test_json_paths_section(result: ScanResult) -> None:
     jsonschema.validate(doc, SCHEMA)
     assert doc["schema_version"] == "1.1"
     (path,) = doc["paths"]
-    assert (path["rank"], path["severity"], path["exposure"], path["impact"]) == (1, "critical", "untrusted-data",
+    assert (path["rank"], path["severity"], path["exposure"], path["impact"]) == (1, "high", "untrusted-data",
                                                                                  "account-wide")
     assert path["entry"]["node"] == "ImageConverterFunction.Upload"
     assert path["entry"]["location"]["line"] == 66
@@ -44,7 +44,7 @@ def test_json_paths_section(result: ScanResult) -> None:
 
 def test_sarif_code_flow_through_every_hop(result: ScanResult) -> None:
     run = sarif_document(result)["runs"][0]
-    (fg901,) = [r for r in run["results"] if r["ruleId"] == "FG901"]
+    (fg901,) = [r for r in run["results"] if r["ruleId"].split("/")[0] == "FG901"]
     steps = fg901["codeFlows"][0]["threadFlows"][0]["locations"]
     uris = [s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in steps]
     lines = [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps]
@@ -58,7 +58,7 @@ def test_sarif_code_flow_through_every_hop(result: ScanResult) -> None:
 def test_console_top_paths_first(result: ScanResult) -> None:
     text = ["".join(t for t, _ in line) for line in build_lines(result, Config())]
     assert text[0] == "Attack paths (1)"
-    assert "CRITICAL" in text[1]
+    assert "HIGH" in text[1]
     assert "ImageConverterFunction" in text[1]
     block = "\n".join(text[:10])
     for needle in ("entry", "S3 trigger ImageConverterFunction.Upload", "flaw", "subprocess.run(shell=True)",

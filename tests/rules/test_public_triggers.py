@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from faasguard.analysis.public_sources import open_source_reason, trigger_source
 from faasguard.config import Config
 from faasguard.findings import Finding, Severity
 from faasguard.model import Application, ResourceCategory, TriggerKind
 from faasguard.pipeline import load_sources, scan
-from faasguard.rules._common import open_source_reason, public_reasons, trigger_source
+from faasguard.rules._common import public_reasons
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules" / "public_triggers"
 POS = FIXTURES / "pos.yaml"
@@ -72,6 +73,27 @@ def test_positive(rule_id: str) -> None:
 @pytest.mark.parametrize("rule_id", RULES)
 def test_negative(rule_id: str) -> None:
     assert run(NEG, rule_id) == []
+
+
+def test_fg311_reports_each_open_source_on_its_statement() -> None:
+    """FG311 says it about the source (the node to change), on the statement or ACL that opens it."""
+    want = expected(POS, "FG311")
+    assert len(want) == 4
+    findings = run(POS, "FG311")
+    assert found(findings) == want
+    by_resource = {f.resource: f for f in findings}
+    assert by_resource["OrdersQueue"].function == "OrderWorkerFunction"
+    assert by_resource["ReceiptsBucket"].message.startswith(
+        "bucket ReceiptsBucket lets anyone write objects to it (ReceiptsBucketPolicy line 24) and triggers "
+        "SendReceiptFunction")
+    assert all(f.severity is Severity.HIGH for f in findings)
+
+
+def test_fg311_negatives() -> None:
+    """Of the look-alikes only OpenQueue is public (its function is capped and traced, which FG403/FG405 care
+    about and FG311 does not): the source is still open to anyone."""
+    line = line_of(NEG, "Queues: [!Ref OpenQueue]") + 3
+    assert found(run(NEG, "FG311")) == {("FG311", "OpenQueue", line)}
 
 
 def test_messages_name_the_source_and_the_policy_line() -> None:
@@ -136,6 +158,8 @@ def test_negative_made_public(tmp_path: Path, function: str, edits: list[tuple[s
     path.write_text(text)
     assert function in public_reasons(load(path))
     assert {f.resource for f in run(path, "FG403")} == {function}
+    opened = {f.function for f in run(path, "FG311")}
+    assert opened == {function, "CappedWorkerFunction"}
 
 
 def test_unresolved_block_public_access_is_not_read_as_off(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
+from faasguard.analysis.public_sources import WRITE_ACTIONS, code_writes, open_write, trigger_source
 from faasguard.findings import Confidence, EvidenceStep, Severity
 from faasguard.model import (
     Application,
@@ -64,10 +65,12 @@ class Exposure(IntEnum):
     """Any signed-in user (Cognito, JWT, Lambda authorizer) or any holder of an API key."""
     UNTRUSTED_DATA = 4
     """Whoever can put an object, message or record into the bucket/queue/topic/stream that fires the
-    function: the application's users when it takes uploads; the data is not the function's own."""
+    function: the application's own producers and users (uploads through the app, messages other functions
+    send); the data is not the function's own, but not anyone may write it. A bucket, queue or topic whose
+    policy lets anyone write (FG311) is `ANONYMOUS` instead."""
     ANONYMOUS = 5
     """Anyone on the internet: an HTTP route or function URL without authorization, an open invoke
-    permission."""
+    permission, a bucket/queue/topic trigger whose source anyone may write to."""
 
     @property
     def label(self) -> str:
@@ -247,9 +250,9 @@ _SEVERITY: Mapping[tuple[Exposure, Impact], Severity] = {
     (Exposure.ANONYMOUS, Impact.ESCALATION): Severity.CRITICAL,
     (Exposure.ANONYMOUS, Impact.WIDE): Severity.CRITICAL,
     (Exposure.ANONYMOUS, Impact.SCOPED): Severity.HIGH,
-    (Exposure.UNTRUSTED_DATA, Impact.ESCALATION): Severity.CRITICAL,
-    (Exposure.UNTRUSTED_DATA, Impact.WIDE): Severity.CRITICAL,
-    (Exposure.UNTRUSTED_DATA, Impact.SCOPED): Severity.HIGH,
+    (Exposure.UNTRUSTED_DATA, Impact.ESCALATION): Severity.HIGH,
+    (Exposure.UNTRUSTED_DATA, Impact.WIDE): Severity.HIGH,
+    (Exposure.UNTRUSTED_DATA, Impact.SCOPED): Severity.MEDIUM,
     (Exposure.AUTHENTICATED, Impact.ESCALATION): Severity.HIGH,
     (Exposure.AUTHENTICATED, Impact.WIDE): Severity.HIGH,
     (Exposure.AUTHENTICATED, Impact.SCOPED): Severity.MEDIUM,
@@ -261,7 +264,8 @@ _SEVERITY: Mapping[tuple[Exposure, Impact], Severity] = {
     (Exposure.IAM_ONLY, Impact.SCOPED): Severity.LOW,
 }
 """Exposure × impact (issue 11: anonymous + escalation is critical, an authenticated user reading one table is
-medium). Internal entries start no path."""
+medium). Data sources nobody outside can write to rank with authenticated users (issue 15: a bucket, queue or
+topic starts an anonymous path only when FG311's condition holds). Internal entries start no path."""
 
 
 def path_severity(exposure: Exposure, impact: Impact) -> Severity | None:
@@ -277,7 +281,7 @@ _DATA_SOURCES = {
 }
 
 
-def _trigger_entry(trigger: Trigger, function: str) -> Entry:
+def _trigger_entry(app: Application, trigger: Trigger, function: str, fed: Mapping[str, str]) -> Entry:
     kind = trigger.kind
     if kind.is_http:
         exposure, detail = _http_exposure(trigger)
@@ -295,8 +299,20 @@ def _trigger_entry(trigger: Trigger, function: str) -> Entry:
     if kind in _DATA_SOURCES:
         source = trigger.source if isinstance(trigger.source, str) and trigger.source else "its source"
         noun = _DATA_SOURCES[kind]
-        description = f"{kind.value.upper() if kind is not TriggerKind.DYNAMODB_STREAM else 'DynamoDB stream'} " \
-                      f"trigger {trigger.id}: data written to {noun} {short_name(source)} by whoever can write to it"
+        label = kind.value.upper() if kind is not TriggerKind.DYNAMODB_STREAM else "DynamoDB stream"
+        resource = trigger_source(app, trigger) if kind in (TriggerKind.S3, TriggerKind.SQS, TriggerKind.SNS) \
+            else None
+        opened = open_write(resource, kind) if resource is not None else None
+        if resource is not None and opened is not None:
+            # FG311's condition: the source's policy or ACL lets anyone write, so anyone starts this path.
+            description = f"{label} trigger {trigger.id}: {noun} {resource.id}, which anyone may write to " \
+                          f"({opened[0]})"
+            return Entry(function, kind.value, Exposure.ANONYMOUS, description, trigger.location, trigger.id)
+        if resource is not None and resource.id in fed:
+            description = f"{label} trigger {trigger.id}: {noun} {resource.id}, which anyone feeds: {fed[resource.id]}"
+            return Entry(function, kind.value, Exposure.ANONYMOUS, description, trigger.location, trigger.id)
+        description = f"{label} trigger {trigger.id}: data written to {noun} {short_name(source)} by whoever " \
+                      "can write to it"
         return Entry(function, kind.value, Exposure.UNTRUSTED_DATA, description, trigger.location, trigger.id)
     return Entry(function, kind.value, Exposure.INTERNAL, f"{kind.value} trigger {trigger.id} (internal)",
                  trigger.location, trigger.id)
@@ -545,12 +561,47 @@ def _resource_users(app: Application, iam: IamFacts) -> Mapping[str, tuple[str, 
 
 # -------------------------------------------------------------------------------------------- paths
 
+def _fed_by_anyone(app: Application, facts: Facts, open_permissions: Mapping[str, list[Entry]]) -> dict[str, str]:
+    """Bucket/queue/topic id → why anyone can put data in it through the application itself: a function anyone
+    can reach (an open route or URL, an open invoke permission, or, transitively, an open source) writes to it
+    in its code. The writes come from the code analysis with targets resolved from configuration, nothing
+    guessed."""
+    reachable: dict[str, str] = {}
+    for fn in app.functions:
+        for trigger in app.triggers_of(fn.id):
+            if trigger.kind.is_http and _http_exposure(trigger)[0] is Exposure.ANONYMOUS:
+                reachable.setdefault(fn.id, "anyone can call it")
+        if fn.id in open_permissions:
+            reachable.setdefault(fn.id, "anyone can invoke it")
+    fed: dict[str, str] = {}
+    writes = {fn.id: code_writes(app, fn, handler.aws_calls)
+              for fn in app.functions if (handler := facts.handlers.get(fn.id)) is not None}
+    changed = True
+    while changed:
+        changed = False
+        for function, why in list(reachable.items()):
+            for resource, where in writes.get(function, ()):
+                if resource.id not in fed:
+                    fed[resource.id] = f"function {function} ({why}) writes to it, line {where.line}"
+                    changed = True
+        for trigger in app.triggers:
+            if trigger.kind not in WRITE_ACTIONS or not isinstance(trigger.function, str) \
+                    or trigger.function in reachable:
+                continue
+            source = trigger_source(app, trigger)
+            if source is not None and (source.id in fed or open_write(source, trigger.kind) is not None):
+                reachable[trigger.function] = f"fired by {source.id}, which anyone can write to"
+                changed = True
+    return fed
+
+
 def build_graph(app: Application, facts: Facts) -> AttackGraph:
     iam = facts.iam
     open_permissions = _permission_entries(app)
+    fed = _fed_by_anyone(app, facts, open_permissions)
     nodes: dict[str, FunctionNode] = {}
     for fn in app.functions:
-        entries = [_trigger_entry(t, fn.id) for t in app.triggers_of(fn.id)]
+        entries = [_trigger_entry(app, t, fn.id, fed) for t in app.triggers_of(fn.id)]
         entries += open_permissions.get(fn.id, [])
         handler = facts.handlers.get(fn.id)
         ra = iam.role_of(fn.id) if iam is not None else None

@@ -506,11 +506,9 @@ class _Translator:
             dlq.update({"Type": "SNS" if isinstance(target, str) and ":sns:" in target else "SQS",
                         "TargetArn": target})
             copy("DeadLetterQueue", dlq, _loc(spec, "onError"))
-        destinations = spec.get("destinations")
-        if isinstance(destinations, Mapping) and destinations.get("onFailure"):
-            invoke_config = {"DestinationConfig": {"OnFailure": {"Type": "SQS",
-                                                                 "Destination": destinations["onFailure"]}}}
-            copy("EventInvokeConfig", invoke_config, _loc(destinations, "onFailure"))
+        invoke_config = self._invoke_config(spec.get("destinations"))
+        if invoke_config is not None:
+            copy("EventInvokeConfig", *invoke_config)
         url = spec.get("url")
         if url:
             auth = "NONE"
@@ -670,11 +668,13 @@ class _Translator:
             props.update({"Bucket": {"Ref": bucket_id} if not existing else bucket,
                           "Events": (spec.get("event") if isinstance(spec, Mapping) else None)
                           or "s3:ObjectCreated:*"})
+            _s3_filter(spec, props)
             body.update({"Type": "S3", "Properties": props})
             return "S3", body
         if kind == "sqs":
             arn = spec.get("arn") if isinstance(spec, Mapping) else spec
             props["Queue"] = arn
+            _copy_filter(spec, "filterPatterns", props, "FilterCriteria")
             self._event_permission(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], arn,
                                    where)
             body.update({"Type": "SQS", "Properties": props})
@@ -683,6 +683,7 @@ class _Translator:
             props["Topic"] = (spec.get("arn") or spec.get("topicName")) if isinstance(spec, Mapping) else spec
             if isinstance(spec, Mapping) and spec.get("redrivePolicy"):
                 props["RedrivePolicy"] = spec["redrivePolicy"]
+            _copy_filter(spec, "filterPolicy", props, "FilterPolicy")
             body.update({"Type": "SNS", "Properties": props})
             return "SNS", body
         if kind == "schedule":
@@ -828,13 +829,39 @@ class _Translator:
         _put(policy, "CustomStatements", statements, where)
         return policy
 
-    def _merge_resources(self) -> None:
+    def _invoke_config(self, destinations: Any) -> tuple[dict[str, Any], Location] | None:
+        """`destinations: {onSuccess, onFailure}` as SAM's `EventInvokeConfig`, located at the first one."""
+        if not isinstance(destinations, Mapping) or not (destinations.get("onFailure")
+                                                         or destinations.get("onSuccess")):
+            return None
+        config: dict[str, Any] = {}
+        for option, name in (("onFailure", "OnFailure"), ("onSuccess", "OnSuccess")):
+            target = destinations.get(option)
+            if isinstance(target, Mapping):  # {type: sqs, arn: ...} (the object form)
+                target = target.get("arn")
+            if target:
+                config[name] = {"Type": "SQS", "Destination": self._destination_target(target)}
+        first = "onFailure" if destinations.get("onFailure") else "onSuccess"
+        return {"DestinationConfig": config}, _loc(destinations, first)
+
+    def _function_keys(self) -> list[str]:
         functions = self.doc.get("functions")
-        keys: list[str] = []
         if isinstance(functions, Mapping):
-            keys = [str(k) for k in functions]
-        elif isinstance(functions, list):
-            keys = [str(k) for block in functions if isinstance(block, Mapping) for k in block]
+            return [str(k) for k in functions]
+        if isinstance(functions, list):
+            return [str(k) for block in functions if isinstance(block, Mapping) for k in block]
+        return []
+
+    def _destination_target(self, target: Any) -> Any:
+        """A `destinations` target as the template would name it: the framework accepts the key of another
+        function of the service (or of this one) and deploys its ARN; anything else (an ARN, a reference)
+        is kept as written."""
+        if isinstance(target, str) and target in self._function_keys():
+            return {"Fn::GetAtt": [target, "Arn"]}
+        return target
+
+    def _merge_resources(self) -> None:
+        keys = self._function_keys()
         aliases = {f"{_logical(key)}LambdaFunction": key for key in keys}
         section = self.doc.get("resources")
         if aliases:
@@ -902,6 +929,21 @@ def _http_shorthand(spec: Any, http_api: bool = False) -> tuple[str, str, Mappin
         method = str(spec.get("method", "any"))
         return (method.lower() if method != "*" else "any"), str(spec.get("path", "/")), spec
     return "any", "/", {}
+
+
+def _s3_filter(spec: Any, props: LocatedDict) -> None:
+    """`rules: [{prefix: uploads/}, {suffix: .jpg}]` of an `s3` event as SAM's `Filter.S3Key.Rules`."""
+    rules = spec.get("rules") if isinstance(spec, Mapping) else None
+    if isinstance(rules, list) and rules:
+        props["Filter"] = {"S3Key": {"Rules": [{"Name": name, "Value": value} for rule in rules
+                                               if isinstance(rule, Mapping) for name, value in rule.items()]}}
+
+
+def _copy_filter(spec: Any, option: str, props: LocatedDict, key: str) -> None:
+    """An `sqs` event's `filterPatterns` (SAM `FilterCriteria`) or an `sns` event's `filterPolicy`."""
+    value = spec.get(option) if isinstance(spec, Mapping) else None
+    if value:
+        props[key] = {"Filters": value} if option == "filterPatterns" else value
 
 
 def _logical(name: str) -> str:

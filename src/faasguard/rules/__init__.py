@@ -17,6 +17,7 @@ RULE_MODULES = (
     "faasguard.rules.identity",     # FG312
     "faasguard.rules.api_exposure", # FG313, FG314
     "faasguard.rules.runtime",      # FG401-FG406
+    "faasguard.rules.event_sources",  # FG311, FG407
     "faasguard.rules.supply_chain", # FG601-FG605
     "faasguard.rules.containers",   # FG701-FG709
     "faasguard.rules.paths",        # FG901-FG903 (attack graph)

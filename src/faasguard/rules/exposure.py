@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faasguard.findings import Confidence, Finding, Severity
+from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import (
     Api,
     Application,
@@ -35,6 +35,9 @@ from faasguard.rules._common import (
     unauthenticated_http,
 )
 from faasguard.rules.base import Rule, RuleContext, register
+
+if TYPE_CHECKING:
+    from faasguard.analysis.code.facts import TaintFlow
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD", "*"})
 
@@ -411,13 +414,18 @@ class ApiWithoutWaf(Rule):
 
 @register
 class ApiWithoutRequestValidation(Rule):
-    """Flags a REST API method that takes a body or parameters but validates neither.
+    """Flags an API route that takes a body or parameters that nothing validates before they reach a sink.
 
     ## What it does
-    Reports each REST API method that accepts input (POST, PUT, PATCH, or declared request parameters) with
-    no request validator and no request model (`RequestModel` with `ValidateBody`, `RequestParameters` with
-    `Required`, or a `RequestValidatorId`). HTTP APIs have no request validation and are not reported. Low by
-    default, medium when the method has no authorization either.
+    Reports each REST API method -- SAM `Api` events, Serverless `http` events, `AWS::ApiGateway::Method`,
+    `aws_api_gateway_method` -- that accepts input (POST, PUT, PATCH, ANY, path or declared request
+    parameters) with no request validator and no request model (`RequestModel` with `ValidateBody`,
+    `RequestParameters` with `Required`, a `RequestValidatorId`, Serverless `request.schemas`). HTTP API
+    routes (SAM `HttpApi`, Serverless `httpApi`, `AWS::ApiGatewayV2::Route`, `aws_apigatewayv2_route`) cannot
+    validate requests at all, so for them only the handler can: a route that takes input is reported when its
+    handler was analysed, validates nothing (no parser model, schema or explicit check) and lets event data
+    reach an injection sink (shell, code, SQL, NoSQL, deserialization, path, URL, template); a handler we did
+    not analyse is not reported. Low by default, medium when the route has no authorization either.
 
     ## Why is this bad?
     API Gateway can reject malformed requests before they reach (and are billed to) the function. Without a
@@ -451,7 +459,8 @@ class ApiWithoutRequestValidation(Rule):
 
     id = "FG306"
     name = "api-without-request-validation"
-    summary = "REST method taking a body or parameters with no request validator / model"
+    summary = ("API route taking a body or parameters with no request validator / model (HTTP API: no check in "
+               "the handler before a sink)")
     severity = Severity.LOW
     confidence = Confidence.MEDIUM
     cwe = "CWE-20"
@@ -459,25 +468,53 @@ class ApiWithoutRequestValidation(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for trigger in ctx.app.triggers:
-            if trigger.kind is not TriggerKind.REST_API:
+            if trigger.kind not in (TriggerKind.REST_API, TriggerKind.HTTP_API):
                 continue
             if trigger.takes_input is not True or trigger.request_validation is not False:
                 continue
             fn = trigger.function if isinstance(trigger.function, str) else None
+            evidence: list[EvidenceStep] = []
+            if trigger.kind is TriggerKind.HTTP_API:
+                flow = _unvalidated_sink_flow(ctx, fn)
+                if flow is None:
+                    continue
+                evidence = [EvidenceStep(f"HTTP API route {trigger.id} (no request validation exists for HTTP "
+                                         "APIs)", trigger.location), *flow.steps]
             severity = self.severity
             message = f"{describe_trigger(trigger)}"
             if fn:
                 message += f" (function {fn})"
-            message += " accepts a body or parameters with no request validator or model"
+            if trigger.kind is TriggerKind.HTTP_API:
+                message += (" takes a body or parameters that its handler does not validate before they reach "
+                            f"{evidence[-1].description.removeprefix('reaches ')} (line {evidence[-1].location.line})")
+            else:
+                message += " accepts a body or parameters with no request validator or model"
             if unauthenticated_http(trigger):
                 severity = Severity.MEDIUM
                 message += "; medium because the method has no authorization either"
             yield self.finding(
-                message, trigger.location, trigger.id, function=fn, severity=severity,
-                fix="Declare a request model (JSON schema) and validator: SAM `RequestModel: {Model: X, "
+                message, trigger.location, trigger.id, function=fn, severity=severity, evidence=evidence,
+                fix="Validate the event in the handler before use (a Powertools parser / pydantic model or a JSON "
+                    "schema), or move the route to a REST API with a request validator."
+                if trigger.kind is TriggerKind.HTTP_API else
+                    "Declare a request model (JSON schema) and validator: SAM `RequestModel: {Model: X, "
                     "Required: true, ValidateBody: true}`, or `RequestValidatorId` + `RequestModels` on "
                     "AWS::ApiGateway::Method.",
             )
+
+
+# Sink kinds through which unvalidated input does harm (not logging or storing it).
+_INJECTION_SINKS = frozenset({"shell", "program", "code", "sql", "nosql", "deser", "path", "url", "template"})
+
+
+def _unvalidated_sink_flow(ctx: RuleContext, function: str | None) -> TaintFlow | None:
+    """The first flow of event data into an injection sink of a handler that validates nothing; None when the
+    handler was not analysed, validates its event, or has no such flow."""
+    handler = ctx.facts.handlers.get(function) if function else None
+    if handler is None or handler.validated:
+        return None
+    flows = [f for f in handler.flows if f.taint == "event" and f.kind in _INJECTION_SINKS]
+    return min(flows, key=lambda f: (f.location.path, f.location.line)) if flows else None
 
 
 # ----------------------------------------------------------------------------------------- FG307

@@ -32,15 +32,17 @@ class AttackPath(Rule):
     """
     ## What it does
     Reports each reachable kill chain of the application: an entry point an outsider can reach (an HTTP route
-    or function URL without authorization, a bucket, queue, topic or stream whose data comes from others, an
-    authenticated or IAM-only route at lower severity) fires a function whose handler has a flaw that gives
+    or function URL without authorization, a bucket, queue or topic anyone may write to (FG311); at lower
+    severity a bucket, queue, topic or stream whose data comes from the application's users, an authenticated
+    or IAM-only route) fires a function whose handler has a flaw that gives
     code execution, a file read or an SSRF (FG501, FG502, FG505, FG506, FG507, FG508), and the credentials the
     function holds -- its execution role, plaintext secrets in its environment, secrets it leaves in /tmp --
     reach something sensitive: a privilege-escalation method, secrets, data, other functions. One finding per
     (entry, function); its evidence lists every hop with its location (the trigger's template line, the
-    handler's taint steps, the role, each policy statement). Severity is exposure × impact: anonymous or
-    untrusted data with escalation or account-wide reach is critical, an authenticated user reaching one table
-    is medium. Internal entries (schedules, EventBridge rules) start no path.
+    handler's taint steps, the role, each policy statement). Severity is exposure × impact: an anonymous
+    entry with escalation or account-wide reach is critical, the same through a data source only the
+    application's users write to is high, an authenticated user reaching one table is medium. Internal
+    entries (schedules, EventBridge rules) start no path.
 
     ## Why is this bad?
     Each flaw alone looks like one more finding; chained, they are a breach. An attacker uploads an object

@@ -14,8 +14,20 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
+from faasguard.analysis.public_sources import names_resource, trigger_source
 from faasguard.findings import Confidence, Finding, Severity
-from faasguard.model import Function, Location, SourceKind, Trigger, TriggerKind, Unknown
+from faasguard.model import (
+    Application,
+    Destination,
+    Function,
+    Location,
+    Resource,
+    ResourceCategory,
+    SourceKind,
+    Trigger,
+    TriggerKind,
+    Unknown,
+)
 from faasguard.rules._common import describe_trigger, group_by_location, public_reasons
 from faasguard.rules.base import Rule, RuleContext, register
 
@@ -339,7 +351,12 @@ class NoFailureDestination(Rule):
     it has neither a dead-letter queue (`DeadLetterQueue` / `DeadLetterConfig`) nor an on-failure
     destination (`EventInvokeConfig.DestinationConfig.OnFailure`), and the trigger has no redrive of its own.
     For DynamoDB and Kinesis stream triggers, reports each event source mapping with no `OnFailure`
-    destination. SQS triggers are neither: the queue's own redrive policy handles failures.
+    destination. For SQS triggers, failures are the queue's business: reports each queue of the
+    configuration that triggers a function and has no redrive policy (`RedrivePolicy` /
+    `redrive_policy` / `aws_sqs_queue_redrive_policy`) sending failing messages to a dead-letter queue, once per
+    queue on the queue itself. A queue defined elsewhere (an imported ARN), a redrive policy we cannot resolve,
+    and a queue that is itself a dead-letter queue or failure destination of the configuration (drained by a
+    redrive function) are not reported.
 
     ## Why is this bad?
     Lambda retries an asynchronous event twice and then discards it; a stream batch that keeps failing is
@@ -403,6 +420,53 @@ class NoFailureDestination(Rule):
                     fix="Set `DestinationConfig: {OnFailure: {Destination: <SQS/SNS ARN>}}` on the event source "
                         "mapping, with `MaximumRetryAttempts` and `BisectBatchOnFunctionError: true`.",
                 )
+        yield from self._queues_without_redrive(ctx)
+
+    def _queues_without_redrive(self, ctx: RuleContext) -> Iterator[Finding]:
+        consumers: dict[str, tuple[Resource, list[str]]] = {}
+        lambdas = {fn.id for fn in _lambda_functions(ctx)}
+        dead_letter = _dead_letter_queues(ctx.app)
+        for trigger in ctx.app.triggers:
+            if trigger.kind is not TriggerKind.SQS or not isinstance(trigger.function, str) \
+                    or trigger.function not in lambdas:
+                continue
+            queue = trigger_source(ctx.app, trigger)
+            if queue is None or queue.redrive is not None or queue.id in dead_letter:
+                # defined elsewhere (Unknown), a redrive policy is set (possibly Unknown), or the queue is
+                # itself where failures end up (a dead-letter queue drained by a redrive function)
+                continue
+            users = consumers.setdefault(queue.id, (queue, []))[1]
+            if trigger.function not in users:
+                users.append(trigger.function)
+        for queue, functions in consumers.values():
+            yield self.finding(
+                f"queue {queue.id} triggers {', '.join(functions)} and has no redrive policy: a message that keeps "
+                "failing is retried until the queue's retention period expires, then deleted unseen",
+                queue.location, queue.id, function=functions,
+                fix="Add `RedrivePolicy: {deadLetterTargetArn: !GetAtt <Dlq>.Arn, maxReceiveCount: 5}` to the "
+                    "queue (Terraform: `redrive_policy = jsonencode({...})`) and alarm on the dead-letter queue's "
+                    "depth.",
+            )
+
+
+def _dead_letter_queues(app: Application) -> set[str]:
+    """Ids of the queues the configuration uses as a dead-letter queue or failure destination: a queue's
+    redrive target, a function's DLQ or on-failure destination, a trigger's failure destination."""
+    targets: list[str | Unknown] = []
+    for resource in app.resources:
+        if isinstance(resource.redrive, Destination):
+            targets.append(resource.redrive.target)
+    for fn in app.functions:
+        targets += [d.target for d in (fn.dead_letter, fn.async_on_failure) if d is not None]
+    targets += [t.on_failure.target for t in app.triggers if t.on_failure is not None]
+    queues = [r for r in app.resources if r.category is ResourceCategory.QUEUE]
+    out: set[str] = set()
+    for target in targets:
+        if isinstance(target, str) and app.resource(target) is not None:
+            out.add(target)
+            continue
+        out.update(q.id for q in queues if names_resource(target, q))
+    return out
 
 
 def _trigger_name(trigger: Trigger) -> str:

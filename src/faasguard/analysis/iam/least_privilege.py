@@ -126,6 +126,26 @@ def _resolve_arg(value: object, fn: Function, app: Application) -> _Target | Unk
     return Unknown(f"argument of type {type(value).__name__}")
 
 
+def call_target(value: object, fn: Function, app: Application) -> Resource | Function | str | Unknown:
+    """What a call argument (or a destination) names: a resource or function of the application -- through
+    an environment variable bound to it (`QUEUE_URL: !Ref Jobs`), a reference, or a name/ARN spelled out --
+    else the literal text; Unknown when it cannot be resolved. `AWS_LAMBDA_FUNCTION_NAME`, which the runtime
+    sets, is the function itself."""
+    from faasguard.analysis.code.facts import EnvRef
+
+    if isinstance(value, EnvRef) and value.name == "AWS_LAMBDA_FUNCTION_NAME" \
+            and not any(e.name == value.name for e in fn.environment):
+        return fn
+    target = _resolve_arg(value, fn, app)
+    if isinstance(target, Unknown):
+        return target
+    if target.resource is not None:
+        return target.resource
+    if target.function is not None:
+        return target.function
+    return target.literal if target.literal is not None else Unknown("no target")
+
+
 def _from_text(text: str, app: Application) -> _Target:
     tf = _TF_REF.match(text.strip())
     if tf:

@@ -228,6 +228,9 @@ def _sam_api_trigger(b: _Builder, trigger_id: str, function_id: str, kind: Trigg
                                                 for v in p.values()) for p in request_parameters))
         takes_input = method_text in ("POST", "PUT", "PATCH", "ANY") or bool(request_parameters) or (
             isinstance(path_text, str) and "{" in path_text)
+    else:  # an HTTP API validates nothing: whether the route takes input is all there is to say
+        validation = False
+        takes_input = _http_takes_input(method_text, path_text)
     private = info is not None and isinstance(info.endpoint_type, str) and info.endpoint_type.upper() == "PRIVATE"
     return Trigger(id=trigger_id, location=where, field_locations=fields, kind=kind, function=function_id,
                    source=api_id, api=api_id, method=method_text, path=path_text, auth=auth,
@@ -517,7 +520,17 @@ def _http_route(b: _Builder, logical_id: str) -> None:
         field_locations=b.fields(logical_id, props, {"auth": "AuthorizationType", "path": "RouteKey",
                                                         "method": "RouteKey", "api": "ApiId"}),
         kind=trigger_kind, function=function, source=api_id, api=api_id, method=method, path=path,
-        auth=Auth(kind, _key_loc(props, "AuthorizationType", where), authorizer_id, api_key, detail)))
+        auth=Auth(kind, _key_loc(props, "AuthorizationType", where), authorizer_id, api_key, detail),
+        request_validation=False if trigger_kind is TriggerKind.HTTP_API else None,
+        takes_input=_http_takes_input(method, path) if trigger_kind is TriggerKind.HTTP_API else None))
+
+
+def _http_takes_input(method: str | None, path: str | None) -> bool | None:
+    """An HTTP API route takes a body (POST/PUT/PATCH, or ANY which includes them) or path parameters; query
+    strings and headers reach every route and are not counted. None when the route key is not resolved."""
+    if method is None:
+        return None
+    return method.upper() in ("POST", "PUT", "PATCH", "ANY", "$DEFAULT") or (path is not None and "{" in path)
 
 
 def api_nodes(b: _Builder) -> list[Api]:

@@ -271,6 +271,7 @@ class _Builder:
         self._props: dict[str, Any] = {}
         self._attached: dict[str, list[Policy]] = {}
         self._invoke_configs: dict[str, Destination] = {}
+        self._invoke_successes: dict[str, Destination] = {}
         self._waf: dict[str, Location] = {}
         self._extra_egress: dict[str, list[SecurityGroupRule]] = {}
         self._extra_ingress: dict[str, list[SecurityGroupRule]] = {}

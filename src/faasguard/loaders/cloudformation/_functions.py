@@ -87,13 +87,14 @@ def _function(b: _Builder, logical_id: str, props: dict[str, Any], raw: Mapping[
         "tracing": "Tracing" if sam else "TracingConfig", "code_signing_config": "CodeSigningConfigArn",
         "dead_letter": "DeadLetterQueue" if sam else "DeadLetterConfig", "async_on_failure": "EventInvokeConfig",
         "package_type": "PackageType", "architectures": "Architectures", "tags": "Tags",
-        "code": "CodeUri" if sam else "Code",
+        "code": "CodeUri" if sam else "Code", "recursive_loop": "RecursiveLoop",
     }
     field_locations = b.fields(logical_id, props, field_map)
     if "role" not in field_locations and "Policies" in props:
         field_locations["role"] = _key_loc(props, "Policies", where)
     if logical_id in b._invoke_configs and "async_on_failure" not in field_locations:
         field_locations["async_on_failure"] = b._invoke_configs[logical_id].location
+    async_success = b._invoke_successes.get(logical_id)
     if sam and "Handler" in props and "code" not in field_locations:
         field_locations["code"] = _key_loc(props, "Handler", where)
     if "ImageUri" in props:
@@ -119,6 +120,13 @@ def _function(b: _Builder, logical_id: str, props: dict[str, Any], raw: Mapping[
         elif isinstance(on_failure, dict) and on_failure.get("Type") is not None:
             async_failure = Destination("on-failure", Unknown("SAM-generated destination", where),
                                         _key_loc(config, "DestinationConfig", where))
+        success = _dig(config, "DestinationConfig", "OnSuccess", "Destination")
+        if success is not None:
+            async_success = Destination("on-success", _target_or_value(
+                b, _dig(raw.get("EventInvokeConfig"), "DestinationConfig", "OnSuccess", "Destination"), success,
+                where), _key_loc(config, "DestinationConfig", _key_loc(props, "EventInvokeConfig", where)))
+    if async_success is not None:
+        field_locations.setdefault("async_on_success", async_success.location)
     architectures = props.get("Architectures")
     return Function(
         id=logical_id, location=where, field_locations=field_locations,
@@ -132,7 +140,8 @@ def _function(b: _Builder, logical_id: str, props: dict[str, Any], raw: Mapping[
         reserved_concurrency=_as_int(props.get("ReservedConcurrentExecutions"), where),
         tracing=tracing,
         code_signing_config=_as_str(props.get("CodeSigningConfigArn"), where),
-        dead_letter=dead_letter, async_on_failure=async_failure, package_type=package_type,
+        dead_letter=dead_letter, async_on_failure=async_failure, async_on_success=async_success,
+        recursive_loop=_as_str(props.get("RecursiveLoop"), where), package_type=package_type,
         architectures=tuple(a for a in architectures if isinstance(a, str))
         if isinstance(architectures, list) else (),
         tags=b._tags(props.get("Tags"), where))
@@ -189,6 +198,12 @@ def _invoke_config(b: _Builder, logical_id: str) -> None:
         b._invoke_configs[function] = Destination(
             "on-failure", _target_or_value(b, _dig(raw, "DestinationConfig", "OnFailure", "Destination"),
                                                 destination, where),
+            _key_loc(props, "DestinationConfig", where))
+    success = _dig(props, "DestinationConfig", "OnSuccess", "Destination")
+    if isinstance(function, str) and success is not None:
+        b._invoke_successes[function] = Destination(
+            "on-success", _target_or_value(b, _dig(raw, "DestinationConfig", "OnSuccess", "Destination"),
+                                                success, where),
             _key_loc(props, "DestinationConfig", where))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from faasguard.loaders._cognito import custom_attribute_name
@@ -12,6 +13,7 @@ from faasguard.loaders.cloudformation._core import (
     _as_int,
     _as_str,
     _Builder,
+    _dig,
     _item_loc,
     _key_loc,
     _strings,
@@ -21,6 +23,7 @@ from faasguard.loaders.cloudformation._iam import (
 )
 from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.model import (
+    Destination,
     EcrRepositorySettings,
     IdentityPoolSettings,
     Location,
@@ -79,11 +82,12 @@ def _data_resource(b: _Builder, logical_id: str, kind: str) -> None:
     identity_pool = _identity_pool(b, logical_id, props, where, field_locations) \
         if kind == "AWS::Cognito::IdentityPool" else None
     blocked = _public_policy_blocked(b, logical_id) if kind == "AWS::SecretsManager::Secret" else None
+    redrive = _queue_redrive(b, logical_id, props, where) if kind == "AWS::SQS::Queue" else None
     b.data_resources.append(Resource(
         id=logical_id, location=where, field_locations=field_locations,
         type=kind, category=CATEGORIES[kind], name=name, arn=arn, properties=props, resource_policy=policy,
         ecr=ecr, public_policy_blocked=blocked, parameter=parameter, user_pool=user_pool,
-        identity_pool=identity_pool))
+        identity_pool=identity_pool, redrive=redrive))
 
 
 def _public_policy_blocked(b: _Builder, secret_id: str) -> bool | Unknown | None:
@@ -207,6 +211,37 @@ def _identity_pool(b: _Builder, logical_id: str, props: Any, where: Location,
         field_locations["identity_pool.unauthenticated_role"] = role_where
     return IdentityPoolSettings(allow_unauthenticated=_as_bool(props.get("AllowUnauthenticatedIdentities")),
                                 unauthenticated_role=role)
+
+
+def _queue_redrive(b: _Builder, logical_id: str, props: Any, where: Location) -> Destination | Unknown | None:
+    """`RedrivePolicy.deadLetterTargetArn` of a queue (a mapping, or the JSON string the API also accepts),
+    as the dead-letter queue's logical id when it is one of this template. A policy behind a condition or a
+    parameter is Unknown: it may well name a dead-letter queue."""
+    raw = b.raw_props(logical_id)
+    if isinstance(raw, dict) and len(raw) == 1 and str(next(iter(raw))).startswith("Fn::"):
+        return Unknown(f"the properties of {logical_id} are chosen by {next(iter(raw))}", where)
+    if not isinstance(props, dict) or props.get("RedrivePolicy") is None:
+        return None
+    policy = props["RedrivePolicy"]
+    policy_where = _key_loc(props, "RedrivePolicy", where)
+    if isinstance(policy, Unknown):
+        return Unknown(f"RedrivePolicy of {logical_id}: {policy.reason}", policy_where)
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except json.JSONDecodeError:
+            return Unknown(f"RedrivePolicy of {logical_id} is not JSON", policy_where)
+    if not isinstance(policy, dict):
+        return Unknown(f"RedrivePolicy of {logical_id} is not a mapping", policy_where)
+    target = policy.get("deadLetterTargetArn")
+    if target is None:
+        return None  # a redrive *allow* policy only (RedriveAllowPolicy keys), no dead-letter target
+    if isinstance(target, Unknown):
+        return Destination("redrive", target, policy_where)
+    raw_target = _dig(b.raw_props(logical_id), "RedrivePolicy", "deadLetterTargetArn")
+    resolved = b.resolver.target(raw_target) if raw_target is not None else None
+    return Destination("redrive", resolved or b.resolver.id_of(target) or _as_str(target, policy_where) or "",
+                       policy_where)
 
 
 def _ecr_settings(props: Any, where: Location, field_locations: dict[str, Location]) -> EcrRepositorySettings:

@@ -95,8 +95,48 @@ def _sam_events(b: _Builder, function_id: str, props: Mapping[str, Any], raw: Ma
             continue
         source = _event_source(b, str(event_type), event_props, raw_props, event_where)
         on_failure = _event_failure(b, str(event_type), event_props, raw_props, event_where, source=source)
+        filter_key = {"S3": "Filter", "SQS": "FilterCriteria", "SNS": "FilterPolicy"}.get(str(event_type))
+        event_filter = _event_filter(event_props.get(filter_key)) if filter_key else None
+        if filter_key and filter_key in event_props:
+            fields["event_filter"] = _key_loc(event_props, filter_key, event_where)
         b.triggers.append(Trigger(id=trigger_id, location=event_where, field_locations=fields, kind=kind,
-                                     function=function_id, source=source, on_failure=on_failure))
+                                     function=function_id, source=source, on_failure=on_failure,
+                                     event_filter=event_filter,
+                                     source_events=_s3_events(event_props.get("Events")) if event_type == "S3"
+                                     else ()))
+
+
+def _s3_events(value: Any) -> tuple[str | Unknown, ...]:
+    """SAM `Events` / a notification's `Event`: one event type or a list of them, as written."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    return tuple(item if isinstance(item, (str, Unknown)) else Unknown("event type not a string")
+                 for item in items)
+
+
+def _event_filter(value: Any) -> Mapping[str, str | Unknown] | Unknown | None:
+    """An S3 key filter (`{S3Key: {Rules: [{Name: prefix, Value: ...}]}}`) as {"prefix": ..., "suffix": ...},
+    or an SQS `FilterCriteria` / SNS `FilterPolicy` as {"pattern": <its JSON text>}; None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, dict) and "S3Key" in value:
+        rules = _dig(value, "S3Key", "Rules")
+        if not isinstance(rules, list):
+            return Unknown("S3 key filter rules not resolved")
+        out: dict[str, str | Unknown] = {}
+        for rule in rules:
+            if not isinstance(rule, dict):
+                return Unknown("S3 key filter rule not resolved")
+            name, text = rule.get("Name"), rule.get("Value")
+            if not isinstance(name, str):
+                return Unknown("S3 key filter rule name not resolved")
+            out[name.lower()] = text if isinstance(text, (str, Unknown)) else Unknown("filter value not a string")
+        return out or None
+    try:
+        return {"pattern": value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)}
+    except (TypeError, ValueError):
+        return Unknown("event filter not resolved")
 
 
 def _event_source(b: _Builder, event_type: str, props: Mapping[str, Any], raw: Mapping[str, Any],
@@ -230,8 +270,10 @@ def _event_source_mapping(b: _Builder, logical_id: str) -> None:
         id=logical_id, location=where,
         field_locations=b.fields(logical_id, props, {"source": "EventSourceArn",
                                                         "on_failure": "DestinationConfig",
-                                                        "function": "FunctionName"}),
-        kind=kind, function=function, source=source, on_failure=on_failure))
+                                                        "function": "FunctionName",
+                                                        "event_filter": "FilterCriteria"}),
+        kind=kind, function=function, source=source, on_failure=on_failure,
+        event_filter=_event_filter(props.get("FilterCriteria"))))
 
 
 def _bucket_notifications(b: _Builder, logical_id: str) -> None:
@@ -249,8 +291,11 @@ def _bucket_notifications(b: _Builder, logical_id: str) -> None:
             else config
         function = b._function_target(raw_config.get("Function") if isinstance(raw_config, dict) else None)
         item_where = _item_loc(configs, index, where)
+        fields = {"event_filter": _key_loc(config, "Filter", item_where)} if "Filter" in config else {}
         b.triggers.append(Trigger(id=f"{logical_id}.{index}", location=item_where, kind=TriggerKind.S3,
-                                     function=function, source=logical_id))
+                                     function=function, source=logical_id, field_locations=fields,
+                                     event_filter=_event_filter(config.get("Filter")),
+                                     source_events=_s3_events(config.get("Event"))))
 
 
 def _sns_subscription(b: _Builder, logical_id: str) -> None:
@@ -269,7 +314,9 @@ def _sns_subscription(b: _Builder, logical_id: str) -> None:
             _key_loc(props, "RedrivePolicy", where))
     b.triggers.append(Trigger(id=logical_id, location=where, kind=TriggerKind.SNS, function=function,
                                  source=source, on_failure=on_failure,
-                                 field_locations=b.fields(logical_id, props, {"source": "TopicArn"})))
+                                 event_filter=_event_filter(props.get("FilterPolicy")),
+                                 field_locations=b.fields(logical_id, props, {"source": "TopicArn",
+                                                                              "event_filter": "FilterPolicy"})))
 
 
 def _sns_topic_subscriptions(b: _Builder, logical_id: str) -> None:

@@ -277,7 +277,10 @@ def _http_apis(b: _Builder) -> None:
             id=res.address, location=res.location,
             field_locations={"auth": res.loc("authorization_type"), "path": res.loc("route_key")},
             kind=TriggerKind.OTHER if route_api in websocket else TriggerKind.HTTP_API, function=route_fid,
-            api=route_api, method=method, path=path, auth=auth))
+            api=route_api, method=method, path=path, auth=auth,
+            request_validation=None if route_api in websocket else False,
+            takes_input=None if route_api in websocket or method is None else (
+                method.upper() in ("POST", "PUT", "PATCH", "ANY", "$DEFAULT") or "{" in (path or ""))))
 
 
 def _rest_auth(authorization: str | Unknown | None, api_key: bool, authorizer: tuple[AuthType, str] | None,

@@ -76,6 +76,8 @@ class _Builder:
         self.parameters: list[Parameter] = []
         self.aliases: dict[str, str] = {}
         self.async_failures: dict[str, Destination] = {}
+        self.async_successes: dict[str, Destination] = {}
+        self.recursive_loops: dict[str, tuple[str | Unknown | None, Location]] = {}
         self.synthetic: list[_SyntheticLambda] = []
 
     # -------------------------------------------------------------------------- references

@@ -101,6 +101,17 @@ def _async_configs(b: _Builder) -> None:
             target = failure.text("destination")
             b.async_failures[fid] = Destination("on-failure", target if target is not None else Unknown(
                 "no destination"), failure.location)
+        success = dest.first_block("on_success") if dest else None
+        if isinstance(fid, str) and success is not None:
+            target = success.text("destination")
+            b.async_successes[fid] = Destination("on-success", target if target is not None else Unknown(
+                "no destination"), success.location)
+    # aws_lambda_function_recursion_config (AWS provider 5.83+): the function's recursive loop detection.
+    for entry in b.entries["aws_lambda_function_recursion_config"]:
+        res = entry.res
+        fid = b.function_id(res.get("function_name"))
+        if isinstance(fid, str):
+            b.recursive_loops[fid] = (res.text("recursive_loop"), res.loc("recursive_loop"))
 
 
 def _code_dir(b: _Builder, inst: _Instance, filename: Any) -> tuple[str | None, str | None]:
@@ -309,6 +320,12 @@ def _functions(b: _Builder) -> None:
         for attr in ("image_uri", "s3_key"):
             if "code" not in fields and res.has(attr):
                 fields["code"] = res.loc(attr)
+        recursion = b.recursive_loops.get(address)
+        if recursion is not None:
+            fields["recursive_loop"] = recursion[1]
+        success = b.async_successes.get(address)
+        if success is not None:
+            fields["async_on_success"] = success.location
         tracing = tracing_block.text("mode") if tracing_block else None
         b.functions[address] = Function(
             id=address, location=res.location, field_locations=fields,
@@ -323,7 +340,8 @@ def _functions(b: _Builder) -> None:
             tracing=tracing, code_signing_config=res.text("code_signing_config_arn"),
             dead_letter=Destination("dlq", dlq_block.text("target_arn") or Unknown("no target"),
                                     dlq_block.location) if dlq_block else None,
-            async_on_failure=b.async_failures.get(address), package_type=package,
+            async_on_failure=b.async_failures.get(address), async_on_success=success,
+            recursive_loop=recursion[0] if recursion is not None else None, package_type=package,
             architectures=tuple(a for a in _as_list(res.get("architectures")) if isinstance(a, str)),
             tags=_tags(res.get("tags")))
 

@@ -23,12 +23,14 @@ from faasguard.loaders.terraform._instances import (
 )
 from faasguard.loaders.terraform._loader import _Entry
 from faasguard.loaders.terraform._policies import (
+    _document_value,
     _expr_first_line,
     _key_loc,
     _strings,
     policy_document,
 )
 from faasguard.model import (
+    Destination,
     EcrRepositorySettings,
     IdentityPoolSettings,
     Location,
@@ -97,6 +99,7 @@ def _resources(b: _Builder) -> None:
     policies = _resource_policies(b)
     settings = _bucket_settings(b)
     blocked = _secret_policy_blocks(b)
+    redrives = _redrive_policies(b)
     for rtype, (category, name_attrs) in _CATEGORIES.items():
         for entry in b.entries[rtype]:
             res = entry.res
@@ -127,11 +130,19 @@ def _resources(b: _Builder) -> None:
             parameter = _parameter_settings(b, entry, fields) if rtype == "aws_ssm_parameter" else None
             user_pool = _user_pool(b, res, fields) if rtype == "aws_cognito_user_pool" else None
             identity_pool = _identity_pool(b, res, fields) if rtype == "aws_cognito_identity_pool" else None
+            redrive: Destination | Unknown | None = None
+            if rtype == "aws_sqs_queue":
+                redrive = redrives.get(res.address)
+                if res.get("redrive_policy") is not None:  # the queue's own argument wins, as it does in AWS
+                    redrive = _redrive(b, res.get("redrive_policy"), res.loc("redrive_policy"))
+                if redrive is not None:
+                    fields["redrive"] = redrive.location or res.location
             b.resources.append(Resource(
                 id=res.address, location=res.location, field_locations=fields, type=rtype, category=category,
                 name=name, arn=arn, properties=props, resource_policy=policy, ecr=ecr, parameter=parameter,
                 user_pool=user_pool, identity_pool=identity_pool,
-                public_policy_blocked=blocked.get(res.address) if rtype == "aws_secretsmanager_secret" else None))
+                public_policy_blocked=blocked.get(res.address) if rtype == "aws_secretsmanager_secret" else None,
+                redrive=redrive))
     for entry in b.entries["aws_ecr_registry_scanning_configuration"]:
         b.registry_scanning.append(_registry_scanning(entry.res))
 
@@ -231,6 +242,40 @@ def _identity_pool(b: _Builder, res: _Res, fields: dict[str, Location]) -> Ident
         fields["identity_pool.unauthenticated_role"] = where
     return IdentityPoolSettings(allow_unauthenticated=res.flag("allow_unauthenticated_identities"),
                                 unauthenticated_role=role)
+
+
+def _redrive(b: _Builder, value: Any, where: Location) -> Destination | Unknown | None:
+    """A `redrive_policy` (jsonencode or a JSON string): its dead-letter queue, as the queue's address when it
+    is one of this configuration. A policy known only after apply, or null, is Unknown / absent."""
+    if value is None:
+        return None
+    parsed = _document_value(value, where)
+    if isinstance(parsed, Unknown):
+        return Unknown(f"redrive policy: {parsed.reason}", where)
+    if not isinstance(parsed, dict):
+        return Unknown("redrive policy is not a JSON object", where)
+    target = parsed.get("deadLetterTargetArn")
+    if target is None:
+        return None
+    if isinstance(target, Unknown):
+        return Destination("redrive", target, where)
+    address = b.ref_of(target, "aws_sqs_queue")
+    return Destination("redrive", address or (target if isinstance(target, str) else Unknown(
+        "dead-letter target is not a string", where)), where)
+
+
+def _redrive_policies(b: _Builder) -> dict[str, Destination | Unknown]:
+    """aws_sqs_queue_redrive_policy → the queue it configures (by reference or literal URL) → its redrive."""
+    out: dict[str, Destination | Unknown] = {}
+    for entry in b.entries["aws_sqs_queue_redrive_policy"]:
+        res = entry.res
+        target = _policy_target(b, res.get("queue_url"), "aws_sqs_queue")
+        if target is None:
+            continue
+        redrive = _redrive(b, res.get("redrive_policy"), res.loc("redrive_policy"))
+        if redrive is not None:
+            out[target] = redrive
+    return out
 
 
 def _ecr_settings(res: _Res, fields: dict[str, Location]) -> EcrRepositorySettings:

@@ -51,22 +51,43 @@ def _event_sources(b: _Builder) -> None:
                                      failure.location)
         elif kind is TriggerKind.SQS and address in queues:
             on_failure = _redrive(queues[address])
+        criteria = res.first_block("filter_criteria")
+        fields = {"source": res.loc("event_source_arn"), "on_failure": (
+            failure.location if failure else res.location)}
+        if criteria is not None:
+            fields["event_filter"] = criteria.location
         b.triggers.append(Trigger(
-            id=res.address, location=res.location,
-            field_locations={"source": res.loc("event_source_arn"), "on_failure": (
-                failure.location if failure else res.location)},
+            id=res.address, location=res.location, field_locations=fields,
             kind=kind, function=b.function_id(res.get("function_name")),
-            source=address or _as_text(source, res.loc("event_source_arn")), on_failure=on_failure))
+            source=address or _as_text(source, res.loc("event_source_arn")), on_failure=on_failure,
+            event_filter={"pattern": f"filter_criteria at line {criteria.location.line}"} if criteria else None))
+    _bucket_notifications(b)
+    _rule_targets(b)
+
+
+def _bucket_notifications(b: _Builder) -> None:
     for entry in b.entries["aws_s3_bucket_notification"]:
         res = entry.res
         bucket = res.get("bucket")
         blocks, _ = res.blocks("lambda_function")
         for index, block in enumerate(blocks):
             tid = res.address if len(blocks) == 1 else f"{res.address}.lambda_function[{index}]"
+            key_filter: dict[str, str | Unknown] = {}
+            for name in ("prefix", "suffix"):
+                value = block.text(f"filter_{name}")
+                if value is not None and value != "":
+                    key_filter[name] = value
             b.triggers.append(Trigger(
                 id=tid, location=block.location, kind=TriggerKind.S3,
                 function=b.function_id(block.get("lambda_function_arn")),
-                source=b.ref_of(bucket, "aws_s3_bucket") or _as_text(bucket, res.loc("bucket"))))
+                source=b.ref_of(bucket, "aws_s3_bucket") or _as_text(bucket, res.loc("bucket")),
+                event_filter=key_filter or None,
+                source_events=_event_types(block.get("events")),
+                field_locations={"event_filter": block.loc("filter_prefix" if block.has("filter_prefix")
+                                                           else "filter_suffix")} if key_filter else {}))
+
+
+def _rule_targets(b: _Builder) -> None:
     rules = {e.res.address: e.res for e in b.entries["aws_cloudwatch_event_rule"]}
     for entry in b.entries["aws_cloudwatch_event_target"]:
         res = entry.res
@@ -110,11 +131,15 @@ def _event_sources(b: _Builder) -> None:
             on_failure = Destination("redrive", target if isinstance(target, (str, Unknown)) else Unknown(
                 "redrive policy not resolved"), res.loc("redrive_policy"))
         topic = res.get("topic_arn")
+        policy = res.get("filter_policy")
         b.triggers.append(Trigger(
             id=res.address, location=res.location, kind=TriggerKind.SNS,
             function=b.function_id(res.get("endpoint")),
             source=b.ref_of(topic, "aws_sns_topic") or _as_text(topic, res.loc("topic_arn")),
-            on_failure=on_failure))
+            on_failure=on_failure,
+            event_filter=None if policy is None else policy if isinstance(policy, Unknown) else {
+                "pattern": policy if isinstance(policy, str) else str(policy)},
+            field_locations={"event_filter": res.loc("filter_policy")} if policy is not None else {}))
     for entry in b.entries["aws_cloudwatch_log_subscription_filter"]:
         res = entry.res
         fid = b.function_id(res.get("destination_arn"))
@@ -122,6 +147,14 @@ def _event_sources(b: _Builder) -> None:
             b.triggers.append(Trigger(id=res.address, location=res.location,
                                          kind=TriggerKind.CLOUDWATCH_LOGS, function=fid,
                                          source=res.text("log_group_name")))
+
+
+def _event_types(value: Any) -> tuple[str | Unknown, ...]:
+    """A notification block's `events` list as written (an unresolved list is one Unknown)."""
+    if isinstance(value, Unknown):
+        return (value,)
+    return tuple(v if isinstance(v, (str, Unknown)) else Unknown("event type not a string")
+                 for v in _as_list(value))
 
 
 def _stream_kind(source: Any, refs: list[tuple[str, str, str]]) -> TriggerKind:
