@@ -48,8 +48,9 @@ def test_enricher_names_are_the_pipelines() -> None:
 
 
 @pytest.mark.parametrize(("select", "expected"), [
-    (("FG30",), ()),
-    (("FG3",), ("iam",)),
+    (("FG30",), ("code-analysis",)),                # FG306 asks whether an HTTP API's handler validates
+    (("FG301",), ()),
+    (("FG3",), ("code-analysis", "iam")),
     (("FG101",), ()),
     (("FG104",), ("code-analysis",)),
     (("FG105", "FG112"), ("iam",)),

@@ -42,9 +42,12 @@ ENRICHMENT_NEEDS: dict[str, frozenset[str] | None] = {
     "faasguard.rules.secrets": frozenset({"images"}),
     "faasguard.rules.handler": frozenset({"code-analysis"}),
     "faasguard.rules.exposure": frozenset(),
+    "FG306": frozenset({"code-analysis"}),                      # HTTP API routes: does the handler validate?
     "faasguard.rules.identity": frozenset(),
     "faasguard.rules.api_exposure": frozenset(),
     "faasguard.rules.stored_secrets": frozenset(),
+    "faasguard.rules.event_sources": frozenset(),
+    "FG407": frozenset({"code-analysis"}),                      # the handler's writes to its own trigger
     "faasguard.rules.runtime": frozenset(),
     "faasguard.rules.supply_chain": frozenset({"dependencies", "images"}),
     "faasguard.rules.containers": frozenset({"images"}),
