@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faasguard.loaders.cloudformation._core import (
+    _as_str,
     _Builder,
     _item_loc,
     _key_loc,
@@ -11,7 +12,9 @@ from faasguard.loaders.cloudformation._iam import (
     _external_role,
     _role_id,
 )
+from faasguard.loaders.cloudformation._network import placement
 from faasguard.model import (
+    Service,
     Unknown,
 )
 
@@ -44,3 +47,30 @@ def _task_definition(b: _Builder, logical_id: str) -> None:
                 definition, where.with_id(logical_id, b.loc(logical_id).construct_path), logical_id,
                 task_role=roles["TaskRoleArn"], execution_role=roles["ExecutionRoleArn"],
                 task_cpu=props.get("Cpu"), task_memory=props.get("Memory")))
+
+
+def _ecs_service(b: _Builder, logical_id: str) -> None:
+    """`AWS::ECS::Service`: the task definition it runs and, for `awsvpc` tasks, the subnets and security groups
+    of `NetworkConfiguration.AwsvpcConfiguration` (FG309 judges those groups as it does a function's)."""
+    props = b.props(logical_id)
+    raw = b.raw_props(logical_id)
+    where = b.loc(logical_id)
+    task = b.resolver.target(raw.get("TaskDefinition"), ("AWS::ECS::TaskDefinition",))
+    network = None
+    public_ip: bool | Unknown | None = None
+    config = props.get("NetworkConfiguration")
+    fields = b.fields(logical_id, props, {"network": "NetworkConfiguration", "task": "TaskDefinition"})
+    if config is not None:
+        raw_config = raw.get("NetworkConfiguration")
+        awsvpc = config.get("AwsvpcConfiguration") if isinstance(config, dict) else config
+        raw_awsvpc = raw_config.get("AwsvpcConfiguration") if isinstance(raw_config, dict) else None
+        network_where = _key_loc(props, "NetworkConfiguration", where)
+        network = placement(b, awsvpc, raw_awsvpc, network_where, subnets_key="Subnets",
+                            groups_key="SecurityGroups")
+        if isinstance(awsvpc, dict) and awsvpc.get("AssignPublicIp") is not None:
+            text = _as_str(awsvpc.get("AssignPublicIp"), network_where)
+            public_ip = text if isinstance(text, Unknown) else (text or "").upper() == "ENABLED"
+    b.services.append(Service(
+        id=logical_id, location=where, field_locations=fields, task=task or _as_str(props.get("TaskDefinition"),
+                                                                                  where),
+        network=network, assign_public_ip=public_ip))

@@ -30,13 +30,12 @@ from faasguard.loaders.terraform._instances import (
 from faasguard.loaders.terraform._loader import (
     _SyntheticLambda,
 )
-from faasguard.loaders.terraform._network import _group_ids
+from faasguard.loaders.terraform._network import _group_ids, _subnet_ids
 from faasguard.loaders.terraform._policies import (
     _as_list,
     _expr_first_line,
     _key_loc,
     _statement,
-    _strings,
     _value_loc,
     policy_document,
 )
@@ -291,7 +290,7 @@ def _functions(b: _Builder) -> None:
         vpc_block = res.first_block("vpc_config")
         vpc = None
         if vpc_block is not None:
-            vpc = VpcConfig(vpc_block.location, tuple(_strings(vpc_block.get("subnet_ids"))),
+            vpc = VpcConfig(vpc_block.location, _subnet_ids(b, vpc_block.get("subnet_ids")),
                             tuple(_group_ids(b, vpc_block.get("security_group_ids"))))
         tracing_block = res.first_block("tracing_config")
         dlq_block = res.first_block("dead_letter_config")
@@ -397,7 +396,7 @@ def _lambda_module(b: _Builder, module: _SyntheticLambda) -> None:
     groups = module.value("vpc_security_group_ids")
     vpc = None
     if subnets is not None or groups is not None:
-        vpc = VpcConfig(module.loc("vpc_subnet_ids"), tuple(_strings(subnets)), tuple(_group_ids(b, groups)))
+        vpc = VpcConfig(module.loc("vpc_subnet_ids"), _subnet_ids(b, subnets), tuple(_group_ids(b, groups)))
     reserved = _as_int(module.value("reserved_concurrent_executions"),
                        module.loc("reserved_concurrent_executions"))
     fields = {model: module.loc(key) for model, key in (
