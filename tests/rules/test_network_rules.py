@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.rules.test_config_rules import FIXTURES, expected, found, run
 
 from faasguard.config import Config
 from faasguard.model import RouteTarget
 from faasguard.pipeline import scan
-from tests.rules.test_config_rules import FIXTURES, expected, found, run
 
 CASES = [
     ("FG308", "pos_public_subnet.yaml", "neg_subnets.yaml"),

@@ -19,6 +19,7 @@ from faasguard.config import Config
 from faasguard.model import (
     Application,
     AuthType,
+    BucketSettings,
     Function,
     Location,
     Policy,
@@ -354,15 +355,15 @@ class _SourceIndex:
 
 def _open_write(resource: Resource, action: str) -> str | None:
     """Where `resource` lets anyone perform `action`: "<policy id> line N" or the ACL line; None otherwise."""
+    settings = resource.bucket
     is_bucket = resource.category is ResourceCategory.BUCKET
-    if is_bucket:
-        acl_key = _public_write_acl(resource)
-        if acl_key is not None:
-            return f"{acl_key}: {resource.properties[acl_key]}, line {resource.loc(acl_key).line}"
+    if settings is not None and _public_write_acl(settings):
+        return f"canned ACL {settings.acl}, line {resource.loc('bucket.acl').line}"
     policy = resource.resource_policy
     if policy is None:
         return None
-    if is_bucket and (_blocks(resource, "BlockPublicPolicy") or _blocks(resource, "RestrictPublicBuckets")):
+    if settings is not None and (_blocks(settings, "block_public_policy")
+                                 or _blocks(settings, "restrict_public_buckets")):
         return None  # Block Public Access refuses (or ignores) a public bucket policy
     denied = any(_denies_public(stmt, action, is_bucket) for stmt in policy.statements)
     if denied:
@@ -374,49 +375,30 @@ def _open_write(resource: Resource, action: str) -> str | None:
     return None
 
 
-# Bucket settings, as CloudFormation writes them and as the Terraform loader folds its separate resources
-# into the bucket's properties (`acl` from aws_s3_bucket / aws_s3_bucket_acl, `public_access_block` from
-# aws_s3_bucket_public_access_block, `object_ownership` from aws_s3_bucket_ownership_controls).
-_ACL_KEYS = ("AccessControl", "acl")
-_BLOCK_KEYS = ("PublicAccessBlockConfiguration", "public_access_block")
-_SNAKE = {"BlockPublicAcls": "block_public_acls", "BlockPublicPolicy": "block_public_policy",
-          "IgnorePublicAcls": "ignore_public_acls", "RestrictPublicBuckets": "restrict_public_buckets"}
-
-
-def _blocks(resource: Resource, flag: str) -> bool:
+def _blocks(settings: BucketSettings, flag: str) -> bool:
     """Is a Block Public Access flag on? A flag absent from a written configuration is false (the API's
     default); an unresolved configuration or flag may block, so it counts as on. An absent configuration
     blocks nothing here: S3 has turned Block Public Access (and bucket-owner-enforced ownership) on for new
     buckets since April 2023, so such a template only deploys where the account turned it off, but a
     template that writes a public policy or ACL states that intent, and that intent is the finding."""
-    block = next((resource.properties[k] for k in _BLOCK_KEYS if resource.properties.get(k) is not None), None)
+    block = settings.public_access_block
     if block is None:
         return False
-    if not isinstance(block, Mapping):
+    if isinstance(block, Unknown):
         return True
-    value = block.get(flag, block.get(_SNAKE[flag]))
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    return not (isinstance(value, str) and value.strip().lower() == "false")
+    value: bool | Unknown = getattr(block, flag)
+    return value is not False
 
 
-def _public_write_acl(resource: Resource) -> str | None:
-    """The property holding a legacy public-read-write canned ACL (`AccessControl: PublicReadWrite`, Terraform
+def _public_write_acl(settings: BucketSettings) -> bool:
+    """A legacy public-read-write canned ACL (`AccessControl: PublicReadWrite`, Terraform
     `acl = "public-read-write"`), unless Block Public Access or bucket-owner-enforced ownership (ACLs
     disabled) makes it void."""
-    key = next((k for k in _ACL_KEYS if isinstance(resource.properties.get(k), str)), None)
-    if key is None or resource.properties[key].strip().lower().replace("-", "") != "publicreadwrite":
-        return None
-    if _blocks(resource, "BlockPublicAcls") or _blocks(resource, "IgnorePublicAcls"):
-        return None
-    ownership: list[Any] = [resource.properties.get("object_ownership")]
-    controls = resource.properties.get("OwnershipControls")
-    rules = controls.get("Rules") if isinstance(controls, Mapping) else None
-    ownership += [r.get("ObjectOwnership") for r in (rules if isinstance(rules, list) else [])
-                  if isinstance(r, Mapping)]
-    return None if "BucketOwnerEnforced" in ownership else key
+    if settings.acl != "public-read-write":
+        return False
+    if _blocks(settings, "block_public_acls") or _blocks(settings, "ignore_public_acls"):
+        return False
+    return settings.object_ownership != "BucketOwnerEnforced"
 
 
 def _anyone(principals: Mapping[str, tuple[str | Unknown, ...]] | None) -> bool:
