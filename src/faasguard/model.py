@@ -58,6 +58,9 @@ class Unknown:
 
     reason: str
     location: Location | None = None
+    partial: str | None = field(default=None, compare=False)
+    """The value as far as it is known, unknown parts kept as `${Name}` (a CloudFormation `Fn::Sub` over a
+    parameter without a default: `${Repo}:latest`), for rules that judge a literal part (FG604's tag)."""
 
     def __bool__(self) -> bool:
         return False

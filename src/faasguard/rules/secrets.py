@@ -43,6 +43,9 @@ _REFERENCE_WORDS = frozenset({"SSM", "SECRETSMANAGER", "PARAMETERSTORE", "KMS", 
 
 _NAME_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
+_BY_USE_ONLY = ("random_string.",)
+"""Generated values that are as often a name suffix as a secret (`"orders-${random_string.suffix.result}"`):
+a secret only next to a secret-looking variable name."""
 _KEY_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
     (re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY"), "a private key"),
@@ -140,7 +143,8 @@ def classify(var: EnvVar) -> SecretVerdict | None:
     """Why an environment variable holds a plaintext secret, or None (see the module docstring)."""
     if var.secret_reference:
         return None
-    if var.from_secret_attribute:
+    if var.from_secret_attribute and (not var.from_secret_attribute.startswith(_BY_USE_ONLY)
+                                      or secret_name_kind(var.name) is not None):
         return SecretVerdict(f"copies the secret attribute {var.from_secret_attribute} into plaintext",
                              Confidence.HIGH)
     value = var.value
@@ -176,7 +180,8 @@ def is_sensitive(var: EnvVar, blank_may_be_parameter: bool = False) -> bool:
     if isinstance(var.value, str) and not var.value.strip() and not var.secret_reference \
             and not var.from_secret_attribute and not blank_may_be_parameter:
         return False
-    return bool(var.secret_reference or var.from_secret_attribute or secret_name_kind(var.name)
+    generated = bool(var.from_secret_attribute) and not (var.from_secret_attribute or "").startswith(_BY_USE_ONLY)
+    return bool(var.secret_reference or generated or secret_name_kind(var.name)
                 or classify(var) is not None)
 
 

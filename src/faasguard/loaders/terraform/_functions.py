@@ -59,14 +59,20 @@ from faasguard.model import (
 )
 
 _SECRET_ATTRIBUTES = {
-    ("aws_iam_access_key", "secret"), ("aws_iam_access_key", "ses_smtp_password_v4"),
+    ("aws_iam_access_key", "secret"), ("aws_iam_access_key", "ses_smtp_password_v4"), ("aws_iam_access_key", "id"),
     ("aws_api_gateway_api_key", "value"), ("random_password", "result"), ("random_string", "result"),
-    ("aws_secretsmanager_secret_version", "secret_string"), ("aws_db_instance", "password"),
+    ("random_string", "id"), ("aws_secretsmanager_secret_version", "secret_string"),
+    ("aws_secretsmanager_secret_version", "secret_binary"), ("aws_db_instance", "password"),
     ("aws_rds_cluster", "master_password"), ("tls_private_key", "private_key_pem"),
+    ("tls_private_key", "private_key_pem_pkcs8"), ("tls_private_key", "private_key_openssh"),
     ("aws_ssm_parameter", "value"), ("aws_iam_user_login_profile", "password"),
 }
-"""(resource type, attribute) pairs whose value is a secret: copying one into an environment variable puts it
-in plaintext function configuration."""
+"""(resource or data source type, attribute) pairs whose value is a secret: copying one into an environment
+variable puts it in plaintext function configuration. `random_string.id` is its result (the provider's own
+docs); `random_password.id` is the constant "none" and is not listed. `aws_iam_access_key.id` is listed because
+a literal access key id is FG201 by its shape, and the reference must not be the quieter spelling.
+`random_string` is also the provider's way to make name suffixes: FG201 counts it only beside a secret-looking
+variable name (see `rules.secrets.classify`)."""
 
 
 def _functions_prepass(b: _Builder) -> None:

@@ -1,6 +1,8 @@
-"""FG308 (public subnets) and FG309 (ECS services) read the network from the model, in every format that can
-express it: fixtures mark each expected finding with `# expect: FGxxx <resource>` on its line, as in
-`test_config_rules`; `neg*` fixtures hold the look-alikes and must produce none of the rule."""
+"""Rule cases per source format (issue 15): FG308 judges public subnets and FG309 ECS services from the
+model's network nodes, FG201 generated and read secrets copied into plaintext environments, FG604 a literal
+tag after an unresolved registry or repository. Fixtures mark each expected finding with
+`# expect: FGxxx <resource>` on its line, as in `test_config_rules`; the negative fixture of each pair holds the
+look-alikes and must produce none of the rule."""
 
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ CASES = [
     ("FG308", "tf_pos/main.tf", "tf_neg/main.tf"),
     ("FG309", "ecs_pos.yaml", "ecs_neg.yaml"),
     ("FG309", "tf_ecs_pos/main.tf", "tf_ecs_neg/main.tf"),
+    ("FG201", "cfn_generated_pos.yaml", "cfn_generated_neg.yaml"),
+    ("FG201", "tf_generated_pos/main.tf", "tf_generated_neg/main.tf"),
+    ("FG604", "cfn_symbolic_pos.yaml", "cfn_symbolic_neg.yaml"),
+    ("FG604", "tf_symbolic_pos/main.tf", "tf_symbolic_neg/main.tf"),
 ]
 
 
