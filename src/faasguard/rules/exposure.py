@@ -625,12 +625,15 @@ class DataAccessOutsideVpc(Rule):
 
     ## What it does
     Looks for evidence that a function talks to a VPC-only store: an environment variable holding such a
-    store's endpoint (`!GetAtt OrdersDatabase.Endpoint.Address`) or an RDS/ElastiCache/Redshift host name,
-    or a data-plane connect permission (`rds-db:connect`, `elasticache:Connect`). Reports it when the function
-    has no `VpcConfig`, or when every one of its subnets routes `0.0.0.0/0` to an internet gateway *in the
-    same source* (a public subnet). Where the route tables are not in the source, subnets are never assumed
-    public. Stores marked `PubliclyAccessible: true` and the RDS Data API (an HTTPS endpoint) are not
-    VPC-only. (Audit checklist C5.)
+    store's endpoint (`!GetAtt OrdersDatabase.Endpoint.Address`, Terraform `aws_db_instance.orders.address`)
+    or an RDS/ElastiCache/Redshift host name, or a data-plane connect permission (`rds-db:connect`,
+    `elasticache:Connect`). Reports it when the function has no `VpcConfig` / `vpc_config`, or when every one
+    of its subnets is public *in the same source*: its route table (`AWS::EC2::SubnetRouteTableAssociation`,
+    `aws_route_table_association`, or the VPC's main table Terraform declares) sends the default route
+    (`0.0.0.0/0` or `::/0`) to an internet gateway (`AWS::EC2::Route`, `aws_route`, a `route` block). Where the
+    subnet, its association or a default route's target is not in the source, the subnet is never assumed
+    public. Stores marked `PubliclyAccessible: true` / `publicly_accessible = true` and the RDS Data API (an
+    HTTPS endpoint) are not VPC-only. (Audit checklist C5.)
 
     ## Why is this bad?
     A function outside the VPC can reach the database only if the database is exposed to the internet, or

@@ -196,12 +196,17 @@ class SecretInEnvironment(Rule):
     Reports an environment variable when its name says it is a secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`,
     `*API_KEY*`, `*PRIVATE_KEY*`) and its value is a plaintext literal, or when its value has a known secret
     shape whatever its name (AWS access key ids, `sk_live_` keys, private-key headers, Slack/GitHub tokens,
-    a connection URL with `user:password@`), or when it copies a secret attribute into plaintext
-    (`!GetAtt AccessKey.SecretAccessKey`, `random_password.result`).
+    a connection URL with `user:password@`), or when it copies a secret the deployment generates or reads
+    into plaintext, in a function's or an ECS container's environment: `!GetAtt AccessKey.SecretAccessKey`,
+    Terraform `random_password.result`, `aws_iam_access_key.secret`, `tls_private_key.private_key_pem`,
+    `data.aws_secretsmanager_secret_version.x.secret_string`, `data.aws_ssm_parameter.x.value`
+    (`random_string.result`/`.id` only beside a secret-looking name: it is as often a name suffix).
 
     It stays quiet for variables that hold a *name* or *location* of a secret (`DB_SECRET_ARN`,
     `API_KEY_PARAMETER`), for ARNs, SSM paths, `{{resolve:secretsmanager:...}}` and `${ssm:...}`
-    references, for values it cannot resolve (a `!Ref` to a NoEcho parameter is the right pattern), and for
+    references (CloudFormation resolves them into the deployed configuration, but the source holds no secret
+    and RULES.md keeps them out of FG201; FG203 asks for a customer-managed key for them), for values it
+    cannot resolve (a `!Ref` to a NoEcho parameter is the right pattern), and for
     booleans, numbers, empty values and placeholders such as `changeme`. A variable in SAM `Globals` is one finding
     naming every function that inherits it. The value is never shown in the
     report. (Audit checklist C2.)

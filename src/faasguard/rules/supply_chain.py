@@ -308,7 +308,10 @@ class MutableImageReferenceRule(Rule):
     ## What it does
     Reports container images referenced by tag instead of by digest: ECS/Fargate container definitions, Cloud
     Run containers and Lambda container-image functions (`ImageUri`). `:latest` or no tag at all is reported at
-    medium severity, any other tag at low. In Dockerfiles only an untagged or `:latest` base image from a
+    medium severity, any other tag at low. A literal tag (or none) after a registry or repository that is not
+    known statically (`${var.registry}/app:latest`, `!Sub "${Repo}:latest"`) is judged the same; a tag that
+    may be inside the unresolved part (`${Repo}:${Tag}`, `!Ref Image`) is not. In Dockerfiles only an
+    untagged or `:latest` base image from a
     registry path is reported (a bare name may be a build stage). Lambda resolves a tag to a digest when the
     function is deployed, so for Lambda images a tag is reported at low severity.
 
