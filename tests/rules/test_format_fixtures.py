@@ -100,3 +100,22 @@ def test_terraform_network_model() -> None:
     (route,) = edge.routes
     assert route.location.logical_id == "aws_route.edge_default"
     assert route.target is RouteTarget.INTERNET_GATEWAY
+
+
+def test_ecs_service_model_both_formats() -> None:
+    cfn = _app(FIXTURES / "FG309" / "ecs_pos.yaml")
+    api = next(s for s in cfn.services if s.id == "ApiService")
+    assert api.task == "TaskDefinition"
+    assert api.assign_public_ip is True
+    assert api.network is not None
+    assert api.network.security_group_ids == ("ApiGroup",)
+    assert api.network.location.line == 54  # NetworkConfiguration
+    tf = _app(FIXTURES / "FG309" / "tf_ecs_pos")
+    worker = next(s for s in tf.services if s.id == "aws_ecs_service.worker")
+    assert worker.task == "aws_ecs_task_definition.worker"
+    assert worker.network is not None
+    assert worker.network.security_group_ids == ("aws_security_group.worker", "aws_security_group.api")
+    assert worker.network.subnet_ids == ("subnet-0123456789abcdef0",)
+    neg = _app(FIXTURES / "FG309" / "tf_ecs_neg")
+    bridge = next(s for s in neg.services if s.id == "aws_ecs_service.bridge")
+    assert bridge.network is None
