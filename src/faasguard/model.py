@@ -58,6 +58,9 @@ class Unknown:
 
     reason: str
     location: Location | None = None
+    partial: str | None = field(default=None, compare=False)
+    """The value as far as it is known, unknown parts kept as `${Name}` (a CloudFormation `Fn::Sub` over a
+    parameter without a default: `${Repo}:latest`), for rules that judge a literal part (FG604's tag)."""
 
     def __bool__(self) -> bool:
         return False
@@ -504,6 +507,89 @@ class SecurityGroup(Node):
     vpc_id: str | Unknown | None = None
 
 
+class RouteTarget(StrEnum):
+    """What a route sends traffic to, as far as the source says."""
+
+    INTERNET_GATEWAY = "internet-gateway"
+    NAT_GATEWAY = "nat-gateway"
+    EGRESS_ONLY_GATEWAY = "egress-only-internet-gateway"
+    OTHER = "other"
+    """The VPC itself (`local`), a VPC endpoint, peering connection, transit/VPN gateway, instance or ENI."""
+    UNKNOWN = "unknown"
+    """A target we cannot read (a variable, a module output, an unresolvable reference)."""
+
+
+_ANY_DESTINATION = frozenset({"0.0.0.0/0", "::/0"})
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route of a route table: CloudFormation `AWS::EC2::Route`, Terraform `aws_route` or a `route` block of
+    `aws_route_table`."""
+
+    destination: str | Unknown | None
+    """The destination CIDR (IPv4 or IPv6) or prefix list id as written; None when the source gives none."""
+    target: RouteTarget
+    location: Location
+    target_id: str | Unknown | None = None
+    """Id of the gateway node in this source (logical id / address), or the literal id (`igw-0abc...`)."""
+
+    @property
+    def is_default(self) -> bool:
+        """A route for every address (`0.0.0.0/0` or `::/0`)."""
+        return isinstance(self.destination, str) and self.destination.strip() in _ANY_DESTINATION
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable(Node):
+    routes: tuple[Route, ...] = ()
+    vpc_id: str | Unknown | None = None
+
+    def internet_route(self) -> Route | bool | Unknown:
+        """The default route to an internet gateway when there is one; False when every route is known and
+        none is; Unknown when a route's destination or target cannot be read (it may be that route)."""
+        undecided: Unknown | None = None
+        for route in self.routes:
+            if isinstance(route.destination, Unknown):
+                if route.target in (RouteTarget.INTERNET_GATEWAY, RouteTarget.UNKNOWN):
+                    undecided = undecided or route.destination
+                continue
+            if not route.is_default:
+                continue
+            if route.target is RouteTarget.INTERNET_GATEWAY:
+                return route
+            if route.target is RouteTarget.UNKNOWN:
+                undecided = undecided or Unknown("the target of a default route is not known", route.location)
+        return undecided if undecided is not None else False
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet(Node):
+    """A VPC subnet with the route table that applies to it, so "public subnet" is read from the model alone."""
+
+    route_table: str | Unknown | None = None
+    """Id of the `RouteTable` associated with the subnet in this source (`SubnetRouteTableAssociation`,
+    `aws_route_table_association`, or the VPC's main table when the source declares it); None when the source
+    associates none, in which case the VPC's main route table, which we cannot see, applies. Located at
+    `field_locations["route_table"]` (the association)."""
+    map_public_ip_on_launch: bool | Unknown | None = None
+    """`MapPublicIpOnLaunch` / `map_public_ip_on_launch` as written (None: absent, the default false)."""
+    vpc_id: str | Unknown | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Service(Node):
+    """A long-running container service that places tasks in a VPC: an ECS service with the `awsvpc` network
+    configuration (`NetworkConfiguration.AwsvpcConfiguration` / `network_configuration`)."""
+
+    platform: str = "ecs"
+    task: str | Unknown | None = None
+    """Id of the task definition it runs, when in this source."""
+    network: VpcConfig | None = None
+    """Subnets and security groups of its tasks; None when the service declares no network configuration."""
+    assign_public_ip: bool | Unknown | None = None
+
+
 class ResourceCategory(StrEnum):
     RDS = "rds"
     ELASTICACHE = "elasticache"
@@ -608,6 +694,32 @@ class IdentityPoolSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicAccessBlock:
+    """S3 Block Public Access as written for a bucket (and its account, the stricter of the two). A flag absent
+    from a written configuration is False (the API's default); one that cannot be resolved is Unknown."""
+
+    block_public_acls: bool | Unknown = False
+    ignore_public_acls: bool | Unknown = False
+    block_public_policy: bool | Unknown = False
+    restrict_public_buckets: bool | Unknown = False
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSettings:
+    """What an S3 bucket says about public access, from either spelling (CloudFormation `AccessControl`,
+    `PublicAccessBlockConfiguration`, `OwnershipControls`; Terraform `acl`, `aws_s3_bucket_acl`,
+    `aws_s3_bucket_public_access_block`, `aws_s3_account_public_access_block`, `aws_s3_bucket_ownership_controls`),
+    so rules never read those spellings. None: not set. Located at `Resource.field_locations` "bucket.acl",
+    "bucket.public_access_block" and "bucket.object_ownership"."""
+
+    acl: str | Unknown | None = None
+    """The canned ACL in the S3 API's spelling (`public-read-write`), whichever spelling the source used."""
+    public_access_block: PublicAccessBlock | Unknown | None = None
+    object_ownership: str | Unknown | None = None
+    """`BucketOwnerEnforced` (ACLs disabled), `BucketOwnerPreferred` or `ObjectWriter`."""
+
+
+@dataclass(frozen=True, slots=True)
 class RegistryScanRule:
     """One rule of a registry-wide scanning configuration: how often, and which repositories (ECR `WILDCARD`
     filters, where `*` matches any run of characters)."""
@@ -689,6 +801,10 @@ class Resource(Node):
     """For an SQS queue: the dead-letter queue its redrive policy moves failing messages to (kind "redrive",
     located at the policy). None when the source declares no redrive policy; Unknown when it declares one we
     cannot resolve (a condition, a parameter). Always None for other categories."""
+    bucket: BucketSettings | None = None
+    """Public-access settings of an S3 bucket (None for every other category)."""
+    publicly_accessible: bool | Unknown | None = None
+    """A database's `PubliclyAccessible` / `publicly_accessible` (None: absent, the default false)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -719,6 +835,10 @@ class Application:
     layers: tuple[Layer, ...] = ()
     containers: tuple[Container, ...] = ()
     security_groups: tuple[SecurityGroup, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    services: tuple[Service, ...] = ()
+    """Container services (ECS) with their network placement."""
     resources: tuple[Resource, ...] = ()
     registry_scanning: tuple[RegistryScanning, ...] = ()
     """Registry-wide ECR scanning configurations the source declares."""
@@ -753,6 +873,12 @@ class Application:
     def security_group(self, group_id: str | Unknown) -> SecurityGroup | None:
         return self._index.security_groups.get(group_id) if isinstance(group_id, str) else None
 
+    def subnet(self, subnet_id: str | Unknown | None) -> Subnet | None:
+        return self._index.subnets.get(subnet_id) if isinstance(subnet_id, str) else None
+
+    def route_table(self, table_id: str | Unknown | None) -> RouteTable | None:
+        return self._index.route_tables.get(table_id) if isinstance(table_id, str) else None
+
     def resource(self, resource_id: str | Unknown | None) -> Resource | None:
         return self._index.resources.get(resource_id) if isinstance(resource_id, str) else None
 
@@ -761,7 +887,7 @@ class _AppIndex:
     """Lookup tables of one `Application` (first node wins on a duplicate id, as the linear scans did)."""
 
     __slots__ = ("functions", "functions_by_role", "permissions_by_function", "resources", "roles",
-                 "security_groups", "triggers_by_function")
+                 "route_tables", "security_groups", "subnets", "triggers_by_function")
 
     def __init__(self, app: Application) -> None:
         def first(nodes: tuple[Any, ...]) -> dict[str, Any]:
@@ -782,6 +908,8 @@ class _AppIndex:
         self.roles: dict[str, Role] = first(app.roles)
         self.security_groups: dict[str, SecurityGroup] = first(app.security_groups)
         self.resources: dict[str, Resource] = first(app.resources)
+        self.subnets: dict[str, Subnet] = first(app.subnets)
+        self.route_tables: dict[str, RouteTable] = first(app.route_tables)
         self.functions_by_role: dict[str, tuple[Function, ...]] = grouped(app.functions, "role")
         self.triggers_by_function: dict[str, tuple[Trigger, ...]] = grouped(app.triggers, "function")
         self.permissions_by_function: dict[str, tuple[Permission, ...]] = grouped(app.permissions, "function")

@@ -16,7 +16,7 @@ import pytest
 
 from faasguard.config import Config
 from faasguard.findings import DiagnosticKind, Finding, Severity
-from faasguard.model import Application, ResourceCategory, Unknown
+from faasguard.model import Application, PublicAccessBlock, ResourceCategory, Unknown
 from faasguard.pipeline import load_sources, scan
 from faasguard.rules._common import public_reasons
 
@@ -98,8 +98,8 @@ def test_messages_name_the_policy_statement_or_acl_line() -> None:
         in messages["aws_lambda_function.alerts"]
     acl_lines = [n for n, line in enumerate(POS.read_text().splitlines(), 1) if 'acl    = "public-read-write"' in line]
     assert len(acl_lines) == 2  # aws_s3_bucket_acl.drop_box, then the deprecated inline acl of the legacy bucket
-    assert f"(acl: public-read-write, line {acl_lines[0]})" in messages["aws_lambda_function.drop_box"]
-    assert f"(acl: public-read-write, line {acl_lines[1]})" in messages["aws_lambda_function.legacy"]
+    assert f"(canned ACL public-read-write, line {acl_lines[0]})" in messages["aws_lambda_function.drop_box"]
+    assert f"(canned ACL public-read-write, line {acl_lines[1]})" in messages["aws_lambda_function.legacy"]
 
 
 # ---------------------------------------------------------------------------------------------- model
@@ -138,25 +138,28 @@ def test_model_policies_merged_into_targets_and_located() -> None:
     drop_box = app.resource("aws_s3_bucket.drop_box")
     assert drop_box is not None
     assert drop_box.resource_policy is None
-    assert drop_box.properties["acl"] == "public-read-write"  # aws_s3_bucket_acl named the bucket by its name
-    assert drop_box.loc("acl").line == line_of(POS, 'resource "aws_s3_bucket_acl" "drop_box"') + 2
-    assert drop_box.properties["object_ownership"] == "ObjectWriter"
-    assert drop_box.loc("object_ownership").line == line_of(POS, 'object_ownership = "ObjectWriter"')
+    assert drop_box.bucket is not None
+    assert drop_box.bucket.acl == "public-read-write"  # aws_s3_bucket_acl named the bucket by its name
+    assert drop_box.loc("bucket.acl").line == line_of(POS, 'resource "aws_s3_bucket_acl" "drop_box"') + 2
+    assert drop_box.bucket.object_ownership == "ObjectWriter"
+    assert drop_box.loc("bucket.object_ownership").line == line_of(POS, 'object_ownership = "ObjectWriter"')
 
     legacy = app.resource("aws_s3_bucket.legacy")
     assert legacy is not None
-    assert legacy.properties["acl"] == "public-read-write"
-    assert legacy.loc("acl").line == line_of(POS, 'resource "aws_s3_bucket" "legacy"') + 2
+    assert legacy.bucket is not None
+    assert legacy.bucket.acl == "public-read-write"
+    assert legacy.loc("bucket.acl").line == line_of(POS, 'resource "aws_s3_bucket" "legacy"') + 2
 
 
 def test_model_public_access_block_folded_into_bucket() -> None:
     app = load(NEG.parent)
     blocked = app.resource("aws_s3_bucket.blocked")
     assert blocked is not None
-    assert blocked.properties["public_access_block"] == {
-        "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
-        "restrict_public_buckets": True}
-    assert blocked.loc("public_access_block").line == line_of(NEG, 'resource "aws_s3_bucket_public_access_block"')
+    assert blocked.bucket is not None
+    assert blocked.bucket.public_access_block == PublicAccessBlock(
+        block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
+    assert blocked.loc("bucket.public_access_block").line == line_of(
+        NEG, 'resource "aws_s3_bucket_public_access_block"')
     assert blocked.resource_policy is not None
     assert len(blocked.resource_policy.statements) == 1
     assert blocked.resource_policy.statements[0].location.logical_id == "aws_s3_bucket_policy.blocked"
@@ -225,7 +228,9 @@ def test_unresolved_block_flag_may_block(tmp_path: Path) -> None:
     app = load(directory)
     blocked = app.resource("aws_s3_bucket.blocked")
     assert blocked is not None
-    assert isinstance(blocked.properties["public_access_block"]["block_public_policy"], Unknown)
+    assert blocked.bucket is not None
+    assert isinstance(blocked.bucket.public_access_block, PublicAccessBlock)
+    assert isinstance(blocked.bucket.public_access_block.block_public_policy, Unknown)
     assert "aws_lambda_function.blocked" not in public_reasons(app)
 
 

@@ -84,15 +84,3 @@ def test_negative(rule_id: str) -> None:
     path = FIXTURES / rule_id / "neg.yaml"
     assert not expected(path, rule_id)
     assert found(run(path, rule_id)) == set()
-
-
-def test_fg308_public_subnet_judged_only_from_routes_in_the_source() -> None:
-    """A VpcConfig whose every subnet routes 0.0.0.0/0 to an internet gateway is not a private subnet. This
-    needs the template's route tables in the model; where the loader does not provide them, the rule must
-    stay quiet (RULES.md: "Private subnet" is never guessed)."""
-    path = FIXTURES / "FG308" / "pos_public_subnet.yaml"
-    result = scan([str(path)], Config(), cwd=path.parent)
-    if not any(r.type == "AWS::EC2::Route" for app in result.apps for r in app.resources):
-        assert found(run(path, "FG308")) == set()  # routes not modelled: the subnet is never assumed public
-        return
-    assert found(run(path, "FG308")) == expected(path, "FG308")

@@ -18,7 +18,7 @@ import pytest
 from faasguard.analysis.public_sources import open_source_reason, trigger_source
 from faasguard.config import Config
 from faasguard.findings import Finding, Severity
-from faasguard.model import Application, ResourceCategory, TriggerKind
+from faasguard.model import Application, BucketSettings, PublicAccessBlock, ResourceCategory, TriggerKind, Unknown
 from faasguard.pipeline import load_sources, scan
 from faasguard.rules._common import public_reasons
 
@@ -106,7 +106,7 @@ def test_messages_name_the_source_and_the_policy_line() -> None:
         in messages["OrderWorkerFunction"]
     assert "topic AlertsTopic, which lets anyone publish (AlertsTopicPolicy line" in messages["AlertFunction"]
     acl_line = line_of(POS, "AccessControl: PublicReadWrite")
-    assert f"bucket DropBoxBucket, which lets anyone write objects (AccessControl: PublicReadWrite, line {acl_line})" \
+    assert f"bucket DropBoxBucket, which lets anyone write objects (canned ACL public-read-write, line {acl_line})" \
         in messages["DropBoxFunction"]
 
 
@@ -286,19 +286,19 @@ Resources:
 # The Terraform loader folds bucket/queue/topic policies and the S3 settings kept in separate resources into
 # the target resource (end to end: tests/loaders/test_terraform_public.py). These tests pin, independently of
 # that loader, the contract the rules read: the policy document on the target `Resource.resource_policy`
-# (statements located in the policy resource, logical id = its address), and the bucket's properties `acl`,
-# `public_access_block` (snake-case flags) and `object_ownership`.
+# (statements located in the policy resource, logical id = its address), and the bucket's typed
+# `BucketSettings` (canned ACL, Block Public Access flags, object ownership).
 
 
-def _tf_app(properties: dict[str, object], policy: str | None) -> Application:
+def _tf_app(settings: BucketSettings, policy: str | None) -> Application:
     from faasguard.loaders.terraform import policy_document
     from faasguard.model import Function, Location, Resource, SourceKind, Trigger
 
     where = Location("main.tf", 20, 1, logical_id="aws_s3_bucket_policy.uploads")
     bucket = Resource(
         id="aws_s3_bucket.uploads", location=Location("main.tf", 1, 1, logical_id="aws_s3_bucket.uploads"),
-        field_locations={"acl": Location("main.tf", 3, 3)}, type="aws_s3_bucket",
-        category=ResourceCategory.BUCKET, name="uploads", properties=properties,
+        field_locations={"bucket.acl": Location("main.tf", 3, 3)}, type="aws_s3_bucket",
+        category=ResourceCategory.BUCKET, name="uploads", bucket=settings,
         resource_policy=policy_document(policy, where) if policy is not None else None)
     fn = Function(id="aws_lambda_function.thumbs", location=Location("main.tf", 40, 1))
     trigger = Trigger(id="aws_s3_bucket_notification.uploads", location=Location("main.tf", 50, 1),
@@ -311,21 +311,28 @@ _OPEN = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action":
         '"Resource": "arn:aws:s3:::uploads/*"}]}'
 
 
-@pytest.mark.parametrize(("properties", "policy", "public"), [
-    ({}, _OPEN, True),
-    ({"public_access_block": {"block_public_policy": True}}, _OPEN, False),
-    ({"public_access_block": {"restrict_public_buckets": True, "block_public_policy": False}}, _OPEN, False),
-    ({"public_access_block": {"block_public_acls": True, "ignore_public_acls": True}}, _OPEN, True),
-    ({"acl": "public-read-write"}, None, True),
-    ({"acl": "public-read"}, None, False),
-    ({"acl": "public-read-write", "public_access_block": {"ignore_public_acls": True}}, None, False),
-    ({"acl": "public-read-write", "object_ownership": "BucketOwnerEnforced"}, None, False),
+@pytest.mark.parametrize(("settings", "policy", "public"), [
+    (BucketSettings(), _OPEN, True),
+    (BucketSettings(public_access_block=PublicAccessBlock(block_public_policy=True)), _OPEN, False),
+    (BucketSettings(public_access_block=PublicAccessBlock(restrict_public_buckets=True)), _OPEN, False),
+    (BucketSettings(public_access_block=PublicAccessBlock(block_public_acls=True, ignore_public_acls=True)), _OPEN,
+     True),
+    (BucketSettings(public_access_block=Unknown("var.block")), _OPEN, False),
+    (BucketSettings(public_access_block=PublicAccessBlock(block_public_policy=Unknown("var.block"))), _OPEN,
+     False),
+    (BucketSettings(acl="public-read-write"), None, True),
+    (BucketSettings(acl="public-read"), None, False),
+    (BucketSettings(acl="public-read-write", public_access_block=PublicAccessBlock(ignore_public_acls=True)),
+     None, False),
+    (BucketSettings(acl="public-read-write", object_ownership="BucketOwnerEnforced"), None, False),
 ])
-def test_terraform_shaped_bucket(properties: dict[str, object], policy: str | None, public: bool) -> None:
-    reasons = public_reasons(_tf_app(properties, policy))
+def test_bucket_settings_judged(settings: BucketSettings, policy: str | None, public: bool) -> None:
+    """The judgement reads only the typed `BucketSettings`, whichever source format filled them."""
+    reasons = public_reasons(_tf_app(settings, policy))
     assert ("aws_lambda_function.thumbs" in reasons) is public
     if public:
         why = reasons["aws_lambda_function.thumbs"]
         assert why.startswith("s3 trigger aws_s3_bucket_notification.uploads from bucket aws_s3_bucket.uploads, "
                               "which lets anyone write objects (")
-        assert ("aws_s3_bucket_policy.uploads line 20" in why) if policy else ("acl: public-read-write, line 3" in why)
+        want = "aws_s3_bucket_policy.uploads line 20" if policy else "canned ACL public-read-write, line 3"
+        assert want in why

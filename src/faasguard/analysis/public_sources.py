@@ -3,7 +3,7 @@
 The judgement is shared by the rules (FG311 reports the open source; FG403, FG405 and every rule that reads
 `rules._common.public_reasons` treat the functions it fires as public) and by the attack graph (an entry through
 an open source is reachable by anyone), so it lives below both. It reads only the model: the resource's
-`resource_policy`, the bucket ACL and Block Public Access settings the loaders fold into its properties.
+`resource_policy` and, for a bucket, its typed `bucket` settings (canned ACL, Block Public Access, ownership).
 Anything unresolved (a principal, an action, a condition, a Block Public Access flag) is never read as public.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from faasguard.model import (
     Application,
+    BucketSettings,
     Function,
     Location,
     Resource,
@@ -130,15 +130,15 @@ def open_write(resource: Resource, kind: TriggerKind) -> tuple[str, Location] | 
 
 def _open_write_at(resource: Resource, action: str) -> tuple[str, Location] | None:
     is_bucket = resource.category is ResourceCategory.BUCKET
-    if is_bucket:
-        acl_key = _public_write_acl(resource)
-        if acl_key is not None:
-            where = resource.loc(acl_key)
-            return f"{acl_key}: {resource.properties[acl_key]}, line {where.line}", where
+    settings = resource.bucket if is_bucket else None
+    if settings is not None and _public_write_acl(settings):
+        where = resource.loc("bucket.acl")
+        return f"canned ACL {settings.acl}, line {where.line}", where
     policy = resource.resource_policy
     if policy is None:
         return None
-    if is_bucket and (_blocks(resource, "BlockPublicPolicy") or _blocks(resource, "RestrictPublicBuckets")):
+    if settings is not None and (_blocks(settings, "block_public_policy")
+                                 or _blocks(settings, "restrict_public_buckets")):
         return None  # Block Public Access refuses (or ignores) a public bucket policy
     denied = any(_denies_public(stmt, action, is_bucket) for stmt in policy.statements)
     if denied:
@@ -150,49 +150,30 @@ def _open_write_at(resource: Resource, action: str) -> tuple[str, Location] | No
     return None
 
 
-# Bucket settings, as CloudFormation writes them and as the Terraform loader folds its separate resources
-# into the bucket's properties (`acl` from aws_s3_bucket / aws_s3_bucket_acl, `public_access_block` from
-# aws_s3_bucket_public_access_block, `object_ownership` from aws_s3_bucket_ownership_controls).
-_ACL_KEYS = ("AccessControl", "acl")
-_BLOCK_KEYS = ("PublicAccessBlockConfiguration", "public_access_block")
-_SNAKE = {"BlockPublicAcls": "block_public_acls", "BlockPublicPolicy": "block_public_policy",
-          "IgnorePublicAcls": "ignore_public_acls", "RestrictPublicBuckets": "restrict_public_buckets"}
-
-
-def _blocks(resource: Resource, flag: str) -> bool:
+def _blocks(settings: BucketSettings, flag: str) -> bool:
     """Is a Block Public Access flag on? A flag absent from a written configuration is false (the API's
     default); an unresolved configuration or flag may block, so it counts as on. An absent configuration
     blocks nothing here: S3 has turned Block Public Access (and bucket-owner-enforced ownership) on for new
     buckets since April 2023, so such a template only deploys where the account turned it off, but a
     template that writes a public policy or ACL states that intent, and that intent is the finding."""
-    block = next((resource.properties[k] for k in _BLOCK_KEYS if resource.properties.get(k) is not None), None)
+    block = settings.public_access_block
     if block is None:
         return False
-    if not isinstance(block, Mapping):
+    if isinstance(block, Unknown):
         return True
-    value = block.get(flag, block.get(_SNAKE[flag]))
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    return not (isinstance(value, str) and value.strip().lower() == "false")
+    value: bool | Unknown = getattr(block, flag)
+    return value is not False
 
 
-def _public_write_acl(resource: Resource) -> str | None:
-    """The property holding a legacy public-read-write canned ACL (`AccessControl: PublicReadWrite`, Terraform
+def _public_write_acl(settings: BucketSettings) -> bool:
+    """A legacy public-read-write canned ACL (`AccessControl: PublicReadWrite`, Terraform
     `acl = "public-read-write"`), unless Block Public Access or bucket-owner-enforced ownership (ACLs
     disabled) makes it void."""
-    key = next((k for k in _ACL_KEYS if isinstance(resource.properties.get(k), str)), None)
-    if key is None or resource.properties[key].strip().lower().replace("-", "") != "publicreadwrite":
-        return None
-    if _blocks(resource, "BlockPublicAcls") or _blocks(resource, "IgnorePublicAcls"):
-        return None
-    ownership: list[Any] = [resource.properties.get("object_ownership")]
-    controls = resource.properties.get("OwnershipControls")
-    rules = controls.get("Rules") if isinstance(controls, Mapping) else None
-    ownership += [r.get("ObjectOwnership") for r in (rules if isinstance(rules, list) else [])
-                  if isinstance(r, Mapping)]
-    return None if "BucketOwnerEnforced" in ownership else key
+    if settings.acl != "public-read-write":
+        return False
+    if _blocks(settings, "block_public_acls") or _blocks(settings, "ignore_public_acls"):
+        return False
+    return settings.object_ownership != "BucketOwnerEnforced"
 
 
 def _anyone(principals: Mapping[str, tuple[str | Unknown, ...]] | None) -> bool:

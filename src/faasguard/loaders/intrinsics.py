@@ -492,7 +492,7 @@ class Resolver:
         result = _SUB_VAR.sub(replace, text)
         self._spend(len(result), where, Work.TEXT)
         if unknown is not None:
-            return Unknown(unknown.reason, where)
+            return Unknown(unknown.reason, where, partial=result)
         return Symbolic(result) if symbolic else result
 
     def _join(self, arg: Any, depth: int, where: Location | None) -> Any:

@@ -99,7 +99,7 @@ class SecretDrift(_DriftRule):
 
     ## Example
     ```console
-    $ aws lambda update-function-configuration --function-name Report \
+    $ aws lambda update-function-configuration --function-name Report \\
         --environment 'Variables={DB_PASSWORD=Sup3rS3cret!}'
     ```
 
@@ -184,7 +184,7 @@ class LayerDrift(_DriftRule):
 
     ## Example
     ```console
-    $ aws lambda update-function-configuration --function-name Report \
+    $ aws lambda update-function-configuration --function-name Report \\
         --layers arn:aws:lambda:us-east-1:999999999999:layer:helpers:3
     ```
 

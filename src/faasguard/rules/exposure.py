@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import (
@@ -19,9 +19,12 @@ from faasguard.model import (
     AuthType,
     Function,
     Resource,
+    Route,
+    RouteTable,
     SecurityGroup,
     SecurityGroupRule,
     Stage,
+    Subnet,
     Trigger,
     TriggerKind,
     Unknown,
@@ -584,7 +587,8 @@ class ApiWithoutAccessLogging(Rule):
 
 # ----------------------------------------------------------------------------------------- FG308
 
-_ENDPOINT_ATTR = re.compile(r"\$\{(?P<id>[A-Za-z0-9]+)\.(?P<attr>[A-Za-z.]*(?:End[Pp]oint|Port)[A-Za-z.]*)\}")
+_SYMBOL = re.compile(r"\$\{([^}]+)\}")
+_ENDPOINT_ATTR = re.compile(r"(?i)(?:^|[._])(?:end_?point|address|port|host)(?:$|[._])")
 _VPC_HOST = re.compile(
     r"[a-z0-9.-]+\.(?:rds|cache|redshift|docdb|neptune|memorydb|dax)(?:\.[a-z0-9-]+)?\.amazonaws\.com"
     r"|vpc-[a-z0-9-]+\.[a-z0-9-]+\.(?:es|aos)\.amazonaws\.com", re.I)
@@ -595,7 +599,7 @@ _CONNECT_SERVICES = frozenset(a.partition(":")[0] for a in _CONNECT_ACTIONS)
 def _is_vpc_only(resource: Resource) -> bool:
     if not resource.category.vpc_only:
         return False
-    return resource.properties.get("PubliclyAccessible") is not True
+    return resource.publicly_accessible is not True
 
 
 def _vpc_store_references(app: Application, fn: Function) -> list[str]:
@@ -606,14 +610,11 @@ def _vpc_store_references(app: Application, fn: Function) -> list[str]:
     for var in fn.environment:
         if not isinstance(var.value, str):
             continue
-        for m in _ENDPOINT_ATTR.finditer(var.value):
-            store = app.resource(m.group("id"))
-            if store is not None and _is_vpc_only(store):
-                evidence.append(f"environment variable {var.name} holds the endpoint of {store.type} {store.id}")
-                break
-        else:
-            if _VPC_HOST.search(var.value):
-                evidence.append(f"environment variable {var.name} names a VPC-only database host")
+        store = next((s for m in _SYMBOL.finditer(var.value) if (s := _endpoint_of(app, m.group(1)))), None)
+        if store is not None:
+            evidence.append(f"environment variable {var.name} holds the endpoint of {store.type} {store.id}")
+        elif _VPC_HOST.search(var.value):
+            evidence.append(f"environment variable {var.name} names a VPC-only database host")
     role = app.role(fn.role)
     if role is not None:
         for policy in role.policies:
@@ -628,35 +629,31 @@ def _vpc_store_references(app: Application, fn: Function) -> list[str]:
     return evidence
 
 
-def _public_subnets(app: Application) -> set[str]:
-    """Subnet ids (logical) whose route table, in this same source, sends 0.0.0.0/0 to an internet gateway.
-    Where route tables are not in the source nothing is returned: "private" is then never asserted."""
-    gateways = {r.id for r in app.resources if r.type == "AWS::EC2::InternetGateway"}
-    public_tables: set[str] = set()
-    for r in app.resources:
-        if r.type != "AWS::EC2::Route":
-            continue
-        props = r.properties
-        if props.get("DestinationCidrBlock") == "0.0.0.0/0" and _ref_id(props.get("GatewayId")) in gateways:
-            table = _ref_id(props.get("RouteTableId"))
-            if table:
-                public_tables.add(table)
-    subnets: set[str] = set()
-    for r in app.resources:
-        if r.type == "AWS::EC2::SubnetRouteTableAssociation" and \
-                _ref_id(r.properties.get("RouteTableId")) in public_tables:
-            subnet = _ref_id(r.properties.get("SubnetId"))
-            if subnet:
-                subnets.add(subnet)
-    return subnets
+def _endpoint_of(app: Application, symbol: str) -> Resource | None:
+    """The VPC-only store whose endpoint, address or port a deploy-time symbol names, in either spelling:
+    CloudFormation `OrdersDatabase.Endpoint.Address`, Terraform `aws_db_instance.orders.address` or
+    `module.db.aws_rds_cluster.this.endpoint` (the longest prefix that is a resource of the application)."""
+    parts = re.sub(r"\[[^\]]*\]", "", symbol).split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        store = app.resource(".".join(parts[:cut]))
+        if store is not None:
+            attribute = ".".join(parts[cut:])
+            return store if _is_vpc_only(store) and _ENDPOINT_ATTR.search(attribute) else None
+    return None
 
 
-def _ref_id(value: Any) -> str | None:
-    """A logical id from a resolved reference (`${Id}`, `Id`), or None."""
-    if not isinstance(value, str):
+def _public_subnet(app: Application, subnet_id: str | Unknown) -> tuple[Subnet, RouteTable, Route] | None:
+    """The subnet, its route table and the route that make it public (a default route to an internet gateway),
+    read from the model. A subnet or table not in the source, or a route we cannot read, is never assumed
+    public (RULES.md "FG308": judged only where the route tables are in the same source)."""
+    subnet = app.subnet(subnet_id)
+    if subnet is None:
         return None
-    m = re.fullmatch(r"\$\{([A-Za-z0-9]+)\}|([A-Za-z0-9]+)", value.strip())
-    return (m.group(1) or m.group(2)) if m else None
+    table = app.route_table(subnet.route_table)
+    if table is None:
+        return None
+    route = table.internet_route()
+    return (subnet, table, route) if isinstance(route, Route) else None
 
 
 @register
@@ -666,12 +663,15 @@ class DataAccessOutsideVpc(Rule):
 
     ## What it does
     Looks for evidence that a function talks to a VPC-only store: an environment variable holding such a
-    store's endpoint (`!GetAtt OrdersDatabase.Endpoint.Address`) or an RDS/ElastiCache/Redshift host name,
-    or a data-plane connect permission (`rds-db:connect`, `elasticache:Connect`). Reports it when the function
-    has no `VpcConfig`, or when every one of its subnets routes `0.0.0.0/0` to an internet gateway *in the
-    same source* (a public subnet). Where the route tables are not in the source, subnets are never assumed
-    public. Stores marked `PubliclyAccessible: true` and the RDS Data API (an HTTPS endpoint) are not
-    VPC-only. (Audit checklist C5.)
+    store's endpoint (`!GetAtt OrdersDatabase.Endpoint.Address`, Terraform `aws_db_instance.orders.address`)
+    or an RDS/ElastiCache/Redshift host name, or a data-plane connect permission (`rds-db:connect`,
+    `elasticache:Connect`). Reports it when the function has no `VpcConfig` / `vpc_config`, or when every one
+    of its subnets is public *in the same source*: its route table (`AWS::EC2::SubnetRouteTableAssociation`,
+    `aws_route_table_association`, or the VPC's main table Terraform declares) sends the default route
+    (`0.0.0.0/0` or `::/0`) to an internet gateway (`AWS::EC2::Route`, `aws_route`, a `route` block). Where the
+    subnet, its association or a default route's target is not in the source, the subnet is never assumed
+    public. Stores marked `PubliclyAccessible: true` / `publicly_accessible = true` and the RDS Data API (an
+    HTTPS endpoint) are not VPC-only. (Audit checklist C5.)
 
     ## Why is this bad?
     A function outside the VPC can reach the database only if the database is exposed to the internet, or
@@ -712,7 +712,6 @@ class DataAccessOutsideVpc(Rule):
     checklist = "C5"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        public_subnets: set[str] | None = None
         for fn in ctx.app.functions:
             evidence = _vpc_store_references(ctx.app, fn)
             if not evidence:
@@ -725,14 +724,14 @@ class DataAccessOutsideVpc(Rule):
                         "database port; keep the store not publicly accessible.",
                 )
                 continue
-            if public_subnets is None:
-                public_subnets = _public_subnets(ctx.app)
-            subnets = [_ref_id(s) for s in fn.vpc.subnet_ids]
-            if subnets and all(s is not None and s in public_subnets for s in subnets):
+            public = [_public_subnet(ctx.app, s) for s in fn.vpc.subnet_ids]
+            if public and all(p is not None for p in public):
+                hits = [p for p in public if p is not None]
+                routes = join_names(dict.fromkeys(f"{subnet.id} via {table.id}" for subnet, table, _ in hits))
                 yield self.finding(
-                    f"function {fn.id} reaches a VPC-only data store ({evidence[0]}) from public subnets "
-                    f"({join_names(s for s in subnets if s)}: their route table sends 0.0.0.0/0 to an "
-                    "internet gateway)",
+                    f"function {fn.id} reaches a VPC-only data store ({evidence[0]}) from public subnets only "
+                    f"({routes}: the default route goes to an internet gateway, "
+                    f"{hits[0][2].location.logical_id or hits[0][1].id} line {hits[0][2].location.line})",
                     fn.vpc.location, fn.id, function=fn.id,
                     fix="Place the function in private subnets (route to a NAT gateway or VPC endpoints, not an "
                         "internet gateway).",
@@ -753,13 +752,16 @@ def _all_traffic(rule: SecurityGroupRule) -> bool:
 
 @register
 class UnrestrictedEgress(Rule):
-    """Flags a security group used by a function that allows all egress to the internet.
+    """Flags a security group used by a function or an ECS service that allows all egress to the internet.
 
     ## What it does
-    For every security group a function runs with (`VpcConfig.SecurityGroupIds`), reports an egress rule of
+    For every security group a function runs with (`VpcConfig.SecurityGroupIds`) or an ECS service's `awsvpc`
+    tasks run with (`NetworkConfiguration.AwsvpcConfiguration.SecurityGroups`, Terraform
+    `network_configuration { security_groups }`), reports an egress rule of
     all protocols and ports to `0.0.0.0/0` or `::/0`, including CloudFormation's implicit allow-all rule
     when `SecurityGroupEgress` is absent (Terraform has no such default). Egress limited to ports or to a
-    CIDR inside the VPC is fine. One finding per group, listing the functions using it. (Audit checklist C5.)
+    CIDR inside the VPC is fine. One finding per group, listing the functions and services using it. (Audit
+    checklist C5.)
 
     ## Why is this bad?
     A function inside a VPC is usually there to reach a database; unrestricted egress lets a compromised
@@ -792,7 +794,7 @@ class UnrestrictedEgress(Rule):
 
     id = "FG309"
     name = "unrestricted-egress"
-    summary = "function security group allowing all egress to 0.0.0.0/0"
+    summary = "function or task security group allowing all egress to 0.0.0.0/0"
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
     cwe = "CWE-923"
@@ -802,15 +804,18 @@ class UnrestrictedEgress(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         users: dict[str, list[str]] = {}
         groups: dict[str, SecurityGroup] = {}
-        for fn in ctx.app.functions:
-            if fn.vpc is None:
+        placed = [(fn.id, fn.vpc) for fn in ctx.app.functions] + \
+            [(service.id, service.network) for service in ctx.app.services]
+        for user, network in placed:
+            if network is None:
                 continue
-            for group_id in fn.vpc.security_group_ids:
+            for group_id in network.security_group_ids:
                 group = ctx.app.security_group(group_id)
                 if group is None:
                     continue
                 groups[group.id] = group
-                users.setdefault(group.id, []).append(fn.id)
+                if user not in users.setdefault(group.id, []):
+                    users[group.id].append(user)
         for group_id, group in groups.items():
             functions = users[group_id]
             rule = next((r for r in group.rules if _all_traffic(r)), None)

@@ -112,14 +112,30 @@ class SharedRoleBlastRadius(Rule):
 
     ## Example
     ```yaml
-    ImageConverterFunction: {Properties: {Role: !GetAtt SharedCatchAllRole.Arn}}   # shell injection
-    DbAdminFunction: {Properties: {Role: !GetAtt SharedCatchAllRole.Arn}}          # writes AuditTable
+    ImageConverterFunction:  # shell injection in its handler
+      Type: AWS::Serverless::Function
+      Properties:
+        CodeUri: src/converter/
+        Role: !GetAtt SharedCatchAllRole.Arn
+    DbAdminFunction:  # the only one that writes AuditTable
+      Type: AWS::Serverless::Function
+      Properties:
+        CodeUri: src/dbadmin/
+        Role: !GetAtt SharedCatchAllRole.Arn
     ```
 
     ## Fix
     ```yaml
-    ImageConverterFunction: {Properties: {Policies: [S3ReadPolicy: {BucketName: !Ref UploadsBucket}]}}
-    DbAdminFunction: {Properties: {Policies: [DynamoDBWritePolicy: {TableName: !Ref AuditTable}]}}
+    ImageConverterFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        CodeUri: src/converter/
+        Policies: [S3ReadPolicy: {BucketName: !Ref UploadsBucket}]
+    DbAdminFunction:
+      Type: AWS::Serverless::Function
+      Properties:
+        CodeUri: src/dbadmin/
+        Policies: [DynamoDBWritePolicy: {TableName: !Ref AuditTable}]
     ```
     """
 

@@ -43,6 +43,9 @@ _REFERENCE_WORDS = frozenset({"SSM", "SECRETSMANAGER", "PARAMETERSTORE", "KMS", 
 
 _NAME_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
+_BY_USE_ONLY = ("random_string.",)
+"""Generated values that are as often a name suffix as a secret (`"orders-${random_string.suffix.result}"`):
+a secret only next to a secret-looking variable name."""
 _KEY_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
     (re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY"), "a private key"),
@@ -140,7 +143,8 @@ def classify(var: EnvVar) -> SecretVerdict | None:
     """Why an environment variable holds a plaintext secret, or None (see the module docstring)."""
     if var.secret_reference:
         return None
-    if var.from_secret_attribute:
+    if var.from_secret_attribute and (not var.from_secret_attribute.startswith(_BY_USE_ONLY)
+                                      or secret_name_kind(var.name) is not None):
         return SecretVerdict(f"copies the secret attribute {var.from_secret_attribute} into plaintext",
                              Confidence.HIGH)
     value = var.value
@@ -176,7 +180,8 @@ def is_sensitive(var: EnvVar, blank_may_be_parameter: bool = False) -> bool:
     if isinstance(var.value, str) and not var.value.strip() and not var.secret_reference \
             and not var.from_secret_attribute and not blank_may_be_parameter:
         return False
-    return bool(var.secret_reference or var.from_secret_attribute or secret_name_kind(var.name)
+    generated = bool(var.from_secret_attribute) and not (var.from_secret_attribute or "").startswith(_BY_USE_ONLY)
+    return bool(var.secret_reference or generated or secret_name_kind(var.name)
                 or classify(var) is not None)
 
 
@@ -191,12 +196,17 @@ class SecretInEnvironment(Rule):
     Reports an environment variable when its name says it is a secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`,
     `*API_KEY*`, `*PRIVATE_KEY*`) and its value is a plaintext literal, or when its value has a known secret
     shape whatever its name (AWS access key ids, `sk_live_` keys, private-key headers, Slack/GitHub tokens,
-    a connection URL with `user:password@`), or when it copies a secret attribute into plaintext
-    (`!GetAtt AccessKey.SecretAccessKey`, `random_password.result`).
+    a connection URL with `user:password@`), or when it copies a secret the deployment generates or reads
+    into plaintext, in a function's or an ECS container's environment: `!GetAtt AccessKey.SecretAccessKey`,
+    Terraform `random_password.result`, `aws_iam_access_key.secret`, `tls_private_key.private_key_pem`,
+    `data.aws_secretsmanager_secret_version.x.secret_string`, `data.aws_ssm_parameter.x.value`
+    (`random_string.result`/`.id` only beside a secret-looking name: it is as often a name suffix).
 
     It stays quiet for variables that hold a *name* or *location* of a secret (`DB_SECRET_ARN`,
     `API_KEY_PARAMETER`), for ARNs, SSM paths, `{{resolve:secretsmanager:...}}` and `${ssm:...}`
-    references, for values it cannot resolve (a `!Ref` to a NoEcho parameter is the right pattern), and for
+    references (CloudFormation resolves them into the deployed configuration, but the source holds no secret
+    and RULES.md keeps them out of FG201; FG203 asks for a customer-managed key for them), for values it
+    cannot resolve (a `!Ref` to a NoEcho parameter is the right pattern), and for
     booleans, numbers, empty values and placeholders such as `changeme`. A variable in SAM `Globals` is one finding
     naming every function that inherits it. The value is never shown in the
     report. (Audit checklist C2.)

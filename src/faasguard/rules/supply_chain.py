@@ -284,6 +284,14 @@ class UntrustedLayerRule(Rule):
 
 # ------------------------------------------------------------------------------------------------ FG604
 
+def _written(image: str | Unknown | None) -> str | None:
+    """The image reference as written: a resolved string, or the known shape of an unresolved one
+    (`${Repo}:latest`), whose literal tag is still judged."""
+    if isinstance(image, Unknown):
+        return image.partial
+    return image
+
+
 def image_reference(image: str) -> tuple[str | None, bool]:
     """(tag, pinned by digest) of an image reference; tag None when absent (which means `latest`)."""
     if "@sha256:" in image or "@sha512:" in image:
@@ -300,7 +308,10 @@ class MutableImageReferenceRule(Rule):
     ## What it does
     Reports container images referenced by tag instead of by digest: ECS/Fargate container definitions, Cloud
     Run containers and Lambda container-image functions (`ImageUri`). `:latest` or no tag at all is reported at
-    medium severity, any other tag at low. In Dockerfiles only an untagged or `:latest` base image from a
+    medium severity, any other tag at low. A literal tag (or none) after a registry or repository that is not
+    known statically (`${var.registry}/app:latest`, `!Sub "${Repo}:latest"`) is judged the same; a tag that
+    may be inside the unresolved part (`${Repo}:${Tag}`, `!Ref Image`) is not. In Dockerfiles only an
+    untagged or `:latest` base image from a
     registry path is reported (a bare name may be a build stage). Lambda resolves a tag to a digest when the
     function is deployed, so for Lambda images a tag is reported at low severity.
 
@@ -332,7 +343,7 @@ class MutableImageReferenceRule(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for container in ctx.app.containers:
-            image = container.image
+            image = _written(container.image)
             if not isinstance(image, str) or not image.strip() or container.platform == "lambda-image":
                 continue
             found = self._judge(image.strip(), dockerfile=container.platform == "dockerfile")
@@ -346,7 +357,7 @@ class MutableImageReferenceRule(Rule):
                                "`docker push` or the registry) and update it deliberately.")
         for function in ctx.app.functions:
             code = function.code
-            image = code.image_uri if code else None
+            image = _written(code.image_uri) if code else None
             if not isinstance(image, str) or not image.strip():
                 continue
             found = self._judge(image.strip(), dockerfile=False)
@@ -364,9 +375,23 @@ class MutableImageReferenceRule(Rule):
 
     @staticmethod
     def _judge(image: str, dockerfile: bool) -> tuple[Severity, str] | None:
-        if "${" in image.rsplit("/", 1)[-1] or "{{" in image or image.lower() == "scratch":
-            return None  # an unresolved tag: not judged
+        if "{{" in image or image.lower() == "scratch":
+            return None  # a dynamic reference: the whole value is unknown
         tag, pinned = image_reference(image)
+        if "${" in image:
+            # An unresolved registry or repository part (`${var.registry}/app:latest`, `${Repo}:latest`) does not
+            # make a literal tag after it any less mutable; only a tag the symbol may itself hold is not judged.
+            tail = image[image.rfind("}") + 1:]
+            if pinned or "@" in tail:
+                return None
+            if "/" in tail:
+                tag, _ = image_reference(tail.rsplit("/", 1)[-1])
+            elif ":" in tail:
+                tag = tail.rsplit(":", 1)[1]
+            else:
+                return None  # `${Image}` or `${Repo}-suffix`: the tag may be inside the symbol
+            if "$" in (tag or "") or (tag is not None and not tag):
+                return None
         if pinned:
             return None
         if tag is None or tag == "latest":

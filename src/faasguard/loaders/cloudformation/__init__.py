@@ -60,7 +60,7 @@ from faasguard.loaders.cloudformation._apis import (
     _waf_association,
     api_nodes,
 )
-from faasguard.loaders.cloudformation._containers import _task_definition
+from faasguard.loaders.cloudformation._containers import _ecs_service, _task_definition
 from faasguard.loaders.cloudformation._core import (
     _RESOURCE_POLICY_TYPES,
     CATEGORIES,
@@ -79,7 +79,14 @@ from faasguard.loaders.cloudformation._iam import (
     _permission,
     _role,
 )
-from faasguard.loaders.cloudformation._network import _security_group, _standalone_sg_rule
+from faasguard.loaders.cloudformation._network import (
+    _association,
+    _route,
+    _route_table,
+    _security_group,
+    _standalone_sg_rule,
+    _subnet,
+)
 from faasguard.loaders.cloudformation._storage import _data_resource, _registry_scanning, _resource_policy
 from faasguard.loaders.cloudformation._triggers import (
     _bucket_notifications,
@@ -187,7 +194,9 @@ def build_application(template: LocatedDict, path: Path, display: str, ctx: Load
         functions=tuple(builder.functions.values()), roles=tuple(builder.roles.values()),
         triggers=tuple(builder.triggers), apis=tuple(api_nodes(builder)),
         permissions=tuple(builder.permissions), layers=tuple(builder.layers),
-        security_groups=tuple(builder.security_groups), resources=tuple(builder.data_resources),
+        security_groups=tuple(builder.security_groups), subnets=tuple(builder.subnets),
+        route_tables=tuple(builder.route_tables), services=tuple(builder.services),
+        resources=tuple(builder.data_resources),
         registry_scanning=tuple(builder.registry_scanning),
         containers=tuple(builder.containers),
         parameters=tuple(builder.parameters), suppressions=tuple(builder.suppressions))
@@ -201,6 +210,10 @@ _FAMILIES: tuple[tuple[Iterable[str], Callable[[_Builder, str], None]], ...] = (
     (("AWS::EC2::SecurityGroupEgress", "AWS::EC2::SecurityGroupIngress"), _standalone_sg_rule),
     (("AWS::IAM::Role",), _role),
     (("AWS::EC2::SecurityGroup",), _security_group),
+    (("AWS::EC2::Route",), _route),
+    (("AWS::EC2::SubnetRouteTableAssociation",), _association),
+    (("AWS::EC2::RouteTable",), _route_table),
+    (("AWS::EC2::Subnet",), _subnet),
     (("AWS::Serverless::Api",), lambda b, logical_id: _sam_api(b, logical_id, TriggerKind.REST_API)),
     (("AWS::Serverless::HttpApi",), lambda b, logical_id: _sam_api(b, logical_id, TriggerKind.HTTP_API)),
     (("AWS::ApiGateway::RestApi",), _rest_api),
@@ -221,12 +234,13 @@ _FAMILIES: tuple[tuple[Iterable[str], Callable[[_Builder, str], None]], ...] = (
     (("AWS::Scheduler::Schedule",), _scheduler),
     (("AWS::Logs::SubscriptionFilter",), _log_subscription),
     (("AWS::ECS::TaskDefinition",), _task_definition),
+    (("AWS::ECS::Service",), _ecs_service),
     (_RESOURCE_POLICY_TYPES, _resource_policy),
     (("AWS::ECR::RegistryScanningConfiguration",), _registry_scanning),
 )
 """Resource types in the order they are modelled: things other nodes point at (policies, invoke configs, WAF
-associations, standalone security group rules, roles, groups, APIs, stages, layers) before the functions and
-triggers that refer to them."""
+associations, standalone security group rules, roles, groups, routes, subnet associations, APIs, stages,
+layers) before the functions and triggers that refer to them."""
 
 
 def build(b: _Builder) -> None:

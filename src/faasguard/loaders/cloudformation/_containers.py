@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from faasguard.loaders.cloudformation._core import (
+    _as_str,
     _Builder,
     _item_loc,
     _key_loc,
@@ -11,7 +15,11 @@ from faasguard.loaders.cloudformation._iam import (
     _external_role,
     _role_id,
 )
+from faasguard.loaders.cloudformation._network import placement
+from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.model import (
+    Container,
+    Service,
     Unknown,
 )
 
@@ -37,10 +45,61 @@ def _task_definition(b: _Builder, logical_id: str) -> None:
     definitions = props.get("ContainerDefinitions")
     if not isinstance(definitions, list):
         return
+    raw_definitions = raw.get("ContainerDefinitions")
     for index, definition in enumerate(definitions):
         if isinstance(definition, dict):
             where = _item_loc(definitions, index, b.loc(logical_id))
-            b.containers.append(ecs_container(
+            container = ecs_container(
                 definition, where.with_id(logical_id, b.loc(logical_id).construct_path), logical_id,
                 task_role=roles["TaskRoleArn"], execution_role=roles["ExecutionRoleArn"],
-                task_cpu=props.get("Cpu"), task_memory=props.get("Memory")))
+                task_cpu=props.get("Cpu"), task_memory=props.get("Memory"))
+            raw_definition = raw_definitions[index] if isinstance(raw_definitions, list) \
+                and len(raw_definitions) == len(definitions) else None
+            b.containers.append(_secret_attributes(b, container, raw_definition))
+
+
+def _secret_attributes(b: _Builder, container: Container, raw_definition: Any) -> Container:
+    """Mark environment values that copy a secret attribute (`!GetAtt AccessKey.SecretAccessKey`), as the
+    function loader does, from the definition as written (the resolved value no longer says where it came
+    from)."""
+    raw_env = raw_definition.get("Environment") if isinstance(raw_definition, dict) else None
+    if not isinstance(raw_env, list):
+        return container
+    sources: dict[str, str] = {}
+    for item in raw_env:
+        if isinstance(item, dict) and isinstance(item.get("Name"), str):
+            attribute = _secret_attribute(b, item.get("Value"))
+            if attribute is not None:
+                sources[item["Name"]] = attribute
+    if not sources:
+        return container
+    return replace(container, environment=tuple(
+        replace(var, from_secret_attribute=sources[var.name]) if var.name in sources else var
+        for var in container.environment))
+
+
+def _ecs_service(b: _Builder, logical_id: str) -> None:
+    """`AWS::ECS::Service`: the task definition it runs and, for `awsvpc` tasks, the subnets and security groups
+    of `NetworkConfiguration.AwsvpcConfiguration` (FG309 judges those groups as it does a function's)."""
+    props = b.props(logical_id)
+    raw = b.raw_props(logical_id)
+    where = b.loc(logical_id)
+    task = b.resolver.target(raw.get("TaskDefinition"), ("AWS::ECS::TaskDefinition",))
+    network = None
+    public_ip: bool | Unknown | None = None
+    config = props.get("NetworkConfiguration")
+    fields = b.fields(logical_id, props, {"network": "NetworkConfiguration", "task": "TaskDefinition"})
+    if config is not None:
+        raw_config = raw.get("NetworkConfiguration")
+        awsvpc = config.get("AwsvpcConfiguration") if isinstance(config, dict) else config
+        raw_awsvpc = raw_config.get("AwsvpcConfiguration") if isinstance(raw_config, dict) else None
+        network_where = _key_loc(props, "NetworkConfiguration", where)
+        network = placement(b, awsvpc, raw_awsvpc, network_where, subnets_key="Subnets",
+                            groups_key="SecurityGroups")
+        if isinstance(awsvpc, dict) and awsvpc.get("AssignPublicIp") is not None:
+            text = _as_str(awsvpc.get("AssignPublicIp"), network_where)
+            public_ip = text if isinstance(text, Unknown) else (text or "").upper() == "ENABLED"
+    b.services.append(Service(
+        id=logical_id, location=where, field_locations=fields, task=task or _as_str(props.get("TaskDefinition"),
+                                                                                  where),
+        network=network, assign_public_ip=public_ip))

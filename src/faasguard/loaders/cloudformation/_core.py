@@ -35,10 +35,14 @@ from faasguard.model import (
     Resource,
     ResourceCategory,
     Role,
+    Route,
+    RouteTable,
     SecurityGroup,
     SecurityGroupRule,
+    Service,
     SourceSuppression,
     Stage,
+    Subnet,
     Trigger,
     TriggerKind,
     Unknown,
@@ -263,6 +267,11 @@ class _Builder:
         self.permissions: list[Permission] = []
         self.layers: list[Layer] = []
         self.security_groups: list[SecurityGroup] = []
+        self.subnets: list[Subnet] = []
+        self.route_tables: list[RouteTable] = []
+        self.services: list[Service] = []
+        self._routes: dict[str, list[Route]] = {}
+        self._associations: dict[str, tuple[str | Unknown, Location]] = {}
         self.containers: list[Container] = []
         self.data_resources: list[Resource] = []
         self.registry_scanning: list[RegistryScanning] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from faasguard.loaders._cognito import custom_attribute_name
@@ -23,12 +24,14 @@ from faasguard.loaders.cloudformation._iam import (
 )
 from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.model import (
+    BucketSettings,
     Destination,
     EcrRepositorySettings,
     IdentityPoolSettings,
     Location,
     ParameterSettings,
     PolicyDocument,
+    PublicAccessBlock,
     RegistryScanning,
     RegistryScanRule,
     Resource,
@@ -83,11 +86,13 @@ def _data_resource(b: _Builder, logical_id: str, kind: str) -> None:
         if kind == "AWS::Cognito::IdentityPool" else None
     blocked = _public_policy_blocked(b, logical_id) if kind == "AWS::SecretsManager::Secret" else None
     redrive = _queue_redrive(b, logical_id, props, where) if kind == "AWS::SQS::Queue" else None
+    bucket = _bucket_settings(props, where, field_locations) if kind == "AWS::S3::Bucket" else None
     b.data_resources.append(Resource(
         id=logical_id, location=where, field_locations=field_locations,
         type=kind, category=CATEGORIES[kind], name=name, arn=arn, properties=props, resource_policy=policy,
         ecr=ecr, public_policy_blocked=blocked, parameter=parameter, user_pool=user_pool,
-        identity_pool=identity_pool, redrive=redrive))
+        identity_pool=identity_pool, redrive=redrive, bucket=bucket,
+        publicly_accessible=_as_bool(props.get("PubliclyAccessible")) if isinstance(props, dict) else None))
 
 
 def _public_policy_blocked(b: _Builder, secret_id: str) -> bool | Unknown | None:
@@ -242,6 +247,49 @@ def _queue_redrive(b: _Builder, logical_id: str, props: Any, where: Location) ->
     resolved = b.resolver.target(raw_target) if raw_target is not None else None
     return Destination("redrive", resolved or b.resolver.id_of(target) or _as_str(target, policy_where) or "",
                        policy_where)
+
+
+_FLAGS = (("BlockPublicAcls", "block_public_acls"), ("IgnorePublicAcls", "ignore_public_acls"),
+          ("BlockPublicPolicy", "block_public_policy"), ("RestrictPublicBuckets", "restrict_public_buckets"))
+
+
+def canned_acl(value: str | Unknown | None) -> str | Unknown | None:
+    """`PublicReadWrite` (CloudFormation) → `public-read-write` (the S3 API's spelling, which Terraform uses)."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", value.strip()).lower()
+
+
+def _bucket_settings(props: Any, where: Location, field_locations: dict[str, Location]) -> BucketSettings:
+    """`AccessControl`, `PublicAccessBlockConfiguration` and `OwnershipControls`, located at their keys."""
+    if not isinstance(props, dict):
+        return BucketSettings()
+    for key, name in (("AccessControl", "bucket.acl"), ("PublicAccessBlockConfiguration",
+                                                        "bucket.public_access_block"),
+                      ("OwnershipControls", "bucket.object_ownership")):
+        if key in props:
+            field_locations[name] = _key_loc(props, key, where)
+    block: PublicAccessBlock | Unknown | None = None
+    written = props.get("PublicAccessBlockConfiguration")
+    if isinstance(written, dict):
+        flags: dict[str, bool | Unknown] = {}
+        for key, name in _FLAGS:
+            value = _as_bool(written.get(key))
+            flags[name] = False if value is None else value
+        block = PublicAccessBlock(**flags)
+    elif written is not None:
+        block = written if isinstance(written, Unknown) else Unknown(
+            "PublicAccessBlockConfiguration is not a mapping", where)
+    ownership: str | Unknown | None = None
+    controls = props.get("OwnershipControls")
+    rules = controls.get("Rules") if isinstance(controls, dict) else None
+    if isinstance(controls, Unknown) or isinstance(rules, Unknown):
+        ownership = Unknown("OwnershipControls cannot be resolved", where)
+    elif isinstance(rules, list):
+        values = [_as_str(r.get("ObjectOwnership"), where) for r in rules if isinstance(r, dict)]
+        ownership = next((v for v in values if v == "BucketOwnerEnforced"), next(iter(values), None))
+    return BucketSettings(acl=canned_acl(_as_str(props.get("AccessControl"), where)), public_access_block=block,
+                          object_ownership=ownership)
 
 
 def _ecr_settings(props: Any, where: Location, field_locations: dict[str, Location]) -> EcrRepositorySettings:

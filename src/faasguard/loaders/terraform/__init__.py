@@ -30,9 +30,8 @@ Conventions (shared with the CloudFormation loader so rules treat both alike):
   of `aws_s3_bucket` / `aws_sqs_queue` / `aws_sns_topic` are merged into the target's `resource_policy`
   (each statement located where written, logical id = the address holding the policy); the target is found
   by reference or by a literal name/URL/ARN naming exactly one of them, never guessed. `aws_s3_bucket_acl`,
-  `aws_s3_bucket_public_access_block` (and the account-wide one) and `aws_s3_bucket_ownership_controls` are
-  folded into the bucket's `properties` as `acl`, `public_access_block` and `object_ownership`, the
-  Terraform spellings `rules/_common.py` reads beside CloudFormation's.
+  `aws_s3_bucket_public_access_block` (and the account-wide one) and `aws_s3_bucket_ownership_controls` become
+  the bucket's typed `BucketSettings` (`Resource.bucket`), as CloudFormation's bucket properties do.
 * Terraform adds no implicit allow-all egress to a security group (unlike CloudFormation), so
   `implicit_allow_all_egress` is always False here.
 
@@ -88,7 +87,7 @@ from faasguard.loaders.terraform._loader import (
     _note_repetition,
     _SyntheticLambda,
 )
-from faasguard.loaders.terraform._network import _security_groups
+from faasguard.loaders.terraform._network import _ecs_services, _network_topology, _security_groups
 from faasguard.loaders.terraform._policies import parse_container_definitions, policy_document
 from faasguard.loaders.terraform._storage import (
     _resources,
@@ -122,6 +121,8 @@ def build(b: _Builder) -> None:
             b.aliases[entry.res.address] = fid
     _roles(b)
     _security_groups(b)
+    _network_topology(b)
+    _ecs_services(b)
     _layers(b)
     _functions_prepass(b)
     _async_configs(b)

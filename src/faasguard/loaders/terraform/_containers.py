@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from faasguard.findings import DiagnosticKind
 from faasguard.loaders._yaml import LocatedList
 from faasguard.loaders.terraform._core import _Builder
+from faasguard.loaders.terraform._functions import _secret_attribute
 from faasguard.loaders.terraform._loader import (
     _Entry,
 )
@@ -50,9 +52,13 @@ def _task_definition(b: _Builder, entry: _Entry, props: dict[str, Any]) -> None:
                              f"statically ({reason}); that container is not checked, the others are", item_loc)
             continue
         found += 1
-        b.containers.append(ecs_container(definition, item_loc, res.address, task_role=task_role,
-                                             execution_role=execution_role, task_cpu=res.get("cpu"),
-                                             task_memory=res.get("memory")))
+        container = ecs_container(definition, item_loc, res.address, task_role=task_role,
+                                  execution_role=execution_role, task_cpu=res.get("cpu"),
+                                  task_memory=res.get("memory"))
+        b.containers.append(replace(container, environment=tuple(
+            var if var.secret_reference or var.from_secret_attribute
+            else replace(var, from_secret_attribute=_secret_attribute(b, var.value, entry.inst))
+            for var in container.environment)))
     if not found and definitions:
         b.containers.append(_opaque(res.address, loc, Unknown("no container definition is known statically", loc),
                                     task_role, execution_role))

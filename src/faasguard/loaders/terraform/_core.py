@@ -41,9 +41,12 @@ from faasguard.model import (
     RegistryScanning,
     Resource,
     Role,
+    RouteTable,
     SecurityGroup,
     SecurityGroupRule,
+    Service,
     SourceKind,
+    Subnet,
     Trigger,
     Unknown,
 )
@@ -71,6 +74,9 @@ class _Builder:
         self.containers: list[Container] = []
         self.groups: dict[str, SecurityGroup] = {}
         self.group_rules: dict[str, list[SecurityGroupRule]] = defaultdict(list)
+        self.subnets: dict[str, Subnet] = {}
+        self.route_tables: dict[str, RouteTable] = {}
+        self.services: list[Service] = []
         self.resources: list[Resource] = []
         self.registry_scanning: list[RegistryScanning] = []
         self.parameters: list[Parameter] = []
@@ -182,7 +188,9 @@ class _Builder:
             functions=tuple(self.functions.values()), roles=tuple(self.roles.values()),
             triggers=tuple(self.triggers), apis=tuple(self.apis.values()), permissions=tuple(self.permissions),
             layers=tuple(self.layers), containers=tuple(self.containers),
-            security_groups=tuple(self.groups.values()), resources=tuple(self.resources),
+            security_groups=tuple(self.groups.values()), subnets=tuple(self.subnets.values()),
+            route_tables=tuple(self.route_tables.values()), services=tuple(self.services),
+            resources=tuple(self.resources),
             registry_scanning=tuple(self.registry_scanning),
             parameters=tuple(self.parameters), account_id=ACCOUNT)
 

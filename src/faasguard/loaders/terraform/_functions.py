@@ -30,13 +30,12 @@ from faasguard.loaders.terraform._instances import (
 from faasguard.loaders.terraform._loader import (
     _SyntheticLambda,
 )
-from faasguard.loaders.terraform._network import _group_ids
+from faasguard.loaders.terraform._network import _group_ids, _subnet_ids
 from faasguard.loaders.terraform._policies import (
     _as_list,
     _expr_first_line,
     _key_loc,
     _statement,
-    _strings,
     _value_loc,
     policy_document,
 )
@@ -60,14 +59,20 @@ from faasguard.model import (
 )
 
 _SECRET_ATTRIBUTES = {
-    ("aws_iam_access_key", "secret"), ("aws_iam_access_key", "ses_smtp_password_v4"),
+    ("aws_iam_access_key", "secret"), ("aws_iam_access_key", "ses_smtp_password_v4"), ("aws_iam_access_key", "id"),
     ("aws_api_gateway_api_key", "value"), ("random_password", "result"), ("random_string", "result"),
-    ("aws_secretsmanager_secret_version", "secret_string"), ("aws_db_instance", "password"),
+    ("random_string", "id"), ("aws_secretsmanager_secret_version", "secret_string"),
+    ("aws_secretsmanager_secret_version", "secret_binary"), ("aws_db_instance", "password"),
     ("aws_rds_cluster", "master_password"), ("tls_private_key", "private_key_pem"),
+    ("tls_private_key", "private_key_pem_pkcs8"), ("tls_private_key", "private_key_openssh"),
     ("aws_ssm_parameter", "value"), ("aws_iam_user_login_profile", "password"),
 }
-"""(resource type, attribute) pairs whose value is a secret: copying one into an environment variable puts it
-in plaintext function configuration."""
+"""(resource or data source type, attribute) pairs whose value is a secret: copying one into an environment
+variable puts it in plaintext function configuration. `random_string.id` is its result (the provider's own
+docs); `random_password.id` is the constant "none" and is not listed. `aws_iam_access_key.id` is listed because
+a literal access key id is FG201 by its shape, and the reference must not be the quieter spelling.
+`random_string` is also the provider's way to make name suffixes: FG201 counts it only beside a secret-looking
+variable name (see `rules.secrets.classify`)."""
 
 
 def _functions_prepass(b: _Builder) -> None:
@@ -302,7 +307,7 @@ def _functions(b: _Builder) -> None:
         vpc_block = res.first_block("vpc_config")
         vpc = None
         if vpc_block is not None:
-            vpc = VpcConfig(vpc_block.location, tuple(_strings(vpc_block.get("subnet_ids"))),
+            vpc = VpcConfig(vpc_block.location, _subnet_ids(b, vpc_block.get("subnet_ids")),
                             tuple(_group_ids(b, vpc_block.get("security_group_ids"))))
         tracing_block = res.first_block("tracing_config")
         dlq_block = res.first_block("dead_letter_config")
@@ -415,7 +420,7 @@ def _lambda_module(b: _Builder, module: _SyntheticLambda) -> None:
     groups = module.value("vpc_security_group_ids")
     vpc = None
     if subnets is not None or groups is not None:
-        vpc = VpcConfig(module.loc("vpc_subnet_ids"), tuple(_strings(subnets)), tuple(_group_ids(b, groups)))
+        vpc = VpcConfig(module.loc("vpc_subnet_ids"), _subnet_ids(b, subnets), tuple(_group_ids(b, groups)))
     reserved = _as_int(module.value("reserved_concurrent_executions"),
                        module.loc("reserved_concurrent_executions"))
     fields = {model: module.loc(key) for model, key in (

@@ -30,12 +30,14 @@ from faasguard.loaders.terraform._policies import (
     policy_document,
 )
 from faasguard.model import (
+    BucketSettings,
     Destination,
     EcrRepositorySettings,
     IdentityPoolSettings,
     Location,
     ParameterSettings,
     PolicyDocument,
+    PublicAccessBlock,
     RegistryScanning,
     RegistryScanRule,
     Resource,
@@ -110,12 +112,10 @@ def _resources(b: _Builder) -> None:
             if rtype == "aws_ecs_task_definition":
                 _task_definition(b, entry, props)
             policy: PolicyDocument | None = None
+            bucket: BucketSettings | None = None
+            if rtype == "aws_s3_bucket":
+                bucket = _bucket(res, settings.get(res.address, {}), fields)
             if rtype in _POLICY_TARGETS.values():
-                if rtype == "aws_s3_bucket" and res.has("acl"):
-                    fields["acl"] = res.loc("acl")
-                for key, (value, where) in settings.get(res.address, {}).items():
-                    props[key] = value
-                    fields[key] = where
                 documents = policies.get(res.address, [])
                 if res.get("policy") is not None:  # the inline `policy` argument comes first
                     documents = [_policy_attr(res, "policy"), *documents]
@@ -142,7 +142,8 @@ def _resources(b: _Builder) -> None:
                 name=name, arn=arn, properties=props, resource_policy=policy, ecr=ecr, parameter=parameter,
                 user_pool=user_pool, identity_pool=identity_pool,
                 public_policy_blocked=blocked.get(res.address) if rtype == "aws_secretsmanager_secret" else None,
-                redrive=redrive))
+                redrive=redrive, bucket=bucket,
+                publicly_accessible=res.flag("publicly_accessible") if category.vpc_only else None))
     for entry in b.entries["aws_ecr_registry_scanning_configuration"]:
         b.registry_scanning.append(_registry_scanning(entry.res))
 
@@ -278,6 +279,27 @@ def _redrive_policies(b: _Builder) -> dict[str, Destination | Unknown]:
     return out
 
 
+def _bucket(res: _Res, separate: Mapping[str, tuple[Any, Location]],
+            fields: dict[str, Location]) -> BucketSettings:
+    """The bucket's public-access settings: its own `acl` argument, or the separate resources that name it
+    (those win, as they are what the provider applies last)."""
+    acl: str | Unknown | None = res.text("acl")
+    if res.has("acl"):
+        fields["bucket.acl"] = res.loc("acl")
+    block: PublicAccessBlock | None = None
+    ownership: str | Unknown | None = None
+    for key, (value, where) in separate.items():
+        fields[f"bucket.{key}"] = where
+        if key == "acl":
+            acl = value
+        elif key == "object_ownership":
+            ownership = value
+        elif key == "public_access_block":
+            block = PublicAccessBlock(**{flag: (False if value.get(flag) is None else value[flag])
+                                         for flag in _BLOCK_FLAGS})
+    return BucketSettings(acl=acl, public_access_block=block, object_ownership=ownership)
+
+
 def _ecr_settings(res: _Res, fields: dict[str, Location]) -> EcrRepositorySettings:
     """`image_scanning_configuration { scan_on_push }` and `image_tag_mutability`, located at the attributes that
     set them (a `dynamic` scanning block over an unknown collection leaves scan on push Unknown)."""
@@ -355,11 +377,10 @@ def _resource_policies(b: _Builder) -> dict[str, list[PolicyDocument]]:
 
 
 def _bucket_settings(b: _Builder) -> dict[str, dict[str, tuple[Any, Location]]]:
-    """The S3 settings Terraform keeps in resources of their own, folded into the bucket's properties under
-    the names `rules/_common.py` reads: `acl` (aws_s3_bucket_acl), `public_access_block`
-    (aws_s3_bucket_public_access_block, snake-case flags; an account-wide
-    aws_s3_account_public_access_block applies to every bucket) and `object_ownership`
-    (aws_s3_bucket_ownership_controls)."""
+    """The S3 settings Terraform keeps in resources of their own, by bucket address, each with where it is
+    written: `acl` (aws_s3_bucket_acl), `public_access_block` (aws_s3_bucket_public_access_block's flags; an
+    account-wide aws_s3_account_public_access_block applies to every bucket, the stricter of the two wins) and
+    `object_ownership` (aws_s3_bucket_ownership_controls). They become the bucket's `BucketSettings`."""
     out: dict[str, dict[str, tuple[Any, Location]]] = defaultdict(dict)
     account_block: tuple[dict[str, Any], Location] | None = None
     for entry in b.entries["aws_s3_account_public_access_block"]:
