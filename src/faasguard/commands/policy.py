@@ -81,7 +81,7 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("--endpoint-url", help="--from-account: send every AWS call to this endpoint (moto, LocalStack).")
 @click.option("--cloudtrail-days", type=click.IntRange(0, 90), default=0,
               help="--from-account: add N days of CloudTrail LookupEvents usage by the function's role.")
-def generate(path: str | None, function_name: str, cloudtrail: tuple[str, ...], since: str | None,  # noqa: PLR0913, PLR0917
+def generate(path: str | None, function_name: str, cloudtrail: tuple[str, ...], since: str | None,  # noqa: PLR0917
              until: str | None, output_format: str, from_account: bool, profile: str | None, region: str | None,
              role_arn: str | None, external_id: str | None, endpoint_url: str | None, cloudtrail_days: int) -> None:
     """Print the least-privilege policy for one function of PATH (or, with --from-account, of a live account)."""
@@ -163,7 +163,7 @@ def _scanned_function(path: str, function_name: str) -> tuple[Any, Any, Any]:
     _usage(f"no function {function_name!r}; functions: {', '.join(names) or '(none)'}")
 
 
-def _live_function(function_name: str, profile: str | None, region: str | None,  # noqa: PLR0913, PLR0917
+def _live_function(function_name: str, profile: str | None, region: str | None,  # noqa: PLR0917
                    role_arn: str | None, external_id: str | None, endpoint_url: str | None,
                    cloudtrail_days: int) -> tuple[Any, Any, Any]:
     """(application, facts, function) of one deployed function, read by the audit's collector with its code
@@ -206,9 +206,10 @@ def _concrete(document: dict[str, Any], fn: Any) -> None:
         resources = statement.get("Resource")
         if isinstance(resources, list):
             for index, resource in enumerate(resources):
+                text = resource
                 for placeholder, value in values.items():
-                    resource = resource.replace(placeholder, value)
-                resources[index] = resource
+                    text = text.replace(placeholder, value)
+                resources[index] = text
 
 
 IAM_SIZE_LIMITS = (("an inline role policy (all inline policies of a role together)", 10_240),
