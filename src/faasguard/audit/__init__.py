@@ -204,7 +204,8 @@ def run_audit(options: AuditOptions, config: Config,
             if progress:
                 progress(key, len(run.units_done), len(regions))
             unit = _run_unit(session if region == home else _session(options, target, region),
-                             UnitSpec(account, region, options.functions, options.workers), options, config,
+                             UnitSpec(account, region, options.functions, options.workers,
+                                      tags=options.compare is not None), options, config,
                              calls, roles, declared)
             run.functions += sum(len(a.functions) for a in unit.apps)
             _merge(run.result, unit)

@@ -46,7 +46,9 @@ def _snake(operation: str) -> str:
 
 
 #: Calls of the audit whose IAM action the boto3 map cannot derive from the operation name (AWS docs facts).
-_AUDIT_ACTIONS = {("lambda", "GetLayerVersionByArn"): ("lambda:GetLayerVersion",)}
+_AUDIT_ACTIONS = {("lambda", "GetLayerVersionByArn"): ("lambda:GetLayerVersion",),
+                  ("s3", "GetPublicAccessBlock"): ("s3:GetBucketPublicAccessBlock",),
+                  ("s3control", "GetPublicAccessBlock"): ("s3:GetAccountPublicAccessBlock",)}
 
 
 def missing_permission(service: str, operation: str) -> str:
@@ -101,10 +103,17 @@ class Api:
         self._failures: dict[tuple[str, str, str], _Failure] = {}
 
     def client(self, service: str) -> Any:
+        from botocore.config import Config as BotoConfig
+
         with self._lock:
             if service not in self._clients:
+                config = self._config
+                if service == "s3control" and self.endpoint_url:
+                    # S3 Control puts the account id in front of the host name (`ACCOUNT.s3-control...`): a
+                    # local endpoint (moto, LocalStack) has no such host
+                    config = config.merge(BotoConfig(inject_host_prefix=False))
                 self._clients[service] = self.session.client(
-                    service, region_name=self.region, endpoint_url=self.endpoint_url, config=self._config)
+                    service, region_name=self.region, endpoint_url=self.endpoint_url, config=config)
             return self._clients[service]
 
     def call(self, service: str, operation: str, subject: str, **kwargs: Any) -> dict[str, Any] | None:
@@ -149,6 +158,30 @@ class Api:
         except BotoCoreError as exc:
             self._fail(service, operation, type(exc).__name__, subject)
         return items
+
+    def try_pages(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any] | None:
+        """Every item of a paginated call, or None when any page fails, without a diagnostic: for a batch
+        call the caller replaces by per-resource calls when it is refused or not supported (those then
+        report their own failures)."""
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+        items: list[Any] = []
+        try:
+            for page in self.client(service).get_paginator(_snake(operation)).paginate(**kwargs):
+                self.log.add(service, operation)
+                items.extend(page.get(key, []) or [])
+        except EndpointConnectionError as exc:
+            raise UnitUnreachable(f"{service} endpoint unreachable in {self.region}: {exc}") from exc
+        except (ClientError, BotoCoreError):
+            self.log.add(service, operation)
+            return None
+        return items
+
+    def failed(self, service: str, operation: str, subject: str) -> bool:
+        """Did this call fail for `subject` (as opposed to answering "not configured")?"""
+        with self._lock:
+            return any(subject in failure.subjects for (svc, op, _), failure in self._failures.items()
+                       if (svc, op) == (service, operation))
 
     def _fail(self, service: str, operation: str, code: str, subject: str) -> None:
         if code in _DENIED_CODES:
