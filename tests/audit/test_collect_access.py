@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 from moto_apps import REGION, clients, role
 
 from faasguard.audit import AuditOptions, run_audit
@@ -43,7 +44,7 @@ def test_public_bucket_policy_makes_the_function_public(moto_endpoint: str) -> N
     _fed_by_bucket(moto_endpoint, "drop")
     assert _fg403(_audit(moto_endpoint)) == [
         ("ingest", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ingest",
-         "function ingest is reachable through its S3 trigger drop:New from bucket drop, which lets anyone write "
+         "function ingest is reachable through its s3 trigger drop:New from bucket drop, which lets anyone write "
          "objects (drop line 1) and has no reserved concurrency")]
 
 
@@ -57,7 +58,11 @@ def test_bucket_block_public_access_voids_the_policy(moto_endpoint: str) -> None
 
 def test_account_block_public_access_voids_the_policy(moto_endpoint: str) -> None:
     _fed_by_bucket(moto_endpoint, "drop")
-    clients(moto_endpoint).s3control.put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration={
+    from faasguard.audit._aws import Api, CallLog
+
+    # the audit's own client: it sends S3 Control requests to a local endpoint as given (no account host prefix)
+    s3control = Api(boto3.Session(region_name=REGION), REGION, moto_endpoint, CallLog()).client("s3control")
+    s3control.put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     assert _fg403(_audit(moto_endpoint)) == []
 
@@ -65,7 +70,9 @@ def test_account_block_public_access_voids_the_policy(moto_endpoint: str) -> Non
 def test_public_write_acl_makes_the_function_public(moto_endpoint: str) -> None:
     _fed_by_bucket(moto_endpoint, "drop", policy=False)
     c = clients(moto_endpoint)
-    c.s3.put_bucket_acl(Bucket="drop", ACL="public-read-write")
+    # an explicit grant (moto's canned public-read-write stores READ only): everyone may write objects
+    c.s3.put_bucket_acl(Bucket="drop", GrantWrite='uri="http://acs.amazonaws.com/groups/global/AllUsers"',
+                        GrantFullControl=f"id={c.s3.get_bucket_acl(Bucket='drop')['Owner']['ID']}")
     assert [(r, m.split(" from ")[1]) for r, _, m in _fg403(_audit(moto_endpoint))] == [
         ("ingest", "bucket drop, which lets anyone write objects (AccessControl: PublicReadWrite, line 1) and has "
                    "no reserved concurrency")]
@@ -95,11 +102,11 @@ def test_ecr_repositories_and_registry_scanning(moto_endpoint: str) -> None:
                    for f in _audit(moto_endpoint) if f.rule_id == "FG605")
     assert fg605 == [
         ("orders", repo + "orders", "medium",
-         "ECR repository orders does not scan images on push and allows tags to be overwritten (mutable tags)"),
-        ("reports", repo + "reports", "medium", "ECR repository reports does not scan images on push")]
+         "ECR repository orders has scan on push turned off and has ImageTagMutability MUTABLE"),
+        ("reports", repo + "reports", "medium", "ECR repository reports has scan on push turned off")]
     # a registry rule scanning `rep*` on push covers reports (and not orders)
     ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[
         {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "rep*", "filterType": "WILDCARD"}]}])
     fg605 = sorted((f.resource, f.message) for f in _audit(moto_endpoint) if f.rule_id == "FG605")
-    assert fg605 == [("orders", "ECR repository orders does not scan images on push and allows tags to be "
-                                "overwritten (mutable tags)")]
+    assert fg605 == [("orders", "ECR repository orders has scan on push turned off and has ImageTagMutability "
+                                "MUTABLE")]

@@ -103,17 +103,13 @@ class Api:
         self._failures: dict[tuple[str, str, str], _Failure] = {}
 
     def client(self, service: str) -> Any:
-        from botocore.config import Config as BotoConfig
-
         with self._lock:
             if service not in self._clients:
-                config = self._config
+                client = self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url,
+                                             config=self._config)
                 if service == "s3control" and self.endpoint_url:
-                    # S3 Control puts the account id in front of the host name (`ACCOUNT.s3-control...`): a
-                    # local endpoint (moto, LocalStack) has no such host
-                    config = config.merge(BotoConfig(inject_host_prefix=False))
-                self._clients[service] = self.session.client(
-                    service, region_name=self.region, endpoint_url=self.endpoint_url, config=config)
+                    client.meta.events.register("before-sign.s3-control", _local_s3control(self.endpoint_url))
+                self._clients[service] = client
             return self._clients[service]
 
     def call(self, service: str, operation: str, subject: str, **kwargs: Any) -> dict[str, Any] | None:
@@ -220,6 +216,22 @@ class Api:
                                       f"{service}:{operation} failed ({code}) for {subjects}", where,
                                       DiagnosticLevel.WARNING, "audit"))
         return out
+
+
+def _local_s3control(endpoint_url: str) -> Any:
+    """S3 Control's endpoint rules put the account id in front of the host (`ACCOUNT.s3-control...`), also in
+    front of an `--endpoint-url`: a local endpoint (moto, LocalStack) has no such host name, so the request is
+    sent to the endpoint as given (before signing, so the signature matches what is sent)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    authority = urlsplit(endpoint_url).netloc
+
+    def send_to_endpoint(request: Any, **_: Any) -> None:
+        url = urlsplit(request.url)
+        if url.netloc.endswith("." + authority):
+            request.url = urlunsplit(url._replace(netloc=authority))
+
+    return send_to_endpoint
 
 
 def _summary(subjects: Iterable[str]) -> str:
