@@ -9,6 +9,7 @@ import boto3
 from moto_apps import REGION, clients, role
 
 from faasguard.audit import AuditOptions, run_audit
+from faasguard.audit._collect import calls_made
 from faasguard.config import Config
 from faasguard.findings import Finding
 
@@ -18,6 +19,8 @@ ACCOUNT = "123456789012"
 def _audit(endpoint: str) -> list[Finding]:
     run = run_audit(AuditOptions(regions=(REGION,), endpoint_url=endpoint), Config())
     assert run.units_done == [(ACCOUNT, REGION)]
+    # every call made is one `--print-policy` knows, so the printed policy covers the audit
+    assert set(run.calls.counts) <= set(calls_made())
     return run.result.findings
 
 

@@ -228,7 +228,9 @@ def _merge(into: ScanResult, unit: ScanResult) -> None:
     offset = len(into.apps)
     into.apps.extend(unit.apps)
     into.facts.update({offset + k: v for k, v in unit.facts.items()})
-    into.findings.extend(unit.findings)
+    # a finding on something global to the account (an IAM role) comes once from each region that uses it
+    seen = {(f.fingerprint, f.location, f.message, f.function) for f in into.findings}
+    into.findings.extend(f for f in unit.findings if (f.fingerprint, f.location, f.message, f.function) not in seen)
     into.diagnostics.extend(unit.diagnostics)
     into.rules = unit.rules or into.rules
 

@@ -60,6 +60,13 @@ from faasguard.model import (
 
 log = logging.getLogger(__name__)
 
+NOT_COLLECTED = (
+    "not collected by the audit, so the rules reading them cannot fire on it: VPC-only data stores (RDS, "
+    "ElastiCache, Redshift, DocumentDB, MemoryDB, Neptune) and subnet route tables (FG308); DynamoDB tables, "
+    "KMS keys and other data resources (IAM reach and attack paths judge them by the ARNs policies name); layer "
+    "contents (FG601/FG602 on layers); ECS tasks run outside services")
+"""What a rule reads and the live model leaves empty: said once per unit, never silently absent."""
+
 #: Code fetcher: (function configuration, Code.Location URL) → CodeLocation of the unpacked package, or None.
 CodeFetcher = Callable[[Mapping[str, Any], str], CodeLocation | None]
 
@@ -169,6 +176,8 @@ def collect(api: Api, unit: UnitSpec, fetch_code: CodeFetcher | None = None,
         _layers(api, pool, unit, parts)
     _security_groups(api, parts)
     parts.diagnostics.extend(api.diagnostics(where))
+    parts.diagnostics.append(Diagnostic(DiagnosticKind.UNSUPPORTED, NOT_COLLECTED, where, DiagnosticLevel.NOTE,
+                                        "audit"))
     app = Application(
         name=f"aws:{unit.account}:{unit.region}", source=SourceKind.LIVE, root="", files=(),
         functions=tuple(parts.functions), roles=tuple(parts.roles.values()), triggers=tuple(parts.triggers),
