@@ -204,8 +204,7 @@ def run_audit(options: AuditOptions, config: Config,
             if progress:
                 progress(key, len(run.units_done), len(regions))
             unit = _run_unit(session if region == home else _session(options, target, region),
-                             UnitSpec(account, region, options.functions, options.workers,
-                                      tags=options.compare is not None), options, config,
+                             UnitSpec(account, region, options.functions, options.workers), options, config,
                              calls, roles, declared)
             run.functions += sum(len(a.functions) for a in unit.apps)
             _merge(run.result, unit)
@@ -251,6 +250,8 @@ def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Confi
               roles: dict[str, Role], declared: ScanResult | None = None) -> ScanResult:
     from faasguard import pipeline
 
+    if options.compare is not None:  # drift matches functions by their CloudFormation tags
+        spec = replace(spec, tags=True)
     result = ScanResult()
     where = Location(f"arn:aws:::{spec.account}:{spec.region}", logical_id=f"{spec.account}/{spec.region}")
     api = Api(session, spec.region, options.endpoint_url, calls, max_pool=max(10, options.workers))

@@ -201,8 +201,9 @@ def _unowned_key(finding: Finding, after: int) -> tuple[int, str]:
     (an IAM role several regions' functions use) is grouped under its account, beside that account's regional
     units (`aws:ACCOUNT:REGION`), rather than under its own ARN."""
     unit = live_unit(finding.location.path)
-    if unit is not None and unit[0] and not unit[1]:
-        return after, f"aws:{unit[0]} (global: IAM)"
+    if unit is not None and unit[0]:
+        # a merged org-wide report may hold no applications: the ARN still names the unit
+        return after, f"aws:{unit[0]}:{unit[1]}" if unit[1] else f"aws:{unit[0]} (global: IAM)"
     return after, finding.location.path
 
 
