@@ -1,7 +1,8 @@
 """Audit benchmark: N functions (default 500) in one region of a moto server over HTTP.
 
 Prints the wall time of `run_audit` for the region and the API calls per function. Run by hand:
-`python bench/bench_audit.py [N] [--in-process]`. Dummy credentials are set for this process only.
+`python bench/bench_audit.py [N] [--in-process] [--profile]`
+(`--profile`: cProfile of the audit, top 40 by cumulative time). Dummy credentials are set for this process only.
 
 By default moto runs in its own process (`python -m moto.server`), as AWS does: with `--in-process` the
 `ThreadedMotoServer` shares this process's GIL with the collector, so the audit's wall time then also pays for
@@ -38,7 +39,7 @@ def _moto_process() -> tuple[str, subprocess.Popen[bytes]]:
     raise RuntimeError("moto server did not start")
 
 
-def main(count: int, in_process: bool = False) -> None:
+def main(count: int, in_process: bool = False, profile: bool = False) -> None:
     for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         os.environ[name] = value
@@ -83,8 +84,20 @@ def main(count: int, in_process: bool = False) -> None:
                 lam.create_function_url_config(FunctionName=f"fn-{index}", AuthType="NONE")
         print(f"setup: {count} functions in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        run = run_audit(AuditOptions(regions=("us-east-1",), endpoint_url=endpoint), Config())
-        wall = time.perf_counter() - started
+        options = AuditOptions(regions=("us-east-1",), endpoint_url=endpoint)
+        if profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            run = profiler.runcall(run_audit, options, Config())
+            wall = time.perf_counter() - started
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        else:
+            run = run_audit(options, Config())
+            wall = time.perf_counter() - started
+        for (service, operation), calls in sorted(run.calls.counts.items(), key=lambda item: -item[1]):
+            print(f"  {calls:6d}  {service}:{operation}")
         print(f"audit: {run.functions} functions, {len(run.result.findings)} findings, wall {wall:.1f} s, "
               f"{run.calls.total} API calls ({run.calls.total / max(1, run.functions):.2f} per function)")
         print(f"moto {'in this process' if in_process else 'in its own process'}")
@@ -94,4 +107,4 @@ def main(count: int, in_process: bool = False) -> None:
 
 if __name__ == "__main__":
     numbers = [a for a in sys.argv[1:] if a.isdigit()]
-    main(int(numbers[0]) if numbers else 500, in_process="--in-process" in sys.argv)
+    main(int(numbers[0]) if numbers else 500, in_process="--in-process" in sys.argv, profile="--profile" in sys.argv)

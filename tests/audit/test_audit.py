@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -227,3 +228,11 @@ def test_print_policy_is_read_only_and_from_the_iam_engine() -> None:
     code, out = _run(["audit", "--print-policy"])
     assert code == 0
     assert json.loads(out) == document
+    # the README's list of what the policy holds beyond the obvious reads is the policy's
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("- Permissions: the policy `faasguard audit --print-policy`"):]
+    section = section[:section.index("\n- ")]
+    named = set(re.findall(r"`([a-z0-9-]+:[A-Za-z]+)`", section))
+    assert {"s3:GetBucketPublicAccessBlock", "s3:GetAccountPublicAccessBlock", "ecr:DescribeRepositories",
+            "lambda:ListCodeSigningConfigs", "lambda:GetFunctionConcurrency"} <= named
+    assert named <= set(actions)

@@ -227,7 +227,9 @@ def _merge(into: ScanResult, unit: ScanResult) -> None:
     offset = len(into.apps)
     into.apps.extend(unit.apps)
     into.facts.update({offset + k: v for k, v in unit.facts.items()})
-    into.findings.extend(unit.findings)
+    # a finding on something global to the account (an IAM role) comes once from each region that uses it
+    seen = {(f.fingerprint, f.location, f.message, f.function) for f in into.findings}
+    into.findings.extend(f for f in unit.findings if (f.fingerprint, f.location, f.message, f.function) not in seen)
     into.diagnostics.extend(unit.diagnostics)
     into.rules = unit.rules or into.rules
 
@@ -248,6 +250,8 @@ def _run_unit(session: Any, spec: UnitSpec, options: AuditOptions, config: Confi
               roles: dict[str, Role], declared: ScanResult | None = None) -> ScanResult:
     from faasguard import pipeline
 
+    if options.compare is not None:  # drift matches functions by their CloudFormation tags
+        spec = replace(spec, tags=True)
     result = ScanResult()
     where = Location(f"arn:aws:::{spec.account}:{spec.region}", logical_id=f"{spec.account}/{spec.region}")
     api = Api(session, spec.region, options.endpoint_url, calls, max_pool=max(10, options.workers))

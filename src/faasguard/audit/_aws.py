@@ -46,7 +46,9 @@ def _snake(operation: str) -> str:
 
 
 #: Calls of the audit whose IAM action the boto3 map cannot derive from the operation name (AWS docs facts).
-_AUDIT_ACTIONS = {("lambda", "GetLayerVersionByArn"): ("lambda:GetLayerVersion",)}
+_AUDIT_ACTIONS = {("lambda", "GetLayerVersionByArn"): ("lambda:GetLayerVersion",),
+                  ("s3", "GetPublicAccessBlock"): ("s3:GetBucketPublicAccessBlock",),
+                  ("s3control", "GetPublicAccessBlock"): ("s3:GetAccountPublicAccessBlock",)}
 
 
 def missing_permission(service: str, operation: str) -> str:
@@ -103,8 +105,11 @@ class Api:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self.session.client(
-                    service, region_name=self.region, endpoint_url=self.endpoint_url, config=self._config)
+                client = self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url,
+                                             config=self._config)
+                if service == "s3control" and self.endpoint_url:
+                    client.meta.events.register("before-sign.s3-control", _local_s3control(self.endpoint_url))
+                self._clients[service] = client
             return self._clients[service]
 
     def call(self, service: str, operation: str, subject: str, **kwargs: Any) -> dict[str, Any] | None:
@@ -150,6 +155,30 @@ class Api:
             self._fail(service, operation, type(exc).__name__, subject)
         return items
 
+    def try_pages(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any] | None:
+        """Every item of a paginated call, or None when any page fails, without a diagnostic: for a batch
+        call the caller replaces by per-resource calls when it is refused or not supported (those then
+        report their own failures)."""
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+        items: list[Any] = []
+        try:
+            for page in self.client(service).get_paginator(_snake(operation)).paginate(**kwargs):
+                self.log.add(service, operation)
+                items.extend(page.get(key, []) or [])
+        except EndpointConnectionError as exc:
+            raise UnitUnreachable(f"{service} endpoint unreachable in {self.region}: {exc}") from exc
+        except (ClientError, BotoCoreError):
+            self.log.add(service, operation)
+            return None
+        return items
+
+    def failed(self, service: str, operation: str, subject: str) -> bool:
+        """Did this call fail for `subject` (as opposed to answering "not configured")?"""
+        with self._lock:
+            return any(subject in failure.subjects for (svc, op, _), failure in self._failures.items()
+                       if (svc, op) == (service, operation))
+
     def _fail(self, service: str, operation: str, code: str, subject: str) -> None:
         if code in _DENIED_CODES:
             kind = "denied"
@@ -187,6 +216,22 @@ class Api:
                                       f"{service}:{operation} failed ({code}) for {subjects}", where,
                                       DiagnosticLevel.WARNING, "audit"))
         return out
+
+
+def _local_s3control(endpoint_url: str) -> Any:
+    """S3 Control's endpoint rules put the account id in front of the host (`ACCOUNT.s3-control...`), also in
+    front of an `--endpoint-url`: a local endpoint (moto, LocalStack) has no such host name, so the request is
+    sent to the endpoint as given (before signing, so the signature matches what is sent)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    authority = urlsplit(endpoint_url).netloc
+
+    def send_to_endpoint(request: Any, **_: Any) -> None:
+        url = urlsplit(request.url)
+        if url.netloc.endswith("." + authority):
+            request.url = urlunsplit(url._replace(netloc=authority))
+
+    return send_to_endpoint
 
 
 def _summary(subjects: Iterable[str]) -> str:

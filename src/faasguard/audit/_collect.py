@@ -34,6 +34,7 @@ from faasguard.model import (
     CodeLocation,
     Container,
     Destination,
+    EcrRepositorySettings,
     EnvVar,
     Function,
     Layer,
@@ -42,6 +43,8 @@ from faasguard.model import (
     Policy,
     PolicyDocument,
     PolicyKind,
+    RegistryScanning,
+    RegistryScanRule,
     Resource,
     ResourceCategory,
     Role,
@@ -57,6 +60,13 @@ from faasguard.model import (
 
 log = logging.getLogger(__name__)
 
+NOT_COLLECTED = (
+    "not collected by the audit, so the rules reading them cannot fire on it: VPC-only data stores (RDS, "
+    "ElastiCache, Redshift, DocumentDB, MemoryDB, Neptune) and subnet route tables (FG308); DynamoDB tables, "
+    "KMS keys and other data resources (IAM reach and attack paths judge them by the ARNs policies name); layer "
+    "contents (FG601/FG602 on layers); ECS tasks run outside services")
+"""What a rule reads and the live model leaves empty: said once per unit, never silently absent."""
+
 #: Code fetcher: (function configuration, Code.Location URL) → CodeLocation of the unpacked package, or None.
 CodeFetcher = Callable[[Mapping[str, Any], str], CodeLocation | None]
 
@@ -68,6 +78,8 @@ class UnitSpec:
     functions: tuple[str, ...] = ()
     """Only these function names/ARNs (empty: all)."""
     workers: int = 8
+    tags: bool = False
+    """Read each function's tags (`--compare` matches functions by their CloudFormation tags)."""
 
 
 @dataclass
@@ -81,7 +93,19 @@ class _Parts:
     security_groups: list[SecurityGroup] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     containers: list[Container] = field(default_factory=list)
+    registry_scanning: list[RegistryScanning] = field(default_factory=list)
+    task_roles: list[str] = field(default_factory=list)
+    """Role names ECS task definitions in use name (read with the execution roles)."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def merge(self, other: _Parts) -> None:
+        self.triggers.extend(other.triggers)
+        self.apis.extend(other.apis)
+        self.resources.extend(other.resources)
+        self.containers.extend(other.containers)
+        self.registry_scanning.extend(other.registry_scanning)
+        self.task_roles.extend(n for n in other.task_roles if n not in self.task_roles)
+        self.diagnostics.extend(other.diagnostics)
 
 
 def at(arn: str, name: str | None = None) -> Location:
@@ -118,42 +142,57 @@ def _doc(raw: Any) -> Any:
 
 def collect(api: Api, unit: UnitSpec, fetch_code: CodeFetcher | None = None,
             role_cache: dict[str, Role] | None = None) -> tuple[Application, list[Diagnostic]]:
-    """Read one region of one account into an `Application` (name `aws:<account>:<region>`)."""
+    """Read one region of one account into an `Application` (name `aws:<account>:<region>`).
+
+    Everything runs on one bounded pool sharing the unit's clients (boto3 clients are thread-safe, sessions
+    are not): the per-function calls and the region-wide list sections at once, then what depends on both
+    (reserved concurrency of triggered functions, roles, layers, security groups). Each section fills its own
+    `_Parts`, merged in a fixed order, so a report never depends on which call returned first."""
     parts = _Parts()
     where = at(f"arn:aws:::{unit.account}:{unit.region}", f"{unit.account}/{unit.region}")
     configs = _list_functions(api, unit)
-    with ThreadPoolExecutor(max_workers=max(1, unit.workers)) as pool:
-        details = list(pool.map(lambda c: _function_details(api, c, fetch_code), configs))
     wanted = {c["FunctionName"] for c in configs}
-    for config, extra in zip(configs, details, strict=True):
-        fn, perms, trig, diags = _function(config, extra, unit)
-        parts.functions.append(fn)
-        parts.permissions.extend(perms)
-        parts.triggers.extend(trig)
-        parts.diagnostics.extend(diags)
-    _event_source_mappings(api, unit, wanted, parts)
     cache = role_cache if role_cache is not None else {}
+    sections: list[Callable[[Api, UnitSpec, set[str], _Parts], None]] = [
+        _event_source_mappings, _rest_apis, _http_apis, _buckets, _queues, _topics, _event_rules, _secrets,
+        _parameters, _ecr]
     if not unit.functions:  # `--function` narrows the audit to functions: no tasks then
-        _ecs(api, unit, parts, cache)
-    _roles(api, parts, cache)
-    _layers(api, unit, parts)
-    _rest_apis(api, unit, wanted, parts)
-    _http_apis(api, unit, wanted, parts)
-    _buckets(api, unit, wanted, parts)
-    _queues(api, parts)
-    _topics(api, wanted, parts)
-    _event_rules(api, unit, wanted, parts)
+        sections.insert(0, _ecs)
+    with ThreadPoolExecutor(max_workers=max(1, unit.workers)) as pool:
+        running = [pool.submit(_section, section, api, unit, wanted) for section in sections]
+        signing = pool.submit(_signing_configs, api, unit)
+        details = list(pool.map(lambda c: _function_details(api, c, fetch_code, unit), configs))
+        for fragment in (future.result() for future in running):
+            parts.merge(fragment)
+        _signing(api, pool, configs, details, signing.result())
+        _concurrency(api, pool, configs, details, parts)
+        for config, extra in zip(configs, details, strict=True):
+            fn, perms, trig, diags = _function(config, extra, unit)
+            parts.functions.append(fn)
+            parts.permissions.extend(perms)
+            parts.triggers.extend(trig)
+            parts.diagnostics.extend(diags)
+        _roles(api, pool, parts, cache)
+        _layers(api, pool, unit, parts)
     _security_groups(api, parts)
-    _secrets(api, parts)
-    _parameters(api, parts)
     parts.diagnostics.extend(api.diagnostics(where))
+    parts.diagnostics.append(Diagnostic(DiagnosticKind.UNSUPPORTED, NOT_COLLECTED, where, DiagnosticLevel.NOTE,
+                                        "audit"))
     app = Application(
         name=f"aws:{unit.account}:{unit.region}", source=SourceKind.LIVE, root="", files=(),
         functions=tuple(parts.functions), roles=tuple(parts.roles.values()), triggers=tuple(parts.triggers),
         apis=tuple(parts.apis), permissions=tuple(parts.permissions), layers=tuple(parts.layers.values()),
         security_groups=tuple(parts.security_groups), resources=tuple(parts.resources),
-        containers=tuple(parts.containers), account_id=unit.account)
+        containers=tuple(parts.containers), registry_scanning=tuple(parts.registry_scanning),
+        account_id=unit.account)
     return app, parts.diagnostics
+
+
+def _section(section: Callable[[Api, UnitSpec, set[str], _Parts], None], api: Api, unit: UnitSpec,
+             wanted: set[str]) -> _Parts:
+    fragment = _Parts()
+    section(api, unit, wanted, fragment)
+    return fragment
 
 
 # ------------------------------------------------------------------------------------------- Lambda
@@ -167,26 +206,92 @@ def _list_functions(api: Api, unit: UnitSpec) -> list[dict[str, Any]]:
     return sorted(configs, key=lambda c: str(c.get("FunctionName")))
 
 
-def _function_details(api: Api, config: Mapping[str, Any], fetch_code: CodeFetcher | None) -> dict[str, Any]:
+def _function_details(api: Api, config: Mapping[str, Any], fetch_code: CodeFetcher | None,
+                      unit: UnitSpec) -> dict[str, Any]:
+    """The per-function calls. `GetFunction` only where its answer is needed (the package location for
+    `--with-code`, the image URI, tags for `--compare`): `ListFunctions` already returned the configuration,
+    and reserved concurrency is read afterwards for triggered functions only (`_concurrency`)."""
     name = str(config["FunctionName"])
     arn = str(config.get("FunctionArn", name))
     out: dict[str, Any] = {}
-    got = api.call("lambda", "GetFunction", arn, FunctionName=name)
-    if got:
-        out["tags"] = got.get("Tags") or {}
-        out["concurrency"] = (got.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
-        out["code"] = got.get("Code") or {}
+    package = config.get("PackageType", "Zip")
+    if fetch_code is not None or package == "Image" or unit.tags:
+        got = api.call("lambda", "GetFunction", arn, FunctionName=name)
+        if got:
+            out["tags"] = got.get("Tags") or {}
+            out["concurrency"] = (got.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
+            out["code"] = got.get("Code") or {}
     policy = api.call("lambda", "GetPolicy", arn, FunctionName=name)
     out["policy"] = _doc(policy.get("Policy")) if policy else None
     out["url"] = api.call("lambda", "GetFunctionUrlConfig", arn, FunctionName=name)
     out["invoke_config"] = api.call("lambda", "GetFunctionEventInvokeConfig", arn, FunctionName=name)
-    signing = api.call("lambda", "GetFunctionCodeSigningConfig", arn, FunctionName=name)
-    out["signing"] = (signing or {}).get("CodeSigningConfigArn")
-    if fetch_code is not None and config.get("PackageType", "Zip") == "Zip":
+    if fetch_code is not None and package == "Zip":
         location = (out.get("code") or {}).get("Location")
         if isinstance(location, str) and location:
             out["code_location"] = fetch_code(config, location)
     return out
+
+
+def _signing_configs(api: Api, unit: UnitSpec) -> dict[str, str | None] | None:
+    """Function ARN → its code signing config, from the region's few signing configs (two list calls instead
+    of one call per function). None when the listing is refused or not supported: each function is then
+    asked (`GetFunctionCodeSigningConfig`), so a refusal costs calls, never the answer."""
+    configs = api.try_pages("lambda", "ListCodeSigningConfigs", "CodeSigningConfigs")
+    if configs is None:
+        return None
+    signed: dict[str, str | None] = {}
+    for signing in configs:
+        config_arn = str(signing.get("CodeSigningConfigArn"))
+        functions = api.try_pages("lambda", "ListFunctionsByCodeSigningConfig", "FunctionArns",
+                                  CodeSigningConfigArn=config_arn)
+        if functions is None:
+            return None
+        signed.update({str(f): config_arn for f in functions})
+    return signed
+
+
+def _signing(api: Api, pool: ThreadPoolExecutor, configs: Sequence[Mapping[str, Any]],
+             details: Sequence[dict[str, Any]], signed: Mapping[str, str | None] | None) -> None:
+    if signed is not None:
+        for config, extra in zip(configs, details, strict=True):
+            extra["signing"] = signed.get(str(config.get("FunctionArn")))
+        return
+
+    def read(item: tuple[Mapping[str, Any], dict[str, Any]]) -> None:
+        config, extra = item
+        name = str(config["FunctionName"])
+        got = api.call("lambda", "GetFunctionCodeSigningConfig", str(config.get("FunctionArn", name)),
+                       FunctionName=name)
+        extra["signing"] = (got or {}).get("CodeSigningConfigArn")
+
+    list(pool.map(read, zip(configs, details, strict=True)))
+
+
+def _concurrency(api: Api, pool: ThreadPoolExecutor, configs: Sequence[Mapping[str, Any]],
+                 details: Sequence[dict[str, Any]], parts: _Parts) -> None:
+    """Reserved concurrency matters where a function can be invoked from outside (FG403 asks it of public
+    functions only): it is read for functions with a trigger, a URL or a resource policy. For the others it
+    is an `Unknown` saying it was not read, never a guessed "none"."""
+    triggered = {t.function for t in parts.triggers}
+    todo: list[tuple[Mapping[str, Any], dict[str, Any]]] = []
+    for config, extra in zip(configs, details, strict=True):
+        if "concurrency" in extra:
+            continue
+        if config["FunctionName"] in triggered or extra.get("url") or extra.get("policy"):
+            todo.append((config, extra))
+        else:
+            extra["concurrency"] = Unknown("reserved concurrency not read: the function has no trigger, URL or "
+                                           "resource policy")
+
+    def read(item: tuple[Mapping[str, Any], dict[str, Any]]) -> None:
+        config, extra = item
+        name = str(config["FunctionName"])
+        got = api.call("lambda", "GetFunctionConcurrency", str(config.get("FunctionArn", name)),
+                       FunctionName=name)
+        extra["concurrency"] = (got or {}).get("ReservedConcurrentExecutions") if got is not None else \
+            Unknown("GetFunctionConcurrency failed")
+
+    list(pool.map(read, todo))
 
 
 def _function(config: Mapping[str, Any], extra: Mapping[str, Any], unit: UnitSpec,
@@ -300,29 +405,31 @@ def _event_source_mappings(api: Api, unit: UnitSpec, wanted: set[str], parts: _P
             on_failure=Destination("on-failure", str(dest), at(esm_arn, uuid)) if dest else None))
 
 
-def _layers(api: Api, unit: UnitSpec, parts: _Parts) -> None:
+def _layers(api: Api, pool: ThreadPoolExecutor, unit: UnitSpec, parts: _Parts) -> None:
     """Layer nodes for the layers of this account the functions use (others' layers stay ARNs)."""
-    for arn in sorted({layer for fn in parts.functions for layer in fn.layers if isinstance(layer, str)}):
-        fields = arn.split(":")
-        if len(fields) < 8 or fields[4] != unit.account:
-            continue
-        got = api.call("lambda", "GetLayerVersionByArn", arn, Arn=arn)
+    arns = [arn for arn in sorted({layer for fn in parts.functions for layer in fn.layers if isinstance(layer, str)})
+            if len(arn.split(":")) >= 8 and arn.split(":")[4] == unit.account]
+    for arn, got in zip(arns, pool.map(lambda a: api.call("lambda", "GetLayerVersionByArn", a, Arn=a), arns),
+                        strict=True):
         if got is None:
             continue
-        parts.layers[arn] = Layer(arn, at(arn, fields[6]), arn=arn, name=fields[6],
+        name = arn.split(":")[6]
+        parts.layers[arn] = Layer(arn, at(arn, name), arn=arn, name=name,
                                   compatible_runtimes=tuple(got.get("CompatibleRuntimes") or ()))
 
 
 # ---------------------------------------------------------------------------------------------- IAM
 
 
-def _roles(api: Api, parts: _Parts, cache: dict[str, Role]) -> None:
-    """Each execution role once (IAM is global: the cache is shared by the units of one account)."""
-    role_names = sorted({fn.role for fn in parts.functions if isinstance(fn.role, str)})
-    for role_name in role_names:
-        if role_name not in cache:
-            cache[role_name] = _role(api, role_name)
-        parts.roles[role_name] = cache[role_name]
+def _roles(api: Api, pool: ThreadPoolExecutor, parts: _Parts, cache: dict[str, Role]) -> None:
+    """Each role once, concurrently: those of ECS tasks in use, then the execution roles (IAM is global: the
+    cache is shared by the units of one account)."""
+    names = list(dict.fromkeys([*parts.task_roles,
+                                *sorted({fn.role for fn in parts.functions if isinstance(fn.role, str)})]))
+    missing = [name for name in names if name not in cache]
+    cache.update(zip(missing, pool.map(lambda name: _role(api, name), missing), strict=True))
+    for name in names:
+        parts.roles[name] = cache[name]
 
 
 def _role(api: Api, name: str) -> Role:
@@ -491,6 +598,7 @@ def _http_apis(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> Non
 
 def _buckets(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
     listed = api.call("s3", "ListBuckets", f"buckets of {unit.account}") or {}
+    account_block: list[Any] = []  # read once, for the first bucket that needs it
     for bucket in listed.get("Buckets") or ():
         name = str(bucket["Name"])
         region = bucket.get("BucketRegion")
@@ -503,8 +611,9 @@ def _buckets(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
         loc = at(arn, name)
         policy = api.call("s3", "GetBucketPolicy", name, Bucket=name)
         document = parse_document(_doc(policy["Policy"]), loc) if policy else None
+        properties = _bucket_access(api, unit, name, document is not None, account_block)
         parts.resources.append(Resource(name, loc, type="AWS::S3::Bucket", category=ResourceCategory.BUCKET,
-                                        name=name, arn=arn, resource_policy=document))
+                                        name=name, arn=arn, resource_policy=document, properties=properties))
         notes = api.call("s3", "GetBucketNotificationConfiguration", name, Bucket=name) or {}
         for index, cfg in enumerate(notes.get("LambdaFunctionConfigurations") or ()):
             fn = _function_name(str(cfg.get("LambdaFunctionArn", "")))
@@ -515,7 +624,60 @@ def _buckets(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
                                           source=name))
 
 
-def _queues(api: Api, parts: _Parts) -> None:
+_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+_BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def _bucket_access(api: Api, unit: UnitSpec, name: str, has_policy: bool,
+                   account_block: list[Any]) -> dict[str, Any]:
+    """What the bucket-exposure rules read, in the S3 API's own spelling, which is CloudFormation's
+    (`PublicAccessBlockConfiguration` with `BlockPublicAcls`...; the canned ACL as `AccessControl`).
+
+    Block Public Access is read only when there is something public for it to void (a policy, or an ACL grant
+    to everyone), and is the *effective* setting: a flag is on when the bucket or the account turns it on. A
+    setting that could not be read is an `Unknown`, which the rules treat as "may block" (no claim of public
+    access the audit cannot prove); "not configured" is an absent key, which blocks nothing."""
+    properties: dict[str, Any] = {}
+    acl = api.call("s3", "GetBucketAcl", name, Bucket=name)
+    public_write = any((g.get("Grantee") or {}).get("URI") == _ALL_USERS and g.get("Permission") in ("WRITE",
+                                                                                                   "FULL_CONTROL")
+                       for g in (acl or {}).get("Grants") or ())
+    if public_write:
+        # everyone may write objects: what the canned ACL public-read-write grants, for the rules' purpose
+        properties["AccessControl"] = "PublicReadWrite"
+    if not (has_policy or public_write):
+        return properties
+    got = api.call("s3", "GetPublicAccessBlock", name, Bucket=name)
+    bucket: Any = (got or {}).get("PublicAccessBlockConfiguration")
+    if got is None and api.failed("s3", "GetPublicAccessBlock", name):
+        bucket = Unknown(f"Block Public Access of bucket {name} could not be read")
+    if not account_block:
+        account_subject = f"account {unit.account}"
+        read = api.call("s3control", "GetPublicAccessBlock", account_subject, AccountId=unit.account)
+        account: Any = (read or {}).get("PublicAccessBlockConfiguration")
+        if read is None and api.failed("s3control", "GetPublicAccessBlock", account_subject):
+            account = Unknown(f"account-level Block Public Access of {unit.account} could not be read")
+        account_block.append(account)
+    effective = _effective_block(bucket, account_block[0])
+    if effective is not None:
+        properties["PublicAccessBlockConfiguration"] = effective
+    return properties
+
+
+def _effective_block(bucket: Any, account: Any) -> Any:
+    if bucket is None and account is None:
+        return None
+    for setting in (bucket, account):
+        if isinstance(setting, Mapping) and all(setting.get(flag) is True for flag in _BLOCK_FLAGS):
+            return dict(setting)  # fully on at one level: what the other says no longer matters
+    unknown = next((s for s in (bucket, account) if isinstance(s, Unknown)), None)
+    if unknown is not None:
+        return unknown
+    return {flag: any(isinstance(s, Mapping) and s.get(flag) is True for s in (bucket, account))
+            for flag in _BLOCK_FLAGS}
+
+
+def _queues(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
     for url in api.pages("sqs", "ListQueues", "QueueUrls", "queues"):
         got = api.call("sqs", "GetQueueAttributes", str(url), QueueUrl=url, AttributeNames=["All"])
         attrs = (got or {}).get("Attributes") or {}
@@ -528,7 +690,7 @@ def _queues(api: Api, parts: _Parts) -> None:
             resource_policy=parse_document(_doc(policy), loc) if policy else None))
 
 
-def _topics(api: Api, wanted: set[str], parts: _Parts) -> None:
+def _topics(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
     for topic in api.pages("sns", "ListTopics", "Topics", "topics"):
         arn = str(topic["TopicArn"])
         name = arn.rsplit(":", 1)[-1]
@@ -599,7 +761,7 @@ def _security_groups(api: Api, parts: _Parts) -> None:
         parts.security_groups.append(SecurityGroup(gid, loc, rules=tuple(rules), vpc_id=group.get("VpcId")))
 
 
-def _secrets(api: Api, parts: _Parts) -> None:
+def _secrets(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
     """Secrets Manager metadata only (names, ARNs, KMS keys): `ListSecrets` never returns values."""
     for secret in api.pages("secretsmanager", "ListSecrets", "SecretList", "secrets"):
         arn = str(secret.get("ARN"))
@@ -608,7 +770,7 @@ def _secrets(api: Api, parts: _Parts) -> None:
                                         category=ResourceCategory.SECRET, name=name, arn=arn))
 
 
-def _parameters(api: Api, parts: _Parts) -> None:
+def _parameters(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
     """SSM Parameter Store metadata only (name, type, KMS key, tier): `DescribeParameters` never returns values,
     and `GetParameter*` is never called."""
     for param in api.pages("ssm", "DescribeParameters", "Parameters", "parameters"):
@@ -620,10 +782,45 @@ def _parameters(api: Api, parts: _Parts) -> None:
                                           "tier": param.get("Tier")}}))
 
 
+# ---------------------------------------------------------------------------------------------- ECR
+
+
+def _ecr(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
+    """ECR repositories (scan on push, tag mutability) and the registry's scanning configuration, which
+    overrides a repository's own setting for the repositories its filters match (FG605)."""
+    del wanted
+    repositories = api.pages("ecr", "DescribeRepositories", "repositories", f"ECR repositories in {unit.region}")
+    for repo in repositories:
+        name = str(repo.get("repositoryName"))
+        arn = str(repo.get("repositoryArn") or f"arn:aws:ecr:{unit.region}:{unit.account}:repository/{name}")
+        scan = (repo.get("imageScanningConfiguration") or {}).get("scanOnPush")
+        mutability = repo.get("imageTagMutability")
+        parts.resources.append(Resource(
+            name, at(arn, name), type="AWS::ECR::Repository", category=ResourceCategory.ECR_REPOSITORY, name=name,
+            arn=arn, ecr=EcrRepositorySettings(scan_on_push=scan if isinstance(scan, bool) else None,
+                                               tag_mutability=str(mutability) if mutability else None)))
+    if not repositories:
+        return
+    registry_arn = f"arn:aws:ecr:{unit.region}:{unit.account}:registry"
+    got = api.call("ecr", "GetRegistryScanningConfiguration", registry_arn)
+    if got is None:
+        # unread, the registry may scan every repository: an Unknown, so FG605 does not claim "no scanning"
+        parts.registry_scanning.append(RegistryScanning(
+            "registry", at(registry_arn, "registry"),
+            rules=Unknown("the registry scanning configuration could not be read", at(registry_arn))))
+        return
+    config = got.get("scanningConfiguration") or {}
+    rules = tuple(RegistryScanRule(rule.get("scanFrequency"),
+                                   tuple(str(f.get("filter")) for f in rule.get("repositoryFilters") or ()))
+                  for rule in config.get("rules") or ())
+    parts.registry_scanning.append(RegistryScanning("registry", at(registry_arn, "registry"),
+                                                    scan_type=config.get("scanType"), rules=rules))
+
+
 # ---------------------------------------------------------------------------------------------- ECS
 
 
-def _ecs(api: Api, unit: UnitSpec, parts: _Parts, roles: dict[str, Role]) -> None:
+def _ecs(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
     """The task definitions ECS services run (what is in use, not every registered revision), each container
     modelled as the ECS loader models a task definition file; task and execution roles are read like
     execution roles so the IAM rules judge them too."""
@@ -650,10 +847,8 @@ def _ecs(api: Api, unit: UnitSpec, parts: _Parts, roles: dict[str, Role]) -> Non
         for key in ("taskRoleArn", "executionRoleArn"):
             role_arn = task.get(key)
             name = role_arn.rsplit("/", 1)[-1] if isinstance(role_arn, str) and role_arn else None
-            if name is not None and name not in roles:
-                roles[name] = _role(api, name)
-            if name is not None:
-                parts.roles[name] = roles[name]
+            if name is not None and name not in parts.task_roles:
+                parts.task_roles.append(name)
             role_names[key] = name
         for definition in task.get("containerDefinitions") or ():
             if isinstance(definition, Mapping):
@@ -677,7 +872,8 @@ def calls_made() -> Iterable[tuple[str, str]]:
         ("apigatewayv2", "GetApis"), ("apigatewayv2", "GetRoutes"), ("apigatewayv2", "GetIntegrations"),
         ("apigatewayv2", "GetAuthorizers"), ("apigatewayv2", "GetStages"),
         ("s3", "ListBuckets"), ("s3", "GetBucketLocation"), ("s3", "GetBucketPolicy"),
-        ("s3", "GetBucketNotificationConfiguration"),
+        ("s3", "GetBucketNotificationConfiguration"), ("s3", "GetBucketAcl"), ("s3", "GetPublicAccessBlock"),
+        ("s3control", "GetPublicAccessBlock"),
         ("sqs", "ListQueues"), ("sqs", "GetQueueAttributes"),
         ("sns", "ListTopics"), ("sns", "GetTopicAttributes"), ("sns", "ListSubscriptionsByTopic"),
         ("sns", "GetSubscriptionAttributes"),
@@ -686,6 +882,9 @@ def calls_made() -> Iterable[tuple[str, str]]:
         ("secretsmanager", "ListSecrets"), ("ssm", "DescribeParameters"),
         ("ecs", "ListClusters"), ("ecs", "ListServices"), ("ecs", "DescribeServices"),
         ("ecs", "DescribeTaskDefinition"),
+        ("ecr", "DescribeRepositories"), ("ecr", "GetRegistryScanningConfiguration"),
+        ("lambda", "ListCodeSigningConfigs"), ("lambda", "ListFunctionsByCodeSigningConfig"),
+        ("lambda", "GetFunctionConcurrency"),
         ("cloudtrail", "LookupEvents"),
         ("sts", "GetCallerIdentity"), ("sts", "AssumeRole"),
     )

@@ -13,7 +13,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -63,33 +63,48 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 @policy.command()
-@click.argument("path", type=click.Path(exists=True))
-@click.option("--function", "function_name", required=True, help="Function logical id, name or address.")
+@click.argument("path", type=click.Path(exists=True), required=False)
+@click.option("--function", "function_name", required=True,
+              help="Function logical id, name or address (with --from-account: the deployed name or ARN).")
 @click.option("--cloudtrail", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="CloudTrail JSON (Records files, lookup-events output, guard learn-mode output).")
 @click.option("--since", help="Only CloudTrail events at or after this ISO 8601 time.")
 @click.option("--until", help="Only CloudTrail events at or before this ISO 8601 time.")
 @click.option("--format", "output_format", type=click.Choice(["json", "sam", "terraform"]), default="json",
               show_default=True)
-def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: str | None, until: str | None,  # noqa: PLR0917
-             output_format: str) -> None:
-    """Print the least-privilege policy for one function of PATH."""
+@click.option("--from-account", is_flag=True,
+              help="Read the deployed function, its role and its downloaded code from AWS instead of PATH.")
+@click.option("--profile", help="--from-account: AWS profile of the credentials to start from.")
+@click.option("--region", help="--from-account: the function's region (default: the profile's).")
+@click.option("--role-arn", help="--from-account: assume this role first (the account to read).")
+@click.option("--external-id", help="--from-account: external id for --role-arn.")
+@click.option("--endpoint-url", help="--from-account: send every AWS call to this endpoint (moto, LocalStack).")
+@click.option("--cloudtrail-days", type=click.IntRange(0, 90), default=0,
+              help="--from-account: add N days of CloudTrail LookupEvents usage by the function's role.")
+def generate(path: str | None, function_name: str, cloudtrail: tuple[str, ...], since: str | None,  # noqa: PLR0917
+             until: str | None, output_format: str, from_account: bool, profile: str | None, region: str | None,
+             role_arn: str | None, external_id: str | None, endpoint_url: str | None, cloudtrail_days: int) -> None:
+    """Print the least-privilege policy for one function of PATH (or, with --from-account, of a live account)."""
     from faasguard.analysis.iam.cloudtrail import Identity, observed_needs, read_records
     from faasguard.analysis.iam.least_privilege import generate as gen
 
-    apps, facts = _load(path)
-    found = None
-    for app, f in zip(apps, facts, strict=True):
-        for fn in app.functions:
-            if function_name in (fn.id, fn.name if isinstance(fn.name, str) else None):
-                found = (app, f, fn)
-                break
-        if found:
-            break
-    if found is None:
-        names = sorted(fn.id for app in apps for fn in app.functions)
-        _echo(f"faasguard: no function {function_name!r}; functions: {', '.join(names) or '(none)'}", err=True)
-        sys.exit(ExitCode.USAGE)
+    account_options = {"--profile": profile, "--region": region, "--role-arn": role_arn,
+                       "--external-id": external_id, "--endpoint-url": endpoint_url,
+                       "--cloudtrail-days": cloudtrail_days or None}
+    if from_account:
+        if path is not None:
+            _usage("--from-account reads the function from AWS: give no PATH")
+        if external_id and not role_arn:
+            _usage("--external-id needs --role-arn")
+        found = _live_function(function_name, profile, region, role_arn, external_id, endpoint_url,
+                               cloudtrail_days)
+    else:
+        given = [name for name, value in account_options.items() if value]
+        if given:
+            _usage(f"{', '.join(given)} only apply with --from-account")
+        if path is None:
+            _usage("give a PATH to scan, or --from-account to read the function from AWS")
+        found = _scanned_function(path, function_name)
     app, f, fn = found
     iam = f.iam
     fn_needs = iam.needs.get(fn.id) if iam else None
@@ -113,6 +128,8 @@ def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: 
             _echo(f"warning: {p}", err=True)
     declared = iam.role_of(fn.id) if iam else None
     result = gen(needs, declared)
+    if from_account:
+        _concrete(result.document, fn)
     for note in result.notes:
         _echo(f"note: {note}", err=True)
     statements = result.document["Statement"]
@@ -128,6 +145,71 @@ def generate(path: str, function_name: str, cloudtrail: tuple[str, ...], since: 
         click.echo("\n".join(lines))
     else:
         click.echo(_terraform(fn.id, statements))
+
+
+def _usage(message: str) -> NoReturn:
+    _echo(f"faasguard: {message}", err=True)
+    sys.exit(ExitCode.USAGE)
+
+
+def _scanned_function(path: str, function_name: str) -> tuple[Any, Any, Any]:
+    """(application, facts, function) of PATH for `--function`; a usage error naming the functions there."""
+    apps, facts = _load(path)
+    for app, f in zip(apps, facts, strict=True):
+        for fn in app.functions:
+            if function_name in (fn.id, fn.name if isinstance(fn.name, str) else None):
+                return app, f, fn
+    names = sorted(fn.id for app in apps for fn in app.functions)
+    _usage(f"no function {function_name!r}; functions: {', '.join(names) or '(none)'}")
+
+
+def _live_function(function_name: str, profile: str | None, region: str | None,  # noqa: PLR0917
+                   role_arn: str | None, external_id: str | None, endpoint_url: str | None,
+                   cloudtrail_days: int) -> tuple[Any, Any, Any]:
+    """(application, facts, function) of one deployed function, read by the audit's collector with its code
+    (`--with-code`), so the needs are the deployed code's, plus CloudTrail usage when asked. What the audit
+    could not read (a refused call, a package it would not unpack) is printed: the policy is then only as
+    complete as what was read, and says so instead of looking complete."""
+    from faasguard.audit import AccountTarget, AuditError, AuditOptions, run_audit
+    from faasguard.config import Config
+    from faasguard.findings import DiagnosticLevel
+
+    options = AuditOptions(targets=(AccountTarget(role_arn, external_id),), regions=(region,) if region else (),
+                           profile=profile, endpoint_url=endpoint_url, functions=(function_name,), with_code=True,
+                           workers=1, cloudtrail_days=cloudtrail_days)
+    try:
+        run = run_audit(options, Config(select=("FG107",)))
+    except AuditError as exc:
+        _usage(str(exc))
+    for d in run.result.diagnostics:
+        if d.level is not DiagnosticLevel.NOTE or "LookupEvents" in d.message:
+            _echo(f"{d.level.value}: {d.message}", err=True)
+    if not run.units_done:
+        _echo("faasguard: the account could not be read", err=True)
+        sys.exit(ExitCode.NOTHING_TO_SCAN)
+    for index, app in enumerate(run.result.apps):
+        if app.functions:
+            return app, run.result.facts[index], app.functions[0]
+    where = ", ".join(f"{account}/{unit_region}" for account, unit_region in run.units_done)
+    _usage(f"no function {function_name!r} in {where}")
+
+
+def _concrete(document: dict[str, Any], fn: Any) -> None:
+    """A deployed function's policy names its own partition, region and account, which the function's ARN
+    gives, instead of the template placeholders (`${AWS::Region}`...) a policy for a template keeps."""
+    arn = fn.location.path.split(":")
+    if len(arn) < 7 or arn[0] != "arn":
+        return
+    values = {"${AWS::Partition}": arn[1], "${AWS::Region}": arn[3], "${AWS::AccountId}": arn[4],
+              f"${{{fn.id}}}": str(fn.name if isinstance(fn.name, str) else fn.id)}
+    for statement in document.get("Statement") or ():
+        resources = statement.get("Resource")
+        if isinstance(resources, list):
+            for index, resource in enumerate(resources):
+                text = resource
+                for placeholder, value in values.items():
+                    text = text.replace(placeholder, value)
+                resources[index] = text
 
 
 IAM_SIZE_LIMITS = (("an inline role policy (all inline policies of a role together)", 10_240),

@@ -257,8 +257,28 @@ def application_of(findings: Sequence[Finding], apps: Sequence[Application]) -> 
         index = owner.get(abs_path(finding.location.path))
         if index is None:
             names = {finding.resource, *finding.functions}
-            hits = [i for i, app in enumerate(apps)
-                    if any(node.id in names for node in (*app.functions, *app.roles, *app.resources))]
+            live = live_unit(finding.location.path)
+            candidates = [i for i, app in enumerate(apps) if live is None or _in_unit(app, *live)]
+            hits = [i for i in candidates
+                    if any(node.id in names for node in (*apps[i].functions, *apps[i].roles, *apps[i].resources))]
             index = hits[0] if len(hits) == 1 else None
         result.append(index)
     return result
+
+
+def live_unit(path: str) -> tuple[str, str] | None:
+    """(account, region) an audit finding's ARN names; either may be empty (IAM roles have no region, S3
+    buckets neither). None for a path that is not an ARN."""
+    fields = path.split(":", 5)
+    if len(fields) < 6 or fields[0] != "arn":
+        return None
+    return fields[4], fields[3]
+
+
+def _in_unit(app: Application, account: str, region: str) -> bool:
+    """Is `app` the audit unit of (account, region)? Live applications are named `aws:ACCOUNT:REGION`; an
+    empty account or region in the ARN matches any."""
+    name = app.name.split(":")
+    if app.source.value != "live" or len(name) != 3:
+        return False
+    return (not account or name[1] == account) and (not region or name[2] == region)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from faasguard.escape import console_text, path_text
 from faasguard.findings import Diagnostic, DiagnosticLevel, Finding, Severity, incomplete_reasons
-from faasguard.report import SEVERITY_ORDER, SourceLines, application_of, summarize
+from faasguard.report import SEVERITY_ORDER, SourceLines, application_of, live_unit, summarize
 
 if TYPE_CHECKING:
     from faasguard.config import Config
@@ -176,7 +176,7 @@ def build_lines(result: ScanResult, config: Config) -> list[Line]:
     # application → group label → findings; insertion order follows the sorted findings (path, line).
     apps: dict[tuple[int, str], dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     for finding, owner in zip(shown, owners, strict=True):
-        app_key = (len(result.apps), finding.location.path) if owner is None else (owner, result.apps[owner].name)
+        app_key = (owner, result.apps[owner].name) if owner is not None else _unowned_key(finding, len(result.apps))
         apps[app_key][_group_label(finding)].append(finding)
 
     for (index, name), groups in sorted(apps.items(), key=lambda item: item[0]):
@@ -201,6 +201,17 @@ def build_lines(result: ScanResult, config: Config) -> list[Line]:
     lines.append(_summary_line(result))
     lines.extend(incomplete_lines(result))
     return lines
+
+
+def _unowned_key(finding: Finding, after: int) -> tuple[int, str]:
+    """The group of a finding no single application owns. An audit finding on something global to an account
+    (an IAM role several regions' functions use) is grouped under its account, beside that account's regional
+    units (`aws:ACCOUNT:REGION`), rather than under its own ARN."""
+    unit = live_unit(finding.location.path)
+    if unit is not None and unit[0]:
+        # a merged org-wide report may hold no applications: the ARN still names the unit
+        return after, f"aws:{unit[0]}:{unit[1]}" if unit[1] else f"aws:{unit[0]} (global: IAM)"
+    return after, finding.location.path
 
 
 def _group_rank(findings: list[Finding], order: dict[str, int]) -> tuple[int, int, int]:
