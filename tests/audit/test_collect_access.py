@@ -77,7 +77,7 @@ def test_public_write_acl_makes_the_function_public(moto_endpoint: str) -> None:
     c.s3.put_bucket_acl(Bucket="drop", GrantWrite='uri="http://acs.amazonaws.com/groups/global/AllUsers"',
                         GrantFullControl=f"id={c.s3.get_bucket_acl(Bucket='drop')['Owner']['ID']}")
     assert [(r, m.split(" from ")[1]) for r, _, m in _fg403(_audit(moto_endpoint))] == [
-        ("ingest", "bucket drop, which lets anyone write objects (AccessControl: PublicReadWrite, line 1) and has "
+        ("ingest", "bucket drop, which lets anyone write objects (canned ACL public-read-write, line 1) and has "
                    "no reserved concurrency")]
     c.s3.put_public_access_block(Bucket="drop", PublicAccessBlockConfiguration={
         "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False,

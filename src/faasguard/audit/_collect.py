@@ -31,6 +31,7 @@ from faasguard.model import (
     Application,
     Auth,
     AuthType,
+    BucketSettings,
     CodeLocation,
     Container,
     Destination,
@@ -43,6 +44,7 @@ from faasguard.model import (
     Policy,
     PolicyDocument,
     PolicyKind,
+    PublicAccessBlock,
     RegistryScanning,
     RegistryScanRule,
     Resource,
@@ -611,9 +613,9 @@ def _buckets(api: Api, unit: UnitSpec, wanted: set[str], parts: _Parts) -> None:
         loc = at(arn, name)
         policy = api.call("s3", "GetBucketPolicy", name, Bucket=name)
         document = parse_document(_doc(policy["Policy"]), loc) if policy else None
-        properties = _bucket_access(api, unit, name, document is not None, account_block)
+        settings = _bucket_access(api, unit, name, document is not None, account_block)
         parts.resources.append(Resource(name, loc, type="AWS::S3::Bucket", category=ResourceCategory.BUCKET,
-                                        name=name, arn=arn, resource_policy=document, properties=properties))
+                                        name=name, arn=arn, resource_policy=document, bucket=settings))
         notes = api.call("s3", "GetBucketNotificationConfiguration", name, Bucket=name) or {}
         for index, cfg in enumerate(notes.get("LambdaFunctionConfigurations") or ()):
             fn = _function_name(str(cfg.get("LambdaFunctionArn", "")))
@@ -629,24 +631,21 @@ _BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "Res
 
 
 def _bucket_access(api: Api, unit: UnitSpec, name: str, has_policy: bool,
-                   account_block: list[Any]) -> dict[str, Any]:
-    """What the bucket-exposure rules read, in the S3 API's own spelling, which is CloudFormation's
-    (`PublicAccessBlockConfiguration` with `BlockPublicAcls`...; the canned ACL as `AccessControl`).
+                   account_block: list[Any]) -> BucketSettings:
+    """What the bucket-exposure rules read, as the typed settings the loaders fill (`Resource.bucket`).
 
     Block Public Access is read only when there is something public for it to void (a policy, or an ACL grant
     to everyone), and is the *effective* setting: a flag is on when the bucket or the account turns it on. A
     setting that could not be read is an `Unknown`, which the rules treat as "may block" (no claim of public
     access the audit cannot prove); "not configured" is an absent key, which blocks nothing."""
-    properties: dict[str, Any] = {}
     acl = api.call("s3", "GetBucketAcl", name, Bucket=name)
     public_write = any((g.get("Grantee") or {}).get("URI") == _ALL_USERS and g.get("Permission") in ("WRITE",
                                                                                                    "FULL_CONTROL")
                        for g in (acl or {}).get("Grants") or ())
-    if public_write:
-        # everyone may write objects: what the canned ACL public-read-write grants, for the rules' purpose
-        properties["AccessControl"] = "PublicReadWrite"
+    # everyone may write objects: what the canned ACL public-read-write grants, for the rules' purpose
+    canned = "public-read-write" if public_write else None
     if not (has_policy or public_write):
-        return properties
+        return BucketSettings(acl=canned)
     got = api.call("s3", "GetPublicAccessBlock", name, Bucket=name)
     bucket: Any = (got or {}).get("PublicAccessBlockConfiguration")
     if got is None and api.failed("s3", "GetPublicAccessBlock", name):
@@ -659,9 +658,12 @@ def _bucket_access(api: Api, unit: UnitSpec, name: str, has_policy: bool,
             account = Unknown(f"account-level Block Public Access of {unit.account} could not be read")
         account_block.append(account)
     effective = _effective_block(bucket, account_block[0])
-    if effective is not None:
-        properties["PublicAccessBlockConfiguration"] = effective
-    return properties
+    block: PublicAccessBlock | Unknown | None = None
+    if isinstance(effective, Unknown):
+        block = effective
+    elif effective is not None:
+        block = PublicAccessBlock(*(effective.get(flag) is True for flag in _BLOCK_FLAGS))
+    return BucketSettings(acl=canned, public_access_block=block)
 
 
 def _effective_block(bucket: Any, account: Any) -> Any:
