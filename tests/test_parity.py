@@ -59,6 +59,9 @@ EXPECTED: set[Pair] = {
     ("FG108", "ImageConverterFunction"), ("FG108", "ReportFunction"),  # calls its role does not grant
     *{("FG406", fn) for fn in (*SHARED, "QueueWorkerFunction", "ReportFunction")},  # no code signing
     ("FG511", "DbAdminFunction"), ("FG511", "QueueWorkerFunction"), ("FG511", "ReportFunction"),
+    # the Node.js worker: ffmpeg command line from the SQS message, on nodejs20.x, and its queue as attack entry
+    ("FG501", "PreviewFunction"), ("FG901", "PreviewFunction"), ("FG402", "PreviewFunction"),
+    ("FG406", "PreviewFunction"), ("FG511", "PreviewFunction"),
 }
 
 IGNORED_RULES: dict[str, str] = {}

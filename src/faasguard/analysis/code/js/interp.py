@@ -264,6 +264,8 @@ class JsFunction:
         checked = [self.scope.get(name) for name, _, _ in guards]
         if exits and any(t.kind == "event" for v in [test, *(c for c in checked if c is not None)] for t in v.taints):
             self.summary.validates = True
+        elif exits and cond is not None and self.test_reads_event(cond):
+            self.summary.validates = True
         before = dict(self.scope.vars)
         for name, kinds, negated in guards:
             if not negated:
@@ -292,6 +294,20 @@ class JsFunction:
         if kinds == ("path",) and not all(t.normalized for t in value.taints):
             return  # a prefix check protects only a normalised path
         self.scope.vars[name] = value.map_taints(lambda t: t.clean_for(*kinds))
+
+    def test_reads_event(self, cond: Node) -> bool:
+        """Whether a test names event data anywhere (`typeof key !== "string"`, `!RE.test(String(n))`): the value
+        of such a test is clean, yet a test on event fields that rejects is the explicit check FG511 looks for."""
+        stack = [cond]
+        while stack:
+            node = stack.pop()
+            if node.type == "identifier":
+                value = self.scope.get(self.text(node))
+                if value is not None and any(t.kind == "event" for t in value.taints):
+                    return True
+            elif node.type not in ("arrow_function", "function_expression"):
+                stack.extend(node.named_children)
+        return False
 
     def guards(self, cond: Node) -> list[tuple[str, tuple[str, ...], bool]]:
         """Names a test checks against an allow-list, a pattern or a base directory: (name, sink kinds it is then
@@ -1094,11 +1110,16 @@ class JsFunction:
         return data_of(*args)
 
 
+_EXITS = ("return_statement", "throw_statement", "continue_statement", "break_statement")
+"""Statements after which the rest of the enclosing block does not run: `continue` in a `Records` loop skips a
+bad message exactly as `return` rejects a bad request, so a check ending in either guards what follows."""
+
+
 def _exits(node: Node) -> bool:
-    if node.type in ("return_statement", "throw_statement"):
+    if node.type in _EXITS:
         return True
     if node.type == "statement_block":
-        return any(c.type in ("return_statement", "throw_statement") for c in node.named_children)
+        return any(c.type in _EXITS for c in node.named_children)
     return False
 
 
