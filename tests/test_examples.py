@@ -104,7 +104,8 @@ def test_secure_node_function_has_no_finding_at_all() -> None:
     even the info-level FG511, while the vulnerable one is reported."""
     def preview(app: Path) -> list[tuple[str, str, int]]:
         config = dataclasses.replace(load_config(None, search_from=app), severity=Severity.INFO)
-        return sorted((f.rule_id, Path(f.location.path).name, f.location.line) for f in scan([str(app)], config).findings
+        found = scan([str(app)], config).findings
+        return sorted((f.rule_id, Path(f.location.path).name, f.location.line) for f in found
                       if f.function == "PreviewFunction" and f.rule_id.startswith("FG5"))
 
     assert preview(SECURE) == []
