@@ -892,6 +892,9 @@ class JsFunction:
         if kind == "webapp":
             if method in m.WEB_ROUTE_METHODS:
                 for arg in args:
+                    handler = arg.field_val("handler") if arg.fields is not None else None
+                    if handler is not None and handler.kind == "function" and handler.extra:
+                        self.a.add_route(self.mod, handler.extra)  # Fastify `app.route({method, url, handler})`
                     if arg.kind == "function" and arg.extra:
                         self.a.add_route(self.mod, arg.extra)
                     if arg.kind == "validator":
