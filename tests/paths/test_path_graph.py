@@ -34,8 +34,9 @@ def vulnerable() -> tuple[AttackGraph, list]:  # type: ignore[type-arg]
 
 def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph, list]) -> None:  # type: ignore[type-arg]
     graph, findings = vulnerable
-    (path,) = graph.paths
+    path, preview = graph.paths  # the second: the Node.js PreviewFunction, SQS message → execSync
     assert (path.rank, path.function) == (1, "ImageConverterFunction")
+    assert (preview.rank, preview.function, preview.severity) == (2, "PreviewFunction", Severity.HIGH)
     assert path.entry.node == "ImageConverterFunction.Upload"
     assert path.entry.exposure is Exposure.UNTRUSTED_DATA
     assert [f.rule_id for f in path.flaws] == ["FG501"]  # the download_file target is a write, not a read
@@ -49,13 +50,13 @@ def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph
     assert secrets.actions == ("secretsmanager:GetSecretValue",)
     assert secrets.target == "*"
     assert secrets.location.line == 47
-    admin_data = next(r for r in path.reach if r.used_by)
-    assert admin_data.used_by == ("DbAdminFunction",)
+    admin_data = next(r for r in path.reach if r.used_by == ("DbAdminFunction",))
     assert "AuditTable" in admin_data.description
 
     fg901 = [f for f in findings if f.rule_id == "FG901"]
     assert [(f.severity, f.resource, Path(f.location.path).name, f.location.line) for f in fg901] == [
-        (Severity.CRITICAL, "ImageConverterFunction", "app.py", 20)]
+        (Severity.CRITICAL, "ImageConverterFunction", "app.py", 20),
+        (Severity.HIGH, "PreviewFunction", "index.mjs", 12)]
     fg902 = [f for f in findings if f.rule_id == "FG902"]
     assert [(f.resource, f.location.line) for f in fg902] == [("SharedCatchAllRole", 23)]
     assert "DbAdminFunction's dynamodb:PutItem on AuditTable" in fg902[0].message

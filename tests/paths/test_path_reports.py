@@ -29,7 +29,8 @@ def test_json_paths_section(result: ScanResult) -> None:
     doc = report_document(result)
     jsonschema.validate(doc, SCHEMA)
     assert doc["schema_version"] == "1.1"
-    (path,) = doc["paths"]
+    path, preview = doc["paths"]  # the second: the Node.js PreviewFunction (SQS → execSync)
+    assert (preview["rank"], preview["severity"], preview["entry"]["node"]) == (2, "high", "PreviewFunction.Previews")
     assert (path["rank"], path["severity"], path["exposure"], path["impact"]) == (1, "critical", "untrusted-data",
                                                                                  "account-wide")
     assert path["entry"]["node"] == "ImageConverterFunction.Upload"
@@ -57,7 +58,7 @@ def test_sarif_code_flow_through_every_hop(result: ScanResult) -> None:
 
 def test_console_top_paths_first(result: ScanResult) -> None:
     text = ["".join(t for t, _ in line) for line in build_lines(result, Config())]
-    assert text[0] == "Attack paths (1)"
+    assert text[0] == "Attack paths (2)"
     assert "CRITICAL" in text[1]
     assert "ImageConverterFunction" in text[1]
     block = "\n".join(text[:10])

@@ -89,7 +89,7 @@ def _with_source(b: _Builder, logical_id: str, location: CodeLocation, handler: 
         if isinstance(entries, list):
             source = _esbuild_entry(b, Path(code_dir), module, [e for e in entries if isinstance(e, str)])
     if source is None and cdk_dir is not None and location.handler_file is not None \
-            and b.asset_root is not None:
+            and location.handler_file.endswith(_JS_SUFFIXES) and b.asset_root is not None:
         source = _bundle_entry(b, Path(location.handler_file), b.asset_root)
     return replace(location, handler_file=source) if source is not None else location
 
