@@ -123,11 +123,7 @@ def deploy_vulnerable(endpoint: str, session: boto3.Session | None = None, *, se
             "s3:GetLifecycleConfiguration"], "Resource": [f"arn:aws:s3:::{uploads}", f"arn:aws:s3:::{uploads}/*"]}],
         "PreviewFunctionRolePolicy1": [{"Effect": "Allow", "Action": [
             "s3:PutObject", "s3:PutObjectAcl", "s3:PutLifecycleConfiguration"],
-            "Resource": [f"arn:aws:s3:::{thumbs}", f"arn:aws:s3:::{thumbs}/*"]}],
-        "PreviewFunctionRolePolicy2": [{"Effect": "Allow", "Action": [
-            "sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch", "sqs:DeleteMessage",
-            "sqs:DeleteMessageBatch", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
-            "Resource": preview_arn}]}, sam=True)
+            "Resource": [f"arn:aws:s3:::{thumbs}", f"arn:aws:s3:::{thumbs}/*"]}]}, sam=True)
 
     def function(name: str, src: str, handler: str, role_arn: str, **extra: Any) -> str:
         code = upload_code(c, name, zip_dir(VULNERABLE / "src" / src), region)
