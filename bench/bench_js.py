@@ -4,7 +4,9 @@ Generates N handler projects in a temporary directory (a handler plus two local 
 the corpus: Express behind serverless-http, SDK v3 calls, SQL and child_process helpers) and the equivalent
 Python project, analyses every handler, and prints files/s and lines/s for each language. With
 `--tree DIR` it instead analyses every .js/.ts file under DIR as a bare module (e.g. an installed
-node_modules) and reports crashes: there must be none. Run by hand: `python bench/bench_js.py [N]`.
+node_modules) and reports throughput, the slowest file and crashes: there must be none. Run by hand:
+`python bench/bench_js.py [N]`, `python bench/bench_js.py --tree DIR`. A real dependency tree for `--tree`:
+`npm install --ignore-scripts` of an app's package.json in a scratch directory (never run install scripts).
 """
 
 from __future__ import annotations
@@ -136,15 +138,22 @@ def tree(directory: Path) -> None:
     files = [p for p in directory.rglob("*") if p.suffix in JS_SUFFIXES and p.is_file() and not p.is_symlink()]
     analyzer = JsAnalyzer((directory.resolve(),))
     crashes = 0
+    lines = 0
+    slowest = (0.0, Path())
     start = time.perf_counter()
     for path in files:
+        began = time.perf_counter()
         try:
+            lines += path.read_bytes().count(b"\n")
             analyzer.scope_of(path.resolve())
             analyzer.analyze_handler(path.resolve(), "handler")
         except Exception as exc:  # counting crashes is the point
             crashes += 1
             print(f"CRASH {path}: {type(exc).__name__}: {exc}")
-    print(f"{len(files)} files in {time.perf_counter() - start:.1f}s, {crashes} crashes")
+        slowest = max(slowest, (time.perf_counter() - began, path))
+    seconds = time.perf_counter() - start
+    print(f"{len(files)} files, {lines:,} lines in {seconds:.1f}s ({len(files) / seconds:,.0f} files/s, "
+          f"{lines / seconds:,.0f} lines/s), {crashes} crashes; slowest {slowest[0]:.2f}s {slowest[1]}")
 
 
 if __name__ == "__main__":

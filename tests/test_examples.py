@@ -3,6 +3,7 @@ right line, the secure app has nothing high or critical, and both reports valida
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -53,6 +54,8 @@ THREAT_MODEL = [
     ("deprecated runtime", "FG402", "QueueWorkerFunction", "template.yaml", 134),
     ("vulnerable pinned dependency", "FG601", "DbAdminFunction", "requirements.txt", 2),
     ("unpinned dependency", "FG602", "QueueWorkerFunction", "requirements.txt", 1),
+    ("SQS message to child_process.execSync (Node.js)", "FG501", "PreviewFunction", "index.mjs", 12),
+    ("deprecated Node.js runtime", "FG402", "PreviewFunction", "template.yaml", 187),
 ]
 
 
@@ -79,6 +82,34 @@ def test_reports_validate(app: Path) -> None:
     jsonschema.Draft7Validator(json.loads(SARIF_SCHEMA.read_text())).validate(json.loads(sarif.output))
     report = runner.invoke(main, ["scan", str(app.relative_to(ROOT)), "--format", "json"])
     jsonschema.Draft202012Validator(json.loads(REPORT_SCHEMA.read_text())).validate(json.loads(report.output))
+
+
+def test_node_function_policy_is_scoped_to_its_buckets() -> None:
+    """Issue 13: `policy generate` for the Node.js function gives the S3 actions of its SDK v3 calls, each on
+    the bucket its environment variable is bound to; the safe twin in the secure app needs the same."""
+    for app in (VULNERABLE, SECURE):
+        result = CliRunner().invoke(main, ["policy", "generate", str(app), "--function", "PreviewFunction"])
+        assert result.exit_code == 0, result.output
+        s3 = [s for s in json.loads(result.stdout)["Statement"] if any(a.startswith("s3:") for a in s["Action"])]
+        assert s3 == [
+            {"Effect": "Allow", "Action": ["s3:GetObject"],
+             "Resource": ["arn:${AWS::Partition}:s3:::${UploadsBucket}/*"]},
+            {"Effect": "Allow", "Action": ["s3:PutObject"],
+             "Resource": ["arn:${AWS::Partition}:s3:::${ThumbnailsBucket}/*"]},
+        ], app.name
+
+
+def test_secure_node_function_has_no_finding_at_all() -> None:
+    """The safe twin (execFileSync with an argument array, the message checked before use) gives nothing, not
+    even the info-level FG511, while the vulnerable one is reported."""
+    def preview(app: Path) -> list[tuple[str, str, int]]:
+        config = dataclasses.replace(load_config(None, search_from=app), severity=Severity.INFO)
+        found = scan([str(app)], config).findings
+        return sorted((f.rule_id, Path(f.location.path).name, f.location.line) for f in found
+                      if f.function == "PreviewFunction" and f.rule_id.startswith("FG5"))
+
+    assert preview(SECURE) == []
+    assert preview(VULNERABLE) == [("FG501", "index.mjs", 12), ("FG511", "index.mjs", 8)]
 
 
 def test_exit_codes_of_the_examples() -> None:

@@ -47,7 +47,7 @@ EXPECTED: set[Pair] = {
     ("FG402", "QueueWorkerFunction"),  # python3.8
     ("FG403", "DbAdminFunction"), ("FG403", "ReportFunction"),
     ("FG404", "ImageConverterFunction"),
-    ("FG404", "QueueWorkerFunction"),  # its queue has no redrive policy (issue 15)
+    ("FG404", "QueueWorkerFunction"), ("FG404", "PreviewFunction"),  # their queues have no redrive policy
     ("FG405", "DbAdminFunction"), ("FG405", "ReportFunction"),
     ("FG501", "ImageConverterFunction"), ("FG501", "QueueWorkerFunction"),  # shell injection from S3 / SQS
     ("FG503", "DbAdminFunction"),  # SQL injection from the API body
@@ -60,6 +60,9 @@ EXPECTED: set[Pair] = {
     ("FG108", "ImageConverterFunction"), ("FG108", "ReportFunction"),  # calls its role does not grant
     *{("FG406", fn) for fn in (*SHARED, "QueueWorkerFunction", "ReportFunction")},  # no code signing
     ("FG511", "DbAdminFunction"), ("FG511", "QueueWorkerFunction"), ("FG511", "ReportFunction"),
+    # the Node.js worker: ffmpeg command line from the SQS message, on nodejs20.x, and its queue as attack entry
+    ("FG501", "PreviewFunction"), ("FG901", "PreviewFunction"), ("FG402", "PreviewFunction"),
+    ("FG406", "PreviewFunction"), ("FG511", "PreviewFunction"),
 }
 
 IGNORED_RULES: dict[str, str] = {}

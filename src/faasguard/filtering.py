@@ -7,8 +7,9 @@ see it) or dropped (below `--severity`). Reporters render what comes out and dec
 Suppressions come from four places, tried in this order (the first valid one is recorded on the finding; every
 matching one counts as used):
 
-1. comments `faasguard: ignore[FG104,FG201] -- reason` (optional `until=YYYY-MM-DD`) in YAML, HCL (`#`, `//`)
-   and Python, on the finding's line, or on comment-only lines directly above it ("inSource");
+1. comments `faasguard: ignore[FG104,FG201] -- reason` (optional `until=YYYY-MM-DD`) in YAML, HCL (`#`, `//`),
+   Python and JavaScript/TypeScript (`//`, one-line `/* ... */`), on the finding's line, or on comment-only lines
+   directly above it ("inSource");
 2. CloudFormation `Metadata: {faasguard: {ignore: [...]}}`, which loaders hand over as
    `Application.suppressions` ("inSource");
 3. the central `[[tool.faasguard.ignore]]` list that a security team owns in the config ("external");
@@ -46,8 +47,9 @@ from faasguard.safeio import open_regular, read_regular
 BASELINE_VERSION = 1
 
 _MARKER = b"faasguard:"
-_COMMENT = re.compile(r"(?:#|//)\s*faasguard:\s*ignore\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$", re.IGNORECASE)
-_BARE_COMMENT = re.compile(r"(?:#|//)\s*faasguard:\s*ignore\b(?!\s*\[)", re.IGNORECASE)
+_COMMENT = re.compile(r"(?P<open>#|//|/\*+)\s*faasguard:\s*ignore\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$",
+                      re.IGNORECASE)
+_BARE_COMMENT = re.compile(r"(?:#|//|/\*)\s*faasguard:\s*ignore\b(?!\s*\[)", re.IGNORECASE)
 _UNTIL = re.compile(r"\buntil\s*=\s*(?P<date>\S+)", re.IGNORECASE)
 _RULE_ID = re.compile(r"^FG\d{3}$", re.IGNORECASE)
 _RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -444,7 +446,7 @@ def parse_comments(text: str, path: str, diagnostics: list[Diagnostic]) -> list[
     pending: list[_Candidate] = []
     for number, line in enumerate(lines, 1):
         stripped = line.lstrip()
-        comment_only = stripped.startswith(("#", "//"))
+        comment_only = stripped.startswith(("#", "//")) or (stripped.startswith("/*") and stripped.endswith("*/"))
         if not comment_only:
             # Blank lines break the chain: a comment applies to the line right below it (through comments).
             result += [(number, c) for c in pending] if stripped else [(0, c) for c in pending]
@@ -461,6 +463,8 @@ def parse_comments(text: str, path: str, diagnostics: list[Diagnostic]) -> list[
                     Location(path, number, bare.start() + 1), DiagnosticLevel.WARNING, "filter"))
             continue
         rest = match.group("rest")
+        if match.group("open").startswith("/*"):
+            rest = rest.split("*/", 1)[0]  # JavaScript/TypeScript `/* ... */`: the reason ends with the comment
         until_match = _UNTIL.search(rest)
         until = until_match.group("date") if until_match else None
         if until_match:

@@ -114,6 +114,17 @@ def deploy_vulnerable(endpoint: str, session: boto3.Session | None = None, *, se
                                        "Resource": f"arn:aws:kms:{region}:{account}:key/{key_id}"}]},
                        sam=True)
 
+    preview_url = c.sqs.create_queue(QueueName="PreviewQueue")["QueueUrl"]
+    preview_arn = c.sqs.get_queue_attributes(QueueUrl=preview_url,
+                                             AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    preview_role = role(c, "PreviewFunctionRole", ["AWSLambdaBasicExecutionRole", "AWSLambdaSQSQueueExecutionRole"], {
+        "PreviewFunctionRolePolicy0": [{"Effect": "Allow", "Action": [
+            "s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion",
+            "s3:GetLifecycleConfiguration"], "Resource": [f"arn:aws:s3:::{uploads}", f"arn:aws:s3:::{uploads}/*"]}],
+        "PreviewFunctionRolePolicy1": [{"Effect": "Allow", "Action": [
+            "s3:PutObject", "s3:PutObjectAcl", "s3:PutLifecycleConfiguration"],
+            "Resource": [f"arn:aws:s3:::{thumbs}", f"arn:aws:s3:::{thumbs}/*"]}]}, sam=True)
+
     def function(name: str, src: str, handler: str, role_arn: str, **extra: Any) -> str:
         code = upload_code(c, name, zip_dir(VULNERABLE / "src" / src), region)
         arn: str = c.awslambda.create_function(
@@ -130,9 +141,12 @@ def deploy_vulnerable(endpoint: str, session: boto3.Session | None = None, *, se
              VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]})
     worker = function("QueueWorkerFunction", "queue_worker", "worker.handler", worker_role, Runtime="python3.8")
     function("ReportFunction", "report", "app.handler", report_role)
+    preview = function("PreviewFunction", "preview", "index.handler", preview_role, Runtime="nodejs20.x",
+                       Environment={"Variables": {"UPLOADS_BUCKET": uploads, "THUMBNAIL_BUCKET": thumbs}})
 
     # triggers, as SAM wires them (with the permissions SAM adds, each scoped by SourceArn)
     c.awslambda.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=worker, BatchSize=10)
+    c.awslambda.create_event_source_mapping(EventSourceArn=preview_arn, FunctionName=preview, BatchSize=10)
     c.awslambda.add_permission(FunctionName="ImageConverterFunction", StatementId="UploadPermission",
                                Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
                                SourceArn=f"arn:aws:s3:::{uploads}", SourceAccount=account)

@@ -35,8 +35,9 @@ def vulnerable() -> tuple[AttackGraph, list]:  # type: ignore[type-arg]
 
 def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph, list]) -> None:  # type: ignore[type-arg]
     graph, findings = vulnerable
-    (path,) = graph.paths
+    path, preview = graph.paths  # the second: the Node.js PreviewFunction, SQS message → execSync
     assert (path.rank, path.function) == (1, "ImageConverterFunction")
+    assert (preview.rank, preview.function, preview.severity) == (2, "PreviewFunction", Severity.MEDIUM)
     assert path.entry.node == "ImageConverterFunction.Upload"
     # The uploads bucket has no policy letting anyone write: its data comes from the app's users, not from
     # anyone (issue 15), so the path is high, not critical (test_public_bucket_makes_the_path_anonymous).
@@ -52,13 +53,13 @@ def test_example_app_has_the_s3_shell_secrets_path(vulnerable: tuple[AttackGraph
     assert secrets.actions == ("secretsmanager:GetSecretValue",)
     assert secrets.target == "*"
     assert secrets.location.line == 47
-    admin_data = next(r for r in path.reach if r.used_by)
-    assert admin_data.used_by == ("DbAdminFunction",)
+    admin_data = next(r for r in path.reach if r.used_by == ("DbAdminFunction",))
     assert "AuditTable" in admin_data.description
 
     fg901 = [f for f in findings if f.rule_id == "FG901"]
     assert [(f.severity, f.resource, Path(f.location.path).name, f.location.line) for f in fg901] == [
-        (Severity.HIGH, "ImageConverterFunction", "app.py", 20)]
+        (Severity.HIGH, "ImageConverterFunction", "app.py", 20),
+        (Severity.MEDIUM, "PreviewFunction", "index.mjs", 12)]
     fg902 = [f for f in findings if f.rule_id == "FG902"]
     assert [(f.resource, f.location.line) for f in fg902] == [("SharedCatchAllRole", 23)]
     assert "DbAdminFunction's dynamodb:PutItem on AuditTable" in fg902[0].message
@@ -108,7 +109,7 @@ def test_public_bucket_makes_the_path_anonymous(tmp_path: Path, policy: str, exp
     result = scan([str(tmp_path / "app")], Config(select=("FG901", "FG311")), cwd=tmp_path)
     graph = result.facts[0].paths
     assert graph is not None
-    (path,) = graph.paths
+    (path,) = graph.paths_of("ImageConverterFunction")
     assert (path.entry.exposure, path.severity) == (exposure, severity)
     fg311 = [f for f in result.findings if f.rule_id == "FG311"]
     if exposure is Exposure.ANONYMOUS:

@@ -29,7 +29,8 @@ def test_json_paths_section(result: ScanResult) -> None:
     doc = report_document(result)
     jsonschema.validate(doc, SCHEMA)
     assert doc["schema_version"] == "1.1"
-    (path,) = doc["paths"]
+    path, preview = doc["paths"]  # the second: the Node.js PreviewFunction (SQS → execSync)
+    assert (preview["rank"], preview["severity"], preview["entry"]["node"]) == (2, "medium", "PreviewFunction.Previews")
     assert (path["rank"], path["severity"], path["exposure"], path["impact"]) == (1, "high", "untrusted-data",
                                                                                  "account-wide")
     assert path["entry"]["node"] == "ImageConverterFunction.Upload"
@@ -44,7 +45,8 @@ def test_json_paths_section(result: ScanResult) -> None:
 
 def test_sarif_code_flow_through_every_hop(result: ScanResult) -> None:
     run = sarif_document(result)["runs"][0]
-    (fg901,) = [r for r in run["results"] if r["ruleId"].split("/")[0] == "FG901"]
+    (fg901,) = [r for r in run["results"] if r["ruleId"].split("/")[0] == "FG901"
+                and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("image_converter/app.py")]
     steps = fg901["codeFlows"][0]["threadFlows"][0]["locations"]
     uris = [s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in steps]
     lines = [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps]
@@ -57,7 +59,7 @@ def test_sarif_code_flow_through_every_hop(result: ScanResult) -> None:
 
 def test_console_top_paths_first(result: ScanResult) -> None:
     text = ["".join(t for t, _ in line) for line in build_lines(result, Config())]
-    assert text[0] == "Attack paths (1)"
+    assert text[0] == "Attack paths (2)"
     assert "HIGH" in text[1]
     assert "ImageConverterFunction" in text[1]
     block = "\n".join(text[:10])

@@ -80,9 +80,11 @@ def test_example_report_in_chromium(example_report: Path) -> None:
             page.goto(example_report.as_uri())
             page.wait_for_selector("#findings-body tr")
 
-            assert page.text_content("#path-count") == "1"
-            assert page.locator("article.path").count() == 1
-            hops = page.locator("article.path li.hop")
+            # the S3 → shell path first, then the Node.js function's SQS → execSync path
+            assert page.text_content("#path-count") == "2"
+            assert page.locator("article.path").count() == 2
+            assert "PreviewFunction" in page.locator("article.path").nth(1).text_content()
+            hops = page.locator("article.path").first.locator("li.hop")
             kinds = hops.evaluate_all("els => els.map(e => e.dataset.kind)")
             texts = hops.all_text_contents()
             assert kinds[0] == "entry"
@@ -100,7 +102,7 @@ def test_example_report_in_chromium(example_report: Path) -> None:
             assert 0 < critical < total
             page.select_option("#severity-filter", "")
             page.fill("#search", "FG901")
-            assert page.locator("#findings-body tr.finding").count() == 1
+            assert page.locator("#findings-body tr.finding").count() == 2
             page.fill("#search", "")
 
             # the graph: a node is a keyboard-reachable button that filters the table to its findings

@@ -379,6 +379,79 @@ resource "aws_lambda_permission" "ReportInvokePermission" {
   principal     = "events.amazonaws.com"
 }
 
+# Node.js SQS worker that builds an ffmpeg command line from the message body.
+resource "aws_sqs_queue" "PreviewQueue" {
+  name = "photo-backend-previews"
+}
+
+resource "aws_iam_role" "PreviewFunctionRole" {
+  name               = "photo-backend-preview"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+
+resource "aws_iam_role_policy_attachment" "preview_basic" {
+  role       = aws_iam_role.PreviewFunctionRole.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+resource "aws_iam_role_policy" "preview_access" {
+  name = "preview-access"
+  role = aws_iam_role.PreviewFunctionRole.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = "${aws_s3_bucket.UploadsBucket.arn}/*"
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = "${aws_s3_bucket.ThumbnailsBucket.arn}/*"
+      },
+      {
+        Effect = "Allow"
+        Action = [
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+          "sqs:ReceiveMessage",
+        ]
+        Resource = aws_sqs_queue.PreviewQueue.arn
+      },
+    ]
+  })
+}
+
+data "archive_file" "preview" {
+  type        = "zip"
+  source_dir  = "${path.module}/src/preview"
+  output_path = "${path.module}/build/preview.zip"
+}
+
+resource "aws_lambda_function" "PreviewFunction" {
+  function_name    = "PreviewFunction"
+  filename         = data.archive_file.preview.output_path
+  source_code_hash = data.archive_file.preview.output_base64sha256
+  handler          = "index.handler"
+  runtime          = "nodejs20.x"
+  memory_size      = 512
+  timeout          = 30
+  role             = aws_iam_role.PreviewFunctionRole.arn
+
+  environment {
+    variables = {
+      UPLOADS_BUCKET   = aws_s3_bucket.UploadsBucket.bucket
+      THUMBNAIL_BUCKET = aws_s3_bucket.ThumbnailsBucket.bucket
+    }
+  }
+}
+
+resource "aws_lambda_event_source_mapping" "previews" {
+  event_source_arn = aws_sqs_queue.PreviewQueue.arn
+  function_name    = aws_lambda_function.PreviewFunction.arn
+}
+
 output "api_url" {
   value = "${aws_api_gateway_stage.Prod.invoke_url}/admin/query"
 }

@@ -101,9 +101,15 @@ def unpack(data: bytes, dest: Path, max_unpacked: int = MAX_UNPACKED) -> None:
 
 
 def handler_file(code_dir: Path, handler: str | None, runtime: str | None) -> tuple[str | None, str | None]:
-    """(handler module path, handler function) for a Python handler string `pkg/mod.func`, when present."""
-    if not handler or "." not in handler or not (runtime or "").startswith("python"):
+    """(handler module path, handler function) for a Python handler string `pkg/mod.func` or a Node.js one
+    `dir/index.handler` (the deployed package holds what Lambda loads: `.js`, `.mjs` or `.cjs`), when present."""
+    language = runtime or ""
+    if not handler or "." not in handler or not language.startswith(("python", "nodejs")):
         return None, None
     module, function = handler.rsplit(".", 1)
+    if language.startswith("nodejs"):
+        found = next((code_dir / (module + s) for s in (".js", ".mjs", ".cjs") if (code_dir / (module + s)).is_file()),
+                     None)
+        return (str(found), function) if found is not None else (None, function)
     candidate = code_dir / (module.replace(".", "/") + ".py")
     return (str(candidate), function) if candidate.is_file() else (None, function)

@@ -311,12 +311,16 @@ class SecretFetchedPerInvocation(_HandlerRule):
 class StateLeaksAcrossInvocations(_HandlerRule):
     """## What it does
     Finds handlers that store event data or per-caller data in module-level state (globals, module-level
-    dicts/lists, class attributes, caches keyed by user input) that outlives the invocation.
+    dicts/lists, class attributes, caches keyed by user input) that outlives the invocation. In JavaScript this
+    includes merging caller data into a module-level object (`Object.assign(settings, body)`, lodash
+    `merge`/`defaultsDeep`/`set`, `deep-extend`), the shape of prototype pollution: the catalog has no separate
+    id for it, and the message says so when the merged data is parsed JSON or a caller-chosen property path.
 
     ## Why is this bad?
     A warm execution environment serves many callers one after the other: whatever one caller left in a global
-    is visible to the next, which leaks data between users or tenants. Caching configuration and secrets at
-    init is fine and not reported.
+    is visible to the next, which leaks data between users or tenants; a `__proto__` key merged into a shared
+    object changes what every later request sees. Caching configuration and secrets at init is fine and not
+    reported.
 
     ## Example
     ```python
@@ -959,11 +963,13 @@ class VerboseErrorResponse(_HandlerRule):
 class ReflectedXss(_HandlerRule):
     """## What it does
     Finds caller data written into an HTML response without escaping: the body of a response whose
-    `Content-Type` is `text/html`, or the markup a web route (Flask, Chalice...) returns.
+    `Content-Type` is `text/html`, or the markup a web route (Flask, Chalice, Express, Koa, Fastify) returns or
+    sends (`res.send`, `reply.type('text/html').send`, Koa `ctx.body`).
 
     Source: event data. Sink: "html". Sanitisers (rows of the library models): `html.escape`,
     `markupsafe.escape`, `bleach.clean`, `nh3.clean`, Django's `escape`/`format_html`, `xml.sax.saxutils.escape`;
-    templates rendered with autoescaping are not sinks.
+    in JavaScript `escape-html`, `he`, `sanitize-html`, DOMPurify, `lodash.escape`; templates rendered with
+    autoescaping are not sinks.
 
     ## Why is this bad?
     A link with `?name=<script>...</script>` runs the attacker's script in the victim's browser on your

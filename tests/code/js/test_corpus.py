@@ -102,3 +102,25 @@ def test_schema_validation_counts(tmp_path: Path) -> None:
     )
     findings, _ = run(handler, (UnvalidatedEvent,))
     assert findings == []
+
+
+def test_check_that_skips_a_record_is_validation(tmp_path: Path) -> None:
+    """A `Records` loop that skips a bad message with `continue` checks the event as much as an early return;
+    a test through `typeof` or a regex on a converted value counts too."""
+    handler = tmp_path / "index.mjs"
+    body = (
+        "const SECONDS = /^\\d+$/;\n"
+        "export const handler = async (event) => {\n"
+        "  for (const record of event.Records) {\n"
+        "    const { key, seconds } = JSON.parse(record.body);\n"
+        "    if (typeof key !== 'string' || !SECONDS.test(String(seconds))) {\n"
+        "      continue;\n"
+        "    }\n"
+        "    console.info(key, seconds);\n"
+        "  }\n"
+        "};\n"
+    )
+    handler.write_text(body)
+    assert run(handler, (UnvalidatedEvent,))[0] == []
+    handler.write_text(body.replace("      continue;\n", "      console.warn('bad message');\n"))
+    assert [(f.rule_id, f.location.line) for f in run(handler, (UnvalidatedEvent,))[0]] == [("FG511", 3)]

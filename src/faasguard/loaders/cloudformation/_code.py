@@ -5,6 +5,7 @@ paths outside the scanned roots are reported, never read.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ def _sam_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: s
             _outside(b, logical_id, "CodeUri", code_uri, _key_loc(props, "CodeUri", where))
     cdk_dir = _asset_dir(b, logical_id)
     code_dir = cdk_dir or code_dir
-    return _code_location(b, code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
+    location = _code_location(b, code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
+    return _with_source(b, logical_id, location, handler, code_dir=code_dir, cdk_dir=cdk_dir)
 
 
 def _cfn_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: str | Unknown | None,
@@ -65,7 +67,94 @@ def _cfn_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: s
         code_dir = _local_dir(b, code)  # `aws cloudformation package` input: a local path
         if code_dir is None:
             _outside(b, logical_id, "Code", code, _key_loc(props, "Code", where))
-    return _code_location(b, code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
+    location = _code_location(b, code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
+    return _with_source(b, logical_id, location, handler, code_dir=code_dir,
+                        cdk_dir=_asset_dir(b, logical_id))
+
+
+def _with_source(b: _Builder, logical_id: str, location: CodeLocation, handler: str | Unknown | None, *,
+                 code_dir: str | None, cdk_dir: str | None) -> CodeLocation:
+    """Point a bundled Node.js handler back at the source it was built from, since the bundle is not what the team
+    wrote: a SAM esbuild function names its `.ts` entry in `Metadata.BuildProperties.EntryPoints`, and a CDK
+    `NodejsFunction` asset is an esbuild bundle whose module comments name the entry beside the cloud assembly.
+    When no source is found the location stays as it was (the bundle, or nothing)."""
+    if code_dir is None or not isinstance(handler, str) or "." not in handler:
+        return location
+    module = handler.rsplit(".", 1)[0]
+    source: str | None = None
+    resource = b.raw.get(logical_id)
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    if isinstance(metadata, dict) and metadata.get("BuildMethod") == "esbuild":
+        properties = metadata.get("BuildProperties")
+        entries = properties.get("EntryPoints") if isinstance(properties, dict) else None
+        if isinstance(entries, list):
+            source = _esbuild_entry(b, Path(code_dir), module, [e for e in entries if isinstance(e, str)])
+    if source is None and cdk_dir is not None and location.handler_file is not None \
+            and location.handler_file.endswith(_JS_SUFFIXES) and b.asset_root is not None:
+        source = _bundle_entry(b, Path(location.handler_file), b.asset_root)
+    return replace(location, handler_file=source) if source is not None else location
+
+
+def _esbuild_entry(b: _Builder, base: Path, module: str, entries: list[str]) -> str | None:
+    """The entry point esbuild turns into the handler's module: esbuild writes each entry as `<stem>.js` under the
+    entries' common directory, so `Handler: app.handler` is built from `app.ts` or `src/handlers/app.ts`; a
+    handler path (`handlers/app.handler`) must match the entry's trailing directories too."""
+    if base.is_file():
+        base = base.parent
+    wanted = module.strip("/").split("/")
+    for entry in entries:
+        parts = Path(entry).with_suffix("").parts if Path(entry).suffix in _JS_SUFFIXES else Path(entry).parts
+        if list(parts[-len(wanted):]) != wanted:
+            continue
+        candidates = [base / entry] if Path(entry).suffix in _JS_SUFFIXES else [base / (entry + s) for s in
+                                                                                 _JS_SUFFIXES]
+        for path in candidates:
+            try:
+                if path.is_file() and _allowed(b, path):
+                    return str(path.resolve())
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return None
+
+
+MAX_STAGE_DEPTH = 4
+"""Directories above the cloud assembly tried as the CDK project root (cdk.out itself, then nested Stages)."""
+
+_BUNDLE_HEAD = 4 * 1024 * 1024
+"""How much of a CDK bundle is read for its module comments: esbuild puts each module's comment just before its
+code, and the entry module comes last, so a bundle larger than this is read from its end."""
+
+
+def _bundle_entry(b: _Builder, bundle: Path, assembly: Path) -> str | None:
+    """The source file a `NodejsFunction` bundle was built from, when the CDK project is in the scan: esbuild
+    (non-minified, CDK's default) precedes each input module with a `// path/relative/to/project.ts` comment, the
+    entry last. The project is the directory holding `cdk.out` (one more level up per nested Stage assembly).
+    Dependencies (`node_modules/`) and paths leaving the project are skipped; a minified bundle has no such
+    comments and keeps the bundle as the handler."""
+    try:
+        size = bundle.stat().st_size
+        with bundle.open("rb") as handle:
+            if size > _BUNDLE_HEAD:
+                handle.seek(size - _BUNDLE_HEAD)
+            text = handle.read(_BUNDLE_HEAD).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in reversed(text.splitlines()):
+        if not line.startswith("// ") or " " in line[3:].strip():
+            continue
+        name = line[3:].strip()
+        if not name.endswith((*_JS_SUFFIXES, ".tsx", ".jsx")) or "node_modules/" in name or name.startswith(
+                ("/", "..")) or "/../" in name:
+            continue
+        for project in list(assembly.parents)[:MAX_STAGE_DEPTH]:
+            path = project / name
+            try:
+                if path.is_file() and _allowed(b, path) and path.resolve() != bundle.resolve():
+                    return str(path.resolve())
+            except (OSError, RuntimeError, ValueError):
+                continue
+        return None
+    return None
 
 
 def _asset_dir(b: _Builder, logical_id: str) -> str | None:

@@ -26,7 +26,7 @@ from faasguard.analysis.code.core.values import CLEAN, Arg, ParamRef, Taint, Val
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.js import models as m
 from faasguard.analysis.code.js import sdk
-from faasguard.analysis.code.python.models import AUTHZ_KEYS, STRINGY_KEYS
+from faasguard.analysis.code.python.models import AUTHZ_KEYS, HTML_TAG, STRINGY_KEYS
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
@@ -83,6 +83,7 @@ class JsFunction:
         self.depth = depth
         self.in_finally = 0
         self.is_module = scope.module_level and summary is None
+        self.web = False
 
     # ------------------------------------------------------------------ records
     def loc(self, node: Node) -> Location:
@@ -136,6 +137,7 @@ class JsFunction:
 
     # ------------------------------------------------------------------ entry points
     def run_function(self, node: Node, *, entry: bool, web: bool = False) -> Summary:
+        self.web = entry and web
         params = self.params(node)
         self.summary.params = tuple(self.text(p) for p in params)
         for index, param in enumerate(params):
@@ -254,6 +256,64 @@ class JsFunction:
     def ret(self, value: Val, node: Node) -> None:
         self.summary.returns = join(self.summary.returns, value) if self.summary.returns is not CLEAN else value
         self.summary.returns_at.setdefault(self.key, []).append(node.start_point[0] + 1)
+        if self.entry:
+            self.response(value, node)
+
+    def response(self, value: Val, node: Node) -> None:
+        """What an entry point hands back to its caller: a secret in it is leaked ("response"); the body of an
+        API Gateway response with an HTML Content-Type, or markup a web route returns, is an "html" sink."""
+        self.hit("response", "the response returned to the caller", node, value)
+        headers, body = value.field_val("headers"), value.field_val("body")
+        content_type = next((h.const for k, h in (headers.fields or ()) if k.lower() == "content-type"), None) \
+            if headers is not None else None
+        if content_type is not None and "html" in content_type.lower():
+            self.hit("html", "the HTML response body", node, body if body is not None else value)
+        elif self.web and value.fields is None and HTML_TAG.search(value.text or value.const or ""):
+            self.hit("html", "the HTML the route returns", node, value)
+
+    def web_response(self, recv: Val, method: str, args: list[Val], node: Node) -> Val:
+        """Express/Fastify response methods: `res.type("html")` and a Content-Type header mark the response as
+        HTML; `send`/`end`/`write` of markup (a literal tag in the text) or of anything on an HTML response is
+        the "html" sink. `res.json()` never is."""
+        first = args[0].const if args else None
+        if method in m.RESPONSE_TYPE_METHODS and first is not None:
+            return replace(recv, extra="html") if "html" in first.lower() else replace(recv, extra=None)
+        if method in m.RESPONSE_HEADER_METHODS and first is not None and first.lower() == "content-type":
+            value = args[1].const if len(args) > 1 else None
+            return replace(recv, extra="html" if value is not None and "html" in value.lower() else None)
+        if method in m.RESPONSE_BODY_METHODS:
+            for arg in args[:1]:
+                if recv.extra == "html" or (arg.fields is None and HTML_TAG.search(arg.text or arg.const or "")):
+                    self.hit("html", f"the HTML response ({method}())", node, arg)
+            return CLEAN
+        return recv if method in m.RESPONSE_CHAIN_METHODS or method in m.RESPONSE_HEADER_METHODS else CLEAN
+
+    def merge_into(self, qual: str, positions: tuple[int, ...], args: list[Val], arg_nodes: list[Node],
+                   node: Node) -> None:
+        """`Object.assign(settings, body)`, `_.merge(cache, parsed)`, `_.set(config, path, value)` into an object
+        the module holds: the caller's data stays for the next caller, and parsed JSON can carry `__proto__`."""
+        if not arg_nodes or self.scope.module_level:
+            return
+        root = arg_nodes[0]
+        while root.type in ("member_expression", "subscript_expression"):
+            inner = root.child_by_field_name("object")
+            if inner is None:
+                break
+            root = inner
+        if root.type != "identifier":
+            return
+        scope = self.scope.find(self.text(root))
+        holder = self.scope.get(self.text(root))
+        if scope is None or not scope.module_level or holder is None or holder.kind is not None:
+            return
+        sources = args[1:] if positions == (m.ALL_ARGS,) else [args[i] for i in positions if i < len(args)]
+        stored = data_of(*sources)
+        if not stored.taints:
+            return
+        path_tainted = positions != (m.ALL_ARGS,) and len(args) > 1 and bool(args[1].taints)
+        polluting = "; a `__proto__` key from the caller reaches its prototype chain" \
+            if path_tainted or any(t.structured for t in stored.taints) else ""
+        self.hit("store", f"module-level {self.text(arg_nodes[0])} via {qual}(){polluting}", node, stored)
 
     def if_stmt(self, node: Node) -> None:
         cond = node.child_by_field_name("condition")
@@ -262,7 +322,9 @@ class JsFunction:
         guards = self.guards(cond) if cond is not None else []
         exits = then is not None and _exits(then)
         checked = [self.scope.get(name) for name, _, _ in guards]
-        if exits and any(t.kind == "event" for v in [test, *(c for c in checked if c is not None)] for t in v.taints):
+        tested = [test, *(c for c in checked if c is not None)]
+        if exits and (any(t.kind == "event" for v in tested for t in v.taints)
+                      or (cond is not None and self.test_reads_event(cond))):
             self.summary.validates = True
         before = dict(self.scope.vars)
         for name, kinds, negated in guards:
@@ -292,6 +354,21 @@ class JsFunction:
         if kinds == ("path",) and not all(t.normalized for t in value.taints):
             return  # a prefix check protects only a normalised path
         self.scope.vars[name] = value.map_taints(lambda t: t.clean_for(*kinds))
+
+    def test_reads_event(self, cond: Node) -> bool:
+        """Whether a test names event data anywhere (`typeof key !== "string"`, `!RE.test(String(n))`): the value
+        of such a test is clean, yet a test on event fields that rejects is the explicit check that "validates"
+        records."""
+        stack = [cond]
+        while stack:
+            node = stack.pop()
+            if node.type == "identifier":
+                value = self.scope.get(self.text(node))
+                if value is not None and any(t.kind == "event" for t in value.taints):
+                    return True
+            elif node.type not in ("arrow_function", "function_expression"):
+                stack.extend(node.named_children)
+        return False
 
     def guards(self, cond: Node) -> list[tuple[str, tuple[str, ...], bool]]:
         """Names a test checks against an allow-list, a pattern or a base directory: (name, sink kinds it is then
@@ -445,6 +522,9 @@ class JsFunction:
             scope = self.scope.find(self.text(root))
             stored = data_of(value, key_val)
             holder = self.scope.get(self.text(root))
+            if key == "body" and holder is not None and holder.kind == "web-request" and value.fields is None \
+                    and HTML_TAG.search(value.text or value.const or ""):
+                self.hit("html", f"the HTML response ({self.text(target)})", target, value)  # Koa `ctx.body = ...`
             if scope is not None and scope.module_level and not self.scope.module_level and stored.taints \
                     and holder is not None and holder.kind not in ("web-response", "module"):
                 self.hit("store", f"module-level {self.text(root)}", target, stored)
@@ -812,6 +892,9 @@ class JsFunction:
         if kind == "webapp":
             if method in m.WEB_ROUTE_METHODS:
                 for arg in args:
+                    handler = arg.field_val("handler") if arg.fields is not None else None
+                    if handler is not None and handler.kind == "function" and handler.extra:
+                        self.a.add_route(self.mod, handler.extra)  # Fastify `app.route({method, url, handler})`
                     if arg.kind == "function" and arg.extra:
                         self.a.add_route(self.mod, arg.extra)
                     if arg.kind == "validator":
@@ -830,7 +913,7 @@ class JsFunction:
         if result_kind is not None:
             return Val(kind=result_kind)
         if kind == "web-response":
-            return recv
+            return self.web_response(recv, method, args, node)
         if kind in ("sql-client", "knex", "sequelize", "mongo", "mongo-collection"):
             return CLEAN
         return None
@@ -851,7 +934,7 @@ class JsFunction:
                 continue
             self.hit(row.kind, label, node, value, "structured" if row.when == "structured" else "")
 
-    def qual_call(self, qual: str, args: list[Val], arg_nodes: list[Node], node: Node,  # noqa: C901 -- calls by qualified name, in the order the library tables rank them
+    def qual_call(self, qual: str, args: list[Val], arg_nodes: list[Node], node: Node,  # noqa: C901, PLR0912 -- calls by qualified name, in the order the library tables rank them
                   new: bool = False) -> Val | None:
         qual = qual.removeprefix("node:")
         if qual in ("util.promisify", "promisify", "util.callbackify"):
@@ -865,9 +948,14 @@ class JsFunction:
                 self.tmp_call(qual, args, node)
             if qual.startswith(("js-yaml.", "node-serialize.")) or qual == "JSON.parse":
                 return _structured(data_of(*args[:1]))
+            if row.kind == "template":  # the engine escapes what it fills in; a tainted template is the "template" sink
+                return data_of(*args[:1]).map_taints(lambda t: t.clean_for("html"))
             return data_of(*args[:1]) if row.kind in ("path", "url", "shell", "deser", "template") else CLEAN
         if qual in m.TMP_WRITES or qual in m.TMP_CLEANUPS:
             return self.tmp_call(qual, args, node)
+        if qual in m.MERGE_INTO:
+            self.merge_into(qual, m.MERGE_INTO[qual], args, arg_nodes, node)
+            return data_of(*args)
         if qual in m.SANITIZERS:
             kinds = m.SANITIZERS[qual]
             if "all" in kinds and qual not in ("escape-html", "validator.escape"):
@@ -1094,11 +1182,16 @@ class JsFunction:
         return data_of(*args)
 
 
+_EXITS = ("return_statement", "throw_statement", "continue_statement", "break_statement")
+"""Statements after which the rest of the enclosing block does not run: `continue` in a `Records` loop skips a
+bad message exactly as `return` rejects a bad request, so a check ending in either guards what follows."""
+
+
 def _exits(node: Node) -> bool:
-    if node.type in ("return_statement", "throw_statement"):
+    if node.type in _EXITS:
         return True
     if node.type == "statement_block":
-        return any(c.type in ("return_statement", "throw_statement") for c in node.named_children)
+        return any(c.type in _EXITS for c in node.named_children)
     return False
 
 

@@ -130,7 +130,17 @@ SANITIZERS: dict[str, tuple[str, ...]] = {
     "encodeURIComponent": ("url", "path", "shell", "sql"),
     "escape-html": ("template", "all"),
     "validator.escape": ("all",),
-    "he.encode": ("template",),
+    "he.encode": ("template", "html"),
+    "he.escape": ("template", "html"),
+    "lodash.escape": ("html",),
+    "xss": ("html",),
+    "xss.filterXSS": ("html",),
+    "sanitize-html": ("html",),
+    "dompurify.sanitize": ("html",),
+    "isomorphic-dompurify.sanitize": ("html",),
+    "html-entities.encode": ("html",),
+    "entities.encode": ("html",),
+    "entities.escape": ("html",),
     "sqlstring.escape": ("sql",),
     "mysql.escape": ("sql",),
     "mysql2.escape": ("sql",),
@@ -229,3 +239,33 @@ REQUEST_FIELDS = frozenset({"body", "query", "params", "headers", "cookies", "pa
                             "hostname", "ip", "request", "get", "header", "param"})
 
 UNSAFE_YAML_SCHEMAS = ("DEFAULT_FULL_SCHEMA", "FULL_SCHEMA")
+
+RESPONSE_BODY_METHODS = frozenset({"send", "end", "write"})
+"""Methods of an Express/Fastify response whose argument is the body sent to the caller (`json` is not: it is
+never HTML)."""
+RESPONSE_TYPE_METHODS = frozenset({"type", "contentType"})
+RESPONSE_HEADER_METHODS = frozenset({"set", "header", "setHeader", "append"})
+"""`res.type("html")`, `reply.header("Content-Type", "text/html")`: the body sent next is HTML whatever it looks
+like."""
+RESPONSE_CHAIN_METHODS = frozenset({"status", "code", "headers", "cookie", "vary", "location"})
+"""Methods that return the response again, so a chained `.send()` keeps what was set before."""
+
+MERGE_INTO: dict[str, tuple[int, ...]] = {
+    "Object.assign": (ALL_ARGS,),
+    **{f"{lib}.{name}": (ALL_ARGS,) for lib in ("lodash", "lodash-es", "underscore")
+       for name in ("merge", "mergeWith", "defaultsDeep", "defaults", "assign", "assignIn", "extend")},
+    **{f"{lib}.{name}": (1, 2) for lib in ("lodash", "lodash-es") for name in ("set", "setWith")},
+    **{f"lodash.{name}": (ALL_ARGS,) for name in ("merge", "mergewith", "defaultsdeep")},  # standalone packages
+    **{f"lodash/{name}": (ALL_ARGS,) for name in ("merge", "mergeWith", "defaultsDeep", "assign")},
+    **{f"lodash/{name}": (1, 2) for name in ("set", "setWith")},
+    "deep-extend": (ALL_ARGS,),
+    "merge.recursive": (ALL_ARGS,),
+    "dot-prop.setProperty": (1, 2),
+    "dot-prop.set": (1, 2),
+    "set-value": (1, 2),
+}
+"""Calls that copy their other arguments (ALL_ARGS: every argument after the first) into their first: caller data
+merged into a module-level object outlives the invocation (state kept across callers), and a `__proto__` or
+`constructor.prototype` key in parsed caller JSON reaches `Object.prototype` of the warm environment (prototype
+pollution). Recorded as a "store" into module-level state when the target is module-level; a merge into a fresh
+local object is neither."""
