@@ -84,6 +84,8 @@ class Recorder:
     otherwise change the next one's inputs); left out of listings, opens and probes."""
     probed: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Path → (kind, size) found by a stat call."""
+    incomplete: bool = False
+    """Recording failed somewhere: the manifest would not cover every input, so nothing is stored."""
 
     def is_own(self, absolute: str) -> bool:
         return os.path.join(absolute, "").startswith(self.own)
@@ -110,9 +112,19 @@ _HOOKED: list[bool] = []
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if not _ACTIVE or event not in _EVENTS or _importing():
+    """An audit hook runs inside the scan's own `open`/`scandir` calls: whatever goes wrong here must never
+    reach the component that made the call (it would turn into that component's internal error). A recording
+    that failed is only marked incomplete, so its result is not stored."""
+    if not _ACTIVE or event not in _EVENTS:
         return
-    recorder = _ACTIVE[-1]
+    try:
+        if not _importing():
+            _record(_ACTIVE[-1], event, args)
+    except Exception:  # see the docstring: the cache is best effort, the scan is not
+        _ACTIVE[-1].incomplete = True
+
+
+def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
     if event == "open":
         path, mode, flags = (*args, None, None, None)[:3]
         if isinstance(mode, str) and any(c in mode for c in "wax+"):
@@ -188,7 +200,10 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
     def wrap(real: Callable[..., os.stat_result], lstat: bool) -> Callable[..., os.stat_result]:
         def probe(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
             follow = not lstat and kwargs.get("follow_symlinks", True)
-            absolute = None if args or kwargs.get("dir_fd") is not None else recorder.absolute(path)
+            try:
+                absolute = None if args or kwargs.get("dir_fd") is not None else recorder.absolute(path)
+            except Exception:  # the real call below raises what the caller expects
+                recorder.incomplete, absolute = True, None
             try:
                 result = real(path, *args, **kwargs)
             except OSError:
@@ -243,7 +258,9 @@ def _probe(key: str) -> tuple[str, int]:
 
 def manifest(recorder: Recorder) -> dict[str, Any] | None:
     """The recorded inputs in the entry's form, or None when one changed while the scan ran (the result may
-    then match neither version: not worth storing)."""
+    then match neither version: not worth storing) or the recording itself failed."""
+    if recorder.incomplete:
+        return None
     files: list[list[Any]] = []
     for path, seen in sorted(recorder.opened.items()):
         now = _signature(path)
