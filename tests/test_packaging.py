@@ -130,3 +130,24 @@ def test_sam_policy_templates_expand_without_aws_sam_translator(tmp_path: Path) 
     assert run.returncode == 0, run.stderr
     assert "dynamodb:PutItem" in json.loads(run.stdout)
     assert "dynamodb:DeleteItem" in json.loads(run.stdout)
+
+
+# Grammar ABI versions each tree-sitter core accepts (its MIN_COMPATIBLE_LANGUAGE_VERSION..LANGUAGE_VERSION),
+# from the py-tree-sitter releases: a machine that already has an older core keeps it when `>=` is satisfied.
+_CORE_ABI = {(0, 23): (13, 14), (0, 24): (13, 14), (0, 25): (13, 15), (0, 26): (13, 15)}
+
+
+def test_required_tree_sitter_core_accepts_every_installed_grammar() -> None:
+    import tree_sitter
+    import tree_sitter_hcl
+    import tree_sitter_javascript
+    import tree_sitter_typescript
+
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    (requirement,) = [d for d in dependencies if re.match(r"tree-sitter\s*>=", d)]
+    lowest = tuple(int(part) for part in requirement.split(">=", 1)[1].strip().split(".")[:2])
+    low_abi, high_abi = _CORE_ABI[(lowest[0], lowest[1])]
+    for grammar in (tree_sitter_javascript.language(), tree_sitter_hcl.language(),
+                    tree_sitter_typescript.language_typescript(), tree_sitter_typescript.language_tsx()):
+        abi = tree_sitter.Language(grammar).abi_version
+        assert low_abi <= abi <= high_abi, f"tree-sitter {requirement} cannot load a grammar of ABI {abi}"
