@@ -918,7 +918,9 @@ class VerboseErrorResponse(_HandlerRule):
     Sink: "http-response" (a returned dict with a `statusCode`, or what a web route returns). An
     application's own narrow exception (`except ValueError as e`) is its message to the caller and is not
     reported. Functions whose triggers are all non-HTTP (queues, streams, schedules) are not
-    reported: nobody reads their return value.
+    reported: nobody reads their return value. In JavaScript every `catch (err)` is broad (the language has no
+    typed catch), and the sinks are the `body` of a returned or `callback(null, ...)` response and what an
+    Express/Fastify route sends (`res.send`, `res.json`); `statusCode: err.statusCode` shows nothing and is fine.
 
     ## Why is this bad?
     Exception text names tables, buckets, ARNs, SQL, file paths and library versions: a map of the backend

@@ -149,6 +149,8 @@ class JsFunction:
                     value = Val(kind="web-response")
                 elif index == 0 and not web:
                     value = Val(taints=(Taint("event", _param_name(self, param), self.loc(param), whole=True),))
+                elif index == 2 and not web:
+                    value = Val(kind="lambda-callback")  # `callback(null, response)` answers the invocation
                 else:
                     value = CLEAN
             else:
@@ -220,7 +222,10 @@ class JsFunction:
             if handler is not None:
                 param = handler.child_by_field_name("parameter")
                 if param is not None:
-                    self.bind(param, CLEAN, declare=True)
+                    # JavaScript has no typed catch: whatever was thrown (an SDK error naming tables and ARNs, a
+                    # driver's SQL, a stack) is bound here, so it is always the "exception" source
+                    self.bind(param, Val(taints=(Taint("exception", f"{self.text(param)} (caught)", self.loc(param),
+                                                       whole=True, structured=False),)), declare=True)
                 catch_body = handler.child_by_field_name("body")
                 if catch_body is not None:
                     self.block(catch_body)
@@ -263,6 +268,13 @@ class JsFunction:
         """What an entry point hands back to its caller: a secret in it is leaked ("response"); the body of an
         API Gateway response with an HTML Content-Type, or markup a web route returns, is an "html" sink."""
         self.hit("response", "the response returned to the caller", node, value)
+        if value.fields is None and self.web:
+            self.hit("http-response", "the HTTP response returned to the caller", node, value)
+        elif value.field_val("statusCode") is not None or self.web:
+            # what the caller reads is the body: `statusCode: err.statusCode || 500` shows nothing of the error
+            shown = value.field_val("body")
+            if shown is not None:
+                self.hit("http-response", "the HTTP response returned to the caller", node, shown)
         headers, body = value.field_val("headers"), value.field_val("body")
         content_type = next((h.const for k, h in (headers.fields or ()) if k.lower() == "content-type"), None) \
             if headers is not None else None
@@ -281,6 +293,9 @@ class JsFunction:
         if method in m.RESPONSE_HEADER_METHODS and first is not None and first.lower() == "content-type":
             value = args[1].const if len(args) > 1 else None
             return replace(recv, extra="html" if value is not None and "html" in value.lower() else None)
+        if method in m.RESPONSE_BODY_METHODS or method in m.RESPONSE_JSON_METHODS:
+            for arg in args[:1]:
+                self.hit("http-response", f"the HTTP response ({method}())", node, arg)
         if method in m.RESPONSE_BODY_METHODS:
             for arg in args[:1]:
                 if recv.extra == "html" or (arg.fields is None and HTML_TAG.search(arg.text or arg.const or "")):
@@ -753,7 +768,7 @@ class JsFunction:
             loc = self.loc(node)
             lower = name.lower()
             out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, lower in STRINGY_KEYS,
-                                base=t.source) for t in base.taints if t.kind in ("event", "param", "secret"))
+                                base=t.source) for t in base.taints if t.kind in _FIELD_TAINTS)
             if name in ("length", "size"):
                 return CLEAN
             if not out:
@@ -815,6 +830,10 @@ class JsFunction:
                 return known
         if callee.kind == "function":
             return self.call_function(callee, args, node)
+        if callee.kind == "lambda-callback" and method is None:
+            if len(args) >= 2 and self.entry:
+                self.response(args[1], node)
+            return CLEAN
         if callee.kind in ("aws-client",) and method is None:
             return callee
         if method is not None:
@@ -1235,6 +1254,10 @@ def _param_name(fa: JsFunction, node: Node) -> str:
         if left is not None:
             node = left
     return fa.text(node) if node.type == "identifier" else "event"
+
+
+_FIELD_TAINTS = frozenset({"event", "param", "secret", "exception"})
+"""Taints a field read keeps: `event.body`, `secret.password`, `err.stack`."""
 
 
 def _fn_name(module: JsModule, node: Node) -> str:

@@ -243,6 +243,8 @@ UNSAFE_YAML_SCHEMAS = ("DEFAULT_FULL_SCHEMA", "FULL_SCHEMA")
 RESPONSE_BODY_METHODS = frozenset({"send", "end", "write"})
 """Methods of an Express/Fastify response whose argument is the body sent to the caller (`json` is not: it is
 never HTML)."""
+RESPONSE_JSON_METHODS = frozenset({"json", "jsonp"})
+"""Methods that serialise their argument as the body: never HTML, but an exception in it is still shown."""
 RESPONSE_TYPE_METHODS = frozenset({"type", "contentType"})
 RESPONSE_HEADER_METHODS = frozenset({"set", "header", "setHeader", "append"})
 """`res.type("html")`, `reply.header("Content-Type", "text/html")`: the body sent next is HTML whatever it looks
