@@ -18,7 +18,7 @@ from faasguard.analysis.code.core.summaries import collect
 from faasguard.analysis.code.core.values import Val
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.analysis.code.python.expressions import FunctionAnalysis
-from faasguard.analysis.code.python.modules import ModuleInfo, PackageArchive, parse_module
+from faasguard.analysis.code.python.modules import ModuleInfo, PackageArchive, parse_module, resolve_import
 from faasguard.analysis.code.python.syntax import Stop, event_param
 from faasguard.analysis.code.python.web import RouteSpec
 
@@ -57,6 +57,7 @@ class Analyzer:
         self.diagnostics_modules: dict[Path, ModuleInfo] = {}
         self.secrets: dict[Path, list[CodeIssue]] = {}
         """Hard-coded secrets per module (a module shared by many handlers is scanned once)."""
+        self._imports: dict[tuple[str, int, Path | None], Path | None] = {}
 
     # -- modules
     def module(self, path: Path) -> ModuleInfo:
@@ -66,6 +67,14 @@ class Analyzer:
         if info is None:
             info = self.diagnostics_modules[path] = parse_module(path, self.cwd, self.archive)
         return info
+
+    def resolve(self, module: str, level: int, importer: Path) -> Path | None:
+        """`resolve_import` for this application's roots, once per import: the handlers of an app import the
+        same modules, and each lookup costs a few system calls per search root."""
+        key = (module, level, importer.parent if level else None)
+        if key not in self._imports:
+            self._imports[key] = resolve_import(module, level, importer, self.search_roots, self.archive)
+        return self._imports[key]
 
     def globals_of(self, path: Path) -> dict[str, Val]:
         existing = self._globals.get(path)

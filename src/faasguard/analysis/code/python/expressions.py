@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python import calls
@@ -47,9 +49,9 @@ class FunctionAnalysis(StatementAnalysis):
                 return CLEAN
             if isinstance(node, ast.Call):
                 return self.call(node, in_with)
-            method = getattr(self, f"e_{type(node).__name__}", None)
+            method = _EXPRESSIONS.get(type(node))
             if method is not None:
-                result: Val = method(node)
+                result: Val = method(self, node)
                 return result
             values = [self.ev(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
             return data_of(*values)
@@ -448,3 +450,17 @@ class FunctionAnalysis(StatementAnalysis):
 
     def call(self, node: ast.Call, in_with: bool = False) -> Val:
         return calls.call(self, node, in_with)
+
+
+def _visitors(cls: type, prefix: str) -> dict[type, Callable[..., Any]]:
+    """The `prefix`-named visitor methods of `cls` by the `ast` class they visit (`e_Name` -> ast.Name): the
+    interpreter dispatches on a node's class with one lookup instead of building a method name per node."""
+    return {
+        node_class: getattr(cls, name)
+        for name in dir(cls)
+        if name.startswith(prefix) and isinstance(node_class := getattr(ast, name[len(prefix) :], None), type)
+    }
+
+
+_EXPRESSIONS = _visitors(FunctionAnalysis, "e_")
+FunctionAnalysis.STATEMENTS = _visitors(FunctionAnalysis, "s_")

@@ -126,10 +126,11 @@ def parse_module(path: Path, cwd: Path | None = None, archive: PackageArchive | 
 
 
 def _display(text: str, base: str, path: Path, cwd: Path | None) -> str:
-    """`display_path(path, cwd)`, without building and comparing path objects in the common case of a file
-    under the directory (`text` and `base`: the two as strings, both normalised by `Path`)."""
-    if base != "/" and text.startswith(base) and text[len(base) : len(base) + 1] == "/" and os.sep == "/":
-        return text[len(base) + 1 :]
+    """`display_path(path, cwd)` from the two as strings (`text`, `base`: normalised by `Path`), without
+    building and comparing path objects: for absolute POSIX paths, relative when under the directory, else
+    the path itself, as `relative_to` decides."""
+    if os.sep == "/" and text.startswith("/") and base.startswith("/") and base not in ("/", text):
+        return text[len(base) + 1 :] if text.startswith(base) and text[len(base)] == "/" else text
     return display_path(path, cwd)
 
 
