@@ -191,7 +191,7 @@ def _without_secrets(value: Val) -> Val:
     positional secret (`load_pem_private_key(pem)`) is the call's data and flows on."""
     if not any(t.kind == "secret" for t in value.taints):
         return value
-    return replace(value, taints=tuple(t for t in value.taints if t.kind != "secret"))
+    return value.with_taints(tuple(t for t in value.taints if t.kind != "secret"))
 
 
 def instantiate(  # noqa: PLR0917

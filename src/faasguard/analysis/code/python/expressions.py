@@ -35,6 +35,7 @@ from faasguard.analysis.code.python.web import (
 )
 
 MAX_EVAL_DEPTH = 150
+_URL = frozenset({"url"})
 
 
 class FunctionAnalysis(StatementAnalysis):
@@ -322,7 +323,7 @@ class FunctionAnalysis(StatementAnalysis):
             host_fixed = bool(prefix)
         taints = merge_taints(*(p.taints for p in parts))
         taints = tuple(
-            replace(t, structured=False, sanitized=t.sanitized | ({"url"} if host_fixed else set())) for t in taints
+            t.with_structure(False, t.sanitized | _URL if host_fixed else t.sanitized) for t in taints
         )
         tmp = None
         if prefix and prefix.startswith("/tmp"):

@@ -180,7 +180,7 @@ class StatementAnalysis(FunctionState):
     def assign(self, target: ast.expr, value: Val, value_node: ast.expr | None, stmt: ast.stmt) -> None:
         if value.taints and value_node is not None and isinstance(target, ast.Name | ast.Attribute | ast.Subscript):
             step = EvidenceStep(f"{unparse(target, 40)} = {unparse(value_node, 70)}", self.loc(stmt))
-            value = replace(value, taints=tuple(t.step(step) for t in value.taints))
+            value = value.with_taints(tuple(t.step(step) for t in value.taints))
         if isinstance(target, ast.Name):
             name = target.id
             if not self.is_module and name in self.declared_global:
@@ -238,7 +238,7 @@ class StatementAnalysis(FunctionState):
                 self.store_global(value, f"{base.id}.{attr}", stmt)
             elif base.id in self.env:
                 current = self.env[base.id]
-                self.env[base.id] = replace(current, taints=merge_taints(current.taints, value.taints))
+                self.env[base.id] = current.with_taints(merge_taints(current.taints, value.taints))
 
     def is_module_state(self, name: str) -> bool:
         if self.is_module:
@@ -303,7 +303,7 @@ class StatementAnalysis(FunctionState):
     def _clean(self, name: str, kinds: tuple[str, ...] = ("all",)) -> None:
         current = self.env.get(name)
         if current is not None and current.taints:
-            self.env[name] = replace(current, taints=tuple(t.clean_for(*kinds) for t in current.taints))
+            self.env[name] = current.with_taints(tuple(t.clean_for(*kinds) for t in current.taints))
             if name not in self._dispatch_guards:
                 self.summary.validates = True
 
