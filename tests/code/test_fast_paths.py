@@ -16,9 +16,7 @@ import pytest
 from faasguard.analysis.code.python.modules import (
     _display,
     _statements,
-    directory_names,
     parse_module,
-    resolve_import,
 )
 from faasguard.analysis.code.python.secrets import _nodes, _shape, hardcoded_secrets
 from faasguard.analysis.code.python.syntax import _simple, unparse
@@ -143,23 +141,3 @@ def test_parse_cache_keeps_the_display_of_each_directory(tmp_path: Path) -> None
     assert parse_module(module, tmp_path).display == "pkg/app.py"
     assert parse_module(module, tmp_path / "pkg").display == "app.py"
     assert parse_module(module, tmp_path).display == "pkg/app.py"
-
-
-def test_listing_never_changes_what_an_import_resolves_to(tmp_path: Path) -> None:
-    (tmp_path / "helpers.py").write_text("X = 1\n")
-    (tmp_path / "pkg" / "sub").mkdir(parents=True)
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "sub" / "mod.py").write_text("")
-    (tmp_path / "Upper.py").write_text("")
-    importer = tmp_path / "pkg" / "sub" / "mod.py"
-    roots = (tmp_path,)
-    cases = [("helpers", 0), ("pkg", 0), ("pkg.sub.mod", 0), ("pkg.missing", 0), ("boto3", 0), ("json", 0),
-             ("Upper", 0), ("mod", 1), ("sub", 2), ("helpers", 3)]
-    for module, level in cases:
-        plain = resolve_import(module, level, importer, roots)
-        listed = resolve_import(module, level, importer, roots, None, directory_names)
-        assert listed == plain, (module, level)
-    assert resolve_import("pkg.sub.mod", 0, importer, roots, None, directory_names) == importer
-    assert resolve_import("boto3", 0, importer, roots, None, directory_names) is None
-    assert directory_names(tmp_path / "absent") is None
-    assert "upper.py" in (directory_names(tmp_path) or ())

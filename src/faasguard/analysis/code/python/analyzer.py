@@ -18,13 +18,7 @@ from faasguard.analysis.code.core.summaries import collect
 from faasguard.analysis.code.core.values import Val
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.analysis.code.python.expressions import FunctionAnalysis
-from faasguard.analysis.code.python.modules import (
-    ModuleInfo,
-    PackageArchive,
-    directory_names,
-    parse_module,
-    resolve_import,
-)
+from faasguard.analysis.code.python.modules import ModuleInfo, PackageArchive, parse_module, resolve_import
 from faasguard.analysis.code.python.syntax import Stop, event_param
 from faasguard.analysis.code.python.web import RouteSpec
 
@@ -64,7 +58,6 @@ class Analyzer:
         self.secrets: dict[Path, list[CodeIssue]] = {}
         """Hard-coded secrets per module (a module shared by many handlers is scanned once)."""
         self._imports: dict[tuple[str, int, Path | None], Path | None] = {}
-        self._listings: dict[Path, frozenset[str] | None] = {}
 
     # -- modules
     def module(self, path: Path) -> ModuleInfo:
@@ -80,14 +73,8 @@ class Analyzer:
         same modules, and each lookup costs a few system calls per search root."""
         key = (module, level, importer.parent if level else None)
         if key not in self._imports:
-            self._imports[key] = resolve_import(module, level, importer, self.search_roots, self.archive,
-                                                self._listing)
+            self._imports[key] = resolve_import(module, level, importer, self.search_roots, self.archive)
         return self._imports[key]
-
-    def _listing(self, directory: Path) -> frozenset[str] | None:
-        if directory not in self._listings:
-            self._listings[directory] = directory_names(directory)
-        return self._listings[directory]
 
     def globals_of(self, path: Path) -> dict[str, Val]:
         existing = self._globals.get(path)

@@ -15,7 +15,6 @@ import ast
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -220,21 +219,14 @@ def _statements(node: ast.AST) -> list[ast.AST]:
     return queue
 
 
-def resolve_import(  # noqa: PLR0917
-    module: str,
-    level: int,
-    importer: Path,
-    search_roots: tuple[Path, ...],
-    archive: PackageArchive | None = None,
-    listing: Callable[[Path], frozenset[str] | None] | None = None,
+def resolve_import(
+    module: str, level: int, importer: Path, search_roots: tuple[Path, ...], archive: PackageArchive | None = None
 ) -> Path | None:
     """The local file an import names, or None for a third-party or standard-library module.
 
     Absolute imports are looked up under the handler's search roots (its directory and the function's code
     directory, as Lambda puts them on sys.path); relative imports under the importer's package. Nothing outside
     the search roots is ever read. Inside a zip package (`archive`) the members are looked up instead of files.
-    `listing`, when given, says which names (lower-cased) a directory holds: a root without the import's first
-    name is passed over without the system calls (most imports are of installed packages, found under no root).
     """
     parts = [p for p in module.split(".") if p] if module else []
     if level:
@@ -246,13 +238,8 @@ def resolve_import(  # noqa: PLR0917
         bases = search_roots
     if not parts:
         return None
-    first = parts[0].lower()
     for base in bases:
         candidate = base.joinpath(*parts)
-        on_disk = archive is None or archive.member(candidate) is None
-        names = listing(base) if listing is not None and not level and on_disk else None  # a root: ours to list
-        if names is not None and first not in names and (len(parts) > 1 or f"{first}.py" not in names):
-            continue
         for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
             if archive is not None and archive.member(path) is not None:
                 if archive.is_file(path) and any(path.is_relative_to(root) for root in search_roots):
@@ -264,12 +251,3 @@ def resolve_import(  # noqa: PLR0917
             except (OSError, ValueError):
                 continue
     return None
-
-
-def directory_names(directory: Path) -> frozenset[str] | None:
-    """The lower-cased names in `directory` (None when it cannot be listed): for `resolve_import`'s `listing`,
-    lower-cased so that a case-insensitive file system never loses a module the lookup would find."""
-    try:
-        return frozenset(name.lower() for name in os.listdir(directory))
-    except (OSError, ValueError):
-        return None
