@@ -101,37 +101,37 @@ _SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "name", "attr", "arg", "as
 """Fields that never hold a node a secret can hide in: identifiers, numbers, operator and expression-context
 singletons. (A field of this name holds one of those in every node class that has it.)"""
 
-_child_fields: dict[type, tuple[str, ...] | None] = {}
-"""Per class, the fields that may hold child nodes; None for what is not a node at all (an identifier in a
-list of names, a pattern's singleton)."""
+_walk_specs: dict[type, tuple[tuple[str, ...], bool]] = {}
+"""Per class: the fields that may hold child nodes, and whether the secrets check looks at the node itself (a
+literal or a binding node). What is not a node (an identifier in a list of names, a pattern's singleton) has
+neither."""
 
 
-def _fields_of(cls: type) -> tuple[str, ...] | None:
-    if cls not in _child_fields:
+def _walk_spec(cls: type) -> tuple[tuple[str, ...], bool]:
+    if cls not in _walk_specs:
         if not issubclass(cls, ast.AST):
-            _child_fields[cls] = None
+            _walk_specs[cls] = ((), False)
         elif cls is ast.Constant or cls is ast.Global or cls is ast.Nonlocal:  # a literal; names, not nodes
-            _child_fields[cls] = ()
+            _walk_specs[cls] = ((), cls is ast.Constant)
         else:
-            _child_fields[cls] = tuple(f for f in cls._fields if f not in _SCALAR_FIELDS)
-    return _child_fields[cls]
+            _walk_specs[cls] = (tuple(f for f in cls._fields if f not in _SCALAR_FIELDS), cls in _BINDERS)
+    return _walk_specs[cls]
 
 
 def _nodes(tree: ast.AST) -> list[ast.AST]:
-    """Every node of `tree` in `ast.walk`'s breadth-first order, as one list: a list that grows while it is
-    read is the queue, so a node costs one append and no generator frames (the walk runs over every module a
-    handler loads). What is not a node (an absent child, an identifier) is dropped as it is reached."""
+    """The literals and binding nodes of `tree` in `ast.walk`'s breadth-first order, from one pass: a list
+    that grows while it is read is the queue, so a node costs an append and a lookup, no generator frames
+    (the walk runs over every module a handler loads)."""
     queue: list[object] = [tree]
     append, extend = queue.append, queue.extend
-    known = _child_fields
+    specs = _walk_specs
     out: list[ast.AST] = []
     keep = out.append
     for node in queue:
         cls = type(node)
-        fields = known[cls] if cls in known else _fields_of(cls)
-        if fields is None:
-            continue
-        keep(node)  # type: ignore[arg-type]  # only nodes have fields (possibly none)
+        fields, kept = specs[cls] if cls in specs else _walk_spec(cls)
+        if kept:
+            keep(node)  # type: ignore[arg-type]  # only nodes are kept
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
