@@ -279,7 +279,7 @@ def _facts(  # noqa: PLR0917
     from faasguard.analysis.code.python.secrets import hardcoded_secrets
 
     issues = list(result.issues)
-    for module_path in [handler, *(p for p in (Path(m) for m in result.module_paths) if p != handler)]:
+    for module_path in [handler, *(p for p in (analyzer.path(m) for m in result.module_paths) if p != handler)]:
         module = analyzer.module(module_path)
         if module.tree is not None:
             if module_path not in analyzer.secrets:

@@ -10,7 +10,6 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
@@ -99,15 +98,15 @@ class FunctionAnalysis(StatementAnalysis):
 
     def _code_member(self, base: Val, attr: str) -> Val | None:
         if base.kind == "module" and base.extra:
-            return self._member(Path(base.extra), attr)
+            return self._member(self.a.path(base.extra), attr)
         if base.kind == "class" and base.extra:
             path, cls = base.extra.split("::", 1)
-            if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
+            if f"{cls}.{attr}" in self.a.module(self.a.path(path)).functions:
                 return Val(kind="func", extra=f"{path}::{cls}.{attr}")
             return Val(qual=f"{cls}.{attr}")
         if base.kind == "instance" and base.extra:
             path, cls = base.extra.split("::", 1)
-            if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
+            if f"{cls}.{attr}" in self.a.module(self.a.path(path)).functions:
                 return Val(kind="method", extra=f"{path}::{cls}.{attr}", fields=(("self", base),))
             return base.data()
         return None
