@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from faasguard.analysis.code.core.results import HandlerResult
     from faasguard.analysis.code.facts import HandlerFacts
+    from faasguard.analysis.code.js.analyzer import JsAnalyzer
     from faasguard.analysis.code.python.analyzer import Analyzer
     from faasguard.analysis.code.python.modules import PackageArchive
     from faasguard.config import Config
@@ -108,9 +109,8 @@ def _compute_roots(directory: Path, code_dir: str | None, app_root: str) -> tupl
 
 
 def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
-    """Add `HandlerFacts` for every Python handler of `app` to `facts.handlers`."""
-    from faasguard.analysis.code.js.analyzer import JsAnalyzer
-    from faasguard.analysis.code.js.analyzer import analyze_function as analyze_js
+    """Add `HandlerFacts` for every Python handler of `app` to `facts.handlers`. The JavaScript front end (and
+    tree-sitter under it) is imported only for an application that has a JavaScript handler."""
     from faasguard.analysis.code.python.analyzer import Analyzer
 
     handlers: dict[str, HandlerFacts] = dict(facts.handlers)
@@ -123,6 +123,9 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
         for function in app.functions:
             js = _js_handler(function)
             if js is not None:
+                from faasguard.analysis.code.js.analyzer import JsAnalyzer
+                from faasguard.analysis.code.js.analyzer import analyze_function as analyze_js
+
                 roots = _search_roots(app, function, js, roots_memo)
                 js_analyzer = js_analyzers.setdefault(roots, JsAnalyzer(roots))
                 js_name = (function.code.handler_function if function.code else None) or "handler"
@@ -276,7 +279,7 @@ def _facts(  # noqa: PLR0917
     from faasguard.analysis.code.python.secrets import hardcoded_secrets
 
     issues = list(result.issues)
-    for module_path in [handler, *(p for p in (Path(m) for m in result.module_paths) if p != handler)]:
+    for module_path in [handler, *(p for p in (analyzer.path(m) for m in result.module_paths) if p != handler)]:
         module = analyzer.module(module_path)
         if module.tree is not None:
             if module_path not in analyzer.secrets:

@@ -59,27 +59,32 @@ class Taint:
     def key(self) -> tuple[str, int, str]:
         return (self.kind, self.param, self.source)
 
+    # The copies below name every field (`dataclasses.replace` costs several times a constructor call, and
+    # these run for every taint at every assignment and field read); keep them in step with the fields.
+
     def step(self, step: EvidenceStep) -> Taint:
         if len(self.steps) >= MAX_STEPS or (self.steps and self.steps[-1] == step):
             return self
-        return replace(self, steps=(*self.steps, step))
+        return Taint(self.kind, self.source, self.loc, (*self.steps, step), self.param, self.sanitized, self.whole,
+                     self.authz, self.structured, self.normalized)
 
     def clean_for(self, *kinds: str) -> Taint:
-        return replace(self, sanitized=self.sanitized | frozenset(kinds))
+        return Taint(self.kind, self.source, self.loc, self.steps, self.param, self.sanitized | frozenset(kinds),
+                     self.whole, self.authz, self.structured, self.normalized)
+
+    def with_structure(self, structured: bool, sanitized: frozenset[str] | None = None) -> Taint:
+        """This taint with `structured` set (and `sanitized`, when given)."""
+        return Taint(self.kind, self.source, self.loc, self.steps, self.param,
+                     self.sanitized if sanitized is None else sanitized, self.whole, self.authz, structured,
+                     self.normalized)
 
     def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None) -> Taint:
         """The taint of a field of this value (subscript, attribute, `.get`). The source description grows
         along an access chain (event['Records'][0]['s3']...) while the chain is read in one expression."""
         extend = source is not None and (self.whole or (base is not None and base == self.source))
         new_source, new_loc = (source, loc) if extend and source else (self.source, self.loc)
-        return replace(
-            self,
-            source=new_source,
-            loc=new_loc,
-            whole=False,
-            authz=self.authz or authz,
-            structured=self.structured and not stringy,
-        )
+        return Taint(self.kind, new_source, new_loc, self.steps, self.param, self.sanitized, False,
+                     self.authz or authz, self.structured and not stringy, self.normalized)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,11 @@ class Val:
             if name == key:
                 return value
         return None
+
+    def with_taints(self, taints: tuple[Taint, ...]) -> Val:
+        """This value carrying `taints` instead (every field named: see Taint.step)."""
+        return Val(taints, self.const, self.prefix, self.text, self.env, self.param, self.qual, self.kind,
+                   self.service, self.aws, self.extra, self.fields, self.tmp)
 
     def data(self) -> Val:
         """Only the data-flow part (what survives generic operations on the value)."""
@@ -168,7 +178,7 @@ def stringify(value: Val) -> Val:
     if not value.taints:
         return CLEAN if value.const is None else Val(const=value.const, prefix=value.const, text=value.const)
     return Val(
-        taints=tuple(replace(t, structured=False) for t in value.taints),
+        taints=tuple(t.with_structure(False) for t in value.taints),
         tmp=value.tmp,
         prefix=value.prefix,
         text=value.text,

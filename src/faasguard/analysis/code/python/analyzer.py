@@ -18,7 +18,7 @@ from faasguard.analysis.code.core.summaries import collect
 from faasguard.analysis.code.core.values import Val
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.analysis.code.python.expressions import FunctionAnalysis
-from faasguard.analysis.code.python.modules import ModuleInfo, PackageArchive, parse_module
+from faasguard.analysis.code.python.modules import ModuleInfo, PackageArchive, parse_module, resolve_import
 from faasguard.analysis.code.python.syntax import Stop, event_param
 from faasguard.analysis.code.python.web import RouteSpec
 
@@ -57,6 +57,8 @@ class Analyzer:
         self.diagnostics_modules: dict[Path, ModuleInfo] = {}
         self.secrets: dict[Path, list[CodeIssue]] = {}
         """Hard-coded secrets per module (a module shared by many handlers is scanned once)."""
+        self._imports: dict[tuple[str, int, Path | None], Path | None] = {}
+        self._paths: dict[str, Path] = {}
 
     # -- modules
     def module(self, path: Path) -> ModuleInfo:
@@ -66,6 +68,22 @@ class Analyzer:
         if info is None:
             info = self.diagnostics_modules[path] = parse_module(path, self.cwd, self.archive)
         return info
+
+    def path(self, text: str) -> Path:
+        """The `Path` of a module the summaries name by its string (values and summaries carry strings), built
+        once per application rather than at every call and module reference."""
+        found = self._paths.get(text)
+        if found is None:
+            found = self._paths[text] = Path(text)
+        return found
+
+    def resolve(self, module: str, level: int, importer: Path) -> Path | None:
+        """`resolve_import` for this application's roots, once per import: the handlers of an app import the
+        same modules, and each lookup costs a few system calls per search root."""
+        key = (module, level, importer.parent if level else None)
+        if key not in self._imports:
+            self._imports[key] = resolve_import(module, level, importer, self.search_roots, self.archive)
+        return self._imports[key]
 
     def globals_of(self, path: Path) -> dict[str, Val]:
         existing = self._globals.get(path)
@@ -161,13 +179,13 @@ class Analyzer:
         """A handler that dispatches its event to an app (Powertools `resolve`, a WSGI/ASGI adapter) runs
         every HTTP route the app and its local modules register: analyse each as an entry point."""
         for module_path in list(modules):
-            routes = self.routes_of(Path(module_path))
-            specs = self._routes.get(Path(module_path), {})
+            routes = self.routes_of(self.path(module_path))
+            specs = self._routes.get(self.path(module_path), {})
             for route in routes:
                 spec = specs.get(route)
                 if spec is not None and spec.trigger != "http":
                     continue
-                routed = self.entry(Path(module_path), route, route=spec is None, spec=spec)
+                routed = self.entry(self.path(module_path), route, route=spec is None, spec=spec)
                 if routed is not None:
                     parts.append(routed)
                     modules.update(routed.modules)
@@ -186,7 +204,7 @@ class Analyzer:
         modules = dict(summary.modules)
         modules[str(path)] = None
         for module_path in list(modules):
-            parts.append(self.init_summary(Path(module_path)))
+            parts.append(self.init_summary(self.path(module_path)))
         if summary.resolves:
             self._dispatched(modules, parts)
         result = _finish(self, parts, node, modules)
@@ -222,7 +240,7 @@ class Analyzer:
         parts = [self.init_summary(path)]
         modules.update(parts[0].modules)
         for module_path in list(modules):
-            parts.append(self.init_summary(Path(module_path)))
+            parts.append(self.init_summary(self.path(module_path)))
         self._dispatched(modules, parts)
         return _finish(self, parts, None, modules)
 
@@ -234,7 +252,7 @@ def _finish(
     modules: dict[str, None],
 ) -> HandlerResult:
     result = collect(parts)
-    result.modules = [analyzer.module(Path(m)).display for m in modules]
+    result.modules = [analyzer.module(analyzer.path(m)).display for m in modules]
     result.module_paths = list(modules)
     result.event_param = event_param(node) if node is not None else None
     return result

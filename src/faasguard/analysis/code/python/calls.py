@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.summaries import absorb, returned
@@ -191,7 +190,7 @@ def _without_secrets(value: Val) -> Val:
     positional secret (`load_pem_private_key(pem)`) is the call's data and flows on."""
     if not any(t.kind == "secret" for t in value.taints):
         return value
-    return replace(value, taints=tuple(t for t in value.taints if t.kind != "secret"))
+    return value.with_taints(tuple(t for t in value.taints if t.kind != "secret"))
 
 
 def instantiate(  # noqa: PLR0917
@@ -199,7 +198,7 @@ def instantiate(  # noqa: PLR0917
 ) -> Val:
     """A call to the analysed function `key` ("path::qualname"): its summary with the actuals bound."""
     path, qualname = key.split("::", 1)
-    summary = fa.a.summary(Path(path), qualname)
+    summary = fa.a.summary(fa.a.path(path), qualname)
     actuals = [*args, *spread]
     if summary is None:
         return data_of(*actuals, *kwargs.values())
@@ -237,6 +236,6 @@ def _construct(fa: FunctionAnalysis, callee: Val, site: CallSite) -> Val:
             fa.summary.validates = True
         return Val(kind="instance", extra=callee.extra)
     instance = Val(kind="instance", extra=callee.extra, taints=data.taints)
-    if f"{cls}.__init__" in fa.a.module(Path(path)).functions:
+    if f"{cls}.__init__" in fa.a.module(fa.a.path(path)).functions:
         instantiate(fa, f"{path}::{cls}.__init__", [instance, *args], kwargs, spread, site.node)
     return instance

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
+from typing import Any
 
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python import calls
@@ -33,6 +34,7 @@ from faasguard.analysis.code.python.web import (
 )
 
 MAX_EVAL_DEPTH = 150
+_URL = frozenset({"url"})
 
 
 class FunctionAnalysis(StatementAnalysis):
@@ -47,9 +49,9 @@ class FunctionAnalysis(StatementAnalysis):
                 return CLEAN
             if isinstance(node, ast.Call):
                 return self.call(node, in_with)
-            method = getattr(self, f"e_{type(node).__name__}", None)
+            method = _EXPRESSIONS.get(type(node))
             if method is not None:
-                result: Val = method(node)
+                result: Val = method(self, node)
                 return result
             values = [self.ev(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
             return data_of(*values)
@@ -96,15 +98,15 @@ class FunctionAnalysis(StatementAnalysis):
 
     def _code_member(self, base: Val, attr: str) -> Val | None:
         if base.kind == "module" and base.extra:
-            return self._member(Path(base.extra), attr)
+            return self._member(self.a.path(base.extra), attr)
         if base.kind == "class" and base.extra:
             path, cls = base.extra.split("::", 1)
-            if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
+            if f"{cls}.{attr}" in self.a.module(self.a.path(path)).functions:
                 return Val(kind="func", extra=f"{path}::{cls}.{attr}")
             return Val(qual=f"{cls}.{attr}")
         if base.kind == "instance" and base.extra:
             path, cls = base.extra.split("::", 1)
-            if f"{cls}.{attr}" in self.a.module(Path(path)).functions:
+            if f"{cls}.{attr}" in self.a.module(self.a.path(path)).functions:
                 return Val(kind="method", extra=f"{path}::{cls}.{attr}", fields=(("self", base),))
             return base.data()
         return None
@@ -320,7 +322,7 @@ class FunctionAnalysis(StatementAnalysis):
             host_fixed = bool(prefix)
         taints = merge_taints(*(p.taints for p in parts))
         taints = tuple(
-            replace(t, structured=False, sanitized=t.sanitized | ({"url"} if host_fixed else set())) for t in taints
+            t.with_structure(False, t.sanitized | _URL if host_fixed else t.sanitized) for t in taints
         )
         tmp = None
         if prefix and prefix.startswith("/tmp"):
@@ -448,3 +450,17 @@ class FunctionAnalysis(StatementAnalysis):
 
     def call(self, node: ast.Call, in_with: bool = False) -> Val:
         return calls.call(self, node, in_with)
+
+
+def _visitors(cls: type, prefix: str) -> dict[type, Callable[..., Any]]:
+    """The `prefix`-named visitor methods of `cls` by the `ast` class they visit (`e_Name` -> ast.Name): the
+    interpreter dispatches on a node's class with one lookup instead of building a method name per node."""
+    return {
+        node_class: getattr(cls, name)
+        for name in dir(cls)
+        if name.startswith(prefix) and isinstance(node_class := getattr(ast, name[len(prefix) :], None), type)
+    }
+
+
+_EXPRESSIONS = _visitors(FunctionAnalysis, "e_")
+FunctionAnalysis.STATEMENTS = _visitors(FunctionAnalysis, "s_")

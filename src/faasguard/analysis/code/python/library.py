@@ -255,7 +255,7 @@ def _yaml_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
         shown = loader_name.rsplit(".", 1)[-1] or "default"
         fa.hit(model.sink, f"{site.qual}(Loader={shown})", site.node, args[0])
     data = data_of(*args[:1])
-    return replace(data, taints=tuple(replace(t, structured=True) for t in data.taints))
+    return replace(data, taints=tuple(t.with_structure(True) for t in data.taints))
 
 
 def _numpy_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -589,7 +589,7 @@ def _parse_json(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     first = site.first
     if first.kind == "environ":
         return first
-    return Val(taints=tuple(replace(t, structured=True) for t in first.taints))
+    return Val(taints=tuple(t.with_structure(True) for t in first.taints))
 
 
 def _to_string(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -674,7 +674,7 @@ def _tainted_receiver(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     if method in FIELD_READS:
         return _field_read(fa, site, receiver)
     if method in ("split", "rsplit") and args and "/" in (args[0].const or ""):
-        return Val(kind="split-slash", taints=tuple(replace(t, structured=False) for t in receiver.taints))
+        return Val(kind="split-slash", taints=tuple(t.with_structure(False) for t in receiver.taints))
     if (
         method == "replace"
         and args
@@ -727,7 +727,7 @@ def _join_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     taints = site.args[0].taints
     if "/" in receiver.const:
         taints = tuple(replace(t, sanitized=t.sanitized - {"path"}) for t in taints)
-    return Val(taints=tuple(replace(t, structured=False) for t in taints), text=receiver.const)
+    return Val(taints=tuple(t.with_structure(False) for t in taints), text=receiver.const)
 
 
 TRANSFERS: dict[str, Transfer] = {

@@ -4,14 +4,15 @@ The standard `ast` is the parser: it is exact for every Python 3 version we run 
 files of serverless-patterns parse in under a second), and carries line/column positions. Scanned code is only
 parsed, never imported or executed.
 
-Parsed modules are kept in a bounded LRU keyed by (path, mtime, size), so one scan parses each file once even
-when several applications (or the bare-code loader and the enricher) look at it, and a file edited between
-two scans in one process is parsed again.
+Parsed modules are kept in a bounded LRU keyed by (path, mtime, size, the directory paths are shown relative
+to), so one scan parses each file once even when several applications (or the bare-code loader and the
+enricher) look at it, and a file edited between two scans in one process is parsed again.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ class ModuleInfo:
 
 
 _lock = threading.Lock()
-_cache: OrderedDict[tuple[str, int, int, int, int], ModuleInfo] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, int, int, int, str], ModuleInfo] = OrderedDict()
 
 
 def _py2_hint(source: bytes, exc: SyntaxError) -> str:
@@ -88,13 +89,13 @@ class PackageArchive:
 
 def parse_module(path: Path, cwd: Path | None = None, archive: PackageArchive | None = None) -> ModuleInfo:
     """The parsed module at `path` (cached). Never raises: problems become `ModuleInfo.error`."""
-    display = display_path(path, cwd)
     member = archive.member(path) if archive is not None else None
     if archive is not None and member is not None:
-        return _parse_member(path, display, archive.tree, member)
+        return _parse_member(path, display_path(path, cwd), archive.tree, member)
     try:
         stat = path.stat()
     except OSError as exc:
+        display = display_path(path, cwd)
         return ModuleInfo(
             path,
             display,
@@ -107,19 +108,30 @@ def parse_module(path: Path, cwd: Path | None = None, archive: PackageArchive | 
                 "code-analysis",
             ),
         )
-    key = (str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size)
+    # the display path is a function of the path and the directory it is shown relative to: with that
+    # directory in the key, a hit needs neither computed again
+    base = str(cwd) if cwd is not None else os.getcwd()
+    key = (str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_size, base)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
-            if hit.display == display:
-                return hit
-    info = _parse_uncached(path, display, stat.st_size)
+            return hit
+    info = _parse_uncached(path, _display(key[0], base, path, cwd), stat.st_size)
     with _lock:
         _cache[key] = info
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return info
+
+
+def _display(text: str, base: str, path: Path, cwd: Path | None) -> str:
+    """`display_path(path, cwd)` from the two as strings (`text`, `base`: normalised by `Path`), without
+    building and comparing path objects: for absolute POSIX paths, relative when under the directory, else
+    the path itself, as `relative_to` decides."""
+    if os.sep == "/" and text.startswith("/") and base.startswith("/") and base not in ("/", text):
+        return text[len(base) + 1 :] if text.startswith(base) and text[len(base)] == "/" else text
+    return display_path(path, cwd)
 
 
 def _parse_uncached(path: Path, display: str, size: int) -> ModuleInfo:
@@ -183,10 +195,28 @@ def _parse_source(path: Path, display: str, source: bytes) -> ModuleInfo:
                     info.functions[f"{node.name}.{item.name}"] = item
         elif isinstance(node, ast.If | ast.Try):
             # `if TYPE_CHECKING:` / `try: import x except ImportError:` blocks defining functions
-            for sub in ast.walk(node):
+            for sub in _statements(node):
                 if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef) and sub.name not in info.functions:
                     info.functions[sub.name] = sub
     return info
+
+
+_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
+"""The fields that hold statements (or except handlers and match cases, which hold statements), in the order
+`ast` lists them in every node class that has several."""
+
+
+def _statements(node: ast.AST) -> list[ast.AST]:
+    """The statements under `node` (and their except handlers and match cases) in `ast.walk`'s breadth-first
+    order. Expressions hold no statement, so skipping them keeps every function definition and their order
+    while visiting a fraction of the nodes."""
+    queue: list[ast.AST] = [node]
+    for current in queue:
+        for name in _BODIES:
+            children = getattr(current, name, None)
+            if children:
+                queue.extend(children)
+    return queue
 
 
 def resolve_import(

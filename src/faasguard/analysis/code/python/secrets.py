@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.model import Location
@@ -79,7 +79,14 @@ def _looks_secret_value(value: str) -> bool:
     return not (value.isalpha() and value.islower() and len(value) < 12)
 
 
+_ANCHORS = re.compile(r"A[KS]IA|PRIVATE KEY|k_live_|gh[pousr]_|github_pat_|xox|AIza|SG\.|://")
+"""Text every match of one of `_SHAPES` contains (keep the two in step): one search of plain alternatives
+rules out the common literal (a key, a message, a format) that the eight patterns would each scan."""
+
+
 def _shape(value: str) -> str | None:
+    if _ANCHORS.search(value) is None:
+        return None
     for label, pattern in _SHAPES:
         match = pattern.search(value)
         if match:
@@ -89,36 +96,97 @@ def _shape(value: str) -> str | None:
     return None
 
 
-_SKIP_FIELDS = frozenset({"ctx", "op", "ops"})
-"""Fields that hold only operator / expression-context singletons: nothing a secret can hide in."""
+_SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "name", "attr", "arg", "asname", "module", "level", "kind",
+                            "conversion", "is_async", "type_comment", "tag", "lineno"})
+"""Fields that never hold a node a secret can hide in: identifiers, numbers, operator and expression-context
+singletons. (A field of this name holds one of those in every node class that has it.)"""
 
-_child_fields: dict[type, tuple[str, ...]] = {}
-
-
-def _fields_of(cls: type) -> tuple[str, ...]:
-    fields = _child_fields.get(cls)
-    if fields is None:
-        names: tuple[str, ...] = getattr(cls, "_fields", ())
-        fields = () if cls is ast.Constant else tuple(f for f in names if f not in _SKIP_FIELDS)
-        _child_fields[cls] = fields
-    return fields
+_walk_specs: dict[type, tuple[tuple[str, ...], bool]] = {}
+"""Per class: the fields that may hold child nodes, and whether the secrets check looks at the node itself (a
+literal or a binding node). What is not a node (an identifier in a list of names, a pattern's singleton) has
+neither."""
 
 
-def _walk(tree: ast.AST) -> Iterator[ast.AST]:
-    """`ast.walk` (the same breadth-first order) without its two generator layers per node, and without
-    descending into operator and context singletons (never a literal, an assignment or a call keyword)."""
-    todo: deque[ast.AST] = deque([tree])
-    pop, push, extend = todo.popleft, todo.append, todo.extend
-    AST = ast.AST  # noqa: N806 - a local for speed on the hot path
-    while todo:
-        node = pop()
-        for name in _fields_of(type(node)):
+def _walk_spec(cls: type) -> tuple[tuple[str, ...], bool]:
+    if cls not in _walk_specs:
+        if not issubclass(cls, ast.AST):
+            _walk_specs[cls] = ((), False)
+        elif cls is ast.Constant or cls is ast.Global or cls is ast.Nonlocal:  # a literal; names, not nodes
+            _walk_specs[cls] = ((), cls is ast.Constant)
+        else:
+            _walk_specs[cls] = (tuple(f for f in cls._fields if f not in _SCALAR_FIELDS), cls in _BINDERS)
+    return _walk_specs[cls]
+
+
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    """The literals and binding nodes of `tree` in `ast.walk`'s breadth-first order, from one pass: a list
+    that grows while it is read is the queue, so a node costs an append and a lookup, no generator frames
+    (the walk runs over every module a handler loads)."""
+    queue: list[object] = [tree]
+    append, extend = queue.append, queue.extend
+    specs = _walk_specs
+    out: list[ast.AST] = []
+    keep = out.append
+    for node in queue:
+        cls = type(node)
+        fields, kept = specs[cls] if cls in specs else _walk_spec(cls)
+        if kept:
+            keep(node)  # type: ignore[arg-type]  # only nodes are kept
+        for name in fields:
             value = getattr(node, name, None)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
-                extend(item for item in value if isinstance(item, AST))
-        yield node
+            if type(value) is list:
+                extend(value)
+            elif value is not None:
+                append(value)
+    return out
+
+
+Pairs = list[tuple[str | None, ast.expr]]
+"""(name it is bound to, value) for each value a binding node binds."""
+
+
+def _assign_pairs(node: ast.Assign) -> Pairs:
+    return [(_name_of(t), node.value) for t in node.targets]
+
+
+def _annassign_pairs(node: ast.AnnAssign) -> Pairs:
+    return [(_name_of(node.target), node.value)] if node.value is not None else []
+
+
+def _keyword_pairs(node: ast.keyword) -> Pairs:
+    return [(node.arg, node.value)] if node.arg is not None else []
+
+
+def _dict_pairs(node: ast.Dict) -> Pairs:
+    return [
+        (k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None, v)
+        for k, v in zip(node.keys, node.values, strict=False)
+    ]
+
+
+def _compare_pairs(node: ast.Compare) -> Pairs:
+    if len(node.comparators) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq):
+        return [(_name_of(node.left), node.comparators[0])]
+    return []
+
+
+def _default_pairs(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Pairs:
+    defaults = node.args.defaults
+    positional = node.args.args[len(node.args.args) - len(defaults) :]
+    return [(a.arg, d) for a, d in zip(positional, defaults, strict=False)]
+
+
+_BINDERS: dict[type, Callable[[Any], Pairs]] = {
+    ast.Assign: _assign_pairs,
+    ast.AnnAssign: _annassign_pairs,
+    ast.keyword: _keyword_pairs,
+    ast.Dict: _dict_pairs,
+    ast.Compare: _compare_pairs,
+    ast.FunctionDef: _default_pairs,
+    ast.AsyncFunctionDef: _default_pairs,
+}
+"""The nodes that bind a value to a name (assignment, keyword argument, dict entry, comparison, default), by
+class: one lookup per node of the walk instead of a chain of isinstance checks."""
 
 
 def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
@@ -126,8 +194,7 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
 
     One walk over the tree: name-bound literals are judged as their binding node is reached; every other
     string literal is remembered and judged by its shape afterwards (so a literal that is both named and
-    shaped is reported once, with its name, as before). Its complexity (a case per binding form) is the price
-    of walking each module once."""
+    shaped is reported once, with its name, as before)."""
     seen: set[int] = set()
     literals: list[tuple[ast.Constant, str]] = []
 
@@ -138,34 +205,17 @@ def hardcoded_secrets(tree: ast.Module, display: str) -> Iterator[CodeIssue]:
             Location(display, node.lineno, node.col_offset + 1),
         )
 
-    for node in _walk(tree):
-        pairs: list[tuple[str | None, ast.expr]]
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                literals.append((node, node.value))
+    constant, binders = ast.Constant, _BINDERS
+    for node in _nodes(tree):
+        cls = type(node)
+        if cls is constant:
+            if isinstance(node.value, str):  # type: ignore[attr-defined]  # a Constant
+                literals.append((node, node.value))  # type: ignore[arg-type, attr-defined]
             continue
-        if isinstance(node, ast.Assign):
-            pairs = [(_name_of(t), node.value) for t in node.targets]
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            pairs = [(_name_of(node.target), node.value)]
-        elif isinstance(node, ast.keyword) and node.arg is not None:
-            pairs = [(node.arg, node.value)]
-        elif isinstance(node, ast.Dict):
-            pairs = [
-                (k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None, v)
-                for k, v in zip(node.keys, node.values, strict=False)
-            ]
-        elif (
-            isinstance(node, ast.Compare) and len(node.comparators) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq)
-        ):
-            pairs = [(_name_of(node.left), node.comparators[0])]
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            defaults = node.args.defaults
-            positional = node.args.args[len(node.args.args) - len(defaults) :]
-            pairs = [(a.arg, d) for a, d in zip(positional, defaults, strict=False)]
-        else:
+        binder = binders.get(cls)
+        if binder is None:
             continue
-        for name, value in pairs:
+        for name, value in binder(node):
             if not (isinstance(value, ast.Constant) and isinstance(value.value, str)) or id(value) in seen:
                 continue
             literal = value.value

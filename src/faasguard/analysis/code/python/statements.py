@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 from faasguard.analysis.code.core.results import Summary
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS
-from faasguard.analysis.code.python.modules import resolve_import
 from faasguard.analysis.code.python.responses import client_authz, exception_value, response
 from faasguard.analysis.code.python.state import FunctionState
 from faasguard.analysis.code.python.syntax import (
@@ -40,6 +40,9 @@ from faasguard.findings import EvidenceStep
 
 
 class StatementAnalysis(FunctionState):
+    STATEMENTS: ClassVar[dict[type, Callable[..., None]]] = {}
+    """The `s_` visitor of each statement class (filled in by expressions.py, where the class is complete)."""
+
     def run_module(self, tree: ast.Module) -> None:
         self.block(tree.body)
 
@@ -131,9 +134,9 @@ class StatementAnalysis(FunctionState):
 
     def statement(self, stmt: ast.stmt) -> None:
         self.stmt = stmt
-        method = getattr(self, f"s_{type(stmt).__name__}", None)
+        method = self.STATEMENTS.get(type(stmt))
         if method is not None:
-            method(stmt)
+            method(self, stmt)
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -177,7 +180,7 @@ class StatementAnalysis(FunctionState):
     def assign(self, target: ast.expr, value: Val, value_node: ast.expr | None, stmt: ast.stmt) -> None:
         if value.taints and value_node is not None and isinstance(target, ast.Name | ast.Attribute | ast.Subscript):
             step = EvidenceStep(f"{unparse(target, 40)} = {unparse(value_node, 70)}", self.loc(stmt))
-            value = replace(value, taints=tuple(t.step(step) for t in value.taints))
+            value = value.with_taints(tuple(t.step(step) for t in value.taints))
         if isinstance(target, ast.Name):
             name = target.id
             if not self.is_module and name in self.declared_global:
@@ -235,7 +238,7 @@ class StatementAnalysis(FunctionState):
                 self.store_global(value, f"{base.id}.{attr}", stmt)
             elif base.id in self.env:
                 current = self.env[base.id]
-                self.env[base.id] = replace(current, taints=merge_taints(current.taints, value.taints))
+                self.env[base.id] = current.with_taints(merge_taints(current.taints, value.taints))
 
     def is_module_state(self, name: str) -> bool:
         if self.is_module:
@@ -300,7 +303,7 @@ class StatementAnalysis(FunctionState):
     def _clean(self, name: str, kinds: tuple[str, ...] = ("all",)) -> None:
         current = self.env.get(name)
         if current is not None and current.taints:
-            self.env[name] = replace(current, taints=tuple(t.clean_for(*kinds) for t in current.taints))
+            self.env[name] = current.with_taints(tuple(t.clean_for(*kinds) for t in current.taints))
             if name not in self._dispatch_guards:
                 self.summary.validates = True
 
@@ -532,13 +535,13 @@ class StatementAnalysis(FunctionState):
 
     def s_Import(self, stmt: ast.Import) -> None:
         for alias in stmt.names:
-            local = resolve_import(alias.name, 0, self.info.path, self.a.search_roots, self.a.archive)
+            local = self.a.resolve(alias.name, 0, self.info.path)
             if alias.asname:
                 self.env[alias.asname] = self._module_val(alias.name, local)
             else:
                 top = alias.name.split(".")[0]
                 top_local = (
-                    resolve_import(top, 0, self.info.path, self.a.search_roots, self.a.archive) if local else None
+                    self.a.resolve(top, 0, self.info.path) if local else None
                 )
                 self.env[top] = self._module_val(top, top_local)
 
@@ -551,7 +554,7 @@ class StatementAnalysis(FunctionState):
     def s_ImportFrom(self, stmt: ast.ImportFrom) -> None:
         module = stmt.module or ""
         local = (
-            resolve_import(module, stmt.level, self.info.path, self.a.search_roots, self.a.archive)
+            self.a.resolve(module, stmt.level, self.info.path)
             if (module or stmt.level)
             else None
         )
@@ -571,7 +574,7 @@ class StatementAnalysis(FunctionState):
                 self.summary.modules[str(local)] = None
                 self.env[bound] = self._member(local, alias.name)
             elif stmt.level and not module:
-                sub = resolve_import(alias.name, stmt.level, self.info.path, self.a.search_roots, self.a.archive)
+                sub = self.a.resolve(alias.name, stmt.level, self.info.path)
                 self.env[bound] = self._module_val(alias.name, sub)
             elif local is None and not stmt.level:
                 self.env[bound] = Val(qual=f"{module}.{alias.name}")
@@ -586,7 +589,7 @@ class StatementAnalysis(FunctionState):
         if name in info.functions:
             return Val(kind="func", extra=f"{module_path}::{name}")
         if module_path.name == "__init__.py":
-            sub = resolve_import(name, 1, module_path, self.a.search_roots, self.a.archive)
+            sub = self.a.resolve(name, 1, module_path)
             if sub is not None:
                 self.summary.modules[str(sub)] = None
                 return Val(kind="module", extra=str(sub))

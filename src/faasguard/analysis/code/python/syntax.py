@@ -14,13 +14,66 @@ nodes are described again for every handler and summary that reaches them (trees
 def unparse(node: ast.AST, limit: int = 90) -> str:
     text: str | None = node.__dict__.get(TEXT_ATTR)
     if text is None:
-        try:
-            text = ast.unparse(node)
-        except Exception:  # very deep or odd nodes: a description only
-            return type(node).__name__
+        text = _simple(node, 0)
+        if text is None:
+            try:
+                text = ast.unparse(node)
+            except Exception:  # very deep or odd nodes: a description only
+                return type(node).__name__
         text = " ".join(text.split())
         setattr(node, TEXT_ATTR, text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_SIMPLE_DEPTH = 12
+
+
+def _simple(node: ast.AST, depth: int) -> str | None:
+    """What `ast.unparse` writes for the access chains most descriptions are made of (`event`, `os.environ`,
+    `event['body']['id']`, `table.get_item(Key=key)`), built directly: `ast.unparse` is pure Python with a
+    visitor and precedence bookkeeping per node. None for anything else (the caller then asks `ast.unparse`);
+    tests/code check the two agree on every such node of real code."""
+    cls = type(node)
+    if cls is ast.Name:
+        return node.id  # type: ignore[attr-defined, no-any-return]
+    if depth > _SIMPLE_DEPTH:
+        return None
+    if cls is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        if type(value) is int or (type(value) is str and node.kind is None):  # type: ignore[attr-defined]
+            return repr(value)  # (u'...' keeps its prefix)
+        return None
+    if cls is ast.Attribute:
+        base = node.value  # type: ignore[attr-defined]
+        inner = _simple(base, depth + 1) if type(base) in _CHAINS else None
+        return None if inner is None else f"{inner}.{node.attr}"  # type: ignore[attr-defined]
+    if cls is ast.Subscript:
+        base, key = node.value, node.slice  # type: ignore[attr-defined]
+        if type(base) not in _CHAINS or type(key) not in _KEYS:
+            return None
+        inner, index = _simple(base, depth + 1), _simple(key, depth + 1)
+        return None if inner is None or index is None else f"{inner}[{index}]"
+    if cls is ast.Call:
+        return _simple_call(node, depth)  # type: ignore[arg-type]
+    return None
+
+
+def _simple_call(node: ast.Call, depth: int) -> str | None:
+    if type(node.func) not in _CHAINS:
+        return None
+    parts = [_simple(node.func, depth + 1)]
+    parts.extend(_simple(a, depth + 1) if type(a) in _ARGS else None for a in node.args)
+    parts.extend(f"{kw.arg}={_simple(kw.value, depth + 1)}" if kw.arg is not None and type(kw.value) in _ARGS
+                 and _simple(kw.value, depth + 1) is not None else None for kw in node.keywords)
+    if any(part is None for part in parts):
+        return None
+    return f"{parts[0]}({', '.join(parts[1:])})"  # type: ignore[arg-type]
+
+
+_CHAINS = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Call})
+"""Nodes written without parentheses as the base of `.attr`, `[key]` or `(...)`."""
+_KEYS = frozenset({ast.Name, ast.Constant, ast.Attribute, ast.Subscript})
+_ARGS = frozenset({ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Call})
 
 
 def const_str(node: ast.AST | None) -> str | None:

@@ -1,0 +1,144 @@
+"""The Python front end's shortcuts (issue 18) give what the general code they stand in for gives.
+
+Each shortcut skips work the general code would do (a full tree walk, `ast.unparse`, eight regex searches,
+path objects, system calls); these tests hold every one to the general answer on real code: the handler
+fixtures and a slice of the standard library, always present where the tests run.
+"""
+
+from __future__ import annotations
+
+import ast
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from faasguard.analysis.code.python.modules import (
+    _display,
+    _statements,
+    parse_module,
+)
+from faasguard.analysis.code.python.secrets import _nodes, _shape, hardcoded_secrets
+from faasguard.analysis.code.python.syntax import _simple, unparse
+from faasguard.sources import display_path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "code"
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def _real_modules() -> list[ast.Module]:
+    files = sorted(FIXTURES.rglob("*.py")) + sorted(STDLIB.glob("*.py"))[::6]
+    trees = []
+    for path in files:
+        try:
+            trees.append(ast.parse(path.read_bytes()))
+        except (SyntaxError, ValueError):
+            continue  # deliberately broken fixtures
+    assert len(trees) > 250
+    return trees
+
+
+_TREES = _real_modules()
+
+
+def test_simple_descriptions_equal_ast_unparse() -> None:
+    covered = 0
+    for tree in _TREES:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.expr):
+                text = _simple(node, 0)
+                if text is not None:
+                    covered += 1
+                    assert text == ast.unparse(node), ast.dump(node)
+    assert covered > 20_000  # the shortcut is taken for the common shapes, not vacuously
+
+
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        ("event", "event"),
+        ("event['body']['id']", "event['body']['id']"),
+        ("os.environ['TABLE']", "os.environ['TABLE']"),
+        ("table.get_item(Key=key, ConsistentRead=True)", "table.get_item(Key=key, ConsistentRead=True)"),
+        ("u'x'", "u'x'"),  # ast.unparse keeps the prefix: not a shortcut
+        ("f(*args)", "f(*args)"),  # not a shortcut either
+        ("a  [ 'x  y' ]", "a['x y']"),  # whitespace normalised as before
+    ],
+)
+def test_unparse_text(source: str, text: str) -> None:
+    assert unparse(ast.parse(source, mode="eval").body) == text
+
+
+def test_secret_walk_keeps_literals_and_bindings_in_ast_walk_order() -> None:
+    kept = (ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Compare, ast.FunctionDef,
+            ast.AsyncFunctionDef)
+    for tree in _TREES:
+        expected = [id(n) for n in ast.walk(tree) if isinstance(n, kept)]
+        assert [id(n) for n in _nodes(tree)] == expected
+
+
+@pytest.mark.parametrize(
+    ("literal", "label"),
+    [
+        ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIE", "a private key"),
+        ("sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "a Stripe live key"),
+        ("ghp_" + "a" * 36, "a GitHub token"),
+        ("github_pat_" + "b" * 40, "a GitHub token"),
+        ("xoxb-" + "1234567890-abc", "a Slack token"),
+        ("AIza" + "S" * 35, "a Google API key"),
+        ("SG." + "c" * 22 + "." + "d" * 22, "a SendGrid key"),
+        ("postgres://admin:s3cr3tpw@db.internal:5432/app", "credentials in a connection URL"),
+        ("postgres://admin:changeme@db.internal/app", None),  # a placeholder password
+        ("AKIA-not-a-key", None),
+        ("ghp_short", None),
+        ("https://example.com/path", None),
+        ("a plain message", None),
+    ],
+)
+def test_shapes_behind_the_anchor_search(literal: str, label: str | None) -> None:
+    assert _shape(literal) == label
+
+
+def test_hardcoded_secrets_located_and_ordered() -> None:
+    source = (
+        "import boto3\n"
+        "DB_PASSWORD = 'hunter2-Very-Secret'\n"
+        "SECRET_NAME = 'prod/db'\n"
+        "def handler(event, context, api_key='k3y-V4lue-123'):\n"
+        "    boto3.client('s3', aws_access_key_id='AKIAIOSFODNN7EXAMPLE')\n"
+        "    return {'note': 'AKIAIOSFODNN7EXAMPLF'}\n"
+    )
+    found = [(i.message.split(" is hard-coded")[0], i.location.line, i.location.column)
+             for i in hardcoded_secrets(ast.parse(source), "app.py")]
+    assert found == [
+        ("a secret value assigned to `DB_PASSWORD`", 2, 15),
+        ("a secret value assigned to `api_key`", 4, 37),
+        ("an AWS access key id (note)", 6, 21),
+        ("an AWS access key id (aws_access_key_id)", 5, 42),
+    ]
+
+
+def test_function_index_walks_statements_like_ast_walk() -> None:
+    for tree in _TREES:
+        for node in tree.body:
+            if isinstance(node, ast.If | ast.Try):
+                expected = [n for n in ast.walk(node) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+                found = [n for n in _statements(node) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+                assert found == expected
+
+
+@pytest.mark.parametrize("cwd", ["/a", "/a/b", "/", "/ab", "/a/b/c.py"])
+def test_display_from_strings_equals_display_path(cwd: str) -> None:
+    for text in ("/a/b/c.py", "/a/bc.py", "/a", "/a/b", "/x/y.py", "/", "/a/b/../c.py", "/ab/c.py"):
+        path, base = Path(text), Path(cwd)
+        assert _display(str(path), str(base), path, base) == display_path(path, base)
+
+
+def test_parse_cache_keeps_the_display_of_each_directory(tmp_path: Path) -> None:
+    module = tmp_path / "pkg" / "app.py"
+    module.parent.mkdir()
+    module.write_text("def handler(event, context):\n    return 1\n")
+    assert parse_module(module, tmp_path).display == "pkg/app.py"
+    assert parse_module(module, tmp_path / "pkg").display == "app.py"
+    assert parse_module(module, tmp_path).display == "pkg/app.py"
