@@ -173,9 +173,23 @@ def _allowed(b: _Builder, path: Path) -> bool:
     if b.ctx is None:
         return True
     try:
-        return b.ctx.inside_roots(path)
+        return _resolved(b, path) is not None
     except (OSError, RuntimeError):
         return False
+
+
+def _resolved(b: _Builder, path: Path) -> Path | None:
+    """`path` resolved, or None when it leads out of the scanned roots (any path when there is no context).
+
+    Remembered per template: resolving costs a system call per path component, and the same code directory is
+    asked about by every function sharing it (its existence, its handler files, the note when it is outside).
+    Errors are not remembered, so each caller still sees its own exception."""
+    if path in b._resolved:
+        return b._resolved[path]
+    resolved = path.resolve()
+    inside = b.ctx is None or b.ctx.contains(resolved)
+    found = b._resolved[path] = resolved if inside else None
+    return found
 
 
 def _local_dir(b: _Builder, relative: str) -> str | None:
@@ -188,8 +202,9 @@ def _local_dir(b: _Builder, relative: str) -> str | None:
 def _find_local_dir(b: _Builder, relative: str) -> str | None:
     candidate = b.directory / relative
     try:
-        if _allowed(b, candidate) and candidate.exists():
-            return str(candidate.resolve())
+        resolved = _resolved(b, candidate)
+        if resolved is not None and candidate.exists():
+            return str(resolved)
     except (OSError, RuntimeError):
         return None
     return None
@@ -231,10 +246,12 @@ def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | N
         for candidate in candidates:
             path = base / candidate
             try:
-                if path.is_file() and _allowed(b, path):
-                    handler_file = str(path.resolve())
+                if not path.is_file():
+                    continue
+                if _allowed(b, path):
+                    handler_file = str(b._resolved[path] if b.ctx is not None else path.resolve())
                     break
-                if where is not None and path.is_file():  # exists, but resolves out of the project
+                if where is not None:  # exists, but resolves out of the project
                     _outside(b, logical_id, "Handler module", str(path.relative_to(b.directory)), where)
                     break
             except (OSError, RuntimeError, ValueError):
