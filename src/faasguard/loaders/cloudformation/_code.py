@@ -270,7 +270,7 @@ def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | N
             return CodeLocation(code_dir, find_member(base, candidates), function_name, handler, package_type)
         if base.is_file():
             base = base.parent
-        for candidate in candidates:
+        for candidate in dict.fromkeys(candidates):  # `a/b.py` is listed twice for a Python `a/b` module
             path = base / candidate
             try:
                 if not path.is_file():
