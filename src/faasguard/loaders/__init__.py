@@ -63,7 +63,11 @@ class LoadContext:
         return self.budget.child(display)
 
     def inside_roots(self, path: Path) -> bool:
-        resolved = path.resolve()
+        return self.contains(path.resolve())
+
+    def contains(self, resolved: Path) -> bool:
+        """`inside_roots` for a path the caller has already resolved (resolving costs a system call per
+        component; a loader that needs the resolved path anyway resolves it once)."""
         return resolved in self._root_dirs or any(parent in self._root_dirs for parent in resolved.parents)
 
 

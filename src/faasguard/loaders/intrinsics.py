@@ -283,37 +283,55 @@ class Resolver:
             self._credit += chunk
 
     def _resolve(self, value: Any, depth: int, where: Location | None) -> Any:
+        # Hot path: every property of every resource goes through here, and most of a template is plain data.
+        # So scalar children are copied in the loop rather than through a call (the same value, unless they sit
+        # deeper than MAX_DEPTH), and a mapping's own location, which only its intrinsics and nested
+        # containers can need, is built when one of them first does.
         if depth > MAX_DEPTH:
             return self._give_up(f"intrinsic functions nested more than {MAX_DEPTH} levels deep", where)
-        if isinstance(value, (dict, list)):
-            self._spend(len(value) + 1, where)
         if isinstance(value, dict):
+            self._spend(len(value) + 1, where)
+            if len(value) == 1:
+                name = next(iter(value))
+                if name == "Ref" or name.startswith("Fn::"):
+                    if isinstance(value, LocatedDict):
+                        where = value.loc(where.logical_id if where else None)
+                    return self._function(name, value[name], depth + 1, where)
+            out: dict[str, Any]
+            inner = where
+            pending = isinstance(value, LocatedDict)  # its own location not built yet
             if isinstance(value, LocatedDict):
-                where = value.loc(where.logical_id if where else None)
-            fn = _intrinsic(value)
-            if fn is not None and fn[0] != "Condition":
-                return self._function(fn[0], fn[1], depth + 1, where)
-            if isinstance(value, LocatedDict):
-                out: dict[str, Any] = LocatedDict(value.path, value.line, value.column)
-                out.key_locs = value.key_locs  # type: ignore[attr-defined]
+                out = LocatedDict(value.path, value.line, value.column)
+                out.key_locs = value.key_locs
             else:
                 out = {}
+            child = depth + 1
             for key, item in value.items():
-                resolved = self._resolve(item, depth + 1, where)
+                if child <= MAX_DEPTH and not isinstance(item, (dict, list)):
+                    resolved = item
+                else:
+                    if pending and isinstance(value, LocatedDict):
+                        inner, pending = value.loc(where.logical_id if where else None), False
+                    resolved = self._resolve(item, child, inner)
                 if resolved is not NO_VALUE:
                     out[key] = resolved
             return out
         if isinstance(value, list):
+            self._spend(len(value) + 1, where)
+            child = depth + 1
             if isinstance(value, LocatedList):
                 seq: list[Any] = LocatedList(value.path, value.line, value.column)
+                item_locs = value.item_locs
                 for index, item in enumerate(value):
-                    resolved = self._resolve(item, depth + 1, where)
+                    resolved = item if child <= MAX_DEPTH and not isinstance(item, (dict, list)) \
+                        else self._resolve(item, child, where)
                     if resolved is not NO_VALUE:
                         seq.append(resolved)
-                        seq.item_locs.append(value.item_locs[index] if index < len(value.item_locs)  # type: ignore[attr-defined]
+                        seq.item_locs.append(item_locs[index] if index < len(item_locs)  # type: ignore[attr-defined]
                                              else (value.line, value.column))
                 return seq
-            return [r for r in (self._resolve(item, depth + 1, where) for item in value) if r is not NO_VALUE]
+            return [r for r in (item if child <= MAX_DEPTH and not isinstance(item, (dict, list))
+                                else self._resolve(item, child, where) for item in value) if r is not NO_VALUE]
         return value
 
     def _function(self, name: str, arg: Any, depth: int, where: Location | None) -> Any:

@@ -338,6 +338,8 @@ class _Translator:
         self.external_role: Any = None
         self.function_statements = LocatedList(display, 1, 1)
         self.external_role_loc = self.provider_loc
+        self._own_packages: dict[str, bool] = {}
+        """`_package_dir` answers per handler directory (functions of one service share a few: asked once)."""
 
     def note(self, message: str, where: Location, kind: DiagnosticKind = DiagnosticKind.UNSUPPORTED) -> None:
         self.diagnostics.append(Diagnostic(kind, message, where, DiagnosticLevel.NOTE, "serverless loader"))
@@ -579,9 +581,11 @@ class _Translator:
         if not isinstance(handler, str) or "/" not in handler:
             return ".", handler
         module_dir, _, rest = handler.rpartition("/")
-        directory = self.service_dir / module_dir
-        if any((directory / name).is_file() for name in ("requirements.txt", "package.json", "pyproject.toml",
-                                                          "Pipfile", "poetry.lock")):
+        if module_dir not in self._own_packages:
+            directory = self.service_dir / module_dir
+            self._own_packages[module_dir] = any((directory / name).is_file() for name in (
+                "requirements.txt", "package.json", "pyproject.toml", "Pipfile", "poetry.lock"))
+        if self._own_packages[module_dir]:
             return module_dir, rest
         return ".", handler
 

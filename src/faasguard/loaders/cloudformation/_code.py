@@ -4,6 +4,8 @@ paths outside the scanned roots are reported, never read.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -173,9 +175,48 @@ def _allowed(b: _Builder, path: Path) -> bool:
     if b.ctx is None:
         return True
     try:
-        return b.ctx.inside_roots(path)
+        return _resolved(b, path) is not None
     except (OSError, RuntimeError):
         return False
+
+
+def _resolved(b: _Builder, path: Path) -> Path | None:
+    """`path` resolved, or None when it leads out of the scanned roots (any path when there is no context).
+
+    Remembered per template: resolving costs a system call per path component, and the same code directory is
+    asked about by every function sharing it (its existence, its handler files, the note when it is outside).
+    Errors are not remembered, so each caller still sees its own exception."""
+    if path in b._resolved:
+        return b._resolved[path]
+    resolved = _real(b, path)
+    if b.ctx is None:
+        inside = True
+    elif b._inside.get(resolved.parent):
+        inside = True  # below a directory inside the roots
+    else:
+        inside = b.ctx.contains(resolved)
+    b._inside[resolved] = inside
+    found = b._resolved[path] = resolved if inside else None
+    return found
+
+
+def _real(b: _Builder, path: Path) -> Path:
+    """`path.resolve()`, taken from its directory's when that is known: a resolved directory joined with a name
+    that is not a symlink is resolved already, so the handler files of a shared code directory (10,000 functions,
+    one `src/`) cost one `lstat` each instead of one per component of their path."""
+    directory = b._real.get(path.parent)
+    if directory is not None and path.name not in ("", ".", ".."):
+        candidate = directory / path.name
+        try:
+            if not stat.S_ISLNK(os.lstat(candidate).st_mode):
+                b._real[candidate] = candidate
+                return candidate
+        except OSError:
+            pass  # missing or not examinable: the full resolution decides, as it did before
+    resolved = path.resolve()
+    b._real[path] = resolved
+    b._real[resolved] = resolved  # a resolved path resolves to itself
+    return resolved
 
 
 def _local_dir(b: _Builder, relative: str) -> str | None:
@@ -188,8 +229,9 @@ def _local_dir(b: _Builder, relative: str) -> str | None:
 def _find_local_dir(b: _Builder, relative: str) -> str | None:
     candidate = b.directory / relative
     try:
-        if _allowed(b, candidate) and candidate.exists():
-            return str(candidate.resolve())
+        resolved = _resolved(b, candidate)
+        if resolved is not None and candidate.exists():
+            return str(resolved)
     except (OSError, RuntimeError):
         return None
     return None
@@ -228,13 +270,15 @@ def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | N
             return CodeLocation(code_dir, find_member(base, candidates), function_name, handler, package_type)
         if base.is_file():
             base = base.parent
-        for candidate in candidates:
+        for candidate in dict.fromkeys(candidates):  # `a/b.py` is listed twice for a Python `a/b` module
             path = base / candidate
             try:
-                if path.is_file() and _allowed(b, path):
-                    handler_file = str(path.resolve())
+                if not path.is_file():
+                    continue
+                if _allowed(b, path):
+                    handler_file = str(b._resolved[path] if b.ctx is not None else path.resolve())
                     break
-                if where is not None and path.is_file():  # exists, but resolves out of the project
+                if where is not None:  # exists, but resolves out of the project
                     _outside(b, logical_id, "Handler module", str(path.relative_to(b.directory)), where)
                     break
             except (OSError, RuntimeError, ValueError):

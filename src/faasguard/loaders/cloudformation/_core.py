@@ -287,6 +287,12 @@ class _Builder:
         self._resource_policies: dict[str, list[PolicyDocument]] = {}
         self._local_dirs: dict[str, str | None] = {}
         """`_local_dir` answers for this template (functions share a CodeUri: resolved once, not per function)."""
+        self._resolved: dict[Path, Path | None] = {}
+        """Local paths resolved for this template (`_code._resolved`), None when they lead out of the roots."""
+        self._real: dict[Path, Path] = {}
+        """`Path.resolve()` answers for this template (`_code._real`)."""
+        self._inside: dict[Path, bool] = {}
+        """Whether a resolved path is inside the scanned roots."""
 
     # ----------------------------------------------------------------------------------- basics
 
