@@ -224,6 +224,45 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
         _ACTIVE.remove(recorder)
 
 
+Recorded = tuple[dict[str, tuple[int, ...] | None], set[str], dict[str, tuple[str, int]], bool]
+"""A recording in transferable form: (opened, listed, probed, incomplete)."""
+
+
+def forget_recorded() -> None:
+    """In a forked worker (`faasguard.parallel`): start its recording empty, so that what it sends back is
+    only what it read itself (the parent keeps what it recorded before the fork)."""
+    if _ACTIVE:
+        recorder = _ACTIVE[-1]
+        recorder.opened, recorder.listed, recorder.probed = {}, set(), {}
+
+
+def export_recording() -> Recorded | None:
+    """What this process recorded, for the parent to merge: a worker's reads are invisible to the parent's
+    audit hook, and a manifest without them would let a warm run replay a report whose input changed."""
+    if not _ACTIVE:
+        return None
+    recorder = _ACTIVE[-1]
+    return recorder.opened, recorder.listed, recorder.probed, recorder.incomplete
+
+
+def merge_recording(recorded: Any) -> None:
+    """Add a worker's recording to the one in progress; anything but a recording marks it incomplete (the
+    worker's inputs would be missing from the manifest). The first signature seen of a file is kept."""
+    if not _ACTIVE:
+        return
+    recorder = _ACTIVE[-1]
+    try:
+        opened, listed, probed, incomplete = recorded
+        for path, signature in opened.items():
+            recorder.opened.setdefault(path, signature)
+        recorder.listed.update(listed)
+        for key, found in probed.items():
+            recorder.probed.setdefault(key, found)
+        recorder.incomplete = recorder.incomplete or bool(incomplete)
+    except (TypeError, ValueError, AttributeError):
+        recorder.incomplete = True
+
+
 # ------------------------------------------------------------------------------------------ manifest
 
 def _digest(path: str) -> str | None:
