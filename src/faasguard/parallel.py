@@ -84,7 +84,7 @@ class Run(Generic[T]):
 
     outcomes: dict[int, T] = field(default_factory=dict)
     failed: list[tuple[str, list[int], BaseException]] = field(default_factory=list)
-    """(the workers lost, the indices the retry here could not analyse, its exception)."""
+    """(the workers lost, the indices the retry here could not analyse, the first exception)."""
     workers: int = 0
     """Processes forked (0: it all ran in the parent)."""
     lost: list[str] = field(default_factory=list)
@@ -108,7 +108,8 @@ def run(work: Callable[[int], T], reduce: Callable[[T], T], order: Sequence[int]
     """
     outcome: Run[T] = Run()
     if first is not None:
-        outcome.outcomes[first] = work(first)
+        with contextlib.suppress(Exception):  # left missing: retried and reported below
+            outcome.outcomes[first] = work(first)
     queue = [index for index in order if index != first]
     chunk = -(-len(queue) // _PIPE_RECORDS) or 1
     chunks = [queue[start:start + chunk] for start in range(0, len(queue), chunk)]
@@ -120,7 +121,8 @@ def run(work: Callable[[int], T], reduce: Callable[[T], T], order: Sequence[int]
         outcome.workers = len(children)
         log.debug("%d worker(s) forked for %d applications", len(children), len(queue))
         for index in _taken(chunks, reader):
-            outcome.outcomes[index] = work(index)
+            with contextlib.suppress(Exception):  # left missing: retried (and reported) with a lost worker's
+                outcome.outcomes[index] = work(index)
     finally:
         os.close(reader)
     for name, process, connection in children:
@@ -133,9 +135,9 @@ def run(work: Callable[[int], T], reduce: Callable[[T], T], order: Sequence[int]
 
         scan_cache.merge_recording(recording)
         outcome.outcomes.update(results)
-    missing = [index for index in queue if index not in outcome.outcomes]
+    missing = [index for index in order if index not in outcome.outcomes]
     if missing:
-        _retry(work, ", ".join(outcome.lost) or "a worker", missing, outcome)
+        _retry(work, ", ".join(outcome.lost) or "the main process", missing, outcome)
     return outcome
 
 
@@ -210,8 +212,11 @@ def _well_formed(message: Any) -> bool:
 
 
 def _retry(work: Callable[[int], T], name: str, indices: Sequence[int], outcome: Run[T]) -> None:
-    try:
-        for index in indices:
+    failures: list[tuple[int, Exception]] = []
+    for index in indices:
+        try:
             outcome.outcomes[index] = work(index)
-    except Exception as exc:  # the caller reports it: an application missing from a report must be said
-        outcome.failed.append((name, [i for i in indices if i not in outcome.outcomes], exc))
+        except Exception as exc:  # the caller reports it: an application missing from a report must be said
+            failures.append((index, exc))
+    if failures:
+        outcome.failed.append((name, [index for index, _ in failures], failures[0][1]))
