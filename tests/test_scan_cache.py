@@ -282,3 +282,33 @@ def test_the_first_run_in_a_new_cache_directory_is_replayed_too(
     run(".")
     run(".")
     assert scans.runs == 1
+
+
+def test_what_the_import_system_reads_first_is_recorded_when_the_scan_reads_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook skips already-recorded and excluded paths before it looks up the stack for the import system;
+    a module imported first and then read by the scan (a handler directory on `sys.path`) is still an input,
+    and a name looked for twice counts as first found."""
+    import importlib
+    import sys
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = tmp_path / "fg_recorded_module.py"
+    module.write_text("VALUE = 1\n")
+    monkeypatch.chdir(tmp_path)
+    with scan_cache.recording() as recorder:
+        importlib.import_module("fg_recorded_module")
+        assert str(module) not in recorder.opened
+        assert str(tmp_path) not in recorder.listed
+        with open("fg_recorded_module.py", "rb"):
+            pass
+        os.listdir(".")
+        assert not Path("later.txt").exists()
+        Path("later.txt").write_text("x")
+        assert Path("later.txt").exists()
+        assert Path(tmp_path / "later.txt").is_file()
+    sys.modules.pop("fg_recorded_module", None)
+    assert recorder.opened == {str(module): scan_cache._signature(str(module))}
+    assert recorder.listed == {str(tmp_path)}
+    assert recorder.probed == {f"1{tmp_path / 'later.txt'}": ("missing", 0)}
+    assert not recorder.incomplete

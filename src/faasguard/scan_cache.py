@@ -90,6 +90,10 @@ class Recorder:
     def is_own(self, absolute: str) -> bool:
         return os.path.join(absolute, "").startswith(self.own)
 
+    resolved: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """`absolute` of each path as given: a scan names the same paths again and again (half its opens are of
+    the interpreter's files, excluded; thousands of stat calls repeat)."""
+
     def absolute(self, path: Any) -> str | None:
         if isinstance(path, bytes):
             path = os.fsdecode(path)
@@ -99,10 +103,15 @@ class Recorder:
                 path = os.fsdecode(path)
         if not isinstance(path, str):
             return None  # a file descriptor: the file was recorded when it was opened
-        absolute: str = os.path.normpath(os.path.join(self.cwd, path))
-        if absolute.startswith(self.excluded) or absolute.startswith(_IGNORED_ROOTS) or absolute == self.report:
-            return None
-        return absolute
+        try:
+            return self.resolved[path]
+        except KeyError:
+            pass
+        normal = os.path.normpath(os.path.join(self.cwd, path))
+        kept = None if normal.startswith(self.excluded) or normal.startswith(_IGNORED_ROOTS) \
+            or normal == self.report else normal
+        self.resolved[path] = kept
+        return kept
 
 
 _ACTIVE: list[Recorder] = []
@@ -118,13 +127,16 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if not _ACTIVE or event not in _EVENTS:
         return
     try:
-        if not _importing():
-            _record(_ACTIVE[-1], event, args)
+        _record(_ACTIVE[-1], event, args)
     except Exception:  # see the docstring: the cache is best effort, the scan is not
         _ACTIVE[-1].incomplete = True
 
 
 def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
+    """Record one event. The cheap tests come first -- an excluded path (the interpreter's and faasguard's
+    own files: half of a scan's opens) or one already recorded needs nothing more -- and the walk up the
+    stack that tells the import system's reads apart (`_importing`) only runs for a path new to the
+    recording: it was most of the hook's cost when it ran for every open."""
     if event == "open":
         path, mode, flags = (*args, None, None, None)[:3]
         if isinstance(mode, str) and any(c in mode for c in "wax+"):
@@ -132,7 +144,7 @@ def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
         if isinstance(flags, int) and mode is None and flags & _WRITE_FLAGS:
             return
         absolute = recorder.absolute(path)
-        if absolute is not None and absolute not in recorder.opened:
+        if absolute is not None and absolute not in recorder.opened and not _importing():
             recorder.opened[absolute] = _signature(absolute)
     elif event == "sqlite3.connect" and args and isinstance(args[0], str | bytes | os.PathLike):
         # the offline advisory database (`file:PATH?mode=ro`): `faasguard db update` changes what a scan finds
@@ -140,11 +152,12 @@ def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
         if database.startswith("file:"):
             database = database[5:].split("?", 1)[0]
         absolute = recorder.absolute(database)
-        if absolute is not None and absolute not in recorder.opened:
+        if absolute is not None and absolute not in recorder.opened and not _importing():
             recorder.opened[absolute] = _signature(absolute)
     elif event in ("os.listdir", "os.scandir"):
         absolute = recorder.absolute(args[0] if args and args[0] is not None else ".")
-        if absolute is not None and not recorder.is_own(absolute):
+        if absolute is not None and absolute not in recorder.listed and not recorder.is_own(absolute) \
+                and not _importing():
             recorder.listed.add(absolute)
 
 
@@ -154,7 +167,7 @@ _EVENTS = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
 def _importing() -> bool:
     """Whether the event comes from the import system (a lazily imported faasguard module listing a
     `sys.path` directory, the working directory among them): the interpreter's doing, not the scan's."""
-    frame: FrameType | None = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(3)  # above this function, `_record` and `_audit`
     for _ in range(12):
         if frame is None:
             return False
@@ -197,13 +210,23 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
     recorder = Recorder(os.getcwd(), tuple(excluded), tuple(os.path.join(os.path.normpath(p), "") for p in own))
     recorder.report = os.path.abspath(report) if report else None
 
+    done: set[tuple[Any, bool]] = set()
+    """(path as the caller gave it, whether links are followed) of every probe already handled: only the
+    first of a path counts (`probed.setdefault`), and half of a scan's ~60,000 stat calls repeat one, which
+    then skip making the path absolute."""
+
     def wrap(real: Callable[..., os.stat_result], lstat: bool) -> Callable[..., os.stat_result]:
         def probe(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-            follow = not lstat and kwargs.get("follow_symlinks", True)
+            follow = bool(not lstat and kwargs.get("follow_symlinks", True))
+            given = path if isinstance(path, str | bytes) else path.__fspath__() \
+                if isinstance(path, os.PathLike) else None
+            if given is None or args or kwargs.get("dir_fd") is not None or (given, follow) in done:
+                return real(path, *args, **kwargs)
             try:
-                absolute = None if args or kwargs.get("dir_fd") is not None else recorder.absolute(path)
+                absolute = recorder.absolute(given)
             except Exception:  # the real call below raises what the caller expects
                 recorder.incomplete, absolute = True, None
+            done.add((given, follow))
             try:
                 result = real(path, *args, **kwargs)
             except OSError:
