@@ -312,3 +312,26 @@ def test_what_the_import_system_reads_first_is_recorded_when_the_scan_reads_it(
     assert recorder.listed == {str(tmp_path)}
     assert recorder.probed == {f"1{tmp_path / 'later.txt'}": ("missing", 0)}
     assert not recorder.incomplete
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("/p/app/template.yaml", "/p/app/template.yaml"),
+    ("/p/app/../lib/x.py", "/p/lib/x.py"),
+    ("/p//app/./x.py", "/p/app/x.py"),
+    ("/p/app/", "/p/app"),
+    ("/p/.hidden/x", "/p/.hidden/x"),
+    ("src/app.py", "/work/src/app.py"),
+    (".", "/work"),
+    (b"/p/app.py", "/p/app.py"),
+    (Path("/p/a/../app.py"), "/p/app.py"),
+    ("/usr/lib/python3/os.py", None),
+    ("/p/../usr/lib/x.py", None),
+    ("/work/report.json", None),
+    (3, None),
+])
+def test_recorded_paths_are_absolute_and_normal(given: object, expected: str | None) -> None:
+    """Paths are recorded absolute and normalised, however the scan spelled them (the shortcut for paths
+    already normal must agree with `os.path.normpath`), and the same spelling twice gives the same answer."""
+    recorder = scan_cache.Recorder("/work", ("/usr/",), report="/work/report.json")
+    assert recorder.absolute(given) == expected
+    assert recorder.absolute(given) == expected

@@ -95,19 +95,19 @@ class Recorder:
     the interpreter's files, excluded; thousands of stat calls repeat)."""
 
     def absolute(self, path: Any) -> str | None:
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        elif isinstance(path, os.PathLike):
-            path = os.fspath(path)
+        if not isinstance(path, str):  # (the common case tested first: an ABC check costs a microsecond)
+            try:
+                path = os.fspath(path)
+            except TypeError:
+                return None  # a file descriptor: the file was recorded when it was opened
             if isinstance(path, bytes):
                 path = os.fsdecode(path)
-        if not isinstance(path, str):
-            return None  # a file descriptor: the file was recorded when it was opened
-        try:
+        if path in self.resolved:
             return self.resolved[path]
-        except KeyError:
-            pass
-        normal = os.path.normpath(os.path.join(self.cwd, path))
+        if path[:1] == "/" and "/." not in path and "//" not in path and path[-1:] != "/":
+            normal = path  # absolute and already normal (most paths a scan builds): normpath would return it
+        else:
+            normal = os.path.normpath(os.path.join(self.cwd, path))
         kept = None if normal.startswith(self.excluded) or normal.startswith(_IGNORED_ROOTS) \
             or normal == self.report else normal
         self.resolved[path] = kept
@@ -217,10 +217,14 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
 
     def wrap(real: Callable[..., os.stat_result], lstat: bool) -> Callable[..., os.stat_result]:
         def probe(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-            follow = bool(not lstat and kwargs.get("follow_symlinks", True))
-            given = path if isinstance(path, str | bytes) else path.__fspath__() \
-                if isinstance(path, os.PathLike) else None
-            if given is None or args or kwargs.get("dir_fd") is not None or (given, follow) in done:
+            if args or kwargs.get("dir_fd") is not None:
+                return real(path, *args, **kwargs)
+            follow = not lstat and kwargs.get("follow_symlinks", True) is not False
+            try:
+                given = os.fspath(path)
+            except TypeError:  # a file descriptor
+                return real(path, *args, **kwargs)
+            if (given, follow) in done:
                 return real(path, *args, **kwargs)
             try:
                 absolute = recorder.absolute(given)
