@@ -62,6 +62,7 @@ def test_merged_report_is_the_union_and_a_missing_checkout_fails_alone(tmp_path:
 
 
 def test_fleet_options_need_repos(tmp_path: Path) -> None:
-    code, out = _run(["scan", "--jobs", "2", str(tmp_path)])
+    # `--jobs` is not one of them: without --repos it is the scan's own number of processes
+    code, out = _run(["scan", "--units-dir", str(tmp_path / "units"), str(tmp_path)])
     assert code == 2
     assert "--repos" in out

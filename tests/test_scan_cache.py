@@ -282,3 +282,56 @@ def test_the_first_run_in_a_new_cache_directory_is_replayed_too(
     run(".")
     run(".")
     assert scans.runs == 1
+
+
+def test_what_the_import_system_reads_first_is_recorded_when_the_scan_reads_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook skips already-recorded and excluded paths before it looks up the stack for the import system;
+    a module imported first and then read by the scan (a handler directory on `sys.path`) is still an input,
+    and a name looked for twice counts as first found."""
+    import importlib
+    import sys
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = tmp_path / "fg_recorded_module.py"
+    module.write_text("VALUE = 1\n")
+    monkeypatch.chdir(tmp_path)
+    with scan_cache.recording() as recorder:
+        importlib.import_module("fg_recorded_module")
+        assert str(module) not in recorder.opened
+        assert str(tmp_path) not in recorder.listed
+        with open("fg_recorded_module.py", "rb"):
+            pass
+        os.listdir(".")
+        assert not Path("later.txt").exists()
+        Path("later.txt").write_text("x")
+        assert Path("later.txt").exists()
+        assert Path(tmp_path / "later.txt").is_file()
+    sys.modules.pop("fg_recorded_module", None)
+    assert recorder.opened == {str(module): scan_cache._signature(str(module))}
+    assert recorder.listed == {str(tmp_path)}
+    assert recorder.probed == {f"1{tmp_path / 'later.txt'}": ("missing", 0)}
+    assert not recorder.incomplete
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("/p/app/template.yaml", "/p/app/template.yaml"),
+    ("/p/app/../lib/x.py", "/p/lib/x.py"),
+    ("/p//app/./x.py", "/p/app/x.py"),
+    ("/p/app/", "/p/app"),
+    ("/p/.hidden/x", "/p/.hidden/x"),
+    ("src/app.py", "/work/src/app.py"),
+    (".", "/work"),
+    (b"/p/app.py", "/p/app.py"),
+    (Path("/p/a/../app.py"), "/p/app.py"),
+    ("/usr/lib/python3/os.py", None),
+    ("/p/../usr/lib/x.py", None),
+    ("/work/report.json", None),
+    (3, None),
+])
+def test_recorded_paths_are_absolute_and_normal(given: object, expected: str | None) -> None:
+    """Paths are recorded absolute and normalised, however the scan spelled them (the shortcut for paths
+    already normal must agree with `os.path.normpath`), and the same spelling twice gives the same answer."""
+    recorder = scan_cache.Recorder("/work", ("/usr/",), report="/work/report.json")
+    assert recorder.absolute(given) == expected
+    assert recorder.absolute(given) == expected

@@ -193,7 +193,8 @@ def build_config(paths: tuple[str, ...], config_path: str | None, **options: Any
               help="With --repos: run the units as Ray tasks, on a local in-process cluster or the running cluster "
                    "at ADDRESS (`pip install 'faasguard[ray]'`).")
 @click.option("--jobs", type=click.IntRange(1, 1024), default=None,
-              help="With --repos: units in parallel (a local process pool without --ray) [CPU count].")
+              help="Processes to use [auto: the usable CPUs when the scan is big enough; 1 = serial]. With "
+                   "--repos: units in parallel (a local process pool without --ray) [CPU count].")
 @click.option("--units-dir", type=click.Path(file_okay=False),
               help="With --repos: where each unit's JSON report and the manifest go [faasguard-units].")
 @click.option("--resume", is_flag=True, help="With --repos: skip the units the manifest lists as finished.")
@@ -203,7 +204,7 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
          config_path: str | None, repos_file: str | None, ray_address: str | None, jobs: int | None,
          units_dir: str | None, resume: bool, **options: Any) -> None:
     """Scan serverless applications under PATH (default: the current directory)."""
-    if repos_file or ray_address is not None or jobs or units_dir or resume:
+    if repos_file or ray_address is not None or units_dir or resume:
         options.pop("no_cache", None)
         sys.exit(_scan_repos(paths, repos_file, output_format, output, write_baseline, config_path, ray_address,
                              jobs, units_dir, resume, options))
@@ -222,7 +223,7 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
     # any other, and a replay needs neither it nor the rule catalog that checks its selectors
     with _recording(key is not None, output) as recorder:
         report, code, message, config = _scan(paths, config_path, output_format, output,
-                                               write_baseline=write_baseline, options=options)
+                                               write_baseline=write_baseline, options=options, jobs=jobs)
     if recorder is not None and code != _INTERNAL_ERROR and not config.online and not config.resolve_env:
         from faasguard.scan_cache import manifest, write_entry
 
@@ -249,7 +250,8 @@ neither the findings nor the model."""
 
 
 def _scan(paths: tuple[str, ...], config_path: str | None, output_format: str, output: str | None, *,
-          write_baseline: str | None, options: dict[str, Any]) -> tuple[Any, int, str | None, Config]:
+          write_baseline: str | None, options: dict[str, Any], jobs: int | None = None
+          ) -> tuple[Any, int, str | None, Config]:
     """Configure, scan and prepare the report: (report, exit code, stderr message, configuration). Exits 2 on
     a configuration error, as `--write-baseline` exits after writing the baseline."""
     from faasguard import pipeline
@@ -264,7 +266,7 @@ def _scan(paths: tuple[str, ...], config_path: str | None, output_format: str, o
             from dataclasses import replace
 
             config = replace(config, baseline=None)
-        result = pipeline.scan(paths, config, progress=_progress_callback(output_format, output))
+        result = pipeline.scan(paths, config, progress=_progress_callback(output_format, output), jobs=jobs)
         if write_baseline:
             _write_baseline(result, Path(write_baseline))
         report = prepare(result, output_format, config)
@@ -359,7 +361,7 @@ def _scan_repos(paths: tuple[str, ...], repos_file: str | None, output_format: s
     from faasguard.fleet import FleetError, FleetOptions
 
     if not repos_file or paths:
-        click.echo("faasguard: --ray, --jobs, --units-dir and --resume go with --repos FILE (and no PATH)", err=True)
+        click.echo("faasguard: --ray, --units-dir and --resume go with --repos FILE (and no PATH)", err=True)
         return ExitCode.USAGE
     try:
         from faasguard.fleet._cli import DEFAULT_UNITS_DIR, run_and_report

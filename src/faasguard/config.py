@@ -78,6 +78,9 @@ class Config:
     warnings: tuple[str, ...] = ()
     """What the user must know about where the configuration came from (options a config found in the
     scanned tree may not set, config files not used); reported as diagnostics."""
+    jobs: int | None = None
+    """At most this many processes for a scan (`faasguard.parallel`); a config file may only lower the number
+    `--jobs` or the automatic choice gives (1: always serial)."""
     today: date | None = None
     """The date FG402 compares runtime deprecations against (`today = "2026-11-23"`), for reproducible CI."""
 
@@ -89,7 +92,7 @@ class Config:
 _KNOWN_SIMPLE = {
     "select", "ignore", "severity", "fail_on", "strict", "baseline", "unsuppressible", "max_timeout",
     "api_timeout", "runtime_warning_days", "accounts", "trusted_layer_accounts", "advisories", "online",
-    "resolve_env", "exclude", "max_file_bytes",
+    "resolve_env", "exclude", "max_file_bytes", "jobs",
 }
 KNOWN_KEYS = (*sorted(_KNOWN_SIMPLE), "ignores", "today")
 """Every key a config file may hold (hyphens and underscores are the same)."""
@@ -121,6 +124,10 @@ def parse_config(table: Mapping[str, Any], source: str, base_dir: Path | None = 
         elif norm in ("strict", "online", "resolve_env"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: {key} must be true or false")
+            values[norm] = value
+        elif norm == "jobs":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{source}: {key} must be a positive integer")
             values[norm] = value
         elif norm in ("max_timeout", "api_timeout", "runtime_warning_days", "max_file_bytes"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:

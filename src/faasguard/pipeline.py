@@ -11,6 +11,7 @@ import contextlib
 import gc
 import importlib
 import logging
+import os
 import re
 import time
 from collections import defaultdict
@@ -334,12 +335,16 @@ def _collector_paused() -> Iterator[None]:
 
 
 def scan(paths: Sequence[str], config: Config, progress: Progress | None = None,
-         cwd: Path | None = None) -> ScanResult:
+         cwd: Path | None = None, *, jobs: int | None = 1) -> ScanResult:
+    """Scan `paths`. `jobs`: processes for the per-application analysis (`faasguard.parallel.plan_jobs`;
+    None = as many as pays off). Serial by default for library callers: a fleet or audit worker is already
+    one of many processes."""
     with _collector_paused():
-        return _scan(paths, config, progress, cwd)
+        return _scan(paths, config, progress, cwd, jobs)
 
 
-def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None) -> ScanResult:
+def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None,
+          jobs: int | None = 1) -> ScanResult:
     started = time.perf_counter()
     result = load_sources(paths, config, cwd)
     result.diagnostics[:0] = [Diagnostic(DiagnosticKind.INFO, warning, Location(warning.split(": ", 1)[0]),
@@ -349,14 +354,16 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
         from faasguard.analysis.images import plan
 
         config = plan(result.apps, replace(config, images=config.images + found_images), result.diagnostics)
-    analyse(result, config, progress, cwd)
+    analysed = time.perf_counter()
+    analyse(result, config, progress, cwd, jobs=jobs)
+    result.timings["analyse"] = time.perf_counter() - analysed
     result.timings["total"] = time.perf_counter() - started
     return result
 
 
 def analyse(result: ScanResult, config: Config, progress: Progress | None = None,
             cwd: Path | None = None, relocate: Callable[[Finding], Finding] | None = None,
-            *, extra_facts: Mapping[str, Any] | None = None) -> ScanResult:
+            *, extra_facts: Mapping[str, Any] | None = None, jobs: int | None = 1) -> ScanResult:
     """enrich → rules → filter on the applications already in `result`, whatever built them.
 
     `scan` fills `result` from files and `faasguard audit` from a live account; both then share every later
@@ -365,18 +372,28 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
     filter (the audit moves code findings from its temporary package directory to the function's ARN, so the
     baseline sees stable fingerprints). `extra_facts` starts every application's `Facts.extra`, before the enrichers
     (the audit's drift against `--compare PATH`, which needs a second model, and CloudTrail usage, which the
-    IAM enricher adds to each function's needs).
+    IAM enricher adds to each function's needs). `jobs` as in `scan`: the applications are independent here,
+    so they may be analysed in several processes (`_analyse_apps`); the result is the same either way.
     """
     result.rules = selected_rules(config)
     enrichers = needed_enrichers(result.rules)
-    raw: list[Finding] = []
-    for index, app in enumerate(result.apps):
-        if progress:
+    rules = result.rules
+
+    parent = os.getpid()
+
+    def one(index: int) -> _AppOutcome:
+        app = result.apps[index]
+        if progress and os.getpid() == parent:  # a worker's progress would garble the parent's line
             progress(app.name, index, len(result.apps))
-        facts = enrich(app, config, result.diagnostics, enrichers,
-                       initial=Facts(extra=extra_facts) if extra_facts else None)
+        diagnostics: list[Diagnostic] = []
+        facts = enrich(app, config, diagnostics, enrichers, initial=Facts(extra=extra_facts) if extra_facts else None)
+        return facts, run_rules(RuleContext(app, config, facts), rules, diagnostics), diagnostics
+
+    raw: list[Finding] = []
+    for index, (facts, findings, diagnostics) in _analyse_apps(result, one, config, jobs):
         result.facts[index] = facts
-        raw.extend(run_rules(RuleContext(app, config, facts), result.rules, result.diagnostics))
+        raw.extend(findings)
+        result.diagnostics.extend(diagnostics)
     if relocate is not None:
         raw = [relocate(finding) for finding in raw]
     from faasguard.filtering import apply_filters
@@ -388,11 +405,67 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
     return result
 
 
+_AppOutcome = tuple[Facts, list[Finding], list[Diagnostic]]
+
+
+def _analyse_apps(result: ScanResult, one: Callable[[int], _AppOutcome], config: Config,
+                  jobs: int | None) -> Iterator[tuple[int, _AppOutcome]]:
+    """(index, outcome) of every application, in application order, whichever process analysed it.
+
+    Serial unless `faasguard.parallel.plan_jobs` says more processes pay off. An application analysed in a
+    worker comes back with the facts reporters read (the attack graph) rather than all of them: the rest can
+    hold syntax trees, costly to pickle, that nothing after the rules reads. A share lost twice (its worker
+    died and the retry here raised) is an internal error naming the worker and its applications."""
+    count = len(result.apps)
+    if jobs == 1 or count < 2:
+        for index in range(count):
+            yield index, one(index)
+        return
+    from faasguard import parallel
+
+    costs = [_cost(app) for app in result.apps]
+    planned = parallel.plan_jobs(jobs, config.jobs, costs)
+    if planned == 1:
+        for index in range(count):
+            yield index, one(index)
+        return
+    # analysed before the fork: the cheapest application with handler code imports what the others need
+    first = min(range(count), key=lambda i: (not _has_code(result.apps[i]), costs[i], i))
+    run = parallel.run(one, _reduced, parallel.heaviest_first(costs), planned, first)
+    for name, indices, exc in run.failed:
+        subject = f"{name}: " + ", ".join(result.apps[i].name for i in indices)
+        result.diagnostics.append(internal_error("parallel analysis", subject, exc))
+    for index in range(count):
+        if index in run.outcomes:
+            yield index, run.outcomes[index]
+
+
+_COST_PER_APP = 2.0
+
+
+def _cost(app: Application) -> float:
+    """Rough milliseconds of analysis (measured on the corpus): a few per application and function, and the
+    handler code, whose analysis dominates (~1.5 ms per KB, the modules it imports included)."""
+    handler_bytes = 0
+    for function in app.functions:
+        if function.code is not None and function.code.handler_file:
+            with contextlib.suppress(OSError, ValueError):
+                handler_bytes += Path(function.code.handler_file).stat().st_size
+    return _COST_PER_APP + len(app.functions) + handler_bytes * 1.5 / 1024
+
+
+def _has_code(app: Application) -> bool:
+    return any(function.code is not None and function.code.handler_file for function in app.functions)
+
+
+def _reduced(outcome: _AppOutcome) -> _AppOutcome:
+    facts, findings, diagnostics = outcome
+    return Facts(paths=facts.paths), findings, diagnostics
+
+
 def _mask_environment(result: ScanResult) -> None:
     """Mask environment secrets in every string of the findings and diagnostics (DESIGN.md: nothing from the
     environment goes into a report). Cheap when nothing matches: one substring test per string."""
-    import os
-
     secrets = environment_secrets(os.environ, result.environment_values)
     if not secrets:
         return

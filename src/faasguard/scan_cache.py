@@ -90,19 +90,28 @@ class Recorder:
     def is_own(self, absolute: str) -> bool:
         return os.path.join(absolute, "").startswith(self.own)
 
+    resolved: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """`absolute` of each path as given: a scan names the same paths again and again (half its opens are of
+    the interpreter's files, excluded; thousands of stat calls repeat)."""
+
     def absolute(self, path: Any) -> str | None:
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        elif isinstance(path, os.PathLike):
-            path = os.fspath(path)
+        if not isinstance(path, str):  # (the common case tested first: an ABC check costs a microsecond)
+            try:
+                path = os.fspath(path)
+            except TypeError:
+                return None  # a file descriptor: the file was recorded when it was opened
             if isinstance(path, bytes):
                 path = os.fsdecode(path)
-        if not isinstance(path, str):
-            return None  # a file descriptor: the file was recorded when it was opened
-        absolute: str = os.path.normpath(os.path.join(self.cwd, path))
-        if absolute.startswith(self.excluded) or absolute.startswith(_IGNORED_ROOTS) or absolute == self.report:
-            return None
-        return absolute
+        if path in self.resolved:
+            return self.resolved[path]
+        if path[:1] == "/" and "/." not in path and "//" not in path and path[-1:] != "/":
+            normal = path  # absolute and already normal (most paths a scan builds): normpath would return it
+        else:
+            normal = os.path.normpath(os.path.join(self.cwd, path))
+        kept = None if normal.startswith(self.excluded) or normal.startswith(_IGNORED_ROOTS) \
+            or normal == self.report else normal
+        self.resolved[path] = kept
+        return kept
 
 
 _ACTIVE: list[Recorder] = []
@@ -118,13 +127,16 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if not _ACTIVE or event not in _EVENTS:
         return
     try:
-        if not _importing():
-            _record(_ACTIVE[-1], event, args)
+        _record(_ACTIVE[-1], event, args)
     except Exception:  # see the docstring: the cache is best effort, the scan is not
         _ACTIVE[-1].incomplete = True
 
 
 def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
+    """Record one event. The cheap tests come first -- an excluded path (the interpreter's and faasguard's
+    own files: half of a scan's opens) or one already recorded needs nothing more -- and the walk up the
+    stack that tells the import system's reads apart (`_importing`) only runs for a path new to the
+    recording: it was most of the hook's cost when it ran for every open."""
     if event == "open":
         path, mode, flags = (*args, None, None, None)[:3]
         if isinstance(mode, str) and any(c in mode for c in "wax+"):
@@ -132,7 +144,7 @@ def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
         if isinstance(flags, int) and mode is None and flags & _WRITE_FLAGS:
             return
         absolute = recorder.absolute(path)
-        if absolute is not None and absolute not in recorder.opened:
+        if absolute is not None and absolute not in recorder.opened and not _importing():
             recorder.opened[absolute] = _signature(absolute)
     elif event == "sqlite3.connect" and args and isinstance(args[0], str | bytes | os.PathLike):
         # the offline advisory database (`file:PATH?mode=ro`): `faasguard db update` changes what a scan finds
@@ -140,11 +152,12 @@ def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
         if database.startswith("file:"):
             database = database[5:].split("?", 1)[0]
         absolute = recorder.absolute(database)
-        if absolute is not None and absolute not in recorder.opened:
+        if absolute is not None and absolute not in recorder.opened and not _importing():
             recorder.opened[absolute] = _signature(absolute)
     elif event in ("os.listdir", "os.scandir"):
         absolute = recorder.absolute(args[0] if args and args[0] is not None else ".")
-        if absolute is not None and not recorder.is_own(absolute):
+        if absolute is not None and absolute not in recorder.listed and not recorder.is_own(absolute) \
+                and not _importing():
             recorder.listed.add(absolute)
 
 
@@ -154,7 +167,7 @@ _EVENTS = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
 def _importing() -> bool:
     """Whether the event comes from the import system (a lazily imported faasguard module listing a
     `sys.path` directory, the working directory among them): the interpreter's doing, not the scan's."""
-    frame: FrameType | None = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(3)  # above this function, `_record` and `_audit`
     for _ in range(12):
         if frame is None:
             return False
@@ -197,13 +210,27 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
     recorder = Recorder(os.getcwd(), tuple(excluded), tuple(os.path.join(os.path.normpath(p), "") for p in own))
     recorder.report = os.path.abspath(report) if report else None
 
+    done: set[tuple[Any, bool]] = set()
+    """(path as the caller gave it, whether links are followed) of every probe already handled: only the
+    first of a path counts (`probed.setdefault`), and half of a scan's ~60,000 stat calls repeat one, which
+    then skip making the path absolute."""
+
     def wrap(real: Callable[..., os.stat_result], lstat: bool) -> Callable[..., os.stat_result]:
         def probe(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-            follow = not lstat and kwargs.get("follow_symlinks", True)
+            if args or kwargs.get("dir_fd") is not None:
+                return real(path, *args, **kwargs)
+            follow = not lstat and kwargs.get("follow_symlinks", True) is not False
             try:
-                absolute = None if args or kwargs.get("dir_fd") is not None else recorder.absolute(path)
+                given = os.fspath(path)
+            except TypeError:  # a file descriptor
+                return real(path, *args, **kwargs)
+            if (given, follow) in done:
+                return real(path, *args, **kwargs)
+            try:
+                absolute = recorder.absolute(given)
             except Exception:  # the real call below raises what the caller expects
                 recorder.incomplete, absolute = True, None
+            done.add((given, follow))
             try:
                 result = real(path, *args, **kwargs)
             except OSError:
@@ -222,6 +249,45 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
     finally:
         os.stat, os.lstat = _os_stat, _os_lstat
         _ACTIVE.remove(recorder)
+
+
+Recorded = tuple[dict[str, tuple[int, ...] | None], set[str], dict[str, tuple[str, int]], bool]
+"""A recording in transferable form: (opened, listed, probed, incomplete)."""
+
+
+def forget_recorded() -> None:
+    """In a forked worker (`faasguard.parallel`): start its recording empty, so that what it sends back is
+    only what it read itself (the parent keeps what it recorded before the fork)."""
+    if _ACTIVE:
+        recorder = _ACTIVE[-1]
+        recorder.opened, recorder.listed, recorder.probed = {}, set(), {}
+
+
+def export_recording() -> Recorded | None:
+    """What this process recorded, for the parent to merge: a worker's reads are invisible to the parent's
+    audit hook, and a manifest without them would let a warm run replay a report whose input changed."""
+    if not _ACTIVE:
+        return None
+    recorder = _ACTIVE[-1]
+    return recorder.opened, recorder.listed, recorder.probed, recorder.incomplete
+
+
+def merge_recording(recorded: Any) -> None:
+    """Add a worker's recording to the one in progress; anything but a recording marks it incomplete (the
+    worker's inputs would be missing from the manifest). The first signature seen of a file is kept."""
+    if not _ACTIVE:
+        return
+    recorder = _ACTIVE[-1]
+    try:
+        opened, listed, probed, incomplete = recorded
+        for path, signature in opened.items():
+            recorder.opened.setdefault(path, signature)
+        recorder.listed.update(listed)
+        for key, found in probed.items():
+            recorder.probed.setdefault(key, found)
+        recorder.incomplete = recorder.incomplete or bool(incomplete)
+    except (TypeError, ValueError, AttributeError):
+        recorder.incomplete = True
 
 
 # ------------------------------------------------------------------------------------------ manifest
