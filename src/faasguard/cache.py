@@ -30,6 +30,24 @@ def cache_dir() -> Path:
     return Path(base) / "faasguard"
 
 
+_DISTRUSTED: list[bool] = []
+"""Non-empty while the scan in progress has the cache directory inside a path it scans."""
+
+
+def distrust_if_inside(scanned: list[Path]) -> None:
+    """Stop reading and writing derived data for this process when the cache directory lies inside a scanned
+    path: files there could arrive with the code under review (a planted catalog or operation table would be
+    loaded as ours), and a scan must not write into the tree it reviews. Everything is then derived in memory:
+    slower, never wrong."""
+    _DISTRUSTED.clear()
+    try:
+        here = cache_dir().resolve()
+    except (OSError, RuntimeError):
+        return
+    if any(here == root or root in here.parents for root in scanned):
+        _DISTRUSTED.append(True)
+
+
 def prune_siblings(keep: Path, pattern: str) -> int:
     """Remove the cache entries matching `pattern` (a glob in `keep`'s directory) other than `keep`: the files
     or directories an earlier faasguard, policy-sentry or botocore version wrote, which nothing reads again.
@@ -57,6 +75,8 @@ def prune_siblings(keep: Path, pattern: str) -> int:
 
 def write_atomic(path: Path, payload: bytes) -> None:
     """Temp file + rename, so concurrent scans never read half a file; OS errors are swallowed."""
+    if _DISTRUSTED:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
@@ -73,6 +93,8 @@ def write_atomic(path: Path, payload: bytes) -> None:
 
 def read_marshal(path: Path) -> Any:
     """A cache file we wrote with `write_marshal`, or None when missing or unreadable."""
+    if _DISTRUSTED:
+        return None
     try:
         # Our own file in the user's cache dir; marshal only yields plain containers and scalars.
         return marshal.loads(path.read_bytes())  # noqa: S302

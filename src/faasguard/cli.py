@@ -211,6 +211,9 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
     paths = paths or (".",)
     if output == "-":
         output = None
+    from faasguard.cache import distrust_if_inside
+
+    distrust_if_inside([Path(p).resolve() for p in paths])
     key = None if options.get("no_cache") or write_baseline \
         else _cache_key(paths, config_path, output_format, output, options)
     if key is not None:
