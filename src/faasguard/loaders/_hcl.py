@@ -37,10 +37,14 @@ import base64
 import json
 import math
 import re
+import sys
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, cast
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, cast
 
 from faasguard.loaders._budget import Budget, BudgetExceededError, Work
 from faasguard.loaders._yaml import LocatedDict, LocatedList
@@ -86,8 +90,251 @@ class JsonExpr:
     location: Location
 
 
+class _Source:
+    """One attribute's expression, copied out of the tree-sitter tree: its source bytes, where it starts (0-based
+    row and byte column, as tree-sitter counts) and its nodes as flat records in an array of 32-bit ints.
+
+    Why a copy: a tree-sitter tree costs ~64 bytes per source byte and any live `Node` keeps its whole tree
+    alive, so holding nodes in attributes kept every file's tree for the whole load (10,000 functions:
+    2.4 GB). Why flat records rather than an object per node: ~130 bytes per node as Python objects was still
+    most of a large module's memory; a record is 20 bytes, and the evaluator's `SyntaxNode` views over it are
+    made as it walks and freed after. Byte offsets are relative to the expression (only differences and slices
+    within one expression are ever taken); positions are worked out from them only when asked."""
+
+    __slots__ = ("column", "data", "newlines", "nodes", "row")
+
+    def __init__(self, data: bytes, row: int, column: int, nodes: array[int]) -> None:
+        self.data = data
+        self.row = row
+        self.column = column
+        self.nodes = nodes
+        """Per node, `_FIELDS` ints: kind id, start byte, end byte, index of its first child, child count.
+        Children are consecutive records."""
+        self.newlines: list[int] | None = None
+
+    def point(self, offset: int) -> tuple[int, int]:
+        """tree-sitter's (row, column) of a byte offset into `data`."""
+        if self.newlines is None:
+            data = self.data
+            found: list[int] = []
+            at = data.find(b"\n")
+            while at >= 0:
+                found.append(at)
+                at = data.find(b"\n", at + 1)
+            self.newlines = found
+        line = bisect_left(self.newlines, offset)
+        if line == 0:
+            return self.row, self.column + offset
+        return self.row + line, offset - self.newlines[line - 1] - 1
+
+
+_FIELDS = 5
+
+
+class SyntaxNode(tuple):  # type: ignore[type-arg]
+    """A view of one node record of a `_Source`, offering the part of tree-sitter's `Node` interface the
+    evaluator reads (`type`, `children`, `is_named`, `text`, `start_point`, byte offsets). A tuple (source,
+    index, type) because the evaluator makes one for every node it visits: built in C, type read through
+    `itemgetter`."""
+
+    __slots__ = ()
+
+    is_named = True
+
+    if TYPE_CHECKING:
+        src: _Source
+        type: str
+    else:
+        src = property(itemgetter(0))
+        type = property(itemgetter(2))
+
+    @property
+    def start_byte(self) -> int:
+        return self[0].nodes[self[1] * _FIELDS + 1]  # type: ignore[no-any-return]
+
+    @property
+    def end_byte(self) -> int:
+        return self[0].nodes[self[1] * _FIELDS + 2]  # type: ignore[no-any-return]
+
+    @property
+    def start_point(self) -> tuple[int, int]:
+        src = self[0]
+        return src.point(src.nodes[self[1] * _FIELDS + 1])  # type: ignore[no-any-return]
+
+    @property
+    def text(self) -> bytes:
+        src, at = self[0], self[1] * _FIELDS
+        nodes = src.nodes
+        return src.data[nodes[at + 1]:nodes[at + 2]]  # type: ignore[no-any-return]
+
+    @property
+    def children(self) -> tuple[SyntaxNode, ...]:
+        src, at = self[0], self[1] * _FIELDS
+        nodes = src.nodes
+        first = nodes[at + 3]
+        kinds, make = _KINDS, tuple.__new__
+        out = []
+        for index in range(first, first + nodes[at + 4]):
+            kind, _, view = kinds[nodes[index * _FIELDS]]
+            out.append(make(view, (src, index, kind)))
+        return tuple(out)
+
+
+class _TokenView(SyntaxNode):
+    """An anonymous token (operator, bracket, `.`)."""
+
+    __slots__ = ()
+
+    is_named = False
+
+
+_KINDS: dict[int, tuple[str, int, type[SyntaxNode]]] = {}
+"""tree-sitter kind id → (interned type name, what `_freeze` does with such a node, its view class)."""
+_TOKEN, _DROP, _LEAF, _INNER = range(4)
+
+_LEAVES = frozenset({
+    "identifier", "string_lit", "numeric_lit", "bool_lit", "null_lit", "heredoc_identifier", "heredoc_start",
+    "legacy_index", "quoted_template_start", "quoted_template_end", "variable_expr", "comment",
+})
+"""Named nodes the evaluator reads only as text or position: their children are not copied."""
+_DROPPED = frozenset({
+    "template_literal", "tuple_start", "tuple_end", "object_start", "object_end", "template_interpolation_start",
+    "template_interpolation_end",
+})
+"""Named nodes the evaluator never looks at (it takes template text from byte ranges and picks children by
+type): not copied at all."""
+
+
+def _learn_kind(node: Any) -> tuple[str, int, type[SyntaxNode]]:
+    kind = sys.intern(node.type)
+    learnt: tuple[str, int, type[SyntaxNode]]
+    if not node.is_named:
+        learnt = (kind, _TOKEN, _TokenView)
+    else:
+        learnt = (kind, _DROP if kind in _DROPPED else _LEAF if kind in _LEAVES else _INNER, SyntaxNode)
+    _KINDS[node.kind_id] = learnt
+    return learnt
+
+
+def _freeze(root: Any) -> SyntaxNode:
+    """Copy an expression's subtree out of the tree-sitter tree into a `_Source`'s flat records, top-down with
+    an explicit stack (nesting depth is the input's choice), and return the view of its root."""
+    base = root.start_byte
+    point = root.start_point
+    kinds = _KINDS
+    kind_id = root.kind_id
+    kind = (kinds.get(kind_id) or _learn_kind(root))[0]
+    records = [kind_id, 0, root.end_byte - base, 0, 0]
+    pending: list[tuple[Any, int]] = [(root, 0)]
+    while pending:
+        node, at = pending.pop()
+        first = len(records) // _FIELDS
+        for child in node.children:
+            child_id = child.kind_id
+            action = (kinds.get(child_id) or _learn_kind(child))[1]
+            if action == _TOKEN:
+                records += (child_id, 0, 0, 0, 0)
+            elif action == _DROP:
+                continue
+            else:
+                if action == _INNER and child.child_count:
+                    pending.append((child, len(records) // _FIELDS))
+                records += (child_id, child.start_byte - base, child.end_byte - base, 0, 0)
+        records[at * _FIELDS + 3] = first
+        records[at * _FIELDS + 4] = len(records) // _FIELDS - first
+    src = _Source(root.text, point[0], point[1], array("I", records))
+    return tuple.__new__(SyntaxNode, (src, 0, kind))
+
+
+class _Constant:
+    """An attribute whose expression is a single literal (`"app.handler"`, `30`, `true`), with its value taken
+    at parse time: a third of a typical configuration's attributes, evaluated without copying or walking
+    nodes. `text` and `start_point` are the expression's, as a `SyntaxNode`'s."""
+
+    __slots__ = ("start_point", "text", "value")
+
+    STEPS = 3
+    """What the evaluator counts walking `expression → literal_value → literal`."""
+
+    def __init__(self, value: Any, text: bytes, start_point: tuple[int, int]) -> None:
+        self.value = value
+        self.text = text
+        self.start_point = start_point
+
+
+class _Reference:
+    """An attribute whose expression is a plain reference (`aws_sqs_queue.q.arn`, `var.stage`): its root name
+    and attribute steps taken at parse time, resolved at evaluation exactly as the evaluator resolves the same
+    nodes (another third of a typical configuration's attributes)."""
+
+    __slots__ = ("name", "start_point", "steps", "text")
+
+    STEPS = 2
+    """What the evaluator counts before resolving `expression → variable_expr get_attr...`."""
+
+    def __init__(self, name: str, steps: tuple[tuple[str, Any], ...], text: bytes,
+                 start_point: tuple[int, int]) -> None:
+        self.name = name
+        self.steps = steps
+        self.text = text
+        self.start_point = start_point
+
+
+_LITERALS = frozenset({"string_lit", "numeric_lit", "bool_lit", "null_lit"})
+
+
+def _simple(expr: Any, start_point: tuple[int, int]) -> _Constant | _Reference | None:
+    """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator
+    (which must then give the same value: the literal rule is `Evaluator._literal`'s, the reference the one
+    `Evaluator._term` builds)."""
+    children = expr.children
+    first = children[0] if children else None
+    if first is None:
+        return None
+    kind = first.type
+    if kind == "literal_value" and len(children) == 1:
+        inner = first.children
+        if len(inner) != 1 or inner[0].type not in _LITERALS:
+            return None
+        text = inner[0].text
+        value = _literal_value(inner[0].type, text.decode("utf-8", "replace"))
+        return None if value is _NOT_SIMPLE else _Constant(value, expr.text, start_point)
+    if kind != "variable_expr":
+        return None
+    steps: list[tuple[str, Any]] = []
+    for step in children[1:]:
+        if step.type != "get_attr":
+            return None
+        ident = step.children[-1] if step.children else None
+        if ident is None or ident.type != "identifier":
+            return None
+        steps.append(("attr", ident.text.decode("utf-8", "replace")))
+    text = expr.text if steps else first.text
+    return _Reference(sys.intern(first.text.decode("utf-8", "replace")), tuple(steps), text, start_point)
+
+
+_NOT_SIMPLE = object()
+
+
+def _literal_value(kind: str, text: str) -> Any:
+    """A literal's value, or `_NOT_SIMPLE` where the evaluator would report an error at a location."""
+    if kind == "string_lit":
+        if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+            text = text[1:-1]
+        return _unescape(text)
+    if kind == "numeric_lit":
+        try:
+            number = float(text)
+        except ValueError:
+            return _NOT_SIMPLE
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    if kind == "bool_lit":
+        return text == "true"
+    return None
+
+
 Expr = Any
-"""A tree-sitter `Node` (native syntax) or a `JsonExpr`."""
+"""A `SyntaxNode` (native syntax) or a `JsonExpr`."""
 
 
 @dataclass(slots=True)
@@ -244,9 +491,12 @@ def _body(node: Any, path: str) -> Body:
                     break
             if expr is None:
                 continue
-            name = children[0].text.decode("utf-8", "replace")
+            name = sys.intern(children[0].text.decode("utf-8", "replace"))
             start, end = child.start_point, child.end_point
-            attributes[name] = Attribute(name, expr, Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
+            point = expr.start_point
+            frozen = _simple(expr, (point[0], point[1])) if point[0] == start[0] else None
+            attributes[name] = Attribute(name, frozen or _freeze(expr),
+                                         Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
         elif kind == "block":
             children = child.children
             if not children:
@@ -458,6 +708,16 @@ class Evaluator:
 
     def _eval(self, expr: Expr, location: Location, bindings: dict[str, Any]) -> Any:
         self._tick()
+        kind = type(expr)
+        if kind is _Constant:
+            self._steps += _Constant.STEPS - 1
+            return expr.value
+        if kind is _Reference:
+            self._steps += _Reference.STEPS - 1
+            steps = list(expr.steps)
+            if expr.name in bindings:
+                return apply_steps(bindings[expr.name], steps, location)
+            return self._resolve(expr.name, steps, location, expr.text.decode("utf-8", "replace"))
         if isinstance(expr, JsonExpr):
             return self._eval_json(expr.value, expr.location, bindings)
         return self._node(expr, location, bindings)
@@ -527,22 +787,11 @@ class Evaluator:
 
     def _literal(self, node: Any, location: Location) -> Any:
         kind = node.type
+        if kind not in _LITERALS:
+            return EvalError(f"unsupported literal ({kind})", location)
         text = node.text.decode("utf-8", "replace")
-        if kind == "string_lit":  # the common case first; same as `_string_lit` without decoding twice
-            if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-                text = text[1:-1]
-            return _unescape(text)
-        if kind == "numeric_lit":
-            try:
-                number = float(text)
-            except ValueError:
-                return EvalError(f"bad number {text!r}", location)
-            return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
-        if kind == "bool_lit":
-            return text == "true"
-        if kind == "null_lit":
-            return None
-        return EvalError(f"unsupported literal ({kind})", location)
+        value = _literal_value(kind, text)
+        return EvalError(f"bad number {text!r}", location) if value is _NOT_SIMPLE else value
 
     def _tuple(self, node: Any, location: Location, bindings: dict[str, Any]) -> LocatedList:
         here = self._here(node, location)
@@ -727,7 +976,7 @@ class Evaluator:
         for node in nodes:
             kind = node.type
             if kind == "get_attr":
-                ident = node.children[-1] if node.child_count else None
+                ident = node.children[-1] if node.children else None
                 if ident is None or ident.type != "identifier":
                     return None
                 steps.append(("attr", ident.text.decode("utf-8", "replace")))
@@ -1027,15 +1276,9 @@ _PASS_THROUGH = frozenset({"collection_value", "template_expr", "operation"})
 _POSTFIX = frozenset({"get_attr", "index", "splat"})
 
 
-def _span_text(first: Any, last: Any) -> bytes:
-    """Source bytes from the start of `first` to the end of `last` (siblings in one tree)."""
-    parent = first.parent
-    while parent is not None and parent.end_byte < last.end_byte:
-        parent = parent.parent
-    if parent is None:
-        return cast(bytes, first.text)
-    text = cast(bytes, parent.text)
-    return text[first.start_byte - parent.start_byte:last.end_byte - parent.start_byte]
+def _span_text(first: SyntaxNode, last: SyntaxNode) -> bytes:
+    """Source bytes from the start of `first` to the end of `last` (nodes of one expression)."""
+    return first.src.data[first.start_byte:last.end_byte]
 
 
 @lru_cache(maxsize=4096)
@@ -1052,7 +1295,7 @@ def _template_node(text: str) -> Any:
     heredoc = template.children[0] if template is not None and template.children else None
     if heredoc is None or heredoc.type != "heredoc_template":
         return None
-    return _StripNewline(heredoc)
+    return _StripNewline(_freeze(heredoc))
 
 
 class _StripNewline:
