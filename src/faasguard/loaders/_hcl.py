@@ -203,6 +203,9 @@ _DROPPED = frozenset({
 })
 """Named nodes the evaluator never looks at (it takes template text from byte ranges and picks children by
 type): not copied at all."""
+_WITH_TOKENS = frozenset({"expression", "binary_operation", "unary_operation"})
+"""The only nodes whose anonymous tokens the evaluator reads (operators, a parenthesis): elsewhere only the
+named children are copied."""
 
 
 def _learn_kind(node: Any) -> tuple[str, int, type[SyntaxNode]]:
@@ -216,34 +219,36 @@ def _learn_kind(node: Any) -> tuple[str, int, type[SyntaxNode]]:
     return learnt
 
 
-def _freeze(root: Any) -> SyntaxNode:
+def _freeze(root: Any, source: bytes) -> SyntaxNode:
     """Copy an expression's subtree out of the tree-sitter tree into a `_Source`'s flat records, top-down with
-    an explicit stack (nesting depth is the input's choice), and return the view of its root."""
+    an explicit stack (nesting depth is the input's choice), and return the view of its root. `source` is what
+    the tree was parsed from (slicing it is several times cheaper than tree-sitter's `Node.text`)."""
     base = root.start_byte
     point = root.start_point
     kinds = _KINDS
     kind_id = root.kind_id
-    kind = (kinds.get(kind_id) or _learn_kind(root))[0]
+    root_kind = (kinds.get(kind_id) or _learn_kind(root))[0]
     records = [kind_id, 0, root.end_byte - base, 0, 0]
-    pending: list[tuple[Any, int]] = [(root, 0)]
+    pending: list[tuple[Any, int, str]] = [(root, 0, root_kind)]
+    with_tokens = _WITH_TOKENS
     while pending:
-        node, at = pending.pop()
+        node, at, kind = pending.pop()
         first = len(records) // _FIELDS
-        for child in node.children:
+        for child in node.children if kind in with_tokens else node.named_children:
             child_id = child.kind_id
-            action = (kinds.get(child_id) or _learn_kind(child))[1]
+            child_kind, action, _ = kinds.get(child_id) or _learn_kind(child)
             if action == _TOKEN:
                 records += (child_id, 0, 0, 0, 0)
             elif action == _DROP:
                 continue
             else:
-                if action == _INNER and child.child_count:
-                    pending.append((child, len(records) // _FIELDS))
+                if action == _INNER:
+                    pending.append((child, len(records) // _FIELDS, child_kind))
                 records += (child_id, child.start_byte - base, child.end_byte - base, 0, 0)
         records[at * _FIELDS + 3] = first
         records[at * _FIELDS + 4] = len(records) // _FIELDS - first
-    src = _Source(root.text, point[0], point[1], array("I", records))
-    return tuple.__new__(SyntaxNode, (src, 0, kind))
+    src = _Source(source[base:root.end_byte], point[0], point[1], array("I", records))
+    return tuple.__new__(SyntaxNode, (src, 0, root_kind))
 
 
 class _Constant:
@@ -281,36 +286,40 @@ class _Reference:
 
 
 _LITERALS = frozenset({"string_lit", "numeric_lit", "bool_lit", "null_lit"})
+_PLAIN_STRING = re.compile(rb'"[^"\\$%\n]*"')
+"""A quoted string with nothing to unescape or interpolate."""
+_PLAIN_INTEGER = re.compile(rb"[0-9]{1,15}")
+"""Digits that `float` holds exactly (the evaluator reads numbers through `float`)."""
+_PLAIN_REFERENCE = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*")
+_KEYWORDS = {b"true": True, b"false": False, b"null": None}
 
 
-def _simple(expr: Any, start_point: tuple[int, int]) -> _Constant | _Reference | None:
-    """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator
-    (which must then give the same value: the literal rule is `Evaluator._literal`'s, the reference the one
-    `Evaluator._term` builds)."""
+def _simple(expr: Any, source: bytes, start_point: tuple[int, int]) -> _Constant | _Reference | None:
+    """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator.
+
+    Decided from the expression's text (cheaper than walking its nodes), checked against the shape of the tree
+    (a `literal_value`; a `variable_expr` followed by one `get_attr` per dot), and built to equal what the
+    evaluator makes of the same nodes (`Evaluator._literal`, `Evaluator._term`)."""
     children = expr.children
-    first = children[0] if children else None
-    if first is None:
+    if not children:
         return None
-    kind = first.type
-    if kind == "literal_value" and len(children) == 1:
-        inner = first.children
-        if len(inner) != 1 or inner[0].type not in _LITERALS:
+    first = children[0]
+    kind = (_KINDS.get(first.kind_id) or _learn_kind(first))[0]
+    text = source[expr.start_byte:expr.end_byte]
+    if kind == "literal_value":
+        if len(children) != 1:
             return None
-        text = inner[0].text
-        value = _literal_value(inner[0].type, text.decode("utf-8", "replace"))
-        return None if value is _NOT_SIMPLE else _Constant(value, expr.text, start_point)
-    if kind != "variable_expr":
+        if _PLAIN_STRING.fullmatch(text):
+            return _Constant(text[1:-1].decode("utf-8", "replace"), text, start_point)
+        if _PLAIN_INTEGER.fullmatch(text):
+            return _Constant(int(text), text, start_point)
+        if text in _KEYWORDS:
+            return _Constant(_KEYWORDS[text], text, start_point)
         return None
-    steps: list[tuple[str, Any]] = []
-    for step in children[1:]:
-        if step.type != "get_attr":
-            return None
-        ident = step.children[-1] if step.children else None
-        if ident is None or ident.type != "identifier":
-            return None
-        steps.append(("attr", ident.text.decode("utf-8", "replace")))
-    text = expr.text if steps else first.text
-    return _Reference(sys.intern(first.text.decode("utf-8", "replace")), tuple(steps), text, start_point)
+    if kind != "variable_expr" or not _PLAIN_REFERENCE.fullmatch(text) or len(children) != text.count(b".") + 1:
+        return None
+    name, *attrs = text.decode("ascii").split(".")
+    return _Reference(sys.intern(name), tuple(("attr", attr) for attr in attrs), text, start_point)
 
 
 _NOT_SIMPLE = object()
@@ -403,11 +412,11 @@ def _loc(path: str, node: Any, logical_id: str | None = None) -> Location:
     return Location(path, node.start_point[0] + 1, node.start_point[1] + 1, node.end_point[0] + 1, logical_id)
 
 
-def _string_lit(node: Any) -> str:
+def _string_lit(node: Any, source: bytes) -> str:
     """The value of a block label (a `string_lit`) or identifier."""
+    raw = source[node.start_byte:node.end_byte].decode("utf-8", "replace")
     if node.type == "identifier":
-        return cast(str, node.text.decode("utf-8", "replace"))
-    raw = node.text.decode("utf-8", "replace")
+        return raw
     if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
         raw = raw[1:-1]
     return _unescape(raw)
@@ -421,7 +430,7 @@ def parse_hcl(source: bytes, path: str) -> HclFile:
     if root.has_error:
         return _parse_in_chunks(source, path)
     body_node = next((c for c in root.children if c.type == "body"), None)
-    body = _body(body_node, path) if body_node is not None else Body(location=Location(path))
+    body = _body(body_node, path, source) if body_node is not None else Body(location=Location(path))
     return HclFile(path, body, errors)
 
 
@@ -441,7 +450,8 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(source)
         padding = b"\n" * source.count(b"\n", 0, start)
-        tree = _parser().parse(padding + source[start:end])
+        chunk_source = padding + source[start:end]
+        tree = _parser().parse(chunk_source)
         root = tree.root_node
         if root.has_error:
             found: list[Location] = []
@@ -451,7 +461,7 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
         body_node = next((c for c in root.children if c.type == "body"), None)
         if body_node is None:
             continue
-        chunk = _body(body_node, path)
+        chunk = _body(body_node, path, chunk_source)
         body.attributes.update(chunk.attributes)
         body.blocks.extend(chunk.blocks)
     return HclFile(path, body, errors)
@@ -471,9 +481,10 @@ def _collect_errors(node: Any, path: str, out: list[Location], limit: int = 20) 
             stack.extend(reversed(current.children))
 
 
-def _body(node: Any, path: str) -> Body:
+def _body(node: Any, path: str, source: bytes) -> Body:
     # Hot path (every attribute and block of every file): one pass over each node's children, positions read
-    # once, no generator per attribute.
+    # once, text sliced from `source` (tree-sitter's `Node.text` costs several times more), no generator per
+    # attribute.
     start, end = node.start_point, node.end_point
     body = Body(location=Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
     attributes = body.attributes
@@ -491,29 +502,31 @@ def _body(node: Any, path: str) -> Body:
                     break
             if expr is None:
                 continue
-            name = sys.intern(children[0].text.decode("utf-8", "replace"))
+            ident = children[0]
+            name = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
             start, end = child.start_point, child.end_point
             point = expr.start_point
-            frozen = _simple(expr, (point[0], point[1])) if point[0] == start[0] else None
-            attributes[name] = Attribute(name, frozen or _freeze(expr),
+            frozen = _simple(expr, source, (point[0], point[1])) if point[0] == start[0] else None
+            attributes[name] = Attribute(name, frozen or _freeze(expr, source),
                                          Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
         elif kind == "block":
             children = child.children
             if not children:
                 continue
-            block_type = children[0].text.decode("utf-8", "replace")
+            ident = children[0]
+            block_type = source[ident.start_byte:ident.end_byte].decode("utf-8", "replace")
             labels: list[str] = []
             inner = None
             for candidate in children[1:]:
                 ctype = candidate.type
                 if ctype in ("string_lit", "identifier"):
-                    labels.append(_string_lit(candidate))
+                    labels.append(_string_lit(candidate, source))
                 elif ctype == "body":
                     inner = candidate
                     break
             start, end = child.start_point, child.end_point
             loc = Location(path, start[0] + 1, start[1] + 1, end[0] + 1)
-            blocks.append(Block(block_type, tuple(labels), _body(inner, path) if inner is not None
+            blocks.append(Block(block_type, tuple(labels), _body(inner, path, source) if inner is not None
                                 else Body(location=loc), loc))
     return body
 
@@ -835,16 +848,16 @@ class Evaluator:
                   start: int | None = None, end: int | None = None) -> Any:
         """A template's parts from the source bytes between its delimiters (tree-sitter's literal nodes omit
         some whitespace, so literal text is taken from the byte ranges between interpolations)."""
-        children = [c for c in node.children
-                    if c.type in ("template_interpolation", "template_directive")]
+        every = node.children
+        children = [c for c in every if c.type in ("template_interpolation", "template_directive")]
         source = node.text
         base = node.start_byte
         if start is None:
-            first = node.children[0] if node.children else None
+            first = every[0] if every else None
             start = (first.end_byte if first is not None and first.type == "quoted_template_start"
                      else node.start_byte)
         if end is None:
-            last = node.children[-1] if node.children else None
+            last = every[-1] if every else None
             end = last.start_byte if last is not None and last.type == "quoted_template_end" else node.end_byte
         parts: list[tuple[str, Any]] = []  # ("lit", text) | ("val", value, source text)
         cursor = start
@@ -898,7 +911,8 @@ class Evaluator:
         if node.type == "template_interpolation":
             expr = next((c for c in node.children if c.type == "expression"), None)
             return self._node(expr, location, bindings) if expr is not None else EvalError("empty ${}", location)
-        directive = node.children[0] if node.children else None
+        children = node.children
+        directive = children[0] if children else None
         if directive is None:
             return EvalError("empty directive", location)
         if directive.type == "template_if":
@@ -976,12 +990,14 @@ class Evaluator:
         for node in nodes:
             kind = node.type
             if kind == "get_attr":
-                ident = node.children[-1] if node.children else None
+                children = node.children
+                ident = children[-1] if children else None
                 if ident is None or ident.type != "identifier":
                     return None
                 steps.append(("attr", ident.text.decode("utf-8", "replace")))
             elif kind == "index":
-                inner = node.children[0] if node.children else None
+                children = node.children
+                inner = children[0] if children else None
                 if inner is None:
                     return None
                 if inner.type == "legacy_index":
@@ -992,7 +1008,8 @@ class Evaluator:
                     key = self._node(expr, location, bindings) if expr is not None else None
                     steps.append(("index", key))
             elif kind == "splat":
-                inner = node.children[0] if node.children else None
+                children = node.children
+                inner = children[0] if children else None
                 steps.append(("splat", None))
                 if inner is not None:
                     sub = [c for c in inner.children if c.type in ("get_attr", "index")]
@@ -1050,10 +1067,12 @@ class Evaluator:
     # ------------------------------------------------------------------------------ calls and operators
 
     def _function_call(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
-        name = node.children[0].text.decode("utf-8", "replace")
-        args_node = next((c for c in node.children if c.type == "function_arguments"), None)
-        arg_nodes = [c for c in args_node.children if c.type == "expression"] if args_node is not None else []
-        expand = args_node is not None and any(c.type == "ellipsis" for c in args_node.children)
+        children = node.children
+        name = children[0].text.decode("utf-8", "replace")
+        args_node = next((c for c in children if c.type == "function_arguments"), None)
+        arguments = args_node.children if args_node is not None else ()
+        arg_nodes = [c for c in arguments if c.type == "expression"]
+        expand = any(c.type == "ellipsis" for c in arguments)
         here = self._here(node, location)
         if name in ("try", "can"):
             return self._try(name, arg_nodes, location, bindings, here)
@@ -1295,7 +1314,7 @@ def _template_node(text: str) -> Any:
     heredoc = template.children[0] if template is not None and template.children else None
     if heredoc is None or heredoc.type != "heredoc_template":
         return None
-    return _StripNewline(_freeze(heredoc))
+    return _StripNewline(_freeze(heredoc, source))
 
 
 class _StripNewline:
