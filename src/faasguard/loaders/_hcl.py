@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from faasguard.loaders._budget import Budget, BudgetExceededError, Work
 from faasguard.loaders._yaml import LocatedDict, LocatedList
@@ -256,33 +256,50 @@ class _Constant:
     at parse time: a third of a typical configuration's attributes, evaluated without copying or walking
     nodes. `text` and `start_point` are the expression's, as a `SyntaxNode`'s."""
 
-    __slots__ = ("start_point", "text", "value")
+    __slots__ = ("column", "row", "text", "value")
 
     STEPS = 3
     """What the evaluator counts walking `expression → literal_value → literal`."""
 
-    def __init__(self, value: Any, text: bytes, start_point: tuple[int, int]) -> None:
-        self.value = value
+    def __init__(self, text: bytes, value: Any, row: int, column: int) -> None:
         self.text = text
-        self.start_point = start_point
+        self.value = value
+        self.row = row
+        self.column = column
+
+    @property
+    def start_point(self) -> tuple[int, int]:
+        return self.row, self.column
 
 
 class _Reference:
     """An attribute whose expression is a plain reference (`aws_sqs_queue.q.arn`, `var.stage`): its root name
     and attribute steps taken at parse time, resolved at evaluation exactly as the evaluator resolves the same
-    nodes (another third of a typical configuration's attributes)."""
+    nodes (another third of a typical configuration's attributes). Its text is exactly the name and steps
+    joined by dots, so it is rebuilt when asked rather than kept."""
 
-    __slots__ = ("name", "start_point", "steps", "text")
+    __slots__ = ("column", "name", "row", "steps")
 
     STEPS = 2
     """What the evaluator counts before resolving `expression → variable_expr get_attr...`."""
 
-    def __init__(self, name: str, steps: tuple[tuple[str, Any], ...], text: bytes,
-                 start_point: tuple[int, int]) -> None:
+    def __init__(self, name: str, steps: tuple[tuple[str, str], ...], row: int, column: int) -> None:
         self.name = name
         self.steps = steps
-        self.text = text
-        self.start_point = start_point
+        self.row = row
+        self.column = column
+
+    @property
+    def source(self) -> str:
+        return ".".join([self.name, *(attr for _, attr in self.steps)])
+
+    @property
+    def text(self) -> bytes:
+        return self.source.encode("ascii")
+
+    @property
+    def start_point(self) -> tuple[int, int]:
+        return self.row, self.column
 
 
 _LITERALS = frozenset({"string_lit", "numeric_lit", "bool_lit", "null_lit"})
@@ -294,7 +311,24 @@ _PLAIN_REFERENCE = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9
 _KEYWORDS = {b"true": True, b"false": False, b"null": None}
 
 
-def _simple(expr: Any, source: bytes, start_point: tuple[int, int]) -> _Constant | _Reference | None:
+@lru_cache(maxsize=8192)
+def _plain_literal(text: bytes) -> tuple[bytes, Any]:
+    """A plain literal's text and value, shared by every attribute spelling it the same way (`"2012-10-17"`,
+    `"Allow"`, `"python3.12"` repeat across a configuration)."""
+    if text[:1] == b'"':
+        return text, text[1:-1].decode("utf-8", "replace")
+    if text in _KEYWORDS:
+        return text, _KEYWORDS[text]
+    return text, int(text)
+
+
+@lru_cache(maxsize=8192)
+def _attr_step(name: str) -> tuple[str, str]:
+    """One shared `("attr", name)` step per attribute name (`arn`, `name`, `id` repeat in every reference)."""
+    return "attr", sys.intern(name)
+
+
+def _simple(expr: Any, source: bytes, row: int, column: int) -> _Constant | _Reference | None:
     """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator.
 
     Decided from the expression's text (cheaper than walking its nodes), checked against the shape of the tree
@@ -307,19 +341,15 @@ def _simple(expr: Any, source: bytes, start_point: tuple[int, int]) -> _Constant
     kind = (_KINDS.get(first.kind_id) or _learn_kind(first))[0]
     text = source[expr.start_byte:expr.end_byte]
     if kind == "literal_value":
-        if len(children) != 1:
+        if len(children) != 1 or not (_PLAIN_STRING.fullmatch(text) or _PLAIN_INTEGER.fullmatch(text)
+                                      or text in _KEYWORDS):
             return None
-        if _PLAIN_STRING.fullmatch(text):
-            return _Constant(text[1:-1].decode("utf-8", "replace"), text, start_point)
-        if _PLAIN_INTEGER.fullmatch(text):
-            return _Constant(int(text), text, start_point)
-        if text in _KEYWORDS:
-            return _Constant(_KEYWORDS[text], text, start_point)
-        return None
+        shared, value = _plain_literal(text)
+        return _Constant(shared, value, row, column)
     if kind != "variable_expr" or not _PLAIN_REFERENCE.fullmatch(text) or len(children) != text.count(b".") + 1:
         return None
     name, *attrs = text.decode("ascii").split(".")
-    return _Reference(sys.intern(name), tuple(("attr", attr) for attr in attrs), text, start_point)
+    return _Reference(sys.intern(name), tuple(_attr_step(attr) for attr in attrs), row, column)
 
 
 _NOT_SIMPLE = object()
@@ -416,10 +446,10 @@ def _string_lit(node: Any, source: bytes) -> str:
     """The value of a block label (a `string_lit`) or identifier."""
     raw = source[node.start_byte:node.end_byte].decode("utf-8", "replace")
     if node.type == "identifier":
-        return raw
+        return sys.intern(raw)
     if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
         raw = raw[1:-1]
-    return _unescape(raw)
+    return sys.intern(_unescape(raw))
 
 
 def parse_hcl(source: bytes, path: str) -> HclFile:
@@ -481,12 +511,19 @@ def _collect_errors(node: Any, path: str, out: list[Location], limit: int = 20) 
             stack.extend(reversed(current.children))
 
 
+def _span(path: str, start: tuple[int, int], end: tuple[int, int]) -> Location:
+    """The location of a node; a one-line node shares one int for its first and last line (a large module
+    has tens of thousands of them, above the small ints Python shares anyway)."""
+    line = start[0] + 1
+    return Location(path, line, start[1] + 1, line if end[0] == start[0] else end[0] + 1)
+
+
 def _body(node: Any, path: str, source: bytes) -> Body:
     # Hot path (every attribute and block of every file): one pass over each node's children, positions read
     # once, text sliced from `source` (tree-sitter's `Node.text` costs several times more), no generator per
     # attribute.
     start, end = node.start_point, node.end_point
-    body = Body(location=Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
+    body = Body(location=_span(path, start, end))
     attributes = body.attributes
     blocks = body.blocks
     for child in node.children:
@@ -506,9 +543,9 @@ def _body(node: Any, path: str, source: bytes) -> Body:
             name = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
             start, end = child.start_point, child.end_point
             point = expr.start_point
-            frozen = _simple(expr, source, (point[0], point[1])) if point[0] == start[0] else None
+            frozen = _simple(expr, source, point[0], point[1]) if point[0] == start[0] else None
             attributes[name] = Attribute(name, frozen or _freeze(expr, source),
-                                         Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
+                                         _span(path, start, end))
         elif kind == "block":
             children = child.children
             if not children:
@@ -525,7 +562,7 @@ def _body(node: Any, path: str, source: bytes) -> Body:
                     inner = candidate
                     break
             start, end = child.start_point, child.end_point
-            loc = Location(path, start[0] + 1, start[1] + 1, end[0] + 1)
+            loc = _span(path, start, end)
             blocks.append(Block(block_type, tuple(labels), _body(inner, path, source) if inner is not None
                                 else Body(location=loc), loc))
     return body
@@ -730,7 +767,7 @@ class Evaluator:
             steps = list(expr.steps)
             if expr.name in bindings:
                 return apply_steps(bindings[expr.name], steps, location)
-            return self._resolve(expr.name, steps, location, expr.text.decode("utf-8", "replace"))
+            return self._resolve(expr.name, steps, location, expr.source)
         if isinstance(expr, JsonExpr):
             return self._eval_json(expr.value, expr.location, bindings)
         return self._node(expr, location, bindings)
