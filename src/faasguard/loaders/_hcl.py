@@ -10,7 +10,9 @@ becomes an `Unknown(reason)` or a symbolic `${...}` string instead of an error. 
 things by hand:
 
 * the structural layer (`Body` / `Block` / `Attribute`), from HCL native syntax or from Terraform's JSON
-  syntax (`.tf.json`), with the line of every attribute and block;
+  syntax (`.tf.json`), with the line of every attribute and block. Native expressions are copied out of the
+  tree-sitter tree as it is read (`SyntaxNode` views over flat records; plain literals and references as
+  `_Constant` / `_Reference`), so no parse tree outlives its file;
 * an `Evaluator` for HCL expressions (literals, templates with escapes and heredocs, collections,
   operators, conditionals, `for` expressions, splats, a set of pure built-in functions), where the caller
   supplies how a reference (`var.x`, `aws_s3_bucket.b.arn`) resolves. Objects and tuples evaluate to
@@ -28,7 +30,8 @@ What a reader would otherwise get wrong:
   input into `Unknown`.
 
 Size: one evaluator for the whole HCL expression language (values, operators, templates, `for`, splats and
-Terraform's function table) kept in one module, because every construct calls back into the same `evaluate`.
+Terraform's function table) kept in one module, because every construct calls back into the same `evaluate`;
+the copy of the syntax it walks sits beside it because the two must agree node for node.
 """
 
 from __future__ import annotations
