@@ -10,7 +10,9 @@ becomes an `Unknown(reason)` or a symbolic `${...}` string instead of an error. 
 things by hand:
 
 * the structural layer (`Body` / `Block` / `Attribute`), from HCL native syntax or from Terraform's JSON
-  syntax (`.tf.json`), with the line of every attribute and block;
+  syntax (`.tf.json`), with the line of every attribute and block. Native expressions are copied out of the
+  tree-sitter tree as it is read (`SyntaxNode` views over flat records; plain literals and references as
+  `_Constant` / `_Reference`), so no parse tree outlives its file;
 * an `Evaluator` for HCL expressions (literals, templates with escapes and heredocs, collections,
   operators, conditionals, `for` expressions, splats, a set of pure built-in functions), where the caller
   supplies how a reference (`var.x`, `aws_s3_bucket.b.arn`) resolves. Objects and tuples evaluate to
@@ -28,7 +30,8 @@ What a reader would otherwise get wrong:
   input into `Unknown`.
 
 Size: one evaluator for the whole HCL expression language (values, operators, templates, `for`, splats and
-Terraform's function table) kept in one module, because every construct calls back into the same `evaluate`.
+Terraform's function table) kept in one module, because every construct calls back into the same `evaluate`;
+the copy of the syntax it walks sits beside it because the two must agree node for node.
 """
 
 from __future__ import annotations
@@ -37,10 +40,14 @@ import base64
 import json
 import math
 import re
+import sys
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, cast
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from faasguard.loaders._budget import Budget, BudgetExceededError, Work
 from faasguard.loaders._yaml import LocatedDict, LocatedList
@@ -86,8 +93,290 @@ class JsonExpr:
     location: Location
 
 
+class _Source:
+    """One attribute's expression, copied out of the tree-sitter tree: its source bytes, where it starts (0-based
+    row and byte column, as tree-sitter counts) and its nodes as flat records in an array of 32-bit ints.
+
+    Why a copy: a tree-sitter tree costs ~64 bytes per source byte and any live `Node` keeps its whole tree
+    alive, so holding nodes in attributes kept every file's tree for the whole load (10,000 functions:
+    2.4 GB). Why flat records rather than an object per node: ~130 bytes per node as Python objects was still
+    most of a large module's memory; a record is 20 bytes, and the evaluator's `SyntaxNode` views over it are
+    made as it walks and freed after. Byte offsets are relative to the expression (only differences and slices
+    within one expression are ever taken); positions are worked out from them only when asked."""
+
+    __slots__ = ("column", "data", "newlines", "nodes", "row")
+
+    def __init__(self, data: bytes, row: int, column: int, nodes: array[int]) -> None:
+        self.data = data
+        self.row = row
+        self.column = column
+        self.nodes = nodes
+        """Per node, `_FIELDS` ints: kind id, start byte, end byte, index of its first child, child count.
+        Children are consecutive records."""
+        self.newlines: list[int] | None = None
+
+    def point(self, offset: int) -> tuple[int, int]:
+        """tree-sitter's (row, column) of a byte offset into `data`."""
+        if self.newlines is None:
+            data = self.data
+            found: list[int] = []
+            at = data.find(b"\n")
+            while at >= 0:
+                found.append(at)
+                at = data.find(b"\n", at + 1)
+            self.newlines = found
+        line = bisect_left(self.newlines, offset)
+        if line == 0:
+            return self.row, self.column + offset
+        return self.row + line, offset - self.newlines[line - 1] - 1
+
+
+_FIELDS = 5
+
+
+class SyntaxNode(tuple):  # type: ignore[type-arg]
+    """A view of one node record of a `_Source`, offering the part of tree-sitter's `Node` interface the
+    evaluator reads (`type`, `children`, `is_named`, `text`, `start_point`, byte offsets). A tuple (source,
+    index, type) because the evaluator makes one for every node it visits: built in C, type read through
+    `itemgetter`."""
+
+    __slots__ = ()
+
+    is_named = True
+
+    if TYPE_CHECKING:
+        src: _Source
+        type: str
+    else:
+        src = property(itemgetter(0))
+        type = property(itemgetter(2))
+
+    @property
+    def start_byte(self) -> int:
+        return self[0].nodes[self[1] * _FIELDS + 1]  # type: ignore[no-any-return]
+
+    @property
+    def end_byte(self) -> int:
+        return self[0].nodes[self[1] * _FIELDS + 2]  # type: ignore[no-any-return]
+
+    @property
+    def start_point(self) -> tuple[int, int]:
+        src = self[0]
+        return src.point(src.nodes[self[1] * _FIELDS + 1])  # type: ignore[no-any-return]
+
+    @property
+    def text(self) -> bytes:
+        src, at = self[0], self[1] * _FIELDS
+        nodes = src.nodes
+        return src.data[nodes[at + 1]:nodes[at + 2]]  # type: ignore[no-any-return]
+
+    @property
+    def children(self) -> tuple[SyntaxNode, ...]:
+        src, at = self[0], self[1] * _FIELDS
+        nodes = src.nodes
+        first = nodes[at + 3]
+        kinds, make = _KINDS, tuple.__new__
+        out = []
+        for index in range(first, first + nodes[at + 4]):
+            kind, _, view = kinds[nodes[index * _FIELDS]]
+            out.append(make(view, (src, index, kind)))
+        return tuple(out)
+
+
+class _TokenView(SyntaxNode):
+    """An anonymous token (operator, bracket, `.`)."""
+
+    __slots__ = ()
+
+    is_named = False
+
+
+_KINDS: dict[int, tuple[str, int, type[SyntaxNode]]] = {}
+"""tree-sitter kind id → (interned type name, what `_freeze` does with such a node, its view class)."""
+_TOKEN, _DROP, _LEAF, _INNER = range(4)
+
+_LEAVES = frozenset({
+    "identifier", "string_lit", "numeric_lit", "bool_lit", "null_lit", "heredoc_identifier", "heredoc_start",
+    "legacy_index", "quoted_template_start", "quoted_template_end", "variable_expr", "comment",
+})
+"""Named nodes the evaluator reads only as text or position: their children are not copied."""
+_DROPPED = frozenset({
+    "template_literal", "tuple_start", "tuple_end", "object_start", "object_end", "template_interpolation_start",
+    "template_interpolation_end",
+})
+"""Named nodes the evaluator never looks at (it takes template text from byte ranges and picks children by
+type): not copied at all."""
+_WITH_TOKENS = frozenset({"expression", "binary_operation", "unary_operation"})
+"""The only nodes whose anonymous tokens the evaluator reads (operators, a parenthesis): elsewhere only the
+named children are copied."""
+
+
+def _learn_kind(node: Any) -> tuple[str, int, type[SyntaxNode]]:
+    kind = sys.intern(node.type)
+    learnt: tuple[str, int, type[SyntaxNode]]
+    if not node.is_named:
+        learnt = (kind, _TOKEN, _TokenView)
+    else:
+        learnt = (kind, _DROP if kind in _DROPPED else _LEAF if kind in _LEAVES else _INNER, SyntaxNode)
+    _KINDS[node.kind_id] = learnt
+    return learnt
+
+
+def _freeze(root: Any, source: bytes) -> SyntaxNode:
+    """Copy an expression's subtree out of the tree-sitter tree into a `_Source`'s flat records, top-down with
+    an explicit stack (nesting depth is the input's choice), and return the view of its root. `source` is what
+    the tree was parsed from (slicing it is several times cheaper than tree-sitter's `Node.text`)."""
+    base = root.start_byte
+    point = root.start_point
+    kinds = _KINDS
+    kind_id = root.kind_id
+    root_kind = (kinds.get(kind_id) or _learn_kind(root))[0]
+    records = [kind_id, 0, root.end_byte - base, 0, 0]
+    pending: list[tuple[Any, int, str]] = [(root, 0, root_kind)]
+    with_tokens = _WITH_TOKENS
+    while pending:
+        node, at, kind = pending.pop()
+        first = len(records) // _FIELDS
+        for child in node.children if kind in with_tokens else node.named_children:
+            child_id = child.kind_id
+            child_kind, action, _ = kinds.get(child_id) or _learn_kind(child)
+            if action == _TOKEN:
+                records += (child_id, 0, 0, 0, 0)
+            elif action == _DROP:
+                continue
+            else:
+                if action == _INNER:
+                    pending.append((child, len(records) // _FIELDS, child_kind))
+                records += (child_id, child.start_byte - base, child.end_byte - base, 0, 0)
+        records[at * _FIELDS + 3] = first
+        records[at * _FIELDS + 4] = len(records) // _FIELDS - first
+    src = _Source(source[base:root.end_byte], point[0], point[1], array("I", records))
+    return tuple.__new__(SyntaxNode, (src, 0, root_kind))
+
+
+class _Constant:
+    """An attribute whose expression is a single literal (`"app.handler"`, `30`, `true`), with its value taken
+    at parse time: a third of a typical configuration's attributes, evaluated without copying or walking
+    nodes. `text` and `start_point` are the expression's, as a `SyntaxNode`'s."""
+
+    __slots__ = ("column", "row", "text", "value")
+
+    STEPS = 3
+    """What the evaluator counts walking `expression → literal_value → literal`."""
+
+    def __init__(self, text: bytes, value: Any, row: int, column: int) -> None:
+        self.text = text
+        self.value = value
+        self.row = row
+        self.column = column
+
+    @property
+    def start_point(self) -> tuple[int, int]:
+        return self.row, self.column
+
+
+class _Reference:
+    """An attribute whose expression is a plain reference (`aws_sqs_queue.q.arn`, `var.stage`): its root name
+    and attribute steps taken at parse time, resolved at evaluation exactly as the evaluator resolves the same
+    nodes (another third of a typical configuration's attributes). Its text is exactly the name and steps
+    joined by dots, so it is rebuilt when asked rather than kept."""
+
+    __slots__ = ("column", "name", "row", "steps")
+
+    STEPS = 2
+    """What the evaluator counts before resolving `expression → variable_expr get_attr...`."""
+
+    def __init__(self, name: str, steps: tuple[tuple[str, str], ...], row: int, column: int) -> None:
+        self.name = name
+        self.steps = steps
+        self.row = row
+        self.column = column
+
+    @property
+    def source(self) -> str:
+        return ".".join([self.name, *(attr for _, attr in self.steps)])
+
+    @property
+    def text(self) -> bytes:
+        return self.source.encode("ascii")
+
+    @property
+    def start_point(self) -> tuple[int, int]:
+        return self.row, self.column
+
+
+_LITERALS = frozenset({"string_lit", "numeric_lit", "bool_lit", "null_lit"})
+_PLAIN_STRING = re.compile(rb'"[^"\\$%\n]*"')
+"""A quoted string with nothing to unescape or interpolate."""
+_PLAIN_INTEGER = re.compile(rb"[0-9]{1,15}")
+"""Digits that `float` holds exactly (the evaluator reads numbers through `float`)."""
+_PLAIN_REFERENCE = re.compile(rb"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*")
+_KEYWORDS = {b"true": True, b"false": False, b"null": None}
+
+
+@lru_cache(maxsize=8192)
+def _plain_literal(text: bytes) -> tuple[bytes, Any]:
+    """A plain literal's text and value, shared by every attribute spelling it the same way (`"2012-10-17"`,
+    `"Allow"`, `"python3.12"` repeat across a configuration)."""
+    if text[:1] == b'"':
+        return text, text[1:-1].decode("utf-8", "replace")
+    if text in _KEYWORDS:
+        return text, _KEYWORDS[text]
+    return text, int(text)
+
+
+@lru_cache(maxsize=8192)
+def _attr_step(name: str) -> tuple[str, str]:
+    """One shared `("attr", name)` step per attribute name (`arn`, `name`, `id` repeat in every reference)."""
+    return "attr", sys.intern(name)
+
+
+def _simple(expr: Any, source: bytes, row: int, column: int) -> _Constant | _Reference | None:
+    """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator.
+
+    Decided from the expression's text (cheaper than walking its nodes), checked against the shape of the tree
+    (a `literal_value`; a `variable_expr` followed by one `get_attr` per dot), and built to equal what the
+    evaluator makes of the same nodes (`Evaluator._literal`, `Evaluator._term`)."""
+    children = expr.children
+    if not children:
+        return None
+    first = children[0]
+    kind = (_KINDS.get(first.kind_id) or _learn_kind(first))[0]
+    text = source[expr.start_byte:expr.end_byte]
+    if kind == "literal_value":
+        if len(children) != 1 or not (_PLAIN_STRING.fullmatch(text) or _PLAIN_INTEGER.fullmatch(text)
+                                      or text in _KEYWORDS):
+            return None
+        shared, value = _plain_literal(text)
+        return _Constant(shared, value, row, column)
+    if kind != "variable_expr" or not _PLAIN_REFERENCE.fullmatch(text) or len(children) != text.count(b".") + 1:
+        return None
+    name, *attrs = text.decode("ascii").split(".")
+    return _Reference(sys.intern(name), tuple(_attr_step(attr) for attr in attrs), row, column)
+
+
+_NOT_SIMPLE = object()
+
+
+def _literal_value(kind: str, text: str) -> Any:
+    """A literal's value, or `_NOT_SIMPLE` where the evaluator would report an error at a location."""
+    if kind == "string_lit":
+        if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+            text = text[1:-1]
+        return _unescape(text)
+    if kind == "numeric_lit":
+        try:
+            number = float(text)
+        except ValueError:
+            return _NOT_SIMPLE
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    if kind == "bool_lit":
+        return text == "true"
+    return None
+
+
 Expr = Any
-"""A tree-sitter `Node` (native syntax) or a `JsonExpr`."""
+"""A `SyntaxNode` (native syntax) or a `JsonExpr`."""
 
 
 @dataclass(slots=True)
@@ -156,14 +445,14 @@ def _loc(path: str, node: Any, logical_id: str | None = None) -> Location:
     return Location(path, node.start_point[0] + 1, node.start_point[1] + 1, node.end_point[0] + 1, logical_id)
 
 
-def _string_lit(node: Any) -> str:
+def _string_lit(node: Any, source: bytes) -> str:
     """The value of a block label (a `string_lit`) or identifier."""
+    raw = source[node.start_byte:node.end_byte].decode("utf-8", "replace")
     if node.type == "identifier":
-        return cast(str, node.text.decode("utf-8", "replace"))
-    raw = node.text.decode("utf-8", "replace")
+        return sys.intern(raw)
     if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
         raw = raw[1:-1]
-    return _unescape(raw)
+    return sys.intern(_unescape(raw))
 
 
 def parse_hcl(source: bytes, path: str) -> HclFile:
@@ -174,7 +463,7 @@ def parse_hcl(source: bytes, path: str) -> HclFile:
     if root.has_error:
         return _parse_in_chunks(source, path)
     body_node = next((c for c in root.children if c.type == "body"), None)
-    body = _body(body_node, path) if body_node is not None else Body(location=Location(path))
+    body = _body(body_node, path, source) if body_node is not None else Body(location=Location(path))
     return HclFile(path, body, errors)
 
 
@@ -194,7 +483,8 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(source)
         padding = b"\n" * source.count(b"\n", 0, start)
-        tree = _parser().parse(padding + source[start:end])
+        chunk_source = padding + source[start:end]
+        tree = _parser().parse(chunk_source)
         root = tree.root_node
         if root.has_error:
             found: list[Location] = []
@@ -204,7 +494,7 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
         body_node = next((c for c in root.children if c.type == "body"), None)
         if body_node is None:
             continue
-        chunk = _body(body_node, path)
+        chunk = _body(body_node, path, chunk_source)
         body.attributes.update(chunk.attributes)
         body.blocks.extend(chunk.blocks)
     return HclFile(path, body, errors)
@@ -224,11 +514,19 @@ def _collect_errors(node: Any, path: str, out: list[Location], limit: int = 20) 
             stack.extend(reversed(current.children))
 
 
-def _body(node: Any, path: str) -> Body:
+def _span(path: str, start: tuple[int, int], end: tuple[int, int]) -> Location:
+    """The location of a node; a one-line node shares one int for its first and last line (a large module
+    has tens of thousands of them, above the small ints Python shares anyway)."""
+    line = start[0] + 1
+    return Location(path, line, start[1] + 1, line if end[0] == start[0] else end[0] + 1)
+
+
+def _body(node: Any, path: str, source: bytes) -> Body:
     # Hot path (every attribute and block of every file): one pass over each node's children, positions read
-    # once, no generator per attribute.
+    # once, text sliced from `source` (tree-sitter's `Node.text` costs several times more), no generator per
+    # attribute.
     start, end = node.start_point, node.end_point
-    body = Body(location=Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
+    body = Body(location=_span(path, start, end))
     attributes = body.attributes
     blocks = body.blocks
     for child in node.children:
@@ -244,26 +542,31 @@ def _body(node: Any, path: str) -> Body:
                     break
             if expr is None:
                 continue
-            name = children[0].text.decode("utf-8", "replace")
+            ident = children[0]
+            name = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
             start, end = child.start_point, child.end_point
-            attributes[name] = Attribute(name, expr, Location(path, start[0] + 1, start[1] + 1, end[0] + 1))
+            point = expr.start_point
+            frozen = _simple(expr, source, point[0], point[1]) if point[0] == start[0] else None
+            attributes[name] = Attribute(name, frozen or _freeze(expr, source),
+                                         _span(path, start, end))
         elif kind == "block":
             children = child.children
             if not children:
                 continue
-            block_type = children[0].text.decode("utf-8", "replace")
+            ident = children[0]
+            block_type = source[ident.start_byte:ident.end_byte].decode("utf-8", "replace")
             labels: list[str] = []
             inner = None
             for candidate in children[1:]:
                 ctype = candidate.type
                 if ctype in ("string_lit", "identifier"):
-                    labels.append(_string_lit(candidate))
+                    labels.append(_string_lit(candidate, source))
                 elif ctype == "body":
                     inner = candidate
                     break
             start, end = child.start_point, child.end_point
-            loc = Location(path, start[0] + 1, start[1] + 1, end[0] + 1)
-            blocks.append(Block(block_type, tuple(labels), _body(inner, path) if inner is not None
+            loc = _span(path, start, end)
+            blocks.append(Block(block_type, tuple(labels), _body(inner, path, source) if inner is not None
                                 else Body(location=loc), loc))
     return body
 
@@ -458,6 +761,16 @@ class Evaluator:
 
     def _eval(self, expr: Expr, location: Location, bindings: dict[str, Any]) -> Any:
         self._tick()
+        kind = type(expr)
+        if kind is _Constant:
+            self._steps += _Constant.STEPS - 1
+            return expr.value
+        if kind is _Reference:
+            self._steps += _Reference.STEPS - 1
+            steps = list(expr.steps)
+            if expr.name in bindings:
+                return apply_steps(bindings[expr.name], steps, location)
+            return self._resolve(expr.name, steps, location, expr.source)
         if isinstance(expr, JsonExpr):
             return self._eval_json(expr.value, expr.location, bindings)
         return self._node(expr, location, bindings)
@@ -527,22 +840,11 @@ class Evaluator:
 
     def _literal(self, node: Any, location: Location) -> Any:
         kind = node.type
+        if kind not in _LITERALS:
+            return EvalError(f"unsupported literal ({kind})", location)
         text = node.text.decode("utf-8", "replace")
-        if kind == "string_lit":  # the common case first; same as `_string_lit` without decoding twice
-            if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-                text = text[1:-1]
-            return _unescape(text)
-        if kind == "numeric_lit":
-            try:
-                number = float(text)
-            except ValueError:
-                return EvalError(f"bad number {text!r}", location)
-            return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
-        if kind == "bool_lit":
-            return text == "true"
-        if kind == "null_lit":
-            return None
-        return EvalError(f"unsupported literal ({kind})", location)
+        value = _literal_value(kind, text)
+        return EvalError(f"bad number {text!r}", location) if value is _NOT_SIMPLE else value
 
     def _tuple(self, node: Any, location: Location, bindings: dict[str, Any]) -> LocatedList:
         here = self._here(node, location)
@@ -586,16 +888,16 @@ class Evaluator:
                   start: int | None = None, end: int | None = None) -> Any:
         """A template's parts from the source bytes between its delimiters (tree-sitter's literal nodes omit
         some whitespace, so literal text is taken from the byte ranges between interpolations)."""
-        children = [c for c in node.children
-                    if c.type in ("template_interpolation", "template_directive")]
+        every = node.children
+        children = [c for c in every if c.type in ("template_interpolation", "template_directive")]
         source = node.text
         base = node.start_byte
         if start is None:
-            first = node.children[0] if node.children else None
+            first = every[0] if every else None
             start = (first.end_byte if first is not None and first.type == "quoted_template_start"
                      else node.start_byte)
         if end is None:
-            last = node.children[-1] if node.children else None
+            last = every[-1] if every else None
             end = last.start_byte if last is not None and last.type == "quoted_template_end" else node.end_byte
         parts: list[tuple[str, Any]] = []  # ("lit", text) | ("val", value, source text)
         cursor = start
@@ -649,7 +951,8 @@ class Evaluator:
         if node.type == "template_interpolation":
             expr = next((c for c in node.children if c.type == "expression"), None)
             return self._node(expr, location, bindings) if expr is not None else EvalError("empty ${}", location)
-        directive = node.children[0] if node.children else None
+        children = node.children
+        directive = children[0] if children else None
         if directive is None:
             return EvalError("empty directive", location)
         if directive.type == "template_if":
@@ -727,12 +1030,14 @@ class Evaluator:
         for node in nodes:
             kind = node.type
             if kind == "get_attr":
-                ident = node.children[-1] if node.child_count else None
+                children = node.children
+                ident = children[-1] if children else None
                 if ident is None or ident.type != "identifier":
                     return None
                 steps.append(("attr", ident.text.decode("utf-8", "replace")))
             elif kind == "index":
-                inner = node.children[0] if node.children else None
+                children = node.children
+                inner = children[0] if children else None
                 if inner is None:
                     return None
                 if inner.type == "legacy_index":
@@ -743,7 +1048,8 @@ class Evaluator:
                     key = self._node(expr, location, bindings) if expr is not None else None
                     steps.append(("index", key))
             elif kind == "splat":
-                inner = node.children[0] if node.children else None
+                children = node.children
+                inner = children[0] if children else None
                 steps.append(("splat", None))
                 if inner is not None:
                     sub = [c for c in inner.children if c.type in ("get_attr", "index")]
@@ -801,10 +1107,12 @@ class Evaluator:
     # ------------------------------------------------------------------------------ calls and operators
 
     def _function_call(self, node: Any, location: Location, bindings: dict[str, Any]) -> Any:
-        name = node.children[0].text.decode("utf-8", "replace")
-        args_node = next((c for c in node.children if c.type == "function_arguments"), None)
-        arg_nodes = [c for c in args_node.children if c.type == "expression"] if args_node is not None else []
-        expand = args_node is not None and any(c.type == "ellipsis" for c in args_node.children)
+        children = node.children
+        name = children[0].text.decode("utf-8", "replace")
+        args_node = next((c for c in children if c.type == "function_arguments"), None)
+        arguments = args_node.children if args_node is not None else ()
+        arg_nodes = [c for c in arguments if c.type == "expression"]
+        expand = any(c.type == "ellipsis" for c in arguments)
         here = self._here(node, location)
         if name in ("try", "can"):
             return self._try(name, arg_nodes, location, bindings, here)
@@ -1027,15 +1335,9 @@ _PASS_THROUGH = frozenset({"collection_value", "template_expr", "operation"})
 _POSTFIX = frozenset({"get_attr", "index", "splat"})
 
 
-def _span_text(first: Any, last: Any) -> bytes:
-    """Source bytes from the start of `first` to the end of `last` (siblings in one tree)."""
-    parent = first.parent
-    while parent is not None and parent.end_byte < last.end_byte:
-        parent = parent.parent
-    if parent is None:
-        return cast(bytes, first.text)
-    text = cast(bytes, parent.text)
-    return text[first.start_byte - parent.start_byte:last.end_byte - parent.start_byte]
+def _span_text(first: SyntaxNode, last: SyntaxNode) -> bytes:
+    """Source bytes from the start of `first` to the end of `last` (nodes of one expression)."""
+    return first.src.data[first.start_byte:last.end_byte]
 
 
 @lru_cache(maxsize=4096)
@@ -1052,7 +1354,7 @@ def _template_node(text: str) -> Any:
     heredoc = template.children[0] if template is not None and template.children else None
     if heredoc is None or heredoc.type != "heredoc_template":
         return None
-    return _StripNewline(heredoc)
+    return _StripNewline(_freeze(heredoc, source))
 
 
 class _StripNewline:

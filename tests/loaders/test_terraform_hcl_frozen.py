@@ -1,0 +1,140 @@
+"""What `parse_hcl` keeps of a file: no tree-sitter object outlives the parse (a live node keeps its whole tree,
+~64 bytes per source byte), and the expressions taken at parse time (plain literals and references) evaluate
+exactly as the evaluator evaluates the same nodes: same value, same location, same steps counted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from faasguard.loaders._budget import FILE_LIMITS, Budget, Work
+from faasguard.loaders._hcl import (
+    Body,
+    Evaluator,
+    SyntaxNode,
+    _Constant,
+    _freeze,
+    _parser,
+    _Reference,
+    parse_hcl,
+)
+from faasguard.model import Location, Unknown
+
+SOURCE = b'''
+locals {
+  text    = "app.handler"
+  unicode = "caf\xc3\xa9"
+  number  = 30
+  big     = 12345678901234567890
+  decimal = 1.5
+  yes     = true
+  nothing = null
+  escaped = "a\\"b"
+  dollar  = "$${x}"
+  ref     = aws_sqs_queue.q.arn
+  bare    = something
+  dashed  = aws_s3_bucket.my-bucket.id
+  bound   = each.value
+  indexed = var.list[0]
+  call    = upper("x")
+  object  = { a = 1 }
+}
+
+resource "aws_lambda_function" "fn" {
+  function_name = "${local.prefix}-fn"
+  timeout       = 30
+  environment {
+    variables = {
+      TABLE = aws_dynamodb_table.t.name
+    }
+  }
+}
+'''
+
+
+def _resolve(root: str, steps: list[tuple[str, Any]], location: Location, text: str) -> Any:
+    return Unknown(f"{root}|{steps}|{text}", location)
+
+
+def _walk(body: Body) -> list[Any]:
+    found: list[Any] = []
+    stack = [body]
+    while stack:
+        current = stack.pop()
+        found.extend(attr.expr for attr in current.attributes.values())
+        stack.extend(block.body for block in current.blocks)
+    return found
+
+
+def test_no_tree_sitter_object_outlives_the_parse() -> None:
+    hcl = parse_hcl(SOURCE, "main.tf")
+    exprs = _walk(hcl.body)
+    assert len(exprs) == 19
+    assert {type(e) for e in exprs} == {SyntaxNode, _Constant, _Reference}
+    assert not any(type(e).__module__.startswith("tree_sitter") for e in exprs)
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("text", _Constant), ("unicode", _Constant), ("number", _Constant), ("yes", _Constant),
+    ("nothing", _Constant), ("ref", _Reference), ("bare", _Reference), ("dashed", _Reference),
+    ("bound", _Reference),
+    # not taken at parse time: beyond float's exact integers, decimals, escapes, `$${`, indexes, calls, objects
+    ("big", SyntaxNode), ("decimal", SyntaxNode), ("escaped", SyntaxNode), ("dollar", SyntaxNode),
+    ("indexed", SyntaxNode), ("call", SyntaxNode), ("object", SyntaxNode),
+])
+def test_which_expressions_are_taken_at_parse_time(name: str, kind: type) -> None:
+    (locals_block,) = parse_hcl(SOURCE, "main.tf").body.blocks_of("locals")
+    attr = locals_block.body.attributes[name]
+    assert type(attr.expr) is kind
+
+
+def _full_tree_exprs() -> dict[str, tuple[Any, Location]]:
+    """Every attribute of SOURCE frozen whole, as the evaluator would walk it without the parse-time shortcut."""
+    tree = _parser().parse(SOURCE)
+    out: dict[str, tuple[Any, Location]] = {}
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "attribute":
+            name = node.children[0].text.decode()
+            expr = next(c for c in node.children if c.type == "expression")
+            point = node.start_point
+            out[name] = (_freeze(expr, SOURCE), Location("main.tf", point[0] + 1, point[1] + 1, point[0] + 1))
+        stack.extend(node.children)
+    return out
+
+
+@pytest.mark.parametrize("bindings", [None, {"each": {"value": "bound!"}}])
+def test_parse_time_values_equal_the_evaluators(bindings: dict[str, Any] | None) -> None:
+    hcl = parse_hcl(SOURCE, "main.tf")
+    full = _full_tree_exprs()
+    (locals_block,) = hcl.body.blocks_of("locals")
+    (function,) = hcl.body.blocks_of("resource")
+    attrs = {**locals_block.body.attributes, **function.body.attributes}
+    assert set(attrs) <= set(full)
+    for name, attr in attrs.items():
+        tree_expr, _ = full[name]
+        fast_budget, tree_budget = Budget(FILE_LIMITS, "fast"), Budget(FILE_LIMITS, "tree")
+        fast = Evaluator(_resolve, budget=fast_budget).eval(attr.expr, attr.location, bindings)
+        slow = Evaluator(_resolve, budget=tree_budget).eval(tree_expr, attr.location, bindings)
+        assert fast == slow, name
+        assert type(fast) is type(slow), name
+        assert fast_budget.left(Work.STEPS) == tree_budget.left(Work.STEPS), name
+        assert attr.expr.text == tree_expr.text, name
+        assert attr.expr.start_point == tree_expr.start_point, name
+
+
+def test_values_and_positions_inside_a_copied_expression() -> None:
+    hcl = parse_hcl(SOURCE, "main.tf")
+    (function,) = hcl.body.blocks_of("resource")
+    (environment,) = function.body.blocks_of("environment")
+    attr = environment.body.attributes["variables"]
+    assert isinstance(attr.expr, SyntaxNode)
+    value = Evaluator(_resolve).eval(attr.expr, attr.location)
+    assert isinstance(value["TABLE"], Unknown)
+    assert value["TABLE"].reason == "aws_dynamodb_table|[('attr', 't'), ('attr', 'name')]|aws_dynamodb_table.t.name"
+    # the key is on the line after the attribute's: located there, not at the attribute
+    assert value.key_locs["TABLE"] == (26, 7)
+    assert (value["TABLE"].location.line, value["TABLE"].location.column) == (26, 15)
+    assert (attr.location.line, attr.location.end_line) == (25, 27)
