@@ -183,3 +183,19 @@ def test_an_offline_scan_imports_no_network_module(tmp_path: Path) -> None:
                            text=True, check=True).stdout
     assert shown.strip() == "False"
     assert '"FG601"' in (tmp_path / "r.json").read_text()
+
+
+def test_a_missing_handler_module_is_named_relative_to_the_scan(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The diagnostic names the code directory as every other location does, not the checkout's absolute
+    path (which would put the CI machine's layout into shared reports)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "other.py").write_text("VALUE = 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.12\n")
+    monkeypatch.chdir(tmp_path)
+    result = pipeline.scan(["."], Config(), cwd=tmp_path)
+    (message,) = [d.message for d in result.diagnostics if "module not found" in d.message]
+    assert "module not found under src;" in message
+    assert str(tmp_path) not in message

@@ -186,7 +186,8 @@ def _missing_handler(function: Function, diagnostics: list[Diagnostic]) -> None:
     diagnostics.append(
         Diagnostic(
             DiagnosticKind.UNRESOLVED,
-            f"handler {handler!r} of {function.id}: module not found under {code.code_dir}; its code is not analysed",
+            f"handler {handler!r} of {function.id}: module not found under {display_path(Path(code.code_dir))}; "
+            "its code is not analysed",
             function.loc("handler"),
             DiagnosticLevel.WARNING,
             _COMPONENT,
