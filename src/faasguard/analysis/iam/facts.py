@@ -306,13 +306,21 @@ class RoleAccess:
 
     def effective_grants(self, action: str) -> tuple[Grant, ...]:
         """Allow grants for `action` that are not wholly cancelled by an unconditional Deny on `*` or the
-        boundary."""
-        out = []
-        for g in self.grants_for(action):
-            resources = g.resources if g.not_resources is None else ("*",)
-            if any(self._decide(action, r, (g,)).allowed for r in resources or ("*",)):
-                out.append(g)
-        return tuple(out)
+        boundary.
+
+        Memoised per instance like `grants_for` (the attack graph asks the same actions for every function
+        sharing the role)."""
+        memo: dict[str, tuple[Grant, ...]] | None = self.__dict__.get("_effective_grants")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_effective_grants", memo)
+        found = memo.get(action)
+        if found is None:
+            found = memo[action] = tuple(
+                g for g in self.grants_for(action)
+                if any(self._decide(action, r, (g,)).allowed
+                       for r in (g.resources if g.not_resources is None else ("*",)) or ("*",)))
+        return found
 
     def allowed_actions(self) -> frozenset[str]:
         """Every catalog action some grant allows (before resource scoping); computed on demand."""
