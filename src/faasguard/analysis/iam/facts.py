@@ -222,6 +222,19 @@ class Grant:
         return doc
 
 
+def _may_name_service(grant: Grant, service: str) -> bool:
+    """Whether any action pattern of `grant` could match an action of `service` (lower case, ASCII): a pattern
+    whose service part is literal matches only that service's actions (IAM matches the whole string, so the
+    text before the first colon must be equal, ignoring case); anything else may match across services."""
+    if grant.not_actions is not None:
+        return True
+    for pattern in grant.actions:
+        prefix, sep, _ = pattern.partition(":")
+        if not sep or "*" in prefix or "?" in prefix or not prefix.isascii() or prefix.lower() == service:
+            return True
+    return False
+
+
 class Decision(StrEnum):
     ALLOWED = "allowed"
     CONDITIONAL = "conditional"
@@ -263,7 +276,7 @@ class RoleAccess:
     def access(self, action: str, resource: str = "*") -> Access:
         """Can the role perform `action` on `resource`? `resource="*"` asks "on anything at all" only when a
         grant's pattern is itself `*`-wide; to ask "on some resource", use `grants_for`."""
-        allows = tuple(g for g in self.allows if g.matches_action(action) and g.matches_resource(resource))
+        allows = tuple(g for g in self.grants_for(action) if g.matches_resource(resource))
         return self._decide(action, resource, allows)
 
     def grants_for(self, action: str) -> tuple[Grant, ...]:
@@ -277,7 +290,25 @@ class RoleAccess:
             object.__setattr__(self, "_grants_for", memo)
         found = memo.get(action)
         if found is None:
-            found = memo[action] = tuple(g for g in self.allows if g.matches_action(action))
+            found = memo[action] = tuple(g for g in self._service_grants(action) if g.matches_action(action))
+        return found
+
+    def _service_grants(self, action: str) -> tuple[Grant, ...]:
+        """The allow grants that could name `action` at all, in order: those with a pattern for its service
+        (`s3:Get*` can only match `s3:` actions) and those whose patterns cross services (`*`, `s*:Get*`,
+        NotAction). Most roles grant nothing of the services the escalation and reach checks ask about, so
+        those questions are answered without matching a single pattern. Memoised per service."""
+        service, sep, _ = action.partition(":")
+        if not sep or not service.isascii():
+            return self.allows
+        service = service.lower()
+        memo: dict[str, tuple[Grant, ...]] | None = self.__dict__.get("_service_grants_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_service_grants_memo", memo)
+        found = memo.get(service)
+        if found is None:
+            found = memo[service] = tuple(g for g in self.allows if _may_name_service(g, service))
         return found
 
     def _decide(self, action: str, resource: str, allows: tuple[Grant, ...]) -> Access:
