@@ -456,7 +456,7 @@ _NOUN = {ResourceCategory.SECRET: "secret", ResourceCategory.PARAMETER: "paramet
          ResourceCategory.RDS: "database"}
 
 
-def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str,
+def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str, *,
                 own: frozenset[str], users: Mapping[str, tuple[str, ...]]) -> tuple[Reach, ...]:
     """What the role reaches beyond the platform's own needs (logs, ENIs, X-Ray are never sensitive).
 
@@ -610,7 +610,7 @@ def build_graph(app: Application, facts: Facts) -> AttackGraph:
         own = frozenset(short_name(t.source) for t in app.triggers_of(fn.id) if isinstance(t.source, str))
         reach: tuple[Reach, ...] = ()
         if ra is not None and iam is not None and role is not None:
-            reach = _role_reach(app, ra, iam, fn.id, own, users)
+            reach = _role_reach(app, ra, iam, fn.id, own=own, users=users)
         nodes[fn.id] = FunctionNode(fn.id, role, tuple(entries), _flaws(fn.id, handler),
                                     _credentials(fn, handler, role), reach)
     paths = _paths(app, nodes)

@@ -214,8 +214,12 @@ def _wildcard_regex(pattern: str) -> str:
 
 
 def matches(pattern: str, action: str) -> bool:
-    """Does an IAM action pattern match one concrete action (case-insensitive)? Works without the catalog."""
-    return _pattern_regex(pattern.strip().lower()).fullmatch(action.lower()) is not None
+    """Does an IAM action pattern match one concrete action (case-insensitive)? Works without the catalog.
+    A pattern without wildcards is compared as text: no regex to compile for each distinct action named."""
+    lowered = pattern.strip().lower()
+    if "*" not in lowered and "?" not in lowered:
+        return lowered == action.lower()
+    return _pattern_regex(lowered).fullmatch(action.lower()) is not None
 
 
 @lru_cache(maxsize=8192)
