@@ -222,17 +222,37 @@ class Grant:
         return doc
 
 
-def _may_name_service(grant: Grant, service: str) -> bool:
-    """Whether any action pattern of `grant` could match an action of `service` (lower case, ASCII): a pattern
-    whose service part is literal matches only that service's actions (IAM matches the whole string, so the
-    text before the first colon must be equal, ignoring case); anything else may match across services."""
+def _named_services(grant: Grant) -> frozenset[str] | None:
+    """The services (lower case, ASCII) whose actions the patterns of `grant` can match, or None when a pattern
+    may match across services. A pattern whose service part is literal matches only that service's actions (IAM
+    matches the whole string, so the text before the first colon must be equal, ignoring case); `*`, `s*:Get*`,
+    a non-ASCII service part and NotAction may match anything."""
     if grant.not_actions is not None:
-        return True
+        return None
+    services = set()
     for pattern in grant.actions:
         prefix, sep, _ = pattern.partition(":")
-        if not sep or "*" in prefix or "?" in prefix or not prefix.isascii() or prefix.lower() == service:
-            return True
-    return False
+        if not sep or "*" in prefix or "?" in prefix or not prefix.isascii():
+            return None
+        services.add(prefix.lower())
+    return frozenset(services)
+
+
+class _ServiceIndex:
+    """A role's allow grants by the services their action patterns name (see `RoleAccess._service_grants`)."""
+
+    __slots__ = ("_by_service", "_named")
+
+    def __init__(self, allows: tuple[Grant, ...]) -> None:
+        self._named = [(g, _named_services(g)) for g in allows]
+        self._by_service: dict[str, tuple[Grant, ...]] = {}
+
+    def grants(self, service: str) -> tuple[Grant, ...]:
+        found = self._by_service.get(service)
+        if found is None:
+            found = self._by_service[service] = tuple(
+                g for g, services in self._named if services is None or service in services)
+        return found
 
 
 class Decision(StrEnum):
@@ -297,19 +317,15 @@ class RoleAccess:
         """The allow grants that could name `action` at all, in order: those with a pattern for its service
         (`s3:Get*` can only match `s3:` actions) and those whose patterns cross services (`*`, `s*:Get*`,
         NotAction). Most roles grant nothing of the services the escalation and reach checks ask about, so
-        those questions are answered without matching a single pattern. Memoised per service."""
+        those questions are answered without matching a single pattern."""
         service, sep, _ = action.partition(":")
         if not sep or not service.isascii():
             return self.allows
-        service = service.lower()
-        memo: dict[str, tuple[Grant, ...]] | None = self.__dict__.get("_service_grants_memo")
-        if memo is None:
-            memo = {}
-            object.__setattr__(self, "_service_grants_memo", memo)
-        found = memo.get(service)
-        if found is None:
-            found = memo[service] = tuple(g for g in self.allows if _may_name_service(g, service))
-        return found
+        index: _ServiceIndex | None = self.__dict__.get("_service_index")
+        if index is None:
+            index = _ServiceIndex(self.allows)
+            object.__setattr__(self, "_service_index", index)
+        return index.grants(service.lower())
 
     def _decide(self, action: str, resource: str, allows: tuple[Grant, ...]) -> Access:
         if not allows:
