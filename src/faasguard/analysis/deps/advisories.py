@@ -18,7 +18,6 @@ sent or which answers are trusted.
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import json
 import os
@@ -543,6 +542,8 @@ def query_online(packages: Sequence[tuple[str, str, str]], url: str | None = Non
             raise AdvisoryError(f"{vuln_url}: {exc}") from None
 
     if unique:
+        import concurrent.futures  # online lookups only
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(unique))) as pool:
             for vuln_id, record in zip(unique, pool.map(fetch, unique), strict=True):
                 records[vuln_id] = record
