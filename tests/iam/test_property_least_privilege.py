@@ -80,3 +80,23 @@ def test_generated_stays_inside_a_sufficient_declared_policy(
 
 def test_fixture_dir_exists() -> None:
     assert Path(FIXTURES / "seed" / "template.yaml").is_file()
+
+
+_PATTERNS = st.sampled_from(["*", "s3:*", "S3:Get*", "s3:GetObject", "s*:Get*", "iam:PassRole", "IAM:*", "?am:Pass*",
+                             "lambda:Update*", "sts:AssumeRole", "dynamodb:*Item", "s3", "ſ3:GetObject",
+                             "kms:Decrypt"])
+_ACTIONS = ["s3:GetObject", "S3:getobject", "s3:PutObject", "iam:PassRole", "lambda:UpdateFunctionCode",
+            "sts:AssumeRole", "dynamodb:PutItem", "kms:Decrypt", "ec2:RunInstances", "noservice", "s3:Get:x"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(_PATTERNS, min_size=1, max_size=3), st.booleans()), min_size=1, max_size=5))
+def test_grants_for_equals_scanning_every_grant(statements: list[tuple[list[str], bool]]) -> None:
+    # The per-service index of a role's grants only skips grants that cannot match: the answer (and its order)
+    # is the plain scan of every allow grant.
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", ("NotAction" if negated else "Action"): patterns, "Resource": "*"}
+        for patterns, negated in statements]}
+    ra = _role_from(document)
+    for action in _ACTIONS:
+        assert ra.grants_for(action) == tuple(g for g in ra.allows if g.matches_action(action)), action  # type: ignore[attr-defined]

@@ -456,13 +456,14 @@ _NOUN = {ResourceCategory.SECRET: "secret", ResourceCategory.PARAMETER: "paramet
          ResourceCategory.RDS: "database"}
 
 
-def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str,
-                own: frozenset[str]) -> tuple[Reach, ...]:
+def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str, *,
+                own: frozenset[str], users: Mapping[str, tuple[str, ...]]) -> tuple[Reach, ...]:
     """What the role reaches beyond the platform's own needs (logs, ENIs, X-Ray are never sensitive).
 
     `own` holds the resource ids of the function's own event sources: reading the queue that triggers it is
     what the function is for, and whoever controls the event already controls that data. `used_by` names the
-    other functions (sharers of the role included) whose resources a grant reaches."""
+    other functions (sharers of the role included) whose resources a grant reaches; `users` is
+    `_resource_users` of the application, computed once per graph."""
     from faasguard.analysis.iam.escalation import escalations
 
     role = ra.role.id
@@ -472,7 +473,6 @@ def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str,
         out.append(Reach(role, ReachKind.ESCALATION, Impact.ESCALATION, esc.method.needs, esc.method.id,
                          f"privilege escalation: {esc.method.why} ({', '.join(esc.method.needs)})",
                          _grant_location(first), esc.conditional))
-    users = _resource_users(app, iam)
     for kind, table in ((ReachKind.SECRETS, _SECRET_ACTIONS), (ReachKind.DATA, _DATA_ACTIONS)):
         for action, verb, category in table:
             for grant in ra.effective_grants(action):
@@ -600,6 +600,7 @@ def build_graph(app: Application, facts: Facts) -> AttackGraph:
     open_permissions = _permission_entries(app)
     fed = _fed_by_anyone(app, facts, open_permissions)
     nodes: dict[str, FunctionNode] = {}
+    users = _resource_users(app, iam) if iam is not None else {}
     for fn in app.functions:
         entries = [_trigger_entry(app, t, fn.id, fed) for t in app.triggers_of(fn.id)]
         entries += open_permissions.get(fn.id, [])
@@ -609,7 +610,7 @@ def build_graph(app: Application, facts: Facts) -> AttackGraph:
         own = frozenset(short_name(t.source) for t in app.triggers_of(fn.id) if isinstance(t.source, str))
         reach: tuple[Reach, ...] = ()
         if ra is not None and iam is not None and role is not None:
-            reach = _role_reach(app, ra, iam, fn.id, own)
+            reach = _role_reach(app, ra, iam, fn.id, own=own, users=users)
         nodes[fn.id] = FunctionNode(fn.id, role, tuple(entries), _flaws(fn.id, handler),
                                     _credentials(fn, handler, role), reach)
     paths = _paths(app, nodes)

@@ -252,16 +252,20 @@ def application_of(findings: Sequence[Finding], apps: Sequence[Application]) -> 
     for position, app in enumerate(apps):
         for path in app.files:
             owner.setdefault(abs_path(path), position)
+    defined: dict[str, set[int]] | None = None  # node id → applications defining it, built on first need
     result: list[int | None] = []
     for finding in findings:
         index = owner.get(abs_path(finding.location.path))
         if index is None:
-            names = {finding.resource, *finding.functions}
+            if defined is None:
+                defined = {}
+                for position, app in enumerate(apps):
+                    for node in (*app.functions, *app.roles, *app.resources):
+                        defined.setdefault(node.id, set()).add(position)
             live = live_unit(finding.location.path)
-            candidates = [i for i, app in enumerate(apps) if live is None or _in_unit(app, *live)]
-            hits = [i for i in candidates
-                    if any(node.id in names for node in (*apps[i].functions, *apps[i].roles, *apps[i].resources))]
-            index = hits[0] if len(hits) == 1 else None
+            hits = {i for name in {finding.resource, *finding.functions} for i in defined.get(name, ())
+                    if live is None or _in_unit(apps[i], *live)}
+            index = next(iter(hits)) if len(hits) == 1 else None
         result.append(index)
     return result
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from faasguard.analysis.public_sources import _anyone, _covers, _denies_public, _restricts, _SourceIndex
 from faasguard.config import Config
@@ -236,6 +236,23 @@ class _SameApp:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _SameApp) and other.app is self.app
+
+
+_T = TypeVar("_T")
+
+
+def per_application(compute: Callable[[Application], _T]) -> Callable[[Application], _T]:
+    """Memoise a pure function of an application on the application object's identity (the last few
+    applications), for what several rules derive from the same application: every rule of a family asks once
+    per application. The result is shared: return immutable values."""
+    cached = functools.lru_cache(maxsize=8)(lambda key: compute(key.app))
+
+    @functools.wraps(compute)
+    def wrapper(app: Application) -> _T:
+        result: _T = cached(_SameApp(app))
+        return result
+
+    return wrapper
 
 
 def public_reasons(app: Application) -> Mapping[str, str]:

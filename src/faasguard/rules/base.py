@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from faasguard.config import Config
 from faasguard.facts import Facts
-from faasguard.findings import Confidence, EvidenceStep, Finding, RuleMeta, RuleStatus, Severity
+from faasguard.findings import Confidence, EvidenceStep, Finding, RuleMeta, RuleStatus, Severity, fingerprint
 from faasguard.model import Application, Location
 
 
@@ -66,11 +66,14 @@ class Rule:
             function = tuple(sorted(function))
         if isinstance(function, tuple) and len(function) == 1:
             function = function[0]
+        functions = () if function is None else (function,) if isinstance(function, str) else function
         return Finding(
             rule_id=self.id, rule_name=self.name, severity=severity or self.severity,
             confidence=confidence or self.confidence, message=message, location=location,
             resource=resource, function=function, evidence=tuple(evidence), statement=statement, fix=fix,
             cwe=self.cwe, owasp=self.owasp,
+            # set here, in the one constructor call, rather than by a `dataclasses.replace` per finding later
+            fingerprint=fingerprint(self.id, location.path, resource, functions, message),
         )
 
 

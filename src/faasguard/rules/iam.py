@@ -32,6 +32,7 @@ from faasguard.rules._common import (
     join_names,
     known_strings,
     parse_arn,
+    per_application,
     public_reasons,
     role_uses,
     statement_dict,
@@ -65,8 +66,10 @@ class _Site:
     role_ids: tuple[str, ...]
 
 
-def _policy_sites(app: Application) -> list[_Site]:
-    """Every Allow statement in a user-editable policy of a role some function or task holds."""
+@per_application
+def _policy_sites(app: Application) -> tuple[_Site, ...]:
+    """Every Allow statement in a user-editable policy of a role some function or task holds (computed once per
+    application: five rules read it)."""
     sites: dict[tuple[str, int, int, str], _Site] = {}
     for use in role_uses(app):
         if not use.functions and not use.tasks:
@@ -82,7 +85,7 @@ def _policy_sites(app: Application) -> list[_Site]:
                                        tuple(dict.fromkeys((*old.role_ids, use.role.id))))
                 else:
                     sites[key] = _Site(stmt, policy, resource, use.functions + use.tasks, (use.role.id,))
-    return list(sites.values())
+    return tuple(sites.values())
 
 
 def _policy_resource(use: RoleUse, policy: Policy) -> str:

@@ -13,8 +13,10 @@ catalog; an operation we cannot map is reported as unmapped, never guessed.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from faasguard.analysis.iam.catalog import get_catalog
 
@@ -162,14 +164,43 @@ def _snake_to_camel(method: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in method.split("_"))
 
 
+SIGNING_TABLE = Path(__file__).resolve().parents[2] / "data" / "iam" / "boto-signing-prefixes.json"
+"""botocore's signingName (or endpointPrefix) of every service whose boto3 name is not itself an IAM prefix,
+reduced to the IAM prefix the catalog knows (null: none), generated at release time by `python -m
+faasguard.analysis.iam.boto_map table`. Reading a service model instead imports botocore's loader, and with it
+urllib3 and most of botocore (~0.25 s), to learn one string."""
+
+
 @lru_cache(maxsize=256)
 def iam_prefix(service: str) -> str | None:
-    """IAM prefix of a boto3 service name: static table, then the catalog, then botocore's signingName."""
+    """IAM prefix of a boto3 service name: static table, then the catalog, then botocore's signingName (from the
+    shipped table; from botocore's model only for a service newer than the table)."""
     if service in SERVICE_PREFIX:
         return SERVICE_PREFIX[service]
     cat = get_catalog()
     if cat.has_service(service):
         return service
+    table = _signing_table()
+    if service in table:
+        return table[service]
+    return _model_prefix(service)
+
+
+@lru_cache(maxsize=1)
+def _signing_table() -> dict[str, str | None]:
+    try:
+        data = json.loads(SIGNING_TABLE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    prefixes = data.get("prefixes") if isinstance(data, dict) else None
+    return {str(k): v if isinstance(v, str) else None for k, v in prefixes.items()} \
+        if isinstance(prefixes, dict) else {}
+
+
+def _model_prefix(service: str) -> str | None:
+    """The IAM prefix from botocore's own service model: its signingName, else its endpointPrefix, when the
+    catalog knows it."""
+    cat = get_catalog()
     try:
         import botocore.loaders
 
@@ -181,6 +212,18 @@ def iam_prefix(service: str) -> str | None:
     except Exception:
         return None
     return None
+
+
+def signing_table() -> dict[str, object]:
+    """`SIGNING_TABLE`'s content for the installed botocore and catalog (release tooling and its test)."""
+    import botocore
+    import botocore.loaders
+
+    cat = get_catalog()
+    services = botocore.loaders.create_loader().list_available_services("service-2")
+    prefixes = {s: _model_prefix(s) for s in sorted(services)
+                if s not in SERVICE_PREFIX and not cat.has_service(s)}
+    return {"botocore": botocore.__version__, "prefixes": prefixes}
 
 
 def _operation_name(method: str) -> str:
@@ -219,3 +262,12 @@ def actions_for(service: str, method: str, operation: str | None) -> tuple[str, 
             if canonical:
                 return (canonical,)
     return None
+
+
+if __name__ == "__main__":  # pragma: no cover - release tooling
+    import sys
+
+    if sys.argv[1:] != ["table"]:
+        sys.exit("usage: python -m faasguard.analysis.iam.boto_map table")
+    SIGNING_TABLE.write_text(json.dumps(signing_table(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {SIGNING_TABLE}")

@@ -144,11 +144,11 @@ class Escalation:
     them); empty when it is usable on any principal."""
 
 
-def _self_arns(ra: RoleAccess) -> list[str]:
+def _self_arns(ra: RoleAccess) -> tuple[str, ...]:
     out = [f"${{{ra.role.id}.Arn}}", f"${{{ra.role.id}}}"]
     if isinstance(ra.role.arn, str):
         out.append(ra.role.arn)
-    return out
+    return tuple(out)
 
 
 def _passed_to(grant: Grant) -> tuple[str, ...] | None:
@@ -166,12 +166,12 @@ def _bounded(grant: Grant) -> bool:
     return any(key.lower() in _BOUNDING_CONDITIONS for body in grant.conditions.values() for key in body)
 
 
-def _usable_grants(ra: RoleAccess, action: str, method: Method) -> tuple[list[Grant], list[str]]:
+def _usable_grants(ra: RoleAccess, action: str, method: Method,
+                   selves: tuple[str, ...]) -> tuple[list[Grant], list[str]]:
     """The grants of `action` that serve `method`, and the named principals they are limited to (empty when
-    one of them is broad)."""
+    one of them is broad). `selves` is `_self_arns(ra)`, computed once per role by the caller."""
     out: list[Grant] = []
     named: list[str] = []
-    selves = _self_arns(ra)
     for g in ra.grants_for(action):
         if g.execution_policy:
             continue
@@ -193,7 +193,7 @@ def _usable_grants(ra: RoleAccess, action: str, method: Method) -> tuple[list[Gr
     return out, named
 
 
-def _broad(grant: Grant, selves: list[str]) -> bool:
+def _broad(grant: Grant, selves: tuple[str, ...]) -> bool:
     """Granted on a wildcard, on the role itself, or on a whole path of resources."""
     return bool(grant.wildcard_resources()) \
         or any(resource_matches(r, s) for r in grant.resources for s in selves) \
@@ -202,13 +202,27 @@ def _broad(grant: Grant, selves: list[str]) -> bool:
 
 def escalations(ra: RoleAccess) -> list[Escalation]:
     """Methods this role can use: each needed action granted broadly (wildcard resource or itself), or, for a
-    principal method, on named principals (reported as `targets`)."""
+    principal method, on named principals (reported as `targets`).
+
+    Memoised on the role access (FG105 and the attack graph both ask, for every role): the role access is
+    frozen and its grants immutable, so the answer cannot change. A fresh list is returned each time."""
+    memo: tuple[Escalation, ...] | None = ra.__dict__.get("_escalations")
+    if memo is None:
+        memo = tuple(_escalations(ra))
+        object.__setattr__(ra, "_escalations", memo)
+    return list(memo)
+
+
+def _escalations(ra: RoleAccess) -> list[Escalation]:
     out: list[Escalation] = []
+    selves = _self_arns(ra)
     for m in METHODS:
+        if not all(ra.grants_for(action) for action in m.needs):
+            continue  # most roles grant none of the management actions: no per-grant work
         per_action: list[list[Grant]] = []
         targets: list[str] = []
         for action in m.needs:
-            usable, named = _usable_grants(ra, action, m)
+            usable, named = _usable_grants(ra, action, m, selves)
             if not usable:
                 break
             per_action.append(usable)

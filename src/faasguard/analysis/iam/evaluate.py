@@ -9,7 +9,6 @@ Statements naming actions that are not in the IAM catalog are collected for FG11
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -143,11 +142,13 @@ def unknown_actions(access: Iterable[RoleAccess], catalog: ActionCatalog | None 
 
 
 def _suggest(pattern: str, cat: ActionCatalog, unknown_service: bool) -> str | None:
+    from difflib import get_close_matches  # only for the rare unknown action: not part of every scan's start-up
+
     prefix, sep, name = pattern.partition(":")
     if not sep:
         return None
     if unknown_service:
-        close = difflib.get_close_matches(prefix.lower(), cat.services(), n=1, cutoff=0.75)
+        close = get_close_matches(prefix.lower(), cat.services(), n=1, cutoff=0.75)
         if close:
             fixed = f"{close[0]}:{name}"
             return cat.canonical(fixed) or fixed
@@ -155,7 +156,7 @@ def _suggest(pattern: str, cat: ActionCatalog, unknown_service: bool) -> str | N
     if "*" in name or "?" in name:
         return None
     names = {a.partition(":")[2].lower(): a for a in cat.actions_of(prefix)}
-    close = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=0.8)
+    close = get_close_matches(name.lower(), list(names), n=1, cutoff=0.8)
     return names[close[0]] if close else None
 
 

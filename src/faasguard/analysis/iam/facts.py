@@ -222,6 +222,39 @@ class Grant:
         return doc
 
 
+def _named_services(grant: Grant) -> frozenset[str] | None:
+    """The services (lower case, ASCII) whose actions the patterns of `grant` can match, or None when a pattern
+    may match across services. A pattern whose service part is literal matches only that service's actions (IAM
+    matches the whole string, so the text before the first colon must be equal, ignoring case); `*`, `s*:Get*`,
+    a non-ASCII service part and NotAction may match anything."""
+    if grant.not_actions is not None:
+        return None
+    services = set()
+    for pattern in grant.actions:
+        prefix, sep, _ = pattern.partition(":")
+        if not sep or "*" in prefix or "?" in prefix or not prefix.isascii():
+            return None
+        services.add(prefix.lower())
+    return frozenset(services)
+
+
+class _ServiceIndex:
+    """A role's allow grants by the services their action patterns name (see `RoleAccess._service_grants`)."""
+
+    __slots__ = ("_by_service", "_named")
+
+    def __init__(self, allows: tuple[Grant, ...]) -> None:
+        self._named = [(g, _named_services(g)) for g in allows]
+        self._by_service: dict[str, tuple[Grant, ...]] = {}
+
+    def grants(self, service: str) -> tuple[Grant, ...]:
+        found = self._by_service.get(service)
+        if found is None:
+            found = self._by_service[service] = tuple(
+                g for g, services in self._named if services is None or service in services)
+        return found
+
+
 class Decision(StrEnum):
     ALLOWED = "allowed"
     CONDITIONAL = "conditional"
@@ -263,7 +296,7 @@ class RoleAccess:
     def access(self, action: str, resource: str = "*") -> Access:
         """Can the role perform `action` on `resource`? `resource="*"` asks "on anything at all" only when a
         grant's pattern is itself `*`-wide; to ask "on some resource", use `grants_for`."""
-        allows = tuple(g for g in self.allows if g.matches_action(action) and g.matches_resource(resource))
+        allows = tuple(g for g in self.grants_for(action) if g.matches_resource(resource))
         return self._decide(action, resource, allows)
 
     def grants_for(self, action: str) -> tuple[Grant, ...]:
@@ -277,8 +310,22 @@ class RoleAccess:
             object.__setattr__(self, "_grants_for", memo)
         found = memo.get(action)
         if found is None:
-            found = memo[action] = tuple(g for g in self.allows if g.matches_action(action))
+            found = memo[action] = tuple(g for g in self._service_grants(action) if g.matches_action(action))
         return found
+
+    def _service_grants(self, action: str) -> tuple[Grant, ...]:
+        """The allow grants that could name `action` at all, in order: those with a pattern for its service
+        (`s3:Get*` can only match `s3:` actions) and those whose patterns cross services (`*`, `s*:Get*`,
+        NotAction). Most roles grant nothing of the services the escalation and reach checks ask about, so
+        those questions are answered without matching a single pattern."""
+        service, sep, _ = action.partition(":")
+        if not sep or not service.isascii():
+            return self.allows
+        index: _ServiceIndex | None = self.__dict__.get("_service_index")
+        if index is None:
+            index = _ServiceIndex(self.allows)
+            object.__setattr__(self, "_service_index", index)
+        return index.grants(service.lower())
 
     def _decide(self, action: str, resource: str, allows: tuple[Grant, ...]) -> Access:
         if not allows:
@@ -306,13 +353,21 @@ class RoleAccess:
 
     def effective_grants(self, action: str) -> tuple[Grant, ...]:
         """Allow grants for `action` that are not wholly cancelled by an unconditional Deny on `*` or the
-        boundary."""
-        out = []
-        for g in self.grants_for(action):
-            resources = g.resources if g.not_resources is None else ("*",)
-            if any(self._decide(action, r, (g,)).allowed for r in resources or ("*",)):
-                out.append(g)
-        return tuple(out)
+        boundary.
+
+        Memoised per instance like `grants_for` (the attack graph asks the same actions for every function
+        sharing the role)."""
+        memo: dict[str, tuple[Grant, ...]] | None = self.__dict__.get("_effective_grants")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_effective_grants", memo)
+        found = memo.get(action)
+        if found is None:
+            found = memo[action] = tuple(
+                g for g in self.grants_for(action)
+                if any(self._decide(action, r, (g,)).allowed
+                       for r in (g.resources if g.not_resources is None else ("*",)) or ("*",)))
+        return found
 
     def allowed_actions(self) -> frozenset[str]:
         """Every catalog action some grant allows (before resource scoping); computed on demand."""
