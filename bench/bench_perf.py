@@ -5,7 +5,7 @@ Rows (medians of --repeat runs, each a fresh process):
                         processes chosen automatically (both cores when the scan is big enough)
   scan, --jobs 1        the same in one process, measured alternately with the row above (same conditions);
                         the line "both cores" below the table says what the second core brings
-  scan, --select FG30   the same, with only rules that need no code analysis, IAM or dependency facts
+  scan, --select FG30   the same, with only the API rules FG30x (FG306 still reads the code analysis)
   cache: first run      a scan that records its inputs and stores the report
   cache: warm re-run    nothing changed: the report is replayed
   cache: one file       one handler changed (in a copy of the corpus), then scanned
