@@ -41,12 +41,12 @@ def open_source_reason(app: Application, trigger: Trigger) -> str | None:
     half), e.g. "bucket ReceiptsBucket, which lets anyone write objects (ReceiptsBucketPolicy line 42)"; None
     when it is not, or when we cannot tell (an unresolved principal, action or condition is never read as
     public, and a source outside the application has no policy we can see)."""
-    return _SourceIndex(app).open_source_reason(trigger)
+    return _SourceIndex.of(app).open_source_reason(trigger)
 
 
 def trigger_source(app: Application, trigger: Trigger) -> Resource | None:
     """The bucket/queue/topic of this application that fires an S3/SQS/SNS trigger (by id, name or ARN)."""
-    return _SourceIndex(app).source_of(trigger)
+    return _SourceIndex.of(app).source_of(trigger)
 
 
 # What anyone must be able to do to a source for it to fire the function, by source kind.
@@ -81,11 +81,29 @@ class _SourceIndex:
     """The application's buckets, queues and topics, found by id, name or ARN (a trigger's `source` may be
     any of them, or an ARN/URL whose last segment is the name)."""
 
+    _last: tuple[Application, _SourceIndex] | None = None
+    """The index of the application asked about last: rules and the attack graph ask once per trigger, and an
+    index built per question made a 1,000-function app quadratic (4,000 indexes of every resource, ~30 s).
+    Applications are analysed one after the other, so one remembered index serves them all; it is checked by
+    identity, so a new application (even an equal one) gets its own."""
+
+    @classmethod
+    def of(cls, app: Application) -> _SourceIndex:
+        last = cls._last
+        if last is not None and last[0] is app:
+            return last[1]
+        index = cls(app)
+        cls._last = (app, index)
+        return index
+
     def __init__(self, app: Application) -> None:
         self._by_key: dict[tuple[ResourceCategory, str], Resource] = {}
+        self.sources: list[Resource] = []
+        """The application's buckets, queues and topics, in model order."""
         for resource in app.resources:
             if resource.category not in (ResourceCategory.BUCKET, ResourceCategory.QUEUE, ResourceCategory.TOPIC):
                 continue
+            self.sources.append(resource)
             for key in (resource.id, resource.name, resource.arn):
                 if isinstance(key, str) and key:
                     self._by_key.setdefault((resource.category, key), resource)
@@ -295,8 +313,6 @@ def code_writes(app: Application, fn: Function, calls: Iterable[object]) -> list
     from faasguard.analysis.iam.boto_map import actions_for
     from faasguard.analysis.iam.least_privilege import call_target
 
-    sources = [r for r in app.resources
-               if r.category in (ResourceCategory.BUCKET, ResourceCategory.QUEUE, ResourceCategory.TOPIC)]
     out: list[tuple[Resource, Location]] = []
     for call in calls:
         if not isinstance(call, AwsCall) or call.service not in _TARGET_PARAMS:
@@ -308,7 +324,7 @@ def code_writes(app: Application, fn: Function, calls: Iterable[object]) -> list
         if param is None:
             continue
         target = call_target(call.arguments[param], fn, app)
-        for resource in sources:
+        for resource in _SourceIndex.of(app).sources:
             if names_resource(target, resource) and all(r.id != resource.id for r, _ in out):
                 out.append((resource, call.location))
     return out

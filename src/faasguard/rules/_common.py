@@ -282,7 +282,7 @@ def _public_reasons(key: _SameApp) -> Mapping[str, str]:
                     and perm.function_url_auth_type != "NONE":
                 continue
             reasons[perm.function] = f"invoke permission {perm.id} open to any principal"
-    sources = _SourceIndex(app)
+    sources = _SourceIndex.of(app)
     for trigger in app.triggers:
         if not isinstance(trigger.function, str) or trigger.function in reasons:
             continue

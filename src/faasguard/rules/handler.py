@@ -90,7 +90,7 @@ class _HandlerRule(Rule):
 def _reached_over_http(ctx: RuleContext, function_id: str) -> bool:
     """A function with an HTTP trigger, or with no trigger the model knows (bare code, a web route, a
     function invoked directly): its return value may reach a person."""
-    triggers = [t for t in ctx.app.triggers if t.function == function_id]
+    triggers = ctx.app.triggers_of(function_id)
     return not triggers or any(t.kind.is_http for t in triggers)
 
 
@@ -758,7 +758,7 @@ class UnvalidatedEvent(Rule):
         for function_id, facts in sorted(ctx.facts.handlers.items()):
             if facts.validated or facts.event_use is None:
                 continue
-            triggers = [t for t in ctx.app.triggers if t.function == function_id]
+            triggers = ctx.app.triggers_of(function_id)
             if triggers and all(t.kind in SERVICE_FORMED_EVENTS for t in triggers):
                 continue
             yield self.finding(
