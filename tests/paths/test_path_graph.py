@@ -270,3 +270,79 @@ def test_queue_fed_by_a_public_route_is_anonymous(tmp_path: Path, auth: str, exp
     if exposure is Exposure.ANONYMOUS:
         assert path.entry.description == ("SQS trigger WorkerFunction.Jobs: queue JobsQueue, which anyone feeds: "
                                           "function SubmitFunction (anyone can call it) writes to it, line 9")
+
+
+_SHARED_ROLE_APP = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SharedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: all
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: ['dynamodb:PutItem', 'lambda:InvokeFunction']
+                Resource: '*'
+  Entry:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: entry.handler
+      Role: !GetAtt SharedRole.Arn
+      Events:
+        Api:
+          Type: Api
+          Properties: {Path: /run, Method: post}
+"""
+_WORKER = """\
+  Worker{i:02d}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: worker.handler
+      Policies:
+        - DynamoDBCrudPolicy: {{TableName: !Ref Table{i:02d}}}
+      Environment:
+        Variables: {{TABLE: !Ref Table{i:02d}}}
+  Table{i:02d}:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]
+      KeySchema: [{{AttributeName: id, KeyType: HASH}}]
+"""
+
+
+def test_path_texts_name_ten_functions_and_count_the_rest(tmp_path: Path) -> None:
+    """A shared role with wildcard grants reaches every function and table of the app: each path names ten of
+    them and says how many more (listing all made n paths' texts grow as n squared)."""
+    (tmp_path / "template.yaml").write_text(_SHARED_ROLE_APP + "".join(_WORKER.format(i=i) for i in range(14)))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text(
+        "import subprocess\n\n\ndef handler(event, context):\n"
+        "    subprocess.run(event['body'], shell=True)\n")
+    (tmp_path / "src" / "worker.py").write_text(
+        "import os\nimport boto3\n\n\ndef handler(event, context):\n"
+        "    boto3.resource('dynamodb').Table(os.environ['TABLE']).put_item(Item=event)\n")
+    result = scan([str(tmp_path)], Config())
+    graph = result.facts[0].paths
+    assert graph is not None
+    (path,) = graph.paths
+    assert path.function == "Entry"
+    data = next(r for r in path.reach if r.kind is ReachKind.DATA)
+    workers = tuple(f"Worker{i:02d}" for i in range(14))
+    assert (data.used_by, data.more_users) == (workers[:10], 4)
+    assert "including Table00, Table01" in data.description
+    assert "Table09 and 4 more used by Worker00" in data.description
+    lateral = next(r for r in path.reach if r.kind is ReachKind.LATERAL)
+    assert (lateral.target, lateral.used_by, lateral.more_users) == ("*", workers[:10], 4)
+    assert "(data of Worker00, Worker01" in path.summary
+    assert "Worker09 and 4 more)" in path.summary

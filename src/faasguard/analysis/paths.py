@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.public_sources import WRITE_ACTIONS, code_writes, open_write, trigger_source
@@ -201,7 +202,11 @@ class Reach:
     """The statement that grants it (its Resource line when present)."""
     conditional: bool = False
     used_by: tuple[str, ...] = ()
-    """Other functions of the application whose resources this reaches (their data)."""
+    """Other functions of the application whose resources this reaches (their data), sorted: the first ten."""
+    more_users: int = 0
+    """How many more such functions `used_by` leaves out. A shared role with a wildcard grant reaches every
+    function of a large app; n paths each naming all n functions made the paths of a 2,000-function template
+    take ~1 GB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,17 +492,17 @@ def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str, 
         for grant in ra.effective_grants(action):
             if grant.execution_policy:
                 continue
-            others = [fn.id for fn in app.functions if fn.id != function
-                      and any(grant.matches_resource(p) for p in _function_patterns(fn))]
+            invoked = _invocable(app, users, iam, grant)
+            others = [f for f in invoked.functions if f != function]
             wide = bool(grant.wildcard_resources())
             if not wide and not others:
                 continue
             target = "*" if wide else ", ".join(others)
-            roles = sorted({r for o in others if (r := iam.function_roles.get(o)) and r != role})
+            roles = sorted(invoked.roles - {role})
             via = f" (and through them role{'s' if len(roles) > 1 else ''} {_some(roles)})" if roles else ""
             out.append(Reach(role, ReachKind.LATERAL, Impact.WIDE, (action,), target,
                              f"{action} on {'every function' if wide else 'function ' + _some(others)}{via}",
-                             _grant_location(grant), grant.conditional, tuple(others)))
+                             _grant_location(grant), grant.conditional, *_first(others)))
             break
     return tuple(out)
 
@@ -509,21 +514,94 @@ def _function_patterns(fn: Function) -> tuple[str, ...]:
     return tuple(names)
 
 
-_CATEGORY_IDS: list[tuple[Application, dict[ResourceCategory, list[str]]]] = []
-"""The ids of the last application's resources by category: asked for each function and wildcard grant, so a
-scan of every resource per question made a large app quadratic. One application is analysed at a time; the
-entry is checked by identity."""
+class _Invocable:
+    """The functions of the application a lambda:InvokeFunction grant matches, and their roles."""
+
+    def __init__(self, app: Application, iam: IamFacts, grant: Grant) -> None:
+        self.functions = [fn.id for fn in app.functions
+                          if any(grant.matches_resource(p) for p in _function_patterns(fn))]
+        self.roles = {r for f in self.functions if (r := iam.function_roles.get(f))}
 
 
-def _resources_of(app: Application, category: ResourceCategory) -> list[str]:
-    last = _CATEGORY_IDS[0] if _CATEGORY_IDS else None
-    if last is not None and last[0] is app:
-        return last[1].get(category, [])
-    table: dict[ResourceCategory, list[str]] = {}
-    for resource in app.resources:
-        table.setdefault(resource.category, []).append(resource.id)
-    _CATEGORY_IDS[:] = [(app, table)]
-    return table.get(category, [])
+class _CategoryUsers:
+    """One category of the application's resources (tables, buckets...) and the functions that use them, for
+    the account-wide grants every function of a shared role holds: derived once per application rather than
+    per function and grant (which made a large app quadratic)."""
+
+    def __init__(self, ids: list[str], users: Mapping[str, tuple[str, ...]]) -> None:
+        self.ids = ids
+        self.id_set = frozenset(ids)
+        self.used = [r for r in ids if users.get(r)]
+        """Resources some function uses, in model order."""
+        self.users = sorted({u for r in self.used for u in users[r]})
+        self.user_set = frozenset(self.users)
+        self.sole: dict[str, int] = {}
+        """Function → how many of `used` it alone uses."""
+        for r in self.used:
+            if len(set(users[r])) == 1:
+                self.sole[users[r][0]] = self.sole.get(users[r][0], 0) + 1
+
+
+class _GraphMemo:
+    """What the attack graph of the application being built derives per application rather than per function
+    (one graph is built at a time; entries are checked by the application's identity)."""
+
+    def __init__(self, app: Application, users: Mapping[str, tuple[str, ...]]) -> None:
+        self.app, self.users = app, users
+        self.categories: dict[ResourceCategory, _CategoryUsers] = {}
+        self.invocable: dict[int, tuple[Grant, _Invocable]] = {}
+
+
+_MEMO: list[_GraphMemo] = []
+
+
+def _memo(app: Application, users: Mapping[str, tuple[str, ...]]) -> _GraphMemo:
+    last = _MEMO[0] if _MEMO else None
+    if last is not None and last.app is app and last.users is users:
+        return last
+    memo = _GraphMemo(app, users)
+    _MEMO[:] = [memo]
+    return memo
+
+
+def _category(app: Application, users: Mapping[str, tuple[str, ...]], category: ResourceCategory) -> _CategoryUsers:
+    memo = _memo(app, users)
+    found = memo.categories.get(category)
+    if found is None:
+        found = _CategoryUsers([r.id for r in app.resources if r.category is category], users)
+        memo.categories[category] = found
+    return found
+
+
+def _invocable(app: Application, users: Mapping[str, tuple[str, ...]], iam: IamFacts, grant: Grant) -> _Invocable:
+    memo = _memo(app, users)
+    found = memo.invocable.get(id(grant))
+    if found is None or found[0] is not grant:
+        found = (grant, _Invocable(app, iam, grant))
+        memo.invocable[id(grant)] = found
+    return found[1]
+
+
+def _first(names: Sequence[str]) -> tuple[tuple[str, ...], int]:
+    """(`Reach.used_by`, `Reach.more_users`) for these names."""
+    return tuple(names[:_NAMED_AT_MOST]), max(0, len(names) - _NAMED_AT_MOST)
+
+
+def _wide_users(cat: _CategoryUsers, users: Mapping[str, tuple[str, ...]], function: str,
+                own: frozenset[str]) -> tuple[list[str], int, list[str], int]:
+    """For a grant on every resource of `cat`: the first functions (other than `function`) using one of them and
+    how many there are, and the first resources used by such a function and how many. Resources of `own` (the
+    function's event sources) do not count."""
+    if own & cat.id_set:  # rare: the exact, slower way
+        hit = [r for r in cat.ids if r not in own]
+        others = sorted({u for r in hit for u in users.get(r, ()) if u != function})
+        other_set = set(others)
+        named = [r for r in hit if any(u in other_set for u in users.get(r, ()))]
+        return others[:_NAMED_AT_MOST], len(others), named[:_NAMED_AT_MOST], len(named)
+    used = list(islice((u for u in cat.users if u != function), _NAMED_AT_MOST))
+    used_total = len(cat.users) - (function in cat.user_set)
+    named = list(islice((r for r in cat.used if set(users[r]) != {function}), _NAMED_AT_MOST))
+    return used, used_total, named, len(cat.used) - cat.sole.get(function, 0)
 
 
 def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, *, verb: str,
@@ -533,14 +611,11 @@ def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, *,
     if wide:
         if not ra.access(action, wide[0]).allowed:
             return None
-        hit = [r for r in _resources_of(app, category) if r not in own]
-        others = {u for r in hit for u in users.get(r, ()) if u != function}
-        used = sorted(others)
-        named = [r for r in hit if any(u in others for u in users.get(r, ()))]
-        also = f", including {_some(named)} used by {_some(used)}" if used else ""
+        used, used_total, named, named_total = _wide_users(_category(app, users, category), users, function, own)
+        also = f", including {_some(named, named_total)} used by {_some(used, used_total)}" if used else ""
         return Reach(ra.role.id, kind, Impact.WIDE, (action,), "*",
                      f"{action} on * ({verb} in every {_NOUN[category]} of the account{also})",
-                     _grant_location(grant), grant.conditional, tuple(used))
+                     _grant_location(grant), grant.conditional, tuple(used), used_total - len(used))
     targets = [r for r in grant.resources if not _is_own(r, own)]
     if not targets:
         return None
@@ -551,7 +626,7 @@ def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, *,
     whose = f" (data of {_some(used)})" if used else ""
     return Reach(ra.role.id, kind, Impact.SCOPED, (action,), ", ".join(targets),
                  f"{action} on {', '.join(names[:4])}{'…' if len(names) > 4 else ''}{whose}",
-                 _grant_location(grant), grant.conditional, tuple(used))
+                 _grant_location(grant), grant.conditional, *_first(used))
 
 
 def _is_own(resource: str, own: frozenset[str]) -> bool:
@@ -700,14 +775,15 @@ _KIND_ORDER = {ReachKind.ESCALATION: 0, ReachKind.SECRETS: 1, ReachKind.LATERAL:
 _NAMED_AT_MOST = 10
 
 
-def _some(names: Sequence[str]) -> str:
-    """`names` for a sentence, the first ten and how many more: a shared role with a wildcard grant reaches
-    every function and table of a large app, and listing them all in each path's text made the text of n paths
-    grow as n squared (a 2,000-function template: a 160 MB report). The structured fields (`used_by`, `target`)
-    keep every name."""
-    if len(names) <= _NAMED_AT_MOST:
+def _some(names: Sequence[str], total: int | None = None) -> str:
+    """The first ten of `names` (`total` of them in all, if more than given) for a sentence, and how many more:
+    a shared role with a wildcard grant reaches every function and table of a large app, and listing them all
+    in each path's text made the text of n paths grow as n squared (a 2,000-function template: a 160 MB
+    report)."""
+    total = len(names) if total is None else total
+    if total <= _NAMED_AT_MOST:
         return ", ".join(names)
-    return f"{', '.join(names[:_NAMED_AT_MOST])} and {len(names) - _NAMED_AT_MOST:,} more"
+    return f"{', '.join(names[:_NAMED_AT_MOST])} and {total - _NAMED_AT_MOST:,} more"
 
 
 def _gain(reach: Reach) -> str:
@@ -715,7 +791,7 @@ def _gain(reach: Reach) -> str:
         return f"privilege escalation ({reach.target})"
     text = f"{reach.actions[0]} on *" if reach.target == "*" else reach.description
     if reach.used_by and reach.target == "*":
-        text += f" (data of {_some(reach.used_by)})"
+        text += f" (data of {_some(reach.used_by, len(reach.used_by) + reach.more_users)})"
     return text
 
 
