@@ -346,3 +346,27 @@ def test_path_texts_name_ten_functions_and_count_the_rest(tmp_path: Path) -> Non
     assert (lateral.target, lateral.used_by, lateral.more_users) == ("*", workers[:10], 4)
     assert "(data of Worker00, Worker01" in path.summary
     assert "Worker09 and 4 more)" in path.summary
+
+
+def test_account_wide_users_match_the_definition() -> None:
+    """`_wide_users` derives from per-application counts what the definition says (the functions other than
+    this one using a resource of the category that is not one of its own event sources, and those resources);
+    checked against the definition on random apps, own resources included."""
+    import random
+
+    from faasguard.analysis.paths import _NAMED_AT_MOST, _CategoryUsers, _wide_users
+
+    rng = random.Random(7)
+    for _ in range(300):
+        ids = [f"R{i}" for i in range(rng.randint(0, 30))]
+        functions = [f"F{i}" for i in range(rng.randint(1, 15))]
+        users = {r: tuple(sorted(rng.sample(functions, rng.randint(1, min(3, len(functions))))))
+                 for r in ids if rng.random() < 0.7}
+        category = _CategoryUsers(ids, users)
+        function = rng.choice(functions)
+        own = frozenset([*rng.sample(ids, min(len(ids), rng.randint(0, 3))), "Elsewhere"])
+        hit = [r for r in ids if r not in own]
+        others = sorted({u for r in hit for u in users.get(r, ()) if u != function})
+        named = [r for r in hit if any(u in others for u in users.get(r, ()))]
+        expected = (others[:_NAMED_AT_MOST], len(others), named[:_NAMED_AT_MOST], len(named))
+        assert _wide_users(category, users, function, own) == expected

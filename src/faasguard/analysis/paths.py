@@ -533,13 +533,16 @@ class _CategoryUsers:
         self.id_set = frozenset(ids)
         self.used = [r for r in ids if users.get(r)]
         """Resources some function uses, in model order."""
-        self.users = sorted({u for r in self.used for u in users[r]})
-        self.user_set = frozenset(self.users)
+        self.uses: dict[str, int] = {}
+        """Function → how many of `used` it uses."""
         self.sole: dict[str, int] = {}
         """Function → how many of `used` it alone uses."""
         for r in self.used:
-            if len(set(users[r])) == 1:
+            for user in users[r]:
+                self.uses[user] = self.uses.get(user, 0) + 1
+            if len(users[r]) == 1:
                 self.sole[users[r][0]] = self.sole.get(users[r][0], 0) + 1
+        self.users = sorted(self.uses)
 
 
 class _GraphMemo:
@@ -592,16 +595,24 @@ def _wide_users(cat: _CategoryUsers, users: Mapping[str, tuple[str, ...]], funct
     """For a grant on every resource of `cat`: the first functions (other than `function`) using one of them and
     how many there are, and the first resources used by such a function and how many. Resources of `own` (the
     function's event sources) do not count."""
-    if own & cat.id_set:  # rare: the exact, slower way
-        hit = [r for r in cat.ids if r not in own]
-        others = sorted({u for r in hit for u in users.get(r, ()) if u != function})
-        other_set = set(others)
-        named = [r for r in hit if any(u in other_set for u in users.get(r, ()))]
-        return others[:_NAMED_AT_MOST], len(others), named[:_NAMED_AT_MOST], len(named)
-    used = list(islice((u for u in cat.users if u != function), _NAMED_AT_MOST))
-    used_total = len(cat.users) - (function in cat.user_set)
-    named = list(islice((r for r in cat.used if set(users[r]) != {function}), _NAMED_AT_MOST))
-    return used, used_total, named, len(cat.used) - cat.sole.get(function, 0)
+    # what the function's own resources take away (a few): their users' counts, and those only it uses
+    lost: dict[str, int] = {}
+    own_used = [r for r in own if r in cat.id_set and users.get(r)]
+    for r in own_used:
+        for user in users[r]:
+            lost[user] = lost.get(user, 0) + 1
+    gone = {u for u, n in lost.items() if n == cat.uses[u]}
+    gone.add(function)
+
+    def named(r: str) -> bool:
+        return r not in own and users[r] != (function,)
+
+    first_users = list(islice((u for u in cat.users if u not in gone), _NAMED_AT_MOST))
+    users_total = len(cat.users) - len(gone & cat.uses.keys())
+    first_named = list(islice(filter(named, cat.used), _NAMED_AT_MOST))
+    named_total = len(cat.used) - len(own_used) - cat.sole.get(function, 0) \
+        + sum(1 for r in own_used if users[r] == (function,))
+    return first_users, users_total, first_named, named_total
 
 
 def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, *, verb: str,
