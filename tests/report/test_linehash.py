@@ -91,3 +91,12 @@ def _walk(text: str) -> dict[int, str]:
 @given(st.text(alphabet=st.sampled_from([*list("ab{}: \t\r\n"), "é", "😀", "\u2028"]), max_size=400))
 def test_equals_the_walk(text: str) -> None:
     assert line_hashes(text) == _walk(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*list("ab{}: \t\r\n"), "é", "😀"]), max_size=2000),
+       st.sets(st.integers(min_value=1, max_value=120), max_size=4))
+def test_a_few_wanted_lines_equal_those_of_the_whole_file(text: str, wanted: set[int]) -> None:
+    """A few lines of a long file take the sparse path (their windows only); they must be those of the whole."""
+    everything = line_hashes(text)
+    assert line_hashes(text, wanted) == {line: everything[line] for line in wanted if line in everything}

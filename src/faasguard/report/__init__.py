@@ -125,6 +125,7 @@ class ReportPaths:
         self.root = root or report_root(self.cwd)
         self._cache: dict[str, str] = {}
         self._exists: dict[str, bool] = {}
+        self._root_prefix = os.path.join(os.path.normpath(self.root), "")
 
     def absolute(self, path: str) -> str:
         return abs_path(path, self.cwd)
@@ -136,8 +137,11 @@ class ReportPaths:
                 spelled = path
             else:
                 absolute = self.absolute(path)
-                relative = os.path.relpath(absolute, self.root)
-                spelled = absolute if relative == ".." or relative.startswith("../") else relative
+                if absolute.startswith(self._root_prefix):  # the common case, without relpath's own normalising
+                    spelled = absolute[len(self._root_prefix):]
+                else:
+                    relative = os.path.relpath(absolute, self.root)
+                    spelled = absolute if relative == ".." or relative.startswith("../") else relative
                 spelled = spelled.replace(os.sep, "/")
             self._cache[path] = spelled
         return spelled

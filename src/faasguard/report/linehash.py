@@ -60,14 +60,15 @@ def line_hashes(text: str, wanted: Iterable[int] | None = None) -> dict[int, str
     last = min(max(want), len(starts)) if want else len(starts)
     # the windows of lines 1..last reach at most 100 units past the last one's start: hash no further
     end = starts[last - 1] + _BLOCK
-    window = units[:end]
     if end > length:
-        window.append(_END)
-        window.extend([0] * (end - len(window)))
+        units.append(_END)
+        units.extend([0] * (end - len(units)))
+    if want is not None and len(want) * _BLOCK < end:
+        return _sparse(units, starts[:last], want)
     prefix = [0] * (end + 1)
     value = 0
     mod, mask = _MOD, _MASK
-    for index, unit in enumerate(window, 1):
+    for index, unit in enumerate(units[:end], 1):
         value = (value * mod + unit) & mask
         prefix[index] = value
     counts: dict[str, int] = {}
@@ -77,4 +78,26 @@ def line_hashes(text: str, wanted: Iterable[int] | None = None) -> dict[int, str
         counts[digest] = counts.get(digest, 0) + 1
         if want is None or line in want:
             out[line] = f"{digest}:{counts[digest]}"
+    return out
+
+
+def _sparse(units: array[int], starts: list[int], want: set[int]) -> dict[int, str]:
+    """`line_hashes` for a few lines of a long file (a report's findings: a line or two per file): only their
+    windows are hashed, in Python, while the count of each is how many lines up to it start the same 100 units,
+    compared as bytes (equal windows are what give equal hashes; a 64-bit collision between different windows,
+    which the action would count together, is not reproduced). ~10x less work on the corpus' files."""
+    raw = units.tobytes()
+    width = 2 * _BLOCK
+    seen: dict[bytes, int] = {}
+    out: dict[int, str] = {}
+    mod, mask = _MOD, _MASK
+    for line, start in enumerate(starts, 1):
+        window = raw[2 * start:2 * start + width]
+        count = seen.get(window, 0) + 1
+        seen[window] = count
+        if line in want:
+            value = 0
+            for unit in units[start:start + _BLOCK]:
+                value = (value * mod + unit) & mask
+            out[line] = f"{format(value, 'x')}:{count}"
     return out
