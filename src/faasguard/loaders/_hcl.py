@@ -429,6 +429,8 @@ class HclFile:
     body: Body
     errors: list[Location] = field(default_factory=list)
     """Where tree-sitter found syntax errors (ERROR / MISSING nodes); the rest of the file is still read."""
+    size: int = 0
+    """Characters of source read (set by the loader): a root module's evaluation budget grows with it."""
 
 
 # --------------------------------------------------------------------------------------- native syntax

@@ -67,9 +67,12 @@ class _ModuleDir:
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
+    source_size: int = 0
+    """Characters of source in the directory's files (what sizes a root module's evaluation budget)."""
 
     def add(self, hcl: HclFile, display: str) -> None:
         self.files.append(hcl)
+        self.source_size += hcl.size
         self.displays.append(display)
         for block in hcl.body.blocks:
             if block.type == "variable" and block.labels:

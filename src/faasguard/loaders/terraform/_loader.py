@@ -98,11 +98,13 @@ class _Loader:
                 self.diag(DiagnosticKind.PARSE_ERROR, exc.message, exc.location, DiagnosticLevel.ERROR)
                 return None
             hcl = parse_tf_json(document, display)
+            hcl.size = len(text)
             if hcl.errors:
                 self.diag(DiagnosticKind.PARSE_ERROR, "Terraform JSON file is not an object", Location(display),
                           DiagnosticLevel.ERROR)
             return hcl
         hcl = parse_hcl(text.encode("utf-8"), display)
+        hcl.size = len(text)
         for error in hcl.errors:
             self.diag(DiagnosticKind.PARSE_ERROR,
                       "HCL syntax error; the blocks around it are still read", error, DiagnosticLevel.ERROR)
