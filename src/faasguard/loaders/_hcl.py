@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from faasguard.loaders._budget import Budget, BudgetExceededError, Work
@@ -375,12 +376,18 @@ def _literal_value(kind: str, text: str) -> Any:
     return None
 
 
+NO_BINDINGS: Mapping[str, Any] = MappingProxyType({})
+"""The iterator values of a block outside any `dynamic` block: none, shared."""
+
 Expr = Any
 """A `SyntaxNode` (native syntax) or a `JsonExpr`."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Attribute:
+    """Compared and hashed by identity: evaluated values are memoised per attribute object (a module's
+    attribute is one object however many instances read it)."""
+
     name: str
     expr: Expr
     location: Location
@@ -392,8 +399,9 @@ class Block:
     labels: tuple[str, ...]
     body: Body
     location: Location
-    bindings: Mapping[str, Any] = field(default_factory=dict)
-    """Iterator values visible inside the block (the content of a `dynamic` block)."""
+    bindings: Mapping[str, Any] = field(default_factory=lambda: NO_BINDINGS)
+    """Iterator values visible inside the block (the content of a `dynamic` block). Read-only; blocks without
+    any (nearly all) share one empty mapping rather than a dict each."""
 
 
 @dataclass(slots=True)
@@ -523,12 +531,12 @@ def _span(path: str, start: tuple[int, int], end: tuple[int, int]) -> Location:
     return Location(path, line, start[1] + 1, line if end[0] == start[0] else end[0] + 1)
 
 
-def _body(node: Any, path: str, source: bytes) -> Body:
+def _body(node: Any, path: str, source: bytes, location: Location | None = None) -> Body:
     # Hot path (every attribute and block of every file): one pass over each node's children, positions read
     # once, text sliced from `source` (tree-sitter's `Node.text` costs several times more), no generator per
-    # attribute.
-    start, end = node.start_point, node.end_point
-    body = Body(location=_span(path, start, end))
+    # attribute. A block's body is located at its block (as in JSON syntax): nothing reads a body's own span,
+    # and a large module has tens of thousands of blocks.
+    body = Body(location=location or _span(path, node.start_point, node.end_point))
     attributes = body.attributes
     blocks = body.blocks
     for child in node.children:
@@ -556,7 +564,7 @@ def _body(node: Any, path: str, source: bytes) -> Body:
             if not children:
                 continue
             ident = children[0]
-            block_type = source[ident.start_byte:ident.end_byte].decode("utf-8", "replace")
+            block_type = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
             labels: list[str] = []
             inner = None
             for candidate in children[1:]:
@@ -568,7 +576,7 @@ def _body(node: Any, path: str, source: bytes) -> Body:
                     break
             start, end = child.start_point, child.end_point
             loc = _span(path, start, end)
-            blocks.append(Block(block_type, tuple(labels), _body(inner, path, source) if inner is not None
+            blocks.append(Block(block_type, tuple(labels), _body(inner, path, source, loc) if inner is not None
                                 else Body(location=loc), loc))
     return body
 
