@@ -113,7 +113,7 @@ class _Source:
         self.column = column
         self.nodes = nodes
         """Per node, `_FIELDS` ints: kind id, start byte, end byte, index of its first child, child count.
-        Children are consecutive records."""
+        Children are consecutive records. Unsigned 16-bit items when every value fits, else 32-bit."""
         self.newlines: list[int] | None = None
 
     def point(self, offset: int) -> tuple[int, int]:
@@ -251,7 +251,9 @@ def _freeze(root: Any, source: bytes) -> SyntaxNode:
                 records += (child_id, child.start_byte - base, child.end_byte - base, 0, 0)
         records[at * _FIELDS + 3] = first
         records[at * _FIELDS + 4] = len(records) // _FIELDS - first
-    src = _Source(source[base:root.end_byte], point[0], point[1], array("I", records))
+    # 16-bit records whenever the expression allows (nearly always: offsets are relative to it), half the size
+    src = _Source(source[base:root.end_byte], point[0], point[1], array("H" if max(records) <= 0xFFFF else "I",
+                                                                        records))
     return tuple.__new__(SyntaxNode, (src, 0, root_kind))
 
 
@@ -260,20 +262,22 @@ class _Constant:
     at parse time: a third of a typical configuration's attributes, evaluated without copying or walking
     nodes. `text` and `start_point` are the expression's, as a `SyntaxNode`'s."""
 
-    __slots__ = ("column", "row", "text", "value")
+    __slots__ = ("column", "line", "text", "value")
 
     STEPS = 3
     """What the evaluator counts walking `expression → literal_value → literal`."""
 
-    def __init__(self, text: bytes, value: Any, row: int, column: int) -> None:
+    def __init__(self, text: bytes, value: Any, line: int, column: int) -> None:
         self.text = text
         self.value = value
-        self.row = row
+        self.line = line
+        """1-based, as the attribute's `Location` holds it (the same int object: a large module has tens of
+        thousands of lines above the ints Python shares)."""
         self.column = column
 
     @property
     def start_point(self) -> tuple[int, int]:
-        return self.row, self.column
+        return self.line - 1, self.column
 
 
 class _Reference:
@@ -282,15 +286,16 @@ class _Reference:
     nodes (another third of a typical configuration's attributes). Its text is exactly the name and steps
     joined by dots, so it is rebuilt when asked rather than kept."""
 
-    __slots__ = ("column", "name", "row", "steps")
+    __slots__ = ("column", "line", "name", "steps")
 
     STEPS = 2
     """What the evaluator counts before resolving `expression → variable_expr get_attr...`."""
 
-    def __init__(self, name: str, steps: tuple[tuple[str, str], ...], row: int, column: int) -> None:
+    def __init__(self, name: str, steps: tuple[tuple[str, str], ...], line: int, column: int) -> None:
         self.name = name
         self.steps = steps
-        self.row = row
+        self.line = line
+        """1-based, shared with the attribute's `Location` (see `_Constant.line`)."""
         self.column = column
 
     @property
@@ -303,7 +308,7 @@ class _Reference:
 
     @property
     def start_point(self) -> tuple[int, int]:
-        return self.row, self.column
+        return self.line - 1, self.column
 
 
 _LITERALS = frozenset({"string_lit", "numeric_lit", "bool_lit", "null_lit"})
@@ -332,7 +337,7 @@ def _attr_step(name: str) -> tuple[str, str]:
     return "attr", sys.intern(name)
 
 
-def _simple(expr: Any, source: bytes, row: int, column: int) -> _Constant | _Reference | None:
+def _simple(expr: Any, source: bytes, line: int, column: int) -> _Constant | _Reference | None:
     """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator.
 
     Decided from the expression's text (cheaper than walking its nodes), checked against the shape of the tree
@@ -349,11 +354,11 @@ def _simple(expr: Any, source: bytes, row: int, column: int) -> _Constant | _Ref
                                       or text in _KEYWORDS):
             return None
         shared, value = _plain_literal(text)
-        return _Constant(shared, value, row, column)
+        return _Constant(shared, value, line, column)
     if kind != "variable_expr" or not _PLAIN_REFERENCE.fullmatch(text) or len(children) != text.count(b".") + 1:
         return None
     name, *attrs = text.decode("ascii").split(".")
-    return _Reference(sys.intern(name), tuple(_attr_step(attr) for attr in attrs), row, column)
+    return _Reference(sys.intern(name), tuple(_attr_step(attr) for attr in attrs), line, column)
 
 
 _NOT_SIMPLE = object()
@@ -407,7 +412,8 @@ class Block:
 @dataclass(slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
+    blocks: Sequence[Block] = ()
+    """A list when the body has blocks; most bodies (a resource's leaf blocks) have none and share `()`."""
     location: Location = field(default_factory=lambda: Location(""))
     json: bool = False
     """True for `.tf.json` bodies, where a nested block is written as an attribute holding an object."""
@@ -489,6 +495,7 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     body = Body(location=Location(path))
+    blocks: list[Block] = []
     errors: list[Location] = []
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(source)
@@ -506,7 +513,8 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
             continue
         chunk = _body(body_node, path, chunk_source)
         body.attributes.update(chunk.attributes)
-        body.blocks.extend(chunk.blocks)
+        blocks.extend(chunk.blocks)
+    body.blocks = blocks
     return HclFile(path, body, errors)
 
 
@@ -538,7 +546,7 @@ def _body(node: Any, path: str, source: bytes, location: Location | None = None)
     # and a large module has tens of thousands of blocks.
     body = Body(location=location or _span(path, node.start_point, node.end_point))
     attributes = body.attributes
-    blocks = body.blocks
+    blocks: list[Block] = []
     for child in node.children:
         kind = child.type
         if kind == "attribute":
@@ -556,9 +564,9 @@ def _body(node: Any, path: str, source: bytes, location: Location | None = None)
             name = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
             start, end = child.start_point, child.end_point
             point = expr.start_point
-            frozen = _simple(expr, source, point[0], point[1]) if point[0] == start[0] else None
-            attributes[name] = Attribute(name, frozen or _freeze(expr, source),
-                                         _span(path, start, end))
+            loc = _span(path, start, end)
+            frozen = _simple(expr, source, loc.line, point[1]) if point[0] == start[0] else None
+            attributes[name] = Attribute(name, frozen or _freeze(expr, source), loc)
         elif kind == "block":
             children = child.children
             if not children:
@@ -578,6 +586,8 @@ def _body(node: Any, path: str, source: bytes, location: Location | None = None)
             loc = _span(path, start, end)
             blocks.append(Block(block_type, tuple(labels), _body(inner, path, source, loc) if inner is not None
                                 else Body(location=loc), loc))
+    if blocks:
+        body.blocks = blocks
     return body
 
 
@@ -589,7 +599,8 @@ _TOP_LEVEL_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "outp
 
 def parse_tf_json(document: Any, path: str) -> HclFile:
     """Terraform's JSON syntax (`.tf.json`), already parsed with positions, to the same structure."""
-    hcl = HclFile(path, Body(location=Location(path), json=True))
+    blocks: list[Block] = []
+    hcl = HclFile(path, Body(blocks=blocks, location=Location(path), json=True))
     if not isinstance(document, LocatedDict):
         hcl.errors.append(Location(path))
         return hcl
@@ -600,7 +611,7 @@ def parse_tf_json(document: Any, path: str) -> HclFile:
             continue
         for labels, item, item_loc in _json_blocks(content, depth, (), loc):
             if isinstance(item, LocatedDict):
-                hcl.body.blocks.append(Block(block_type, labels, _json_body(item, item_loc), item_loc))
+                blocks.append(Block(block_type, labels, _json_body(item, item_loc), item_loc))
     return hcl
 
 
