@@ -46,8 +46,10 @@ LAMBDA_MODULE = re.compile(
     r"|^(?:git::)?(?:https://|git@)?github\.com[/:]terraform-aws-modules/terraform-aws-lambda(?:\.git)?(?:[/?].*)?$")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
+    """One resource of a root's module tree (a large root has tens of thousands: slots, no dict each)."""
+
     inst: _Instance
     res: _Res
     type: str
