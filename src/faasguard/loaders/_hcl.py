@@ -114,7 +114,7 @@ class _Source:
         self.nodes = nodes
         """Per node, `_FIELDS` ints: kind id, start byte, end byte, index of its first child, child count.
         Children are consecutive records. Unsigned 16-bit items when every value fits, else 32-bit."""
-        self.newlines: list[int] | None = None
+        self.newlines: Sequence[int] | None = None
 
     def point(self, offset: int) -> tuple[int, int]:
         """tree-sitter's (row, column) of a byte offset into `data`."""
@@ -125,7 +125,7 @@ class _Source:
             while at >= 0:
                 found.append(at)
                 at = data.find(b"\n", at + 1)
-            self.newlines = found
+            self.newlines = found or ()  # one-line expressions (most) keep no list of their own
         line = bisect_left(self.newlines, offset)
         if line == 0:
             return self.row, self.column + offset
