@@ -177,18 +177,8 @@ def load_tree(root: Path) -> object:
     return terraform.load(files, LoadContext(Config(), root, (root,)))
 
 
-def measure_once(root: Path, step_budget: int | None = None) -> dict[str, object]:
-    """One load of `root` in this (fresh) process: its times, peak RSS and what it loaded. `step_budget` replaces
-    the per-root evaluation-step limit (bench only: to see how the loader scales past the size the shipped
-    budget refuses)."""
-    if step_budget is not None:
-        from dataclasses import replace
-
-        from faasguard.loaders import LoadContext
-        from faasguard.loaders._budget import FILE_LIMITS
-
-        raised = replace(FILE_LIMITS, steps=step_budget)
-        LoadContext.budget_for = lambda self, display: self.budget.child(display, raised)  # type: ignore[method-assign]
+def measure_once(root: Path) -> dict[str, object]:
+    """One load of `root` in this (fresh) process: its times, peak RSS and what it loaded."""
     start, start_cpu = time.perf_counter(), time.process_time()
     result = load_tree(root)
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
@@ -199,12 +189,11 @@ def measure_once(root: Path, step_budget: int | None = None) -> dict[str, object
             "refused": [d.message for d in diagnostics if "work budget" in d.message]}
 
 
-def measure(root: Path, repeat: int, step_budget: int | None = None) -> dict[str, object]:
+def measure(root: Path, repeat: int) -> dict[str, object]:
     """Best wall and CPU, and the largest peak RSS, over `repeat` fresh processes."""
     runs = []
-    extra = ["--step-budget", str(step_budget)] if step_budget is not None else []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, __file__, "--measure-once", str(root), *extra], capture_output=True,
+        done = subprocess.run([sys.executable, __file__, "--measure-once", str(root)], capture_output=True,
                               text=True, check=True)
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     best = dict(runs[0])
@@ -228,10 +217,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write the synthetic apps here instead of a temp dir")
     parser.add_argument("--sizes", default="100,1000,10000", help="synthetic sizes, comma-separated")
     parser.add_argument("--measure-once", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--step-budget", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_once is not None:
-        print(json.dumps(measure_once(args.measure_once, args.step_budget)))
+        print(json.dumps(measure_once(args.measure_once)))
         return 0
 
     targets = {1000: " (target < 1 s)", 10000: " (target < 10 s, < 500 MB)"}
@@ -246,12 +234,6 @@ def main() -> int:
             print(f"synthetic {count:>5} functions: {run['wall']:6.3f} s ({run['cpu']:6.3f} s CPU), peak RSS "
                   f"{run['rss_mb']:5.0f} MB  [{run['functions']} functions, {run['triggers']} triggers loaded"
                   f"{note}]{targets.get(count, '')}")
-            if note:  # how the loader itself scales there: the same load with room for its evaluation steps
-                steps = 10_000_000
-                run = measure(app_dir, args.repeat, steps)
-                print(f"  same, per-root step budget raised to {steps:,} (bench only): {run['wall']:6.3f} s "
-                      f"({run['cpu']:6.3f} s CPU), peak RSS {run['rss_mb']:5.0f} MB  [{run['functions']} "
-                      f"functions, {run['triggers']} triggers loaded]")
 
     if args.corpus.is_dir():
         tf_files = sorted(p for p in args.corpus.rglob("*.tf") if ".terraform" not in p.parts)

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from faasguard.loaders._budget import Budget, BudgetExceededError, Work
@@ -112,8 +113,8 @@ class _Source:
         self.column = column
         self.nodes = nodes
         """Per node, `_FIELDS` ints: kind id, start byte, end byte, index of its first child, child count.
-        Children are consecutive records."""
-        self.newlines: list[int] | None = None
+        Children are consecutive records. Unsigned 16-bit items when every value fits, else 32-bit."""
+        self.newlines: Sequence[int] | None = None
 
     def point(self, offset: int) -> tuple[int, int]:
         """tree-sitter's (row, column) of a byte offset into `data`."""
@@ -124,7 +125,7 @@ class _Source:
             while at >= 0:
                 found.append(at)
                 at = data.find(b"\n", at + 1)
-            self.newlines = found
+            self.newlines = found or ()  # one-line expressions (most) keep no list of their own
         line = bisect_left(self.newlines, offset)
         if line == 0:
             return self.row, self.column + offset
@@ -250,7 +251,9 @@ def _freeze(root: Any, source: bytes) -> SyntaxNode:
                 records += (child_id, child.start_byte - base, child.end_byte - base, 0, 0)
         records[at * _FIELDS + 3] = first
         records[at * _FIELDS + 4] = len(records) // _FIELDS - first
-    src = _Source(source[base:root.end_byte], point[0], point[1], array("I", records))
+    # 16-bit records whenever the expression allows (nearly always: offsets are relative to it), half the size
+    src = _Source(source[base:root.end_byte], point[0], point[1], array("H" if max(records) <= 0xFFFF else "I",
+                                                                        records))
     return tuple.__new__(SyntaxNode, (src, 0, root_kind))
 
 
@@ -259,20 +262,22 @@ class _Constant:
     at parse time: a third of a typical configuration's attributes, evaluated without copying or walking
     nodes. `text` and `start_point` are the expression's, as a `SyntaxNode`'s."""
 
-    __slots__ = ("column", "row", "text", "value")
+    __slots__ = ("column", "line", "text", "value")
 
     STEPS = 3
     """What the evaluator counts walking `expression → literal_value → literal`."""
 
-    def __init__(self, text: bytes, value: Any, row: int, column: int) -> None:
+    def __init__(self, text: bytes, value: Any, line: int, column: int) -> None:
         self.text = text
         self.value = value
-        self.row = row
+        self.line = line
+        """1-based, as the attribute's `Location` holds it (the same int object: a large module has tens of
+        thousands of lines above the ints Python shares)."""
         self.column = column
 
     @property
     def start_point(self) -> tuple[int, int]:
-        return self.row, self.column
+        return self.line - 1, self.column
 
 
 class _Reference:
@@ -281,15 +286,16 @@ class _Reference:
     nodes (another third of a typical configuration's attributes). Its text is exactly the name and steps
     joined by dots, so it is rebuilt when asked rather than kept."""
 
-    __slots__ = ("column", "name", "row", "steps")
+    __slots__ = ("column", "line", "name", "steps")
 
     STEPS = 2
     """What the evaluator counts before resolving `expression → variable_expr get_attr...`."""
 
-    def __init__(self, name: str, steps: tuple[tuple[str, str], ...], row: int, column: int) -> None:
+    def __init__(self, name: str, steps: tuple[tuple[str, str], ...], line: int, column: int) -> None:
         self.name = name
         self.steps = steps
-        self.row = row
+        self.line = line
+        """1-based, shared with the attribute's `Location` (see `_Constant.line`)."""
         self.column = column
 
     @property
@@ -302,7 +308,7 @@ class _Reference:
 
     @property
     def start_point(self) -> tuple[int, int]:
-        return self.row, self.column
+        return self.line - 1, self.column
 
 
 _LITERALS = frozenset({"string_lit", "numeric_lit", "bool_lit", "null_lit"})
@@ -331,7 +337,7 @@ def _attr_step(name: str) -> tuple[str, str]:
     return "attr", sys.intern(name)
 
 
-def _simple(expr: Any, source: bytes, row: int, column: int) -> _Constant | _Reference | None:
+def _simple(expr: Any, source: bytes, line: int, column: int) -> _Constant | _Reference | None:
     """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator.
 
     Decided from the expression's text (cheaper than walking its nodes), checked against the shape of the tree
@@ -348,11 +354,11 @@ def _simple(expr: Any, source: bytes, row: int, column: int) -> _Constant | _Ref
                                       or text in _KEYWORDS):
             return None
         shared, value = _plain_literal(text)
-        return _Constant(shared, value, row, column)
+        return _Constant(shared, value, line, column)
     if kind != "variable_expr" or not _PLAIN_REFERENCE.fullmatch(text) or len(children) != text.count(b".") + 1:
         return None
     name, *attrs = text.decode("ascii").split(".")
-    return _Reference(sys.intern(name), tuple(_attr_step(attr) for attr in attrs), row, column)
+    return _Reference(sys.intern(name), tuple(_attr_step(attr) for attr in attrs), line, column)
 
 
 _NOT_SIMPLE = object()
@@ -375,12 +381,18 @@ def _literal_value(kind: str, text: str) -> Any:
     return None
 
 
+NO_BINDINGS: Mapping[str, Any] = MappingProxyType({})
+"""The iterator values of a block outside any `dynamic` block: none, shared."""
+
 Expr = Any
 """A `SyntaxNode` (native syntax) or a `JsonExpr`."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Attribute:
+    """Compared and hashed by identity: evaluated values are memoised per attribute object (a module's
+    attribute is one object however many instances read it)."""
+
     name: str
     expr: Expr
     location: Location
@@ -392,14 +404,16 @@ class Block:
     labels: tuple[str, ...]
     body: Body
     location: Location
-    bindings: Mapping[str, Any] = field(default_factory=dict)
-    """Iterator values visible inside the block (the content of a `dynamic` block)."""
+    bindings: Mapping[str, Any] = field(default_factory=lambda: NO_BINDINGS)
+    """Iterator values visible inside the block (the content of a `dynamic` block). Read-only; blocks without
+    any (nearly all) share one empty mapping rather than a dict each."""
 
 
 @dataclass(slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
+    blocks: Sequence[Block] = ()
+    """A list when the body has blocks; most bodies (a resource's leaf blocks) have none and share `()`."""
     location: Location = field(default_factory=lambda: Location(""))
     json: bool = False
     """True for `.tf.json` bodies, where a nested block is written as an attribute holding an object."""
@@ -429,6 +443,8 @@ class HclFile:
     body: Body
     errors: list[Location] = field(default_factory=list)
     """Where tree-sitter found syntax errors (ERROR / MISSING nodes); the rest of the file is still read."""
+    size: int = 0
+    """Characters of source read (set by the loader): a root module's evaluation budget grows with it."""
 
 
 # --------------------------------------------------------------------------------------- native syntax
@@ -479,6 +495,7 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     body = Body(location=Location(path))
+    blocks: list[Block] = []
     errors: list[Location] = []
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(source)
@@ -496,7 +513,8 @@ def _parse_in_chunks(source: bytes, path: str) -> HclFile:
             continue
         chunk = _body(body_node, path, chunk_source)
         body.attributes.update(chunk.attributes)
-        body.blocks.extend(chunk.blocks)
+        blocks.extend(chunk.blocks)
+    body.blocks = blocks
     return HclFile(path, body, errors)
 
 
@@ -521,14 +539,14 @@ def _span(path: str, start: tuple[int, int], end: tuple[int, int]) -> Location:
     return Location(path, line, start[1] + 1, line if end[0] == start[0] else end[0] + 1)
 
 
-def _body(node: Any, path: str, source: bytes) -> Body:
+def _body(node: Any, path: str, source: bytes, location: Location | None = None) -> Body:
     # Hot path (every attribute and block of every file): one pass over each node's children, positions read
     # once, text sliced from `source` (tree-sitter's `Node.text` costs several times more), no generator per
-    # attribute.
-    start, end = node.start_point, node.end_point
-    body = Body(location=_span(path, start, end))
+    # attribute. A block's body is located at its block (as in JSON syntax): nothing reads a body's own span,
+    # and a large module has tens of thousands of blocks.
+    body = Body(location=location or _span(path, node.start_point, node.end_point))
     attributes = body.attributes
-    blocks = body.blocks
+    blocks: list[Block] = []
     for child in node.children:
         kind = child.type
         if kind == "attribute":
@@ -546,15 +564,15 @@ def _body(node: Any, path: str, source: bytes) -> Body:
             name = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
             start, end = child.start_point, child.end_point
             point = expr.start_point
-            frozen = _simple(expr, source, point[0], point[1]) if point[0] == start[0] else None
-            attributes[name] = Attribute(name, frozen or _freeze(expr, source),
-                                         _span(path, start, end))
+            loc = _span(path, start, end)
+            frozen = _simple(expr, source, loc.line, point[1]) if point[0] == start[0] else None
+            attributes[name] = Attribute(name, frozen or _freeze(expr, source), loc)
         elif kind == "block":
             children = child.children
             if not children:
                 continue
             ident = children[0]
-            block_type = source[ident.start_byte:ident.end_byte].decode("utf-8", "replace")
+            block_type = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
             labels: list[str] = []
             inner = None
             for candidate in children[1:]:
@@ -566,8 +584,10 @@ def _body(node: Any, path: str, source: bytes) -> Body:
                     break
             start, end = child.start_point, child.end_point
             loc = _span(path, start, end)
-            blocks.append(Block(block_type, tuple(labels), _body(inner, path, source) if inner is not None
+            blocks.append(Block(block_type, tuple(labels), _body(inner, path, source, loc) if inner is not None
                                 else Body(location=loc), loc))
+    if blocks:
+        body.blocks = blocks
     return body
 
 
@@ -579,7 +599,8 @@ _TOP_LEVEL_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "outp
 
 def parse_tf_json(document: Any, path: str) -> HclFile:
     """Terraform's JSON syntax (`.tf.json`), already parsed with positions, to the same structure."""
-    hcl = HclFile(path, Body(location=Location(path), json=True))
+    blocks: list[Block] = []
+    hcl = HclFile(path, Body(blocks=blocks, location=Location(path), json=True))
     if not isinstance(document, LocatedDict):
         hcl.errors.append(Location(path))
         return hcl
@@ -590,7 +611,7 @@ def parse_tf_json(document: Any, path: str) -> HclFile:
             continue
         for labels, item, item_loc in _json_blocks(content, depth, (), loc):
             if isinstance(item, LocatedDict):
-                hcl.body.blocks.append(Block(block_type, labels, _json_body(item, item_loc), item_loc))
+                blocks.append(Block(block_type, labels, _json_body(item, item_loc), item_loc))
     return hcl
 
 

@@ -53,11 +53,12 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from faasguard.findings import DiagnosticKind
 from faasguard.loaders import LoadContext, LoadResult, SourceFile
-from faasguard.loaders._budget import isolated
+from faasguard.loaders._budget import FILE_LIMITS, SCAN_LIMITS, Limits, isolated
 from faasguard.loaders.terraform._apis import (
     _http_apis,
     _rest_apis,
@@ -97,7 +98,7 @@ from faasguard.loaders.terraform._triggers import (
     _function_urls,
 )
 
-__all__ = ["load", "parse_container_definitions", "policy_document"]
+__all__ = ["load", "parse_container_definitions", "policy_document", "root_limits"]
 
 
 def build(b: _Builder) -> None:
@@ -185,10 +186,29 @@ def _load(files: Sequence[SourceFile], ctx: LoadContext) -> LoadResult:
     return loader.result
 
 
+SOURCE_CHARS_PER_STEP = 4
+"""A root module may take one evaluation step per this many characters of its own source, above the fixed
+per-input floor. Legitimate modules take far fewer (the benchmark's functions: one step per ~16 characters;
+the corpus' largest root: ~30k steps), so this only ever matters for very large roots."""
+
+
+def root_limits(source_size: int) -> Limits:
+    """The work budget of one root module whose own `.tf` files hold `source_size` characters.
+
+    Why the step limit grows with the input: a fixed limit that bounds hostile input also refused legitimate
+    large roots (10,000 functions take ~1.4M steps, ~140 per function), and a root module is evaluated as one
+    unit. Why it is still safe: what hostile input can buy is linear in bytes it must write (one step per
+    `SOURCE_CHARS_PER_STEP` characters, every file capped by `max_file_bytes`), the multiplying constructs stay
+    bounded by the per-expression cap and by the text/item/module limits, which do not grow, and every step is
+    also charged to the scan's budget, whose fixed limit bounds the sum over all roots exactly as before."""
+    steps = min(max(FILE_LIMITS.steps, source_size // SOURCE_CHARS_PER_STEP), SCAN_LIMITS.steps)
+    return FILE_LIMITS if steps == FILE_LIMITS.steps else replace(FILE_LIMITS, steps=steps)
+
+
 def _load_root(loader: _Loader, root: Path, reached: set[Path]) -> None:
     """One root module, isolated: its crash or budget overrun is its diagnostic, the other roots load."""
     display = loader.ctx.display(root)
-    loader.budget = loader.ctx.budget_for(display)
+    loader.budget = loader.ctx.budget.child(display, root_limits(loader.dirs[root].source_size))
     before = len(loader.result.diagnostics)
     with isolated(loader.result.diagnostics, COMPONENT, display):
         _load_root_unguarded(loader, root, reached)

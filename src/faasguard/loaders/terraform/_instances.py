@@ -67,9 +67,12 @@ class _ModuleDir:
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
+    source_size: int = 0
+    """Characters of source in the directory's files (what sizes a root module's evaluation budget)."""
 
     def add(self, hcl: HclFile, display: str) -> None:
         self.files.append(hcl)
+        self.source_size += hcl.size
         self.displays.append(display)
         for block in hcl.body.blocks:
             if block.type == "variable" and block.labels:
@@ -120,7 +123,7 @@ class _Instance:
         self._local_cache: dict[str, Any] = {}
         self._output_cache: dict[str, Any] = {}
         self._doc_cache: dict[str, Any] = {}
-        self._attr_cache: dict[int, Any] = {}
+        self._attr_cache: dict[Attribute, Any] = {}
         self._active: list[str] = []
         self.unknown_vars: set[str] = set()
         self.evaluator = Evaluator(self._resolve, {
@@ -143,11 +146,11 @@ class _Instance:
         resource types read the same attribute, e.g. a function's name for permissions and triggers)."""
         if bindings:
             return self.evaluator.eval(attr.expr, attr.location, bindings)
-        key = id(attr)
-        if key in self._attr_cache:
-            return self._attr_cache[key]
+        cache = self._attr_cache
+        if attr in cache:
+            return cache[attr]
         value = self.evaluator.eval(attr.expr, attr.location)
-        self._attr_cache[key] = value
+        cache[attr] = value
         return value
 
     def _guard(self, key: str, location: Location) -> Unknown | None:
@@ -595,7 +598,8 @@ class _Res:
         self.inst = inst
         self.block = block
         self.address = address
-        self.bindings = {**(bindings or {}), **block.bindings}
+        self.bindings: Mapping[str, Any] = ({**bindings, **block.bindings} if bindings and block.bindings
+                                            else bindings or block.bindings)
 
     @property
     def location(self) -> Location:

@@ -46,8 +46,10 @@ LAMBDA_MODULE = re.compile(
     r"|^(?:git::)?(?:https://|git@)?github\.com[/:]terraform-aws-modules/terraform-aws-lambda(?:\.git)?(?:[/?].*)?$")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
+    """One resource of a root's module tree (a large root has tens of thousands: slots, no dict each)."""
+
     inst: _Instance
     res: _Res
     type: str
@@ -98,11 +100,13 @@ class _Loader:
                 self.diag(DiagnosticKind.PARSE_ERROR, exc.message, exc.location, DiagnosticLevel.ERROR)
                 return None
             hcl = parse_tf_json(document, display)
+            hcl.size = len(text)
             if hcl.errors:
                 self.diag(DiagnosticKind.PARSE_ERROR, "Terraform JSON file is not an object", Location(display),
                           DiagnosticLevel.ERROR)
             return hcl
         hcl = parse_hcl(text.encode("utf-8"), display)
+        hcl.size = len(text)
         for error in hcl.errors:
             self.diag(DiagnosticKind.PARSE_ERROR,
                       "HCL syntax error; the blocks around it are still read", error, DiagnosticLevel.ERROR)
