@@ -23,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 from faasguard.safeio import FileRefusedError, is_regular, read_head
@@ -75,7 +76,7 @@ _KNATIVE = re.compile(rb"apiVersion\s*:\s*[\"']?serving\.knative\.dev/")
 _ECS_JSON = re.compile(rb'"containerDefinitions"\s*:')
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceFile:
     type: SourceType
     path: Path

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from faasguard._record import record
 from faasguard.model import Location, Policy, PolicyKind, Role, Statement, Unknown
 
 # AWS managed policies SAM (and the Lambda console) attach for the platform's own needs: never a finding.
@@ -266,7 +267,7 @@ class Decision(StrEnum):
     """Some of the role's policies cannot be seen: the answer may be yes."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Access:
     decision: Decision
     grants: tuple[Grant, ...] = ()
@@ -387,7 +388,7 @@ class RoleAccess:
 
 # ------------------------------------------------------------------------------------ needs
 
-@dataclass(frozen=True, slots=True)
+@record
 class Need:
     """One permission a function needs: an action on a resource, and why."""
 
@@ -419,7 +420,7 @@ class FunctionNeeds:
         return frozenset(n.action for n in self.needs)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnknownAction:
     """An action in an Allow/Deny that is not in the IAM catalog: IAM ignores it, silently."""
 

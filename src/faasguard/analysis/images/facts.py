@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faasguard._record import record
 from faasguard.analysis.deps.facts import Dependency
 from faasguard.model import Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageEnv:
     name: str
     value: str
@@ -22,7 +23,7 @@ class ImageEnv:
     """The Dockerfile `ENV` line that sets it when known, else the image file."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerInfo:
     index: int
     """0-based, bottom layer first."""
