@@ -51,9 +51,17 @@ def twin(cls: type) -> type:
         elif f.default_factory is not dataclasses.MISSING:
             options["default_factory"] = f.default_factory
         specs.append((f.name, f.type, dataclasses.field(**options)))
-    made = dataclasses.make_dataclass(cls.__name__, specs, frozen=True, slots=True)
+    made = dataclasses.make_dataclass(cls.__name__, specs, frozen=is_frozen(cls), slots=is_slotted(cls))
     made.__qualname__ = cls.__qualname__
     return made
+
+
+def is_frozen(cls: type) -> bool:
+    return bool(getattr(cls, "__dataclass_params__").frozen)  # noqa: B009 - typeshed does not declare it
+
+
+def is_slotted(cls: type) -> bool:
+    return "__slots__" in cls.__dict__
 
 
 def copy_to(obj: Any, cls: type) -> Any:
@@ -103,8 +111,10 @@ def assert_same_behaviour(cls: type, objects: list[Any]) -> None:
         assert obj.__eq__(object()) is NotImplemented
         assert obj.__eq__(copy) is NotImplemented  # another class, even with the same fields
         for name in [f.name for f in dataclasses.fields(obj)][:1]:
-            with pytest.raises(dataclasses.FrozenInstanceError):
-                setattr(obj, name, None)
+            if is_frozen(cls):
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    setattr(obj, name, None)
+        assert (type(obj).__hash__ is None) == (model.__hash__ is None)
     for i, a in enumerate(objects):
         for j, b in enumerate(objects):
             assert (a == b) == (copies[i] == copies[j]), (cls, i, j)
@@ -120,7 +130,7 @@ def scanned_objects() -> dict[type, list[Any]]:
     found: dict[type, list[Any]] = {}
     for path in paths:
         result = scan([path], Config())
-        for cls, objects in reachable((result.apps, result.facts, result.findings, result.diagnostics)).items():
+        for cls, objects in reachable(result).items():
             bucket = found.setdefault(cls, [])
             bucket.extend(objects[: 12 - len(bucket)])
     return found
@@ -185,12 +195,34 @@ class Empty:
     pass
 
 
+@record(frozen=False, slots=False)
+class Mutable:
+    items: list[int] = dataclasses.field(default_factory=list)
+    name: str = ""
+    note: str = dataclasses.field(default="", compare=False, repr=False)
+
+
+@record(frozen=False)
+class MutableSlotted:
+    name: str
+    count: int = 0
+
+
+@record(slots=False)
+class FrozenWithDict:
+    name: str
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+
 @pytest.mark.parametrize(("cls", "values"), [
     (Sample, [("a",), ("a", 1), ("a", 0, "other note"), ("a", 0, "", "hidden"), ("a", 0, "", "", 5),
               ("a", 0, "", "", 0, 7), ("b", 2, "n", "h", 1, 1, {"k": "v"})]),
     (Child, [("a",), ("a", 0, "", "", 0, 0, {}, 2), ("b", 3)]),
     (One, [(1,), (2,), ([1],), ("x",), (None,)]),  # a list value: both unhashable
     (Empty, [(), ()]),
+    (Mutable, [(), ([1, 2],), ([1, 2], "a"), ([], "", "note")]),
+    (MutableSlotted, [("a",), ("a", 1), ("b", 1)]),
+    (FrozenWithDict, [("a",), ("a", {"k": 1}), ("b",)]),
 ])
 def test_field_options_as_the_stdlib(cls: type, values: list[tuple[Any, ...]]) -> None:
     assert_same_behaviour(cls, [cls(*args) for args in values])
@@ -228,3 +260,13 @@ def test_a_class_with_its_own_equality_is_refused() -> None:
                 return True
 
             __hash__ = object.__hash__
+
+
+def test_a_mutable_record_is_mutable_and_unhashable_and_a_frozen_one_keeps_a_dict_when_asked() -> None:
+    item = Mutable([1])
+    item.name = "changed"
+    assert item == Mutable([1], "changed")
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(item)
+    assert FrozenWithDict("a").__dict__["name"] == "a"
+    assert not hasattr(MutableSlotted("a"), "__dict__")

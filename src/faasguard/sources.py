@@ -18,7 +18,6 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -190,7 +189,7 @@ def classify(path: Path) -> SourceType | None:
     return None
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Discovery:
     files: list[SourceFile]
     diagnostics: list[Diagnostic]

@@ -9,7 +9,7 @@ rule reports a kind is the rule's decision (`faasguard.rules.handler`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from faasguard._record import record
 from faasguard.findings import EvidenceStep
@@ -104,7 +104,7 @@ class TmpLeftover:
     what: str
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class HandlerFacts:
     handler_file: str
     """Display path of the handler module."""

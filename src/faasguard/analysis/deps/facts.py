@@ -12,7 +12,7 @@ A reader would otherwise get two things wrong:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
 from faasguard._record import record
@@ -159,7 +159,7 @@ class VulnerableDependency:
     advisories: tuple[Advisory, ...]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DependencyFacts:
     inventories: tuple[Inventory, ...] = ()
     vulnerable: tuple[VulnerableDependency, ...] = ()

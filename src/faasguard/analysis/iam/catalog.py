@@ -26,11 +26,11 @@ import os
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.cache import cache_dir, prune_siblings, read_marshal, write_marshal
 
 # Bump when the compact layout below changes, so stale caches are ignored.
@@ -50,7 +50,7 @@ _LEVEL_NAMES = {code: name for name, code in _LEVELS.items()}
 WRITE_LEVELS = frozenset({"Write", "Permissions management", "Tagging"})
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ActionInfo:
     """One IAM action as the catalog knows it."""
 

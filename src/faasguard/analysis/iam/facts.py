@@ -279,7 +279,7 @@ class Access:
         return self.decision in (Decision.ALLOWED, Decision.CONDITIONAL)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class RoleAccess:
     """The effective permissions of one role, evaluated the way IAM does (identity policies only)."""
 
@@ -406,7 +406,7 @@ class Need:
     """Why the resource is what it is when it is a fallback (`*`, inferred from a trigger)."""
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FunctionNeeds:
     function: str
     role: str | None
@@ -430,7 +430,7 @@ class UnknownAction:
     unknown_service: bool = False
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class IamFacts:
     roles: Mapping[str, RoleAccess] = field(default_factory=dict)
     function_roles: Mapping[str, str] = field(default_factory=dict)

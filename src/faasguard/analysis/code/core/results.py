@@ -8,7 +8,7 @@ Nothing here depends on the language of the analysed code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from faasguard._record import record
 from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val
@@ -57,7 +57,7 @@ class Fetch:
     cached: bool
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Summary:
     hits: list[SinkHit] = field(default_factory=list)
     calls: list[CallRec] = field(default_factory=list)
@@ -76,7 +76,7 @@ class Summary:
     caches: bool = False
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class HandlerResult:
     flows: list[TaintFlow]
     issues: list[CodeIssue]
