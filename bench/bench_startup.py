@@ -1,6 +1,7 @@
 """Start-up and small scans: `--version`, the pre-commit case and a few small real apps (by hand, not a test).
 
     python bench/bench_startup.py [--repeat 7] [--checkov EXE] [--bandit EXE] [--semgrep EXE] [--src DIR]
+                                  [--baseline-src DIR]
 
 On single small apps -- one template and its handlers, what a pre-commit hook or a pull request touches --
 start-up and per-scan fixed costs (imports, data tables) are most of the run, and they are what a user compares
@@ -15,7 +16,8 @@ the project's) and are measured in the same run on the same files: Checkov on th
 faasguard runs with its bytecode compiled, as an installed package has it: a warm-up run writes the bytecode
 under a private `PYTHONPYCACHEPREFIX` (a checkout with `PYTHONDONTWRITEBYTECODE=1` would otherwise compile every
 module on every run, ~0.45 s here), and with `--no-cache` so that every run does the whole scan. `--src` measures
-another checkout's sources (e.g. main's) with the same interpreter, for a before/after in one run.
+another checkout's sources with the same interpreter; `--baseline-src DIR` adds a "baseline" row measured in the
+same run, alternately with the others (e.g. `git archive main src | tar -x -C /tmp/base`), for a before/after.
 """
 
 from __future__ import annotations
@@ -108,15 +110,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="faasguard sources to measure")
+    parser.add_argument("--baseline-src", type=Path, help="sources of the version to compare with")
     for tool in ("checkov", "bandit", "semgrep"):
         parser.add_argument(f"--{tool}", default=os.environ.get(tool.upper()), help=f"{tool} executable")
     args = parser.parse_args()
 
     pycache = Path(tempfile.mkdtemp(prefix="fg-bench-pycache-"))
     report = pycache / "report.json"
-    env = {**os.environ, "PYTHONPATH": str(args.src.resolve()), "PYTHONPYCACHEPREFIX": str(pycache),
+    env = {**os.environ, "PYTHONPATH": str(args.src.resolve()), "PYTHONPYCACHEPREFIX": str(pycache / "new"),
            "FAASGUARD_NO_CACHE": "1"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    versions = {"faasguard": env}
+    if args.baseline_src:
+        versions["baseline"] = {**env, "PYTHONPATH": str(args.baseline_src.resolve()),
+                                "PYTHONPYCACHEPREFIX": str(pycache / "baseline")}
     fg = [sys.executable, "-m", "faasguard"]
     out = ["--no-cache", "--format", "json", "-o", str(report)]
     tools = {t: getattr(args, t) for t in ("checkov", "bandit", "semgrep")
@@ -127,17 +134,23 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.2f}; medians of {args.repeat} runs, alternately")
     for case in cases():  # warm-up: the bytecode of everything each scan imports
         if case.available():
-            measure([*fg, "scan", *map(str, case.paths), *out], env)
-    version = [measure([*fg, "--version"], env) for _ in range(args.repeat)]
-    print(row("faasguard --version", version))
+            for version_env in versions.values():
+                measure([*fg, "scan", *map(str, case.paths), *out], version_env)
+    version_runs: dict[str, list[Measure]] = {label: [] for label in versions}
+    for _ in range(args.repeat):
+        for label, version_env in versions.items():
+            version_runs[label].append(measure([*fg, "--version"], version_env))
+    for label, measured in version_runs.items():
+        print(row(f"{label} --version", measured))
     for case in cases():
         if not case.available():
             print(f"{case.name}: absent, skipped")
             continue
-        runs: dict[str, list[Measure]] = {"faasguard": []}
+        runs: dict[str, list[Measure]] = {label: [] for label in versions}
         failed: dict[str, str] = {}
         for _ in range(args.repeat):
-            runs["faasguard"].append(measure([*fg, "scan", *map(str, case.paths), *out], env))
+            for label, version_env in versions.items():
+                runs[label].append(measure([*fg, "scan", *map(str, case.paths), *out], version_env))
             for tool, exe in tools.items():
                 argv = competitor_argv(tool, exe, case, semgrep_config)
                 if argv is not None and tool not in failed:
@@ -153,6 +166,10 @@ def main() -> int:
             print(f"  {tool}: not measured ({error})")
         ours = statistics.median(r[0] for r in runs["faasguard"])
         ours_cpu = statistics.median(r[1] for r in runs["faasguard"])
+        if "baseline" in runs:
+            wall = statistics.median(r[0] for r in runs["baseline"])
+            cpu = statistics.median(r[1] for r in runs["baseline"])
+            print(f"  baseline / faasguard: {wall / ours:.2f}x wall, {cpu / ours_cpu:.2f}x CPU")
         for tool in tools:
             if tool in runs:
                 wall = statistics.median(r[0] for r in runs[tool])
