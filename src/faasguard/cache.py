@@ -10,7 +10,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +76,8 @@ def write_atomic(path: Path, payload: bytes) -> None:
     """Temp file + rename, so concurrent scans never read half a file; OS errors are swallowed."""
     if _DISTRUSTED:
         return
+    import tempfile  # only a scan that writes its cache pays for tempfile (random, shutil, bz2, lzma)
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.findings import Severity
 from faasguard.safeio import read_regular
 
@@ -21,7 +22,7 @@ class ConfigError(Exception):
     """A configuration or usage error: exit code 2."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CentralIgnore:
     """A suppression owned by a security team in the config: one rule on one resource (or all, with "*")."""
 
@@ -36,7 +37,7 @@ class CentralIgnore:
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     select: tuple[str, ...] = ()
     """Rule ids or prefixes (FG1, FG101); empty = all."""

@@ -8,8 +8,10 @@ The per-area fact types live with the analysis that produces them and are only n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from faasguard._record import record
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.facts import HandlerFacts
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from faasguard.model import Application
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Facts:
     """What enrichment learned about one application (see model.py's docstring)."""
 

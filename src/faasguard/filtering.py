@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from faasguard import __version__
+from faasguard._record import record
 from faasguard.config import Config, ConfigError
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Finding, Suppression
 from faasguard.model import Application, Location
@@ -81,7 +82,7 @@ class _Candidate:
                 "config": "central ignore", "baseline": "baseline entry"}[self.origin]
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Comments:
     """Suppression comments of one file, indexed by the line each applies to."""
 
@@ -89,7 +90,7 @@ class _Comments:
     all: list[_Candidate] = field(default_factory=list)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Sources:
     """Every valid suppression of a run, by origin, ready to be matched against findings.
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.model import Location
 
 
@@ -52,7 +53,7 @@ class RuleStatus(StrEnum):
     DEPRECATED = "deprecated"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleMeta:
     id: str
     name: str
@@ -73,7 +74,7 @@ class RuleMeta:
         return f"https://faasguard.dev/rules/{self.id}/"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EvidenceStep:
     """One hop of a taint path (source → ... → sink) or one piece of supporting evidence."""
 
@@ -81,7 +82,7 @@ class EvidenceStep:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppression:
     kind: str
     """"inSource" (comment or template Metadata) or "external" (config list, baseline)."""
@@ -90,7 +91,7 @@ class Suppression:
     until: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     rule_id: str
     rule_name: str
@@ -159,7 +160,7 @@ class Incomplete(StrEnum):
     DEPENDENCIES = "dependencies"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     kind: DiagnosticKind
     message: str

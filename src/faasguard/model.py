@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any, TypeVar
+
+from faasguard._record import record
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Location:
     """Where something is declared. Lines and columns are 1-based."""
 
@@ -51,7 +53,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unknown:
     """A value that cannot be resolved statically, with the reason (e.g. "!Ref to parameter DbPassword
     without a default"). Falsy, so `if value:` never mistakes it for a present value; use `is_known`."""
@@ -95,7 +97,7 @@ class SourceKind(StrEnum):
     """A live AWS account (audit)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """Base of every located model node."""
 
@@ -110,7 +112,7 @@ class Node:
 
 # --------------------------------------------------------------------------------------------- IAM
 
-@dataclass(frozen=True, slots=True)
+@record
 class Statement:
     """One IAM statement, values kept as written (strings may still hold wildcards)."""
 
@@ -136,7 +138,7 @@ class Statement:
         return isinstance(self.effect, str) and self.effect.lower() == "allow"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyDocument:
     statements: tuple[Statement, ...]
     location: Location
@@ -157,7 +159,7 @@ class PolicyKind(StrEnum):
     """A policy ARN we cannot see (another account's managed policy, an imported value)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     name: str
     kind: PolicyKind
@@ -169,7 +171,7 @@ class Policy:
     """Logical id / address of the policy resource when it is a resource of its own."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Role(Node):
     name: str | Unknown | None = None
     arn: str | Unknown | None = None
@@ -184,7 +186,7 @@ class Role(Node):
 
 # ------------------------------------------------------------------------------------- functions
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvVar:
     name: str
     value: str | Unknown
@@ -197,7 +199,7 @@ class EnvVar:
     (e.g. "AWS::IAM::AccessKey.SecretAccessKey", "random_password.result")."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VpcConfig:
     location: Location
     subnet_ids: tuple[str | Unknown, ...] = ()
@@ -205,7 +207,7 @@ class VpcConfig:
     """Logical ids of security groups in this application where resolvable, else the raw id or Unknown."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CodeLocation:
     """Where a function's handler code lives, for the code analysis."""
 
@@ -222,7 +224,7 @@ class CodeLocation:
     """Inline ZipFile code in the template."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Destination:
     """Where failed events go: a DLQ or an on-failure destination."""
 
@@ -232,7 +234,7 @@ class Destination:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Function(Node):
     name: str | Unknown | None = None
     runtime: str | Unknown | None = None
@@ -335,7 +337,7 @@ class AuthType(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Auth:
     type: AuthType
     location: Location
@@ -346,7 +348,7 @@ class Auth:
     """Why the type is what it is (e.g. "inherited from Api DefaultAuthorizer", "Authorizer: NONE on route")."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Trigger(Node):
     kind: TriggerKind = TriggerKind.OTHER
     function: str | Unknown = ""
@@ -381,7 +383,7 @@ class Trigger(Node):
     set that cannot be resolved. Located at `field_locations["event_filter"]`."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cors:
     """A CORS configuration as the platform applies it (SAM `Cors` / `CorsConfiguration`,
     `AWS::ApiGatewayV2::Api` `CorsConfiguration`, a function URL's `Cors`, Terraform `cors_configuration` /
@@ -395,7 +397,7 @@ class Cors:
     credentials_location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stage:
     name: str
     location: Location
@@ -411,7 +413,7 @@ class Stage:
         return self.field_locations.get(field_name, self.location)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Api(Node):
     kind: TriggerKind = TriggerKind.REST_API
     name: str | Unknown | None = None
@@ -429,7 +431,7 @@ class Api(Node):
     """The API's CORS configuration (None when the source declares none)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Permission(Node):
     """A resource-based policy statement allowing someone to invoke a function."""
 
@@ -444,7 +446,7 @@ class Permission(Node):
 
 # ------------------------------------------------------------------------- layers and containers
 
-@dataclass(frozen=True, slots=True)
+@record
 class Layer(Node):
     arn: str | Unknown | None = None
     name: str | Unknown | None = None
@@ -453,7 +455,7 @@ class Layer(Node):
     compatible_runtimes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Container(Node):
     """A container the platform runs: an ECS/Fargate container definition, a Cloud Run container, a Lambda
     container image function."""
@@ -486,7 +488,7 @@ class Container(Node):
 
 # ------------------------------------------------------------------------------ network and data
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityGroupRule:
     direction: str
     """"egress" / "ingress"."""
@@ -499,7 +501,7 @@ class SecurityGroupRule:
     destination_group: str | Unknown | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityGroup(Node):
     rules: tuple[SecurityGroupRule, ...] = ()
     implicit_allow_all_egress: bool = False
@@ -522,7 +524,7 @@ class RouteTarget(StrEnum):
 _ANY_DESTINATION = frozenset({"0.0.0.0/0", "::/0"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Route:
     """One route of a route table: CloudFormation `AWS::EC2::Route`, Terraform `aws_route` or a `route` block of
     `aws_route_table`."""
@@ -540,7 +542,7 @@ class Route:
         return isinstance(self.destination, str) and self.destination.strip() in _ANY_DESTINATION
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteTable(Node):
     routes: tuple[Route, ...] = ()
     vpc_id: str | Unknown | None = None
@@ -563,7 +565,7 @@ class RouteTable(Node):
         return undecided if undecided is not None else False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Subnet(Node):
     """A VPC subnet with the route table that applies to it, so "public subnet" is read from the model alone."""
 
@@ -577,7 +579,7 @@ class Subnet(Node):
     vpc_id: str | Unknown | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Service(Node):
     """A long-running container service that places tasks in a VPC: an ECS service with the `awsvpc` network
     configuration (`NetworkConfiguration.AwsvpcConfiguration` / `network_configuration`)."""
@@ -620,7 +622,7 @@ class ResourceCategory(StrEnum):
                         ResourceCategory.DOCUMENTDB, ResourceCategory.MEMORYDB, ResourceCategory.NEPTUNE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EcrRepositorySettings:
     """What an ECR repository says about scanning and tags, read from either spelling by the loaders so rules
     never parse `ImageScanningConfiguration` / `image_scanning_configuration` themselves. None: not set (the
@@ -631,7 +633,7 @@ class EcrRepositorySettings:
     tag_mutability: str | Unknown | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParameterSettings:
     """An SSM parameter's type and value (`AWS::SSM::Parameter`, `aws_ssm_parameter`). CloudFormation cannot
     create `SecureString` parameters, so every parameter it creates is stored in plaintext. Located at
@@ -644,7 +646,7 @@ class ParameterSettings:
     """Set when the value copies a secret attribute or a sensitive variable (as `EnvVar.from_secret_attribute`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UserPoolAttribute:
     """A custom attribute of a Cognito user pool's schema, named as tokens carry it (`custom:role`)."""
 
@@ -654,7 +656,7 @@ class UserPoolAttribute:
     developer_only: bool | Unknown | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UserPoolClient:
     """An app client of a user pool. `write_attributes` None means the client declares none, and Cognito then
     lets users write every attribute of the pool (standard and custom)."""
@@ -665,7 +667,7 @@ class UserPoolClient:
     write_location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UserPoolSettings:
     """A Cognito user pool's password policy, custom attributes, sign-up setting and app clients (clients are
     resources of their own in every source; the loaders attach each to the pool it names). Located at
@@ -681,7 +683,7 @@ class UserPoolSettings:
     clients: tuple[UserPoolClient, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentityPoolSettings:
     """A Cognito identity pool: whether it hands out credentials to unauthenticated (anonymous) callers, and the
     role they get (`AWS::Cognito::IdentityPoolRoleAttachment` / `aws_cognito_identity_pool_roles_attachment`).
@@ -693,7 +695,7 @@ class IdentityPoolSettings:
     """Id of a `Role` in `Application.roles`, or Unknown."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PublicAccessBlock:
     """S3 Block Public Access as written for a bucket (and its account, the stricter of the two). A flag absent
     from a written configuration is False (the API's default); one that cannot be resolved is Unknown."""
@@ -704,7 +706,7 @@ class PublicAccessBlock:
     restrict_public_buckets: bool | Unknown = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BucketSettings:
     """What an S3 bucket says about public access, from either spelling (CloudFormation `AccessControl`,
     `PublicAccessBlockConfiguration`, `OwnershipControls`; Terraform `acl`, `aws_s3_bucket_acl`,
@@ -719,7 +721,7 @@ class BucketSettings:
     """`BucketOwnerEnforced` (ACLs disabled), `BucketOwnerPreferred` or `ObjectWriter`."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RegistryScanRule:
     """One rule of a registry-wide scanning configuration: how often, and which repositories (ECR `WILDCARD`
     filters, where `*` matches any run of characters)."""
@@ -731,7 +733,7 @@ class RegistryScanRule:
 _SCANNING_FREQUENCIES = frozenset({"SCAN_ON_PUSH", "CONTINUOUS_SCAN"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RegistryScanning(Node):
     """A registry-wide scanning configuration (`AWS::ECR::RegistryScanningConfiguration`,
     `aws_ecr_registry_scanning_configuration`). It overrides the repositories' own scan-on-push setting for the
@@ -770,7 +772,7 @@ class RegistryScanning(Node):
         return undecided if undecided is not None else False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resource(Node):
     """A data store or other resource functions use (tables, buckets, queues, secrets, keys, databases)."""
 
@@ -807,7 +809,7 @@ class Resource(Node):
     """A database's `PubliclyAccessible` / `publicly_accessible` (None: absent, the default false)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parameter:
     name: str
     location: Location
@@ -818,7 +820,7 @@ class Parameter:
 
 # ------------------------------------------------------------------------------------ application
 
-@dataclass(frozen=True, slots=True)
+@record
 class Application:
     name: str
     """Display name: the template/project path, or stack name."""
@@ -915,7 +917,7 @@ class _AppIndex:
         self.permissions_by_function: dict[str, tuple[Permission, ...]] = grouped(app.permissions, "function")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceSuppression:
     """A suppression written in the source (CloudFormation `Metadata.faasguard.ignore`)."""
 

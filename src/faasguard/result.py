@@ -6,9 +6,10 @@ made it (a live audit builds the same result from another source).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
+from faasguard._record import record
 from faasguard.facts import Facts
 from faasguard.findings import Diagnostic, Finding
 from faasguard.model import Application
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from faasguard.sources import SourceFile
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ScanResult:
     apps: list[Application] = field(default_factory=list)
     facts: dict[int, Facts] = field(default_factory=dict)

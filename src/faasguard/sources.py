@@ -18,11 +18,11 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 from faasguard.safeio import FileRefusedError, is_regular, read_head
@@ -75,7 +75,7 @@ _KNATIVE = re.compile(rb"apiVersion\s*:\s*[\"']?serving\.knative\.dev/")
 _ECS_JSON = re.compile(rb'"containerDefinitions"\s*:')
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceFile:
     type: SourceType
     path: Path
@@ -189,7 +189,7 @@ def classify(path: Path) -> SourceType | None:
     return None
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Discovery:
     files: list[SourceFile]
     diagnostics: list[Diagnostic]

@@ -101,3 +101,20 @@ def test_authorization_removed_from_url(moto_endpoint: str, deployed: dict[str, 
     message = next(f["message"] for f in report["findings"] if f["rule_id"] == "FG315")
     assert "no authorization live" in message
     assert "aws-iam" in message.lower().replace("_", "-")
+
+
+def test_each_drift_rule_names_a_kind_of_the_comparison_and_the_rules_import_no_comparison() -> None:
+    """The rules spell their kind as a string so that a scan imports no `faasguard.analysis.drift`; the strings
+    must stay the comparison's own values, one rule per kind."""
+    import subprocess
+    import sys
+
+    from faasguard.analysis.drift import DriftKind
+    from faasguard.rules import drift as drift_rules
+
+    base = drift_rules._DriftRule
+    kinds = [rule.kind for rule in vars(drift_rules).values()
+             if isinstance(rule, type) and issubclass(rule, base) and rule is not base]
+    assert sorted(kinds) == sorted(k.value for k in DriftKind)
+    code = "import sys, faasguard.rules.drift; print('faasguard.analysis.drift' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"

@@ -138,4 +138,32 @@ def test_fresh_install_of_the_snapshot_version_builds_nothing(tmp_path: Path, mo
     assert data["src"] == key
     assert not list((tmp_path / "cache").rglob("iam-catalog-*"))
     monkeypatch.undo()
-    assert data["services"] == catalog_mod.build_compact(catalog_mod._source_path(), key)["services"]
+    built = catalog_mod.build_compact(catalog_mod._source_path(), key)["services"]
+    assert dict(catalog_mod._Services(data["services"])) == built
+
+
+def test_services_are_decoded_only_when_looked_up() -> None:
+    """A scan naming a few services decodes those; `*` still sees every action."""
+    catalog = catalog_mod.ActionCatalog(catalog_mod._load_snapshot())
+    services = catalog._services
+    assert isinstance(services, catalog_mod._Services)
+    assert services._decoded == {}
+    assert catalog.exists("s3:GetObject")
+    assert catalog.has_service("dynamodb")  # membership needs no decoding
+    assert set(services._decoded) == {"s3"}
+    assert catalog.expand("*") == get_catalog().expand("*")
+    assert len(services._decoded) == len(services) > 300
+
+
+def test_a_packed_service_that_inflates_past_its_bound_or_is_no_mapping_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import marshal
+    import zlib
+
+    monkeypatch.setattr(catalog_mod, "_MAX_SERVICE_BYTES", 1000)
+    with pytest.raises(ValueError, match="inflates past"):
+        catalog_mod._unpack(zlib.compress(b"\0" * 5000))
+    with pytest.raises(ValueError, match="not a mapping"):
+        catalog_mod._unpack(zlib.compress(marshal.dumps([1, 2])))
+    packed = catalog_mod._pack({"v": 2, "src": "x", "services": {"demo": {"name": "Demo", "actions": {}}}})
+    assert catalog_mod._unpack(packed["services"]["demo"]) == {"name": "Demo", "actions": {}}

@@ -8,9 +8,10 @@ their type was found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from faasguard._record import record
 from faasguard.config import Config
 from faasguard.findings import Diagnostic
 from faasguard.loaders._budget import SCAN_LIMITS, Budget
@@ -36,7 +37,7 @@ LOADER_MODULES: dict[SourceType, str] = {
 }
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class LoadContext:
     config: Config
     cwd: Path
@@ -71,7 +72,7 @@ class LoadContext:
         return resolved in self._root_dirs or any(parent in self._root_dirs for parent in resolved.parents)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class LoadResult:
     apps: list[Application] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)

@@ -24,9 +24,9 @@ import errno
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 
+from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, internal_error
 from faasguard.model import Location
 
@@ -58,7 +58,7 @@ class Work(StrEnum):
     """Evaluation steps (HCL expression nodes, Serverless variable resolutions)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     nodes: int
     text: int

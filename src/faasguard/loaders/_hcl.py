@@ -50,6 +50,7 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from faasguard._record import record
 from faasguard.loaders._budget import Budget, BudgetExceededError, Work
 from faasguard.loaders._yaml import LocatedDict, LocatedList
 from faasguard.model import Location, Unknown
@@ -65,7 +66,7 @@ MAX_COLLECTION = 10_000
 MAX_STRING = 1_000_000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EvalError(Unknown):
     """An expression that cannot be evaluated because it is wrong (missing key, type mismatch), not merely
     unknown before apply. `try()` skips these; other consumers treat them as `Unknown`."""
@@ -86,7 +87,7 @@ class FileText(str):
 
 # ------------------------------------------------------------------------------------------ structure
 
-@dataclass(frozen=True, slots=True)
+@record
 class JsonExpr:
     """An expression in Terraform's JSON syntax: a JSON value whose strings are HCL templates."""
 

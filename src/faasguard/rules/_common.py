@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from faasguard._record import record
 from faasguard.analysis.public_sources import _anyone, _covers, _denies_public, _restricts, _SourceIndex
 from faasguard.config import Config
 from faasguard.model import (
@@ -35,7 +35,7 @@ from faasguard.model import (
 # ------------------------------------------------------------------------------------------- roles
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RoleUse:
     """A role together with what uses it, and the node a role-level finding should name."""
 
@@ -139,7 +139,7 @@ def action_matches(pattern: str, action: str) -> bool:
 _SYMBOL = re.compile(r"\$\{[^}]*\}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Arn:
     partition: str
     service: str

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
+from faasguard._record import record
 from faasguard.config import Config
 from faasguard.facts import Facts
 from faasguard.findings import Confidence, EvidenceStep, Finding, RuleMeta, RuleStatus, Severity, fingerprint
 from faasguard.model import Application, Location
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class RuleContext:
     app: Application
     config: Config

@@ -12,8 +12,8 @@ with the written key are Unknown: no finding.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
+from faasguard._record import record
 from faasguard.analysis.public_sources import names_resource, open_write, trigger_source
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import (
@@ -142,7 +142,7 @@ _TARGET_PARAMS = {"s3": ("Bucket",), "sqs": ("QueueUrl", "QueueName"), "sns": ("
 _FROM_EVENT = "taken from the event"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Loop:
     """One way a function re-triggers itself."""
 

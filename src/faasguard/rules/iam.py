@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from faasguard._record import record
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
 from faasguard.model import Application, Policy, PolicyKind, Role, Statement
 from faasguard.rules._common import (
@@ -54,7 +54,7 @@ _EXECUTION_BASELINE = frozenset({
 })
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Site:
     """One statement in one policy, with everything that holds it (deduplicated across roles, so a managed
     policy attached to three roles is reported once, on the policy)."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 
+from faasguard._record import record
 from faasguard.findings import Confidence, Finding, Severity
 from faasguard.model import EnvVar, Function, Location
 from faasguard.rules.base import Rule, RuleContext, register
@@ -133,7 +133,7 @@ def is_placeholder(value: str) -> bool:
                                                                           v))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecretVerdict:
     why: str
     confidence: Confidence

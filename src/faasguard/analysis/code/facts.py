@@ -9,13 +9,14 @@ rule reports a kind is the rule's decision (`faasguard.rules.handler`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from faasguard._record import record
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvRef:
     """A value read from the function's environment variable `name` (os.environ["X"], os.getenv("X"))."""
 
@@ -27,7 +28,7 @@ ArgValue = str | EnvRef | Unknown
 """A call argument as far as it can be resolved: a literal, an environment variable, or Unknown(reason)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AwsCall:
     """One AWS SDK call a handler can make."""
 
@@ -43,7 +44,7 @@ class AwsCall:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TaintFlow:
     """Untrusted event data (or a secret, or the environment, for the "log" and "store" kinds) reaching a sink."""
 
@@ -76,7 +77,7 @@ class TaintFlow:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CodeIssue:
     """A non-flow fact that a rule reports: "hardcoded-secret", "tls-disabled", "exec-tmp", "log" (the whole
     event logged by a framework option)."""
@@ -87,7 +88,7 @@ class CodeIssue:
     evidence: tuple[EvidenceStep, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecretFetch:
     """A secret fetched on every invocation (not at init, not through a cache)."""
 
@@ -95,7 +96,7 @@ class SecretFetch:
     what: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TmpLeftover:
     """A file written under /tmp that is not removed on every path before the handler returns."""
 
@@ -103,7 +104,7 @@ class TmpLeftover:
     what: str
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class HandlerFacts:
     handler_file: str
     """Display path of the handler module."""

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from faasguard._record import record
 from faasguard.analysis.deps._npm import COMPONENT, Locate, exact_npm_version, npm_key
 from faasguard.analysis.deps.facts import Dependency, Ecosystem, ManifestKind
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
@@ -27,7 +28,7 @@ from faasguard.model import Location
 MAX_ENTRIES = 100_000
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Entry:
     selectors: list[str]
     line: int

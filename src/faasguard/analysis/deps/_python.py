@@ -15,7 +15,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
@@ -28,6 +28,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from faasguard._record import record
 from faasguard.analysis.deps.facts import Dependency, Ecosystem, ManifestKind
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
@@ -39,7 +40,7 @@ Locate = Callable[[int], Location]
 """Line → Location in the manifest being parsed."""
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class RequirementsFile:
     """One requirements file's text and how to point into it."""
 
@@ -110,7 +111,7 @@ def is_dev_requirements(filename: str) -> bool:
     return bool(_DEV_FILE.search(stem))
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Pending:
     name: str
     specifier: str
@@ -121,7 +122,7 @@ class _Pending:
     dev: bool
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class RequirementsParser:
     """Parse a requirements file and its `-r` includes into dependencies, applying `-c` constraints."""
 

@@ -20,10 +20,11 @@ import os
 import stat
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 from faasguard.safeio import FileRefusedError, open_regular, read_regular
@@ -35,7 +36,7 @@ MAX_MANIFEST_BYTES = 20 * 1024 * 1024
 COMPONENT = "dependencies"
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Tree:
     """Base: `root_display` names the directory or zip in reports."""
 

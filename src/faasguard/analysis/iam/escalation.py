@@ -21,8 +21,7 @@ methods but not the EC2 one). Grants with other conditions count, with lower con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from faasguard._record import record
 from faasguard.analysis.iam.facts import Grant, RoleAccess, action_matches, resource_matches
 from faasguard.model import Unknown
 
@@ -34,7 +33,7 @@ _ECS_EXEC = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exe
 _EC2_CONNECT = "https://docs.aws.amazon.com/ec2-instance-connect/latest/APIReference/API_SendSSHPublicKey.html"
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Method:
     id: str
     needs: tuple[str, ...]
@@ -134,7 +133,7 @@ _BOUNDING_CONDITIONS = ("iam:policyarn", "iam:permissionsboundary")
 `iam:PermissionsBoundary` caps whatever is attached)."""
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Escalation:
     method: Method
     grants: tuple[Grant, ...]

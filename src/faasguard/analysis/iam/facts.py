@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from faasguard._record import record
 from faasguard.model import Location, Policy, PolicyKind, Role, Statement, Unknown
 
 # AWS managed policies SAM (and the Lambda console) attach for the platform's own needs: never a finding.
@@ -266,7 +267,7 @@ class Decision(StrEnum):
     """Some of the role's policies cannot be seen: the answer may be yes."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Access:
     decision: Decision
     grants: tuple[Grant, ...] = ()
@@ -278,7 +279,7 @@ class Access:
         return self.decision in (Decision.ALLOWED, Decision.CONDITIONAL)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class RoleAccess:
     """The effective permissions of one role, evaluated the way IAM does (identity policies only)."""
 
@@ -387,7 +388,7 @@ class RoleAccess:
 
 # ------------------------------------------------------------------------------------ needs
 
-@dataclass(frozen=True, slots=True)
+@record
 class Need:
     """One permission a function needs: an action on a resource, and why."""
 
@@ -405,7 +406,7 @@ class Need:
     """Why the resource is what it is when it is a fallback (`*`, inferred from a trigger)."""
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FunctionNeeds:
     function: str
     role: str | None
@@ -419,7 +420,7 @@ class FunctionNeeds:
         return frozenset(n.action for n in self.needs)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnknownAction:
     """An action in an Allow/Deny that is not in the IAM catalog: IAM ignores it, silently."""
 
@@ -429,7 +430,7 @@ class UnknownAction:
     unknown_service: bool = False
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class IamFacts:
     roles: Mapping[str, RoleAccess] = field(default_factory=dict)
     function_roles: Mapping[str, str] = field(default_factory=dict)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
+from faasguard._record import record
 from faasguard.analysis.iam.boto_map import actions_for
 from faasguard.analysis.iam.catalog import get_catalog
 from faasguard.analysis.iam.facts import FunctionNeeds, Need, RoleAccess, is_wildcard_resource
@@ -96,7 +96,7 @@ def _triggers_of(app: Application, fid: str) -> tuple[Trigger, ...]:
 
 # ------------------------------------------------------------------------------ value resolution
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Target:
     """A resolved call argument: a literal, or a template resource (by logical id) with the attribute."""
 
@@ -413,7 +413,7 @@ def function_needs(fn: Function, app: Application, handler: object | None) -> Fu
 
 # ------------------------------------------------------------------------------ generated policy
 
-@dataclass(frozen=True)
+@record(slots=False)
 class GeneratedPolicy:
     document: dict[str, object]
     notes: tuple[str, ...]

@@ -10,17 +10,17 @@ path (`arn:aws-cn:iam::aws:policy/service-role/X` and `X` find the same policy).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from faasguard._record import record
 from faasguard.analysis.iam.document import parse_document
 from faasguard.model import Location, PolicyDocument
 
 DATA_FILE = "managed_policies.json"
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ManagedPolicy:
     name: str
     arn: str

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from faasguard._record import record
+
 MAX_JSON_BYTES = 4 * 1024 * 1024
 MAX_OUTER_MEMBERS = 100_000
 MAX_LAYERS = 256
@@ -32,7 +34,7 @@ class ImageFormatError(Exception):
     """The input is not a readable image; the message says what is wrong, for a diagnostic."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerRef:
     blob: str
     """Path of the layer inside the archive or layout."""

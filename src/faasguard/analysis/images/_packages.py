@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from faasguard._record import record
 from faasguard.analysis.deps import _npm, _python
 from faasguard.analysis.deps.facts import Dependency, Ecosystem, ManifestKind
 from faasguard.analysis.images._layers import Filesystem
@@ -32,7 +33,7 @@ _PY_META = re.compile(r"(?:^|/)([^/]+)\.(?:dist-info/METADATA|egg-info/PKG-INFO|
 _NODE = re.compile(r"(?:^|/)node_modules/(?:@[^/]+/)?[^/]+/package\.json$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Distro:
     id: str
     """os-release `ID`: debian, ubuntu, alpine, amzn, rhel..."""

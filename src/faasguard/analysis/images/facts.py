@@ -8,13 +8,12 @@ deployed reference is known to name it (`--image NAME=PATH`, or a tag/digest of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from faasguard._record import record
 from faasguard.analysis.deps.facts import Dependency
 from faasguard.model import Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageEnv:
     name: str
     value: str
@@ -22,7 +21,7 @@ class ImageEnv:
     """The Dockerfile `ENV` line that sets it when known, else the image file."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerInfo:
     index: int
     """0-based, bottom layer first."""
@@ -40,7 +39,7 @@ class LayerInfo:
         return f"layer {self.index + 1}/{total}{digest}" + (f" ({step})" if step else "")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ScannedImage:
     path: str
     """Absolute path of the tarball or layout directory."""
@@ -76,7 +75,7 @@ class ScannedImage:
         return not user or user.split(":")[0] in ("root", "0")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class BoundImage:
     image: ScannedImage
     functions: tuple[str, ...] = ()
@@ -95,7 +94,7 @@ def deployed_by(functions: tuple[str, ...], containers: tuple[str, ...]) -> str:
     return f" (deployed by {', '.join(who)})" if who else " (not referenced by any function or container)"
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ImageFacts:
     images: tuple[BoundImage, ...] = ()
 

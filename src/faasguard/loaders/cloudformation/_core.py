@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext
 from faasguard.loaders._budget import Budget, isolated
@@ -217,7 +218,7 @@ def _is_intrinsic(value: Any) -> bool:
         "Fn::Split", "Fn::Base64", "Fn::Transform", "Fn::GetAZs", "Fn::ToJsonString", "Fn::Cidr")
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _ApiInfo:
     """What a SAM/CloudFormation API contributes to the auth of its routes."""
 

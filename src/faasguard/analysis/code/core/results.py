@@ -8,8 +8,9 @@ Nothing here depends on the language of the analysed code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from faasguard._record import record
 from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val
 from faasguard.analysis.code.facts import AwsCall, CodeIssue, HandlerFacts, SecretFetch, TaintFlow, TmpLeftover
 from faasguard.model import Location
@@ -18,7 +19,7 @@ MAX_HITS = 400
 """Records kept per summary: a generated module with thousands of sinks must not make a scan quadratic."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SinkHit:
     kind: str
     """The sink kind ("shell", "program", "code", "sql", "nosql", "deser", "path", "url", "template", "log",
@@ -30,7 +31,7 @@ class SinkHit:
     """Extra condition: "structured" (operator injection needs a JSON object)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CallRec:
     service: str
     method: str
@@ -39,7 +40,7 @@ class CallRec:
     loc: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TmpEvent:
     token: str
     loc: Location
@@ -49,14 +50,14 @@ class TmpEvent:
     what: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fetch:
     loc: Location
     what: str
     cached: bool
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Summary:
     hits: list[SinkHit] = field(default_factory=list)
     calls: list[CallRec] = field(default_factory=list)
@@ -75,7 +76,7 @@ class Summary:
     caches: bool = False
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class HandlerResult:
     flows: list[TaintFlow]
     issues: list[CodeIssue]

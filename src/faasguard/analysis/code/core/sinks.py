@@ -12,13 +12,12 @@ kind is a row here plus the rule that reports it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from faasguard._record import record
 from faasguard.analysis.code.core.values import Taint
 from faasguard.findings import EvidenceStep
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SinkKind:
     sources: frozenset[str]
     """Taint kinds that reach this sink in a way worth reporting."""

@@ -18,8 +18,9 @@ A secret-named environment variable (`DB_PASSWORD`) is a ``secret`` as well.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from faasguard._record import record
 from faasguard.analysis.code.facts import EnvRef
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
@@ -28,7 +29,7 @@ MAX_STEPS = 14
 MAX_TAINTS = 6
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParamRef:
     """Inside a function summary: "the value of parameter `index`", replaced at each call site."""
 
@@ -38,7 +39,7 @@ class ParamRef:
 Arg = str | EnvRef | Unknown | ParamRef
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Taint:
     kind: str
     source: str
@@ -87,7 +88,7 @@ class Taint:
                      self.authz or authz, self.structured and not stringy, self.normalized)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Val:
     taints: tuple[Taint, ...] = ()
     const: str | None = None

@@ -10,12 +10,12 @@ tests/fixtures/code/js/corpus.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from faasguard._record import record
 
 ALL_ARGS = -1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SinkRow:
     kind: str
     """Sink kind (core/sinks.py)."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 from faasguard.safeio import read_regular
@@ -48,7 +49,7 @@ def flavour_of(path: Path) -> str:
     return "ts" if suffix in (".ts", ".mts", ".cts") else "js"
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class JsModule:
     """One parsed module. `root` is None when it could not be read (`error` says why, located)."""
 

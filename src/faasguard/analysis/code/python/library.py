@@ -12,9 +12,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from faasguard._record import record
 from faasguard.analysis.code.core.results import TmpEvent
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints, stringify
 from faasguard.analysis.code.python.models import (
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
     from faasguard.analysis.code.python.expressions import FunctionAnalysis
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class CallSite:
     """One call as the transfers see it: the callee's qualified name (or ""), the receiver of a method call,
     and the evaluated arguments."""

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+
+from faasguard._lazy_re import LazyPattern
+from faasguard._record import record
 
 AUTHZ_KEYS = frozenset(
     {"authorization", "x-api-key", "cookie", "cookies", "x-auth-token", "proxy-authorization", "x-amz-security-token"}
@@ -320,12 +322,12 @@ PATH_SANITIZERS = frozenset(
 NORMALIZERS = frozenset({"os.path.normpath", "os.path.realpath", "os.path.abspath", "posixpath.normpath"})
 SHELL_QUOTE = frozenset({"shlex.quote", "pipes.quote", "shlex.join"})
 
-SQL_WORDS = re.compile(
+SQL_WORDS = LazyPattern(
     r"\b(select|insert|update|delete|from|where|into|values|drop|create|alter|order\s+by|"
     r"group\s+by|limit|join|set)\b",
     re.IGNORECASE,
 )
-URL_WITH_HOST = re.compile(r"^[A-Za-z][\w+.-]*://[^/?#{}\s]+[/?#]")
+URL_WITH_HOST = LazyPattern(r"^[A-Za-z][\w+.-]*://[^/?#{}\s]+[/?#]")
 MONGO_METHODS = frozenset(
     {
         "find",
@@ -613,7 +615,7 @@ HTML_ESCAPERS = frozenset(
     }
 )
 """Calls that make text safe inside HTML (the "html" sanitiser)."""
-HTML_TAG = re.compile(r"<\s*(html|body|div|span|p|h[1-6]|a|script|table|tr|td|li|ul|pre|b|i|form|img)\b", re.I)
+HTML_TAG = LazyPattern(r"<\s*(html|body|div|span|p|h[1-6]|a|script|table|tr|td|li|ul|pre|b|i|form|img)\b", re.I)
 """A literal fragment that makes a returned string an HTML document or snippet."""
 TRACEBACK_TEXT = frozenset(
     {
@@ -673,20 +675,20 @@ JWT_DECODERS = {
 verify=False, the "none" algorithm); "unverified" never verifies; "manual" is base64 of the token's middle
 part (`token.split(".")[1]`), the claims read by hand."""
 JWT_VERIFY_OPTIONS = ("verify_signature", "verify_exp")
-CLIENT_REQUEST_PARTS = re.compile(
+CLIENT_REQUEST_PARTS = LazyPattern(
     r"\b(body|json_body|queryStringParameters|multiValueQueryStringParameters|query_string_parameters|"
     r"pathParameters|path_parameters|headers|multiValueHeaders|cookies|request parameter|form|args|get_json)\b"
 )
 """Where an HTTP caller writes: a field read from these is the caller's to choose."""
-TRUSTED_REQUEST_PARTS = re.compile(r"\b(authorizer|requestContext|claims|identity|jwt)\b")
+TRUSTED_REQUEST_PARTS = LazyPattern(r"\b(authorizer|requestContext|claims|identity|jwt)\b")
 """Parts API Gateway fills after authenticating the caller (authorizer context, verified claims)."""
-AUTHZ_FLAGS = re.compile(
+AUTHZ_FLAGS = LazyPattern(
     r"^(x-)?(is[_-]?)?(admin|administrator|superuser|super[_-]?user|staff|privileged|root|"
     r"authori[sz]ed|authenticated|bypass[_-]?auth|skip[_-]?auth)$",
     re.I,
 )
 """Field names whose truth grants a privilege (`isAdmin`, `is_superuser`, `x-is-admin`)."""
-AUTHZ_ROLE_FIELDS = re.compile(
+AUTHZ_ROLE_FIELDS = LazyPattern(
     r"^(x-)?(user[_-]?)?(role|roles|group|groups|permission|permissions|access[_-]?level|user[_-]?type|"
     r"account[_-]?type|scope|scopes|privilege|privileges|admin|is[_-]?admin)$",
     re.I,
@@ -774,7 +776,7 @@ NON_CREDENTIAL_FIELDS = frozenset(
 layout: engine, host, port, dbname, username next to password): reading one is not reading the secret."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Model:
     """One library row: the transfer that interprets the call, and the row's parameters for it."""
 

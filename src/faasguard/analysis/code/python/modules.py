@@ -15,10 +15,11 @@ import ast
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.model import Location
 from faasguard.safeio import read_regular
@@ -33,7 +34,7 @@ MAX_MODULE_BYTES = 4 * 1024 * 1024
 _CACHE_SIZE = 1024
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ModuleInfo:
     """One parsed module. `tree` is None when it could not be parsed (`error` says why, located)."""
 

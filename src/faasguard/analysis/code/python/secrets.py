@@ -14,18 +14,19 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from faasguard._lazy_re import LazyPattern
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.model import Location
 
-_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a private key", re.compile(r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----")),
-    ("a Stripe live key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}")),
-    ("a GitHub token", re.compile(r"\b(ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{30,}|github_pat_[0-9A-Za-z_]{40,}")),
-    ("a Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("a SendGrid key", re.compile(r"\bSG\.[0-9A-Za-z_\-]{20,}\.[0-9A-Za-z_\-]{20,}")),
-    ("credentials in a connection URL", re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s{}$<>]{3,})@[^\s]+$")),
+_SHAPES: tuple[tuple[str, LazyPattern], ...] = (
+    ("an AWS access key id", LazyPattern(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a private key", LazyPattern(r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----")),
+    ("a Stripe live key", LazyPattern(r"\b[sr]k_live_[0-9A-Za-z]{16,}")),
+    ("a GitHub token", LazyPattern(r"\b(ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{30,}|github_pat_[0-9A-Za-z_]{40,}")),
+    ("a Slack token", LazyPattern(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
+    ("a Google API key", LazyPattern(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("a SendGrid key", LazyPattern(r"\bSG\.[0-9A-Za-z_\-]{20,}\.[0-9A-Za-z_\-]{20,}")),
+    ("credentials in a connection URL", LazyPattern(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s{}$<>]{3,})@[^\s]+$")),
 )
 _SECRET_NAME = re.compile(
     r"(?:^|_)(password|passwd|pwd|pass|secret|token|api_?key|apikey|private_?key|secret_?key|access_?key|"
@@ -37,13 +38,13 @@ _NOT_SECRET_NAME = re.compile(
     r"length|len|prefix|endpoint|file|region)$",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = LazyPattern(
     r"^(|x+|\*+|\.+|-+|changeme|change_me|password|secret|token|none|null|todo|tbd|dummy|example|test|"
     r"your[-_ ].*|<.*>|\$\{.*\}|\{\{.*\}\}|%\(.*\)s|replace.*|insert.*|\{.*\}|fake.*|sample.*)$",
     re.IGNORECASE,
 )
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_WORDISH = re.compile(r"\s")
+_ENV_NAME = LazyPattern(r"^[A-Z][A-Z0-9_]*$")
+_WORDISH = LazyPattern(r"\s")
 
 
 def is_secret_name(name: str) -> bool:

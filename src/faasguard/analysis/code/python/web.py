@@ -32,7 +32,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from faasguard._record import record
 
 WEB_APPS = {
     "chalice.Chalice": "chalice",
@@ -167,7 +168,7 @@ _FLASK_PARAM = re.compile(r"<(?:(\w+)(?:\([^)>]*\))?:)?(\w+)>")
 _FASTAPI_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteSpec:
     """How the framework calls one decorated function."""
 

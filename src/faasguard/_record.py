@@ -1,0 +1,89 @@
+"""`record`: `@dataclass` with equality, hashing and repr shared instead of compiled per class.
+
+Why it exists: on Python 3.11 `dataclasses` writes every generated method as source text and compiles it with
+`exec` when the class is defined -- six compilations per frozen class (`__init__`, `__repr__`, `__eq__`,
+`__hash__`, `__setattr__`, `__delattr__`), three per mutable one. For the ~130 classes a scan imports that was
+~0.2 s of a ~0.55 s one-template scan, more than the scan itself. `__eq__`, `__hash__` and `__repr__` differ
+between classes only by their lists of field names, so `record` lets `dataclasses` generate the others (their
+code is per class) and makes these three from closures over the class's field names: no compilation.
+
+The behaviour is the stdlib's, field options included: `__eq__` compares the `compare` fields as a tuple and
+only with an instance of exactly the same class (NotImplemented otherwise); `__hash__` hashes the tuple of the
+fields whose `hash` is true (or, when None, whose `compare` is), and is None on a mutable record; `__repr__` is
+`QualName(a=..., b=...)` over the `repr` fields and prints `...` for a recursive reference.
+tests/test_record.py checks every record class against a twin that `dataclasses` generates, on the objects of
+real scans. `__dataclass_params__` says `eq=False, repr=False`: that is how the stdlib is told not to generate
+them; nothing in faasguard reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from operator import attrgetter
+from reprlib import recursive_repr
+from typing import Any, TypeVar, dataclass_transform, overload
+
+T = TypeVar("T")
+
+
+@overload
+def record(cls: type[T], /) -> type[T]: ...
+
+
+@overload
+def record(*, frozen: bool = True, slots: bool = True) -> Callable[[type[T]], type[T]]: ...
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def record(cls: type[T] | None = None, /, *, frozen: bool = True, slots: bool = True) -> Any:
+    """`@dataclass(frozen=frozen, slots=slots)` to its users; bare `@record` is frozen and slotted."""
+
+    def make(target: type[T]) -> type[T]:
+        return _make(target, frozen=frozen, slots=slots)
+
+    return make if cls is None else make(cls)
+
+
+def _make(cls: type[T], *, frozen: bool, slots: bool) -> type[T]:
+    for name in ("__eq__", "__hash__", "__repr__"):
+        if name in cls.__dict__:
+            # the stdlib would keep a hand-written __eq__/__repr__ and reject or keep a __hash__; a class that
+            # writes its own has no use for the shared ones
+            raise TypeError(f"{cls.__qualname__} defines {name}: use @dataclass for it, not @record")
+    made: Any = dataclasses.dataclass(frozen=frozen, slots=slots, eq=False, repr=False)(cls)
+    fields = dataclasses.fields(made)
+    compared = _getter(tuple(f.name for f in fields if f.compare))
+    hashed = _getter(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
+    shown = tuple(f.name for f in fields if f.repr)
+
+    def __eq__(self: Any, other: object) -> Any:  # noqa: N807 - installed as the method
+        if other.__class__ is self.__class__:
+            return compared(self) == compared(other)
+        return NotImplemented
+
+    def __hash__(self: Any) -> int:  # noqa: N807
+        return hash(hashed(self))
+
+    @recursive_repr()
+    def __repr__(self: Any) -> str:  # noqa: N807
+        text: str = self.__class__.__qualname__
+        return text + "(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in shown) + ")"
+
+    for method in (__eq__, __hash__, __repr__):
+        method.__qualname__ = f"{made.__qualname__}.{method.__name__}"
+        setattr(made, method.__name__, method)
+    if not frozen:
+        made.__hash__ = None  # as the stdlib's eq=True on a mutable class: unhashable
+    result: type[T] = made
+    return result
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
+    """The tuple of `names`' values (attrgetter's own C loop; it returns a bare value for one name)."""
+    if len(names) >= 2:
+        return attrgetter(*names)
+    if names:
+        single = attrgetter(names[0])
+        return lambda obj: (single(obj),)
+    return lambda obj: ()
