@@ -26,11 +26,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import IntEnum, StrEnum
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from faasguard._record import record
 from faasguard.analysis.public_sources import WRITE_ACTIONS, code_writes, open_write, trigger_source
 from faasguard.findings import Confidence, EvidenceStep, Severity
 from faasguard.model import (
@@ -137,7 +138,7 @@ class Impact(IntEnum):
         return {Impact.SCOPED: "scoped", Impact.WIDE: "account-wide", Impact.ESCALATION: "escalation"}[self]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     function: str
     kind: str
@@ -150,7 +151,7 @@ class Entry:
     """Trigger or permission id."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flaw:
     function: str
     rule_id: str
@@ -171,7 +172,7 @@ class CredentialKind(StrEnum):
     TMP = "tmp-secret"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Credential:
     function: str
     kind: CredentialKind
@@ -187,7 +188,7 @@ class ReachKind(StrEnum):
     LATERAL = "lateral"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reach:
     """One thing a role's credentials reach."""
 
@@ -209,7 +210,7 @@ class Reach:
     take ~1 GB."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AttackPath:
     id: str
     """Stable across scans: a hash of the application, entry, function and impact."""
@@ -229,7 +230,7 @@ class AttackPath:
     """One line: entry → flaw → credential → impact (used as the FG901 message)."""
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FunctionNode:
     function: str
     role: str | None
@@ -239,7 +240,7 @@ class FunctionNode:
     reach: tuple[Reach, ...]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class AttackGraph:
     application: str
     functions: Mapping[str, FunctionNode] = field(default_factory=dict)
