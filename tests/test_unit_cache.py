@@ -1,0 +1,254 @@
+"""Units of a scan replayed between runs (faasguard.unit_cache): after any change -- a handler, a module it
+imports, a template, a file added or deleted, the configuration, faasguard's version, a damaged entry -- the
+report is the one a scan without the cache gives, field by field, while the units the change does not touch
+are replayed rather than recomputed. Run on a copy of real applications from the corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from faasguard import scan_cache, unit_cache
+from faasguard.cli import main
+
+CORPUS = Path("/work/shared/corpora/serverless-patterns")
+APPS = (
+    "activemq-lambda",  # SAM, Python handler with requirements.txt
+    "apigw-cognito-certificate-bound-access-token",  # SAM, two handlers in a package
+    "apigw-http-api-lambda-rds-proxy",  # SAM
+    "apigw-data-validation-tf",  # Terraform
+    "apigw-s3-lambda-sls-py",  # Serverless Framework
+)
+FORMATS = ("json", "sarif", "html", "concise", "junit", "gitlab", "github")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("FAASGUARD_NO_CACHE", raising=False)
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("FAASGUARD_CACHE_DIR", str(directory))
+    return directory / f"scan-v{scan_cache.CACHE_FORMAT}"
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "tree"
+    for name in APPS:
+        shutil.copytree(CORPUS / name, root / name)
+    monkeypatch.chdir(root)
+    return root
+
+
+class Counted:
+    """How many units a run replayed and how many it computed (in this process)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.replayed = self.computed = 0
+        lookup, store = unit_cache.UnitCache.lookup, unit_cache.UnitCache.store
+
+        def counted_lookup(cache: unit_cache.UnitCache, key: str) -> Any:
+            found = lookup(cache, key)
+            if found is not None:
+                self.replayed += 1
+            return found
+
+        def counted_store(cache: unit_cache.UnitCache, key: str, recorder: Any, payload: Any) -> None:
+            self.computed += 1
+            store(cache, key, recorder, payload)
+
+        monkeypatch.setattr(unit_cache.UnitCache, "lookup", counted_lookup)
+        monkeypatch.setattr(unit_cache.UnitCache, "store", counted_store)
+
+    def reset(self) -> None:
+        self.replayed = self.computed = 0
+
+
+def report(*extra: str, fmt: str = "json") -> str:
+    outcome = CliRunner().invoke(main, ["scan", ".", "--format", fmt, "--jobs", "1", *extra])
+    assert outcome.exit_code in (0, 1), outcome.output
+    return outcome.stdout
+
+
+def parsed(text: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(text)
+    document["summary"].pop("duration_seconds", None)
+    return document
+
+
+def assert_identical(cache: Path, *extra: str) -> dict[str, Any]:
+    """The cached run's report (the whole-scan entry dropped first, so that units answer) against a run
+    without the cache, field by field."""
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    cached = parsed(report(*extra))
+    fresh = parsed(report("--no-cache", *extra))
+    assert cached.keys() == fresh.keys()
+    for key in fresh:
+        assert cached[key] == fresh[key], key
+    return cached
+
+
+def findings(document: dict[str, Any]) -> set[tuple[str, str, int]]:
+    return {(f["rule_id"], f["location"]["path"], f["location"]["line"]) for f in document["findings"]}
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counted]:
+    yield Counted(monkeypatch)
+
+
+def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path, counted: Counted) -> None:
+    first = assert_identical(cache)
+    units = counted.computed
+    assert units == 3 + 2 + 5  # three templates, the Serverless and Terraform loader runs, five applications
+    counted.reset()
+    assert assert_identical(cache) == first
+    assert (counted.replayed, counted.computed) == (units, 0)
+
+    # a handler edited: that application's analysis again (and the template that probed the handler file)
+    handler = tree / "activemq-lambda" / "mq_listener" / "app.py"
+    handler.write_text(handler.read_text().replace('    print(f"context={context}")\n',
+                                                   '    import os\n    os.system(event["cmd"])\n'))
+    counted.reset()
+    edited = assert_identical(cache)
+    assert ("FG501", "activemq-lambda/mq_listener/app.py", 8) in findings(edited) - findings(first)
+    assert counted.computed <= 2 and counted.replayed >= units - 2
+
+    # a module the handler imports: missing first, then added, then edited with the same size
+    handler.write_text(handler.read_text().replace("import os\n    os.system", "import helper\n    helper.go"))
+    helper = handler.parent / "helper.py"
+    counted.reset()
+    missing = assert_identical(cache)
+    assert ("FG501", "activemq-lambda/mq_listener/app.py", 8) not in findings(missing)
+    helper.write_text("import os\n\n\ndef go(cmd):\n    os.system(cmd)\n")
+    counted.reset()
+    added = assert_identical(cache)
+    assert ("FG501", "activemq-lambda/mq_listener/helper.py", 5) in findings(added)
+    assert counted.computed >= 1
+    stat = helper.stat()
+    helper.write_text("import os\n\n\ndef go(cmd):\n    os.getenv(cmd)\n")
+    os.utime(helper, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    counted.reset()
+    assert ("FG501", "activemq-lambda/mq_listener/helper.py", 5) not in findings(assert_identical(cache))
+    assert counted.computed >= 1
+
+    # a template edited: its load unit and its application's analysis
+    template = tree / "apigw-http-api-lambda-rds-proxy" / "template.yaml"
+    template.write_text(template.read_text().replace("Timeout: 30", "Timeout: 900"))
+    counted.reset()
+    longer = assert_identical(cache)
+    assert ("FG401", "apigw-http-api-lambda-rds-proxy/template.yaml", 36) in findings(longer)
+    assert (counted.computed, counted.replayed) == (2, units - 2)
+
+    # a file added in a directory the scan listed (a new application), and one deleted
+    shutil.copytree(CORPUS / "apigw-cors-proxy", tree / "apigw-cors-proxy")
+    counted.reset()
+    assert assert_identical(cache)["summary"]["applications"] == len(APPS) + 1
+    assert counted.computed >= 2
+    (tree / "apigw-s3-lambda-sls-py" / "process_s3_data.py").unlink()
+    counted.reset()
+    assert_identical(cache)
+    assert counted.computed >= 1
+
+
+def test_a_configuration_change_and_a_new_version_recompute_the_units(
+        cache: Path, tree: Path, counted: Counted, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_identical(cache)
+    (tree / ".faasguard.toml").write_text('ignore = ["FG107"]\nmax_timeout = 60\n')
+    counted.reset()
+    configured = assert_identical(cache)
+    assert not [f for f in configured["findings"] if f["rule_id"] == "FG107"]
+    assert counted.computed > 0  # the configuration is part of every unit's key
+    counted.reset()
+    assert_identical(cache)
+    assert counted.computed == 0
+
+    monkeypatch.setattr(scan_cache, "__version__", "999.0")
+    counted.reset()
+    assert_identical(cache)
+    assert counted.replayed == 0
+
+
+def test_damaged_units_and_applications_are_recomputed(cache: Path, tree: Path, counted: Counted) -> None:
+    assert_identical(cache)
+    for entry in (cache / "units").glob("*.json"):
+        entry.write_bytes(entry.read_bytes()[:-10])
+    counted.reset()
+    assert_identical(cache)
+    assert counted.replayed == 0
+
+    # a stored application read back for an analysis that must run again: damaged, the scan starts over
+    for blob in (cache / "apps").glob("*.json"):
+        blob.write_bytes(blob.read_bytes().replace(b'"', b"'", 1))
+    handler = tree / "apigw-http-api-lambda-rds-proxy" / "src" / "app.py"
+    handler.write_text(handler.read_text() + "\n# edited\n")
+    assert_identical(cache)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_report_format_of_a_replayed_scan_is_the_same(cache: Path, tree: Path, fmt: str) -> None:
+    """Replayed applications are skeletons (`unit_cache.skeleton`): every reporter must render them alike."""
+    report(fmt=fmt)
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    replayed, fresh = report(fmt=fmt), report("--no-cache", fmt=fmt)
+    if fmt == "json":
+        assert parsed(replayed) == parsed(fresh)
+    else:
+        assert _without_duration(replayed) == _without_duration(fresh)
+
+
+def _without_duration(text: str) -> str:
+    """The report without how long the scan took (HTML's summary, JUnit's `time`)."""
+    import re
+
+    return re.sub(r'"duration_seconds": ?[0-9.]+|time="[0-9.]+"', "", text)
+
+
+def test_units_analysed_in_worker_processes_are_stored_and_replayed(
+        cache: Path, tree: Path, counted: Counted) -> None:
+    first = parsed(report("--jobs", "2"))
+    assert len(list((cache / "units").glob("*.json"))) == 10  # the workers' analyses are there too
+    counted.reset()
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    assert parsed(report("--jobs", "2")) == first
+    assert (counted.replayed, counted.computed) == (10, 0)
+
+    # a worker's unit holds what the worker read: the handler edit is seen
+    handler = tree / "apigw-cognito-certificate-bound-access-token" / "handlers" / "authorizer.py"
+    handler.write_text(handler.read_text().replace("get_unverified_claims", "get_unverified_header"))
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    edited = parsed(report("--jobs", "2"))
+    fresh = parsed(report("--no-cache", "--jobs", "2"))
+    assert edited == fresh
+    assert ("FG512", "apigw-cognito-certificate-bound-access-token/handlers/authorizer.py", 70) \
+        not in findings(edited)
+
+
+def test_no_cache_stores_no_unit(cache: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report("--no-cache")
+    assert not (cache / "units").exists()
+    monkeypatch.setenv("FAASGUARD_NO_CACHE", "1")
+    report()
+    assert not (cache / "units").exists()
+
+
+def test_pruning_removes_unused_units_and_bounds_the_size(cache: Path, tree: Path) -> None:
+    report()
+    files = sorted((cache / "units").glob("*.json")) + sorted((cache / "apps").glob("*.json"))
+    old = time.time() - (unit_cache.MAX_AGE_DAYS + 1) * 86400
+    os.utime(files[0], (old, old))
+    assert unit_cache.prune() == 1
+    assert not files[0].exists()
+    assert unit_cache.prune(max_bytes=0) == len(files) - 1
+    assert not list(cache.glob("*/*.json"))
