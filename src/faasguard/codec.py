@@ -11,8 +11,8 @@ The form is self-describing, so one pair of functions covers every class without
 field of a dataclass needs nothing here): a JSON scalar stands for itself, and every other value is a JSON
 array whose first element says what it is -- `("` a tuple, `[` a list, `{` a mapping, `C` a dataclass by its
 constructor fields in order, `E` an enum member, and a few of the loaders' own value types. A value of any
-other type (or a subclass of a scalar this module does not know) raises `Unencodable`: the unit is then simply
-not stored, never stored lossily. Decoding only instantiates classes from `_MODULES` and raises `Undecodable`
+other type (or a subclass of a scalar this module does not know) raises `UnencodableError`: the unit is then simply
+not stored, never stored lossily. Decoding only instantiates classes from `_MODULES` and raises `UndecodableError`
 on anything else, which the cache treats as a damaged entry.
 """
 
@@ -41,11 +41,11 @@ _SCALARS = (str, int, float, bool, type(None))
 _LOCATION: Any = Location
 
 
-class Unencodable(TypeError):
+class UnencodableError(TypeError):
     """A value this codec has no faithful form for."""
 
 
-class Undecodable(ValueError):
+class UndecodableError(ValueError):
     """An entry that names something this codec does not build, or is malformed."""
 
 
@@ -58,7 +58,7 @@ def _tag(cls: type) -> str:
     tag = _TAGS.get(cls)
     if tag is None:
         if cls.__module__ not in _MODULES:
-            raise Unencodable(f"{cls.__module__}.{cls.__qualname__} is not a model class")
+            raise UnencodableError(f"{cls.__module__}.{cls.__qualname__} is not a model class")
         tag = _TAGS[cls] = f"{cls.__module__}:{cls.__qualname__}"
     return tag
 
@@ -71,7 +71,7 @@ def _init_fields(cls: type) -> tuple[str, ...]:
 
 
 def encode(value: Any) -> Any:
-    """`value` in the JSON form (see the module docstring); raises `Unencodable`."""
+    """`value` in the JSON form (see the module docstring); raises `UnencodableError`."""
     kind = type(value)
     if kind in _SCALARS:
         return value
@@ -116,23 +116,23 @@ def _encode_other(value: Any, kind: type) -> Any:
         return ["N"]
     if kind is PurePosixPath or (isinstance(value, Path) and type(value).__name__ == "PosixPath"):
         return ["P", str(value)]
-    raise Unencodable(f"no JSON form for {kind.__module__}.{kind.__qualname__}")
+    raise UnencodableError(f"no JSON form for {kind.__module__}.{kind.__qualname__}")
 
 
 def decode(value: Any) -> Any:
-    """The value `encode` was given; raises `Undecodable` on anything `encode` would not have written."""
+    """The value `encode` was given; raises `UndecodableError` on anything `encode` would not have written."""
     if type(value) is not list:
         return value
     try:
         if value[0] == "@":
             if len(value) != 7:
-                raise Undecodable("malformed location")
+                raise UndecodableError("malformed location")
             return _LOCATION(_text(value[1]), *value[2:])
         return _DECODERS[value[0]](value)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-        if isinstance(exc, Undecodable):
+        if isinstance(exc, UndecodableError):
             raise
-        raise Undecodable(f"malformed cache value: {exc!r}") from None
+        raise UndecodableError(f"malformed cache value: {exc!r}") from None
 
 
 def _class(tag: Any) -> type:
@@ -140,11 +140,11 @@ def _class(tag: Any) -> type:
     if cls is None:
         module_name, _, qualname = str(tag).partition(":")
         if module_name not in _MODULES:
-            raise Undecodable(f"{tag!r} is not a model class")
+            raise UndecodableError(f"{tag!r} is not a model class")
         module = sys.modules.get(module_name) or importlib.import_module(module_name)
         found = getattr(module, qualname, None)
         if not isinstance(found, type) or not (is_dataclass(found) or issubclass(found, enum.Enum)):
-            raise Undecodable(f"{tag!r} is not a model class")
+            raise UndecodableError(f"{tag!r} is not a model class")
         cls = _CLASSES[tag] = found
     return cls
 
@@ -152,17 +152,17 @@ def _class(tag: Any) -> type:
 def _dataclass(value: list[Any]) -> Any:
     cls = _class(value[1])
     if not is_dataclass(cls):
-        raise Undecodable(f"{value[1]!r} is not a dataclass")
+        raise UndecodableError(f"{value[1]!r} is not a dataclass")
     names = _init_fields(cls)
     if len(value) - 2 != len(names):
-        raise Undecodable(f"{value[1]!r}: {len(value) - 2} fields stored, {len(names)} expected")
+        raise UndecodableError(f"{value[1]!r}: {len(value) - 2} fields stored, {len(names)} expected")
     return cls(*[item if type(item) is not list else decode(item) for item in value[2:]])
 
 
 def _enum(value: list[Any]) -> Any:
     cls = _class(value[1])
     if not issubclass(cls, enum.Enum):
-        raise Undecodable(f"{value[1]!r} is not an enum")
+        raise UndecodableError(f"{value[1]!r} is not an enum")
     return cls(value[2])
 
 
@@ -211,7 +211,7 @@ def _no_value(value: list[Any]) -> Any:
 
 def _text(value: Any) -> str:
     if type(value) is not str:
-        raise Undecodable("a string was expected")
+        raise UndecodableError("a string was expected")
     return value
 
 

@@ -384,16 +384,16 @@ def scan(paths: Sequence[str], config: Config, progress: Progress | None = None,
     where their inputs are unchanged (`faasguard.unit_cache`); the result is the same either way."""
     with _collector_paused():
         if units is not None:
-            from faasguard.unit_cache import Damaged
+            from faasguard.unit_cache import DamagedError
 
             try:
                 return _scan(paths, config, progress, cwd, jobs, units)
-            except Damaged as exc:  # a stored application is unreadable: everything is done again
+            except DamagedError as exc:  # a stored application is unreadable: everything is done again
                 log.info("unit cache: %s; scanning without it", exc)
         return _scan(paths, config, progress, cwd, jobs)
 
 
-def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None,
+def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None,  # noqa: PLR0917
           jobs: int | None = 1, units: UnitCache | None = None) -> ScanResult:
     started = time.perf_counter()
     result = load_sources(paths, config, cwd, units)
@@ -445,9 +445,10 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
 
     indices = list(range(len(result.apps)))
     replayed: dict[int, _AppOutcome] = {}
+    work: Callable[[int], _AppOutcome] = one
     if units is not None and relocate is None and extra_facts is None:
-        indices, replayed, one = _with_units(result, one, units, config, rules, enrichers)
-    analysed = dict(_analyse_apps(result, one, config, jobs, indices))
+        indices, replayed, work = _with_units(result, one, units, config, rules, enrichers)
+    analysed = dict(_analyse_apps(result, work, config, jobs, indices))
     raw: list[Finding] = []
     for index in range(len(result.apps)):
         if index not in replayed and index not in analysed:
@@ -470,7 +471,7 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
 _AppOutcome = tuple[Facts, list[Finding], list[Diagnostic]]
 
 
-def _with_units(result: ScanResult, one: Callable[[int], _AppOutcome], units: UnitCache, config: Config,
+def _with_units(result: ScanResult, one: Callable[[int], _AppOutcome], units: UnitCache, config: Config,  # noqa: PLR0917
                 rules: Sequence[type[Rule]], enrichers: Sequence[tuple[str, str]]
                 ) -> tuple[list[int], dict[int, _AppOutcome], Callable[[int], _AppOutcome]]:
     """The applications still to analyse, the outcomes replayed for the others, and `one` made to store what

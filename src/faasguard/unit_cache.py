@@ -8,22 +8,23 @@ inside the scan's, so every read also lands in the whole-scan manifest):
   (Terraform, Serverless, the code loader...), which read their files together. It keeps the applications
   built and the loader's diagnostics, and what it charged to the scan's work budget (replayed only while the
   budget still has room, so a hostile tree is refused exactly as without the cache);
-* an **analysis unit**: one application's enrichment and rules -- its findings, diagnostics and attack graph
-  (the facts reporters read: `pipeline._reduced`), keyed by a digest of the whole application, the
+* an **analysis unit**: one application's enrichment and rules -- its findings, diagnostics and attack
+  graph (the facts reporters read: `pipeline._reduced`), keyed by a digest of the whole application, the
   configuration and the rules selected, and valid while what the analysis read (handler code, the modules it
   imports, lockfiles, advisory data...) is unchanged.
 
 A replayed load unit gives back *skeleton* applications: name, source, root, files, suppressions, the ids,
 locations, code and role of functions, and the ids and locations of roles and resources -- what the steps
 after the analysis (exclusions, bare-handler detection, filters, every reporter) read; a test keeps every
-report format of a replayed scan equal to a scan without the cache. Decoding every application in full costs more than the 0.5 s a one-file change
-may take; the full application is read back (`full`) only for an application whose analysis must run again.
+report format of a replayed scan equal to a scan without the cache. Decoding every application in full
+costs more than the 0.5 s a one-file change may take; the full application is read back (`full`) only for an
+application whose analysis must run again.
 The cross-unit steps (discovery, the dropping of packaged frameworks, bare handlers, exclusions, filters,
 baseline, suppressions, the report) always run.
 
 Everything is JSON (`faasguard.codec`) behind a SHA-256, in the scan cache directory, never in the scanned
 tree; a damaged unit is recomputed, a damaged full application makes the scan start again without units
-(`Damaged`). Files unused for `MAX_AGE_DAYS` are removed at the end of a run that stored units (each hit
+(`DamagedError`). Files unused for `MAX_AGE_DAYS` are removed at the end of a run that stored units (each hit
 refreshes its file's modification time), and so is the oldest part when the units exceed `MAX_BYTES`.
 """
 
@@ -59,7 +60,7 @@ MAX_BYTES = 512 * 1024 * 1024
 Outcome = tuple["Facts", list["Finding"], list["Diagnostic"]]
 
 
-class Damaged(Exception):
+class DamagedError(Exception):
     """A stored full application could not be read back: the scan starts again without units."""
 
 
@@ -177,7 +178,7 @@ class UnitCache:
                 replayed = LoadResult(diagnostics=list(codec.decode(payload["diagnostics"])),
                                       handled={Path(p) for p in payload["handled"]})
                 skeletons = [(codec.decode(skeleton), blob, digest) for skeleton, blob, digest in payload["apps"]]
-            except (codec.Undecodable, ValueError, TypeError, KeyError):
+            except (codec.UndecodableError, ValueError, TypeError, KeyError):
                 skeletons, charged = [], {}
                 payload = None
             if payload is not None and all(ctx.budget.left(kind) >= amount for kind, amount in charged.items()):
@@ -208,7 +209,7 @@ class UnitCache:
                 "handled": sorted(str(p) for p in loaded.handled),
                 "charged": {kind.value: before[kind] - after[kind] for kind in Work if before[kind] != after[kind]},
             })
-        except codec.Unencodable as exc:
+        except codec.UnencodableError as exc:
             log.info("unit cache: %s not stored (%s)", module_name, exc)
         return loaded
 
@@ -224,7 +225,7 @@ class UnitCache:
         """(digest, JSON form) of the full application, remembered by identity; None when it has none."""
         try:
             text = json.dumps(codec.encode(app), separators=(",", ":")).encode("utf-8", "surrogateescape")
-        except codec.Unencodable as exc:
+        except codec.UnencodableError as exc:
             log.info("unit cache: %s has no JSON form (%s)", app.name, exc)
             return None
         digest = hashlib.sha256(text).hexdigest()
@@ -245,14 +246,14 @@ class UnitCache:
         try:
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() != blob:
-                raise Damaged(f"{path} is damaged")
+                raise DamagedError(f"{path} is damaged")
             loaded = codec.decode(json.loads(data))
-        except (OSError, ValueError, codec.Undecodable) as exc:
-            raise Damaged(f"{path}: {exc}") from exc
+        except (OSError, ValueError, codec.UndecodableError) as exc:
+            raise DamagedError(f"{path}: {exc}") from exc
         from faasguard.model import Application
 
         if not isinstance(loaded, Application):
-            raise Damaged(f"{path} holds no application")
+            raise DamagedError(f"{path} holds no application")
         with contextlib.suppress(OSError):
             os.utime(path)
         self._apps[id(loaded)] = (loaded, None, digest)
@@ -278,7 +279,7 @@ class UnitCache:
             graph = codec.decode(payload["paths"])
             findings = list(codec.decode(payload["findings"]))
             diagnostics = list(codec.decode(payload["diagnostics"]))
-        except (codec.Undecodable, KeyError, TypeError):
+        except (codec.UndecodableError, KeyError, TypeError):
             return None
         return Facts(paths=graph), findings, diagnostics
 
@@ -292,7 +293,7 @@ class UnitCache:
         try:
             self.store(key, recorder, {"paths": codec.encode(facts.paths), "findings": codec.encode(tuple(findings)),
                                        "diagnostics": codec.encode(tuple(diagnostics))})
-        except codec.Unencodable as exc:
+        except codec.UnencodableError as exc:
             log.info("unit cache: an analysis not stored (%s)", exc)
         return outcome
 

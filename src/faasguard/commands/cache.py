@@ -12,8 +12,8 @@ def cache() -> None:
 
 @cache.command("clean")
 def clean() -> None:
-    """Remove every stored scan result and unit of work (faasguard.unit_cache). Derived tables (the IAM catalog) and the advisory database stay: they
-    are rebuilt or downloaded, not replayed."""
+    """Remove every stored scan result and unit of work (faasguard.unit_cache). Derived tables (the IAM
+    catalog) and the advisory database stay: they are rebuilt or downloaded, not replayed."""
     from faasguard import unit_cache
     from faasguard.scan_cache import clean as remove
     from faasguard.scan_cache import scan_cache_dir
