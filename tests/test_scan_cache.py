@@ -174,11 +174,11 @@ def test_a_cache_inside_the_scanned_tree_is_not_used(
 def test_cache_clean_removes_the_entries(cache: Path, project: Path) -> None:
     run(".")
     assert list(cache.glob("*.json"))
-    # the report, the template's load unit, the application's analysis unit and the stored application
-    assert len(list(cache.glob("*/*.json"))) == 3
+    # the report; the discovery, the template's load unit, the application's analysis and the application
+    assert len(list(cache.glob("*/*.json"))) == 4
     outcome = CliRunner().invoke(main, ["cache", "clean"])
     assert outcome.exit_code == 0
-    assert "removed 4 cached scan results " in outcome.output
+    assert "removed 5 cached scan results " in outcome.output
     assert not list(cache.glob("**/*.json"))
 
 

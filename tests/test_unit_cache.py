@@ -107,7 +107,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counted:
 def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path, counted: Counted) -> None:
     first = assert_identical(cache)
     units = counted.computed
-    assert units == 3 + 2 + 5  # three templates, the Serverless and Terraform loader runs, five applications
+    # the discovery, three templates, the Serverless and Terraform loader runs, five applications
+    assert units == 1 + 3 + 2 + 5
     counted.reset()
     assert assert_identical(cache) == first
     assert (counted.replayed, counted.computed) == (units, 0)
@@ -140,13 +141,13 @@ def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path,
     assert ("FG501", "activemq-lambda/mq_listener/helper.py", 5) not in findings(assert_identical(cache))
     assert counted.computed >= 1
 
-    # a template edited: its load unit and its application's analysis
+    # a template edited: the discovery (which read its head), its load unit and its application's analysis
     template = tree / "apigw-http-api-lambda-rds-proxy" / "template.yaml"
     template.write_text(template.read_text().replace("Timeout: 30", "Timeout: 900"))
     counted.reset()
     longer = assert_identical(cache)
     assert ("FG401", "apigw-http-api-lambda-rds-proxy/template.yaml", 36) in findings(longer)
-    assert (counted.computed, counted.replayed) == (2, units - 2)
+    assert (counted.computed, counted.replayed) == (3, units - 3)
 
     # a file added in a directory the scan listed (a new application), and one deleted
     shutil.copytree(CORPUS / "apigw-cors-proxy", tree / "apigw-cors-proxy")
@@ -216,12 +217,12 @@ def _without_duration(text: str) -> str:
 def test_units_analysed_in_worker_processes_are_stored_and_replayed(
         cache: Path, tree: Path, counted: Counted) -> None:
     first = parsed(report("--jobs", "2"))
-    assert len(list((cache / "units").glob("*.json"))) == 10  # the workers' analyses are there too
+    assert len(list((cache / "units").glob("*.json"))) == 11  # the workers' analyses are there too
     counted.reset()
     for entry in cache.glob("*.json"):
         entry.unlink()
     assert parsed(report("--jobs", "2")) == first
-    assert (counted.replayed, counted.computed) == (10, 0)
+    assert (counted.replayed, counted.computed) == (11, 0)
 
     # a worker's unit holds what the worker read: the handler edit is seen
     handler = tree / "apigw-cognito-certificate-bound-access-token" / "handlers" / "authorizer.py"

@@ -56,7 +56,8 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
     every step across them runs as usual."""
     cwd = cwd or Path.cwd()
     result = ScanResult()
-    found = discover(paths, config.exclude, cwd)
+    found = units.discover(paths, config, cwd, lambda: discover(paths, config.exclude, cwd)) if units is not None \
+        else discover(paths, config.exclude, cwd)
     result.diagnostics.extend(found.diagnostics)
     result.sources = found.files
     roots = tuple(f.root for f in found.files) or tuple(Path(p).resolve() for p in paths)

@@ -90,6 +90,10 @@ class Recorder:
     """A nested recording of one unit of work (`faasguard.unit_cache`): a file or directory this process read
     before the unit started and that the unit only checks again (a stat) counts as read by the unit, because
     the unit may be using what the process kept of it (a parsed module, the advisory data)."""
+    sizes: bool = True
+    """Whether a probe records the size of a file (False: its kind only, stored as size -1). For a unit whose
+    code reads nothing but the kind of what it stats (the discovery walk's `lstat`s): an edited file is then
+    not a change to it."""
 
     def is_own(self, absolute: str) -> bool:
         return os.path.join(absolute, "").startswith(self.own)
@@ -215,7 +219,7 @@ def _kind(st: os.stat_result | None) -> tuple[str, int]:
 
 @contextlib.contextmanager
 def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str | None = None, *,
-              unit: bool = False) -> Iterator[Recorder]:
+              unit: bool = False, sizes: bool = True) -> Iterator[Recorder]:
     """Record what the code run inside looks at (see the module docstring). `os.stat`/`os.lstat` are wrapped
     for the duration (pathlib and os.path call them through the module): stat calls raise no audit event.
     Recordings nest (`unit`: one unit of work inside a scan): the wrappers chain, so every recording in
@@ -224,9 +228,11 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
         sys.addaudithook(_audit)
         _HOOKED.append(True)
     recorder = Recorder(os.getcwd(), tuple(excluded), tuple(os.path.join(os.path.normpath(p), "") for p in own),
-                        unit=unit)
+                        unit=unit, sizes=sizes)
     recorder.report = os.path.abspath(report) if report else None
     outer_stat, outer_lstat = os.stat, os.lstat
+    if not unit:
+        _LISTINGS.clear()  # a scan's listings are its own: another scan in this process may follow a change
 
     done: set[tuple[Any, bool]] = set()
     """(path as the caller gave it, whether links are followed) of every probe already handled: only the
@@ -256,7 +262,8 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
                     recorder.probed.setdefault(f"{int(follow)}{absolute}", ("missing", 0))
                 raise
             if absolute is not None:
-                recorder.probed.setdefault(f"{int(follow)}{absolute}", _kind(result))
+                kind = _kind(result)
+                recorder.probed.setdefault(f"{int(follow)}{absolute}", kind if recorder.sizes else (kind[0], -1))
                 if recorder.unit:
                     _inherit(recorder, absolute)
             return result
@@ -354,6 +361,11 @@ def _listing(path: str, report: str | None = None) -> str | None:
     return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def same_probe(found: tuple[str, int], kind: str, size: int) -> bool:
+    """Whether a probe finds what it found before (size -1: only the kind was recorded)."""
+    return found[0] == kind and (size == -1 or found[1] == size)
+
+
 def _probe(key: str) -> tuple[str, int]:
     follow, path = key[0] == "1", key[1:]
     try:
@@ -376,6 +388,19 @@ def _known_digest(path: str, now: tuple[int, ...]) -> str | None:
     if digest is not None:
         _DIGESTS[path] = (now, digest)
     return digest
+
+
+_LISTINGS: dict[tuple[str, str | None], str | None] = {}
+
+
+def known_listing(path: str, report: str | None) -> str | None:
+    """`_listing`, once per directory and process: the units of a run check the same directories, and the
+    whole scan's manifest lists every one of them again at its end. (A directory changed while the scan ran
+    is then stored as it was when the scan started, which only makes the next run scan again.)"""
+    key = (path, report)
+    if key not in _LISTINGS:
+        _LISTINGS[key] = _listing(path, report)
+    return _LISTINGS[key]
 
 
 def manifest(recorder: Recorder) -> dict[str, Any] | None:
@@ -403,8 +428,8 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
     probes = [[key, *found] for key, found in sorted(found_now.items())
               if not (key[0] == "1" and key[1:] in opened)
               and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)]
-    return {"files": files, "dirs": [[path, _listing(path, recorder.report)] for path in sorted(recorder.listed)],
-            "probes": probes, "report": recorder.report}
+    dirs = [[path, known_listing(path, recorder.report)] for path in sorted(recorder.listed)]
+    return {"files": files, "dirs": dirs, "probes": probes, "report": recorder.report}
 
 
 signature, digest, listing, probe = _signature, _digest, _listing, _probe
@@ -436,7 +461,7 @@ def first_change(entry: Mapping[str, Any]) -> str | None:
             if _listing(path, entry["report"]) != listing:
                 return f"the entries of {path}"
         for key, kind, size in entry["probes"]:
-            if _probe(key) != (kind, size):
+            if not same_probe(_probe(key), kind, size):
                 return f"{key[1:]} ({kind} before)"
     except (TypeError, ValueError, KeyError, IndexError):
         return "the entry's form"

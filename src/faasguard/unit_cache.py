@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from faasguard.findings import Diagnostic, Finding
     from faasguard.loaders import LoadContext, LoadResult
     from faasguard.model import Application
-    from faasguard.sources import SourceFile
+    from faasguard.sources import Discovery, SourceFile
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,6 @@ class UnitCache:
         """id(application) → (the application, its stored full form's digest or None when it is the full
         application, the digest of its full encoded form)."""
         self._signatures: dict[str, tuple[int, ...] | None] = {}
-        self._listings: dict[str, str | None] = {}
         self._probes: dict[str, tuple[str, int]] = {}
         self.stored = 0
         self.replayed = 0
@@ -95,8 +94,8 @@ class UnitCache:
         return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
     @contextlib.contextmanager
-    def recording(self) -> Iterator[scan_cache.Recorder]:
-        with scan_cache.recording(self._excluded, self._own, self._report, unit=True) as recorder:
+    def recording(self, sizes: bool = True) -> Iterator[scan_cache.Recorder]:
+        with scan_cache.recording(self._excluded, self._own, self._report, unit=True, sizes=sizes) as recorder:
             yield recorder
 
     def lookup(self, key: str) -> Any:
@@ -151,15 +150,41 @@ class UnitCache:
                 return str(path)
         report = entry["report"]
         for path, listing in entry["dirs"]:
-            now_listing = self._listings[path] if path in self._listings \
-                else self._listings.setdefault(path, scan_cache.listing(path, report))
+            now_listing = scan_cache.known_listing(path, report)
             if now_listing != listing:
                 return f"the entries of {path}"
         for key, kind, size in entry["probes"]:
             found = self._probes[key] if key in self._probes else self._probes.setdefault(key, scan_cache.probe(key))
-            if found != (kind, size):
+            if not scan_cache.same_probe(found, kind, size):
                 return f"{key[1:]} ({kind} before)"
         return None
+
+    # ------------------------------------------------------------------------------------------ discovery
+
+    def discover(self, paths: Sequence[str], config: Config, cwd: Path, run: Callable[[], Discovery]) -> Discovery:
+        """`run()` (the walk of the scanned paths), or its sources when no directory it listed and no file
+        whose head it read changed: a handler edited leaves every listing as it was. The walk reads only the
+        kind of each entry it `lstat`s (`sources._walk`), so its probes record kinds, not sizes."""
+        from faasguard.sources import Discovery, SourceFile, SourceType
+
+        key = self.key("discover", list(paths), str(cwd), _config_digest(config))
+        payload = self.lookup(key)
+        if payload is not None:
+            try:
+                return Discovery([SourceFile(SourceType(kind), Path(path), str(display), Path(root))
+                                  for kind, path, display, root in payload["files"]],
+                                 list(codec.decode(payload["diagnostics"])))
+            except (codec.UndecodableError, ValueError, TypeError, KeyError):
+                pass
+        with self.recording(sizes=False) as recorder:
+            found = run()
+        try:
+            self.store(key, recorder, {
+                "files": [[f.type.value, str(f.path), f.display, str(f.root)] for f in found.files],
+                "diagnostics": codec.encode(tuple(found.diagnostics))})
+        except codec.UnencodableError as exc:
+            log.info("unit cache: the discovery not stored (%s)", exc)
+        return found
 
     # ------------------------------------------------------------------------------------------ load units
 
