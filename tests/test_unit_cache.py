@@ -217,7 +217,7 @@ def _without_duration(text: str) -> str:
 def test_units_analysed_in_worker_processes_are_stored_and_replayed(
         cache: Path, tree: Path, counted: Counted) -> None:
     first = parsed(report("--jobs", "2"))
-    assert len(list((cache / "units").glob("*.json"))) == 11  # the workers' analyses are there too
+    assert len(list((cache / "units").glob("[0-9a-f]*.json"))) == 11  # the workers' analyses are there too
     counted.reset()
     for entry in cache.glob("*.json"):
         entry.unlink()
@@ -234,6 +234,25 @@ def test_units_analysed_in_worker_processes_are_stored_and_replayed(
     assert edited == fresh
     assert ("FG512", "apigw-cognito-certificate-bound-access-token/handlers/authorizer.py", 70) \
         not in findings(edited)
+
+
+def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Path, counted: Counted) -> None:
+    """The bare-handler pre-filter's memo (`UnitCache.shapes`) answers only for a file whose stat signature
+    is unchanged; the file then still counts as read (the whole-scan entry lists it)."""
+    tool = tree / "apigw-data-validation-tf" / "tools" / "build.py"
+    tool.parent.mkdir()
+    tool.write_text("def build(target):\n    return target\n")
+    first = assert_identical(cache)
+    assert list((cache / "units").glob("shapes-*.json"))
+    stat = tool.stat()
+    tool.write_text("def handler(e, context):\n    return e\n")  # the same size
+    os.utime(tool, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    second = assert_identical(cache)
+    assert second["summary"]["applications"] == first["summary"]["applications"] + 1
+    (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
+    assert str(tool) in [path for path, _, _ in entry["files"]]
+    tool.write_text("def handler(e, context):\n    return 1\n")
+    assert parsed(report()) == parsed(report("--no-cache"))
 
 
 def test_no_cache_stores_no_unit(cache: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,12 +101,15 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
                      if fn.code and fn.code.handler_file and fn.code.code_dir}
     bare = [f for f in by_type.get(SourceType.PYTHON, [])
             if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
-            and (f.root not in roots_with_iac or _looks_like_handler(f.path, analysed_dirs))]
+            and (f.root not in roots_with_iac
+                 or _looks_like_handler(f.path, analysed_dirs, units.shapes if units is not None else _shapes))]
     # JavaScript/TypeScript beside or without templates: only files exporting a handler-shaped function (a
     # Node project holds far more library, build and test code than handlers)
     bare += [f for f in by_type.get(SourceType.JAVASCRIPT, [])
              if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
              and _looks_like_js_handler(f.path)]
+    if units is not None:
+        units.save_shapes()
     if bare:
         _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result, units)
     return result
@@ -190,19 +193,28 @@ def _drop_excluded_handlers(app: Application, exclusion: Exclusion, roots: Seque
     return replace(app, functions=tuple(functions))
 
 
-def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset()) -> bool:
+def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset(),
+                        shapes: Callable[[Path], tuple[bool, bool] | None] | None = None) -> bool:
     """Cheap pre-filter (no parse) for Python files beside infrastructure-as-code: a module-level function
     shaped like a Lambda handler, or a web-framework entry point outside the code directories of the
-    functions already analysed. Library, CDK and tooling modules are then never parsed as handlers."""
+    functions already analysed. Library, CDK and tooling modules are then never parsed as handlers.
+    `shapes`: `_shapes`, or the unit cache's memo of it (`UnitCache.shapes`)."""
     if _in_layer_package(path):
         return False
+    found = (shapes or _shapes)(path)
+    if found is None:
+        return False
+    handler, framework = found
+    return handler or (framework and not any(d in path.parents for d in analysed_dirs))
+
+
+def _shapes(path: Path) -> tuple[bool, bool] | None:
+    """(a handler-shaped function, a web-framework entry point) in the file's head; None when unreadable."""
     try:
         head = read_head(path, 2 * 1024 * 1024)
     except OSError:
-        return False
-    if _matches_a_line(_HANDLER_SHAPE, head, (b"def", b"async")):
-        return True
-    return _matches_a_line(_FRAMEWORK_SHAPE, head, (b"@",)) and not any(d in path.parents for d in analysed_dirs)
+        return None
+    return _matches_a_line(_HANDLER_SHAPE, head, (b"def", b"async")), _matches_a_line(_FRAMEWORK_SHAPE, head, (b"@",))
 
 
 def _matches_a_line(pattern: re.Pattern[bytes], text: bytes, leads: tuple[bytes, ...]) -> bool:

@@ -380,7 +380,13 @@ _DIGESTS: dict[str, tuple[tuple[int, ...], str]] = {}
 whole scan's name the same files, and a replayed unit's entry already holds their digests."""
 
 
-def _known_digest(path: str, now: tuple[int, ...]) -> str | None:
+def absorb_file(path: str, signature: tuple[int, ...], digest: str) -> None:
+    """A file whose content a unit cache answered for (unchanged: same stat signature), as if read."""
+    _DIGESTS[path] = (signature, digest)
+    merge_recording(({path: signature}, set(), {}, False))
+
+
+def known_digest(path: str, now: tuple[int, ...]) -> str | None:
     known = _DIGESTS.get(path)
     if known is not None and known[0] == now:
         return known[1]
@@ -417,7 +423,7 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
         if now is None:
             files.append([path, None, None])
             continue
-        digest = None if now[0] > _HASHED_MAX_BYTES or ours else _known_digest(path, now)
+        digest = None if now[0] > _HASHED_MAX_BYTES or ours else known_digest(path, now)
         files.append([path, list(now), digest])
     # A probe says less than an opened file's entry, and a missing name in a listed directory is in its
     # listing: those are left out (most of the probes -- import resolution looks for many names per module).

@@ -86,6 +86,8 @@ class UnitCache:
         self._probes: dict[str, tuple[str, int]] = {}
         self.stored = 0
         self.replayed = 0
+        self._shapes: dict[str, Any] | None = None
+        self._seen_shapes: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------------------------ entries
 
@@ -185,6 +187,41 @@ class UnitCache:
         except codec.UnencodableError as exc:
             log.info("unit cache: the discovery not stored (%s)", exc)
         return found
+
+    # ------------------------------------------------------------------------------------------ file shapes
+
+    def shapes(self, path: Path) -> tuple[bool, bool] | None:
+        """`pipeline._shapes(path)`, remembered per file by its stat signature and content digest: the
+        bare-handler pre-filter reads the head of every Python file beside the templates (~1,100 on the
+        corpus), and an unchanged file has the same shapes. A remembered file counts as read by the scan."""
+        from faasguard.pipeline import _shapes
+
+        if self._shapes is None:
+            self._shapes = _read_shapes(self._shapes_path())
+        text = str(path)
+        now = scan_cache.signature(text)
+        known = self._shapes.get(text)
+        if now is not None and isinstance(known, list) and len(known) == 4 and known[0] == list(now) \
+                and isinstance(known[1], str):
+            scan_cache.absorb_file(text, now, known[1])
+            self._seen_shapes[text] = known
+            return bool(known[2]), bool(known[3])
+        found = _shapes(path)
+        if found is not None and now is not None and scan_cache.signature(text) == now:
+            digest = scan_cache.known_digest(text, now)
+            if digest is not None:
+                self._seen_shapes[text] = [list(now), digest, *found]
+        return found
+
+    def save_shapes(self) -> None:
+        """Store the shapes of the files seen this run (only those: the memo follows the tree)."""
+        if self._shapes is None or self._seen_shapes == self._shapes:
+            return
+        data = json.dumps(self._seen_shapes, separators=(",", ":"), sort_keys=True).encode("utf-8", "surrogateescape")
+        write_atomic(self._shapes_path(), hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+
+    def _shapes_path(self) -> Path:
+        return units_dir() / f"shapes-{self.key('shapes')}.json"
 
     # ------------------------------------------------------------------------------------------ load units
 
@@ -328,6 +365,18 @@ class UnitCache:
         """Remove unit and application files unused for `MAX_AGE_DAYS`, then the least recently used ones
         while they exceed `MAX_BYTES`. Returns how many were removed."""
         return prune(now)
+
+
+def _read_shapes(path: Path) -> dict[str, Any]:
+    try:
+        checksum, _, body = path.read_bytes().partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() == checksum:
+            found = json.loads(body)
+            if isinstance(found, dict):
+                return found
+    except (OSError, ValueError):
+        pass
+    return {}
 
 
 def prune(now: float | None = None, max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> int:
