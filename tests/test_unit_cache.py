@@ -255,6 +255,32 @@ def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Pa
     assert parsed(report()) == parsed(report("--no-cache"))
 
 
+def test_container_images_see_whole_applications(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 counted: Counted) -> None:
+    """Binding images to applications reads fields a replayed skeleton leaves out: they are read back first."""
+    root = tmp_path / "images"
+    for name in ("image-function", "vulnerable-app"):
+        shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / name, root / name)
+    monkeypatch.chdir(root)
+    first = assert_identical(cache)
+    assert any(f["rule_id"].startswith("FG8") or "image" in f["message"] for f in first["findings"])
+    counted.reset()
+    assert assert_identical(cache) == first
+    assert counted.computed == 0
+
+    from faasguard import pipeline
+    from faasguard.config import Config
+
+    def scan() -> tuple[unit_cache.UnitCache, Any]:
+        units = unit_cache.UnitCache("images", scan_cache.excluded_prefixes(), (), None)
+        return units, pipeline.scan(["."], Config(), units=units)
+
+    scan()
+    units, result = scan()
+    assert units.replayed > 0
+    assert not [app.name for app in result.apps if units.is_skeleton(app)]
+
+
 def test_no_cache_stores_no_unit(cache: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     report("--no-cache")
     assert not (cache / "units").exists()

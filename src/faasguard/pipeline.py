@@ -416,6 +416,8 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
     if found_images or config.images:
         from faasguard.analysis.images import plan
 
+        if units is not None:  # the plan reads what skeletons leave out (architectures, image URIs, containers)
+            result.apps = [units.full(app) for app in result.apps]
         config = plan(result.apps, replace(config, images=config.images + found_images), result.diagnostics)
     analysed = time.perf_counter()
     analyse(result, config, progress, cwd, jobs=jobs, units=units)
