@@ -433,13 +433,39 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
     found_now = {key: _probe(key) if recorder.is_own(key[1:]) else found for key, found in recorder.probed.items()}
     probes = [[key, *found] for key, found in sorted(found_now.items())
               if not (key[0] == "1" and key[1:] in opened)
-              and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)]
+              and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)
+              and not _implied(key, found[0], recorder.listed)]
     dirs = [[path, known_listing(path, recorder.report)] for path in sorted(recorder.listed)]
     return {"files": files, "dirs": dirs, "probes": probes, "report": recorder.report}
 
 
 signature, digest, listing, probe = _signature, _digest, _listing, _probe
 """The checks `first_change` makes, for the unit cache (`faasguard.unit_cache`), which memoises them."""
+
+
+def _implied(key: str, kind: str, listed: set[str]) -> bool:
+    """Whether a probe says nothing the listings of the manifest do not already say (most of a unit's probes:
+    the discovery walk's `lstat` of every entry, the import resolution's look-ups of modules that are not
+    there). A listing holds each name with whether it is a directory or a link, without following it:
+
+    * an entry of a listed directory found to be a directory or a link without following it (`lstat`);
+    * a listed directory found to be a directory (following links: a listing of anything else fails);
+    * a path missing below a missing entry of a listed directory (`src/boto3/__init__.py` with no `boto3` in
+      `src`): that entry's appearance changes the listing. Checked against the disk now, not assumed.
+    """
+    path = key[1:]
+    if key[0] == "0" and kind in ("dir", "link") and os.path.dirname(path) in listed:
+        return True
+    if key[0] == "1" and kind == "dir" and path in listed:
+        return True
+    if kind != "missing":
+        return False
+    child, parent = path, os.path.dirname(path)
+    while parent != child:
+        if parent in listed:
+            return _probe(f"0{child}")[0] == "missing"  # the real lstat: not a probe of the scan's
+        child, parent = parent, os.path.dirname(parent)
+    return False
 
 
 def still_valid(entry: Mapping[str, Any]) -> bool:
