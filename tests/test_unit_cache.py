@@ -281,6 +281,44 @@ def test_container_images_see_whole_applications(cache: Path, tmp_path: Path, mo
     assert not [app.name for app in result.apps if units.is_skeleton(app)]
 
 
+SHARED_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  {name}:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ../code/
+      Handler: {module}.handler
+      Runtime: python3.12
+"""
+
+
+def test_a_module_two_applications_import_is_an_input_of_both(
+        cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: Counted) -> None:
+    """The second application's analysis finds the shared module already parsed (the process keeps parsed
+    modules by stat signature) and only stats it: its unit must still list the module as read."""
+    root = tmp_path / "shared"
+    (root / "code").mkdir(parents=True)
+    for name, module in (("First", "first"), ("Second", "second")):
+        (root / name.lower()).mkdir()
+        (root / name.lower() / "template.yaml").write_text(SHARED_TEMPLATE.format(name=name, module=module))
+        (root / "code" / f"{module}.py").write_text(
+            "import helpers\n\n\ndef handler(event, context):\n    helpers.run(event['cmd'])\n")
+    helpers = root / "code" / "helpers.py"
+    helpers.write_text("import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    monkeypatch.chdir(root)
+    first = assert_identical(cache)
+    assert [f for f in first["findings"] if f["rule_id"] == "FG501"]
+    stat = helpers.stat()
+    helpers.write_text("import os\n\n\ndef run(cmd):\n    os.getenv(cmd)\n")  # same size, same mtime
+    os.utime(helpers, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    counted.reset()
+    second = assert_identical(cache)
+    assert not [f for f in second["findings"] if f["rule_id"] == "FG501"]
+    assert counted.computed >= 2  # both applications' analyses
+
+
 def test_no_cache_stores_no_unit(cache: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     report("--no-cache")
     assert not (cache / "units").exists()
