@@ -8,6 +8,7 @@ complete for everything but the part that crashed (and the exit code is 4).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import logging
@@ -94,6 +95,7 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
     # functions of handler-shaped code and says that it inferred them.
     handler_files = {Path(fn.code.handler_file) for app in result.apps for fn in app.functions
                      if fn.code and fn.code.handler_file}
+    shapes = _shapes if units is None else functools.partial(units.shapes, compute=_shapes)
     roots_with_iac = {f.root for f in found.files if f.type not in _CODE_TYPES}
     # a web-framework module inside the code directory of a function whose handler was found is reached
     # through that handler (Chalice `app.app`, a Mangum handler): inferring its routes again would duplicate
@@ -102,7 +104,7 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
     bare = [f for f in by_type.get(SourceType.PYTHON, [])
             if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
             and (f.root not in roots_with_iac
-                 or _looks_like_handler(f.path, analysed_dirs, units.shapes if units is not None else _shapes))]
+                 or _looks_like_handler(f.path, analysed_dirs, shapes))]
     # JavaScript/TypeScript beside or without templates: only files exporting a handler-shaped function (a
     # Node project holds far more library, build and test code than handlers)
     bare += [f for f in by_type.get(SourceType.JAVASCRIPT, [])

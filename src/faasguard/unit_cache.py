@@ -190,12 +190,10 @@ class UnitCache:
 
     # ------------------------------------------------------------------------------------------ file shapes
 
-    def shapes(self, path: Path) -> tuple[bool, bool] | None:
-        """`pipeline._shapes(path)`, remembered per file by its stat signature and content digest: the
+    def shapes(self, path: Path, compute: Callable[[Path], tuple[bool, bool] | None]) -> tuple[bool, bool] | None:
+        """`compute(path)` (`pipeline._shapes`), remembered per file by its stat signature and content digest: the
         bare-handler pre-filter reads the head of every Python file beside the templates (~1,100 on the
         corpus), and an unchanged file has the same shapes. A remembered file counts as read by the scan."""
-        from faasguard.pipeline import _shapes
-
         if self._shapes is None:
             self._shapes = _read_shapes(self._shapes_path())
         text = str(path)
@@ -206,7 +204,7 @@ class UnitCache:
             scan_cache.absorb_file(text, now, known[1])
             self._seen_shapes[text] = known
             return bool(known[2]), bool(known[3])
-        found = _shapes(path)
+        found = compute(path)
         if found is not None and now is not None and scan_cache.signature(text) == now:
             digest = scan_cache.known_digest(text, now)
             if digest is not None:
