@@ -336,3 +336,44 @@ def test_pruning_removes_unused_units_and_bounds_the_size(cache: Path, tree: Pat
     assert not files[0].exists()
     assert unit_cache.prune(max_bytes=0) == len(files) - 1
     assert not list(cache.glob("*/*.json"))
+
+
+def test_a_replayed_load_charges_the_scans_work_budget_as_the_load_did(cache: Path, tree: Path) -> None:
+    """A hostile tree must be refused with the cache as without: the replay charges what the load charged,
+    and is not used when the scan's budget no longer has room for it (the loader then runs, and refuses)."""
+    from faasguard.config import Config
+    from faasguard.loaders import LoadContext, LoadResult
+    from faasguard.loaders import cloudformation as loader
+    from faasguard.loaders._budget import Work
+    from faasguard.sources import SourceFile, SourceType
+
+    template = tree / "activemq-lambda" / "template.yaml"
+    files = [SourceFile(SourceType.CLOUDFORMATION, template, "activemq-lambda/template.yaml", tree)]
+    runs: list[int] = []
+
+    def load(ctx: LoadContext) -> LoadResult:
+        units = unit_cache.UnitCache("budget", scan_cache.excluded_prefixes(), (), None)
+
+        def run() -> LoadResult:
+            runs.append(1)
+            return loader.load(files, ctx)
+
+        return units.load("faasguard.loaders.cloudformation", files, ctx, run)
+
+    first = LoadContext(config=Config(), cwd=tree, roots=(tree,))
+    loaded = load(first)
+    charged = first.budget._limits.nodes - first.budget.left(Work.NODES)
+    assert charged > 1000
+    replay = LoadContext(config=Config(), cwd=tree, roots=(tree,))
+    assert load(replay).apps == [unit_cache.skeleton(app) for app in loaded.apps]
+    assert runs == [1]
+    assert replay.budget.left(Work.NODES) == first.budget.left(Work.NODES)
+
+    tight = LoadContext(config=Config(), cwd=tree, roots=(tree,))
+    from faasguard.model import Location
+
+    tight.budget.charge(Work.NODES, tight.budget.left(Work.NODES) - charged // 2, Location("elsewhere"))
+    refused = load(tight)
+    assert runs == [1, 1]
+    assert not refused.apps
+    assert "work budget of the whole scan" in refused.diagnostics[0].message
