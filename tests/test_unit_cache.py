@@ -336,6 +336,15 @@ def test_pruning_removes_unused_units_and_bounds_the_size(cache: Path, tree: Pat
     assert not files[0].exists()
     assert unit_cache.prune(max_bytes=0) == len(files) - 1
     assert not list(cache.glob("*/*.json"))
+    # a run prunes at most once a day (the scan above did)
+    units = unit_cache.UnitCache("prune", (), (), None)
+    assert (cache / "units" / ".pruned").is_file()
+    stale = cache / "units" / f"{'0' * 64}.json"
+    stale.write_text("{}")
+    os.utime(stale, (old, old))
+    assert units.prune() == 0
+    assert stale.exists()
+    assert units.prune(now=time.time() + 2 * 86400) == 1  # a day later it looks again
 
 
 def test_a_replayed_load_charges_the_scans_work_budget_as_the_load_did(cache: Path, tree: Path) -> None:
