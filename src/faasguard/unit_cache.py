@@ -24,8 +24,9 @@ baseline, suppressions, the report) always run.
 
 Everything is JSON (`faasguard.codec`) behind a SHA-256, in the scan cache directory, never in the scanned
 tree; a damaged unit is recomputed, a damaged full application makes the scan start again without units
-(`DamagedError`). Files unused for `MAX_AGE_DAYS` are removed at the end of a run that stored units (each hit
-refreshes its file's modification time), and so is the oldest part when the units exceed `MAX_BYTES`.
+(`DamagedError`). Files unused for `MAX_AGE_DAYS` are removed at the end of a run that stored units, at most
+once a day (each hit refreshes its file's modification time), and so is the oldest part when the units exceed
+`MAX_BYTES`.
 """
 
 from __future__ import annotations
