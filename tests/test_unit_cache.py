@@ -163,13 +163,15 @@ def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path,
 def test_a_configuration_change_and_a_new_version_recompute_the_units(
         cache: Path, tree: Path, counted: Counted, monkeypatch: pytest.MonkeyPatch) -> None:
     assert_identical(cache)
-    (tree / ".faasguard.toml").write_text('ignore = ["FG107"]\nmax_timeout = 60\n')
+    (tree / ".faasguard.toml").write_text('ignore = ["FG107"]\nmax_timeout = 60\n'
+                                          'exclude = ["activemq-lambda/mq_listener/"]\n')
     counted.reset()
     configured = assert_identical(cache)
     assert not [f for f in configured["findings"] if f["rule_id"] == "FG107"]
+    assert any("is excluded by `exclude`" in d["message"] for d in configured["diagnostics"])
     assert counted.computed > 0  # the configuration is part of every unit's key
     counted.reset()
-    assert_identical(cache)
+    assert assert_identical(cache) == configured  # the excluded handler's application read back in full
     assert counted.computed == 0
 
     monkeypatch.setattr(scan_cache, "__version__", "999.0")
