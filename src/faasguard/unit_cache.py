@@ -121,13 +121,14 @@ class UnitCache:
             if changed is not None:
                 log.debug("unit cache: %s changed; recomputed", changed)
                 return None
+            payload = entry["payload"]
             scan_cache.absorb(entry)
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # used: kept by the pruning
         self.replayed += 1
-        return entry["payload"]
+        return payload
 
     def store(self, key: str, recorder: scan_cache.Recorder, payload: Any) -> None:
         recorded = scan_cache.manifest(recorder)
