@@ -174,10 +174,12 @@ def test_a_cache_inside_the_scanned_tree_is_not_used(
 def test_cache_clean_removes_the_entries(cache: Path, project: Path) -> None:
     run(".")
     assert list(cache.glob("*.json"))
+    # the report; the discovery, the template's load unit, the application's analysis and the application
+    assert len(list(cache.glob("*/*.json"))) == 4
     outcome = CliRunner().invoke(main, ["cache", "clean"])
     assert outcome.exit_code == 0
-    assert "removed 1 cached scan result " in outcome.output
-    assert not list(cache.glob("*.json"))
+    assert "removed 5 cached scan results " in outcome.output
+    assert not list(cache.glob("**/*.json"))
 
 
 def test_console_reports_are_replayed_for_the_terminal_they_are_shown_on(

@@ -214,25 +214,30 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
     from faasguard.cache import distrust_if_inside
 
     distrust_if_inside([Path(p).resolve() for p in paths])
-    key = None if options.get("no_cache") or write_baseline \
+    keys = None if options.get("no_cache") or write_baseline \
         else _cache_key(paths, config_path, output_format, output, options)
+    key = keys[0] if keys is not None else None
     if key is not None:
         from faasguard import scan_cache
 
         entry = scan_cache.read_entry(key)
         if entry is not None:
             _replay(entry["payload"], output)
+    units = _units(keys[1], output) if keys is not None else None
     # the configuration is read inside the recording: the config file is an input of the cached result like
     # any other, and a replay needs neither it nor the rule catalog that checks its selectors
     with _recording(key is not None, output) as recorder:
         report, code, message, config = _scan(paths, config_path, output_format, output,
-                                               write_baseline=write_baseline, options=options, jobs=jobs)
+                                               write_baseline=write_baseline, options=options, jobs=jobs,
+                                               units=units)
     if recorder is not None and code != _INTERNAL_ERROR and not config.online and not config.resolve_env:
         from faasguard.scan_cache import manifest, write_entry
 
         recorded = manifest(recorder)
         if key is not None and recorded is not None:
             write_entry(key, recorded, {"report": report, "exit": int(code), "message": message})
+    if units is not None and units.stored:
+        units.prune()
     from faasguard.config import ConfigError
     from faasguard.report import emit
 
@@ -253,7 +258,7 @@ neither the findings nor the model."""
 
 
 def _scan(paths: tuple[str, ...], config_path: str | None, output_format: str, output: str | None, *,
-          write_baseline: str | None, options: dict[str, Any], jobs: int | None = None
+          write_baseline: str | None, options: dict[str, Any], jobs: int | None = None, units: Any = None
           ) -> tuple[Any, int, str | None, Config]:
     """Configure, scan and prepare the report: (report, exit code, stderr message, configuration). Exits 2 on
     a configuration error, as `--write-baseline` exits after writing the baseline."""
@@ -269,7 +274,10 @@ def _scan(paths: tuple[str, ...], config_path: str | None, output_format: str, o
             from dataclasses import replace
 
             config = replace(config, baseline=None)
-        result = pipeline.scan(paths, config, progress=_progress_callback(output_format, output), jobs=jobs)
+        if config.online or config.resolve_env:
+            units = None  # the configuration asks for the network or the environment: not files
+        result = pipeline.scan(paths, config, progress=_progress_callback(output_format, output), jobs=jobs,
+                               units=units)
         if write_baseline:
             _write_baseline(result, Path(write_baseline))
         report = prepare(result, output_format, config)
@@ -296,11 +304,11 @@ def _outcome(result: Any, config: Config, output_format: str, output: str | None
 
 
 def _cache_key(paths: tuple[str, ...], config_path: str | None, output_format: str, output: str | None,
-               options: dict[str, Any]) -> str | None:
-    """The scan cache key of this run, or None when the run must not use the cache: asked not to, a run that
-    reads the network or the environment, or a cache directory inside a scanned path (it could arrive with the
-    code under review). The command line is the key; the files it leads to (the config among them) are the
-    entry's manifest."""
+               options: dict[str, Any]) -> tuple[str, str] | None:
+    """The scan cache key of this run and the base of its units' keys (the same without the report's form),
+    or None when the run must not use the cache: asked not to, a run that reads the network or the
+    environment, or a cache directory inside a scanned path (it could arrive with the code under review). The
+    command line is the key; the files it leads to (the config among them) are the entry's manifest."""
     import datetime
     import hashlib
     import os
@@ -314,12 +322,23 @@ def _cache_key(paths: tuple[str, ...], config_path: str | None, output_format: s
     if scan_cache.inside(scan_cache.scan_cache_dir(), roots):
         return None
     masked = hashlib.sha256("\0".join(environment_secrets(os.environ, set())).encode()).hexdigest()
-    return scan_cache.entry_key({
+    parts: dict[str, Any] = {
         "paths": list(paths), "roots": [str(r) for r in roots], "cwd": os.getcwd(), "config": config_path,
-        "options": sorted(options.items()), "format": output_format, "to_file": output is not None,
-        "date": datetime.date.today().isoformat(), "masked": masked,
+        "options": sorted(options.items()), "date": datetime.date.today().isoformat(), "masked": masked,
         "env": sorted((k, v) for k, v in os.environ.items() if k.startswith("FAASGUARD_")),
-    })
+    }
+    units = scan_cache.entry_key({**parts, "units": True})
+    return scan_cache.entry_key({**parts, "format": output_format, "to_file": output is not None}), units
+
+
+def _units(base: str, output: str | None) -> Any:
+    """The unit cache of this run (`faasguard.unit_cache`): what an earlier scan of a partly changed tree
+    may still give."""
+    from faasguard.cache import cache_dir
+    from faasguard.scan_cache import excluded_prefixes
+    from faasguard.unit_cache import UnitCache
+
+    return UnitCache(base, excluded_prefixes(), (str(cache_dir()),), output)
 
 
 def _recording(active: bool, output: str | None) -> Any:

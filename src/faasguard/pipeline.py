@@ -8,6 +8,7 @@ complete for everything but the part that crashed (and the exit code is 4).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import logging
@@ -18,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faasguard.config import Config
 from faasguard.escape import MASK as _MASK
@@ -31,6 +32,9 @@ from faasguard.result import ScanResult
 from faasguard.rules.base import Rule, RuleContext
 from faasguard.safeio import read_head
 from faasguard.sources import Exclusion, SourceFile, SourceType, discover, display_path, is_test_file
+
+if TYPE_CHECKING:
+    from faasguard.unit_cache import UnitCache
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +51,14 @@ module's `enrich` is an `Enricher` (faasguard.facts): it returns the facts it wa
 Progress = Callable[[str, int, int], None]
 
 
-def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) -> ScanResult:
+def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
+                 units: UnitCache | None = None) -> ScanResult:
+    """Discover and load. `units`: replay the loader runs whose inputs did not change (`faasguard.unit_cache`);
+    every step across them runs as usual."""
     cwd = cwd or Path.cwd()
     result = ScanResult()
-    found = discover(paths, config.exclude, cwd)
+    found = units.discover(paths, config, cwd, lambda: discover(paths, config.exclude, cwd)) if units is not None \
+        else discover(paths, config.exclude, cwd)
     result.diagnostics.extend(found.diagnostics)
     result.sources = found.files
     roots = tuple(f.root for f in found.files) or tuple(Path(p).resolve() for p in paths)
@@ -65,13 +73,19 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
         if source_type in _CODE_TYPES or source_type not in by_type:
             continue
         files = [f for f in by_type[source_type] if f.path not in handled]
-        loaded = _run_loader(module_name, files, ctx, result)
+        if units is not None and source_type is SourceType.CLOUDFORMATION:
+            # one unit per template: the loader reads each on its own, so an edit reloads that one only
+            for source in files:
+                handled |= _run_loader(module_name, [source], ctx, result, units).handled
+            continue
+        loaded = _run_loader(module_name, files, ctx, result, units)
         handled |= loaded.handled
     result.apps = _without_packaged_frameworks(result.apps, result.diagnostics)
 
     if config.exclude:
         scan_roots = tuple(dict.fromkeys(f.root for f in found.files if f.root.is_dir())) or (cwd,)
-        result.apps = [_drop_excluded_handlers(app, Exclusion(config.exclude), scan_roots, result.diagnostics)
+        result.apps = [_drop_excluded_handlers(app, Exclusion(config.exclude), scan_roots, result.diagnostics,
+                                               units)
                        for app in result.apps]
 
     # Bare handler code: Python files no application points at (a pre-commit run passes both the template
@@ -81,6 +95,7 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
     # functions of handler-shaped code and says that it inferred them.
     handler_files = {Path(fn.code.handler_file) for app in result.apps for fn in app.functions
                      if fn.code and fn.code.handler_file}
+    shapes = _shapes if units is None else functools.partial(units.shapes, compute=_shapes)
     roots_with_iac = {f.root for f in found.files if f.type not in _CODE_TYPES}
     # a web-framework module inside the code directory of a function whose handler was found is reached
     # through that handler (Chalice `app.app`, a Mangum handler): inferring its routes again would duplicate
@@ -88,14 +103,17 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None) 
                      if fn.code and fn.code.handler_file and fn.code.code_dir}
     bare = [f for f in by_type.get(SourceType.PYTHON, [])
             if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
-            and (f.root not in roots_with_iac or _looks_like_handler(f.path, analysed_dirs))]
+            and (f.root not in roots_with_iac
+                 or _looks_like_handler(f.path, analysed_dirs, shapes))]
     # JavaScript/TypeScript beside or without templates: only files exporting a handler-shaped function (a
     # Node project holds far more library, build and test code than handlers)
     bare += [f for f in by_type.get(SourceType.JAVASCRIPT, [])
              if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
              and _looks_like_js_handler(f.path)]
+    if units is not None:
+        units.save_shapes()
     if bare:
-        _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result)
+        _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result, units)
     return result
 
 
@@ -151,10 +169,16 @@ def _without_packaged_frameworks(apps: list[Application], diagnostics: list[Diag
 
 
 def _drop_excluded_handlers(app: Application, exclusion: Exclusion, roots: Sequence[Path],
-                            diagnostics: list[Diagnostic]) -> Application:
+                            diagnostics: list[Diagnostic], units: UnitCache | None = None) -> Application:
     """A template may point at a handler that `exclude` covers (vendored, generated, or owned by another
     team): the exclusion wins, so its code is not read or analysed, and a note says so, since the function's
-    code findings are then missing by choice rather than clean."""
+    code findings are then missing by choice rather than clean. An application with no excluded handler is
+    returned as it is (a replayed skeleton stays one: `faasguard.unit_cache`)."""
+    if not any(fn.code is not None and fn.code.handler_file
+               and exclusion.excludes(Path(fn.code.handler_file), roots, False) for fn in app.functions):
+        return app
+    if units is not None:
+        app = units.full(app)
     functions = []
     for function in app.functions:
         code = function.code
@@ -171,19 +195,28 @@ def _drop_excluded_handlers(app: Application, exclusion: Exclusion, roots: Seque
     return replace(app, functions=tuple(functions))
 
 
-def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset()) -> bool:
+def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset(),
+                        shapes: Callable[[Path], tuple[bool, bool] | None] | None = None) -> bool:
     """Cheap pre-filter (no parse) for Python files beside infrastructure-as-code: a module-level function
     shaped like a Lambda handler, or a web-framework entry point outside the code directories of the
-    functions already analysed. Library, CDK and tooling modules are then never parsed as handlers."""
+    functions already analysed. Library, CDK and tooling modules are then never parsed as handlers.
+    `shapes`: `_shapes`, or the unit cache's memo of it (`UnitCache.shapes`)."""
     if _in_layer_package(path):
         return False
+    found = (shapes or _shapes)(path)
+    if found is None:
+        return False
+    handler, framework = found
+    return handler or (framework and not any(d in path.parents for d in analysed_dirs))
+
+
+def _shapes(path: Path) -> tuple[bool, bool] | None:
+    """(a handler-shaped function, a web-framework entry point) in the file's head; None when unreadable."""
     try:
         head = read_head(path, 2 * 1024 * 1024)
     except OSError:
-        return False
-    if _matches_a_line(_HANDLER_SHAPE, head, (b"def", b"async")):
-        return True
-    return _matches_a_line(_FRAMEWORK_SHAPE, head, (b"@",)) and not any(d in path.parents for d in analysed_dirs)
+        return None
+    return _matches_a_line(_HANDLER_SHAPE, head, (b"def", b"async")), _matches_a_line(_FRAMEWORK_SHAPE, head, (b"@",))
 
 
 def _matches_a_line(pattern: re.Pattern[bytes], text: bytes, leads: tuple[bytes, ...]) -> bool:
@@ -219,7 +252,28 @@ def _in_layer_package(path: Path) -> bool:
     return False
 
 
-def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult) -> LoadResult:
+def _run_loader(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult,
+                units: UnitCache | None = None) -> LoadResult:
+    if units is None:
+        return _run_loader_now(module_name, files, ctx, result)
+    start = time.perf_counter()
+
+    def run() -> LoadResult:
+        """The run, as what it adds to the result (a crash is a diagnostic, not an exception)."""
+        staged = ScanResult()
+        handled = _run_loader_now(module_name, files, ctx, staged).handled
+        return LoadResult(apps=staged.apps, diagnostics=staged.diagnostics, handled=handled)
+
+    loaded = units.load(module_name, files, ctx, run)
+    result.apps.extend(loaded.apps)
+    result.diagnostics.extend(loaded.diagnostics)
+    name = f"load:{module_name.rsplit('.', 1)[-1]}"
+    result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
+    return loaded
+
+
+def _run_loader_now(module_name: str, files: list[SourceFile], ctx: LoadContext, result: ScanResult
+                    ) -> LoadResult:
     start = time.perf_counter()
     try:
         module = importlib.import_module(module_name)
@@ -338,35 +392,48 @@ def _collector_paused() -> Iterator[None]:
 
 
 def scan(paths: Sequence[str], config: Config, progress: Progress | None = None,
-         cwd: Path | None = None, *, jobs: int | None = 1) -> ScanResult:
+         cwd: Path | None = None, *, jobs: int | None = 1, units: UnitCache | None = None) -> ScanResult:
     """Scan `paths`. `jobs`: processes for the per-application analysis (`faasguard.parallel.plan_jobs`;
     None = as many as pays off). Serial by default for library callers: a fleet or audit worker is already
-    one of many processes."""
+    one of many processes. `units`: the loader runs and application analyses of an earlier scan, replayed
+    where their inputs are unchanged (`faasguard.unit_cache`); the result is the same either way."""
     with _collector_paused():
+        if units is not None:
+            from faasguard.unit_cache import DamagedError
+
+            try:
+                return _scan(paths, config, progress, cwd, jobs, units)
+            except DamagedError as exc:  # a stored application is unreadable: everything is done again
+                log.info("unit cache: %s; scanning without it", exc)
         return _scan(paths, config, progress, cwd, jobs)
 
 
-def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None,
-          jobs: int | None = 1) -> ScanResult:
+def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: Path | None,  # noqa: PLR0917
+          jobs: int | None = 1, units: UnitCache | None = None) -> ScanResult:
     started = time.perf_counter()
-    result = load_sources(paths, config, cwd)
+    result = load_sources(paths, config, cwd, units)
     result.diagnostics[:0] = [Diagnostic(DiagnosticKind.INFO, warning, Location(warning.split(": ", 1)[0]),
                                          DiagnosticLevel.WARNING, "config") for warning in config.warnings]
     found_images = tuple(str(f.path) for f in result.sources if f.type is SourceType.IMAGE)
     if found_images or config.images:
         from faasguard.analysis.images import plan
 
+        if units is not None:  # the plan reads what skeletons leave out (architectures, image URIs, containers)
+            result.apps = [units.full(app) for app in result.apps]
         config = plan(result.apps, replace(config, images=config.images + found_images), result.diagnostics)
     analysed = time.perf_counter()
-    analyse(result, config, progress, cwd, jobs=jobs)
+    analyse(result, config, progress, cwd, jobs=jobs, units=units)
     result.timings["analyse"] = time.perf_counter() - analysed
     result.timings["total"] = time.perf_counter() - started
+    if units is not None:
+        log.info("unit cache: %d units replayed, %d stored", units.replayed, units.stored)
     return result
 
 
 def analyse(result: ScanResult, config: Config, progress: Progress | None = None,
             cwd: Path | None = None, relocate: Callable[[Finding], Finding] | None = None,
-            *, extra_facts: Mapping[str, Any] | None = None, jobs: int | None = 1) -> ScanResult:
+            *, extra_facts: Mapping[str, Any] | None = None, jobs: int | None = 1,
+            units: UnitCache | None = None) -> ScanResult:
     """enrich → rules → filter on the applications already in `result`, whatever built them.
 
     `scan` fills `result` from files and `faasguard audit` from a live account; both then share every later
@@ -377,6 +444,7 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
     (the audit's drift against `--compare PATH`, which needs a second model, and CloudTrail usage, which the
     IAM enricher adds to each function's needs). `jobs` as in `scan`: the applications are independent here,
     so they may be analysed in several processes (`_analyse_apps`); the result is the same either way.
+    `units` as in `scan` (not with `relocate` or `extra_facts`, whose inputs are not files).
     """
     result.rules = selected_rules(config)
     enrichers = needed_enrichers(result.rules)
@@ -392,8 +460,17 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
         facts = enrich(app, config, diagnostics, enrichers, initial=Facts(extra=extra_facts) if extra_facts else None)
         return facts, run_rules(RuleContext(app, config, facts), rules, diagnostics), diagnostics
 
+    indices = list(range(len(result.apps)))
+    replayed: dict[int, _AppOutcome] = {}
+    work: Callable[[int], _AppOutcome] = one
+    if units is not None and relocate is None and extra_facts is None:
+        indices, replayed, work = _with_units(result, one, units, config, rules, enrichers)
+    analysed = dict(_analyse_apps(result, work, config, jobs, indices))
     raw: list[Finding] = []
-    for index, (facts, findings, diagnostics) in _analyse_apps(result, one, config, jobs):
+    for index in range(len(result.apps)):
+        if index not in replayed and index not in analysed:
+            continue  # lost with its worker: reported as an internal error
+        facts, findings, diagnostics = replayed[index] if index in replayed else analysed[index]
         result.facts[index] = facts
         raw.extend(findings)
         result.diagnostics.extend(diagnostics)
@@ -411,34 +488,57 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
 _AppOutcome = tuple[Facts, list[Finding], list[Diagnostic]]
 
 
+def _with_units(result: ScanResult, one: Callable[[int], _AppOutcome], units: UnitCache, config: Config,  # noqa: PLR0917
+                rules: Sequence[type[Rule]], enrichers: Sequence[tuple[str, str]]
+                ) -> tuple[list[int], dict[int, _AppOutcome], Callable[[int], _AppOutcome]]:
+    """The applications still to analyse, the outcomes replayed for the others, and `one` made to store what
+    it analyses. An application left to analyse that is a replayed skeleton is read back in full first."""
+    keys: dict[int, str | None] = {}
+    replayed: dict[int, _AppOutcome] = {}
+    for index, app in enumerate(result.apps):
+        key = keys[index] = units.analysis_key(app, config, rules, enrichers)
+        outcome = units.replay_analysis(key) if key is not None else None
+        if outcome is not None:
+            replayed[index] = outcome
+    indices = [index for index in range(len(result.apps)) if index not in replayed]
+    for index in indices:
+        result.apps[index] = units.full(result.apps[index])
+
+    def stored(index: int) -> _AppOutcome:
+        key = keys[index]
+        return one(index) if key is None else units.analysed(key, lambda: one(index), _reduced)
+
+    return indices, replayed, stored
+
+
 def _analyse_apps(result: ScanResult, one: Callable[[int], _AppOutcome], config: Config,
-                  jobs: int | None) -> Iterator[tuple[int, _AppOutcome]]:
-    """(index, outcome) of every application, in application order, whichever process analysed it.
+                  jobs: int | None, indices: Sequence[int]) -> Iterator[tuple[int, _AppOutcome]]:
+    """(index, outcome) of the applications at `indices`, in application order, whichever process analysed it.
 
     Serial unless `faasguard.parallel.plan_jobs` says more processes pay off. An application analysed in a
     worker comes back with the facts reporters read (the attack graph) rather than all of them: the rest can
     hold syntax trees, costly to pickle, that nothing after the rules reads. A share lost twice (its worker
     died and the retry here raised) is an internal error naming the worker and its applications."""
-    count = len(result.apps)
-    if jobs == 1 or count < 2:
-        for index in range(count):
+    if jobs == 1 or len(indices) < 2:
+        for index in indices:
             yield index, one(index)
         return
     from faasguard import parallel
 
-    costs = [_cost(app) for app in result.apps]
+    costs = [_cost(result.apps[index]) for index in indices]
     planned = parallel.plan_jobs(jobs, config.jobs, costs)
     if planned == 1:
-        for index in range(count):
+        for index in indices:
             yield index, one(index)
         return
     # analysed before the fork: the cheapest application with handler code imports what the others need
-    first = min(range(count), key=lambda i: (not _has_code(result.apps[i]), costs[i], i))
-    run = parallel.run(one, _reduced, parallel.heaviest_first(costs), planned, first)
-    for name, indices, exc in run.failed:
-        subject = f"{name}: " + ", ".join(result.apps[i].name for i in indices)
+    first = min(range(len(indices)), key=lambda i: (not _has_code(result.apps[indices[i]]), costs[i], i))
+    order = [indices[i] for i in parallel.heaviest_first(costs)]
+    run = parallel.run(one, _reduced, order, planned, indices[first])
+    for name, lost, exc in run.failed:
+        subject = f"{name}: " + ", ".join(result.apps[i].name for i in lost)
         result.diagnostics.append(internal_error("parallel analysis", subject, exc))
-    for index in range(count):
+    for index in indices:
         if index in run.outcomes:
             yield index, run.outcomes[index]
 

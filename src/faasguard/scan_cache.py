@@ -86,6 +86,14 @@ class Recorder:
     """Path → (kind, size) found by a stat call."""
     incomplete: bool = False
     """Recording failed somewhere: the manifest would not cover every input, so nothing is stored."""
+    unit: bool = False
+    """A nested recording of one unit of work (`faasguard.unit_cache`): a file or directory this process read
+    before the unit started and that the unit only checks again (a stat) counts as read by the unit, because
+    the unit may be using what the process kept of it (a parsed module, the advisory data)."""
+    sizes: bool = True
+    """Whether a probe records the size of a file (False: its kind only, stored as size -1). For a unit whose
+    code reads nothing but the kind of what it stats (the discovery walk's `lstat`s): an edited file is then
+    not a change to it."""
 
     def is_own(self, absolute: str) -> bool:
         return os.path.join(absolute, "").startswith(self.own)
@@ -126,10 +134,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     that failed is only marked incomplete, so its result is not stored."""
     if not _ACTIVE or event not in _EVENTS:
         return
-    try:
-        _record(_ACTIVE[-1], event, args)
-    except Exception:  # see the docstring: the cache is best effort, the scan is not
-        _ACTIVE[-1].incomplete = True
+    for recorder in _ACTIVE:  # a unit's recording nests in the scan's: both need the input
+        try:
+            _record(recorder, event, args)
+        except Exception:  # see the docstring: the cache is best effort, the scan is not
+            recorder.incomplete = True
 
 
 def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
@@ -146,6 +155,7 @@ def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
         absolute = recorder.absolute(path)
         if absolute is not None and absolute not in recorder.opened and not _importing():
             recorder.opened[absolute] = _signature(absolute)
+            _SEEN_OPENED.add(absolute)
     elif event == "sqlite3.connect" and args and isinstance(args[0], str | bytes | os.PathLike):
         # the offline advisory database (`file:PATH?mode=ro`): `faasguard db update` changes what a scan finds
         database = os.fsdecode(args[0])
@@ -154,11 +164,19 @@ def _record(recorder: Recorder, event: str, args: tuple[Any, ...]) -> None:
         absolute = recorder.absolute(database)
         if absolute is not None and absolute not in recorder.opened and not _importing():
             recorder.opened[absolute] = _signature(absolute)
+            _SEEN_OPENED.add(absolute)
     elif event in ("os.listdir", "os.scandir"):
         absolute = recorder.absolute(args[0] if args and args[0] is not None else ".")
         if absolute is not None and absolute not in recorder.listed and not recorder.is_own(absolute) \
                 and not _importing():
             recorder.listed.add(absolute)
+            _SEEN_LISTED.add(absolute)
+
+
+_SEEN_OPENED: set[str] = set()
+_SEEN_LISTED: set[str] = set()
+"""Every file and directory read under any recording in this process (inherited by a forked worker): a unit
+that later only stats one of them may be using what the process kept of it (see `Recorder.unit`)."""
 
 
 _EVENTS = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
@@ -200,15 +218,21 @@ def _kind(st: os.stat_result | None) -> tuple[str, int]:
 
 
 @contextlib.contextmanager
-def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str | None = None
-              ) -> Iterator[Recorder]:
+def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str | None = None, *,
+              unit: bool = False, sizes: bool = True) -> Iterator[Recorder]:
     """Record what the code run inside looks at (see the module docstring). `os.stat`/`os.lstat` are wrapped
-    for the duration (pathlib and os.path call them through the module): stat calls raise no audit event."""
+    for the duration (pathlib and os.path call them through the module): stat calls raise no audit event.
+    Recordings nest (`unit`: one unit of work inside a scan): the wrappers chain, so every recording in
+    progress sees every input."""
     if not _HOOKED:
         sys.addaudithook(_audit)
         _HOOKED.append(True)
-    recorder = Recorder(os.getcwd(), tuple(excluded), tuple(os.path.join(os.path.normpath(p), "") for p in own))
+    recorder = Recorder(os.getcwd(), tuple(excluded), tuple(os.path.join(os.path.normpath(p), "") for p in own),
+                        unit=unit, sizes=sizes)
     recorder.report = os.path.abspath(report) if report else None
+    outer_stat, outer_lstat = os.stat, os.lstat
+    if not unit:
+        _LISTINGS.clear()  # a scan's listings are its own: another scan in this process may follow a change
 
     done: set[tuple[Any, bool]] = set()
     """(path as the caller gave it, whether links are followed) of every probe already handled: only the
@@ -238,17 +262,28 @@ def recording(excluded: Sequence[str] = (), own: Sequence[str] = (), report: str
                     recorder.probed.setdefault(f"{int(follow)}{absolute}", ("missing", 0))
                 raise
             if absolute is not None:
-                recorder.probed.setdefault(f"{int(follow)}{absolute}", _kind(result))
+                kind = _kind(result)
+                recorder.probed.setdefault(f"{int(follow)}{absolute}", kind if recorder.sizes else (kind[0], -1))
+                if recorder.unit:
+                    _inherit(recorder, absolute)
             return result
         return probe
 
     _ACTIVE.append(recorder)
-    os.stat, os.lstat = wrap(_os_stat, False), wrap(_os_lstat, True)
+    os.stat, os.lstat = wrap(outer_stat, False), wrap(outer_lstat, True)
     try:
         yield recorder
     finally:
-        os.stat, os.lstat = _os_stat, _os_lstat
+        os.stat, os.lstat = outer_stat, outer_lstat
         _ACTIVE.remove(recorder)
+
+
+def _inherit(recorder: Recorder, absolute: str) -> None:
+    """A unit stat'ing a file or directory this process already read: see `Recorder.unit`."""
+    if absolute in _SEEN_OPENED and absolute not in recorder.opened:
+        recorder.opened[absolute] = _signature(absolute)
+    elif absolute in _SEEN_LISTED and not recorder.is_own(absolute):
+        recorder.listed.add(absolute)
 
 
 Recorded = tuple[dict[str, tuple[int, ...] | None], set[str], dict[str, tuple[str, int]], bool]
@@ -275,19 +310,32 @@ def export_recording() -> Recorded | None:
 def merge_recording(recorded: Any) -> None:
     """Add a worker's recording to the one in progress; anything but a recording marks it incomplete (the
     worker's inputs would be missing from the manifest). The first signature seen of a file is kept."""
-    if not _ACTIVE:
-        return
-    recorder = _ACTIVE[-1]
-    try:
-        opened, listed, probed, incomplete = recorded
-        for path, signature in opened.items():
-            recorder.opened.setdefault(path, signature)
-        recorder.listed.update(listed)
-        for key, found in probed.items():
-            recorder.probed.setdefault(key, found)
-        recorder.incomplete = recorder.incomplete or bool(incomplete)
-    except (TypeError, ValueError, AttributeError):
-        recorder.incomplete = True
+    for recorder in _ACTIVE:
+        try:
+            opened, listed, probed, incomplete = recorded
+            for path, signature in opened.items():
+                recorder.opened.setdefault(path, signature)
+                _SEEN_OPENED.add(path)
+            recorder.listed.update(listed)
+            _SEEN_LISTED.update(listed)
+            for key, found in probed.items():
+                recorder.probed.setdefault(key, found)
+            recorder.incomplete = recorder.incomplete or bool(incomplete)
+        except (TypeError, ValueError, AttributeError):
+            recorder.incomplete = True
+
+
+def absorb(entry: Mapping[str, Any]) -> None:
+    """A replayed unit's inputs, added to the recordings in progress: the whole scan's manifest must list
+    them as if the unit had run (its files were not opened this time)."""
+    opened = {str(path): (tuple(signature) if signature is not None else None)
+              for path, signature, _digest in entry["files"]}
+    for path, signature, digest in entry["files"]:
+        if signature is not None and digest is not None:
+            _DIGESTS.setdefault(str(path), (tuple(signature), str(digest)))
+    listed = {str(path) for path, _listing in entry["dirs"]}
+    probed = {str(key): (str(kind), int(size)) for key, kind, size in entry["probes"]}
+    merge_recording((opened, listed, probed, False))
 
 
 # ------------------------------------------------------------------------------------------ manifest
@@ -313,6 +361,11 @@ def _listing(path: str, report: str | None = None) -> str | None:
     return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def same_probe(found: tuple[str, int], kind: str, size: int) -> bool:
+    """Whether a probe finds what it found before (size -1: only the kind was recorded)."""
+    return found[0] == kind and (size == -1 or found[1] == size)
+
+
 def _probe(key: str) -> tuple[str, int]:
     follow, path = key[0] == "1", key[1:]
     try:
@@ -320,6 +373,40 @@ def _probe(key: str) -> tuple[str, int]:
     except (OSError, ValueError):
         return ("missing", 0)
     return _kind(st)
+
+
+_DIGESTS: dict[str, tuple[tuple[int, ...], str]] = {}
+"""Path → (stat signature, content digest) computed or replayed in this process: a unit's manifest and the
+whole scan's name the same files, and a replayed unit's entry already holds their digests."""
+
+
+def absorb_file(path: str, signature: tuple[int, ...], digest: str) -> None:
+    """A file whose content a unit cache answered for (unchanged: same stat signature), as if read."""
+    _DIGESTS[path] = (signature, digest)
+    merge_recording(({path: signature}, set(), {}, False))
+
+
+def known_digest(path: str, now: tuple[int, ...]) -> str | None:
+    known = _DIGESTS.get(path)
+    if known is not None and known[0] == now:
+        return known[1]
+    digest = _digest(path)
+    if digest is not None:
+        _DIGESTS[path] = (now, digest)
+    return digest
+
+
+_LISTINGS: dict[tuple[str, str | None], str | None] = {}
+
+
+def known_listing(path: str, report: str | None) -> str | None:
+    """`_listing`, once per directory and process: the units of a run check the same directories, and the
+    whole scan's manifest lists every one of them again at its end. (A directory changed while the scan ran
+    is then stored as it was when the scan started, which only makes the next run scan again.)"""
+    key = (path, report)
+    if key not in _LISTINGS:
+        _LISTINGS[key] = _listing(path, report)
+    return _LISTINGS[key]
 
 
 def manifest(recorder: Recorder) -> dict[str, Any] | None:
@@ -336,7 +423,7 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
         if now is None:
             files.append([path, None, None])
             continue
-        digest = None if now[0] > _HASHED_MAX_BYTES or ours else _digest(path)
+        digest = None if now[0] > _HASHED_MAX_BYTES or ours else known_digest(path, now)
         files.append([path, list(now), digest])
     # A probe says less than an opened file's entry, and a missing name in a listed directory is in its
     # listing: those are left out (most of the probes -- import resolution looks for many names per module).
@@ -346,9 +433,39 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
     found_now = {key: _probe(key) if recorder.is_own(key[1:]) else found for key, found in recorder.probed.items()}
     probes = [[key, *found] for key, found in sorted(found_now.items())
               if not (key[0] == "1" and key[1:] in opened)
-              and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)]
-    return {"files": files, "dirs": [[path, _listing(path, recorder.report)] for path in sorted(recorder.listed)],
-            "probes": probes, "report": recorder.report}
+              and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)
+              and not _implied(key, found[0], recorder.listed)]
+    dirs = [[path, known_listing(path, recorder.report)] for path in sorted(recorder.listed)]
+    return {"files": files, "dirs": dirs, "probes": probes, "report": recorder.report}
+
+
+signature, digest, listing, probe = _signature, _digest, _listing, _probe
+"""The checks `first_change` makes, for the unit cache (`faasguard.unit_cache`), which memoises them."""
+
+
+def _implied(key: str, kind: str, listed: set[str]) -> bool:
+    """Whether a probe says nothing the listings of the manifest do not already say (most of a unit's probes:
+    the discovery walk's `lstat` of every entry, the import resolution's look-ups of modules that are not
+    there). A listing holds each name with whether it is a directory or a link, without following it:
+
+    * an entry of a listed directory found to be a directory or a link without following it (`lstat`);
+    * a listed directory found to be a directory (following links: a listing of anything else fails);
+    * a path missing below a missing entry of a listed directory (`src/boto3/__init__.py` with no `boto3` in
+      `src`): that entry's appearance changes the listing. Checked against the disk now, not assumed.
+    """
+    path = key[1:]
+    if key[0] == "0" and kind in ("dir", "link") and os.path.dirname(path) in listed:
+        return True
+    if key[0] == "1" and kind == "dir" and path in listed:
+        return True
+    if kind != "missing":
+        return False
+    child, parent = path, os.path.dirname(path)
+    while parent != child:
+        if parent in listed:
+            return _probe(f"0{child}")[0] == "missing"  # the real lstat: not a probe of the scan's
+        child, parent = parent, os.path.dirname(parent)
+    return False
 
 
 def still_valid(entry: Mapping[str, Any]) -> bool:
@@ -376,7 +493,7 @@ def first_change(entry: Mapping[str, Any]) -> str | None:
             if _listing(path, entry["report"]) != listing:
                 return f"the entries of {path}"
         for key, kind, size in entry["probes"]:
-            if _probe(key) != (kind, size):
+            if not same_probe(_probe(key), kind, size):
                 return f"{key[1:]} ({kind} before)"
     except (TypeError, ValueError, KeyError, IndexError):
         return "the entry's form"

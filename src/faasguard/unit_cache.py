@@ -1,0 +1,471 @@
+"""Units of a scan kept between runs, so that a one-file change re-does only the work that file feeds.
+
+The whole-scan cache (`faasguard.scan_cache`) replays a report when *nothing* changed. Below it, this module
+keeps two kinds of units, each with its own manifest of what it read (the same audit-hook recording, nested
+inside the scan's, so every read also lands in the whole-scan manifest):
+
+* a **load unit**: one loader run -- one CloudFormation/SAM template, or the whole run of the other loaders
+  (Terraform, Serverless, the code loader...), which read their files together. It keeps the applications
+  built and the loader's diagnostics, and what it charged to the scan's work budget (replayed only while the
+  budget still has room, so a hostile tree is refused exactly as without the cache);
+* an **analysis unit**: one application's enrichment and rules -- its findings, diagnostics and attack
+  graph (the facts reporters read: `pipeline._reduced`), keyed by a digest of the whole application, the
+  configuration and the rules selected, and valid while what the analysis read (handler code, the modules it
+  imports, lockfiles, advisory data...) is unchanged.
+
+A replayed load unit gives back *skeleton* applications: name, source, root, files, suppressions, the ids,
+locations, code and role of functions, and the ids and locations of roles and resources -- what the steps
+after the analysis (exclusions, bare-handler detection, filters, every reporter) read; a test keeps every
+report format of a replayed scan equal to a scan without the cache. Decoding every application in full
+costs more than the 0.5 s a one-file change may take; the full application is read back (`full`) only for an
+application whose analysis must run again.
+The cross-unit steps (discovery, the dropping of packaged frameworks, bare handlers, exclusions, filters,
+baseline, suppressions, the report) always run.
+
+Everything is JSON (`faasguard.codec`) behind a SHA-256, in the scan cache directory, never in the scanned
+tree; a damaged unit is recomputed, a damaged full application makes the scan start again without units
+(`DamagedError`). Files unused for `MAX_AGE_DAYS` are removed at the end of a run that stored units, at most
+once a day (each hit refreshes its file's modification time), and so is the oldest part when the units exceed
+`MAX_BYTES`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from faasguard import codec, scan_cache
+from faasguard.cache import write_atomic
+
+if TYPE_CHECKING:
+    from faasguard.config import Config
+    from faasguard.facts import Facts
+    from faasguard.findings import Diagnostic, Finding
+    from faasguard.loaders import LoadContext, LoadResult
+    from faasguard.model import Application
+    from faasguard.sources import Discovery, SourceFile
+
+log = logging.getLogger(__name__)
+
+MAX_AGE_DAYS = 14
+MAX_BYTES = 512 * 1024 * 1024
+
+Outcome = tuple["Facts", list["Finding"], list["Diagnostic"]]
+
+
+class DamagedError(Exception):
+    """A stored full application could not be read back: the scan starts again without units."""
+
+
+def units_dir() -> Path:
+    return scan_cache.scan_cache_dir() / "units"
+
+
+def _blobs_dir() -> Path:
+    return scan_cache.scan_cache_dir() / "apps"
+
+
+class UnitCache:
+    """The units of one scan run: looked up, replayed, recorded and stored (see the module docstring)."""
+
+    def __init__(self, base: str, excluded: Sequence[str], own: Sequence[str], report: str | None) -> None:
+        self.base = base
+        """The scan's key without the report's format: what every unit of this command line shares."""
+        self._excluded, self._own, self._report = tuple(excluded), tuple(own), report
+        self._apps: dict[int, tuple[Application, str | None, str]] = {}
+        """id(application) → (the application, its stored full form's digest or None when it is the full
+        application, the digest of its full encoded form)."""
+        self._signatures: dict[str, tuple[int, ...] | None] = {}
+        self._probes: dict[str, tuple[str, int]] = {}
+        self.stored = 0
+        self.replayed = 0
+        self._shapes: dict[str, Any] | None = None
+        self._seen_shapes: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------------------------------ entries
+
+    def key(self, *parts: Any) -> str:
+        material = json.dumps([self.base, *parts], sort_keys=True, default=repr)
+        return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
+
+    @contextlib.contextmanager
+    def recording(self, sizes: bool = True) -> Iterator[scan_cache.Recorder]:
+        with scan_cache.recording(self._excluded, self._own, self._report, unit=True, sizes=sizes) as recorder:
+            yield recorder
+
+    def lookup(self, key: str) -> Any:
+        """The payload stored under `key` if the entry is intact and its inputs unchanged (they are then added
+        to the scan's recording), else None."""
+        path = units_dir() / f"{key}.json"
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        checksum, _, body = raw.partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() != checksum:
+            log.info("unit cache: %s is damaged; recomputed", path)
+            return None
+        try:
+            entry = json.loads(body)
+            if entry.get("key") != key:
+                return None
+            changed = self._first_change(entry)
+            if changed is not None:
+                log.debug("unit cache: %s changed; recomputed", changed)
+                return None
+            payload = entry["payload"]
+            scan_cache.absorb(entry)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used: kept by the pruning
+        self.replayed += 1
+        return payload
+
+    def store(self, key: str, recorder: scan_cache.Recorder, payload: Any) -> None:
+        recorded = scan_cache.manifest(recorder)
+        if recorded is None:
+            return
+        body = json.dumps({"key": key, **recorded, "payload": payload}, separators=(",", ":"))
+        data = body.encode("utf-8", "surrogateescape")
+        write_atomic(units_dir() / f"{key}.json", hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+        self.stored += 1
+
+    def _first_change(self, entry: Mapping[str, Any]) -> str | None:
+        """`scan_cache.first_change`, with what this run already checked remembered: the units of one scan
+        share most of their inputs (a code directory listed for every function's imports)."""
+        for path, signature, digest in entry["files"]:
+            now = self._signatures[path] if path in self._signatures \
+                else self._signatures.setdefault(path, scan_cache.signature(path))
+            if signature is None or now is None:
+                if signature != now:
+                    return str(path)
+                continue
+            if list(now) != signature and (digest is None or now[0] != signature[0]
+                                           or scan_cache.digest(path) != digest):
+                return str(path)
+        report = entry["report"]
+        for path, listing in entry["dirs"]:
+            now_listing = scan_cache.known_listing(path, report)
+            if now_listing != listing:
+                return f"the entries of {path}"
+        for key, kind, size in entry["probes"]:
+            found = self._probes[key] if key in self._probes else self._probes.setdefault(key, scan_cache.probe(key))
+            if not scan_cache.same_probe(found, kind, size):
+                return f"{key[1:]} ({kind} before)"
+        return None
+
+    # ------------------------------------------------------------------------------------------ discovery
+
+    def discover(self, paths: Sequence[str], config: Config, cwd: Path, run: Callable[[], Discovery]) -> Discovery:
+        """`run()` (the walk of the scanned paths), or its sources when no directory it listed and no file
+        whose head it read changed: a handler edited leaves every listing as it was. The walk reads only the
+        kind of each entry it `lstat`s (`sources._walk`), so its probes record kinds, not sizes."""
+        from faasguard.sources import Discovery, SourceFile, SourceType
+
+        key = self.key("discover", list(paths), str(cwd), _config_digest(config))
+        payload = self.lookup(key)
+        if payload is not None:
+            try:
+                return Discovery([SourceFile(SourceType(kind), Path(path), str(display), Path(root))
+                                  for kind, path, display, root in payload["files"]],
+                                 list(codec.decode(payload["diagnostics"])))
+            except (codec.UndecodableError, ValueError, TypeError, KeyError):
+                pass
+        with self.recording(sizes=False) as recorder:
+            found = run()
+        try:
+            self.store(key, recorder, {
+                "files": [[f.type.value, str(f.path), f.display, str(f.root)] for f in found.files],
+                "diagnostics": codec.encode(tuple(found.diagnostics))})
+        except codec.UnencodableError as exc:
+            log.info("unit cache: the discovery not stored (%s)", exc)
+        return found
+
+    # ------------------------------------------------------------------------------------------ file shapes
+
+    def shapes(self, path: Path, compute: Callable[[Path], tuple[bool, bool] | None]) -> tuple[bool, bool] | None:
+        """`compute(path)` (`pipeline._shapes`), remembered per file by its stat signature and content digest: the
+        bare-handler pre-filter reads the head of every Python file beside the templates (~1,100 on the
+        corpus), and an unchanged file has the same shapes. A remembered file counts as read by the scan."""
+        if self._shapes is None:
+            self._shapes = _read_shapes(self._shapes_path())
+        text = str(path)
+        now = scan_cache.signature(text)
+        known = self._shapes.get(text)
+        if now is not None and isinstance(known, list) and len(known) == 4 and known[0] == list(now) \
+                and isinstance(known[1], str):
+            scan_cache.absorb_file(text, now, known[1])
+            self._seen_shapes[text] = known
+            return bool(known[2]), bool(known[3])
+        found = compute(path)
+        if found is not None and now is not None and scan_cache.signature(text) == now:
+            digest = scan_cache.known_digest(text, now)
+            if digest is not None:
+                self._seen_shapes[text] = [list(now), digest, *found]
+        return found
+
+    def save_shapes(self) -> None:
+        """Store the shapes of the files seen this run (only those: the memo follows the tree)."""
+        if self._shapes is None or self._seen_shapes == self._shapes:
+            return
+        data = json.dumps(self._seen_shapes, separators=(",", ":"), sort_keys=True).encode("utf-8", "surrogateescape")
+        write_atomic(self._shapes_path(), hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+
+    def _shapes_path(self) -> Path:
+        return units_dir() / f"shapes-{self.key('shapes')}.json"
+
+    # ------------------------------------------------------------------------------------------ load units
+
+    def load(self, module_name: str, files: Sequence[SourceFile], ctx: LoadContext,
+             run: Callable[[], LoadResult]) -> LoadResult:
+        """`run()` (one loader run over `files`), or what it gave the last time its inputs were the same."""
+        from faasguard.loaders import LoadResult
+        from faasguard.loaders._budget import Work
+
+        key = self.key("load", module_name, _config_digest(ctx.config), [str(r) for r in ctx.roots],
+                       [[str(f.path), f.type.value, f.display, str(f.root)] for f in files])
+        payload = self.lookup(key)
+        if payload is not None:
+            try:
+                charged = {Work(kind): int(amount) for kind, amount in payload["charged"].items()}
+                replayed = LoadResult(diagnostics=list(codec.decode(payload["diagnostics"])),
+                                      handled={Path(p) for p in payload["handled"]})
+                skeletons = [(codec.decode(skeleton), blob, digest) for skeleton, blob, digest in payload["apps"]]
+            except (codec.UndecodableError, ValueError, TypeError, KeyError):
+                skeletons, charged = [], {}
+                payload = None
+            if payload is not None and all(ctx.budget.left(kind) >= amount for kind, amount in charged.items()):
+                where = _where(files)
+                for kind, amount in charged.items():
+                    ctx.budget.charge(kind, amount, where)
+                for app, blob, digest in skeletons:
+                    self._apps[id(app)] = (app, str(blob), str(digest))
+                    replayed.apps.append(app)
+                return replayed
+        before = {kind: ctx.budget.left(kind) for kind in Work}
+        with self.recording() as recorder:
+            loaded = run()
+        after = {kind: ctx.budget.left(kind) for kind in Work}
+        stored: list[list[Any]] = []
+        for app in loaded.apps:
+            encoded = self._encoded(app)
+            if encoded is None:
+                return loaded
+            digest, text = encoded
+            _write_blob(digest, text)
+            stored.append([codec.encode(skeleton(app)), digest, digest])
+        if min(after.values()) < 0 or _crashed(loaded.diagnostics):
+            return loaded  # the scan's budget ran out (the next run may fare differently), or a defect
+        try:
+            self.store(key, recorder, {
+                "apps": stored, "diagnostics": codec.encode(tuple(loaded.diagnostics)),
+                "handled": sorted(str(p) for p in loaded.handled),
+                "charged": {kind.value: before[kind] - after[kind] for kind in Work if before[kind] != after[kind]},
+            })
+        except codec.UnencodableError as exc:
+            log.info("unit cache: %s not stored (%s)", module_name, exc)
+        return loaded
+
+    def remember(self, app: Application) -> str | None:
+        """The digest of `app`'s full form (None when it has none), remembered for its analysis key."""
+        known = self._apps.get(id(app))
+        if known is not None and known[0] is app:
+            return known[2]
+        encoded = self._encoded(app)
+        return encoded[0] if encoded is not None else None
+
+    def _encoded(self, app: Application) -> tuple[str, bytes] | None:
+        """(digest, JSON form) of the full application, remembered by identity; None when it has none."""
+        try:
+            text = json.dumps(codec.encode(app), separators=(",", ":")).encode("utf-8", "surrogateescape")
+        except codec.UnencodableError as exc:
+            log.info("unit cache: %s has no JSON form (%s)", app.name, exc)
+            return None
+        digest = hashlib.sha256(text).hexdigest()
+        self._apps[id(app)] = (app, None, digest)
+        return digest, text
+
+    def is_skeleton(self, app: Application) -> bool:
+        known = self._apps.get(id(app))
+        return known is not None and known[0] is app and known[1] is not None
+
+    def full(self, app: Application) -> Application:
+        """The full application behind a skeleton (the application itself when it is not one)."""
+        known = self._apps.get(id(app))
+        if known is None or known[0] is not app or known[1] is None:
+            return app
+        _, blob, digest = known
+        path = _blobs_dir() / f"{blob}.json"
+        try:
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != blob:
+                raise DamagedError(f"{path} is damaged")
+            loaded = codec.decode(json.loads(data))
+        except (OSError, ValueError, codec.UndecodableError) as exc:
+            raise DamagedError(f"{path}: {exc}") from exc
+        from faasguard.model import Application
+
+        if not isinstance(loaded, Application):
+            raise DamagedError(f"{path} holds no application")
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        self._apps[id(loaded)] = (loaded, None, digest)
+        return loaded
+
+    # ------------------------------------------------------------------------------------------ analysis units
+
+    def analysis_key(self, app: Application, config: Config, rules: Sequence[type[Any]],
+                     enrichers: Sequence[tuple[str, str]]) -> str | None:
+        digest = self.remember(app)
+        if digest is None:
+            return None
+        return self.key("analysis", digest, _config_digest(config), [r.id for r in rules],
+                        [name for name, _ in enrichers])
+
+    def replay_analysis(self, key: str) -> Outcome | None:
+        payload = self.lookup(key)
+        if payload is None:
+            return None
+        from faasguard.facts import Facts
+
+        try:
+            graph = codec.decode(payload["paths"])
+            findings = list(codec.decode(payload["findings"]))
+            diagnostics = list(codec.decode(payload["diagnostics"]))
+        except (codec.UndecodableError, KeyError, TypeError):
+            return None
+        return Facts(paths=graph), findings, diagnostics
+
+    def analysed(self, key: str, work: Callable[[], Outcome], reduce: Callable[[Outcome], Outcome]) -> Outcome:
+        """`work()` under its own recording, stored as its reduced outcome."""
+        with self.recording() as recorder:
+            outcome = work()
+        facts, findings, diagnostics = reduce(outcome)
+        if _crashed(diagnostics):
+            return outcome
+        try:
+            self.store(key, recorder, {"paths": codec.encode(facts.paths), "findings": codec.encode(tuple(findings)),
+                                       "diagnostics": codec.encode(tuple(diagnostics))})
+        except codec.UnencodableError as exc:
+            log.info("unit cache: an analysis not stored (%s)", exc)
+        return outcome
+
+    # ------------------------------------------------------------------------------------------ size
+
+    def prune(self, now: float | None = None) -> int:
+        """`prune`, at most once a day: it examines every stored file (~1,800 on the corpus, a tenth of a
+        second), and a run that re-analysed one application stores two units."""
+        now = time.time() if now is None else now
+        marker = units_dir() / ".pruned"
+        try:
+            if marker.stat().st_mtime > now - 86400:
+                return 0
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            marker.touch()
+        return prune(now)
+
+
+def _read_shapes(path: Path) -> dict[str, Any]:
+    try:
+        checksum, _, body = path.read_bytes().partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() == checksum:
+            found = json.loads(body)
+            if isinstance(found, dict):
+                return found
+    except (OSError, ValueError):
+        pass
+    return {}
+
+
+def prune(now: float | None = None, max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> int:
+    now = time.time() if now is None else now
+    entries: list[tuple[float, int, Path]] = []
+    for directory in (units_dir(), _blobs_dir()):
+        with contextlib.suppress(OSError), os.scandir(directory) as found:
+            for item in found:
+                if item.name.startswith("."):  # the pruning's marker, a file being written
+                    continue
+                with contextlib.suppress(OSError):
+                    st = item.stat(follow_symlinks=False)
+                    entries.append((st.st_mtime, st.st_size, Path(item.path)))
+    entries.sort()
+    total = sum(size for _, size, _ in entries)
+    removed = 0
+    for mtime, size, path in entries:
+        if mtime >= now - max_age_days * 86400 and total <= max_bytes:
+            break
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+            total -= size
+    return removed
+
+
+def clean() -> int:
+    """Remove every unit and stored application (`faasguard cache clean`); returns how many."""
+    removed = 0
+    for directory in (units_dir(), _blobs_dir()):
+        for entry in directory.glob("*.json") if directory.is_dir() else ():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed += 1
+    return removed
+
+
+def skeleton(app: Application) -> Application:
+    """What the steps after the analysis read of an application (see the module docstring)."""
+    from faasguard.model import Function, Resource, Role
+
+    return replace(
+        app, functions=tuple(Function(fn.id, fn.location, code=fn.code, role=fn.role) for fn in app.functions),
+        roles=tuple(Role(role.id, role.location) for role in app.roles),
+        resources=tuple(Resource(resource.id, resource.location) for resource in app.resources),
+        triggers=(), apis=(), permissions=(), layers=(), containers=(), security_groups=(), subnets=(),
+        route_tables=(), services=(), registry_scanning=(), parameters=())
+
+
+def _write_blob(digest: str, data: bytes) -> None:
+    """A full application under its content's digest (the same application loaded again is one file)."""
+    path = _blobs_dir() / f"{digest}.json"
+    if path.exists():
+        with contextlib.suppress(OSError):
+            os.utime(path)
+    else:
+        write_atomic(path, data)
+
+
+def _crashed(diagnostics: Sequence[Diagnostic]) -> bool:
+    from faasguard.findings import DiagnosticKind
+
+    return any(d.kind is DiagnosticKind.INTERNAL_ERROR for d in diagnostics)
+
+
+def _config_digest(config: Config) -> str:
+    """A digest of every configuration field (the config is part of every unit's key); the last one is kept,
+    since a scan asks for the same configuration once per unit."""
+    if _LAST_CONFIG and _LAST_CONFIG[0][0] is config:
+        return _LAST_CONFIG[0][1]
+    values = {f.name: getattr(config, f.name) for f in fields(config)}
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=repr).encode()).hexdigest()
+    _LAST_CONFIG[:] = [(config, digest)]
+    return digest
+
+
+_LAST_CONFIG: list[tuple[Config, str]] = []
+
+
+def _where(files: Sequence[SourceFile]) -> Any:
+    from faasguard.model import Location
+
+    return Location(files[0].display if files else "the scan")

@@ -1,0 +1,92 @@
+"""The JSON form of the model (faasguard.codec): every application, finding, diagnostic and attack graph of
+the corpus comes back equal -- the fields left out of equality (`field_locations`, `properties`, a statement)
+included -- and nothing outside the model's own classes is ever built from a cache entry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faasguard import codec, pipeline
+from faasguard.config import Config
+from faasguard.loaders._yaml import LocatedDict, LocatedList
+from faasguard.loaders.intrinsics import NO_VALUE, Symbolic
+from faasguard.model import Location, Unknown
+
+CORPUS = Path("/work/shared/corpora/serverless-patterns")
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def round_trip(value: Any) -> Any:
+    return codec.decode(json.loads(json.dumps(codec.encode(value))))
+
+
+@pytest.mark.parametrize("root", [CORPUS, EXAMPLES], ids=["corpus", "examples"])
+def test_everything_a_scan_produces_comes_back_equal(root: Path) -> None:
+    result = pipeline.scan([str(root)], Config())
+    assert len(result.apps) > 3
+    for app in result.apps:
+        back = round_trip(app)
+        assert back == app, app.name
+        assert codec.encode(back) == codec.encode(app), app.name  # the fields equality ignores as well
+    assert round_trip(tuple(result.findings)) == tuple(result.findings)
+    assert codec.encode(round_trip(tuple(result.findings))) == codec.encode(tuple(result.findings))
+    assert round_trip(tuple(result.diagnostics)) == tuple(result.diagnostics)
+    graphs = tuple(facts.paths for facts in result.facts.values())
+    assert any(graph is not None and graph.functions for graph in graphs)
+    assert round_trip(graphs) == graphs
+
+
+def test_the_loaders_value_types_keep_their_type_and_positions() -> None:
+    mapping = LocatedDict("t.yaml", 3, 5)
+    mapping["Name"] = Symbolic("${AWS::StackName}-x")
+    mapping.key_locs["Name"] = (4, 7)
+    items = LocatedList("t.yaml", 6, 1)
+    items.extend([1, 2.5, None, True, NO_VALUE, Unknown("why", Location("t.yaml", 2))])
+    items.item_locs.extend([(6, 3), (7, 3)])
+    mapping["Items"] = items
+    back = round_trip({"m": mapping, "t": (1, [2, (3,)])})
+    assert back == {"m": mapping, "t": (1, [2, (3,)])}
+    assert type(back["m"]) is LocatedDict
+    assert back["m"].key_locs == {"Name": (4, 7)}
+    assert back["m"].loc() == Location("t.yaml", 3, 5)
+    assert type(back["m"]["Name"]) is Symbolic
+    assert type(back["m"]["Items"]) is LocatedList
+    assert back["m"]["Items"].item_locs == [(6, 3), (7, 3)]
+    assert back["m"]["Items"][4] is NO_VALUE
+    assert type(back["t"]) is tuple
+    assert type(back["t"][1]) is list
+
+
+class Foreign:
+    pass
+
+
+class Text(str):
+    pass
+
+
+@pytest.mark.parametrize("value", [Foreign(), Text("x"), {1, 2}, b"bytes", Path("/x").parent.stat])
+def test_a_value_without_a_faithful_form_is_refused(value: Any) -> None:
+    with pytest.raises(codec.UnencodableError):
+        codec.encode(value)
+
+
+@pytest.mark.parametrize("entry", [
+    ["C", "os:system", "echo pwned"],
+    ["C", "subprocess:Popen", ["[", "id"]],
+    ["E", "builtins:type", "x"],
+    ["C", "faasguard.model:_AppIndex", None],
+    ["C", "faasguard.model:Location", "only two fields"],
+    ["C", "faasguard.model:Severity", 1],
+    ["@", "t.yaml", 1],
+    ["S", 5],
+    ["?"],
+    [],
+])
+def test_an_entry_naming_anything_else_is_undecodable(entry: list[Any]) -> None:
+    with pytest.raises(codec.UndecodableError):
+        codec.decode(entry)

@@ -1,0 +1,390 @@
+"""Units of a scan replayed between runs (faasguard.unit_cache): after any change -- a handler, a module it
+imports, a template, a file added or deleted, the configuration, faasguard's version, a damaged entry -- the
+report is the one a scan without the cache gives, field by field, while the units the change does not touch
+are replayed rather than recomputed. Run on a copy of real applications from the corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from faasguard import scan_cache, unit_cache
+from faasguard.cli import main
+
+CORPUS = Path("/work/shared/corpora/serverless-patterns")
+APPS = (
+    "activemq-lambda",  # SAM, Python handler with requirements.txt
+    "apigw-cognito-certificate-bound-access-token",  # SAM, two handlers in a package
+    "apigw-http-api-lambda-rds-proxy",  # SAM
+    "apigw-data-validation-tf",  # Terraform
+    "apigw-s3-lambda-sls-py",  # Serverless Framework
+)
+FORMATS = ("json", "sarif", "html", "concise", "junit", "gitlab", "github")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("FAASGUARD_NO_CACHE", raising=False)
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("FAASGUARD_CACHE_DIR", str(directory))
+    return directory / f"scan-v{scan_cache.CACHE_FORMAT}"
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "tree"
+    for name in APPS:
+        shutil.copytree(CORPUS / name, root / name)
+    monkeypatch.chdir(root)
+    return root
+
+
+class Counted:
+    """How many units a run replayed and how many it computed (in this process)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.replayed = self.computed = 0
+        lookup, store = unit_cache.UnitCache.lookup, unit_cache.UnitCache.store
+
+        def counted_lookup(cache: unit_cache.UnitCache, key: str) -> Any:
+            found = lookup(cache, key)
+            if found is not None:
+                self.replayed += 1
+            return found
+
+        def counted_store(cache: unit_cache.UnitCache, key: str, recorder: Any, payload: Any) -> None:
+            self.computed += 1
+            store(cache, key, recorder, payload)
+
+        monkeypatch.setattr(unit_cache.UnitCache, "lookup", counted_lookup)
+        monkeypatch.setattr(unit_cache.UnitCache, "store", counted_store)
+
+    def reset(self) -> None:
+        self.replayed = self.computed = 0
+
+
+def report(*extra: str, fmt: str = "json") -> str:
+    outcome = CliRunner().invoke(main, ["scan", ".", "--format", fmt, "--jobs", "1", *extra])
+    assert outcome.exit_code in (0, 1), outcome.output
+    return outcome.stdout
+
+
+def parsed(text: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(text)
+    document["summary"].pop("duration_seconds", None)
+    return document
+
+
+def assert_identical(cache: Path, *extra: str) -> dict[str, Any]:
+    """The cached run's report (the whole-scan entry dropped first, so that units answer) against a run
+    without the cache, field by field."""
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    cached = parsed(report(*extra))
+    fresh = parsed(report("--no-cache", *extra))
+    assert cached.keys() == fresh.keys()
+    for key in fresh:
+        assert cached[key] == fresh[key], key
+    return cached
+
+
+def findings(document: dict[str, Any]) -> set[tuple[str, str, int]]:
+    return {(f["rule_id"], f["location"]["path"], f["location"]["line"]) for f in document["findings"]}
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counted:
+    return Counted(monkeypatch)
+
+
+def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path, counted: Counted) -> None:
+    first = assert_identical(cache)
+    units = counted.computed
+    # the discovery, three templates, the Serverless and Terraform loader runs, five applications
+    assert units == 1 + 3 + 2 + 5
+    counted.reset()
+    assert assert_identical(cache) == first
+    assert (counted.replayed, counted.computed) == (units, 0)
+
+    # a handler edited: that application's analysis again (and the template that probed the handler file)
+    handler = tree / "activemq-lambda" / "mq_listener" / "app.py"
+    handler.write_text(handler.read_text().replace('    print(f"context={context}")\n',
+                                                   '    import os\n    os.system(event["cmd"])\n'))
+    counted.reset()
+    edited = assert_identical(cache)
+    assert ("FG501", "activemq-lambda/mq_listener/app.py", 8) in findings(edited) - findings(first)
+    assert counted.computed <= 2
+    assert counted.replayed >= units - 2
+
+    # a module the handler imports: missing first, then added, then edited with the same size
+    handler.write_text(handler.read_text().replace("import os\n    os.system", "import helper\n    helper.go"))
+    helper = handler.parent / "helper.py"
+    counted.reset()
+    missing = assert_identical(cache)
+    assert ("FG501", "activemq-lambda/mq_listener/app.py", 8) not in findings(missing)
+    helper.write_text("import os\n\n\ndef go(cmd):\n    os.system(cmd)\n")
+    counted.reset()
+    added = assert_identical(cache)
+    assert ("FG501", "activemq-lambda/mq_listener/helper.py", 5) in findings(added)
+    assert counted.computed >= 1
+    stat = helper.stat()
+    helper.write_text("import os\n\n\ndef go(cmd):\n    os.getenv(cmd)\n")
+    os.utime(helper, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    counted.reset()
+    assert ("FG501", "activemq-lambda/mq_listener/helper.py", 5) not in findings(assert_identical(cache))
+    assert counted.computed >= 1
+
+    # a template edited: the discovery (which read its head), its load unit and its application's analysis
+    template = tree / "apigw-http-api-lambda-rds-proxy" / "template.yaml"
+    template.write_text(template.read_text().replace("Timeout: 30", "Timeout: 900"))
+    counted.reset()
+    longer = assert_identical(cache)
+    assert ("FG401", "apigw-http-api-lambda-rds-proxy/template.yaml", 36) in findings(longer)
+    assert (counted.computed, counted.replayed) == (3, units - 3)
+
+    # a file added in a directory the scan listed (a new application), and one deleted
+    shutil.copytree(CORPUS / "apigw-cors-proxy", tree / "apigw-cors-proxy")
+    counted.reset()
+    assert assert_identical(cache)["summary"]["applications"] == len(APPS) + 1
+    assert counted.computed >= 2
+    (tree / "apigw-s3-lambda-sls-py" / "process_s3_data.py").unlink()
+    counted.reset()
+    assert_identical(cache)
+    assert counted.computed >= 1
+
+
+def test_a_configuration_change_and_a_new_version_recompute_the_units(
+        cache: Path, tree: Path, counted: Counted, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_identical(cache)
+    (tree / ".faasguard.toml").write_text('ignore = ["FG107"]\nmax_timeout = 60\n'
+                                          'exclude = ["activemq-lambda/mq_listener/"]\n')
+    counted.reset()
+    configured = assert_identical(cache)
+    assert not [f for f in configured["findings"] if f["rule_id"] == "FG107"]
+    assert any("is excluded by `exclude`" in d["message"] for d in configured["diagnostics"])
+    assert counted.computed > 0  # the configuration is part of every unit's key
+    counted.reset()
+    assert assert_identical(cache) == configured  # the excluded handler's application read back in full
+    assert counted.computed == 0
+
+    monkeypatch.setattr(scan_cache, "__version__", "999.0")
+    counted.reset()
+    assert_identical(cache)
+    assert counted.replayed == 0
+
+
+def test_damaged_units_and_applications_are_recomputed(cache: Path, tree: Path, counted: Counted) -> None:
+    assert_identical(cache)
+    for entry in (cache / "units").glob("*.json"):
+        entry.write_bytes(entry.read_bytes()[:-10])
+    counted.reset()
+    assert_identical(cache)
+    assert counted.replayed == 0
+
+    # a stored application read back for an analysis that must run again: damaged, the scan starts over
+    for blob in (cache / "apps").glob("*.json"):
+        blob.write_bytes(blob.read_bytes().replace(b'"', b"'", 1))
+    handler = tree / "apigw-http-api-lambda-rds-proxy" / "src" / "app.py"
+    handler.write_text(handler.read_text() + "\n# edited\n")
+    assert_identical(cache)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_report_format_of_a_replayed_scan_is_the_same(cache: Path, tree: Path, fmt: str) -> None:
+    """Replayed applications are skeletons (`unit_cache.skeleton`): every reporter must render them alike."""
+    report(fmt=fmt)
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    replayed, fresh = report(fmt=fmt), report("--no-cache", fmt=fmt)
+    if fmt == "json":
+        assert parsed(replayed) == parsed(fresh)
+    else:
+        assert _without_duration(replayed) == _without_duration(fresh)
+
+
+def _without_duration(text: str) -> str:
+    """The report without when and how long the scan ran (HTML's summary, JUnit's `time`, GitLab's times)."""
+    import re
+
+    return re.sub(r'"duration_seconds": ?[0-9.]+|time="[0-9.]+"|"(?:start|end)_time": ?"[^"]*"', "", text)
+
+
+def test_units_analysed_in_worker_processes_are_stored_and_replayed(
+        cache: Path, tree: Path, counted: Counted) -> None:
+    first = parsed(report("--jobs", "2"))
+    assert len(list((cache / "units").glob("[0-9a-f]*.json"))) == 11  # the workers' analyses are there too
+    counted.reset()
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    assert parsed(report("--jobs", "2")) == first
+    assert (counted.replayed, counted.computed) == (11, 0)
+
+    # a worker's unit holds what the worker read: the handler edit is seen
+    handler = tree / "apigw-cognito-certificate-bound-access-token" / "handlers" / "authorizer.py"
+    handler.write_text(handler.read_text().replace("get_unverified_claims", "get_unverified_header"))
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+    edited = parsed(report("--jobs", "2"))
+    fresh = parsed(report("--no-cache", "--jobs", "2"))
+    assert edited == fresh
+    assert ("FG512", "apigw-cognito-certificate-bound-access-token/handlers/authorizer.py", 70) \
+        not in findings(edited)
+
+
+def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Path, counted: Counted) -> None:
+    """The bare-handler pre-filter's memo (`UnitCache.shapes`) answers only for a file whose stat signature
+    is unchanged; the file then still counts as read (the whole-scan entry lists it)."""
+    tool = tree / "apigw-data-validation-tf" / "tools" / "build.py"
+    tool.parent.mkdir()
+    tool.write_text("def build(target):\n    return target\n")
+    first = assert_identical(cache)
+    assert list((cache / "units").glob("shapes-*.json"))
+    stat = tool.stat()
+    tool.write_text("def handler(e, context):\n    return e\n")  # the same size
+    os.utime(tool, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    second = assert_identical(cache)
+    assert second["summary"]["applications"] == first["summary"]["applications"] + 1
+    (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
+    assert str(tool) in [path for path, _, _ in entry["files"]]
+    tool.write_text("def handler(e, context):\n    return 1\n")
+    assert parsed(report()) == parsed(report("--no-cache"))
+
+
+def test_container_images_see_whole_applications(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 counted: Counted) -> None:
+    """Binding images to applications reads fields a replayed skeleton leaves out: they are read back first."""
+    root = tmp_path / "images"
+    for name in ("image-function", "vulnerable-app"):
+        shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / name, root / name)
+    monkeypatch.chdir(root)
+    first = assert_identical(cache)
+    assert any(f["rule_id"].startswith("FG8") or "image" in f["message"] for f in first["findings"])
+    counted.reset()
+    assert assert_identical(cache) == first
+    assert counted.computed == 0
+
+    from faasguard import pipeline
+    from faasguard.config import Config
+
+    def scan() -> tuple[unit_cache.UnitCache, Any]:
+        units = unit_cache.UnitCache("images", scan_cache.excluded_prefixes(), (), None)
+        return units, pipeline.scan(["."], Config(), units=units)
+
+    scan()
+    units, result = scan()
+    assert units.replayed > 0
+    assert not [app.name for app in result.apps if units.is_skeleton(app)]
+
+
+SHARED_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  {name}:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ../code/
+      Handler: {module}.handler
+      Runtime: python3.12
+"""
+
+
+def test_a_module_two_applications_import_is_an_input_of_both(
+        cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: Counted) -> None:
+    """The second application's analysis finds the shared module already parsed (the process keeps parsed
+    modules by stat signature) and only stats it: its unit must still list the module as read."""
+    root = tmp_path / "shared"
+    (root / "code").mkdir(parents=True)
+    for name, module in (("First", "first"), ("Second", "second")):
+        (root / name.lower()).mkdir()
+        (root / name.lower() / "template.yaml").write_text(SHARED_TEMPLATE.format(name=name, module=module))
+        (root / "code" / f"{module}.py").write_text(
+            "import helpers\n\n\ndef handler(event, context):\n    helpers.run(event['cmd'])\n")
+    helpers = root / "code" / "helpers.py"
+    helpers.write_text("import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    monkeypatch.chdir(root)
+    first = assert_identical(cache)
+    assert [f for f in first["findings"] if f["rule_id"] == "FG501"]
+    stat = helpers.stat()
+    helpers.write_text("import os\n\n\ndef run(cmd):\n    os.getenv(cmd)\n")  # same size, same mtime
+    os.utime(helpers, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    counted.reset()
+    second = assert_identical(cache)
+    assert not [f for f in second["findings"] if f["rule_id"] == "FG501"]
+    assert counted.computed >= 2  # both applications' analyses
+
+
+def test_no_cache_stores_no_unit(cache: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report("--no-cache")
+    assert not (cache / "units").exists()
+    monkeypatch.setenv("FAASGUARD_NO_CACHE", "1")
+    report()
+    assert not (cache / "units").exists()
+
+
+def test_pruning_removes_unused_units_and_bounds_the_size(cache: Path, tree: Path) -> None:
+    report()
+    files = sorted((cache / "units").glob("*.json")) + sorted((cache / "apps").glob("*.json"))
+    old = time.time() - (unit_cache.MAX_AGE_DAYS + 1) * 86400
+    os.utime(files[0], (old, old))
+    assert unit_cache.prune() == 1
+    assert not files[0].exists()
+    assert unit_cache.prune(max_bytes=0) == len(files) - 1
+    assert not list(cache.glob("*/*.json"))
+    # a run prunes at most once a day (the scan above did)
+    units = unit_cache.UnitCache("prune", (), (), None)
+    assert (cache / "units" / ".pruned").is_file()
+    stale = cache / "units" / f"{'0' * 64}.json"
+    stale.write_text("{}")
+    os.utime(stale, (old, old))
+    assert units.prune() == 0
+    assert stale.exists()
+    assert units.prune(now=time.time() + 2 * 86400) == 1  # a day later it looks again
+
+
+def test_a_replayed_load_charges_the_scans_work_budget_as_the_load_did(cache: Path, tree: Path) -> None:
+    """A hostile tree must be refused with the cache as without: the replay charges what the load charged,
+    and is not used when the scan's budget no longer has room for it (the loader then runs, and refuses)."""
+    from faasguard.config import Config
+    from faasguard.loaders import LoadContext, LoadResult
+    from faasguard.loaders import cloudformation as loader
+    from faasguard.loaders._budget import Work
+    from faasguard.sources import SourceFile, SourceType
+
+    template = tree / "activemq-lambda" / "template.yaml"
+    files = [SourceFile(SourceType.CLOUDFORMATION, template, "activemq-lambda/template.yaml", tree)]
+    runs: list[int] = []
+
+    def load(ctx: LoadContext) -> LoadResult:
+        units = unit_cache.UnitCache("budget", scan_cache.excluded_prefixes(), (), None)
+
+        def run() -> LoadResult:
+            runs.append(1)
+            return loader.load(files, ctx)
+
+        return units.load("faasguard.loaders.cloudformation", files, ctx, run)
+
+    first = LoadContext(config=Config(), cwd=tree, roots=(tree,))
+    loaded = load(first)
+    charged = first.budget._limits.nodes - first.budget.left(Work.NODES)
+    assert charged > 1000
+    replay = LoadContext(config=Config(), cwd=tree, roots=(tree,))
+    assert load(replay).apps == [unit_cache.skeleton(app) for app in loaded.apps]
+    assert runs == [1]
+    assert replay.budget.left(Work.NODES) == first.budget.left(Work.NODES)
+
+    tight = LoadContext(config=Config(), cwd=tree, roots=(tree,))
+    from faasguard.model import Location
+
+    tight.budget.charge(Work.NODES, tight.budget.left(Work.NODES) - charged // 2, Location("elsewhere"))
+    refused = load(tight)
+    assert runs == [1, 1]
+    assert not refused.apps
+    assert "work budget of the whole scan" in refused.diagnostics[0].message
