@@ -16,7 +16,9 @@ from faasguard.loaders._yaml import LocatedDict, LocatedList
 from faasguard.loaders.intrinsics import NO_VALUE, Symbolic
 from faasguard.model import Location, Unknown
 
-CORPUS = Path("/work/shared/corpora/serverless-patterns")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "serverless-patterns"
+if not CORPUS.is_dir():
+    CORPUS = Path("/work/shared/corpora/serverless-patterns")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -26,6 +28,8 @@ def round_trip(value: Any) -> Any:
 
 @pytest.mark.parametrize("root", [CORPUS, EXAMPLES], ids=["corpus", "examples"])
 def test_everything_a_scan_produces_comes_back_equal(root: Path) -> None:
+    if not root.is_dir():
+        pytest.skip("the shared corpus is not beside this checkout (its README: skip where ../shared is absent)")
     result = pipeline.scan([str(root)], Config())
     assert len(result.apps) > 3
     for app in result.apps:

@@ -18,7 +18,12 @@ from click.testing import CliRunner
 from faasguard import scan_cache, unit_cache
 from faasguard.cli import main
 
-CORPUS = Path("/work/shared/corpora/serverless-patterns")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "serverless-patterns"
+if not CORPUS.is_dir():
+    CORPUS = Path("/work/shared/corpora/serverless-patterns")
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside this checkout "
+                                  "(its README: tests that use it skip where ../shared is absent)")
 APPS = (
     "activemq-lambda",  # SAM, Python handler with requirements.txt
     "apigw-cognito-certificate-bound-access-token",  # SAM, two handlers in a package
@@ -39,6 +44,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("the shared corpus is not beside this checkout (its README: skip where ../shared is absent)")
     root = tmp_path / "tree"
     for name in APPS:
         shutil.copytree(CORPUS / name, root / name)
@@ -150,7 +157,7 @@ def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path,
     assert (counted.computed, counted.replayed) == (3, units - 3)
 
     # a file added in a directory the scan listed (a new application), and one deleted
-    shutil.copytree(CORPUS / "apigw-cors-proxy", tree / "apigw-cors-proxy")
+    shutil.copytree(CORPUS / "apigw-cors-proxy", tree / "apigw-cors-proxy")  # (tree skips without the corpus)
     counted.reset()
     assert assert_identical(cache)["summary"]["applications"] == len(APPS) + 1
     assert counted.computed >= 2
@@ -388,3 +395,40 @@ def test_a_replayed_load_charges_the_scans_work_budget_as_the_load_did(cache: Pa
     assert runs == [1, 1]
     assert not refused.apps
     assert "work budget of the whole scan" in refused.diagnostics[0].message
+
+
+def test_the_shipped_examples_are_rescanned_as_without_the_cache(cache: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  counted: Counted) -> None:
+    """The same invalidations on the repository's own examples (SAM with Python and Node.js handlers, Serverless,
+    Terraform), so that the units are tested wherever the suite runs, corpus or not."""
+    root = tmp_path / "examples"
+    for name in ("vulnerable-app", "secure-app", "parity"):
+        shutil.copytree(EXAMPLES / name, root / name)
+    monkeypatch.chdir(root)
+    first = assert_identical(cache)
+    units = counted.computed
+    assert units >= 5
+    counted.reset()
+    assert assert_identical(cache) == first
+    assert (counted.replayed, counted.computed) == (units, 0)
+
+    handler = root / "secure-app" / "src" / "report" / "app.py"
+    handler.write_text(handler.read_text().replace(
+        "def handler(event, context):\n", "def handler(event, context):\n    os.system(event['cmd'])\n"))
+    counted.reset()
+    edited = assert_identical(cache)
+    assert findings(edited) != findings(first)
+    assert 1 <= counted.computed < units
+
+    template = root / "vulnerable-app" / "template.yaml"
+    template.write_text(template.read_text().replace(
+        "          THUMBNAIL_BUCKET: !Ref ThumbnailsBucket\n",
+        "          THUMBNAIL_BUCKET: !Ref ThumbnailsBucket\n          API_TOKEN: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n", 1))
+    counted.reset()
+    assert findings(assert_identical(cache)) != findings(edited)
+    assert 1 <= counted.computed < units
+
+    (root / "parity" / "terraform" / "main.tf").unlink()
+    counted.reset()
+    assert not any(path.startswith("parity/terraform") for _, path, _ in findings(assert_identical(cache)))
