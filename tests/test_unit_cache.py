@@ -424,7 +424,8 @@ def test_the_shipped_examples_are_rescanned_as_without_the_cache(cache: Path, tm
     template = root / "vulnerable-app" / "template.yaml"
     template.write_text(template.read_text().replace(
         "          THUMBNAIL_BUCKET: !Ref ThumbnailsBucket\n",
-        "          THUMBNAIL_BUCKET: !Ref ThumbnailsBucket\n          API_TOKEN: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n", 1))
+        "          THUMBNAIL_BUCKET: !Ref ThumbnailsBucket\n"
+        "          API_TOKEN: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n", 1))
     counted.reset()
     assert findings(assert_identical(cache)) != findings(edited)
     assert 1 <= counted.computed < units
