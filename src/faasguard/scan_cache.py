@@ -28,6 +28,7 @@ A scan that crashed (exit 4), reached the network, or read the environment is no
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -505,6 +506,18 @@ def first_change(entry: Mapping[str, Any]) -> str | None:
 def _code_fingerprint() -> list[Any]:
     """faasguard's own files (a changed rule must not replay old results, version bump or not) and the
     installed packages (an upgrade changes the site-packages directory's entries, hence its mtime)."""
+    installed = []
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")):
+            with contextlib.suppress(OSError):
+                installed.append((entry, _os_stat(entry).st_mtime_ns))
+    return [__version__, CACHE_FORMAT, sys.version, sys.platform, _own_files(), installed]
+
+
+@functools.cache
+def _own_files() -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every file of the faasguard package, walked once per process: a run computes two
+    keys (the report's and its units'), and the walk is most of their cost (~15 ms each)."""
     package = Path(__file__).resolve().parent
     own = []
     for directory, subdirs, names in os.walk(package):
@@ -517,12 +530,7 @@ def _code_fingerprint() -> list[Any]:
             except OSError:
                 continue
             own.append((os.path.relpath(os.path.join(directory, name), package), st.st_size, st.st_mtime_ns))
-    installed = []
-    for entry in sys.path:
-        if entry.endswith(("site-packages", "dist-packages")):
-            with contextlib.suppress(OSError):
-                installed.append((entry, _os_stat(entry).st_mtime_ns))
-    return [__version__, CACHE_FORMAT, sys.version, sys.platform, own, installed]
+    return own
 
 
 def excluded_prefixes() -> tuple[str, ...]:
