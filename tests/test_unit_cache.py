@@ -36,7 +36,10 @@ FORMATS = ("json", "sarif", "html", "concise", "junit", "gitlab", "github")
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The cache, with units kept from the first run (`unit_cache.wanted`'s own policy -- none on a command
+    line's first scan -- is tested on its own below)."""
     monkeypatch.delenv("FAASGUARD_NO_CACHE", raising=False)
+    monkeypatch.setattr(unit_cache, "wanted", lambda base: True)
     directory = tmp_path / "cache"
     monkeypatch.setenv("FAASGUARD_CACHE_DIR", str(directory))
     return directory / f"scan-v{scan_cache.CACHE_FORMAT}"
@@ -433,3 +436,35 @@ def test_the_shipped_examples_are_rescanned_as_without_the_cache(cache: Path, tm
     (root / "parity" / "terraform" / "main.tf").unlink()
     counted.reset()
     assert not any(path.startswith("parity/terraform") for _, path, _ in findings(assert_identical(cache)))
+
+
+def test_units_are_kept_from_the_second_scan_of_a_command_line_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   counted: Counted) -> None:
+    """A project scanned once (a CI job with an empty cache) pays nothing for units; the second scan of the same
+    command line stores them, the third replays them; `cache clean` forgets the command lines seen."""
+    monkeypatch.delenv("FAASGUARD_NO_CACHE", raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("FAASGUARD_CACHE_DIR", str(cache))
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLES / "secure-app", root)
+    monkeypatch.chdir(root)
+    whole = cache / f"scan-v{scan_cache.CACHE_FORMAT}"
+
+    def rescan() -> dict[str, Any]:
+        for entry in whole.glob("*.json"):  # the whole-report entry, so that the scan runs
+            entry.unlink()
+        counted.reset()
+        return parsed(report())
+
+    first = rescan()
+    assert (counted.replayed, counted.computed) == (0, 0)
+    assert not list(unit_cache.units_dir().glob("*.json"))
+    assert rescan() == first
+    assert counted.replayed == 0
+    assert counted.computed >= 2
+    stored = counted.computed
+    assert rescan() == first
+    assert (counted.replayed, counted.computed) == (stored, 0)
+    assert CliRunner().invoke(main, ["cache", "clean"]).exit_code == 0
+    assert rescan() == first
+    assert (counted.replayed, counted.computed) == (0, 0)

@@ -223,7 +223,7 @@ def scan(paths: tuple[str, ...], output_format: str, output: str | None, write_b
         entry = scan_cache.read_entry(key)
         if entry is not None:
             _replay(entry["payload"], output)
-    units = _units(keys[1], output) if keys is not None else None
+    units = _units(keys[1], output) if keys is not None and _units_wanted(keys[1]) else None
     # the configuration is read inside the recording: the config file is an input of the cached result like
     # any other, and a replay needs neither it nor the rule catalog that checks its selectors
     with _recording(key is not None, output) as recorder:
@@ -329,6 +329,12 @@ def _cache_key(paths: tuple[str, ...], config_path: str | None, output_format: s
     }
     units = scan_cache.entry_key({**parts, "units": True})
     return scan_cache.entry_key({**parts, "format": output_format, "to_file": output is not None}), units
+
+
+def _units_wanted(base: str) -> bool:
+    from faasguard.unit_cache import wanted
+
+    return wanted(base)
 
 
 def _units(base: str, output: str | None) -> Any:

@@ -73,6 +73,20 @@ def _blobs_dir() -> Path:
     return scan_cache.scan_cache_dir() / "apps"
 
 
+def wanted(base: str) -> bool:
+    """Whether this run keeps units: from the second scan of the same command line (same units key) on. Storing
+    ~1,100 units and ~640 applications costs a third of a full scan of the corpus, which a project scanned once
+    (a CI job with an empty cache, a first look at a repository) would pay for nothing; a project scanned again is
+    one being edited, where units pay. The first run leaves a marker (an empty file) and stores none."""
+    marker = units_dir() / f"{base}.seen"
+    if marker.is_file():
+        return True
+    with contextlib.suppress(OSError):
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    return False
+
+
 class UnitCache:
     """The units of one scan run: looked up, replayed, recorded and stored (see the module docstring)."""
 
@@ -420,6 +434,9 @@ def clean() -> int:
             with contextlib.suppress(OSError):
                 entry.unlink()
                 removed += 1
+    for marker in units_dir().glob("*.seen") if units_dir().is_dir() else ():  # `wanted`'s: not results
+        with contextlib.suppress(OSError):
+            marker.unlink()
     return removed
 
 
