@@ -215,7 +215,9 @@ class SensitiveDataLogged(_HandlerRule):
 class TmpNotCleaned(_HandlerRule):
     """## What it does
     Finds handlers that write files under `/tmp` (open for writing, `download_file`, `tempfile` without a
-    context manager) and do not remove them on every path before returning.
+    context manager) and do not remove them on every path before returning. A fixed file written only when it
+    is missing (`if not os.path.exists("/tmp/model.onnx"): s3.download_file(...)`, `Path(...).exists()`) is a
+    warm-start cache kept on purpose and is not reported; a guard on a path built from the event is no cache.
 
     ## Why is this bad?
     `/tmp` survives between invocations in a warm execution environment: the next caller's invocation can read

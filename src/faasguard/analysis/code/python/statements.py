@@ -268,7 +268,13 @@ class StatementAnalysis(FunctionState):
         before = dict(self.env)
         for name in when_true:
             self._clean(name)
+        filled = self._cache_fill(stmt.test)
+        written = len(self.summary.tmp)
         self.block(stmt.body)
+        if filled is not None:
+            # `if not os.path.exists("/tmp/model.bin"): download(...)`: a warm-start cache of a fixed file (model
+            # weights, a binary) meant to outlive the invocation, not a request's data left behind
+            self.summary.tmp[written:] = [e for e in self.summary.tmp[written:] if e.cleanup or e.token != filled]
         after_body = self.env
         self.env = dict(before)
         self._dispatch_guards = dispatch
@@ -285,6 +291,18 @@ class StatementAnalysis(FunctionState):
             self.env = after_body
         else:
             self.env = self._join_envs(after_body, after_else)
+
+    def _cache_fill(self, test: ast.expr) -> str | None:
+        """The fixed /tmp path of `if not os.path.exists(PATH)` / `os.path.isfile(PATH)` /
+        `Path(PATH).exists()` / `.is_file()`, or None (any other test, or a path built from event data)."""
+        if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call)):
+            return None
+        call = test.operand
+        if not isinstance(call.func, ast.Attribute) or call.func.attr not in ("exists", "isfile", "is_file"):
+            return None
+        subject = call.args[0] if call.args else call.func.value
+        value = self.ev(subject)
+        return value.tmp if value.tmp and not value.taints else None
 
     def _reads_taint(self, body: Sequence[ast.stmt]) -> bool:
         return any(
