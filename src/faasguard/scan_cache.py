@@ -546,9 +546,9 @@ def entry_key(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def read_entry(key: str) -> dict[str, Any] | None:
-    """The entry stored under `key` if it is intact and still valid, else None."""
-    path = scan_cache_dir() / f"{key}.json"
+def read_sealed(path: Path) -> dict[str, Any] | None:
+    """The JSON object `write_sealed` stored at `path`, or None when it is missing, damaged (its SHA-256 line
+    does not match its body) or no object: entries and units are never trusted beyond that check."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -561,7 +561,19 @@ def read_entry(key: str) -> dict[str, Any] | None:
         entry = json.loads(body)
     except ValueError:
         return None
-    if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != CACHE_FORMAT:
+    return entry if isinstance(entry, dict) else None
+
+
+def write_sealed(path: Path, entry: Mapping[str, Any]) -> None:
+    """Write `entry` as JSON behind the SHA-256 of its body (see `read_sealed`), atomically."""
+    body = json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogateescape")
+    write_atomic(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+
+
+def read_entry(key: str) -> dict[str, Any] | None:
+    """The entry stored under `key` if it is intact and still valid, else None."""
+    entry = read_sealed(scan_cache_dir() / f"{key}.json")
+    if entry is None or entry.get("key") != key or entry.get("format") != CACHE_FORMAT:
         return None
     if not still_valid(entry):
         return None
@@ -569,9 +581,7 @@ def read_entry(key: str) -> dict[str, Any] | None:
 
 
 def write_entry(key: str, inputs: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
-    body = json.dumps({"format": CACHE_FORMAT, "key": key, **inputs, "payload": payload},
-                      separators=(",", ":")).encode("utf-8", "surrogateescape")
-    write_atomic(scan_cache_dir() / f"{key}.json", hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    write_sealed(scan_cache_dir() / f"{key}.json", {"format": CACHE_FORMAT, "key": key, **inputs, "payload": payload})
 
 
 def clean() -> int:

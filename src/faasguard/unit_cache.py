@@ -119,16 +119,10 @@ class UnitCache:
         """The payload stored under `key` if the entry is intact and its inputs unchanged (they are then added
         to the scan's recording), else None."""
         path = units_dir() / f"{key}.json"
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return None
-        checksum, _, body = raw.partition(b"\n")
-        if hashlib.sha256(body).hexdigest().encode() != checksum:
-            log.info("unit cache: %s is damaged; recomputed", path)
+        entry = scan_cache.read_sealed(path)
+        if entry is None:
             return None
         try:
-            entry = json.loads(body)
             if entry.get("key") != key:
                 return None
             changed = self._first_change(entry)
@@ -148,9 +142,7 @@ class UnitCache:
         recorded = scan_cache.manifest(recorder)
         if recorded is None:
             return
-        body = json.dumps({"key": key, **recorded, "payload": payload}, separators=(",", ":"))
-        data = body.encode("utf-8", "surrogateescape")
-        write_atomic(units_dir() / f"{key}.json", hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+        scan_cache.write_sealed(units_dir() / f"{key}.json", {"key": key, **recorded, "payload": payload})
         self.stored += 1
 
     def _first_change(self, entry: Mapping[str, Any]) -> str | None:
@@ -231,8 +223,7 @@ class UnitCache:
         """Store the shapes of the files seen this run (only those: the memo follows the tree)."""
         if self._shapes is None or self._seen_shapes == self._shapes:
             return
-        data = json.dumps(self._seen_shapes, separators=(",", ":"), sort_keys=True).encode("utf-8", "surrogateescape")
-        write_atomic(self._shapes_path(), hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+        scan_cache.write_sealed(self._shapes_path(), self._seen_shapes)
 
     def _shapes_path(self) -> Path:
         return units_dir() / f"shapes-{self.key('shapes')}.json"
@@ -391,15 +382,7 @@ class UnitCache:
 
 
 def _read_shapes(path: Path) -> dict[str, Any]:
-    try:
-        checksum, _, body = path.read_bytes().partition(b"\n")
-        if hashlib.sha256(body).hexdigest().encode() == checksum:
-            found = json.loads(body)
-            if isinstance(found, dict):
-                return found
-    except (OSError, ValueError):
-        pass
-    return {}
+    return scan_cache.read_sealed(path) or {}
 
 
 def prune(now: float | None = None, max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> int:
