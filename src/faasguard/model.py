@@ -22,7 +22,7 @@ Two conventions a reader would otherwise get wrong:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -884,11 +884,21 @@ class Application:
     def resource(self, resource_id: str | Unknown | None) -> Resource | None:
         return self._index.resources.get(resource_id) if isinstance(resource_id, str) else None
 
+    def derived(self, name: str, build: Callable[[Application], T]) -> T:
+        """What an analysis derives from this application once and asks for per function or trigger (an index of
+        its event sources, the users of its resources): built on first use, kept with the application (so it
+        goes when the application does, and a replaced application builds its own)."""
+        found = self._index.derived.get(name)
+        if found is None:
+            found = self._index.derived[name] = build(self)
+        result: T = found
+        return result
+
 
 class _AppIndex:
     """Lookup tables of one `Application` (first node wins on a duplicate id, as the linear scans did)."""
 
-    __slots__ = ("functions", "functions_by_role", "permissions_by_function", "resources", "roles",
+    __slots__ = ("derived", "functions", "functions_by_role", "permissions_by_function", "resources", "roles",
                  "route_tables", "security_groups", "subnets", "triggers_by_function")
 
     def __init__(self, app: Application) -> None:
@@ -906,6 +916,7 @@ class _AppIndex:
                     groups.setdefault(value, []).append(node)
             return {k: tuple(v) for k, v in groups.items()}
 
+        self.derived: dict[str, Any] = {}
         self.functions: dict[str, Function] = first(app.functions)
         self.roles: dict[str, Role] = first(app.roles)
         self.security_groups: dict[str, SecurityGroup] = first(app.security_groups)

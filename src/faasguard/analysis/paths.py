@@ -547,25 +547,20 @@ class _CategoryUsers:
 
 
 class _GraphMemo:
-    """What the attack graph of the application being built derives per application rather than per function
-    (one graph is built at a time; entries are checked by the application's identity)."""
+    """What the attack graph derives per application rather than per function, for one `users` table (the
+    application's own, kept with it by `Application.derived`)."""
 
-    def __init__(self, app: Application, users: Mapping[str, tuple[str, ...]]) -> None:
-        self.app, self.users = app, users
+    def __init__(self, users: Mapping[str, tuple[str, ...]]) -> None:
+        self.users = users
         self.categories: dict[ResourceCategory, _CategoryUsers] = {}
         self.invocable: dict[int, tuple[Grant, _Invocable]] = {}
 
 
-_MEMO: list[_GraphMemo] = []
-
-
 def _memo(app: Application, users: Mapping[str, tuple[str, ...]]) -> _GraphMemo:
-    last = _MEMO[0] if _MEMO else None
-    if last is not None and last.app is app and last.users is users:
-        return last
-    memo = _GraphMemo(app, users)
-    _MEMO[:] = [memo]
-    return memo
+    held: list[_GraphMemo] = app.derived("attack-graph", lambda _: [])
+    if not held or held[0].users is not users:  # the same application enriched again (other facts)
+        held[:] = [_GraphMemo(users)]
+    return held[0]
 
 
 def _category(app: Application, users: Mapping[str, tuple[str, ...]], category: ResourceCategory) -> _CategoryUsers:

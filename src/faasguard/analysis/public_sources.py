@@ -81,20 +81,11 @@ class _SourceIndex:
     """The application's buckets, queues and topics, found by id, name or ARN (a trigger's `source` may be
     any of them, or an ARN/URL whose last segment is the name)."""
 
-    _last: tuple[Application, _SourceIndex] | None = None
-    """The index of the application asked about last: rules and the attack graph ask once per trigger, and an
-    index built per question made a 1,000-function app quadratic (4,000 indexes of every resource, ~30 s).
-    Applications are analysed one after the other, so one remembered index serves them all; it is checked by
-    identity, so a new application (even an equal one) gets its own."""
-
     @classmethod
     def of(cls, app: Application) -> _SourceIndex:
-        last = cls._last
-        if last is not None and last[0] is app:
-            return last[1]
-        index = cls(app)
-        cls._last = (app, index)
-        return index
+        """The application's index, built once: rules and the attack graph ask once per trigger, and an index
+        built per question made a 1,000-function app quadratic (4,000 indexes of every resource, ~30 s)."""
+        return app.derived("event-sources", cls)
 
     def __init__(self, app: Application) -> None:
         self._by_key: dict[tuple[ResourceCategory, str], Resource] = {}
