@@ -270,3 +270,22 @@ def test_a_mutable_record_is_mutable_and_unhashable_and_a_frozen_one_keeps_a_dic
         hash(item)
     assert FrozenWithDict("a").__dict__["name"] == "a"
     assert not hasattr(MutableSlotted("a"), "__dict__")
+
+
+@pytest.mark.parametrize("cls", [Sample, Child, FrozenWithDict])
+def test_frozen_records_refuse_assignment_and_deletion_with_the_stdlib_messages(cls: type) -> None:
+    # the same slots setting: on 3.11/3.12 the stdlib's own methods of a slotted class raise TypeError for an
+    # attribute that is not a field (they name the class as it was before `slots` rebuilt it); so do ours
+    slotted = "__slots__" in cls.__dict__
+    twin = dataclasses.dataclass(frozen=True, slots=slotted)(
+        type(f"{cls.__name__}Twin", (), {"__annotations__": {"name": "str"}}))
+    expected: list[str] = []
+    for target in (twin("a"), cls("a")):
+        for action in (lambda t: setattr(t, "name", "b"), lambda t: delattr(t, "name"),
+                       lambda t: setattr(t, "not_a_field", 1)):
+            with pytest.raises((dataclasses.FrozenInstanceError, TypeError)) as caught:
+                action(target)
+            expected.append(f"{type(caught.value).__name__}: {caught.value}")
+    assert expected[:3] == expected[3:]
+    assert "FrozenInstanceError: cannot assign to field 'name'" in expected
+    assert cls.__setattr__.__qualname__ == f"{cls.__qualname__}.__setattr__"

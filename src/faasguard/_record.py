@@ -14,11 +14,19 @@ fields whose `hash` is true (or, when None, whose `compare` is), and is None on 
 tests/test_record.py checks every record class against a twin that `dataclasses` generates, on the objects of
 real scans. `__dataclass_params__` says `eq=False, repr=False`: that is how the stdlib is told not to generate
 them; nothing in faasguard reads it.
+
+A frozen class's `__setattr__`/`__delattr__` are the same text for every class too, but `dataclasses` has no
+option to leave them out; on Python 3.11 and 3.12 (3.13 compiles all of a class's methods in one go) `_make`
+hands it closures instead, for the time of the one call, through the private function that builds them
+(`dataclasses._frozen_get_del_attr`, same signature in both versions; checked at import, ignored otherwise).
+With a docstring set for a class that has none (`dataclasses` would compute one from `inspect.signature`), a
+frozen record compiles only its `__init__`: ~0.35 ms instead of ~1.1 ms per class, ~85 ms of a one-file scan.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
@@ -51,7 +59,17 @@ def _make(cls: type[T], *, frozen: bool, slots: bool) -> type[T]:
             # the stdlib would keep a hand-written __eq__/__repr__ and reject or keep a __hash__; a class that
             # writes its own has no use for the shared ones
             raise TypeError(f"{cls.__qualname__} defines {name}: use @dataclass for it, not @record")
-    made: Any = dataclasses.dataclass(frozen=frozen, slots=slots, eq=False, repr=False)(cls)
+    if cls.__doc__ is None:
+        cls.__doc__ = f"{cls.__name__}: a record of {cls.__module__}."
+    if frozen and _SHARE_FROZEN_METHODS:
+        generate = dataclasses._frozen_get_del_attr  # type: ignore[attr-defined]
+        dataclasses._frozen_get_del_attr = _frozen_methods  # type: ignore[attr-defined]
+        try:
+            made: Any = dataclasses.dataclass(frozen=frozen, slots=slots, eq=False, repr=False)(cls)
+        finally:
+            dataclasses._frozen_get_del_attr = generate  # type: ignore[attr-defined]
+    else:
+        made = dataclasses.dataclass(frozen=frozen, slots=slots, eq=False, repr=False)(cls)
     fields = dataclasses.fields(made)
     compared = _getter(tuple(f.name for f in fields if f.compare))
     hashed = _getter(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
@@ -77,6 +95,31 @@ def _make(cls: type[T], *, frozen: bool, slots: bool) -> type[T]:
         made.__hash__ = None  # as the stdlib's eq=True on a mutable class: unhashable
     result: type[T] = made
     return result
+
+
+_SHARE_FROZEN_METHODS = sys.version_info < (3, 13) and hasattr(dataclasses, "_frozen_get_del_attr")
+
+
+def _frozen_methods(owner: type[Any], fields: list[dataclasses.Field[Any]], _globals: dict[str, Any]
+                    ) -> tuple[Callable[..., None], Callable[..., None]]:
+    """What `dataclasses._frozen_get_del_attr` returns on 3.11/3.12, as closures: assigning or deleting a field,
+    or any attribute of an instance of exactly `owner`, raises `FrozenInstanceError`; otherwise (a subclass's own
+    attribute) the base class's method runs."""
+    names = frozenset(f.name for f in fields)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:  # noqa: N807
+        if type(self) is owner or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(owner, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:  # noqa: N807
+        if type(self) is owner or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super(owner, self).__delattr__(name)
+
+    for method in (__setattr__, __delattr__):
+        method.__qualname__ = f"{owner.__qualname__}.{method.__name__}"
+    return __setattr__, __delattr__
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:

@@ -25,13 +25,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 
 from faasguard._record import record
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel, internal_error
 from faasguard.model import Location
+from faasguard.safeio import FileRefusedError, read_regular
 
-__all__ = ["FILE_LIMITS", "SCAN_LIMITS", "Budget", "BudgetExceededError", "Limits", "ParseError", "Work",
-           "internal_error", "isolated"]
+__all__ = ["FILE_LIMITS", "MAX_FILE_BYTES", "SCAN_LIMITS", "Budget", "BudgetExceededError", "Limits", "ParseError",
+           "Work", "internal_error", "isolated", "read_text"]
 
 log = logging.getLogger(__name__)
 
@@ -159,3 +161,23 @@ def isolated(diagnostics: list[Diagnostic], component: str, subject: str, where:
             reason = f"{subject}: {reason}"
         diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, reason, location, DiagnosticLevel.ERROR,
                                       component))
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # above this a file is refused unread: no template or handler is that big
+
+
+def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a source file with the scanner's safety limits; raise `ParseError` with a location on refusal."""
+    try:
+        data = read_regular(path, max_bytes)  # regular files only, checked on the opened descriptor
+    except FileRefusedError as exc:
+        raise ParseError(str(exc.strerror), Location(display)) from exc
+    except (OSError, ValueError) as exc:
+        raise ParseError(f"cannot read file: {(exc.strerror or exc) if isinstance(exc, OSError) else exc}",
+                         Location(display)) from exc
+    if b"\x00" in data[:8192]:
+        raise ParseError("binary file, not a text template", Location(display))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not UTF-8 text (byte {exc.start})", Location(display)) from exc

@@ -23,9 +23,8 @@ from typing import Any
 
 import yaml
 
-from faasguard.loaders._budget import Budget, BudgetExceededError, ParseError, Work
+from faasguard.loaders._budget import MAX_FILE_BYTES, Budget, BudgetExceededError, ParseError, Work, read_text
 from faasguard.model import Location
-from faasguard.safeio import FileRefusedError, read_regular
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _BaseLoader
@@ -71,8 +70,6 @@ assert not _BaseLoader.yaml_path_resolvers, "path resolvers would need PyYAML's 
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "LocatedDict", "LocatedList", "ParseError", "location_of",
            "parse_json_text", "parse_yaml_file", "parse_yaml_text", "read_text"]
-
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000
 MAX_DEPTH = 200
 
@@ -279,23 +276,6 @@ class _Converter:
         result[name] = value
         result.key_locs[name] = (line, column)
         return result
-
-
-def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a source file with the scanner's safety limits; raise `ParseError` with a location on refusal."""
-    try:
-        data = read_regular(path, max_bytes)  # regular files only, checked on the opened descriptor
-    except FileRefusedError as exc:
-        raise ParseError(str(exc.strerror), Location(display)) from exc
-    except (OSError, ValueError) as exc:
-        raise ParseError(f"cannot read file: {(exc.strerror or exc) if isinstance(exc, OSError) else exc}",
-                         Location(display)) from exc
-    if b"\x00" in data[:8192]:
-        raise ParseError("binary file, not a text template", Location(display))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (byte {exc.start})", Location(display)) from exc
 
 
 def parse_yaml_text(text: str, display: str, budget: Budget | None = None) -> list[Any]:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult, SourceFile
-from faasguard.loaders._yaml import ParseError, read_text
+from faasguard.loaders._budget import ParseError, read_text
 from faasguard.model import Application, CodeLocation, Function, Location, SourceKind
 from faasguard.sources import SourceType
 

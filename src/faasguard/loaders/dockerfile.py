@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from faasguard.findings import Diagnostic, DiagnosticKind, DiagnosticLevel
 from faasguard.loaders import LoadContext, LoadResult, SourceFile
-from faasguard.loaders._yaml import ParseError, read_text
+from faasguard.loaders._budget import ParseError, read_text
 from faasguard.model import Application, Container, Location, SourceKind
 
 _INSTRUCTION = re.compile(r"^\s*([A-Za-z]+)\s+(.*)$")

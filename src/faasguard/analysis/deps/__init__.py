@@ -51,9 +51,10 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
     if not any(d.version for inv in inventories for d in inv.dependencies):
         # A named advisory source that does not exist is reported even when there is nothing to match against
         # it: under --strict it fails the run, and a misspelt path must not wait for the first dependency.
-        from faasguard.analysis.deps.advisories import missing_sources
+        if config.advisories:  # (the advisory module pulls in sqlite3 and packaging: not for nothing)
+            from faasguard.analysis.deps.advisories import missing_sources
 
-        diagnostics.extend(missing_sources(config.advisories))
+            diagnostics.extend(missing_sources(config.advisories))
         return replace(facts, deps=DependencyFacts(inventories=tuple(inventories)))
     checked, names, vulnerable = check(inventories, config, diagnostics)
     return replace(facts, deps=DependencyFacts(tuple(inventories), tuple(vulnerable), tuple(names), checked))

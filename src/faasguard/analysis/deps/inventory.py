@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faasguard._record import record
-from faasguard.analysis.deps import _jslocks, _npm, _python
+from faasguard.analysis.deps import _jslocks, _npm
 from faasguard.analysis.deps._tree import DirTree, Tree, ZipTree, join
 from faasguard.analysis.deps.facts import Dependency
 from faasguard.findings import Diagnostic
@@ -23,8 +24,12 @@ from faasguard.model import Location
 from faasguard.safeio import read_regular
 from faasguard.sources import display_path
 
+if TYPE_CHECKING:  # imported where a Python manifest is found: `packaging` costs ~30 ms of a one-file scan
+    from faasguard.analysis.deps import _python
+
 _REQUIREMENTS = re.compile(r"^(?:[\w.-]*[-_.])?requirements(?:[-_.][\w.-]*)?\.(?:txt|in)$", re.IGNORECASE)
 _PY_LOCKS = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock")
+_PY_FILES = frozenset({*_PY_LOCKS, "Pipfile", "pyproject.toml"})
 _SITE = re.compile(r"^python\d+(\.\d+)?$")
 MAX_NODE_PACKAGES = 20_000
 MAX_NODE_DEPTH = 4
@@ -42,7 +47,6 @@ def inventory(tree: Tree, owner_kind: str, runtimes: Sequence[str] = (), archite
     """Inventory one tree. `allowed_roots` bound where `-r`/`-c` includes and lockfile lookups may reach on disk
     (the tree itself is always allowed): the scanner never reads outside the scanned project."""
     result = TreeInventory()
-    envs = _python.marker_environments(runtimes, architectures)
     bases = [""]
     if owner_kind == "layer":
         bases += [b for b in ("python", "nodejs") if tree.is_dir(b)]
@@ -52,7 +56,7 @@ def inventory(tree: Tree, owner_kind: str, runtimes: Sequence[str] = (), archite
     if isinstance(tree, DirTree):
         roots.append(tree.real_root)
     for base in bases:
-        _scan_base(tree, base, envs, roots, result)
+        _scan_base(tree, base, (tuple(runtimes), tuple(architectures)), roots, result)
     result.diagnostics.extend(tree.diagnostics)
     if isinstance(tree, ZipTree):
         tree.close()
@@ -65,9 +69,11 @@ def _locator(tree: Tree, rel: str) -> _python.Locate:
     return locate
 
 
-def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Path], out: TreeInventory) -> None:  # noqa: C901 -- one pass over the manifest kinds of a directory, in priority order
+def _scan_base(tree: Tree, base: str, platform: tuple[tuple[str, ...], tuple[str, ...]], roots: list[Path],
+               out: TreeInventory) -> None:
+    """The manifests of one directory, Python's then npm's. `platform`: the runtimes and architectures whose
+    marker environments decide which Python requirements apply."""
     files = {posixpath.basename(f): f for f in tree.files(base)}
-    diags = out.diagnostics
 
     def text_of(rel: str) -> str | None:
         data = tree.read(rel)
@@ -76,7 +82,23 @@ def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Pa
         out.manifests.append(tree.display(rel))
         return data.decode("utf-8", errors="replace")
 
-    # Python
+    site_dirs = [base]
+    lib = join(base, "lib")
+    if tree.is_dir(lib):
+        site_dirs += [join(d, "site-packages") for d in tree.dirs(lib) if _SITE.match(posixpath.basename(d))]
+    distributions = [dist for site in site_dirs for dist in tree.dirs(site) if dist.endswith(".dist-info")]
+    if distributions or any(_REQUIREMENTS.match(name) or name in _PY_FILES for name in files):
+        _scan_python(tree, files, text_of, distributions, platform, roots, out)
+    _scan_npm(tree, base, files, text_of, roots, out)
+
+
+def _scan_python(tree: Tree, files: dict[str, str], text_of: Callable[[str], str | None],  # noqa: PLR0917
+                 distributions: list[str], platform: tuple[tuple[str, ...], tuple[str, ...]], roots: list[Path],
+                 out: TreeInventory) -> None:
+    from faasguard.analysis.deps import _python
+
+    diags = out.diagnostics
+    envs = _python.marker_environments(*platform)
     requirement_files = sorted(name for name in files if _REQUIREMENTS.match(name))
     deployed_requirements = [n for n in requirement_files
                              if not _python.is_dev_requirements(n) and n.lower().endswith(".txt")]
@@ -108,23 +130,20 @@ def _scan_base(tree: Tree, base: str, envs: list[dict[str, str]], roots: list[Pa
                         ("Pipfile.lock", _python.parse_pipfile_lock)):
         if name in files and (text := text_of(files[name])) is not None:
             out.dependencies.extend(parse(text, tree.display(files[name]), _locator(tree, files[name]), diags))
-    site_dirs = [base]
-    lib = join(base, "lib")
-    if tree.is_dir(lib):
-        site_dirs += [join(d, "site-packages") for d in tree.dirs(lib) if _SITE.match(posixpath.basename(d))]
-    for site in site_dirs:
-        for dist in tree.dirs(site):
-            if dist.endswith(".dist-info"):
-                meta = join(dist, "METADATA")
-                data = tree.read(meta, max_bytes=2 * 1024 * 1024)
-                if data is None:
-                    continue
-                dep = _python.parse_metadata(data.decode("utf-8", errors="replace"), tree.display(meta),
-                                             _locator(tree, meta), diags)
-                if dep:
-                    out.dependencies.append(dep)
+    for dist in distributions:
+        meta = join(dist, "METADATA")
+        data = tree.read(meta, max_bytes=2 * 1024 * 1024)
+        if data is None:
+            continue
+        dep = _python.parse_metadata(data.decode("utf-8", errors="replace"), tree.display(meta),
+                                     _locator(tree, meta), diags)
+        if dep:
+            out.dependencies.append(dep)
 
-    # npm
+
+def _scan_npm(tree: Tree, base: str, files: dict[str, str], text_of: Callable[[str], str | None],  # noqa: PLR0917
+              roots: list[Path], out: TreeInventory) -> None:
+    diags = out.diagnostics
     lock_names = [n for n in ("package-lock.json", "npm-shrinkwrap.json") if n in files]
     if "package.json" in files and (text := text_of(files["package.json"])) is not None:
         locked = _has_npm_lockfile(tree, base, files, roots)
@@ -196,6 +215,7 @@ def _has_npm_lockfile(tree: Tree, base: str, files: dict[str, str], roots: list[
 def _resolver(tree: Tree, roots: list[Path]) -> _python.Resolver:
     """Resolve `-r`/`-c` targets: inside a zip, relative to the member; on disk, relative to the including file
     and only inside the allowed roots."""
+    from faasguard.analysis.deps import _python
 
     def resolve(current: _python.RequirementsFile, target: str) -> _python.RequirementsFile | str:
         if current.ref.startswith("tree:") and isinstance(tree, ZipTree):
