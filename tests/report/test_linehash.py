@@ -100,3 +100,13 @@ def test_a_few_wanted_lines_equal_those_of_the_whole_file(text: str, wanted: set
     """A few lines of a long file take the sparse path (their windows only); they must be those of the whole."""
     everything = line_hashes(text)
     assert line_hashes(text, wanted) == {line: everything[line] for line in wanted if line in everything}
+
+
+def test_a_window_repeated_thousands_of_times_is_counted_in_one_pass() -> None:
+    """A generated or hostile file whose lines all start the same 100 units: the per-line search would be
+    quadratic, so the counts come from one pass; they must still be those of the whole file."""
+    text = "x = 1\n" * 12_000 + "tail\n"
+    everything = line_hashes(text)
+    wanted = {2, 11_000, 12_001}
+    assert line_hashes(text, wanted) == {line: everything[line] for line in wanted}
+    assert everything[11_000].endswith(":11000")
