@@ -178,11 +178,13 @@ def test_cache_clean_removes_the_entries(cache: Path, project: Path) -> None:
     for entry in cache.glob("*.json"):
         entry.unlink()
     run(".")
-    # the report; the discovery, the template's load unit, the application's analysis and the application
-    assert len(list(cache.glob("*/*.json"))) == 4
+    # the report; the discovery, the template's load unit, the application's analysis, the application and the
+    # memo of what the files hold (`UnitCache.fact`)
+    assert len(list(cache.glob("*/*.json"))) == 5
+    assert len(list(cache.glob("units/memo-*.json"))) == 1
     outcome = CliRunner().invoke(main, ["cache", "clean"])
     assert outcome.exit_code == 0
-    assert "removed 5 cached scan results " in outcome.output
+    assert "removed 6 cached scan results " in outcome.output
     assert not list(cache.glob("**/*.json"))
 
 

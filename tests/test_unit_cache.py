@@ -255,7 +255,7 @@ def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Pa
     tool.parent.mkdir()
     tool.write_text("def build(target):\n    return target\n")
     first = assert_identical(cache)
-    assert list((cache / "units").glob("shapes-*.json"))
+    assert list((cache / "units").glob("memo-*.json"))
     stat = tool.stat()
     tool.write_text("def handler(e, context):\n    return e\n")  # the same size
     os.utime(tool, ns=(stat.st_atime_ns, stat.st_mtime_ns))
@@ -265,6 +265,38 @@ def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Pa
     assert str(tool) in [path for path, _, _ in entry["files"]]
     tool.write_text("def handler(e, context):\n    return 1\n")
     assert parsed(report()) == parsed(report("--no-cache"))
+
+
+def test_a_suppression_comment_added_to_a_file_known_to_hold_none_is_read(cache: Path, tree: Path) -> None:
+    """The filter's memo of the files that hold no suppression marker (`UnitCache.fact`, kind "unmarked")
+    answers only while a file's stat signature is unchanged: a comment added to a handler then suppresses its
+    finding on the next run, and one added to a file without a finding is reported unused, as without the
+    cache. A remembered file still counts as read (the whole-scan entry lists it)."""
+    first = assert_identical(cache)
+    handler = tree / "activemq-lambda" / "mq_listener" / "app.py"
+    (memo,) = (cache / "units").glob("memo-*.json")
+    remembered = json.loads(memo.read_bytes().split(b"\n", 1)[1])["unmarked"]
+    assert str(handler) in remembered
+    (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
+    assert str(handler) in [path for path, _, _ in entry["files"]]
+
+    handler.write_text(handler.read_text().replace(
+        '    print(f"context={context}")\n',
+        '    import os\n    os.system(event["cmd"])  # faasguard: ignore[FG501] -- a test of the memo\n'))
+    edited = assert_identical(cache)
+    (finding,) = [f for f in edited["findings"]
+                  if f["rule_id"] == "FG501" and f["location"]["path"] == "activemq-lambda/mq_listener/app.py"]
+    assert finding["location"]["line"] == 8
+    assert finding["suppression"]["justification"] == "a test of the memo"
+
+    helper = tree / "apigw-s3-lambda-sls-py" / "process_s3_data.py"
+    assert str(helper) in remembered
+    helper.write_text(helper.read_text() + "# faasguard: ignore[FG104] -- nothing to suppress here\n")
+    unused = assert_identical(cache)
+    lines = len(helper.read_text().splitlines())
+    assert [(d["location"]["path"], d["location"]["line"]) for d in unused["diagnostics"]
+            if d["message"].startswith("unused")] == [("apigw-s3-lambda-sls-py/process_s3_data.py", lines)]
+    assert not [d for d in first["diagnostics"] if d["message"].startswith("unused")]
 
 
 def test_container_images_see_whole_applications(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -110,8 +110,6 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
     bare += [f for f in by_type.get(SourceType.JAVASCRIPT, [])
              if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
              and _looks_like_js_handler(f.path)]
-    if units is not None:
-        units.save_shapes()
     if bare:
         _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result, units)
     return result
@@ -424,6 +422,8 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
     analysed = time.perf_counter()
     analyse(result, config, progress, cwd, jobs=jobs, units=units)
     result.timings["analyse"] = time.perf_counter() - analysed
+    if units is not None:
+        units.save_facts()
     result.timings["total"] = time.perf_counter() - started
     if units is not None:
         log.info("unit cache: %d units replayed, %d stored", units.replayed, units.stored)
@@ -478,7 +478,8 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
         raw = [relocate(finding) for finding in raw]
     from faasguard.filtering import apply_filters
 
-    result.findings, filter_diagnostics = apply_filters(raw, result.apps, config, cwd=cwd)
+    memo = units if units is not None and relocate is None and extra_facts is None else None
+    result.findings, filter_diagnostics = apply_filters(raw, result.apps, config, cwd=cwd, facts=memo)
     result.diagnostics.extend(filter_diagnostics)
     result.diagnostics = list(dict.fromkeys(result.diagnostics))
     _mask_environment(result)

@@ -387,6 +387,11 @@ def absorb_file(path: str, signature: tuple[int, ...], digest: str) -> None:
     merge_recording(({path: signature}, set(), {}, False))
 
 
+def note_digest(path: str, signature: tuple[int, ...], digest: str) -> None:
+    """The digest of a file's whole content, computed by a caller that read it all while it had `signature`."""
+    _DIGESTS[path] = (signature, digest)
+
+
 def known_digest(path: str, now: tuple[int, ...]) -> str | None:
     known = _DIGESTS.get(path)
     if known is not None and known[0] == now:

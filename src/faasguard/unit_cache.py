@@ -101,8 +101,8 @@ class UnitCache:
         self._probes: dict[str, tuple[str, int]] = {}
         self.stored = 0
         self.replayed = 0
-        self._shapes: dict[str, Any] | None = None
-        self._seen_shapes: dict[str, Any] = {}
+        self._facts: dict[str, Any] | None = None
+        self._seen_facts: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------------------------------ entries
 
@@ -196,37 +196,63 @@ class UnitCache:
             log.info("unit cache: the discovery not stored (%s)", exc)
         return found
 
-    # ------------------------------------------------------------------------------------------ file shapes
+    # ------------------------------------------------------------------------------------------ file facts
+
+    def fact(self, kind: str, path: str) -> tuple[Any, tuple[int, ...] | None]:
+        """(what `kind` says of the file at `path`, or None when nothing is remembered for its content as it is
+        now; its stat signature now). A remembered fact counts as a read of the file by the scan (it is added to
+        the recordings in progress, with the digest of the content it was learnt from).
+
+        The cross-unit steps look at every file again on every run: the bare-handler pre-filter reads the head
+        of every Python file beside the templates (`pipeline._shapes`, kind "shapes"), the filter every file of
+        every application for suppression comments (kind "unmarked": the file holds no marker at all). An
+        unchanged file has the same facts, so one stat answers instead of a read."""
+        if self._facts is None:
+            self._facts = _read_facts(self._facts_path())
+        now = scan_cache.signature(path)
+        known = self._facts.get(kind, {}).get(path)
+        if now is not None and isinstance(known, list) and len(known) == 3 and known[0] == list(now) \
+                and isinstance(known[1], str):
+            scan_cache.absorb_file(path, now, known[1])
+            self._seen_facts.setdefault(kind, {})[path] = known
+            return known[2], now
+        return None, now
+
+    def learn(self, kind: str, path: str, before: tuple[int, ...] | None, value: Any,
+              content: bytes | None = None) -> None:
+        """Remember `value` (JSON) as what `kind` says of the file at `path`, learnt from its content while its
+        stat signature was `before` (`fact`'s). Nothing is remembered when the file changed meanwhile. `content`:
+        the whole file as read, when the caller has it (its digest then costs no second read)."""
+        if before is None or scan_cache.signature(path) != before:
+            return
+        digest: str | None
+        if content is not None:
+            digest = hashlib.sha256(content).hexdigest()
+            scan_cache.note_digest(path, before, digest)
+        else:
+            digest = scan_cache.known_digest(path, before)
+        if digest is not None:
+            self._seen_facts.setdefault(kind, {})[path] = [list(before), digest, value]
 
     def shapes(self, path: Path, compute: Callable[[Path], tuple[bool, bool] | None]) -> tuple[bool, bool] | None:
-        """`compute(path)` (`pipeline._shapes`), remembered per file by its stat signature and content digest: the
-        bare-handler pre-filter reads the head of every Python file beside the templates (~1,100 on the
-        corpus), and an unchanged file has the same shapes. A remembered file counts as read by the scan."""
-        if self._shapes is None:
-            self._shapes = _read_shapes(self._shapes_path())
+        """`compute(path)` (`pipeline._shapes`), remembered per file (`fact`)."""
         text = str(path)
-        now = scan_cache.signature(text)
-        known = self._shapes.get(text)
-        if now is not None and isinstance(known, list) and len(known) == 4 and known[0] == list(now) \
-                and isinstance(known[1], str):
-            scan_cache.absorb_file(text, now, known[1])
-            self._seen_shapes[text] = known
-            return bool(known[2]), bool(known[3])
+        known, now = self.fact("shapes", text)
+        if isinstance(known, list) and len(known) == 2:
+            return bool(known[0]), bool(known[1])
         found = compute(path)
-        if found is not None and now is not None and scan_cache.signature(text) == now:
-            digest = scan_cache.known_digest(text, now)
-            if digest is not None:
-                self._seen_shapes[text] = [list(now), digest, *found]
+        if found is not None:
+            self.learn("shapes", text, now, list(found))
         return found
 
-    def save_shapes(self) -> None:
-        """Store the shapes of the files seen this run (only those: the memo follows the tree)."""
-        if self._shapes is None or self._seen_shapes == self._shapes:
+    def save_facts(self) -> None:
+        """Store the facts of the files seen this run (only those: the memo follows the tree)."""
+        if self._facts is None or self._seen_facts == self._facts:
             return
-        scan_cache.write_sealed(self._shapes_path(), self._seen_shapes)
+        scan_cache.write_sealed(self._facts_path(), self._seen_facts)
 
-    def _shapes_path(self) -> Path:
-        return units_dir() / f"shapes-{self.key('shapes')}.json"
+    def _facts_path(self) -> Path:
+        return units_dir() / f"memo-{self.key('facts')}.json"
 
     # ------------------------------------------------------------------------------------------ load units
 
@@ -381,8 +407,9 @@ class UnitCache:
         return prune(now)
 
 
-def _read_shapes(path: Path) -> dict[str, Any]:
-    return scan_cache.read_sealed(path) or {}
+def _read_facts(path: Path) -> dict[str, Any]:
+    found = scan_cache.read_sealed(path) or {}
+    return {kind: files for kind, files in found.items() if isinstance(files, dict)}
 
 
 def prune(now: float | None = None, max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> int:
