@@ -99,6 +99,7 @@ class UnitCache:
         application, the digest of its full encoded form)."""
         self._signatures: dict[str, tuple[int, ...] | None] = {}
         self._probes: dict[str, tuple[str, int]] = {}
+        self._dir_signatures: dict[str, tuple[int, ...] | None] = {}
         self.stored = 0
         self.replayed = 0
         self._facts: dict[str, Any] | None = None
@@ -159,9 +160,9 @@ class UnitCache:
                                            or scan_cache.digest(path) != digest):
                 return str(path)
         report = entry["report"]
-        for path, listing in entry["dirs"]:
-            now_listing = scan_cache.known_listing(path, report)
-            if now_listing != listing:
+        for path, listing, *signature in entry["dirs"]:
+            if not scan_cache.same_directory(path, listing, signature[0] if signature else None, report,
+                                             self._dir_signatures):
                 return f"the entries of {path}"
         for key, kind, size in entry["probes"]:
             found = self._probes[key] if key in self._probes else self._probes.setdefault(key, scan_cache.probe(key))
