@@ -604,11 +604,12 @@ def entry_key(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def read_sealed(path: Path) -> dict[str, Any] | None:
+def read_sealed(path: Path | str) -> dict[str, Any] | None:
     """The JSON object `write_sealed` stored at `path`, or None when it is missing, damaged (its SHA-256 line
     does not match its body) or no object: entries and units are never trusted beyond that check."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError:
         return None
     checksum, _, body = raw.partition(b"\n")

@@ -100,6 +100,8 @@ class UnitCache:
         self._signatures: dict[str, tuple[int, ...] | None] = {}
         self._probes: dict[str, tuple[str, int]] = {}
         self._dir_signatures: dict[str, tuple[int, ...] | None] = {}
+        self._units = os.path.join(units_dir(), "")
+        """Where this run's units are (looked up ~1,100 times a run: the cache directory is found once)."""
         self.stored = 0
         self.replayed = 0
         self._facts: dict[str, Any] | None = None
@@ -119,7 +121,7 @@ class UnitCache:
     def lookup(self, key: str) -> Any:
         """The payload stored under `key` if the entry is intact and its inputs unchanged (they are then added
         to the scan's recording), else None."""
-        path = units_dir() / f"{key}.json"
+        path = f"{self._units}{key}.json"
         entry = scan_cache.read_sealed(path)
         if entry is None:
             return None
@@ -143,7 +145,7 @@ class UnitCache:
         recorded = scan_cache.manifest(recorder)
         if recorded is None:
             return
-        scan_cache.write_sealed(units_dir() / f"{key}.json", {"key": key, **recorded, "payload": payload})
+        scan_cache.write_sealed(Path(f"{self._units}{key}.json"), {"key": key, **recorded, "payload": payload})
         self.stored += 1
 
     def _first_change(self, entry: Mapping[str, Any]) -> str | None:
@@ -181,8 +183,10 @@ class UnitCache:
         key = self.key("discover", list(paths), str(cwd), _config_digest(config))
         payload = self.lookup(key)
         if payload is not None:
+            roots: dict[str, Path] = {}  # a few roots for ~2,300 files: one Path each
             try:
-                return Discovery([SourceFile(SourceType(kind), Path(path), str(display), Path(root))
+                return Discovery([SourceFile(SourceType(kind), Path(path), str(display),
+                                             roots[root] if root in roots else roots.setdefault(root, Path(root)))
                                   for kind, path, display, root in payload["files"]],
                                  list(codec.decode(payload["diagnostics"])))
             except (codec.UndecodableError, ValueError, TypeError, KeyError):
