@@ -151,26 +151,34 @@ class UnitCache:
     def _first_change(self, entry: Mapping[str, Any]) -> str | None:
         """`scan_cache.first_change`, with what this run already checked remembered: the units of one scan
         share most of their inputs (a code directory listed for every function's imports)."""
-        for path, signature, digest in entry["files"]:
+        for _, what in self._changes(entry):
+            return what
+        return None
+
+    def _changes(self, entry: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
+        """(index in the entry's files, the file) of each changed file, then (-1, what) of the first changed
+        directory or probe, if any."""
+        for index, (path, signature, digest) in enumerate(entry["files"]):
             now = self._signatures[path] if path in self._signatures \
                 else self._signatures.setdefault(path, scan_cache.signature(path))
             if signature is None or now is None:
                 if signature != now:
-                    return str(path)
+                    yield index, str(path)
                 continue
             if list(now) != signature and (digest is None or now[0] != signature[0]
                                            or scan_cache.digest(path) != digest):
-                return str(path)
+                yield index, str(path)
         report = entry["report"]
         for path, listing, *signature in entry["dirs"]:
             if not scan_cache.same_directory(path, listing, signature[0] if signature else None, report,
                                              self._dir_signatures):
-                return f"the entries of {path}"
+                yield -1, f"the entries of {path}"
+                return
         for key, kind, size in entry["probes"]:
             found = self._probes[key] if key in self._probes else self._probes.setdefault(key, scan_cache.probe(key))
             if not scan_cache.same_probe(found, kind, size):
-                return f"{key[1:]} ({kind} before)"
-        return None
+                yield -1, f"{key[1:]} ({kind} before)"
+                return
 
     # ------------------------------------------------------------------------------------------ discovery
 
@@ -182,6 +190,8 @@ class UnitCache:
 
         key = self.key("discover", list(paths), str(cwd), _config_digest(config))
         payload = self.lookup(key)
+        if payload is None:
+            payload = self._reclassified(key, paths, cwd)
         if payload is not None:
             roots: dict[str, Path] = {}  # a few roots for ~2,300 files: one Path each
             try:
@@ -200,6 +210,46 @@ class UnitCache:
         except codec.UnencodableError as exc:
             log.info("unit cache: the discovery not stored (%s)", exc)
         return found
+
+    def _reclassified(self, key: str, paths: Sequence[str], cwd: Path) -> Any:
+        """The stored discovery still standing after a template edit: when no directory or probe changed, the
+        walk would visit the same files in the same order, and an edited file changes its result only through
+        its type (`sources.classify`, which reads its head). Each edited file is classified again; when every
+        one keeps its type, the stored sources stand and the entry is stored again with the files as they are
+        now (the walk of ~1,500 directories is a third of a warm run). Not for a file the walk reads for
+        anything else (a CDK `manifest.json`) nor when a scanned path is a file (`sources._owning_iac`)."""
+        from faasguard.sources import classify
+
+        path = f"{self._units}{key}.json"
+        entry = scan_cache.read_sealed(path)
+        try:
+            if entry is None or entry.get("key") != key \
+                    or not all(os.path.isdir(os.path.join(cwd, given)) for given in paths):
+                return None
+            changed = list(self._changes(entry))
+            if not changed or any(index < 0 for index, _ in changed):
+                return None
+            kinds = {str(file_path): str(kind) for kind, file_path, _, _ in entry["payload"]["files"]}
+            for index, file_path in changed:
+                before = scan_cache.signature(file_path)
+                if before is None or entry["files"][index][1] is None \
+                        or os.path.basename(file_path).lower() == "manifest.json":
+                    return None
+                kind = classify(Path(file_path))  # (read inside the scan's recording: an input of the scan)
+                if (kind.value if kind is not None else None) != kinds.get(file_path):
+                    log.debug("unit cache: %s is now %s; the walk runs again", file_path, kind)
+                    return None
+                digest = scan_cache.known_digest(file_path, before)
+                if digest is None or scan_cache.signature(file_path) != before:
+                    return None
+                entry["files"][index] = [file_path, list(before), digest]
+                self._signatures[file_path] = before
+            scan_cache.absorb(entry)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            return None
+        scan_cache.write_sealed(Path(path), entry)
+        self.replayed += 1
+        return entry["payload"]
 
     # ------------------------------------------------------------------------------------------ file facts
 
