@@ -136,6 +136,41 @@ def test_a_new_file_and_another_option_are_new_scans(
     assert scans.runs == 5
 
 
+def test_directories_are_checked_by_their_signature_and_a_set_back_mtime_is_still_seen(
+        cache: Path, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A listed directory is stored with the stat signature it had just before it was listed, and a warm run
+    compares that signature instead of listing it again; a new entry changes the directory's change time even
+    when its modification time is set back, so the new file is still seen. Nothing is listed again when nothing
+    changed. The scan cache's own files (entries, units, memos) are no inputs: the entry names none of them."""
+    from faasguard import unit_cache
+
+    monkeypatch.setattr(unit_cache, "wanted", lambda base: True)
+    scans = Counting(monkeypatch)
+    first = run(".")
+    (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
+    src = str(project / "src")
+    (stored,) = [item for item in entry["dirs"] if item[0] == src]
+    assert stored[2] is not None
+    assert stored[2][:2] == [os.stat(src).st_mtime_ns, os.stat(src).st_ctime_ns]
+    listed: list[str] = []
+    real = scan_cache._listing
+    monkeypatch.setattr(scan_cache, "_listing", lambda path, report=None: listed.append(path) or real(path, report))
+    assert run(".") == first
+    assert (scans.runs, listed) == (1, [])
+
+    before = os.stat(src)
+    (project / "src" / "helpers.py").write_text(SHELL_HELPER)
+    os.utime(src, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(src).st_mtime_ns == before.st_mtime_ns
+    second = run(".")
+    assert scans.runs == 2
+    assert ("FG501", "src/helpers.py", 5) in second[1]
+    assert src in listed
+    (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
+    assert not [path for path, _, _ in entry["files"] if path.startswith(str(cache))]
+    assert len(list(cache.glob("units/*.json"))) > 3  # units were read by the second run
+
+
 @pytest.mark.parametrize("damage", ["truncate", "edit", "garbage"])
 def test_a_damaged_entry_is_ignored(cache: Path, project: Path, monkeypatch: pytest.MonkeyPatch,
                                     damage: str) -> None:
@@ -178,11 +213,13 @@ def test_cache_clean_removes_the_entries(cache: Path, project: Path) -> None:
     for entry in cache.glob("*.json"):
         entry.unlink()
     run(".")
-    # the report; the discovery, the template's load unit, the application's analysis and the application
-    assert len(list(cache.glob("*/*.json"))) == 4
+    # the report; the discovery, the template's load unit, the application's analysis, the application and the
+    # memo of what the files hold (`UnitCache.fact`)
+    assert len(list(cache.glob("*/*.json"))) == 5
+    assert len(list(cache.glob("units/memo-*.json"))) == 1
     outcome = CliRunner().invoke(main, ["cache", "clean"])
     assert outcome.exit_code == 0
-    assert "removed 5 cached scan results " in outcome.output
+    assert "removed 6 cached scan results " in outcome.output
     assert not list(cache.glob("**/*.json"))
 
 

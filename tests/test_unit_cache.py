@@ -151,13 +151,17 @@ def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path,
     assert ("FG501", "activemq-lambda/mq_listener/helper.py", 5) not in findings(assert_identical(cache))
     assert counted.computed >= 1
 
-    # a template edited: the discovery (which read its head), its load unit and its application's analysis
+    # a template edited: its load unit and its application's analysis; the discovery, which read its head, only
+    # classifies it again (`UnitCache._reclassified`: still a template) and is stored again as it is now
     template = tree / "apigw-http-api-lambda-rds-proxy" / "template.yaml"
     template.write_text(template.read_text().replace("Timeout: 30", "Timeout: 900"))
     counted.reset()
     longer = assert_identical(cache)
     assert ("FG401", "apigw-http-api-lambda-rds-proxy/template.yaml", 36) in findings(longer)
-    assert (counted.computed, counted.replayed) == (3, units - 3)
+    assert (counted.computed, counted.replayed) == (2, units - 3)
+    counted.reset()
+    assert assert_identical(cache) == longer
+    assert (counted.computed, counted.replayed) == (0, units)
 
     # a file added in a directory the scan listed (a new application), and one deleted
     shutil.copytree(CORPUS / "apigw-cors-proxy", tree / "apigw-cors-proxy")  # (tree skips without the corpus)
@@ -248,6 +252,41 @@ def test_units_analysed_in_worker_processes_are_stored_and_replayed(
         not in findings(edited)
 
 
+def test_a_file_whose_type_changes_is_discovered_again(cache: Path, tree: Path, counted: Counted) -> None:
+    """The stored discovery stands after an edit only while every edited file keeps its type: a YAML file that
+    becomes a template, and a template that stops being one, make the walk run again (a stored unit), as does
+    an edit to a file the walk reads for something else (a CDK output's `manifest.json`)."""
+    other = tree / "activemq-lambda" / "extra.yaml"
+    other.write_text("settings:\n  retries: 3\n")
+    first = assert_identical(cache)
+    assert "activemq-lambda/extra.yaml" not in [source["path"] for source in first["sources"]]
+
+    other.write_text('AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\nResources:\n'
+                     "  ExtraFn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                     "      CodeUri: mq_listener/\n      Handler: app.lambda_handler\n      Runtime: python3.12\n")
+    counted.reset()
+    became = assert_identical(cache)
+    assert {"path": "activemq-lambda/extra.yaml", "type": "cloudformation"} in became["sources"]
+    assert became["summary"]["applications"] == first["summary"]["applications"] + 1
+    assert counted.computed >= 3  # the discovery, the new template's load unit, its application's analysis
+
+    other.write_text("settings:\n  retries: 4\n" + "#" * 400 + "\n")
+    counted.reset()
+    again = assert_identical(cache)
+    assert again["sources"] == first["sources"]
+    assert counted.computed >= 1
+
+    build = tree / "apigw-data-validation-tf" / "build"
+    build.mkdir()
+    (build / "manifest.json").write_text('{"version": "36.0.0", "artifacts": {}}')
+    assert {"path": "apigw-data-validation-tf/build", "type": "cdk"} not in assert_identical(cache)["sources"]
+    (build / "manifest.json").write_text('{"version": "36.0.0", "artifacts": {"a": {"type": '
+                                         '"aws:cloudformation:stack"}}}')
+    counted.reset()
+    assert {"path": "apigw-data-validation-tf/build", "type": "cdk"} in assert_identical(cache)["sources"]
+    assert counted.computed >= 1
+
+
 def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Path, counted: Counted) -> None:
     """The bare-handler pre-filter's memo (`UnitCache.shapes`) answers only for a file whose stat signature
     is unchanged; the file then still counts as read (the whole-scan entry lists it)."""
@@ -255,7 +294,7 @@ def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Pa
     tool.parent.mkdir()
     tool.write_text("def build(target):\n    return target\n")
     first = assert_identical(cache)
-    assert list((cache / "units").glob("shapes-*.json"))
+    assert list((cache / "units").glob("memo-*.json"))
     stat = tool.stat()
     tool.write_text("def handler(e, context):\n    return e\n")  # the same size
     os.utime(tool, ns=(stat.st_atime_ns, stat.st_mtime_ns))
@@ -265,6 +304,38 @@ def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Pa
     assert str(tool) in [path for path, _, _ in entry["files"]]
     tool.write_text("def handler(e, context):\n    return 1\n")
     assert parsed(report()) == parsed(report("--no-cache"))
+
+
+def test_a_suppression_comment_added_to_a_file_known_to_hold_none_is_read(cache: Path, tree: Path) -> None:
+    """The filter's memo of the files that hold no suppression marker (`UnitCache.fact`, kind "unmarked")
+    answers only while a file's stat signature is unchanged: a comment added to a handler then suppresses its
+    finding on the next run, and one added to a file without a finding is reported unused, as without the
+    cache. A remembered file still counts as read (the whole-scan entry lists it)."""
+    first = assert_identical(cache)
+    handler = tree / "activemq-lambda" / "mq_listener" / "app.py"
+    (memo,) = (cache / "units").glob("memo-*.json")
+    remembered = json.loads(memo.read_bytes().split(b"\n", 1)[1])["unmarked"]
+    assert str(handler) in remembered
+    (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
+    assert str(handler) in [path for path, _, _ in entry["files"]]
+
+    handler.write_text(handler.read_text().replace(
+        '    print(f"context={context}")\n',
+        '    import os\n    os.system(event["cmd"])  # faasguard: ignore[FG501] -- a test of the memo\n'))
+    edited = assert_identical(cache)
+    (finding,) = [f for f in edited["findings"]
+                  if f["rule_id"] == "FG501" and f["location"]["path"] == "activemq-lambda/mq_listener/app.py"]
+    assert finding["location"]["line"] == 8
+    assert finding["suppression"]["justification"] == "a test of the memo"
+
+    helper = tree / "apigw-s3-lambda-sls-py" / "process_s3_data.py"
+    assert str(helper) in remembered
+    helper.write_text(helper.read_text() + "# faasguard: ignore[FG104] -- nothing to suppress here\n")
+    unused = assert_identical(cache)
+    lines = len(helper.read_text().splitlines())
+    assert [(d["location"]["path"], d["location"]["line"]) for d in unused["diagnostics"]
+            if d["message"].startswith("unused")] == [("apigw-s3-lambda-sls-py/process_s3_data.py", lines)]
+    assert not [d for d in first["diagnostics"] if d["message"].startswith("unused")]
 
 
 def test_container_images_see_whole_applications(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any, Protocol
 
 from faasguard import __version__
 from faasguard._record import record
@@ -130,11 +131,22 @@ class _Sources:
                 + [c for _, _, c in self.central])
 
 
+class FileFacts(Protocol):
+    """What a file was found to hold the last time its content was the same (`UnitCache.fact`/`learn`)."""
+
+    def fact(self, kind: str, path: str) -> tuple[Any, tuple[int, ...] | None]: ...
+
+    def learn(self, kind: str, path: str, before: tuple[int, ...] | None, value: Any,
+              content: bytes | None = None) -> None: ...
+
+
 def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], config: Config, *,
-                  today: date | None = None, cwd: Path | None = None) -> tuple[list[Finding], list[Diagnostic]]:
+                  today: date | None = None, cwd: Path | None = None, facts: FileFacts | None = None
+                  ) -> tuple[list[Finding], list[Diagnostic]]:
     """Suppress, threshold and sort `findings`; return them with the diagnostics about suppressions.
 
     `today` is injectable so expiry is testable; `cwd` is what relative finding paths are relative to.
+    `facts`: the unit cache's memo of files known to hold no suppression marker, which are then not read.
     Raises ConfigError for an unreadable or corrupt baseline (a usage error, exit 2).
     """
     today = today or date.today()
@@ -150,7 +162,8 @@ def apply_filters(findings: Sequence[Finding], apps: Sequence[Application], conf
         return True
 
     sources = _Sources(cwd, Path(config.source).resolve().parent if config.source else None)
-    sources.comments = _comment_source(findings, apps, config, cwd, valid=valid, diagnostics=diagnostics)
+    sources.comments = _comment_source(findings, apps, config, cwd, valid=valid, diagnostics=diagnostics,
+                                       facts=facts)
     sources.metadata = _metadata_source(apps, cwd, valid)
     sources.central = _central_source(config, cwd, valid)
     sources.baseline = _baseline_source(config, cwd)
@@ -190,10 +203,11 @@ def decide(finding: Finding, matched: list[_Candidate], config: Config, blocked:
 
 
 def _comment_source(findings: Sequence[Finding], apps: Sequence[Application], config: Config, cwd: Path, *,
-                    valid: Callable[[_Candidate], bool], diagnostics: list[Diagnostic]) -> dict[str, _Comments]:
+                    valid: Callable[[_Candidate], bool], diagnostics: list[Diagnostic],
+                    facts: FileFacts | None = None) -> dict[str, _Comments]:
     """Comments: files holding findings are read (once, on demand); other files of the applications are only
     checked for the marker bytes so that an unused comment anywhere is still reported."""
-    reader = _CommentReader(config.max_file_bytes, cwd)
+    reader = _CommentReader(config.max_file_bytes, cwd, facts)
     for path in dict.fromkeys([f.location.path for f in findings] + [p for app in apps for p in app.files]):
         reader.get(path)
     comments: dict[str, _Comments] = {}
@@ -403,9 +417,12 @@ def _central_header_lines(config: Config) -> list[int]:
 class _CommentReader:
     """Reads each file at most once and extracts its suppression comments."""
 
-    def __init__(self, max_bytes: int, cwd: Path) -> None:
+    def __init__(self, max_bytes: int, cwd: Path, facts: FileFacts | None = None) -> None:
         self.max_bytes = max_bytes
         self.cwd = cwd
+        self.facts = facts
+        """Files known to hold no marker (kind "unmarked"): ~1,200 files re-read on every run of the corpus,
+        a few of them with comments."""
         self.files: dict[str, list[tuple[int, _Candidate]]] = {}
         self.diagnostics: list[Diagnostic] = []
 
@@ -414,6 +431,11 @@ class _CommentReader:
         if key in self.files:
             return
         self.files[key] = []
+        before = None
+        if self.facts is not None:
+            unmarked, before = self.facts.fact("unmarked", key)
+            if unmarked is True:
+                return
         try:
             with open_regular(key) as handle:
                 data = handle.read(self.max_bytes + 1)
@@ -422,7 +444,11 @@ class _CommentReader:
             if member is None:
                 return  # a loader already reported an unreadable source; nothing to suppress in it
             data = member  # a handler inside a zip package: its comments suppress as on disk
-        if len(data) > self.max_bytes or _MARKER not in data.lower():
+        if len(data) > self.max_bytes:
+            return
+        if _MARKER not in data.lower():
+            if self.facts is not None:  # the whole file was read: no marker, whatever `max_file_bytes` becomes
+                self.facts.learn("unmarked", key, before, True, data)
             return
         self.files[key] = parse_comments(data.decode("utf-8", errors="replace"), _display(path, self.cwd),
                                          self.diagnostics)

@@ -101,17 +101,16 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
     # through that handler (Chalice `app.app`, a Mangum handler): inferring its routes again would duplicate
     analysed_dirs = {Path(fn.code.code_dir) for app in result.apps for fn in app.functions
                      if fn.code and fn.code.handler_file and fn.code.code_dir}
+    layers: dict[Path, bool] = {}
     bare = [f for f in by_type.get(SourceType.PYTHON, [])
             if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
             and (f.root not in roots_with_iac
-                 or _looks_like_handler(f.path, analysed_dirs, shapes))]
+                 or _looks_like_handler(f.path, analysed_dirs, shapes, layers))]
     # JavaScript/TypeScript beside or without templates: only files exporting a handler-shaped function (a
     # Node project holds far more library, build and test code than handlers)
     bare += [f for f in by_type.get(SourceType.JAVASCRIPT, [])
              if f.path not in handler_files and f.path not in handled and not is_test_file(f.path, f.root)
              and _looks_like_js_handler(f.path)]
-    if units is not None:
-        units.save_shapes()
     if bare:
         _run_loader(LOADER_MODULES[SourceType.PYTHON], bare, ctx, result, units)
     return result
@@ -196,18 +195,20 @@ def _drop_excluded_handlers(app: Application, exclusion: Exclusion, roots: Seque
 
 
 def _looks_like_handler(path: Path, analysed_dirs: set[Path] | frozenset[Path] = frozenset(),
-                        shapes: Callable[[Path], tuple[bool, bool] | None] | None = None) -> bool:
+                        shapes: Callable[[Path], tuple[bool, bool] | None] | None = None,
+                        layers: dict[Path, bool] | None = None) -> bool:
     """Cheap pre-filter (no parse) for Python files beside infrastructure-as-code: a module-level function
     shaped like a Lambda handler, or a web-framework entry point outside the code directories of the
     functions already analysed. Library, CDK and tooling modules are then never parsed as handlers.
-    `shapes`: `_shapes`, or the unit cache's memo of it (`UnitCache.shapes`)."""
-    if _in_layer_package(path):
+    `shapes`: `_shapes`, or the unit cache's memo of it (`UnitCache.shapes`); `layers`: `_in_layer_package`'s."""
+    if _in_layer_package(path, layers):
         return False
     found = (shapes or _shapes)(path)
     if found is None:
         return False
     handler, framework = found
-    return handler or (framework and not any(d in path.parents for d in analysed_dirs))
+    # (a set test per parent: `d in path.parents` for each of ~600 directories built every parent each time)
+    return handler or (framework and analysed_dirs.isdisjoint(path.parents))
 
 
 def _shapes(path: Path) -> tuple[bool, bool] | None:
@@ -236,19 +237,25 @@ def _matches_a_line(pattern: re.Pattern[bytes], text: bytes, leads: tuple[bytes,
     return False
 
 
-def _in_layer_package(path: Path) -> bool:
+def _in_layer_package(path: Path, layers: dict[Path, bool] | None = None) -> bool:
     """Whether `path` lies inside a package vendored into a Lambda layer's `python/` directory (the layout
     Lambda puts on `sys.path`: `python/<package>/...`). Those are installed libraries (botocore's
     `handlers.py` has a handler-shaped function), never entry points: analysing them as handlers pulled ~100
     library modules into the taint analysis of the corpus and found nothing. A module directly in `python/`
-    (`python/index.py`) is still considered, and so is a `python/` directory that is itself a package."""
+    (`python/index.py`) is still considered, and so is a `python/` directory that is itself a package.
+    `layers`: the answer for each package directory of this scan (a vendored package has many modules)."""
     if "python" not in path.parts[:-2]:  # the common case, decided without building the parents
         return False
     parents = path.parents
     for index, parent in enumerate(parents):
         if parent.name == "python" and index >= 1:
             package = parents[index - 1]
-            return (package / "__init__.py").is_file() and not (parent / "__init__.py").exists()
+            if layers is not None and package in layers:
+                return layers[package]
+            found = (package / "__init__.py").is_file() and not (parent / "__init__.py").exists()
+            if layers is not None:
+                layers[package] = found
+            return found
     return False
 
 
@@ -424,6 +431,8 @@ def _scan(paths: Sequence[str], config: Config, progress: Progress | None, cwd: 
     analysed = time.perf_counter()
     analyse(result, config, progress, cwd, jobs=jobs, units=units)
     result.timings["analyse"] = time.perf_counter() - analysed
+    if units is not None:
+        units.save_facts()
     result.timings["total"] = time.perf_counter() - started
     if units is not None:
         log.info("unit cache: %d units replayed, %d stored", units.replayed, units.stored)
@@ -478,7 +487,8 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
         raw = [relocate(finding) for finding in raw]
     from faasguard.filtering import apply_filters
 
-    result.findings, filter_diagnostics = apply_filters(raw, result.apps, config, cwd=cwd)
+    memo = units if units is not None and relocate is None and extra_facts is None else None
+    result.findings, filter_diagnostics = apply_filters(raw, result.apps, config, cwd=cwd, facts=memo)
     result.diagnostics.extend(filter_diagnostics)
     result.diagnostics = list(dict.fromkeys(result.diagnostics))
     _mask_environment(result)

@@ -334,7 +334,7 @@ def absorb(entry: Mapping[str, Any]) -> None:
     for path, signature, digest in entry["files"]:
         if signature is not None and digest is not None:
             _DIGESTS.setdefault(str(path), (tuple(signature), str(digest)))
-    listed = {str(path) for path, _listing in entry["dirs"]}
+    listed = {str(item[0]) for item in entry["dirs"]}
     probed = {str(key): (str(kind), int(size)) for key, kind, size in entry["probes"]}
     merge_recording((opened, listed, probed, False))
 
@@ -387,6 +387,11 @@ def absorb_file(path: str, signature: tuple[int, ...], digest: str) -> None:
     merge_recording(({path: signature}, set(), {}, False))
 
 
+def note_digest(path: str, signature: tuple[int, ...], digest: str) -> None:
+    """The digest of a file's whole content, computed by a caller that read it all while it had `signature`."""
+    _DIGESTS[path] = (signature, digest)
+
+
 def known_digest(path: str, now: tuple[int, ...]) -> str | None:
     known = _DIGESTS.get(path)
     if known is not None and known[0] == now:
@@ -397,17 +402,61 @@ def known_digest(path: str, now: tuple[int, ...]) -> str | None:
     return digest
 
 
-_LISTINGS: dict[tuple[str, str | None], str | None] = {}
+def _dir_signature(path: str) -> tuple[int, ...] | None:
+    """What changes whenever a directory's entries do: creating, removing or renaming an entry (replacing a
+    file by a directory or a link included) updates the directory's modification and change times. A listing
+    recorded with the signature the directory had just before it was listed is still the listing while the
+    signature is the same -- the trust the manifest already gives a file's stat signature -- so a warm run
+    checks a directory with one `stat` instead of listing, sorting and hashing its entries."""
+    try:
+        st = _os_stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISDIR(st.st_mode):
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, st.st_size, st.st_nlink)
+
+
+_LISTINGS: dict[tuple[str, str | None], tuple[tuple[int, ...] | None, str | None]] = {}
+
+
+def known_directory(path: str, report: str | None) -> tuple[tuple[int, ...] | None, str | None]:
+    """(the directory's signature just before it was listed, `_listing`), once per directory and process: the
+    units of a run check the same directories, and the whole scan's manifest lists every one of them again at
+    its end. (A directory changed while the scan ran is then stored as it was when the scan started, which
+    only makes the next run scan again.)"""
+    key = (path, report)
+    if key not in _LISTINGS:
+        signature = _dir_signature(path)
+        _LISTINGS[key] = (signature, _listing(path, report))
+    return _LISTINGS[key]
 
 
 def known_listing(path: str, report: str | None) -> str | None:
-    """`_listing`, once per directory and process: the units of a run check the same directories, and the
-    whole scan's manifest lists every one of them again at its end. (A directory changed while the scan ran
-    is then stored as it was when the scan started, which only makes the next run scan again.)"""
-    key = (path, report)
-    if key not in _LISTINGS:
-        _LISTINGS[key] = _listing(path, report)
-    return _LISTINGS[key]
+    return known_directory(path, report)[1]
+
+
+def same_directory(path: str, listing: str | None, signature: Any, report: str | None,
+                   signatures: dict[str, tuple[int, ...] | None] | None = None) -> bool:
+    """Whether a directory still has the entries an entry recorded (`listing`, taken while the directory had
+    `signature`, None when unknown): one `stat` when the signature is the same, a listing otherwise.
+    `signatures`: the directory signatures this scan already took (a unit cache's memo), given only inside a
+    scan's recording -- the listings are then remembered for the scan's own manifest (`known_directory`);
+    without it nothing is remembered (the whole-scan check before a scan)."""
+    if signature is not None:
+        if signatures is None:
+            now = _dir_signature(path)
+        elif path in signatures:
+            now = signatures[path]
+        else:
+            now = signatures[path] = _dir_signature(path)
+        if now is not None and list(now) == signature:
+            if signatures is not None:  # the listing stands as recorded: the manifest needs no listing either
+                _LISTINGS.setdefault((path, report), (now, listing))
+            return True
+    if signatures is None:
+        return _listing(path, report) == listing
+    return known_listing(path, report) == listing
 
 
 def manifest(recorder: Recorder) -> dict[str, Any] | None:
@@ -436,7 +485,12 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
               if not (key[0] == "1" and key[1:] in opened)
               and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)
               and not _implied(key, found[0], recorder.listed)]
-    dirs = [[path, known_listing(path, recorder.report)] for path in sorted(recorder.listed)]
+    dirs = []
+    for path in sorted(recorder.listed):
+        signature, listing = known_directory(path, recorder.report)
+        # the signature only while it still holds: a directory changed since is compared by listing next time
+        dirs.append([path, listing, list(signature) if signature is not None and signature == _dir_signature(path)
+                     else None])
     return {"files": files, "dirs": dirs, "probes": probes, "report": recorder.report}
 
 
@@ -490,8 +544,8 @@ def first_change(entry: Mapping[str, Any]) -> str | None:
                 continue
             if digest is None or now[0] != signature[0] or _digest(path) != digest:
                 return str(path)
-        for path, listing in entry["dirs"]:
-            if _listing(path, entry["report"]) != listing:
+        for path, listing, *signature in entry["dirs"]:
+            if not same_directory(path, listing, signature[0] if signature else None, entry["report"]):
                 return f"the entries of {path}"
         for key, kind, size in entry["probes"]:
             if not same_probe(_probe(key), kind, size):
@@ -534,11 +588,15 @@ def _own_files() -> list[tuple[str, int, int]]:
 
 
 def excluded_prefixes() -> tuple[str, ...]:
-    """Interpreter and package files: covered by `_code_fingerprint`, not by the manifest."""
+    """Interpreter and package files: covered by `_code_fingerprint`, not by the manifest. And this cache's own
+    directory (entries, units, stored applications, memos): each is checked against its own SHA-256 and
+    manifest when it is read, and none is an input of a result -- listing the ~1,100 units a warm run reads
+    in every manifest made each later check stat them all for nothing."""
     package = str(Path(__file__).resolve().parent)
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     prefixes |= {p for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
-    return (*sorted(os.path.join(os.path.normpath(p), "") for p in prefixes if p), os.path.join(package, ""))
+    return (*sorted(os.path.join(os.path.normpath(p), "") for p in prefixes if p), os.path.join(package, ""),
+            os.path.join(os.path.normpath(os.path.abspath(scan_cache_dir())), ""))
 
 
 def entry_key(parts: Mapping[str, Any]) -> str:
@@ -546,11 +604,12 @@ def entry_key(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def read_sealed(path: Path) -> dict[str, Any] | None:
+def read_sealed(path: Path | str) -> dict[str, Any] | None:
     """The JSON object `write_sealed` stored at `path`, or None when it is missing, damaged (its SHA-256 line
     does not match its body) or no object: entries and units are never trusted beyond that check."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError:
         return None
     checksum, _, body = raw.partition(b"\n")

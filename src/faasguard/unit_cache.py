@@ -99,10 +99,14 @@ class UnitCache:
         application, the digest of its full encoded form)."""
         self._signatures: dict[str, tuple[int, ...] | None] = {}
         self._probes: dict[str, tuple[str, int]] = {}
+        self._dir_signatures: dict[str, tuple[int, ...] | None] = {}
+        self._analysis_salt: tuple[tuple[Any, ...], str] | None = None
+        self._units = os.path.join(units_dir(), "")
+        """Where this run's units are (looked up ~1,100 times a run: the cache directory is found once)."""
         self.stored = 0
         self.replayed = 0
-        self._shapes: dict[str, Any] | None = None
-        self._seen_shapes: dict[str, Any] = {}
+        self._facts: dict[str, Any] | None = None
+        self._seen_facts: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------------------------------ entries
 
@@ -118,7 +122,7 @@ class UnitCache:
     def lookup(self, key: str) -> Any:
         """The payload stored under `key` if the entry is intact and its inputs unchanged (they are then added
         to the scan's recording), else None."""
-        path = units_dir() / f"{key}.json"
+        path = f"{self._units}{key}.json"
         entry = scan_cache.read_sealed(path)
         if entry is None:
             return None
@@ -142,32 +146,40 @@ class UnitCache:
         recorded = scan_cache.manifest(recorder)
         if recorded is None:
             return
-        scan_cache.write_sealed(units_dir() / f"{key}.json", {"key": key, **recorded, "payload": payload})
+        scan_cache.write_sealed(Path(f"{self._units}{key}.json"), {"key": key, **recorded, "payload": payload})
         self.stored += 1
 
     def _first_change(self, entry: Mapping[str, Any]) -> str | None:
         """`scan_cache.first_change`, with what this run already checked remembered: the units of one scan
         share most of their inputs (a code directory listed for every function's imports)."""
-        for path, signature, digest in entry["files"]:
+        for _, what in self._changes(entry):
+            return what
+        return None
+
+    def _changes(self, entry: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
+        """(index in the entry's files, the file) of each changed file, then (-1, what) of the first changed
+        directory or probe, if any."""
+        for index, (path, signature, digest) in enumerate(entry["files"]):
             now = self._signatures[path] if path in self._signatures \
                 else self._signatures.setdefault(path, scan_cache.signature(path))
             if signature is None or now is None:
                 if signature != now:
-                    return str(path)
+                    yield index, str(path)
                 continue
             if list(now) != signature and (digest is None or now[0] != signature[0]
                                            or scan_cache.digest(path) != digest):
-                return str(path)
+                yield index, str(path)
         report = entry["report"]
-        for path, listing in entry["dirs"]:
-            now_listing = scan_cache.known_listing(path, report)
-            if now_listing != listing:
-                return f"the entries of {path}"
+        for path, listing, *signature in entry["dirs"]:
+            if not scan_cache.same_directory(path, listing, signature[0] if signature else None, report,
+                                             self._dir_signatures):
+                yield -1, f"the entries of {path}"
+                return
         for key, kind, size in entry["probes"]:
             found = self._probes[key] if key in self._probes else self._probes.setdefault(key, scan_cache.probe(key))
             if not scan_cache.same_probe(found, kind, size):
-                return f"{key[1:]} ({kind} before)"
-        return None
+                yield -1, f"{key[1:]} ({kind} before)"
+                return
 
     # ------------------------------------------------------------------------------------------ discovery
 
@@ -179,9 +191,13 @@ class UnitCache:
 
         key = self.key("discover", list(paths), str(cwd), _config_digest(config))
         payload = self.lookup(key)
+        if payload is None:
+            payload = self._reclassified(key, paths, cwd)
         if payload is not None:
+            roots: dict[str, Path] = {}  # a few roots for ~2,300 files: one Path each
             try:
-                return Discovery([SourceFile(SourceType(kind), Path(path), str(display), Path(root))
+                return Discovery([SourceFile(SourceType(kind), Path(path), str(display),
+                                             roots[root] if root in roots else roots.setdefault(root, Path(root)))
                                   for kind, path, display, root in payload["files"]],
                                  list(codec.decode(payload["diagnostics"])))
             except (codec.UndecodableError, ValueError, TypeError, KeyError):
@@ -196,37 +212,103 @@ class UnitCache:
             log.info("unit cache: the discovery not stored (%s)", exc)
         return found
 
-    # ------------------------------------------------------------------------------------------ file shapes
+    def _reclassified(self, key: str, paths: Sequence[str], cwd: Path) -> Any:
+        """The stored discovery still standing after a template edit: when no directory or probe changed, the
+        walk would visit the same files in the same order, and an edited file changes its result only through
+        its type (`sources.classify`, which reads its head). Each edited file is classified again; when every
+        one keeps its type, the stored sources stand and the entry is stored again with the files as they are
+        now (the walk of ~1,500 directories is a third of a warm run). Not for a file the walk reads for
+        anything else (a CDK `manifest.json`) nor when a scanned path is a file (`sources._owning_iac`)."""
+        from faasguard.sources import classify
+
+        path = f"{self._units}{key}.json"
+        entry = scan_cache.read_sealed(path)
+        try:
+            if entry is None or entry.get("key") != key \
+                    or not all(os.path.isdir(os.path.join(cwd, given)) for given in paths):
+                return None
+            changed = list(self._changes(entry))
+            if not changed or any(index < 0 for index, _ in changed):
+                return None
+            kinds = {str(file_path): str(kind) for kind, file_path, _, _ in entry["payload"]["files"]}
+            for index, file_path in changed:
+                before = scan_cache.signature(file_path)
+                if before is None or entry["files"][index][1] is None \
+                        or os.path.basename(file_path).lower() == "manifest.json":
+                    return None
+                kind = classify(Path(file_path))  # (read inside the scan's recording: an input of the scan)
+                if (kind.value if kind is not None else None) != kinds.get(file_path):
+                    log.debug("unit cache: %s is now %s; the walk runs again", file_path, kind)
+                    return None
+                digest = scan_cache.known_digest(file_path, before)
+                if digest is None or scan_cache.signature(file_path) != before:
+                    return None
+                entry["files"][index] = [file_path, list(before), digest]
+                self._signatures[file_path] = before
+            scan_cache.absorb(entry)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            return None
+        scan_cache.write_sealed(Path(path), entry)
+        self.replayed += 1
+        return entry["payload"]
+
+    # ------------------------------------------------------------------------------------------ file facts
+
+    def fact(self, kind: str, path: str) -> tuple[Any, tuple[int, ...] | None]:
+        """(what `kind` says of the file at `path`, or None when nothing is remembered for its content as it is
+        now; its stat signature now). A remembered fact counts as a read of the file by the scan (it is added to
+        the recordings in progress, with the digest of the content it was learnt from).
+
+        The cross-unit steps look at every file again on every run: the bare-handler pre-filter reads the head
+        of every Python file beside the templates (`pipeline._shapes`, kind "shapes"), the filter every file of
+        every application for suppression comments (kind "unmarked": the file holds no marker at all). An
+        unchanged file has the same facts, so one stat answers instead of a read."""
+        if self._facts is None:
+            self._facts = _read_facts(self._facts_path())
+        now = scan_cache.signature(path)
+        known = self._facts.get(kind, {}).get(path)
+        if now is not None and isinstance(known, list) and len(known) == 3 and known[0] == list(now) \
+                and isinstance(known[1], str):
+            scan_cache.absorb_file(path, now, known[1])
+            self._seen_facts.setdefault(kind, {})[path] = known
+            return known[2], now
+        return None, now
+
+    def learn(self, kind: str, path: str, before: tuple[int, ...] | None, value: Any,
+              content: bytes | None = None) -> None:
+        """Remember `value` (JSON) as what `kind` says of the file at `path`, learnt from its content while its
+        stat signature was `before` (`fact`'s). Nothing is remembered when the file changed meanwhile. `content`:
+        the whole file as read, when the caller has it (its digest then costs no second read)."""
+        if before is None or scan_cache.signature(path) != before:
+            return
+        digest: str | None
+        if content is not None:
+            digest = hashlib.sha256(content).hexdigest()
+            scan_cache.note_digest(path, before, digest)
+        else:
+            digest = scan_cache.known_digest(path, before)
+        if digest is not None:
+            self._seen_facts.setdefault(kind, {})[path] = [list(before), digest, value]
 
     def shapes(self, path: Path, compute: Callable[[Path], tuple[bool, bool] | None]) -> tuple[bool, bool] | None:
-        """`compute(path)` (`pipeline._shapes`), remembered per file by its stat signature and content digest: the
-        bare-handler pre-filter reads the head of every Python file beside the templates (~1,100 on the
-        corpus), and an unchanged file has the same shapes. A remembered file counts as read by the scan."""
-        if self._shapes is None:
-            self._shapes = _read_shapes(self._shapes_path())
+        """`compute(path)` (`pipeline._shapes`), remembered per file (`fact`)."""
         text = str(path)
-        now = scan_cache.signature(text)
-        known = self._shapes.get(text)
-        if now is not None and isinstance(known, list) and len(known) == 4 and known[0] == list(now) \
-                and isinstance(known[1], str):
-            scan_cache.absorb_file(text, now, known[1])
-            self._seen_shapes[text] = known
-            return bool(known[2]), bool(known[3])
+        known, now = self.fact("shapes", text)
+        if isinstance(known, list) and len(known) == 2:
+            return bool(known[0]), bool(known[1])
         found = compute(path)
-        if found is not None and now is not None and scan_cache.signature(text) == now:
-            digest = scan_cache.known_digest(text, now)
-            if digest is not None:
-                self._seen_shapes[text] = [list(now), digest, *found]
+        if found is not None:
+            self.learn("shapes", text, now, list(found))
         return found
 
-    def save_shapes(self) -> None:
-        """Store the shapes of the files seen this run (only those: the memo follows the tree)."""
-        if self._shapes is None or self._seen_shapes == self._shapes:
+    def save_facts(self) -> None:
+        """Store the facts of the files seen this run (only those: the memo follows the tree)."""
+        if self._facts is None or self._seen_facts == self._facts:
             return
-        scan_cache.write_sealed(self._shapes_path(), self._seen_shapes)
+        scan_cache.write_sealed(self._facts_path(), self._seen_facts)
 
-    def _shapes_path(self) -> Path:
-        return units_dir() / f"shapes-{self.key('shapes')}.json"
+    def _facts_path(self) -> Path:
+        return units_dir() / f"memo-{self.key('facts')}.json"
 
     # ------------------------------------------------------------------------------------------ load units
 
@@ -333,8 +415,11 @@ class UnitCache:
         digest = self.remember(app)
         if digest is None:
             return None
-        return self.key("analysis", digest, _config_digest(config), [r.id for r in rules],
-                        [name for name, _ in enrichers])
+        # what every application's analysis shares, digested once (the ~130 rule ids, for ~640 applications)
+        shared = (_config_digest(config), tuple(r.id for r in rules), tuple(name for name, _ in enrichers))
+        if self._analysis_salt is None or self._analysis_salt[0] != shared:
+            self._analysis_salt = (shared, self.key("analysis-shared", *shared))
+        return self.key("analysis", digest, self._analysis_salt[1])
 
     def replay_analysis(self, key: str) -> Outcome | None:
         payload = self.lookup(key)
@@ -381,8 +466,9 @@ class UnitCache:
         return prune(now)
 
 
-def _read_shapes(path: Path) -> dict[str, Any]:
-    return scan_cache.read_sealed(path) or {}
+def _read_facts(path: Path) -> dict[str, Any]:
+    found = scan_cache.read_sealed(path) or {}
+    return {kind: files for kind, files in found.items() if isinstance(files, dict)}
 
 
 def prune(now: float | None = None, max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> int:

@@ -93,7 +93,7 @@ def emit(report: Report, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-def abs_path(path: str, cwd: Path | None = None) -> str:
+def abs_path(path: str, cwd: Path | str | None = None) -> str:
     """One spelling per file (finding paths are relative to the current directory when under it)."""
     if os.path.isabs(path):
         return os.path.normpath(path)
@@ -160,8 +160,9 @@ _SYNTHETIC = re.compile(r"^(?:<.*>|\?|arn:.*|[a-z][a-z0-9+.-]*://.*)$", re.DOTAL
 
 
 def files_scanned(result: ScanResult) -> int:
-    files = {abs_path(str(s.path)) for s in result.sources}
-    files |= {abs_path(p) for app in result.apps for p in app.files}
+    cwd = os.getcwd()  # once: ~5,600 paths on the corpus, each asked the working directory again before
+    files = {abs_path(str(s.path), cwd) for s in result.sources}
+    files |= {abs_path(p, cwd) for app in result.apps for p in app.files}
     return len(files)
 
 
