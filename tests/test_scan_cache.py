@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,9 @@ def test_directories_are_checked_by_their_signature_and_a_set_back_mtime_is_stil
     from faasguard import unit_cache
 
     monkeypatch.setattr(unit_cache, "wanted", lambda base: True)
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for directory in (project, project / "src"):  # a directory changed seconds ago keeps no signature (below)
+        os.utime(directory, ns=(hour_ago, hour_ago))
     scans = Counting(monkeypatch)
     first = run(".")
     (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
@@ -378,3 +382,19 @@ def test_recorded_paths_are_absolute_and_normal(given: object, expected: str | N
     recorder = scan_cache.Recorder("/work", ("/usr/",), report="/work/report.json")
     assert recorder.absolute(given) == expected
     assert recorder.absolute(given) == expected
+
+
+def test_a_directory_changed_seconds_before_the_scan_keeps_no_signature(cache: Path, project: Path) -> None:
+    """Timestamps advance in ticks: an entry created in the tick in which the directory was listed leaves its
+    modification time as recorded. A directory changed less than two seconds before its entry is stored is
+    therefore compared by listing next time, and a file created that way is seen."""
+    first = run(".")
+    (entry,) = [json.loads(e.read_bytes().split(b"\n", 1)[1]) for e in cache.glob("*.json")]
+    (stored,) = [item for item in entry["dirs"] if item[0] == str(project / "src")]
+    assert stored[2] is None
+    before = os.stat(project / "src")
+    (project / "src" / "helpers.py").write_text(SHELL_HELPER)  # as if in the same tick: times set back
+    os.utime(project / "src", ns=(before.st_atime_ns, before.st_mtime_ns))
+    second = run(".")
+    assert second != first
+    assert ("FG501", "src/helpers.py", 5) in second[1]

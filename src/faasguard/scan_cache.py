@@ -35,6 +35,7 @@ import logging
 import os
 import stat
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -402,6 +403,12 @@ def known_digest(path: str, now: tuple[int, ...]) -> str | None:
     return digest
 
 
+_RACY_NS = 2_000_000_000
+"""A directory modified less than this before its entry is stored keeps no signature (see `manifest`): two
+seconds covers the coarsest timestamps of common filesystems (FAT's 2 s; ext4/XFS/Btrfs move in scheduler
+ticks of a few milliseconds)."""
+
+
 def _dir_signature(path: str) -> tuple[int, ...] | None:
     """What changes whenever a directory's entries do: creating, removing or renaming an entry (replacing a
     file by a directory or a link included) updates the directory's modification and change times. A listing
@@ -486,11 +493,14 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
               and not (found[0] == "missing" and os.path.dirname(key[1:]) in recorder.listed)
               and not _implied(key, found[0], recorder.listed)]
     dirs = []
+    recent = time.time_ns() - _RACY_NS
     for path in sorted(recorder.listed):
         signature, listing = known_directory(path, recorder.report)
-        # the signature only while it still holds: a directory changed since is compared by listing next time
-        dirs.append([path, listing, list(signature) if signature is not None and signature == _dir_signature(path)
-                     else None])
+        # the signature only while it still holds (a directory changed since is compared by listing next time),
+        # and only for a directory last changed a while ago: timestamps advance in coarse ticks, so an entry
+        # created in the very tick the directory was listed would leave the signature as recorded
+        trusted = signature is not None and signature == _dir_signature(path) and signature[0] < recent
+        dirs.append([path, listing, list(signature) if trusted and signature is not None else None])
     return {"files": files, "dirs": dirs, "probes": probes, "report": recorder.report}
 
 
