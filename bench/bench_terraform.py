@@ -5,7 +5,8 @@ Reports, best of N runs each:
      `jsonencode` inline policy, `aws_iam_policy_document` + attachment, environment, function URL, SQS event
      source mapping and API Gateway method/integration; the loader alone, each run in a fresh process so that
      its peak RSS is the load's own (wall, CPU, peak RSS, and what was loaded: a root module the work budget
-     refuses loads no function and says so);
+     refuses loads no function and says so), with the CPU time of tree-sitter's parse alone on the same files:
+     the floor that no change to the loader's Python goes under;
   2. the parse floor on the corpus (tree-sitter-hcl on every `.tf` file), then the loader on all of
      `serverless-patterns`' 159 Terraform directories (337 `.tf` files), in process.
 
@@ -178,15 +179,27 @@ def load_tree(root: Path) -> object:
 
 
 def measure_once(root: Path) -> dict[str, object]:
-    """One load of `root` in this (fresh) process: its times, peak RSS and what it loaded."""
+    """One load of `root` in this (fresh) process: its times, peak RSS and what it loaded, then (after the peak
+    RSS is read) the CPU time of tree-sitter's parse alone on the same files, the floor under the loader."""
     start, start_cpu = time.perf_counter(), time.process_time()
     result = load_tree(root)
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     apps = getattr(result, "apps", [])
     diagnostics = getattr(result, "diagnostics", [])
-    return {"wall": wall, "cpu": cpu, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "functions": sum(len(a.functions) for a in apps), "triggers": sum(len(a.triggers) for a in apps),
-            "refused": [d.message for d in diagnostics if "work budget" in d.message]}
+    summary = {"functions": sum(len(a.functions) for a in apps), "triggers": sum(len(a.triggers) for a in apps),
+               "refused": [d.message for d in diagnostics if "work budget" in d.message]}
+    del result, apps, diagnostics
+    from faasguard.loaders._hcl import _parser
+
+    sources = [path.read_bytes() for path in sorted(root.glob("*.tf"))]
+    parser = _parser()
+    gc.collect()
+    parse_start = time.process_time()
+    for source in sources:
+        parser.parse(source)
+    parse_cpu = time.process_time() - parse_start
+    return {"wall": wall, "cpu": cpu, "rss_mb": rss_mb, "parse_cpu": parse_cpu, **summary}
 
 
 def measure(root: Path, repeat: int) -> dict[str, object]:
@@ -199,6 +212,7 @@ def measure(root: Path, repeat: int) -> dict[str, object]:
     best = dict(runs[0])
     best["wall"] = min(float(r["wall"]) for r in runs)
     best["cpu"] = min(float(r["cpu"]) for r in runs)
+    best["parse_cpu"] = min(float(r["parse_cpu"]) for r in runs)
     best["rss_mb"] = max(float(r["rss_mb"]) for r in runs)
     return best
 
@@ -231,9 +245,9 @@ def main() -> int:
             run = measure(app_dir, args.repeat)
             refused = run["refused"]
             note = f"; REFUSED by the work budget: {refused[0]}" if isinstance(refused, list) and refused else ""
-            print(f"synthetic {count:>5} functions: {run['wall']:6.3f} s ({run['cpu']:6.3f} s CPU), peak RSS "
-                  f"{run['rss_mb']:5.0f} MB  [{run['functions']} functions, {run['triggers']} triggers loaded"
-                  f"{note}]{targets.get(count, '')}")
+            print(f"synthetic {count:>5} functions: {run['wall']:6.3f} s ({run['cpu']:6.3f} s CPU, of which "
+                  f"tree-sitter's parse alone {run['parse_cpu']:6.3f} s), peak RSS {run['rss_mb']:5.0f} MB  "
+                  f"[{run['functions']} functions, {run['triggers']} triggers loaded{note}]{targets.get(count, '')}")
 
     if args.corpus.is_dir():
         tf_files = sorted(p for p in args.corpus.rglob("*.tf") if ".terraform" not in p.parts)

@@ -96,7 +96,7 @@ class _Builder:
                 continue
             for match in _REF.finditer(text):
                 modules, data, rtype, name, attrs = match.groups()
-                prefix = _strip_indexes(modules or "")
+                prefix = _strip_indexes(modules) if modules and "[" in modules else modules or ""
                 address = f"{prefix}{'data.' if data else ''}{rtype}.{name}"
                 out.append((address, rtype, attrs.lstrip(".")))
         return out

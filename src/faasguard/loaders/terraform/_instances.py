@@ -591,7 +591,7 @@ def _strip_indexes(text: str) -> str:
 class _Res:
     """A block of one instance, with typed, located accessors (field locations carry the address)."""
 
-    __slots__ = ("address", "bindings", "block", "inst")
+    __slots__ = ("_location", "address", "bindings", "block", "inst")
 
     def __init__(self, inst: _Instance, block: Block, address: str,
                  bindings: Mapping[str, Any] | None = None) -> None:
@@ -600,10 +600,14 @@ class _Res:
         self.address = address
         self.bindings: Mapping[str, Any] = ({**bindings, **block.bindings} if bindings and block.bindings
                                             else bindings or block.bindings)
+        self._location: Location | None = None
 
     @property
     def location(self) -> Location:
-        return self.block.location.with_id(self.address)
+        """Built once: the families ask a resource for its location several times each."""
+        if self._location is None:
+            self._location = self.block.location.with_id(self.address)
+        return self._location
 
     def has(self, name: str) -> bool:
         return name in self.block.body.attributes
