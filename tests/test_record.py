@@ -289,3 +289,26 @@ def test_frozen_records_refuse_assignment_and_deletion_with_the_stdlib_messages(
     assert expected[:3] == expected[3:]
     assert "FrozenInstanceError: cannot assign to field 'name'" in expected
     assert cls.__setattr__.__qualname__ == f"{cls.__qualname__}.__setattr__"
+
+
+def test_the_written_out_location_init_takes_the_fields_as_dataclasses_would() -> None:
+    """`Location.__init__` is written by hand for speed: it must take exactly the fields, with their defaults,
+    positionally and by keyword, and leave the instance frozen."""
+    import inspect
+
+    from faasguard.model import Location
+
+    parameters = list(inspect.signature(Location.__init__).parameters.values())[1:]
+    assert [(p.name, p.default) for p in parameters] == [
+        (f.name, inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+        for f in dataclasses.fields(Location)]
+    twin = dataclasses.dataclass(frozen=True)(type("LocationTwin", (), {
+        "__annotations__": {f.name: f.type for f in dataclasses.fields(Location)},
+        **{f.name: f.default for f in dataclasses.fields(Location) if f.default is not dataclasses.MISSING}}))
+    for args, kwargs in [(("a.yaml",), {}), (("a.yaml", 3, 4, 5, "Fn", "Stack/Fn"), {}),
+                         (("a.yaml",), {"logical_id": "Fn", "column": 9})]:
+        made, expected = Location(*args, **kwargs), twin(*args, **kwargs)
+        assert [getattr(made, f.name) for f in dataclasses.fields(Location)] == \
+            [getattr(expected, f.name) for f in dataclasses.fields(Location)]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.line = 2  # type: ignore[misc]
