@@ -830,7 +830,9 @@ class JwtNotVerified(_HandlerRule):
     `parts[1]`). In JavaScript/TypeScript: `jsonwebtoken`'s `decode`, `jwt-decode`, jose's `decodeJwt`,
     `jwt.verify` with `ignoreExpiration: true` or the `none` algorithm, and the payload decoded by hand
     (`Buffer.from(token.split(".")[1], "base64")`, `atob(parts[1])`, `base64url.decode(...)`). Base64 of
-    anything other than a dotted value's second section is not a token and is not reported.
+    anything other than a dotted value's second section is not a token and is not reported, nor is
+    `jwt.decode(token, {complete: true})` in a function that then calls `verify` (reading the header's `kid`
+    to pick the verification key is the JWKS flow).
 
     Issue kind: "jwt-unverified" (decoders are rows of the Python library models and of
     `analysis/code/js/jwt.py`, each saying how it verifies).

@@ -961,7 +961,7 @@ class JsFunction:
         if qual in ("os.tmpdir",):
             return Val(const="/tmp", prefix="/tmp", text="/tmp", tmp="/tmp")
         if qual in jwt.DECODERS:
-            problem = jwt.unverified_decode(qual, arg_nodes, self.text)
+            problem = jwt.unverified_decode(qual, node, arg_nodes, self.text)
             if problem is not None:
                 self.issue("jwt-unverified", f"{problem}; anyone can forge the claims the code then trusts", node)
         row = m.QUAL_SINKS.get(qual)

@@ -37,18 +37,21 @@ DECODERS: dict[str, str] = {
 unless its options object turns a check off), "manual" (a base64 decoder: reported only for the payload)."""
 
 _PADDING_METHODS = frozenset({"replace", "replaceAll", "padEnd", "toString"})
+_VERIFIERS = frozenset({"verify", "jwtVerify"})
 _SCOPES = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                      "method_definition", "program"})
 
 Text = Callable[[Node], str]
 
 
-def unverified_decode(qual: str, arg_nodes: list[Node], text: Text) -> str | None:
+def unverified_decode(qual: str, call: Node, arg_nodes: list[Node], text: Text) -> str | None:
     """What the call does wrong, in words, or None when it is not an unverified decode."""
     mode = DECODERS.get(qual)
     if mode is None:
         return None
     if mode == "unverified":
+        if qual == "jsonwebtoken.decode" and _reads_header_to_verify(call, arg_nodes, text):
+            return None
         return f"{qual}() reads the claims without verifying the token"
     if mode == "options":
         options = arg_nodes[2] if len(arg_nodes) > 2 else None
@@ -59,6 +62,44 @@ def unverified_decode(qual: str, arg_nodes: list[Node], text: Text) -> str | Non
     if arg_nodes and _is_payload(arg_nodes[0], text):
         return f"the token's payload is base64-decoded by hand ({_short(text(arg_nodes[0]))})"
     return None
+
+
+def _reads_header_to_verify(call: Node, arg_nodes: list[Node], text: Text) -> bool:
+    """`jwt.decode(token, {complete: true})` in a function that also calls `verify`: the JWKS flow, which reads
+    the header's `kid` to pick the key the token is then verified with."""
+    options = arg_nodes[1] if len(arg_nodes) > 1 else None
+    if options is None or options.type != "object" or not any(
+            p.type == "pair" and text(p.child_by_field_name("key")).strip("'\"`") == "complete"
+            and p.child_by_field_name("value").type == "true" for p in options.named_children):
+        return False
+    scope = _scope_of(call)
+    return scope is not None and any(
+        n.type == "call_expression" and _callee_name(n, text) in _VERIFIERS for n in _walk(scope))
+
+
+def _callee_name(call: Node, text: Text) -> str:
+    fn = call.child_by_field_name("function")
+    if fn is not None and fn.type == "member_expression":
+        fn = fn.child_by_field_name("property")
+    return text(fn) if fn is not None else ""
+
+
+def _scope_of(node: Node) -> Node | None:
+    scope = node.parent
+    while scope is not None and scope.type not in _SCOPES:
+        scope = scope.parent
+    return scope
+
+
+def _walk(scope: Node) -> list[Node]:
+    """The nodes of one function body, not descending into the functions nested in it."""
+    out: list[Node] = []
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(c for c in node.named_children if c.type not in _SCOPES)
+    return out
 
 
 def _disabled_checks(options: Node, text: Text) -> list[str]:
@@ -129,24 +170,19 @@ def _is_dot_split(node: Node, text: Text) -> bool:
 
 def _bound_to_split(name: Node, text: Text) -> bool:
     """Is `name` declared or assigned `X.split(".")` in the function around the use?"""
-    scope = name.parent
-    while scope is not None and scope.type not in _SCOPES:
-        scope = scope.parent
+    scope = _scope_of(name)
     if scope is None:
         return False
     wanted = text(name)
-    stack = [scope]
-    while stack:
-        node = stack.pop()
+    for node in _walk(scope):
         if node.type == "variable_declarator":
             left, right = node.child_by_field_name("name"), node.child_by_field_name("value")
         elif node.type == "assignment_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         else:
-            left = right = None
+            continue
         if left is not None and right is not None and text(left) == wanted and _is_dot_split(right, text):
             return True
-        stack.extend(c for c in node.named_children if c.type not in _SCOPES)
     return False
 
 
