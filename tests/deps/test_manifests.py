@@ -342,3 +342,17 @@ def test_symlink_leaving_the_package_is_not_followed(tmp_path: Path) -> None:
     found = run(fn)
     assert found.dependencies == []
     assert isinstance(open_tree(fn, "fn"), DirTree)
+
+
+@pytest.mark.parametrize(("spec", "version", "pinned"), [
+    ("^0.0.4", "0.0.4", True),   # npm: >=0.0.4 <0.0.5-0, one version only
+    ("^0.0.12", "0.0.12", True),
+    ("^0.3.0", None, False),     # >=0.3.0 <0.4.0
+    ("~0.0.4", None, False),     # >=0.0.4 <0.1.0
+    ("^0.0.4 || ^0.0.5", None, False),
+])
+def test_caret_on_a_zero_zero_version_is_exact(tmp_path: Path, spec: str, version: str | None, pinned: bool) -> None:
+    package = json.dumps({"dependencies": {"serializer": spec}}, indent=2)
+    dep = deps_by_name(run(write(tmp_path / "fn", {"package.json": package})))["serializer"]
+    assert dep.version == version
+    assert (dep.unpinned_reason is None) is pinned

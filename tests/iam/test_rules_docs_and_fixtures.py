@@ -108,3 +108,31 @@ def test_no_finding_for_sam_execution_policies() -> None:
     app = load(FIXTURES / "seed")
     findings = run_rules(app, enrich(app))
     assert not any("AWSLambdaBasicExecutionRole" in (f.message or "") for f in findings)
+
+
+@pytest.mark.parametrize(("actions", "expected"), [
+    # invoke-only on "*": the lateral-invoke finding says it all, on the Resource line
+    ("lambda:InvokeFunction", [("FG310", 18)]),
+    ("[lambda:InvokeFunction, lambda:UpdateFunctionCode]", [("FG310", 18)]),
+    # another scopable action on "*" beside it: two problems, two findings on the same line
+    ("[lambda:InvokeFunction, sqs:SendMessage]", [("FG102", 18), ("FG310", 18)]),
+    ("sqs:SendMessage", [("FG102", 18)]),
+])
+def test_fg102_leaves_an_invoke_only_wildcard_to_fg310(tmp_path: Path, actions: str,
+                                                       expected: list[tuple[str, int]]) -> None:
+    app = _app(tmp_path, actions, '"*"')
+    findings = [f for f in run_rules(app, enrich(app)) if f.rule_id in ("FG102", "FG310")]  # type: ignore[arg-type]
+    assert sorted((f.rule_id, f.location.line) for f in findings) == expected
+    assert {f.resource for f in findings} == {"Fn"}
+
+
+def test_fg102_keeps_a_conditioned_invoke_wildcard(tmp_path: Path) -> None:
+    """FG310 reports a conditioned grant at low confidence only; FG102 still names the wildcard then."""
+    (tmp_path / "src").mkdir()
+    text = TEMPLATE.format(actions="lambda:InvokeFunction", resource='"*"').replace(
+        '              Resource: "*"\n',
+        '              Resource: "*"\n              Condition: {StringEquals: {"aws:ResourceTag/team": pay}}\n')
+    (tmp_path / "template.yaml").write_text(text)
+    app = load(tmp_path)
+    found = sorted(f.rule_id for f in run_rules(app, enrich(app)) if f.rule_id in ("FG102", "FG310"))  # type: ignore[arg-type]
+    assert found == ["FG102", "FG310"]

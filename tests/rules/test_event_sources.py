@@ -287,3 +287,60 @@ def test_docs_example_yields_the_rule_through_the_cli(rule_id: str) -> None:
     outcome = CliRunner().invoke(main, ["scan", str(app), "--select", rule_id, "--format", "json", "-o", "-"])
     assert outcome.exit_code == 1, outcome.output
     assert {f["rule_id"] for f in json.loads(outcome.output)["findings"]} == {rule_id}
+
+
+_SIGNER_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Attachments:
+    Type: AWS::S3::Bucket
+  AttachmentFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Environment:
+        Variables:
+          ATTACHMENTS: !Ref Attachments
+      Policies:
+        - S3CrudPolicy: {BucketName: !Ref Attachments}
+      Events:
+        Stored:
+          Type: S3
+          Properties: {Bucket: !Ref Attachments, Events: s3:ObjectCreated:*}
+"""
+
+_SIGNER_HANDLER = """\
+import os
+import uuid
+
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    if "Records" in event:
+        return {"scanned": event["Records"][0]["s3"]["object"]["key"]}
+    key = f"incoming/{uuid.uuid4()}"
+    return s3.{call}
+"""
+
+
+@pytest.mark.parametrize(("call", "looping"), [
+    # the upload form and the download link are signed here; the browser uploads, once
+    ('generate_presigned_post(os.environ["ATTACHMENTS"], key, ExpiresIn=300)', False),
+    ('generate_presigned_url("put_object", Params={"Bucket": os.environ["ATTACHMENTS"], "Key": key})', False),
+    # the function itself writes into the bucket that fires it
+    ('put_object(Bucket=os.environ["ATTACHMENTS"], Key=key, Body=b"")', True),
+])
+def test_fg407_signing_an_upload_for_the_trigger_bucket_is_not_a_write(
+        tmp_path: Path, call: str, looping: bool) -> None:
+    app = tmp_path / "app"
+    (app / "src").mkdir(parents=True)
+    (app / "template.yaml").write_text(_SIGNER_TEMPLATE)
+    (app / "src" / "app.py").write_text(_SIGNER_HANDLER.replace("{call}", call))
+    found = [(f.resource, Path(f.location.path).name, f.location.line) for f in run(app, "FG407")]
+    assert found == ([("AttachmentFunction", "app.py", 13)] if looping else [])

@@ -140,6 +140,9 @@ _INVOKE = frozenset({"lambda:InvokeFunction", "lambda:InvokeAsync"})
 _TARGET_PARAMS = {"s3": ("Bucket",), "sqs": ("QueueUrl", "QueueName"), "sns": ("TopicArn", "TargetArn"),
                   "lambda": ("FunctionName",)}
 _FROM_EVENT = "taken from the event"
+_PRESIGNED = ("generate_presigned_url", "generate_presigned_post")
+"""Signing a URL or an upload form is local work: whoever later uses it writes, not this run, so it starts no
+loop (the role still needs the action for the signature to be honoured: FG107/`policy generate` count it)."""
 
 
 @record
@@ -201,7 +204,7 @@ def _loops(fn: Function, app: Application, calls: tuple[object, ...]) -> list[_L
         sources[0][0].kind is TriggerKind.S3 else None
     found: dict[str, _Loop] = {}
     for call in calls:
-        if not isinstance(call, AwsCall):
+        if not isinstance(call, AwsCall) or call.method.startswith(_PRESIGNED):
             continue
         actions = set(actions_for(call.service, call.method, call.operation) or ())
         param = next((p for p in _TARGET_PARAMS.get(call.service, ()) if p in call.arguments), None)
@@ -288,7 +291,9 @@ class RecursiveInvocation(Rule):
     `AWS_LAMBDA_FUNCTION_NAME` or bound to the function), or when its asynchronous on-success destination is
     its own trigger's queue or topic, or itself. An S3 trigger only on other event types than object
     creation (removals, restores) is not a loop; one with a key filter (prefix/suffix) is a loop only when the
-    written key is known and matches it; an SQS filter or SNS filter policy, or a target we
+    written key is known and matches it; a presigned URL or upload form for the bucket
+    (`generate_presigned_url`, `generate_presigned_post`) is not a write by the function (the client that
+    uses it writes, once); an SQS filter or SNS filter policy, or a target we
     cannot resolve, is not reported. The bucket of the S3 event that fired the function counts as that
     bucket when the function has no other trigger (confidence medium). Medium; high when the function sets
     `RecursiveLoop: Allow` (SAM/CloudFormation) or `recursive_loop = "Allow"`

@@ -826,10 +826,16 @@ class JwtNotVerified(_HandlerRule):
     Finds JWTs decoded without verifying them: PyJWT / python-jose `decode` with
     `options={"verify_signature": False}` or `{"verify_exp": False}`, PyJWT 1's `verify=False`, the `none`
     algorithm, `get_unverified_claims`, and the token's payload base64-decoded by hand
-    (`base64.urlsafe_b64decode(token.split(".")[1])`).
+    (`base64.urlsafe_b64decode(token.split(".")[1])`, also through `parts = token.split(".")` then
+    `parts[1]`). In JavaScript/TypeScript: `jsonwebtoken`'s `decode`, `jwt-decode`, jose's `decodeJwt`,
+    `jwt.verify` with `ignoreExpiration: true` or the `none` algorithm, and the payload decoded by hand
+    (`Buffer.from(token.split(".")[1], "base64")`, `atob(parts[1])`, `base64url.decode(...)`). Base64 of
+    anything other than a dotted value's second section is not a token and is not reported, nor is
+    `jwt.decode(token, {complete: true})` in a function that then calls `verify` (reading the header's `kid`
+    to pick the verification key is the JWKS flow).
 
-    Issue kind: "jwt-unverified" (decoders are rows of the Python library models, each saying how it
-    verifies).
+    Issue kind: "jwt-unverified" (decoders are rows of the Python library models and of
+    `analysis/code/js/jwt.py`, each saying how it verifies).
 
     ## Why is this bad?
     Anyone can write a token with any claims (`"cognito:groups": ["admin"]`, another user's `sub`): without

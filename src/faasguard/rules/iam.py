@@ -220,6 +220,15 @@ class WildcardAction(Rule):
 # ----------------------------------------------------------------------------------------- FG102
 
 
+
+def _only_lateral(actions: Sequence[str], functions: Sequence[str], stmt: Statement) -> bool:
+    """The statement is FG310's alone: it gives a function's role nothing on `*` but calling or rewriting other
+    functions, with no condition (FG310 reports conditioned grants at low confidence, so FG102 keeps those)."""
+    from faasguard.rules.iam_reach import LATERAL_ACTIONS
+
+    lateral = {a.lower() for a in LATERAL_ACTIONS}
+    return bool(functions) and not stmt.conditions and all(a.lower() in lateral for a in actions)
+
 @register
 class WildcardResource(Rule):
     """Flags an Allow statement that grants actions which *can* be scoped to a resource on `Resource: "*"` or
@@ -236,7 +245,9 @@ class WildcardResource(Rule):
     `arn:aws:ec2:...:*/*` grants no `mq:DescribeBroker`), nor are the
     logging and VPC permissions of AWS's own Lambda execution policies, nor scoped ARNs such as
     `arn:aws:s3:::my-bucket/*` or `arn:...:log-group:X:*`. A statement with `Action: "*"` is reported by
-    FG101 instead.
+    FG101 instead, and an unconditioned statement of a function's role whose only scopable actions are
+    `lambda:InvokeFunction`, `lambda:UpdateFunctionCode` or `lambda:UpdateFunctionConfiguration` by FG310
+    (lateral-invoke), which names the same statement more precisely.
 
     Severity is high when a Write or Permissions-management action is among them, medium otherwise, raised
     for a function reachable from the internet without authorization; conditions on the statement lower the
@@ -300,7 +311,7 @@ class WildcardResource(Rule):
                         scopable.append(action)
                         if catalog.access_level(action) in ("Write", "Permissions management"):
                             writes += 1
-            if not scopable:
+            if not scopable or _only_lateral(scopable, site.functions, stmt):
                 continue
             severity = Severity.HIGH if writes else self.severity
             notes: list[str] = []

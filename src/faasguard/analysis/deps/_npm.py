@@ -25,6 +25,8 @@ Locate = Callable[[int], Location]
 _LOCAL = ("file:", "link:", "workspace:", "portal:", "./", "../", "~/", "/")
 _GIT = re.compile(r"^(git\+|git://|github:|gitlab:|bitbucket:|gist:|[\w.-]+/[\w.-]+(#.*)?$)")
 _COMMIT = re.compile(r"#([0-9a-f]{40})$")
+_CARET_ZERO_ZERO = re.compile(r"^\^\s*v?0\.0\.(\d+)$")
+"""`^0.0.4` is npm's `>=0.0.4 <0.0.5-0`: exactly one version, as pinned as `0.0.4` (`^0.1.0` is not)."""
 
 
 def npm_key(name: str) -> str:
@@ -60,6 +62,8 @@ def classify_spec(spec: str) -> tuple[str | None, str | None, bool]:
     version = exact_npm_version(spec)
     if version:
         return version, None, True
+    if (zero := _CARET_ZERO_ZERO.match(spec)) is not None:
+        return f"0.0.{int(zero.group(1))}", None, True
     if not spec or spec in ("*", "x", "latest", "next"):
         return None, f"`{spec or '*'}` accepts any version", True
     import semantic_version

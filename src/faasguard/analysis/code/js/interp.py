@@ -24,8 +24,8 @@ from faasguard.analysis.code.core.sinks import applies
 from faasguard.analysis.code.core.summaries import absorb, returned
 from faasguard.analysis.code.core.values import CLEAN, Arg, ParamRef, Taint, Val, data_of, join, stringify
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
+from faasguard.analysis.code.js import jwt, sdk
 from faasguard.analysis.code.js import models as m
-from faasguard.analysis.code.js import sdk
 from faasguard.analysis.code.python.models import AUTHZ_KEYS, HTML_TAG, STRINGY_KEYS
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
@@ -960,6 +960,10 @@ class JsFunction:
             return args[0] if args else CLEAN
         if qual in ("os.tmpdir",):
             return Val(const="/tmp", prefix="/tmp", text="/tmp", tmp="/tmp")
+        if qual in jwt.DECODERS:
+            problem = jwt.unverified_decode(qual, node, arg_nodes, self.text)
+            if problem is not None:
+                self.issue("jwt-unverified", f"{problem}; anyone can forge the claims the code then trusts", node)
         row = m.QUAL_SINKS.get(qual)
         if row is not None:
             self.model_sink(qual, row, args, arg_nodes, node)

@@ -513,7 +513,7 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     """JWT claims read without verifying the token (the row's option says how the decoder verifies)."""
     node = site.node
     if model.option == "manual":
-        if not _is_jwt_payload(node.args[0] if node.args else None):
+        if not _is_jwt_payload(node.args[0] if node.args else None, fa.node):
             return None  # any other base64: the generic flow
         _jwt_issue(fa, node, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
         return data_of(*site.args)
@@ -536,20 +536,35 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     return data_of(*site.args)
 
 
-def _is_jwt_payload(arg: ast.expr | None) -> bool:
-    """`token.split(".")[1]` (possibly padded: `token.split(".")[1] + "=="`)."""
+def _is_jwt_payload(arg: ast.expr | None, scope: ast.AST | None) -> bool:
+    """`token.split(".")[1]` (possibly padded: `token.split(".")[1] + "=="`), or `parts[1]` where the function
+    around the call assigns `parts = token.split(".")`."""
     if isinstance(arg, ast.BinOp):
         arg = arg.left
+    if not (isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Constant) and arg.slice.value == 1):
+        return False
+    if isinstance(arg.value, ast.Name):
+        return scope is not None and _bound_to_dot_split(arg.value.id, scope)
+    return _is_dot_split(arg.value)
+
+
+def _is_dot_split(value: ast.expr) -> bool:
     return (
-        isinstance(arg, ast.Subscript)
-        and isinstance(arg.slice, ast.Constant)
-        and arg.slice.value == 1
-        and isinstance(arg.value, ast.Call)
-        and isinstance(arg.value.func, ast.Attribute)
-        and arg.value.func.attr == "split"
-        and bool(arg.value.args)
-        and isinstance(arg.value.args[0], ast.Constant)
-        and arg.value.args[0].value == "."
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "split"
+        and bool(value.args)
+        and isinstance(value.args[0], ast.Constant)
+        and value.args[0].value == "."
+    )
+
+
+def _bound_to_dot_split(name: str, scope: ast.AST) -> bool:
+    """Only asked when a base64 decoder is handed `name[1]`, so walking the function once is cheap."""
+    return any(
+        isinstance(node, ast.Assign) and _is_dot_split(node.value)
+        and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        for node in ast.walk(scope)
     )
 
 
