@@ -220,7 +220,6 @@ class WildcardAction(Rule):
 # ----------------------------------------------------------------------------------------- FG102
 
 
-
 def _only_lateral(actions: Sequence[str], functions: Sequence[str], stmt: Statement) -> bool:
     """The statement is FG310's alone: it gives a function's role nothing on `*` but calling or rewriting other
     functions, with no condition (FG310 reports conditioned grants at low confidence, so FG102 keeps those)."""
@@ -228,6 +227,7 @@ def _only_lateral(actions: Sequence[str], functions: Sequence[str], stmt: Statem
 
     lateral = {a.lower() for a in LATERAL_ACTIONS}
     return bool(functions) and not stmt.conditions and all(a.lower() in lateral for a in actions)
+
 
 @register
 class WildcardResource(Rule):
