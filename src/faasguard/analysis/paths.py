@@ -557,17 +557,23 @@ class _RoleReach:
                   f"privilege escalation: {esc.method.why} ({', '.join(esc.method.needs)})",
                   _grant_location(esc.grants[0]), esc.conditional)
             for esc in escalations(ra))
+        # the services the role's allows can name (None: any): most roles grant one or two of the eight the
+        # tables ask about, and the others need no question at all
+        services = ra.granted_services()
+
+        def granted(action: str) -> tuple[Grant, ...]:
+            if services is not None and action.partition(":")[0].lower() not in services:
+                return ()
+            return tuple(g for g in ra.effective_grants(action) if not g.execution_policy)
+
         tables: list[tuple[ReachKind, str, str, ResourceCategory, tuple[_Candidate, ...]]] = []
         for kind, table in ((ReachKind.SECRETS, _SECRET_ACTIONS), (ReachKind.DATA, _DATA_ACTIONS)):
             for action, verb, category in table:
-                candidates = tuple(_Candidate(ra, g, action) for g in ra.effective_grants(action)
-                                   if not g.execution_policy)
+                candidates = tuple(_Candidate(ra, g, action) for g in granted(action))
                 if candidates:
                     tables.append((kind, action, verb, category, candidates))
         self.tables = tuple(tables)
-        self.lateral = tuple(
-            (action, grants) for action in _LATERAL_ACTIONS
-            if (grants := tuple(g for g in ra.effective_grants(action) if not g.execution_policy)))
+        self.lateral = tuple((action, grants) for action in _LATERAL_ACTIONS if (grants := granted(action)))
 
 
 def _function_patterns(fn: Function) -> tuple[str, ...]:
