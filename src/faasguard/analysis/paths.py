@@ -792,7 +792,10 @@ def build_graph(app: Application, facts: Facts) -> AttackGraph:
 
 
 def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackPath, ...]:
-    found: list[AttackPath] = []
+    """Every path, ranked: ordered by what decides the rank before any is built, so each is built once, with
+    its rank."""
+    found: list[tuple[tuple[int, int, int, int, str, str], FunctionNode, Entry, tuple[Flaw, ...], Impact, Severity,
+                      Confidence]] = []
     for node in nodes.values():
         flaws = tuple(f for f in node.flaws if f.capability.yields_credentials)
         if not flaws:
@@ -810,14 +813,15 @@ def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackP
             confidence = Confidence.LOW if entry.exposure is Exposure.UNKNOWN else \
                 Confidence.MEDIUM if any(f.capability is Capability.SSRF for f in flaws) and \
                 all(f.capability is Capability.SSRF for f in flaws) else Confidence.HIGH
-            found.append(_path(app, node, entry, flaws, impact=impact, severity=severity, confidence=confidence))
-    found.sort(key=lambda p: (-p.severity.rank, -p.entry.exposure, -p.impact, -len(p.reach), p.function,
-                              p.entry.node))
-    return tuple(replace(p, rank=i) for i, p in enumerate(found, 1))
+            key = (-severity.rank, -entry.exposure, -impact, -len(node.reach), node.function, entry.node)
+            found.append((key, node, entry, flaws, impact, severity, confidence))
+    found.sort(key=lambda item: item[0])
+    return tuple(_path(app, node, entry, flaws, rank=rank, impact=impact, severity=severity, confidence=confidence)
+                 for rank, (_, node, entry, flaws, impact, severity, confidence) in enumerate(found, 1))
 
 
-def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], *, impact: Impact,
-          severity: Severity, confidence: Confidence) -> AttackPath:
+def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], *, rank: int,
+          impact: Impact, severity: Severity, confidence: Confidence) -> AttackPath:
     hops: list[EvidenceStep] = [EvidenceStep(f"entry: {entry.description} -- reachable by {entry.exposure.label}",
                                              entry.location)]
     for flaw in flaws:
@@ -846,7 +850,7 @@ def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw,
     more = f" and {len(ordered) - 3} more" if len(ordered) > 3 else ""
     summary = (f"attack path: {entry.description} → {flaw_names} in {node.function} → {via} → {gains}{more}")
     digest = hashlib.sha256("\x1f".join((app.name, entry.node, node.function, impact.label)).encode())
-    return AttackPath(f"path-{digest.hexdigest()[:12]}", 0, entry, node.function, flaws, node.credentials,
+    return AttackPath(f"path-{digest.hexdigest()[:12]}", rank, entry, node.function, flaws, node.credentials,
                       tuple(ordered), impact, severity, confidence, tuple(hops), summary)
 
 
