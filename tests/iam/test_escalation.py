@@ -25,12 +25,15 @@ def access(*statements: dict[str, Any]) -> Any:
 def test_method_positive(method: Method) -> None:
     found = {e.method.id for e in escalations(access({"Effect": "Allow", "Action": list(method.needs),
                                                       "Resource": "*"}))}
-    subsumed = {"passrole-lambda-create-esm": "passrole-lambda-create-invoke",
-                "passrole-lambda-create-permission": "passrole-lambda-create-invoke",
-                "passrole-lambda-create-url": "passrole-lambda-create-invoke",
-                "passrole-lambda-update-configuration": "update-function-configuration",
-                "update-assume-role-policy": "assume-any-role"}
-    assert method.id in found or subsumed.get(method.id) in found
+    assert method.id in found or SUBSUMED.get(method.id) in found
+
+
+SUBSUMED = {"passrole-lambda-create-esm": "passrole-lambda-create-invoke",
+            "passrole-lambda-create-permission": "passrole-lambda-create-invoke",
+            "passrole-lambda-create-url": "passrole-lambda-create-invoke",
+            "passrole-lambda-update-configuration": "update-function-configuration",
+            "update-assume-role-policy": "assume-any-role"}
+"""Methods reported under a simpler one with the same key action."""
 
 
 BROAD = [m for m in METHODS if m.targets is None]
@@ -119,3 +122,15 @@ def test_managed_lambda_full_access_is_escalation_but_dynamodb_full_access_is_no
     assert "passrole-lambda-create-invoke" in {e.method.id for e in escalations(with_managed("AWSLambda_FullAccess"))}
     ddb = {e.method.id for e in escalations(with_managed("AmazonDynamoDBFullAccess"))}
     assert "passrole-lambda-create-invoke" not in ddb
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.id)
+def test_method_found_beside_grants_of_other_services(method: Method) -> None:
+    """The per-role service pre-check skips a method only when a needed service is granted nowhere: grants of
+    unrelated services beside the method's actions do not hide it, nor does splitting them over statements."""
+    statements = [{"Effect": "Allow", "Action": ["dynamodb:PutItem", "logs:PutLogEvents"], "Resource": "*"}]
+    statements += [{"Effect": "Allow", "Action": action, "Resource": "*"} for action in method.needs]
+    found = {e.method.id for e in escalations(access(*statements))}
+    assert method.id in found or SUBSUMED.get(method.id) in found
+    unrelated = access({"Effect": "Allow", "Action": ["dynamodb:PutItem", "logs:PutLogEvents"], "Resource": "*"})
+    assert escalations(unrelated) == []

@@ -137,3 +137,22 @@ def test_unknown_actions_with_suggestions() -> None:
     assert found["s3:GetObjct"].suggestion == "s3:GetObject"
     assert found["dynamo:PutItem"].unknown_service
     assert found["dynamo:PutItem"].suggestion == "dynamodb:PutItem"
+
+
+@pytest.mark.parametrize(("statements", "services"), [
+    ([{"Effect": "Allow", "Action": ["s3:GetObject", "DynamoDB:PutItem"], "Resource": "*"}],
+     frozenset({"s3", "dynamodb"})),
+    ([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+      {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}], frozenset({"s3"})),  # a Deny grants nothing
+    ([{"Effect": "Allow", "Action": "*", "Resource": "*"}], None),
+    ([{"Effect": "Allow", "Action": "s*:Get*", "Resource": "*"}], None),
+    ([{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], None),
+])
+def test_granted_services(statements: list[dict[str, Any]], services: frozenset[str] | None) -> None:
+    """The services a role's allows can name: what lets the escalation check skip a method without asking its
+    actions; None whenever one pattern may cross services."""
+    ra = role(*statements)
+    assert ra.granted_services() == services
+    if services is not None:
+        assert ra.grants_for("iam:PassRole") == ()
+        assert ra.grants_for("s3:GetObject")

@@ -370,3 +370,80 @@ def test_account_wide_users_match_the_definition() -> None:
         named = [r for r in hit if any(u in others for u in users.get(r, ()))]
         expected = (others[:_NAMED_AT_MOST], len(others), named[:_NAMED_AT_MOST], len(named))
         assert _wide_users(category, users, function, own) == expected
+
+
+_TWO_STREAMS = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+    Handler: app.handler
+    Role: !GetAtt SharedRole.Arn
+Resources:
+  SharedRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: tables
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: dynamodb:Scan
+                Resource: [!GetAtt TableA.Arn, !GetAtt TableB.Arn]
+%s
+  FnA:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties: {Stream: !GetAtt TableA.StreamArn, StartingPosition: LATEST}
+  FnB:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties: {Stream: !GetAtt TableB.StreamArn, StartingPosition: LATEST}
+  FnC:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Api:
+          Type: HttpApi
+          Properties: {Path: /c, Method: post}
+"""
+_TABLE = """\
+  Table{name}:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
+      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]
+      KeySchema: [{{AttributeName: id, KeyType: HASH}}]"""
+
+
+def test_shared_role_reach_leaves_out_each_functions_own_source(tmp_path: Path) -> None:
+    """What a role reaches is derived once per role and shared by its functions, but a function's own event
+    source stays its own: FnA's stolen role reaches TableB, FnB's reaches TableA, FnC's (an API) both."""
+    (tmp_path / "template.yaml").write_text(_TWO_STREAMS % "\n".join(_TABLE.format(name=n) for n in "AB"))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(
+        "import subprocess\n\n\ndef handler(event, context):\n"
+        "    subprocess.run(str(event['Records']), shell=True)\n")
+    result = scan([str(tmp_path)], Config())
+    graph = result.facts[0].paths
+    assert graph is not None
+    targets = {name: [(r.kind, r.actions, r.target, r.location.line) for r in node.reach]
+               for name, node in graph.functions.items()}
+    scan_a, scan_b = "${TableA.Arn}", "${TableB.Arn}"
+    assert targets == {
+        "FnA": [(ReachKind.DATA, ("dynamodb:Scan",), scan_b, 21)],
+        "FnB": [(ReachKind.DATA, ("dynamodb:Scan",), scan_a, 21)],
+        "FnC": [(ReachKind.DATA, ("dynamodb:Scan",), f"{scan_a}, {scan_b}", 21)],
+    }
+    assert [(p.function, p.entry.node) for p in graph.paths] == [
+        ("FnC", "FnC.Api"), ("FnA", "FnA.Stream"), ("FnB", "FnB.Stream")]

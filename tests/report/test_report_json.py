@@ -104,3 +104,28 @@ def test_schema_rejects_broken_reports(result: ScanResult, config: Config, repor
     breakage(document)
     with pytest.raises(jsonschema.ValidationError):
         validator(report_schema).validate(document)
+
+
+def test_compact_report_is_the_documents_json_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over PRETTY_LIMIT findings the report is encoded part by part (findings, paths); the text must be what
+    `json.dumps` of the whole document gives, attack paths, non-Latin-1 characters and a lone surrogate (a
+    non-UTF-8 file name quoted in a message) included."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from faasguard.escape import json_document_safe
+    from faasguard.pipeline import scan
+    from faasguard.report import json_report
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "vulnerable-app"
+    scanned = scan([str(examples)], Config())
+    assert scanned.facts[0].paths is not None
+    assert scanned.facts[0].paths.paths
+    scanned.findings[0] = replace(scanned.findings[0], message="bad name \udcff in a message → here…")
+    monkeypatch.setattr(json_report, "PRETTY_LIMIT", 0)
+    compact = render_json(scanned, Config())
+    whole = json_document_safe(json.dumps(json_report.report_document(scanned), ensure_ascii=False)) + "\n"
+    assert compact == whole
+    document = json.loads(compact)
+    assert document["findings"][0]["message"] == "bad name \\xff in a message → here…"
+    assert [p["function"] for p in document["paths"]] == ["ImageConverterFunction", "PreviewFunction"]

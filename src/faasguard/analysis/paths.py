@@ -19,6 +19,10 @@ Two things a reader would otherwise get wrong:
 
 The enricher runs after `iam` and `dependencies` and stores the graph in `Facts.paths`; rules FG901-FG903 and
 the reporters read it.
+
+Size: the graph's records and the one pass that builds them (entries, flaws, credentials, reach and the
+per-application and per-role memos that keep a large template linear) read each other's tables; split, each
+half would import the other's private helpers.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field, replace
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -359,18 +364,32 @@ def _permission_entries(app: Application) -> dict[str, list[Entry]]:
     return out
 
 
+_SYMBOLIC = re.compile(r"\$\{[^}]*\}")
+_WHOLE_PATH = re.compile(r"/\*$")
+_TYPE_WORD = re.compile(r"^(?:table|secret|key|parameter|function|cluster|db|stream|alias)[/:]")
+_REFERENCE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _colons_hidden(match: re.Match[str]) -> str:
+    return match.group(0).replace(":", "\x00")
+
+
+@lru_cache(maxsize=65536)
 def short_name(text: str, limit: int = 60) -> str:
     """A readable name for a resource as granted or referenced: `${UploadsBucket}` and
     `arn:${AWS::Partition}:s3:::${UploadsBucket}/*` → `UploadsBucket`, `arn:aws:dynamodb:...:table/Orders` →
-    `Orders`; long values cut."""
+    `Orders`; long values cut.
+
+    Memoised (a pure function of two immutable values): the graph asks it for the same few resource patterns
+    of every grant of every function sharing a role, and each answer costs three regular expressions."""
     if text.startswith("arn:"):
-        parts = re.sub(r"\$\{[^}]*\}", lambda m: m.group(0).replace(":", "\x00"), text).split(":", 5)
+        parts = _SYMBOLIC.sub(_colons_hidden, text).split(":", 5)
         if len(parts) == 6:
             rest = parts[5].replace("\x00", ":")
-            rest = re.sub(r"/\*$", "", rest)
-            rest = re.sub(r"^(?:table|secret|key|parameter|function|cluster|db|stream|alias)[/:]", "", rest)
+            rest = _WHOLE_PATH.sub("", rest)
+            rest = _TYPE_WORD.sub("", rest)
             text = rest or text
-    match = re.fullmatch(r"\$\{([^}]+)\}", text)
+    match = _REFERENCE.fullmatch(text)
     if match:
         return _ref_id(match.group(1))
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -469,30 +488,21 @@ def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str, 
     `own` holds the resource ids of the function's own event sources: reading the queue that triggers it is
     what the function is for, and whoever controls the event already controls that data. `used_by` names the
     other functions (sharers of the role included) whose resources a grant reaches; `users` is
-    `_resource_users` of the application, computed once per graph."""
-    from faasguard.analysis.iam.escalation import escalations
-
+    `_resource_users` of the application, computed once per graph. What depends on the role alone (its
+    escalations, which grants give each action, whether IAM allows them) is `_RoleReach`, derived once per role
+    and shared by the functions holding it."""
+    memo = _role_memo(app, users, ra)
     role = ra.role.id
-    out: list[Reach] = []
-    for esc in escalations(ra):
-        first = esc.grants[0]
-        out.append(Reach(role, ReachKind.ESCALATION, Impact.ESCALATION, esc.method.needs, esc.method.id,
-                         f"privilege escalation: {esc.method.why} ({', '.join(esc.method.needs)})",
-                         _grant_location(first), esc.conditional))
-    for kind, table in ((ReachKind.SECRETS, _SECRET_ACTIONS), (ReachKind.DATA, _DATA_ACTIONS)):
-        for action, verb, category in table:
-            for grant in ra.effective_grants(action):
-                if grant.execution_policy:
-                    continue
-                reach = _grant_reach(app, ra, grant, action, verb=verb, category=category, kind=kind,
-                                     users=users, function=function, own=own)
-                if reach is not None:
-                    out.append(reach)
-                    break
-    for action in _LATERAL_ACTIONS:
-        for grant in ra.effective_grants(action):
-            if grant.execution_policy:
-                continue
+    out: list[Reach] = list(memo.escalations)
+    for kind, action, verb, category, candidates in memo.tables:
+        for candidate in candidates:
+            reach = _grant_reach(app, role, candidate, action, verb=verb, category=category, kind=kind,
+                                 users=users, function=function, own=own)
+            if reach is not None:
+                out.append(reach)
+                break
+    for action, grants in memo.lateral:
+        for grant in grants:
             invoked = _invocable(app, users, iam, grant)
             others = [f for f in invoked.functions if f != function]
             wide = bool(grant.wildcard_resources())
@@ -506,6 +516,64 @@ def _role_reach(app: Application, ra: RoleAccess, iam: IamFacts, function: str, 
                              _grant_location(grant), grant.conditional, *_first(others)))
             break
     return tuple(out)
+
+
+class _Candidate:
+    """One grant that may give one action of the reach tables, with what does not depend on the function
+    holding the role: its wildcard resources, and for each resource as granted the name it is matched against
+    the function's own event sources (without a trailing `/*`), its readable name, and (asked lazily, once)
+    whether IAM allows the action on it."""
+
+    __slots__ = ("_access", "_action", "_allowed", "grant", "resources", "wide")
+
+    def __init__(self, ra: RoleAccess, grant: Grant, action: str) -> None:
+        self._access = ra
+        self._action = action
+        self.grant = grant
+        self.wide = grant.wildcard_resources()
+        self.resources = () if self.wide else tuple(
+            (r, short_name(r.removesuffix("/*")), short_name(r)) for r in grant.resources)
+        """(resource, its name as an own source, its readable name) for a grant without a wildcard."""
+        self._allowed: dict[str, bool] = {}
+
+    def allowed(self, resource: str) -> bool:
+        found = self._allowed.get(resource)
+        if found is None:
+            found = self._allowed[resource] = self._access.access(self._action, resource).allowed
+        return found
+
+
+class _RoleReach:
+    """The part of `_role_reach` that depends on the role alone: a role is typically shared by many functions
+    (100 roles for 1,000 functions in a large template), and asking IAM the same questions for each of them
+    made the graph of such an app cost more than its code analysis."""
+
+    def __init__(self, ra: RoleAccess) -> None:
+        from faasguard.analysis.iam.escalation import escalations
+
+        role = ra.role.id
+        self.escalations = tuple(
+            Reach(role, ReachKind.ESCALATION, Impact.ESCALATION, esc.method.needs, esc.method.id,
+                  f"privilege escalation: {esc.method.why} ({', '.join(esc.method.needs)})",
+                  _grant_location(esc.grants[0]), esc.conditional)
+            for esc in escalations(ra))
+        # the services the role's allows can name (None: any): most roles grant one or two of the eight the
+        # tables ask about, and the others need no question at all
+        services = ra.granted_services()
+
+        def granted(action: str) -> tuple[Grant, ...]:
+            if services is not None and action.partition(":")[0].lower() not in services:
+                return ()
+            return tuple(g for g in ra.effective_grants(action) if not g.execution_policy)
+
+        tables: list[tuple[ReachKind, str, str, ResourceCategory, tuple[_Candidate, ...]]] = []
+        for kind, table in ((ReachKind.SECRETS, _SECRET_ACTIONS), (ReachKind.DATA, _DATA_ACTIONS)):
+            for action, verb, category in table:
+                candidates = tuple(_Candidate(ra, g, action) for g in granted(action))
+                if candidates:
+                    tables.append((kind, action, verb, category, candidates))
+        self.tables = tuple(tables)
+        self.lateral = tuple((action, grants) for action in _LATERAL_ACTIONS if (grants := granted(action)))
 
 
 def _function_patterns(fn: Function) -> tuple[str, ...]:
@@ -554,6 +622,7 @@ class _GraphMemo:
         self.users = users
         self.categories: dict[ResourceCategory, _CategoryUsers] = {}
         self.invocable: dict[int, tuple[Grant, _Invocable]] = {}
+        self.roles: dict[str, tuple[RoleAccess, _RoleReach]] = {}
 
 
 def _memo(app: Application, users: Mapping[str, tuple[str, ...]]) -> _GraphMemo:
@@ -570,6 +639,14 @@ def _category(app: Application, users: Mapping[str, tuple[str, ...]], category: 
         found = _CategoryUsers([r.id for r in app.resources if r.category is category], users)
         memo.categories[category] = found
     return found
+
+
+def _role_memo(app: Application, users: Mapping[str, tuple[str, ...]], ra: RoleAccess) -> _RoleReach:
+    memo = _memo(app, users)
+    found = memo.roles.get(ra.role.id)
+    if found is None or found[0] is not ra:
+        found = memo.roles[ra.role.id] = (ra, _RoleReach(ra))
+    return found[1]
 
 
 def _invocable(app: Application, users: Mapping[str, tuple[str, ...]], iam: IamFacts, grant: Grant) -> _Invocable:
@@ -611,34 +688,31 @@ def _wide_users(cat: _CategoryUsers, users: Mapping[str, tuple[str, ...]], funct
     return first_users, users_total, first_named, named_total
 
 
-def _grant_reach(app: Application, ra: RoleAccess, grant: Grant, action: str, *, verb: str,
+def _grant_reach(app: Application, role: str, candidate: _Candidate, action: str, *, verb: str,
                  category: ResourceCategory, kind: ReachKind, users: Mapping[str, tuple[str, ...]],
                  function: str, own: frozenset[str]) -> Reach | None:
-    wide = grant.wildcard_resources()
+    grant = candidate.grant
+    wide = candidate.wide
     if wide:
-        if not ra.access(action, wide[0]).allowed:
+        if not candidate.allowed(wide[0]):
             return None
         used, used_total, named, named_total = _wide_users(_category(app, users, category), users, function, own)
         also = f", including {_some(named, named_total)} used by {_some(used, used_total)}" if used else ""
-        return Reach(ra.role.id, kind, Impact.WIDE, (action,), "*",
+        return Reach(role, kind, Impact.WIDE, (action,), "*",
                      f"{action} on * ({verb} in every {_NOUN[category]} of the account{also})",
                      _grant_location(grant), grant.conditional, tuple(used), used_total - len(used))
-    targets = [r for r in grant.resources if not _is_own(r, own)]
+    # a resource whose name is one of the function's own event sources is what the function is for
+    targets = [(r, name) for r, own_name, name in candidate.resources if own_name not in own]
     if not targets:
         return None
-    if not any(ra.access(action, t).allowed for t in targets[:3]):
+    if not any(candidate.allowed(t) for t, _ in targets[:3]):
         return None
-    names = list(dict.fromkeys(short_name(t) for t in targets))
+    names = list(dict.fromkeys(name for _, name in targets))
     used = sorted({u for n in names for u in users.get(n, ()) if u != function})
     whose = f" (data of {_some(used)})" if used else ""
-    return Reach(ra.role.id, kind, Impact.SCOPED, (action,), ", ".join(targets),
+    return Reach(role, kind, Impact.SCOPED, (action,), ", ".join(t for t, _ in targets),
                  f"{action} on {', '.join(names[:4])}{'…' if len(names) > 4 else ''}{whose}",
                  _grant_location(grant), grant.conditional, *_first(used))
-
-
-def _is_own(resource: str, own: frozenset[str]) -> bool:
-    text = short_name(resource.removesuffix("/*"))
-    return text in own
 
 
 def _grant_location(grant: Grant) -> Location:
@@ -718,7 +792,10 @@ def build_graph(app: Application, facts: Facts) -> AttackGraph:
 
 
 def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackPath, ...]:
-    found: list[AttackPath] = []
+    """Every path, ranked: ordered by what decides the rank before any is built, so each is built once, with
+    its rank."""
+    found: list[tuple[tuple[int, int, int, int, str, str], FunctionNode, Entry, tuple[Flaw, ...], Impact, Severity,
+                      Confidence]] = []
     for node in nodes.values():
         flaws = tuple(f for f in node.flaws if f.capability.yields_credentials)
         if not flaws:
@@ -736,14 +813,15 @@ def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackP
             confidence = Confidence.LOW if entry.exposure is Exposure.UNKNOWN else \
                 Confidence.MEDIUM if any(f.capability is Capability.SSRF for f in flaws) and \
                 all(f.capability is Capability.SSRF for f in flaws) else Confidence.HIGH
-            found.append(_path(app, node, entry, flaws, impact=impact, severity=severity, confidence=confidence))
-    found.sort(key=lambda p: (-p.severity.rank, -p.entry.exposure, -p.impact, -len(p.reach), p.function,
-                              p.entry.node))
-    return tuple(replace(p, rank=i) for i, p in enumerate(found, 1))
+            key = (-severity.rank, -entry.exposure, -impact, -len(node.reach), node.function, entry.node)
+            found.append((key, node, entry, flaws, impact, severity, confidence))
+    found.sort(key=lambda item: item[0])
+    return tuple(_path(app, node, entry, flaws, rank=rank, impact=impact, severity=severity, confidence=confidence)
+                 for rank, (_, node, entry, flaws, impact, severity, confidence) in enumerate(found, 1))
 
 
-def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], *, impact: Impact,
-          severity: Severity, confidence: Confidence) -> AttackPath:
+def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], *, rank: int,
+          impact: Impact, severity: Severity, confidence: Confidence) -> AttackPath:
     hops: list[EvidenceStep] = [EvidenceStep(f"entry: {entry.description} -- reachable by {entry.exposure.label}",
                                              entry.location)]
     for flaw in flaws:
@@ -772,7 +850,7 @@ def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw,
     more = f" and {len(ordered) - 3} more" if len(ordered) > 3 else ""
     summary = (f"attack path: {entry.description} → {flaw_names} in {node.function} → {via} → {gains}{more}")
     digest = hashlib.sha256("\x1f".join((app.name, entry.node, node.function, impact.label)).encode())
-    return AttackPath(f"path-{digest.hexdigest()[:12]}", 0, entry, node.function, flaws, node.credentials,
+    return AttackPath(f"path-{digest.hexdigest()[:12]}", rank, entry, node.function, flaws, node.credentials,
                       tuple(ordered), impact, severity, confidence, tuple(hops), summary)
 
 

@@ -9,7 +9,7 @@ component finding can say which path it belongs to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -118,11 +118,16 @@ def _same(a: Location, b: Location) -> bool:
 def paths_section(result: ScanResult,
                   location_dict: Callable[[Location | None], dict[str, Any] | None]) -> list[dict[str, Any]]:
     """The JSON report's `paths` (schema report-v1.json, minor version 1.1)."""
+    return list(iter_paths_section(result, location_dict))
 
-    section = []
+
+def iter_paths_section(result: ScanResult,
+                       location_dict: Callable[[Location | None], dict[str, Any] | None]) -> Iterator[dict[str, Any]]:
+    """`paths_section` one path at a time: a large app's paths section is as big as all its findings, and the
+    compact JSON report encodes each path as soon as it is built rather than holding them all as dicts."""
     for reported in reported_paths(result):
         path = reported.path
-        section.append({
+        yield {
             "id": path.id,
             "rank": path.rank,
             "application": reported.application,
@@ -145,8 +150,7 @@ def paths_section(result: ScanResult,
             "finding": reported.finding.fingerprint or reported.finding.compute_fingerprint(),
             "components": [f.fingerprint or f.compute_fingerprint() for f in reported.components],
             "suppressed": reported.finding.suppression is not None,
-        })
-    return section
+        }
 
 
 # -------------------------------------------------------------------------------------------- console

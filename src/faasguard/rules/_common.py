@@ -166,9 +166,11 @@ _TYPE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]*[/:]")
 _ONLY_WILDCARDS = re.compile(r"^[*?/:]+$")
 
 
+@functools.lru_cache(maxsize=65536)
 def is_wildcard_resource(resource: str) -> bool:
     """RULES.md "Wildcard resource": `*`, or an ARN whose resource part is a bare wildcard for the whole
-    service or account (`arn:aws:s3:::*`, `arn:aws:dynamodb:*:*:table/*`, `arn:aws:logs:*:*:*`).
+    service or account (`arn:aws:s3:::*`, `arn:aws:dynamodb:*:*:table/*`, `arn:aws:logs:*:*:*`). Memoised (a
+    pure function of a string): the rules ask it of every resource of every statement of every role.
 
     `arn:aws:s3:::my-bucket/*` and `arn:aws:logs:...:log-group:X:*` are scoped: the wildcard only covers the
     objects or streams *under* a named resource. S3 ARNs carry no resource-type prefix (the bucket name comes

@@ -287,30 +287,21 @@ class WildcardResource(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         catalog = _catalog()
+        # the statements of the roles of an app repeat (a SAM policy template per function, one inline policy
+        # copied into many roles): their actions are expanded against the catalog once per app
+        memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[tuple[str, ...], int, str]] = {}
         for site in _policy_sites(ctx.app):
             stmt = site.statement
             if _has_star(stmt) or stmt.not_resources is not None:
                 continue
-            wildcard = [r for r in known_strings(stmt.resources) if is_wildcard_resource(r)]
+            wildcard = tuple(r for r in known_strings(stmt.resources) if is_wildcard_resource(r))
             if not wildcard:
                 continue
-            scopable: list[str] = []
-            writes = 0
-            shown_resource = ""
-            for pattern in known_strings(stmt.actions):
-                for action in catalog.expand(pattern):
-                    if action.lower() in _EXECUTION_BASELINE or action in scopable:
-                        continue
-                    if not _scopable(catalog, action):
-                        continue
-                    applies = [r for r in wildcard if _may_apply(catalog, action, r)]
-                    if not applies:
-                        continue  # e.g. mq:DescribeBroker listed with only an ec2 ARN: not granted at all
-                    shown_resource = shown_resource or applies[0]
-                    if catalog.resource_types(action):
-                        scopable.append(action)
-                        if catalog.access_level(action) in ("Write", "Permissions management"):
-                            writes += 1
+            key = (tuple(known_strings(stmt.actions)), wildcard)
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = _scopable_actions(catalog, *key)
+            scopable, writes, shown_resource = found
             if not scopable or _only_lateral(scopable, site.functions, stmt):
                 continue
             severity = Severity.HIGH if writes else self.severity
@@ -343,6 +334,30 @@ class WildcardResource(Rule):
 
 def _words(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _scopable_actions(catalog: ActionCatalog, actions: tuple[str, ...], wildcard: tuple[str, ...]
+                      ) -> tuple[tuple[str, ...], int, str]:
+    """FG102's reading of one statement: the actions its patterns grant that support resource-level scoping on
+    one of its `wildcard` resources, how many of them write, and the first wildcard that applies."""
+    scopable: list[str] = []
+    writes = 0
+    shown_resource = ""
+    for pattern in actions:
+        for action in catalog.expand(pattern):
+            if action.lower() in _EXECUTION_BASELINE or action in scopable:
+                continue
+            if not _scopable(catalog, action):
+                continue
+            applies = [r for r in wildcard if _may_apply(catalog, action, r)]
+            if not applies:
+                continue  # e.g. mq:DescribeBroker listed with only an ec2 ARN: not granted at all
+            shown_resource = shown_resource or applies[0]
+            if catalog.resource_types(action):
+                scopable.append(action)
+                if catalog.access_level(action) in ("Write", "Permissions management"):
+                    writes += 1
+    return tuple(scopable), writes, shown_resource
 
 
 def _scopable(catalog: ActionCatalog, action: str) -> bool:

@@ -21,6 +21,8 @@ methods but not the EC2 one). Grants with other conditions count, with lower con
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from faasguard._record import record
 from faasguard.analysis.iam.facts import Grant, RoleAccess, action_matches, resource_matches
 from faasguard.model import Unknown
@@ -212,11 +214,26 @@ def escalations(ra: RoleAccess) -> list[Escalation]:
     return list(memo)
 
 
+@lru_cache(maxsize=256)
+def _services_of(needs: tuple[str, ...]) -> tuple[str, ...]:
+    """The services (lower case) of the actions a method needs; () when one is not spelled `service:Action` in
+    ASCII (then only `grants_for` can tell)."""
+    services = []
+    for action in needs:
+        service, sep, _ = action.partition(":")
+        if not sep or not service.isascii():
+            return ()
+        services.append(service.lower())
+    return tuple(dict.fromkeys(services))
+
+
 def _escalations(ra: RoleAccess) -> list[Escalation]:
     out: list[Escalation] = []
     selves = _self_arns(ra)
+    services = ra.granted_services()
     for m in METHODS:
-        if not all(ra.grants_for(action) for action in m.needs):
+        if (services is not None and not services.issuperset(_services_of(m.needs))) \
+                or not all(ra.grants_for(action) for action in m.needs):
             continue  # most roles grant none of the management actions: no per-grant work
         per_action: list[list[Grant]] = []
         targets: list[str] = []

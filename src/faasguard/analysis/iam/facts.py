@@ -118,12 +118,19 @@ def _case_sensitive_match(pattern: str, value: str) -> bool:
 
 
 _SYMBOLIC = re.compile(r"\$\{[^}]*\}")
+_WILD_BUCKET = re.compile(r"[*?]*")
+_TYPED_NAME = re.compile(r"([A-Za-z-]+)([/:])(.*)")
+_WILD_NAME = re.compile(r"[*?]+(/\*)?")
 
 
+@lru_cache(maxsize=65536)
 def is_wildcard_resource(resource: str) -> bool:
     """RULES.md's *wildcard resource*: `*`, or an ARN whose resource part is a bare wildcard for the whole
     service or account (`arn:aws:s3:::*`, `arn:aws:dynamodb:*:*:table/*`, `arn:aws:secretsmanager:*:*:secret:*`,
-    `arn:aws:iam::*:role/*`). `arn:aws:s3:::my-bucket/*` and `arn:...:log-group:X:*` are scoped."""
+    `arn:aws:iam::*:role/*`). `arn:aws:s3:::my-bucket/*` and `arn:...:log-group:X:*` are scoped.
+
+    Memoised (a pure function of a string): every grant's resources are asked again by the attack graph and the
+    rules for every role and function, and the same patterns repeat across the roles of an application."""
     if resource.strip() == "*":
         return True
     text = _SYMBOLIC.sub("X", resource)
@@ -135,11 +142,11 @@ def is_wildcard_resource(resource: str) -> bool:
     rest = parts[5]
     if parts[2] == "s3":  # bucket[/key]: no resource-type word
         bucket = rest.split("/", 1)[0]
-        return bool(re.fullmatch(r"[*?]*", bucket))
+        return bool(_WILD_BUCKET.fullmatch(bucket))
     # Strip a leading resource-type word ("table/", "secret:", "role/", "function:", "parameter/").
-    m = re.fullmatch(r"([A-Za-z-]+)([/:])(.*)", rest)
+    m = _TYPED_NAME.fullmatch(rest)
     name = m.group(3) if m else rest
-    return name in {"*", ""} or rest in {"*"} or bool(re.fullmatch(r"[*?]+(/\*)?", name))
+    return name in {"*", ""} or rest in {"*"} or bool(_WILD_NAME.fullmatch(name))
 
 
 # ------------------------------------------------------------------------------------------ grants
@@ -242,13 +249,19 @@ def _named_services(grant: Grant) -> frozenset[str] | None:
 class _ServiceIndex:
     """A role's allow grants by the services their action patterns name (see `RoleAccess._service_grants`)."""
 
-    __slots__ = ("_by_service", "_named")
+    __slots__ = ("_by_service", "_named", "services")
 
     def __init__(self, allows: tuple[Grant, ...]) -> None:
         self._named = [(g, _named_services(g)) for g in allows]
         self._by_service: dict[str, tuple[Grant, ...]] = {}
+        named = [services for _, services in self._named]
+        self.services: frozenset[str] | None = None if any(n is None for n in named) else frozenset().union(
+            *(n for n in named if n is not None))
+        """Every service some allow grant can name (lower case), or None when a grant may name any service."""
 
     def grants(self, service: str) -> tuple[Grant, ...]:
+        if self.services is not None and service not in self.services:
+            return ()
         found = self._by_service.get(service)
         if found is None:
             found = self._by_service[service] = tuple(
@@ -311,8 +324,22 @@ class RoleAccess:
             object.__setattr__(self, "_grants_for", memo)
         found = memo.get(action)
         if found is None:
-            found = memo[action] = tuple(g for g in self._service_grants(action) if g.matches_action(action))
+            candidates = self._service_grants(action)
+            found = memo[action] = tuple(g for g in candidates if g.matches_action(action)) if candidates else ()
         return found
+
+    def granted_services(self) -> frozenset[str] | None:
+        """Every service (lower case) an allow grant of the role can name an action of, or None when one may
+        name any (`*`, `s*:Get*`, NotAction): the escalation methods ask about services most roles never
+        mention, and this answers all of them with one set test instead of a lookup per action."""
+        return self._index().services
+
+    def _index(self) -> _ServiceIndex:
+        index: _ServiceIndex | None = self.__dict__.get("_service_index")
+        if index is None:
+            index = _ServiceIndex(self.allows)
+            object.__setattr__(self, "_service_index", index)
+        return index
 
     def _service_grants(self, action: str) -> tuple[Grant, ...]:
         """The allow grants that could name `action` at all, in order: those with a pattern for its service
@@ -322,11 +349,7 @@ class RoleAccess:
         service, sep, _ = action.partition(":")
         if not sep or not service.isascii():
             return self.allows
-        index: _ServiceIndex | None = self.__dict__.get("_service_index")
-        if index is None:
-            index = _ServiceIndex(self.allows)
-            object.__setattr__(self, "_service_index", index)
-        return index.grants(service.lower())
+        return self._index().grants(service.lower())
 
     def _decide(self, action: str, resource: str, allows: tuple[Grant, ...]) -> Access:
         if not allows:
@@ -364,7 +387,7 @@ class RoleAccess:
             object.__setattr__(self, "_effective_grants", memo)
         found = memo.get(action)
         if found is None:
-            found = memo[action] = tuple(
+            found = memo[action] = () if not self.grants_for(action) else tuple(
                 g for g in self.grants_for(action)
                 if any(self._decide(action, r, (g,)).allowed
                        for r in (g.resources if g.not_resources is None else ("*",)) or ("*",)))
