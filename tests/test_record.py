@@ -285,7 +285,9 @@ def test_frozen_records_refuse_assignment_and_deletion_with_the_stdlib_messages(
                        lambda t: setattr(t, "not_a_field", 1)):
             with pytest.raises((dataclasses.FrozenInstanceError, TypeError)) as caught:
                 action(target)
-            expected.append(f"{type(caught.value).__name__}: {caught.value}")
+            # (3.13 names the class in the TypeError: the twin's name is read as the record's)
+            expected.append(f"{type(caught.value).__name__}: {caught.value}".replace(f"{cls.__name__}Twin",
+                                                                                     cls.__name__))
     assert expected[:3] == expected[3:]
     assert "FrozenInstanceError: cannot assign to field 'name'" in expected
     assert cls.__setattr__.__qualname__ == f"{cls.__qualname__}.__setattr__"
