@@ -504,8 +504,8 @@ def manifest(recorder: Recorder) -> dict[str, Any] | None:
     return {"files": files, "dirs": dirs, "probes": probes, "report": recorder.report}
 
 
-signature, digest, listing, probe = _signature, _digest, _listing, _probe
-"""The checks `first_change` makes, for the unit cache (`faasguard.unit_cache`), which memoises them."""
+signature, probe = _signature, _probe
+"""Look-ups `changes` makes, for the unit cache (`faasguard.unit_cache`), which memoises them."""
 
 
 def _implied(key: str, kind: str, listed: set[str]) -> bool:
@@ -544,25 +544,35 @@ def still_valid(entry: Mapping[str, Any]) -> bool:
 def first_change(entry: Mapping[str, Any]) -> str | None:
     """The first input of the entry's scan that is no longer as it was, or None when none is."""
     try:
-        for path, signature, digest in entry["files"]:
-            now = _signature(path)
-            if signature is None or now is None:
-                if signature != now:
-                    return str(path)
-                continue
-            if list(now) == signature:
-                continue
-            if digest is None or now[0] != signature[0] or _digest(path) != digest:
-                return str(path)
-        for path, listing, *signature in entry["dirs"]:
-            if not same_directory(path, listing, signature[0] if signature else None, entry["report"]):
-                return f"the entries of {path}"
-        for key, kind, size in entry["probes"]:
-            if not same_probe(_probe(key), kind, size):
-                return f"{key[1:]} ({kind} before)"
+        for _, what in changes(entry):
+            return what
     except (TypeError, ValueError, KeyError, IndexError):
         return "the entry's form"
     return None
+
+
+def changes(entry: Mapping[str, Any], signature_of: Callable[[str], tuple[int, ...] | None] = _signature,
+            probe_of: Callable[[str], tuple[str, int]] = _probe,
+            dir_signatures: dict[str, tuple[int, ...] | None] | None = None) -> Iterator[tuple[int, str]]:
+    """(index in the entry's files, the file) of each changed file, then (-1, what) of the first changed
+    directory or probe, if any. The unit cache passes memoised look-ups (`signature_of`, `probe_of`, the
+    directory signatures of `same_directory`): the units of one scan share most of their inputs."""
+    for index, (path, signature, digest) in enumerate(entry["files"]):
+        now = signature_of(path)
+        if signature is None or now is None:
+            if signature != now:
+                yield index, str(path)
+            continue
+        if list(now) != signature and (digest is None or now[0] != signature[0] or _digest(path) != digest):
+            yield index, str(path)
+    for path, listing, *signature in entry["dirs"]:
+        if not same_directory(path, listing, signature[0] if signature else None, entry["report"], dir_signatures):
+            yield -1, f"the entries of {path}"
+            return
+    for key, kind, size in entry["probes"]:
+        if not same_probe(probe_of(key), kind, size):
+            yield -1, f"{key[1:]} ({kind} before)"
+            return
 
 
 # ------------------------------------------------------------------------------------------ entries

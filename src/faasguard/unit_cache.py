@@ -150,36 +150,20 @@ class UnitCache:
         self.stored += 1
 
     def _first_change(self, entry: Mapping[str, Any]) -> str | None:
-        """`scan_cache.first_change`, with what this run already checked remembered: the units of one scan
-        share most of their inputs (a code directory listed for every function's imports)."""
         for _, what in self._changes(entry):
             return what
         return None
 
     def _changes(self, entry: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
-        """(index in the entry's files, the file) of each changed file, then (-1, what) of the first changed
-        directory or probe, if any."""
-        for index, (path, signature, digest) in enumerate(entry["files"]):
-            now = self._signatures[path] if path in self._signatures \
-                else self._signatures.setdefault(path, scan_cache.signature(path))
-            if signature is None or now is None:
-                if signature != now:
-                    yield index, str(path)
-                continue
-            if list(now) != signature and (digest is None or now[0] != signature[0]
-                                           or scan_cache.digest(path) != digest):
-                yield index, str(path)
-        report = entry["report"]
-        for path, listing, *signature in entry["dirs"]:
-            if not scan_cache.same_directory(path, listing, signature[0] if signature else None, report,
-                                             self._dir_signatures):
-                yield -1, f"the entries of {path}"
-                return
-        for key, kind, size in entry["probes"]:
-            found = self._probes[key] if key in self._probes else self._probes.setdefault(key, scan_cache.probe(key))
-            if not scan_cache.same_probe(found, kind, size):
-                yield -1, f"{key[1:]} ({kind} before)"
-                return
+        """`scan_cache.changes`, with what this run already checked remembered."""
+        return scan_cache.changes(entry, self._signature, self._probe, self._dir_signatures)
+
+    def _signature(self, path: str) -> tuple[int, ...] | None:
+        return self._signatures[path] if path in self._signatures \
+            else self._signatures.setdefault(path, scan_cache.signature(path))
+
+    def _probe(self, key: str) -> tuple[str, int]:
+        return self._probes[key] if key in self._probes else self._probes.setdefault(key, scan_cache.probe(key))
 
     # ------------------------------------------------------------------------------------------ discovery
 
