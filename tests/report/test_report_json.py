@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -129,3 +130,22 @@ def test_compact_report_is_the_documents_json_text(monkeypatch: pytest.MonkeyPat
     document = json.loads(compact)
     assert document["findings"][0]["message"] == "bad name \\xff in a message → here…"
     assert [p["function"] for p in document["paths"]] == ["ImageConverterFunction", "PreviewFunction"]
+
+
+def test_location_paths_are_spelled_and_escaped_at_every_use(tmp_path: Path) -> None:
+    """The escaped spelling of a path is kept per path (`ReportPaths.text`): the second location naming the file
+    is written as the first, relative to the report root, its backslash and undecodable byte escaped."""
+    from faasguard.model import Location
+    from faasguard.report import ReportPaths
+    from faasguard.report.json_report import location_dict
+
+    paths = ReportPaths(cwd=tmp_path, root=tmp_path)
+    odd = str(tmp_path / "src" / "a\\b\udcff.py")
+    first, second = location_dict(Location(odd, 3), paths), location_dict(Location(odd, 9, 2), paths)
+    assert first is not None
+    assert second is not None
+    assert first["path"] == second["path"] == "src/a\\\\b\\xff.py"
+    assert (first["line"], second["line"], second["column"]) == (3, 9, 2)
+    outside = location_dict(Location("/elsewhere/x.py"), paths)
+    assert outside is not None
+    assert outside["path"] == "/elsewhere/x.py"

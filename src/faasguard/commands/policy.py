@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from datetime import datetime
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -252,6 +254,13 @@ def _terraform(name: str, statements: list[dict[str, Any]]) -> str:
               show_default=True)
 def diff(path: str, output_format: str) -> None:
     """Per function: declared vs needed permissions; `--format patch` prints the template change."""
+    from faasguard.pipeline import _collector_paused
+
+    with _collector_paused():  # as in `scan`: the collector's passes over a large heap grow with its size
+        _diff(path, output_format)
+
+
+def _diff(path: str, output_format: str) -> None:
     apps, facts = _load(path)
     if output_format == "patch":
         from faasguard.analysis.iam.patch import build_patch
@@ -266,10 +275,11 @@ def diff(path: str, output_format: str) -> None:
             for text in result.diffs.values():
                 sys.stdout.write(text)
         return
-    report = [_function_report(app, f.iam, fn.id) for app, f in zip(apps, facts, strict=True) if f.iam
-              for fn in app.functions]
+    roles: dict[str, _RoleView] = {}
+    report = (_function_report(app, f.iam, fn.id, roles) for app, f in zip(apps, facts, strict=True) if f.iam
+              for fn in app.functions)
     if output_format == "json":
-        click.echo(json.dumps({"version": 1, "functions": report}, indent=2))
+        _write_json_report(report)
         return
     for item in report:
         _echo(f"{item['function']}  (role {item['role'] or '?'}"
@@ -285,29 +295,108 @@ def diff(path: str, output_format: str) -> None:
             _echo("  union of the sharers' needs: " + (", ".join(item["union"]) or "(nothing)"))
 
 
-def _function_report(app: Any, iam: Any, fid: str) -> dict[str, Any]:
-    from faasguard.analysis.iam.catalog import get_catalog
-    from faasguard.analysis.iam.facts import action_matches
+def _write_json_report(report: Iterable[dict[str, Any]]) -> None:
+    """Write `{"version": 1, "functions": [...]}` as `json.dumps(..., indent=2)` does, one function at a time.
+
+    Each function of a shared role lists every other sharer, so the document grows with the square of a
+    role's functions (a 5,000-function Serverless service: ~450 MB): built whole and encoded by json's
+    pure-Python indenting encoder it took minutes and gigabytes. Here each function is encoded and written
+    before the next one is built, and a list of strings is one join of the C string encoder."""
+    out = sys.stdout
+    out.write('{\n  "version": 1,\n  "functions": [')
+    first = True
+    for item in report:
+        out.write("\n    " if first else ",\n    ")
+        out.write(_indented(item, 2))
+        first = False
+    out.write("]\n}\n" if first else "\n  ]\n}\n")
+
+
+def _indented(value: Any, level: int) -> str:
+    """`json.dumps(value, indent=2)` of a value nested `level` deep in the document (dicts with string keys,
+    lists, strings, booleans, integers, None: what `_function_report` returns)."""
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (level + 1)
+        body = ("," + inner).join(f"{encode_basestring_ascii(k)}: {_indented(v, level + 1)}"
+                                  for k, v in value.items())
+        return "{" + inner + body + "\n" + "  " * level + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = "\n" + "  " * (level + 1)
+        try:  # the C encoder rejects anything but a string: then element by element
+            body = ("," + inner).join(map(encode_basestring_ascii, value))
+        except TypeError:
+            body = ("," + inner).join(_indented(v, level + 1) for v in value)
+        return "[" + inner + body + "\n" + "  " * level + "]"
+    return json.dumps(value)
+
+
+class _RoleView:
+    """What the diff shows alike for every function of one role: the union of its functions' needs and the
+    granted patterns no function of the role needs. Computed once per role, not once per sharer (which is
+    quadratic in a role's functions)."""
+
+    def __init__(self, ra: Any, iam: Any) -> None:
+        self.ra = ra
+        self.iam = iam
+        self.functions: list[str] = list(ra.functions)
+        self._position = {f: i for i, f in enumerate(self.functions)}
+        self.union = sorted({a for f in ra.functions if iam.needs.get(f) for a in iam.needs[f].actions()})
+        self._unused: list[str] | None = None
+
+    def sharers(self, fid: str) -> list[str]:
+        """The role's functions but `fid`, in order. Each function of an n-function role lists the n - 1
+        others: slicing around its position keeps that copy in C."""
+        index = self._position.get(fid)
+        if index is None or len(self._position) != len(self.functions):  # not a function of it, or repeated
+            return [f for f in self.functions if f != fid]
+        return self.functions[:index] + self.functions[index + 1 :]
+
+    def unused(self) -> list[str]:
+        if self._unused is None:
+            from faasguard.analysis.iam.catalog import get_catalog
+            from faasguard.analysis.iam.facts import action_matches
+
+            cat = get_catalog()
+            found: list[str] = []
+            for g in self.ra.allows:
+                if g.execution_policy or g.not_actions is not None:
+                    continue
+                for pattern in g.actions:
+                    if cat.expand(pattern) and not any(action_matches(pattern, a) for a in self.union):
+                        found.append(pattern)
+            self._unused = sorted(set(found))
+        return self._unused
+
+
+def _function_report(app: Any, iam: Any, fid: str, roles: dict[str, _RoleView] | None = None) -> dict[str, Any]:
+    """One function's entry of the diff. `roles` keeps each role's shared part (`_RoleView`) for the
+    functions after the first: one per call when not given."""
     from faasguard.analysis.iam.least_privilege import need_covered
 
     fn_needs = iam.needs.get(fid)
     ra = iam.role_of(fid)
     needed = sorted(fn_needs.actions()) if fn_needs else []
-    sharers = [f for f in (ra.functions if ra else ()) if f != fid]
-    union = sorted({a for f in (ra.functions if ra else ()) if iam.needs.get(f) for a in iam.needs[f].actions()})
+    view: _RoleView | None = None
+    if ra is not None:
+        roles = {} if roles is None else roles
+        view = roles.get(ra.role.id)
+        if view is None or view.ra is not ra:
+            view = roles[ra.role.id] = _RoleView(ra, iam)
+    sharers = view.sharers(fid) if view is not None else []
+    union = list(view.union) if view is not None else []
     unused: list[str] = []
     missing: list[str] = []
-    if ra is not None and fn_needs is not None and fn_needs.code_analyzed:
-        cat = get_catalog()
-        for g in ra.allows:
-            if g.execution_policy or g.not_actions is not None:
-                continue
-            for pattern in g.actions:
-                if cat.expand(pattern) and not any(action_matches(pattern, a) for a in union):
-                    unused.append(pattern)
+    if view is not None and fn_needs is not None and fn_needs.code_analyzed:
+        unused = list(view.unused())
         for n in fn_needs.needs:
             if need_covered(ra, n, app) is False:
                 missing.append(f"{n.action} on {n.resource}")
     return {"function": fid, "role": ra.role.id if ra else None, "shared_with": sharers,
             "code_analyzed": bool(fn_needs and fn_needs.code_analyzed), "needed": needed,
-            "unused": sorted(set(unused)), "missing": sorted(set(missing)), "union": union}
+            "unused": unused, "missing": sorted(set(missing)), "union": union}

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from faasguard.escape import path_text
 from faasguard.findings import DiagnosticKind, Finding, Severity
 from faasguard.safeio import open_regular
 
@@ -124,6 +125,7 @@ class ReportPaths:
         self.cwd = (cwd or Path.cwd()).absolute()
         self.root = root or report_root(self.cwd)
         self._cache: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
         self._exists: dict[str, bool] = {}
         self._root_prefix = os.path.join(os.path.normpath(self.root), "")
 
@@ -145,6 +147,14 @@ class ReportPaths:
                 spelled = spelled.replace(os.sep, "/")
             self._cache[path] = spelled
         return spelled
+
+    def text(self, path: str) -> str:
+        """`path_text` of the spelled path: what a report's `path` fields hold. Kept per path, as the spelling
+        is: a large report names the same few files in tens of thousands of locations."""
+        found = self._texts.get(path)
+        if found is None:
+            found = self._texts[path] = path_text(self(path))
+        return found
 
     def is_file(self, path: str) -> bool:
         """True when `path` names a regular file (a synthetic node, an ARN or a deleted file does not)."""

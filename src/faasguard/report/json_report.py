@@ -99,8 +99,8 @@ def _paths(result: ScanResult, paths: ReportPaths | None) -> dict[str, Any]:
 def location_dict(location: Location | None, paths: ReportPaths | None = None) -> dict[str, Any] | None:
     if location is None:
         return None
-    path = paths(location.path) if paths else location.path
-    return {"path": path_text(path), "line": location.line, "column": location.column,
+    return {"path": paths.text(location.path) if paths else path_text(location.path), "line": location.line,
+            "column": location.column,
             "end_line": location.end_line, "logical_id": location.logical_id,
             "construct_path": location.construct_path}
 

@@ -4,6 +4,8 @@
 trigger reachable without authorization, an invoke permission open to anyone, or a bucket/queue/topic
 trigger whose resource policy or ACL lets anyone write to it. Rules that are only worth saying about public
 functions use it; rules about API stages judge the stage.
+
+Size: the exposure rule family (nine rules); most of the lines are each rule's catalog documentation.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from faasguard.model import (
     AuthType,
     Function,
     Resource,
+    Role,
     Route,
     RouteTable,
     SecurityGroup,
@@ -602,10 +605,12 @@ def _is_vpc_only(resource: Resource) -> bool:
     return resource.publicly_accessible is not True
 
 
-def _vpc_store_references(app: Application, fn: Function) -> list[str]:
+def _vpc_store_references(app: Application, fn: Function, by_role: dict[str, list[str]]) -> list[str]:
     """Evidence that a function talks to a VPC-only data store: an environment value naming a store's
     endpoint (`!GetAtt Db.Endpoint.Address`) or a VPC-only host name, or a data-plane connect permission
-    (`rds-db:connect`). Control-plane references (a cluster ARN for the RDS Data API) are not evidence."""
+    (`rds-db:connect`). Control-plane references (a cluster ARN for the RDS Data API) are not evidence.
+    `by_role` keeps the permission evidence per role: a Serverless service's one role has statements for
+    every function's events, so reading them again for each function is quadratic."""
     evidence: list[str] = []
     for var in fn.environment:
         if not isinstance(var.value, str):
@@ -617,16 +622,24 @@ def _vpc_store_references(app: Application, fn: Function) -> list[str]:
             evidence.append(f"environment variable {var.name} names a VPC-only database host")
     role = app.role(fn.role)
     if role is not None:
-        for policy in role.policies:
-            for stmt in policy.document.statements if policy.document else ():
-                if not stmt.is_allow:
-                    continue
-                hit = next((a for a in known_strings(stmt.actions)
-                            if a.partition(":")[0].lower() in _CONNECT_SERVICES
-                            and any(action_matches(a, c) for c in _CONNECT_ACTIONS)), None)
-                if hit:
-                    evidence.append(f"its role allows {hit}")
+        if role.id not in by_role:
+            by_role[role.id] = _connect_permissions(role)
+        evidence.extend(by_role[role.id])
     return evidence
+
+
+def _connect_permissions(role: Role) -> list[str]:
+    found: list[str] = []
+    for policy in role.policies:
+        for stmt in policy.document.statements if policy.document else ():
+            if not stmt.is_allow:
+                continue
+            hit = next((a for a in known_strings(stmt.actions)
+                        if a.partition(":")[0].lower() in _CONNECT_SERVICES
+                        and any(action_matches(a, c) for c in _CONNECT_ACTIONS)), None)
+            if hit:
+                found.append(f"its role allows {hit}")
+    return found
 
 
 def _endpoint_of(app: Application, symbol: str) -> Resource | None:
@@ -712,8 +725,9 @@ class DataAccessOutsideVpc(Rule):
     checklist = "C5"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        by_role: dict[str, list[str]] = {}
         for fn in ctx.app.functions:
-            evidence = _vpc_store_references(ctx.app, fn)
+            evidence = _vpc_store_references(ctx.app, fn, by_role)
             if not evidence:
                 continue
             if fn.vpc is None:

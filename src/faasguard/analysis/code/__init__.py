@@ -29,6 +29,7 @@ language brings a new sink kind (a row in core/sinks.py and the rule that claims
 from __future__ import annotations
 
 import traceback
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,6 +120,9 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
     reported: set[str] = set()
     roots_memo: dict[tuple[Path, str | None], tuple[Path, ...]] = {}
     archives: dict[Path, PackageArchive] = {}
+    # handlers still to analyse per file: a file no later handler is in is released after its last one
+    pending: Counter[str | None] = Counter(
+        f.code.handler_file for f in app.functions if f.code is not None and f.code.handler_file)
     try:
         for function in app.functions:
             js = _js_handler(function)
@@ -148,6 +152,10 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
             result = analyze_function(analyzer, handler, name or "handler", function.id, diagnostics, reported)
             if result is not None:
                 handlers[function.id] = result
+            file = function.code.handler_file if function.code else None
+            pending[file] -= 1
+            if pending[file] <= 0:
+                analyzer.release(handler)
     finally:
         for archive in archives.values():
             diagnostics.extend(archive.tree.diagnostics)

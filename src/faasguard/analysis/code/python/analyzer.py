@@ -69,6 +69,16 @@ class Analyzer:
             info = self.diagnostics_modules[path] = parse_module(path, self.cwd, self.archive)
         return info
 
+    def release(self, path: Path) -> None:
+        """Let go of the parsed module at `path` once no handler still to analyse is in it: an application of
+        10,000 functions, each in its own file, otherwise holds 10,000 syntax trees (~25 KB each) until its
+        last handler. What was learnt from the module (its globals, summaries, secrets) is kept; a later import
+        of it finds it in the parse cache or parses it again. A module in which a function defined inside
+        another was met is kept: that inner function is known only to this parse of it."""
+        info = self.diagnostics_modules.get(path)
+        if info is not None and not any(".<locals>." in qualname for qualname in info.functions):
+            del self.diagnostics_modules[path]
+
     def path(self, text: str) -> Path:
         """The `Path` of a module the summaries name by its string (values and summaries carry strings), built
         once per application rather than at every call and module reference."""
