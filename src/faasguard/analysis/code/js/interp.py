@@ -860,6 +860,9 @@ class JsFunction:
                 return known
         if callee.kind == "function":
             return self.call_function(callee, args, node)
+        for arg in args:  # `new Promise((resolve, reject) => ...)`: the executor runs now, in this invocation
+            if arg.kind == "function":
+                self.call_function(arg, [CLEAN, CLEAN], node)
         return data_of(*args)
 
     def call_function(self, callee: Val, args: list[Val], node: Node) -> Val:
