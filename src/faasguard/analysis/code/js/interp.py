@@ -385,9 +385,11 @@ class JsFunction:
                 stack.extend(node.named_children)
         return False
 
-    def guards(self, cond: Node) -> list[tuple[str, tuple[str, ...], bool]]:
+    def guards(self, cond: Node, members: bool = False) -> list[tuple[str, tuple[str, ...], bool]]:
         """Names a test checks against an allow-list, a pattern or a base directory: (name, sink kinds it is then
-        safe for, whether the check holds when the test is false, i.e. `if (!ok) return`)."""
+        safe for, whether the check holds when the test is false, i.e. `if (!ok) return`). With `members`, a
+        checked member expression (`q.dir`) is named by its text too (a ternary's branch is matched by text)."""
+        checkable = ("identifier", "member_expression", "subscript_expression") if members else ("identifier",)
         out: list[tuple[str, tuple[str, ...], bool]] = []
         node, negated = cond, False
         while node.type in ("parenthesized_expression", "unary_expression"):
@@ -405,12 +407,12 @@ class JsFunction:
                 for side in ("left", "right"):
                     child = node.child_by_field_name(side)
                     if child is not None and (self.text(op) == "||") == (not negated):
-                        out.extend(g for g in self.guards(child) if g[2])
-                        out.extend(g for g in self.guards(child) if not g[2] and negated)
+                        out.extend(g for g in self.guards(child, members) if g[2])
+                        out.extend(g for g in self.guards(child, members) if not g[2] and negated)
                 return out
             if op is not None and self.text(op) in ("===", "=="):
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None and right is not None and left.type == "identifier" and right.type == "string":
+                if left is not None and right is not None and left.type in checkable and right.type == "string":
                     out.append((self.text(left), ("all",), negated))
             return out
         if node.type != "call_expression":
@@ -421,11 +423,34 @@ class JsFunction:
         method = self.text(fn.child_by_field_name("property"))
         target = fn.child_by_field_name("object")
         first = args.named_children[0]
-        if method in ("includes", "has", "test", "hasOwnProperty", "isValid") and first.type == "identifier":
+        if method in ("includes", "has", "test", "hasOwnProperty", "isValid") and first.type in checkable:
             out.append((self.text(first), ("all",), negated))
         elif method == "startsWith" and target is not None and target.type == "identifier":
             out.append((self.text(target), ("path",), negated))
         return out
+
+    def ternary(self, node: Node) -> Val:
+        """`ALLOWED.includes(q.dir) ? q.dir : "asc"`: the branch taken when the allow-list check holds yields the
+        checked value, which is then one of the listed constants (the same guards as an `if`, also for a checked
+        member expression, matched by its text)."""
+        cond = node.child_by_field_name("condition")
+        self.ev(cond)
+        guards = self.guards(cond, members=True) if cond is not None else []
+        values = []
+        for field, negated in (("consequence", False), ("alternative", True)):
+            branch = node.child_by_field_name(field)
+            before = dict(self.scope.vars)
+            held = [(name, kinds) for name, kinds, neg in guards if neg == negated]
+            for name, kinds in held:
+                self.clean(name, kinds)
+            value = self.ev(branch)
+            self.scope.vars = before
+            if branch is not None and any(self.text(branch) == name for name, _ in held):
+                kinds = next(k for name, k in held if self.text(branch) == name)
+                if kinds == ("all",):
+                    value = value.map_taints(lambda taint: taint.clean_for("all"))
+            values.append(value)
+        return join(*values)
 
     def for_in(self, node: Node) -> None:
         left, right, body = (node.child_by_field_name(f) for f in ("left", "right", "body"))
@@ -675,9 +700,7 @@ class JsFunction:
         if t in _FUNCTION_TYPES:
             return self.a.function_value(self.mod, node, self.scope)
         if t == "ternary_expression":
-            self.ev(node.child_by_field_name("condition"))
-            return join(self.ev(node.child_by_field_name("consequence")),
-                        self.ev(node.child_by_field_name("alternative")))
+            return self.ternary(node)
         if t == "unary_expression":
             for child in node.named_children:
                 self.ev(child)
