@@ -1053,6 +1053,9 @@ class JsFunction:
                 self.sink(m.SinkRow("shell", row.args), f"{qual}(shell: true)", args, arg_nodes, node)
             elif args:
                 self.hit("program", f"{qual}() program", node, args[0])
+                script = self.shell_script(args[0], arg_nodes[1] if len(arg_nodes) > 1 else None)
+                if script is not None:
+                    self.hit("shell", f"{qual}({args[0].const} -c)", node, self.ev(script))
             return
         if row.when == "unsafe-yaml":
             options = args[1] if len(args) > 1 else None
@@ -1061,6 +1064,18 @@ class JsFunction:
             if not unsafe and not self.a.js_yaml_v3(self.mod.path):
                 return
         self.sink(row, f"{qual}()", args, arg_nodes, node)
+
+    def shell_script(self, program: Val, argv: Node | None) -> Node | None:
+        """`spawn("sh", ["-c", script, ...])`: the element after `-c` is a command line a shell parses, whatever
+        the missing `shell` option says (later elements are the script's positional parameters: data, not code)."""
+        name = (program.const or "").rsplit("/", 1)[-1].lower()
+        if name not in m.SHELL_PROGRAMS or argv is None or argv.type != "array":
+            return None
+        elements = [e for e in argv.named_children if e.type != "comment"]
+        for index, element in enumerate(elements[:-1]):
+            if element.type == "string" and _string_value(self.text(element)) in m.SHELL_COMMAND_FLAGS:
+                return elements[index + 1]
+        return None
 
     def exec_tmp(self, value: Val, what: str, node: Node) -> None:
         lead = value.const if value.const is not None else value.prefix
