@@ -24,7 +24,7 @@ from faasguard.analysis.code.core.sinks import applies
 from faasguard.analysis.code.core.summaries import absorb, returned
 from faasguard.analysis.code.core.values import CLEAN, Arg, ParamRef, Taint, Val, data_of, join, stringify
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
-from faasguard.analysis.code.js import jwt, sdk
+from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
 from faasguard.analysis.code.python.models import AUTHZ_KEYS, HTML_TAG, STRINGY_KEYS
 from faasguard.findings import EvidenceStep
@@ -202,7 +202,7 @@ class JsFunction:
         elif t == "class_declaration":
             name = node.child_by_field_name("name")
             if name is not None:
-                self.scope.vars[self.text(name)] = CLEAN
+                self.scope.vars[self.text(name)] = self.class_value(node)
         elif t == "statement_block":
             self.block(node)
         elif t == "if_statement":
@@ -552,6 +552,9 @@ class JsFunction:
         if text == "process.env" and key == "NODE_TLS_REJECT_UNAUTHORIZED" and value.const == "0":
             self.issue("tls-disabled", "NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate verification for "
                        "every request this process makes", target)
+        if obj.type == "this" and key is not None:
+            self.set_this_field(key, value)
+            return
         root = obj
         while root.type in ("member_expression", "subscript_expression"):
             inner = root.child_by_field_name("object")
@@ -649,8 +652,10 @@ class JsFunction:
                 elif child.type == "escape_sequence":
                     parts.append(_const(self.text(child)))
             return self.fmt(parts)
-        if t in ("number", "true", "false", "null", "regex", "this", "super"):
-            return _const(self.text(node)) if t != "this" else CLEAN
+        if t == "this":
+            return self.scope.get("this") or CLEAN
+        if t in ("number", "true", "false", "null", "regex", "super"):
+            return _const(self.text(node))
         if t in _WRAPPERS:
             inner = node.named_children
             return self.ev(inner[0]) if inner else CLEAN
@@ -710,7 +715,9 @@ class JsFunction:
         if t == "sequence_expression":
             values = [self.ev(c) for c in node.named_children]
             return values[-1] if values else CLEAN
-        if t in ("class", "class_declaration", "comment", "type_arguments", "type_annotation"):
+        if t in ("class", "class_declaration"):
+            return self.class_value(node)
+        if t in ("comment", "type_arguments", "type_annotation"):
             return CLEAN
         values = [self.ev(c) for c in node.named_children]
         return data_of(*values)
@@ -883,6 +890,8 @@ class JsFunction:
                 return known
         if callee.kind == "function":
             return self.call_function(callee, args, node)
+        if callee.kind == "class":
+            return self.construct(callee, args, node)
         for arg in args:  # `new Promise((resolve, reject) => ...)`: the executor runs now, in this invocation
             if arg.kind == "function":
                 self.call_function(arg, [CLEAN, CLEAN], node)
@@ -903,8 +912,16 @@ class JsFunction:
             return returned(callee_summary, bound, step, lambda v: self.subst(v, bound))
         if self.depth >= MAX_INLINE_DEPTH:
             return data_of(*args)
+        return self.inline(module, fnode, scope, args)[0]
+
+    def inline(self, module: JsModule, fnode: Node, scope: Scope, args: list[Val],
+               this: Val | None = None) -> tuple[Val, Scope]:
+        """Run a closure or method in place with its arguments (and `this`) bound: its return value and its scope
+        (where a constructor left `this`)."""
         inner = JsFunction(self.a, module, self.key, Scope(scope), self.summary, entry=self.entry,
                            depth=self.depth + 1)
+        if this is not None:
+            inner.scope.vars["this"] = this
         saved = self.summary.returns
         self.summary.returns = CLEAN
         inner.in_finally = self.in_finally
@@ -919,12 +936,63 @@ class JsFunction:
                 inner.ret(inner.ev(body), body)
         result = self.summary.returns
         self.summary.returns = saved
-        return result
+        return result, inner.scope
+
+    # ------------------------------------------------------------------ classes
+    def class_value(self, node: Node) -> Val:
+        return replace(self.a.function_value(self.mod, node, self.scope), kind="class")
+
+    def construct(self, cls: Val, args: list[Val], node: Node) -> Val:
+        """`new Repo(pool)`: an object whose fields are what the field initialisers and the constructor stored on
+        `this` (TypeScript parameter properties included)."""
+        target = self.a.functions.get(cls.extra or "")
+        if target is None or self.depth >= MAX_INLINE_DEPTH:
+            return data_of(*args)
+        module, cnode, scope = target
+        instance = Val(kind="instance", extra=cls.extra, fields=())
+        init = JsFunction(self.a, module, self.key, Scope(scope), self.summary, entry=self.entry,
+                          depth=self.depth + 1)
+        fields = [(name, init.ev(value)) for name, value in classes.field_initialisers(cnode, init.text)]
+        instance = replace(instance, fields=tuple(fields))
+        ctor = classes.method(cnode, "constructor", init.text)
+        if ctor is None:
+            return instance
+        for index, param in enumerate(init.params(ctor)):
+            name = classes.parameter_property(param, init.text)
+            if name is not None and index < len(args):
+                instance = replace(instance, fields=(*(instance.fields or ()), (name, args[index])))
+        _, ctor_scope = self.inline(module, ctor, scope, args, this=instance)
+        built = ctor_scope.vars.get("this")
+        return built if built is not None and built.kind == "instance" else instance
+
+    def method_of_class(self, recv: Val, method: str, args: list[Val], node: Node) -> Val | None:
+        """`repo.find(id)` on an instance (or `Repo.find(id)` on the class): the method run in place with `this`
+        bound; None when the class declares no such method (inherited, or a field holding a function)."""
+        target = self.a.functions.get(recv.extra or "")
+        if target is None:
+            return None
+        module, cnode, scope = target
+        fnode = classes.method(cnode, method, module.text)
+        if fnode is None or method == "constructor":
+            return None
+        if self.depth >= MAX_INLINE_DEPTH:
+            return data_of(*args)
+        return self.inline(module, fnode, scope, args, this=recv)[0]
+
+    def set_this_field(self, key: str, value: Val) -> None:
+        scope = self.scope.find("this")
+        base = scope.vars.get("this") if scope is not None else None
+        if scope is None or base is None or base.kind != "instance":
+            return
+        kept = tuple((n, v) for n, v in base.fields or () if n != key)
+        scope.vars["this"] = replace(base, fields=(*kept, (key, value)))
 
     def kind_call(self, recv: Val, method: str, args: list[Val], arg_nodes: list[Node], node: Node) -> Val | None:
         kind = recv.kind
         if kind == "aws-client":
             return self.sdk_call(recv, method, args, node)
+        if kind in ("instance", "class"):
+            return self.method_of_class(recv, method, args, node)
         if kind == "function" and method in ("use", "before", "after", "onError", "handler"):
             if method == "handler" and args and args[0].kind == "function":
                 return args[0]
