@@ -1125,7 +1125,11 @@ class JsFunction:
             if shell is not None and shell.const not in (None, "false"):
                 self.sink(m.SinkRow("shell", row.args), f"{qual}(shell: true)", args, arg_nodes, node)
             elif args:
-                self.hit("program", f"{qual}() program", node, args[0])
+                lead = args[0].prefix or ""
+                if not any(c.isspace() for c in lead):
+                    # a fixed lead with a space (`spawn(\`Rscript -e ... ${key}\`)`, no shell) names no program
+                    # the caller can pick: the whole string is looked up as one file name and fails
+                    self.hit("program", f"{qual}() program", node, args[0])
                 script = self.shell_script(args[0], arg_nodes[1] if len(arg_nodes) > 1 else None)
                 if script is not None:
                     self.hit("shell", f"{qual}({args[0].const} -c)", node, self.ev(script))
