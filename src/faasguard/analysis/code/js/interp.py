@@ -439,12 +439,16 @@ class JsFunction:
         values = []
         for field, negated in (("consequence", False), ("alternative", True)):
             branch = node.child_by_field_name(field)
-            before = dict(self.scope.vars)
             held = [(name, kinds) for name, kinds, neg in guards if neg == negated]
+            before = {name: self.scope.vars.get(name) for name, _ in held}
             for name, kinds in held:
                 self.clean(name, kinds)
             value = self.ev(branch)
-            self.scope.vars = before
+            for name, old in before.items():  # the check's cleaning holds inside this branch only
+                if old is None:
+                    self.scope.vars.pop(name, None)
+                else:
+                    self.scope.vars[name] = old
             if branch is not None and any(self.text(branch) == name for name, _ in held):
                 kinds = next(k for name, k in held if self.text(branch) == name)
                 if kinds == ("all",):
