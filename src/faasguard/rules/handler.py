@@ -487,11 +487,12 @@ class SqlInjection(_HandlerRule):
 class NoSqlInjection(_HandlerRule):
     """## What it does
     Finds event data used as a DynamoDB expression string, in a PartiQL statement built by formatting, or as a
-    MongoDB filter / operator document.
+    MongoDB filter / operator document; in JavaScript/TypeScript handlers also event data passed as a DynamoDB
+    call's whole request (`docClient.query(JSON.parse(event.body))`, `new ScanCommand(event.queryStringParameters)`).
 
     ## Why is this bad?
     The caller changes the condition (`{"$ne": null}` logs in without a password; a crafted expression reads
-    other items).
+    other items); with the whole request the caller also picks the table.
 
     ## Example
     ```python

@@ -24,7 +24,7 @@ from faasguard.analysis.code.core.sinks import applies
 from faasguard.analysis.code.core.summaries import absorb, returned
 from faasguard.analysis.code.core.values import CLEAN, Arg, ParamRef, Taint, Val, data_of, join, stringify
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
-from faasguard.analysis.code.js import jwt, sdk
+from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
 from faasguard.analysis.code.python.models import AUTHZ_KEYS, HTML_TAG, STRINGY_KEYS
 from faasguard.findings import EvidenceStep
@@ -202,7 +202,7 @@ class JsFunction:
         elif t == "class_declaration":
             name = node.child_by_field_name("name")
             if name is not None:
-                self.scope.vars[self.text(name)] = CLEAN
+                self.scope.vars[self.text(name)] = self.class_value(node)
         elif t == "statement_block":
             self.block(node)
         elif t == "if_statement":
@@ -385,9 +385,11 @@ class JsFunction:
                 stack.extend(node.named_children)
         return False
 
-    def guards(self, cond: Node) -> list[tuple[str, tuple[str, ...], bool]]:
+    def guards(self, cond: Node, members: bool = False) -> list[tuple[str, tuple[str, ...], bool]]:
         """Names a test checks against an allow-list, a pattern or a base directory: (name, sink kinds it is then
-        safe for, whether the check holds when the test is false, i.e. `if (!ok) return`)."""
+        safe for, whether the check holds when the test is false, i.e. `if (!ok) return`). With `members`, a
+        checked member expression (`q.dir`) is named by its text too (a ternary's branch is matched by text)."""
+        checkable = ("identifier", "member_expression", "subscript_expression") if members else ("identifier",)
         out: list[tuple[str, tuple[str, ...], bool]] = []
         node, negated = cond, False
         while node.type in ("parenthesized_expression", "unary_expression"):
@@ -405,12 +407,12 @@ class JsFunction:
                 for side in ("left", "right"):
                     child = node.child_by_field_name(side)
                     if child is not None and (self.text(op) == "||") == (not negated):
-                        out.extend(g for g in self.guards(child) if g[2])
-                        out.extend(g for g in self.guards(child) if not g[2] and negated)
+                        out.extend(g for g in self.guards(child, members) if g[2])
+                        out.extend(g for g in self.guards(child, members) if not g[2] and negated)
                 return out
             if op is not None and self.text(op) in ("===", "=="):
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None and right is not None and left.type == "identifier" and right.type == "string":
+                if left is not None and right is not None and left.type in checkable and right.type == "string":
                     out.append((self.text(left), ("all",), negated))
             return out
         if node.type != "call_expression":
@@ -421,11 +423,38 @@ class JsFunction:
         method = self.text(fn.child_by_field_name("property"))
         target = fn.child_by_field_name("object")
         first = args.named_children[0]
-        if method in ("includes", "has", "test", "hasOwnProperty", "isValid") and first.type == "identifier":
+        if method in ("includes", "has", "test", "hasOwnProperty", "isValid") and first.type in checkable:
             out.append((self.text(first), ("all",), negated))
         elif method == "startsWith" and target is not None and target.type == "identifier":
             out.append((self.text(target), ("path",), negated))
         return out
+
+    def ternary(self, node: Node) -> Val:
+        """`ALLOWED.includes(q.dir) ? q.dir : "asc"`: the branch taken when the allow-list check holds yields the
+        checked value, which is then one of the listed constants (the same guards as an `if`, also for a checked
+        member expression, matched by its text)."""
+        cond = node.child_by_field_name("condition")
+        self.ev(cond)
+        guards = self.guards(cond, members=True) if cond is not None else []
+        values = []
+        for field, negated in (("consequence", False), ("alternative", True)):
+            branch = node.child_by_field_name(field)
+            held = [(name, kinds) for name, kinds, neg in guards if neg == negated]
+            before = {name: self.scope.vars.get(name) for name, _ in held}
+            for name, kinds in held:
+                self.clean(name, kinds)
+            value = self.ev(branch)
+            for name, old in before.items():  # the check's cleaning holds inside this branch only
+                if old is None:
+                    self.scope.vars.pop(name, None)
+                else:
+                    self.scope.vars[name] = old
+            if branch is not None and any(self.text(branch) == name for name, _ in held):
+                kinds = next(k for name, k in held if self.text(branch) == name)
+                if kinds == ("all",):
+                    value = value.map_taints(lambda taint: taint.clean_for("all"))
+            values.append(value)
+        return join(*values)
 
     def for_in(self, node: Node) -> None:
         left, right, body = (node.child_by_field_name(f) for f in ("left", "right", "body"))
@@ -527,6 +556,9 @@ class JsFunction:
         if text == "process.env" and key == "NODE_TLS_REJECT_UNAUTHORIZED" and value.const == "0":
             self.issue("tls-disabled", "NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate verification for "
                        "every request this process makes", target)
+        if obj.type == "this" and key is not None:
+            self.set_this_field(key, value)
+            return
         root = obj
         while root.type in ("member_expression", "subscript_expression"):
             inner = root.child_by_field_name("object")
@@ -624,8 +656,10 @@ class JsFunction:
                 elif child.type == "escape_sequence":
                     parts.append(_const(self.text(child)))
             return self.fmt(parts)
-        if t in ("number", "true", "false", "null", "regex", "this", "super"):
-            return _const(self.text(node)) if t != "this" else CLEAN
+        if t == "this":
+            return self.scope.get("this") or CLEAN
+        if t in ("number", "true", "false", "null", "regex", "super"):
+            return _const(self.text(node))
         if t in _WRAPPERS:
             inner = node.named_children
             return self.ev(inner[0]) if inner else CLEAN
@@ -675,9 +709,7 @@ class JsFunction:
         if t in _FUNCTION_TYPES:
             return self.a.function_value(self.mod, node, self.scope)
         if t == "ternary_expression":
-            self.ev(node.child_by_field_name("condition"))
-            return join(self.ev(node.child_by_field_name("consequence")),
-                        self.ev(node.child_by_field_name("alternative")))
+            return self.ternary(node)
         if t == "unary_expression":
             for child in node.named_children:
                 self.ev(child)
@@ -687,7 +719,9 @@ class JsFunction:
         if t == "sequence_expression":
             values = [self.ev(c) for c in node.named_children]
             return values[-1] if values else CLEAN
-        if t in ("class", "class_declaration", "comment", "type_arguments", "type_annotation"):
+        if t in ("class", "class_declaration"):
+            return self.class_value(node)
+        if t in ("comment", "type_arguments", "type_annotation"):
             return CLEAN
         values = [self.ev(c) for c in node.named_children]
         return data_of(*values)
@@ -860,6 +894,11 @@ class JsFunction:
                 return known
         if callee.kind == "function":
             return self.call_function(callee, args, node)
+        if callee.kind == "class":
+            return self.construct(callee, args, node)
+        for arg in args:  # `new Promise((resolve, reject) => ...)`: the executor runs now, in this invocation
+            if arg.kind == "function":
+                self.call_function(arg, [CLEAN, CLEAN], node)
         return data_of(*args)
 
     def call_function(self, callee: Val, args: list[Val], node: Node) -> Val:
@@ -877,8 +916,16 @@ class JsFunction:
             return returned(callee_summary, bound, step, lambda v: self.subst(v, bound))
         if self.depth >= MAX_INLINE_DEPTH:
             return data_of(*args)
+        return self.inline(module, fnode, scope, args)[0]
+
+    def inline(self, module: JsModule, fnode: Node, scope: Scope, args: list[Val],
+               this: Val | None = None) -> tuple[Val, Scope]:
+        """Run a closure or method in place with its arguments (and `this`) bound: its return value and its scope
+        (where a constructor left `this`)."""
         inner = JsFunction(self.a, module, self.key, Scope(scope), self.summary, entry=self.entry,
                            depth=self.depth + 1)
+        if this is not None:
+            inner.scope.vars["this"] = this
         saved = self.summary.returns
         self.summary.returns = CLEAN
         inner.in_finally = self.in_finally
@@ -893,12 +940,63 @@ class JsFunction:
                 inner.ret(inner.ev(body), body)
         result = self.summary.returns
         self.summary.returns = saved
-        return result
+        return result, inner.scope
+
+    # ------------------------------------------------------------------ classes
+    def class_value(self, node: Node) -> Val:
+        return replace(self.a.function_value(self.mod, node, self.scope), kind="class")
+
+    def construct(self, cls: Val, args: list[Val], node: Node) -> Val:
+        """`new Repo(pool)`: an object whose fields are what the field initialisers and the constructor stored on
+        `this` (TypeScript parameter properties included)."""
+        target = self.a.functions.get(cls.extra or "")
+        if target is None or self.depth >= MAX_INLINE_DEPTH:
+            return data_of(*args)
+        module, cnode, scope = target
+        instance = Val(kind="instance", extra=cls.extra, fields=())
+        init = JsFunction(self.a, module, self.key, Scope(scope), self.summary, entry=self.entry,
+                          depth=self.depth + 1)
+        fields = [(name, init.ev(value)) for name, value in classes.field_initialisers(cnode, init.text)]
+        instance = replace(instance, fields=tuple(fields))
+        ctor = classes.method(cnode, "constructor", init.text)
+        if ctor is None:
+            return instance
+        for index, param in enumerate(init.params(ctor)):
+            name = classes.parameter_property(param, init.text)
+            if name is not None and index < len(args):
+                instance = replace(instance, fields=(*(instance.fields or ()), (name, args[index])))
+        _, ctor_scope = self.inline(module, ctor, scope, args, this=instance)
+        built = ctor_scope.vars.get("this")
+        return built if built is not None and built.kind == "instance" else instance
+
+    def method_of_class(self, recv: Val, method: str, args: list[Val], node: Node) -> Val | None:
+        """`repo.find(id)` on an instance (or `Repo.find(id)` on the class): the method run in place with `this`
+        bound; None when the class declares no such method (inherited, or a field holding a function)."""
+        target = self.a.functions.get(recv.extra or "")
+        if target is None:
+            return None
+        module, cnode, scope = target
+        fnode = classes.method(cnode, method, module.text)
+        if fnode is None or method == "constructor":
+            return None
+        if self.depth >= MAX_INLINE_DEPTH:
+            return data_of(*args)
+        return self.inline(module, fnode, scope, args, this=recv)[0]
+
+    def set_this_field(self, key: str, value: Val) -> None:
+        scope = self.scope.find("this")
+        base = scope.vars.get("this") if scope is not None else None
+        if scope is None or base is None or base.kind != "instance":
+            return
+        kept = tuple((n, v) for n, v in base.fields or () if n != key)
+        scope.vars["this"] = replace(base, fields=(*kept, (key, value)))
 
     def kind_call(self, recv: Val, method: str, args: list[Val], arg_nodes: list[Node], node: Node) -> Val | None:
         kind = recv.kind
         if kind == "aws-client":
             return self.sdk_call(recv, method, args, node)
+        if kind in ("instance", "class"):
+            return self.method_of_class(recv, method, args, node)
         if kind == "function" and method in ("use", "before", "after", "onError", "handler"):
             if method == "handler" and args and args[0].kind == "function":
                 return args[0]
@@ -978,6 +1076,11 @@ class JsFunction:
             return self.tmp_call(qual, args, node)
         if qual in m.MERGE_INTO:
             self.merge_into(qual, m.MERGE_INTO[qual], args, arg_nodes, node)
+            if qual == "Object.assign" and args and all(a.fields is not None for a in args):
+                # `Object.assign({}, defaults, { Item })`: every part is a literal object, so the result's fields
+                # are known (later parts win, as at run time)
+                fields = {name: value for a in args for name, value in a.fields or ()}
+                return Val(taints=data_of(*args).taints, fields=tuple(fields.items()))
             return data_of(*args)
         if qual in m.SANITIZERS:
             kinds = m.SANITIZERS[qual]
@@ -1026,7 +1129,14 @@ class JsFunction:
             if shell is not None and shell.const not in (None, "false"):
                 self.sink(m.SinkRow("shell", row.args), f"{qual}(shell: true)", args, arg_nodes, node)
             elif args:
-                self.hit("program", f"{qual}() program", node, args[0])
+                lead = args[0].prefix or ""
+                if not any(c.isspace() for c in lead):
+                    # a fixed lead with a space (`spawn(\`Rscript -e ... ${key}\`)`, no shell) names no program
+                    # the caller can pick: the whole string is looked up as one file name and fails
+                    self.hit("program", f"{qual}() program", node, args[0])
+                script = self.shell_script(args[0], arg_nodes[1] if len(arg_nodes) > 1 else None)
+                if script is not None:
+                    self.hit("shell", f"{qual}({args[0].const} -c)", node, self.ev(script))
             return
         if row.when == "unsafe-yaml":
             options = args[1] if len(args) > 1 else None
@@ -1035,6 +1145,18 @@ class JsFunction:
             if not unsafe and not self.a.js_yaml_v3(self.mod.path):
                 return
         self.sink(row, f"{qual}()", args, arg_nodes, node)
+
+    def shell_script(self, program: Val, argv: Node | None) -> Node | None:
+        """`spawn("sh", ["-c", script, ...])`: the element after `-c` is a command line a shell parses, whatever
+        the missing `shell` option says (later elements are the script's positional parameters: data, not code)."""
+        name = (program.const or "").rsplit("/", 1)[-1].lower()
+        if name not in m.SHELL_PROGRAMS or argv is None or argv.type != "array":
+            return None
+        elements = [e for e in argv.named_children if e.type != "comment"]
+        for index, element in enumerate(elements[:-1]):
+            if element.type == "string" and _string_value(self.text(element)) in m.SHELL_COMMAND_FLAGS:
+                return elements[index + 1]
+        return None
 
     def exec_tmp(self, value: Val, what: str, node: Node) -> None:
         lead = value.const if value.const is not None else value.prefix
@@ -1126,6 +1248,13 @@ class JsFunction:
 
     def record_call(self, service: str, method: str, operation: str, params: Val, node: Node) -> Val:
         resolved: list[tuple[str, Arg]] = []
+        if service == "dynamodb" and params.fields is None and params.kind is None:
+            # the whole request is an object the caller sent (`docClient.query(JSON.parse(event.body))`): the
+            # caller picks the table, the key condition and the filter, so every check the code meant is gone.
+            # Only for data read here: a helper's `params` parameter is usually an object literal at its call
+            # sites whose fields a summary does not keep, so it would be reported for the fields it holds.
+            direct = params.map_taints(lambda t: t if t.kind != "param" else None)
+            self.hit("nosql", f"{operation} request parameters", node, direct)
         for name, value in params.fields or ():
             if name == "Key" and service != "s3":
                 continue

@@ -124,6 +124,10 @@ TMP_CLEANUPS = frozenset(
               "emptyDirSync")
 )
 
+SHELL_PROGRAMS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "cmd", "cmd.exe", "powershell", "pwsh"})
+SHELL_COMMAND_FLAGS = frozenset({"-c", "-lc", "-ec", "/c", "-Command", "-command"})
+"""`spawn("bash", ["-c", script])` runs `script` through the shell as surely as `exec(script)` does."""
+
 SANITIZERS: dict[str, tuple[str, ...]] = {
     "path.basename": ("path",),
     "path.posix.basename": ("path",),
