@@ -34,6 +34,7 @@ from faasguard.analysis.code.python.web import ADAPTER_CALLS, ADAPTER_CTORS, REQ
 from faasguard.findings import EvidenceStep
 
 if TYPE_CHECKING:
+    from faasguard.analysis.code.core.results import Summary
     from faasguard.analysis.code.python.expressions import FunctionAnalysis
 
 
@@ -203,13 +204,19 @@ def instantiate(  # noqa: PLR0917
     if summary is None:
         return data_of(*actuals, *kwargs.values())
     params = summary.params
-    bound: dict[int, Val] = dict(enumerate(args))
+    bound: dict[int, Val] = dict(enumerate(args[: len(params)] if summary.vararg >= 0 else args))
+    extra: list[tuple[str, Val]] = []
     for name, value in kwargs.items():
         if name in params:
             bound[params.index(name)] = value
+        elif name in summary.names[len(params) :]:
+            bound[summary.names.index(name)] = value
+        else:
+            extra.append((name, value))
     if spread:
         for index in range(len(params)):
             bound.setdefault(index, data_of(*spread))
+    _bind_collectors(summary, bound, args[len(params) :], extra, spread)
     step = EvidenceStep(f"passed to {qualname}() ({unparse(node, 60)})", fa.loc(node))
 
     def subst(value: Arg) -> Arg:
@@ -221,6 +228,27 @@ def instantiate(  # noqa: PLR0917
         if actual is not None:
             fa.use(actual, node)
     return returned(summary, bound, step, subst)
+
+
+def _bind_collectors(
+    summary: Summary, bound: dict[int, Val], rest: list[Val], extra: list[tuple[str, Val]], spread: list[Val]
+) -> None:
+    """`*args` receives the positional arguments past the named ones; `**kwargs` whatever `**mapping` the
+    caller spread into the call (`run(**event)`: every field of the event) and the keywords no parameter names.
+
+    A summary tracks a parameter as one value, so `kwargs["cmd"]` in the callee stands for every keyword the
+    caller passed: when only some of them carry caller data (`run(cmd="ls", user=name)`) which one reaches a
+    sink is not known, and none is reported rather than the wrong one."""
+    if summary.vararg >= 0 and rest:
+        data = data_of(*rest)
+        bound[summary.vararg] = Val(
+            taints=data.taints, kind="list", fields=tuple((str(i), v) for i, v in enumerate(rest))
+        )
+    if summary.kwarg >= 0 and (extra or spread):
+        named = [value for _, value in extra]
+        uniform = all(value.taints for value in named) or not any(value.taints for value in named)
+        data = data_of(*spread, *(named if uniform else ()))
+        bound[summary.kwarg] = Val(taints=data.taints, kind="dict", fields=None if spread else tuple(extra))
 
 
 def _construct(fa: FunctionAnalysis, callee: Val, site: CallSite) -> Val:

@@ -96,6 +96,16 @@ class FunctionAnalysis(StatementAnalysis):
         part = self._object_part(base, attr, node)
         return part if part is not None else self._data_field(base, attr, node)
 
+    def entered(self, value: Val, node: ast.expr) -> Val:
+        """`with Session() as s` binds what the analysed class's `__enter__` returns (often `self`, sometimes an
+        event loop, a connection or a cursor it opened), not the instance itself."""
+        if value.kind != "instance" or not value.extra or not isinstance(node, ast.Call):
+            return value
+        enter = self._code_member(value, "__enter__")
+        if enter is None or enter.kind != "method" or not enter.extra:
+            return value
+        return calls.instantiate(self, enter.extra, [value], {}, [], node)
+
     def _code_member(self, base: Val, attr: str) -> Val | None:
         if base.kind == "module" and base.extra:
             return self._member(self.a.path(base.extra), attr)

@@ -59,6 +59,11 @@ class StatementAnalysis(FunctionState):
             + ([args.kwarg.arg] if args.kwarg else [])
         )
         self.summary.params = tuple(a.arg for a in positional)
+        self.summary.names = tuple(names)
+        if args.vararg:
+            self.summary.vararg = len(positional)
+        if args.kwarg:
+            self.summary.kwarg = len(names) - 1
         self.route = route or spec is not None
         decorators = [unparse(d, 200) for d in node.decorator_list]
         parsed_model = any(re.search(r"\bevent_parser\b", d) and "model" in d for d in decorators)
@@ -128,6 +133,11 @@ class StatementAnalysis(FunctionState):
                     )
 
     # -- statements
+    def entered(self, value: Val, node: ast.expr) -> Val:
+        """What `with node as name` binds when `node` evaluates to `value` (the interpreter refines it for the
+        analysed code's own context managers)."""
+        return value
+
     def block(self, body: Sequence[ast.stmt]) -> None:
         for stmt in body:
             self.statement(stmt)
@@ -463,7 +473,7 @@ class StatementAnalysis(FunctionState):
         for item in stmt.items:
             value = self.ev(item.context_expr, in_with=True)
             if item.optional_vars is not None:
-                self.assign(item.optional_vars, value, item.context_expr, stmt)
+                self.assign(item.optional_vars, self.entered(value, item.context_expr), item.context_expr, stmt)
         self.block(stmt.body)
 
     s_AsyncWith = s_With
