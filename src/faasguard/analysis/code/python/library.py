@@ -5,6 +5,9 @@ in rank order; the first transfer that answers (returns a value) decides what th
 the sink hits, /tmp events and secret fetches it implies. A transfer that returns None lets the call fall
 through to the next one, and finally to the generic rule (the data of receiver and arguments flows into the
 result). Each transfer is small and reads its row; which rule reports a sink kind is not known here.
+
+Size: one small transfer per row kind of models.py; split by sink family, the rank-ordered dispatch at the end
+would have to import every family back to keep one order.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from faasguard._record import record
@@ -39,8 +43,11 @@ from faasguard.analysis.code.python.models import (
     POWERTOOLS_PREFIXES,
     QUAL_MODELS,
     REMOVE_FUNCS,
+    RUAMEL_UNSAFE_TYPES,
+    RUAMEL_YAML,
     SAFE_YAML_LOADERS,
     SCHEMA_VALIDATORS,
+    SHELL_COMMAND_FLAG,
     SHELLS,
     SQL_METHODS,
     SQL_WHERE_METHODS,
@@ -188,8 +195,39 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         return
     if command.kind == "list" or command.qual == "shlex.split()":
         return
-    fa.hit("program", f"{q}() program", node, command)
     fa.exec_tmp(command, q, node)
+    if command.prefix and any(c.isspace() for c in command.prefix):
+        return  # no shell: the whole string names one executable, and its fixed start is not a path to choose
+    fa.hit("program", f"{q}() program", node, command)
+
+
+def _argv_shell(fa: FunctionAnalysis, site: CallSite, program: Val, argv: list[Val], what: str) -> None:
+    """`bash -c CMD` spelled as separate arguments (or an argument list): CMD is a shell command line. Each
+    list argument counts element by element, so `exec("bash", ["-c", cmd])` reads the same."""
+    if (program.const or "").rsplit("/", 1)[-1] not in SHELLS:
+        return
+    flat: list[Val] = []
+    for value in argv:
+        if value.kind == "list" and value.fields is not None:
+            flat.extend(element for _, element in value.fields)
+        else:
+            flat.append(value)
+    for flag, command in pairwise(flat):
+        if flag.const is not None and SHELL_COMMAND_FLAG.match(flag.const):
+            fa.hit("shell", f"{what}({program.const}, '-c', ...)", site.node, command)
+            return
+
+
+def _exec_argv(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`create_subprocess_exec(program, *args)`: the program is chosen by the caller, or a shell runs one of
+    the arguments."""
+    program = site.arg(model.position, "program")
+    if program is None:
+        return None
+    fa.hit(model.sink, f"{site.qual}() program", site.node, program)
+    fa.exec_tmp(program, site.qual, site.node)
+    _argv_shell(fa, site, program, site.args[model.position + 1 :], site.qual)
+    return CLEAN
 
 
 def _loop_subprocess(fa: FunctionAnalysis, site: CallSite) -> Val | None:
@@ -198,12 +236,14 @@ def _loop_subprocess(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     receiver, method = site.receiver, site.method
     if receiver is None or method not in LOOP_SUBPROCESS:
         return None
-    if receiver.qual not in EVENT_LOOPS and (receiver.kind is not None or receiver.const is not None):
-        return None  # the method names are asyncio's own: a loop passed in as a parameter is still a loop
+    if receiver.qual not in EVENT_LOOPS and (receiver.kind not in (None, "instance") or receiver.const is not None):
+        return None  # the method names are asyncio's own: a loop passed in (or held by an object) is still a loop
     command = site.arg(1, "cmd" if method == "subprocess_shell" else "program")
     if command is not None:
         fa.hit(LOOP_SUBPROCESS[method], f"loop.{method}()", site.node, command)
         fa.exec_tmp(command, f"loop.{method}", site.node)
+        if method == "subprocess_exec":
+            _argv_shell(fa, site, command, site.args[2:], f"loop.{method}")
     return CLEAN
 
 
@@ -212,6 +252,7 @@ def _exec_program(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | N
     if program is not None:
         fa.hit(model.sink, f"{site.qual}()", site.node, program)
         fa.exec_tmp(program, site.qual, site.node)
+        _argv_shell(fa, site, program, site.args[model.position + 1 :], site.qual)
     return CLEAN
 
 
@@ -257,6 +298,26 @@ def _yaml_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
         fa.hit(model.sink, f"{site.qual}(Loader={shown})", site.node, args[0])
     data = data_of(*args[:1])
     return replace(data, taints=tuple(t.with_structure(True) for t in data.taints))
+
+
+def _ruamel_yaml(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`ruamel.yaml.YAML(typ=...)`: the loader object, remembering its type for `.load()`."""
+    typ = site.arg(0, "typ")
+    return Val(qual=f"{site.qual}()", extra=(typ.const if typ is not None else None) or "rt")
+
+
+def _ruamel_load(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver = site.receiver
+    if (
+        receiver is None
+        or site.method not in ("load", "load_all")
+        or (receiver.qual or "")[:-2] not in RUAMEL_YAML
+        or receiver.extra not in RUAMEL_UNSAFE_TYPES
+        or not site.args
+    ):
+        return None
+    fa.hit("deser", f"YAML(typ={receiver.extra!r}).{site.method}()", site.node, site.args[0])
+    return data_of(site.args[0])
 
 
 def _numpy_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -701,7 +762,7 @@ def _tainted_receiver(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     ):
         return Val(taints=tuple(t.clean_for("path") for t in receiver.taints))
     if method in ("format", "format_map"):
-        return fa.format_template(receiver.const or receiver.text or "", [*args, *kwargs.values()])
+        return fa.format_template(receiver.const or receiver.text or "", [*args, *kwargs.values(), *site.spread])
     if method in ("items", "values", "keys", "copy"):
         return Val(taints=receiver.taints, kind="list" if method != "copy" else None)
     if method in BOOL_METHODS:
@@ -733,7 +794,7 @@ def _format_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     receiver = site.receiver
     if receiver is None or site.method != "format" or receiver.const is None:
         return None
-    return fa.format_template(receiver.const, [*site.args, *site.kwargs.values()])
+    return fa.format_template(receiver.const, [*site.args, *site.kwargs.values(), *site.spread])
 
 
 def _join_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
@@ -759,6 +820,8 @@ TRANSFERS: dict[str, Transfer] = {
     "sys-path": _sys_path,
     "deser": _deser,
     "yaml-load": _yaml_load,
+    "ruamel-yaml": _ruamel_yaml,
+    "exec-argv": _exec_argv,
     "numpy-load": _numpy_load,
     "template": _template,
     "url-request-object": _url_request_object,
@@ -786,6 +849,7 @@ TRANSFERS: dict[str, Transfer] = {
 RULES: dict[str, Rule] = {
     "log": _log,
     "loop-subprocess": _loop_subprocess,
+    "ruamel-load": _ruamel_load,
     "template-from-string": _template_from_string,
     "url-session": _url_session,
     "sql-execute": _sql_execute,
