@@ -187,6 +187,10 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
             if first in SHELLS and len(elements) > 2 and elements[1].const == "-c":
                 fa.hit("shell", f"{q}([{first}, '-c', ...])", node, elements[2])
         return
+    if command.qual == "shlex.split()":
+        if command.taints and not _first_word_fixed(command.prefix or ""):
+            fa.hit("program", f"{q}() program", node, command)
+        return
     if command.kind == "list" and command.fields:
         program = command.field_val("0")
         if program is not None:
@@ -199,6 +203,19 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
     if command.prefix and any(c.isspace() for c in command.prefix):
         return  # no shell: the whole string names one executable, and its fixed start is not a path to choose
     fa.hit("program", f"{q}() program", node, command)
+
+
+def _first_word_fixed(prefix: str) -> bool:
+    """Whether a command line's known start already holds its whole first word (`"convert " + opts`): the
+    program is fixed, and the caller's text only adds arguments."""
+    stripped = prefix.lstrip()
+    return bool(stripped) and any(c.isspace() for c in stripped)
+
+
+def _split_argv(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`shlex.split(line)`: an argument list whose first word (the program) comes from the line's start."""
+    first = site.first
+    return Val(taints=first.taints, kind="list", qual=f"{site.qual}()", prefix=first.prefix or first.const)
 
 
 def _argv_shell(fa: FunctionAnalysis, site: CallSite, program: Val, argv: list[Val], what: str) -> None:
@@ -822,6 +839,7 @@ TRANSFERS: dict[str, Transfer] = {
     "yaml-load": _yaml_load,
     "ruamel-yaml": _ruamel_yaml,
     "exec-argv": _exec_argv,
+    "split-argv": _split_argv,
     "numpy-load": _numpy_load,
     "template": _template,
     "url-request-object": _url_request_object,

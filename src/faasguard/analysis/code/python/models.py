@@ -853,6 +853,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(37, "yaml-load", {"yaml.load", "yaml.load_all", "ruamel.yaml.load", "ruamel.yaml.load_all"}, "deser"),
     _table(37, "ruamel-yaml", RUAMEL_YAML),
     _table(31, "exec-argv", EXEC_ARGV, "program"),
+    _table(86, "split-argv", {"shlex.split"}),
     _table(38, "numpy-load", {"numpy.load"}, "deser"),
     _table(40, "template", TEMPLATE_FUNCS, "template"),
     _table(45, "url-request-object", {"urllib.request.Request"}),
