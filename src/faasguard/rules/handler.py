@@ -384,8 +384,13 @@ class StateLeaksAcrossInvocations(_HandlerRule):
 @register
 class CommandInjection(_HandlerRule):
     """## What it does
-    Finds event data reaching a shell: `os.system`, `os.popen`, `subprocess` with `shell=True` or an
-    `sh -c` string, or as the program of an argument list.
+    Finds event data reaching a shell: `os.system`, `os.popen`, `subprocess` with `shell=True`, asyncio's
+    `create_subprocess_shell` and `loop.subprocess_shell`, or a shell started with `-c` and the command as a
+    separate argument (`["sh", "-c", cmd]`, `os.spawnl(mode, "/bin/sh", "sh", "-c", cmd)`,
+    `create_subprocess_exec("bash", "-lc", cmd)`). Also event data chosen as the program itself: the first
+    element of an argument list, the program of `os.exec*`/`os.spawn*`/`create_subprocess_exec`, or the first
+    word of `shlex.split(line)`. A value passed as a plain argument to a fixed program is not reported, nor is
+    a string run without a shell whose fixed start already names the program (`"/opt/bin/tool " + name`).
 
     ## Why is this bad?
     The caller runs any command in the function's environment, with its role's credentials.
@@ -523,7 +528,10 @@ class NoSqlInjection(_HandlerRule):
 @register
 class UnsafeDeserialization(_HandlerRule):
     """## What it does
-    Finds event data reaching pickle, dill, marshal, shelve, jsonpickle, or `yaml.load` without a safe loader.
+    Finds event data reaching pickle, dill, cloudpickle, marshal, shelve, jsonpickle, `yaml.load` without a
+    safe loader, or ruamel's `YAML(typ="unsafe").load`. Bytes this code just produced with `pickle.dumps` (a
+    deep copy: `pickle.loads(pickle.dumps(data))`) are not reported: loading them rebuilds the object it
+    already held.
 
     ## Why is this bad?
     Unpickling attacker data runs attacker code.
