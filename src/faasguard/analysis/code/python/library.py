@@ -188,7 +188,7 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
                 fa.hit("shell", f"{q}([{first}, '-c', ...])", node, elements[2])
         return
     if command.qual == "shlex.split()":
-        if command.taints and not _first_word_fixed(command.prefix or ""):
+        if command.taints and _first_word_tainted(command):
             fa.hit("program", f"{q}() program", node, command)
         return
     if command.kind == "list" and command.fields:
@@ -200,9 +200,8 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
     if command.kind == "list" or command.qual == "shlex.split()":
         return
     fa.exec_tmp(command, q, node)
-    if command.prefix and any(c.isspace() for c in command.prefix):
-        return  # no shell: the whole string names one executable, and its fixed start is not a path to choose
-    fa.hit("program", f"{q}() program", node, command)
+    if _first_word_tainted(command):  # no shell: the whole string names one executable; text after a fixed
+        fa.hit("program", f"{q}() program", node, command)  # "tool " start cannot turn it into another path
 
 
 def _first_word_fixed(prefix: str) -> bool:
@@ -212,10 +211,24 @@ def _first_word_fixed(prefix: str) -> bool:
     return bool(stripped) and any(c.isspace() for c in stripped)
 
 
+def _first_word_tainted(line: Val) -> bool:
+    """Whether the caller's data (`line` carries some) is the first word of a command line: the line is the
+    caller's value whole, or its first word holds the line's only unknown part (`"/opt/tools/" + name`).
+    A first word that is some other unknown (`f"{FFMPEG} -i {key}"`: a configured program) is not."""
+    if _first_word_fixed(line.prefix or ""):
+        return False
+    if not line.text:
+        return True
+    words = line.text.split()
+    return bool(words) and "{}" in words[0] and line.text.count("{}") == 1
+
+
 def _split_argv(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
     """`shlex.split(line)`: an argument list whose first word (the program) comes from the line's start."""
     first = site.first
-    return Val(taints=first.taints, kind="list", qual=f"{site.qual}()", prefix=first.prefix or first.const)
+    return Val(
+        taints=first.taints, kind="list", qual=f"{site.qual}()", prefix=first.prefix or first.const, text=first.text
+    )
 
 
 def _argv_shell(fa: FunctionAnalysis, site: CallSite, program: Val, argv: list[Val], what: str) -> None:
