@@ -754,7 +754,9 @@ class UnvalidatedEvent(Rule):
     Reports handlers that read fields of their event with no validation at all: no pydantic / Powertools parser
     model, no JSON schema, no explicit check that returns or raises. Functions triggered only by events AWS
     forms itself (S3 notifications, schedules, DynamoDB streams, CloudWatch Logs, Cognito hooks) are not
-    reported.
+    reported. A model checks shape, not content: the injection rules (FG501-FG508) still follow a parsed
+    model's text fields (`str`, `dict`, `Any`); fields typed as numbers, UUIDs, dates, a `Literal`, an `Enum`,
+    or constrained by a `pattern` are clean.
 
     ## Why is this bad?
     Every downstream bug becomes reachable with any input the trigger lets through; validation at the edge is

@@ -28,6 +28,7 @@ from faasguard.analysis.code.python.models import (
     CONTAINER_MUTATORS,
     DYNAMO_CONDITIONS,
 )
+from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.sdk import aws_call, boto3_factory
 from faasguard.analysis.code.python.syntax import unparse
 from faasguard.analysis.code.python.web import ADAPTER_CALLS, ADAPTER_CTORS, REQUEST_GLOBALS, WEB_APPS
@@ -252,8 +253,9 @@ def _bind_collectors(
 
 
 def _construct(fa: FunctionAnalysis, callee: Val, site: CallSite) -> Val:
-    """An instance of an analysed class: a model class validates what it is built from; otherwise the
-    instance carries its arguments' data and `__init__` runs."""
+    """An instance of an analysed class: a model class validates what it is built from (and keeps the caller's
+    text in its text fields: schemas.py); otherwise the instance carries its arguments' data and `__init__`
+    runs."""
     assert callee.extra is not None
     path, cls = callee.extra.split("::", 1)
     args, kwargs, spread = site.args, site.kwargs, site.spread
@@ -262,7 +264,7 @@ def _construct(fa: FunctionAnalysis, callee: Val, site: CallSite) -> Val:
     if is_model:
         if data.taints:
             fa.summary.validates = True
-        return Val(kind="instance", extra=callee.extra)
+        return model_instance(fa, callee.extra, data)
     instance = Val(kind="instance", extra=callee.extra, taints=data.taints)
     if f"{cls}.__init__" in fa.a.module(fa.a.path(path)).functions:
         instantiate(fa, f"{path}::{cls}.__init__", [instance, *args], kwargs, spread, site.node)

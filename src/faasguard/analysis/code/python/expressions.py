@@ -118,7 +118,8 @@ class FunctionAnalysis(StatementAnalysis):
             path, cls = base.extra.split("::", 1)
             if f"{cls}.{attr}" in self.a.module(self.a.path(path)).functions:
                 return Val(kind="method", extra=f"{path}::{cls}.{attr}", fields=(("self", base),))
-            return base.data()
+            field = base.field_val(attr)
+            return field if field is not None else base.data()
         return None
 
     def _object_part(self, base: Val, attr: str, node: ast.AST) -> Val | None:

@@ -56,6 +56,7 @@ from faasguard.analysis.code.python.models import (
     Model,
 )
 from faasguard.analysis.code.python.powertools import powertools
+from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.syntax import is_anchored, names_in, unparse
 
 if TYPE_CHECKING:
@@ -741,8 +742,12 @@ def _validate(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         or (q.rsplit(".", maxsplit=1)[-1] in ("parse", "validate") and "model" in kwargs)
     ):
         return None
-    if any(v.taints for v in [*site.args, *kwargs.values()]):
+    data = data_of(*site.args, *kwargs.values())
+    if data.taints:
         fa.summary.validates = True
+    model = site.receiver if site.method in VALIDATE_METHODS else kwargs.get("model")
+    if model is not None and model.kind == "class" and model.extra:
+        return model_instance(fa, model.extra, data_of(*site.args, kwargs.get("event", CLEAN)))
     return CLEAN
 
 

@@ -20,6 +20,7 @@ from faasguard.analysis.code.core.results import Summary
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS
 from faasguard.analysis.code.python.responses import client_authz, exception_value, response
+from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.state import FunctionState
 from faasguard.analysis.code.python.syntax import (
     const_str,
@@ -89,8 +90,9 @@ class StatementAnalysis(FunctionState):
                         if typed
                         else Val(taints=(Taint("event", f"path parameter {name}", self.loc(node), structured=False),))
                     )
-                elif name == event_name and not parsed_model:
-                    self.env[name] = Val(taints=(Taint("event", name, self.loc(node), whole=True),))
+                elif name == event_name:
+                    event = Val(taints=(Taint("event", name, self.loc(node), whole=True),))
+                    self.env[name] = self._parsed_event(node, event) if parsed_model else event
                 else:
                     self.env[name] = CLEAN
             else:
@@ -106,6 +108,18 @@ class StatementAnalysis(FunctionState):
         if self.summary.caches:
             self.summary.fetches = [replace(f, cached=True) for f in self.summary.fetches]
         return self.summary
+
+    def _parsed_event(self, node: ast.FunctionDef | ast.AsyncFunctionDef, event: Val) -> Val:
+        """The event as Powertools' `@event_parser(model=Order)` hands it over: an `Order`, whose text fields are
+        still the caller's (schemas.py); clean when the model is not a class of the analysed code."""
+        for decorator in node.decorator_list:
+            if not isinstance(decorator, ast.Call) or not re.search(r"\bevent_parser\b", unparse(decorator.func)):
+                continue
+            model = next((k.value for k in decorator.keywords if k.arg == "model"), None)
+            value = self.ev(model) if model is not None else CLEAN
+            if value.kind == "class" and value.extra:
+                return model_instance(self, value.extra, event)
+        return CLEAN
 
     def _bound(
         self, name: str, how: str | None, spec: RouteSpec, node: ast.FunctionDef | ast.AsyncFunctionDef
