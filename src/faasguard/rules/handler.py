@@ -604,7 +604,9 @@ class PathTraversal(_HandlerRule):
 class ServerSideRequestForgery(_HandlerRule):
     """## What it does
     Finds event data used as the URL, scheme or host of an outgoing request (requests, httpx, urllib, urllib3,
-    boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported.
+    boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported, nor is a URL the code
+    checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
+    the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
 
     ## Why is this bad?
     The caller makes the function fetch internal addresses (the Lambda runtime API, VPC services, metadata

@@ -379,8 +379,27 @@ class FunctionAnalysis(StatementAnalysis):
         return result
 
     def e_IfExp(self, node: ast.IfExp) -> Val:
+        """`region if region in ALLOWED else "us-east-1"`: a branch that is the very value the test checks is
+        read with what the test proves (other branches are not: `event["cmd"] if event["mode"] in MODES`
+        checked the mode, not the command)."""
         self.ev(node.test)
-        return join(self.ev(node.body), self.ev(node.orelse))
+        dispatch, narrow = self._dispatch_guards, self._narrow_guards
+        self._dispatch_guards, self._narrow_guards = set(), {}
+        when_true, when_false = self.guard(node.test)
+        tested = unparse(node.test, 400)
+        before = dict(self.env)
+        if unparse(node.body, 200) in tested:
+            for name in when_true:
+                self._clean(name)
+        body = self.ev(node.body)
+        self.env = dict(before)
+        if unparse(node.orelse, 200) in tested:
+            for name in when_false:
+                self._clean(name)
+        orelse = self.ev(node.orelse)
+        self.env = before
+        self._dispatch_guards, self._narrow_guards = dispatch, narrow
+        return join(body, orelse)
 
     def e_Compare(self, node: ast.Compare) -> Val:
         self.ev(node.left)

@@ -825,6 +825,26 @@ def _field_read(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> Val:
     )
 
 
+def _table_lookup(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """`HOSTS.get(tenant)` on a dict literal of fixed values: the result is one of those values (or the
+    default), whichever key the caller chose."""
+    receiver, args = site.receiver, site.args
+    if (
+        site.method != "get"
+        or receiver is None
+        or receiver.kind != "dict"
+        or receiver.taints
+        or not receiver.fields
+        or not args
+        or any(value.taints for _, value in receiver.fields)
+    ):
+        return None
+    result = args[1] if len(args) > 1 else CLEAN
+    for _, value in receiver.fields:
+        result = join(result, value)
+    return result
+
+
 def _format_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     receiver = site.receiver
     if receiver is None or site.method != "format" or receiver.const is None:
@@ -899,6 +919,7 @@ RULES: dict[str, Rule] = {
     "validate": _validate,
     "validate-method": _validate_method,
     "regex-match-method": _regex_match_method,
+    "table-lookup": _table_lookup,
     "tainted-receiver": _tainted_receiver,
     "format-literal": _format_literal,
     "join-literal": _join_literal,

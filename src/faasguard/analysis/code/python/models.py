@@ -914,6 +914,7 @@ METHOD_RULES: tuple[tuple[int, str], ...] = (
     (91, "validate"),
     (92, "validate-method"),
     (93, "regex-match-method"),
+    (94, "table-lookup"),
     (94, "tainted-receiver"),
     (95, "format-literal"),
     (96, "join-literal"),

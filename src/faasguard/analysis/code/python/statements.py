@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from faasguard.analysis.code.core.results import Summary
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
-from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS
+from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS, URL_WITH_HOST
 from faasguard.analysis.code.python.responses import client_authz, exception_value, response
 from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.state import FunctionState
@@ -284,10 +284,12 @@ class StatementAnalysis(FunctionState):
 
     def s_If(self, stmt: ast.If) -> None:
         self._dispatch_guards = set()
+        self._narrow_guards = {}
         client_authz(self, stmt.test)
         test_val = self.ev(stmt.test)
         when_true, when_false = self.guard(stmt.test)
         dispatch = set(self._dispatch_guards)
+        narrow = dict(self._narrow_guards)
         tainted_test = bool(test_val.taints) or self._test_reads_taint(stmt.test)
         before = dict(self.env)
         for name in when_true:
@@ -302,6 +304,7 @@ class StatementAnalysis(FunctionState):
         after_body = self.env
         self.env = dict(before)
         self._dispatch_guards = dispatch
+        self._narrow_guards = narrow
         for name in when_false:
             self._clean(name)
         self.block(stmt.orelse)
@@ -344,6 +347,7 @@ class StatementAnalysis(FunctionState):
 
     def _clean(self, name: str, kinds: tuple[str, ...] = ("all",)) -> None:
         current = self.env.get(name)
+        kinds = self._narrow_guards.get(name, kinds)
         if current is not None and current.taints:
             self.env[name] = current.with_taints(tuple(t.clean_for(*kinds) for t in current.taints))
             if name not in self._dispatch_guards:
@@ -407,6 +411,10 @@ class StatementAnalysis(FunctionState):
         if isinstance(func, ast.Attribute):
             if func.attr in GUARD_METHODS:
                 return self._guarded_names(func.value), []
+            if func.attr == "startswith" and self._fixed_hosts(test.args[0] if test.args else None):
+                names = self._guarded_names(func.value)
+                self._narrow_guards.update(dict.fromkeys(names, ("url",)))
+                return names, []
             if func.attr in ("startswith", "is_relative_to"):
                 return self._normalized_names(func.value), []
             if func.attr in ("fullmatch", "match", "search"):
@@ -426,6 +434,13 @@ class StatementAnalysis(FunctionState):
         ):
             return self._guarded_names(test.args[0]), []
         return [], []
+
+    def _fixed_hosts(self, prefix: ast.expr | None) -> bool:
+        """`url.startswith("https://api.example.com/")` (or a tuple of such): the URL goes to a fixed host. A
+        prefix that stops at the host name ("https://api.example.com") is not: ".evil.com" may follow it."""
+        options = prefix.elts if isinstance(prefix, ast.Tuple) else [prefix] if prefix is not None else []
+        texts = [self.ev(option).const for option in options]
+        return bool(texts) and all(t is not None and URL_WITH_HOST.match(t) is not None for t in texts)
 
     def _pattern_of(self, call: ast.Call, func: ast.Attribute) -> str | None:
         if unparse(func.value) == "re":
@@ -447,6 +462,7 @@ class StatementAnalysis(FunctionState):
 
     def s_Assert(self, stmt: ast.Assert) -> None:
         self._dispatch_guards = set()
+        self._narrow_guards = {}
         self.ev(stmt.test)
         if self._test_reads_taint(stmt.test):
             self.summary.validates = True
