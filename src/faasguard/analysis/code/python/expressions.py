@@ -386,6 +386,9 @@ class FunctionAnalysis(StatementAnalysis):
         dispatch, narrow = self._dispatch_guards, self._narrow_guards
         self._dispatch_guards, self._narrow_guards = set(), {}
         when_true, when_false = self.guard(node.test)
+        if not (when_true or when_false):
+            self._dispatch_guards, self._narrow_guards = dispatch, narrow
+            return join(self.ev(node.body), self.ev(node.orelse))
         tested = unparse(node.test, 400)
         before = dict(self.env)
         if unparse(node.body, 200) in tested:
