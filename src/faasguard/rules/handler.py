@@ -384,8 +384,13 @@ class StateLeaksAcrossInvocations(_HandlerRule):
 @register
 class CommandInjection(_HandlerRule):
     """## What it does
-    Finds event data reaching a shell: `os.system`, `os.popen`, `subprocess` with `shell=True` or an
-    `sh -c` string, or as the program of an argument list.
+    Finds event data reaching a shell: `os.system`, `os.popen`, `subprocess` with `shell=True`, asyncio's
+    `create_subprocess_shell` and `loop.subprocess_shell`, or a shell started with `-c` and the command as a
+    separate argument (`["sh", "-c", cmd]`, `os.spawnl(mode, "/bin/sh", "sh", "-c", cmd)`,
+    `create_subprocess_exec("bash", "-lc", cmd)`). Also event data chosen as the program itself: the first
+    element of an argument list, the program of `os.exec*`/`os.spawn*`/`create_subprocess_exec`, or the first
+    word of `shlex.split(line)`. A value passed as a plain argument to a fixed program is not reported, nor is
+    a string run without a shell whose fixed start already names the program (`"/opt/bin/tool " + name`).
 
     ## Why is this bad?
     The caller runs any command in the function's environment, with its role's credentials.
@@ -523,7 +528,10 @@ class NoSqlInjection(_HandlerRule):
 @register
 class UnsafeDeserialization(_HandlerRule):
     """## What it does
-    Finds event data reaching pickle, dill, marshal, shelve, jsonpickle, or `yaml.load` without a safe loader.
+    Finds event data reaching pickle, dill, cloudpickle, marshal, shelve, jsonpickle, `yaml.load` without a
+    safe loader, or ruamel's `YAML(typ="unsafe").load`. Bytes this code just produced with `pickle.dumps` (a
+    deep copy: `pickle.loads(pickle.dumps(data))`) are not reported: loading them rebuilds the object it
+    already held.
 
     ## Why is this bad?
     Unpickling attacker data runs attacker code.
@@ -596,7 +604,9 @@ class PathTraversal(_HandlerRule):
 class ServerSideRequestForgery(_HandlerRule):
     """## What it does
     Finds event data used as the URL, scheme or host of an outgoing request (requests, httpx, urllib, urllib3,
-    boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported.
+    boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported, nor is a URL the code
+    checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
+    the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
 
     ## Why is this bad?
     The caller makes the function fetch internal addresses (the Lambda runtime API, VPC services, metadata
@@ -746,7 +756,9 @@ class UnvalidatedEvent(Rule):
     Reports handlers that read fields of their event with no validation at all: no pydantic / Powertools parser
     model, no JSON schema, no explicit check that returns or raises. Functions triggered only by events AWS
     forms itself (S3 notifications, schedules, DynamoDB streams, CloudWatch Logs, Cognito hooks) are not
-    reported.
+    reported. A model checks shape, not content: the injection rules (FG501-FG508) still follow a parsed
+    model's text fields (`str`, `dict`, `Any`); fields typed as numbers, UUIDs, dates, a `Literal`, an `Enum`,
+    or constrained by a `pattern` are clean.
 
     ## Why is this bad?
     Every downstream bug becomes reachable with any input the trigger lets through; validation at the edge is

@@ -73,7 +73,15 @@ class Summary:
     resolves: bool = False
     modules: dict[str, None] = field(default_factory=dict)
     params: tuple[str, ...] = ()
+    """The positional parameters, in order (what positional arguments and same-named keywords bind)."""
     caches: bool = False
+    names: tuple[str, ...] = ()
+    """Every parameter in the order the front end numbers them (positional, `*args`, keyword-only, `**kwargs`):
+    a parameter's taint index is its position here."""
+    vararg: int = -1
+    """Index (in `names`) of the `*args` parameter, or -1."""
+    kwarg: int = -1
+    """Index (in `names`) of the `**kwargs` parameter, or -1."""
 
 
 @record(frozen=False, slots=False)

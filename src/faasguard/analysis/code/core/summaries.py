@@ -57,7 +57,15 @@ def absorb(caller: Summary, callee: Summary, bound: dict[int, Val], step: Eviden
 
 def returned(callee: Summary, bound: dict[int, Val], step: EvidenceStep, subst: Subst) -> Val:
     """The value a call returns: the callee's return value with parameter taints replaced by the actuals'."""
-    value = callee.returns
+    return _instantiated(callee.returns, bound, step, subst, 0)
+
+
+MAX_RETURN_DEPTH = 3
+"""How deep the fields of a returned container are instantiated (`return {"key": key}` read as
+`helper(event)["key"]`); deeper fields keep the container's data as a whole."""
+
+
+def _instantiated(value: Val, bound: dict[int, Val], step: EvidenceStep, subst: Subst, depth: int) -> Val:
     out: list[Taint] = []
     for taint in value.taints:
         if taint.kind == "param":
@@ -66,8 +74,17 @@ def returned(callee: Summary, bound: dict[int, Val], step: EvidenceStep, subst: 
                 out.extend(compose(o, taint, step) for o in actual.taints)
         else:
             out.append(taint)
+    fields = value.fields
+    if fields and depth < MAX_RETURN_DEPTH:
+        fields = tuple((name, _instantiated(field, bound, step, subst, depth + 1)) for name, field in fields)
+    elif fields:
+        fields = None
     result = replace(
-        value, taints=merge_taints(tuple(out)), aws=tuple((n, subst(v)) for n, v in value.aws), param=None
+        value,
+        taints=merge_taints(tuple(out)),
+        aws=tuple((n, subst(v)) for n, v in value.aws),
+        param=None,
+        fields=fields,
     )
     if value.param is not None and value.param in bound:
         result = replace(bound[value.param], taints=result.taints)

@@ -28,12 +28,14 @@ from faasguard.analysis.code.python.models import (
     CONTAINER_MUTATORS,
     DYNAMO_CONDITIONS,
 )
+from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.sdk import aws_call, boto3_factory
 from faasguard.analysis.code.python.syntax import unparse
 from faasguard.analysis.code.python.web import ADAPTER_CALLS, ADAPTER_CTORS, REQUEST_GLOBALS, WEB_APPS
 from faasguard.findings import EvidenceStep
 
 if TYPE_CHECKING:
+    from faasguard.analysis.code.core.results import Summary
     from faasguard.analysis.code.python.expressions import FunctionAnalysis
 
 
@@ -203,13 +205,19 @@ def instantiate(  # noqa: PLR0917
     if summary is None:
         return data_of(*actuals, *kwargs.values())
     params = summary.params
-    bound: dict[int, Val] = dict(enumerate(args))
+    bound: dict[int, Val] = dict(enumerate(args[: len(params)] if summary.vararg >= 0 else args))
+    extra: list[tuple[str, Val]] = []
     for name, value in kwargs.items():
         if name in params:
             bound[params.index(name)] = value
+        elif name in summary.names[len(params) :]:
+            bound[summary.names.index(name)] = value
+        else:
+            extra.append((name, value))
     if spread:
         for index in range(len(params)):
             bound.setdefault(index, data_of(*spread))
+    _bind_collectors(summary, bound, args[len(params) :], extra, spread)
     step = EvidenceStep(f"passed to {qualname}() ({unparse(node, 60)})", fa.loc(node))
 
     def subst(value: Arg) -> Arg:
@@ -223,9 +231,31 @@ def instantiate(  # noqa: PLR0917
     return returned(summary, bound, step, subst)
 
 
+def _bind_collectors(
+    summary: Summary, bound: dict[int, Val], rest: list[Val], extra: list[tuple[str, Val]], spread: list[Val]
+) -> None:
+    """`*args` receives the positional arguments past the named ones; `**kwargs` whatever `**mapping` the
+    caller spread into the call (`run(**event)`: every field of the event) and the keywords no parameter names.
+
+    A summary tracks a parameter as one value, so `kwargs["cmd"]` in the callee stands for every keyword the
+    caller passed: when only some of them carry caller data (`run(cmd="ls", user=name)`) which one reaches a
+    sink is not known, and none is reported rather than the wrong one."""
+    if summary.vararg >= 0 and rest:
+        data = data_of(*rest)
+        bound[summary.vararg] = Val(
+            taints=data.taints, kind="list", fields=tuple((str(i), v) for i, v in enumerate(rest))
+        )
+    if summary.kwarg >= 0 and (extra or spread):
+        named = [value for _, value in extra]
+        uniform = all(value.taints for value in named) or not any(value.taints for value in named)
+        data = data_of(*spread, *(named if uniform else ()))
+        bound[summary.kwarg] = Val(taints=data.taints, kind="dict", fields=None if spread else tuple(extra))
+
+
 def _construct(fa: FunctionAnalysis, callee: Val, site: CallSite) -> Val:
-    """An instance of an analysed class: a model class validates what it is built from; otherwise the
-    instance carries its arguments' data and `__init__` runs."""
+    """An instance of an analysed class: a model class validates what it is built from (and keeps the caller's
+    text in its text fields: schemas.py); otherwise the instance carries its arguments' data and `__init__`
+    runs."""
     assert callee.extra is not None
     path, cls = callee.extra.split("::", 1)
     args, kwargs, spread = site.args, site.kwargs, site.spread
@@ -234,7 +264,7 @@ def _construct(fa: FunctionAnalysis, callee: Val, site: CallSite) -> Val:
     if is_model:
         if data.taints:
             fa.summary.validates = True
-        return Val(kind="instance", extra=callee.extra)
+        return model_instance(fa, callee.extra, data)
     instance = Val(kind="instance", extra=callee.extra, taints=data.taints)
     if f"{cls}.__init__" in fa.a.module(fa.a.path(path)).functions:
         instantiate(fa, f"{path}::{cls}.__init__", [instance, *args], kwargs, spread, site.node)

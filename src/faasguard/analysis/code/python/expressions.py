@@ -96,6 +96,16 @@ class FunctionAnalysis(StatementAnalysis):
         part = self._object_part(base, attr, node)
         return part if part is not None else self._data_field(base, attr, node)
 
+    def entered(self, value: Val, node: ast.expr) -> Val:
+        """`with Session() as s` binds what the analysed class's `__enter__` returns (often `self`, sometimes an
+        event loop, a connection or a cursor it opened), not the instance itself."""
+        if value.kind != "instance" or not value.extra or not isinstance(node, ast.Call):
+            return value
+        enter = self._code_member(value, "__enter__")
+        if enter is None or enter.kind != "method" or not enter.extra:
+            return value
+        return calls.instantiate(self, enter.extra, [value], {}, [], node)
+
     def _code_member(self, base: Val, attr: str) -> Val | None:
         if base.kind == "module" and base.extra:
             return self._member(self.a.path(base.extra), attr)
@@ -108,7 +118,8 @@ class FunctionAnalysis(StatementAnalysis):
             path, cls = base.extra.split("::", 1)
             if f"{cls}.{attr}" in self.a.module(self.a.path(path)).functions:
                 return Val(kind="method", extra=f"{path}::{cls}.{attr}", fields=(("self", base),))
-            return base.data()
+            field = base.field_val(attr)
+            return field if field is not None else base.data()
         return None
 
     def _object_part(self, base: Val, attr: str, node: ast.AST) -> Val | None:
@@ -368,8 +379,30 @@ class FunctionAnalysis(StatementAnalysis):
         return result
 
     def e_IfExp(self, node: ast.IfExp) -> Val:
+        """`region if region in ALLOWED else "us-east-1"`: a branch that is the very value the test checks is
+        read with what the test proves (other branches are not: `event["cmd"] if event["mode"] in MODES`
+        checked the mode, not the command)."""
         self.ev(node.test)
-        return join(self.ev(node.body), self.ev(node.orelse))
+        dispatch, narrow = self._dispatch_guards, self._narrow_guards
+        self._dispatch_guards, self._narrow_guards = set(), {}
+        when_true, when_false = self.guard(node.test)
+        if not (when_true or when_false):
+            self._dispatch_guards, self._narrow_guards = dispatch, narrow
+            return join(self.ev(node.body), self.ev(node.orelse))
+        tested = unparse(node.test, 400)
+        before = dict(self.env)
+        if unparse(node.body, 200) in tested:
+            for name in when_true:
+                self._clean(name)
+        body = self.ev(node.body)
+        self.env = dict(before)
+        if unparse(node.orelse, 200) in tested:
+            for name in when_false:
+                self._clean(name)
+        orelse = self.ev(node.orelse)
+        self.env = before
+        self._dispatch_guards, self._narrow_guards = dispatch, narrow
+        return join(body, orelse)
 
     def e_Compare(self, node: ast.Compare) -> Val:
         self.ev(node.left)

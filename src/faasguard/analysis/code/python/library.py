@@ -5,6 +5,9 @@ in rank order; the first transfer that answers (returns a value) decides what th
 the sink hits, /tmp events and secret fetches it implies. A transfer that returns None lets the call fall
 through to the next one, and finally to the generic rule (the data of receiver and arguments flows into the
 result). Each transfer is small and reads its row; which rule reports a sink kind is not known here.
+
+Size: one small transfer per row kind of models.py; split by sink family, the rank-ordered dispatch at the end
+would have to import every family back to keep one order.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from faasguard._record import record
@@ -39,8 +43,11 @@ from faasguard.analysis.code.python.models import (
     POWERTOOLS_PREFIXES,
     QUAL_MODELS,
     REMOVE_FUNCS,
+    RUAMEL_UNSAFE_TYPES,
+    RUAMEL_YAML,
     SAFE_YAML_LOADERS,
     SCHEMA_VALIDATORS,
+    SHELL_COMMAND_FLAG,
     SHELLS,
     SQL_METHODS,
     SQL_WHERE_METHODS,
@@ -49,6 +56,7 @@ from faasguard.analysis.code.python.models import (
     Model,
 )
 from faasguard.analysis.code.python.powertools import powertools
+from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.syntax import is_anchored, names_in, unparse
 
 if TYPE_CHECKING:
@@ -180,6 +188,10 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
             if first in SHELLS and len(elements) > 2 and elements[1].const == "-c":
                 fa.hit("shell", f"{q}([{first}, '-c', ...])", node, elements[2])
         return
+    if command.qual == "shlex.split()":
+        if command.taints and _first_word_tainted(command):
+            fa.hit("program", f"{q}() program", node, command)
+        return
     if command.kind == "list" and command.fields:
         program = command.field_val("0")
         if program is not None:
@@ -188,8 +200,65 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         return
     if command.kind == "list" or command.qual == "shlex.split()":
         return
-    fa.hit("program", f"{q}() program", node, command)
     fa.exec_tmp(command, q, node)
+    if _first_word_tainted(command):  # no shell: the whole string names one executable; text after a fixed
+        fa.hit("program", f"{q}() program", node, command)  # "tool " start cannot turn it into another path
+
+
+def _first_word_fixed(prefix: str) -> bool:
+    """Whether a command line's known start already holds its whole first word (`"convert " + opts`): the
+    program is fixed, and the caller's text only adds arguments."""
+    stripped = prefix.lstrip()
+    return bool(stripped) and any(c.isspace() for c in stripped)
+
+
+def _first_word_tainted(line: Val) -> bool:
+    """Whether the caller's data (`line` carries some) is the first word of a command line: the line is the
+    caller's value whole, or its first word holds the line's only unknown part (`"/opt/tools/" + name`).
+    A first word that is some other unknown (`f"{FFMPEG} -i {key}"`: a configured program) is not."""
+    if _first_word_fixed(line.prefix or ""):
+        return False
+    if not line.text:
+        return True
+    words = line.text.split()
+    return bool(words) and "{}" in words[0] and line.text.count("{}") == 1
+
+
+def _split_argv(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`shlex.split(line)`: an argument list whose first word (the program) comes from the line's start."""
+    first = site.first
+    return Val(
+        taints=first.taints, kind="list", qual=f"{site.qual}()", prefix=first.prefix or first.const, text=first.text
+    )
+
+
+def _argv_shell(fa: FunctionAnalysis, site: CallSite, program: Val, argv: list[Val], what: str) -> None:
+    """`bash -c CMD` spelled as separate arguments (or an argument list): CMD is a shell command line. Each
+    list argument counts element by element, so `exec("bash", ["-c", cmd])` reads the same."""
+    if (program.const or "").rsplit("/", 1)[-1] not in SHELLS:
+        return
+    flat: list[Val] = []
+    for value in argv:
+        if value.kind == "list" and value.fields is not None:
+            flat.extend(element for _, element in value.fields)
+        else:
+            flat.append(value)
+    for flag, command in pairwise(flat):
+        if flag.const is not None and SHELL_COMMAND_FLAG.match(flag.const):
+            fa.hit("shell", f"{what}({program.const}, '-c', ...)", site.node, command)
+            return
+
+
+def _exec_argv(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`create_subprocess_exec(program, *args)`: the program is chosen by the caller, or a shell runs one of
+    the arguments."""
+    program = site.arg(model.position, "program")
+    if program is None:
+        return None
+    fa.hit(model.sink, f"{site.qual}() program", site.node, program)
+    fa.exec_tmp(program, site.qual, site.node)
+    _argv_shell(fa, site, program, site.args[model.position + 1 :], site.qual)
+    return CLEAN
 
 
 def _loop_subprocess(fa: FunctionAnalysis, site: CallSite) -> Val | None:
@@ -198,12 +267,14 @@ def _loop_subprocess(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     receiver, method = site.receiver, site.method
     if receiver is None or method not in LOOP_SUBPROCESS:
         return None
-    if receiver.qual not in EVENT_LOOPS and (receiver.kind is not None or receiver.const is not None):
-        return None  # the method names are asyncio's own: a loop passed in as a parameter is still a loop
+    if receiver.qual not in EVENT_LOOPS and (receiver.kind not in (None, "instance") or receiver.const is not None):
+        return None  # the method names are asyncio's own: a loop passed in (or held by an object) is still a loop
     command = site.arg(1, "cmd" if method == "subprocess_shell" else "program")
     if command is not None:
         fa.hit(LOOP_SUBPROCESS[method], f"loop.{method}()", site.node, command)
         fa.exec_tmp(command, f"loop.{method}", site.node)
+        if method == "subprocess_exec":
+            _argv_shell(fa, site, command, site.args[2:], f"loop.{method}")
     return CLEAN
 
 
@@ -212,6 +283,7 @@ def _exec_program(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | N
     if program is not None:
         fa.hit(model.sink, f"{site.qual}()", site.node, program)
         fa.exec_tmp(program, site.qual, site.node)
+        _argv_shell(fa, site, program, site.args[model.position + 1 :], site.qual)
     return CLEAN
 
 
@@ -257,6 +329,26 @@ def _yaml_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
         fa.hit(model.sink, f"{site.qual}(Loader={shown})", site.node, args[0])
     data = data_of(*args[:1])
     return replace(data, taints=tuple(t.with_structure(True) for t in data.taints))
+
+
+def _ruamel_yaml(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`ruamel.yaml.YAML(typ=...)`: the loader object, remembering its type for `.load()`."""
+    typ = site.arg(0, "typ")
+    return Val(qual=f"{site.qual}()", extra=(typ.const if typ is not None else None) or "rt")
+
+
+def _ruamel_load(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    receiver = site.receiver
+    if (
+        receiver is None
+        or site.method not in ("load", "load_all")
+        or (receiver.qual or "")[:-2] not in RUAMEL_YAML
+        or receiver.extra not in RUAMEL_UNSAFE_TYPES
+        or not site.args
+    ):
+        return None
+    fa.hit("deser", f"YAML(typ={receiver.extra!r}).{site.method}()", site.node, site.args[0])
+    return data_of(site.args[0])
 
 
 def _numpy_load(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -650,8 +742,12 @@ def _validate(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         or (q.rsplit(".", maxsplit=1)[-1] in ("parse", "validate") and "model" in kwargs)
     ):
         return None
-    if any(v.taints for v in [*site.args, *kwargs.values()]):
+    data = data_of(*site.args, *kwargs.values())
+    if data.taints:
         fa.summary.validates = True
+    model = site.receiver if site.method in VALIDATE_METHODS else kwargs.get("model")
+    if model is not None and model.kind == "class" and model.extra:
+        return model_instance(fa, model.extra, data_of(*site.args, kwargs.get("event", CLEAN)))
     return CLEAN
 
 
@@ -701,7 +797,7 @@ def _tainted_receiver(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     ):
         return Val(taints=tuple(t.clean_for("path") for t in receiver.taints))
     if method in ("format", "format_map"):
-        return fa.format_template(receiver.const or receiver.text or "", [*args, *kwargs.values()])
+        return fa.format_template(receiver.const or receiver.text or "", [*args, *kwargs.values(), *site.spread])
     if method in ("items", "values", "keys", "copy"):
         return Val(taints=receiver.taints, kind="list" if method != "copy" else None)
     if method in BOOL_METHODS:
@@ -729,11 +825,31 @@ def _field_read(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> Val:
     )
 
 
+def _table_lookup(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """`HOSTS.get(tenant)` on a dict literal of fixed values: the result is one of those values (or the
+    default), whichever key the caller chose."""
+    receiver, args = site.receiver, site.args
+    if (
+        site.method != "get"
+        or receiver is None
+        or receiver.kind != "dict"
+        or receiver.taints
+        or not receiver.fields
+        or not args
+        or any(value.taints for _, value in receiver.fields)
+    ):
+        return None
+    result = args[1] if len(args) > 1 else CLEAN
+    for _, value in receiver.fields:
+        result = join(result, value)
+    return result
+
+
 def _format_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     receiver = site.receiver
     if receiver is None or site.method != "format" or receiver.const is None:
         return None
-    return fa.format_template(receiver.const, [*site.args, *site.kwargs.values()])
+    return fa.format_template(receiver.const, [*site.args, *site.kwargs.values(), *site.spread])
 
 
 def _join_literal(fa: FunctionAnalysis, site: CallSite) -> Val | None:
@@ -759,6 +875,9 @@ TRANSFERS: dict[str, Transfer] = {
     "sys-path": _sys_path,
     "deser": _deser,
     "yaml-load": _yaml_load,
+    "ruamel-yaml": _ruamel_yaml,
+    "exec-argv": _exec_argv,
+    "split-argv": _split_argv,
     "numpy-load": _numpy_load,
     "template": _template,
     "url-request-object": _url_request_object,
@@ -786,6 +905,7 @@ TRANSFERS: dict[str, Transfer] = {
 RULES: dict[str, Rule] = {
     "log": _log,
     "loop-subprocess": _loop_subprocess,
+    "ruamel-load": _ruamel_load,
     "template-from-string": _template_from_string,
     "url-session": _url_session,
     "sql-execute": _sql_execute,
@@ -799,6 +919,7 @@ RULES: dict[str, Rule] = {
     "validate": _validate,
     "validate-method": _validate_method,
     "regex-match-method": _regex_match_method,
+    "table-lookup": _table_lookup,
     "tainted-receiver": _tainted_receiver,
     "format-literal": _format_literal,
     "join-literal": _join_literal,

@@ -68,6 +68,7 @@ SHELL_FUNCS = {
     "commands.getoutput": 0,
     "commands.getstatusoutput": 0,
     "asyncio.create_subprocess_shell": 0,
+    "asyncio.subprocess.create_subprocess_shell": 0,
     "os.popen2": 0,
     "os.popen3": 0,
     "popen2.popen2": 0,
@@ -79,10 +80,12 @@ SUBPROCESS = frozenset(
         "subprocess.check_call",
         "subprocess.check_output",
         "subprocess.Popen",
-        "asyncio.create_subprocess_exec",
         "pty.spawn",
     }
 )
+EXEC_ARGV = frozenset({"asyncio.create_subprocess_exec", "asyncio.subprocess.create_subprocess_exec"})
+"""`create_subprocess_exec(program, *args)`: the program, then its arguments one by one (a shell program
+followed by "-c" runs the next argument as a shell command)."""
 EXEC_PROGRAM = {
     **{f"os.exec{s}": 0 for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")},
     **{f"os.spawn{s}": 1 for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")},
@@ -126,6 +129,25 @@ DESER_FUNCS = {
     "pickle.Unpickler": 0,
 }
 SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
+RUAMEL_YAML = frozenset({"ruamel.yaml.YAML", "ruamel.yaml.main.YAML"})
+"""ruamel.yaml's loader object: `YAML(typ="unsafe")` builds arbitrary Python objects from tags; the default
+round-trip, "safe" and "base" types do not."""
+RUAMEL_UNSAFE_TYPES = frozenset({"unsafe"})
+SERIALISERS = frozenset(
+    {
+        "pickle.dumps",
+        "_pickle.dumps",
+        "cPickle.dumps",
+        "dill.dumps",
+        "cloudpickle.dumps",
+        "marshal.dumps",
+        "jsonpickle.encode",
+        "jsonpickle.dumps",
+    }
+)
+"""Serialisers whose output is the faithful encoding of an object this code already holds: loading it back
+(`pickle.loads(pickle.dumps(x))`, a deep copy) rebuilds that object and runs nothing the caller chose, so
+the result is safe for the "deser" sink whatever data went in."""
 TEMPLATE_FUNCS = {
     "jinja2.Template": 0,
     "jinja2.environment.Template": 0,
@@ -503,7 +525,9 @@ DYNAMIC_LOADERS = {
 """Calls that load code from a file path (argument position): a path under /tmp runs what an earlier caller
 left there."""
 SYS_PATH_EDITS = frozenset({"sys.path.insert", "sys.path.append"})
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh"})
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "ash"})
+SHELL_COMMAND_FLAG = LazyPattern(r"^-[A-Za-z]*c$")
+"""A shell's "run this string" option: `-c`, and combined short options ending in it (`-lc`, `-ec`)."""
 JINJA_ENVIRONMENTS = ("jinja2.Environment(", "jinja2.environment")
 HTTP_SESSION_CTORS = frozenset(
     {
@@ -826,7 +850,10 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(34, "load-from-path", DYNAMIC_LOADERS),
     _table(35, "sys-path", SYS_PATH_EDITS),
     _table(36, "deser", DESER_FUNCS, "deser"),
-    _table(37, "yaml-load", {"yaml.load", "yaml.load_all"}, "deser"),
+    _table(37, "yaml-load", {"yaml.load", "yaml.load_all", "ruamel.yaml.load", "ruamel.yaml.load_all"}, "deser"),
+    _table(37, "ruamel-yaml", RUAMEL_YAML),
+    _table(31, "exec-argv", EXEC_ARGV, "program"),
+    _table(86, "split-argv", {"shlex.split"}),
     _table(38, "numpy-load", {"numpy.load"}, "deser"),
     _table(40, "template", TEMPLATE_FUNCS, "template"),
     _table(45, "url-request-object", {"urllib.request.Request"}),
@@ -841,6 +868,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(73, "tempfile-object", TEMPFILE_OBJECTS),
     _table(73, "tempdir", {"tempfile.gettempdir", "tempfile.TemporaryDirectory"}),
     _table(80, "sanitize", SHELL_QUOTE, option="shell"),
+    _table(80, "sanitize", SERIALISERS, option="deser"),
     _table(81, "sanitize", PATH_SANITIZERS, option="path"),
     _table(82, "normalize", NORMALIZERS),
     _table(83, "path-join", PATH_JOINS),
@@ -874,6 +902,7 @@ METHOD_RULES: tuple[tuple[int, str], ...] = (
     (41, "template-from-string"),
     (51, "url-session"),
     (29, "loop-subprocess"),
+    (39, "ruamel-load"),
     (60, "sql-execute"),
     (61, "sql-query"),
     (65, "mongo"),
@@ -885,6 +914,7 @@ METHOD_RULES: tuple[tuple[int, str], ...] = (
     (91, "validate"),
     (92, "validate-method"),
     (93, "regex-match-method"),
+    (94, "table-lookup"),
     (94, "tainted-receiver"),
     (95, "format-literal"),
     (96, "join-literal"),

@@ -1,5 +1,6 @@
 """AWS Lambda Powertools: resolvers (their routes are entry points), parameters/secrets fetches, and the
-parser/validator utilities (a model or schema check is validation)."""
+parser/validator utilities (a model or schema check is validation; the parsed model keeps the caller's text in
+its text fields: schemas.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import Fetch
-from faasguard.analysis.code.core.values import CLEAN, Taint, Val
+from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of
 from faasguard.analysis.code.python.models import RESOLVER_CLASSES
+from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.syntax import shorten
 
 if TYPE_CHECKING:
@@ -59,9 +61,11 @@ def powertools(fa: FunctionAnalysis, q: str, args: list[Val], kwargs: dict[str, 
             return Val(taints=(Taint("secret", label, fa.loc(node), whole=True),), kind="secret-holder")
         return CLEAN
     if name in ("parse",) and "model" in kwargs:
-        if any(v.taints for v in [*args, *kwargs.values()]):
+        data = data_of(*args, kwargs.get("event", CLEAN))
+        if data.taints:
             fa.summary.validates = True
-        return CLEAN
+        model = kwargs["model"]
+        return model_instance(fa, model.extra, data) if model.kind == "class" and model.extra else CLEAN
     if name == "validate" and ("schema" in kwargs or len(args) > 1):
         fa.summary.validates = True
         return CLEAN

@@ -58,6 +58,9 @@ class FunctionState:
         self.stmt: ast.stmt | None = None
         self._dispatch_guards: set[str] = set()
         """Names the current test cleans only by comparing them for equality (`if method == "GET"`)."""
+        self._narrow_guards: dict[str, tuple[str, ...]] = {}
+        """Names the current test makes safe for some sink kinds only (a URL checked to start with a fixed
+        `scheme://host/` is safe to fetch, not to run)."""
 
     # -- locations
     def loc(self, node: ast.AST) -> Location:

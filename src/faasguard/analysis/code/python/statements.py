@@ -18,8 +18,9 @@ from typing import ClassVar
 
 from faasguard.analysis.code.core.results import Summary
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
-from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS
+from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS, URL_WITH_HOST
 from faasguard.analysis.code.python.responses import client_authz, exception_value, response
+from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.state import FunctionState
 from faasguard.analysis.code.python.syntax import (
     const_str,
@@ -59,6 +60,11 @@ class StatementAnalysis(FunctionState):
             + ([args.kwarg.arg] if args.kwarg else [])
         )
         self.summary.params = tuple(a.arg for a in positional)
+        self.summary.names = tuple(names)
+        if args.vararg:
+            self.summary.vararg = len(positional)
+        if args.kwarg:
+            self.summary.kwarg = len(names) - 1
         self.route = route or spec is not None
         decorators = [unparse(d, 200) for d in node.decorator_list]
         parsed_model = any(re.search(r"\bevent_parser\b", d) and "model" in d for d in decorators)
@@ -84,8 +90,9 @@ class StatementAnalysis(FunctionState):
                         if typed
                         else Val(taints=(Taint("event", f"path parameter {name}", self.loc(node), structured=False),))
                     )
-                elif name == event_name and not parsed_model:
-                    self.env[name] = Val(taints=(Taint("event", name, self.loc(node), whole=True),))
+                elif name == event_name:
+                    event = Val(taints=(Taint("event", name, self.loc(node), whole=True),))
+                    self.env[name] = self._parsed_event(node, event) if parsed_model else event
                 else:
                     self.env[name] = CLEAN
             else:
@@ -101,6 +108,18 @@ class StatementAnalysis(FunctionState):
         if self.summary.caches:
             self.summary.fetches = [replace(f, cached=True) for f in self.summary.fetches]
         return self.summary
+
+    def _parsed_event(self, node: ast.FunctionDef | ast.AsyncFunctionDef, event: Val) -> Val:
+        """The event as Powertools' `@event_parser(model=Order)` hands it over: an `Order`, whose text fields are
+        still the caller's (schemas.py); clean when the model is not a class of the analysed code."""
+        for decorator in node.decorator_list:
+            if not isinstance(decorator, ast.Call) or not re.search(r"\bevent_parser\b", unparse(decorator.func)):
+                continue
+            model = next((k.value for k in decorator.keywords if k.arg == "model"), None)
+            value = self.ev(model) if model is not None else CLEAN
+            if value.kind == "class" and value.extra:
+                return model_instance(self, value.extra, event)
+        return CLEAN
 
     def _bound(
         self, name: str, how: str | None, spec: RouteSpec, node: ast.FunctionDef | ast.AsyncFunctionDef
@@ -128,6 +147,11 @@ class StatementAnalysis(FunctionState):
                     )
 
     # -- statements
+    def entered(self, value: Val, node: ast.expr) -> Val:
+        """What `with node as name` binds when `node` evaluates to `value` (the interpreter refines it for the
+        analysed code's own context managers)."""
+        return value
+
     def block(self, body: Sequence[ast.stmt]) -> None:
         for stmt in body:
             self.statement(stmt)
@@ -260,10 +284,12 @@ class StatementAnalysis(FunctionState):
 
     def s_If(self, stmt: ast.If) -> None:
         self._dispatch_guards = set()
+        self._narrow_guards = {}
         client_authz(self, stmt.test)
         test_val = self.ev(stmt.test)
         when_true, when_false = self.guard(stmt.test)
         dispatch = set(self._dispatch_guards)
+        narrow = dict(self._narrow_guards)
         tainted_test = bool(test_val.taints) or self._test_reads_taint(stmt.test)
         before = dict(self.env)
         for name in when_true:
@@ -278,6 +304,7 @@ class StatementAnalysis(FunctionState):
         after_body = self.env
         self.env = dict(before)
         self._dispatch_guards = dispatch
+        self._narrow_guards = narrow
         for name in when_false:
             self._clean(name)
         self.block(stmt.orelse)
@@ -320,6 +347,7 @@ class StatementAnalysis(FunctionState):
 
     def _clean(self, name: str, kinds: tuple[str, ...] = ("all",)) -> None:
         current = self.env.get(name)
+        kinds = self._narrow_guards.get(name, kinds)
         if current is not None and current.taints:
             self.env[name] = current.with_taints(tuple(t.clean_for(*kinds) for t in current.taints))
             if name not in self._dispatch_guards:
@@ -383,6 +411,10 @@ class StatementAnalysis(FunctionState):
         if isinstance(func, ast.Attribute):
             if func.attr in GUARD_METHODS:
                 return self._guarded_names(func.value), []
+            if func.attr == "startswith" and self._fixed_hosts(test.args[0] if test.args else None):
+                names = self._guarded_names(func.value)
+                self._narrow_guards.update(dict.fromkeys(names, ("url",)))
+                return names, []
             if func.attr in ("startswith", "is_relative_to"):
                 return self._normalized_names(func.value), []
             if func.attr in ("fullmatch", "match", "search"):
@@ -402,6 +434,13 @@ class StatementAnalysis(FunctionState):
         ):
             return self._guarded_names(test.args[0]), []
         return [], []
+
+    def _fixed_hosts(self, prefix: ast.expr | None) -> bool:
+        """`url.startswith("https://api.example.com/")` (or a tuple of such): the URL goes to a fixed host. A
+        prefix that stops at the host name ("https://api.example.com") is not: ".evil.com" may follow it."""
+        options = prefix.elts if isinstance(prefix, ast.Tuple) else [prefix] if prefix is not None else []
+        texts = [self.ev(option).const for option in options]
+        return bool(texts) and all(t is not None and URL_WITH_HOST.match(t) is not None for t in texts)
 
     def _pattern_of(self, call: ast.Call, func: ast.Attribute) -> str | None:
         if unparse(func.value) == "re":
@@ -423,6 +462,7 @@ class StatementAnalysis(FunctionState):
 
     def s_Assert(self, stmt: ast.Assert) -> None:
         self._dispatch_guards = set()
+        self._narrow_guards = {}
         self.ev(stmt.test)
         if self._test_reads_taint(stmt.test):
             self.summary.validates = True
@@ -463,7 +503,7 @@ class StatementAnalysis(FunctionState):
         for item in stmt.items:
             value = self.ev(item.context_expr, in_with=True)
             if item.optional_vars is not None:
-                self.assign(item.optional_vars, value, item.context_expr, stmt)
+                self.assign(item.optional_vars, self.entered(value, item.context_expr), item.context_expr, stmt)
         self.block(stmt.body)
 
     s_AsyncWith = s_With
