@@ -115,8 +115,12 @@ def _rest_apis(b: _Builder) -> None:  # noqa: C901 -- REST API resources, method
         integration = by_method.get(res.address) or integrations.get(
             (resource_key, res.address), integrations.get((resource_key, str(http_method))))
         if integration is None:
-            continue
-        fid = _integration_target(b, integration.get("type"), integration.get("uri"))
+            # The integration is made outside this configuration (another module, a `local-exec` running
+            # `aws apigateway put-integration`): the method is still deployed and open, only its backend is
+            # unknown -- as a CloudFormation method without `Integration` is kept.
+            fid: str | Unknown | None = Unknown("no aws_api_gateway_integration for this method in the configuration")
+        else:
+            fid = _integration_target(b, integration.get("type"), integration.get("uri"))
         if fid is None:
             continue  # MOCK: API Gateway answers itself (CORS preflights), as the CloudFormation loader skips
         api = b.ref_of(res.get("rest_api_id"), "aws_api_gateway_rest_api")
