@@ -772,7 +772,8 @@ class UnrestrictedEgress(Rule):
     """Flags a security group used by a function or an ECS service that allows all egress to the internet.
 
     ## What it does
-    For every security group a function runs with (`VpcConfig.SecurityGroupIds`) or an ECS service's `awsvpc`
+    For every security group a function runs with (`VpcConfig.SecurityGroupIds`; on Lambda Managed Instances,
+    its capacity provider's `VpcConfig` / `vpc_config`) or an ECS service's `awsvpc`
     tasks run with (`NetworkConfiguration.AwsvpcConfiguration.SecurityGroups`, Terraform
     `network_configuration { security_groups }`), reports an egress rule of
     all protocols and ports to `0.0.0.0/0` or `::/0`, including CloudFormation's implicit allow-all rule
