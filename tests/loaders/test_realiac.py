@@ -1,6 +1,7 @@
 """Terraform and CloudFormation shapes met in real applications when comparing findings with Checkov: a REST
-method wired to its backend outside the configuration, and functions on Lambda Managed Instances placed in
-the capacity provider's VPC. Each case asserts the exact rule, resource and line, and what must stay silent."""
+method wired to its backend outside the configuration, functions on Lambda Managed Instances placed in the
+capacity provider's VPC, and ECS tasks that EventBridge rules and schedules launch into a VPC. Each case
+asserts the exact rule, resource and line, and what must stay silent."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
 OUTSIDE = FIXTURES / "terraform" / "outside-integration"
 TF_MANAGED = FIXTURES / "terraform" / "managed-instances"
 CFN_MANAGED = FIXTURES / "cloudformation" / "managed-instances"
+TF_SCHEDULED = FIXTURES / "terraform" / "scheduled-tasks"
+CFN_SCHEDULED = FIXTURES / "cloudformation" / "scheduled-tasks"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -91,3 +94,39 @@ def test_cloudformation_managed_instances_egress_is_fg309() -> None:
     found = run(CFN_MANAGED, "FG309")
     assert [(f.rule_id, f.resource, f.location.line, f.function) for f in found] == [
         ("FG309", "OpenEgressGroup", group, "ThumbnailFunction")]
+
+
+def test_terraform_tasks_launched_by_eventbridge_are_placed_services() -> None:
+    (app,) = load_sources([str(TF_SCHEDULED)], Config(), cwd=TF_SCHEDULED).apps
+    services = {s.id: s for s in app.services}
+    assert set(services) == {"aws_scheduler_schedule.nightly_export", "aws_cloudwatch_event_target.on_upload"}
+    nightly = services["aws_scheduler_schedule.nightly_export"]
+    assert nightly.task == "aws_ecs_task_definition.export"
+    assert nightly.network is not None
+    assert nightly.network.security_group_ids == ("aws_security_group.anywhere",)
+
+
+def test_terraform_scheduled_task_egress_is_fg309_only_for_the_open_group() -> None:
+    main = TF_SCHEDULED / "main.tf"
+    anywhere = line_of(main, 'resource "aws_security_group" "anywhere"')
+    found = run(TF_SCHEDULED, "FG309")
+    assert [(f.rule_id, f.resource, f.location.line, f.function) for f in found] == [
+        ("FG309", "aws_security_group.anywhere", anywhere + 4, "aws_scheduler_schedule.nightly_export")]
+
+
+def test_cloudformation_tasks_launched_by_rules_and_schedules_are_placed_services() -> None:
+    (app,) = load_sources([str(CFN_SCHEDULED)], Config(), cwd=CFN_SCHEDULED).apps
+    groups = {s.id: s.network.security_group_ids if s.network else None for s in app.services}
+    assert groups == {"CleanupRule.purge": ("DefaultEgressGroup",), "CleanupRule.audit": ("TlsGroup",),
+                      "WeeklyReport": ("OpenGroup",)}
+    assert {s.task for s in app.services} == {"JobTask"}
+
+
+def test_cloudformation_scheduled_task_egress_is_fg309() -> None:
+    template = CFN_SCHEDULED / "template.yaml"
+    default_group = line_of(template, "  DefaultEgressGroup:")
+    open_rule = line_of(template, '- IpProtocol: "-1"')
+    found = run(CFN_SCHEDULED, "FG309")
+    assert sorted((f.rule_id, f.resource, f.location.line, f.function) for f in found) == [
+        ("FG309", "DefaultEgressGroup", default_group, "CleanupRule.purge"),
+        ("FG309", "OpenGroup", open_rule, "WeeklyReport")]
