@@ -1,7 +1,8 @@
-"""Terraform and CloudFormation shapes met in real applications when comparing findings with Checkov: a REST
-method wired to its backend outside the configuration, functions on Lambda Managed Instances placed in the
-capacity provider's VPC, and ECS tasks that EventBridge rules and schedules launch into a VPC. Each case
-asserts the exact rule, resource and line, and what must stay silent."""
+"""Terraform, CloudFormation and Serverless shapes met in real applications when comparing findings with
+Checkov: a REST method wired to its backend outside the configuration, functions on Lambda Managed Instances
+placed in the capacity provider's VPC, ECS tasks that EventBridge rules and schedules launch into a VPC, and
+Serverless functions and resources written in `${file(...)}` includes. Each case asserts the exact rule,
+resource and line, and what must stay silent."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ TF_MANAGED = FIXTURES / "terraform" / "managed-instances"
 CFN_MANAGED = FIXTURES / "cloudformation" / "managed-instances"
 TF_SCHEDULED = FIXTURES / "terraform" / "scheduled-tasks"
 CFN_SCHEDULED = FIXTURES / "cloudformation" / "scheduled-tasks"
+SPLIT = FIXTURES / "serverless" / "split-files"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -130,3 +132,17 @@ def test_cloudformation_scheduled_task_egress_is_fg309() -> None:
     assert sorted((f.rule_id, f.resource, f.location.line, f.function) for f in found) == [
         ("FG309", "DefaultEgressGroup", default_group, "CleanupRule.purge"),
         ("FG309", "OpenGroup", open_rule, "WeeklyReport")]
+
+
+def test_serverless_findings_point_into_the_included_files() -> None:
+    found = run(SPLIT, "FG402", "FG201", "FG301", "FG104")
+    functions, roles = SPLIT / "fns" / "functions.yml", SPLIT / "res" / "roles.yml"
+    located = sorted((f.rule_id, f.resource, f.location.path, f.location.line) for f in found)
+    assert located == sorted([
+        ("FG104", "LedgerRole", "res/roles.yml", line_of(roles, "  LedgerRole:")),
+        ("FG201", "export", "fns/functions.yml", line_of(functions, "SIGNING_SECRET:")),
+        ("FG301", "export.Http0", "fns/functions.yml", line_of(functions, "- http:")),
+        ("FG402", "export", "fns/functions.yml", line_of(functions, "runtime: nodejs16.x")),
+        # a function written in serverless.yml itself stays located there
+        ("FG402", "audit", "serverless.yml", line_of(SPLIT / "serverless.yml", "runtime: nodejs16.x")),
+    ])
