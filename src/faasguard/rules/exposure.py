@@ -776,8 +776,8 @@ class UnrestrictedEgress(Rule):
     its capacity provider's `VpcConfig` / `vpc_config`) or an ECS service's `awsvpc`
     tasks run with (`NetworkConfiguration.AwsvpcConfiguration.SecurityGroups`, Terraform
     `network_configuration { security_groups }`) -- or the tasks an EventBridge rule target or Scheduler
-    schedule launches (`EcsParameters.NetworkConfiguration`, `ecs_target` / `ecs_parameters`) --, reports an egress rule of
-    all protocols and ports to `0.0.0.0/0` or `::/0`, including CloudFormation's implicit allow-all rule
+    schedule launches (`EcsParameters.NetworkConfiguration`, `ecs_target` / `ecs_parameters`) --, reports an
+    egress rule of all protocols and ports to `0.0.0.0/0` or `::/0`, including CloudFormation's implicit allow-all rule
     when `SecurityGroupEgress` is absent (Terraform has no such default). Egress limited to ports or to a
     CIDR inside the VPC is fine. One finding per group, listing the functions and services using it. (Audit
     checklist C5.)
