@@ -598,7 +598,8 @@ class Subnet(Node):
 @record
 class Service(Node):
     """A long-running container service that places tasks in a VPC: an ECS service with the `awsvpc` network
-    configuration (`NetworkConfiguration.AwsvpcConfiguration` / `network_configuration`)."""
+    configuration (`NetworkConfiguration.AwsvpcConfiguration` / `network_configuration`), or the tasks an
+    EventBridge rule target or Scheduler schedule launches with one."""
 
     platform: str = "ecs"
     task: str | Unknown | None = None

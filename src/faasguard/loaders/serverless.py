@@ -453,13 +453,17 @@ class _Translator:
         return None, None
 
     def _function(self, key: str, spec: Mapping[str, Any], key_loc: Location, shared_role: str | None) -> None:  # noqa: C901 -- the function keys of serverless.yml, in the framework's order
-        fn = _ld(self.display, key_loc.line, key_loc.column)
-        props = _ld(self.display, key_loc.line, key_loc.column)
+        # A function written in another file (`functions: ${file(...)}`) is located in that file; a setting it
+        # inherits from this file's provider is then located at the function's key, the one line of that
+        # file where the inheritance applies (a location holds one path).
+        path = key_loc.path
+        fn = _ld(path, key_loc.line, key_loc.column)
+        props = _ld(path, key_loc.line, key_loc.column)
         _put(fn, "Type", "AWS::Serverless::Function", key_loc)
 
         def copy(name: str, value: Any, where: Location | None) -> None:
             if value is not None and where is not None:
-                _put(props, name, value, where)
+                _put(props, name, value, where if where.path == path else key_loc)
 
         image = spec.get("image")
         if image is not None:
@@ -488,14 +492,14 @@ class _Translator:
                 tracing, tracing_loc = provider_tracing["lambda"], _loc(provider_tracing, "lambda")
         if tracing is not None and tracing_loc is not None:
             copy("Tracing", "Active" if tracing is True or tracing == "Active" else "PassThrough", tracing_loc)
-        environment = _merge_maps(self.provider.get("environment"), spec.get("environment"), self.display)
+        environment = _merge_maps(self.provider.get("environment"), spec.get("environment"), key_loc)
         if environment:
-            variables = _ld(self.display, environment.line, environment.column)
-            _put(variables, "Variables", environment, Location(self.display, environment.line, environment.column))
-            copy("Environment", variables, Location(self.display, environment.line, environment.column))
+            variables = _ld(path, environment.line, environment.column)
+            _put(variables, "Variables", environment, Location(path, environment.line, environment.column))
+            copy("Environment", variables, Location(path, environment.line, environment.column))
         vpc, vpc_loc = self._setting(spec, "vpc")
         if isinstance(vpc, Mapping):
-            config = _ld(self.display, vpc_loc.line if vpc_loc else 1)
+            config = _ld(path, vpc_loc.line if vpc_loc and vpc_loc.path == path else key_loc.line)
             for src, dst in (("securityGroupIds", "SecurityGroupIds"), ("subnetIds", "SubnetIds")):
                 if src in vpc:
                     _put(config, dst, vpc[src], _loc(vpc, src))
@@ -503,7 +507,7 @@ class _Translator:
         layers, layers_loc = self._setting(spec, "layers")
         copy("Layers", layers, layers_loc)
         if "onError" in spec:
-            dlq = _ld(self.display, _loc(spec, "onError").line)
+            dlq = _ld(path, _loc(spec, "onError").line)
             target = spec["onError"]
             dlq.update({"Type": "SNS" if isinstance(target, str) and ":sns:" in target else "SQS",
                         "TargetArn": target})
@@ -525,9 +529,9 @@ class _Translator:
         self.function_statements = LocatedList(self.display, key_loc.line, key_loc.column)
         events = spec.get("events")
         if isinstance(events, list):
-            sam_events = _ld(self.display, _loc(spec, "events").line)
+            sam_events = _ld(path, _loc(spec, "events").line)
             for index, event in enumerate(events):
-                where = Location(self.display, *events.item_locs[index]) if isinstance(events, LocatedList) \
+                where = Location(events.path, *events.item_locs[index]) if isinstance(events, LocatedList) \
                     and index < len(events.item_locs) else _loc(spec, "events")
                 translated = self._event(key, event, where)
                 if translated is not None:
@@ -908,17 +912,24 @@ def _is_role_definition(value: Any) -> bool:
     return False
 
 
-def _merge_maps(base: Any, override: Any, display: str) -> LocatedDict | None:
+def _merge_maps(base: Any, override: Any, owner: Location) -> LocatedDict | None:
+    """The provider's mapping overlaid with the function's, located in the function's file (`owner`, its key):
+    a key from another file (the provider's, when the function comes from a `${file(...)}`) is placed at the
+    function's key."""
     if not isinstance(base, Mapping) and not isinstance(override, Mapping):
         return None
     anchor = override if isinstance(override, LocatedDict) else base
-    merged = _ld(display, anchor.line, anchor.column) if isinstance(anchor, LocatedDict) else _ld(display, 1)
+    if isinstance(anchor, LocatedDict) and anchor.path == owner.path:
+        merged = _ld(owner.path, anchor.line, anchor.column)
+    else:
+        merged = _ld(owner.path, owner.line, owner.column)
     for source in (base, override):
         if isinstance(source, Mapping):
             for key, value in source.items():
                 merged[key] = value
                 if isinstance(source, LocatedDict):
-                    merged.key_locs[key] = source.key_locs.get(key, (source.line, source.column))
+                    merged.key_locs[key] = source.key_locs.get(key, (source.line, source.column)) \
+                        if source.path == owner.path else (owner.line, owner.column)
     return merged
 
 

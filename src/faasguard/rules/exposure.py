@@ -431,7 +431,8 @@ class ApiWithoutRequestValidation(Rule):
     validate requests at all, so for them only the handler can: a route that takes input is reported when its
     handler was analysed, validates nothing (no parser model, schema or explicit check) and lets event data
     reach an injection sink (shell, code, SQL, NoSQL, deserialization, path, URL, template); a handler we did
-    not analyse is not reported. Low by default, medium when the route has no authorization either.
+    not analyse is not reported. A CORS preflight (`OPTIONS`) carries no body and is never reported. Low by
+    default, medium when the route has no authorization either.
 
     ## Why is this bad?
     API Gateway can reject malformed requests before they reach (and are billed to) the function. Without a
@@ -478,6 +479,8 @@ class ApiWithoutRequestValidation(Rule):
                 continue
             if trigger.takes_input is not True or trigger.request_validation is not False:
                 continue
+            if (trigger.method or "").upper() == "OPTIONS":
+                continue  # a CORS preflight: the browser sends no body, and a validator would block it
             fn = trigger.function if isinstance(trigger.function, str) else None
             evidence: list[EvidenceStep] = []
             if trigger.kind is TriggerKind.HTTP_API:
@@ -769,10 +772,12 @@ class UnrestrictedEgress(Rule):
     """Flags a security group used by a function or an ECS service that allows all egress to the internet.
 
     ## What it does
-    For every security group a function runs with (`VpcConfig.SecurityGroupIds`) or an ECS service's `awsvpc`
+    For every security group a function runs with (`VpcConfig.SecurityGroupIds`; on Lambda Managed Instances,
+    its capacity provider's `VpcConfig` / `vpc_config`) or an ECS service's `awsvpc`
     tasks run with (`NetworkConfiguration.AwsvpcConfiguration.SecurityGroups`, Terraform
-    `network_configuration { security_groups }`), reports an egress rule of
-    all protocols and ports to `0.0.0.0/0` or `::/0`, including CloudFormation's implicit allow-all rule
+    `network_configuration { security_groups }`) -- or the tasks an EventBridge rule target or Scheduler
+    schedule launches (`EcsParameters.NetworkConfiguration`, `ecs_target` / `ecs_parameters`) --, reports an
+    egress rule of all protocols and ports to `0.0.0.0/0` or `::/0`, including CloudFormation's implicit allow-all rule
     when `SecurityGroupEgress` is absent (Terraform has no such default). Egress limited to ports or to a
     CIDR inside the VPC is fine. One finding per group, listing the functions and services using it. (Audit
     checklist C5.)

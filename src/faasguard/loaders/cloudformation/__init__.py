@@ -60,7 +60,7 @@ from faasguard.loaders.cloudformation._apis import (
     _waf_association,
     api_nodes,
 )
-from faasguard.loaders.cloudformation._containers import _ecs_service, _task_definition
+from faasguard.loaders.cloudformation._containers import _ecs_service, _scheduled_task, _task_definition
 from faasguard.loaders.cloudformation._core import (
     _RESOURCE_POLICY_TYPES,
     CATEGORIES,
@@ -235,6 +235,7 @@ _FAMILIES: tuple[tuple[Iterable[str], Callable[[_Builder, str], None]], ...] = (
     (("AWS::Logs::SubscriptionFilter",), _log_subscription),
     (("AWS::ECS::TaskDefinition",), _task_definition),
     (("AWS::ECS::Service",), _ecs_service),
+    (("AWS::Events::Rule", "AWS::Scheduler::Schedule"), _scheduled_task),
     (_RESOURCE_POLICY_TYPES, _resource_policy),
     (("AWS::ECR::RegistryScanningConfiguration",), _registry_scanning),
 )

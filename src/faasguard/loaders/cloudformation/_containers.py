@@ -19,6 +19,7 @@ from faasguard.loaders.cloudformation._network import placement
 from faasguard.loaders.cloudformation._secrets import _secret_attribute
 from faasguard.model import (
     Container,
+    Location,
     Service,
     Unknown,
 )
@@ -103,3 +104,58 @@ def _ecs_service(b: _Builder, logical_id: str) -> None:
         id=logical_id, location=where, field_locations=fields, task=task or _as_str(props.get("TaskDefinition"),
                                                                                   where),
         network=network, assign_public_ip=public_ip))
+
+
+def _scheduled_task(b: _Builder, logical_id: str) -> None:
+    """ECS tasks an `AWS::Events::Rule` target or an `AWS::Scheduler::Schedule` runs (`EcsParameters`).
+
+    Such a task is placed in a VPC as a service's tasks are, with the subnets and security groups of the
+    target's `NetworkConfiguration` (FG309 judges those groups): it is modelled as a service so that no rule
+    needs to know who launched it. The two services spell the key differently (`AwsVpcConfiguration` on a
+    rule, `AwsvpcConfiguration` on a schedule); both are read."""
+    props = b.props(logical_id)
+    raw = b.raw_props(logical_id)
+    where = b.loc(logical_id)
+    if b.type_of(logical_id) == "AWS::Events::Rule":
+        targets, raw_targets = props.get("Targets"), raw.get("Targets")
+    else:
+        targets, raw_targets = [props.get("Target")], [raw.get("Target")]
+    if not isinstance(targets, list):
+        return
+    if not isinstance(raw_targets, list) or len(raw_targets) != len(targets):
+        raw_targets = targets
+    for index, (target, raw_target) in enumerate(zip(targets, raw_targets, strict=True)):
+        ecs = target.get("EcsParameters") if isinstance(target, dict) else None
+        if not isinstance(ecs, dict):
+            continue
+        raw_ecs = raw_target.get("EcsParameters") if isinstance(raw_target, dict) else None
+        raw_ecs = raw_ecs if isinstance(raw_ecs, dict) else ecs
+        service_id, service_where = logical_id, where
+        if isinstance(props.get("Targets"), list):
+            target_id = target.get("Id")
+            service_id = f"{logical_id}.{target_id if isinstance(target_id, str) else index}"
+            service_where = _item_loc(targets, index, where)
+        task = b.resolver.target(raw_ecs.get("TaskDefinitionArn"), ("AWS::ECS::TaskDefinition",))
+        network, public_ip = None, None
+        fields: dict[str, Location] = {}
+        config = ecs.get("NetworkConfiguration")
+        if config is not None:
+            raw_config = raw_ecs.get("NetworkConfiguration")
+            awsvpc, raw_awsvpc = _awsvpc(config), _awsvpc(raw_config)
+            network_where = _key_loc(ecs, "NetworkConfiguration", service_where)
+            fields["network"] = network_where
+            network = placement(b, awsvpc, raw_awsvpc, network_where, subnets_key="Subnets",
+                                groups_key="SecurityGroups")
+            if isinstance(awsvpc, dict) and awsvpc.get("AssignPublicIp") is not None:
+                text = _as_str(awsvpc.get("AssignPublicIp"), network_where)
+                public_ip = text if isinstance(text, Unknown) else (text or "").upper() == "ENABLED"
+        b.services.append(Service(
+            id=service_id, location=service_where, field_locations=fields,
+            task=task or _as_str(ecs.get("TaskDefinitionArn"), service_where), network=network,
+            assign_public_ip=public_ip))
+
+
+def _awsvpc(config: Any) -> Any:
+    if not isinstance(config, dict):
+        return config
+    return config.get("AwsVpcConfiguration", config.get("AwsvpcConfiguration"))

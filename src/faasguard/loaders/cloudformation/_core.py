@@ -314,7 +314,10 @@ class _Builder:
             metadata = resource.get("Metadata")
             if isinstance(metadata, dict) and isinstance(metadata.get("aws:cdk:path"), str):
                 construct_path = metadata["aws:cdk:path"]
-        found = self._locs[logical_id] = Location(self.display, line, column, logical_id=logical_id,
+        path = self.display
+        if isinstance(resource, LocatedDict) and resource.path != self.raw.path:
+            path = resource.path  # written in another file: a Serverless `resources: ${file(...)}` include
+        found = self._locs[logical_id] = Location(path, line, column, logical_id=logical_id,
                                                   construct_path=construct_path)
         return found
 

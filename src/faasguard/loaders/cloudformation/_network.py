@@ -11,6 +11,7 @@ from faasguard.loaders.cloudformation._core import (
     _as_int,
     _as_str,
     _Builder,
+    _dig,
     _item_loc,
     _key_loc,
     _strings,
@@ -137,12 +138,43 @@ def _subnet(b: _Builder, logical_id: str) -> None:
         vpc_id=_as_str(props.get("VpcId"), where)))
 
 
+_CAPACITY_PROVIDERS = ("AWS::Lambda::CapacityProvider", "AWS::Serverless::CapacityProvider")
+
+
 def _vpc(b: _Builder, props: Mapping[str, Any], raw: Mapping[str, Any], where: Location) -> VpcConfig | None:
     vpc = props.get("VpcConfig")
     if vpc is None:
-        return None
+        return _capacity_provider_vpc(b, props, raw, where)
     vpc_where = _key_loc(props, "VpcConfig", where)
     return placement(b, vpc, raw.get("VpcConfig"), vpc_where, subnets_key="SubnetIds",
+                     groups_key="SecurityGroupIds")
+
+
+def _capacity_provider_vpc(b: _Builder, props: Mapping[str, Any], raw: Mapping[str, Any],
+                           where: Location) -> VpcConfig | None:
+    """The network placement of a function on Lambda Managed Instances: its `CapacityProviderConfig` names a
+    capacity provider, whose instances run in the provider's `VpcConfig` (a function cannot set its own).
+
+    SAM writes `CapacityProviderConfig.Arn`, CloudFormation
+    `CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig.CapacityProviderArn`. A provider
+    that is not in this template still places the function in a VPC: subnets and groups are then Unknown."""
+    config = props.get("CapacityProviderConfig")
+    if not isinstance(config, dict):
+        return None
+    raw_config = raw.get("CapacityProviderConfig")
+    config_where = _key_loc(props, "CapacityProviderConfig", where)
+    raw_arn = _dig(raw_config, "Arn")
+    if raw_arn is None:
+        raw_arn = _dig(raw_config, "LambdaManagedInstancesCapacityProviderConfig", "CapacityProviderArn")
+    provider = b.resolver.target(raw_arn, _CAPACITY_PROVIDERS) if raw_arn is not None else None
+    if provider is None:
+        unknown = Unknown("the capacity provider is not a resource of this template", config_where)
+        return VpcConfig(config_where, (unknown,), (unknown,))
+    provider_props = b.props(provider)
+    if provider_props.get("VpcConfig") is None:
+        return None
+    return placement(b, provider_props.get("VpcConfig"), b.raw_props(provider).get("VpcConfig"),
+                     _key_loc(provider_props, "VpcConfig", b.loc(provider)), subnets_key="SubnetIds",
                      groups_key="SecurityGroupIds")
 
 

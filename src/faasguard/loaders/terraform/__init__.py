@@ -88,7 +88,12 @@ from faasguard.loaders.terraform._loader import (
     _note_repetition,
     _SyntheticLambda,
 )
-from faasguard.loaders.terraform._network import _ecs_services, _network_topology, _security_groups
+from faasguard.loaders.terraform._network import (
+    _ecs_services,
+    _network_topology,
+    _scheduled_tasks,
+    _security_groups,
+)
 from faasguard.loaders.terraform._policies import parse_container_definitions, policy_document
 from faasguard.loaders.terraform._storage import (
     _resources,
@@ -124,6 +129,7 @@ def build(b: _Builder) -> None:
     _security_groups(b)
     _network_topology(b)
     _ecs_services(b)
+    _scheduled_tasks(b)
     _layers(b)
     _functions_prepass(b)
     _async_configs(b)

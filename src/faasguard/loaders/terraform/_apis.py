@@ -34,7 +34,7 @@ from faasguard.model import (
 )
 
 
-def _rest_apis(b: _Builder) -> None:  # noqa: C901 -- REST API resources, methods and integrations joined in one pass
+def _rest_apis(b: _Builder) -> None:
     authorizers: dict[str, tuple[AuthType, str]] = {}
     for entry in b.entries["aws_api_gateway_authorizer"]:
         rtype = entry.res.text("type") or "TOKEN"
@@ -112,11 +112,8 @@ def _rest_apis(b: _Builder) -> None:  # noqa: C901 -- REST API resources, method
         res = entry.res
         http_method = res.text("http_method")
         resource_key = _resource_key(b, res.get("resource_id"))
-        integration = by_method.get(res.address) or integrations.get(
-            (resource_key, res.address), integrations.get((resource_key, str(http_method))))
-        if integration is None:
-            continue
-        fid = _integration_target(b, integration.get("type"), integration.get("uri"))
+        fid = _method_backend(b, by_method.get(res.address) or integrations.get(
+            (resource_key, res.address), integrations.get((resource_key, str(http_method)))))
         if fid is None:
             continue  # MOCK: API Gateway answers itself (CORS preflights), as the CloudFormation loader skips
         api = b.ref_of(res.get("rest_api_id"), "aws_api_gateway_rest_api")
@@ -144,6 +141,17 @@ def _rest_apis(b: _Builder) -> None:  # noqa: C901 -- REST API resources, method
             method=http_method if isinstance(http_method, str) else None, path=path, auth=auth,
             request_validation=validation, takes_input=takes_input,
             private=endpoint_types.get(api or "") == "PRIVATE"))
+
+
+def _method_backend(b: _Builder, integration: _Res | None) -> str | Unknown | None:
+    """The function behind a REST method, Unknown for another backend, None for a MOCK integration.
+
+    A method with no `aws_api_gateway_integration` here is wired outside this configuration (another module,
+    a `local-exec` running `aws apigateway put-integration`): it is still deployed and open, only its backend
+    is unknown -- as the CloudFormation loader keeps a method without `Integration`."""
+    if integration is None:
+        return Unknown("no aws_api_gateway_integration for this method in the configuration")
+    return _integration_target(b, integration.get("type"), integration.get("uri"))
 
 
 def _stage_variables(b: _Builder, entry: _Entry, attribute: str) -> tuple[EnvVar, ...]:

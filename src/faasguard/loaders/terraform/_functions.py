@@ -293,6 +293,30 @@ def _same_bucket(b: _Builder, first: Any, second: Any) -> bool:
     return left is not None and left == b.ref_of(second, "aws_s3_bucket")
 
 
+def _capacity_provider_vpc(b: _Builder, res: _Res) -> VpcConfig | None:
+    """The network placement of a function on Lambda Managed Instances: the `vpc_config` of the
+    `aws_lambda_capacity_provider` it names.
+
+    Such a function has no `vpc_config` of its own: its execution environments run on instances the provider
+    launches in the provider's subnets with the provider's security groups (FG309 judges those groups; FG308
+    sees the function inside a VPC). A provider outside this configuration still places it in a VPC, whose
+    subnets and groups are then Unknown."""
+    config = res.first_block("capacity_provider_config")
+    managed = config.first_block("lambda_managed_instances_capacity_provider_config") if config else None
+    if managed is None:
+        return None
+    address = b.ref_of(managed.get("capacity_provider_arn"), "aws_lambda_capacity_provider")
+    entry = b.by_address.get(address) if address else None
+    if entry is None:
+        unknown = Unknown("the capacity provider is not a resource of this configuration", managed.location)
+        return VpcConfig(managed.location, (unknown,), (unknown,))
+    block = entry.res.first_block("vpc_config")
+    if block is None:
+        return None
+    return VpcConfig(block.location, _subnet_ids(b, block.get("subnet_ids")),
+                     tuple(_group_ids(b, block.get("security_group_ids"))))
+
+
 def _functions(b: _Builder) -> None:
     for entry in b.entries["aws_lambda_function"]:
         res = entry.res
@@ -309,6 +333,8 @@ def _functions(b: _Builder) -> None:
         if vpc_block is not None:
             vpc = VpcConfig(vpc_block.location, _subnet_ids(b, vpc_block.get("subnet_ids")),
                             tuple(_group_ids(b, vpc_block.get("security_group_ids"))))
+        else:
+            vpc = _capacity_provider_vpc(b, res)
         tracing_block = res.first_block("tracing_config")
         dlq_block = res.first_block("dead_letter_config")
         reserved = res.num("reserved_concurrent_executions")

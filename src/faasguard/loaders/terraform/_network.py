@@ -197,6 +197,35 @@ def _ecs_services(b: _Builder) -> None:
                                   network=network, assign_public_ip=public_ip))
 
 
+def _scheduled_tasks(b: _Builder) -> None:
+    """ECS tasks an EventBridge rule target (`aws_cloudwatch_event_target` `ecs_target`) or an EventBridge
+    Scheduler schedule (`aws_scheduler_schedule` `target { ecs_parameters }`) runs: placed in a VPC by their
+    `network_configuration` as a service's tasks are, so they are modelled as services and FG309 judges their
+    security groups."""
+    launches: list[tuple[_Res, _Res]] = []
+    for entry in b.entries["aws_cloudwatch_event_target"]:
+        ecs = entry.res.first_block("ecs_target")
+        if ecs is not None:
+            launches.append((entry.res, ecs))
+    for entry in b.entries["aws_scheduler_schedule"]:
+        target = entry.res.first_block("target")
+        ecs = target.first_block("ecs_parameters") if target is not None else None
+        if ecs is not None:
+            launches.append((entry.res, ecs))
+    for res, ecs in launches:
+        block = ecs.first_block("network_configuration")
+        network: VpcConfig | None = None
+        fields: dict[str, Location] = {}
+        if block is not None:
+            network = VpcConfig(block.location, _subnet_ids(b, block.get("subnets")),
+                                tuple(_group_ids(b, block.get("security_groups"))))
+            fields["network"] = block.location
+        task = b.ref_of(ecs.get("task_definition_arn"), "aws_ecs_task_definition") or ecs.text("task_definition_arn")
+        b.services.append(Service(id=res.address, location=res.location, field_locations=fields, task=task,
+                                  network=network,
+                                  assign_public_ip=block.flag("assign_public_ip") if block is not None else None))
+
+
 def _security_groups(b: _Builder) -> None:
     for entry in b.entries["aws_security_group"]:
         res = entry.res
