@@ -117,7 +117,8 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
 
 
 _HANDLER_SHAPE = re.compile(
-    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^,()]*)?,\s*_?(?:context|ctx)\b|(?:lambda_)?handler\s*\("
+    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^()]*?)?,\s*(?:_|lambda_)?(?:context|ctx)\b"
+    rb"|\w+\s*\(\s*\w+\s*(?::[^()]*?)?,\s*\w+\s*:\s*[\"']?(?:\w+\.)*LambdaContext\b|(?:lambda_)?handler\s*\("
     rb"|main\s*\(\s*request\s*\))",
     re.MULTILINE)
 _FRAMEWORK_SHAPE = re.compile(

@@ -128,6 +128,29 @@ def test_bare_code_scan_infers_handlers(monkeypatch: pytest.MonkeyPatch) -> None
     assert not [d for d in result.diagnostics if d.kind is DiagnosticKind.INTERNAL_ERROR]
 
 
+
+_TYPED_HANDLERS = {
+    # the second parameter is what the runtime fills: Powertools' name and type, a typed event with a comma in it
+    "powertools.py": "import os\nfrom typing import Any, Dict\n\n\n"
+                     "def process(event: Dict[str, Any], lambda_context: LambdaContext) -> dict:\n"
+                     "    os.system('convert ' + event['queryStringParameters']['file'])\n",
+    "annotated.py": "import os\n\n\ndef handle(evt, ctx_: 'LambdaContext'):\n"
+                    "    os.system('convert ' + evt['queryStringParameters']['file'])\n",
+    # two positional parameters and nothing that says Lambda: a library function, not an entry point
+    "library.py": "import os\n\n\ndef run(command: str, cwd: str) -> None:\n    os.system(command)\n",
+}
+
+
+def test_bare_code_scan_knows_typed_lambda_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, text in _TYPED_HANDLERS.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = scan(["."], Config())
+    assert sorted((f.rule_id, f.location.path, f.location.line) for f in result.findings
+                  if f.rule_id == "FG501") == [("FG501", "annotated.py", 5), ("FG501", "powertools.py", 6)]
+    assert sorted(f.id for app in result.apps for f in app.functions) == ["annotated.handle", "powertools.process"]
+
+
 # ------------------------------------------------------------------------------ robustness
 
 _SNIPPETS = [

@@ -40,7 +40,7 @@ from faasguard.model import Application, CodeLocation, Function, Location, Sourc
 from faasguard.sources import SourceType
 
 HANDLER_NAMES = frozenset({"handler", "lambda_handler"})
-CONTEXT_NAMES = frozenset({"context", "_context", "ctx"})
+CONTEXT_NAMES = frozenset({"context", "_context", "ctx", "lambda_context"})
 PROJECT_MARKERS = (
     (".chalice/config.json", "Chalice"),
     ("zappa_settings.json", "Zappa"),
@@ -53,7 +53,18 @@ PROJECT_MARKERS = (
 
 def is_handler(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     params = [*node.args.posonlyargs, *node.args.args]
-    return node.name in HANDLER_NAMES or (len(params) >= 2 and params[1].arg in CONTEXT_NAMES)
+    return node.name in HANDLER_NAMES or (len(params) >= 2 and (params[1].arg in CONTEXT_NAMES
+                                                                 or _is_lambda_context(params[1].annotation)))
+
+
+def _is_lambda_context(annotation: ast.expr | None) -> bool:
+    """`context: LambdaContext` (Powertools' type, also written as a string or `typing.LambdaContext`): a
+    parameter only the Lambda runtime fills, whatever the team named it."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.rsplit(".", 1)[-1] == "LambdaContext"
+    if isinstance(annotation, ast.Attribute):
+        return annotation.attr == "LambdaContext"
+    return isinstance(annotation, ast.Name) and annotation.id == "LambdaContext"
 
 
 def is_cloud_function_main(path: Path, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
