@@ -306,6 +306,64 @@ def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Pa
     assert parsed(report()) == parsed(report("--no-cache"))
 
 
+def test_a_requirements_file_edited_is_an_input_of_its_applications_analysis(
+        cache: Path, tree: Path, counted: Counted) -> None:
+    """The dependency analysis reads the handler's requirements file: pinning a version with a known advisory
+    re-runs that application's analysis (FG601 appears, FG602 goes), and nothing else."""
+    first = assert_identical(cache)
+    units = counted.computed
+    requirements = tree / "activemq-lambda" / "mq_listener" / "requirements.txt"
+    assert ("FG601", "activemq-lambda/mq_listener/requirements.txt", 1) not in findings(first)
+    requirements.write_text("requests==2.19.0\n")
+    counted.reset()
+    pinned = assert_identical(cache)
+    assert ("FG601", "activemq-lambda/mq_listener/requirements.txt", 1) in findings(pinned)
+    assert counted.computed == 1
+    assert counted.replayed == units - 1
+    requirements.write_text("requests\n")  # back as it was: the first report again
+    counted.reset()
+    assert assert_identical(cache) == first
+
+
+def test_select_is_part_of_every_units_key(cache: Path, tree: Path, counted: Counted) -> None:
+    """`--select` changes which rules run and which enrichers they need: a narrowed run recomputes its units
+    (it replays none of the full run's) and then replays its own; the full run's units are still there."""
+    full = assert_identical(cache)
+    units = counted.computed
+    counted.reset()
+    narrowed = assert_identical(cache, "--select", "FG5")
+    assert {f["rule_id"][:3] for f in narrowed["findings"]} == {"FG5"}
+    assert narrowed["findings"] == [f for f in full["findings"] if f["rule_id"].startswith("FG5")]
+    assert counted.replayed == 0
+    counted.reset()
+    assert assert_identical(cache, "--select", "FG5") == narrowed
+    assert counted.computed == 0
+    counted.reset()
+    assert assert_identical(cache) == full
+    assert (counted.replayed, counted.computed) == (units, 0)
+
+
+def test_a_hit_refreshes_a_units_age_once_a_day(cache: Path, tree: Path) -> None:
+    """A unit replayed, and the stored application behind a replayed skeleton, are kept by the pruning: one
+    more than a day old has its modification time moved to now by the hit; a younger one is left as it is (a
+    hit costs no write)."""
+    assert_identical(cache)
+    entries = sorted((cache / "units").glob("[0-9a-f]*.json")) + sorted((cache / "apps").glob("*.json"))
+    old = time.time() - 3 * 86400
+    recent = time.time() - 3600
+    for index, entry in enumerate(entries):
+        os.utime(entry, (old, old) if index % 2 else (recent, recent))
+    assert_identical(cache)
+    for index, entry in enumerate(entries):
+        mtime = entry.stat().st_mtime
+        if index % 2:
+            assert mtime > time.time() - 600, entry
+        else:
+            assert mtime == pytest.approx(recent, abs=1), entry
+    # every one was used by the run (a stored application through its replayed skeleton): none is pruned
+    assert unit_cache.prune(max_age_days=2) == 0
+
+
 def test_a_suppression_comment_added_to_a_file_known_to_hold_none_is_read(cache: Path, tree: Path) -> None:
     """The filter's memo of the files that hold no suppression marker (`UnitCache.fact`, kind "unmarked")
     answers only while a file's stat signature is unchanged: a comment added to a handler then suppresses its

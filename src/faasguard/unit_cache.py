@@ -320,6 +320,9 @@ class UnitCache:
                 for app, blob, digest in skeletons:
                     self._apps[id(app)] = (app, str(blob), str(digest))
                     replayed.apps.append(app)
+                    # in use while its skeleton is: pruned, it would send a later re-analysis back to a scan
+                    # without units (`DamagedError`)
+                    _refresh(_blobs_dir() / f"{blob}.json")
                 return replayed
         before = {kind: ctx.budget.left(kind) for kind in Work}
         with self.recording() as recorder:
