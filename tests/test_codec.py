@@ -101,9 +101,10 @@ def test_empty_collections_come_back_as_their_own_type_and_a_fresh_one_each() ->
     decoders build: the type kept, and a list or mapping never shared between two decoded values."""
     back = round_trip({"t": (), "l": [], "d": {}, "nested": ((), [[]], {"k": {}})})
     assert back == {"t": (), "l": [], "d": {}, "nested": ((), [[]], {"k": {}})}
-    assert type(back["t"]) is tuple and type(back["l"]) is list and type(back["d"]) is dict
+    assert [type(back[key]) for key in ("t", "l", "d")] == [tuple, list, dict]
     first, second = codec.decode(["[", ["["], ["["]])
-    assert first == [] and first is not second
+    assert first == []
+    assert first is not second
     assert codec.decode(["N"]) is NO_VALUE  # a one-element entry that is no collection goes to its decoder
     with pytest.raises(codec.UndecodableError):
         codec.decode(["S"])

@@ -252,6 +252,49 @@ def test_units_analysed_in_worker_processes_are_stored_and_replayed(
         not in findings(edited)
 
 
+def test_a_change_analysed_beside_the_replay_is_the_same_report(
+        cache: Path, tree: Path, counted: Counted, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """With two processes allowed, the applications a change touches are analysed in a forked child while this
+    process decodes the replayed ones (`parallel.run_beside`): the report is a scan's without the cache, the
+    child's units are stored (the next run replays everything), and an outcome that does not decode is
+    analysed here instead."""
+    import logging
+
+    from faasguard import parallel
+
+    monkeypatch.setattr(parallel, "BESIDE_MIN_REPLAYS", 1)  # five applications here, hundreds on the corpus
+    assert_identical(cache, "--jobs", "2")
+    units = len(list((cache / "units").glob("[0-9a-f]*.json")))  # (stored in this process and in workers)
+    handler = tree / "activemq-lambda" / "mq_listener" / "app.py"
+    handler.write_text(handler.read_text().replace('    print(f"context={context}")\n',
+                                                   '    import os\n    os.system(event["cmd"])\n'))
+    caplog.set_level(logging.DEBUG, logger="faasguard.parallel")
+    counted.reset()
+    edited = assert_identical(cache, "--jobs", "2")
+    assert ("FG501", "activemq-lambda/mq_listener/app.py", 8) in findings(edited)
+    forked = [r.getMessage() for r in caplog.records if "beside the replay" in r.getMessage()]
+    assert forked[:1] == ["1 worker(s) forked for 1 applications beside the replay"]
+    counted.reset()
+    assert assert_identical(cache, "--jobs", "2") == edited
+    assert (counted.replayed, counted.computed) == (units, 0)  # the child's unit was stored
+
+    # a replayed outcome that does not decode: analysed here, the report unchanged
+    real = unit_cache.UnitCache.decode_analysis
+    undecodable: list[int] = []
+
+    def damaged(payload: Any) -> Any:
+        if not undecodable:
+            undecodable.append(1)
+            return None
+        return real(payload)
+
+    monkeypatch.setattr(unit_cache.UnitCache, "decode_analysis", staticmethod(damaged))
+    handler.write_text(handler.read_text() + "\n# edited again\n")
+    assert assert_identical(cache, "--jobs", "2") == edited
+    assert undecodable
+
+
 def test_a_file_whose_type_changes_is_discovered_again(cache: Path, tree: Path, counted: Counted) -> None:
     """The stored discovery stands after an edit only while every edited file keeps its type: a YAML file that
     becomes a template, and a template that stops being one, make the walk run again (a stored unit), as does

@@ -408,8 +408,13 @@ class UnitCache:
 
     def replay_analysis(self, key: str) -> Outcome | None:
         payload = self.lookup(key)
-        if payload is None:
-            return None
+        return None if payload is None else self.decode_analysis(payload)
+
+    @staticmethod
+    def decode_analysis(payload: Any) -> Outcome | None:
+        """The outcome an analysis unit's payload (`lookup`'s) holds, or None when it does not decode. Apart
+        from the look-up, so that the decoding can run beside the analysis of what changed
+        (`faasguard.parallel.run_beside`)."""
         from faasguard.facts import Facts
 
         try:
