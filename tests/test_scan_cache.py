@@ -427,3 +427,8 @@ def test_the_report_file_is_left_out_of_its_own_directorys_listing_only(tmp_path
         str(tmp_path / "b"), str(tmp_path / "b" / "report.json"))
     assert scan_cache._listing(str(tmp_path / "b"), str(tmp_path / "a" / "report.json")) \
         == scan_cache._listing(str(tmp_path / "b"))
+
+
+@pytest.mark.parametrize("path", ["/a/b/c.py", "/a", "/", "//a/b", "//a", "///a", "/a/b/", "a/b", "a", "", "/a//b"])
+def test_the_manifests_parent_is_dirname(path: str) -> None:
+    assert scan_cache._parent(path) == os.path.dirname(path)
