@@ -12,6 +12,9 @@ Rows (medians of --repeat runs, each a fresh process):
   cache: one file       one handler changed (in a copy of the corpus), then scanned: the units it does not
                         touch are replayed (faasguard.unit_cache)
   cache: one template   the same with one SAM template changed (a comment appended)
+  floor: changed app    the application of the changed handler scanned alone, no cache: what re-analysing it
+                        costs by itself (start-up, the imports its analysis needs, its analysis, its report) --
+                        the least a one-file change of the corpus can cost without a resident process
   --version             start-up
   pre-commit            one template and one handler (examples/vulnerable-app), no cache
   checkov               `checkov -d CORPUS --framework cloudformation terraform serverless` (IaC only), when
@@ -112,6 +115,9 @@ def faasguard_rows(src: Path, corpus: Path, repeat: int, label: str) -> dict[str
         rows["cache: first change (keeps units)"] = median(seconds)
         rows["cache: one file changed"] = median(ones)
         rows["cache: one template changed"] = median(templates)
+        alone = copy / handler.relative_to(copy).parts[0]
+        rows["floor: changed app alone, no cache"] = median([measure([*fg, "scan", str(alone), *out, *no_cache], env)
+                                                             for _ in range(repeat)])
         shutil.rmtree(copy.parent, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
     return {f"{label}{name}": value for name, value in rows.items()}

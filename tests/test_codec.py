@@ -94,3 +94,17 @@ def test_a_value_without_a_faithful_form_is_refused(value: Any) -> None:
 def test_an_entry_naming_anything_else_is_undecodable(entry: list[Any]) -> None:
     with pytest.raises(codec.UndecodableError):
         codec.decode(entry)
+
+
+def test_empty_collections_come_back_as_their_own_type_and_a_fresh_one_each() -> None:
+    """The shortcut for empty tuples, lists and mappings (most of a skeleton's values) builds what their
+    decoders build: the type kept, and a list or mapping never shared between two decoded values."""
+    back = round_trip({"t": (), "l": [], "d": {}, "nested": ((), [[]], {"k": {}})})
+    assert back == {"t": (), "l": [], "d": {}, "nested": ((), [[]], {"k": {}})}
+    assert [type(back[key]) for key in ("t", "l", "d")] == [tuple, list, dict]
+    first, second = codec.decode(["[", ["["], ["["]])
+    assert first == []
+    assert first is not second
+    assert codec.decode(["N"]) is NO_VALUE  # a one-element entry that is no collection goes to its decoder
+    with pytest.raises(codec.UndecodableError):
+        codec.decode(["S"])

@@ -285,3 +285,49 @@ def test_code_facts_stay_in_the_worker(tmp_path: Path, monkeypatch: pytest.Monke
     forked = _scan([root], jobs=2)
     assert [bool(forked.facts[i].handlers) for i in range(3)] == [True, False, False]
     assert all(forked.facts[i].paths is not None for i in range(3))
+
+
+def test_beside_runs_the_work_in_a_child_while_this_process_does_its_own() -> None:
+    """`run_beside`: every index analysed in one forked child while `beside` runs here, once; the outcomes are
+    the child's (reduced), in full."""
+    parent = os.getpid()
+    ran: list[int] = []
+
+    def work(index: int) -> tuple[int, bool]:
+        return index * 10, os.getpid() != parent
+
+    run = parallel.run_beside(work, lambda outcome: outcome, [3, 1, 2], lambda: ran.append(os.getpid()))
+    assert ran == [parent]
+    assert (run.workers, run.lost, run.failed) == (1, [], [])
+    assert run.outcomes == {1: (10, True), 2: (20, True), 3: (30, True)}
+
+
+@pytest.mark.parametrize("death", ["killed", "raises"])
+def test_beside_a_child_that_dies_loses_nothing(death: str) -> None:
+    """A child that dies or raises: its indices are analysed here after `beside`; one that also fails here is
+    named in `failed`."""
+    parent = os.getpid()
+
+    def work(index: int) -> int:
+        if os.getpid() != parent:
+            if death == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise SystemExit(3)
+        if index == 2:
+            raise RuntimeError("broken here too")
+        return index
+
+    run = parallel.run_beside(work, lambda outcome: outcome, [0, 1, 2], lambda: None)
+    assert run.lost == ["worker 1"]
+    assert run.outcomes == {0: 0, 1: 1}
+    assert [(name, indices, str(exc)) for name, indices, exc in run.failed] == [("worker 1", [2], "broken here too")]
+
+
+def test_beside_pays_only_with_two_processes_allowed_and_enough_to_replay() -> None:
+    many = parallel.BESIDE_MIN_REPLAYS
+    assert not parallel.beside_pays(None, None, 0, many)  # nothing to analyse
+    assert not parallel.beside_pays(None, None, 1, many - 1)  # too little to decode meanwhile
+    assert not parallel.beside_pays(1, None, 1, many)  # --jobs 1
+    assert not parallel.beside_pays(4, 1, 1, many)  # `jobs = 1` in the config
+    assert parallel.beside_pays(2, None, 1, many) is parallel.fork_available()
+    assert parallel.beside_pays(None, None, 1, many) is (parallel.fork_available() and parallel.usable_cpus() >= 2)

@@ -398,3 +398,37 @@ def test_a_directory_changed_seconds_before_the_scan_keeps_no_signature(cache: P
     second = run(".")
     assert second != first
     assert ("FG501", "src/helpers.py", 5) in second[1]
+
+
+@pytest.mark.parametrize(("path", "own"), [
+    ("/home/u/.cache/faasguard", True),
+    ("/home/u/.cache/faasguard/scan-v1/units/x.json", True),
+    ("/home/u/.cache/faasguard-other/x", False),  # the same stem, another directory
+    ("/home/u/.cache", False),
+    ("/work/app/template.yaml", False),
+])
+def test_the_cache_directory_and_only_it_is_own(path: str, own: bool) -> None:
+    recorder = scan_cache.Recorder("/work", (), own=("/home/u/.cache/faasguard/",))
+    assert recorder.is_own(path) is own
+    assert scan_cache.Recorder("/work", (), own=("/",)).is_own(path)
+
+
+def test_the_report_file_is_left_out_of_its_own_directorys_listing_only(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "report.json").write_text("{}")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "report.json").write_text("{}")
+    with_report = scan_cache._listing(str(tmp_path / "a"))
+    without = scan_cache._listing(str(tmp_path / "a"), str(tmp_path / "a" / "report.json"))
+    assert without != with_report
+    (tmp_path / "a" / "report.json").unlink()
+    assert scan_cache._listing(str(tmp_path / "a")) == without
+    assert scan_cache._listing(str(tmp_path / "a")) == scan_cache._listing(
+        str(tmp_path / "b"), str(tmp_path / "b" / "report.json"))
+    assert scan_cache._listing(str(tmp_path / "b"), str(tmp_path / "a" / "report.json")) \
+        == scan_cache._listing(str(tmp_path / "b"))
+
+
+@pytest.mark.parametrize("path", ["/a/b/c.py", "/a", "/", "//a/b", "//a", "///a", "/a/b/", "a/b", "a", "", "/a//b"])
+def test_the_manifests_parent_is_dirname(path: str) -> None:
+    assert scan_cache._parent(path) == os.path.dirname(path)

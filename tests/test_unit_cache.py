@@ -252,6 +252,49 @@ def test_units_analysed_in_worker_processes_are_stored_and_replayed(
         not in findings(edited)
 
 
+def test_a_change_analysed_beside_the_replay_is_the_same_report(
+        cache: Path, tree: Path, counted: Counted, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """With two processes allowed, the applications a change touches are analysed in a forked child while this
+    process decodes the replayed ones (`parallel.run_beside`): the report is a scan's without the cache, the
+    child's units are stored (the next run replays everything), and an outcome that does not decode is
+    analysed here instead."""
+    import logging
+
+    from faasguard import parallel
+
+    monkeypatch.setattr(parallel, "BESIDE_MIN_REPLAYS", 1)  # five applications here, hundreds on the corpus
+    assert_identical(cache, "--jobs", "2")
+    units = len(list((cache / "units").glob("[0-9a-f]*.json")))  # (stored in this process and in workers)
+    handler = tree / "activemq-lambda" / "mq_listener" / "app.py"
+    handler.write_text(handler.read_text().replace('    print(f"context={context}")\n',
+                                                   '    import os\n    os.system(event["cmd"])\n'))
+    caplog.set_level(logging.DEBUG, logger="faasguard.parallel")
+    counted.reset()
+    edited = assert_identical(cache, "--jobs", "2")
+    assert ("FG501", "activemq-lambda/mq_listener/app.py", 8) in findings(edited)
+    forked = [r.getMessage() for r in caplog.records if "beside the replay" in r.getMessage()]
+    assert forked[:1] == ["1 worker(s) forked for 1 applications beside the replay"]
+    counted.reset()
+    assert assert_identical(cache, "--jobs", "2") == edited
+    assert (counted.replayed, counted.computed) == (units, 0)  # the child's unit was stored
+
+    # a replayed outcome that does not decode: analysed here, the report unchanged
+    real = unit_cache.UnitCache.decode_analysis
+    undecodable: list[int] = []
+
+    def damaged(payload: Any) -> Any:
+        if not undecodable:
+            undecodable.append(1)
+            return None
+        return real(payload)
+
+    monkeypatch.setattr(unit_cache.UnitCache, "decode_analysis", staticmethod(damaged))
+    handler.write_text(handler.read_text() + "\n# edited again\n")
+    assert assert_identical(cache, "--jobs", "2") == edited
+    assert undecodable
+
+
 def test_a_file_whose_type_changes_is_discovered_again(cache: Path, tree: Path, counted: Counted) -> None:
     """The stored discovery stands after an edit only while every edited file keeps its type: a YAML file that
     becomes a template, and a template that stops being one, make the walk run again (a stored unit), as does
@@ -304,6 +347,64 @@ def test_a_python_file_that_becomes_handler_shaped_is_seen(cache: Path, tree: Pa
     assert str(tool) in [path for path, _, _ in entry["files"]]
     tool.write_text("def handler(e, context):\n    return 1\n")
     assert parsed(report()) == parsed(report("--no-cache"))
+
+
+def test_a_requirements_file_edited_is_an_input_of_its_applications_analysis(
+        cache: Path, tree: Path, counted: Counted) -> None:
+    """The dependency analysis reads the handler's requirements file: pinning a version with a known advisory
+    re-runs that application's analysis (FG601 appears, FG602 goes), and nothing else."""
+    first = assert_identical(cache)
+    units = counted.computed
+    requirements = tree / "activemq-lambda" / "mq_listener" / "requirements.txt"
+    assert ("FG601", "activemq-lambda/mq_listener/requirements.txt", 1) not in findings(first)
+    requirements.write_text("requests==2.19.0\n")
+    counted.reset()
+    pinned = assert_identical(cache)
+    assert ("FG601", "activemq-lambda/mq_listener/requirements.txt", 1) in findings(pinned)
+    assert counted.computed == 1
+    assert counted.replayed == units - 1
+    requirements.write_text("requests\n")  # back as it was: the first report again
+    counted.reset()
+    assert assert_identical(cache) == first
+
+
+def test_select_is_part_of_every_units_key(cache: Path, tree: Path, counted: Counted) -> None:
+    """`--select` changes which rules run and which enrichers they need: a narrowed run recomputes its units
+    (it replays none of the full run's) and then replays its own; the full run's units are still there."""
+    full = assert_identical(cache)
+    units = counted.computed
+    counted.reset()
+    narrowed = assert_identical(cache, "--select", "FG5")
+    assert {f["rule_id"][:3] for f in narrowed["findings"]} == {"FG5"}
+    assert narrowed["findings"] == [f for f in full["findings"] if f["rule_id"].startswith("FG5")]
+    assert counted.replayed == 0
+    counted.reset()
+    assert assert_identical(cache, "--select", "FG5") == narrowed
+    assert counted.computed == 0
+    counted.reset()
+    assert assert_identical(cache) == full
+    assert (counted.replayed, counted.computed) == (units, 0)
+
+
+def test_a_hit_refreshes_a_units_age_once_a_day(cache: Path, tree: Path) -> None:
+    """A unit replayed, and the stored application behind a replayed skeleton, are kept by the pruning: one
+    more than a day old has its modification time moved to now by the hit; a younger one is left as it is (a
+    hit costs no write)."""
+    assert_identical(cache)
+    entries = sorted((cache / "units").glob("[0-9a-f]*.json")) + sorted((cache / "apps").glob("*.json"))
+    old = time.time() - 3 * 86400
+    recent = time.time() - 3600
+    for index, entry in enumerate(entries):
+        os.utime(entry, (old, old) if index % 2 else (recent, recent))
+    assert_identical(cache)
+    for index, entry in enumerate(entries):
+        mtime = entry.stat().st_mtime
+        if index % 2:
+            assert mtime > time.time() - 600, entry
+        else:
+            assert mtime == pytest.approx(recent, abs=1), entry
+    # every one was used by the run (a stored application through its replayed skeleton): none is pruned
+    assert unit_cache.prune(max_age_days=2) == 0
 
 
 def test_a_suppression_comment_added_to_a_file_known_to_hold_none_is_read(cache: Path, tree: Path) -> None:

@@ -124,11 +124,16 @@ def decode(value: Any) -> Any:
     if type(value) is not list:
         return value
     try:
-        if value[0] == "@":
+        head = value[0]
+        if head == "@":
             if len(value) != 7:
                 raise UndecodableError("malformed location")
             return _LOCATION(_text(value[1]), *value[2:])
-        return _DECODERS[value[0]](value)
+        if len(value) == 1 and head in _EMPTY:
+            # an empty tuple or mapping: most of a skeleton's values (a function's ~20 unset collections), each
+            # otherwise a call of its decoder and of a list comprehension over nothing
+            return _EMPTY[head]()
+        return _DECODERS[head](value)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, UndecodableError):
             raise
@@ -228,6 +233,8 @@ def _text(value: Any) -> str:
         raise UndecodableError("a string was expected")
     return value
 
+
+_EMPTY: dict[str, type] = {"(": tuple, "[": list, "{": dict}
 
 _DECODERS: dict[str, Any] = {
     "(": lambda value: tuple([item if type(item) is not list else decode(item) for item in value[1:]]),

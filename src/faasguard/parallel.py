@@ -141,6 +141,59 @@ def run(work: Callable[[int], T], reduce: Callable[[T], T], order: Sequence[int]
     return outcome
 
 
+BESIDE_MIN_REPLAYS = 50
+"""Replayed applications (`faasguard.unit_cache`) from which decoding them pays for a fork: their decoding
+(~0.4 ms each) then covers the child's start, and the analysis beside it is ~0.3 s of imports and work."""
+
+
+def beside_pays(requested: int | None, limit: int | None, analysed: int, replayed: int) -> bool:
+    """Whether `run_beside` is worth its fork: applications to analyse, enough replayed ones to decode
+    meanwhile, and at least two processes allowed (`--jobs`, the `jobs` key) and usable (auto)."""
+    if analysed < 1 or replayed < BESIDE_MIN_REPLAYS or not fork_available() \
+            or multiprocessing.current_process().daemon:
+        return False
+    jobs = requested if requested is not None else usable_cpus()
+    if limit is not None:
+        jobs = min(jobs, limit)
+    return jobs >= 2
+
+
+def run_beside(work: Callable[[int], T], reduce: Callable[[T], T], indices: Sequence[int],
+               beside: Callable[[], None]) -> Run[T]:
+    """`work` on every index of `indices` in one forked child while this process runs `beside()`, then the
+    child's outcomes. For a scan whose few changed applications are analysed while the many unchanged ones
+    are read back from the unit cache: both take a few tenths of a second, on two cores at once. The
+    guarantees of `run` hold: a child that cannot start, raises or dies loses nothing (its applications are
+    analysed here afterwards, `failed` naming what could not be), and its recording is merged."""
+    outcome: Run[T] = Run()
+    reader, writer = os.pipe()
+    try:
+        os.write(writer, _RECORD.pack(0))  # one chunk, all of `indices`, for the one child
+        os.close(writer)
+        children = _start(work, reduce, [list(indices)], reader, 1)
+    finally:
+        os.close(reader)
+    outcome.workers = len(children)
+    log.debug("%d worker(s) forked for %d applications beside the replay", len(children), len(indices))
+    try:
+        beside()
+    finally:
+        for name, process, connection in children:
+            received = _receive(name, process, connection)
+            if received is None:
+                outcome.lost.append(name)
+                continue
+            results, recording = received
+            from faasguard import scan_cache
+
+            scan_cache.merge_recording(recording)
+            outcome.outcomes.update(results)
+    missing = [index for index in indices if index not in outcome.outcomes]
+    if missing:
+        _retry(work, ", ".join(outcome.lost) or "the main process", missing, outcome)
+    return outcome
+
+
 def _taken(chunks: Sequence[Sequence[int]], reader: int) -> Iterator[int]:
     """The indices this process takes from the shared queue, until it is empty."""
     while len(record := os.read(reader, _RECORD.size)) == _RECORD.size:

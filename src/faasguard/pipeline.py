@@ -472,10 +472,10 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
 
     indices = list(range(len(result.apps)))
     replayed: dict[int, _AppOutcome] = {}
-    work: Callable[[int], _AppOutcome] = one
     if units is not None and relocate is None and extra_facts is None:
-        indices, replayed, work = _with_units(result, one, units, config, rules, enrichers)
-    analysed = dict(_analyse_apps(result, work, config, jobs, indices))
+        analysed = _analyse_with_units(result, one, units, config, rules, enrichers, jobs, replayed)
+    else:
+        analysed = dict(_analyse_apps(result, one, config, jobs, indices))
     raw: list[Finding] = []
     for index in range(len(result.apps)):
         if index not in replayed and index not in analysed:
@@ -499,19 +499,23 @@ def analyse(result: ScanResult, config: Config, progress: Progress | None = None
 _AppOutcome = tuple[Facts, list[Finding], list[Diagnostic]]
 
 
-def _with_units(result: ScanResult, one: Callable[[int], _AppOutcome], units: UnitCache, config: Config,  # noqa: PLR0917
-                rules: Sequence[type[Rule]], enrichers: Sequence[tuple[str, str]]
-                ) -> tuple[list[int], dict[int, _AppOutcome], Callable[[int], _AppOutcome]]:
-    """The applications still to analyse, the outcomes replayed for the others, and `one` made to store what
-    it analyses. An application left to analyse that is a replayed skeleton is read back in full first."""
+def _analyse_with_units(result: ScanResult, one: Callable[[int], _AppOutcome], units: UnitCache,  # noqa: PLR0917
+                        config: Config, rules: Sequence[type[Rule]], enrichers: Sequence[tuple[str, str]],
+                        jobs: int | None, replayed: dict[int, _AppOutcome]) -> dict[int, _AppOutcome]:
+    """The outcomes of the applications whose analysis runs (each stored as a unit); `replayed` receives the
+    others'. An application to analyse that is a replayed skeleton is read back in full first.
+
+    After a one-file change a few applications are analysed and hundreds are read back: when two processes
+    may run (`faasguard.parallel.beside_pays`), a forked child analyses the few while this process decodes the
+    many, instead of one after the other. An outcome that does not decode is analysed here afterwards."""
     keys: dict[int, str | None] = {}
-    replayed: dict[int, _AppOutcome] = {}
+    payloads: dict[int, Any] = {}
     for index, app in enumerate(result.apps):
         key = keys[index] = units.analysis_key(app, config, rules, enrichers)
-        outcome = units.replay_analysis(key) if key is not None else None
-        if outcome is not None:
-            replayed[index] = outcome
-    indices = [index for index in range(len(result.apps)) if index not in replayed]
+        payload = units.lookup(key) if key is not None else None
+        if payload is not None:
+            payloads[index] = payload
+    indices = [index for index in range(len(result.apps)) if index not in payloads]
     for index in indices:
         result.apps[index] = units.full(result.apps[index])
 
@@ -519,7 +523,28 @@ def _with_units(result: ScanResult, one: Callable[[int], _AppOutcome], units: Un
         key = keys[index]
         return one(index) if key is None else units.analysed(key, lambda: one(index), _reduced)
 
-    return indices, replayed, stored
+    def decode() -> None:
+        for index, payload in payloads.items():
+            outcome = units.decode_analysis(payload)
+            if outcome is not None:
+                replayed[index] = outcome
+
+    from faasguard import parallel
+
+    analysed: dict[int, _AppOutcome] = {}
+    if parallel.beside_pays(jobs, config.jobs, len(indices), len(payloads)):
+        run = parallel.run_beside(stored, _reduced, indices, decode)
+        for name, lost, exc in run.failed:
+            subject = f"{name}: " + ", ".join(result.apps[i].name for i in lost)
+            result.diagnostics.append(internal_error("parallel analysis", subject, exc))
+        analysed, indices = run.outcomes, []
+    else:
+        decode()
+    undecoded = [index for index in payloads if index not in replayed]
+    for index in undecoded:  # a damaged outcome: analysed again, as if it had not been stored
+        result.apps[index] = units.full(result.apps[index])
+    analysed.update(_analyse_apps(result, stored, config, jobs, sorted([*indices, *undecoded])))
+    return analysed
 
 
 def _analyse_apps(result: ScanResult, one: Callable[[int], _AppOutcome], config: Config,
