@@ -179,7 +179,7 @@ class SyntaxNode(tuple):  # type: ignore[type-arg]
         src, index = self[0], self[1]
         nodes = src.nodes
         kinds, make = _KINDS, tuple.__new__
-        out = []
+        out: list[SyntaxNode] = []
         for _ in range(nodes[index * _FIELDS + 4]):
             index = index + 1 if not out else nodes[index * _FIELDS + 3]
             kind, _, view = kinds[nodes[index * _FIELDS]]
