@@ -11,8 +11,11 @@ things by hand:
 
 * the structural layer (`Body` / `Block` / `Attribute`), from HCL native syntax or from Terraform's JSON
   syntax (`.tf.json`), with the line of every attribute and block. Native expressions are copied out of the
-  tree-sitter tree as it is read (`SyntaxNode` views over flat records; plain literals and references as
-  `_Constant` / `_Reference`), so no parse tree outlives its file;
+  tree-sitter tree as it is read, in one `TreeCursor` walk per file (`SyntaxNode` views over flat records;
+  plain literals and references as `_Constant` / `_Reference`), so no parse tree outlives its file. The parse
+  itself (tree-sitter-hcl, ~2 MB/s here: tree-sitter's per-node work on ~0.35 nodes a byte, not the binding
+  version nor the external scanner) holds the GIL, so threads cannot share it: `bench/bench_terraform.py`
+  measures both;
 * an `Evaluator` for HCL expressions (literals, templates with escapes and heredocs, collections,
   operators, conditionals, `for` expressions, splats, a set of pure built-in functions), where the caller
   supplies how a reference (`var.x`, `aws_s3_bucket.b.arn`) resolves. Objects and tuples evaluate to
