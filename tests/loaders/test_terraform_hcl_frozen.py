@@ -202,3 +202,18 @@ def test_deeply_nested_expression_is_copied_without_recursion() -> None:
         levels += node.type == "tuple"
     assert levels == depth
     assert node.text == b"1"
+
+
+def test_nested_blocks_cost_one_python_frame_a_level() -> None:
+    # Nesting depth is the input's choice; beyond the interpreter's stack the file is refused as too deep (the
+    # loader's isolation), but the walk must not halve how deep a readable file may nest.
+    depth = 600
+    source = b"".join(b"b%d {\n" % level for level in range(depth)) + b"x = 1\n" + b"}\n" * depth
+    body, levels = parse_hcl(source, "nested.tf").body, 0
+    while body.blocks:
+        (block,) = body.blocks
+        assert block.type == f"b{levels}"
+        assert block.location.line == levels + 1
+        body, levels = block.body, levels + 1
+    assert levels == depth
+    assert body.attributes["x"].location.line == depth + 1

@@ -585,10 +585,13 @@ def _body(node: Any, path: str, source: bytes, location: Location | None = None,
         kind = (kinds.get(child.kind_id) or _learn_kind(child))[0]
         if kind == "attribute":
             _attribute(child, walker, path, source, attributes)
-        elif kind == "block":
-            block = _block(child, walker, path, source)
-            if block is not None:
-                blocks.append(block)
+        elif kind == "block" and walker.goto_first_child():
+            # the block's body is read by this function itself: one Python frame per level of nesting
+            block_type, labels, inner = _block_head(walker, source)
+            loc = _span(path, child.start_point, child.end_point)
+            body_of = _body(inner, path, source, loc, walker) if inner is not None else Body(location=loc)
+            walker.goto_parent()
+            blocks.append(Block(block_type, labels, body_of, loc))
         if not walker.goto_next_sibling():
             break
     walker.goto_parent()
@@ -617,27 +620,21 @@ def _attribute(node: Any, cursor: Any, path: str, source: bytes, into: dict[str,
     cursor.goto_parent()
 
 
-def _block(node: Any, cursor: Any, path: str, source: bytes) -> Block | None:
-    """The block `node` (where `cursor` stands, and is left) with its labels and body."""
-    if not cursor.goto_first_child():
-        return None
+def _block_head(cursor: Any, source: bytes) -> tuple[str, tuple[str, ...], Any]:
+    """A block's type, labels and `body` node (None for a block without one), read from its children: `cursor`
+    stands on the first child and is left on the body, or on the last child when there is none."""
     kinds = _KINDS
     ident = cursor.node
     block_type = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
     labels: list[str] = []
-    inner = None
     while cursor.goto_next_sibling():
         candidate = cursor.node
         kind = (kinds.get(candidate.kind_id) or _learn_kind(candidate))[0]
         if kind in ("string_lit", "identifier"):
             labels.append(_string_lit(candidate, kind, source))
         elif kind == "body":
-            inner = candidate
-            break
-    loc = _span(path, node.start_point, node.end_point)
-    body = _body(inner, path, source, loc, cursor) if inner is not None else Body(location=loc)
-    cursor.goto_parent()
-    return Block(block_type, tuple(labels), body, loc)
+            return block_type, tuple(labels), candidate
+    return block_type, tuple(labels), None
 
 
 # ----------------------------------------------------------------------------------------- JSON syntax
