@@ -179,14 +179,21 @@ class SyntaxNode(tuple):  # type: ignore[type-arg]
 
     @property
     def children(self) -> tuple[SyntaxNode, ...]:
+        # Hot path (the evaluator asks for every node it visits): most nodes (wrappers, literals) have one child,
+        # which is the next record, made without a loop.
         src, index = self[0], self[1]
         nodes = src.nodes
+        count = nodes[index * _FIELDS + 4]
+        index += 1
+        if count == 1:
+            kind, _, view = _KINDS[nodes[index * _FIELDS]]
+            return (tuple.__new__(view, (src, index, kind)),)
         kinds, make = _KINDS, tuple.__new__
         out: list[SyntaxNode] = []
-        for _ in range(nodes[index * _FIELDS + 4]):
-            index = index + 1 if not out else nodes[index * _FIELDS + 3]
+        for _ in range(count):
             kind, _, view = kinds[nodes[index * _FIELDS]]
             out.append(make(view, (src, index, kind)))
+            index = nodes[index * _FIELDS + 3]
         return tuple(out)
 
 
