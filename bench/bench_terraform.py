@@ -6,8 +6,10 @@ Reports, best of N runs each:
      source mapping and API Gateway method/integration; the loader alone, each run in a fresh process so that
      its peak RSS is the load's own (wall, CPU, peak RSS, and what was loaded: a root module the work budget
      refuses loads no function and says so), with the CPU time of tree-sitter's parse alone on the same files:
-     the floor that no change to the loader's Python goes under;
-  2. the parse floor on the corpus (tree-sitter-hcl on every `.tf` file), then the loader on all of
+     the floor that no change to the loader's Python goes under; that parse's throughput, and whether it
+     releases the GIL (a pure-Python thread's pace while it runs), which decides if threads could share it;
+  2. the parse floor on the corpus (tree-sitter-hcl on every `.tf` file, and `parse_hcl`, which adds the copy
+     of what the loader keeps out of each tree), then the loader on all of
      `serverless-patterns`' 159 Terraform directories (337 `.tf` files), in process.
 
 Run by hand: `python bench/bench_terraform.py [--repeat 3] [--sizes 100,1000,10000] [--corpus PATH] [--keep DIR]`.
@@ -24,9 +26,11 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpora" / "serverless-patterns"
@@ -199,7 +203,40 @@ def measure_once(root: Path) -> dict[str, object]:
     for source in sources:
         parser.parse(source)
     parse_cpu = time.process_time() - parse_start
-    return {"wall": wall, "cpu": cpu, "rss_mb": rss_mb, "parse_cpu": parse_cpu, **summary}
+    size = sum(len(source) for source in sources)
+    return {"wall": wall, "cpu": cpu, "rss_mb": rss_mb, "parse_cpu": parse_cpu,
+            "parse_mb_s": size / 1e6 / parse_cpu if parse_cpu else 0.0, "gil_pace": gil_pace(parser, sources),
+            **summary}
+
+
+def gil_pace(parser: Any, sources: list[bytes]) -> float:
+    """How much of its own pace a pure-Python thread keeps while tree-sitter parses `sources` (1.0: the parse
+    releases the GIL, and threads could parse files in parallel on both cores; near 0: it holds it). The pace is
+    counted against the same thread while the main thread sleeps for as long as the parse took."""
+    counted = [0]
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            counted[0] += 1
+
+    def pace(work: Callable[[], object]) -> tuple[float, float]:
+        stop.clear()
+        counted[0] = 0
+        spinner = threading.Thread(target=spin)
+        spinner.start()
+        time.sleep(0.05)
+        before, start = counted[0], time.perf_counter()
+        work()
+        elapsed = time.perf_counter() - start
+        done = counted[0] - before
+        stop.set()
+        spinner.join()
+        return done / elapsed if elapsed else 0.0, elapsed
+
+    during, elapsed = pace(lambda: [parser.parse(source) for source in sources])
+    idle, _ = pace(lambda: time.sleep(elapsed))
+    return during / idle if idle else 0.0
 
 
 def measure(root: Path, repeat: int) -> dict[str, object]:
@@ -213,15 +250,27 @@ def measure(root: Path, repeat: int) -> dict[str, object]:
     best["wall"] = min(float(r["wall"]) for r in runs)
     best["cpu"] = min(float(r["cpu"]) for r in runs)
     best["parse_cpu"] = min(float(r["parse_cpu"]) for r in runs)
+    best["parse_mb_s"] = max(float(r["parse_mb_s"]) for r in runs)
+    best["gil_pace"] = max(float(r["gil_pace"]) for r in runs)
     best["rss_mb"] = max(float(r["rss_mb"]) for r in runs)
     return best
 
 
-def parse_floor(files: list[Path]) -> None:
+def parse_floor(sources: list[tuple[Path, bytes]]) -> None:
+    """tree-sitter-hcl alone on every file: the floor under `copy_out`."""
+    from faasguard.loaders._hcl import _parser
+
+    parser = _parser()
+    for _, source in sources:
+        parser.parse(source)
+
+
+def copy_out(sources: list[tuple[Path, bytes]]) -> None:
+    """`parse_hcl` on every file: the parse plus the copy of what the loader keeps out of each tree."""
     from faasguard.loaders._hcl import parse_hcl
 
-    for path in files:
-        parse_hcl(path.read_bytes(), str(path))
+    for path, source in sources:
+        parse_hcl(source, str(path))
 
 
 def main() -> int:
@@ -248,11 +297,21 @@ def main() -> int:
             print(f"synthetic {count:>5} functions: {run['wall']:6.3f} s ({run['cpu']:6.3f} s CPU, of which "
                   f"tree-sitter's parse alone {run['parse_cpu']:6.3f} s), peak RSS {run['rss_mb']:5.0f} MB  "
                   f"[{run['functions']} functions, {run['triggers']} triggers loaded{note}]{targets.get(count, '')}")
+            pace = float(run["gil_pace"])
+            print(f"  tree-sitter-hcl parse: {run['parse_mb_s']:.2f} MB/s; a Python thread keeps {pace:.0%} of its "
+                  f"pace while it parses ({'it releases' if pace > 0.3 else 'it holds'} the GIL"
+                  f"{': threads could parse files side by side' if pace > 0.3 else ': threads cannot share it'})")
 
     if args.corpus.is_dir():
         tf_files = sorted(p for p in args.corpus.rglob("*.tf") if ".terraform" not in p.parts)
-        floor, _ = best_of(args.repeat, lambda: parse_floor(tf_files))
-        print(f"corpus parse floor (tree-sitter, {len(tf_files)} .tf files): {floor:6.3f} s")
+        sources = [(path, path.read_bytes()) for path in tf_files]
+        best_of(args.repeat, lambda: parse_floor(sources))
+        floor = LAST_CPU["best"]
+        best_of(args.repeat, lambda: copy_out(sources))
+        copied = LAST_CPU["best"]
+        print(f"corpus parse floor (tree-sitter alone, {len(tf_files)} .tf files, "
+              f"{sum(len(s) for _, s in sources) / 1e6:.2f} MB): {floor:6.3f} s CPU; with the copy-out "
+              f"(parse_hcl): {copied:6.3f} s CPU")
         elapsed, result = best_of(args.repeat, lambda: load_tree(args.corpus))
         corpus_cpu = LAST_CPU["best"]
         apps = getattr(result, "apps", [])

@@ -138,3 +138,82 @@ def test_values_and_positions_inside_a_copied_expression() -> None:
     assert value.key_locs["TABLE"] == (26, 7)
     assert (value["TABLE"].location.line, value["TABLE"].location.column) == (26, 15)
     assert (attr.location.line, attr.location.end_line) == (25, 27)
+
+
+NESTED = b'''x = {
+  a = [1, -2 * (3 + var.n), !local.flag] # trailing comment
+  b = "t-${upper(var.s)}-%{ if true }y%{ endif }"
+  c = [for k, v in local.m : v if v != null]
+  d = <<-EOT
+    hello ${var.x}
+  EOT
+  e = aws_s3_bucket.b[*].arn
+}
+'''
+
+
+def _expected(node: Any, source: bytes, base: int) -> tuple[Any, ...]:
+    """What a copied node should hold, read from tree-sitter's own nodes by the rule the copy follows: tokens kept
+    only under `_WITH_TOKENS` nodes (and without positions), `_DROPPED` kinds left out, `_LEAVES` kept without
+    their children."""
+    from faasguard.loaders._hcl import _DROPPED, _LEAVES, _WITH_TOKENS
+
+    if not node.is_named:
+        return (node.type, False, 0, 0, ())
+    kids: tuple[Any, ...] = ()
+    if node.type not in _LEAVES:
+        pool = node.children if node.type in _WITH_TOKENS else node.named_children
+        kids = tuple(_expected(c, source, base) for c in pool if c.type not in _DROPPED)
+    return (node.type, True, node.start_byte - base, node.end_byte - base, kids)
+
+
+def _copied(view: SyntaxNode) -> tuple[Any, ...]:
+    return (view.type, view.is_named, view.start_byte, view.end_byte, tuple(_copied(c) for c in view.children))
+
+
+def test_copied_expression_mirrors_the_tree_node_for_node() -> None:
+    tree = _parser().parse(NESTED)
+    attribute = tree.root_node.children[0].children[0]
+    expr = next(c for c in attribute.children if c.type == "expression")
+    view = _freeze(expr, NESTED)
+    assert _copied(view) == _expected(expr, NESTED, expr.start_byte)
+    # read through the file walk too: the same copy, and operators kept where the evaluator reads them
+    (attr,) = parse_hcl(NESTED, "main.tf").body.attributes.values()
+    assert _copied(attr.expr) == _copied(view)
+    copied = repr(_copied(view))
+    assert "'*', False" in copied
+    assert "'!', False" in copied
+    assert "'[', False" not in copied  # a tuple's brackets are never read
+    assert "'template_literal'" not in copied
+    assert "'tuple_start'" not in copied
+    value = Evaluator(_resolve).eval(attr.expr, attr.location)
+    assert set(value) == {"a", "b", "c", "d", "e"}
+    assert value["a"][0] == 1
+
+
+def test_deeply_nested_expression_is_copied_without_recursion() -> None:
+    depth = 3000
+    source = b"x = " + b"[" * depth + b"1" + b"]" * depth + b"\n"
+    (attr,) = parse_hcl(source, "deep.tf").body.attributes.values()
+    assert isinstance(attr.expr, SyntaxNode)
+    node, levels = attr.expr, 0
+    while node.children:
+        node = node.children[0]
+        levels += node.type == "tuple"
+    assert levels == depth
+    assert node.text == b"1"
+
+
+def test_nested_blocks_cost_one_python_frame_a_level() -> None:
+    # Nesting depth is the input's choice; beyond the interpreter's stack the file is refused as too deep (the
+    # loader's isolation), but the walk must not halve how deep a readable file may nest.
+    depth = 600
+    source = b"".join(b"b%d {\n" % level for level in range(depth)) + b"x = 1\n" + b"}\n" * depth
+    body, levels = parse_hcl(source, "nested.tf").body, 0
+    while body.blocks:
+        (block,) = body.blocks
+        assert block.type == f"b{levels}"
+        assert block.location.line == levels + 1
+        body, levels = block.body, levels + 1
+    assert levels == depth
+    assert body.attributes["x"].location.line == depth + 1

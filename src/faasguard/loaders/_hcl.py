@@ -11,8 +11,11 @@ things by hand:
 
 * the structural layer (`Body` / `Block` / `Attribute`), from HCL native syntax or from Terraform's JSON
   syntax (`.tf.json`), with the line of every attribute and block. Native expressions are copied out of the
-  tree-sitter tree as it is read (`SyntaxNode` views over flat records; plain literals and references as
-  `_Constant` / `_Reference`), so no parse tree outlives its file;
+  tree-sitter tree as it is read, in one `TreeCursor` walk per file (`SyntaxNode` views over flat records;
+  plain literals and references as `_Constant` / `_Reference`), so no parse tree outlives its file. The parse
+  itself (tree-sitter-hcl, ~2 MB/s here: tree-sitter's per-node work on ~0.35 nodes a byte, not the binding
+  version nor the external scanner) holds the GIL, so threads cannot share it: `bench/bench_terraform.py`
+  measures both;
 * an `Evaluator` for HCL expressions (literals, templates with escapes and heredocs, collections,
   operators, conditionals, `for` expressions, splats, a set of pure built-in functions), where the caller
   supplies how a reference (`var.x`, `aws_s3_bucket.b.arn`) resolves. Objects and tuples evaluate to
@@ -113,8 +116,10 @@ class _Source:
         self.row = row
         self.column = column
         self.nodes = nodes
-        """Per node, `_FIELDS` ints: kind id, start byte, end byte, index of its first child, child count.
-        Children are consecutive records. Unsigned 16-bit items when every value fits, else 32-bit."""
+        """Per node, `_FIELDS` ints: kind id, start byte, end byte, index just past its subtree (its next
+        sibling's), child count. Records are in preorder, so a node's first child is the record after it: one
+        cursor walk over the tree writes them in order. Unsigned 16-bit items when every value fits, else
+        32-bit."""
         self.newlines: Sequence[int] | None = None
 
     def point(self, offset: int) -> tuple[int, int]:
@@ -174,14 +179,21 @@ class SyntaxNode(tuple):  # type: ignore[type-arg]
 
     @property
     def children(self) -> tuple[SyntaxNode, ...]:
-        src, at = self[0], self[1] * _FIELDS
+        # Hot path (the evaluator asks for every node it visits): most nodes (wrappers, literals) have one child,
+        # which is the next record, made without a loop.
+        src, index = self[0], self[1]
         nodes = src.nodes
-        first = nodes[at + 3]
+        count = nodes[index * _FIELDS + 4]
+        index += 1
+        if count == 1:
+            kind, _, view = _KINDS[nodes[index * _FIELDS]]
+            return (tuple.__new__(view, (src, index, kind)),)
         kinds, make = _KINDS, tuple.__new__
-        out = []
-        for index in range(first, first + nodes[at + 4]):
+        out: list[SyntaxNode] = []
+        for _ in range(count):
             kind, _, view = kinds[nodes[index * _FIELDS]]
             out.append(make(view, (src, index, kind)))
+            index = nodes[index * _FIELDS + 3]
         return tuple(out)
 
 
@@ -224,38 +236,56 @@ def _learn_kind(node: Any) -> tuple[str, int, type[SyntaxNode]]:
     return learnt
 
 
-def _freeze(root: Any, source: bytes) -> SyntaxNode:
-    """Copy an expression's subtree out of the tree-sitter tree into a `_Source`'s flat records, top-down with
-    an explicit stack (nesting depth is the input's choice), and return the view of its root. `source` is what
-    the tree was parsed from (slicing it is several times cheaper than tree-sitter's `Node.text`)."""
+def _freeze(root: Any, source: bytes, cursor: Any = None) -> SyntaxNode:
+    """Copy an expression's subtree out of the tree-sitter tree into a `_Source`'s flat records and return the
+    view of its root. `source` is what the tree was parsed from (slicing it is several times cheaper than
+    tree-sitter's `Node.text`); `cursor`, when given, stands on `root` and is left there.
+
+    One `TreeCursor` walk in preorder with an explicit stack (nesting depth is the input's choice): a cursor
+    step makes no list of children, and a subtree nobody reads (`_DROPPED`, below a `_LEAVES` node, anonymous
+    tokens outside `_WITH_TOKENS`) is stepped over without making a `Node` for anything inside it."""
     base = root.start_byte
     point = root.start_point
     kinds = _KINDS
     kind_id = root.kind_id
     root_kind = (kinds.get(kind_id) or _learn_kind(root))[0]
-    records = [kind_id, 0, root.end_byte - base, 0, 0]
-    pending: list[tuple[Any, int, str]] = [(root, 0, root_kind)]
-    with_tokens = _WITH_TOKENS
-    while pending:
-        node, at, kind = pending.pop()
-        first = len(records) // _FIELDS
-        for child in node.children if kind in with_tokens else node.named_children:
-            child_id = child.kind_id
-            child_kind, action, _ = kinds.get(child_id) or _learn_kind(child)
-            if action == _TOKEN:
-                records += (child_id, 0, 0, 0, 0)
-            elif action == _DROP:
-                continue
-            else:
-                if action == _INNER:
-                    pending.append((child, len(records) // _FIELDS, child_kind))
-                records += (child_id, child.start_byte - base, child.end_byte - base, 0, 0)
-        records[at * _FIELDS + 3] = first
-        records[at * _FIELDS + 4] = len(records) // _FIELDS - first
+    records = [kind_id, 0, root.end_byte - base, 1, 0]
+    walker = cursor if cursor is not None else root.walk()
+    if walker.goto_first_child():
+        _copy_children(walker, records, base, root_kind in _WITH_TOKENS)
     # 16-bit records whenever the expression allows (nearly always: offsets are relative to it), half the size
     src = _Source(source[base:root.end_byte], point[0], point[1], array("H" if max(records) <= 0xFFFF else "I",
                                                                         records))
     return tuple.__new__(SyntaxNode, (src, 0, root_kind))
+
+
+def _copy_children(cursor: Any, records: list[int], base: int, keep_tokens: bool) -> None:
+    """`_freeze`'s walk: `cursor` stands on the first child of record 0's node and ends back on that node."""
+    kinds, with_tokens = _KINDS, _WITH_TOKENS
+    parent, keep = 0, keep_tokens
+    ancestors: list[tuple[int, bool]] = []
+    while True:
+        node = cursor.node
+        child_id = node.kind_id
+        kind, action, _ = kinds.get(child_id) or _learn_kind(node)
+        if action == _TOKEN:
+            if keep:
+                records[parent * _FIELDS + 4] += 1
+                records += (child_id, 0, 0, len(records) // _FIELDS + 1, 0)
+        elif action != _DROP:
+            at = len(records) // _FIELDS
+            records[parent * _FIELDS + 4] += 1
+            records += (child_id, node.start_byte - base, node.end_byte - base, at + 1, 0)
+            if action == _INNER and cursor.goto_first_child():
+                ancestors.append((parent, keep))
+                parent, keep = at, kind in with_tokens
+                continue
+        while not cursor.goto_next_sibling():
+            cursor.goto_parent()
+            records[parent * _FIELDS + 3] = len(records) // _FIELDS
+            if not ancestors:
+                return
+            parent, keep = ancestors.pop()
 
 
 class _Constant:
@@ -338,25 +368,27 @@ def _attr_step(name: str) -> tuple[str, str]:
     return "attr", sys.intern(name)
 
 
-def _simple(expr: Any, source: bytes, line: int, column: int) -> _Constant | _Reference | None:
+def _simple(expr: Any, cursor: Any, source: bytes, line: int, column: int) -> _Constant | _Reference | None:
     """The `_Constant` or `_Reference` an expression node amounts to, or None when it needs the evaluator.
+    `cursor` stands on `expr` and is left there.
 
     Decided from the expression's text (cheaper than walking its nodes), checked against the shape of the tree
     (a `literal_value`; a `variable_expr` followed by one `get_attr` per dot), and built to equal what the
     evaluator makes of the same nodes (`Evaluator._literal`, `Evaluator._term`)."""
-    children = expr.children
-    if not children:
+    count = expr.child_count
+    if not count or not cursor.goto_first_child():
         return None
-    first = children[0]
+    first = cursor.node
+    cursor.goto_parent()
     kind = (_KINDS.get(first.kind_id) or _learn_kind(first))[0]
     text = source[expr.start_byte:expr.end_byte]
     if kind == "literal_value":
-        if len(children) != 1 or not (_PLAIN_STRING.fullmatch(text) or _PLAIN_INTEGER.fullmatch(text)
+        if count != 1 or not (_PLAIN_STRING.fullmatch(text) or _PLAIN_INTEGER.fullmatch(text)
                                       or text in _KEYWORDS):
             return None
         shared, value = _plain_literal(text)
         return _Constant(shared, value, line, column)
-    if kind != "variable_expr" or not _PLAIN_REFERENCE.fullmatch(text) or len(children) != text.count(b".") + 1:
+    if kind != "variable_expr" or not _PLAIN_REFERENCE.fullmatch(text) or count != text.count(b".") + 1:
         return None
     name, *attrs = text.decode("ascii").split(".")
     return _Reference(sys.intern(name), tuple(_attr_step(attr) for attr in attrs), line, column)
@@ -462,10 +494,10 @@ def _loc(path: str, node: Any, logical_id: str | None = None) -> Location:
     return Location(path, node.start_point[0] + 1, node.start_point[1] + 1, node.end_point[0] + 1, logical_id)
 
 
-def _string_lit(node: Any, source: bytes) -> str:
-    """The value of a block label (a `string_lit`) or identifier."""
+def _string_lit(node: Any, kind: str, source: bytes) -> str:
+    """The value of a block label (a `string_lit`) or identifier (`kind`, the node's type)."""
     raw = source[node.start_byte:node.end_byte].decode("utf-8", "replace")
-    if node.type == "identifier":
+    if kind == "identifier":
         return sys.intern(raw)
     if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
         raw = raw[1:-1]
@@ -540,56 +572,76 @@ def _span(path: str, start: tuple[int, int], end: tuple[int, int]) -> Location:
     return Location(path, line, start[1] + 1, line if end[0] == start[0] else end[0] + 1)
 
 
-def _body(node: Any, path: str, source: bytes, location: Location | None = None) -> Body:
-    # Hot path (every attribute and block of every file): one pass over each node's children, positions read
-    # once, text sliced from `source` (tree-sitter's `Node.text` costs several times more), no generator per
-    # attribute. A block's body is located at its block (as in JSON syntax): nothing reads a body's own span,
-    # and a large module has tens of thousands of blocks.
+def _body(node: Any, path: str, source: bytes, location: Location | None = None, cursor: Any = None) -> Body:
+    """A `body` node's attributes and blocks. `cursor`, when given, stands on `node` and is left there.
+
+    Hot path (every attribute and block of every file): one `TreeCursor` walk over the file (a cursor step makes
+    no list of children, and the tokens between them are stepped over), kinds compared by interned name from
+    the kind id (tree-sitter's `Node.type` builds a string each time), positions read once, text sliced from
+    `source` (tree-sitter's `Node.text` costs several times more). A block's body is located at its block (as
+    in JSON syntax): nothing reads a body's own span, and a large module has tens of thousands of blocks."""
     body = Body(location=location or _span(path, node.start_point, node.end_point))
+    walker = cursor if cursor is not None else node.walk()
+    if not walker.goto_first_child():
+        return body
+    kinds = _KINDS
     attributes = body.attributes
     blocks: list[Block] = []
-    for child in node.children:
-        kind = child.type
+    while True:
+        child = walker.node
+        kind = (kinds.get(child.kind_id) or _learn_kind(child))[0]
         if kind == "attribute":
-            children = child.children
-            if not children:
-                continue
-            expr = None
-            for candidate in children:
-                if candidate.type == "expression":
-                    expr = candidate
-                    break
-            if expr is None:
-                continue
-            ident = children[0]
-            name = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
-            start, end = child.start_point, child.end_point
-            point = expr.start_point
-            loc = _span(path, start, end)
-            frozen = _simple(expr, source, loc.line, point[1]) if point[0] == start[0] else None
-            attributes[name] = Attribute(name, frozen or _freeze(expr, source), loc)
-        elif kind == "block":
-            children = child.children
-            if not children:
-                continue
-            ident = children[0]
-            block_type = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
-            labels: list[str] = []
-            inner = None
-            for candidate in children[1:]:
-                ctype = candidate.type
-                if ctype in ("string_lit", "identifier"):
-                    labels.append(_string_lit(candidate, source))
-                elif ctype == "body":
-                    inner = candidate
-                    break
-            start, end = child.start_point, child.end_point
-            loc = _span(path, start, end)
-            blocks.append(Block(block_type, tuple(labels), _body(inner, path, source, loc) if inner is not None
-                                else Body(location=loc), loc))
+            _attribute(child, walker, path, source, attributes)
+        elif kind == "block" and walker.goto_first_child():
+            # the block's body is read by this function itself: one Python frame per level of nesting
+            block_type, labels, inner = _block_head(walker, source)
+            loc = _span(path, child.start_point, child.end_point)
+            body_of = _body(inner, path, source, loc, walker) if inner is not None else Body(location=loc)
+            walker.goto_parent()
+            blocks.append(Block(block_type, labels, body_of, loc))
+        if not walker.goto_next_sibling():
+            break
+    walker.goto_parent()
     if blocks:
         body.blocks = blocks
     return body
+
+
+def _attribute(node: Any, cursor: Any, path: str, source: bytes, into: dict[str, Attribute]) -> None:
+    """Add the attribute `node` (where `cursor` stands, and is left) to `into`, its expression copied out."""
+    if not cursor.goto_first_child():
+        return
+    kinds = _KINDS
+    ident = expr = cursor.node
+    while (kinds.get(expr.kind_id) or _learn_kind(expr))[0] != "expression":
+        if not cursor.goto_next_sibling():
+            cursor.goto_parent()
+            return
+        expr = cursor.node
+    name = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
+    start, end = node.start_point, node.end_point
+    point = expr.start_point
+    loc = _span(path, start, end)
+    frozen = _simple(expr, cursor, source, loc.line, point[1]) if point[0] == start[0] else None
+    into[name] = Attribute(name, frozen or _freeze(expr, source, cursor), loc)
+    cursor.goto_parent()
+
+
+def _block_head(cursor: Any, source: bytes) -> tuple[str, tuple[str, ...], Any]:
+    """A block's type, labels and `body` node (None for a block without one), read from its children: `cursor`
+    stands on the first child and is left on the body, or on the last child when there is none."""
+    kinds = _KINDS
+    ident = cursor.node
+    block_type = sys.intern(source[ident.start_byte:ident.end_byte].decode("utf-8", "replace"))
+    labels: list[str] = []
+    while cursor.goto_next_sibling():
+        candidate = cursor.node
+        kind = (kinds.get(candidate.kind_id) or _learn_kind(candidate))[0]
+        if kind in ("string_lit", "identifier"):
+            labels.append(_string_lit(candidate, kind, source))
+        elif kind == "body":
+            return block_type, tuple(labels), candidate
+    return block_type, tuple(labels), None
 
 
 # ----------------------------------------------------------------------------------------- JSON syntax
