@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,18 @@ def _keys(result: ScanResult) -> tuple[list[Any], list[Any]]:
     return list(result.findings), list(result.diagnostics)
 
 
-def test_every_report_format_is_identical_with_workers(caplog: pytest.LogCaptureFixture) -> None:
+class _FrozenClock(datetime):
+    """GitLab's report stamps its end with the rendering time to the second: two renders must not straddle one."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _FrozenClock:
+        return cls(2026, 12, 6, 1, 0, 0, tzinfo=tz)
+
+
+def test_every_report_format_is_identical_with_workers(caplog: pytest.LogCaptureFixture,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     caplog.set_level(logging.DEBUG, logger="faasguard.parallel")
+    monkeypatch.setattr("faasguard.report.gitlab.datetime", _FrozenClock)
     serial = _scan([EXAMPLES], jobs=1)
     assert not _forked(caplog)
     forked = _scan([EXAMPLES], jobs=2)
