@@ -125,20 +125,8 @@ def run(work: Callable[[int], T], reduce: Callable[[T], T], order: Sequence[int]
                 outcome.outcomes[index] = work(index)
     finally:
         os.close(reader)
-    for name, process, connection in children:
-        received = _receive(name, process, connection)
-        if received is None:
-            outcome.lost.append(name)
-            continue
-        results, recording = received
-        from faasguard import scan_cache
-
-        scan_cache.merge_recording(recording)
-        outcome.outcomes.update(results)
-    missing = [index for index in order if index not in outcome.outcomes]
-    if missing:
-        _retry(work, ", ".join(outcome.lost) or "the main process", missing, outcome)
-    return outcome
+    _collect(children, outcome)
+    return _completed(work, order, outcome)
 
 
 BESIDE_MIN_REPLAYS = 50
@@ -178,16 +166,26 @@ def run_beside(work: Callable[[int], T], reduce: Callable[[T], T], indices: Sequ
     try:
         beside()
     finally:
-        for name, process, connection in children:
-            received = _receive(name, process, connection)
-            if received is None:
-                outcome.lost.append(name)
-                continue
-            results, recording = received
-            from faasguard import scan_cache
+        _collect(children, outcome)
+    return _completed(work, indices, outcome)
 
-            scan_cache.merge_recording(recording)
-            outcome.outcomes.update(results)
+
+def _collect(children: Sequence[_Child], outcome: Run[T]) -> None:
+    """Each child's outcomes and cache recording into `outcome`; a child that sent nothing is named lost."""
+    for name, process, connection in children:
+        received = _receive(name, process, connection)
+        if received is None:
+            outcome.lost.append(name)
+            continue
+        results, recording = received
+        from faasguard import scan_cache
+
+        scan_cache.merge_recording(recording)
+        outcome.outcomes.update(results)
+
+
+def _completed(work: Callable[[int], T], indices: Sequence[int], outcome: Run[T]) -> Run[T]:
+    """`outcome` with what no process delivered analysed here (`_retry`), so nothing is lost."""
     missing = [index for index in indices if index not in outcome.outcomes]
     if missing:
         _retry(work, ", ".join(outcome.lost) or "the main process", missing, outcome)
