@@ -145,3 +145,16 @@ def test_missing_include_is_an_unresolved_warning_at_its_line(tmp_path: Path) ->
     assert diagnostic.kind.value == "unresolved"
     assert diagnostic.location is not None
     assert (diagnostic.location.path, diagnostic.location.line) == ("serverless.yml", 5)
+
+
+def test_functions_that_include_themselves_are_an_unresolved_note_not_silence(tmp_path: Path) -> None:
+    """A `${file(...)}` cycle leaves `functions` Unknown: the service then has no functions, and says why."""
+    (tmp_path / "serverless.yml").write_text(
+        "service: x\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions: ${file(./serverless.yml):functions}\n")
+    result = load_sources([str(tmp_path)], Config(), cwd=tmp_path)
+    (app,) = result.apps
+    assert app.functions == ()
+    (diagnostic,) = [d for d in result.diagnostics if "`functions` could not be resolved" in d.message]
+    assert diagnostic.kind.value == "unresolved"
+    assert diagnostic.location is not None
+    assert (diagnostic.location.path, diagnostic.location.line) == ("serverless.yml", 5)

@@ -363,6 +363,11 @@ class _Translator:
                     for key, spec in block.items():
                         if isinstance(spec, Mapping):
                             self._function(str(key), spec, _loc(block, key), shared_role)
+        elif isinstance(functions, Unknown) and not any(d.location == _loc(self.doc, "functions")
+                                                        for d in self.diagnostics):
+            # said nowhere else (a missing include already is): an include cycle would otherwise be silence
+            self.note(f"`functions` could not be resolved ({functions.reason}): no function of this service is "
+                      "modelled", _loc(self.doc, "functions"), DiagnosticKind.UNRESOLVED)
         if shared_role is not None and self.role_statements is not None:
             self._finish_service_role(shared_role)
         self._apis()
