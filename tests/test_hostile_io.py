@@ -309,6 +309,56 @@ def test_console_report_with_non_utf8_names(byte_named: Path) -> None:
     assert "internal-error" not in text
 
 
+@pytest.fixture
+def unicode_project(tmp_path: Path) -> Path:
+    """A handler whose sink line and file name are not ASCII: both reach every report."""
+    (tmp_path / "ünïcode.py").write_text("import os\n\n\ndef handler(event, context):\n"
+                                         "    os.system(event['cmd'])  # Überprüfung → später\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_console_report_on_a_stdout_that_is_not_unicode(unicode_project: Path, encoding: str) -> None:
+    """A C locale without UTF-8 mode, PYTHONIOENCODING=ascii or a Windows code page: the report is printed in
+    look-alikes, not a UnicodeEncodeError traceback in place of the findings."""
+    out = subprocess.run([sys.executable, "-m", "faasguard", "scan", "."], cwd=unicode_project, capture_output=True,
+                         timeout=120, check=False,
+                         env={**os.environ, "PYTHONPATH": str(SRC), "NO_COLOR": "1", "PYTHONIOENCODING": encoding,
+                              "XDG_CACHE_HOME": str(unicode_project / ".cache-home")})
+    assert out.returncode == 1, out.stderr
+    assert b"Traceback" not in out.stderr
+    text = out.stdout.decode(encoding)
+    assert "  5 | " in text  # the snippet's gutter
+    assert "FG501" in text
+    assert ("später" in text) == (encoding == "latin-1")  # what the encoding has is kept, the rest is `?`
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif", "html", "junit", "gitlab"])
+def test_documents_on_a_stdout_that_is_not_unicode_are_utf8(unicode_project: Path, output_format: str) -> None:
+    """JSON, SARIF, HTML and XML are UTF-8 documents: piped from an ASCII stdout they are the same bytes as
+    the report written with --output, not a traceback half-way through (or `\\u` escapes of the locale)."""
+    env = {**os.environ, "PYTHONPATH": str(SRC), "PYTHONIOENCODING": "ascii",
+           "XDG_CACHE_HOME": str(unicode_project / ".cache-home")}
+    piped = subprocess.run([sys.executable, "-m", "faasguard", "scan", ".", "--no-cache", "--format", output_format],
+                           cwd=unicode_project, capture_output=True, timeout=120, check=False, env=env)
+    assert piped.returncode == 1, piped.stderr
+    written = subprocess.run([sys.executable, "-m", "faasguard", "scan", ".", "--no-cache", "--format",
+                              output_format, "-o", "r.out"], cwd=unicode_project, capture_output=True, timeout=120,
+                             check=False, env=env)
+    assert written.returncode == 1, written.stderr
+    document = (unicode_project / "r.out").read_bytes()
+    document.decode("utf-8")  # strictly
+    if output_format != "sarif":  # SARIF percent-encodes its URIs
+        assert "ünïcode.py".encode() in document
+    if output_format != "html":  # the HTML report stamps nothing per run, but its inline data differs in nothing
+        assert _without_clock(piped.stdout) == _without_clock(document)
+
+
+def _without_clock(document: bytes) -> bytes:
+    return re.sub(rb'"(?:start_time|end_time|duration_seconds|seconds|timestamp|time)"\s*:\s*[^,}\n]+|'
+                  rb'(?:time|timestamp)="[^"]*"', b"", document)
+
+
 @given(st.binary(min_size=1, max_size=40).filter(lambda b: b"\0" not in b and b"/" not in b))
 def test_path_spellings_are_valid_unicode_distinct_and_reversible(raw: bytes) -> None:
     name = os.fsdecode(raw)

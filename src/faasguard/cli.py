@@ -61,6 +61,9 @@ def _module_exists(target: str) -> bool:
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
 def main(verbose: int) -> None:
     """faasguard: find and fix security problems in serverless applications."""
+    from faasguard.escape import tolerant_streams
+
+    tolerant_streams()
     if verbose:
         import logging
 
@@ -372,7 +375,9 @@ def _replay(payload: dict[str, Any], output: str | None) -> None:
             click.echo(f"faasguard: cannot write report to {output}: {exc.strerror or exc}", err=True)
             sys.exit(_USAGE)
     else:
-        sys.stdout.write(report["text"])
+        from faasguard.escape import write_document
+
+        write_document(report["text"])
     if payload.get("message"):
         click.echo(payload["message"], err=True)
     sys.exit(payload["exit"])

@@ -15,13 +15,23 @@ Three outputs, three rules, one source of truth (docs/reports.md "Escaping"):
 
 `json_safe` is the last line for any other string in a JSON document: lone surrogates become `\\xHH` / `\\uHHHH`
 so that the report encodes as UTF-8 instead of failing half-written.
+
+The streams themselves may not speak Unicode: `PYTHONIOENCODING=ascii`, `LC_ALL=C` with `PYTHONUTF8=0`, a
+Latin-1 locale or a Windows code page give a stdout that raises UnicodeEncodeError on the first `│` of a snippet
+or `→` of a message, and a scan that found everything would die with a traceback. `write_document` writes a
+document format (JSON, SARIF, HTML, XML, a diff: UTF-8 by definition) as UTF-8 bytes whatever the locale says;
+`for_stream` turns console text into what the stream can show (ASCII look-alikes, then `?`); and
+`tolerant_streams` makes every other message (a file name on stderr) degrade to `\\uHHHH` instead of raising.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
+from typing import TextIO
 from urllib.parse import quote
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -138,3 +148,49 @@ def environment_secrets(environ: Mapping[str, str], resolved: set[str]) -> list[
     values = {v for v in resolved if len(v) >= 6}
     values |= {v for name, v in environ.items() if len(v) >= 8 and _SECRET_NAME.search(name)}
     return sorted(values, key=len, reverse=True)
+
+
+_ASCII_LOOKALIKES = str.maketrans({"│": "|", "→": "->", "—": "--", "–": "-", "…": "...", "×": "x", "·": "*",
+                                   "−": "-", "•": "*", "✓": "ok", "✗": "x"})
+
+
+def speaks_unicode(stream: TextIO) -> bool:
+    """Whether `stream` encodes every character (a UTF codec); an unknown or missing encoding counts as not."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def for_stream(text: str, stream: TextIO) -> str:
+    """`text` as `stream` can write it: unchanged on a UTF stream, else with ASCII look-alikes for the report's
+    own glyphs and `?` for any other character its encoding lacks (a code line in Greek on a Latin-1 terminal)."""
+    if speaks_unicode(stream):
+        return text
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        return text.translate(_ASCII_LOOKALIKES).encode(encoding, "replace").decode(encoding)
+    except LookupError:
+        return text.translate(_ASCII_LOOKALIKES).encode("ascii", "replace").decode("ascii")
+
+
+def write_document(text: str, stream: TextIO | None = None) -> None:
+    """Write a UTF-8 document to `stream` (default stdout): through its text layer when that speaks Unicode,
+    else as UTF-8 bytes to its binary layer, so `--format json > out.json` is valid JSON in any locale."""
+    stream = stream or sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or speaks_unicode(stream):
+        stream.write(text)
+        return
+    stream.flush()
+    buffer.write(text.encode("utf-8", "backslashreplace"))
+    buffer.flush()
+
+
+def tolerant_streams() -> None:
+    """Make stdout and stderr write `\\uHHHH` for a character their encoding lacks instead of raising: a
+    message naming a scanned file is worth more degraded than a traceback in its place."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and not speaks_unicode(stream):
+            reconfigure(errors="backslashreplace")

@@ -272,8 +272,10 @@ def _diff(path: str, output_format: str) -> None:
             result = build_patch(app, f.iam, scanned, Path.cwd())
             for note in result.notes:
                 _echo(f"note: {note}", err=True)
+            from faasguard.escape import write_document
+
             for text in result.diffs.values():
-                sys.stdout.write(text)
+                write_document(text)
         return
     roles: dict[str, _RoleView] = {}
     report = (_function_report(app, f.iam, fn.id, roles) for app, f in zip(apps, facts, strict=True) if f.iam

@@ -4,7 +4,6 @@ run them, print progress, write the merged report, pick the exit code."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -53,7 +52,9 @@ def run_and_report(units: Sequence[Unit], options: FleetOptions, config: Config,
             except OSError as exc:
                 raise ConfigError(f"cannot write report to {output}: {exc.strerror or exc}") from None
         else:
-            sys.stdout.write(text)
+            from faasguard.escape import write_document
+
+            write_document(text)
     else:
         from faasguard.report import render
 

@@ -91,7 +91,9 @@ def emit(report: Report, output: str | None) -> None:
         except OSError as exc:
             raise ConfigError(f"cannot write report to {output}: {exc.strerror or exc}") from None
     else:
-        sys.stdout.write(text)
+        from faasguard.escape import write_document
+
+        write_document(text)
 
 
 def abs_path(path: str, cwd: Path | str | None = None) -> str:

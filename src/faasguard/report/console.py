@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from faasguard.escape import console_text, path_text
+from faasguard.escape import console_text, for_stream, path_text
 from faasguard.findings import Diagnostic, DiagnosticLevel, Finding, Severity, incomplete_reasons
 from faasguard.report import SEVERITY_ORDER, SourceLines, application_of, live_unit, summarize
 
@@ -79,7 +79,7 @@ def emit_console(lines: list[Line], output: Path | None, *, stream: TextIO | Non
     if color:
         _write_rich(lines, stream)
     else:
-        stream.write(_plain(lines))
+        stream.write(for_stream(_plain(lines), stream))
 
 
 def report_width() -> int:
@@ -358,4 +358,4 @@ def _write_rich(lines: list[Line], stream: TextIO) -> None:
 
     console = Console(file=stream, force_terminal=True, highlight=False, soft_wrap=True)
     for line in lines:
-        console.print(Text.assemble(*[(console_text(text), style or "") for text, style in line]))
+        console.print(Text.assemble(*[(for_stream(console_text(text), stream), style or "") for text, style in line]))
