@@ -261,3 +261,24 @@ resource "google_cloud_run_v2_service" "svc" {
     assert env["DB_PASSWORD"] == "Sup3rS3cretPassw0rd!"
     assert isinstance(env["*"], Unknown)  # the second dynamic block iterates over an unknown variable
     assert {(f.rule_id, f.location.line) for f in result.findings} == {("FG201", 19)}
+
+
+def test_secret_fix_names_googles_secret_store_not_aws() -> None:
+    """A Cloud Run secret is fixed with Secret Manager and `secret_key_ref`: AWS's Secrets Manager, SSM and
+    `{{resolve:...}}` do not exist on Google Cloud."""
+    result = scan([str(FIXTURES / "cloudrun-plaintext-secret")], Config(select=("FG201",), severity=Severity.INFO),
+                  cwd=FIXTURES / "cloudrun-plaintext-secret")
+    fixes = {f.fix for f in result.findings if f.rule_id == "FG201"}
+    assert len(fixes) == 1, fixes
+    fix = fixes.pop() or ""
+    assert "Secret Manager" in fix
+    assert "secret_key_ref" in fix
+    assert "SSM" not in fix
+    assert "resolve:" not in fix
+
+
+def test_secret_fix_on_aws_still_names_secrets_manager() -> None:
+    directory = FIXTURES.parents[1] / "rules" / "FG201" / "tf_generated_pos"
+    result = scan([str(directory)], Config(select=("FG201",), severity=Severity.INFO), cwd=directory)
+    assert result.findings
+    assert all("Secrets Manager or SSM" in (f.fix or "") for f in result.findings)

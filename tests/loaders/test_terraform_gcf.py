@@ -178,3 +178,15 @@ def test_handlers_without_terraform_are_inferred_from_the_functions_framework() 
     }
     (app,) = result.apps
     assert sorted(fn.id for fn in app.functions) == ["main.export", "main.handle", "main.on_message"]
+
+
+@pytest.mark.parametrize("fixture", ["gcf-gen1", "gcf-gen2"])
+def test_secret_fix_names_googles_secret_store(fixture: str) -> None:
+    """Cloud Functions take secrets through `secret_environment_variables` from Secret Manager; the AWS
+    advice (Secrets Manager, SSM, `{{resolve:...}}`) would point at the wrong cloud."""
+    directory = FIXTURES / fixture
+    result = scan([str(directory)], Config(select=("FG201",), severity=Severity.INFO), cwd=directory)
+    assert result.findings
+    for finding in result.findings:
+        assert "secret_environment_variables" in (finding.fix or ""), finding.fix
+        assert "SSM" not in (finding.fix or "")

@@ -187,6 +187,12 @@ def is_sensitive(var: EnvVar, blank_may_be_parameter: bool = False) -> bool:
 
 # ----------------------------------------------------------------------------------------- FG201
 
+_GOOGLE_FIX = ("Store the value in Secret Manager and let the platform inject it (Cloud Run `env.value_source."
+               "secret_key_ref` / `valueFrom.secretKeyRef`, Cloud Functions `secret_environment_variables`), "
+               "granting the service account `roles/secretmanager.secretAccessor` on that secret only; rotate the "
+               "exposed secret.")
+"""Google's services have no Secrets Manager or SSM: the AWS advice would send the reader to the wrong cloud."""
+
 
 @register
 class SecretInEnvironment(Rule):
@@ -250,6 +256,8 @@ class SecretInEnvironment(Rule):
     checklist = "C2"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        google = {fn.id for fn in ctx.app.functions if fn.platform.startswith("gcp")}
+        google |= {c.task or c.id for c in ctx.app.containers if c.platform in ("cloudrun", "knative")}
         owners: list[tuple[str, str, tuple[EnvVar, ...]]] = [
             ("function", fn.id, fn.environment) for fn in ctx.app.functions]
         owners += [("container", c.task or c.id, c.environment) for c in ctx.app.containers]
@@ -281,9 +289,10 @@ class SecretInEnvironment(Rule):
                 f"{who}: environment variable {var.name} {verdict.why}",
                 var.location, owner, function=functions,
                 confidence=verdict.confidence,
-                fix=(f"Store the value in Secrets Manager or SSM Parameter Store (SecureString), pass only its "
-                     f"name or ARN (e.g. {var.name}_SECRET_ARN) and fetch it at init with a cache, or use a "
-                     "`{{resolve:secretsmanager:...}}` dynamic reference; rotate the exposed secret."),
+                fix=_GOOGLE_FIX if owner in google else (
+                    f"Store the value in Secrets Manager or SSM Parameter Store (SecureString), pass only its "
+                    f"name or ARN (e.g. {var.name}_SECRET_ARN) and fetch it at init with a cache, or use a "
+                    "`{{resolve:secretsmanager:...}}` dynamic reference; rotate the exposed secret."),
             )
         yield from self._images(ctx)
 
