@@ -158,3 +158,35 @@ def test_functions_that_include_themselves_are_an_unresolved_note_not_silence(tm
     assert diagnostic.kind.value == "unresolved"
     assert diagnostic.location is not None
     assert (diagnostic.location.path, diagnostic.location.line) == ("serverless.yml", 5)
+
+
+@pytest.mark.parametrize(("functions", "line", "message"), [
+    ('"hello"', 5, "`functions` is a string, not a mapping of function names"),
+    ("\n  - 42", 6, "`functions` item 1 is a number, not a mapping of function names"),
+    ("\n  hello: app.handler", 6, "function hello is a string, not a mapping"),
+    ("\n  hello:", 6, "function hello is empty, not a mapping"),
+])
+def test_functions_of_the_wrong_shape_are_a_located_warning(tmp_path: Path, functions: str, line: int,
+                                                            message: str) -> None:
+    """A shape the Framework rejects was silence (exit 0, "No findings"): each is a parse-error warning at its
+    line."""
+    (tmp_path / "serverless.yml").write_text(
+        f"service: x\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions: {functions}\n")
+    result = load_sources([str(tmp_path)], Config(), cwd=tmp_path)
+    (app,) = result.apps
+    assert app.functions == ()
+    (diagnostic,) = [d for d in result.diagnostics if d.kind.value == "parse-error"]
+    assert message in diagnostic.message
+    assert diagnostic.level.value == "warning"
+    assert diagnostic.location is not None
+    assert (diagnostic.location.path, diagnostic.location.line) == ("serverless.yml", line)
+
+
+def test_a_malformed_function_does_not_hide_its_well_formed_neighbours(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: x\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  broken: 42\n"
+        "  ok:\n    handler: app.handler\n")
+    result = load_sources([str(tmp_path)], Config(), cwd=tmp_path)
+    (app,) = result.apps
+    assert [fn.id for fn in app.functions] == ["ok"]
+    assert [d.location.line for d in result.diagnostics if d.kind.value == "parse-error" and d.location] == [6]

@@ -68,6 +68,19 @@ def _loc(mapping: Any, key: str | None = None) -> Location:
     return Location("?")
 
 
+def _kind(value: Any) -> str:
+    """How a diagnostic names a value of the wrong shape (what the YAML says, not a Python type name)."""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    return "empty" if value is None else "not a mapping"
+
+
 def _list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -344,6 +357,19 @@ class _Translator:
     def note(self, message: str, where: Location, kind: DiagnosticKind = DiagnosticKind.UNSUPPORTED) -> None:
         self.diagnostics.append(Diagnostic(kind, message, where, DiagnosticLevel.NOTE, "serverless loader"))
 
+    def _malformed(self, message: str, where: Location) -> None:
+        """A shape the Framework itself rejects: a located warning, so that a service does not pass the scan by
+        having nothing modelled (exit 3 under `--strict`, as any parse error)."""
+        self.diagnostics.append(Diagnostic(DiagnosticKind.PARSE_ERROR, message, where, DiagnosticLevel.WARNING,
+                                           "serverless loader"))
+
+    def _function_entry(self, name: str, spec: Any, where: Location, shared_role: Any) -> None:
+        if isinstance(spec, Mapping):
+            self._function(name, spec, where, shared_role)
+        elif not isinstance(spec, Unknown):
+            self._malformed(f"function {name} is {_kind(spec)}, not a mapping (handler, events...): it is not "
+                            "modelled", where)
+
     def template(self) -> LocatedDict:
         template = _ld(self.display, 1)
         _put(template, "AWSTemplateFormatVersion", "2010-09-09", Location(self.display))
@@ -355,19 +381,25 @@ class _Translator:
         shared_role = self._service_role()
         if isinstance(functions, Mapping):
             for key, spec in functions.items():
-                if isinstance(spec, Mapping):
-                    self._function(str(key), spec, _loc(functions, key), shared_role)
+                self._function_entry(str(key), spec, _loc(functions, key), shared_role)
         elif isinstance(functions, list):
-            for block in functions:
+            for index, block in enumerate(functions):
                 if isinstance(block, Mapping):
                     for key, spec in block.items():
-                        if isinstance(spec, Mapping):
-                            self._function(str(key), spec, _loc(block, key), shared_role)
+                        self._function_entry(str(key), spec, _loc(block, key), shared_role)
+                else:
+                    self._malformed(f"`functions` item {index + 1} is {_kind(block)}, not a mapping of function "
+                                    "names: its functions are not modelled",
+                                    functions.item_loc(index) if isinstance(functions, LocatedList)
+                                    else _loc(self.doc, "functions"))
         elif isinstance(functions, Unknown) and not any(d.location == _loc(self.doc, "functions")
                                                         for d in self.diagnostics):
             # said nowhere else (a missing include already is): an include cycle would otherwise be silence
             self.note(f"`functions` could not be resolved ({functions.reason}): no function of this service is "
                       "modelled", _loc(self.doc, "functions"), DiagnosticKind.UNRESOLVED)
+        elif functions is not None and not isinstance(functions, Unknown):
+            self._malformed(f"`functions` is {_kind(functions)}, not a mapping of function names: no function "
+                            "of this service is modelled", _loc(self.doc, "functions"))
         if shared_role is not None and self.role_statements is not None:
             self._finish_service_role(shared_role)
         self._apis()
