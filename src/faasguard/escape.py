@@ -155,9 +155,13 @@ _ASCII_LOOKALIKES = str.maketrans({"│": "|", "→": "->", "—": "--", "–": 
 
 
 def speaks_unicode(stream: TextIO) -> bool:
-    """Whether `stream` encodes every character (a UTF codec); an unknown or missing encoding counts as not."""
+    """Whether `stream` takes every character: a UTF codec, or no encoding at all (an in-memory text stream
+    such as `io.StringIO` holds any `str`); an encoding Python does not know counts as not."""
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:
+        return True
     try:
-        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name.startswith("utf")
+        return codecs.lookup(encoding).name.startswith("utf")
     except LookupError:
         return False
 
@@ -167,7 +171,7 @@ def for_stream(text: str, stream: TextIO) -> str:
     own glyphs and `?` for any other character its encoding lacks (a code line in Greek on a Latin-1 terminal)."""
     if speaks_unicode(stream):
         return text
-    encoding = getattr(stream, "encoding", None) or "ascii"
+    encoding = stream.encoding
     try:
         return text.translate(_ASCII_LOOKALIKES).encode(encoding, "replace").decode(encoding)
     except LookupError:
