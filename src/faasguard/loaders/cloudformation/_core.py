@@ -289,6 +289,8 @@ class _Builder:
         self._resource_policies: dict[str, list[PolicyDocument]] = {}
         self._local_dirs: dict[str, str | None] = {}
         """`_local_dir` answers for this template (functions share a CodeUri: resolved once, not per function)."""
+        self._code_bases: dict[str, tuple[Path, bool]] = {}
+        """Per code directory: (where its handlers are looked up, whether it is a zip): `_code._code_base`."""
         self._resolved: dict[Path, Path | None] = {}
         """Local paths resolved for this template (`_code._resolved`), None when they lead out of the roots."""
         self._real: dict[Path, Path] = {}
