@@ -724,12 +724,18 @@ def _resource_users(app: Application, iam: IamFacts) -> Mapping[str, tuple[str, 
     variable refers to it). That is what "another function's data" means in a path."""
     ids = {r.id for r in app.resources}
     users: dict[str, set[str]] = {}
+    # the functions of an application share most of their needs' resource patterns (the platform's log groups,
+    # a table every handler reads): each distinct pattern is parsed once
+    named: dict[str, list[str]] = {}
     for fn_id, needs in iam.needs.items():
         for need in needs.needs:
             if isinstance(need.resource, str):
-                for ref in (_ref_id(r) for r in re.findall(r"\$\{([^}]+)\}", need.resource)):
-                    if ref in ids:
-                        users.setdefault(ref, set()).add(fn_id)
+                refs = named.get(need.resource)
+                if refs is None:
+                    refs = named[need.resource] = [ref for ref in (_ref_id(r) for r in _REFERENCE.findall(
+                        need.resource)) if ref in ids]
+                for ref in refs:
+                    users.setdefault(ref, set()).add(fn_id)
     return {k: tuple(sorted(v)) for k, v in users.items()}
 
 

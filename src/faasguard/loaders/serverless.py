@@ -126,7 +126,7 @@ class _Variables:
             plain = depth + 1 <= MAX_VARIABLE_DEPTH
             last_copied = False
             for key, item in value.items():
-                if plain and (isinstance(item, str) and "${" not in item
+                if plain and ((isinstance(item, str) and "${" not in item)
                               or not isinstance(item, (str, dict, list))):
                     out[key] = item
                     last_copied = True
@@ -142,7 +142,7 @@ class _Variables:
             out_list = LocatedList(value.path, value.line, value.column)
             plain = depth + 1 <= MAX_VARIABLE_DEPTH
             for index, item in enumerate(value):
-                out_list.append(item if plain and (isinstance(item, str) and "${" not in item
+                out_list.append(item if plain and ((isinstance(item, str) and "${" not in item)
                                                    or not isinstance(item, (str, dict, list)))
                                 else self.resolve(item, depth + 1))
                 out_list.item_locs.append(value.item_locs[index] if index < len(value.item_locs)

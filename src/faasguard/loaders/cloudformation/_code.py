@@ -290,10 +290,7 @@ def _code_base(b: _Builder, code_dir: str) -> tuple[Path, bool]:
     found = b._code_bases.get(code_dir)
     if found is None:
         base = Path(code_dir)
-        if is_archive(base):
-            found = (base, True)
-        else:
-            found = (base.parent if base.is_file() else base, False)
+        found = (base, True) if is_archive(base) else (base.parent if base.is_file() else base, False)
         b._code_bases[code_dir] = found
     return found
 
