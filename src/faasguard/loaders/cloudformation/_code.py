@@ -268,11 +268,14 @@ def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | N
         if archive:
             # a committed zip (`CodeUri: app.zip`): the handler is a member, read in memory by the analysis
             return CodeLocation(code_dir, find_member(base, candidates), function_name, handler, package_type)
+        base_text = str(base)
         for candidate in dict.fromkeys(candidates):  # `a/b.py` is listed twice for a Python `a/b` module
+            # tested as a string first: most candidates do not exist (the other runtimes' suffixes, a handler
+            # not in the scanned tree), and a path object each cost more than the test
+            if not os.path.isfile(os.path.join(base_text, candidate)):
+                continue
             path = base / candidate
             try:
-                if not path.is_file():
-                    continue
                 if _allowed(b, path):
                     handler_file = str(b._resolved[path] if b.ctx is not None else path.resolve())
                     break
