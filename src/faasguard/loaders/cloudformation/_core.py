@@ -164,6 +164,12 @@ def _strings(value: Any, where: Location) -> tuple[str | Unknown, ...]:
     return tuple(out)
 
 
+_GLOBALS_SECTIONS = {"AWS::Serverless::Function": "Function", "AWS::Serverless::Api": "Api",
+                     "AWS::Serverless::HttpApi": "HttpApi", "AWS::Serverless::SimpleTable": "SimpleTable",
+                     "AWS::Serverless::StateMachine": "StateMachine", "AWS::Serverless::LayerVersion": "LayerVersion"}
+"""Resource type → its section of the SAM `Globals`."""
+
+
 def _key_loc(container: Any, key: str, fallback: Location) -> Location:
     if isinstance(container, LocatedDict) and key in container.key_locs:
         line, column = container.key_locs[key]
@@ -339,10 +345,7 @@ class _Builder:
 
     def merged_raw(self, logical_id: str) -> dict[str, Any]:
         raw = self.raw_props(logical_id)
-        section = {"AWS::Serverless::Function": "Function", "AWS::Serverless::Api": "Api",
-                   "AWS::Serverless::HttpApi": "HttpApi", "AWS::Serverless::SimpleTable": "SimpleTable",
-                   "AWS::Serverless::StateMachine": "StateMachine",
-                   "AWS::Serverless::LayerVersion": "LayerVersion"}.get(self.type_of(logical_id))
+        section = _GLOBALS_SECTIONS.get(self.type_of(logical_id))
         if section and isinstance(self.globals.get(section), dict):
             merged = _merge(self.globals[section], raw)
             if not isinstance(merged, dict):
