@@ -367,6 +367,7 @@ class _Translator:
         self.function_statements = LocatedList(display, 1, 1)
         self.external_role_loc = self.provider_loc
         self._own_packages: dict[str, bool] = {}
+        self._provider_locs: dict[str, Location] = {}
         """`_package_dir` answers per handler directory (functions of one service share a few: asked once)."""
 
     def note(self, message: str, where: Location, kind: DiagnosticKind = DiagnosticKind.UNSUPPORTED) -> None:
@@ -501,7 +502,10 @@ class _Translator:
             return spec[key], _loc(spec, key)
         provider_key = provider_key or key
         if provider_key in self.provider:
-            return self.provider[provider_key], _loc(self.provider, provider_key)
+            where = self._provider_locs.get(provider_key)
+            if where is None:  # inherited by most functions: located once per service
+                where = self._provider_locs[provider_key] = _loc(self.provider, provider_key)
+            return self.provider[provider_key], where
         return None, None
 
     def _function(self, key: str, spec: Mapping[str, Any], key_loc: Location, shared_role: str | None) -> None:  # noqa: C901 -- the function keys of serverless.yml, in the framework's order
