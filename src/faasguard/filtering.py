@@ -107,9 +107,13 @@ class _Sources:
     central: list[tuple[str, str | None, _Candidate]] = field(default_factory=list)
     """(resource glob, path glob or None, candidate)."""
     baseline: dict[str, _Candidate] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    """`_abs_key` per finding path: thousands of findings name a few files."""
 
     def matching(self, finding: Finding) -> list[_Candidate]:
-        key = _abs_key(finding.location.path, self.cwd)
+        key = self.keys.get(finding.location.path)
+        if key is None:
+            key = self.keys[finding.location.path] = _abs_key(finding.location.path, self.cwd)
         matched: list[_Candidate] = []
         file_comments = self.comments.get(key)
         if file_comments:

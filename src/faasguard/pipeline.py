@@ -116,26 +116,34 @@ def load_sources(paths: Sequence[str], config: Config, cwd: Path | None = None,
     return result
 
 
-_HANDLER_SHAPE = re.compile(
-    rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^()]*?)?,\s*(?:_|lambda_)?(?:context|ctx)\b"
-    rb"|\w+\s*\(\s*\w+\s*(?::[^()]*?)?,\s*\w+\s*:\s*[\"']?(?:\w+\.)*LambdaContext\b|(?:lambda_)?handler\s*\("
-    rb"|main\s*\(\s*request\s*\))",
-    re.MULTILINE)
-_FRAMEWORK_SHAPE = re.compile(
-    # entry points of Chalice, Flask/Quart and FastAPI apps; the code loader keeps only real framework objects
-    rb"^@\w+\.(?:route|get|post|put|patch|delete|api_route|websocket|schedule|lambda_function|authorizer"
-    rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\("
-    # Google Cloud Functions' Functions Framework
-    rb"|^@(?:functions_framework\.)?(?:http|cloud_event)\s*$",
-    re.MULTILINE)
+@functools.cache
+def _python_shapes() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(handler-shaped function, web-framework entry point), compiled on first use: only a scan with Python
+    files that no template names asks (compiling these and `_js_handler_shape` at import cost every scan ~7 ms)."""
+    handler = re.compile(
+        rb"^(?:async\s+)?def\s+(?:\w+\s*\(\s*\w+\s*(?::[^()]*?)?,\s*(?:_|lambda_)?(?:context|ctx)\b"
+        rb"|\w+\s*\(\s*\w+\s*(?::[^()]*?)?,\s*\w+\s*:\s*[\"']?(?:\w+\.)*LambdaContext\b|(?:lambda_)?handler\s*\("
+        rb"|main\s*\(\s*request\s*\))",
+        re.MULTILINE)
+    framework = re.compile(
+        # entry points of Chalice, Flask/Quart and FastAPI apps; the code loader keeps only real framework objects
+        rb"^@\w+\.(?:route|get|post|put|patch|delete|api_route|websocket|schedule|lambda_function|authorizer"
+        rb"|on_(?:s3_event|sqs_message|sns_message|cw_event|kinesis_record|dynamodb_record|ws_\w+))\s*\("
+        # Google Cloud Functions' Functions Framework
+        rb"|^@(?:functions_framework\.)?(?:http|cloud_event)\s*$",
+        re.MULTILINE)
+    return handler, framework
 
 
 _CODE_TYPES = frozenset({SourceType.PYTHON, SourceType.JAVASCRIPT})
-_JS_HANDLER_SHAPE = re.compile(
-    rb"(?:^|\n)\s*(?:exports|module\.exports)\.(?:\w*[hH]andler|main)\s*=|"
-    rb"(?:^|\n)\s*export\s+(?:const|let|var|async\s+function|function)\s+(?:\w*[hH]andler|main)\b|"
-    rb"module\.exports\s*=\s*\{[^}]*\b\w*[hH]andler\b|export\s*\{[^}]*\b\w*[hH]andler\b|"
-    rb"(?:^|\n)\s*(?:exports|module\.exports)\.\w+\s*=\s*(?:async\s*)?(?:function\s*\w*\s*)?\(\s*(?:event|evt)\b")
+@functools.cache
+def _js_handler_shape() -> re.Pattern[bytes]:
+    """Compiled on first use, like `_python_shapes`: only JavaScript files that no template names are tested."""
+    return re.compile(
+        rb"(?:^|\n)\s*(?:exports|module\.exports)\.(?:\w*[hH]andler|main)\s*=|"
+        rb"(?:^|\n)\s*export\s+(?:const|let|var|async\s+function|function)\s+(?:\w*[hH]andler|main)\b|"
+        rb"module\.exports\s*=\s*\{[^}]*\b\w*[hH]andler\b|export\s*\{[^}]*\b\w*[hH]andler\b|"
+        rb"(?:^|\n)\s*(?:exports|module\.exports)\.\w+\s*=\s*(?:async\s*)?(?:function\s*\w*\s*)?\(\s*(?:event|evt)\b")
 
 
 def _looks_like_js_handler(path: Path) -> bool:
@@ -143,7 +151,7 @@ def _looks_like_js_handler(path: Path) -> bool:
         head = read_head(path, 2 * 1024 * 1024)
     except OSError:
         return False
-    return bool(_JS_HANDLER_SHAPE.search(head))
+    return bool(_js_handler_shape().search(head))
 
 
 _FRAMEWORK_SOURCES = frozenset({SourceKind.ZAPPA, SourceKind.CHALICE})
@@ -218,7 +226,8 @@ def _shapes(path: Path) -> tuple[bool, bool] | None:
         head = read_head(path, 2 * 1024 * 1024)
     except OSError:
         return None
-    return _matches_a_line(_HANDLER_SHAPE, head, (b"def", b"async")), _matches_a_line(_FRAMEWORK_SHAPE, head, (b"@",))
+    handler, framework = _python_shapes()
+    return _matches_a_line(handler, head, (b"def", b"async")), _matches_a_line(framework, head, (b"@",))
 
 
 def _matches_a_line(pattern: re.Pattern[bytes], text: bytes, leads: tuple[bytes, ...]) -> bool:

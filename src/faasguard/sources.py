@@ -87,17 +87,17 @@ class SourceFile:
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
-    cwd = cwd or Path.cwd()
     # `relative_to` is lexical: for two absolute paths, "below cwd" is a prefix test on their string forms (a
     # path's string is its parts joined by "/"), without building a path or raising for the paths outside.
-    text, base = str(path), str(cwd)
+    # The current directory is read as a string: a path object per call cost more than the rest of the test.
+    text, base = str(path), str(cwd) if cwd else os.getcwd()
     if base[:1] == "/" and text[:1] == "/" and base[:2] != "//" and text[:2] != "//":
         prefix = base if base.endswith("/") else base + "/"
         if text.startswith(prefix) and len(text) > len(prefix):
             return text[len(prefix):]
         return "." if text == base else text
     try:
-        return path.relative_to(cwd).as_posix()
+        return path.relative_to(cwd or base).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -107,10 +107,12 @@ def test_schema_rejects_broken_reports(result: ScanResult, config: Config, repor
         validator(report_schema).validate(document)
 
 
-def test_compact_report_is_the_documents_json_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Over PRETTY_LIMIT findings the report is encoded part by part (findings, paths); the text must be what
-    `json.dumps` of the whole document gives, attack paths, non-Latin-1 characters and a lone surrogate (a
-    non-UTF-8 file name quoted in a message) included."""
+@pytest.mark.parametrize("batch", [1, 3, 200])
+def test_compact_report_is_the_documents_json_text(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    """Over PRETTY_LIMIT findings the report is encoded part by part (findings, paths), `_BATCH` items per
+    encoder call; the text must be what `json.dumps` of the whole document gives, attack paths, non-Latin-1
+    characters and a lone surrogate (a non-UTF-8 file name quoted in a message) included, whether the items
+    fill one batch, several, or several and a remainder."""
     from dataclasses import replace
     from pathlib import Path
 
@@ -123,12 +125,16 @@ def test_compact_report_is_the_documents_json_text(monkeypatch: pytest.MonkeyPat
     assert scanned.facts[0].paths is not None
     assert scanned.facts[0].paths.paths
     scanned.findings[0] = replace(scanned.findings[0], message="bad name \udcff in a message → here…")
+    scanned.findings[4] = replace(scanned.findings[4], message="another \udcfe, in the second batch of 3")
     monkeypatch.setattr(json_report, "PRETTY_LIMIT", 0)
+    monkeypatch.setattr(json_report, "_BATCH", batch)
     compact = render_json(scanned, Config())
     whole = json_document_safe(json.dumps(json_report.report_document(scanned), ensure_ascii=False)) + "\n"
     assert compact == whole
     document = json.loads(compact)
     assert document["findings"][0]["message"] == "bad name \\xff in a message → here…"
+    assert document["findings"][4]["message"] == "another \\xfe, in the second batch of 3"
+    assert len(document["findings"]) == len(scanned.findings) > 2 * 3
     assert [p["function"] for p in document["paths"]] == ["ImageConverterFunction", "PreviewFunction"]
 
 

@@ -52,3 +52,32 @@ def test_unknown_and_references_are_never_reported() -> None:
     assert classify(EnvVar("DB_PASSWORD", "whatever", HERE, secret_reference=True)) is None
     verdict = classify(EnvVar("KEY", "", HERE, from_secret_attribute="AWS::IAM::AccessKey.SecretAccessKey"))
     assert verdict is not None
+
+
+def test_long_names_and_values_are_classified_without_the_cache() -> None:
+    """Names and values over the cache's length bound are classified directly, with the answers the short ones
+    get: a long generated password is reported, a long table name is not, and asking twice changes nothing."""
+    from faasguard.rules.secrets import _CACHED_VALUE_CHARS, _classify_cached
+
+    generated = "9f8Kq2LmZx4vB7nR1tYw3eHs6" * 12
+    assert len(generated) > _CACHED_VALUE_CHARS
+    before = _classify_cached.cache_info().currsize
+    verdict = classify(EnvVar("DB_PASSWORD", generated, HERE))
+    assert verdict is not None
+    assert verdict.why == "holds a plaintext password"
+    assert classify(EnvVar("DB_PASSWORD", generated, HERE)) == verdict
+    assert classify(EnvVar("TABLE_NAME", "orders-" * 50, HERE)) is None
+    assert _classify_cached.cache_info().currsize == before  # not kept
+    long_name = "DB_PASSWORD_FOR_" + "REPLICA_" * 40
+    assert len(long_name) > _CACHED_VALUE_CHARS
+    assert secret_name_kind(long_name) == "password"
+    assert secret_name_kind("REPLICA_" * 40 + "TOKEN_TTL") is None
+
+
+def test_repeated_variables_get_the_same_answer() -> None:
+    """The cache answers a repeated (name, value) as the first call did, reported or not."""
+    for _ in range(3):
+        verdict = classify(EnvVar("API_TOKEN", "9f8Kq2LmZx4vB7nR1tYw3eHs6", HERE))
+        assert verdict is not None
+        assert verdict.why == "holds a plaintext secret"
+        assert classify(EnvVar("API_TOKEN", "my-service-token", HERE)) is None

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from faasguard._packaged import packaged
 from faasguard.findings import Diagnostic
 from faasguard.model import Location, Unknown
 
@@ -24,7 +24,7 @@ __all__ = ["expand", "is_policy_template", "template_names"]
 
 @cache
 def _templates() -> dict[str, Any]:
-    text = resources.files("faasguard").joinpath("data/sam/policy_templates.json").read_text(encoding="utf-8")
+    text = packaged("sam/policy_templates.json")
     data = json.loads(text)
     templates = data.get("Templates", {})
     return templates if isinstance(templates, dict) else {}

@@ -120,16 +120,31 @@ class _Variables:
             self.budget.charge(Work.NODES, len(value) + 1, self.where)
         if isinstance(value, LocatedDict):
             out = LocatedDict(value.path, value.line, value.column)
+            # Most values are plain text, which nothing here can charge or report about: they are copied as they
+            # are, and `where` is built only for a value that is resolved (and, as after resolving it, for the
+            # last key), not for each key of the document.
+            plain = depth + 1 <= MAX_VARIABLE_DEPTH
+            last_copied = False
             for key, item in value.items():
-                self.where = value.key_loc(key)
-                resolved = self.resolve(item, depth + 1)
-                out[key] = resolved
+                if plain and ((isinstance(item, str) and "${" not in item)
+                              or not isinstance(item, (str, dict, list))):
+                    out[key] = item
+                    last_copied = True
+                else:
+                    self.where = value.key_loc(key)
+                    out[key] = self.resolve(item, depth + 1)
+                    last_copied = False
                 out.key_locs[key] = value.key_locs.get(key, (value.line, value.column))
+            if last_copied:
+                self.where = value.key_loc(next(reversed(value)))
             return out
         if isinstance(value, LocatedList):
             out_list = LocatedList(value.path, value.line, value.column)
+            plain = depth + 1 <= MAX_VARIABLE_DEPTH
             for index, item in enumerate(value):
-                out_list.append(self.resolve(item, depth + 1))
+                out_list.append(item if plain and ((isinstance(item, str) and "${" not in item)
+                                                   or not isinstance(item, (str, dict, list)))
+                                else self.resolve(item, depth + 1))
                 out_list.item_locs.append(value.item_locs[index] if index < len(value.item_locs)
                                           else (value.line, value.column))
             return out_list
@@ -352,6 +367,7 @@ class _Translator:
         self.function_statements = LocatedList(display, 1, 1)
         self.external_role_loc = self.provider_loc
         self._own_packages: dict[str, bool] = {}
+        self._provider_locs: dict[str, Location] = {}
         """`_package_dir` answers per handler directory (functions of one service share a few: asked once)."""
 
     def note(self, message: str, where: Location, kind: DiagnosticKind = DiagnosticKind.UNSUPPORTED) -> None:
@@ -486,7 +502,10 @@ class _Translator:
             return spec[key], _loc(spec, key)
         provider_key = provider_key or key
         if provider_key in self.provider:
-            return self.provider[provider_key], _loc(self.provider, provider_key)
+            where = self._provider_locs.get(provider_key)
+            if where is None:  # inherited by most functions: located once per service
+                where = self._provider_locs[provider_key] = _loc(self.provider, provider_key)
+            return self.provider[provider_key], where
         return None, None
 
     def _function(self, key: str, spec: Mapping[str, Any], key_loc: Location, shared_role: str | None) -> None:  # noqa: C901 -- the function keys of serverless.yml, in the framework's order

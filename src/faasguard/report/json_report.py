@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 REPORT_VERSION = 1
 
 PRETTY_LIMIT = 500
+_BATCH = 200
+"""Findings (diagnostics, paths) encoded per `encode` call of the compact report: the text held at once stays
+a few hundred KB whatever the report's size."""
 
 
 def render_json(result: ScanResult, config: Config) -> str:
@@ -57,9 +60,19 @@ def _compact(result: ScanResult) -> str:
         out.extend(json_document_safe(text).encode("utf-8", "surrogatepass"))
 
     def members(key: str, items: Iterable[Any]) -> None:
+        # Encoded a batch at a time: each `encode` call sets up the C encoder anew, which cost more than
+        # encoding a finding; a list's items come out joined by ", " as the items' own texts would be.
         put(f", {encoder.encode(key)}: [")
-        for index, item in enumerate(items):
-            put(encoder.encode(item) if index == 0 else ", " + encoder.encode(item))
+        batch: list[Any] = []
+        separator = ""
+        for item in items:
+            batch.append(item)
+            if len(batch) == _BATCH:
+                put(separator + encoder.encode(batch)[1:-1])
+                separator = ", "
+                batch.clear()
+        if batch:
+            put(separator + encoder.encode(batch)[1:-1])
         put("]")
 
     head = encoder.encode({"version": REPORT_VERSION, "tool": {"name": "faasguard", "version": __version__},

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import date
 from functools import cache
-from importlib import resources
 
+from faasguard._packaged import packaged
 from faasguard.analysis.public_sources import names_resource, trigger_source
 from faasguard.findings import Confidence, Finding, Severity
 from faasguard.model import (
@@ -178,7 +178,7 @@ def runtime_table(platform: str = "aws-lambda") -> Mapping[str, date]:
     """Runtime identifier → deprecation date for a platform, from the packaged tables (read once): AWS Lambda's,
     and Google Cloud Functions' (its ids, `python312`, never collide with Lambda's `python3.12`, but the dates
     are the platform's own, so the tables stay apart)."""
-    raw = json.loads(resources.files("faasguard.data").joinpath("runtimes.json").read_text(encoding="utf-8"))
+    raw = json.loads(packaged("runtimes.json"))
     table = raw["gcp_functions"]["runtimes"] if platform == "gcp-functions" else raw["runtimes"]
     return {name: date.fromisoformat(day) for name, day in table.items()}
 

@@ -10,8 +10,8 @@ import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 
+from faasguard._packaged import packaged
 from faasguard.analysis.deps.facts import Advisory, Dependency, Ecosystem, Inventory, VulnerableDependency
 from faasguard.analysis.images.facts import deployed_by
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
@@ -201,7 +201,7 @@ _LAYER_ARN = re.compile(r"^arn:(aws[\w-]*):lambda:([\w-]*):([^:]+):layer:([^:]+)
 @lru_cache(maxsize=1)
 def aws_layer_accounts() -> dict[str, str]:
     """Account id → publisher name, from `faasguard/data/layer_accounts.json` (read once)."""
-    data = json.loads(resources.files("faasguard.data").joinpath("layer_accounts.json").read_text())
+    data = json.loads(packaged("layer_accounts.json"))
     accounts: dict[str, str] = {}
     for publisher in data["publishers"]:
         for account in publisher["accounts"].values():

@@ -111,9 +111,9 @@ def _compute_roots(directory: Path, code_dir: str | None, app_root: str) -> tupl
 
 def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Diagnostic]) -> Facts:
     """Add `HandlerFacts` for every Python handler of `app` to `facts.handlers`. The JavaScript front end (and
-    tree-sitter under it) is imported only for an application that has a JavaScript handler."""
-    from faasguard.analysis.code.python.analyzer import Analyzer
-
+    tree-sitter under it) is imported only for an application that has a JavaScript handler, and the Python one
+    only for an application with a Python handler file (a service whose handlers are all missing or elsewhere
+    does not pay its import)."""
     handlers: dict[str, HandlerFacts] = dict(facts.handlers)
     analyzers: dict[tuple[Path, ...], Analyzer] = {}
     js_analyzers: dict[tuple[Path, ...], JsAnalyzer] = {}
@@ -147,6 +147,8 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
                 roots = _compute_roots(handler.parent, str(archive.root), app.root)
             else:
                 roots = _search_roots(app, function, handler, roots_memo)
+            from faasguard.analysis.code.python.analyzer import Analyzer
+
             analyzer = analyzers.setdefault(roots, Analyzer(roots, archive=archive))
             name = function.code.handler_function if function.code else None
             result = analyze_function(analyzer, handler, name or "handler", function.id, diagnostics, reported)

@@ -264,17 +264,18 @@ def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | N
                 candidates.append(module + ".py")
         if language.startswith("nodejs") or not language:
             candidates.extend(module + s for s in _JS_SUFFIXES)
-        base = Path(code_dir)
-        if is_archive(base):
+        base, archive = _code_base(b, code_dir)
+        if archive:
             # a committed zip (`CodeUri: app.zip`): the handler is a member, read in memory by the analysis
             return CodeLocation(code_dir, find_member(base, candidates), function_name, handler, package_type)
-        if base.is_file():
-            base = base.parent
+        base_text = str(base)
         for candidate in dict.fromkeys(candidates):  # `a/b.py` is listed twice for a Python `a/b` module
+            # tested as a string first: most candidates do not exist (the other runtimes' suffixes, a handler
+            # not in the scanned tree), and a path object each cost more than the test
+            if not os.path.isfile(os.path.join(base_text, candidate)):
+                continue
             path = base / candidate
             try:
-                if not path.is_file():
-                    continue
                 if _allowed(b, path):
                     handler_file = str(b._resolved[path] if b.ctx is not None else path.resolve())
                     break
@@ -284,6 +285,17 @@ def _code_location(b: _Builder, code_dir: str | None, runtime: str | Unknown | N
             except (OSError, RuntimeError, ValueError):
                 continue
     return CodeLocation(code_dir, handler_file, function_name, handler, package_type)
+
+
+def _code_base(b: _Builder, code_dir: str) -> tuple[Path, bool]:
+    """(the directory a handler module is looked up in, whether `code_dir` is a zip package), asked once per
+    code directory: the functions of a template share a few (a Serverless service: one for all of them)."""
+    found = b._code_bases.get(code_dir)
+    if found is None:
+        base = Path(code_dir)
+        found = (base, True) if is_archive(base) else (base.parent if base.is_file() else base, False)
+        b._code_bases[code_dir] = found
+    return found
 
 
 def _handler_function(handler: str | Unknown | None) -> str | None:

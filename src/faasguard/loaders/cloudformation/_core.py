@@ -164,6 +164,12 @@ def _strings(value: Any, where: Location) -> tuple[str | Unknown, ...]:
     return tuple(out)
 
 
+_GLOBALS_SECTIONS = {"AWS::Serverless::Function": "Function", "AWS::Serverless::Api": "Api",
+                     "AWS::Serverless::HttpApi": "HttpApi", "AWS::Serverless::SimpleTable": "SimpleTable",
+                     "AWS::Serverless::StateMachine": "StateMachine", "AWS::Serverless::LayerVersion": "LayerVersion"}
+"""Resource type → its section of the SAM `Globals`."""
+
+
 def _key_loc(container: Any, key: str, fallback: Location) -> Location:
     if isinstance(container, LocatedDict) and key in container.key_locs:
         line, column = container.key_locs[key]
@@ -289,6 +295,8 @@ class _Builder:
         self._resource_policies: dict[str, list[PolicyDocument]] = {}
         self._local_dirs: dict[str, str | None] = {}
         """`_local_dir` answers for this template (functions share a CodeUri: resolved once, not per function)."""
+        self._code_bases: dict[str, tuple[Path, bool]] = {}
+        """Per code directory: (where its handlers are looked up, whether it is a zip): `_code._code_base`."""
         self._resolved: dict[Path, Path | None] = {}
         """Local paths resolved for this template (`_code._resolved`), None when they lead out of the roots."""
         self._real: dict[Path, Path] = {}
@@ -337,10 +345,7 @@ class _Builder:
 
     def merged_raw(self, logical_id: str) -> dict[str, Any]:
         raw = self.raw_props(logical_id)
-        section = {"AWS::Serverless::Function": "Function", "AWS::Serverless::Api": "Api",
-                   "AWS::Serverless::HttpApi": "HttpApi", "AWS::Serverless::SimpleTable": "SimpleTable",
-                   "AWS::Serverless::StateMachine": "StateMachine",
-                   "AWS::Serverless::LayerVersion": "LayerVersion"}.get(self.type_of(logical_id))
+        section = _GLOBALS_SECTIONS.get(self.type_of(logical_id))
         if section and isinstance(self.globals.get(section), dict):
             merged = _merge(self.globals[section], raw)
             if not isinstance(merged, dict):

@@ -77,10 +77,9 @@ def _cfn_function(b: _Builder, logical_id: str) -> None:
         package_type=package_type, tracing=tracing, sam=False)
 
 
-def _function(b: _Builder, logical_id: str, props: dict[str, Any], raw: Mapping[str, Any], where: Location, *,
-              role: str | Unknown | None, runtime: str | Unknown | None, handler: str | Unknown | None,
-              code: CodeLocation, package_type: str, tracing: str | Unknown | None, sam: bool) -> Function:
-    field_map = {
+def _field_map(sam: bool) -> dict[str, str]:
+    """`Function` field → the property that sets it, in a SAM or a plain CloudFormation function."""
+    return {
         "name": "FunctionName", "runtime": "Runtime", "handler": "Handler", "timeout": "Timeout",
         "memory_size": "MemorySize", "role": "Role", "environment": "Environment", "kms_key": "KmsKeyArn",
         "layers": "Layers", "vpc": "VpcConfig", "reserved_concurrency": "ReservedConcurrentExecutions",
@@ -89,7 +88,16 @@ def _function(b: _Builder, logical_id: str, props: dict[str, Any], raw: Mapping[
         "package_type": "PackageType", "architectures": "Architectures", "tags": "Tags",
         "code": "CodeUri" if sam else "Code", "recursive_loop": "RecursiveLoop",
     }
-    field_locations = b.fields(logical_id, props, field_map)
+
+
+_SAM_FIELDS = _field_map(sam=True)
+_CFN_FIELDS = _field_map(sam=False)
+
+
+def _function(b: _Builder, logical_id: str, props: dict[str, Any], raw: Mapping[str, Any], where: Location, *,
+              role: str | Unknown | None, runtime: str | Unknown | None, handler: str | Unknown | None,
+              code: CodeLocation, package_type: str, tracing: str | Unknown | None, sam: bool) -> Function:
+    field_locations = b.fields(logical_id, props, _SAM_FIELDS if sam else _CFN_FIELDS)
     if "role" not in field_locations and "Policies" in props:
         field_locations["role"] = _key_loc(props, "Policies", where)
     if logical_id in b._invoke_configs and "async_on_failure" not in field_locations:
