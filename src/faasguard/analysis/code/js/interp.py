@@ -84,6 +84,8 @@ class JsFunction:
         self.in_finally = 0
         self.is_module = scope.module_level and summary is None
         self.web = False
+        self.verified: set[str] = set()
+        """Source text of the tokens a JWT verifier (under any local name) was given in this run."""
 
     # ------------------------------------------------------------------ records
     def loc(self, node: Node) -> Location:
@@ -929,6 +931,7 @@ class JsFunction:
         saved = self.summary.returns
         self.summary.returns = CLEAN
         inner.in_finally = self.in_finally
+        inner.verified = self.verified
         params = inner.params(fnode)
         for index, param in enumerate(params):
             inner.bind(param, args[index] if index < len(args) else CLEAN, declare=True)
@@ -1060,8 +1063,23 @@ class JsFunction:
             return Val(const="/tmp", prefix="/tmp", text="/tmp", tmp="/tmp")
         if qual in jwt.DECODERS:
             problem = jwt.unverified_decode(qual, node, arg_nodes, self.text)
-            if problem is not None:
+            token = self.text(arg_nodes[0]) if arg_nodes else ""
+            if problem is None and qual in jwt.VERIFIERS and token:
+                self.verified.add(token)
+            elif problem is not None and token not in self.verified:
                 self.issue("jwt-unverified", f"{problem}; anyone can forge the claims the code then trusts", node)
+        if qual in jwt.SIGNERS and len(arg_nodes) > 1:
+            literal = jwt.literal_key(arg_nodes[1], self.text)
+            if literal is not None:
+                self.issue("hardcoded-secret", f"the JWT signing key {literal} is hard-coded in the source; anyone "
+                           "who reads the code can forge tokens; load it from Secrets Manager or SSM at init",
+                           arg_nodes[1])
+            # a signed token, or the claims of a checked one, carry the payload's data, never the key itself
+            claims = data_of(*args[:1])
+            for arg in args[2:]:
+                if arg.kind == "function":
+                    self.call_function(arg, [CLEAN, claims], node)
+            return claims
         row = m.QUAL_SINKS.get(qual)
         if row is not None:
             self.model_sink(qual, row, args, arg_nodes, node)
