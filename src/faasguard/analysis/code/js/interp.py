@@ -813,6 +813,8 @@ class JsFunction:
                 return Val(taints=out, kind="web-request" if name == "request" else None)
             return Val(taints=out)
         if base.qual is not None:
+            if name == "default" and "." not in base.qual:
+                return base  # `require("node-fetch").default`: the CommonJS view of the ES default export
             qual = f"{base.qual}.{name}"
             if qual == "process.env":
                 return Val(kind="environ", taints=(Taint("environ", "process.env", self.loc(node), whole=True),))

@@ -84,6 +84,9 @@ QUAL_SINKS: dict[str, SinkRow] = {
     "http.request": SinkRow("url", (0,), field="host"),
     "https.get": SinkRow("url", (0,), field="host"),
     "https.request": SinkRow("url", (0,), field="host"),
+    **{f"{module}{method}": SinkRow("url", (0,), field="url")
+       for module in ("request", "request-promise", "request-promise-native")
+       for method in ("", ".get", ".post", ".put", ".patch", ".del", ".delete", ".head")},
     "superagent.get": SinkRow("url"),
     "superagent.post": SinkRow("url"),
     "needle.get": SinkRow("url"),
