@@ -39,6 +39,10 @@ MAX_INLINE_DEPTH = 4
 _FUNCTION_TYPES = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                              "generator_function_declaration", "generator_function", "method_definition"})
 _FIXED_HOST = re.compile(r"^(https?|wss?)://[^/?#\s${}]+[/?#]")
+_BARE_HOST = re.compile(r"^(https?|wss?)://[^/?#\s${}@]+$")
+_REQUEST_PATH = re.compile(r"^[\w$]+\.(?:path|rawPath|requestContext\.(?:http\.)?path)$")
+"""The request path of an API Gateway, function URL or ALB event: it always starts with "/", so pasted right after
+a literal host it stays a path on that host."""
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "non_null_expression", "as_expression",
                        "satisfies_expression", "type_assertion", "spread_element", "yield_expression"})
 _ITERATORS = frozenset({"forEach", "map", "filter", "flatMap", "find", "some", "every", "reduce", "findIndex"})
@@ -747,7 +751,7 @@ class JsFunction:
                     prefix = part.prefix
                     text += part.prefix
                 elif const is not None:
-                    prefix = const
+                    prefix = const + "/" if _BARE_HOST.match(const) and _slash_led(part) else const
                 text += " " + part.text if part.text else ""
                 const = None
             if index == 0 and part.tmp:
@@ -804,7 +808,10 @@ class JsFunction:
             loc = self.loc(node)
             lower = name.lower()
             out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, lower in STRINGY_KEYS,
-                                base=t.source) for t in base.taints if t.kind in _FIELD_TAINTS)
+                                base=t.source)
+                        for t in base.taints if t.kind in _FIELD_TAINTS
+                        and not (t.kind == "event" and name in m.GATEWAY_SET_CONTEXT
+                                 and t.source.endswith(".requestContext")))
             if name in ("length", "size"):
                 return CLEAN
             if not out:
@@ -1365,6 +1372,12 @@ def _exits(node: Node) -> bool:
     if node.type == "statement_block":
         return any(c.type in _EXITS for c in node.named_children)
     return False
+
+
+def _slash_led(part: Val) -> bool:
+    """Whether every taint of `part` is an event's request path (text that begins with "/")."""
+    return bool(part.taints) and part.prefix is None and all(
+        t.kind == "event" and _REQUEST_PATH.match(t.source) for t in part.taints)
 
 
 def _const(text: str) -> Val:

@@ -245,6 +245,15 @@ HANDLER_WRAPPERS = frozenset({"@middy/core", "middy", "@middy/core.default",
 REQUEST_FIELDS = frozenset({"body", "query", "params", "headers", "cookies", "path", "url", "originalUrl",
                             "hostname", "ip", "request", "get", "header", "param"})
 
+GATEWAY_SET_CONTEXT = frozenset({"requestId", "extendedRequestId", "stage", "apiId", "domainName", "domainPrefix",
+                                 "accountId", "resourceId", "resourcePath", "httpMethod", "requestTime",
+                                 "requestTimeEpoch", "time", "timeEpoch", "routeKey", "connectionId",
+                                 "connectedAt", "eventType", "messageId"})
+"""`event.requestContext` fields API Gateway (and Lambda function URLs) fill in themselves: ids it generated, the
+API's own stage and domain, the matched route template, timestamps. A request id in a /tmp file name or a
+command line is not caller text. (`path`, `http.path` and `identity.userAgent` are the caller's and stay
+tainted; `authorizer` claims may hold attributes the user chose.)"""
+
 UNSAFE_YAML_SCHEMAS = ("DEFAULT_FULL_SCHEMA", "FULL_SCHEMA")
 
 RESPONSE_BODY_METHODS = frozenset({"send", "end", "write"})
