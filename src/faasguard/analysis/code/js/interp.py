@@ -807,8 +807,8 @@ class JsFunction:
             self.use(base, node)
             loc = self.loc(node)
             lower = name.lower()
-            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, lower in STRINGY_KEYS,
-                                base=t.source)
+            stringy = name in m.STRING_REQUEST_PARTS if base.kind == "web-request" else lower in STRINGY_KEYS
+            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, stringy, base=t.source)
                         for t in base.taints if t.kind in _FIELD_TAINTS
                         and not (t.kind == "event" and name in m.GATEWAY_SET_CONTEXT
                                  and t.source.endswith(".requestContext")))

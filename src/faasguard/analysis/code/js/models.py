@@ -158,6 +158,11 @@ SANITIZERS: dict[str, tuple[str, ...]] = {
     "shell-escape": ("shell",),
     "sanitize-filename": ("path",),
     "parseInt": ("all",),
+    "mongodb.ObjectId": ("all",),
+    "mongodb.ObjectID": ("all",),
+    "bson.ObjectId": ("all",),
+    "mongoose.Types.ObjectId": ("all",),
+    "mongoose.mongo.ObjectId": ("all",),
     "parseFloat": ("all",),
     "Number": ("all",),
     "Boolean": ("all",),
@@ -244,6 +249,11 @@ HANDLER_WRAPPERS = frozenset({"@middy/core", "middy", "@middy/core.default",
 """Wrappers (middy) whose result is the wrapped handler; `.use(...)` on it returns it again."""
 REQUEST_FIELDS = frozenset({"body", "query", "params", "headers", "cookies", "path", "url", "originalUrl",
                             "hostname", "ip", "request", "get", "header", "param"})
+
+STRING_REQUEST_PARTS = frozenset({"params", "headers", "cookies"})
+"""Parts of a web framework's request that only ever hold strings (route parameters, header and cookie values);
+`body` (parsed JSON) and `query` (Express's `qs` turns `a[$ne]=1` into an object) may be objects the sender
+shaped, which is what operator injection needs."""
 
 GATEWAY_SET_CONTEXT = frozenset({"requestId", "extendedRequestId", "stage", "apiId", "domainName", "domainPrefix",
                                  "accountId", "resourceId", "resourcePath", "httpMethod", "requestTime",
