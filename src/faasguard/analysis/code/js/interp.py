@@ -27,6 +27,8 @@ from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
 from faasguard.analysis.code.python.models import AUTHZ_KEYS, HTML_TAG, STRINGY_KEYS
+from faasguard.analysis.code.python.secrets import is_secret_name
+from faasguard.analysis.code.python.state import SECRET_REFERENCE_ENV
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
@@ -798,7 +800,11 @@ class JsFunction:
         if base.kind == "module" and base.extra:
             return self.a.exported(Path(base.extra), name)
         if base.kind == "environ":
-            return Val(env=EnvRef(name))
+            if not is_secret_name(name) or SECRET_REFERENCE_ENV.search(name):
+                return Val(env=EnvRef(name))
+            # `process.env.DB_PASSWORD`: a credential by its name, so logging or returning it is reported like a
+            # fetched secret (the Python front end's rule for `os.environ`)
+            return Val(env=EnvRef(name), taints=(Taint("secret", f"process.env.{name}", self.loc(node), whole=True),))
         if base.kind in ("aws-client", "aws-command", "sql-client", "knex", "sequelize", "mongo", "mongo-collection",
                          "webapp", "function", "web-handler", "secret-holder"):
             return replace(base, extra=base.extra, qual=f"{base.qual}.{name}" if base.qual else None) \
