@@ -147,7 +147,9 @@ class HardcodedSecret(_HandlerRule):
     """## What it does
     Finds secret literals in handler source: strings with the shape of a credential (AWS access key ids,
     private keys, Stripe/GitHub/Slack/Google keys, passwords inside connection URLs) and literals bound to names
-    that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`).
+    that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`). In JavaScript/TypeScript also any
+    string literal given to `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`):
+    whoever reads it can mint tokens the function accepts, however short or word-like it is.
 
     ## Why is this bad?
     Source code is copied into deployment packages, build logs, forks and developer laptops, and anyone who can
@@ -183,8 +185,10 @@ class HardcodedSecret(_HandlerRule):
 @register
 class SensitiveDataLogged(_HandlerRule):
     """## What it does
-    Finds handlers that log the whole event, the whole `os.environ`, a secret they fetched, or an authorization
-    header (print, logging, Powertools `log_event=True`).
+    Finds handlers that log the whole event, the whole `os.environ`, a secret they fetched, an environment
+    variable whose name says it holds a credential (`DB_PASSWORD`, `process.env.API_KEY`; not `DB_SECRET_ARN` or
+    `API_KEY_SECRET`, which name the secret), or an authorization header (print, logging, `console.*`,
+    Powertools `log_event=True`).
 
     ## Why is this bad?
     CloudWatch Logs are read by far more people and tools than the function: events carry tokens, cookies and
@@ -493,7 +497,10 @@ class NoSqlInjection(_HandlerRule):
     """## What it does
     Finds event data used as a DynamoDB expression string, in a PartiQL statement built by formatting, or as a
     MongoDB filter / operator document; in JavaScript/TypeScript handlers also event data passed as a DynamoDB
-    call's whole request (`docClient.query(JSON.parse(event.body))`, `new ScanCommand(event.queryStringParameters)`).
+    call's whole request (`docClient.query(JSON.parse(event.body))`, `new ScanCommand(event.queryStringParameters)`),
+    and a field of a web framework's parsed JSON body or Express query string in a MongoDB filter
+    (`users.findOne({ email: req.body.email })`: the body may carry `{"$ne": null}`). Route parameters, headers
+    and cookies are strings, and `new ObjectId(id)` accepts only an id, so neither is reported.
 
     ## Why is this bad?
     The caller changes the condition (`{"$ne": null}` logs in without a password; a crafted expression reads
@@ -607,6 +614,10 @@ class ServerSideRequestForgery(_HandlerRule):
     boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported, nor is a URL the code
     checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
     the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
+    In JavaScript/TypeScript an API Gateway / ALB request path (`event.path`, `event.rawPath`) pasted right
+    after a literal `https://host` is a path on that host (it always starts with "/"); `fetch`, `node-fetch`
+    (also `require("node-fetch").default`), axios, got, `http(s)`, undici, superagent, needle and the `request`
+    modules are the outgoing requests.
 
     ## Why is this bad?
     The caller makes the function fetch internal addresses (the Lambda runtime API, VPC services, metadata
@@ -865,7 +876,8 @@ class JwtNotVerified(_HandlerRule):
     (`Buffer.from(token.split(".")[1], "base64")`, `atob(parts[1])`, `base64url.decode(...)`). Base64 of
     anything other than a dotted value's second section is not a token and is not reported, nor is
     `jwt.decode(token, {complete: true})` in a function that then calls `verify` (reading the header's `kid`
-    to pick the verification key is the JWKS flow).
+    to pick the verification key is the JWKS flow), nor a `jwt.decode(token)` of the very token the same
+    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`).
 
     Issue kind: "jwt-unverified" (decoders are rows of the Python library models and of
     `analysis/code/js/jwt.py`, each saying how it verifies).
