@@ -92,6 +92,9 @@ class JsFunction:
         self.web = False
         self.verified: set[str] = set()
         """Source text of the tokens a JWT verifier (under any local name) was given in this run."""
+        self.frame = key
+        """The function whose `return` a `return` here ends, for the /tmp bookkeeping: a closure, callback or
+        method run in place (see `inline`) is its own frame, though it records into the caller's summary."""
 
     # ------------------------------------------------------------------ records
     def loc(self, node: Node) -> Location:
@@ -268,7 +271,7 @@ class JsFunction:
 
     def ret(self, value: Val, node: Node) -> None:
         self.summary.returns = join(self.summary.returns, value) if self.summary.returns is not CLEAN else value
-        self.summary.returns_at.setdefault(self.key, []).append(node.start_point[0] + 1)
+        self.summary.returns_at.setdefault(self.frame, []).append(node.start_point[0] + 1)
         if self.entry:
             self.response(value, node)
 
@@ -947,6 +950,7 @@ class JsFunction:
         self.summary.returns = CLEAN
         inner.in_finally = self.in_finally
         inner.verified = self.verified
+        inner.frame = f"{self.frame}>{fnode.start_byte}"
         params = inner.params(fnode)
         for index, param in enumerate(params):
             inner.bind(param, args[index] if index < len(args) else CLEAN, declare=True)
@@ -1205,11 +1209,11 @@ class JsFunction:
         token = target.tmp or (target.const if (target.const or "").startswith("/tmp") else None)
         if qual in m.TMP_CLEANUPS:
             if token:
-                self.summary.tmp.append(TmpEvent(token, self.loc(node), self.key, True, self.in_finally > 0))
+                self.summary.tmp.append(TmpEvent(token, self.loc(node), self.frame, True, self.in_finally > 0))
             return CLEAN
         if token:
             what = f"{qual.rsplit('.', 1)[-1]}({token!r})"
-            self.summary.tmp.append(TmpEvent(token, self.loc(node), self.key, False, self.in_finally > 0, what))
+            self.summary.tmp.append(TmpEvent(token, self.loc(node), self.frame, False, self.in_finally > 0, what))
         if "mkdtemp" in qual:
             return Val(tmp=token or "/tmp", prefix="/tmp")
         return CLEAN
