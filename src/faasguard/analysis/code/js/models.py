@@ -245,8 +245,12 @@ WEB_WRAPPERS = frozenset({"serverless-http", "@vendia/serverless-express", "@cod
                           "serverless-http.default", "hono/aws-lambda.handle"})
 """Adapters whose result is a Lambda handler running every route of the app they wrap."""
 HANDLER_WRAPPERS = frozenset({"@middy/core", "middy", "@middy/core.default",
-                              "@aws-lambda-powertools/logger.injectLambdaContext"})
-"""Wrappers (middy) whose result is the wrapped handler; `.use(...)` on it returns it again."""
+                              "@aws-lambda-powertools/logger.injectLambdaContext",
+                              *(f"vandium.{kind}" for kind in ("generic", "s3", "sqs", "sns", "dynamodb", "kinesis",
+                                                               "scheduled", "cloudwatch", "cloudformation",
+                                                               "cognito", "ses", "lex"))})
+"""Wrappers (middy) whose result is the wrapped handler; `.use(...)` on it returns it again, and
+`.handler(fn)` on it is `fn` (vandium's `vandium.generic().handler((event, context, callback) => ...)`)."""
 REQUEST_FIELDS = frozenset({"body", "query", "params", "headers", "cookies", "path", "url", "originalUrl",
                             "hostname", "ip", "request", "get", "header", "param"})
 
