@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from faasguard.analysis.code.facts import HandlerFacts, TaintFlow
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
-from faasguard.model import Location, TriggerKind
+from faasguard.model import AuthType, Location, TriggerKind
 from faasguard.rules.base import Rule, RuleContext, register
 
 Item = tuple[Location, str, tuple[EvidenceStep, ...]]
@@ -60,6 +60,11 @@ class _HandlerRule(Rule):
             if issue.kind in self.issue_kinds:
                 yield (issue.location, issue.message, issue.evidence)
 
+    def items_of(self, ctx: RuleContext, function_id: str, facts: HandlerFacts) -> Iterator[Item]:
+        """`items` of one function of the application (a rule whose judgement depends on how the function is
+        deployed overrides this)."""
+        return self.items(facts)
+
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for location, message, functions, evidence in self._grouped(ctx):
             names = ", ".join(functions)
@@ -82,7 +87,7 @@ class _HandlerRule(Rule):
                 continue
             if self.http_only and not _reached_over_http(ctx, function_id):
                 continue
-            for location, message, evidence in self.items(facts):
+            for location, message, evidence in self.items_of(ctx, function_id, facts):
                 key = (location.path, location.line)
                 if key in merged:
                     merged[key][2].append(function_id)
@@ -112,6 +117,14 @@ def _reached_over_http(ctx: RuleContext, function_id: str) -> bool:
     function invoked directly): its return value may reach a person."""
     triggers = ctx.app.triggers_of(function_id)
     return not triggers or any(t.kind.is_http for t in triggers)
+
+
+def _behind_token_authorizers(ctx: RuleContext, function_id: str) -> bool:
+    """Every trigger of the function is an API route with a Cognito user pool or JWT authorizer (which read and
+    verify the `Authorization` header, their default identity source, before invoking it)."""
+    triggers = ctx.app.triggers_of(function_id)
+    return bool(triggers) and all(t.kind.is_http and t.auth is not None
+                                  and t.auth.type in (AuthType.COGNITO, AuthType.JWT) for t in triggers)
 
 
 def _label(flow: TaintFlow) -> str:
@@ -877,9 +890,13 @@ class JwtNotVerified(_HandlerRule):
     anything other than a dotted value's second section is not a token and is not reported, nor is
     `jwt.decode(token, {complete: true})` in a function that then calls `verify` (reading the header's `kid`
     to pick the verification key is the JWKS flow), nor a `jwt.decode(token)` of the very token the same
-    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`).
+    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`). In
+    JavaScript/TypeScript a token read from the `Authorization` header is not reported when every route of the
+    function has an API Gateway Cognito user pool or JWT authorizer: API Gateway verified that header (their
+    default identity source) before invoking the function.
 
-    Issue kind: "jwt-unverified" (decoders are rows of the Python library models and of
+    Issue kinds: "jwt-unverified", and "jwt-unverified-bearer" for a token from the `Authorization` header
+    (decoders are rows of the Python library models and of
     `analysis/code/js/jwt.py`, each saying how it verifies).
 
     ## Why is this bad?
@@ -914,7 +931,15 @@ class JwtNotVerified(_HandlerRule):
     cwe = "CWE-347"
     owasp = "SAS-2"
     fix_text = "Verify the signature with the issuer's key and a fixed algorithm list, and keep expiry checks on."
-    issue_kinds = frozenset({"jwt-unverified"})
+    issue_kinds = frozenset({"jwt-unverified", "jwt-unverified-bearer"})
+
+    def items_of(self, ctx: RuleContext, function_id: str, facts: HandlerFacts) -> Iterator[Item]:
+        """A token read from the `Authorization` header ("jwt-unverified-bearer") of a function every route of
+        which API Gateway guards with a Cognito or JWT authorizer was verified before the function ran."""
+        gateway_checked = _behind_token_authorizers(ctx, function_id)
+        for issue in facts.issues:
+            if issue.kind == "jwt-unverified" or (issue.kind == "jwt-unverified-bearer" and not gateway_checked):
+                yield (issue.location, issue.message, issue.evidence)
 
 
 @register

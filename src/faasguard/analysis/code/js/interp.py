@@ -1086,7 +1086,10 @@ class JsFunction:
             if problem is None and qual in jwt.VERIFIERS and token:
                 self.verified.add(token)
             elif problem is not None and token not in self.verified:
-                self.issue("jwt-unverified", f"{problem}; anyone can forge the claims the code then trusts", node)
+                bearer = bool(args) and any(t.kind == "event" and "authorization" in t.source.lower()
+                                            for t in args[0].taints)
+                self.issue("jwt-unverified-bearer" if bearer else "jwt-unverified",
+                           f"{problem}; anyone can forge the claims the code then trusts", node)
         if qual in jwt.SIGNERS and len(arg_nodes) > 1:
             literal = jwt.literal_key(arg_nodes[1], self.text)
             if literal is not None:
