@@ -512,8 +512,11 @@ class NoSqlInjection(_HandlerRule):
     MongoDB filter / operator document; in JavaScript/TypeScript handlers also event data passed as a DynamoDB
     call's whole request (`docClient.query(JSON.parse(event.body))`, `new ScanCommand(event.queryStringParameters)`),
     and a field of a web framework's parsed JSON body or Express query string in a MongoDB filter
-    (`users.findOne({ email: req.body.email })`: the body may carry `{"$ne": null}`). Route parameters, headers
-    and cookies are strings, and `new ObjectId(id)` accepts only an id, so neither is reported.
+    (`users.findOne({ email: req.body.email })`: the body may carry `{"$ne": null}`), also on a Mongoose model
+    defined in a file the scan does not see when the receiver is named like one (`User`, `memberModel`,
+    `ordersCollection`) and the filter is an object literal without ORM option keys (`where`, `select`,
+    `include`...). Route parameters, headers and cookies are strings, and `new ObjectId(id)` accepts only an
+    id, so neither is reported.
 
     ## Why is this bad?
     The caller changes the condition (`{"$ne": null}` logs in without a password; a crafted expression reads

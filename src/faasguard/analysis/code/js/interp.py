@@ -1359,6 +1359,11 @@ class JsFunction:
             if sql is not None and sql.taints and any(k in f" {sql.text.lower()} " for k in m.SQL_TEXT):
                 self.hit("sql", f"{recv_text or 'db'}.{method}()", node, sql)
                 return CLEAN
+        row = m.KIND_METHODS["mongo-collection"].get(method)
+        if row is not None and recv.kind is None and not recv.taints \
+                and _model_filter(self, recv_text.rsplit(".", 1)[-1], arg_nodes):
+            self.sink(row, f"{recv_text}.{method}()", args, arg_nodes, node)
+            return CLEAN
         if method in ("startsWith", "endsWith", "includes", "indexOf", "test", "match", "has", "localeCompare"):
             return CLEAN
         if method in _STRING_METHODS or recv.taints:
@@ -1385,6 +1390,21 @@ def _exits(node: Node) -> bool:
     if node.type == "statement_block":
         return any(c.type in _EXITS for c in node.named_children)
     return False
+
+
+_MODEL_NAME = re.compile(r"(?:[mM]odel|[cC]ollection)$|^[A-Z][A-Za-z0-9]*$")
+"""How code names a Mongoose model or MongoDB collection it imported (`User`, `signupModel`, `ordersCollection`)."""
+_ORM_OPTIONS = frozenset({"where", "select", "include", "data", "relations", "order", "attributes"})
+"""Top-level keys of a Sequelize / TypeORM / Prisma options object: a filter under `where` is not a Mongo one."""
+
+
+def _model_filter(fa: JsFunction, receiver: str, arg_nodes: list[Node]) -> bool:
+    """`User.findOne({ email })` on a model this analysis cannot resolve (defined in a file not scanned): the
+    receiver is named like a model and the first argument is a literal filter object, not ORM options."""
+    if not arg_nodes or arg_nodes[0].type != "object" or not _MODEL_NAME.search(receiver):
+        return False
+    keys = {_key_text(fa, p.child_by_field_name("key")) for p in arg_nodes[0].named_children if p.type == "pair"}
+    return not keys & _ORM_OPTIONS
 
 
 def _slash_led(part: Val) -> bool:
