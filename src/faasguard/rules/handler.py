@@ -630,7 +630,9 @@ class ServerSideRequestForgery(_HandlerRule):
     boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported, nor is a URL the code
     checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
     the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
-    In JavaScript/TypeScript an API Gateway / ALB request path (`event.path`, `event.rawPath`) pasted right
+    A base URL from the environment or configuration (`${process.env.ORDERS_API}/orders/${id}`), or a literal
+    host with a configured part (`https://cognito-idp.${REGION}.amazonaws.com/...`), fixes the host too. In
+    JavaScript/TypeScript an API Gateway / ALB request path (`event.path`, `event.rawPath`) pasted right
     after a literal `https://host` is a path on that host (it always starts with "/"); `fetch`, `node-fetch`
     (also `require("node-fetch").default`), axios, got, `http(s)`, undici, superagent, needle and the `request`
     modules are the outgoing requests.

@@ -767,6 +767,8 @@ class JsFunction:
 
         if tmp is None and prefix and prefix.startswith("/tmp"):
             tmp = prefix
+        if taints and _host_fixed(parts):
+            taints = [t.clean_for("url") for t in taints]
         return Val(taints=merge_taints(tuple(taints)), prefix=prefix or None, text=text, tmp=tmp)
 
     def obj(self, node: Node) -> Val:
@@ -1405,6 +1407,24 @@ def _model_filter(fa: JsFunction, receiver: str, arg_nodes: list[Node]) -> bool:
         return False
     keys = {_key_text(fa, p.child_by_field_name("key")) for p in arg_nodes[0].named_children if p.type == "pair"}
     return not keys & _ORM_OPTIONS
+
+
+def _host_fixed(parts: list[Val]) -> bool:
+    """Whether the text before the first caller-chosen part fixes a URL's host: a literal `scheme://host/`
+    (an untainted unknown, such as a region, standing in for one host character), or a first part that is a
+    base URL from the environment or configuration (`${process.env.API_URL}/users/${id}`), as in the Python
+    front end. A part already sanitized for URLs keeps its host."""
+    lead = ""
+    for part in parts:
+        if part.taints and not all("url" in t.sanitized for t in part.taints):
+            break
+        lead += part.const if part.const is not None else (part.prefix or "h")
+    first = parts[0]
+    if first.taints and not all("url" in t.sanitized for t in first.taints):
+        return False
+    if "://" in lead:
+        return _FIXED_HOST.match(lead) is not None
+    return first.const is None
 
 
 def _slash_led(part: Val) -> bool:
