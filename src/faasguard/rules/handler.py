@@ -1049,7 +1049,10 @@ class ReflectedXss(_HandlerRule):
     """## What it does
     Finds caller data written into an HTML response without escaping: the body of a response whose
     `Content-Type` is `text/html`, or the markup a web route (Flask, Chalice, Express, Koa, Fastify) returns or
-    sends (`res.send`, `reply.type('text/html').send`, Koa `ctx.body`).
+    sends (`res.send`, `reply.type('text/html').send`, Koa `ctx.body`). Express's `res.send` of a string built
+    from request fields is HTML even without a tag in it (`` res.send(`Welcome ${req.query.name}`) ``): Express
+    answers a string as `text/html` unless the route set another type (`res.type("text/plain")`, also on a line
+    of its own); Fastify and Koa answer a string as text/plain.
 
     Source: event data. Sink: "html". Sanitisers (rows of the library models): `html.escape`,
     `markupsafe.escape`, `bleach.clean`, `nh3.clean`, Django's `escape`/`format_html`, `xml.sax.saxutils.escape`;

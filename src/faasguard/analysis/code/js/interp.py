@@ -147,7 +147,7 @@ class JsFunction:
         return value
 
     # ------------------------------------------------------------------ entry points
-    def run_function(self, node: Node, *, entry: bool, web: bool = False) -> Summary:
+    def run_function(self, node: Node, *, entry: bool, web: bool = False, framework: str | None = None) -> Summary:
         self.web = entry and web
         params = self.params(node)
         self.summary.params = tuple(self.text(p) for p in params)
@@ -157,7 +157,7 @@ class JsFunction:
                     value = Val(kind="web-request", taints=(Taint("event", self.text(param), self.loc(param),
                                                                    whole=True),))
                 elif web and index == 1:
-                    value = Val(kind="web-response")
+                    value = Val(kind="web-response", qual=framework)
                 elif index == 0 and not web:
                     value = Val(taints=(Taint("event", _param_name(self, param), self.loc(param), whole=True),))
                 elif index == 2 and not web:
@@ -300,19 +300,34 @@ class JsFunction:
         the "html" sink. `res.json()` never is."""
         first = args[0].const if args else None
         if method in m.RESPONSE_TYPE_METHODS and first is not None:
-            return replace(recv, extra="html") if "html" in first.lower() else replace(recv, extra=None)
+            return self.typed_response(recv, "html" if "html" in first.lower() else "typed", node)
         if method in m.RESPONSE_HEADER_METHODS and first is not None and first.lower() == "content-type":
             value = args[1].const if len(args) > 1 else None
-            return replace(recv, extra="html" if value is not None and "html" in value.lower() else None)
+            return self.typed_response(recv, "html" if value is not None and "html" in value.lower() else "typed",
+                                       node)
         if method in m.RESPONSE_BODY_METHODS or method in m.RESPONSE_JSON_METHODS:
             for arg in args[:1]:
                 self.hit("http-response", f"the HTTP response ({method}())", node, arg)
         if method in m.RESPONSE_BODY_METHODS:
             for arg in args[:1]:
-                if recv.extra == "html" or (arg.fields is None and HTML_TAG.search(arg.text or arg.const or "")):
+                if recv.extra == "html" or (arg.fields is None and HTML_TAG.search(arg.text or arg.const or "")) \
+                        or (method == "send" and recv.extra is None and recv.qual in m.HTML_BY_DEFAULT
+                            and _text_of_request(arg)):
                     self.hit("html", f"the HTML response ({method}())", node, arg)
             return CLEAN
         return recv if method in m.RESPONSE_CHAIN_METHODS or method in m.RESPONSE_HEADER_METHODS else CLEAN
+
+    def typed_response(self, recv: Val, content: str, node: Node) -> Val:
+        """The response with its content type known; `res.type("text")` on a line of its own types `res` for the
+        rest of the route too."""
+        typed = replace(recv, extra=content)
+        fn = node.child_by_field_name("function")
+        target = fn.child_by_field_name("object") if fn is not None and fn.type == "member_expression" else None
+        if target is not None and target.type == "identifier":
+            holder = self.scope.find(self.text(target))
+            if holder is not None:
+                holder.vars[self.text(target)] = typed
+        return typed
 
     def merge_into(self, qual: str, positions: tuple[int, ...], args: list[Val], arg_nodes: list[Node],
                    node: Node) -> None:
@@ -1035,9 +1050,9 @@ class JsFunction:
                 for arg in args:
                     handler = arg.field_val("handler") if arg.fields is not None else None
                     if handler is not None and handler.kind == "function" and handler.extra:
-                        self.a.add_route(self.mod, handler.extra)  # Fastify `app.route({method, url, handler})`
+                        self.a.add_route(self.mod, handler.extra, recv.qual)  # Fastify `app.route({...})`
                     if arg.kind == "function" and arg.extra:
-                        self.a.add_route(self.mod, arg.extra)
+                        self.a.add_route(self.mod, arg.extra, recv.qual)
                     if arg.kind == "validator":
                         self.summary.validates = True
             return recv
@@ -1407,6 +1422,14 @@ def _model_filter(fa: JsFunction, receiver: str, arg_nodes: list[Node]) -> bool:
         return False
     keys = {_key_text(fa, p.child_by_field_name("key")) for p in arg_nodes[0].named_children if p.type == "pair"}
     return not keys & _ORM_OPTIONS
+
+
+def _text_of_request(value: Val) -> bool:
+    """A string built from request fields (`` `Hello ${req.query.name}` ``, `req.params.id`), not a whole parsed
+    part (`req.body` is an object, which Express answers as JSON)."""
+    return value.fields is None and value.kind is None and bool(value.taints) and (
+        bool(value.text or value.prefix)
+        or all(t.source.rsplit(".", 1)[-1] not in m.REQUEST_FIELDS for t in value.taints))
 
 
 def _host_fixed(parts: list[Val]) -> bool:

@@ -276,6 +276,9 @@ never HTML)."""
 RESPONSE_JSON_METHODS = frozenset({"json", "jsonp"})
 """Methods that serialise their argument as the body: never HTML, but an exception in it is still shown."""
 RESPONSE_TYPE_METHODS = frozenset({"type", "contentType"})
+HTML_BY_DEFAULT = frozenset({"express", "express.Router", "express.default"})
+"""Apps whose `res.send(string)` answers `Content-Type: text/html` unless the route set another type (Express;
+Fastify and Koa answer a string as text/plain)."""
 RESPONSE_HEADER_METHODS = frozenset({"set", "header", "setHeader", "append"})
 """`res.type("html")`, `reply.header("Content-Type", "text/html")`: the body sent next is HTML whatever it looks
 like."""
