@@ -143,7 +143,8 @@ def _js_handler_shape() -> re.Pattern[bytes]:
         rb"(?:^|\n)\s*(?:exports|module\.exports)\.(?:\w*[hH]andler|main)\s*=|"
         rb"(?:^|\n)\s*export\s+(?:const|let|var|async\s+function|function)\s+(?:\w*[hH]andler|main)\b|"
         rb"module\.exports\s*=\s*\{[^}]*\b\w*[hH]andler\b|export\s*\{[^}]*\b\w*[hH]andler\b|"
-        rb"(?:^|\n)\s*(?:exports|module\.exports)\.\w+\s*=\s*(?:async\s*)?(?:function\s*\w*\s*)?\(\s*(?:event|evt)\b")
+        rb"(?:^|\n)\s*(?:exports|module\.exports)\.\w+\s*=\s*(?:async\s*)?(?:function\s*\w*\s*)?\(\s*(?:event|evt)\b|"
+        rb"\(\s*(?:event|evt)\s*[,:)]")
 
 
 def _looks_like_js_handler(path: Path) -> bool:

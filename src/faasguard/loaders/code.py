@@ -101,6 +101,27 @@ _JS_EXPORT = re.compile(
     r"|(?:module\.exports\s*=|export)\s*\{(?P<names>[^}]*)\})", re.MULTILINE)
 _JS_HANDLER_NAME = re.compile(r"^(?:\w*[hH]andler|main)$")
 _JS_EVENT_FUNCTION = re.compile(r"^(?:async\s*)?(?:function\s*\w*\s*)?\(\s*(?:event|evt)\b")
+_JS_LAMBDA_PARAMS = re.compile(
+    r"\(\s*(?:event|evt)\s*(?:(?::[^,()]*)?,\s*_?(?:context|ctx|lambdaContext)\b"
+    r"|:\s*(?:APIGateway|ALB|S3|SQS|SNS|DynamoDBStream|EventBridge|Scheduled|Kinesis|Cognito|CloudFront)\w*Event)")
+"""`(event, context)`, or an event typed with one of the `aws-lambda` event types: a Lambda entry point whatever
+the export is called (a DOM or React event handler takes neither)."""
+_JS_LAMBDA_MODULE = re.compile(r"\bstatusCode\b|\bevent\.(?:Records|queryStringParameters|pathParameters|body)\b"
+                               r"|['\"]aws-lambda['\"]|['\"]@aws-sdk/|['\"]aws-sdk['\"]")
+"""Marks of server-side Lambda code: with one of them, an exported `async (event) => ...` is an entry point."""
+
+
+def _js_entry_point(text: str, name: str) -> bool:
+    """Whether the module defines `name` as a function taking the Lambda event (see `_JS_LAMBDA_PARAMS`; a bare
+    `(event)` counts in a module that also shows a Lambda mark)."""
+    found = re.search(rf"(?:\b(?:const|let|var)\s+{re.escape(name)}\s*(?::[^=\n]*)?=\s*|\bfunction\s*\*?\s*"
+                      rf"{re.escape(name)}\s*(?=\())", text)
+    if found is None:
+        return False
+    value = text[found.end():found.end() + 300]
+    if not _JS_EVENT_FUNCTION.match(value if value.startswith(("(", "async", "function")) else f"({value}"):
+        return False
+    return bool(_JS_LAMBDA_PARAMS.search(value.split(")", 1)[0] + ")") or _JS_LAMBDA_MODULE.search(text))
 
 
 def js_handlers(text: str) -> dict[str, int]:
@@ -121,7 +142,8 @@ def js_handlers(text: str) -> dict[str, int]:
                 alias = part.split(" as ")[-1] if " as " in part else part.split(":")[0]
                 names.append(alias.strip())
         for name in names:
-            if (name and _JS_HANDLER_NAME.match(name)) or (match.group("assigned") == name and name):
+            if (name and _JS_HANDLER_NAME.match(name)) or (match.group("assigned") == name and name) \
+                    or (name and not match.group("assigned") and _js_entry_point(text, name)):
                 found.setdefault(name, line)
     return found
 

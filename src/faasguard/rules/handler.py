@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from faasguard.analysis.code.facts import HandlerFacts, TaintFlow
 from faasguard.findings import Confidence, EvidenceStep, Finding, Severity
-from faasguard.model import Location, TriggerKind
+from faasguard.model import AuthType, Location, TriggerKind
 from faasguard.rules.base import Rule, RuleContext, register
 
 Item = tuple[Location, str, tuple[EvidenceStep, ...]]
@@ -60,6 +60,11 @@ class _HandlerRule(Rule):
             if issue.kind in self.issue_kinds:
                 yield (issue.location, issue.message, issue.evidence)
 
+    def items_of(self, ctx: RuleContext, function_id: str, facts: HandlerFacts) -> Iterator[Item]:
+        """`items` of one function of the application (a rule whose judgement depends on how the function is
+        deployed overrides this)."""
+        return self.items(facts)
+
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for location, message, functions, evidence in self._grouped(ctx):
             names = ", ".join(functions)
@@ -82,7 +87,7 @@ class _HandlerRule(Rule):
                 continue
             if self.http_only and not _reached_over_http(ctx, function_id):
                 continue
-            for location, message, evidence in self.items(facts):
+            for location, message, evidence in self.items_of(ctx, function_id, facts):
                 key = (location.path, location.line)
                 if key in merged:
                     merged[key][2].append(function_id)
@@ -112,6 +117,14 @@ def _reached_over_http(ctx: RuleContext, function_id: str) -> bool:
     function invoked directly): its return value may reach a person."""
     triggers = ctx.app.triggers_of(function_id)
     return not triggers or any(t.kind.is_http for t in triggers)
+
+
+def _behind_token_authorizers(ctx: RuleContext, function_id: str) -> bool:
+    """Every trigger of the function is an API route with a Cognito user pool or JWT authorizer (which read and
+    verify the `Authorization` header, their default identity source, before invoking it)."""
+    triggers = ctx.app.triggers_of(function_id)
+    return bool(triggers) and all(t.kind.is_http and t.auth is not None
+                                  and t.auth.type in (AuthType.COGNITO, AuthType.JWT) for t in triggers)
 
 
 def _label(flow: TaintFlow) -> str:
@@ -147,7 +160,9 @@ class HardcodedSecret(_HandlerRule):
     """## What it does
     Finds secret literals in handler source: strings with the shape of a credential (AWS access key ids,
     private keys, Stripe/GitHub/Slack/Google keys, passwords inside connection URLs) and literals bound to names
-    that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`).
+    that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`). In JavaScript/TypeScript also any
+    string literal given to `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`):
+    whoever reads it can mint tokens the function accepts, however short or word-like it is.
 
     ## Why is this bad?
     Source code is copied into deployment packages, build logs, forks and developer laptops, and anyone who can
@@ -183,8 +198,10 @@ class HardcodedSecret(_HandlerRule):
 @register
 class SensitiveDataLogged(_HandlerRule):
     """## What it does
-    Finds handlers that log the whole event, the whole `os.environ`, a secret they fetched, or an authorization
-    header (print, logging, Powertools `log_event=True`).
+    Finds handlers that log the whole event, the whole `os.environ`, a secret they fetched, an environment
+    variable whose name says it holds a credential (`DB_PASSWORD`, `process.env.API_KEY`; not `DB_SECRET_ARN` or
+    `API_KEY_SECRET`, which name the secret), or an authorization header (print, logging, `console.*`,
+    Powertools `log_event=True`).
 
     ## Why is this bad?
     CloudWatch Logs are read by far more people and tools than the function: events carry tokens, cookies and
@@ -493,7 +510,13 @@ class NoSqlInjection(_HandlerRule):
     """## What it does
     Finds event data used as a DynamoDB expression string, in a PartiQL statement built by formatting, or as a
     MongoDB filter / operator document; in JavaScript/TypeScript handlers also event data passed as a DynamoDB
-    call's whole request (`docClient.query(JSON.parse(event.body))`, `new ScanCommand(event.queryStringParameters)`).
+    call's whole request (`docClient.query(JSON.parse(event.body))`, `new ScanCommand(event.queryStringParameters)`),
+    and a field of a web framework's parsed JSON body or Express query string in a MongoDB filter
+    (`users.findOne({ email: req.body.email })`: the body may carry `{"$ne": null}`), also on a Mongoose model
+    defined in a file the scan does not see when the receiver is named like one (`User`, `memberModel`,
+    `ordersCollection`) and the filter is an object literal without ORM option keys (`where`, `select`,
+    `include`...). Route parameters, headers and cookies are strings, and `new ObjectId(id)` accepts only an
+    id, so neither is reported.
 
     ## Why is this bad?
     The caller changes the condition (`{"$ne": null}` logs in without a password; a crafted expression reads
@@ -607,6 +630,12 @@ class ServerSideRequestForgery(_HandlerRule):
     boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported, nor is a URL the code
     checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
     the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
+    A base URL from the environment or configuration (`${process.env.ORDERS_API}/orders/${id}`), or a literal
+    host with a configured part (`https://cognito-idp.${REGION}.amazonaws.com/...`), fixes the host too. In
+    JavaScript/TypeScript an API Gateway / ALB request path (`event.path`, `event.rawPath`) pasted right
+    after a literal `https://host` is a path on that host (it always starts with "/"); `fetch`, `node-fetch`
+    (also `require("node-fetch").default`), axios, got, `http(s)`, undici, superagent, needle and the `request`
+    modules are the outgoing requests.
 
     ## Why is this bad?
     The caller makes the function fetch internal addresses (the Lambda runtime API, VPC services, metadata
@@ -865,9 +894,14 @@ class JwtNotVerified(_HandlerRule):
     (`Buffer.from(token.split(".")[1], "base64")`, `atob(parts[1])`, `base64url.decode(...)`). Base64 of
     anything other than a dotted value's second section is not a token and is not reported, nor is
     `jwt.decode(token, {complete: true})` in a function that then calls `verify` (reading the header's `kid`
-    to pick the verification key is the JWKS flow).
+    to pick the verification key is the JWKS flow), nor a `jwt.decode(token)` of the very token the same
+    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`). In
+    JavaScript/TypeScript a token read from the `Authorization` header is not reported when every route of the
+    function has an API Gateway Cognito user pool or JWT authorizer: API Gateway verified that header (their
+    default identity source) before invoking the function.
 
-    Issue kind: "jwt-unverified" (decoders are rows of the Python library models and of
+    Issue kinds: "jwt-unverified", and "jwt-unverified-bearer" for a token from the `Authorization` header
+    (decoders are rows of the Python library models and of
     `analysis/code/js/jwt.py`, each saying how it verifies).
 
     ## Why is this bad?
@@ -902,7 +936,15 @@ class JwtNotVerified(_HandlerRule):
     cwe = "CWE-347"
     owasp = "SAS-2"
     fix_text = "Verify the signature with the issuer's key and a fixed algorithm list, and keep expiry checks on."
-    issue_kinds = frozenset({"jwt-unverified"})
+    issue_kinds = frozenset({"jwt-unverified", "jwt-unverified-bearer"})
+
+    def items_of(self, ctx: RuleContext, function_id: str, facts: HandlerFacts) -> Iterator[Item]:
+        """A token read from the `Authorization` header ("jwt-unverified-bearer") of a function every route of
+        which API Gateway guards with a Cognito or JWT authorizer was verified before the function ran."""
+        gateway_checked = _behind_token_authorizers(ctx, function_id)
+        for issue in facts.issues:
+            if issue.kind == "jwt-unverified" or (issue.kind == "jwt-unverified-bearer" and not gateway_checked):
+                yield (issue.location, issue.message, issue.evidence)
 
 
 @register
@@ -1007,7 +1049,10 @@ class ReflectedXss(_HandlerRule):
     """## What it does
     Finds caller data written into an HTML response without escaping: the body of a response whose
     `Content-Type` is `text/html`, or the markup a web route (Flask, Chalice, Express, Koa, Fastify) returns or
-    sends (`res.send`, `reply.type('text/html').send`, Koa `ctx.body`).
+    sends (`res.send`, `reply.type('text/html').send`, Koa `ctx.body`). Express's `res.send` of a string built
+    from request fields is HTML even without a tag in it (`` res.send(`Welcome ${req.query.name}`) ``): Express
+    answers a string as `text/html` unless the route set another type (`res.type("text/plain")`, also on a line
+    of its own); Fastify and Koa answer a string as text/plain.
 
     Source: event data. Sink: "html". Sanitisers (rows of the library models): `html.escape`,
     `markupsafe.escape`, `bleach.clean`, `nh3.clean`, Django's `escape`/`format_html`, `xml.sax.saxutils.escape`;

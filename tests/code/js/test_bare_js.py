@@ -88,6 +88,41 @@ def test_bare_js_beside_a_template_only_when_handler_shaped(tmp_path: Path, monk
     ("const handler = middy(base);\nmodule.exports = { handler };", {"handler": 2}),
     ("async function h(e) {}\nexport { h as handler };", {"handler": 2}),
     ("export const config = {};", {}),
+    # any export name, when the function takes the Lambda event: with a context, a typed event, or a Lambda mark
+    ("async function restore(event, context) {}\nmodule.exports = { restore };", {"restore": 2}),
+    ("export async function list(event: APIGatewayProxyEventV2) {}", {"list": 1}),
+    ("const upload = async (event: any) => ({ statusCode: 201 });\nexport { upload };", {"upload": 2}),
+    ("export const getUser = async (event) => ({ statusCode: 200, body: event.pathParameters.id });",
+     {"getUser": 1}),
+    # a browser or React event handler takes neither a context nor an AWS event type
+    ("export const onSubmit = async (event) => { event.preventDefault(); };", {}),
+    ("export const onClick: MouseEventHandler = (event) => { fetch(event.currentTarget.href) };", {}),
+    ("export function parse(evt) { return evt.x }", {}),
 ])
 def test_js_handler_exports(text: str, names: dict[str, int]) -> None:
     assert js_handlers(text) == names
+
+
+BACKUP = """\
+const { execSync } = require('child_process');
+
+const restoreBackup = async (event, context) => {
+  const { snapshot } = JSON.parse(event.body);
+  execSync(`pg_restore --dbname=app /tmp/${snapshot}`);
+  return { statusCode: 202 };
+};
+
+module.exports = { restoreBackup };
+"""
+FORM = """\
+export const onSubmit = async (event) => {
+  event.preventDefault();
+  await fetch(event.target.action, { method: 'POST' });
+};
+"""
+
+
+def test_bare_js_entry_point_under_any_export_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "backup.js").write_text(BACKUP)
+    (tmp_path / "form.js").write_text(FORM)
+    assert scan(tmp_path, monkeypatch) == [("FG501", "backup.js", 5, "backup.restoreBackup")]

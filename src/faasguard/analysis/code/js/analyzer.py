@@ -45,6 +45,8 @@ class JsAnalyzer:
         self._exports: dict[Path, dict[str, Val]] = {}
         self._summaries: dict[str, Summary | None] = {}
         self._routes: dict[Path, list[str]] = {}
+        self._frameworks: dict[str, str] = {}
+        """Route function key → the qualified name of the app that registered it (`express`, `fastify`)."""
         self._yaml3: dict[Path, bool] = {}
         self._depth = 0
         self.secrets: dict[Path, list[CodeIssue]] = {}
@@ -133,8 +135,10 @@ class JsAnalyzer:
         self._summaries[key] = result
         return result
 
-    def add_route(self, module: JsModule, key: str) -> None:
+    def add_route(self, module: JsModule, key: str, framework: str | None = None) -> None:
         self._routes.setdefault(module.path, []).append(key)
+        if framework is not None:
+            self._frameworks.setdefault(key, framework)
 
     def js_yaml_v3(self, path: Path) -> bool:
         """Whether the nearest package.json above `path` (inside the roots) depends on js-yaml 3, whose `load`
@@ -203,7 +207,7 @@ class JsAnalyzer:
                 for key in self._routes.get(Path(module_path), []):
                     module, node, scope = self.functions[key]
                     routed = JsFunction(self, module, key, Scope(scope), entry=True).run_function(
-                        node, entry=True, web=True)
+                        node, entry=True, web=True, framework=self._frameworks.get(key))
                     parts.append(routed)
                     modules.update(routed.modules)
         result = collect(parts)

@@ -27,6 +27,8 @@ from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
 from faasguard.analysis.code.python.models import AUTHZ_KEYS, HTML_TAG, STRINGY_KEYS
+from faasguard.analysis.code.python.secrets import is_secret_name
+from faasguard.analysis.code.python.state import SECRET_REFERENCE_ENV
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
@@ -39,6 +41,10 @@ MAX_INLINE_DEPTH = 4
 _FUNCTION_TYPES = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
                              "generator_function_declaration", "generator_function", "method_definition"})
 _FIXED_HOST = re.compile(r"^(https?|wss?)://[^/?#\s${}]+[/?#]")
+_BARE_HOST = re.compile(r"^(https?|wss?)://[^/?#\s${}@]+$")
+_REQUEST_PATH = re.compile(r"^[\w$]+\.(?:path|rawPath|requestContext\.(?:http\.)?path)$")
+"""The request path of an API Gateway, function URL or ALB event: it always starts with "/", so pasted right after
+a literal host it stays a path on that host."""
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "non_null_expression", "as_expression",
                        "satisfies_expression", "type_assertion", "spread_element", "yield_expression"})
 _ITERATORS = frozenset({"forEach", "map", "filter", "flatMap", "find", "some", "every", "reduce", "findIndex"})
@@ -84,6 +90,11 @@ class JsFunction:
         self.in_finally = 0
         self.is_module = scope.module_level and summary is None
         self.web = False
+        self.verified: set[str] = set()
+        """Source text of the tokens a JWT verifier (under any local name) was given in this run."""
+        self.frame = key
+        """The function whose `return` a `return` here ends, for the /tmp bookkeeping: a closure, callback or
+        method run in place (see `inline`) is its own frame, though it records into the caller's summary."""
 
     # ------------------------------------------------------------------ records
     def loc(self, node: Node) -> Location:
@@ -136,7 +147,7 @@ class JsFunction:
         return value
 
     # ------------------------------------------------------------------ entry points
-    def run_function(self, node: Node, *, entry: bool, web: bool = False) -> Summary:
+    def run_function(self, node: Node, *, entry: bool, web: bool = False, framework: str | None = None) -> Summary:
         self.web = entry and web
         params = self.params(node)
         self.summary.params = tuple(self.text(p) for p in params)
@@ -146,7 +157,7 @@ class JsFunction:
                     value = Val(kind="web-request", taints=(Taint("event", self.text(param), self.loc(param),
                                                                    whole=True),))
                 elif web and index == 1:
-                    value = Val(kind="web-response")
+                    value = Val(kind="web-response", qual=framework)
                 elif index == 0 and not web:
                     value = Val(taints=(Taint("event", _param_name(self, param), self.loc(param), whole=True),))
                 elif index == 2 and not web:
@@ -260,7 +271,7 @@ class JsFunction:
 
     def ret(self, value: Val, node: Node) -> None:
         self.summary.returns = join(self.summary.returns, value) if self.summary.returns is not CLEAN else value
-        self.summary.returns_at.setdefault(self.key, []).append(node.start_point[0] + 1)
+        self.summary.returns_at.setdefault(self.frame, []).append(node.start_point[0] + 1)
         if self.entry:
             self.response(value, node)
 
@@ -289,19 +300,34 @@ class JsFunction:
         the "html" sink. `res.json()` never is."""
         first = args[0].const if args else None
         if method in m.RESPONSE_TYPE_METHODS and first is not None:
-            return replace(recv, extra="html") if "html" in first.lower() else replace(recv, extra=None)
+            return self.typed_response(recv, "html" if "html" in first.lower() else "typed", node)
         if method in m.RESPONSE_HEADER_METHODS and first is not None and first.lower() == "content-type":
             value = args[1].const if len(args) > 1 else None
-            return replace(recv, extra="html" if value is not None and "html" in value.lower() else None)
+            return self.typed_response(recv, "html" if value is not None and "html" in value.lower() else "typed",
+                                       node)
         if method in m.RESPONSE_BODY_METHODS or method in m.RESPONSE_JSON_METHODS:
             for arg in args[:1]:
                 self.hit("http-response", f"the HTTP response ({method}())", node, arg)
         if method in m.RESPONSE_BODY_METHODS:
             for arg in args[:1]:
-                if recv.extra == "html" or (arg.fields is None and HTML_TAG.search(arg.text or arg.const or "")):
+                if recv.extra == "html" or (arg.fields is None and HTML_TAG.search(arg.text or arg.const or "")) \
+                        or (method == "send" and recv.extra is None and recv.qual in m.HTML_BY_DEFAULT
+                            and _text_of_request(arg)):
                     self.hit("html", f"the HTML response ({method}())", node, arg)
             return CLEAN
         return recv if method in m.RESPONSE_CHAIN_METHODS or method in m.RESPONSE_HEADER_METHODS else CLEAN
+
+    def typed_response(self, recv: Val, content: str, node: Node) -> Val:
+        """The response with its content type known; `res.type("text")` on a line of its own types `res` for the
+        rest of the route too."""
+        typed = replace(recv, extra=content)
+        fn = node.child_by_field_name("function")
+        target = fn.child_by_field_name("object") if fn is not None and fn.type == "member_expression" else None
+        if target is not None and target.type == "identifier":
+            holder = self.scope.find(self.text(target))
+            if holder is not None:
+                holder.vars[self.text(target)] = typed
+        return typed
 
     def merge_into(self, qual: str, positions: tuple[int, ...], args: list[Val], arg_nodes: list[Node],
                    node: Node) -> None:
@@ -745,7 +771,7 @@ class JsFunction:
                     prefix = part.prefix
                     text += part.prefix
                 elif const is not None:
-                    prefix = const
+                    prefix = const + "/" if _BARE_HOST.match(const) and _slash_led(part) else const
                 text += " " + part.text if part.text else ""
                 const = None
             if index == 0 and part.tmp:
@@ -756,6 +782,8 @@ class JsFunction:
 
         if tmp is None and prefix and prefix.startswith("/tmp"):
             tmp = prefix
+        if taints and _host_fixed(parts):
+            taints = [t.clean_for("url") for t in taints]
         return Val(taints=merge_taints(tuple(taints)), prefix=prefix or None, text=text, tmp=tmp)
 
     def obj(self, node: Node) -> Val:
@@ -792,7 +820,11 @@ class JsFunction:
         if base.kind == "module" and base.extra:
             return self.a.exported(Path(base.extra), name)
         if base.kind == "environ":
-            return Val(env=EnvRef(name))
+            if not is_secret_name(name) or SECRET_REFERENCE_ENV.search(name):
+                return Val(env=EnvRef(name))
+            # `process.env.DB_PASSWORD`: a credential by its name, so logging or returning it is reported like a
+            # fetched secret (the Python front end's rule for `os.environ`)
+            return Val(env=EnvRef(name), taints=(Taint("secret", f"process.env.{name}", self.loc(node), whole=True),))
         if base.kind in ("aws-client", "aws-command", "sql-client", "knex", "sequelize", "mongo", "mongo-collection",
                          "webapp", "function", "web-handler", "secret-holder"):
             return replace(base, extra=base.extra, qual=f"{base.qual}.{name}" if base.qual else None) \
@@ -801,8 +833,11 @@ class JsFunction:
             self.use(base, node)
             loc = self.loc(node)
             lower = name.lower()
-            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, lower in STRINGY_KEYS,
-                                base=t.source) for t in base.taints if t.kind in _FIELD_TAINTS)
+            stringy = name in m.STRING_REQUEST_PARTS if base.kind == "web-request" else lower in STRINGY_KEYS
+            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, stringy, base=t.source)
+                        for t in base.taints if t.kind in _FIELD_TAINTS
+                        and not (t.kind == "event" and name in m.GATEWAY_SET_CONTEXT
+                                 and t.source.endswith(".requestContext")))
             if name in ("length", "size"):
                 return CLEAN
             if not out:
@@ -811,6 +846,8 @@ class JsFunction:
                 return Val(taints=out, kind="web-request" if name == "request" else None)
             return Val(taints=out)
         if base.qual is not None:
+            if name == "default" and "." not in base.qual:
+                return base  # `require("node-fetch").default`: the CommonJS view of the ES default export
             qual = f"{base.qual}.{name}"
             if qual == "process.env":
                 return Val(kind="environ", taints=(Taint("environ", "process.env", self.loc(node), whole=True),))
@@ -929,6 +966,8 @@ class JsFunction:
         saved = self.summary.returns
         self.summary.returns = CLEAN
         inner.in_finally = self.in_finally
+        inner.verified = self.verified
+        inner.frame = f"{self.frame}>{fnode.start_byte}"
         params = inner.params(fnode)
         for index, param in enumerate(params):
             inner.bind(param, args[index] if index < len(args) else CLEAN, declare=True)
@@ -1011,9 +1050,9 @@ class JsFunction:
                 for arg in args:
                     handler = arg.field_val("handler") if arg.fields is not None else None
                     if handler is not None and handler.kind == "function" and handler.extra:
-                        self.a.add_route(self.mod, handler.extra)  # Fastify `app.route({method, url, handler})`
+                        self.a.add_route(self.mod, handler.extra, recv.qual)  # Fastify `app.route({...})`
                     if arg.kind == "function" and arg.extra:
-                        self.a.add_route(self.mod, arg.extra)
+                        self.a.add_route(self.mod, arg.extra, recv.qual)
                     if arg.kind == "validator":
                         self.summary.validates = True
             return recv
@@ -1060,8 +1099,26 @@ class JsFunction:
             return Val(const="/tmp", prefix="/tmp", text="/tmp", tmp="/tmp")
         if qual in jwt.DECODERS:
             problem = jwt.unverified_decode(qual, node, arg_nodes, self.text)
-            if problem is not None:
-                self.issue("jwt-unverified", f"{problem}; anyone can forge the claims the code then trusts", node)
+            token = self.text(arg_nodes[0]) if arg_nodes else ""
+            if problem is None and qual in jwt.VERIFIERS and token:
+                self.verified.add(token)
+            elif problem is not None and token not in self.verified:
+                bearer = bool(args) and any(t.kind == "event" and "authorization" in t.source.lower()
+                                            for t in args[0].taints)
+                self.issue("jwt-unverified-bearer" if bearer else "jwt-unverified",
+                           f"{problem}; anyone can forge the claims the code then trusts", node)
+        if qual in jwt.SIGNERS and len(arg_nodes) > 1:
+            literal = jwt.literal_key(arg_nodes[1], self.text)
+            if literal is not None:
+                self.issue("hardcoded-secret", f"the JWT signing key {literal} is hard-coded in the source; anyone "
+                           "who reads the code can forge tokens; load it from Secrets Manager or SSM at init",
+                           arg_nodes[1])
+            # a signed token, or the claims of a checked one, carry the payload's data, never the key itself
+            claims = data_of(*args[:1])
+            for arg in args[2:]:
+                if arg.kind == "function":
+                    self.call_function(arg, [CLEAN, claims], node)
+            return claims
         row = m.QUAL_SINKS.get(qual)
         if row is not None:
             self.model_sink(qual, row, args, arg_nodes, node)
@@ -1172,11 +1229,11 @@ class JsFunction:
         token = target.tmp or (target.const if (target.const or "").startswith("/tmp") else None)
         if qual in m.TMP_CLEANUPS:
             if token:
-                self.summary.tmp.append(TmpEvent(token, self.loc(node), self.key, True, self.in_finally > 0))
+                self.summary.tmp.append(TmpEvent(token, self.loc(node), self.frame, True, self.in_finally > 0))
             return CLEAN
         if token:
             what = f"{qual.rsplit('.', 1)[-1]}({token!r})"
-            self.summary.tmp.append(TmpEvent(token, self.loc(node), self.key, False, self.in_finally > 0, what))
+            self.summary.tmp.append(TmpEvent(token, self.loc(node), self.frame, False, self.in_finally > 0, what))
         if "mkdtemp" in qual:
             return Val(tmp=token or "/tmp", prefix="/tmp")
         return CLEAN
@@ -1319,6 +1376,11 @@ class JsFunction:
             if sql is not None and sql.taints and any(k in f" {sql.text.lower()} " for k in m.SQL_TEXT):
                 self.hit("sql", f"{recv_text or 'db'}.{method}()", node, sql)
                 return CLEAN
+        row = m.KIND_METHODS["mongo-collection"].get(method)
+        if row is not None and recv.kind is None and not recv.taints \
+                and _model_filter(self, recv_text.rsplit(".", 1)[-1], arg_nodes):
+            self.sink(row, f"{recv_text}.{method}()", args, arg_nodes, node)
+            return CLEAN
         if method in ("startsWith", "endsWith", "includes", "indexOf", "test", "match", "has", "localeCompare"):
             return CLEAN
         if method in _STRING_METHODS or recv.taints:
@@ -1345,6 +1407,53 @@ def _exits(node: Node) -> bool:
     if node.type == "statement_block":
         return any(c.type in _EXITS for c in node.named_children)
     return False
+
+
+_MODEL_NAME = re.compile(r"(?:[mM]odel|[cC]ollection)$|^[A-Z][A-Za-z0-9]*$")
+"""How code names a Mongoose model or MongoDB collection it imported (`User`, `signupModel`, `ordersCollection`)."""
+_ORM_OPTIONS = frozenset({"where", "select", "include", "data", "relations", "order", "attributes"})
+"""Top-level keys of a Sequelize / TypeORM / Prisma options object: a filter under `where` is not a Mongo one."""
+
+
+def _model_filter(fa: JsFunction, receiver: str, arg_nodes: list[Node]) -> bool:
+    """`User.findOne({ email })` on a model this analysis cannot resolve (defined in a file not scanned): the
+    receiver is named like a model and the first argument is a literal filter object, not ORM options."""
+    if not arg_nodes or arg_nodes[0].type != "object" or not _MODEL_NAME.search(receiver):
+        return False
+    keys = {_key_text(fa, p.child_by_field_name("key")) for p in arg_nodes[0].named_children if p.type == "pair"}
+    return not keys & _ORM_OPTIONS
+
+
+def _text_of_request(value: Val) -> bool:
+    """A string built from request fields (`` `Hello ${req.query.name}` ``, `req.params.id`), not a whole parsed
+    part (`req.body` is an object, which Express answers as JSON)."""
+    return value.fields is None and value.kind is None and bool(value.taints) and (
+        bool(value.text or value.prefix)
+        or all(t.source.rsplit(".", 1)[-1] not in m.REQUEST_FIELDS for t in value.taints))
+
+
+def _host_fixed(parts: list[Val]) -> bool:
+    """Whether the text before the first caller-chosen part fixes a URL's host: a literal `scheme://host/`
+    (an untainted unknown, such as a region, standing in for one host character), or a first part that is a
+    base URL from the environment or configuration (`${process.env.API_URL}/users/${id}`), as in the Python
+    front end. A part already sanitized for URLs keeps its host."""
+    lead = ""
+    for part in parts:
+        if part.taints and not all("url" in t.sanitized for t in part.taints):
+            break
+        lead += part.const if part.const is not None else (part.prefix or "h")
+    first = parts[0]
+    if first.taints and not all("url" in t.sanitized for t in first.taints):
+        return False
+    if "://" in lead:
+        return _FIXED_HOST.match(lead) is not None
+    return first.const is None
+
+
+def _slash_led(part: Val) -> bool:
+    """Whether every taint of `part` is an event's request path (text that begins with "/")."""
+    return bool(part.taints) and part.prefix is None and all(
+        t.kind == "event" and _REQUEST_PATH.match(t.source) for t in part.taints)
 
 
 def _const(text: str) -> Val:

@@ -36,6 +36,13 @@ DECODERS: dict[str, str] = {
 """Module-qualified callee → how it treats the token: "unverified" (reads claims only), "options" (verifies
 unless its options object turns a check off), "manual" (a base64 decoder: reported only for the payload)."""
 
+VERIFIERS = frozenset({"jsonwebtoken.verify"})
+"""Decoder rows that verify: once one has accepted a token, a later `decode` of the same token in the same
+handler reads claims that were checked (`verify` first for the signature, `decode` for the payload)."""
+
+SIGNERS = frozenset({"jsonwebtoken.sign", "jsonwebtoken.verify"})
+"""Calls whose second argument is the HMAC secret (or key) the tokens are signed or checked with."""
+
 _PADDING_METHODS = frozenset({"replace", "replaceAll", "padEnd", "toString"})
 _VERIFIERS = frozenset({"verify", "jwtVerify"})
 _SCOPES = frozenset({"arrow_function", "function_expression", "function", "function_declaration",
@@ -50,7 +57,8 @@ def unverified_decode(qual: str, call: Node, arg_nodes: list[Node], text: Text) 
     if mode is None:
         return None
     if mode == "unverified":
-        if qual == "jsonwebtoken.decode" and _reads_header_to_verify(call, arg_nodes, text):
+        if qual == "jsonwebtoken.decode" and (_reads_header_to_verify(call, arg_nodes, text)
+                                              or _verified_beside(call, arg_nodes, text)):
             return None
         return f"{qual}() reads the claims without verifying the token"
     if mode == "options":
@@ -64,6 +72,19 @@ def unverified_decode(qual: str, call: Node, arg_nodes: list[Node], text: Text) 
     return None
 
 
+def literal_key(node: Node, text: Text) -> str | None:
+    """The key argument's text, shortened, when it is a non-empty string literal (a template with nothing
+    substituted counts); None for anything computed, and for `<...>` / `${...}` placeholders."""
+    if node.type == "template_string" and any(c.type == "template_substitution" for c in node.children):
+        return None
+    if node.type not in ("string", "template_string"):
+        return None
+    value = text(node)[1:-1]
+    if not value or (value.startswith("<") and value.endswith(">")) or value.startswith(("${", "{{")):
+        return None
+    return _short(text(node))
+
+
 def _reads_header_to_verify(call: Node, arg_nodes: list[Node], text: Text) -> bool:
     """`jwt.decode(token, {complete: true})` in a function that also calls `verify`: the JWKS flow, which reads
     the header's `kid` to pick the key the token is then verified with."""
@@ -75,6 +96,25 @@ def _reads_header_to_verify(call: Node, arg_nodes: list[Node], text: Text) -> bo
     scope = _scope_of(call)
     return scope is not None and any(
         n.type == "call_expression" and _callee_name(n, text) in _VERIFIERS for n in _walk(scope))
+
+
+def _verified_beside(call: Node, arg_nodes: list[Node], text: Text) -> bool:
+    """The same token expression is also given to a `verify` call in the function around the decode (before or
+    after it): the claims are read from a token whose signature is checked on the same path."""
+    if not arg_nodes:
+        return False
+    token = text(arg_nodes[0])
+    scope = _scope_of(call)
+    if scope is None:
+        return False
+    for node in _walk(scope):
+        if node is call or node.type != "call_expression" or _callee_name(node, text) not in _VERIFIERS:
+            continue
+        args = node.child_by_field_name("arguments")
+        first = next((a for a in args.named_children if a.type != "comment"), None) if args is not None else None
+        if first is not None and text(first) == token:
+            return True
+    return False
 
 
 def _callee_name(call: Node, text: Text) -> str:

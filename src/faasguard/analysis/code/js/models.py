@@ -84,6 +84,9 @@ QUAL_SINKS: dict[str, SinkRow] = {
     "http.request": SinkRow("url", (0,), field="host"),
     "https.get": SinkRow("url", (0,), field="host"),
     "https.request": SinkRow("url", (0,), field="host"),
+    **{f"{module}{method}": SinkRow("url", (0,), field="url")
+       for module in ("request", "request-promise", "request-promise-native")
+       for method in ("", ".get", ".post", ".put", ".patch", ".del", ".delete", ".head")},
     "superagent.get": SinkRow("url"),
     "superagent.post": SinkRow("url"),
     "needle.get": SinkRow("url"),
@@ -155,6 +158,11 @@ SANITIZERS: dict[str, tuple[str, ...]] = {
     "shell-escape": ("shell",),
     "sanitize-filename": ("path",),
     "parseInt": ("all",),
+    "mongodb.ObjectId": ("all",),
+    "mongodb.ObjectID": ("all",),
+    "bson.ObjectId": ("all",),
+    "mongoose.Types.ObjectId": ("all",),
+    "mongoose.mongo.ObjectId": ("all",),
     "parseFloat": ("all",),
     "Number": ("all",),
     "Boolean": ("all",),
@@ -237,10 +245,28 @@ WEB_WRAPPERS = frozenset({"serverless-http", "@vendia/serverless-express", "@cod
                           "serverless-http.default", "hono/aws-lambda.handle"})
 """Adapters whose result is a Lambda handler running every route of the app they wrap."""
 HANDLER_WRAPPERS = frozenset({"@middy/core", "middy", "@middy/core.default",
-                              "@aws-lambda-powertools/logger.injectLambdaContext"})
-"""Wrappers (middy) whose result is the wrapped handler; `.use(...)` on it returns it again."""
+                              "@aws-lambda-powertools/logger.injectLambdaContext",
+                              *(f"vandium.{kind}" for kind in ("generic", "s3", "sqs", "sns", "dynamodb", "kinesis",
+                                                               "scheduled", "cloudwatch", "cloudformation",
+                                                               "cognito", "ses", "lex"))})
+"""Wrappers (middy) whose result is the wrapped handler; `.use(...)` on it returns it again, and
+`.handler(fn)` on it is `fn` (vandium's `vandium.generic().handler((event, context, callback) => ...)`)."""
 REQUEST_FIELDS = frozenset({"body", "query", "params", "headers", "cookies", "path", "url", "originalUrl",
                             "hostname", "ip", "request", "get", "header", "param"})
+
+STRING_REQUEST_PARTS = frozenset({"params", "headers", "cookies"})
+"""Parts of a web framework's request that only ever hold strings (route parameters, header and cookie values);
+`body` (parsed JSON) and `query` (Express's `qs` turns `a[$ne]=1` into an object) may be objects the sender
+shaped, which is what operator injection needs."""
+
+GATEWAY_SET_CONTEXT = frozenset({"requestId", "extendedRequestId", "stage", "apiId", "domainName", "domainPrefix",
+                                 "accountId", "resourceId", "resourcePath", "httpMethod", "requestTime",
+                                 "requestTimeEpoch", "time", "timeEpoch", "routeKey", "connectionId",
+                                 "connectedAt", "eventType", "messageId"})
+"""`event.requestContext` fields API Gateway (and Lambda function URLs) fill in themselves: ids it generated, the
+API's own stage and domain, the matched route template, timestamps. A request id in a /tmp file name or a
+command line is not caller text. (`path`, `http.path` and `identity.userAgent` are the caller's and stay
+tainted; `authorizer` claims may hold attributes the user chose.)"""
 
 UNSAFE_YAML_SCHEMAS = ("DEFAULT_FULL_SCHEMA", "FULL_SCHEMA")
 
@@ -250,6 +276,9 @@ never HTML)."""
 RESPONSE_JSON_METHODS = frozenset({"json", "jsonp"})
 """Methods that serialise their argument as the body: never HTML, but an exception in it is still shown."""
 RESPONSE_TYPE_METHODS = frozenset({"type", "contentType"})
+HTML_BY_DEFAULT = frozenset({"express", "express.Router", "express.default"})
+"""Apps whose `res.send(string)` answers `Content-Type: text/html` unless the route set another type (Express;
+Fastify and Koa answer a string as text/plain)."""
 RESPONSE_HEADER_METHODS = frozenset({"set", "header", "setHeader", "append"})
 """`res.type("html")`, `reply.header("Content-Type", "text/html")`: the body sent next is HTML whatever it looks
 like."""
