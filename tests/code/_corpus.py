@@ -20,6 +20,7 @@ from faasguard.rules.handler import (
     HardcodedSecret,
     JwtNotVerified,
     NoSqlInjection,
+    OpenRedirect,
     PathTraversal,
     ReflectedXss,
     SecretFetchedPerInvocation,
@@ -40,7 +41,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "code" / "corpus"
 RULES = (HardcodedSecret, SensitiveDataLogged, TmpNotCleaned, SecretFetchedPerInvocation, StateLeaksAcrossInvocations,
          CommandInjection, CodeInjection, SqlInjection, NoSqlInjection, UnsafeDeserialization, PathTraversal,
          ServerSideRequestForgery, TemplateInjection, ExecutesFromTmp, TlsVerificationDisabled, UnvalidatedEvent,
-         SecretInResponse, JwtNotVerified, ClientControlledAuthorization, VerboseErrorResponse, ReflectedXss)
+         SecretInResponse, JwtNotVerified, ClientControlledAuthorization, VerboseErrorResponse, ReflectedXss,
+         OpenRedirect)
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 

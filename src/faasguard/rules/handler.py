@@ -1,4 +1,4 @@
-"""Handler code rules (FG202, FG204–FG208, FG501–FG515), reading the facts of `faasguard.analysis.code`.
+"""Handler code rules (FG202, FG204–FG208, FG501–FG516), reading the facts of `faasguard.analysis.code`.
 
 Each rule owns its detection: it names the sink kinds, source (taint) kinds and issue kinds it reports (the
 analysis knows kinds, never rule ids; its library models are rows that name a sink kind, and sanitiser rows name
@@ -1088,3 +1088,46 @@ class ReflectedXss(_HandlerRule):
     fix_text = "Escape caller data with html.escape() or render through an autoescaping template."
     sinks = frozenset({"html"})
     http_only = True
+
+
+@register
+class OpenRedirect(_HandlerRule):
+    """## What it does
+    Finds event data used as the target of a redirect when the caller picks the host: the `Location` header of
+    an API Gateway / ALB / function URL response (also in `multiValueHeaders`), Flask/Quart/Werkzeug
+    `redirect()`, Django `redirect()` / `HttpResponseRedirect`, Starlette/FastAPI `RedirectResponse`, and
+    Express/Fastify `res.redirect()`, `res.location()`, `res.set("Location", ...)`. What keeps a request on
+    its host keeps a redirect there too (the FG507 sanitisers): a path or query after a literal
+    `https://host/` or after `/`, a URL checked to start with a fixed `scheme://host/`, one picked from a dict
+    of fixed URLs or checked against an allow-list.
+
+    ## Why is this bad?
+    A link on your own domain (`https://api.example.com/login?next=https://examp1e.com/`) sends the victim
+    to the attacker's page, which phishing mails and OAuth token theft rely on: the victim trusts the domain
+    in the link, and a redirect after login carries the session's trust with it.
+
+    ## Example
+    ```python
+    def handler(event, context):
+        target = event["queryStringParameters"]["next"]
+        return {"statusCode": 302, "headers": {"Location": target}}
+    ```
+
+    ## Fix
+    ```python
+    def handler(event, context):
+        target = event["queryStringParameters"]["next"]
+        return {"statusCode": 302, "headers": {"Location": "https://app.example.com/" + target.lstrip("/")}}
+    ```
+    """
+
+    id = "FG516"
+    name = "open-redirect"
+    summary = "event data decides the host an HTTP redirect sends the browser to"
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    cwe = "CWE-601"
+    owasp = "SAS-1"
+    fix_text = ("Redirect to a path on your own host (a literal scheme://host/ prefix), or check the parsed "
+                "host against an allowlist first.")
+    sinks = frozenset({"redirect"})

@@ -6,8 +6,9 @@ for that kind; "log" cares about secrets, the whole environment, the whole event
 sanitised or not (a logged secret is leaked whatever was done to it). "response" (what the handler returns to
 its caller) and "publish" (a message sent to a topic, queue or bus) care about secrets; "http-response" (a
 return value shaped as an HTTP response: a `statusCode` dict, a web route's body) about exception text; "html"
-(the body of an HTML response) about caller data not escaped for HTML. A new language reuses these kinds; a new
-kind is a row here plus the rule that reports it.
+(the body of an HTML response) about caller data not escaped for HTML; "redirect" (where an HTTP response sends
+the browser) about caller data whose host is not fixed, so what makes a URL safe for a request makes it safe
+there too. A new language reuses these kinds; a new kind is a row here plus the rule that reports it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class SinkKind:
     """Event data counts only as the whole event or an authorization header (logging a field is fine)."""
     sanitizable: bool = True
     """A sanitiser for this kind (or "all") makes the value safe here."""
+    also_cleaned_by: frozenset[str] = frozenset()
+    """Other kinds whose sanitisers make the value safe here too."""
 
 
 _CALLER_DATA = SinkKind(frozenset({"event"}))
@@ -44,6 +47,7 @@ SINK_KINDS: dict[str, SinkKind] = {
     "http-response": SinkKind(frozenset({"exception"}), sanitizable=False),
     "publish": SinkKind(frozenset({"secret"}), sanitizable=False),
     "html": _CALLER_DATA,
+    "redirect": SinkKind(frozenset({"event"}), also_cleaned_by=frozenset({"url"})),
 }
 
 
@@ -55,7 +59,8 @@ def applies(kind: str, taint: Taint, cond: str = "") -> bool:
         return False
     if policy.whole_event_only and taint.kind == "event":
         return taint.whole or taint.authz
-    if policy.sanitizable and ("all" in taint.sanitized or kind in taint.sanitized):
+    if policy.sanitizable and ("all" in taint.sanitized or kind in taint.sanitized
+                               or not policy.also_cleaned_by.isdisjoint(taint.sanitized)):
         return False
     return not (cond == "structured" and not taint.structured)
 

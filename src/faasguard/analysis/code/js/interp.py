@@ -104,8 +104,10 @@ class JsFunction:
         return self.mod.text(node)
 
     def hit(self, kind: str, sink: str, node: Node, value: Val, cond: str = "") -> None:
-        if kind == "url" and value.prefix and _FIXED_HOST.match(value.prefix):
+        if kind in ("url", "redirect") and value.prefix and _FIXED_HOST.match(value.prefix):
             return  # a path or query on a fixed host
+        if kind == "redirect" and value.prefix and value.prefix[0] == "/" and value.prefix[1:2] not in ("", "/", "\\"):
+            return  # a path on this site (`/profile/${id}`; not `/${x}`, which may become `//other.host`)
         if kind == "store" and any(t.kind == "secret" for t in value.taints):
             self.summary.caches = True  # a secret kept in module state is a cache
         loc = self.loc(node)
@@ -293,12 +295,25 @@ class JsFunction:
             self.hit("html", "the HTML response body", node, body if body is not None else value)
         elif self.web and value.fields is None and HTML_TAG.search(value.text or value.const or ""):
             self.hit("html", "the HTML the route returns", node, value)
+        for group in (headers, value.field_val("multiValueHeaders")):
+            location = next((h for k, h in (group.fields or ()) if k.lower() == "location"), None) \
+                if group is not None else None
+            if location is not None:
+                self.hit("redirect", "the Location header of the response", node, location)
 
     def web_response(self, recv: Val, method: str, args: list[Val], node: Node) -> Val:
         """Express/Fastify response methods: `res.type("html")` and a Content-Type header mark the response as
         HTML; `send`/`end`/`write` of markup (a literal tag in the text) or of anything on an HTML response is
         the "html" sink. `res.json()` never is."""
         first = args[0].const if args else None
+        if method in m.RESPONSE_REDIRECT_METHODS or (method in m.RESPONSE_HEADER_METHODS and first is not None
+                                                     and first.lower() == "location"):
+            # `res.redirect([status,] url)`, Fastify's `reply.redirect(url[, code])`, `res.location(url)`,
+            # `res.set("Location", url)`: a status code is a number, so every argument but a header's name
+            targets = args[1:] if method in m.RESPONSE_HEADER_METHODS else args
+            for target in targets:
+                self.hit("redirect", f"the redirect target ({method}())", node, target)
+            return recv if method != "redirect" else CLEAN
         if method in m.RESPONSE_TYPE_METHODS and first is not None:
             return self.typed_response(recv, "html" if "html" in first.lower() else "typed", node)
         if method in m.RESPONSE_HEADER_METHODS and first is not None and first.lower() == "content-type":

@@ -283,6 +283,8 @@ RESPONSE_HEADER_METHODS = frozenset({"set", "header", "setHeader", "append"})
 """`res.type("html")`, `reply.header("Content-Type", "text/html")`: the body sent next is HTML whatever it looks
 like."""
 RESPONSE_CHAIN_METHODS = frozenset({"status", "code", "headers", "cookie", "vary", "location"})
+RESPONSE_REDIRECT_METHODS = frozenset({"redirect", "location"})
+"""Express/Fastify response methods that set where the browser goes (a "redirect" sink)."""
 """Methods that return the response again, so a chained `.send()` keeps what was set before."""
 
 MERGE_INTO: dict[str, tuple[int, ...]] = {

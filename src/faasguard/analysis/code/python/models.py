@@ -180,6 +180,18 @@ URL_FUNCS = {
     "aiohttp.request": 1,
     "urllib3.request": 1,
 }
+REDIRECT_FUNCS = {
+    "flask.redirect": "location",
+    "quart.redirect": "location",
+    "werkzeug.utils.redirect": "location",
+    "django.shortcuts.redirect": "to",
+    "django.http.HttpResponseRedirect": "redirect_to",
+    "django.http.HttpResponsePermanentRedirect": "redirect_to",
+    "django.http.response.HttpResponseRedirect": "redirect_to",
+    "starlette.responses.RedirectResponse": "url",
+    "fastapi.responses.RedirectResponse": "url",
+}
+"""Web frameworks' redirects (qualified name → the keyword of the target, their first argument)."""
 PATH_FUNCS = {
     "open": 0,
     "io.open": 0,
@@ -859,6 +871,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(45, "url-request-object", {"urllib.request.Request"}),
     _http_library_rows(),
     _table(52, "url", URL_FUNCS, "url", "url", option="host"),
+    *(_table(53, "url", {qual}, "redirect", keyword) for qual, keyword in REDIRECT_FUNCS.items()),
     _table(55, "http-session", HTTP_SESSION_CTORS),
     _table(62, "sql-text", SQL_TEXT_FUNCS, "sql"),
     _table(70, "path-func", PATH_FUNCS, "path"),

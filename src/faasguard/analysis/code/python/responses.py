@@ -9,6 +9,7 @@ readable table-driven check:
   unexpected exception's text reaching it is shown to the caller); and when the response is HTML (a
   `text/html` Content-Type, or a web route returning markup), its body is an "html" sink for unescaped caller
   data.
+  A `Location` header (also in `multiValueHeaders`) is a "redirect" sink: where the browser is sent.
 * `exception_value`: the value bound by `except <broad type> as e` is an "exception" source; a narrow type the
   application raises itself (`ValueError`) is not.
 * `client_authz`: an `if` that grants a privilege on a request field the caller writes (`body["isAdmin"]`,
@@ -49,6 +50,17 @@ def response(fa: FunctionState, value: Val, node: ast.expr, route: bool) -> None
         fa.hit("html", "the HTML response body", node, body if body is not None else value)
     elif route and value.kind != "dict" and HTML_TAG.search(value.text or value.const or ""):
         fa.hit("html", "the HTML the route returns", node, value)
+    for group in ("headers", "multiValueHeaders"):
+        location = _header_value(value.field_val(group), "location")
+        if location is not None:
+            fa.hit("redirect", "the Location header of the response", node, location)
+
+
+def _header_value(headers: Val | None, name: str) -> Val | None:
+    for key, header in (headers.fields or ()) if headers is not None else ():
+        if key.lower() == name:
+            return header
+    return None
 
 
 def _header(headers: Val, name: str) -> str | None:
