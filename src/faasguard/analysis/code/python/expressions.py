@@ -27,6 +27,7 @@ from faasguard.analysis.code.python.syntax import unparse
 from faasguard.analysis.code.python.web import (
     APIGW_CALLER_IDENTITY,
     APIGW_SET_CONTEXT,
+    GATEWAY_SET_CONTEXT,
     REQUEST_BODY_METHODS,
     REQUEST_CLEAN_ATTRS,
     REQUEST_GLOBALS,
@@ -237,13 +238,12 @@ class FunctionAnalysis(StatementAnalysis):
             field_value = base.field_val(key.const)
             if field_value is not None:
                 return field_value
-        if base.kind == "apigw-context" and key.const is not None:
-            if key.const in APIGW_SET_CONTEXT:
-                return CLEAN
-            if key.const == "identity":
-                return Val(kind="apigw-identity", taints=base.taints)
-        if base.kind == "apigw-identity" and key.const is not None and key.const not in APIGW_CALLER_IDENTITY:
-            return CLEAN
+        gateway_set = base.kind == "gateway-context" and key.const in GATEWAY_SET_CONTEXT
+        if base.kind in ("apigw-context", "gateway-context", "apigw-identity") and key.const is not None \
+                and not gateway_set:
+            context_field = self._context_field(base, key.const, node)
+            if context_field is not None:
+                return context_field
         if base.kind == "request-part" and base.taints:  # request.files["doc"]: an uploaded file
             return replace(self.subscript(replace(base, kind=None), key, node), kind="upload")
         if base.kind == "split-slash" and base.taints:
@@ -256,7 +256,8 @@ class FunctionAnalysis(StatementAnalysis):
             if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
                 return base
             return CLEAN
-        self.use(base, node)
+        if key.const != "requestContext":  # read for API Gateway's own fields, it uses nothing of the caller's
+            self.use(base, node)
         if key.const == "Records" and any(t.whole and t.kind == "event" for t in base.taints):
             self.batch_event = True
         name = (key.const or "").lower()
@@ -277,7 +278,25 @@ class FunctionAnalysis(StatementAnalysis):
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             taints = tuple(replace(t, whole=o.whole) for t, o in zip(taints, base.taints, strict=False))
         taints = self._service_set(key.const, taints)
-        return Val(taints=taints) if taints else CLEAN
+        if not taints:
+            return CLEAN
+        if gateway_set:  # no sink's concern; still the event's for a check that validates it
+            return Val(taints=tuple(t.clean_for("all") for t in taints))
+        if key.const == "requestContext" and any(t.whole and t.kind == "event" for t in base.taints):
+            # API Gateway's own fields (request id, stage, route key, times) are not the caller's text
+            return Val(taints=taints, kind="gateway-context")
+        return Val(taints=taints)
+
+    def _context_field(self, base: Val, key: str, node: ast.AST) -> Val | None:
+        """A field of API Gateway's request context (Chalice's `request.context`, an event's `requestContext`)
+        or of its `identity`: CLEAN when the gateway fills it in, None for the generic field read."""
+        if base.kind == "apigw-context" and key in APIGW_SET_CONTEXT:
+            return CLEAN
+        if base.kind == "apigw-identity":
+            return CLEAN if key not in APIGW_CALLER_IDENTITY else None
+        if base.kind == "gateway-context" and self.summary.event_use is None:
+            self.summary.event_use = self.loc(node)  # the caller's part of the context (path, identity...)
+        return Val(kind="apigw-identity", taints=base.taints) if key == "identity" else None
 
     def e_JoinedStr(self, node: ast.JoinedStr) -> Val:
         parts = []

@@ -117,6 +117,14 @@ APIGW_SET_CONTEXT = frozenset(
 )
 """`requestContext` fields API Gateway fills in itself. (`path` here is the matched stage path, not the query.)"""
 
+GATEWAY_SET_CONTEXT = frozenset({"requestId", "extendedRequestId", "stage", "apiId", "domainName", "domainPrefix",
+                                 "accountId", "resourceId", "resourcePath", "httpMethod", "requestTime",
+                                 "requestTimeEpoch", "time", "timeEpoch", "routeKey", "connectionId",
+                                 "connectedAt", "eventType", "messageId"})
+"""`event["requestContext"]` fields API Gateway and function URLs fill in themselves (as in the JavaScript
+front end): a request id in a /tmp name or a command line is not caller text. `path` and `http.path` hold the
+caller's path and stay tainted."""
+
 APIGW_CALLER_IDENTITY = frozenset({"userAgent"})
 """The only `requestContext.identity` field the caller chooses freely; the rest (source IP, Cognito ids, caller
 ARN, API key id) are set by API Gateway and IAM."""
