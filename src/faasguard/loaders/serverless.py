@@ -938,6 +938,10 @@ class _Translator:
             if isinstance(resources, Mapping):
                 for logical_id, resource in resources.items():
                     where = _loc(resources, logical_id)
+                    if isinstance(resource, LocatedDict) and resource.path != where.path:
+                        # `Role: ${file(role.yml)}`: the key is here but the resource is written in that
+                        # file, where its findings point; a line of this file would name the wrong place there
+                        where = resource.loc()
                     _put(self.resources, str(logical_id), resource, where)
 
 

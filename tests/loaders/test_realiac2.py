@@ -1,0 +1,41 @@
+"""Shapes met in real Terraform and Serverless Framework applications in the second comparison with Checkov:
+a Serverless resource whose body is a `${file(...)}` include, ... Each case asserts the exact rule, resource
+and line, and what must stay silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faasguard.config import Config
+from faasguard.findings import Finding, Severity
+from faasguard.pipeline import scan
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
+SLS_RESOURCE_FILE = FIXTURES / "serverless" / "resource-file-include"
+
+
+def run(directory: Path, *rules: str) -> list[Finding]:
+    result = scan([str(directory)], Config(select=rules, severity=Severity.INFO), cwd=directory)
+    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"], result.diagnostics
+    return [f for f in result.findings if f.rule_id in rules]
+
+
+def line_of(path: Path, text: str) -> int:
+    hits = [n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line]
+    assert len(hits) == 1, (text, hits)
+    return hits[0]
+
+
+def test_serverless_resource_written_in_its_own_file_is_located_there() -> None:
+    found = run(SLS_RESOURCE_FILE, "FG104", "FG102")
+    role_file = SLS_RESOURCE_FILE / "iam" / "worker-role.yml"
+    located = sorted((f.rule_id, f.resource, f.location.path, f.location.line) for f in found)
+    assert located == sorted([
+        # the include's first line (its `Type:`), in the include; before, serverless.yml's key line number
+        # was paired with the include's path, pointing past the end of a 16-line file
+        ("FG104", "WorkerRole", "iam/worker-role.yml", 1),
+        # a statement inside the include keeps its own line there
+        ("FG102", "WorkerRole", "iam/worker-role.yml", line_of(role_file, 'Resource: "*"')),
+        # a role written in serverless.yml itself stays at its key there
+        ("FG104", "ReportRole", "serverless.yml", line_of(SLS_RESOURCE_FILE / "serverless.yml", "    ReportRole:")),
+    ])
