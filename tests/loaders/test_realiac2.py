@@ -1,5 +1,5 @@
 """Shapes met in real Terraform and Serverless Framework applications in the second comparison with Checkov:
-a Serverless resource whose body is a `${file(...)}` include, ... Each case asserts the exact rule, resource
+a Serverless resource whose body is a `${file(...)}` include, settings about passwords named like passwords, ... Each case asserts the exact rule, resource
 and line, and what must stay silent."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from faasguard.pipeline import scan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
 SLS_RESOURCE_FILE = FIXTURES / "serverless" / "resource-file-include"
+SLS_PASSWORD_SETTINGS = FIXTURES / "serverless" / "password-settings"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -39,3 +40,15 @@ def test_serverless_resource_written_in_its_own_file_is_located_there() -> None:
         # a role written in serverless.yml itself stays at its key there
         ("FG104", "ReportRole", "serverless.yml", line_of(SLS_RESOURCE_FILE / "serverless.yml", "    ReportRole:")),
     ])
+
+
+def test_password_settings_are_not_secrets() -> None:
+    spec = SLS_PASSWORD_SETTINGS / "serverless.yml"
+    found = run(SLS_PASSWORD_SETTINGS, "FG201", "FG203")
+    assert sorted((f.rule_id, f.resource, f.location.line) for f in found) == [
+        ("FG201", "signup", line_of(spec, "MAILER_API_KEY:")),
+        ("FG203", "signup", line_of(spec, "  signup:")),
+    ]
+    (cmk,) = [f for f in found if f.rule_id == "FG203"]
+    # the message names the one secret, not the iteration count and minimum length beside it
+    assert "(MAILER_API_KEY)" in cmk.message

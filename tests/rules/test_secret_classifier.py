@@ -17,6 +17,9 @@ HERE = Location("template.yaml", 1)
     ("DB_SECRET_ARN", None), ("API_KEY_PARAMETER", None), ("TOKEN_TTL", None), ("TOKEN_URL", None),
     ("SECRET_NAME", None), ("MAX_TOKENS", None), ("PARTITION_KEY", None), ("SSM_PASSWORD", None),
     ("TABLE_NAME", None), ("ACCESS_KEY_ID", None),
+    # settings about how passwords are derived or checked, not passwords
+    ("PASSWORD_ITERATIONS", None), ("HASH_ROUNDS", None), ("PASSWORD_MIN", None), ("LOGIN_ATTEMPTS", None),
+    ("TOKEN_RETRIES", None),
 ])
 def test_secret_names(name: str, kind: str | None) -> None:
     assert secret_name_kind(name) == kind
