@@ -13,6 +13,7 @@ from faasguard.pipeline import scan
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
 SLS_RESOURCE_FILE = FIXTURES / "serverless" / "resource-file-include"
 SLS_PASSWORD_SETTINGS = FIXTURES / "serverless" / "password-settings"
+SLS_SIGNING_KEYS = FIXTURES / "serverless" / "signing-keys"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -52,3 +53,10 @@ def test_password_settings_are_not_secrets() -> None:
     (cmk,) = [f for f in found if f.rule_id == "FG203"]
     # the message names the one secret, not the iteration count and minimum length beside it
     assert "(MAILER_API_KEY)" in cmk.message
+
+
+def test_session_signing_key_is_a_secret_and_its_attribute_name_is_not() -> None:
+    spec = SLS_SIGNING_KEYS / "serverless.yml"
+    found = run(SLS_SIGNING_KEYS, "FG201")
+    assert [(f.rule_id, f.resource, f.location.line) for f in found] == [
+        ("FG201", "sessions", line_of(spec, "SESSION_KEY:"))]

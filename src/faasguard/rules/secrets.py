@@ -28,6 +28,7 @@ _SECRET_TOKENS = frozenset({
 _SECRET_PAIRS = frozenset({
     ("API", "KEY"), ("PRIVATE", "KEY"), ("SECRET", "KEY"), ("SIGNING", "KEY"), ("ENCRYPTION", "KEY"),
     ("MASTER", "KEY"), ("AUTH", "KEY"), ("CLIENT", "SECRET"), ("ACCESS", "TOKEN"), ("WEBHOOK", "SECRET"),
+    ("SESSION", "KEY"), ("HMAC", "KEY"), ("JWT", "KEY"),
 })
 _PASSWORD_TOKENS = frozenset({"PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE"})
 
