@@ -14,6 +14,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
 SLS_RESOURCE_FILE = FIXTURES / "serverless" / "resource-file-include"
 SLS_PASSWORD_SETTINGS = FIXTURES / "serverless" / "password-settings"
 SLS_SIGNING_KEYS = FIXTURES / "serverless" / "signing-keys"
+SLS_INHERIT = FIXTURES / "serverless" / "roles-per-function-inherit"
+SLS_DEFAULT_INHERIT = FIXTURES / "serverless" / "roles-per-function-default"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -60,3 +62,20 @@ def test_session_signing_key_is_a_secret_and_its_attribute_name_is_not() -> None
     found = run(SLS_SIGNING_KEYS, "FG201")
     assert [(f.rule_id, f.resource, f.location.line) for f in found] == [
         ("FG201", "sessions", line_of(spec, "SESSION_KEY:"))]
+
+
+def test_per_function_role_inherits_the_provider_statements_when_asked() -> None:
+    spec = SLS_INHERIT / "serverless.yml"
+    star = line_of(spec, 'Resource: "*"')
+    found = run(SLS_INHERIT, "FG102")
+    assert sorted((f.rule_id, f.resource, f.location.line, f.function) for f in found) == [
+        ("FG102", "IamRoleLambdaExecution", star, "reporter"),
+        ("FG102", "ImporterIamRoleLambdaExecution", star, "importer"),
+    ]
+
+
+def test_default_inherit_applies_unless_a_function_opts_out() -> None:
+    spec = SLS_DEFAULT_INHERIT / "serverless.yml"
+    found = run(SLS_DEFAULT_INHERIT, "FG102")
+    assert [(f.rule_id, f.resource, f.location.line, f.function) for f in found] == [
+        ("FG102", "IngestIamRoleLambdaExecution", line_of(spec, 'Resource: "*"'), "ingest")]

@@ -12,7 +12,8 @@ What the framework does implicitly is made explicit:
   holding `provider.iam.role.statements` / legacy `iamRoleStatements`, managed policies, the log permissions
   the framework adds, and the event-source permissions it adds (SQS receive/delete, stream reads) — so FG104
   sees that every function shares it; a function with its own `role` (or the per-function
-  `iamRoleStatements` of serverless-iam-roles-per-function) gets its own;
+  `iamRoleStatements` of serverless-iam-roles-per-function) gets its own, which also holds the provider's
+  statements when the plugin's `iamRoleStatementsInherit` / `defaultInherit` says so;
 - the 6 s default timeout counts as set (RULES.md FG401), at the `provider` line when inherited;
 - the REST API (`ApiGatewayRestApi`) and HTTP API (`HttpApi`) the framework creates for http/httpApi events.
 
@@ -668,6 +669,9 @@ class _Translator:
                                             if isinstance(own_statements, LocatedList) else (where.line, 1))
             statements.extend(self.function_statements)
             statements.item_locs.extend(self.function_statements.item_locs)
+            inherited = self._inherited_statements(spec)
+            statements.extend(inherited)
+            statements.item_locs.extend(inherited.item_locs)
             self._role_resource(role_id, statements, where, managed=_list(spec.get("iamManagedPolicies")),
                                 boundary=None)
             _put(props, "Role", {"Fn::GetAtt": [role_id, "Arn"]}, where)
@@ -680,6 +684,32 @@ class _Translator:
             if isinstance(role, str) and not role.startswith("arn:"):
                 role = {"Fn::GetAtt": [role, "Arn"]}
             _put(props, "Role", role, self.external_role_loc)
+
+    def _inherited_statements(self, spec: Mapping[str, Any]) -> LocatedList:
+        """The provider's statements a per-function role of serverless-iam-roles-per-function also holds:
+        with `iamRoleStatementsInherit: true`, or `custom.serverless-iam-roles-per-function.defaultInherit`
+        unless the function says `false`. Like the plugin, `provider.iam.role.statements` when `provider.iam`
+        is set, else the legacy `provider.iamRoleStatements`; managed policies are never inherited. Without
+        this a wildcard granted to every function went unseen on the functions with their own roles."""
+        out = LocatedList(self.display, self.provider_loc.line, self.provider_loc.column)
+        custom = self.doc.get("custom")
+        options = custom.get("serverless-iam-roles-per-function") if isinstance(custom, Mapping) else None
+        default = isinstance(options, Mapping) and options.get("defaultInherit") is True
+        flag = spec.get("iamRoleStatementsInherit")
+        if flag is not True and not (default and flag is not False):
+            return out
+        iam = self.provider.get("iam")
+        if iam is not None:
+            role = iam.get("role") if isinstance(iam, Mapping) else None
+            items = role.get("statements") if isinstance(role, Mapping) else None
+        else:
+            items = self.provider.get("iamRoleStatements")
+        if isinstance(items, list):
+            for index, statement in enumerate(items):
+                out.append(statement)
+                out.item_locs.append(items.item_locs[index] if isinstance(items, LocatedList)
+                                     and index < len(items.item_locs) else (out.line, out.column))
+        return out
 
     # -- events -----------------------------------------------------------------------------------
     def _event(self, function_key: str, event: Any, where: Location) -> tuple[str, Any] | None:  # noqa: C901, PLR0912, PLR0915 -- one branch per Serverless event type
