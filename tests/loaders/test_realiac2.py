@@ -1,6 +1,7 @@
 """Shapes met in real Terraform and Serverless Framework applications in the second comparison with Checkov:
-a Serverless resource whose body is a `${file(...)}` include, settings about passwords named like passwords, ... Each case asserts the exact rule, resource
-and line, and what must stay silent."""
+a Serverless resource whose body is a `${file(...)}` include, settings about passwords named like passwords,
+session signing keys, per-function roles that inherit the provider's statements. Each case asserts the exact
+rule, resource and line, and what must stay silent."""
 
 from __future__ import annotations
 

@@ -353,8 +353,8 @@ class EnvironmentWithoutCmk(Rule):
     secret-named variable, a deploy-time dynamic reference (CloudFormation resolves
     `{{resolve:secretsmanager:...}}` into the function's configuration), a copied secret attribute, or a
     value with a known secret shape. Environments holding only configuration (table names, log levels,
-    settings about secrets such as `PASSWORD_ITERATIONS`) gain nothing from a customer-managed key and are not reported, nor are secret-named variables left
-    blank.
+    settings about secrets such as `PASSWORD_ITERATIONS`) gain nothing from a customer-managed key and are
+    not reported, nor are secret-named variables left blank.
 
     ## Why is this bad?
     Without `KmsKeyArn`, Lambda encrypts the environment with the AWS managed key `aws/lambda`, which every
