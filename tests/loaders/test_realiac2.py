@@ -17,6 +17,7 @@ SLS_PASSWORD_SETTINGS = FIXTURES / "serverless" / "password-settings"
 SLS_SIGNING_KEYS = FIXTURES / "serverless" / "signing-keys"
 SLS_INHERIT = FIXTURES / "serverless" / "roles-per-function-inherit"
 SLS_DEFAULT_INHERIT = FIXTURES / "serverless" / "roles-per-function-default"
+TF_MODULE_TRUST = FIXTURES / "terraform" / "lambda-module-trust"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -80,3 +81,19 @@ def test_default_inherit_applies_unless_a_function_opts_out() -> None:
     found = run(SLS_DEFAULT_INHERIT, "FG102")
     assert [(f.rule_id, f.resource, f.location.line, f.function) for f in found] == [
         ("FG102", "IngestIamRoleLambdaExecution", line_of(spec, 'Resource: "*"'), "ingest")]
+
+
+def test_registry_lambda_module_trust_policy_is_read_from_its_inputs() -> None:
+    main = TF_MODULE_TRUST / "main.tf"
+    found = run(TF_MODULE_TRUST, "FG111")
+    assert sorted((f.rule_id, f.resource, f.location.line) for f in found) == [
+        ("FG111", "module.partner.aws_iam_role.lambda", line_of(main, "  trusted_entities = [")),
+        ("FG111", "module.vendor.aws_iam_role.lambda", line_of(main, "vendor_access = {")),
+    ]
+
+
+def test_registry_lambda_module_function_url_cors_is_read_from_its_inputs() -> None:
+    main = TF_MODULE_TRUST / "main.tf"
+    found = run(TF_MODULE_TRUST, "FG314")
+    assert [(f.rule_id, f.resource, f.location.line) for f in found] == [
+        ("FG314", "module.widget.aws_lambda_function_url.this", line_of(main, 'allow_origins     = ["*"]'))]
