@@ -9,7 +9,7 @@ from pathlib import Path
 
 from faasguard.config import Config
 from faasguard.findings import Finding, Severity
-from faasguard.pipeline import scan
+from faasguard.pipeline import load_sources, scan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
 SLS_RESOURCE_FILE = FIXTURES / "serverless" / "resource-file-include"
@@ -18,6 +18,7 @@ SLS_SIGNING_KEYS = FIXTURES / "serverless" / "signing-keys"
 SLS_INHERIT = FIXTURES / "serverless" / "roles-per-function-inherit"
 SLS_DEFAULT_INHERIT = FIXTURES / "serverless" / "roles-per-function-default"
 TF_MODULE_TRUST = FIXTURES / "terraform" / "lambda-module-trust"
+TF_HTTP_API_MODULE = FIXTURES / "terraform" / "apigateway-v2-module"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -97,3 +98,24 @@ def test_registry_lambda_module_function_url_cors_is_read_from_its_inputs() -> N
     found = run(TF_MODULE_TRUST, "FG314")
     assert [(f.rule_id, f.resource, f.location.line) for f in found] == [
         ("FG314", "module.widget.aws_lambda_function_url.this", line_of(main, 'allow_origins     = ["*"]'))]
+
+
+def test_registry_apigateway_v2_module_routes_stage_and_cors() -> None:
+    main = TF_HTTP_API_MODULE / "main.tf"
+    found = run(TF_HTTP_API_MODULE, "FG301", "FG307", "FG314")
+    assert sorted((f.rule_id, f.resource, f.location.line) for f in found) == sorted([
+        ("FG301", 'module.orders.aws_apigatewayv2_route.this["POST /orders"]', line_of(main, '"POST /orders" = {')),
+        ("FG307", "module.orders.aws_apigatewayv2_stage.default", line_of(main, 'module "orders" {')),
+        ("FG314", "module.legacy.aws_apigatewayv2_api.this", line_of(main, 'allow_origins = ["*"]')),
+    ])
+    (route,) = [f for f in found if f.rule_id == "FG301"]
+    assert route.function == "module.handler.aws_lambda_function.this"
+
+
+def test_registry_apigateway_v2_module_outputs_name_its_api() -> None:
+    (app,) = load_sources([str(TF_HTTP_API_MODULE)], Config(), cwd=TF_HTTP_API_MODULE).apps
+    sources = {p.id.rsplit("[", 1)[-1]: p.source_arn for p in app.permissions}
+    assert sources == {
+        '"orders"]': "${module.orders.aws_apigatewayv2_api.this.execution_arn}/*/*",
+        '"legacy"]': "${module.legacy.aws_apigatewayv2_api.this.execution_arn}/*/*",
+    }

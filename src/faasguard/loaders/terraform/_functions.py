@@ -18,6 +18,7 @@ from faasguard.loaders._hcl import (
     to_plain,
 )
 from faasguard.loaders._yaml import LocatedDict
+from faasguard.loaders.terraform._apis import map_cors
 from faasguard.loaders.terraform._core import _Builder, _url_auth
 from faasguard.loaders.terraform._iam import _policy_from_arn
 from faasguard.loaders.terraform._instances import (
@@ -42,7 +43,6 @@ from faasguard.loaders.terraform._policies import (
 )
 from faasguard.model import (
     CodeLocation,
-    Cors,
     Destination,
     EnvVar,
     Function,
@@ -486,7 +486,7 @@ def _lambda_module(b: _Builder, module: _SyntheticLambda) -> None:
             id=f"{module.prefix}aws_lambda_function_url.this", location=url_loc,
             field_locations={"auth": module.loc("authorization_type")}, kind=TriggerKind.FUNCTION_URL,
             function=fid, auth=_url_auth(auth, module.loc("authorization_type")),
-            cors=_module_cors(module.value("cors"), module.loc("cors")) if "cors" in module.inputs else None))
+            cors=map_cors(module.value("cors"), module.loc("cors")) if "cors" in module.inputs else None))
     triggers = module.value("allowed_triggers")
     if isinstance(triggers, dict):
         for key, spec in triggers.items():
@@ -621,20 +621,6 @@ def _module_trust(module: _SyntheticLambda, loc: Location) -> PolicyDocument:
         else:
             statements.extend(extra)
     return PolicyDocument(tuple(statements), loc, unresolved=unresolved)
-
-
-def _module_cors(value: Any, where: Location) -> Cors | None:
-    """The module's `cors` map, which it copies into its function URL's `cors` block."""
-    if isinstance(value, Unknown):
-        return Cors(where, value)
-    if not isinstance(value, dict) or not value:
-        return None
-    raw = value.get("allow_origins")
-    origins: tuple[str | Unknown, ...] | Unknown = raw if isinstance(raw, Unknown) else _strings(raw)
-    credentials = value.get("allow_credentials")
-    return Cors(_key_loc(value, "allow_origins", where), origins,
-                credentials if isinstance(credentials, (bool, Unknown)) else None,
-                _key_loc(value, "allow_credentials", where) if "allow_credentials" in value else None)
 
 
 def _entries(value: Any) -> list[Any]:
