@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faasguard.config import Config
-from faasguard.findings import Finding, Severity
+from faasguard.findings import Confidence, Finding, Severity
 from faasguard.pipeline import load_sources, scan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
@@ -19,6 +19,7 @@ SLS_INHERIT = FIXTURES / "serverless" / "roles-per-function-inherit"
 SLS_DEFAULT_INHERIT = FIXTURES / "serverless" / "roles-per-function-default"
 TF_MODULE_TRUST = FIXTURES / "terraform" / "lambda-module-trust"
 TF_HTTP_API_MODULE = FIXTURES / "terraform" / "apigateway-v2-module"
+TF_MODULE_CONDITIONS = FIXTURES / "terraform" / "lambda-module-conditions"
 
 
 def run(directory: Path, *rules: str) -> list[Finding]:
@@ -119,3 +120,12 @@ def test_registry_apigateway_v2_module_outputs_name_its_api() -> None:
         '"orders"]': "${module.orders.aws_apigatewayv2_api.this.execution_arn}/*/*",
         '"legacy"]': "${module.legacy.aws_apigatewayv2_api.this.execution_arn}/*/*",
     }
+
+
+def test_registry_lambda_module_condition_map_narrows_the_statement() -> None:
+    main = TF_MODULE_CONDITIONS / "main.tf"
+    (found,) = run(TF_MODULE_CONDITIONS, "FG102")
+    assert (found.rule_id, found.resource, found.location.line) == (
+        "FG102", "module.tagged.aws_iam_policy.additional_inline", line_of(main, 'resources = ["*"]'))
+    assert found.confidence is Confidence.MEDIUM
+    assert "severity lowered" in found.message
