@@ -119,7 +119,10 @@ def test_registry_apigateway_v2_module_outputs_name_its_api() -> None:
     assert sources == {
         '"orders"]': "${module.orders.aws_apigatewayv2_api.this.execution_arn}/*/*",
         '"legacy"]': "${module.legacy.aws_apigatewayv2_api.this.execution_arn}/*/*",
+        '"chat"]': "${module.chat.aws_apigatewayv2_api.this.execution_arn}/*/*",
     }
+    chat = [t for t in app.triggers if t.api == "module.chat.aws_apigatewayv2_api.this"]
+    assert [(t.path, t.function) for t in chat] == [("$connect", "module.handler.aws_lambda_function.this")]
 
 
 def test_registry_lambda_module_condition_map_narrows_the_statement() -> None:

@@ -304,6 +304,7 @@ class _SyntheticLambda:
             "lambda_cloudwatch_log_group_name": f"{self.prefix}aws_cloudwatch_log_group.lambda.name",
             "lambda_layer_arn": f"{self.prefix}aws_lambda_layer_version.this.arn",
         }
+        name = name.removeprefix("this_")  # the module's outputs before 2.0: this_lambda_function_arn...
         if name == "lambda_function_name":
             fn_name = self.value("function_name")
             if isinstance(fn_name, str):
@@ -354,10 +355,16 @@ class _SyntheticHttpApi:
     def output(self, name: str, location: Location) -> Any:
         table = {"api_id": "id", "api_arn": "arn", "api_endpoint": "api_endpoint",
                  "api_execution_arn": "execution_arn"}
-        name = name.removeprefix("apigatewayv2_")  # the module's outputs before 5.0: apigatewayv2_api_id...
+        stage = {"stage_id": "id", "stage_arn": "arn", "stage_execution_arn": "execution_arn",
+                 "stage_invoke_url": "invoke_url"}
+        # the module's outputs before 5.0 (`apigatewayv2_api_id`, `default_apigatewayv2_stage_id`) and
+        # before 2.0 (`this_apigatewayv2_api_id`)
+        name = name.removeprefix("this_").replace("apigatewayv2_", "").removeprefix("default_")
         name = "api_endpoint" if name == "api_api_endpoint" else name
         if name in table:
             return _symbolic(f"{self.api_id}.{table[name]}")
+        if name in stage:
+            return _symbolic(f"{self.prefix}aws_apigatewayv2_stage.default.{stage[name]}")
         return Unknown(f"output {name} of the apigateway-v2 module is not modelled", location)
 
 
