@@ -17,6 +17,7 @@ SLS_PASSWORD_SETTINGS = FIXTURES / "serverless" / "password-settings"
 SLS_SIGNING_KEYS = FIXTURES / "serverless" / "signing-keys"
 SLS_INHERIT = FIXTURES / "serverless" / "roles-per-function-inherit"
 SLS_DEFAULT_INHERIT = FIXTURES / "serverless" / "roles-per-function-default"
+SLS_OVERRIDE = FIXTURES / "serverless" / "override-generated"
 TF_MODULE_TRUST = FIXTURES / "terraform" / "lambda-module-trust"
 TF_HTTP_API_MODULE = FIXTURES / "terraform" / "apigateway-v2-module"
 TF_MODULE_CONDITIONS = FIXTURES / "terraform" / "lambda-module-conditions"
@@ -132,3 +133,16 @@ def test_registry_lambda_module_condition_map_narrows_the_statement() -> None:
         "FG102", "module.tagged.aws_iam_policy.additional_inline", line_of(main, 'resources = ["*"]'))
     assert found.confidence is Confidence.MEDIUM
     assert "severity lowered" in found.message
+
+
+def test_serverless_resources_merge_into_the_generated_ones() -> None:
+    spec = SLS_OVERRIDE / "serverless.yml"
+    found = run(SLS_OVERRIDE, "FG102", "FG103", "FG301")
+    assert sorted((f.rule_id, f.resource, f.location.line) for f in found) == [
+        ("FG102", "IamRoleLambdaExecution", line_of(spec, 'Resource: "*"')),
+        ("FG103", "IamRoleLambdaExecution", line_of(spec, "- arn:aws:iam::aws:policy/AmazonS3FullAccess")),
+        ("FG301", "submit.Http0", line_of(spec, "- http:")),
+    ]
+    (app,) = load_sources([str(SLS_OVERRIDE)], Config(), cwd=SLS_OVERRIDE).apps
+    (role,) = app.roles
+    assert role.permissions_boundary == "arn:aws:iam::111122223333:policy/service-boundary"

@@ -972,7 +972,84 @@ class _Translator:
                         # `Role: ${file(role.yml)}`: the key is here but the resource is written in that
                         # file, where its findings point; a line of this file would name the wrong place there
                         where = resource.loc()
+                    target = aliases.get(str(logical_id), str(logical_id))
+                    if target in self.resources:
+                        self._override(target, resource)
+                        continue
                     _put(self.resources, str(logical_id), resource, where)
+            extensions = block.get("extensions")
+            if isinstance(extensions, Mapping):
+                for logical_id, extension in extensions.items():
+                    self._extend(aliases.get(str(logical_id), str(logical_id)), extension)
+
+    def _override(self, logical_id: str, resource: Any) -> None:
+        """A resource of `resources.Resources` under the logical id of one the framework generates is merged
+        into it, as the framework does (lodash `merge`): `IamRoleLambdaExecution: {Properties:
+        {PermissionsBoundary: ...}}` adds a boundary to the service role, it does not replace the role. It
+        replaced it here, and with it every statement, the API and its routes. A resource this loader writes
+        in SAM's shape (functions, the REST and HTTP APIs) keeps its shape: CloudFormation property names
+        merged into it would mean something else, or nothing."""
+        generated = self.resources[logical_id]
+        kind = generated.get("Type") if isinstance(generated, Mapping) else None
+        if isinstance(kind, str) and kind.startswith("AWS::Serverless::"):
+            return
+        self.resources[logical_id] = _lodash_merge(generated, resource)
+
+    def _extend(self, logical_id: str, extension: Any) -> None:
+        """`resources.extensions`: the framework sets `Condition`/`DeletionPolicy`/... and assigns `Properties`
+        and `Metadata` key by key (not deeply) into a generated resource, and appends to its `DependsOn`."""
+        generated = self.resources.get(logical_id)
+        if not isinstance(generated, LocatedDict) or not isinstance(extension, Mapping):
+            return
+        kind = generated.get("Type")
+        if isinstance(kind, str) and kind.startswith("AWS::Serverless::"):
+            return
+        for attribute, value in extension.items():
+            if attribute in ("Properties", "Metadata") and isinstance(value, Mapping):
+                current = generated.get(attribute)
+                merged = _ld(generated.path, generated.line, generated.column)
+                if isinstance(current, Mapping):
+                    _copy_into(merged, current, generated.path)
+                _copy_into(merged, value, generated.path)
+                generated[attribute] = merged
+            elif attribute == "DependsOn":
+                current = generated.get("DependsOn")
+                generated["DependsOn"] = [*_list(current), *_list(value)]
+            elif attribute in ("Condition", "CreationPolicy", "DeletionPolicy", "UpdatePolicy", "UpdateReplacePolicy"):
+                generated[attribute] = value
+
+
+def _copy_into(target: LocatedDict, source: Mapping[str, Any], path: str) -> None:
+    """Key by key, with each key's line when `source` is written in `target`'s file."""
+    for key, value in source.items():
+        target[key] = value
+        if isinstance(source, LocatedDict) and source.path == path and key in source.key_locs:
+            target.key_locs[key] = source.key_locs[key]
+
+
+def _lodash_merge(base: Any, override: Any) -> Any:
+    """lodash `merge`, as the framework applies `resources.Resources` to what it generates: mappings merge key
+    by key, lists index by index, anything else (null too) replaces. The result keeps `base`'s place; a key
+    `override` adds keeps its own line when both are written in the same file."""
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        path = base.path if isinstance(base, LocatedDict) else ""
+        out = _ld(path, base.line, base.column) if isinstance(base, LocatedDict) else _ld("", 1)
+        _copy_into(out, base, path)
+        for key, value in override.items():
+            out[key] = _lodash_merge(base[key], value) if key in base else value
+            if isinstance(override, LocatedDict) and override.path == path and key in override.key_locs:
+                out.key_locs[key] = override.key_locs[key]
+        return out
+    if isinstance(base, list) and isinstance(override, list):
+        merged = [_lodash_merge(base[i], override[i]) if i < len(base) else override[i]
+                  for i in range(len(override))] + list(base[len(override):])
+        if isinstance(base, LocatedList):
+            located = LocatedList(base.path, base.line, base.column)
+            located.extend(merged)
+            located.item_locs.extend(base.item_locs[:len(merged)])
+            return located
+        return merged
+    return override
 
 
 def _cors(value: Any, where: Location, origin_keys: tuple[str, ...], sam_key: str) -> LocatedDict | None:
