@@ -18,6 +18,7 @@ from faasguard.loaders.terraform._policies import (
     _as_list,
     _key_loc,
     _strings,
+    map_cors,
     policy_document,
 )
 from faasguard.model import (
@@ -400,22 +401,6 @@ def _module_access_logging(module: _SyntheticHttpApi) -> tuple[bool | Unknown, L
         unknown = next((v for v in values if isinstance(v, Unknown)), None)
         return (unknown, where) if unknown is not None else (all(v is not None for v in values), where)
     return False, module.block.location.with_id(module.api_id)
-
-
-def map_cors(value: Any, where: Location) -> Cors | None:
-    """A CORS setting given as a map rather than a block: a registry module's input (apigateway-v2's
-    `cors_configuration`, the Lambda module's `cors` for its function URL), which the module copies into
-    the block."""
-    if isinstance(value, Unknown):
-        return Cors(where, value)
-    if not isinstance(value, dict) or not value:
-        return None
-    raw = value.get("allow_origins")
-    origins: tuple[str | Unknown, ...] | Unknown = raw if isinstance(raw, Unknown) else tuple(_strings(raw))
-    credentials = value.get("allow_credentials")
-    return Cors(_key_loc(value, "allow_origins", where), origins,
-                credentials if isinstance(credentials, (bool, Unknown)) else None,
-                _key_loc(value, "allow_credentials", where) if "allow_credentials" in value else None)
 
 
 def _rest_auth(authorization: str | Unknown | None, api_key: bool, authorizer: tuple[AuthType, str] | None,

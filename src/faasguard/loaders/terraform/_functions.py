@@ -18,7 +18,6 @@ from faasguard.loaders._hcl import (
     to_plain,
 )
 from faasguard.loaders._yaml import LocatedDict
-from faasguard.loaders.terraform._apis import map_cors
 from faasguard.loaders.terraform._core import _Builder, _url_auth
 from faasguard.loaders.terraform._iam import _policy_from_arn
 from faasguard.loaders.terraform._instances import (
@@ -39,6 +38,7 @@ from faasguard.loaders.terraform._policies import (
     _statement,
     _strings,
     _value_loc,
+    map_cors,
     policy_document,
 )
 from faasguard.model import (
