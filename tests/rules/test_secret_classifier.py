@@ -17,6 +17,11 @@ HERE = Location("template.yaml", 1)
     ("DB_SECRET_ARN", None), ("API_KEY_PARAMETER", None), ("TOKEN_TTL", None), ("TOKEN_URL", None),
     ("SECRET_NAME", None), ("MAX_TOKENS", None), ("PARTITION_KEY", None), ("SSM_PASSWORD", None),
     ("TABLE_NAME", None), ("ACCESS_KEY_ID", None),
+    # settings about how passwords are derived or checked, not passwords
+    ("PASSWORD_ITERATIONS", None), ("HASH_ROUNDS", None), ("PASSWORD_MIN", None), ("LOGIN_ATTEMPTS", None),
+    ("TOKEN_RETRIES", None),
+    # keys that sign or encrypt sessions and tokens
+    ("SESSION_KEY", "secret"), ("HMAC_KEY", "secret"), ("JWT_KEY", "secret"), ("SESSION_KEY_NAME", None),
 ])
 def test_secret_names(name: str, kind: str | None) -> None:
     assert secret_name_kind(name) == kind
@@ -42,6 +47,8 @@ def test_generated_looking_values(value: str, random: bool) -> None:
     ("API_KEY", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:key-AbCdEf", False),
     ("API_TOKEN", "my-service-token", False),
     ("FEATURE_FLAG", "true", False),
+    ("SESSION_KEY", "9f8Kq2LmZx4vB7nR1tYw3eHs6", True),
+    ("SESSION_KEY", "session_id", False),
 ])
 def test_classify(name: str, value: str, reported: bool) -> None:
     assert (classify(EnvVar(name, value, HERE)) is not None) is reported

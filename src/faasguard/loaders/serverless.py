@@ -12,7 +12,8 @@ What the framework does implicitly is made explicit:
   holding `provider.iam.role.statements` / legacy `iamRoleStatements`, managed policies, the log permissions
   the framework adds, and the event-source permissions it adds (SQS receive/delete, stream reads) — so FG104
   sees that every function shares it; a function with its own `role` (or the per-function
-  `iamRoleStatements` of serverless-iam-roles-per-function) gets its own;
+  `iamRoleStatements` of serverless-iam-roles-per-function) gets its own, which also holds the provider's
+  statements when the plugin's `iamRoleStatementsInherit` / `defaultInherit` says so;
 - the 6 s default timeout counts as set (RULES.md FG401), at the `provider` line when inherited;
 - the REST API (`ApiGatewayRestApi`) and HTTP API (`HttpApi`) the framework creates for http/httpApi events.
 
@@ -668,6 +669,9 @@ class _Translator:
                                             if isinstance(own_statements, LocatedList) else (where.line, 1))
             statements.extend(self.function_statements)
             statements.item_locs.extend(self.function_statements.item_locs)
+            inherited = self._inherited_statements(spec)
+            statements.extend(inherited)
+            statements.item_locs.extend(inherited.item_locs)
             self._role_resource(role_id, statements, where, managed=_list(spec.get("iamManagedPolicies")),
                                 boundary=None)
             _put(props, "Role", {"Fn::GetAtt": [role_id, "Arn"]}, where)
@@ -680,6 +684,32 @@ class _Translator:
             if isinstance(role, str) and not role.startswith("arn:"):
                 role = {"Fn::GetAtt": [role, "Arn"]}
             _put(props, "Role", role, self.external_role_loc)
+
+    def _inherited_statements(self, spec: Mapping[str, Any]) -> LocatedList:
+        """The provider's statements a per-function role of serverless-iam-roles-per-function also holds:
+        with `iamRoleStatementsInherit: true`, or `custom.serverless-iam-roles-per-function.defaultInherit`
+        unless the function says `false`. Like the plugin, `provider.iam.role.statements` when `provider.iam`
+        is set, else the legacy `provider.iamRoleStatements`; managed policies are never inherited. Without
+        this a wildcard granted to every function went unseen on the functions with their own roles."""
+        out = LocatedList(self.display, self.provider_loc.line, self.provider_loc.column)
+        custom = self.doc.get("custom")
+        options = custom.get("serverless-iam-roles-per-function") if isinstance(custom, Mapping) else None
+        default = isinstance(options, Mapping) and options.get("defaultInherit") is True
+        flag = spec.get("iamRoleStatementsInherit")
+        if flag is not True and not (default and flag is not False):
+            return out
+        iam = self.provider.get("iam")
+        if iam is not None:
+            role = iam.get("role") if isinstance(iam, Mapping) else None
+            items = role.get("statements") if isinstance(role, Mapping) else None
+        else:
+            items = self.provider.get("iamRoleStatements")
+        if isinstance(items, list):
+            for index, statement in enumerate(items):
+                out.append(statement)
+                out.item_locs.append(items.item_locs[index] if isinstance(items, LocatedList)
+                                     and index < len(items.item_locs) else (out.line, out.column))
+        return out
 
     # -- events -----------------------------------------------------------------------------------
     def _event(self, function_key: str, event: Any, where: Location) -> tuple[str, Any] | None:  # noqa: C901, PLR0912, PLR0915 -- one branch per Serverless event type
@@ -938,7 +968,88 @@ class _Translator:
             if isinstance(resources, Mapping):
                 for logical_id, resource in resources.items():
                     where = _loc(resources, logical_id)
+                    if isinstance(resource, LocatedDict) and resource.path != where.path:
+                        # `Role: ${file(role.yml)}`: the key is here but the resource is written in that
+                        # file, where its findings point; a line of this file would name the wrong place there
+                        where = resource.loc()
+                    target = aliases.get(str(logical_id), str(logical_id))
+                    if target in self.resources:
+                        self._override(target, resource)
+                        continue
                     _put(self.resources, str(logical_id), resource, where)
+            extensions = block.get("extensions")
+            if isinstance(extensions, Mapping):
+                for logical_id, extension in extensions.items():
+                    self._extend(aliases.get(str(logical_id), str(logical_id)), extension)
+
+    def _override(self, logical_id: str, resource: Any) -> None:
+        """A resource of `resources.Resources` under the logical id of one the framework generates is merged
+        into it, as the framework does (lodash `merge`): `IamRoleLambdaExecution: {Properties:
+        {PermissionsBoundary: ...}}` adds a boundary to the service role, it does not replace the role. It
+        replaced it here, and with it every statement, the API and its routes. A resource this loader writes
+        in SAM's shape (functions, the REST and HTTP APIs) keeps its shape: CloudFormation property names
+        merged into it would mean something else, or nothing."""
+        generated = self.resources[logical_id]
+        kind = generated.get("Type") if isinstance(generated, Mapping) else None
+        if isinstance(kind, str) and kind.startswith("AWS::Serverless::"):
+            return
+        self.resources[logical_id] = _lodash_merge(generated, resource)
+
+    def _extend(self, logical_id: str, extension: Any) -> None:
+        """`resources.extensions`: the framework sets `Condition`/`DeletionPolicy`/... and assigns `Properties`
+        and `Metadata` key by key (not deeply) into a generated resource, and appends to its `DependsOn`."""
+        generated = self.resources.get(logical_id)
+        if not isinstance(generated, LocatedDict) or not isinstance(extension, Mapping):
+            return
+        kind = generated.get("Type")
+        if isinstance(kind, str) and kind.startswith("AWS::Serverless::"):
+            return
+        for attribute, value in extension.items():
+            if attribute in ("Properties", "Metadata") and isinstance(value, Mapping):
+                current = generated.get(attribute)
+                merged = _ld(generated.path, generated.line, generated.column)
+                if isinstance(current, Mapping):
+                    _copy_into(merged, current, generated.path)
+                _copy_into(merged, value, generated.path)
+                generated[attribute] = merged
+            elif attribute == "DependsOn":
+                current = generated.get("DependsOn")
+                generated["DependsOn"] = [*_list(current), *_list(value)]
+            elif attribute in ("Condition", "CreationPolicy", "DeletionPolicy", "UpdatePolicy", "UpdateReplacePolicy"):
+                generated[attribute] = value
+
+
+def _copy_into(target: LocatedDict, source: Mapping[str, Any], path: str) -> None:
+    """Key by key, with each key's line when `source` is written in `target`'s file."""
+    for key, value in source.items():
+        target[key] = value
+        if isinstance(source, LocatedDict) and source.path == path and key in source.key_locs:
+            target.key_locs[key] = source.key_locs[key]
+
+
+def _lodash_merge(base: Any, override: Any) -> Any:
+    """lodash `merge`, as the framework applies `resources.Resources` to what it generates: mappings merge key
+    by key, lists index by index, anything else (null too) replaces. The result keeps `base`'s place; a key
+    `override` adds keeps its own line when both are written in the same file."""
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        path = base.path if isinstance(base, LocatedDict) else ""
+        out = _ld(path, base.line, base.column) if isinstance(base, LocatedDict) else _ld("", 1)
+        _copy_into(out, base, path)
+        for key, value in override.items():
+            out[key] = _lodash_merge(base[key], value) if key in base else value
+            if isinstance(override, LocatedDict) and override.path == path and key in override.key_locs:
+                out.key_locs[key] = override.key_locs[key]
+        return out
+    if isinstance(base, list) and isinstance(override, list):
+        merged = [_lodash_merge(base[i], override[i]) if i < len(base) else override[i]
+                  for i in range(len(override))] + list(base[len(override):])
+        if isinstance(base, LocatedList):
+            located = LocatedList(base.path, base.line, base.column)
+            located.extend(merged)
+            located.item_locs.extend(base.item_locs[:len(merged)])
+            return located
+        return merged
+    return override
 
 
 def _cors(value: Any, where: Location, origin_keys: tuple[str, ...], sam_key: str) -> LocatedDict | None:

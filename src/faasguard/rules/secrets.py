@@ -28,6 +28,7 @@ _SECRET_TOKENS = frozenset({
 _SECRET_PAIRS = frozenset({
     ("API", "KEY"), ("PRIVATE", "KEY"), ("SECRET", "KEY"), ("SIGNING", "KEY"), ("ENCRYPTION", "KEY"),
     ("MASTER", "KEY"), ("AUTH", "KEY"), ("CLIENT", "SECRET"), ("ACCESS", "TOKEN"), ("WEBHOOK", "SECRET"),
+    ("SESSION", "KEY"), ("HMAC", "KEY"), ("JWT", "KEY"),
 })
 _PASSWORD_TOKENS = frozenset({"PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE"})
 
@@ -39,6 +40,8 @@ _REFERENCE_SUFFIXES = frozenset({
     "ENABLED", "DISABLED", "SIZE", "COUNT", "VERSION", "ISSUER", "AUDIENCE", "SCOPE", "SCOPES", "ROTATION",
     "KEYID", "LOCATION", "FILE", "SSM", "STORE", "MANAGER", "POLICY", "ROLE", "USER", "USERNAME", "HOST",
     "PORT", "DAYS", "HOURS", "MINUTES", "SECONDS", "MS", "FORMAT", "KIND", "MODE", "LEVEL", "STAGE",
+    # settings of how secrets are made or checked (`PASSWORD_ITERATIONS: 4096`, `PASSWORD_MIN: 12`)
+    "ITERATIONS", "ROUNDS", "MIN", "MAX", "ATTEMPTS", "RETRIES",
 })
 _REFERENCE_WORDS = frozenset({"SSM", "SECRETSMANAGER", "PARAMETERSTORE", "KMS", "VAULT"})
 
@@ -233,7 +236,8 @@ class SecretInEnvironment(Rule):
     (`random_string.result`/`.id` only beside a secret-looking name: it is as often a name suffix).
 
     It stays quiet for variables that hold a *name* or *location* of a secret (`DB_SECRET_ARN`,
-    `API_KEY_PARAMETER`), for ARNs, SSM paths, `{{resolve:secretsmanager:...}}` and `${ssm:...}`
+    `API_KEY_PARAMETER`) or a setting about secrets (`TOKEN_TTL`, `PASSWORD_ITERATIONS`, `PASSWORD_MIN`),
+    for ARNs, SSM paths, `{{resolve:secretsmanager:...}}` and `${ssm:...}`
     references (CloudFormation resolves them into the deployed configuration, but the source holds no secret
     and RULES.md keeps them out of FG201; FG203 asks for a customer-managed key for them), for values it
     cannot resolve (a `!Ref` to a NoEcho parameter is the right pattern), and for
@@ -348,9 +352,9 @@ class EnvironmentWithoutCmk(Rule):
     Reports a function with no `KmsKeyArn` when at least one of its environment variables is sensitive: a
     secret-named variable, a deploy-time dynamic reference (CloudFormation resolves
     `{{resolve:secretsmanager:...}}` into the function's configuration), a copied secret attribute, or a
-    value with a known secret shape. Environments holding only configuration (table names, log levels)
-    gain nothing from a customer-managed key and are not reported, nor are secret-named variables left
-    blank.
+    value with a known secret shape. Environments holding only configuration (table names, log levels,
+    settings about secrets such as `PASSWORD_ITERATIONS`) gain nothing from a customer-managed key and are
+    not reported, nor are secret-named variables left blank.
 
     ## Why is this bad?
     Without `KmsKeyArn`, Lambda encrypts the environment with the AWS managed key `aws/lambda`, which every

@@ -2,10 +2,11 @@
 
 A *root module* is a directory with `.tf` files that no other scanned directory uses as a local module
 (`source = "./modules/x"`). Local modules are followed with their inputs, and the nodes they declare get
-addresses prefixed `module.<name>.`, exactly as Terraform names them. The popular registry module
-`terraform-aws-modules/lambda/aws` is understood from its inputs without fetching it (its function, role,
-policies, function URL and allowed triggers are synthesized under `module.<name>.`); any other registry or git
-module is not downloaded: an UNSUPPORTED note says its contents are not checked.
+addresses prefixed `module.<name>.`, exactly as Terraform names them. The popular registry modules
+`terraform-aws-modules/lambda/aws` (its function, role with its trust policy, policies, function URL and
+allowed triggers) and `terraform-aws-modules/apigateway-v2/aws` (its API, stage, authorizers and routes) are
+understood from their inputs without fetching them, synthesized under `module.<name>.`; any other registry or
+git module is not downloaded: an UNSUPPORTED note says its contents are not checked.
 
 Conventions (shared with the CloudFormation loader so rules treat both alike):
 
@@ -61,6 +62,7 @@ from faasguard.loaders import LoadContext, LoadResult, SourceFile
 from faasguard.loaders._budget import FILE_LIMITS, SCAN_LIMITS, Limits, isolated
 from faasguard.loaders.terraform._apis import (
     _http_apis,
+    _module_http_api,
     _rest_apis,
 )
 from faasguard.loaders.terraform._core import _Builder
@@ -86,6 +88,7 @@ from faasguard.loaders.terraform._loader import (
     _Entry,
     _Loader,
     _note_repetition,
+    _SyntheticHttpApi,
     _SyntheticLambda,
 )
 from faasguard.loaders.terraform._network import (
@@ -121,6 +124,8 @@ def build(b: _Builder) -> None:
         for child in inst.children.values():
             if isinstance(child, _SyntheticLambda) and child.creates_function:
                 b.synthetic.append(child)
+            elif isinstance(child, _SyntheticHttpApi) and child.creates_api:
+                b.synthetic_apis.append(child)
     for entry in b.entries["aws_lambda_alias"]:
         fid = b.function_id(entry.res.get("function_name"))
         if isinstance(fid, str):
@@ -142,6 +147,8 @@ def build(b: _Builder) -> None:
     _event_sources(b)
     _rest_apis(b)
     _http_apis(b)
+    for api in b.synthetic_apis:
+        _module_http_api(b, api)
     _resources(b)
     b._parameters()
     if any(b.entries.get(rtype) for rtype in GCP_TYPES):

@@ -13,10 +13,12 @@ from faasguard.loaders.terraform._instances import (
     _as_text,
     _Res,
 )
-from faasguard.loaders.terraform._loader import _Entry
+from faasguard.loaders.terraform._loader import _Entry, _SyntheticHttpApi
 from faasguard.loaders.terraform._policies import (
     _as_list,
+    _key_loc,
     _strings,
+    map_cors,
     policy_document,
 )
 from faasguard.model import (
@@ -289,6 +291,116 @@ def _http_apis(b: _Builder) -> None:
             request_validation=None if route_api in websocket else False,
             takes_input=None if route_api in websocket or method is None else (
                 method.upper() in ("POST", "PUT", "PATCH", "ANY", "$DEFAULT") or "{" in (path or ""))))
+
+
+def _module_http_api(b: _Builder, module: _SyntheticHttpApi) -> None:
+    """The API, stage and routes the apigateway-v2 registry module creates from its inputs, named as the
+    module names them (`module.<name>.aws_apigatewayv2_route.this["GET /x"]`). Without them an application
+    built on the module had no API at all: every open route and unlogged stage went unseen."""
+    api_id = module.api_id
+    protocol = module.value("protocol_type")
+    websocket = isinstance(protocol, str) and protocol.upper() == "WEBSOCKET"
+    cors_value = module.value("cors_configuration") if "cors_configuration" in module.inputs else None
+    cors = map_cors(cors_value, module.loc("cors_configuration"))
+    stages: list[Stage] = []
+    if module.value("create_default_stage") is not False and module.value("create_stage") is not False:
+        logging, where = _module_access_logging(module)
+        name = module.value("stage_name")
+        stages.append(Stage(name if isinstance(name, str) else "$default", module.block.location.with_id(api_id),
+                            access_logging=logging, waf=False, id=f"{module.prefix}aws_apigatewayv2_stage.default",
+                            field_locations={"access_logging": where}))
+    b.apis[api_id] = Api(
+        id=api_id, location=module.block.location.with_id(api_id),
+        kind=TriggerKind.OTHER if websocket else TriggerKind.HTTP_API, name=module.value("name"),
+        stages=tuple(stages), cors=cors,
+        cors_allow_origins=cors.allow_origins if cors and isinstance(cors.allow_origins, tuple) else (),
+        field_locations={"cors_allow_origins": cors.location} if cors else {})
+    authorizers = module.value("authorizers")
+    kinds: dict[str, AuthType] = {}
+    if isinstance(authorizers, dict):
+        for key, spec in authorizers.items():
+            atype = spec.get("authorizer_type") if isinstance(spec, dict) else None
+            kinds[str(key)] = AuthType.JWT if atype == "JWT" else (
+                AuthType.LAMBDA if atype == "REQUEST" else AuthType.UNKNOWN)
+    if module.value("create_routes_and_integrations") is False:
+        return
+    for attribute in ("integrations", "routes"):
+        if attribute in module.inputs:
+            _module_routes(b, module, attribute, kinds, websocket)
+
+
+def _module_routes(b: _Builder, module: _SyntheticHttpApi, attribute: str, authorizers: Mapping[str, AuthType],
+                   websocket: bool) -> None:
+    routes = module.value(attribute)
+    fallback = module.loc(attribute)
+    if not isinstance(routes, dict):
+        b.loader.diag(DiagnosticKind.UNRESOLVED, f"{module.api_id}: {attribute} not known statically; its routes "
+                      "are not checked", fallback)
+        return
+    for route_key, spec in routes.items():
+        if not isinstance(spec, dict):
+            continue
+        where = _key_loc(routes, str(route_key), fallback)
+        # `integrations` (the module's first spelling) holds the target beside the route's settings;
+        # `routes` (its later one) nests it in an `integration` map
+        target = spec.get("integration") if attribute == "routes" else spec
+        target = target if isinstance(target, dict) else {}
+        uri = target.get("lambda_arn") or target.get("uri") or target.get("integration_uri")
+        itype = target.get("integration_type", target.get("type"))
+        if itype is None:
+            itype = "AWS_PROXY" if uri else "MOCK"
+        fid = _integration_target(b, itype, uri, target.get("integration_subtype", target.get("subtype")))
+        if fid is None:
+            continue
+        method, _, path = str(route_key).partition(" ")
+        if not path:
+            method, path = "ANY", str(route_key)
+        auth_loc = _key_loc(spec, "authorization_type", where)
+        named = spec.get("authorizer_key")
+        authorizer = f'{module.prefix}aws_apigatewayv2_authorizer.this["{named}"]' if isinstance(named, str) \
+            else None
+        if "authorization_type" in spec:
+            atype = spec["authorization_type"]
+            auth = _http_auth(atype if isinstance(atype, (str, Unknown)) else Unknown("authorization_type is not a "
+                                                                                      "string", auth_loc),
+                              authorizers.get(named) if isinstance(named, str) else None, authorizer,
+                              spec.get("api_key_required") is True, auth_loc)
+        elif named is not None or spec.get("authorizer_id") is not None:
+            # an authorizer named without a type: what the module's version makes of it is not certain
+            auth = Auth(AuthType.UNKNOWN, auth_loc, authorizer=authorizer,
+                        detail="an authorizer is named but authorization_type is not set")
+        else:
+            auth = _http_auth("NONE", None, None, spec.get("api_key_required") is True, where)
+        b.triggers.append(Trigger(
+            id=f'{module.prefix}aws_apigatewayv2_route.this["{route_key}"]', location=where,
+            field_locations={"auth": auth_loc, "path": where},
+            kind=TriggerKind.OTHER if websocket else TriggerKind.HTTP_API, function=fid,
+            api=module.api_id, method=method, path=path, auth=auth,
+            request_validation=None if websocket else False,
+            takes_input=None if websocket else (
+                method.upper() in ("POST", "PUT", "PATCH", "ANY", "$DEFAULT") or "{" in path)))
+
+
+def _module_access_logging(module: _SyntheticHttpApi) -> tuple[bool | Unknown, Location]:
+    """Whether the module's stage logs access: `stage_access_log_settings` with a log group it creates or a
+    destination, or (its first spelling) both `default_stage_access_log_destination_arn` and `_format`."""
+    if "stage_access_log_settings" in module.inputs:
+        where = module.loc("stage_access_log_settings")
+        settings = module.value("stage_access_log_settings")
+        if isinstance(settings, Unknown):
+            return settings, where
+        if isinstance(settings, dict):
+            create, destination = settings.get("create_log_group"), settings.get("destination_arn")
+            if isinstance(create, Unknown) or isinstance(destination, Unknown):
+                return Unknown("stage_access_log_settings not known statically", where), where
+            return create is True or destination is not None, where
+    keys = ("default_stage_access_log_destination_arn", "default_stage_access_log_format")
+    if all(key in module.inputs for key in keys):
+        where = module.loc(keys[0])
+        values = [module.value(key) for key in keys]
+        unknown = next((v for v in values if isinstance(v, Unknown)), None)
+        return (unknown, where) if unknown is not None else (all(v is not None for v in values), where)
+    return False, module.block.location.with_id(module.api_id)
 
 
 def _rest_auth(authorization: str | Unknown | None, api_key: bool, authorizer: tuple[AuthType, str] | None,

@@ -23,6 +23,7 @@ from faasguard.loaders.terraform._instances import (
 from faasguard.loaders.terraform._loader import (
     _Entry,
     _Loader,
+    _SyntheticHttpApi,
     _SyntheticLambda,
 )
 from faasguard.model import (
@@ -85,6 +86,7 @@ class _Builder:
         self.async_successes: dict[str, Destination] = {}
         self.recursive_loops: dict[str, tuple[str | Unknown | None, Location]] = {}
         self.synthetic: list[_SyntheticLambda] = []
+        self.synthetic_apis: list[_SyntheticHttpApi] = []
 
     # -------------------------------------------------------------------------- references
 

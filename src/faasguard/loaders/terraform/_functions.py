@@ -36,7 +36,9 @@ from faasguard.loaders.terraform._policies import (
     _expr_first_line,
     _key_loc,
     _statement,
+    _strings,
     _value_loc,
+    map_cors,
     policy_document,
 )
 from faasguard.model import (
@@ -483,7 +485,8 @@ def _lambda_module(b: _Builder, module: _SyntheticLambda) -> None:
         b.triggers.append(Trigger(
             id=f"{module.prefix}aws_lambda_function_url.this", location=url_loc,
             field_locations={"auth": module.loc("authorization_type")}, kind=TriggerKind.FUNCTION_URL,
-            function=fid, auth=_url_auth(auth, module.loc("authorization_type"))))
+            function=fid, auth=_url_auth(auth, module.loc("authorization_type")),
+            cors=map_cors(module.value("cors"), module.loc("cors")) if "cors" in module.inputs else None))
     triggers = module.value("allowed_triggers")
     if isinstance(triggers, dict):
         for key, spec in triggers.items():
@@ -531,9 +534,7 @@ def _module_role(b: _Builder, module: _SyntheticLambda) -> Role:
     loc = module.block.location.with_id(rid)
     fn_name = module.value("function_name")
     role_name = module.value("role_name") or fn_name
-    trust_statement = Statement("Allow", loc, actions=("sts:AssumeRole",),
-                                principals={"Service": ("lambda.amazonaws.com",)})
-    trust = PolicyDocument((trust_statement,), loc)
+    trust = _module_trust(module, loc)
     policies: list[Policy] = []
     if module.value("attach_cloudwatch_logs_policy") is not False:
         group = _symbolic(f"{module.prefix}aws_cloudwatch_log_group.lambda.arn")
@@ -579,12 +580,61 @@ def _module_role(b: _Builder, module: _SyntheticLambda) -> Role:
 
 def _module_statements(b: _Builder, module: _SyntheticLambda) -> Policy:
     attr_loc = module.loc("policy_statements")
-    value = module.value("policy_statements")
     pid = f"{module.prefix}aws_iam_policy.additional_inline"
+    statements = _statement_map(module.value("policy_statements"), attr_loc, pid, "policy_statements")
+    name = f"{module.value('role_name') or module.value('function_name')}-inline"
+    if isinstance(statements, Unknown):
+        return Policy(name, PolicyKind.CUSTOMER_MANAGED, attr_loc,
+                      PolicyDocument((), attr_loc, unresolved=statements), id=pid)
+    return Policy(name, PolicyKind.CUSTOMER_MANAGED, attr_loc, PolicyDocument(statements, attr_loc), id=pid)
+
+
+def _module_trust(module: _SyntheticLambda, loc: Location) -> PolicyDocument:
+    """The role's trust policy as the module writes it: one statement for `lambda.amazonaws.com` (and
+    `edgelambda.amazonaws.com` for Lambda@Edge) plus the services (strings) and principals (`{type,
+    identifiers}`) of `trusted_entities`, then one statement per `assume_role_policy_statements` entry.
+    Reading only the Lambda service hid a foreign account trusted this way (FG111)."""
+    services: list[str | Unknown] = ["lambda.amazonaws.com"]
+    if module.value("lambda_at_edge") is True:
+        services.append("edgelambda.amazonaws.com")
+    principals: dict[str, list[str | Unknown]] = {}
+    entities = module.value("trusted_entities")
+    where = module.loc("trusted_entities") if "trusted_entities" in module.inputs else loc
+    unresolved: Unknown | None = None
+    if isinstance(entities, Unknown):
+        unresolved = Unknown(f"trusted_entities: {entities.reason}", where)
+    for entity in _as_list(entities) if not isinstance(entities, Unknown) else []:
+        if isinstance(entity, (str, Unknown)):
+            services.append(entity)
+        elif isinstance(entity, dict) and isinstance(entity.get("type"), str):
+            principals.setdefault(entity["type"], []).extend(_strings(entity.get("identifiers")))
+    principals["Service"] = list(dict.fromkeys([*services, *principals.get("Service", [])]))
+    first = Statement("Allow", where.with_id(loc.logical_id), actions=("sts:AssumeRole",),
+                      principals={kind: tuple(ids) for kind, ids in principals.items()})
+    statements: list[Statement] = [first]
+    if "assume_role_policy_statements" in module.inputs:
+        extra = _statement_map(module.value("assume_role_policy_statements"),
+                               module.loc("assume_role_policy_statements"), loc.logical_id or "",
+                               "assume_role_policy_statements")
+        if isinstance(extra, Unknown):
+            unresolved = unresolved or extra
+        else:
+            statements.extend(extra)
+    return PolicyDocument(tuple(statements), loc, unresolved=unresolved)
+
+
+def _entries(value: Any) -> list[Any]:
+    """A module input the module walks with `for_each`: the values of a map, the items of a list."""
+    if isinstance(value, dict):
+        return list(value.values())
+    return value if isinstance(value, list) else []
+
+
+def _statement_map(value: Any, attr_loc: Location, pid: str, name: str) -> tuple[Statement, ...] | Unknown:
+    """A map of statements in the module's own spelling (`effect`, `actions`, `resources`, `principals` and
+    `condition` as lists or maps of `{type, identifiers}` / `{test, variable, values}`), as IAM statements."""
     if not isinstance(value, dict):
-        reason = value.reason if isinstance(value, Unknown) else "policy_statements is not a map"
-        return Policy("inline", PolicyKind.CUSTOMER_MANAGED, attr_loc,
-                      PolicyDocument((), attr_loc, unresolved=Unknown(reason, attr_loc)), id=pid)
+        return value if isinstance(value, Unknown) else Unknown(f"{name} is not a map", attr_loc)
     statements: list[Statement] = []
     for key, spec in value.items():
         if not isinstance(spec, dict):
@@ -600,23 +650,20 @@ def _module_statements(b: _Builder, module: _SyntheticLambda) -> Policy:
                 if isinstance(spec, LocatedDict) and src in spec.key_locs:
                     item.key_locs[dst] = spec.key_locs[src]
         for src, dst in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
-            plist = spec.get(src)
-            if isinstance(plist, list):
+            if src in spec:
                 principals: dict[str, list[Any]] = {}
-                for p in plist:
+                for p in _entries(spec.get(src)):
                     if isinstance(p, dict) and isinstance(p.get("type"), str):
                         principals.setdefault(p["type"], []).extend(_as_list(p.get("identifiers")))
                 item[dst] = principals
-        conds = spec.get("condition")
-        if isinstance(conds, list):
+        if "condition" in spec:
             condition: dict[str, dict[str, Any]] = {}
-            for c in conds:
+            for c in _entries(spec.get("condition")):
                 if isinstance(c, dict) and isinstance(c.get("test"), str) and isinstance(c.get("variable"), str):
                     condition.setdefault(c["test"], {})[c["variable"]] = _as_list(c.get("values"))
             item["Condition"] = condition
         statements.append(_statement(item, loc.with_id(pid)))
-    return Policy(f"{module.value('role_name') or module.value('function_name')}-inline",
-                  PolicyKind.CUSTOMER_MANAGED, attr_loc, PolicyDocument(tuple(statements), attr_loc), id=pid)
+    return tuple(statements)
 
 
 def _plainify(value: Any) -> Any:

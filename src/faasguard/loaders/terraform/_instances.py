@@ -38,7 +38,7 @@ from faasguard.sources import display_path
 COMPONENT = "terraform loader"
 
 if TYPE_CHECKING:
-    from faasguard.loaders.terraform._loader import _Loader, _SyntheticLambda
+    from faasguard.loaders.terraform._loader import _Loader, _SyntheticModule
 
 
 MAX_READ_BYTES = 2 * 1024 * 1024
@@ -118,7 +118,7 @@ class _Instance:
         """Variable name → (evaluator thunk) for child modules; name → value for root tfvars."""
         self.parent = parent
         self.call = call
-        self.children: dict[str, _Instance | _SyntheticLambda | None] = {}
+        self.children: dict[str, _Instance | _SyntheticModule | None] = {}
         self._var_cache: dict[str, Any] = {}
         self._local_cache: dict[str, Any] = {}
         self._output_cache: dict[str, Any] = {}
@@ -260,7 +260,7 @@ class _Instance:
     def _module_ref(self, name: str | None, steps: list[tuple[str, Any]], location: Location) -> Any:
         if name is None:
             return EvalError("module without a name", location)
-        child: _Instance | _SyntheticLambda | str | None = self.children.get(name, "missing")
+        child: _Instance | _SyntheticModule | str | None = self.children.get(name, "missing")
         if isinstance(child, str):
             return EvalError(f"undeclared module.{name}", location)
         rest = steps[1:]

@@ -44,6 +44,10 @@ MAX_MODULE_DEPTH = 12
 LAMBDA_MODULE = re.compile(
     r"^(?:registry\.terraform\.io/)?terraform-aws-modules/lambda/aws(?://.*)?$"
     r"|^(?:git::)?(?:https://|git@)?github\.com[/:]terraform-aws-modules/terraform-aws-lambda(?:\.git)?(?:[/?].*)?$")
+HTTP_API_MODULE = re.compile(
+    r"^(?:registry\.terraform\.io/)?terraform-aws-modules/apigateway-v2/aws(?://.*)?$"
+    r"|^(?:git::)?(?:https://|git@)?github\.com[/:]terraform-aws-modules/terraform-aws-apigateway-v2(?:\.git)?"
+    r"(?:[/?].*)?$")
 
 
 @dataclass(slots=True)
@@ -171,7 +175,7 @@ class _Loader:
         return inst
 
     def _child(self, inst: _Instance, name: str, block: Block, root_dir: Path, *, chain: tuple[Path, ...],
-               instances: list[_Instance]) -> _Instance | _SyntheticLambda | None:
+               instances: list[_Instance]) -> _Instance | _SyntheticModule | None:
         source = _module_source(block)
         loc = block.location.with_id(f"{inst.prefix}module.{name}")
         if _count_is_zero(inst, block):
@@ -180,6 +184,8 @@ class _Loader:
                   if attr_name not in ("source", "version", "count", "for_each", "providers", "depends_on")}
         if source is not None and LAMBDA_MODULE.match(source):
             return _SyntheticLambda(inst, name, block, inputs)
+        if source is not None and HTTP_API_MODULE.match(source):
+            return _SyntheticHttpApi(inst, name, block, inputs)
         directory = self._local_module_dir(inst.mod.path, block)
         if directory is None:
             what = f"source {source!r}" if source else "a source that is not a literal string"
@@ -298,6 +304,7 @@ class _SyntheticLambda:
             "lambda_cloudwatch_log_group_name": f"{self.prefix}aws_cloudwatch_log_group.lambda.name",
             "lambda_layer_arn": f"{self.prefix}aws_lambda_layer_version.this.arn",
         }
+        name = name.removeprefix("this_")  # the module's outputs before 2.0: this_lambda_function_arn...
         if name == "lambda_function_name":
             fn_name = self.value("function_name")
             if isinstance(fn_name, str):
@@ -305,3 +312,61 @@ class _SyntheticLambda:
         if name in table:
             return _symbolic(table[name])
         return Unknown(f"output {name} of the lambda module is not modelled", location)
+
+
+class _SyntheticHttpApi:
+    """`terraform-aws-modules/apigateway-v2/aws`, understood from its inputs (the module is never fetched): its
+    API, its one stage, its authorizers and its routes, from either spelling of the routes the module has had
+    (`integrations` keyed by route with `lambda_arn` / `integration_uri`, and `routes` whose `integration`
+    map holds the `uri`). An OpenAPI `body` is not read."""
+
+    DEFAULTS: Mapping[str, Any] = {
+        "create": True, "create_api_gateway": True, "protocol_type": "HTTP",
+        "create_routes_and_integrations": True, "create_default_stage": True, "create_stage": True,
+        "stage_name": "$default",
+    }
+
+    def __init__(self, inst: _Instance, name: str, block: Block, inputs: Mapping[str, Any]) -> None:
+        self.inst = inst
+        self.name = name
+        self.block = block
+        self.inputs = inputs
+        self.prefix = f"{inst.prefix}module.{name}."
+
+    def value(self, key: str) -> Any:
+        if key in self.inputs:
+            provided = self.inputs[key]()
+            if provided is not None:
+                return provided
+        return self.DEFAULTS.get(key)
+
+    def loc(self, key: str) -> Location:
+        attr = self.block.body.attr(key)
+        return (attr.location if attr is not None else self.block.location).with_id(self.api_id)
+
+    @property
+    def api_id(self) -> str:
+        return f"{self.prefix}aws_apigatewayv2_api.this"
+
+    @property
+    def creates_api(self) -> bool:
+        return self.value("create") is not False and self.value("create_api_gateway") is not False
+
+    def output(self, name: str, location: Location) -> Any:
+        table = {"api_id": "id", "api_arn": "arn", "api_endpoint": "api_endpoint",
+                 "api_execution_arn": "execution_arn"}
+        stage = {"stage_id": "id", "stage_arn": "arn", "stage_execution_arn": "execution_arn",
+                 "stage_invoke_url": "invoke_url"}
+        # the module's outputs before 5.0 (`apigatewayv2_api_id`, `default_apigatewayv2_stage_id`) and
+        # before 2.0 (`this_apigatewayv2_api_id`)
+        name = name.removeprefix("this_").replace("apigatewayv2_", "").removeprefix("default_")
+        name = "api_endpoint" if name == "api_api_endpoint" else name
+        if name in table:
+            return _symbolic(f"{self.api_id}.{table[name]}")
+        if name in stage:
+            return _symbolic(f"{self.prefix}aws_apigatewayv2_stage.default.{stage[name]}")
+        return Unknown(f"output {name} of the apigateway-v2 module is not modelled", location)
+
+
+_SyntheticModule = _SyntheticLambda | _SyntheticHttpApi
+"""A registry module modelled from its inputs instead of its source."""

@@ -18,6 +18,7 @@ from faasguard.loaders._hcl import (
 )
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, parse_json_text
 from faasguard.model import (
+    Cors,
     Location,
     PolicyDocument,
     Statement,
@@ -254,3 +255,19 @@ def _unknown_interpolations(value: Any) -> Any:
         for index, item in enumerate(value):
             value[index] = _unknown_interpolations(item)
     return value
+
+
+def map_cors(value: Any, where: Location) -> Cors | None:
+    """A CORS setting given as a map rather than a block: a registry module's input (apigateway-v2's
+    `cors_configuration`, the Lambda module's `cors` for its function URL), which the module copies into
+    the block."""
+    if isinstance(value, Unknown):
+        return Cors(where, value)
+    if not isinstance(value, dict) or not value:
+        return None
+    raw = value.get("allow_origins")
+    origins: tuple[str | Unknown, ...] | Unknown = raw if isinstance(raw, Unknown) else tuple(_strings(raw))
+    credentials = value.get("allow_credentials")
+    return Cors(_key_loc(value, "allow_origins", where), origins,
+                credentials if isinstance(credentials, (bool, Unknown)) else None,
+                _key_loc(value, "allow_credentials", where) if "allow_credentials" in value else None)
