@@ -43,6 +43,7 @@ from faasguard.analysis.code.python.models import (
     POWERTOOLS_PREFIXES,
     QUAL_MODELS,
     REMOVE_FUNCS,
+    RESPONSE_OBJECTS,
     RUAMEL_UNSAFE_TYPES,
     RUAMEL_YAML,
     SAFE_YAML_LOADERS,
@@ -294,6 +295,26 @@ def _code(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
         if site.qual.startswith("runpy"):
             fa.exec_tmp(source, site.qual, site.node, load=True)
     return data_of(*site.args)
+
+
+def _response_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`chalice.Response(body, headers=...)`, Flask/Starlette/Django responses: the shape of a `statusCode`
+    dict (body, headers with the content type the call sets), so that what an entry point returns is judged
+    the same way whichever form it takes (`responses.response`)."""
+    body_keyword, headers_position, type_keyword, implied_type = RESPONSE_OBJECTS[site.qual]
+    body = site.arg(0, body_keyword) or CLEAN
+    headers = site.arg(headers_position, "headers") if headers_position is not None else site.kwargs.get("headers")
+    header_fields = list(headers.fields or ()) if headers is not None else []
+    chosen = site.kwargs.get(type_keyword) if type_keyword else None
+    if type_keyword == "mimetype" and chosen is None:
+        chosen = site.kwargs.get("content_type")
+    content_type = chosen.const if chosen is not None else implied_type
+    if content_type and not any(key.lower() == "content-type" for key, _ in header_fields):
+        header_fields.append(("Content-Type", Val(const=content_type)))
+    header_val = Val(taints=headers.taints if headers is not None else (), fields=tuple(header_fields), kind="dict")
+    status = site.kwargs.get("status_code") or site.kwargs.get("status") or Val(const="200")
+    fields = (("statusCode", status), ("headers", header_val), ("body", body))
+    return Val(taints=data_of(body, header_val).taints, fields=fields, kind="dict")
 
 
 def _load_from_path(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -871,6 +892,7 @@ TRANSFERS: dict[str, Transfer] = {
     "subprocess": _subprocess,
     "exec-program": _exec_program,
     "code": _code,
+    "response-object": _response_object,
     "load-from-path": _load_from_path,
     "sys-path": _sys_path,
     "deser": _deser,

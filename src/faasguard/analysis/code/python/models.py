@@ -192,6 +192,21 @@ REDIRECT_FUNCS = {
     "fastapi.responses.RedirectResponse": "url",
 }
 """Web frameworks' redirects (qualified name → the keyword of the target, their first argument)."""
+RESPONSE_OBJECTS: dict[str, tuple[str, int | None, str | None, str | None]] = {
+    "chalice.Response": ("body", 1, None, None),
+    "chalice.app.Response": ("body", 1, None, None),
+    "flask.Response": ("response", 2, "mimetype", "text/html"),
+    "werkzeug.wrappers.Response": ("response", 2, "mimetype", None),
+    "starlette.responses.Response": ("content", 2, "media_type", None),
+    "starlette.responses.HTMLResponse": ("content", 2, "media_type", "text/html"),
+    "fastapi.responses.Response": ("content", 2, "media_type", None),
+    "fastapi.responses.HTMLResponse": ("content", 2, "media_type", "text/html"),
+    "django.http.HttpResponse": ("content", None, "content_type", "text/html"),
+    "django.http.response.HttpResponse": ("content", None, "content_type", "text/html"),
+}
+"""Web frameworks' response objects (qualified name → body keyword, position of `headers`, the keyword that sets
+the content type, the content type when none is set): a route returning one is judged like a `statusCode` dict,
+its body (HTML?) and its `Location` header included. Django answers `text/html` unless told otherwise."""
 PATH_FUNCS = {
     "open": 0,
     "io.open": 0,
@@ -872,6 +887,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _http_library_rows(),
     _table(52, "url", URL_FUNCS, "url", "url", option="host"),
     *(_table(53, "url", {qual}, "redirect", keyword) for qual, keyword in REDIRECT_FUNCS.items()),
+    _table(54, "response-object", RESPONSE_OBJECTS),
     _table(55, "http-session", HTTP_SESSION_CTORS),
     _table(62, "sql-text", SQL_TEXT_FUNCS, "sql"),
     _table(70, "path-func", PATH_FUNCS, "path"),
