@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.summaries import absorb, returned
-from faasguard.analysis.code.core.values import CLEAN, Arg, Val, data_of
+from faasguard.analysis.code.core.values import CLEAN, Arg, Val, data_of, merge_taints
 from faasguard.analysis.code.python.library import CallSite, library_call
 from faasguard.analysis.code.python.models import (
     BOOL_METHODS,
@@ -129,7 +129,25 @@ def _framework(fa: FunctionAnalysis, site: CallSite, callee: Val) -> Val | None:
     ):
         fa.store_global(data_of(*site.args, *site.kwargs.values()), f"{func.value.id}.{site.method}()", node)
         return CLEAN
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and site.method in CONTAINER_MUTATORS:
+        return _local_container_add(fa, site, func.value.id)
     return None
+
+
+def _local_container_add(fa: FunctionAnalysis, site: CallSite, name: str) -> Val | None:
+    """`values.append(x)`, `params.update(x)` on a local list or dict: what is added is in the container from
+    then on, as `values[i] = x` already is (a statement built piece by piece, `", ".join(values)`). Only a
+    container the code built itself (a literal or comprehension) is changed: `digest.update(body)` on a
+    hash object is not a container and keeps the generic rule."""
+    current = fa.env.get(name)
+    if current is None or current.kind not in ("list", "dict"):
+        return None
+    added = data_of(*site.args, *site.kwargs.values(), *site.spread)
+    if added.taints:
+        step = EvidenceStep(unparse(site.node, 70), fa.loc(site.node))
+        taints = merge_taints(current.taints, tuple(t.step(step) for t in added.taints))
+        fa.env[name] = replace(current, taints=taints)
+    return CLEAN
 
 
 def _sdk(fa: FunctionAnalysis, site: CallSite) -> Val | None:
