@@ -441,10 +441,15 @@ class CommandInjection(_HandlerRule):
 @register
 class CodeInjection(_HandlerRule):
     """## What it does
-    Finds event data reaching `eval`, `exec`, `compile`, `importlib.import_module` or `__import__`.
+    Finds event data reaching `eval`, `exec`, `compile`, `importlib.import_module` or `__import__`, and event
+    data naming the Django management command a handler runs (`call_command(event["command"])`,
+    `execute_from_command_line([...])`, or the code of `shell -c`). A fixed command given the caller's
+    arguments (`call_command("loaddata", name)`) is not reported.
 
     ## Why is this bad?
-    The caller runs arbitrary Python inside the function, with its role's credentials.
+    The caller runs arbitrary Python inside the function, with its role's credentials. A management Lambda
+    that runs whatever command the event names lets the caller pick `flush`, `shell -c ...` or any command
+    module installed with the app.
 
     ## Example
     ```python

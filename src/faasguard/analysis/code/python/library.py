@@ -317,6 +317,32 @@ def _response_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val 
     return Val(taints=data_of(body, header_val).taints, fields=fields, kind="dict")
 
 
+def _management_command(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """Django's `call_command(name, *args)` and `execute_from_command_line(argv)`: whoever names the command
+    picks the code that runs (Django imports the command's module by that name), and `shell -c CODE` runs a
+    string. A fixed command with the caller's arguments (`call_command("loaddata", name)`) is not reported."""
+    if site.qual.endswith("execute_from_command_line"):
+        argv = site.arg(0, "argv")
+        if argv is None:
+            return CLEAN
+        words = [value for _, value in argv.fields[1:]] if argv.fields else []
+        name: Val | None = words[0] if words else (None if argv.fields else argv)
+    else:
+        name = site.arg(0, "command_name") or (site.spread[0] if site.spread else None)
+        words = [name, *site.args[1:]] if name is not None else []
+    if name is None:
+        return CLEAN
+    fa.hit(model.sink, f"{site.qual}() command", site.node, name)
+    if name.const == "shell":
+        code = site.kwargs.get("command")
+        for flag, value in pairwise(words[1:]):
+            if flag.const in ("-c", "--command"):
+                code = value
+        if code is not None:
+            fa.hit(model.sink, f"{site.qual}('shell', command=...)", site.node, code)
+    return CLEAN
+
+
 def _load_from_path(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
     location = site.arg(model.position)
     if location is not None:
@@ -893,6 +919,7 @@ TRANSFERS: dict[str, Transfer] = {
     "exec-program": _exec_program,
     "code": _code,
     "response-object": _response_object,
+    "management-command": _management_command,
     "load-from-path": _load_from_path,
     "sys-path": _sys_path,
     "deser": _deser,

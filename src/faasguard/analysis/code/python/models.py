@@ -128,6 +128,10 @@ DESER_FUNCS = {
     "cloudpickle.load": 0,
     "pickle.Unpickler": 0,
 }
+MANAGEMENT_COMMANDS = frozenset(
+    {"django.core.management.call_command", "django.core.management.execute_from_command_line"}
+)
+"""Django management commands run by name: a Lambda that runs `manage.py` commands for its deployment."""
 SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
 RUAMEL_YAML = frozenset({"ruamel.yaml.YAML", "ruamel.yaml.main.YAML"})
 """ruamel.yaml's loader object: `YAML(typ="unsafe")` builds arbitrary Python objects from tags; the default
@@ -874,6 +878,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(32, "exec-program", EXEC_PROGRAM, "shell", "path"),
     _table(33, "code", {q: p for q, p in CODE_FUNCS.items() if q != "importlib.import_module"}, "code", "source"),
     _table(33, "code", {"importlib.import_module": 0}, "code", "name"),
+    _table(33, "management-command", MANAGEMENT_COMMANDS, "code"),
     _table(34, "load-from-path", DYNAMIC_LOADERS),
     _table(35, "sys-path", SYS_PATH_EDITS),
     _table(36, "deser", DESER_FUNCS, "deser"),
