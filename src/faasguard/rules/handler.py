@@ -632,7 +632,7 @@ class PathTraversal(_HandlerRule):
 class ServerSideRequestForgery(_HandlerRule):
     """## What it does
     Finds event data used as the URL, scheme or host of an outgoing request (requests, httpx, urllib, urllib3,
-    boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported, nor is a URL the code
+    boto3 `endpoint_url`, GitPython `Repo.clone_from`). A tainted path or query on a fixed host is not reported, nor is a URL the code
     checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
     the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
     A base URL from the environment or configuration (`${process.env.ORDERS_API}/orders/${id}`), or a literal

@@ -183,6 +183,7 @@ URL_FUNCS = {
     "socket.create_connection": 0,
     "aiohttp.request": 1,
     "urllib3.request": 1,
+    "git.Repo.clone_from": 0,  # GitPython: also file:// and, before 3.1.30, the ext:: transport (a command)
 }
 REDIRECT_FUNCS = {
     "flask.redirect": "location",
