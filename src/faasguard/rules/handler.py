@@ -159,7 +159,8 @@ def _first_per_line(items: Iterator[Item]) -> Iterator[Item]:
 class HardcodedSecret(_HandlerRule):
     """## What it does
     Finds secret literals in handler source: strings with the shape of a credential (AWS access key ids,
-    private keys, Stripe/GitHub/Slack/Google keys, passwords inside connection URLs) and literals bound to names
+    private keys, Stripe/GitHub/Slack/Google keys, Slack incoming-webhook URLs, passwords inside connection
+    URLs) and literals bound to names
     that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`). In JavaScript/TypeScript also any
     string literal given to `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`):
     whoever reads it can mint tokens the function accepts, however short or word-like it is.

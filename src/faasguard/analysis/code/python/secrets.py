@@ -1,10 +1,10 @@
 """Hard-coded secrets: secret literals in handler source (issue kind "hardcoded-secret").
 
 Two signals, both required to be specific: a string literal of a known credential shape (AWS access key id,
-Stripe/GitHub/Slack/Google keys, private-key blocks, credentials inside a connection URL), or a literal bound to
-a name whose *last word* says it holds a secret (`DB_PASSWORD`, `api_key`, `client_secret`; not `SECRET_NAME`,
-`TOKEN_URL`, `password_field`). Placeholders, environment-variable names and template references are not
-secrets.
+Stripe/GitHub/Slack/Google keys, Slack webhook URLs, private-key blocks, credentials inside a connection URL),
+or a literal bound to a name whose *last word* says it holds a secret (`DB_PASSWORD`, `api_key`,
+`client_secret`; not `SECRET_NAME`, `TOKEN_URL`, `password_field`). Placeholders, environment-variable names
+and template references are not secrets.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ _SHAPES: tuple[tuple[str, LazyPattern], ...] = (
     ("a Slack token", LazyPattern(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
     ("a Google API key", LazyPattern(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
     ("a SendGrid key", LazyPattern(r"\bSG\.[0-9A-Za-z_\-]{20,}\.[0-9A-Za-z_\-]{20,}")),
+    (
+        "a Slack webhook URL",  # the last part is the secret; "XXXX" placeholders have no digit and no lowercase
+        LazyPattern(r"\bhooks\.slack\.com/(?:services|workflows|triggers)/T[0-9A-Z]{6,}/[0-9A-Za-z]{6,}/"
+                    r"(?=[0-9A-Za-z]*[0-9])(?=[0-9A-Za-z]*[a-z])[0-9A-Za-z]{20,}"),
+    ),
     ("credentials in a connection URL", LazyPattern(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s{}$<>]{3,})@[^\s]+$")),
 )
 _SECRET_NAME = re.compile(
@@ -80,9 +85,9 @@ def _looks_secret_value(value: str) -> bool:
     return not (value.isalpha() and value.islower() and len(value) < 12)
 
 
-_ANCHORS = re.compile(r"A[KS]IA|PRIVATE KEY|k_live_|gh[pousr]_|github_pat_|xox|AIza|SG\.|://")
+_ANCHORS = re.compile(r"A[KS]IA|PRIVATE KEY|k_live_|gh[pousr]_|github_pat_|xox|AIza|SG\.|://|hooks\.slack")
 """Text every match of one of `_SHAPES` contains (keep the two in step): one search of plain alternatives
-rules out the common literal (a key, a message, a format) that the eight patterns would each scan."""
+rules out the common literal (a key, a message, a format) that the patterns would each scan."""
 
 
 def _shape(value: str) -> str | None:
