@@ -560,7 +560,7 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
     if q in OPEN_FUNCS and target is not None:
         mode = site.arg(1, "mode")
         mode_text = mode.const if mode is not None and mode.const is not None else "r"
-        if any(c in mode_text for c in "wax+") and target.tmp:
+        if any(c in mode_text for c in "wax") and target.tmp:  # "r+" updates a file another write made
             fa.tmp_write(target, node, f"a file opened for writing ({mode_text!r})")
     elif q in REMOVE_FUNCS and target is not None:
         fa.tmp_cleanup(target, node)
@@ -586,7 +586,7 @@ def _path_object_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         fa.hit("path", f"Path.{method}()", node, receiver)
         if method in ("write_text", "write_bytes", "touch") and receiver.tmp:
             fa.tmp_write(receiver, node, f"a file written by Path.{method}")
-        if method == "open" and args and any(c in (args[0].const or "") for c in "wax+") and receiver.tmp:
+        if method == "open" and args and any(c in (args[0].const or "") for c in "wax") and receiver.tmp:
             fa.tmp_write(receiver, node, "a file opened for writing")
         if method in ("unlink", "rmdir", "rmtree"):
             fa.tmp_cleanup(receiver, node)
