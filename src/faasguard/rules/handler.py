@@ -1004,7 +1004,8 @@ class VerboseErrorResponse(_HandlerRule):
     unexpected exception (`except Exception as e: return {"body": str(e)}`) to the caller.
 
     Source: the "exception" taint (the value bound by `except` of a broad type: `Exception`,
-    `BaseException`, botocore `ClientError`, database and HTTP client errors; and the traceback module).
+    `BaseException`, botocore `ClientError`, database and HTTP client errors; the traceback module; and the
+    value and traceback of `sys.exc_info()`, whose first item is only the exception's class).
     Sink: "http-response" (a returned dict with a `statusCode`, or what a web route returns). An
     application's own narrow exception (`except ValueError as e`) is its message to the caller and is not
     reported. Functions whose triggers are all non-HTTP (queues, streams, schedules) are not

@@ -643,8 +643,12 @@ def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
 
 
 def _exception_text(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
-    """`traceback.format_exc()`: the current exception's traceback, an "exception" source."""
+    """`traceback.format_exc()`: the current exception's traceback, an "exception" source. `sys.exc_info()` is
+    a (type, value, traceback) triple: its first item is only the exception's class, no message or frames."""
     taint = Taint("exception", f"{site.qual}()", fa.loc(site.node), whole=True, structured=False)
+    if site.qual == "sys.exc_info":
+        text = Val(taints=(taint,))
+        return Val(taints=(taint,), kind="exc-info", fields=(("0", CLEAN), ("1", text), ("2", text)))
     return Val(taints=(taint,))
 
 
