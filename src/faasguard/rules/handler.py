@@ -483,7 +483,9 @@ class CodeInjection(_HandlerRule):
 class SqlInjection(_HandlerRule):
     """## What it does
     Finds event data formatted into SQL passed to a DB-API cursor (psycopg, pymysql, sqlite3), SQLAlchemy
-    `text()` or pandas `read_sql`.
+    `text()`, pandas `read_sql`, or an AWS API that runs SQL text (Athena `start_query_execution`, the
+    Redshift and RDS Data APIs' `execute_statement`, Timestream `query`). Values bound as parameters
+    (`parameters=`, `ExecutionParameters=`) are not the statement and are not reported.
 
     ## Why is this bad?
     The caller rewrites the query: reads other users' rows, changes data, or drops tables.

@@ -16,6 +16,7 @@ from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val, stringif
 from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name, waiter_operation
 from faasguard.analysis.code.python.models import (
     ARG_NAMES,
+    DATA_API_SQL,
     DYNAMO_EXPRESSIONS,
     DYNAMO_LEGACY_CONDITIONS,
     IMPLIED_S3_READS,
@@ -203,6 +204,9 @@ def _client_call(  # noqa: PLR0917
         return CLEAN
     fa.record(service, method, operation, _resource_args(kwargs), node)
     _dynamo_checks(fa, service, method, kwargs, node)
+    sql_parameter = DATA_API_SQL.get((service, method))
+    if sql_parameter is not None and sql_parameter in kwargs:
+        fa.hit("sql", f"{service}.{method}({sql_parameter}=...)", node, stringify(kwargs[sql_parameter]))
     _secret_literals(fa, service, method, kwargs, node)
     _published(fa, service, method, kwargs, node)
     _implied_s3_reads(fa, service, method, kwargs, node)
