@@ -483,7 +483,8 @@ class CodeInjection(_HandlerRule):
 class SqlInjection(_HandlerRule):
     """## What it does
     Finds event data formatted into SQL passed to a DB-API cursor (psycopg, pymysql, sqlite3), SQLAlchemy
-    `text()`, pandas `read_sql`, or an AWS API that runs SQL text (Athena `start_query_execution`, the
+    `text()` or `exec_driver_sql`, Django's `objects.raw`, pandas `read_sql`, awswrangler's `read_sql_query`,
+    DuckDB, or an AWS API that runs SQL text (Athena `start_query_execution`, the
     Redshift and RDS Data APIs' `execute_statement`, Timestream `query`). Values bound as parameters
     (`parameters=`, `ExecutionParameters=`) are not the statement and are not reported.
 

@@ -583,7 +583,8 @@ HTTP_SESSION_CTORS = frozenset(
         "requests.sessions.Session",
     }
 )
-SQL_METHODS = frozenset({"execute", "executemany", "executescript", "mogrify"})
+SQL_METHODS = frozenset({"execute", "executemany", "executescript", "mogrify", "exec_driver_sql", "raw"})
+"""DB-API cursors, SQLAlchemy connections (`exec_driver_sql`), Django managers (`Model.objects.raw`)."""
 SQL_TEXT_FUNCS = frozenset(
     {
         "sqlalchemy.text",
@@ -591,6 +592,11 @@ SQL_TEXT_FUNCS = frozenset(
         "sqlalchemy.sql.expression.text",
         "pandas.read_sql",
         "pandas.read_sql_query",
+        *(f"awswrangler.{db}.read_sql_query" for db in ("athena", "redshift", "postgresql", "mysql", "sqlserver")),
+        "awswrangler.athena.start_query_execution",
+        "duckdb.sql",
+        "duckdb.query",
+        "duckdb.execute",
     }
 )
 OPEN_FUNCS = frozenset({"open", "io.open", "codecs.open", "builtins.open"})
@@ -602,7 +608,17 @@ PATH_SPLITS = frozenset({"os.path.split", "os.path.splitext"})
 TO_STRING = frozenset({"json.dumps", "str", "repr", "orjson.dumps", "bytes"})
 REGEX_MATCHES = frozenset({"re.fullmatch", "re.match", "re.search"})
 CHECKING_CONVERSIONS = frozenset(
-    {"int", "float", "uuid.UUID", "decimal.Decimal", "bool", "datetime.datetime.fromisoformat", "ipaddress.ip_address"}
+    {
+        "int",
+        "float",
+        "uuid.UUID",
+        "decimal.Decimal",
+        "bool",
+        "datetime.datetime.fromisoformat",
+        "datetime.date.fromisoformat",
+        "datetime.datetime.strptime",
+        "ipaddress.ip_address",
+    }
 )
 """Conversions that raise on bad input: applied to event data they are a check (the handler validates)."""
 DYNAMO_CONDITIONS = frozenset({"boto3.dynamodb.conditions.Key", "boto3.dynamodb.conditions.Attr"})
