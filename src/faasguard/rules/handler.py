@@ -1068,7 +1068,9 @@ class ReflectedXss(_HandlerRule):
     Source: event data. Sink: "html". Sanitisers (rows of the library models): `html.escape`,
     `markupsafe.escape`, `bleach.clean`, `nh3.clean`, Django's `escape`/`format_html`, `xml.sax.saxutils.escape`;
     in JavaScript `escape-html`, `he`, `sanitize-html`, DOMPurify, `lodash.escape`; templates rendered with
-    autoescaping are not sinks.
+    autoescaping are not sinks (Flask's `render_template` of an `.html` file; a Jinja `Environment` created
+    with `autoescape=True` or `select_autoescape(...)`, its `get_template`/`from_string` templates). A default
+    Jinja `Environment()` or `jinja2.Template` does not escape.
 
     ## Why is this bad?
     A link with `?name=<script>...</script>` runs the attacker's script in the victim's browser on your

@@ -27,6 +27,7 @@ from faasguard.analysis.code.python.models import (
     BOOL_METHODS,
     EVENT_LOOPS,
     FIELD_READS,
+    HTML_AUTOESCAPE,
     HTTP_SESSIONS,
     HTTP_VERBS,
     JINJA_ENVIRONMENTS,
@@ -409,6 +410,9 @@ def _template(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
     source = site.arg(0, "source") or site.arg(0, "text")
     if source is not None:
         fa.hit("template", f"{site.qual or site.method}()", site.node, source)
+    receiver = site.receiver
+    if receiver is not None and receiver.extra == HTML_AUTOESCAPE:  # env.from_string(): the env escapes
+        return Val(qual=f"{receiver.qual}.from_string()", extra=HTML_AUTOESCAPE)
     return CLEAN
 
 
@@ -417,6 +421,37 @@ def _template_from_string(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     if site.method != "from_string" or receiver is None or not (receiver.qual or "").startswith(JINJA_ENVIRONMENTS):
         return None
     return _template(fa, site, QUAL_MODELS["jinja2.Template"])
+
+
+def _jinja_environment(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`jinja2.Environment(autoescape=...)`: an environment that escapes HTML (`True`, `select_autoescape()`)
+    renders the caller's values escaped; the default one does not."""
+    autoescape = site.kwargs.get("autoescape")
+    escapes = autoescape is not None and autoescape.kind != "false" and autoescape.const is None
+    return Val(qual=f"{site.qual}()", extra=HTML_AUTOESCAPE if escapes else None)
+
+
+def _jinja_render(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """A template of an escaping environment, and what it renders: the caller's values come out HTML-escaped.
+    Flask's `render_template` escapes `.html`/`.htm`/`.xml` templates by default."""
+    receiver, method = site.receiver, site.method
+    if site.qual == "flask.render_template":
+        name = site.arg(0, "template_name_or_list")
+        if name is None or not (name.const or "").endswith((".html", ".htm", ".xml")):
+            return None
+        return _escaped(site)
+    if receiver is None or receiver.extra != HTML_AUTOESCAPE or not (receiver.qual or "").startswith("jinja2."):
+        return None
+    if method in ("get_template", "select_template", "get_or_select_template"):
+        return Val(qual=f"{receiver.qual}.{method}()", extra=HTML_AUTOESCAPE)
+    if method in ("render", "render_async", "generate", "stream"):
+        return _escaped(site)
+    return None
+
+
+def _escaped(site: CallSite) -> Val:
+    data = data_of(*site.args, *site.kwargs.values(), *site.spread)
+    return Val(taints=tuple(t.clean_for("html") for t in data.taints))
 
 
 # ----------------------------------------------------------------------------------------------- SSRF
@@ -933,6 +968,7 @@ TRANSFERS: dict[str, Transfer] = {
     "split-argv": _split_argv,
     "numpy-load": _numpy_load,
     "template": _template,
+    "jinja-environment": _jinja_environment,
     "url-request-object": _url_request_object,
     "url": _url,
     "http-session": _http_session,
@@ -960,6 +996,7 @@ RULES: dict[str, Rule] = {
     "loop-subprocess": _loop_subprocess,
     "ruamel-load": _ruamel_load,
     "template-from-string": _template_from_string,
+    "jinja-render": _jinja_render,
     "url-session": _url_session,
     "sql-execute": _sql_execute,
     "sql-query": _sql_query,

@@ -572,6 +572,8 @@ SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "ash"})
 SHELL_COMMAND_FLAG = LazyPattern(r"^-[A-Za-z]*c$")
 """A shell's "run this string" option: `-c`, and combined short options ending in it (`-lc`, `-ec`)."""
 JINJA_ENVIRONMENTS = ("jinja2.Environment(", "jinja2.environment")
+HTML_AUTOESCAPE = "html-autoescape"
+"""`Val.extra` of a Jinja environment (and its templates) that escapes HTML when it renders."""
 HTTP_SESSION_CTORS = frozenset(
     {
         "requests.Session",
@@ -916,6 +918,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(86, "split-argv", {"shlex.split"}),
     _table(38, "numpy-load", {"numpy.load"}, "deser"),
     _table(40, "template", TEMPLATE_FUNCS, "template"),
+    _table(42, "jinja-environment", {"jinja2.Environment", "jinja2.environment.Environment"}),
     _table(45, "url-request-object", {"urllib.request.Request"}),
     _http_library_rows(),
     _table(52, "url", URL_FUNCS, "url", "url", option="host"),
@@ -962,6 +965,7 @@ QUAL_MODELS: dict[str, Model] = _compile(_TABLES)
 METHOD_RULES: tuple[tuple[int, str], ...] = (
     (20, "log"),
     (41, "template-from-string"),
+    (42, "jinja-render"),
     (51, "url-session"),
     (29, "loop-subprocess"),
     (39, "ruamel-load"),
