@@ -254,9 +254,10 @@ class TmpNotCleaned(_HandlerRule):
     """## What it does
     Finds handlers that write files under `/tmp` (open for writing, `download_file`, `tempfile` without a
     context manager) and do not remove them on every path before returning. Opening a file for update (`"r+"`)
-    creates nothing: the file is reported where it is written first, if that is in the handler. A fixed file written only when it
-    is missing (`if not os.path.exists("/tmp/model.onnx"): s3.download_file(...)`, `Path(...).exists()`) is a
-    warm-start cache kept on purpose and is not reported; a guard on a path built from the event is no cache.
+    creates nothing: the file is reported where it is written first, if that is in the handler. A fixed file
+    written only when it is missing (`if not os.path.exists("/tmp/model.onnx"): s3.download_file(...)`,
+    `Path(...).exists()`) is a warm-start cache kept on purpose and is not reported; a guard on a path built
+    from the event is no cache.
 
     ## Why is this bad?
     `/tmp` survives between invocations in a warm execution environment: the next caller's invocation can read
@@ -637,9 +638,10 @@ class PathTraversal(_HandlerRule):
 class ServerSideRequestForgery(_HandlerRule):
     """## What it does
     Finds event data used as the URL, scheme or host of an outgoing request (requests, httpx, urllib, urllib3,
-    boto3 `endpoint_url`, GitPython `Repo.clone_from`). A tainted path or query on a fixed host is not reported, nor is a URL the code
-    checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
-    the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
+    boto3 `endpoint_url`, GitPython `Repo.clone_from`). A tainted path or query on a fixed host is not
+    reported, nor is a URL the code checked to start with a fixed `scheme://host/` (the check must reach past
+    the host name: a prefix ending at the host lets `https://api.example.com.attacker.net/` through), nor one
+    picked from a dict of fixed URLs.
     A base URL from the environment or configuration (`${process.env.ORDERS_API}/orders/${id}`), or a literal
     host with a configured part (`https://cognito-idp.${REGION}.amazonaws.com/...`), fixes the host too. In
     JavaScript/TypeScript an API Gateway / ALB request path (`event.path`, `event.rawPath`) pasted right
