@@ -146,8 +146,23 @@ def _local_container_add(fa: FunctionAnalysis, site: CallSite, name: str) -> Val
     if added.taints:
         step = EvidenceStep(unparse(site.node, 70), fa.loc(site.node))
         taints = merge_taints(current.taints, tuple(t.step(step) for t in added.taints))
-        fa.env[name] = replace(current, taints=taints)
+        fa.env[name] = replace(current, taints=taints, fields=_fields_after(current, site))
     return CLEAN
+
+
+def _fields_after(current: Val, site: CallSite) -> tuple[tuple[str, Val], ...] | None:
+    """The known items of a container after a mutation added caller data: appending keeps every index, a
+    dict literal merged in by `update` replaces its keys; `insert` shifts indexes and any other update may
+    replace any key, so the items are no longer known (a read gets the container's data)."""
+    fields = current.fields
+    if fields is None or site.method in ("append", "extend", "add"):
+        return fields
+    if site.method == "update" and len(site.args) == 1 and not site.kwargs and not site.spread:
+        merged = site.args[0].fields
+        if merged is not None:
+            keys = {key for key, _ in merged}
+            return (*[(k, v) for k, v in fields if k not in keys], *merged)
+    return None
 
 
 def _sdk(fa: FunctionAnalysis, site: CallSite) -> Val | None:
