@@ -54,6 +54,7 @@ from faasguard.analysis.code.python.models import (
     SQL_METHODS,
     SQL_WHERE_METHODS,
     SQL_WORDS,
+    TAR_OPENERS,
     VALIDATE_METHODS,
     Model,
 )
@@ -599,6 +600,8 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
             fa.tmp_write(target, node, f"a file opened for writing ({mode_text!r})")
     elif q in REMOVE_FUNCS and target is not None:
         fa.tmp_cleanup(target, node)
+    if q == "tarfile.open":  # the archive keeps what names it: its member names are its author's
+        return Val(qual="tarfile.open()", taints=data_of(target or CLEAN, site.kwargs.get("fileobj", CLEAN)).taints)
     return CLEAN
 
 
@@ -659,12 +662,28 @@ def _tempdir(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
 
 
 def _extract_archive(fa: FunctionAnalysis, site: CallSite) -> Val | None:
-    if site.method != "extractall" or site.receiver is None:
+    receiver = site.receiver
+    if site.method not in ("extractall", "extract") or receiver is None:
         return None
-    target = site.arg(0, "path")
-    if target is not None and target.tmp:
+    target = site.arg(0 if site.method == "extractall" else 1, "path")
+    if site.method == "extractall" and target is not None and target.tmp:
         fa.tmp_write(target, site.node, "an archive extracted")
+    _tar_members(fa, site, receiver)
     return CLEAN
+
+
+def _tar_members(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> None:
+    """A tar archive the event names (its path or stream carries event data: the uploaded object) extracted
+    without a `filter=`: its member names are paths its author chose (`../../var/task/app.py`, absolute
+    paths, links). Only a tarfile: `zipfile` drops `..` and leading slashes itself. Cleaning the archive's own
+    path (`basename(key)`) says nothing about the names inside, so that sanitiser does not count here."""
+    if (receiver.qual or "") not in TAR_OPENERS or not receiver.taints:
+        return
+    chosen = site.kwargs.get("filter")
+    if chosen is not None and chosen.const != "fully_trusted":
+        return
+    members = Val(taints=tuple(t.with_structure(False, sanitized=frozenset()) for t in receiver.taints))
+    fa.hit("path", f"tarfile {site.method}() member names", site.node, members)
 
 
 def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:

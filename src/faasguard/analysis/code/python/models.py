@@ -572,6 +572,8 @@ SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "ash"})
 SHELL_COMMAND_FLAG = LazyPattern(r"^-[A-Za-z]*c$")
 """A shell's "run this string" option: `-c`, and combined short options ending in it (`-lc`, `-ec`)."""
 JINJA_ENVIRONMENTS = ("jinja2.Environment(", "jinja2.environment")
+TAR_OPENERS = frozenset({"tarfile.open()", "tarfile.TarFile()", "tarfile.TarFile.open()"})
+"""What a tar archive object is called once opened (the qualified name its Val carries)."""
 HTML_AUTOESCAPE = "html-autoescape"
 """`Val.extra` of a Jinja environment (and its templates) that escapes HTML when it renders."""
 HTTP_SESSION_CTORS = frozenset(
