@@ -160,10 +160,11 @@ class HardcodedSecret(_HandlerRule):
     """## What it does
     Finds secret literals in handler source: strings with the shape of a credential (AWS access key ids,
     private keys, Stripe/GitHub/Slack/Google keys, Slack incoming-webhook URLs, passwords inside connection
-    URLs) and literals bound to names
-    that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`). In JavaScript/TypeScript also any
-    string literal given to `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`):
-    whoever reads it can mint tokens the function accepts, however short or word-like it is.
+    URLs) and literals bound to names that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`,
+    a `"x-api-key"` header entry), or compared with what such a name holds
+    (`headers.get("x-api-key") == "..."`). In JavaScript/TypeScript also any string literal given to
+    `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`): whoever reads it can mint
+    tokens the function accepts, however short or word-like it is.
 
     ## Why is this bad?
     Source code is copied into deployment packages, build logs, forks and developer laptops, and anyone who can

@@ -34,10 +34,11 @@ _SHAPES: tuple[tuple[str, LazyPattern], ...] = (
     ("credentials in a connection URL", LazyPattern(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s{}$<>]{3,})@[^\s]+$")),
 )
 _SECRET_NAME = re.compile(
-    r"(?:^|_)(password|passwd|pwd|pass|secret|token|api_?key|apikey|private_?key|secret_?key|access_?key|"
-    r"auth_?token|client_?secret|signing_?key|credentials?)$",
+    r"(?:^|[_-])(password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|private[_-]?key|secret[_-]?key|"
+    r"access[_-]?key|auth[_-]?token|client[_-]?secret|signing[_-]?key|credentials?)$",
     re.IGNORECASE,
 )
+"""Snake case and header spelling alike (`api_key`, `x-api-key`)."""
 _NOT_SECRET_NAME = re.compile(
     r"(name|arn|id|url|uri|path|param|parameter|header|field|env|var|key_id|type|"
     r"length|len|prefix|endpoint|file|region)$",
@@ -63,6 +64,15 @@ def _name_of(target: ast.expr) -> str | None:
         return target.id
     if isinstance(target, ast.Attribute):
         return target.attr
+    if (  # headers.get("x-api-key") == "...": the literal is compared with what that name holds
+        isinstance(target, ast.Call)
+        and isinstance(target.func, ast.Attribute)
+        and target.func.attr == "get"
+        and target.args
+        and isinstance(target.args[0], ast.Constant)
+        and isinstance(target.args[0].value, str)
+    ):
+        return target.args[0].value
     if (
         isinstance(target, ast.Subscript)
         and isinstance(target.slice, ast.Constant)
