@@ -121,15 +121,10 @@ def _framework(fa: FunctionAnalysis, site: CallSite, callee: Val) -> Val | None:
         return CLEAN
     if (site.receiver is not None and site.receiver.kind == "condition") or qual in DYNAMO_CONDITIONS:
         return Val(kind="condition")
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and site.method in CONTAINER_MUTATORS
-        and fa.is_module_state(func.value.id)
-    ):
-        fa.store_global(data_of(*site.args, *site.kwargs.values()), f"{func.value.id}.{site.method}()", node)
-        return CLEAN
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and site.method in CONTAINER_MUTATORS:
+    if site.method in CONTAINER_MUTATORS and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        if fa.is_module_state(func.value.id):
+            fa.store_global(data_of(*site.args, *site.kwargs.values()), f"{func.value.id}.{site.method}()", node)
+            return CLEAN
         return _local_container_add(fa, site, func.value.id)
     return None
 
