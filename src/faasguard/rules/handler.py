@@ -600,9 +600,10 @@ class PathTraversal(_HandlerRule):
     """## What it does
     Finds event data (an S3 object key, a path parameter) used in a local file path or a `download_file`
     target without `os.path.basename` / `PurePath.name`, or a normalisation followed by a base-directory check;
-    and a tar archive the event names (the uploaded object, by path or stream) extracted with `extractall` or
-    `extract` without a `filter=` ("tar slip": the member names are the archive author's). `zipfile` already
-    drops `..` and leading slashes; `filter="data"` (Python 3.12+) does the same for tar.
+    and a tar archive the event names (the uploaded object, by path or stream, or a /tmp file the handler
+    downloaded from the object the event names) extracted with `extractall`, `extract` or
+    `shutil.unpack_archive` without a `filter=` ("tar slip": the member names are the archive author's).
+    `zipfile` already drops `..` and leading slashes; `filter="data"` (Python 3.12+) does the same for tar.
 
     ## Why is this bad?
     A key such as `../../var/task/app.py` or `../proc/self/environ` reads or overwrites files outside the

@@ -601,7 +601,9 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
     elif q in REMOVE_FUNCS and target is not None:
         fa.tmp_cleanup(target, node)
     if q == "tarfile.open":  # the archive keeps what names it: its member names are its author's
-        return Val(qual="tarfile.open()", taints=data_of(target or CLEAN, site.kwargs.get("fileobj", CLEAN)).taints)
+        data = data_of(target or CLEAN, site.kwargs.get("fileobj", CLEAN))
+        downloaded = fa.downloads.get(target.tmp, ()) if target is not None and target.tmp else ()
+        return Val(qual="tarfile.open()", taints=downloaded or data.taints)
     return CLEAN
 
 
@@ -672,6 +674,20 @@ def _extract_archive(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     return CLEAN
 
 
+def _unpack_archive(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`shutil.unpack_archive(name, dest)` unpacks a tar with tarfile's own defaults: the same member names as
+    `extractall` (a zip is unpacked by zipfile, which drops `..` itself)."""
+    archive = site.arg(0, "filename")
+    if archive is None or (archive.const or archive.prefix or "").endswith(".zip"):
+        return CLEAN
+    downloaded = fa.downloads.get(archive.tmp, ()) if archive.tmp else ()
+    opened = Val(qual="tarfile.open()", taints=downloaded or archive.taints)
+    fmt = site.arg(2, "format")
+    if fmt is None or fmt.const != "zip":
+        _tar_members(fa, site, opened)
+    return CLEAN
+
+
 def _tar_members(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> None:
     """A tar archive the event names (its path or stream carries event data: the uploaded object) extracted
     without a `filter=`: its member names are paths its author chose (`../../var/task/app.py`, absolute
@@ -683,7 +699,7 @@ def _tar_members(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> None:
     if chosen is not None and chosen.const != "fully_trusted":
         return
     members = Val(taints=tuple(t.with_structure(False, sanitized=frozenset()) for t in receiver.taints))
-    fa.hit("path", f"tarfile {site.method}() member names", site.node, members)
+    fa.hit("path", f"{site.method or site.qual}() member names", site.node, members)
 
 
 def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
@@ -988,6 +1004,7 @@ TRANSFERS: dict[str, Transfer] = {
     "numpy-load": _numpy_load,
     "template": _template,
     "jinja-environment": _jinja_environment,
+    "unpack-archive": _unpack_archive,
     "url-request-object": _url_request_object,
     "url": _url,
     "http-session": _http_session,

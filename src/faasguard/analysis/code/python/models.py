@@ -921,6 +921,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(38, "numpy-load", {"numpy.load"}, "deser"),
     _table(40, "template", TEMPLATE_FUNCS, "template"),
     _table(42, "jinja-environment", {"jinja2.Environment", "jinja2.environment.Environment"}),
+    _table(74, "unpack-archive", {"shutil.unpack_archive"}),
     _table(45, "url-request-object", {"urllib.request.Request"}),
     _http_library_rows(),
     _table(52, "url", URL_FUNCS, "url", "url", option="host"),

@@ -55,6 +55,9 @@ class FunctionState:
         """The function read `event["Records"]`: a batch from S3, SQS, SNS, DynamoDB or Kinesis, whose return
         value no HTTP caller reads (whatever `statusCode` the code puts in it)."""
         """A web route (its return value is the HTTP response body, HTML by default in Flask)."""
+        self.downloads: dict[str, tuple[Taint, ...]] = {}
+        """/tmp files this function downloaded from an S3 object the event names (identity → where from): what
+        is read back from them is the uploader's content (an archive's member names)."""
         self.stmt: ast.stmt | None = None
         self._dispatch_guards: set[str] = set()
         """Names the current test cleans only by comparing them for equality (`if method == "GET"`)."""
