@@ -254,7 +254,8 @@ class SensitiveDataLogged(_HandlerRule):
 class TmpNotCleaned(_HandlerRule):
     """## What it does
     Finds handlers that write files under `/tmp` (open for writing, `download_file`, `tempfile` without a
-    context manager) and do not remove them on every path before returning. Opening a file for update (`"r+"`)
+    context manager) and do not remove them on every path before returning (a loop over several paths,
+    `for path in (src, dst): os.remove(path)`, removes each of them). Opening a file for update (`"r+"`)
     creates nothing: the file is reported where it is written first, if that is in the handler. A fixed file
     written only when it is missing (`if not os.path.exists("/tmp/model.onnx"): s3.download_file(...)`,
     `Path(...).exists()`) is a warm-start cache kept on purpose and is not reported; a guard on a path built

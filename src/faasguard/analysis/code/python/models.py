@@ -572,6 +572,8 @@ SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "ash"})
 SHELL_COMMAND_FLAG = LazyPattern(r"^-[A-Za-z]*c$")
 """A shell's "run this string" option: `-c`, and combined short options ending in it (`-lc`, `-ec`)."""
 JINJA_ENVIRONMENTS = ("jinja2.Environment(", "jinja2.environment")
+TMP_PATHS = "tmp-paths"
+"""`Val.kind` of a loop variable over several /tmp paths (`for path in (src, dst)`): each is in `fields`."""
 TAR_OPENERS = frozenset({"tarfile.open()", "tarfile.TarFile()", "tarfile.TarFile.open()"})
 """What a tar archive object is called once opened (the qualified name its Val carries)."""
 HTML_AUTOESCAPE = "html-autoescape"

@@ -15,6 +15,7 @@ from faasguard.analysis.code.core.results import MAX_HITS, CallRec, SinkHit, Sum
 from faasguard.analysis.code.core.sinks import applies
 from faasguard.analysis.code.core.values import Arg, ParamRef, Taint, Val
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
+from faasguard.analysis.code.python.models import TMP_PATHS
 from faasguard.analysis.code.python.modules import ModuleInfo
 from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.findings import EvidenceStep
@@ -144,6 +145,10 @@ class FunctionState:
             self.summary.tmp.append(TmpEvent(target.tmp, self.loc(node), self.key, False, self.in_finally > 0, what))
 
     def tmp_cleanup(self, target: Val, node: ast.AST) -> None:
+        if target.kind == TMP_PATHS and target.fields:
+            for _, path in target.fields:
+                self.tmp_cleanup(path, node)
+            return
         token = target.tmp or (target.prefix if (target.prefix or "").startswith("/tmp") else None)
         if token:
             self.summary.tmp.append(TmpEvent(token, self.loc(node), self.key, True, self.in_finally > 0))
