@@ -159,10 +159,12 @@ def _first_per_line(items: Iterator[Item]) -> Iterator[Item]:
 class HardcodedSecret(_HandlerRule):
     """## What it does
     Finds secret literals in handler source: strings with the shape of a credential (AWS access key ids,
-    private keys, Stripe/GitHub/Slack/Google keys, passwords inside connection URLs) and literals bound to names
-    that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`). In JavaScript/TypeScript also any
-    string literal given to `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`):
-    whoever reads it can mint tokens the function accepts, however short or word-like it is.
+    private keys, Stripe/GitHub/Slack/Google keys, Slack incoming-webhook URLs, passwords inside connection
+    URLs) and literals bound to names that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`,
+    a `"x-api-key"` header entry), or compared with what such a name holds
+    (`headers.get("x-api-key") == "..."`). In JavaScript/TypeScript also any string literal given to
+    `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`): whoever reads it can mint
+    tokens the function accepts, however short or word-like it is.
 
     ## Why is this bad?
     Source code is copied into deployment packages, build logs, forks and developer laptops, and anyone who can
@@ -252,9 +254,12 @@ class SensitiveDataLogged(_HandlerRule):
 class TmpNotCleaned(_HandlerRule):
     """## What it does
     Finds handlers that write files under `/tmp` (open for writing, `download_file`, `tempfile` without a
-    context manager) and do not remove them on every path before returning. A fixed file written only when it
-    is missing (`if not os.path.exists("/tmp/model.onnx"): s3.download_file(...)`, `Path(...).exists()`) is a
-    warm-start cache kept on purpose and is not reported; a guard on a path built from the event is no cache.
+    context manager) and do not remove them on every path before returning (a loop over several paths,
+    `for path in (src, dst): os.remove(path)`, removes each of them). Opening a file for update (`"r+"`)
+    creates nothing: the file is reported where it is written first, if that is in the handler. A fixed file
+    written only when it is missing (`if not os.path.exists("/tmp/model.onnx"): s3.download_file(...)`,
+    `Path(...).exists()`) is a warm-start cache kept on purpose and is not reported; a guard on a path built
+    from the event is no cache.
 
     ## Why is this bad?
     `/tmp` survives between invocations in a warm execution environment: the next caller's invocation can read
@@ -441,10 +446,15 @@ class CommandInjection(_HandlerRule):
 @register
 class CodeInjection(_HandlerRule):
     """## What it does
-    Finds event data reaching `eval`, `exec`, `compile`, `importlib.import_module` or `__import__`.
+    Finds event data reaching `eval`, `exec`, `compile`, `importlib.import_module` or `__import__`, and event
+    data naming the Django management command a handler runs (`call_command(event["command"])`,
+    `execute_from_command_line([...])`, or the code of `shell -c`). A fixed command given the caller's
+    arguments (`call_command("loaddata", name)`) is not reported.
 
     ## Why is this bad?
-    The caller runs arbitrary Python inside the function, with its role's credentials.
+    The caller runs arbitrary Python inside the function, with its role's credentials. A management Lambda
+    that runs whatever command the event names lets the caller pick `flush`, `shell -c ...` or any command
+    module installed with the app.
 
     ## Example
     ```python
@@ -476,7 +486,10 @@ class CodeInjection(_HandlerRule):
 class SqlInjection(_HandlerRule):
     """## What it does
     Finds event data formatted into SQL passed to a DB-API cursor (psycopg, pymysql, sqlite3), SQLAlchemy
-    `text()` or pandas `read_sql`.
+    `text()` or `exec_driver_sql`, Django's `objects.raw`, pandas `read_sql`, awswrangler's `read_sql_query`,
+    DuckDB, or an AWS API that runs SQL text (Athena `start_query_execution`, the
+    Redshift and RDS Data APIs' `execute_statement`, Timestream `query`). Values bound as parameters
+    (`parameters=`, `ExecutionParameters=`) are not the statement and are not reported.
 
     ## Why is this bad?
     The caller rewrites the query: reads other users' rows, changes data, or drops tables.
@@ -587,7 +600,11 @@ class UnsafeDeserialization(_HandlerRule):
 class PathTraversal(_HandlerRule):
     """## What it does
     Finds event data (an S3 object key, a path parameter) used in a local file path or a `download_file`
-    target without `os.path.basename` / `PurePath.name`, or a normalisation followed by a base-directory check.
+    target without `os.path.basename` / `PurePath.name`, or a normalisation followed by a base-directory check;
+    and a tar archive the event names (the uploaded object, by path or stream, or a /tmp file the handler
+    downloaded from the object the event names) extracted with `extractall`, `extract` or
+    `shutil.unpack_archive` without a `filter=` ("tar slip": the member names are the archive author's).
+    `zipfile` already drops `..` and leading slashes; `filter="data"` (Python 3.12+) does the same for tar.
 
     ## Why is this bad?
     A key such as `../../var/task/app.py` or `../proc/self/environ` reads or overwrites files outside the
@@ -627,9 +644,10 @@ class PathTraversal(_HandlerRule):
 class ServerSideRequestForgery(_HandlerRule):
     """## What it does
     Finds event data used as the URL, scheme or host of an outgoing request (requests, httpx, urllib, urllib3,
-    boto3 `endpoint_url`). A tainted path or query on a fixed host is not reported, nor is a URL the code
-    checked to start with a fixed `scheme://host/` (the check must reach past the host name: a prefix ending at
-    the host lets `https://api.example.com.attacker.net/` through), nor one picked from a dict of fixed URLs.
+    boto3 `endpoint_url`, GitPython `Repo.clone_from`). A tainted path or query on a fixed host is not
+    reported, nor is a URL the code checked to start with a fixed `scheme://host/` (the check must reach past
+    the host name: a prefix ending at the host lets `https://api.example.com.attacker.net/` through), nor one
+    picked from a dict of fixed URLs.
     A base URL from the environment or configuration (`${process.env.ORDERS_API}/orders/${id}`), or a literal
     host with a configured part (`https://cognito-idp.${REGION}.amazonaws.com/...`), fixes the host too. In
     JavaScript/TypeScript an API Gateway / ALB request path (`event.path`, `event.rawPath`) pasted right
@@ -997,7 +1015,8 @@ class VerboseErrorResponse(_HandlerRule):
     unexpected exception (`except Exception as e: return {"body": str(e)}`) to the caller.
 
     Source: the "exception" taint (the value bound by `except` of a broad type: `Exception`,
-    `BaseException`, botocore `ClientError`, database and HTTP client errors; and the traceback module).
+    `BaseException`, botocore `ClientError`, database and HTTP client errors; the traceback module; and the
+    value and traceback of `sys.exc_info()`, whose first item is only the exception's class).
     Sink: "http-response" (a returned dict with a `statusCode`, or what a web route returns). An
     application's own narrow exception (`except ValueError as e`) is its message to the caller and is not
     reported. Functions whose triggers are all non-HTTP (queues, streams, schedules) are not
@@ -1057,7 +1076,9 @@ class ReflectedXss(_HandlerRule):
     Source: event data. Sink: "html". Sanitisers (rows of the library models): `html.escape`,
     `markupsafe.escape`, `bleach.clean`, `nh3.clean`, Django's `escape`/`format_html`, `xml.sax.saxutils.escape`;
     in JavaScript `escape-html`, `he`, `sanitize-html`, DOMPurify, `lodash.escape`; templates rendered with
-    autoescaping are not sinks.
+    autoescaping are not sinks (Flask's `render_template` of an `.html` file; a Jinja `Environment` created
+    with `autoescape=True` or `select_autoescape(...)`, its `get_template`/`from_string` templates). A default
+    Jinja `Environment()` or `jinja2.Template` does not escape.
 
     ## Why is this bad?
     A link with `?name=<script>...</script>` runs the attacker's script in the victim's browser on your

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.summaries import absorb, returned
-from faasguard.analysis.code.core.values import CLEAN, Arg, Val, data_of
+from faasguard.analysis.code.core.values import CLEAN, Arg, Val, data_of, merge_taints
 from faasguard.analysis.code.python.library import CallSite, library_call
 from faasguard.analysis.code.python.models import (
     BOOL_METHODS,
@@ -121,14 +121,42 @@ def _framework(fa: FunctionAnalysis, site: CallSite, callee: Val) -> Val | None:
         return CLEAN
     if (site.receiver is not None and site.receiver.kind == "condition") or qual in DYNAMO_CONDITIONS:
         return Val(kind="condition")
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and site.method in CONTAINER_MUTATORS
-        and fa.is_module_state(func.value.id)
-    ):
-        fa.store_global(data_of(*site.args, *site.kwargs.values()), f"{func.value.id}.{site.method}()", node)
-        return CLEAN
+    if site.method in CONTAINER_MUTATORS and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        if fa.is_module_state(func.value.id):
+            fa.store_global(data_of(*site.args, *site.kwargs.values()), f"{func.value.id}.{site.method}()", node)
+            return CLEAN
+        return _local_container_add(fa, site, func.value.id)
+    return None
+
+
+def _local_container_add(fa: FunctionAnalysis, site: CallSite, name: str) -> Val | None:
+    """`values.append(x)`, `params.update(x)` on a local list or dict: what is added is in the container from
+    then on, as `values[i] = x` already is (a statement built piece by piece, `", ".join(values)`). Only a
+    container the code built itself (a literal or comprehension) is changed: `digest.update(body)` on a
+    hash object is not a container and keeps the generic rule."""
+    current = fa.env.get(name)
+    if current is None or current.kind not in ("list", "dict"):
+        return None
+    added = data_of(*site.args, *site.kwargs.values(), *site.spread)
+    if added.taints:
+        step = EvidenceStep(unparse(site.node, 70), fa.loc(site.node))
+        taints = merge_taints(current.taints, tuple(t.step(step) for t in added.taints))
+        fa.env[name] = replace(current, taints=taints, fields=_fields_after(current, site))
+    return CLEAN
+
+
+def _fields_after(current: Val, site: CallSite) -> tuple[tuple[str, Val], ...] | None:
+    """The known items of a container after a mutation added caller data: appending keeps every index, a
+    dict literal merged in by `update` replaces its keys; `insert` shifts indexes and any other update may
+    replace any key, so the items are no longer known (a read gets the container's data)."""
+    fields = current.fields
+    if fields is None or site.method in ("append", "extend", "add"):
+        return fields
+    if site.method == "update" and len(site.args) == 1 and not site.kwargs and not site.spread:
+        merged = site.args[0].fields
+        if merged is not None:
+            keys = {key for key, _ in merged}
+            return (*[(k, v) for k, v in fields if k not in keys], *merged)
     return None
 
 

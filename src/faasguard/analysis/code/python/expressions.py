@@ -248,6 +248,9 @@ class FunctionAnalysis(StatementAnalysis):
             return replace(self.subscript(replace(base, kind=None), key, node), kind="upload")
         if base.kind == "split-slash" and base.taints:
             return Val(taints=tuple(t.clean_for("path") for t in base.taints))
+        if base.kind == "exc-info" and isinstance(node, ast.Subscript):  # sys.exc_info()[0]: the class only
+            index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            return CLEAN if index == 0 else Val(taints=base.taints)
         if base.kind == "list":
             return Val(taints=base.taints, tmp=base.tmp)
         if not base.taints:

@@ -27,6 +27,7 @@ from faasguard.analysis.code.python.models import (
     BOOL_METHODS,
     EVENT_LOOPS,
     FIELD_READS,
+    HTML_AUTOESCAPE,
     HTTP_SESSIONS,
     HTTP_VERBS,
     JINJA_ENVIRONMENTS,
@@ -53,6 +54,7 @@ from faasguard.analysis.code.python.models import (
     SQL_METHODS,
     SQL_WHERE_METHODS,
     SQL_WORDS,
+    TAR_OPENERS,
     VALIDATE_METHODS,
     Model,
 )
@@ -317,6 +319,32 @@ def _response_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val 
     return Val(taints=data_of(body, header_val).taints, fields=fields, kind="dict")
 
 
+def _management_command(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """Django's `call_command(name, *args)` and `execute_from_command_line(argv)`: whoever names the command
+    picks the code that runs (Django imports the command's module by that name), and `shell -c CODE` runs a
+    string. A fixed command with the caller's arguments (`call_command("loaddata", name)`) is not reported."""
+    if site.qual.endswith("execute_from_command_line"):
+        argv = site.arg(0, "argv")
+        if argv is None:
+            return CLEAN
+        words = [value for _, value in argv.fields[1:]] if argv.fields else []
+        name: Val | None = words[0] if words else (None if argv.fields else argv)
+    else:
+        name = site.arg(0, "command_name") or (site.spread[0] if site.spread else None)
+        words = [name, *site.args[1:]] if name is not None else []
+    if name is None:
+        return CLEAN
+    fa.hit(model.sink, f"{site.qual}() command", site.node, name)
+    if name.const == "shell":
+        code = site.kwargs.get("command")
+        for flag, value in pairwise(words[1:]):
+            if flag.const in ("-c", "--command"):
+                code = value
+        if code is not None:
+            fa.hit(model.sink, f"{site.qual}('shell', command=...)", site.node, code)
+    return CLEAN
+
+
 def _load_from_path(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
     location = site.arg(model.position)
     if location is not None:
@@ -383,6 +411,9 @@ def _template(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
     source = site.arg(0, "source") or site.arg(0, "text")
     if source is not None:
         fa.hit("template", f"{site.qual or site.method}()", site.node, source)
+    receiver = site.receiver
+    if receiver is not None and receiver.extra == HTML_AUTOESCAPE:  # env.from_string(): the env escapes
+        return Val(qual=f"{receiver.qual}.from_string()", extra=HTML_AUTOESCAPE)
     return CLEAN
 
 
@@ -391,6 +422,37 @@ def _template_from_string(fa: FunctionAnalysis, site: CallSite) -> Val | None:
     if site.method != "from_string" or receiver is None or not (receiver.qual or "").startswith(JINJA_ENVIRONMENTS):
         return None
     return _template(fa, site, QUAL_MODELS["jinja2.Template"])
+
+
+def _jinja_environment(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`jinja2.Environment(autoescape=...)`: an environment that escapes HTML (`True`, `select_autoescape()`)
+    renders the caller's values escaped; the default one does not."""
+    autoescape = site.kwargs.get("autoescape")
+    escapes = autoescape is not None and autoescape.kind != "false" and autoescape.const is None
+    return Val(qual=f"{site.qual}()", extra=HTML_AUTOESCAPE if escapes else None)
+
+
+def _jinja_render(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """A template of an escaping environment, and what it renders: the caller's values come out HTML-escaped.
+    Flask's `render_template` escapes `.html`/`.htm`/`.xml` templates by default."""
+    receiver, method = site.receiver, site.method
+    if site.qual == "flask.render_template":
+        name = site.arg(0, "template_name_or_list")
+        if name is None or not (name.const or "").endswith((".html", ".htm", ".xml")):
+            return None
+        return _escaped(site)
+    if receiver is None or receiver.extra != HTML_AUTOESCAPE or not (receiver.qual or "").startswith("jinja2."):
+        return None
+    if method in ("get_template", "select_template", "get_or_select_template"):
+        return Val(qual=f"{receiver.qual}.{method}()", extra=HTML_AUTOESCAPE)
+    if method in ("render", "render_async", "generate", "stream"):
+        return _escaped(site)
+    return None
+
+
+def _escaped(site: CallSite) -> Val:
+    data = data_of(*site.args, *site.kwargs.values(), *site.spread)
+    return Val(taints=tuple(t.clean_for("html") for t in data.taints))
 
 
 # ----------------------------------------------------------------------------------------------- SSRF
@@ -534,10 +596,14 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
     if q in OPEN_FUNCS and target is not None:
         mode = site.arg(1, "mode")
         mode_text = mode.const if mode is not None and mode.const is not None else "r"
-        if any(c in mode_text for c in "wax+") and target.tmp:
+        if any(c in mode_text for c in "wax") and target.tmp:  # "r+" updates a file another write made
             fa.tmp_write(target, node, f"a file opened for writing ({mode_text!r})")
     elif q in REMOVE_FUNCS and target is not None:
         fa.tmp_cleanup(target, node)
+    if q == "tarfile.open":  # the archive keeps what names it: its member names are its author's
+        data = data_of(target or CLEAN, site.kwargs.get("fileobj", CLEAN))
+        downloaded = fa.downloads.get(target.tmp, ()) if target is not None and target.tmp else ()
+        return Val(qual="tarfile.open()", taints=downloaded or data.taints)
     return CLEAN
 
 
@@ -560,7 +626,7 @@ def _path_object_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         fa.hit("path", f"Path.{method}()", node, receiver)
         if method in ("write_text", "write_bytes", "touch") and receiver.tmp:
             fa.tmp_write(receiver, node, f"a file written by Path.{method}")
-        if method == "open" and args and any(c in (args[0].const or "") for c in "wax+") and receiver.tmp:
+        if method == "open" and args and any(c in (args[0].const or "") for c in "wax") and receiver.tmp:
             fa.tmp_write(receiver, node, "a file opened for writing")
         if method in ("unlink", "rmdir", "rmtree"):
             fa.tmp_cleanup(receiver, node)
@@ -598,12 +664,42 @@ def _tempdir(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
 
 
 def _extract_archive(fa: FunctionAnalysis, site: CallSite) -> Val | None:
-    if site.method != "extractall" or site.receiver is None:
+    receiver = site.receiver
+    if site.method not in ("extractall", "extract") or receiver is None:
         return None
-    target = site.arg(0, "path")
-    if target is not None and target.tmp:
+    target = site.arg(0 if site.method == "extractall" else 1, "path")
+    if site.method == "extractall" and target is not None and target.tmp:
         fa.tmp_write(target, site.node, "an archive extracted")
+    _tar_members(fa, site, receiver)
     return CLEAN
+
+
+def _unpack_archive(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """`shutil.unpack_archive(name, dest)` unpacks a tar with tarfile's own defaults: the same member names as
+    `extractall` (a zip is unpacked by zipfile, which drops `..` itself)."""
+    archive = site.arg(0, "filename")
+    if archive is None or (archive.const or archive.prefix or "").endswith(".zip"):
+        return CLEAN
+    downloaded = fa.downloads.get(archive.tmp, ()) if archive.tmp else ()
+    opened = Val(qual="tarfile.open()", taints=downloaded or archive.taints)
+    fmt = site.arg(2, "format")
+    if fmt is None or fmt.const != "zip":
+        _tar_members(fa, site, opened)
+    return CLEAN
+
+
+def _tar_members(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> None:
+    """A tar archive the event names (its path or stream carries event data: the uploaded object) extracted
+    without a `filter=`: its member names are paths its author chose (`../../var/task/app.py`, absolute
+    paths, links). Only a tarfile: `zipfile` drops `..` and leading slashes itself. Cleaning the archive's own
+    path (`basename(key)`) says nothing about the names inside, so that sanitiser does not count here."""
+    if (receiver.qual or "") not in TAR_OPENERS or not receiver.taints:
+        return
+    chosen = site.kwargs.get("filter")
+    if chosen is not None and chosen.const != "fully_trusted":
+        return
+    members = Val(taints=tuple(t.with_structure(False, sanitized=frozenset()) for t in receiver.taints))
+    fa.hit("path", f"{site.method or site.qual}() member names", site.node, members)
 
 
 def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
@@ -617,8 +713,12 @@ def _tmp_cleanup_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
 
 
 def _exception_text(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
-    """`traceback.format_exc()`: the current exception's traceback, an "exception" source."""
+    """`traceback.format_exc()`: the current exception's traceback, an "exception" source. `sys.exc_info()` is
+    a (type, value, traceback) triple: its first item is only the exception's class, no message or frames."""
     taint = Taint("exception", f"{site.qual}()", fa.loc(site.node), whole=True, structured=False)
+    if site.qual == "sys.exc_info":
+        text = Val(taints=(taint,))
+        return Val(taints=(taint,), kind="exc-info", fields=(("0", CLEAN), ("1", text), ("2", text)))
     return Val(taints=(taint,))
 
 
@@ -893,6 +993,7 @@ TRANSFERS: dict[str, Transfer] = {
     "exec-program": _exec_program,
     "code": _code,
     "response-object": _response_object,
+    "management-command": _management_command,
     "load-from-path": _load_from_path,
     "sys-path": _sys_path,
     "deser": _deser,
@@ -902,6 +1003,8 @@ TRANSFERS: dict[str, Transfer] = {
     "split-argv": _split_argv,
     "numpy-load": _numpy_load,
     "template": _template,
+    "jinja-environment": _jinja_environment,
+    "unpack-archive": _unpack_archive,
     "url-request-object": _url_request_object,
     "url": _url,
     "http-session": _http_session,
@@ -929,6 +1032,7 @@ RULES: dict[str, Rule] = {
     "loop-subprocess": _loop_subprocess,
     "ruamel-load": _ruamel_load,
     "template-from-string": _template_from_string,
+    "jinja-render": _jinja_render,
     "url-session": _url_session,
     "sql-execute": _sql_execute,
     "sql-query": _sql_query,

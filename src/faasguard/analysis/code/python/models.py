@@ -128,6 +128,10 @@ DESER_FUNCS = {
     "cloudpickle.load": 0,
     "pickle.Unpickler": 0,
 }
+MANAGEMENT_COMMANDS = frozenset(
+    {"django.core.management.call_command", "django.core.management.execute_from_command_line"}
+)
+"""Django management commands run by name: a Lambda that runs `manage.py` commands for its deployment."""
 SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
 RUAMEL_YAML = frozenset({"ruamel.yaml.YAML", "ruamel.yaml.main.YAML"})
 """ruamel.yaml's loader object: `YAML(typ="unsafe")` builds arbitrary Python objects from tags; the default
@@ -179,6 +183,7 @@ URL_FUNCS = {
     "socket.create_connection": 0,
     "aiohttp.request": 1,
     "urllib3.request": 1,
+    "git.Repo.clone_from": 0,  # GitPython: also file:// and, before 3.1.30, the ext:: transport (a command)
 }
 REDIRECT_FUNCS = {
     "flask.redirect": "location",
@@ -402,6 +407,17 @@ DYNAMO_EXPRESSIONS = (
     "ProjectionExpression",
 )
 PARTIQL_METHODS = frozenset({"execute_statement", "batch_execute_statement", "execute_transaction"})
+DATA_API_SQL = {
+    ("athena", "start_query_execution"): "QueryString",
+    ("redshift-data", "execute_statement"): "Sql",
+    ("redshift-data", "batch_execute_statement"): "Sqls",
+    ("rds-data", "execute_statement"): "sql",
+    ("rds-data", "batch_execute_statement"): "sql",
+    ("timestream-query", "query"): "QueryString",
+}
+"""AWS APIs that run a SQL text they are given (service, method → the parameter holding it): Athena, the
+Redshift and RDS Data APIs, Timestream. Their bound parameters (`parameters=`, `ExecutionParameters=`) are not
+the statement and are not checked."""
 RESOLVER_CLASSES = frozenset(
     {
         "APIGatewayRestResolver",
@@ -556,6 +572,12 @@ SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "ash"})
 SHELL_COMMAND_FLAG = LazyPattern(r"^-[A-Za-z]*c$")
 """A shell's "run this string" option: `-c`, and combined short options ending in it (`-lc`, `-ec`)."""
 JINJA_ENVIRONMENTS = ("jinja2.Environment(", "jinja2.environment")
+TMP_PATHS = "tmp-paths"
+"""`Val.kind` of a loop variable over several /tmp paths (`for path in (src, dst)`): each is in `fields`."""
+TAR_OPENERS = frozenset({"tarfile.open()", "tarfile.TarFile()", "tarfile.TarFile.open()"})
+"""What a tar archive object is called once opened (the qualified name its Val carries)."""
+HTML_AUTOESCAPE = "html-autoescape"
+"""`Val.extra` of a Jinja environment (and its templates) that escapes HTML when it renders."""
 HTTP_SESSION_CTORS = frozenset(
     {
         "requests.Session",
@@ -567,7 +589,8 @@ HTTP_SESSION_CTORS = frozenset(
         "requests.sessions.Session",
     }
 )
-SQL_METHODS = frozenset({"execute", "executemany", "executescript", "mogrify"})
+SQL_METHODS = frozenset({"execute", "executemany", "executescript", "mogrify", "exec_driver_sql", "raw"})
+"""DB-API cursors, SQLAlchemy connections (`exec_driver_sql`), Django managers (`Model.objects.raw`)."""
 SQL_TEXT_FUNCS = frozenset(
     {
         "sqlalchemy.text",
@@ -575,6 +598,11 @@ SQL_TEXT_FUNCS = frozenset(
         "sqlalchemy.sql.expression.text",
         "pandas.read_sql",
         "pandas.read_sql_query",
+        *(f"awswrangler.{db}.read_sql_query" for db in ("athena", "redshift", "postgresql", "mysql", "sqlserver")),
+        "awswrangler.athena.start_query_execution",
+        "duckdb.sql",
+        "duckdb.query",
+        "duckdb.execute",
     }
 )
 OPEN_FUNCS = frozenset({"open", "io.open", "codecs.open", "builtins.open"})
@@ -586,7 +614,17 @@ PATH_SPLITS = frozenset({"os.path.split", "os.path.splitext"})
 TO_STRING = frozenset({"json.dumps", "str", "repr", "orjson.dumps", "bytes"})
 REGEX_MATCHES = frozenset({"re.fullmatch", "re.match", "re.search"})
 CHECKING_CONVERSIONS = frozenset(
-    {"int", "float", "uuid.UUID", "decimal.Decimal", "bool", "datetime.datetime.fromisoformat", "ipaddress.ip_address"}
+    {
+        "int",
+        "float",
+        "uuid.UUID",
+        "decimal.Decimal",
+        "bool",
+        "datetime.datetime.fromisoformat",
+        "datetime.date.fromisoformat",
+        "datetime.datetime.strptime",
+        "ipaddress.ip_address",
+    }
 )
 """Conversions that raise on bad input: applied to event data they are a check (the handler validates)."""
 DYNAMO_CONDITIONS = frozenset({"boto3.dynamodb.conditions.Key", "boto3.dynamodb.conditions.Attr"})
@@ -874,6 +912,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(32, "exec-program", EXEC_PROGRAM, "shell", "path"),
     _table(33, "code", {q: p for q, p in CODE_FUNCS.items() if q != "importlib.import_module"}, "code", "source"),
     _table(33, "code", {"importlib.import_module": 0}, "code", "name"),
+    _table(33, "management-command", MANAGEMENT_COMMANDS, "code"),
     _table(34, "load-from-path", DYNAMIC_LOADERS),
     _table(35, "sys-path", SYS_PATH_EDITS),
     _table(36, "deser", DESER_FUNCS, "deser"),
@@ -883,6 +922,8 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(86, "split-argv", {"shlex.split"}),
     _table(38, "numpy-load", {"numpy.load"}, "deser"),
     _table(40, "template", TEMPLATE_FUNCS, "template"),
+    _table(42, "jinja-environment", {"jinja2.Environment", "jinja2.environment.Environment"}),
+    _table(74, "unpack-archive", {"shutil.unpack_archive"}),
     _table(45, "url-request-object", {"urllib.request.Request"}),
     _http_library_rows(),
     _table(52, "url", URL_FUNCS, "url", "url", option="host"),
@@ -929,6 +970,7 @@ QUAL_MODELS: dict[str, Model] = _compile(_TABLES)
 METHOD_RULES: tuple[tuple[int, str], ...] = (
     (20, "log"),
     (41, "template-from-string"),
+    (42, "jinja-render"),
     (51, "url-session"),
     (29, "loop-subprocess"),
     (39, "ruamel-load"),

@@ -16,6 +16,7 @@ from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val, stringif
 from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name, waiter_operation
 from faasguard.analysis.code.python.models import (
     ARG_NAMES,
+    DATA_API_SQL,
     DYNAMO_EXPRESSIONS,
     DYNAMO_LEGACY_CONDITIONS,
     IMPLIED_S3_READS,
@@ -126,7 +127,7 @@ def _subresource_call(  # noqa: PLR0917
             if value is not None and name in ("Key", "CopySource"):
                 merged[name] = value
             if name == "Filename" and value is not None:
-                _local_file(fa, method, value, node)
+                _local_file(fa, method, value, node, merged.get("Key"))
         fa.record(
             service, f"{kind}.{method}" if kind != "object" else f"object.{method}", None, merged, node
         )
@@ -195,7 +196,7 @@ def _client_call(  # noqa: PLR0917
             if value is not None and name in ("Bucket", "Key", "CopySource"):
                 merged[name] = value
             if name == "Filename" and value is not None:
-                _local_file(fa, method, value, node)
+                _local_file(fa, method, value, node, merged.get("Key"))
         fa.record(service, method, None, merged, node)
         return CLEAN
     operation = operation_name(service, method)
@@ -203,6 +204,9 @@ def _client_call(  # noqa: PLR0917
         return CLEAN
     fa.record(service, method, operation, _resource_args(kwargs), node)
     _dynamo_checks(fa, service, method, kwargs, node)
+    sql_parameter = DATA_API_SQL.get((service, method))
+    if sql_parameter is not None and sql_parameter in kwargs:
+        fa.hit("sql", f"{service}.{method}({sql_parameter}=...)", node, stringify(kwargs[sql_parameter]))
     _secret_literals(fa, service, method, kwargs, node)
     _published(fa, service, method, kwargs, node)
     _implied_s3_reads(fa, service, method, kwargs, node)
@@ -337,10 +341,13 @@ def _secret_literals(fa: FunctionAnalysis, service: str, method: str, kwargs: di
         )
 
 
-def _local_file(fa: FunctionAnalysis, method: str, value: Val, node: ast.Call) -> None:
+def _local_file(fa: FunctionAnalysis, method: str, value: Val, node: ast.Call, key: Val | Arg | None) -> None:
     fa.hit("path", f"{method}(Filename=...)", node, value)
     if method.startswith("download") and value.tmp:
         fa.summary.tmp.append(
             TmpEvent(value.tmp, fa.loc(node), fa.key, False, fa.in_finally > 0, f"the file {method} writes")
         )
+        if isinstance(key, Val) and key.taints:  # the object the event names: its content is the uploader's
+            source = Taint("event", f"S3 object {shorten(key.taints[0].source, 50)}", fa.loc(node), structured=False)
+            fa.downloads[value.tmp] = (source,)
 

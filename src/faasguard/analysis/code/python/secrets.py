@@ -1,10 +1,10 @@
 """Hard-coded secrets: secret literals in handler source (issue kind "hardcoded-secret").
 
 Two signals, both required to be specific: a string literal of a known credential shape (AWS access key id,
-Stripe/GitHub/Slack/Google keys, private-key blocks, credentials inside a connection URL), or a literal bound to
-a name whose *last word* says it holds a secret (`DB_PASSWORD`, `api_key`, `client_secret`; not `SECRET_NAME`,
-`TOKEN_URL`, `password_field`). Placeholders, environment-variable names and template references are not
-secrets.
+Stripe/GitHub/Slack/Google keys, Slack webhook URLs, private-key blocks, credentials inside a connection URL),
+or a literal bound to a name whose *last word* says it holds a secret (`DB_PASSWORD`, `api_key`,
+`client_secret`; not `SECRET_NAME`, `TOKEN_URL`, `password_field`). Placeholders, environment-variable names
+and template references are not secrets.
 """
 
 from __future__ import annotations
@@ -26,13 +26,19 @@ _SHAPES: tuple[tuple[str, LazyPattern], ...] = (
     ("a Slack token", LazyPattern(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
     ("a Google API key", LazyPattern(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
     ("a SendGrid key", LazyPattern(r"\bSG\.[0-9A-Za-z_\-]{20,}\.[0-9A-Za-z_\-]{20,}")),
+    (
+        "a Slack webhook URL",  # the last part is the secret; "XXXX" placeholders have no digit and no lowercase
+        LazyPattern(r"\bhooks\.slack\.com/(?:services|workflows|triggers)/T[0-9A-Z]{6,}/[0-9A-Za-z]{6,}/"
+                    r"(?=[0-9A-Za-z]*[0-9])(?=[0-9A-Za-z]*[a-z])[0-9A-Za-z]{20,}"),
+    ),
     ("credentials in a connection URL", LazyPattern(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@/\s{}$<>]{3,})@[^\s]+$")),
 )
 _SECRET_NAME = re.compile(
-    r"(?:^|_)(password|passwd|pwd|pass|secret|token|api_?key|apikey|private_?key|secret_?key|access_?key|"
-    r"auth_?token|client_?secret|signing_?key|credentials?)$",
+    r"(?:^|[_-])(password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|private[_-]?key|secret[_-]?key|"
+    r"access[_-]?key|auth[_-]?token|client[_-]?secret|signing[_-]?key|credentials?)$",
     re.IGNORECASE,
 )
+"""Snake case and header spelling alike (`api_key`, `x-api-key`)."""
 _NOT_SECRET_NAME = re.compile(
     r"(name|arn|id|url|uri|path|param|parameter|header|field|env|var|key_id|type|"
     r"length|len|prefix|endpoint|file|region)$",
@@ -58,6 +64,15 @@ def _name_of(target: ast.expr) -> str | None:
         return target.id
     if isinstance(target, ast.Attribute):
         return target.attr
+    if (  # headers.get("x-api-key") == "...": the literal is compared with what that name holds
+        isinstance(target, ast.Call)
+        and isinstance(target.func, ast.Attribute)
+        and target.func.attr == "get"
+        and target.args
+        and isinstance(target.args[0], ast.Constant)
+        and isinstance(target.args[0].value, str)
+    ):
+        return target.args[0].value
     if (
         isinstance(target, ast.Subscript)
         and isinstance(target.slice, ast.Constant)
@@ -80,9 +95,9 @@ def _looks_secret_value(value: str) -> bool:
     return not (value.isalpha() and value.islower() and len(value) < 12)
 
 
-_ANCHORS = re.compile(r"A[KS]IA|PRIVATE KEY|k_live_|gh[pousr]_|github_pat_|xox|AIza|SG\.|://")
+_ANCHORS = re.compile(r"A[KS]IA|PRIVATE KEY|k_live_|gh[pousr]_|github_pat_|xox|AIza|SG\.|://|hooks\.slack")
 """Text every match of one of `_SHAPES` contains (keep the two in step): one search of plain alternatives
-rules out the common literal (a key, a message, a format) that the eight patterns would each scan."""
+rules out the common literal (a key, a message, a format) that the patterns would each scan."""
 
 
 def _shape(value: str) -> str | None:

@@ -15,6 +15,7 @@ from faasguard.analysis.code.core.results import MAX_HITS, CallRec, SinkHit, Sum
 from faasguard.analysis.code.core.sinks import applies
 from faasguard.analysis.code.core.values import Arg, ParamRef, Taint, Val
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
+from faasguard.analysis.code.python.models import TMP_PATHS
 from faasguard.analysis.code.python.modules import ModuleInfo
 from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.findings import EvidenceStep
@@ -55,6 +56,9 @@ class FunctionState:
         """The function read `event["Records"]`: a batch from S3, SQS, SNS, DynamoDB or Kinesis, whose return
         value no HTTP caller reads (whatever `statusCode` the code puts in it)."""
         """A web route (its return value is the HTTP response body, HTML by default in Flask)."""
+        self.downloads: dict[str, tuple[Taint, ...]] = {}
+        """/tmp files this function downloaded from an S3 object the event names (identity → where from): what
+        is read back from them is the uploader's content (an archive's member names)."""
         self.stmt: ast.stmt | None = None
         self._dispatch_guards: set[str] = set()
         """Names the current test cleans only by comparing them for equality (`if method == "GET"`)."""
@@ -141,6 +145,10 @@ class FunctionState:
             self.summary.tmp.append(TmpEvent(target.tmp, self.loc(node), self.key, False, self.in_finally > 0, what))
 
     def tmp_cleanup(self, target: Val, node: ast.AST) -> None:
+        if target.kind == TMP_PATHS and target.fields:
+            for _, path in target.fields:
+                self.tmp_cleanup(path, node)
+            return
         token = target.tmp or (target.prefix if (target.prefix or "").startswith("/tmp") else None)
         if token:
             self.summary.tmp.append(TmpEvent(token, self.loc(node), self.key, True, self.in_finally > 0))

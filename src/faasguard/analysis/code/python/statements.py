@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from faasguard.analysis.code.core.results import Summary
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
-from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS, URL_WITH_HOST
+from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS, TMP_PATHS, URL_WITH_HOST
 from faasguard.analysis.code.python.responses import client_authz, exception_value, response
 from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.state import FunctionState
@@ -484,6 +484,13 @@ class StatementAnalysis(FunctionState):
     def _element(self, iterable: Val, node: ast.AST) -> Val:
         if iterable.kind == "environ":
             return Val(taints=iterable.taints)
+        paths = tuple(dict.fromkeys(v.tmp for _, v in iterable.fields or () if v.tmp))
+        if len(paths) > 1:  # `for path in (src, dst): os.remove(path)` removes each of them
+            files = Val(tmp=paths[0], kind=TMP_PATHS, fields=tuple((str(i), Val(tmp=p)) for i, p in enumerate(paths)))
+            if not iterable.taints:
+                return files
+            taints = tuple(t.field(f"{unparse(node, 60)}[*]", self.loc(node), False, False) for t in iterable.taints)
+            return replace(files, taints=taints)
         if not iterable.taints:
             if iterable.tmp:
                 return Val(tmp=iterable.tmp)
