@@ -248,18 +248,11 @@ def _note_repetition(loader: _Loader, inst: _Instance, block: Block, loc: Locati
             loader.diag(DiagnosticKind.INFO, f"{loc.logical_id} uses {meta}: modelled as one node", loc)
 
 
-class _SyntheticLambda:
-    """`terraform-aws-modules/lambda/aws`, understood from its inputs (the module is never fetched)."""
+class _RegistryModule:
+    """A registry module understood from its inputs: its `module` block, the inputs given to it (evaluated on
+    demand) and the module's own defaults for the rest."""
 
-    DEFAULTS: Mapping[str, Any] = {
-        "create": True, "create_function": True, "create_role": True, "create_layer": False,
-        "timeout": 3, "memory_size": 128, "authorization_type": "NONE", "create_lambda_function_url": False,
-        "attach_cloudwatch_logs_policy": True, "use_existing_cloudwatch_log_group": False,
-        "reserved_concurrent_executions": -1, "package_type": "Zip", "attach_policy_statements": False,
-        "attach_policy_json": False, "attach_policy_jsons": False, "attach_policy": False,
-        "attach_policies": False, "attach_network_policy": False, "attach_tracing_policy": False,
-        "attach_dead_letter_policy": False, "attach_async_event_policy": False, "create_package": True,
-    }
+    DEFAULTS: Mapping[str, Any] = {}
 
     def __init__(self, inst: _Instance, name: str, block: Block, inputs: Mapping[str, Any]) -> None:
         self.inst = inst
@@ -275,9 +268,27 @@ class _SyntheticLambda:
                 return provided
         return self.DEFAULTS.get(key)
 
-    def loc(self, key: str) -> Location:
+    def _loc(self, key: str, node_id: str) -> Location:
+        """Where input `key` is set (else the module block), naming the synthesized node `node_id`."""
         attr = self.block.body.attr(key)
-        return (attr.location if attr is not None else self.block.location).with_id(self.function_id)
+        return (attr.location if attr is not None else self.block.location).with_id(node_id)
+
+
+class _SyntheticLambda(_RegistryModule):
+    """`terraform-aws-modules/lambda/aws`, understood from its inputs (the module is never fetched)."""
+
+    DEFAULTS: Mapping[str, Any] = {
+        "create": True, "create_function": True, "create_role": True, "create_layer": False,
+        "timeout": 3, "memory_size": 128, "authorization_type": "NONE", "create_lambda_function_url": False,
+        "attach_cloudwatch_logs_policy": True, "use_existing_cloudwatch_log_group": False,
+        "reserved_concurrent_executions": -1, "package_type": "Zip", "attach_policy_statements": False,
+        "attach_policy_json": False, "attach_policy_jsons": False, "attach_policy": False,
+        "attach_policies": False, "attach_network_policy": False, "attach_tracing_policy": False,
+        "attach_dead_letter_policy": False, "attach_async_event_policy": False, "create_package": True,
+    }
+
+    def loc(self, key: str) -> Location:
+        return self._loc(key, self.function_id)
 
     @property
     def function_id(self) -> str:
@@ -314,7 +325,7 @@ class _SyntheticLambda:
         return Unknown(f"output {name} of the lambda module is not modelled", location)
 
 
-class _SyntheticHttpApi:
+class _SyntheticHttpApi(_RegistryModule):
     """`terraform-aws-modules/apigateway-v2/aws`, understood from its inputs (the module is never fetched): its
     API, its one stage, its authorizers and its routes, from either spelling of the routes the module has had
     (`integrations` keyed by route with `lambda_arn` / `integration_uri`, and `routes` whose `integration`
@@ -326,23 +337,8 @@ class _SyntheticHttpApi:
         "stage_name": "$default",
     }
 
-    def __init__(self, inst: _Instance, name: str, block: Block, inputs: Mapping[str, Any]) -> None:
-        self.inst = inst
-        self.name = name
-        self.block = block
-        self.inputs = inputs
-        self.prefix = f"{inst.prefix}module.{name}."
-
-    def value(self, key: str) -> Any:
-        if key in self.inputs:
-            provided = self.inputs[key]()
-            if provided is not None:
-                return provided
-        return self.DEFAULTS.get(key)
-
     def loc(self, key: str) -> Location:
-        attr = self.block.body.attr(key)
-        return (attr.location if attr is not None else self.block.location).with_id(self.api_id)
+        return self._loc(key, self.api_id)
 
     @property
     def api_id(self) -> str:
