@@ -70,7 +70,7 @@ def test_unparse_text(source: str, text: str) -> None:
 
 
 def test_secret_walk_keeps_literals_and_bindings_in_ast_walk_order() -> None:
-    kept = (ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Compare, ast.FunctionDef,
+    kept = (ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Compare, ast.Call, ast.FunctionDef,
             ast.AsyncFunctionDef)
     for tree in _TREES:
         expected = [id(n) for n in ast.walk(tree) if isinstance(n, kept)]

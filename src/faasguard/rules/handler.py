@@ -162,7 +162,9 @@ class HardcodedSecret(_HandlerRule):
     private keys, Stripe/GitHub/Slack/Google keys, Slack incoming-webhook URLs, passwords inside connection
     URLs) and literals bound to names that say they hold a secret (`DB_PASSWORD`, `api_key`, `client_secret`,
     a `"x-api-key"` header entry), or compared with what such a name holds
-    (`headers.get("x-api-key") == "..."`). In JavaScript/TypeScript also any string literal given to
+    (`headers.get("x-api-key") == "..."`), or given as the fallback of such a name
+    (`os.environ.get("DB_PASSWORD", "Winter2024!")`, `os.getenv(...)`: it runs wherever the variable is
+    unset; empty and placeholder fallbacks are not reported). In JavaScript/TypeScript also any string literal given to
     `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`): whoever reads it can mint
     tokens the function accepts, however short or word-like it is.
 

@@ -192,16 +192,36 @@ def _default_pairs(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Pairs:
     return [(a.arg, d) for a, d in zip(positional, defaults, strict=False)]
 
 
+_DEFAULTING = frozenset({"get", "getenv", "setdefault"})
+
+
+def _call_pairs(node: ast.Call) -> Pairs:
+    """`os.environ.get("DB_PASSWORD", "Winter2024!")`, `os.getenv(...)`, `settings.get("api_key", "...")`: the
+    fallback literal is what runs wherever the variable is unset, so it is bound to that name."""
+    func = node.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if method not in _DEFAULTING or not node.args:
+        return []
+    key = node.args[0]
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return []
+    default = node.args[1] if len(node.args) > 1 else next(
+        (k.value for k in node.keywords if k.arg in ("default", "failobj")), None)
+    return [(key.value, default)] if default is not None else []
+
+
 _BINDERS: dict[type, Callable[[Any], Pairs]] = {
     ast.Assign: _assign_pairs,
     ast.AnnAssign: _annassign_pairs,
     ast.keyword: _keyword_pairs,
     ast.Dict: _dict_pairs,
     ast.Compare: _compare_pairs,
+    ast.Call: _call_pairs,
     ast.FunctionDef: _default_pairs,
     ast.AsyncFunctionDef: _default_pairs,
 }
-"""The nodes that bind a value to a name (assignment, keyword argument, dict entry, comparison, default), by
+"""The nodes that bind a value to a name (assignment, keyword argument, dict entry, comparison, default, the
+fallback of a `get`), by
 class: one lookup per node of the walk instead of a chain of isinstance checks."""
 
 
