@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests._helpers import line_of, run
+
 from faasguard.analysis.iam.facts import Need
 from faasguard.analysis.iam.least_privilege import equivalent_arns, need_covered
 from faasguard.config import Config
-from faasguard.findings import Finding, Severity
 from faasguard.model import (
     Application,
     Function,
@@ -18,22 +19,9 @@ from faasguard.model import (
     ResourceCategory,
     SourceKind,
 )
-from faasguard.pipeline import scan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "iam"
 PART = "${AWS::Partition}"
-
-
-def run(directory: Path, *rules: str) -> list[Finding]:
-    result = scan([str(directory)], Config(select=rules, severity=Severity.INFO), cwd=directory)
-    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"], result.diagnostics
-    return [f for f in result.findings if f.rule_id in rules]
-
-
-def line_of(path: Path, text: str) -> int:
-    hits = [n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line]
-    assert len(hits) == 1, (text, hits)
-    return hits[0]
 
 
 # ------------------------------------------------------------------------------------ fixtures, end to end

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests._helpers import line_of, run
+
 from faasguard.config import Config
-from faasguard.findings import Finding, Severity
 from faasguard.model import Unknown
-from faasguard.pipeline import load_sources, scan
+from faasguard.pipeline import load_sources
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
 OUTSIDE = FIXTURES / "terraform" / "outside-integration"
@@ -20,18 +21,6 @@ CFN_MANAGED = FIXTURES / "cloudformation" / "managed-instances"
 TF_SCHEDULED = FIXTURES / "terraform" / "scheduled-tasks"
 CFN_SCHEDULED = FIXTURES / "cloudformation" / "scheduled-tasks"
 SPLIT = FIXTURES / "serverless" / "split-files"
-
-
-def run(directory: Path, *rules: str) -> list[Finding]:
-    result = scan([str(directory)], Config(select=rules, severity=Severity.INFO), cwd=directory)
-    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"], result.diagnostics
-    return [f for f in result.findings if f.rule_id in rules]
-
-
-def line_of(path: Path, text: str) -> int:
-    hits = [n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line]
-    assert len(hits) == 1, (text, hits)
-    return hits[0]
 
 
 def test_method_without_integration_resource_is_a_route_with_unknown_backend() -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests._helpers import line_of, run
+
 from faasguard.config import Config
-from faasguard.findings import Confidence, Finding, Severity
-from faasguard.pipeline import load_sources, scan
+from faasguard.findings import Confidence
+from faasguard.pipeline import load_sources
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders"
 SLS_RESOURCE_FILE = FIXTURES / "serverless" / "resource-file-include"
@@ -21,18 +23,6 @@ SLS_OVERRIDE = FIXTURES / "serverless" / "override-generated"
 TF_MODULE_TRUST = FIXTURES / "terraform" / "lambda-module-trust"
 TF_HTTP_API_MODULE = FIXTURES / "terraform" / "apigateway-v2-module"
 TF_MODULE_CONDITIONS = FIXTURES / "terraform" / "lambda-module-conditions"
-
-
-def run(directory: Path, *rules: str) -> list[Finding]:
-    result = scan([str(directory)], Config(select=rules, severity=Severity.INFO), cwd=directory)
-    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"], result.diagnostics
-    return [f for f in result.findings if f.rule_id in rules]
-
-
-def line_of(path: Path, text: str) -> int:
-    hits = [n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line]
-    assert len(hits) == 1, (text, hits)
-    return hits[0]
 
 
 def test_serverless_resource_written_in_its_own_file_is_located_there() -> None:

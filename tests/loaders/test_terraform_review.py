@@ -7,25 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from tests._helpers import line_of, run
 
-from faasguard.config import Config
-from faasguard.findings import Finding, Severity
+from faasguard.findings import Finding
 from faasguard.loaders.terraform import _instances as terraform_instances
-from faasguard.pipeline import scan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders" / "terraform"
-
-
-def run(directory: Path, *rules: str) -> list[Finding]:
-    result = scan([str(directory)], Config(select=rules, severity=Severity.INFO), cwd=directory)
-    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"], result.diagnostics
-    return [f for f in result.findings if f.rule_id in rules]
-
-
-def line_of(path: Path, text: str) -> int:
-    hits = [n for n, line in enumerate(path.read_text().splitlines(), start=1) if text in line]
-    assert len(hits) == 1, (text, hits)
-    return hits[0]
 
 
 def found(findings: list[Finding]) -> set[tuple[str, str, int]]:
