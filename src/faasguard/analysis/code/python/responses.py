@@ -32,7 +32,7 @@ from faasguard.analysis.code.python.models import (
     PRIVILEGED_VALUES,
     TRUSTED_REQUEST_PARTS,
 )
-from faasguard.analysis.code.python.syntax import unparse
+from faasguard.analysis.code.python.syntax import field_key, unparse
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.python.state import FunctionState
@@ -45,7 +45,8 @@ def response(fa: FunctionState, value: Val, node: ast.expr, route: bool) -> None
         fa.hit("http-response", "the HTTP response returned to the caller", node, value)
     body = value.field_val("body")
     headers = value.field_val("headers")
-    content_type = _header(headers, "content-type") if headers is not None else None
+    content_header = _header_value(headers, "content-type")
+    content_type = content_header.const if content_header is not None else None
     if content_type is not None and "html" in content_type.lower():
         fa.hit("html", "the HTML response body", node, body if body is not None else value)
     elif route and value.kind != "dict" and HTML_TAG.search(value.text or value.const or ""):
@@ -60,13 +61,6 @@ def _header_value(headers: Val | None, name: str) -> Val | None:
     for key, header in (headers.fields or ()) if headers is not None else ():
         if key.lower() == name:
             return header
-    return None
-
-
-def _header(headers: Val, name: str) -> str | None:
-    for key, header in headers.fields or ():
-        if key.lower() == name:
-            return header.const
     return None
 
 
@@ -114,15 +108,15 @@ def _decisions(test: ast.expr) -> list[tuple[ast.expr, str]]:
         elif isinstance(node, ast.Compare) and len(node.ops) == 1:
             left, right = node.left, node.comparators[0]
             if isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot) and _privileged(right):
-                key = _key(left)
+                key = field_key(left)
                 if key is not None and AUTHZ_ROLE_FIELDS.match(key):
                     out.append((left, key))
             elif isinstance(node.ops[0], ast.In | ast.NotIn) and _privileged(left):
-                key = _key(right)
+                key = field_key(right)
                 if key is not None and AUTHZ_ROLE_FIELDS.match(key):
                     out.append((right, key))
         else:
-            key = _key(node)
+            key = field_key(node)
             if key is not None and AUTHZ_FLAGS.match(key):
                 out.append((node, key))
     return out
@@ -132,22 +126,6 @@ def _privileged(node: ast.expr) -> bool:
     if isinstance(node, ast.Constant):
         return node.value is True or (isinstance(node.value, str) and node.value.lower() in PRIVILEGED_VALUES)
     return False
-
-
-def _key(node: ast.expr) -> str | None:
-    """The key a field read names: `x["key"]`, `x.get("key")`, `x.get("key", default)`."""
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-        return node.slice.value
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "get"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    ):
-        return node.args[0].value
-    return None
 
 
 def _root(node: ast.expr) -> ast.Name | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from faasguard._lazy_re import LazyPattern
 from faasguard.analysis.code.facts import CodeIssue
+from faasguard.analysis.code.python.syntax import field_key
 from faasguard.model import Location
 
 _SHAPES: tuple[tuple[str, LazyPattern], ...] = (
@@ -64,22 +65,8 @@ def _name_of(target: ast.expr) -> str | None:
         return target.id
     if isinstance(target, ast.Attribute):
         return target.attr
-    if (  # headers.get("x-api-key") == "...": the literal is compared with what that name holds
-        isinstance(target, ast.Call)
-        and isinstance(target.func, ast.Attribute)
-        and target.func.attr == "get"
-        and target.args
-        and isinstance(target.args[0], ast.Constant)
-        and isinstance(target.args[0].value, str)
-    ):
-        return target.args[0].value
-    if (
-        isinstance(target, ast.Subscript)
-        and isinstance(target.slice, ast.Constant)
-        and isinstance(target.slice.value, str)
-    ):
-        return target.slice.value
-    return None
+    # `headers.get("x-api-key") == "..."`, `config["api_key"] = "..."`: the field's key names it
+    return field_key(target)
 
 
 def looks_secret_value(value: str) -> bool:

@@ -123,3 +123,19 @@ def event_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     if args and args[0].arg in ("self", "cls") and len(args) > 1:
         return args[1].arg
     return args[0].arg if args else None
+
+
+def field_key(node: ast.expr) -> str | None:
+    """The key a field read names: `x["key"]`, `x.get("key")`, `x.get("key", default)`."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ):
+        return node.args[0].value
+    return None
