@@ -218,5 +218,5 @@ def test_ray_head_cluster_killed_driver_resumes_without_redoing_units(moto_endpo
 @pytest.mark.parametrize("flags", [["--jobs", "2"], ["--ray"]])
 def test_no_reachable_account_exits_3(flags: list[str], aws_env: None, tmp_path: Path) -> None:
     code, _ = _run(["audit", "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1", "--format", "json",
-                      "-o", str(tmp_path / "x.json"), *flags])
+                      "-o", str(tmp_path / "x.json"), "--units-dir", str(tmp_path / "units"), *flags])
     assert code == 3
