@@ -237,7 +237,13 @@ class CodeLocation:
     package_type: str = "Zip"
     image_uri: str | Unknown | None = None
     inline: bool = False
-    """Inline ZipFile code in the template."""
+    """Inline code in the template (`Code.ZipFile`, SAM `InlineCode`)."""
+    inline_source: str | None = None
+    """The inline code's text, when each of its lines is a line of the template (a YAML block scalar or a
+    one-line value): the code analysis reads it as the module `index` and locates its findings in the template.
+    None for code it cannot locate line by line (a JSON string of several lines, `Fn::Join` of lines)."""
+    inline_line: int = 0
+    """The template line of the inline code's first line."""
 
 
 @record

@@ -101,7 +101,7 @@ _SHORT_FORMS = {
 class LocatedDict(dict[str, Any]):
     """A mapping that knows where it starts and where each of its keys is."""
 
-    __slots__ = ("column", "key_locs", "line", "path")
+    __slots__ = ("blocks", "column", "key_locs", "line", "path")
 
     def __init__(self, path: str, line: int, column: int) -> None:
         # dict.__init__ is not called: the mapping starts empty and this runs once per YAML mapping.
@@ -109,6 +109,9 @@ class LocatedDict(dict[str, Any]):
         self.line = line
         self.column = column
         self.key_locs: dict[str, tuple[int, int]] = {}
+        self.blocks: dict[str, int] | None = None
+        """Keys whose value is a literal block scalar (`|`, also under a tag such as `!Sub |`), with the line
+        of the block's first line: only there is line N of the text line N of the file (inline code)."""
 
     def loc(self, logical_id: str | None = None) -> Location:
         return Location(self.path, self.line, self.column, logical_id=logical_id)
@@ -202,6 +205,10 @@ class _Converter:
                 else:
                     key = self._complex_key(key_node)
                 result[key] = convert(value_node, depth + 1)
+                if value_node.__class__ is _ScalarNode and value_node.style == "|":
+                    if result.blocks is None:
+                        result.blocks = {}
+                    result.blocks[key] = value_node.start_mark.line + 2
                 key_mark = key_node.start_mark
                 key_locs[key] = (key_mark.line + 1, key_mark.column + 1)
             return result

@@ -125,6 +125,11 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
         f.code.handler_file for f in app.functions if f.code is not None and f.code.handler_file)
     try:
         for function in app.functions:
+            if function.code is not None and function.code.inline_source is not None:
+                found = _analyze_inline(app, function, diagnostics, reported)
+                if found is not None:
+                    handlers[function.id] = found
+                continue
             js = _js_handler(function)
             if js is not None:
                 from faasguard.analysis.code.js.analyzer import JsAnalyzer
@@ -163,6 +168,41 @@ def enrich(app: Application, config: Config, facts: Facts, diagnostics: list[Dia
             diagnostics.extend(archive.tree.diagnostics)
             archive.tree.close()
     return replace(facts, handlers=handlers)
+
+
+def _analyze_inline(app: Application, function: Function, diagnostics: list[Diagnostic],
+                    reported: set[str]) -> HandlerFacts | None:
+    """Analyse code written in the template (`Code.ZipFile`, SAM `InlineCode`) as the module Lambda makes of
+    it (`index.py` / `index.js`), preceded by blank lines so that its line numbers are the template's: its
+    findings point at the template, where the code is. The module lives in a directory that does not exist,
+    so its imports resolve to libraries, as in the deployed function (inline code has no package beside it)."""
+    code = function.code
+    assert code is not None
+    assert code.inline_source is not None
+    runtime = function.runtime if isinstance(function.runtime, str) else ""
+    handler = code.handler if isinstance(code.handler, str) and "." in code.handler else "index.handler"
+    module, name = handler.rsplit(".", 1)
+    source = ("\n" * max(code.inline_line - 1, 0) + code.inline_source).encode("utf-8", "surrogatepass")
+    directory = Path(app.root) / f".inline-{function.id}"
+    display = function.location.path
+    if runtime.startswith("python"):
+        from faasguard.analysis.code.python.analyzer import Analyzer
+        from faasguard.analysis.code.python.modules import parse_source
+
+        path = directory / f"{module.replace('.', '/')}.py"
+        analyzer = Analyzer((directory,))
+        analyzer.diagnostics_modules[path] = parse_source(path, display, source)
+        return analyze_function(analyzer, path, name, function.id, diagnostics, reported)
+    if runtime.startswith("nodejs"):
+        from faasguard.analysis.code.js.analyzer import JsAnalyzer
+        from faasguard.analysis.code.js.analyzer import analyze_function as analyze_js
+        from faasguard.analysis.code.js.modules import parse_source as parse_js
+
+        path = directory / f"{module.replace('.', '/')}.js"
+        js_analyzer = JsAnalyzer((directory,))
+        js_analyzer.modules[path] = parse_js(path, display, source)
+        return analyze_js(js_analyzer, path, name, function.id, diagnostics, reported)
+    return None
 
 
 def _package_archive(function: Function, archives: dict[Path, PackageArchive]) -> PackageArchive | None:

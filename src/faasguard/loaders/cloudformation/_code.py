@@ -13,6 +13,7 @@ from typing import Any
 
 from faasguard.analysis.archive import find_member, is_archive
 from faasguard.findings import DiagnosticKind, DiagnosticLevel
+from faasguard.loaders._yaml import LocatedDict
 from faasguard.loaders.cloudformation._core import (
     _as_str,
     _Builder,
@@ -41,7 +42,8 @@ def _sam_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: s
             _outside(b, logical_id, "Metadata.DockerContext", context, where)
         return CodeLocation(image_dir, None, None, handler, "Image", _as_str(props.get("ImageUri"), where))
     if "InlineCode" in props:
-        return CodeLocation(None, None, _handler_function(handler), handler, inline=True)
+        # as written, not as resolved: a `!Sub` in code keeps its `${...}` text and the block its first line
+        return _inline(b, logical_id, b.merged_raw(logical_id), "InlineCode", handler=handler, where=where)
     code_uri = props.get("CodeUri")
     code_dir: str | None = None
     if code_uri is None:
@@ -63,7 +65,9 @@ def _cfn_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: s
         image = code.get("ImageUri") if isinstance(code, dict) else None
         return CodeLocation(_asset_dir(b, logical_id), None, None, handler, "Image", _as_str(image, where))
     if isinstance(code, dict) and "ZipFile" in code:
-        return CodeLocation(None, None, _handler_function(handler), handler, inline=True)
+        raw_code = b.raw_props(logical_id).get("Code")
+        return _inline(b, logical_id, raw_code if isinstance(raw_code, dict) else code, "ZipFile",
+                       handler=handler, where=_key_loc(props, "Code", where))
     code_dir = _asset_dir(b, logical_id)
     if code_dir is None and isinstance(code, str) and not code.startswith("s3://"):
         code_dir = _local_dir(b, code)  # `aws cloudformation package` input: a local path
@@ -72,6 +76,33 @@ def _cfn_code(b: _Builder, logical_id: str, props: Mapping[str, Any], runtime: s
     location = _code_location(b, code_dir, runtime, handler, package_type, logical_id=logical_id, where=where)
     return _with_source(b, logical_id, location, handler, code_dir=code_dir,
                         cdk_dir=_asset_dir(b, logical_id))
+
+
+def _inline(b: _Builder, logical_id: str, container: Mapping[str, Any], key: str, *,
+            handler: str | Unknown | None, where: Location) -> CodeLocation:
+    """Inline code, with its text when each of its lines is a line of the template: a YAML literal block (`|`,
+    also `!Sub |`) or a one-line value. The `${...}` of an `Fn::Sub` stay as written (CloudFormation fills them
+    in at deploy time; in code they are nearly always inside string literals). Code that cannot be located
+    line by line (a JSON string of several lines, an `Fn::Join` of lines) is kept out, with a note."""
+    value = container.get(key)
+    if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        value = sub[0] if isinstance(sub, list) and sub else sub
+    key_where = _key_loc(container, key, where)
+    located = container.blocks if isinstance(container, LocatedDict) else None
+    first_line = (located or {}).get(key)
+    text: str | None = None
+    if isinstance(value, str) and value.strip():
+        if first_line is not None:
+            text = value
+        elif "\n" not in value.rstrip("\n"):
+            text, first_line = value, key_where.line
+    if text is None and value is not None:
+        b.note(DiagnosticKind.UNSUPPORTED,
+               f"inline code of {logical_id} ({key}) is not analysed: only a YAML literal block (`{key}: |`) or a "
+               "one-line value can be located line by line in the template", key_where, DiagnosticLevel.NOTE)
+    return CodeLocation(None, None, _handler_function(handler), handler, inline=True, inline_source=text,
+                        inline_line=first_line or 0)
 
 
 def _with_source(b: _Builder, logical_id: str, location: CodeLocation, handler: str | Unknown | None, *,

@@ -204,6 +204,10 @@ def _merge(base: Any, override: Any) -> Any:
             if isinstance(override, LocatedDict) and isinstance(merged, LocatedDict) \
                     and key in override.key_locs:
                 merged.key_locs[key] = override.key_locs[key]
+        if isinstance(merged, LocatedDict):  # literal blocks (inline code) keep their first lines
+            blocks = {k: line for k, line in (getattr(base, "blocks", None) or {}).items() if k not in override}
+            blocks.update(getattr(override, "blocks", None) or {})
+            merged.blocks = blocks or None
         return merged
     if isinstance(base, list) and isinstance(override, list):
         if isinstance(override, LocatedList):

@@ -104,6 +104,11 @@ def _parse_uncached(path: Path, display: str, size: int) -> JsModule:
         source = read_regular(path, MAX_MODULE_BYTES)
     except OSError as exc:
         return _error(path, display, f"cannot read JavaScript module: {exc.strerror}")
+    return parse_source(path, display, source)
+
+
+def parse_source(path: Path, display: str, source: bytes) -> JsModule:
+    """The module `source`, read as if it were the file at `path` (inline code of a template is not a file)."""
     tree = _parser(flavour_of(path)).parse(source)
     root = tree.root_node
     info = JsModule(path, display, source, root)

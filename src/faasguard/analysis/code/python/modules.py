@@ -175,6 +175,11 @@ def _error(path: Path, display: str, message: str, line: int = 1, column: int = 
     )
 
 
+def parse_source(path: Path, display: str, source: bytes) -> ModuleInfo:
+    """The module `source`, read as if it were the file at `path` (inline code of a template is not a file)."""
+    return _parse_source(path, display, source)
+
+
 def _parse_source(path: Path, display: str, source: bytes) -> ModuleInfo:
     def error(message: str, line: int = 1, column: int = 1) -> ModuleInfo:
         return _error(path, display, message, line, column)
