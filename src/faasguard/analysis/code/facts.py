@@ -16,6 +16,13 @@ from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
 
+def is_role_parameter(name: str) -> bool:
+    """Whether an AWS API parameter hands an IAM role to the service (`RoleArn`, `roleArn`, `RoleARN`,
+    `executionRoleArn`, Lambda's `Role`...): the caller then needs `iam:PassRole` on that role, whatever the
+    operation (STS's `AssumeRole` takes a `RoleArn` too, but assumes it itself: callers leave `sts` out)."""
+    return name.lower().endswith("rolearn") or name in ("Role", "ServiceRole")
+
+
 @record
 class EnvRef:
     """A value read from the function's environment variable `name` (os.environ["X"], os.getenv("X"))."""

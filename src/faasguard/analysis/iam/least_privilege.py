@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from faasguard._record import record
 from faasguard.analysis.iam.boto_map import actions_for
 from faasguard.analysis.iam.catalog import get_catalog
 from faasguard.analysis.iam.facts import FunctionNeeds, Need, RoleAccess, is_wildcard_resource
 from faasguard.model import Application, Function, Resource, ResourceCategory, Trigger, TriggerKind, Unknown
+
+if TYPE_CHECKING:
+    from faasguard.analysis.code.facts import AwsCall
 
 PART = "${AWS::Partition}"
 REGION = "${AWS::Region}"
@@ -381,6 +385,7 @@ def code_needs(fn: Function, app: Application, calls: Sequence[object]) -> tuple
         if actions is None:
             unmapped.append(where)
             continue
+        out.extend(_passed_roles(call, fn, app, where))
         for action in actions:
             for res in _call_resources(action, call.arguments, fn, app):
                 note = None
@@ -397,6 +402,24 @@ def code_needs(fn: Function, app: Application, calls: Sequence[object]) -> tuple
                     continue
                 out.append(Need(action, res, where, "code", call.location, note=note))
     return out, unmapped
+
+
+def _passed_roles(call: AwsCall, fn: Function, app: Application, where: str) -> list[Need]:
+    """`iam:PassRole` for every role the call hands to a service (`CreateSchedule`'s `Target.RoleArn`,
+    `CreateFunction`'s `Role`, `StartBuild`'s `serviceRoleOverride`...), on that role when it resolves."""
+    from faasguard.analysis.code.facts import is_role_parameter
+
+    if call.service == "sts":
+        return []
+    needs: list[Need] = []
+    for name, value in call.arguments.items():
+        if not is_role_parameter(name.rpartition(".")[2]):
+            continue
+        target = _resolve_arg(value, fn, app)
+        arn: str | Unknown = target if isinstance(target, Unknown) else _target_arn("iam", target)
+        needs.append(Need("iam:PassRole", arn, where, "code", call.location,
+                          note=f"the {name} parameter hands the role to {call.service}"))
+    return needs
 
 
 def function_needs(fn: Function, app: Application, handler: object | None) -> FunctionNeeds:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from faasguard._record import record
-from faasguard.analysis.code.facts import EnvRef
+from faasguard.analysis.code.facts import EnvRef, is_role_parameter
 from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
@@ -184,3 +184,17 @@ def stringify(value: Val) -> Val:
         prefix=value.prefix,
         text=value.text,
     )
+
+
+def nested_roles(name: str, value: Val, depth: int = 3) -> list[tuple[str, Val]]:
+    """Roles a request passes inside a structure (`Target={"RoleArn": ...}` of EventBridge Scheduler, ECS
+    `overrides.taskRoleArn`), as dotted parameter names: IAM needs `iam:PassRole` for them as for a top-level
+    `RoleArn` (`faasguard.analysis.iam.least_privilege.code_needs`)."""
+    found: list[tuple[str, Val]] = []
+    for key, inner in value.fields or ():
+        path = f"{name}.{key}"
+        if is_role_parameter(key):
+            found.append((path, inner))
+        elif depth > 1 and inner.fields:
+            found.extend(nested_roles(path, inner, depth - 1))
+    return found

@@ -22,7 +22,17 @@ from typing import TYPE_CHECKING, Any
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, Fetch, SinkHit, Summary, TmpEvent
 from faasguard.analysis.code.core.sinks import applies
 from faasguard.analysis.code.core.summaries import absorb, returned
-from faasguard.analysis.code.core.values import CLEAN, Arg, ParamRef, Taint, Val, data_of, join, stringify
+from faasguard.analysis.code.core.values import (
+    CLEAN,
+    Arg,
+    ParamRef,
+    Taint,
+    Val,
+    data_of,
+    join,
+    nested_roles,
+    stringify,
+)
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
@@ -1331,6 +1341,8 @@ class JsFunction:
             if name == "Key" and service != "s3":
                 continue
             resolved.append((name, self.argvalue(value)))
+            if value.fields:
+                resolved.extend((path, self.argvalue(role)) for path, role in nested_roles(name, value))
             if (service == "dynamodb" and name.endswith("Expression")) or name == "Statement":
                 self.hit("nosql", f"{operation} {name}", node, value)
             elif service == "dynamodb" and name in ("ScanFilter", "QueryFilter", "KeyConditions", "Expected",

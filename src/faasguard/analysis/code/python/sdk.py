@@ -12,7 +12,8 @@ import ast
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import Fetch, TmpEvent
-from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val, stringify
+from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val, nested_roles, stringify
+from faasguard.analysis.code.facts import is_role_parameter
 from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name, waiter_operation
 from faasguard.analysis.code.python.models import (
     ARG_NAMES,
@@ -53,11 +54,17 @@ def boto3_factory(  # noqa: PLR0917
 
 
 def _resource_args(kwargs: dict[str, Val]) -> dict[str, Val | Arg]:
-    return {
+    """The arguments that name what the call acts on, and the roles it hands to the service (also inside a
+    structure: `Target={"RoleArn": ...}`), which need `iam:PassRole`."""
+    found: dict[str, Val | Arg] = {
         name: value
         for name, value in kwargs.items()
-        if name in ARG_NAMES or name.endswith(("Name", "Arn", "ARN", "Url", "Identifier"))
+        if name in ARG_NAMES or name.endswith(("Name", "Arn", "ARN", "Url", "Identifier")) or is_role_parameter(name)
     }
+    for name, value in kwargs.items():
+        if value.fields:
+            found.update(nested_roles(name, value))
+    return found
 
 def aws_call(  # noqa: PLR0917
     fa: FunctionAnalysis, receiver: Val, method: str, args: list[Val], kwargs: dict[str, Val], node: ast.Call
