@@ -69,6 +69,9 @@ class Summary:
     returns: Val = CLEAN
     validates: bool = False
     event_use: Location | None = None
+    service_formed: bool = False
+    """The event is one an AWS service formed from the deployer's configuration (a CloudFormation custom
+    resource's): there is no caller's input to validate, so no `event_use`."""
     param_uses: dict[int, Location] = field(default_factory=dict)
     resolves: bool = False
     modules: dict[str, None] = field(default_factory=dict)

@@ -53,6 +53,7 @@ def absorb(caller: Summary, callee: Summary, bound: dict[int, Val], step: Eviden
         caller.validates = True
     if callee.event_use is not None and caller.event_use is None:
         caller.event_use = callee.event_use
+    caller.service_formed = caller.service_formed or callee.service_formed
 
 
 def returned(callee: Summary, bound: dict[int, Val], step: EvidenceStep, subst: Subst) -> Val:
@@ -143,7 +144,8 @@ def collect(parts: Iterable[Summary]) -> HandlerResult:
         modules=[],
         event_param=None,
         validated=any(p.validates for p in parts),
-        event_use=next((p.event_use for p in parts if p.event_use is not None), None),
+        event_use=None if any(p.service_formed for p in parts)
+        else next((p.event_use for p in parts if p.event_use is not None), None),
         fetches=fetches,
         tmp_leftovers=leftovers,
     )

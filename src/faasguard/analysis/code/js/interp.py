@@ -36,7 +36,7 @@ from faasguard.analysis.code.core.values import (
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
-from faasguard.analysis.code.python.models import AUTHZ_KEYS, HTML_TAG, STRINGY_KEYS
+from faasguard.analysis.code.python.models import AUTHZ_KEYS, CUSTOM_RESOURCE_FIELDS, HTML_TAG, STRINGY_KEYS
 from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.analysis.code.python.state import SECRET_REFERENCE_ENV
 from faasguard.findings import EvidenceStep
@@ -855,6 +855,9 @@ class JsFunction:
             return replace(base, extra=base.extra, qual=f"{base.qual}.{name}" if base.qual else None) \
                 if base.kind == "aws-client" else base if base.kind != "function" else CLEAN
         if base.taints:
+            if name in CUSTOM_RESOURCE_FIELDS and any(t.kind == "event" and t.whole for t in base.taints):
+                self.summary.service_formed = True  # CloudFormation's own event, filled from the template
+                return CLEAN
             self.use(base, node)
             loc = self.loc(node)
             lower = name.lower()

@@ -16,6 +16,7 @@ from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join
 from faasguard.analysis.code.python import calls
 from faasguard.analysis.code.python.models import (
     AUTHZ_KEYS,
+    CUSTOM_RESOURCE_FIELDS,
     NON_CREDENTIAL_FIELDS,
     REQUEST_CONTEXT_HOST_FIELDS,
     SERVICE_URL_FIELDS,
@@ -259,6 +260,9 @@ class FunctionAnalysis(StatementAnalysis):
             if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
                 return base
             return CLEAN
+        if key.const in CUSTOM_RESOURCE_FIELDS and any(t.whole and t.kind == "event" for t in base.taints):
+            self.summary.service_formed = True
+            return CLEAN  # CloudFormation's own event, filled from the template
         if key.const != "requestContext":  # read for API Gateway's own fields, it uses nothing of the caller's
             self.use(base, node)
         if key.const == "Records" and any(t.whole and t.kind == "event" for t in base.taints):

@@ -22,6 +22,14 @@ from collections.abc import Iterable, Mapping
 from faasguard._lazy_re import LazyPattern
 from faasguard._record import record
 
+CUSTOM_RESOURCE_FIELDS = frozenset({"RequestType", "ResourceProperties", "OldResourceProperties", "ResponseURL",
+                                    "StackId", "RequestId", "LogicalResourceId", "PhysicalResourceId",
+                                    "ResourceType", "ServiceToken"})
+"""Top-level fields of a CloudFormation custom-resource event. CloudFormation sends it, from the template's own
+properties, at deploy time: a handler reading them is a custom resource provider, and what it does with them is
+what the stack's author wrote, not a caller's text (cleaning a bucket named in `ResourceProperties` with a shell
+command is no command injection)."""
+
 AUTHZ_KEYS = frozenset(
     {"authorization", "x-api-key", "cookie", "cookies", "x-auth-token", "proxy-authorization", "x-amz-security-token"}
 )
