@@ -255,7 +255,8 @@ class UnusedPermission(Rule):
     ## What it does
     Compares a role's own statements (inline and customer managed policies) with what its functions need:
     the AWS calls the handler code makes (mapped to IAM actions through botocore's service models and a table
-    of the names that differ) plus what the platform needs for the function's configuration (event source
+    of the names that differ; a role the call hands to a service, such as Scheduler's `Target.RoleArn`, needs
+    `iam:PassRole` on it) plus what the platform needs for the function's configuration (event source
     polling, VPC interfaces, logs, tracing, an environment KMS key). Actions no function of the role needs are
     reported, per statement. Only roles whose every function's code was analysed, with every call mapped, are
     judged; SAM policy templates and AWS managed policies are left to FG103.
