@@ -70,3 +70,21 @@ def test_assuming_a_role_is_not_passing_it() -> None:
     lines = (FIXTURES / "passrole" / "template.yaml").read_text().splitlines()
     passrole_lines = [n for n, line in enumerate(lines, start=1) if "Action: iam:PassRole" in line]
     assert found[0].location.line == passrole_lines[2]  # the Assumer's statement, the third in the file
+
+
+def test_inline_syntax_error_and_oversized_block_are_located_warnings(tmp_path: Path) -> None:
+    filler = "\n".join(f"          value_{i} = {i}" for i in range(60_000))  # > 1 MiB of code in one block
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"
+        "  Big:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+        "      Handler: index.handler\n      Role: arn:aws:iam::111122223333:role/x\n"
+        f"      Code:\n        ZipFile: |\n{filler}\n"
+        "  Broken:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+        "      Handler: index.handler\n      Role: arn:aws:iam::111122223333:role/x\n"
+        "      Code:\n        ZipFile: |\n          def handler(event, context)\n              return 1\n")
+    result = scan([str(tmp_path)], Config(severity=Severity.INFO), cwd=tmp_path)
+    by_message = {d.message.split(";")[0]: d.location.line for d in result.diagnostics}
+    assert by_message["inline code of Big is 1150 KiB, over the 1024 KiB limit"] == 11
+    assert by_message["Python syntax error: expected ':'"] == line_of(template, "def handler(event, context)")
+    assert not [d for d in result.diagnostics if d.kind.value == "internal-error"]

@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 __all__ = ["analyze_file", "enrich"]
 
 _COMPONENT = "code-analysis"
+_INLINE_LIMIT_BYTES = 1024 * 1024
+"""Inline code above this is not analysed: CloudFormation accepts 4 KB in `ZipFile` (SAM's `InlineCode` is
+uploaded as a zip, so larger code exists), and a module of megabytes in a template is generated or hostile."""
 
 
 def _python_handler(function: Function) -> Path | None:
@@ -182,9 +185,17 @@ def _analyze_inline(app: Application, function: Function, diagnostics: list[Diag
     runtime = function.runtime if isinstance(function.runtime, str) else ""
     handler = code.handler if isinstance(code.handler, str) and "." in code.handler else "index.handler"
     module, name = handler.rsplit(".", 1)
-    source = ("\n" * max(code.inline_line - 1, 0) + code.inline_source).encode("utf-8", "surrogatepass")
+    text = code.inline_source.encode("utf-8", "surrogatepass")
     directory = Path(app.root) / f".inline-{function.id}"
     display = function.location.path
+    limit = _INLINE_LIMIT_BYTES
+    if len(text) > limit:  # a hostile template may hold megabytes in one block; Lambda itself takes 4 KB
+        diagnostics.append(Diagnostic(
+            DiagnosticKind.UNSUPPORTED,
+            f"inline code of {function.id} is {len(text) // 1024} KiB, over the {limit // 1024} KiB limit; "
+            "not analysed", Location(display, max(code.inline_line, 1)), DiagnosticLevel.WARNING, _COMPONENT))
+        return None
+    source = b"\n" * max(code.inline_line - 1, 0) + text
     if runtime.startswith("python"):
         from faasguard.analysis.code.python.analyzer import Analyzer
         from faasguard.analysis.code.python.modules import parse_source
