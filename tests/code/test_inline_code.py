@@ -41,10 +41,21 @@ def test_one_line_inline_value_is_analysed() -> None:
 def test_json_string_of_several_lines_is_not_guessed_but_said() -> None:
     directory = FIXTURES / "json"
     result = scan([str(directory)], Config(severity=Severity.INFO), cwd=directory)
-    assert not [f for f in result.findings if f.rule_id.startswith("FG5")]
-    notes = [d for d in result.diagnostics if "inline code of Fn (ZipFile) is not analysed" in d.message]
-    assert len(notes) == 1
-    assert notes[0].location.line == line_of(directory / "template.json", '"ZipFile"')
+    assert not [f for f in result.findings if f.rule_id.startswith("FG5") and f.resource != "Joined"]
+    notes = {d.location.line: d.message.split(":")[0] for d in result.diagnostics if "inline code of" in d.message}
+    zipfiles = [n for n, line in enumerate((directory / "template.json").read_text().splitlines(), start=1)
+                if '"ZipFile"' in line]
+    # the JSON string (Fn) and the Fn::Join with a reference among its lines (JoinedWithRef)
+    assert notes == {zipfiles[0]: "inline code of Fn (ZipFile) is not analysed",
+                     zipfiles[2]: "inline code of JoinedWithRef (ZipFile) is not analysed"}
+
+
+def test_json_join_of_lines_is_analysed_at_each_line() -> None:
+    directory = FIXTURES / "json"
+    found = [f for f in run(directory, "FG501") if f.resource == "Joined"]
+    lines = [n for n, line in enumerate((directory / "template.json").read_text().splitlines(), start=1)
+             if "subprocess.call('convert '" in line]
+    assert [f.location.line for f in found] == [lines[0]]
 
 
 def test_inline_findings_through_the_cli_point_at_the_template() -> None:

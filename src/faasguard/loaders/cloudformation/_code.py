@@ -13,7 +13,7 @@ from typing import Any
 
 from faasguard.analysis.archive import find_member, is_archive
 from faasguard.findings import DiagnosticKind, DiagnosticLevel
-from faasguard.loaders._yaml import LocatedDict
+from faasguard.loaders._yaml import LocatedDict, LocatedList
 from faasguard.loaders.cloudformation._core import (
     _as_str,
     _Builder,
@@ -83,7 +83,8 @@ def _inline(b: _Builder, logical_id: str, container: Mapping[str, Any], key: str
     """Inline code, with its text when each of its lines is a line of the template: a YAML literal block (`|`,
     also `!Sub |`) or a one-line value. The `${...}` of an `Fn::Sub` stay as written (CloudFormation fills them
     in at deploy time; in code they are nearly always inside string literals). Code that cannot be located
-    line by line (a JSON string of several lines, an `Fn::Join` of lines) is kept out, with a note."""
+    line by line (a JSON string of several lines) is kept out, with a note. The older JSON form, an `Fn::Join`
+    on newlines of one string per template line, is joined back when its lines follow each other."""
     value = container.get(key)
     if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
         sub = value["Fn::Sub"]
@@ -92,17 +93,39 @@ def _inline(b: _Builder, logical_id: str, container: Mapping[str, Any], key: str
     located = container.blocks if isinstance(container, LocatedDict) else None
     first_line = (located or {}).get(key)
     text: str | None = None
-    if isinstance(value, str) and value.strip():
+    joined = _joined_lines(value)
+    if joined is not None:
+        text, first_line = joined
+    elif isinstance(value, str) and value.strip():
         if first_line is not None:
             text = value
         elif "\n" not in value.rstrip("\n"):
             text, first_line = value, key_where.line
     if text is None and value is not None:
         b.note(DiagnosticKind.UNSUPPORTED,
-               f"inline code of {logical_id} ({key}) is not analysed: only a YAML literal block (`{key}: |`) or a "
-               "one-line value can be located line by line in the template", key_where, DiagnosticLevel.NOTE)
+               f"inline code of {logical_id} ({key}) is not analysed: only a YAML literal block (`{key}: |`), an "
+               "`Fn::Join` on newlines of one literal line per template line, or a one-line value can be located "
+               "line by line in the template", key_where, DiagnosticLevel.NOTE)
     return CodeLocation(None, None, _handler_function(handler), handler, inline=True, inline_source=text,
                         inline_line=first_line or 0)
+
+
+def _joined_lines(value: object) -> tuple[str, int] | None:
+    """`{"Fn::Join": ["\\n", ["import os", "def handler(e, c):", ...]]}` with one literal string per consecutive
+    template line: the code, and the line of its first line. None for any other shape (a reference among the
+    lines, two on one line, a line holding a newline): such code cannot be located line by line."""
+    if not (isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Fn::Join"), list)):
+        return None
+    parts = value["Fn::Join"]
+    if len(parts) != 2 or parts[0] != "\n" or not isinstance(parts[1], LocatedList) or not parts[1]:
+        return None
+    lines, locs = parts[1], parts[1].item_locs
+    if len(locs) != len(lines) or not all(isinstance(line, str) and "\n" not in line for line in lines):
+        return None
+    first = locs[0][0]
+    if any(loc[0] != first + offset for offset, loc in enumerate(locs)):
+        return None
+    return "\n".join(lines), first
 
 
 def _with_source(b: _Builder, logical_id: str, location: CodeLocation, handler: str | Unknown | None, *,
