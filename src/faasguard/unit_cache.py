@@ -7,7 +7,10 @@ inside the scan's, so every read also lands in the whole-scan manifest):
 * a **load unit**: one loader run -- one CloudFormation/SAM template, or the whole run of the other loaders
   (Terraform, Serverless, the code loader...), which read their files together. It keeps the applications
   built and the loader's diagnostics, and what it charged to the scan's work budget (replayed only while the
-  budget still has room, so a hostile tree is refused exactly as without the cache);
+  budget still has room, so a hostile tree is refused exactly as without the cache). Its probes record the
+  kind of what was found, not the size: a loader only asks whether a handler file is there (the one size it
+  reads is of a file it then opens, whose content is an input), so an edited handler re-runs its application's
+  analysis but not the load of its template;
 * an **analysis unit**: one application's enrichment and rules -- its findings, diagnostics and attack
   graph (the facts reporters read: `pipeline._reduced`), keyed by a digest of the whole application, the
   configuration and the rules selected, and valid while what the analysis read (handler code, the modules it
@@ -103,6 +106,8 @@ class UnitCache:
         self._analysis_salt: tuple[tuple[Any, ...], str] | None = None
         self._units = os.path.join(units_dir(), "")
         """Where this run's units are (looked up ~1,100 times a run: the cache directory is found once)."""
+        self._blobs = os.path.join(_blobs_dir(), "")
+        """Where the full applications are (each replayed skeleton's is marked used: ~640 a run)."""
         self.stored = 0
         self.replayed = 0
         self._facts: dict[str, Any] | None = None
@@ -322,10 +327,12 @@ class UnitCache:
                     replayed.apps.append(app)
                     # in use while its skeleton is: pruned, it would send a later re-analysis back to a scan
                     # without units (`DamagedError`)
-                    _refresh(_blobs_dir() / f"{blob}.json")
+                    _refresh(f"{self._blobs}{blob}.json")
                 return replayed
         before = {kind: ctx.budget.left(kind) for kind in Work}
-        with self.recording() as recorder:
+        # probes by kind: a loader asks whether a handler file exists, never its size unless it opens it (a
+        # test holds the loaders to that), so an edited handler leaves its template's load standing
+        with self.recording(sizes=False) as recorder:
             loaded = run()
         after = {kind: ctx.budget.left(kind) for kind in Work}
         stored: list[list[Any]] = []
