@@ -152,13 +152,21 @@ def test_every_change_is_rescanned_as_without_the_cache(cache: Path, tree: Path,
     assert counted.computed >= 1
 
     # a template edited: its load unit and its application's analysis; the discovery, which read its head, only
-    # classifies it again (`UnitCache._reclassified`: still a template) and is stored again as it is now
+    # classifies it again (`UnitCache._reclassified`: still a template), on every run until more files than
+    # `_RESTORE_AFTER` changed, when it is stored again as it is now
     template = tree / "apigw-http-api-lambda-rds-proxy" / "template.yaml"
     template.write_text(template.read_text().replace("Timeout: 30", "Timeout: 900"))
     counted.reset()
     longer = assert_identical(cache)
     assert ("FG401", "apigw-http-api-lambda-rds-proxy/template.yaml", 36) in findings(longer)
     assert (counted.computed, counted.replayed) == (2, units - 3)
+    counted.reset()
+    assert assert_identical(cache) == longer
+    assert (counted.computed, counted.replayed) == (0, units - 1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(unit_cache, "_RESTORE_AFTER", 0)
+        counted.reset()
+        assert assert_identical(cache) == longer
     counted.reset()
     assert assert_identical(cache) == longer
     assert (counted.computed, counted.replayed) == (0, units)

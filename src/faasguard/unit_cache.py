@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 
 MAX_AGE_DAYS = 14
 MAX_BYTES = 512 * 1024 * 1024
+_RESTORE_AFTER = 16
+"""Files changed since the discovery's entry was stored beyond which it is stored again (`_reclassified`)."""
 
 Outcome = tuple["Facts", list["Finding"], list["Diagnostic"]]
 
@@ -112,6 +114,9 @@ class UnitCache:
         self.replayed = 0
         self._facts: dict[str, Any] | None = None
         self._seen_facts: dict[str, dict[str, Any]] = {}
+        self._missed: tuple[str, dict[str, Any]] | None = None
+        """The last entry a look-up read and found changed: the discovery's is read once, not again to be
+        classified anew (~1 MB on the corpus)."""
 
     # ------------------------------------------------------------------------------------------ entries
 
@@ -137,6 +142,7 @@ class UnitCache:
             changed = self._first_change(entry)
             if changed is not None:
                 log.debug("unit cache: %s changed; recomputed", changed)
+                self._missed = (key, entry)
                 return None
             payload = entry["payload"]
             scan_cache.absorb(entry)
@@ -204,13 +210,16 @@ class UnitCache:
         """The stored discovery still standing after a template edit: when no directory or probe changed, the
         walk would visit the same files in the same order, and an edited file changes its result only through
         its type (`sources.classify`, which reads its head). Each edited file is classified again; when every
-        one keeps its type, the stored sources stand and the entry is stored again with the files as they are
-        now (the walk of ~1,500 directories is a third of a warm run). Not for a file the walk reads for
-        anything else (a CDK `manifest.json`) nor when a scanned path is a file (`sources._owning_iac`)."""
+        one keeps its type, the stored sources stand (the walk of ~1,500 directories is a third of a warm run).
+        The entry is stored again with the files as they are now only once more than `_RESTORE_AFTER` of them
+        changed: below that, classifying them again on each run costs less than rewriting the entry (~1 MB on
+        the corpus). Not for a file the walk reads for anything else (a CDK `manifest.json`) nor when a scanned
+        path is a file (`sources._owning_iac`)."""
         from faasguard.sources import classify
 
         path = f"{self._units}{key}.json"
-        entry = scan_cache.read_sealed(path)
+        missed, self._missed = self._missed, None
+        entry = missed[1] if missed is not None and missed[0] == key else scan_cache.read_sealed(path)
         try:
             if entry is None or entry.get("key") != key \
                     or not all(os.path.isdir(os.path.join(cwd, given)) for given in paths):
@@ -236,7 +245,8 @@ class UnitCache:
             scan_cache.absorb(entry)
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
             return None
-        scan_cache.write_sealed(Path(path), entry)
+        if len(changed) > _RESTORE_AFTER:
+            scan_cache.write_sealed(Path(path), entry)
         self.replayed += 1
         return entry["payload"]
 
@@ -313,7 +323,7 @@ class UnitCache:
             try:
                 charged = {Work(kind): int(amount) for kind, amount in payload["charged"].items()}
                 replayed = LoadResult(diagnostics=list(codec.decode(payload["diagnostics"])),
-                                      handled={Path(p) for p in payload["handled"]})
+                                      handled=_paths(payload["handled"], files))
                 skeletons = [(codec.decode(skeleton), blob, digest) for skeleton, blob, digest in payload["apps"]]
             except (codec.UndecodableError, ValueError, TypeError, KeyError):
                 skeletons, charged = [], {}
@@ -559,6 +569,13 @@ def _config_digest(config: Config) -> str:
 
 
 _LAST_CONFIG: list[tuple[Config, str]] = []
+
+
+def _paths(stored: Any, files: Sequence[SourceFile]) -> set[Path]:
+    """The paths a replayed loader run handled, as the discovery's own `Path` objects where they are its files (a
+    template's unit handles the template): ~500 units, each otherwise parsing its paths again."""
+    known = {str(f.path): f.path for f in files}
+    return {known.get(text) or Path(text) for text in map(str, stored)}
 
 
 def _where(files: Sequence[SourceFile]) -> Any:
