@@ -707,3 +707,30 @@ def test_a_handler_edited_replays_its_templates_load_and_analyses_its_applicatio
     new = findings(edited) - findings(first)
     assert ("FG503", "apigw-http-api-lambda-rds-proxy/src/app.py", 56) in new  # SQL built from the event
     assert (counted.computed, counted.replayed) == (1, units - 1)
+
+
+def test_a_tampered_or_misplaced_unit_is_ignored(cache: Path, tree: Path, counted: Counted) -> None:
+    """A unit is trusted only behind its SHA-256 and under its own key: a finding's text altered in place (its
+    checksum line left as it was), or a sound entry copied over another unit's file, is recomputed -- the
+    report is a scan's without the cache and nothing of the altered text reaches it."""
+    first = assert_identical(cache)
+    units = counted.computed
+    message = first["findings"][0]["message"]
+    target = message.encode()[:24]
+    altered = [entry for entry in (cache / "units").glob("*.json") if target in entry.read_bytes()]
+    assert altered
+    for entry in altered:
+        entry.write_bytes(entry.read_bytes().replace(target, target.swapcase()))
+    counted.reset()
+    again = assert_identical(cache)
+    assert target.swapcase().decode() not in json.dumps(again)
+    assert (counted.computed, counted.replayed) == (len(altered), units - len(altered))
+
+    # a sound entry under another unit's name: its key field says whose it is
+    entries = sorted((cache / "units").glob("*.json"), key=lambda p: p.stat().st_size)
+    analyses = [entry for entry in entries if b'"findings"' in entry.read_bytes()]
+    victim, impostor = analyses[0], analyses[-1]
+    victim.write_bytes(impostor.read_bytes())
+    counted.reset()
+    assert assert_identical(cache) == again
+    assert (counted.computed, counted.replayed) == (1, units - 1)
