@@ -263,7 +263,7 @@ class UnitCache:
         unchanged file has the same facts, so one stat answers instead of a read."""
         if self._facts is None:
             self._facts = _read_facts(self._facts_path())
-        now = scan_cache.signature(path)
+        now = self._signature(path)  # (a file a unit was checked against moments ago: one stat a run)
         known = self._facts.get(kind, {}).get(path)
         if now is not None and isinstance(known, list) and len(known) == 3 and known[0] == list(now) \
                 and isinstance(known[1], str):
