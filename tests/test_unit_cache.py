@@ -511,6 +511,29 @@ def test_a_module_two_applications_import_is_an_input_of_both(
     assert counted.computed >= 2  # both applications' analyses
 
 
+def test_a_handler_two_templates_deploy_is_an_input_of_both_analyses(
+        cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: Counted) -> None:
+    """Two templates deploying the same handler file: both load units only asked whether it is there and are
+    replayed after an edit, but both applications' analyses read it and run again -- neither keeps the other's
+    stale findings."""
+    root = tmp_path / "twice"
+    (root / "code").mkdir(parents=True)
+    for name in ("First", "Second"):
+        (root / name.lower()).mkdir()
+        (root / name.lower() / "template.yaml").write_text(SHARED_TEMPLATE.format(name=name, module="shared"))
+    handler = root / "code" / "shared.py"
+    handler.write_text("import os\n\n\ndef handler(event, context):\n    os.system(event['cmd'])\n")
+    monkeypatch.chdir(root)
+    first = assert_identical(cache)
+    assert sorted(f["function"] for f in first["findings"] if f["rule_id"] == "FG501") == ["First", "Second"]
+    units = counted.computed
+    handler.write_text("import os\n\n\ndef handler(event, context):\n    os.getenv(event['cmd'])\n")
+    counted.reset()
+    second = assert_identical(cache)
+    assert not [f for f in second["findings"] if f["rule_id"] == "FG501"]
+    assert (counted.computed, counted.replayed) == (2, units - 2)  # the two analyses; loads and discovery replayed
+
+
 def test_no_cache_stores_no_unit(cache: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     report("--no-cache")
     assert not (cache / "units").exists()
