@@ -22,7 +22,8 @@ Rows (medians of --repeat runs, each a fresh process):
   baseline: ...         the same rows for another faasguard source tree (--baseline-src, e.g. main's `src`),
                         for a before/after table from one run
 
-Run by hand: `python bench/bench_perf.py [--repeat 3] [--checkov /tmp/ckv/bin/checkov] [--baseline-src DIR]`.
+Run by hand: `python bench/bench_perf.py [--repeat 3] [--checkov /tmp/ckv/bin/checkov] [--baseline-src DIR]`;
+`--only cache` measures the "cache:" and "floor:" rows alone (a few minutes instead of a quarter of an hour).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def median(runs: list[Measure]) -> Measure:
             statistics.median(r[2] for r in runs))
 
 
-def faasguard_rows(src: Path, corpus: Path, repeat: int, label: str) -> dict[str, Measure]:
+def faasguard_rows(src: Path, corpus: Path, repeat: int, label: str, only_cache: bool = False) -> dict[str, Measure]:
     cache = Path(tempfile.mkdtemp(prefix="fg-bench-cache-"))
     env = {**os.environ, "PYTHONPATH": str(src), "FAASGUARD_CACHE_DIR": str(cache)}
     env.pop("FAASGUARD_NO_CACHE", None)
@@ -74,22 +75,8 @@ def faasguard_rows(src: Path, corpus: Path, repeat: int, label: str) -> dict[str
     no_cache = ["--no-cache"] if has_cache else []
     rows: dict[str, Measure] = {}
     measure([*fg, "scan", str(corpus), *out, *no_cache], env)  # warm-up: bytecode, derived tables
-    if (src / "faasguard" / "parallel.py").is_file():
-        auto, serial = [], []
-        for _ in range(repeat):  # alternately: load from other processes on the machine hits both alike
-            auto.append(measure([*fg, "scan", str(corpus), *out, *no_cache], env))
-            serial.append(measure([*fg, "scan", str(corpus), "--jobs", "1", *out, *no_cache], env))
-        rows["scan, no cache"], rows["scan, --jobs 1"] = median(auto), median(serial)
-    else:
-        rows["scan, no cache"] = median([measure([*fg, "scan", str(corpus), *out, *no_cache], env)
-                                         for _ in range(repeat)])
-    rows["scan, --select FG30"] = median([measure([*fg, "scan", str(corpus), "--select", "FG30", *out, *no_cache],
-                                                  env) for _ in range(repeat)])
-    app = HERE.parent / "examples" / "vulnerable-app"
-    rows["--version"] = median([measure([*fg, "--version"], env) for _ in range(repeat)])
-    rows["pre-commit"] = median([measure([*fg, "scan", str(app / "template.yaml"),
-                                          str(app / "src" / "report" / "app.py"), *out, *no_cache], env)
-                                 for _ in range(repeat)])
+    if not only_cache:
+        rows |= _scan_rows(fg, out, no_cache, src, corpus, repeat, env)
     if has_cache:
         copy = Path(tempfile.mkdtemp(prefix="fg-bench-corpus-")) / "corpus"
         shutil.copytree(corpus, copy, symlinks=True)
@@ -123,6 +110,28 @@ def faasguard_rows(src: Path, corpus: Path, repeat: int, label: str) -> dict[str
     return {f"{label}{name}": value for name, value in rows.items()}
 
 
+def _scan_rows(fg: list[str], out: list[str], no_cache: list[str], src: Path, corpus: Path, repeat: int,  # noqa: PLR0917
+               env: dict[str, str]) -> dict[str, Measure]:
+    rows: dict[str, Measure] = {}
+    if (src / "faasguard" / "parallel.py").is_file():
+        auto, serial = [], []
+        for _ in range(repeat):  # alternately: load from other processes on the machine hits both alike
+            auto.append(measure([*fg, "scan", str(corpus), *out, *no_cache], env))
+            serial.append(measure([*fg, "scan", str(corpus), "--jobs", "1", *out, *no_cache], env))
+        rows["scan, no cache"], rows["scan, --jobs 1"] = median(auto), median(serial)
+    else:
+        rows["scan, no cache"] = median([measure([*fg, "scan", str(corpus), *out, *no_cache], env)
+                                         for _ in range(repeat)])
+    rows["scan, --select FG30"] = median([measure([*fg, "scan", str(corpus), "--select", "FG30", *out, *no_cache],
+                                                  env) for _ in range(repeat)])
+    app = HERE.parent / "examples" / "vulnerable-app"
+    rows["--version"] = median([measure([*fg, "--version"], env) for _ in range(repeat)])
+    rows["pre-commit"] = median([measure([*fg, "scan", str(app / "template.yaml"),
+                                          str(app / "src" / "report" / "app.py"), *out, *no_cache], env)
+                                 for _ in range(repeat)])
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -131,14 +140,17 @@ def main() -> int:
                         help="Checkov's executable (default $CHECKOV); without it no Checkov figure is printed.")
     parser.add_argument("--checkov-repeat", type=int, default=1)
     parser.add_argument("--baseline-src", type=Path, help="Another faasguard `src` directory to measure too.")
+    parser.add_argument("--only", choices=("all", "cache"), default="all",
+                        help="`cache`: only the cache and floor rows.")
     args = parser.parse_args()
     corpus: Path = args.corpus.resolve()
     if not corpus.is_dir():
         print(f"corpus not found: {corpus}", file=sys.stderr)
         return 2
-    rows = faasguard_rows(SRC, corpus, args.repeat, "")
+    only_cache = args.only == "cache"
+    rows = faasguard_rows(SRC, corpus, args.repeat, "", only_cache)
     if args.baseline_src:
-        rows |= faasguard_rows(args.baseline_src.resolve(), corpus, args.repeat, "baseline: ")
+        rows |= faasguard_rows(args.baseline_src.resolve(), corpus, args.repeat, "baseline: ", only_cache)
     checkov = None
     if args.checkov and shutil.which(args.checkov):
         work = Path(tempfile.mkdtemp(prefix="fg-bench-checkov-"))

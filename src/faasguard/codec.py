@@ -10,7 +10,8 @@ codec only ever builds the classes it knows.
 The form is self-describing, so one pair of functions covers every class without a schema per class (a new
 field of a dataclass needs nothing here): a JSON scalar stands for itself, and every other value is a JSON
 array whose first element says what it is -- `("` a tuple, `[` a list, `{` a mapping, `C` a dataclass by its
-constructor fields in order, `E` an enum member, and a few of the loaders' own value types. A value of any
+constructor fields in order or `K` by those that differ from their defaults (each as its position among the
+constructor's fields, then its value), `E` an enum member, and a few of the loaders' own value types. A value of any
 other type (or a subclass of a scalar this module does not know) raises `UnencodableError`: the unit is then simply
 not stored, never stored lossily. Decoding only instantiates classes from `_MODULES` and raises `UndecodableError`
 on anything else, which the cache treats as a damaged entry.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import enum
 import importlib
 import sys
-from dataclasses import fields, is_dataclass
+from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -52,6 +53,13 @@ class UndecodableError(ValueError):
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _TAGS: dict[type, str] = {}
 _CLASSES: dict[str, type] = {}
+_SPECS: dict[type, tuple[tuple[int, str, int, Any], ...]] = {}
+"""Class → (position, name, how its default is recognised, the default) of each constructor field."""
+_REQUIRED, _SAME, _EQUAL, _EMPTY_OF = 0, 1, 2, 3
+"""How a field's default is recognised: never (no default, or one whose equality could hide a difference: a
+record's `__eq__` skips its `compare=False` fields, `-0.0 == 0.0`); by identity (None, a bool, an enum member);
+by type and equality (an int, a string); by type and emptiness (an empty tuple, list or mapping, also from a
+`default_factory`). Anything else is always written."""
 
 
 def _tag(cls: type) -> str:
@@ -68,6 +76,58 @@ def _init_fields(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELDS[cls] = tuple(f.name for f in fields(cls) if f.init)
     return names
+
+
+def _spec(cls: type) -> tuple[tuple[int, str, int, Any], ...]:
+    spec = _SPECS.get(cls)
+    if spec is None:
+        out = []
+        for position, item in enumerate(f for f in fields(cls) if f.init):
+            if item.default is not MISSING:
+                default = item.default
+            elif item.default_factory is not MISSING:
+                default = item.default_factory()
+            else:
+                out.append((position, item.name, _REQUIRED, None))
+                continue
+            kind = type(default)
+            if default is None or kind is bool or isinstance(default, enum.Enum):
+                how = _SAME
+            elif kind in (int, str):
+                how = _EQUAL
+            elif kind in (tuple, list, dict) and not default:
+                how = _EMPTY_OF
+            else:
+                how = _REQUIRED
+            out.append((position, item.name, how, default))
+        spec = _SPECS[cls] = tuple(out)
+    return spec
+
+
+def _encode_dataclass(value: Any, kind: type) -> list[Any]:
+    """The shorter of two forms: `["K", tag, position, value, ...]` with only the fields whose value is not
+    their default (a skeleton's function sets ~4 of its ~32 fields), or `["C", tag, value, ...]` with every
+    field in order when most are set (a finding): the positional form decodes faster, the sparse one spares
+    decoding the defaults and most of the JSON."""
+    spec = _spec(kind)
+    values = [getattr(value, name) for _, name, _, _ in spec]
+    kept: list[Any] = ["K", _tag(kind)]
+    for (position, _, how, default), item in zip(spec, values, strict=True):
+        if how == _SAME:
+            if item is default:
+                continue
+        elif how == _EMPTY_OF:
+            if type(item) is type(default) and not item:
+                continue
+        elif how == _EQUAL and type(item) is type(default) and item == default:
+            continue
+        kept.append(position)
+        kept.append(item)
+    if len(kept) - 2 > len(spec):  # more than half of the fields set
+        return ["C", kept[1], *[encode(item) for item in values]]
+    for index in range(3, len(kept), 2):
+        kept[index] = encode(kept[index])
+    return kept
 
 
 def encode(value: Any) -> Any:
@@ -95,8 +155,7 @@ def _encode_other(value: Any, kind: type) -> Any:
     if isinstance(value, enum.Enum):
         return ["E", _tag(kind), value.value]
     if is_dataclass(value):
-        tag = _tag(kind)
-        return ["C", tag, *[encode(getattr(value, name)) for name in _init_fields(kind)]]
+        return _encode_dataclass(value, kind)
     name = kind.__name__
     if name == "LocatedDict" and kind.__module__ == "faasguard.loaders._yaml":
         out: list[Any] = ["D", value.path, value.line, value.column,
@@ -154,24 +213,43 @@ def _class(tag: Any) -> type:
     return cls
 
 
-_DATACLASSES: dict[str, tuple[type, int]] = {}
-"""Tag → (dataclass, number of constructor fields), for the tags already checked: a replayed scan decodes
+_DATACLASSES: dict[str, tuple[type, tuple[str, ...]]] = {}
+"""Tag → (dataclass, its constructor fields' names), for the tags already checked: a replayed scan decodes
 ~10,000 dataclasses of a few dozen classes."""
 _MEMBERS: dict[tuple[str, Any], enum.Enum] = {}
 """(tag, value) → enum member, for the members already decoded (~9,000 on a replayed scan, of a few dozen)."""
 
 
-def _dataclass(value: list[Any]) -> Any:
-    known = _DATACLASSES.get(value[1])
+def _known_dataclass(tag: Any) -> tuple[type, tuple[str, ...]]:
+    known = _DATACLASSES.get(tag)
     if known is None:
-        cls = _class(value[1])
+        cls = _class(tag)
         if not is_dataclass(cls):
-            raise UndecodableError(f"{value[1]!r} is not a dataclass")
-        known = _DATACLASSES[value[1]] = (cls, len(_init_fields(cls)))
-    cls, count = known
-    if len(value) - 2 != count:
-        raise UndecodableError(f"{value[1]!r}: {len(value) - 2} fields stored, {count} expected")
+            raise UndecodableError(f"{tag!r} is not a dataclass")
+        known = _DATACLASSES[tag] = (cls, _init_fields(cls))
+    return known
+
+
+def _dataclass(value: list[Any]) -> Any:
+    cls, names = _known_dataclass(value[1])
+    if len(value) - 2 != len(names):
+        raise UndecodableError(f"{value[1]!r}: {len(value) - 2} fields stored, {len(names)} expected")
     return cls(*[item if type(item) is not list else decode(item) for item in value[2:]])
+
+
+def _sparse_dataclass(value: list[Any]) -> Any:
+    cls, names = _known_dataclass(value[1])
+    if len(value) % 2:
+        raise UndecodableError(f"{value[1]!r}: a field without its value")
+    given: dict[str, Any] = {}
+    last = -1
+    for index in range(2, len(value), 2):
+        position, item = value[index], value[index + 1]
+        if type(position) is not int or not last < position < len(names):
+            raise UndecodableError(f"{value[1]!r}: no field {position!r} here (the fields go in order, once)")
+        last = position
+        given[names[position]] = item if type(item) is not list else decode(item)
+    return cls(**given)  # a required field missing: TypeError, undecodable
 
 
 def _enum(value: list[Any]) -> Any:
@@ -241,6 +319,7 @@ _DECODERS: dict[str, Any] = {
     "[": lambda value: [item if type(item) is not list else decode(item) for item in value[1:]],
     "{": _mapping,
     "C": _dataclass,
+    "K": _sparse_dataclass,
     "E": _enum,
     "D": _located_dict,
     "L": _located_list,

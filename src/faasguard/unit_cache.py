@@ -7,7 +7,10 @@ inside the scan's, so every read also lands in the whole-scan manifest):
 * a **load unit**: one loader run -- one CloudFormation/SAM template, or the whole run of the other loaders
   (Terraform, Serverless, the code loader...), which read their files together. It keeps the applications
   built and the loader's diagnostics, and what it charged to the scan's work budget (replayed only while the
-  budget still has room, so a hostile tree is refused exactly as without the cache);
+  budget still has room, so a hostile tree is refused exactly as without the cache). Its probes record the
+  kind of what was found, not the size: a loader only asks whether a handler file is there (the one size it
+  reads is of a file it then opens, whose content is an input), so an edited handler re-runs its application's
+  analysis but not the load of its template;
 * an **analysis unit**: one application's enrichment and rules -- its findings, diagnostics and attack
   graph (the facts reporters read: `pipeline._reduced`), keyed by a digest of the whole application, the
   configuration and the rules selected, and valid while what the analysis read (handler code, the modules it
@@ -57,6 +60,8 @@ log = logging.getLogger(__name__)
 
 MAX_AGE_DAYS = 14
 MAX_BYTES = 512 * 1024 * 1024
+_RESTORE_AFTER = 16
+"""Files changed since the discovery's entry was stored beyond which it is stored again (`_reclassified`)."""
 
 Outcome = tuple["Facts", list["Finding"], list["Diagnostic"]]
 
@@ -103,10 +108,15 @@ class UnitCache:
         self._analysis_salt: tuple[tuple[Any, ...], str] | None = None
         self._units = os.path.join(units_dir(), "")
         """Where this run's units are (looked up ~1,100 times a run: the cache directory is found once)."""
+        self._blobs = os.path.join(_blobs_dir(), "")
+        """Where the full applications are (each replayed skeleton's is marked used: ~640 a run)."""
         self.stored = 0
         self.replayed = 0
         self._facts: dict[str, Any] | None = None
         self._seen_facts: dict[str, dict[str, Any]] = {}
+        self._missed: tuple[str, dict[str, Any]] | None = None
+        """The last entry a look-up read and found changed: the discovery's is read once, not again to be
+        classified anew (~1 MB on the corpus)."""
 
     # ------------------------------------------------------------------------------------------ entries
 
@@ -132,6 +142,7 @@ class UnitCache:
             changed = self._first_change(entry)
             if changed is not None:
                 log.debug("unit cache: %s changed; recomputed", changed)
+                self._missed = (key, entry)
                 return None
             payload = entry["payload"]
             scan_cache.absorb(entry)
@@ -199,13 +210,16 @@ class UnitCache:
         """The stored discovery still standing after a template edit: when no directory or probe changed, the
         walk would visit the same files in the same order, and an edited file changes its result only through
         its type (`sources.classify`, which reads its head). Each edited file is classified again; when every
-        one keeps its type, the stored sources stand and the entry is stored again with the files as they are
-        now (the walk of ~1,500 directories is a third of a warm run). Not for a file the walk reads for
-        anything else (a CDK `manifest.json`) nor when a scanned path is a file (`sources._owning_iac`)."""
+        one keeps its type, the stored sources stand (the walk of ~1,500 directories is a third of a warm run).
+        The entry is stored again with the files as they are now only once more than `_RESTORE_AFTER` of them
+        changed: below that, classifying them again on each run costs less than rewriting the entry (~1 MB on
+        the corpus). Not for a file the walk reads for anything else (a CDK `manifest.json`) nor when a scanned
+        path is a file (`sources._owning_iac`)."""
         from faasguard.sources import classify
 
         path = f"{self._units}{key}.json"
-        entry = scan_cache.read_sealed(path)
+        missed, self._missed = self._missed, None
+        entry = missed[1] if missed is not None and missed[0] == key else scan_cache.read_sealed(path)
         try:
             if entry is None or entry.get("key") != key \
                     or not all(os.path.isdir(os.path.join(cwd, given)) for given in paths):
@@ -231,7 +245,8 @@ class UnitCache:
             scan_cache.absorb(entry)
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
             return None
-        scan_cache.write_sealed(Path(path), entry)
+        if len(changed) > _RESTORE_AFTER:
+            scan_cache.write_sealed(Path(path), entry)
         self.replayed += 1
         return entry["payload"]
 
@@ -248,7 +263,7 @@ class UnitCache:
         unchanged file has the same facts, so one stat answers instead of a read."""
         if self._facts is None:
             self._facts = _read_facts(self._facts_path())
-        now = scan_cache.signature(path)
+        now = self._signature(path)  # (a file a unit was checked against moments ago: one stat a run)
         known = self._facts.get(kind, {}).get(path)
         if now is not None and isinstance(known, list) and len(known) == 3 and known[0] == list(now) \
                 and isinstance(known[1], str):
@@ -308,7 +323,7 @@ class UnitCache:
             try:
                 charged = {Work(kind): int(amount) for kind, amount in payload["charged"].items()}
                 replayed = LoadResult(diagnostics=list(codec.decode(payload["diagnostics"])),
-                                      handled={Path(p) for p in payload["handled"]})
+                                      handled=_paths(payload["handled"], files))
                 skeletons = [(codec.decode(skeleton), blob, digest) for skeleton, blob, digest in payload["apps"]]
             except (codec.UndecodableError, ValueError, TypeError, KeyError):
                 skeletons, charged = [], {}
@@ -322,10 +337,12 @@ class UnitCache:
                     replayed.apps.append(app)
                     # in use while its skeleton is: pruned, it would send a later re-analysis back to a scan
                     # without units (`DamagedError`)
-                    _refresh(_blobs_dir() / f"{blob}.json")
+                    _refresh(f"{self._blobs}{blob}.json")
                 return replayed
         before = {kind: ctx.budget.left(kind) for kind in Work}
-        with self.recording() as recorder:
+        # probes by kind: a loader asks whether a handler file exists, never its size unless it opens it (a
+        # test holds the loaders to that), so an edited handler leaves its template's load standing
+        with self.recording(sizes=False) as recorder:
             loaded = run()
         after = {kind: ctx.budget.left(kind) for kind in Work}
         stored: list[list[Any]] = []
@@ -404,7 +421,8 @@ class UnitCache:
         shared = (_config_digest(config), tuple(r.id for r in rules), tuple(name for name, _ in enrichers))
         if self._analysis_salt is None or self._analysis_salt[0] != shared:
             self._analysis_salt = (shared, self.key("analysis-shared", *shared))
-        return self.key("analysis", digest, self._analysis_salt[1])
+        # three hex digests: joined, they need none of `key`'s JSON (asked ~640 times a run)
+        return hashlib.sha256(f"analysis\0{self.base}\0{digest}\0{self._analysis_salt[1]}".encode()).hexdigest()
 
     def replay_analysis(self, key: str) -> Outcome | None:
         payload = self.lookup(key)
@@ -552,6 +570,13 @@ def _config_digest(config: Config) -> str:
 
 
 _LAST_CONFIG: list[tuple[Config, str]] = []
+
+
+def _paths(stored: Any, files: Sequence[SourceFile]) -> set[Path]:
+    """The paths a replayed loader run handled, as the discovery's own `Path` objects where they are its files (a
+    template's unit handles the template): ~500 units, each otherwise parsing its paths again."""
+    known = {str(f.path): f.path for f in files}
+    return {known.get(text) or Path(text) for text in map(str, stored)}
 
 
 def _where(files: Sequence[SourceFile]) -> Any:
