@@ -53,7 +53,7 @@ from faasguard.model import (
 )
 
 _REF = re.compile(r"\$\{((?:module\.[\w-]+(?:\[[^\]]*\])?\.)*)(data\.)?([a-z][a-z0-9_]*)\.([\w-]+)"
-                  r"(?:\[[^\]]*\])?((?:\.[\w-]+)*)")
+                  r"(\[[^\]]*\])?((?:\.[\w-]+)*)")
 
 
 class _Builder:
@@ -97,9 +97,11 @@ class _Builder:
             if "${" not in text:
                 continue
             for match in _REF.finditer(text):
-                modules, data, rtype, name, attrs = match.groups()
+                modules, data, rtype, name, index, attrs = match.groups()
                 prefix = _strip_indexes(modules) if modules and "[" in modules else modules or ""
                 address = f"{prefix}{'data.' if data else ''}{rtype}.{name}"
+                if index and address + index in self.by_address:  # an instance of an expanded resource
+                    address += index
                 out.append((address, rtype, attrs.lstrip(".")))
         return out
 

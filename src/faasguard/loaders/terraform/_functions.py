@@ -26,6 +26,7 @@ from faasguard.loaders.terraform._instances import (
     _Instance,
     _Res,
     _symbolic,
+    node_ref,
 )
 from faasguard.loaders.terraform._loader import (
     _SyntheticLambda,
@@ -93,7 +94,7 @@ def _layers(b: _Builder) -> None:
         res = entry.res
         runtimes = tuple(r for r in _as_list(res.get("compatible_runtimes")) if isinstance(r, str))
         b.layers.append(Layer(
-            id=res.address, location=res.location, arn=_symbolic(f"{res.address}.arn"),
+            id=res.address, location=res.location, arn=node_ref(res.address, "arn"),
             name=res.text("layer_name"), content_dir=_code_dir(b, entry.inst, res.get("filename"))[0],
             compatible_runtimes=runtimes))
 

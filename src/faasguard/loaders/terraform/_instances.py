@@ -25,6 +25,7 @@ from faasguard.loaders._hcl import (
 )
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, read_text
 from faasguard.loaders.intrinsics import Symbolic
+from faasguard.loaders.terraform._expansion import Expansion, expand
 from faasguard.loaders.terraform._policies import (
     _UNRESOLVED_KEY,
     _statements_of,
@@ -64,6 +65,8 @@ class _ModuleDir:
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
     resources: list[Block] = field(default_factory=list)
+    resource_index: dict[tuple[str, str], Block] = field(default_factory=dict)
+    """(type, name) → the resource block (what a reference to `type.name` looks up for its count/for_each)."""
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
@@ -81,6 +84,7 @@ class _ModuleDir:
                 self.locals.update(block.body.attributes)
             elif block.type == "resource" and len(block.labels) == 2:
                 self.resources.append(block)
+                self.resource_index[(block.labels[0], block.labels[1])] = block
             elif block.type == "data" and len(block.labels) == 2:
                 self.data[(block.labels[0], block.labels[1])] = block
             elif block.type == "module" and block.labels:
@@ -124,6 +128,7 @@ class _Instance:
         self._output_cache: dict[str, Any] = {}
         self._doc_cache: dict[str, Any] = {}
         self._attr_cache: dict[Attribute, Any] = {}
+        self._expansions: dict[tuple[str, str], Expansion | None] = {}
         self._active: list[str] = []
         self.unknown_vars: set[str] = set()
         self.evaluator = Evaluator(self._resolve, {
@@ -251,11 +256,38 @@ class _Instance:
             rel = self.module_rel()
             return {"module": rel, "root": ".", "cwd": "."}.get(str(first), EvalError("unknown path.*", location))
         if root in ("count", "each", "self", "terraform"):
-            return Unknown(f"{text} (one node per resource; instances are not expanded)", location)
+            return Unknown(f"{text} (outside an expanded count / for_each resource)", location)
         if "_" in root and first is not None:
+            expansion = self.expansion(root, first)
+            if expansion is not None:
+                return expansion.reference(steps[1:], location)
             return _arn_shape(self.prefix, root, first, steps[1:]) or _symbolic(self.prefix + text)
         self.loader.diag(DiagnosticKind.UNRESOLVED, f"unknown reference {text}", location)
         return EvalError(f"unknown reference {text}", location)
+
+    def expansion(self, rtype: str, name: str) -> Expansion | None:
+        """The instances of resource `rtype.name` of this module when its `count` / `for_each` is known (see
+        `_expansion`), else None (not repeated, not declared, or one node). Computed once: the builder and
+        every reference to the resource must agree on it."""
+        key = (rtype, name)
+        if key in self._expansions:
+            return self._expansions[key]
+        block = self.mod.resource_index.get(key)
+        if block is None or (block.body.attr("count") is None and block.body.attr("for_each") is None):
+            self._expansions[key] = None
+            return None
+        address = f"{self.prefix}{rtype}.{name}"
+        self._expansions[key] = None  # a for_each that reads its own resource sees it as one node
+        guard = self._guard(address, block.location)
+        if guard is not None:
+            return None
+        self._active.append(address)
+        try:
+            result = expand(self, block, address, _instance_symbolic)
+        finally:
+            self._active.pop()
+        self._expansions[key] = result
+        return result
 
     def _module_ref(self, name: str | None, steps: list[tuple[str, Any]], location: Location) -> Any:
         if name is None:
@@ -538,6 +570,24 @@ def _symbolic(text: str) -> str:
         else Symbolic("${" + text + "}")
 
 
+def _instance_symbolic(address: str, rest: list[tuple[str, Any]]) -> str:
+    """`aws_lambda_function.fn["a"]` + `.arn` → that instance's symbolic attribute, the instance key kept (an
+    expanded resource's instances are separate nodes); indexes inside the attribute are dropped, as
+    `_symbolic` drops them."""
+    base = address[:address.index("[")] if "[" in address else address
+    head, _, name = base.rpartition(".")
+    module, _, rtype = head.rpartition(".")
+    shaped = _arn_shape(f"{module}." if module else "", rtype, name + address[len(base):], rest)
+    if shaped is not None:
+        return shaped
+    return Symbolic("${" + address + "".join(f".{key}" for kind, key in rest if kind == "attr") + "}")
+
+
+def node_ref(address: str, attribute: str) -> str:
+    """`${address.attribute}` for a node the builder made, whose address may carry an instance key."""
+    return Symbolic("${" + f"{address}.{attribute}" + "}")
+
+
 def _arn(service: str, resource: str) -> str:
     return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{resource}"
 
@@ -591,7 +641,7 @@ def _strip_indexes(text: str) -> str:
 class _Res:
     """A block of one instance, with typed, located accessors (field locations carry the address)."""
 
-    __slots__ = ("_location", "address", "bindings", "block", "inst")
+    __slots__ = ("_location", "_values", "address", "bindings", "block", "inst")
 
     def __init__(self, inst: _Instance, block: Block, address: str,
                  bindings: Mapping[str, Any] | None = None) -> None:
@@ -601,6 +651,8 @@ class _Res:
         self.bindings: Mapping[str, Any] = ({**bindings, **block.bindings} if bindings and block.bindings
                                             else bindings or block.bindings)
         self._location: Location | None = None
+        self._values: dict[str, Any] | None = {} if self.bindings else None
+        """Attribute values under this resource's bindings (`_Instance.eval_attr` caches only the unbound)."""
 
     @property
     def location(self) -> Location:
@@ -616,7 +668,13 @@ class _Res:
         attr = self.block.body.attr(name)
         if attr is None:
             return default
-        value = self.inst.eval_attr(attr, self.bindings)
+        values = self._values
+        if values is None:
+            value = self.inst.eval_attr(attr)
+        elif name in values:
+            value = values[name]
+        else:
+            value = values[name] = self.inst.eval_attr(attr, self.bindings)
         if isinstance(value, Unknown) and value.location is not None and value.location.logical_id is None:
             return type(value)(value.reason, value.location.with_id(self.address))
         return value
