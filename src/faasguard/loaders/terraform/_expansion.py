@@ -188,7 +188,8 @@ def expand(inst: _Instance, block: Block, address: str,
     if count is not None:
         number = _count_of(value)
         if number is None:
-            reason = value.reason if isinstance(value, Unknown) else f"not a whole number: {value!r}"
+            reason = value.reason if isinstance(value, Unknown) else f"{value} is only known after apply" \
+                if isinstance(value, str) and "${" in value else f"not a whole number: {value!r}"
             _one_node(inst, where, f"{address} uses count = a value not known statically ({reason})")
             return None
         keys: dict[Key, Any] = {}

@@ -1,0 +1,186 @@
+"""Terraform `count` / `for_each`: one node per instance when the collection is known (terraform._expansion).
+
+Each fixture under `fixtures/loaders/terraform/expansion/` is one shape seen in real apps (a map of functions in
+`locals`, `toset([...])`, `count = length(var.list)`, a disabled `count = var.x ? 1 : 0`, a collection only known
+at plan time, a hostile count). The tests assert the rule, the instance address Terraform itself uses and the
+line, for the instance that must be reported and for its sibling that must not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests._helpers import line_of, run
+
+from faasguard.config import Config
+from faasguard.findings import DiagnosticKind, DiagnosticLevel, Finding
+from faasguard.loaders import LoadContext, LoadResult, terraform
+from faasguard.loaders.terraform._expansion import MAX_INSTANCES
+from faasguard.model import Application, Unknown
+from faasguard.sources import SourceType, discover
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "loaders" / "terraform" / "expansion"
+LAMBDA_ARN = '${aws_lambda_function.fn["%s"].arn}'
+
+
+def load(name: str) -> tuple[Application, LoadResult]:
+    directory = FIXTURES / name
+    found = discover([str(directory)], cwd=directory)
+    files = [f for f in found.files if f.type is SourceType.TERRAFORM]
+    result = terraform.load(files, LoadContext(Config(), directory, (directory,)))
+    (app,) = result.apps
+    return app, result
+
+
+def located(findings: list[Finding]) -> list[tuple[str, str | None, int]]:
+    return sorted((f.rule_id, f.location.logical_id, f.location.line) for f in findings)
+
+
+# ------------------------------------------------------------------------------------------------ for_each map
+
+def test_for_each_map_reports_only_the_instance_whose_entry_is_unsafe() -> None:
+    main = FIXTURES / "foreach-map" / "main.tf"
+    assert located(run(FIXTURES / "foreach-map", "FG401", "FG402")) == [
+        ("FG401", 'aws_lambda_function.fn["legacy"]', line_of(main, "timeout       = each.value.timeout")),
+        ("FG402", 'aws_lambda_function.fn["legacy"]', line_of(main, "runtime       = each.value.runtime")),
+    ]
+
+
+def test_for_each_map_binds_each_key_and_value_per_instance() -> None:
+    app, _ = load("foreach-map")
+    functions = {f.id: f for f in app.functions}
+    assert set(functions) == {'aws_lambda_function.fn["current"]', 'aws_lambda_function.fn["legacy"]'}
+    current = functions['aws_lambda_function.fn["current"]']
+    assert (current.name, current.runtime, current.timeout) == ("shop-current", "python3.12", 30)
+    assert current.role == 'aws_iam_role.fn["current"]'  # aws_iam_role.fn[each.key].arn, per instance
+    assert [(e.name, e.value) for e in current.environment] == [("TABLE", "orders")]
+    block_line = line_of(FIXTURES / "foreach-map" / "main.tf", 'resource "aws_lambda_function" "fn"')
+    assert current.location.line == block_line
+    assert current.location.logical_id == 'aws_lambda_function.fn["current"]'
+    roles = {r.id for r in app.roles}
+    assert {'aws_iam_role.fn["current"]', 'aws_iam_role.fn["legacy"]'} <= roles
+    assert "aws_iam_role.fn" not in roles
+
+
+def test_references_to_instances_resolve_or_stay_unknown() -> None:
+    app, _ = load("foreach-map")
+    (role,) = [r for r in app.roles if r.id == 'aws_iam_role.fn["current"]']
+    (policy,) = [p for p in role.policies if p.id == "aws_iam_role_policy.invoke_all"]
+    assert policy.document is not None
+    by_action = {s.actions[0]: s.resources for s in policy.document.statements}
+    # values(...)[*].arn: every instance, in key order
+    assert by_action["lambda:InvokeFunction"] == (LAMBDA_ARN % "current", LAMBDA_ARN % "legacy")
+    assert by_action["lambda:GetFunction"] == (LAMBDA_ARN % "current",)
+    # an index not known statically (var.pick has no default), or naming no instance: never a guess
+    for action in ("lambda:GetPolicy", "lambda:ListTags"):
+        (resource,) = by_action[action]
+        assert isinstance(resource, Unknown), action
+
+
+# ------------------------------------------------------------------------------------------------ for_each set
+
+def test_for_each_set_instances_are_keyed_by_the_member() -> None:
+    main = FIXTURES / "foreach-set" / "main.tf"
+    findings = run(FIXTURES / "foreach-set", "FG402")
+    # one literal runtime line for both instances: one finding there, naming both (as for an inherited value)
+    assert located(findings) == [("FG402", 'aws_lambda_function.jobs["ingest"]', line_of(main, '"python3.8"'))]
+    assert 'aws_lambda_function.jobs["report"]' in findings[0].message
+    app, _ = load("foreach-set")
+    functions = {f.id: f for f in app.functions}
+    assert set(functions) == {'aws_lambda_function.jobs["ingest"]', 'aws_lambda_function.jobs["report"]',
+                              'aws_lambda_function.fresh["alpha"]', 'aws_lambda_function.fresh["beta"]'}
+    assert functions['aws_lambda_function.jobs["report"]'].handler == "report.handler"
+    # the permission's function_name = each.key names one function per instance
+    assert sorted((p.id, p.function) for p in app.permissions) == [
+        ('aws_lambda_permission.jobs_from_events["ingest"]', 'aws_lambda_function.jobs["ingest"]'),
+        ('aws_lambda_permission.jobs_from_events["report"]', 'aws_lambda_function.jobs["report"]')]
+
+
+# ------------------------------------------------------------------------------------------------ count
+
+def test_count_from_length_and_literal() -> None:
+    main = FIXTURES / "count" / "main.tf"
+    findings = run(FIXTURES / "count", "FG401", "FG404")
+    queue_line = line_of(main, 'resource "aws_sqs_queue" "jobs"')
+    assert located(findings) == [
+        ("FG401", "aws_lambda_function.workers[0]", line_of(main, "timeout       = count.index")),
+        ("FG404", "aws_sqs_queue.jobs[0]", queue_line),
+        ("FG404", "aws_sqs_queue.jobs[1]", queue_line),
+    ]  # workers[1] (60 s) and the queue with a redrive policy (safe[0]) stay quiet
+    app, _ = load("count")
+    names = {f.id: f.name for f in app.functions}
+    assert names == {"aws_lambda_function.workers[0]": "resize", "aws_lambda_function.workers[1]": "thumbnail"}
+    sources = sorted((t.function, str(t.source)) for t in app.triggers)
+    assert [function for function, _ in sources] == [
+        "aws_lambda_function.workers[0]", "aws_lambda_function.workers[1]", "aws_lambda_function.workers[1]"]
+
+
+def test_count_splat_lists_every_instance() -> None:
+    app, result = load("count")
+    queues = {r.id for r in app.resources if r.id.startswith("aws_sqs_queue.")}
+    assert queues == {"aws_sqs_queue.jobs[0]", "aws_sqs_queue.jobs[1]", "aws_sqs_queue.safe[0]", "aws_sqs_queue.dlq"}
+    (send,) = [p for role in app.roles for p in role.policies if p.id == "aws_iam_role_policy.send"]
+    assert send.document is not None
+    (statement,) = send.document.statements
+    assert statement.resources == tuple(
+        f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:${{aws_sqs_queue.jobs[{i}].name}}"
+        for i in range(2))
+    assert not [d for d in result.diagnostics if d.level is DiagnosticLevel.WARNING]
+
+
+# ------------------------------------------------------------------------------------------------ count = 0
+
+def test_disabled_resources_make_no_node_and_no_finding() -> None:
+    main = FIXTURES / "count-zero" / "main.tf"
+    findings = run(FIXTURES / "count-zero", "FG302", "FG401", "FG402", "FG403")
+    replacement = line_of(main, 'resource "aws_lambda_function" "replacement"')
+    assert located(findings) == [("FG402", "aws_lambda_function.replacement[0]", replacement + 5)]
+    app, _ = load("count-zero")
+    assert [f.id for f in app.functions] == ["aws_lambda_function.replacement[0]"]
+    assert not app.triggers
+    assert not app.permissions
+
+
+# ------------------------------------------------------------------------------------------------ unknown
+
+def test_unknown_collections_keep_one_node_with_unknown_values() -> None:
+    main = FIXTURES / "unknown" / "main.tf"
+    app, result = load("unknown")
+    functions = {f.id: f for f in app.functions}
+    assert set(functions) == {"aws_lambda_function.from_var", "aws_lambda_function.from_data"}
+    assert isinstance(functions["aws_lambda_function.from_var"].runtime, Unknown)
+    notes = {(d.location.logical_id, d.location.line) for d in result.diagnostics
+             if d.kind is DiagnosticKind.INFO and d.location is not None and "not known statically" in d.message}
+    assert notes == {("aws_lambda_function.from_var", line_of(main, "for_each      = var.functions")),
+                     ("aws_lambda_function.from_data", line_of(main, "count         = data."))}
+    # what is written in the block itself is still checked, on the one node
+    assert located(run(FIXTURES / "unknown", "FG402")) == [
+        ("FG402", "aws_lambda_function.from_data", line_of(main, '"python3.8"'))]
+
+
+# ------------------------------------------------------------------------------------------------ hostile
+
+def test_hostile_count_is_not_expanded_and_warned_where_written() -> None:
+    main = FIXTURES / "hostile" / "main.tf"
+    app, result = load("hostile")
+    assert [f.id for f in app.functions] == ["aws_lambda_function.flood"]
+    (warning,) = [d for d in result.diagnostics if d.level is DiagnosticLevel.WARNING]
+    assert warning.location is not None
+    assert warning.location.line == line_of(main, "count         = 100000000")
+    assert "100,000,000 instances" in warning.message
+    assert not [d for d in result.diagnostics if d.kind is DiagnosticKind.PARSE_ERROR]
+
+
+@pytest.mark.parametrize("count", [MAX_INSTANCES, MAX_INSTANCES + 1])
+def test_expansion_stops_at_the_instance_cap(tmp_path: Path, count: int) -> None:
+    (tmp_path / "main.tf").write_text(
+        f'resource "aws_sqs_queue" "q" {{\n  count = {count}\n  name  = "q-${{count.index}}"\n}}\n')
+    found = discover([str(tmp_path)], cwd=tmp_path)
+    result = terraform.load([f for f in found.files if f.type is SourceType.TERRAFORM],
+                            LoadContext(Config(), tmp_path, (tmp_path,)))
+    ids = [r.id for r in result.apps[0].resources]
+    expanded = count <= MAX_INSTANCES
+    assert ids == ([f"aws_sqs_queue.q[{i}]" for i in range(count)] if expanded else ["aws_sqs_queue.q"])
+    warnings = [d for d in result.diagnostics if d.level is DiagnosticLevel.WARNING]
+    assert len(warnings) == (0 if expanded else 1)
