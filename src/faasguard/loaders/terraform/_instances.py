@@ -65,8 +65,9 @@ class _ModuleDir:
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
     resources: list[Block] = field(default_factory=list)
-    resource_index: dict[tuple[str, str], Block] = field(default_factory=dict)
-    """(type, name) → the resource block (what a reference to `type.name` looks up for its count/for_each)."""
+    repeated: dict[tuple[str, str], Block] = field(default_factory=dict)
+    """(type, name) → the resource blocks with `count` / `for_each` (few: what a reference to `type.name` looks
+    up to know whether it names instances)."""
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
@@ -84,7 +85,9 @@ class _ModuleDir:
                 self.locals.update(block.body.attributes)
             elif block.type == "resource" and len(block.labels) == 2:
                 self.resources.append(block)
-                self.resource_index[(block.labels[0], block.labels[1])] = block
+                body = block.body
+                if body.attr("count") is not None or body.attr("for_each") is not None:
+                    self.repeated[(block.labels[0], block.labels[1])] = block
             elif block.type == "data" and len(block.labels) == 2:
                 self.data[(block.labels[0], block.labels[1])] = block
             elif block.type == "module" and block.labels:
@@ -270,12 +273,11 @@ class _Instance:
         `_expansion`), else None (not repeated, not declared, or one node). Computed once: the builder and
         every reference to the resource must agree on it."""
         key = (rtype, name)
+        block = self.mod.repeated.get(key)
+        if block is None:
+            return None
         if key in self._expansions:
             return self._expansions[key]
-        block = self.mod.resource_index.get(key)
-        if block is None or (block.body.attr("count") is None and block.body.attr("for_each") is None):
-            self._expansions[key] = None
-            return None
         address = f"{self.prefix}{rtype}.{name}"
         self._expansions[key] = None  # a for_each that reads its own resource sees it as one node
         guard = self._guard(address, block.location)
