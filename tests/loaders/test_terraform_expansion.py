@@ -39,18 +39,30 @@ def located(findings: list[Finding]) -> list[tuple[str, str | None, int]]:
 
 # ------------------------------------------------------------------------------------------------ for_each map
 
-def test_for_each_map_reports_only_the_instance_whose_entry_is_unsafe() -> None:
+def test_for_each_map_reports_only_the_instances_whose_entry_is_unsafe() -> None:
     main = FIXTURES / "foreach-map" / "main.tf"
-    assert located(run(FIXTURES / "foreach-map", "FG401", "FG402")) == [
-        ("FG401", 'aws_lambda_function.fn["legacy"]', line_of(main, "timeout       = each.value.timeout")),
-        ("FG402", 'aws_lambda_function.fn["legacy"]', line_of(main, "runtime       = each.value.runtime")),
-    ]
+    findings = run(FIXTURES / "foreach-map", "FG401", "FG402")
+    timeout, runtime = line_of(main, "timeout       = each.value.timeout"), line_of(main, "runtime       = each.value.")
+    assert located(findings) == [
+        ("FG401", 'aws_lambda_function.fn["batch"]', timeout),
+        ("FG401", 'aws_lambda_function.fn["legacy"]', timeout),
+        ("FG402", 'aws_lambda_function.fn["batch"]', runtime),
+        ("FG402", 'aws_lambda_function.fn["legacy"]', runtime),
+    ]  # fn["current"] (python3.12, 30 s) is quiet
+    # one line, two values: one finding per instance, each with its own entry's value (not merged as a
+    # Globals value shared by several functions would be)
+    messages = {(f.rule_id, f.location.logical_id): f.message for f in findings}
+    assert "nodejs16.x" in messages[("FG402", 'aws_lambda_function.fn["batch"]')]
+    assert "python3.8" in messages[("FG402", 'aws_lambda_function.fn["legacy"]')]
+    assert "600 s" in messages[("FG401", 'aws_lambda_function.fn["batch"]')]
+    assert "shared" not in messages[("FG401", 'aws_lambda_function.fn["legacy"]')]
 
 
 def test_for_each_map_binds_each_key_and_value_per_instance() -> None:
     app, _ = load("foreach-map")
     functions = {f.id: f for f in app.functions}
-    assert set(functions) == {'aws_lambda_function.fn["current"]', 'aws_lambda_function.fn["legacy"]'}
+    assert set(functions) == {'aws_lambda_function.fn["batch"]', 'aws_lambda_function.fn["current"]',
+                              'aws_lambda_function.fn["legacy"]'}
     current = functions['aws_lambda_function.fn["current"]']
     assert (current.name, current.runtime, current.timeout) == ("shop-current", "python3.12", 30)
     assert current.role == 'aws_iam_role.fn["current"]'  # aws_iam_role.fn[each.key].arn, per instance
@@ -70,7 +82,7 @@ def test_references_to_instances_resolve_or_stay_unknown() -> None:
     assert policy.document is not None
     by_action = {s.actions[0]: s.resources for s in policy.document.statements}
     # values(...)[*].arn: every instance, in key order
-    assert by_action["lambda:InvokeFunction"] == (LAMBDA_ARN % "current", LAMBDA_ARN % "legacy")
+    assert by_action["lambda:InvokeFunction"] == (LAMBDA_ARN % "batch", LAMBDA_ARN % "current", LAMBDA_ARN % "legacy")
     assert by_action["lambda:GetFunction"] == (LAMBDA_ARN % "current",)
     # an index not known statically (var.pick has no default), or naming no instance: never a guess
     for action in ("lambda:GetPolicy", "lambda:ListTags"):

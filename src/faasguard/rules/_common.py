@@ -320,15 +320,18 @@ def join_names(names: Iterable[str], limit: int = 6) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
-def group_by_location(items: Iterable[tuple[Location, str]]) -> list[tuple[Location, list[str]]]:
+def group_by_location(items: Iterable[tuple[Location, str]],
+                      values: Mapping[str, object] | None = None) -> list[tuple[Location, list[str]]]:
     """Owners grouped by the exact location of the offending value, in first-seen order.
 
     A SAM `Globals` value (Runtime, Timeout, an environment variable) is one node that every function
     inherits: DESIGN.md's "one finding per rule per offending node" makes it one finding naming every
-    function, not one per function on the same line."""
-    groups: dict[tuple[str, int, int], tuple[Location, list[str]]] = {}
+    function, not one per function on the same line. `values` (owner → its value) keeps apart owners that
+    share a line but not the value: the instances of a Terraform `for_each` resource all point at
+    `runtime = each.value.runtime`, each with its own map entry's runtime."""
+    groups: dict[tuple[str, int, int, str], tuple[Location, list[str]]] = {}
     for loc, owner in items:
-        key = (loc.path, loc.line, loc.column)
+        key = (loc.path, loc.line, loc.column, repr(values.get(owner)) if values else "")
         if key not in groups:
             groups[key] = (loc, [])
         if owner not in groups[key][1]:

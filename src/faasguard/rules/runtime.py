@@ -95,11 +95,13 @@ class ExcessiveTimeout(Rule):
     checklist = "C6"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        # A Globals timeout is one node: its functions' findings merge into one, at the worst severity.
-        merged: dict[tuple[str, int, int], tuple[Finding, list[str]]] = {}
+        # A Globals timeout is one node: its functions' findings merge into one, at the worst severity. The
+        # instances of a Terraform for_each resource share the attribute's line, not always its value.
+        timeouts = {fn.id: repr(fn.timeout) for fn in ctx.app.functions}
+        merged: dict[tuple[str, int, int, str], tuple[Finding, list[str]]] = {}
         for finding in self._per_function(ctx):
             loc = finding.location
-            key = (loc.path, loc.line, loc.column)
+            key = (loc.path, loc.line, loc.column, timeouts.get(str(finding.resource), ""))
             if key not in merged:
                 merged[key] = (finding, [finding.resource])
                 continue
@@ -254,7 +256,7 @@ class DeprecatedRuntime(Rule):
                 continue
             affected.append((fn.loc("runtime"), fn.id))
             runtimes[fn.id] = (fn.runtime, fn.platform)
-        for loc, fids in group_by_location(affected):
+        for loc, fids in group_by_location(affected, {fid: runtime for fid, (runtime, _) in runtimes.items()}):
             runtime, platform = runtimes[fids[0]]
             status = runtime_status(runtime, today, ctx.config.runtime_warning_days, platform)
             assert status is not None
