@@ -320,18 +320,22 @@ def join_names(names: Iterable[str], limit: int = 6) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
-def group_by_location(items: Iterable[tuple[Location, str]],
-                      values: Mapping[str, object] | None = None) -> list[tuple[Location, list[str]]]:
+def is_instance(node_id: str) -> bool:
+    """A Terraform `count` / `for_each` instance (`aws_lambda_function.fn["a"]`, `aws_sqs_queue.q[0]`)."""
+    return node_id.endswith("]")
+
+
+def group_by_location(items: Iterable[tuple[Location, str]]) -> list[tuple[Location, list[str]]]:
     """Owners grouped by the exact location of the offending value, in first-seen order.
 
     A SAM `Globals` value (Runtime, Timeout, an environment variable) is one node that every function
     inherits: DESIGN.md's "one finding per rule per offending node" makes it one finding naming every
-    function, not one per function on the same line. `values` (owner → its value) keeps apart owners that
-    share a line but not the value: the instances of a Terraform `for_each` resource all point at
-    `runtime = each.value.runtime`, each with its own map entry's runtime."""
+    function, not one per function on the same line. The instances of a Terraform `count` / `for_each`
+    resource are not merged: they share the attribute's line (`runtime = each.value.runtime`) but each is a
+    resource of its own, often with its own map entry's value, reported per instance as Terraform names it."""
     groups: dict[tuple[str, int, int, str], tuple[Location, list[str]]] = {}
     for loc, owner in items:
-        key = (loc.path, loc.line, loc.column, repr(values.get(owner)) if values else "")
+        key = (loc.path, loc.line, loc.column, owner if is_instance(owner) else "")
         if key not in groups:
             groups[key] = (loc, [])
         if owner not in groups[key][1]:

@@ -28,7 +28,7 @@ from faasguard.model import (
     TriggerKind,
     Unknown,
 )
-from faasguard.rules._common import describe_trigger, group_by_location, public_reasons
+from faasguard.rules._common import describe_trigger, group_by_location, is_instance, public_reasons
 from faasguard.rules.base import Rule, RuleContext, register
 
 
@@ -95,13 +95,13 @@ class ExcessiveTimeout(Rule):
     checklist = "C6"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        # A Globals timeout is one node: its functions' findings merge into one, at the worst severity. The
-        # instances of a Terraform for_each resource share the attribute's line, not always its value.
-        timeouts = {fn.id: repr(fn.timeout) for fn in ctx.app.functions}
+        # A Globals timeout is one node: its functions' findings merge into one, at the worst severity (not
+        # the instances of a Terraform count / for_each resource: see `group_by_location`).
         merged: dict[tuple[str, int, int, str], tuple[Finding, list[str]]] = {}
         for finding in self._per_function(ctx):
             loc = finding.location
-            key = (loc.path, loc.line, loc.column, timeouts.get(str(finding.resource), ""))
+            owner = str(finding.resource)
+            key = (loc.path, loc.line, loc.column, owner if is_instance(owner) else "")
             if key not in merged:
                 merged[key] = (finding, [finding.resource])
                 continue
@@ -256,7 +256,7 @@ class DeprecatedRuntime(Rule):
                 continue
             affected.append((fn.loc("runtime"), fn.id))
             runtimes[fn.id] = (fn.runtime, fn.platform)
-        for loc, fids in group_by_location(affected, {fid: runtime for fid, (runtime, _) in runtimes.items()}):
+        for loc, fids in group_by_location(affected):
             runtime, platform = runtimes[fids[0]]
             status = runtime_status(runtime, today, ctx.config.runtime_warning_days, platform)
             assert status is not None
