@@ -8,6 +8,7 @@ line, for the instance that must be reported and for its sibling that must not.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from tests._helpers import line_of, run
 from faasguard.config import Config
 from faasguard.findings import DiagnosticKind, DiagnosticLevel, Finding
 from faasguard.loaders import LoadContext, LoadResult, terraform
+from faasguard.loaders._budget import SCAN_LIMITS, Budget
 from faasguard.loaders.terraform._expansion import MAX_INSTANCES
 from faasguard.model import Application, Unknown
 from faasguard.sources import SourceType, discover
@@ -200,3 +202,23 @@ def test_expansion_stops_at_the_instance_cap(tmp_path: Path, count: int) -> None
     assert ids == ([f"aws_sqs_queue.q[{i}]" for i in range(count)] if expanded else ["aws_sqs_queue.q"])
     warnings = [d for d in result.diagnostics if d.level is DiagnosticLevel.WARNING]
     assert len(warnings) == (0 if expanded else 1)
+
+
+def test_expansions_stop_at_what_the_root_budget_can_evaluate(tmp_path: Path) -> None:
+    """Many blocks each under the per-block cap: the root's work budget decides, and the blocks past it stay one
+    node with a warning while the root still loads (it is not refused halfway through evaluating instances)."""
+    (tmp_path / "main.tf").write_text("".join(
+        f'resource "aws_sqs_queue" "q{i}" {{\n  count = 1000\n  name  = "q{i}-${{count.index}}"\n'
+        f'  delay_seconds = 5\n}}\n' for i in range(5)))
+    found = discover([str(tmp_path)], cwd=tmp_path)
+    scan_budget = Budget(dataclasses.replace(SCAN_LIMITS, steps=100_000), "the scan")
+    result = terraform.load([f for f in found.files if f.type is SourceType.TERRAFORM],
+                            LoadContext(Config(), tmp_path, (tmp_path,), budget=scan_budget))
+    assert not [d for d in result.diagnostics if d.kind is DiagnosticKind.PARSE_ERROR]
+    ids = {r.id for r in result.apps[0].resources}
+    expanded = sorted({i.split("[")[0] for i in ids if i.endswith("]")})
+    assert expanded == ["aws_sqs_queue.q0", "aws_sqs_queue.q1", "aws_sqs_queue.q2"]
+    assert len(ids) == 3 * 1000 + 2
+    warned = sorted((d.location.logical_id, d.location.line) for d in result.diagnostics
+                    if d.level is DiagnosticLevel.WARNING and d.location is not None and "work budget" in d.message)
+    assert warned == [("aws_sqs_queue.q3", 17), ("aws_sqs_queue.q4", 22)]

@@ -226,6 +226,7 @@ def _load_root(loader: _Loader, root: Path, reached: set[Path]) -> None:
     """One root module, isolated: its crash or budget overrun is its diagnostic, the other roots load."""
     display = loader.ctx.display(root)
     loader.budget = loader.ctx.budget.child(display, root_limits(loader.dirs[root].source_size))
+    loader.reserved_steps = 0
     before = len(loader.result.diagnostics)
     with isolated(loader.result.diagnostics, COMPONENT, display):
         _load_root_unguarded(loader, root, reached)

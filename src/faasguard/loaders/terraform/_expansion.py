@@ -42,6 +42,12 @@ MAX_INSTANCES = 1_000
 """Instances one resource block may expand to. Serverless apps declare tens of functions or queues per block;
 far above that the block is more likely hostile (or generated) than a set of functions to review one by one."""
 
+STEPS_PER_ATTRIBUTE = 8
+"""What reading one attribute or nested block of one instance costs in evaluation steps, about (a reference or
+a short template: 4 to 10). A root's expansions reserve their instances' steps at this rate against what is left
+of its budget, so the instances it creates are ones it can afford to evaluate: past that, a block stays one node
+with a warning instead of the whole root being refused halfway through evaluating its instances."""
+
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_.:/@+=, -]{1,200}")
 """Keys written into `${aws_x.y["key"].attr}` references: nothing that would end the index, the string or the
 interpolation early (`"`, `]`, `}`, `$`), so the builder's reference reader sees one address per instance."""
@@ -205,13 +211,16 @@ def expand(inst: _Instance, block: Block, address: str,
             return None
         keys = items
         number = len(items)
-    cost = number * (len(block.body.attributes) + len(block.body.blocks) + 1)
-    if number > MAX_INSTANCES or cost > inst.loader.budget.left(Work.STEPS):
-        inst.loader.diag(DiagnosticKind.UNRESOLVED, f"{address} asks for {number:,} instances, more than faasguard "
-                         f"expands (at most {MAX_INSTANCES:,}, within the work budget): modelled as one node whose "
-                         "per-instance values are unknown", where, DiagnosticLevel.WARNING)
+    loader = inst.loader
+    reserved = loader.reserved_steps + number * STEPS_PER_ATTRIBUTE * (
+        len(block.body.attributes) + len(block.body.blocks) + 1)
+    if number > MAX_INSTANCES or reserved > loader.budget.left(Work.STEPS):
+        limit = f"the {MAX_INSTANCES:,} faasguard expands per block" if number > MAX_INSTANCES else \
+            "what is left of the root module's work budget"
+        loader.diag(DiagnosticKind.UNRESOLVED, f"{address} asks for {number:,} instances, more than {limit}: "
+                    "modelled as one node whose per-instance values are unknown", where, DiagnosticLevel.WARNING)
         return None
-    inst.loader.budget.charge(Work.STEPS, cost, where)
+    loader.reserved_steps = reserved  # not charged: evaluating the instances charges what they really take
     instances: dict[Key, Mapping[str, Any]] = (
         {index: {"count": {"index": index}} for index in range(number)} if count is not None else
         {key: {"each": {"key": key, "value": item}} for key, item in keys.items()})

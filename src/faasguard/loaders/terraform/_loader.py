@@ -69,6 +69,8 @@ class _Loader:
         self.var_files: dict[Path, list[tuple[Path, str]]] = defaultdict(list)
         self.budget: Budget = ctx.budget
         """The budget of the root module being loaded (its module instances and evaluations charge it)."""
+        self.reserved_steps = 0
+        """Evaluation steps the root's count / for_each expansions expect their instances to take (`_expansion`)."""
 
     def diag(self, kind: DiagnosticKind, message: str, location: Location | None,
              level: DiagnosticLevel = DiagnosticLevel.NOTE) -> None:
