@@ -222,3 +222,31 @@ def test_expansions_stop_at_what_the_root_budget_can_evaluate(tmp_path: Path) ->
     warned = sorted((d.location.logical_id, d.location.line) for d in result.diagnostics
                     if d.level is DiagnosticLevel.WARNING and d.location is not None and "work budget" in d.message)
     assert warned == [("aws_sqs_queue.q3", 17), ("aws_sqs_queue.q4", 22)]
+
+
+# ------------------------------------------------------------------------------------------------ data sources
+
+def test_for_each_archive_links_each_function_to_its_own_code() -> None:
+    data = FIXTURES / "data"
+    app, _ = load("data")
+    code = {f.id: f.code.code_dir if f.code else None for f in app.functions}
+    assert code == {'aws_lambda_function.fn["hello"]': str(data / "src" / "hello"),
+                    'aws_lambda_function.fn["shell"]': str(data / "src" / "shell")}
+    # the handler's finding is the instance's: only the shell function runs a shell
+    shell = data / "src" / "shell" / "app.py"
+    findings = run(data, "FG501")
+    assert [(f.rule_id, f.function, f.location.line) for f in findings] == [
+        ("FG501", 'aws_lambda_function.fn["shell"]', line_of(shell, "subprocess.run("))]
+
+
+def test_for_each_policy_document_is_built_per_instance() -> None:
+    app, _ = load("data")
+    roles = {r.id: r for r in app.roles}
+    for key in ("hello", "shell"):
+        (policy,) = [p for p in roles[f'aws_iam_role.fn["{key}"]'].policies if p.id.startswith("aws_iam_role_policy")]
+        assert policy.id == f'aws_iam_role_policy.access["{key}"]'
+        assert policy.document is not None
+        (statement,) = policy.document.statements
+        assert statement.resources == (
+            f'arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/'
+            f'${{aws_dynamodb_table.state["{key}"].name}}',)

@@ -100,7 +100,7 @@ class _Builder:
                 modules, data, rtype, name, index, attrs = match.groups()
                 prefix = _strip_indexes(modules) if modules and "[" in modules else modules or ""
                 address = f"{prefix}{'data.' if data else ''}{rtype}.{name}"
-                if index and address + index in self.by_address:  # an instance of an expanded resource
+                if index and (data or address + index in self.by_address):  # an instance (see _expansion)
                     address += index
                 out.append((address, rtype, attrs.lstrip(".")))
         return out

@@ -18,6 +18,8 @@ map entries. Modelled as one node with `each.value.*` Unknown, a whole app's fun
   expanded either (a hostile `count = 100000000` must not allocate a hundred million nodes): a located WARNING,
   one node.
 
+`data "aws_iam_policy_document"` and `data "archive_file"` blocks are expanded the same way (`EXPANDED_DATA`).
+
 References to an expanded resource resolve per instance (`fn["a"].arn`, `fn[each.key].arn`, `fn[count.index]`,
 `values(fn)[*].arn`, `fn[*].arn` for a count); an instance key that is not known or not among the instances, and
 an attribute read without an instance key, stay Unknown: never a guess at which instance was meant.
@@ -53,6 +55,11 @@ _SAFE_KEY = re.compile(r"[A-Za-z0-9_.:/@+=, -]{1,200}")
 interpolation early (`"`, `]`, `}`, `$`), so the builder's reference reader sees one address per instance."""
 
 Key = str | int
+
+EXPANDED_DATA = frozenset({"aws_iam_policy_document", "archive_file"})
+"""Data sources expanded per instance like resources: a policy document per function (`...[each.key].json`) and
+the zip of each function's code (`data.archive_file.zip[each.key].output_path`, which the function's code lookup
+follows back to that instance's `source_dir`). Other data sources stay one block, as before."""
 
 
 def index_text(key: Key) -> str:
@@ -95,6 +102,13 @@ class Expansion:
         self.symbolic = symbolic
         """(address with instance key, attribute steps) → the attribute's symbolic value."""
 
+    def bindings_of(self, address: str) -> Mapping[str, Any] | None:
+        """The bindings of the instance at `address` (`data.archive_file.zip["a"]`), if it is one of these."""
+        base, index = address[:len(self.address)], address[len(self.address):]
+        if base != self.address:
+            return None
+        return next((b for key, b in self.instances.items() if index_text(key) == index), None)
+
     def _object(self, key: Key) -> _InstanceObject:
         address = self.address + index_text(key)
         return _InstanceObject(lambda attr: self.symbolic(address, [("attr", attr)]))
@@ -132,6 +146,28 @@ class Expansion:
             return out
         return Unknown(f"{self.address} has {'count' if self.counted else 'for_each'}: which instance is meant "
                        "is not written", location)
+
+
+def data_instance(inst: _Instance, expansion: Expansion, block: Block, rest: list[tuple[str, Any]],
+                  location: Location) -> Any:
+    """`data.aws_iam_policy_document.d[each.key].json` → that instance's document; any other attribute of an
+    expanded data source → its symbolic value under the instance address. Which instance is meant must be
+    written and known (as for a resource)."""
+    if not rest or rest[0][0] != "index":
+        return Unknown(f"{expansion.address} has count/for_each: which instance is meant is not written", location)
+    key = rest[0][1]
+    if isinstance(key, Unknown):
+        return Unknown(f"instance of {expansion.address} not known statically ({key.reason})", location)
+    wanted = _as_key(key, expansion.counted)
+    if wanted is None or wanted not in expansion.instances:
+        return Unknown(f"{expansion.address} has no instance {key!r}", location)
+    address = expansion.address + index_text(wanted)
+    tail = rest[1:]
+    if block.labels[0] == "aws_iam_policy_document" and tail and tail[0] in (("attr", "json"),
+                                                                            ("attr", "minified_json")):
+        return apply_steps(inst.bound_policy_document(block, address, expansion.instances[wanted]), tail[1:],
+                           location)
+    return expansion.symbolic(address, tail)
 
 
 def _as_key(key: Any, counted: bool) -> Key | None:

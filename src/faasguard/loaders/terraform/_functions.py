@@ -138,12 +138,15 @@ def _package(b: _Builder, inst: _Instance, filename: Any,
     for address, rtype, _attr in b.refs(filename):
         if rtype != "archive_file":
             continue
-        data_name = address.rsplit(".", 1)[-1]
-        owner = next((i for i in b.instances if f"{i.prefix}data.archive_file.{data_name}" == address), inst)
+        base = address.partition("[")[0]  # `data.archive_file.zip["a"]`: one instance of a for_each archive
+        data_name = base.rsplit(".", 1)[-1]
+        owner = next((i for i in b.instances if f"{i.prefix}data.archive_file.{data_name}" == base), inst)
         block = owner.mod.data.get(("archive_file", data_name))
         if block is None:
             return None, None, False
-        return _archive_source(_Res(owner, block, address), member)
+        expansion = owner.expansion("data.archive_file", data_name) if base != address else None
+        bindings = expansion.bindings_of(address) if expansion is not None else None
+        return _archive_source(_Res(owner, block, address, bindings), member)
     if isinstance(filename, str) and "${" not in filename:
         archive = _archive_by_output(b, inst, filename)
         if archive is not None:

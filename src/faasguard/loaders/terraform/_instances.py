@@ -1,5 +1,8 @@
 """Module directories and their instances: variables, locals, outputs, data sources and the `file()` family
 evaluated per instance, and `_Res`, the located view of one resource block that the families read.
+
+Size: the one resolver of every reference kind (variables, locals, outputs, modules, data sources, resources and
+their count / for_each instances) sits with the values it resolves; `_expansion` holds what instances add.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from faasguard.loaders._hcl import (
 )
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, read_text
 from faasguard.loaders.intrinsics import Symbolic
-from faasguard.loaders.terraform._expansion import Expansion, expand
+from faasguard.loaders.terraform._expansion import EXPANDED_DATA, Expansion, data_instance, expand
 from faasguard.loaders.terraform._policies import (
     _UNRESOLVED_KEY,
     _statements_of,
@@ -90,6 +93,9 @@ class _ModuleDir:
                     self.repeated[(block.labels[0], block.labels[1])] = block
             elif block.type == "data" and len(block.labels) == 2:
                 self.data[(block.labels[0], block.labels[1])] = block
+                if block.labels[0] in EXPANDED_DATA and (block.body.attr("count") is not None
+                                                         or block.body.attr("for_each") is not None):
+                    self.repeated[(f"data.{block.labels[0]}", block.labels[1])] = block
             elif block.type == "module" and block.labels:
                 self.modules[block.labels[0]] = block
             elif block.type == "output" and block.labels:
@@ -312,6 +318,11 @@ class _Instance:
         if len(names) < 2:
             return EvalError(f"incomplete data reference {text}", location)
         data_type, data_name = names
+        repeated = self.mod.repeated.get((f"data.{data_type}", data_name))
+        if repeated is not None:
+            expansion = self.expansion(f"data.{data_type}", data_name)
+            if expansion is not None:
+                return data_instance(self, expansion, repeated, steps[2:], location)
         rest = steps[2:]
         if rest and rest[0][0] == "index":
             rest = rest[1:]
@@ -359,7 +370,23 @@ class _Instance:
         self._doc_cache[name] = doc
         return doc
 
-    def _build_policy_document(self, block: Block, address: str) -> LocatedDict:
+    def bound_policy_document(self, block: Block, address: str, bindings: Mapping[str, Any]) -> Any:
+        """One instance of a `for_each` / `count` policy document (`data.aws_iam_policy_document.d["a"]`)."""
+        if address in self._doc_cache:
+            return self._doc_cache[address]
+        cyc = self._guard(address, block.location)
+        if cyc is not None:
+            return cyc
+        self._active.append(address)
+        try:
+            doc = self._build_policy_document(block, address, bindings)
+        finally:
+            self._active.pop()
+        self._doc_cache[address] = doc
+        return doc
+
+    def _build_policy_document(self, block: Block, address: str,
+                               bindings: Mapping[str, Any] | None = None) -> LocatedDict:
         loc = block.location.with_id(address)
         doc = LocatedDict(loc.path, loc.line, loc.column)
         doc["Version"] = "2012-10-17"
@@ -369,10 +396,10 @@ class _Instance:
         for source_attr in ("source_policy_documents", "source_json"):
             attr = block.body.attr(source_attr)
             if attr is not None:
-                for stmt in _statements_of(self.eval_attr(attr), attr.location, unresolved):
+                for stmt in _statements_of(self.eval_attr(attr, bindings), attr.location, unresolved):
                     statements.append(stmt)
                     statements.item_locs.append((attr.location.line, attr.location.column))
-        res = _Res(self, block, address)
+        res = _Res(self, block, address, bindings)
         blocks, dyn_unknown = res.blocks("statement")
         if dyn_unknown is not None:
             unresolved.append(dyn_unknown.reason)
@@ -391,7 +418,7 @@ class _Instance:
             attr = block.body.attr(override_attr)
             if attr is None:
                 continue
-            for stmt in _statements_of(self.eval_attr(attr), attr.location, unresolved):
+            for stmt in _statements_of(self.eval_attr(attr, bindings), attr.location, unresolved):
                 sid = stmt.get("Sid") if isinstance(stmt, dict) else None
                 replaced = False
                 if isinstance(sid, str):
