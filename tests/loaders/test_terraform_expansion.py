@@ -250,3 +250,16 @@ def test_for_each_policy_document_is_built_per_instance() -> None:
         assert statement.resources == (
             f'arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/'
             f'${{aws_dynamodb_table.state["{key}"].name}}',)
+
+
+def test_for_each_over_one_instance_is_not_a_guess(tmp_path: Path) -> None:
+    """An instance taken as a whole has only apply-time attributes: iterating it must not read as empty (which
+    would drop the resource as if disabled); it stays one node, with the reason."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "q" {\n  for_each = toset(["a"])\n  name = each.key\n}\n'
+        'resource "aws_sqs_queue" "odd" {\n  for_each = aws_sqs_queue.q["a"]\n  name = "odd"\n}\n')
+    found = discover([str(tmp_path)], cwd=tmp_path)
+    result = terraform.load([f for f in found.files if f.type is SourceType.TERRAFORM],
+                            LoadContext(Config(), tmp_path, (tmp_path,)))
+    assert sorted(r.id for r in result.apps[0].resources) == ['aws_sqs_queue.odd', 'aws_sqs_queue.q["a"]']
+    assert any("attributes of a resource instance" in d.message for d in result.diagnostics)

@@ -199,6 +199,8 @@ def _for_each_of(value: Any) -> dict[Key, Any] | str:
     instances), or a set of strings (`toset([...])`; a list is read the same way)."""
     if isinstance(value, Unknown):
         return value.reason
+    if isinstance(value, _InstanceObject):  # one instance as a whole: its attributes are known after apply only
+        return "the attributes of a resource instance"
     if isinstance(value, dict):
         items: dict[Key, Any] = {}
         for key in sorted(value, key=str):

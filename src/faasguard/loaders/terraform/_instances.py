@@ -69,8 +69,8 @@ class _ModuleDir:
     locals: dict[str, Attribute] = field(default_factory=dict)
     resources: list[Block] = field(default_factory=list)
     repeated: dict[tuple[str, str], Block] = field(default_factory=dict)
-    """(type, name) → the resource blocks with `count` / `for_each` (few: what a reference to `type.name` looks
-    up to know whether it names instances)."""
+    """(type, name) → the resource blocks with `count` / `for_each`, and (`data.<type>`, name) → the expanded data
+    sources' (few: what a reference looks up to know whether it names instances)."""
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
