@@ -263,3 +263,48 @@ def test_for_each_over_one_instance_is_not_a_guess(tmp_path: Path) -> None:
                             LoadContext(Config(), tmp_path, (tmp_path,)))
     assert sorted(r.id for r in result.apps[0].resources) == ['aws_sqs_queue.odd', 'aws_sqs_queue.q["a"]']
     assert any("attributes of a resource instance" in d.message for d in result.diagnostics)
+
+
+# ------------------------------------------------------------------------------------------------ modules
+
+def test_module_instances_carry_their_key_and_inputs() -> None:
+    modules = FIXTURES / "modules"
+    worker = modules / "modules" / "worker" / "main.tf"
+    main = modules / "main.tf"
+    findings = run(modules, "FG401", "FG402")
+    assert located(findings) == [
+        ("FG401", 'module.worker["legacy"].aws_lambda_function.this', line_of(worker, "timeout       = var.")),
+        ("FG402", 'module.edge["eu"].aws_lambda_function.this', line_of(main, "runtime                = each")),
+        ("FG402", 'module.worker["legacy"].aws_lambda_function.this', line_of(worker, "runtime       = var.")),
+    ]  # worker["modern"], edge["us"] and the one-instance tenant module (python3.12, 60 s) are quiet
+    app, result = load("modules")
+    functions = {f.id: f for f in app.functions}
+    assert set(functions) == {
+        'module.worker["legacy"].aws_lambda_function.this', 'module.worker["modern"].aws_lambda_function.this',
+        'module.edge["eu"].aws_lambda_function.this', 'module.edge["us"].aws_lambda_function.this',
+        "module.tenant.aws_lambda_function.this"}  # audit: count = 0, no instance at all
+    modern = functions['module.worker["modern"].aws_lambda_function.this']
+    assert (modern.name, modern.role) == ("worker-modern", 'module.worker["modern"].aws_iam_role.this')
+    # references through the instance key: an output of a local module, an output of the registry module
+    assert sorted((p.id, p.function) for p in app.permissions) == [
+        ("aws_lambda_permission.edge_from_sns", 'module.edge["us"].aws_lambda_function.this'),
+        ('aws_lambda_permission.worker_from_s3["legacy"]', 'module.worker["legacy"].aws_lambda_function.this'),
+        ('aws_lambda_permission.worker_from_s3["modern"]', 'module.worker["modern"].aws_lambda_function.this')]
+    (note,) = [d for d in result.diagnostics if d.location is not None and d.location.logical_id == "module.tenant"]
+    assert "modelled as one instance" in note.message
+    assert note.location is not None
+    assert note.location.line == line_of(main, "for_each = var.tenants")
+
+
+def test_hostile_module_count_is_one_instance_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
+    (tmp_path / "main.tf").write_text('module "many" {\n  source = "./mod"\n  count  = 100000\n}\n')
+    found = discover([str(tmp_path)], cwd=tmp_path)
+    result = terraform.load([f for f in found.files if f.type is SourceType.TERRAFORM],
+                            LoadContext(Config(), tmp_path, (tmp_path,)))
+    assert [r.id for r in result.apps[0].resources] == ["module.many.aws_sqs_queue.q"]
+    (warning,) = [d for d in result.diagnostics if d.level is DiagnosticLevel.WARNING]
+    assert warning.location is not None
+    assert (warning.location.logical_id, warning.location.line) == ("module.many", 3)
+    assert "modelled as one instance" in warning.message

@@ -321,8 +321,9 @@ def join_names(names: Iterable[str], limit: int = 6) -> str:
 
 
 def is_instance(node_id: str) -> bool:
-    """A Terraform `count` / `for_each` instance (`aws_lambda_function.fn["a"]`, `aws_sqs_queue.q[0]`)."""
-    return node_id.endswith("]")
+    """A Terraform `count` / `for_each` instance, or a node of one module instance (`aws_lambda_function.fn["a"]`,
+    `aws_sqs_queue.q[0]`, `module.fn["a"].aws_lambda_function.this`): no other id holds a `[`."""
+    return "[" in node_id
 
 
 def group_by_location(items: Iterable[tuple[Location, str]]) -> list[tuple[Location, list[str]]]:

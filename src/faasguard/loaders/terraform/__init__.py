@@ -14,7 +14,8 @@ Conventions (shared with the CloudFormation loader so rules treat both alike):
   `module.svc.aws_iam_role.this`). A resource whose `count` / `for_each` is known statically is one node per
   instance, addressed as Terraform does (`aws_lambda_function.fn["a"]`, `aws_sqs_queue.q[0]`) and located at the
   resource block; a known count of 0 (or an empty for_each) creates no node. One whose collection is not known
-  stays one node under the plain address (an INFO note says why); see `_expansion`.
+  stays one node under the plain address (an INFO note says why); see `_expansion`. A module call with a known
+  `count` / `for_each` is one module instance per key, its nodes under `module.name["key"].`.
 * A reference to an attribute only known after apply stays a symbolic string in `${...}` form:
   `aws_iam_role.r.arn` → `"${aws_iam_role.r.arn}"`, so a policy resource scoped to one resource is
   distinguishable from `*`. The ARN (or queue URL) of a table, bucket, queue, topic, secret, state machine,
@@ -125,7 +126,10 @@ def build(b: _Builder) -> None:
                 entry = _Entry(inst, _Res(inst, block, address, bindings), rtype, name)
                 b.entries[rtype].append(entry)
                 b.by_address[address] = entry
-        for child in inst.children.values():
+        expanded = [child for _, by_key in inst.module_instances.values() for child in by_key.values()]
+        for child in [*inst.children.values(), *expanded]:
+            if isinstance(child, (_SyntheticLambda, _SyntheticHttpApi)):
+                b.prefixes.add(child.prefix)  # `module.m["a"].` stays in the references to its nodes
             if isinstance(child, _SyntheticLambda) and child.creates_function:
                 b.synthetic.append(child)
             elif isinstance(child, _SyntheticHttpApi) and child.creates_api:

@@ -1,4 +1,4 @@
-"""Resource `count` / `for_each`: one instance per key when the collection is known statically.
+"""Resource and module `count` / `for_each`: one instance per key when the collection is known statically.
 
 Why: real apps declare their functions, queues, roles and policies as a map or list walked by `for_each` /
 `count`, and what makes them unsafe (a deprecated runtime, a 900 s timeout, a wildcard action) is written in the
@@ -18,7 +18,9 @@ map entries. Modelled as one node with `each.value.*` Unknown, a whole app's fun
   expanded either (a hostile `count = 100000000` must not allocate a hundred million nodes): a located WARNING,
   one node.
 
-`data "aws_iam_policy_document"` and `data "archive_file"` blocks are expanded the same way (`EXPANDED_DATA`).
+`data "aws_iam_policy_document"` and `data "archive_file"` blocks are expanded the same way (`EXPANDED_DATA`), and
+so are module calls: one module instance per key, prefixed `module.name["key"].`, its inputs evaluated with the
+instance's bindings (`_loader._Loader.instantiate`), its outputs read through the key.
 
 References to an expanded resource resolve per instance (`fn["a"].arn`, `fn[each.key].arn`, `fn[count.index]`,
 `values(fn)[*].arn`, `fn[*].arn` for a count); an instance key that is not known or not among the instances, and
@@ -109,6 +111,19 @@ class Expansion:
             return None
         return next((b for key, b in self.instances.items() if index_text(key) == index), None)
 
+    def pick(self, rest: list[tuple[str, Any]], location: Location) -> Key | Unknown:
+        """The instance key `rest` starts with (`[each.key]`, `["a"]`, `[0]`), or why it names none."""
+        if not rest or rest[0][0] != "index":
+            return Unknown(f"{self.address} has {'count' if self.counted else 'for_each'}: which instance is "
+                           "meant is not written", location)
+        key = rest[0][1]
+        if isinstance(key, Unknown):
+            return Unknown(f"instance of {self.address} not known statically ({key.reason})", location)
+        wanted = _as_key(key, self.counted)
+        if wanted is None or wanted not in self.instances:
+            return Unknown(f"{self.address} has no instance {key!r}", location)
+        return wanted
+
     def _object(self, key: Key) -> _InstanceObject:
         address = self.address + index_text(key)
         return _InstanceObject(lambda attr: self.symbolic(address, [("attr", attr)]))
@@ -130,15 +145,10 @@ class Expansion:
                     whole.item_locs.append((location.line, location.column))
                 return whole
             return {key: self._object(key) for key in self.instances}
-        kind, key = rest[0]
-        if kind == "index":
-            if isinstance(key, Unknown):
-                return Unknown(f"instance of {self.address} not known statically ({key.reason})", location)
-            wanted = _as_key(key, self.counted)
-            if wanted is None or wanted not in self.instances:
-                return Unknown(f"{self.address} has no instance {key!r}", location)
-            return self._one(wanted, rest[1:], location)
-        if kind == "splat" and self.counted:
+        if rest[0][0] == "index":
+            wanted = self.pick(rest, location)
+            return wanted if isinstance(wanted, Unknown) else self._one(wanted, rest[1:], location)
+        if rest[0][0] == "splat" and self.counted:
             out = LocatedList(location.path, location.line, location.column)
             for index in self.instances:
                 out.append(self._one(index, rest[1:], location))
@@ -153,14 +163,9 @@ def data_instance(inst: _Instance, expansion: Expansion, block: Block, rest: lis
     """`data.aws_iam_policy_document.d[each.key].json` → that instance's document; any other attribute of an
     expanded data source → its symbolic value under the instance address. Which instance is meant must be
     written and known (as for a resource)."""
-    if not rest or rest[0][0] != "index":
-        return Unknown(f"{expansion.address} has count/for_each: which instance is meant is not written", location)
-    key = rest[0][1]
-    if isinstance(key, Unknown):
-        return Unknown(f"instance of {expansion.address} not known statically ({key.reason})", location)
-    wanted = _as_key(key, expansion.counted)
-    if wanted is None or wanted not in expansion.instances:
-        return Unknown(f"{expansion.address} has no instance {key!r}", location)
+    wanted = expansion.pick(rest, location)
+    if isinstance(wanted, Unknown):
+        return wanted
     address = expansion.address + index_text(wanted)
     tail = rest[1:]
     if block.labels[0] == "aws_iam_policy_document" and tail and tail[0] in (("attr", "json"),
@@ -219,9 +224,10 @@ def _for_each_of(value: Any) -> dict[Key, Any] | str:
 
 
 def expand(inst: _Instance, block: Block, address: str,
-           symbolic: Callable[[str, list[tuple[str, Any]]], str]) -> Expansion | None:
-    """The instances of a resource block, or None when it is one node (no `count` / `for_each`, or one whose
-    collection is not known or cannot be expanded: noted)."""
+           symbolic: Callable[[str, list[tuple[str, Any]]], str], *, module: bool = False) -> Expansion | None:
+    """The instances of a resource, data or (`module`) module block, or None when it is one node (no `count` /
+    `for_each`, or one whose collection is not known or cannot be expanded: noted). A module's instances are
+    also bounded by the module instances the root may still create."""
     count = block.body.attr("count")
     for_each = block.body.attr("for_each") if count is None else None
     meta = count if count is not None else for_each
@@ -234,29 +240,31 @@ def expand(inst: _Instance, block: Block, address: str,
         if number is None:
             reason = value.reason if isinstance(value, Unknown) else f"{value} is only known after apply" \
                 if isinstance(value, str) and "${" in value else f"not a whole number: {value!r}"
-            _one_node(inst, where, f"{address} uses count = a value not known statically ({reason})")
+            _one_node(inst, where, f"{address} uses count = a value not known statically ({reason})", module)
             return None
         keys: dict[Key, Any] = {}
     else:
         items = _for_each_of(value)
         if isinstance(items, str):
-            _one_node(inst, where, f"{address} uses for_each over a value not known statically ({items})")
+            _one_node(inst, where, f"{address} uses for_each over a value not known statically ({items})", module)
             return None
         bad = next((k for k in items if not _SAFE_KEY.fullmatch(str(k))), None)
         if bad is not None:
             _one_node(inst, where, f"{address} uses for_each with a key ({str(bad)[:40]!r}) that faasguard does "
-                      "not write into instance addresses")
+                      "not write into instance addresses", module)
             return None
         keys = items
         number = len(items)
     loader = inst.loader
     reserved = loader.reserved_steps + number * STEPS_PER_ATTRIBUTE * (
         len(block.body.attributes) + len(block.body.blocks) + 1)
-    if number > MAX_INSTANCES or reserved > loader.budget.left(Work.STEPS):
+    if number > MAX_INSTANCES or reserved > loader.budget.left(Work.STEPS) or (
+            module and number >= loader.budget.left(Work.MODULES)):
         limit = f"the {MAX_INSTANCES:,} faasguard expands per block" if number > MAX_INSTANCES else \
             "what is left of the root module's work budget"
         loader.diag(DiagnosticKind.UNRESOLVED, f"{address} asks for {number:,} instances, more than {limit}: "
-                    "modelled as one node whose per-instance values are unknown", where, DiagnosticLevel.WARNING)
+                    f"modelled as one {'instance' if module else 'node'} whose per-instance values are unknown",
+                    where, DiagnosticLevel.WARNING)
         return None
     loader.reserved_steps = reserved  # not charged: evaluating the instances charges what they really take
     instances: dict[Key, Mapping[str, Any]] = (
@@ -265,8 +273,8 @@ def expand(inst: _Instance, block: Block, address: str,
     return Expansion(address, count is not None, instances, symbolic)
 
 
-def _one_node(inst: _Instance, where: Location, why: str) -> None:
-    inst.loader.diag(DiagnosticKind.INFO, f"{why}: modelled as one node; values that depend on the instance "
-                     "are unknown", where)
+def _one_node(inst: _Instance, where: Location, why: str, module: bool) -> None:
+    inst.loader.diag(DiagnosticKind.INFO, f"{why}: modelled as one {'instance' if module else 'node'}; values "
+                     "that depend on the instance are unknown", where)
 
 

@@ -28,7 +28,7 @@ from faasguard.loaders._hcl import (
 )
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, read_text
 from faasguard.loaders.intrinsics import Symbolic
-from faasguard.loaders.terraform._expansion import EXPANDED_DATA, Expansion, data_instance, expand
+from faasguard.loaders.terraform._expansion import EXPANDED_DATA, Expansion, Key, data_instance, expand
 from faasguard.loaders.terraform._policies import (
     _UNRESOLVED_KEY,
     _statements_of,
@@ -132,6 +132,8 @@ class _Instance:
         self.parent = parent
         self.call = call
         self.children: dict[str, _Instance | _SyntheticModule | None] = {}
+        self.module_instances: dict[str, tuple[Expansion, dict[Key, _Instance | _SyntheticModule]]] = {}
+        """Module calls whose count / for_each is known: the expansion and the instance per key."""
         self._var_cache: dict[str, Any] = {}
         self._local_cache: dict[str, Any] = {}
         self._output_cache: dict[str, Any] = {}
@@ -270,7 +272,7 @@ class _Instance:
             expansion = self.expansion(root, first)
             if expansion is not None:
                 return expansion.reference(steps[1:], location)
-            return _arn_shape(self.prefix, root, first, steps[1:]) or _symbolic(self.prefix + text)
+            return _arn_shape(self.prefix, root, first, steps[1:]) or _symbolic(text, self.prefix)
         self.loader.diag(DiagnosticKind.UNRESOLVED, f"unknown reference {text}", location)
         return EvalError(f"unknown reference {text}", location)
 
@@ -304,7 +306,14 @@ class _Instance:
         if isinstance(child, str):
             return EvalError(f"undeclared module.{name}", location)
         rest = steps[1:]
-        if rest and rest[0][0] == "index":  # module with count / for_each
+        expanded = self.module_instances.get(name)
+        if expanded is not None:  # a module call whose count / for_each is known: the instance must be named
+            expansion, by_key = expanded
+            picked = expansion.pick(rest[:1], location)
+            if isinstance(picked, Unknown):
+                return picked
+            child, rest = by_key.get(picked), rest[1:]
+        elif rest and rest[0][0] == "index":  # module with count / for_each not known: its one instance
             rest = rest[1:]
         if not rest or rest[0][0] != "attr":
             return Unknown(f"module.{name} as a whole is not evaluated", location)
@@ -349,8 +358,8 @@ class _Instance:
         if block is not None and data_type == "template_file" and attr == "rendered":
             return apply_steps(self.template_file_data(data_name, block, location), tail, location)
         if block is not None and data_type == "archive_file" and attr == "output_path":
-            return _symbolic(f"{self.prefix}{text}")
-        return _symbolic(self.prefix + text)
+            return _symbolic(text, self.prefix)
+        return _symbolic(text, self.prefix)
 
     # -------------------------------------------------------------------------- policy documents
 
@@ -594,16 +603,18 @@ class _Instance:
             self._active.pop()
 
 
-def _symbolic(text: str) -> str:
-    return Symbolic("${" + _strip_indexes(text) + "}") if "[" in text and "]" in text and "*" not in text \
-        else Symbolic("${" + text + "}")
+def _symbolic(text: str, prefix: str = "") -> str:
+    """`${prefix text}`, the instance keys of `text` dropped (it names one node). `prefix` (a module instance's
+    address, `module.m["a"].`) is kept as it is."""
+    return Symbolic("${" + prefix + _strip_indexes(text) + "}") if "[" in text and "]" in text and "*" not in text \
+        else Symbolic("${" + prefix + text + "}")
 
 
 def _instance_symbolic(address: str, rest: list[tuple[str, Any]]) -> str:
     """`aws_lambda_function.fn["a"]` + `.arn` → that instance's symbolic attribute, the instance key kept (an
     expanded resource's instances are separate nodes); indexes inside the attribute are dropped, as
     `_symbolic` drops them."""
-    base = address[:address.index("[")] if "[" in address else address
+    base = address[:address.rindex("[")] if address.endswith("]") else address
     head, _, name = base.rpartition(".")
     module, _, rtype = head.rpartition(".")
     shaped = _arn_shape(f"{module}." if module else "", rtype, name + address[len(base):], rest)
@@ -615,6 +626,11 @@ def _instance_symbolic(address: str, rest: list[tuple[str, Any]]) -> str:
 def node_ref(address: str, attribute: str) -> str:
     """`${address.attribute}` for a node the builder made, whose address may carry an instance key."""
     return Symbolic("${" + f"{address}.{attribute}" + "}")
+
+
+def exact_ref(text: str) -> str:
+    """`${text}` as written: an address built from a module instance's prefix keeps its instance key."""
+    return Symbolic("${" + text + "}")
 
 
 def _arn(service: str, resource: str) -> str:
