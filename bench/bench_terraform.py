@@ -12,7 +12,11 @@ Reports, best of N runs each:
      of what the loader keeps out of each tree), then the loader on all of
      `serverless-patterns`' 159 Terraform directories (337 `.tf` files), in process.
 
-Run by hand: `python bench/bench_terraform.py [--repeat 3] [--sizes 100,1000,10000] [--corpus PATH] [--keep DIR]`.
+With `--for-each`, each size is also written as one `for_each` block per resource over a map in `locals` (the
+loader expands one instance per entry), and loaded the same way.
+
+Run by hand: `python bench/bench_terraform.py [--repeat 3] [--sizes 100,1000,10000] [--corpus PATH] [--keep DIR]
+[--for-each]`.
 Targets (issues 6 and 18): 1,000 functions under 1 s, 10,000 under 10 s in under 500 MB on this machine kind.
 Competitors are timed only in the same run, by bench_scale.py --competitors.
 """
@@ -152,6 +156,72 @@ def generate(directory: Path, functions: int, per_file: int = 50) -> None:
         (directory / f"functions_{start // per_file:03d}.tf").write_text(chunk)
 
 
+_FOR_EACH = '''
+resource "aws_sqs_queue" "q" {
+  for_each = local.functions
+  name     = "${local.prefix}-${each.key}"
+}
+
+resource "aws_iam_role" "fn" {
+  for_each = local.functions
+  name     = "${local.prefix}-${each.key}"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+
+data "aws_iam_policy_document" "fn" {
+  for_each = local.functions
+  statement {
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+    resources = [aws_sqs_queue.q[each.key].arn]
+  }
+}
+
+resource "aws_iam_role_policy" "fn" {
+  for_each = local.functions
+  role     = aws_iam_role.fn[each.key].id
+  policy   = data.aws_iam_policy_document.fn[each.key].json
+}
+
+resource "aws_lambda_function" "fn" {
+  for_each      = local.functions
+  function_name = "${local.prefix}-${each.key}"
+  role          = aws_iam_role.fn[each.key].arn
+  handler       = "app.handler"
+  runtime       = each.value.runtime
+  timeout       = each.value.timeout
+  filename      = "build/app.zip"
+  environment {
+    variables = { QUEUE = aws_sqs_queue.q[each.key].url, STAGE = var.stage }
+  }
+}
+
+resource "aws_lambda_function_url" "fn" {
+  for_each           = local.functions
+  function_name      = aws_lambda_function.fn[each.key].function_name
+  authorization_type = each.value.auth
+}
+
+resource "aws_lambda_event_source_mapping" "fn" {
+  for_each         = local.functions
+  event_source_arn = aws_sqs_queue.q[each.key].arn
+  function_name    = aws_lambda_function.fn[each.key].arn
+}
+'''
+
+
+def generate_for_each(directory: Path, functions: int) -> None:
+    """The same kind of app written the way many real ones are: one `for_each` block per resource over a map of
+    `functions` entries in `locals` (each instance is expanded by the loader)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    entries = "\n".join(f'    fn{i} = {{ runtime = "python3.12", timeout = {30 + i % 900}, '
+                        f'auth = "{"NONE" if i % 3 else "AWS_IAM"}" }}' for i in range(functions))
+    (directory / "main.tf").write_text(_HEADER + f"\nlocals {{\n  functions = {{\n{entries}\n  }}\n}}\n")
+    (directory / "functions.tf").write_text(_FOR_EACH)
+
+
 def best_of(repeat: int, action: Callable[[], object]) -> tuple[float, object]:
     """Best wall time of `action` over `repeat` runs. The garbage a previous run left is collected before the
     clock starts, so one run does not pay for another's (the loader pauses the collector while it runs).
@@ -279,6 +349,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the synthetic apps here instead of a temp dir")
     parser.add_argument("--sizes", default="100,1000,10000", help="synthetic sizes, comma-separated")
+    parser.add_argument("--for-each", action="store_true",
+                        help="also each size written as for_each blocks over a map (count/for_each expansion)")
     parser.add_argument("--measure-once", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_once is not None:
@@ -297,6 +369,13 @@ def main() -> int:
             print(f"synthetic {count:>5} functions: {run['wall']:6.3f} s ({run['cpu']:6.3f} s CPU, of which "
                   f"tree-sitter's parse alone {run['parse_cpu']:6.3f} s), peak RSS {run['rss_mb']:5.0f} MB  "
                   f"[{run['functions']} functions, {run['triggers']} triggers loaded{note}]{targets.get(count, '')}")
+            if args.for_each:
+                each_dir = base / f"tf-each-{count}"
+                generate_for_each(each_dir, count)
+                each = measure(each_dir, args.repeat)
+                print(f"synthetic {count:>5} functions as for_each instances: {each['wall']:6.3f} s "
+                      f"({each['cpu']:6.3f} s CPU), peak RSS {each['rss_mb']:5.0f} MB  "
+                      f"[{each['functions']} functions, {each['triggers']} triggers loaded]")
             pace = float(run["gil_pace"])
             print(f"  tree-sitter-hcl parse: {run['parse_mb_s']:.2f} MB/s; a Python thread keeps {pace:.0%} of its "
                   f"pace while it parses ({'it releases' if pace > 0.3 else 'it holds'} the GIL"

@@ -268,9 +268,10 @@ def test_resources_containers_and_counts(app: Application, app_result: LoadResul
     assert ecr.properties["image_tag_mutability"] == "MUTABLE"
     assert ecr.properties["image_scanning_configuration"] == [{"scan_on_push": False}]
     assert "aws_sqs_queue.disabled" not in resources  # count = 0: not created
-    assert "aws_sqs_queue.many" in resources
-    assert any(d.kind is DiagnosticKind.INFO and "aws_sqs_queue.many uses count" in d.message
-               for d in app_result.diagnostics)
+    # count = 3: three instances, addressed and named as Terraform makes them (terraform._expansion)
+    assert [resources[f"aws_sqs_queue.many[{i}]"].name for i in range(3)] == ["many-0", "many-1", "many-2"]
+    assert "aws_sqs_queue.many" not in resources
+    assert resources["aws_sqs_queue.many[2]"].location.line == line_of(MAIN, 'resource "aws_sqs_queue" "many"')
     task = resources["aws_ecs_task_definition.worker"]
     assert task.properties["task_role"] == "aws_iam_role.api"
     (container,) = app.containers

@@ -320,15 +320,23 @@ def join_names(names: Iterable[str], limit: int = 6) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
+def is_instance(node_id: str) -> bool:
+    """A Terraform `count` / `for_each` instance, or a node of one module instance (`aws_lambda_function.fn["a"]`,
+    `aws_sqs_queue.q[0]`, `module.fn["a"].aws_lambda_function.this`): no other id holds a `[`."""
+    return "[" in node_id
+
+
 def group_by_location(items: Iterable[tuple[Location, str]]) -> list[tuple[Location, list[str]]]:
     """Owners grouped by the exact location of the offending value, in first-seen order.
 
     A SAM `Globals` value (Runtime, Timeout, an environment variable) is one node that every function
     inherits: DESIGN.md's "one finding per rule per offending node" makes it one finding naming every
-    function, not one per function on the same line."""
-    groups: dict[tuple[str, int, int], tuple[Location, list[str]]] = {}
+    function, not one per function on the same line. The instances of a Terraform `count` / `for_each`
+    resource are not merged: they share the attribute's line (`runtime = each.value.runtime`) but each is a
+    resource of its own, often with its own map entry's value, reported per instance as Terraform names it."""
+    groups: dict[tuple[str, int, int, str], tuple[Location, list[str]]] = {}
     for loc, owner in items:
-        key = (loc.path, loc.line, loc.column)
+        key = (loc.path, loc.line, loc.column, owner if is_instance(owner) else "")
         if key not in groups:
             groups[key] = (loc, [])
         if owner not in groups[key][1]:

@@ -28,7 +28,7 @@ from faasguard.model import (
     TriggerKind,
     Unknown,
 )
-from faasguard.rules._common import describe_trigger, group_by_location, public_reasons
+from faasguard.rules._common import describe_trigger, group_by_location, is_instance, public_reasons
 from faasguard.rules.base import Rule, RuleContext, register
 
 
@@ -95,11 +95,13 @@ class ExcessiveTimeout(Rule):
     checklist = "C6"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        # A Globals timeout is one node: its functions' findings merge into one, at the worst severity.
-        merged: dict[tuple[str, int, int], tuple[Finding, list[str]]] = {}
+        # A Globals timeout is one node: its functions' findings merge into one, at the worst severity (not
+        # the instances of a Terraform count / for_each resource: see `group_by_location`).
+        merged: dict[tuple[str, int, int, str], tuple[Finding, list[str]]] = {}
         for finding in self._per_function(ctx):
             loc = finding.location
-            key = (loc.path, loc.line, loc.column)
+            owner = str(finding.resource)
+            key = (loc.path, loc.line, loc.column, owner if is_instance(owner) else "")
             if key not in merged:
                 merged[key] = (finding, [finding.resource])
                 continue

@@ -10,10 +10,12 @@ git module is not downloaded: an UNSUPPORTED note says its contents are not chec
 
 Conventions (shared with the CloudFormation loader so rules treat both alike):
 
-* `Node.id` and `Location.logical_id` are the Terraform address without instance keys
-  (`aws_lambda_function.api`, `module.svc.aws_iam_role.this`). A resource with `count`/`for_each` is one node
-  (noted in an INFO diagnostic); one whose count is known to be 0 (or whose for_each is known empty) is not
-  created and not modelled.
+* `Node.id` and `Location.logical_id` are the Terraform address (`aws_lambda_function.api`,
+  `module.svc.aws_iam_role.this`). A resource whose `count` / `for_each` is known statically is one node per
+  instance, addressed as Terraform does (`aws_lambda_function.fn["a"]`, `aws_sqs_queue.q[0]`) and located at the
+  resource block; a known count of 0 (or an empty for_each) creates no node. One whose collection is not known
+  stays one node under the plain address (an INFO note says why); see `_expansion`. A module call with a known
+  `count` / `for_each` is one module instance per key, its nodes under `module.name["key"].`.
 * A reference to an attribute only known after apply stays a symbolic string in `${...}` form:
   `aws_iam_role.r.arn` → `"${aws_iam_role.r.arn}"`, so a policy resource scoped to one resource is
   distinguishable from `*`. The ARN (or queue URL) of a table, bucket, queue, topic, secret, state machine,
@@ -66,6 +68,7 @@ from faasguard.loaders.terraform._apis import (
     _rest_apis,
 )
 from faasguard.loaders.terraform._core import _Builder
+from faasguard.loaders.terraform._expansion import index_text
 from faasguard.loaders.terraform._functions import (
     _async_configs,
     _functions,
@@ -84,10 +87,8 @@ from faasguard.loaders.terraform._instances import (
     _Res,
 )
 from faasguard.loaders.terraform._loader import (
-    _count_is_zero,
     _Entry,
     _Loader,
-    _note_repetition,
     _SyntheticHttpApi,
     _SyntheticLambda,
 )
@@ -113,15 +114,22 @@ def build(b: _Builder) -> None:
     for inst in b.instances:
         for block in inst.mod.resources:
             rtype, name = block.labels
-            address = f"{inst.prefix}{rtype}.{name}"
-            if _count_is_zero(inst, block):
+            expansion = inst.expansion(rtype, name)
+            if expansion is None:
+                address = f"{inst.prefix}{rtype}.{name}"
+                entry = _Entry(inst, _Res(inst, block, address), rtype, name)
+                b.entries[rtype].append(entry)
+                b.by_address[address] = entry
                 continue
-            entry = _Entry(inst, _Res(inst, block, address), rtype, name)
-            b.entries[rtype].append(entry)
-            b.by_address[address] = entry
-            if block.body.attr("count") is not None or block.body.attr("for_each") is not None:
-                _note_repetition(b.loader, inst, block, entry.res.location)
-        for child in inst.children.values():
+            for key, bindings in expansion.instances.items():
+                address = expansion.address + index_text(key)
+                entry = _Entry(inst, _Res(inst, block, address, bindings), rtype, name)
+                b.entries[rtype].append(entry)
+                b.by_address[address] = entry
+        expanded = [child for _, by_key in inst.module_instances.values() for child in by_key.values()]
+        for child in [*inst.children.values(), *expanded]:
+            if isinstance(child, (_SyntheticLambda, _SyntheticHttpApi)):
+                b.prefixes.add(child.prefix)  # `module.m["a"].` stays in the references to its nodes
             if isinstance(child, _SyntheticLambda) and child.creates_function:
                 b.synthetic.append(child)
             elif isinstance(child, _SyntheticHttpApi) and child.creates_api:
@@ -222,6 +230,7 @@ def _load_root(loader: _Loader, root: Path, reached: set[Path]) -> None:
     """One root module, isolated: its crash or budget overrun is its diagnostic, the other roots load."""
     display = loader.ctx.display(root)
     loader.budget = loader.ctx.budget.child(display, root_limits(loader.dirs[root].source_size))
+    loader.reserved_steps = 0
     before = len(loader.result.diagnostics)
     with isolated(loader.result.diagnostics, COMPONENT, display):
         _load_root_unguarded(loader, root, reached)

@@ -53,7 +53,7 @@ from faasguard.model import (
 )
 
 _REF = re.compile(r"\$\{((?:module\.[\w-]+(?:\[[^\]]*\])?\.)*)(data\.)?([a-z][a-z0-9_]*)\.([\w-]+)"
-                  r"(?:\[[^\]]*\])?((?:\.[\w-]+)*)")
+                  r"(\[[^\]]*\])?((?:\.[\w-]+)*)")
 
 
 class _Builder:
@@ -62,6 +62,8 @@ class _Builder:
     def __init__(self, loader: _Loader, instances: list[_Instance]) -> None:
         self.loader = loader
         self.instances = instances
+        self.prefixes = {inst.prefix for inst in instances}
+        """The address prefix of every module instance (`module.m["a"].` for an expanded module call)."""
         self.entries: dict[str, list[_Entry]] = defaultdict(list)
         self.by_address: dict[str, _Entry] = {}
         self.functions: dict[str, Function] = {}
@@ -97,9 +99,13 @@ class _Builder:
             if "${" not in text:
                 continue
             for match in _REF.finditer(text):
-                modules, data, rtype, name, attrs = match.groups()
-                prefix = _strip_indexes(modules) if modules and "[" in modules else modules or ""
+                modules, data, rtype, name, index, attrs = match.groups()
+                prefix = modules or ""
+                if "[" in prefix and prefix not in self.prefixes:  # a module instance only when expanded
+                    prefix = _strip_indexes(prefix)
                 address = f"{prefix}{'data.' if data else ''}{rtype}.{name}"
+                if index and (data or address + index in self.by_address):  # an instance (see _expansion)
+                    address += index
                 out.append((address, rtype, attrs.lstrip(".")))
         return out
 

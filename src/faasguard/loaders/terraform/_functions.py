@@ -25,7 +25,8 @@ from faasguard.loaders.terraform._instances import (
     _as_text,
     _Instance,
     _Res,
-    _symbolic,
+    exact_ref,
+    node_ref,
 )
 from faasguard.loaders.terraform._loader import (
     _SyntheticLambda,
@@ -93,7 +94,7 @@ def _layers(b: _Builder) -> None:
         res = entry.res
         runtimes = tuple(r for r in _as_list(res.get("compatible_runtimes")) if isinstance(r, str))
         b.layers.append(Layer(
-            id=res.address, location=res.location, arn=_symbolic(f"{res.address}.arn"),
+            id=res.address, location=res.location, arn=node_ref(res.address, "arn"),
             name=res.text("layer_name"), content_dir=_code_dir(b, entry.inst, res.get("filename"))[0],
             compatible_runtimes=runtimes))
 
@@ -137,12 +138,15 @@ def _package(b: _Builder, inst: _Instance, filename: Any,
     for address, rtype, _attr in b.refs(filename):
         if rtype != "archive_file":
             continue
-        data_name = address.rsplit(".", 1)[-1]
-        owner = next((i for i in b.instances if f"{i.prefix}data.archive_file.{data_name}" == address), inst)
+        base = address[:address.rindex("[")] if address.endswith("]") else address  # an instance: `zip["a"]`
+        data_name = base.rsplit(".", 1)[-1]
+        owner = next((i for i in b.instances if f"{i.prefix}data.archive_file.{data_name}" == base), inst)
         block = owner.mod.data.get(("archive_file", data_name))
         if block is None:
             return None, None, False
-        return _archive_source(_Res(owner, block, address), member)
+        expansion = owner.expansion("data.archive_file", data_name) if base != address else None
+        bindings = expansion.bindings_of(address) if expansion is not None else None
+        return _archive_source(_Res(owner, block, address, bindings), member)
     if isinstance(filename, str) and "${" not in filename:
         archive = _archive_by_output(b, inst, filename)
         if archive is not None:
@@ -537,7 +541,7 @@ def _module_role(b: _Builder, module: _SyntheticLambda) -> Role:
     trust = _module_trust(module, loc)
     policies: list[Policy] = []
     if module.value("attach_cloudwatch_logs_policy") is not False:
-        group = _symbolic(f"{module.prefix}aws_cloudwatch_log_group.lambda.arn")
+        group = exact_ref(f"{module.prefix}aws_cloudwatch_log_group.lambda.arn")
         actions: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
         if module.value("use_existing_cloudwatch_log_group") is not True:
             actions = ("logs:CreateLogGroup", *actions)
@@ -573,7 +577,7 @@ def _module_role(b: _Builder, module: _SyntheticLambda) -> Role:
     if module.value("attach_tracing_policy") is True:
         policies.append(Policy("AWSXRayDaemonWriteAccess", PolicyKind.AWS_MANAGED, module.loc(
             "attach_tracing_policy"), None, arn="arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"))
-    return Role(id=rid, location=loc, name=_as_text(role_name, loc), arn=_symbolic(f"{rid}.arn"),
+    return Role(id=rid, location=loc, name=_as_text(role_name, loc), arn=exact_ref(f"{rid}.arn"),
                 trust_policy=trust, policies=tuple(policies),
                 permissions_boundary=_as_text(module.value("role_permissions_boundary"), loc), implicit=True)
 

@@ -10,7 +10,7 @@ from faasguard.findings import DiagnosticKind
 from faasguard.loaders.terraform._core import _Builder
 from faasguard.loaders.terraform._instances import (
     PARTITION,
-    _symbolic,
+    node_ref,
 )
 from faasguard.loaders.terraform._policies import (
     _as_list,
@@ -59,7 +59,7 @@ def _roles(b: _Builder) -> None:
                                               ("policies", "inline_policy")) if res.has(a)}
         b.roles[res.address] = Role(
             id=res.address, location=res.location, field_locations=fields, name=name,
-            arn=_symbolic(f"{res.address}.arn"), trust_policy=trust, policies=tuple(policies),
+            arn=node_ref(res.address, "arn"), trust_policy=trust, policies=tuple(policies),
             permissions_boundary=res.text("permissions_boundary"))
 
 
@@ -72,7 +72,7 @@ def _policy_from_arn(b: _Builder, arn: Any, location: Location) -> Policy:
         doc = policy_document(res.get("policy"), res.loc("policy"),
                               _expr_first_line(res.block.body.attr("policy")))
         return Policy(name if isinstance(name, str) else address, PolicyKind.CUSTOMER_MANAGED, res.location,
-                      doc, arn=_symbolic(f"{address}.arn"), id=address)
+                      doc, arn=node_ref(address, "arn"), id=address)
     if isinstance(arn, str):
         normal = arn.replace(PARTITION, "aws")
         match = re.match(r"^arn:aws[\w-]*:iam::aws:policy/(.+)$", normal)

@@ -1,5 +1,8 @@
 """Module directories and their instances: variables, locals, outputs, data sources and the `file()` family
 evaluated per instance, and `_Res`, the located view of one resource block that the families read.
+
+Size: the one resolver of every reference kind (variables, locals, outputs, modules, data sources, resources and
+their count / for_each instances) sits with the values it resolves; `_expansion` holds what instances add.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from faasguard.loaders._hcl import (
 )
 from faasguard.loaders._yaml import LocatedDict, LocatedList, ParseError, read_text
 from faasguard.loaders.intrinsics import Symbolic
+from faasguard.loaders.terraform._expansion import EXPANDED_DATA, Expansion, Key, data_instance, expand
 from faasguard.loaders.terraform._policies import (
     _UNRESOLVED_KEY,
     _statements_of,
@@ -64,6 +68,9 @@ class _ModuleDir:
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
     resources: list[Block] = field(default_factory=list)
+    repeated: dict[tuple[str, str], Block] = field(default_factory=dict)
+    """(type, name) → the resource blocks with `count` / `for_each`, and (`data.<type>`, name) → the expanded data
+    sources' (few: what a reference looks up to know whether it names instances)."""
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
@@ -81,8 +88,14 @@ class _ModuleDir:
                 self.locals.update(block.body.attributes)
             elif block.type == "resource" and len(block.labels) == 2:
                 self.resources.append(block)
+                body = block.body
+                if body.attr("count") is not None or body.attr("for_each") is not None:
+                    self.repeated[(block.labels[0], block.labels[1])] = block
             elif block.type == "data" and len(block.labels) == 2:
                 self.data[(block.labels[0], block.labels[1])] = block
+                if block.labels[0] in EXPANDED_DATA and (block.body.attr("count") is not None
+                                                         or block.body.attr("for_each") is not None):
+                    self.repeated[(f"data.{block.labels[0]}", block.labels[1])] = block
             elif block.type == "module" and block.labels:
                 self.modules[block.labels[0]] = block
             elif block.type == "output" and block.labels:
@@ -119,11 +132,14 @@ class _Instance:
         self.parent = parent
         self.call = call
         self.children: dict[str, _Instance | _SyntheticModule | None] = {}
+        self.module_instances: dict[str, tuple[Expansion, dict[Key, _Instance | _SyntheticModule]]] = {}
+        """Module calls whose count / for_each is known: the expansion and the instance per key."""
         self._var_cache: dict[str, Any] = {}
         self._local_cache: dict[str, Any] = {}
         self._output_cache: dict[str, Any] = {}
         self._doc_cache: dict[str, Any] = {}
         self._attr_cache: dict[Attribute, Any] = {}
+        self._expansions: dict[tuple[str, str], Expansion | None] = {}
         self._active: list[str] = []
         self.unknown_vars: set[str] = set()
         self.evaluator = Evaluator(self._resolve, {
@@ -251,11 +267,37 @@ class _Instance:
             rel = self.module_rel()
             return {"module": rel, "root": ".", "cwd": "."}.get(str(first), EvalError("unknown path.*", location))
         if root in ("count", "each", "self", "terraform"):
-            return Unknown(f"{text} (one node per resource; instances are not expanded)", location)
+            return Unknown(f"{text} (outside an expanded count / for_each resource)", location)
         if "_" in root and first is not None:
-            return _arn_shape(self.prefix, root, first, steps[1:]) or _symbolic(self.prefix + text)
+            expansion = self.expansion(root, first)
+            if expansion is not None:
+                return expansion.reference(steps[1:], location)
+            return _arn_shape(self.prefix, root, first, steps[1:]) or _symbolic(text, self.prefix)
         self.loader.diag(DiagnosticKind.UNRESOLVED, f"unknown reference {text}", location)
         return EvalError(f"unknown reference {text}", location)
+
+    def expansion(self, rtype: str, name: str) -> Expansion | None:
+        """The instances of resource `rtype.name` of this module when its `count` / `for_each` is known (see
+        `_expansion`), else None (not repeated, not declared, or one node). Computed once: the builder and
+        every reference to the resource must agree on it."""
+        key = (rtype, name)
+        block = self.mod.repeated.get(key)
+        if block is None:
+            return None
+        if key in self._expansions:
+            return self._expansions[key]
+        address = f"{self.prefix}{rtype}.{name}"
+        self._expansions[key] = None  # a for_each that reads its own resource sees it as one node
+        guard = self._guard(address, block.location)
+        if guard is not None:
+            return None
+        self._active.append(address)
+        try:
+            result = expand(self, block, address, _instance_symbolic)
+        finally:
+            self._active.pop()
+        self._expansions[key] = result
+        return result
 
     def _module_ref(self, name: str | None, steps: list[tuple[str, Any]], location: Location) -> Any:
         if name is None:
@@ -264,7 +306,14 @@ class _Instance:
         if isinstance(child, str):
             return EvalError(f"undeclared module.{name}", location)
         rest = steps[1:]
-        if rest and rest[0][0] == "index":  # module with count / for_each
+        expanded = self.module_instances.get(name)
+        if expanded is not None:  # a module call whose count / for_each is known: the instance must be named
+            expansion, by_key = expanded
+            picked = expansion.pick(rest[:1], location)
+            if isinstance(picked, Unknown):
+                return picked
+            child, rest = by_key.get(picked), rest[1:]
+        elif rest and rest[0][0] == "index":  # module with count / for_each not known: its one instance
             rest = rest[1:]
         if not rest or rest[0][0] != "attr":
             return Unknown(f"module.{name} as a whole is not evaluated", location)
@@ -278,6 +327,11 @@ class _Instance:
         if len(names) < 2:
             return EvalError(f"incomplete data reference {text}", location)
         data_type, data_name = names
+        repeated = self.mod.repeated.get((f"data.{data_type}", data_name))
+        if repeated is not None:
+            expansion = self.expansion(f"data.{data_type}", data_name)
+            if expansion is not None:
+                return data_instance(self, expansion, repeated, steps[2:], location)
         rest = steps[2:]
         if rest and rest[0][0] == "index":
             rest = rest[1:]
@@ -304,8 +358,8 @@ class _Instance:
         if block is not None and data_type == "template_file" and attr == "rendered":
             return apply_steps(self.template_file_data(data_name, block, location), tail, location)
         if block is not None and data_type == "archive_file" and attr == "output_path":
-            return _symbolic(f"{self.prefix}{text}")
-        return _symbolic(self.prefix + text)
+            return _symbolic(text, self.prefix)
+        return _symbolic(text, self.prefix)
 
     # -------------------------------------------------------------------------- policy documents
 
@@ -325,7 +379,23 @@ class _Instance:
         self._doc_cache[name] = doc
         return doc
 
-    def _build_policy_document(self, block: Block, address: str) -> LocatedDict:
+    def bound_policy_document(self, block: Block, address: str, bindings: Mapping[str, Any]) -> Any:
+        """One instance of a `for_each` / `count` policy document (`data.aws_iam_policy_document.d["a"]`)."""
+        if address in self._doc_cache:
+            return self._doc_cache[address]
+        cyc = self._guard(address, block.location)
+        if cyc is not None:
+            return cyc
+        self._active.append(address)
+        try:
+            doc = self._build_policy_document(block, address, bindings)
+        finally:
+            self._active.pop()
+        self._doc_cache[address] = doc
+        return doc
+
+    def _build_policy_document(self, block: Block, address: str,
+                               bindings: Mapping[str, Any] | None = None) -> LocatedDict:
         loc = block.location.with_id(address)
         doc = LocatedDict(loc.path, loc.line, loc.column)
         doc["Version"] = "2012-10-17"
@@ -335,10 +405,10 @@ class _Instance:
         for source_attr in ("source_policy_documents", "source_json"):
             attr = block.body.attr(source_attr)
             if attr is not None:
-                for stmt in _statements_of(self.eval_attr(attr), attr.location, unresolved):
+                for stmt in _statements_of(self.eval_attr(attr, bindings), attr.location, unresolved):
                     statements.append(stmt)
                     statements.item_locs.append((attr.location.line, attr.location.column))
-        res = _Res(self, block, address)
+        res = _Res(self, block, address, bindings)
         blocks, dyn_unknown = res.blocks("statement")
         if dyn_unknown is not None:
             unresolved.append(dyn_unknown.reason)
@@ -357,7 +427,7 @@ class _Instance:
             attr = block.body.attr(override_attr)
             if attr is None:
                 continue
-            for stmt in _statements_of(self.eval_attr(attr), attr.location, unresolved):
+            for stmt in _statements_of(self.eval_attr(attr, bindings), attr.location, unresolved):
                 sid = stmt.get("Sid") if isinstance(stmt, dict) else None
                 replaced = False
                 if isinstance(sid, str):
@@ -533,9 +603,34 @@ class _Instance:
             self._active.pop()
 
 
-def _symbolic(text: str) -> str:
-    return Symbolic("${" + _strip_indexes(text) + "}") if "[" in text and "]" in text and "*" not in text \
-        else Symbolic("${" + text + "}")
+def _symbolic(text: str, prefix: str = "") -> str:
+    """`${prefix text}`, the instance keys of `text` dropped (it names one node). `prefix` (a module instance's
+    address, `module.m["a"].`) is kept as it is."""
+    return Symbolic("${" + prefix + _strip_indexes(text) + "}") if "[" in text and "]" in text and "*" not in text \
+        else Symbolic("${" + prefix + text + "}")
+
+
+def _instance_symbolic(address: str, rest: list[tuple[str, Any]]) -> str:
+    """`aws_lambda_function.fn["a"]` + `.arn` → that instance's symbolic attribute, the instance key kept (an
+    expanded resource's instances are separate nodes); indexes inside the attribute are dropped, as
+    `_symbolic` drops them."""
+    base = address[:address.rindex("[")] if address.endswith("]") else address
+    head, _, name = base.rpartition(".")
+    module, _, rtype = head.rpartition(".")
+    shaped = _arn_shape(f"{module}." if module else "", rtype, name + address[len(base):], rest)
+    if shaped is not None:
+        return shaped
+    return Symbolic("${" + address + "".join(f".{key}" for kind, key in rest if kind == "attr") + "}")
+
+
+def node_ref(address: str, attribute: str) -> str:
+    """`${address.attribute}` for a node the builder made, whose address may carry an instance key."""
+    return Symbolic("${" + f"{address}.{attribute}" + "}")
+
+
+def exact_ref(text: str) -> str:
+    """`${text}` as written: an address built from a module instance's prefix keeps its instance key."""
+    return Symbolic("${" + text + "}")
 
 
 def _arn(service: str, resource: str) -> str:
@@ -591,7 +686,7 @@ def _strip_indexes(text: str) -> str:
 class _Res:
     """A block of one instance, with typed, located accessors (field locations carry the address)."""
 
-    __slots__ = ("_location", "address", "bindings", "block", "inst")
+    __slots__ = ("_location", "_values", "address", "bindings", "block", "inst")
 
     def __init__(self, inst: _Instance, block: Block, address: str,
                  bindings: Mapping[str, Any] | None = None) -> None:
@@ -601,6 +696,8 @@ class _Res:
         self.bindings: Mapping[str, Any] = ({**bindings, **block.bindings} if bindings and block.bindings
                                             else bindings or block.bindings)
         self._location: Location | None = None
+        self._values: dict[str, Any] | None = {} if self.bindings else None
+        """Attribute values under this resource's bindings (`_Instance.eval_attr` caches only the unbound)."""
 
     @property
     def location(self) -> Location:
@@ -616,7 +713,13 @@ class _Res:
         attr = self.block.body.attr(name)
         if attr is None:
             return default
-        value = self.inst.eval_attr(attr, self.bindings)
+        values = self._values
+        if values is None:
+            value = self.inst.eval_attr(attr)
+        elif name in values:
+            value = values[name]
+        else:
+            value = values[name] = self.inst.eval_attr(attr, self.bindings)
         if isinstance(value, Unknown) and value.location is not None and value.location.logical_id is None:
             return type(value)(value.reason, value.location.with_id(self.address))
         return value

@@ -24,14 +24,16 @@ from faasguard.loaders._hcl import (
     parse_tf_json,
 )
 from faasguard.loaders._yaml import ParseError, parse_json_text, read_text
+from faasguard.loaders.terraform._expansion import Key, expand, index_text
 from faasguard.loaders.terraform._instances import (
     COMPONENT,
     _Instance,
+    _instance_symbolic,
     _is_local_source,
     _module_source,
     _ModuleDir,
     _Res,
-    _symbolic,
+    exact_ref,
 )
 from faasguard.model import (
     Location,
@@ -69,6 +71,8 @@ class _Loader:
         self.var_files: dict[Path, list[tuple[Path, str]]] = defaultdict(list)
         self.budget: Budget = ctx.budget
         """The budget of the root module being loaded (its module instances and evaluations charge it)."""
+        self.reserved_steps = 0
+        """Evaluation steps the root's count / for_each expansions expect their instances to take (`_expansion`)."""
 
     def diag(self, kind: DiagnosticKind, message: str, location: Location | None,
              level: DiagnosticLevel = DiagnosticLevel.NOTE) -> None:
@@ -171,21 +175,35 @@ class _Loader:
         inst = _Instance(self, mod, prefix, root_dir, inputs=inputs, parent=parent, call=call)
         instances.append(inst)
         for name, block in mod.modules.items():
-            inst.children[name] = self._child(inst, name, block, root_dir, chain=chain, instances=instances)
+            repeated = block.body.attr("count") is not None or block.body.attr("for_each") is not None
+            expansion = expand(inst, block, f"{inst.prefix}module.{name}", _instance_symbolic, module=True) \
+                if repeated else None
+            if expansion is None:
+                inst.children[name] = self._child(inst, name, block, root_dir, chain=chain, instances=instances)
+                continue
+            inst.children[name] = None
+            by_key: dict[Key, _Instance | _SyntheticModule] = {}
+            for key, bindings in expansion.instances.items():
+                child = self._child(inst, name, block, root_dir, chain=chain, instances=instances,
+                                    key=index_text(key), bindings=bindings)
+                if child is not None:
+                    by_key[key] = child
+            inst.module_instances[name] = (expansion, by_key)
         return inst
 
     def _child(self, inst: _Instance, name: str, block: Block, root_dir: Path, *, chain: tuple[Path, ...],
-               instances: list[_Instance]) -> _Instance | _SyntheticModule | None:
+               instances: list[_Instance], key: str = "",
+               bindings: Mapping[str, Any] | None = None) -> _Instance | _SyntheticModule | None:
+        """The module called by `block`: one instance, or (`key`, `bindings`) the instance of a known count /
+        for_each, addressed `module.name["key"].` with `each` / `count` bound in its inputs."""
         source = _module_source(block)
-        loc = block.location.with_id(f"{inst.prefix}module.{name}")
-        if _count_is_zero(inst, block):
-            return None
-        inputs = {attr_name: _thunk(inst, attr) for attr_name, attr in block.body.attributes.items()
+        loc = block.location.with_id(f"{inst.prefix}module.{name}{key}")
+        inputs = {attr_name: _thunk(inst, attr, bindings) for attr_name, attr in block.body.attributes.items()
                   if attr_name not in ("source", "version", "count", "for_each", "providers", "depends_on")}
         if source is not None and LAMBDA_MODULE.match(source):
-            return _SyntheticLambda(inst, name, block, inputs)
+            return _SyntheticLambda(inst, name, block, inputs, key)
         if source is not None and HTTP_API_MODULE.match(source):
-            return _SyntheticHttpApi(inst, name, block, inputs)
+            return _SyntheticHttpApi(inst, name, block, inputs, key)
         directory = self._local_module_dir(inst.mod.path, block)
         if directory is None:
             what = f"source {source!r}" if source else "a source that is not a literal string"
@@ -207,17 +225,16 @@ class _Loader:
                 self.diag(DiagnosticKind.UNRESOLVED, f"module {name}: no .tf files in {source!r}", loc)
                 return None
             child_mod = self.read_dir(directory, [(p, self.ctx.display(p)) for p in files])
-        _note_repetition(self, inst, block, loc)
-        return self.instantiate(child_mod, f"{inst.prefix}module.{name}.", root_dir, inputs=inputs, parent=inst,
-                                call=block, chain=(*chain, directory), instances=instances)
+        return self.instantiate(child_mod, f"{inst.prefix}module.{name}{key}.", root_dir, inputs=inputs,
+                                parent=inst, call=block, chain=(*chain, directory), instances=instances)
 
 
-def _thunk(inst: _Instance, attr: Attribute) -> Any:
+def _thunk(inst: _Instance, attr: Attribute, bindings: Mapping[str, Any] | None = None) -> Any:
     cache: list[Any] = []
 
     def value() -> Any:
         if not cache:
-            cache.append(inst.eval_attr(attr))
+            cache.append(inst.eval_attr(attr, bindings))
         return cache[0]
     return value
 
@@ -230,36 +247,19 @@ def _tf_files_in(directory: Path) -> list[Path]:
         return []
 
 
-def _count_is_zero(inst: _Instance, block: Block) -> bool:
-    count = block.body.attr("count")
-    if count is not None:
-        value = inst.eval_attr(count)
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
-    for_each = block.body.attr("for_each")
-    if for_each is not None:
-        value = inst.eval_attr(for_each)
-        return isinstance(value, (list, dict)) and len(value) == 0
-    return False
-
-
-def _note_repetition(loader: _Loader, inst: _Instance, block: Block, loc: Location) -> None:
-    for meta in ("count", "for_each"):
-        if block.body.attr(meta) is not None:
-            loader.diag(DiagnosticKind.INFO, f"{loc.logical_id} uses {meta}: modelled as one node", loc)
-
-
 class _RegistryModule:
     """A registry module understood from its inputs: its `module` block, the inputs given to it (evaluated on
     demand) and the module's own defaults for the rest."""
 
     DEFAULTS: Mapping[str, Any] = {}
 
-    def __init__(self, inst: _Instance, name: str, block: Block, inputs: Mapping[str, Any]) -> None:
+    def __init__(self, inst: _Instance, name: str, block: Block, inputs: Mapping[str, Any], key: str = "") -> None:
         self.inst = inst
         self.name = name
         self.block = block
         self.inputs = inputs
-        self.prefix = f"{inst.prefix}module.{name}."
+        self.prefix = f"{inst.prefix}module.{name}{key}."
+        """`module.name.`, or `module.name["key"].` for an instance of a known count / for_each."""
 
     def value(self, key: str) -> Any:
         if key in self.inputs:
@@ -321,7 +321,7 @@ class _SyntheticLambda(_RegistryModule):
             if isinstance(fn_name, str):
                 return fn_name
         if name in table:
-            return _symbolic(table[name])
+            return exact_ref(table[name])
         return Unknown(f"output {name} of the lambda module is not modelled", location)
 
 
@@ -358,9 +358,9 @@ class _SyntheticHttpApi(_RegistryModule):
         name = name.removeprefix("this_").replace("apigatewayv2_", "").removeprefix("default_")
         name = "api_endpoint" if name == "api_api_endpoint" else name
         if name in table:
-            return _symbolic(f"{self.api_id}.{table[name]}")
+            return exact_ref(f"{self.api_id}.{table[name]}")
         if name in stage:
-            return _symbolic(f"{self.prefix}aws_apigatewayv2_stage.default.{stage[name]}")
+            return exact_ref(f"{self.prefix}aws_apigatewayv2_stage.default.{stage[name]}")
         return Unknown(f"output {name} of the apigateway-v2 module is not modelled", location)
 
 

@@ -19,7 +19,7 @@ from faasguard.loaders.terraform._instances import (
     REGION,
     _arn_shape,
     _Res,
-    _symbolic,
+    node_ref,
 )
 from faasguard.loaders.terraform._loader import _Entry
 from faasguard.loaders.terraform._policies import (
@@ -125,7 +125,7 @@ def _resources(b: _Builder) -> None:
                         next((d.unresolved for d in documents if d.unresolved is not None), None))
                     fields["resource_policy"] = policy.location
             prefix, _, local = res.address.rpartition(f"{rtype}.")
-            arn = _arn_shape(prefix, rtype, local, [("attr", "arn")]) or _symbolic(f"{res.address}.arn")
+            arn = _arn_shape(prefix, rtype, local, [("attr", "arn")]) or node_ref(res.address, "arn")
             ecr = _ecr_settings(res, fields) if rtype == "aws_ecr_repository" else None
             parameter = _parameter_settings(b, entry, fields) if rtype == "aws_ssm_parameter" else None
             user_pool = _user_pool(b, res, fields) if rtype == "aws_cognito_user_pool" else None
