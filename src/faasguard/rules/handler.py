@@ -915,10 +915,10 @@ class JwtNotVerified(_HandlerRule):
     anything other than a dotted value's second section is not a token and is not reported, nor is
     `jwt.decode(token, {complete: true})` in a function that then calls `verify` (reading the header's `kid`
     to pick the verification key is the JWKS flow), nor a `jwt.decode(token)` of the very token the same
-    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`). In
-    JavaScript/TypeScript a token read from the `Authorization` header is not reported when every route of the
-    function has an API Gateway Cognito user pool or JWT authorizer: API Gateway verified that header (their
-    default identity source) before invoking the function.
+    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`). In both
+    languages a token read from the `Authorization` header is not reported when every route of the function
+    has an API Gateway Cognito user pool or JWT authorizer: API Gateway verified that header (their default
+    identity source) before invoking the function.
 
     Issue kinds: "jwt-unverified", and "jwt-unverified-bearer" for a token from the `Authorization` header
     (decoders are rows of the Python library models and of

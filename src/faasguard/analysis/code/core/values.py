@@ -174,6 +174,12 @@ def data_of(*values: Val) -> Val:
     return Val(taints=taints) if taints else CLEAN
 
 
+def from_authorization_header(value: Val) -> bool:
+    """Event data read from the `Authorization` header, the identity source an API Gateway Cognito or JWT
+    authorizer verifies before the function runs (so a rule can tell a token it checked from any other)."""
+    return any(t.kind == "event" and "authorization" in t.source.lower() for t in value.taints)
+
+
 def stringify(value: Val) -> Val:
     """str(x), .strip(), .decode()...: same data, no longer a structure."""
     if not value.taints:

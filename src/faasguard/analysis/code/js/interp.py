@@ -29,6 +29,7 @@ from faasguard.analysis.code.core.values import (
     Taint,
     Val,
     data_of,
+    from_authorization_header,
     join,
     nested_roles,
     stringify,
@@ -1131,8 +1132,7 @@ class JsFunction:
             if problem is None and qual in jwt.VERIFIERS and token:
                 self.verified.add(token)
             elif problem is not None and token not in self.verified:
-                bearer = bool(args) and any(t.kind == "event" and "authorization" in t.source.lower()
-                                            for t in args[0].taints)
+                bearer = bool(args) and from_authorization_header(args[0])
                 self.issue("jwt-unverified-bearer" if bearer else "jwt-unverified",
                            f"{problem}; anyone can forge the claims the code then trusts", node)
         if qual in jwt.SIGNERS and len(arg_nodes) > 1:

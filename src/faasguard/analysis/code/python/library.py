@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING
 
 from faasguard._record import record
 from faasguard.analysis.code.core.results import TmpEvent
-from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints, stringify
+from faasguard.analysis.code.core.values import (
+    CLEAN,
+    Taint,
+    Val,
+    data_of,
+    from_authorization_header,
+    join,
+    merge_taints,
+    stringify,
+)
 from faasguard.analysis.code.python.models import (
     ARCHIVE_WRITERS,
     BOOL_METHODS,
@@ -728,10 +737,10 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     if model.option == "manual":
         if not _is_jwt_payload(node.args[0] if node.args else None, fa.node):
             return None  # any other base64: the generic flow
-        _jwt_issue(fa, node, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
+        _jwt_issue(fa, site, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
         return data_of(*site.args)
     if model.option == "unverified":
-        _jwt_issue(fa, node, f"{site.qual}() reads the claims without verifying the token")
+        _jwt_issue(fa, site, f"{site.qual}() reads the claims without verifying the token")
         return data_of(*site.args)
     options = site.kwargs.get("options")
     disabled = [
@@ -745,7 +754,7 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     if algorithms is not None and "none" in {(v.const or "").lower() for _, v in algorithms.fields or ()}:
         disabled.append('algorithms=["none"]')
     if disabled:
-        _jwt_issue(fa, node, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
+        _jwt_issue(fa, site, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
     return data_of(*site.args)
 
 
@@ -781,8 +790,11 @@ def _bound_to_dot_split(name: str, scope: ast.AST) -> bool:
     )
 
 
-def _jwt_issue(fa: FunctionAnalysis, node: ast.Call, what: str) -> None:
-    fa.issue("jwt-unverified", f"{what}; anyone can forge the claims the code then trusts", node)
+def _jwt_issue(fa: FunctionAnalysis, site: CallSite, what: str) -> None:
+    """A token read from the `Authorization` header is "jwt-unverified-bearer": the rule drops it when an API
+    Gateway Cognito or JWT authorizer in front of every route of the function verified that header."""
+    kind = "jwt-unverified-bearer" if from_authorization_header(site.first) else "jwt-unverified"
+    fa.issue(kind, f"{what}; anyone can forge the claims the code then trusts", site.node)
 
 
 # -------------------------------------------------------------------------- sanitisers and transforms
