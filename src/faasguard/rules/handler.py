@@ -490,7 +490,8 @@ class SqlInjection(_HandlerRule):
     Finds event data formatted into SQL passed to a DB-API cursor (psycopg, pymysql, sqlite3), SQLAlchemy
     `text()` or `exec_driver_sql`, Django's `objects.raw`, pandas `read_sql`, awswrangler's `read_sql_query`,
     DuckDB, or an AWS API that runs SQL text (Athena `start_query_execution`, the
-    Redshift and RDS Data APIs' `execute_statement`, Timestream `query`). Values bound as parameters
+    Redshift and RDS Data APIs' `execute_statement`, Timestream `query`; in JavaScript the same operations of
+    SDK v2 clients and v3 commands, `StartQueryExecutionCommand`...). Values bound as parameters
     (`parameters=`, `ExecutionParameters=`) are not the statement and are not reported.
 
     ## Why is this bad?

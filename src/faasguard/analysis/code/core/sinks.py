@@ -51,6 +51,20 @@ SINK_KINDS: dict[str, SinkKind] = {
 }
 
 
+SQL_TEXT_PARAMETERS: dict[tuple[str, str], str] = {
+    ("athena", "StartQueryExecution"): "QueryString",
+    ("redshift-data", "ExecuteStatement"): "Sql",
+    ("redshift-data", "BatchExecuteStatement"): "Sqls",
+    ("rds-data", "ExecuteStatement"): "sql",
+    ("rds-data", "BatchExecuteStatement"): "sql",
+    ("timestream-query", "Query"): "QueryString",
+}
+"""AWS APIs that run a SQL text they are given ((service, API operation) → the request member holding it):
+Athena, the Redshift and RDS Data APIs, Timestream. Keyed by the API's own names, which boto3 and both
+JavaScript SDKs share, so each front end reads the same rows. Their bound parameters (`parameters`,
+`ExecutionParameters`) are not the statement and are not checked."""
+
+
 def applies(kind: str, taint: Taint, cond: str = "") -> bool:
     """Whether `taint` at a sink of `kind` is a reportable flow (a "param" taint never is: it is substituted
     at each call site first)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, Fetch, SinkHit, Summary, TmpEvent
-from faasguard.analysis.code.core.sinks import applies
+from faasguard.analysis.code.core.sinks import SQL_TEXT_PARAMETERS, applies
 from faasguard.analysis.code.core.summaries import absorb, returned
 from faasguard.analysis.code.core.values import (
     CLEAN,
@@ -1340,12 +1340,15 @@ class JsFunction:
             # sites whose fields a summary does not keep, so it would be reported for the fields it holds.
             direct = params.map_taints(lambda t: t if t.kind != "param" else None)
             self.hit("nosql", f"{operation} request parameters", node, direct)
+        sql_text = SQL_TEXT_PARAMETERS.get((service, operation))
         for name, value in params.fields or ():
             if name == "Key" and service != "s3":
                 continue
             resolved.append((name, self.argvalue(value)))
             if value.fields:
                 resolved.extend((path, self.argvalue(role)) for path, role in nested_roles(name, value))
+            if name == sql_text:
+                self.hit("sql", f"{operation} {name}", node, stringify(value))
             if (service == "dynamodb" and name.endswith("Expression")) or name == "Statement":
                 self.hit("nosql", f"{operation} {name}", node, value)
             elif service == "dynamodb" and name in ("ScanFilter", "QueryFilter", "KeyConditions", "Expected",

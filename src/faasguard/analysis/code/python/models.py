@@ -415,17 +415,6 @@ DYNAMO_EXPRESSIONS = (
     "ProjectionExpression",
 )
 PARTIQL_METHODS = frozenset({"execute_statement", "batch_execute_statement", "execute_transaction"})
-DATA_API_SQL = {
-    ("athena", "start_query_execution"): "QueryString",
-    ("redshift-data", "execute_statement"): "Sql",
-    ("redshift-data", "batch_execute_statement"): "Sqls",
-    ("rds-data", "execute_statement"): "sql",
-    ("rds-data", "batch_execute_statement"): "sql",
-    ("timestream-query", "query"): "QueryString",
-}
-"""AWS APIs that run a SQL text they are given (service, method → the parameter holding it): Athena, the
-Redshift and RDS Data APIs, Timestream. Their bound parameters (`parameters=`, `ExecutionParameters=`) are not
-the statement and are not checked."""
 RESOLVER_CLASSES = frozenset(
     {
         "APIGatewayRestResolver",
