@@ -65,6 +65,14 @@ JavaScript SDKs share, so each front end reads the same rows. Their bound parame
 `ExecutionParameters`) are not the statement and are not checked."""
 
 
+def open_relative(prefix: str) -> bool:
+    """A string starting with `prefix` is a reference whose host what follows may still choose: "/" + x or
+    f"/{x}" becomes `//evil.example` (or `/\\evil.example`, which browsers read the same) when x starts with a
+    slash. A path with a fixed first segment ("/orders/", "/home?next=") stays on the site; so does a relative
+    reference that does not start with a slash. Both front ends judge a redirect target's known prefix here."""
+    return prefix[:1] in ("/", "\\") and (prefix[:1] == "\\" or prefix[1:2] in ("", "/", "\\"))
+
+
 def applies(kind: str, taint: Taint, cond: str = "") -> bool:
     """Whether `taint` at a sink of `kind` is a reportable flow (a "param" taint never is: it is substituted
     at each call site first)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, Fetch, SinkHit, Summary, TmpEvent
-from faasguard.analysis.code.core.sinks import SQL_TEXT_PARAMETERS, applies
+from faasguard.analysis.code.core.sinks import SQL_TEXT_PARAMETERS, applies, open_relative
 from faasguard.analysis.code.core.summaries import absorb, returned
 from faasguard.analysis.code.core.values import (
     CLEAN,
@@ -117,7 +117,7 @@ class JsFunction:
     def hit(self, kind: str, sink: str, node: Node, value: Val, cond: str = "") -> None:
         if kind in ("url", "redirect") and value.prefix and _FIXED_HOST.match(value.prefix):
             return  # a path or query on a fixed host
-        if kind == "redirect" and value.prefix and value.prefix[0] == "/" and value.prefix[1:2] not in ("", "/", "\\"):
+        if kind == "redirect" and value.prefix and value.prefix[0] == "/" and not open_relative(value.prefix):
             return  # a path on this site (`/profile/${id}`; not `/${x}`, which may become `//other.host`)
         if kind == "store" and any(t.kind == "secret" for t in value.taints):
             self.summary.caches = True  # a secret kept in module state is a cache

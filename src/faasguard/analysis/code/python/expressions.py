@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from faasguard.analysis.code.core.sinks import open_relative
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python import calls
 from faasguard.analysis.code.python.models import (
@@ -355,8 +356,8 @@ class FunctionAnalysis(StatementAnalysis):
             host_fixed = URL_WITH_HOST.match(safe_lead) is not None
         elif first.const is None:
             host_fixed = True  # a base URL from the environment or configuration
-        else:
-            host_fixed = bool(prefix)
+        else:  # a relative reference: "/orders/{id}" stays on the site, "/{x}" may become "//other.host"
+            host_fixed = bool(prefix) and not open_relative(prefix or "")
         taints = merge_taints(*(p.taints for p in parts))
         taints = tuple(
             t.with_structure(False, t.sanitized | _URL if host_fixed else t.sanitized) for t in taints
