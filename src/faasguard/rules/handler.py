@@ -204,8 +204,9 @@ class SensitiveDataLogged(_HandlerRule):
     """## What it does
     Finds handlers that log the whole event, the whole `os.environ`, a secret they fetched, an environment
     variable whose name says it holds a credential (`DB_PASSWORD`, `process.env.API_KEY`; not `DB_SECRET_ARN` or
-    `API_KEY_SECRET`, which name the secret), or an authorization header (print, logging, `console.*`,
-    Powertools `log_event=True`).
+    `API_KEY_SECRET`, which name the secret), an authorization header, or the request's whole header map
+    (`event["headers"]`, `event.headers`, `request.headers`: it holds Authorization and cookies; one header
+    such as `headers["content-type"]` is fine) (print, logging, `console.*`, Powertools `log_event=True`).
 
     ## Why is this bad?
     CloudWatch Logs are read by far more people and tools than the function: events carry tokens, cookies and
@@ -244,6 +245,8 @@ class SensitiveDataLogged(_HandlerRule):
             what = "the whole environment (os.environ), which holds credentials"
         elif flow.authz:
             what = f"an authorization header ({flow.source})"
+        elif flow.headers:
+            what = f"the request's header map ({flow.source}) with its Authorization header and cookies"
         else:
             what = "the whole event"
         return (flow.location, f"{what} is logged by {flow.sink}", _sink_evidence(flow))

@@ -2,7 +2,7 @@
 
 A front end reports a hit as (sink kind, sink text, location, value); the kind decides which of the value's
 taints are worth keeping (`applies`). Most kinds care about caller data only, unless the value was sanitised
-for that kind; "log" cares about secrets, the whole environment, the whole event and authorization headers,
+for that kind; "log" cares about secrets, the whole environment, the whole event, authorization headers and the header map,
 sanitised or not (a logged secret is leaked whatever was done to it). "response" (what the handler returns to
 its caller) and "publish" (a message sent to a topic, queue or bus) care about secrets; "http-response" (a
 return value shaped as an HTTP response: a `statusCode` dict, a web route's body) about exception text; "html"
@@ -23,7 +23,8 @@ class SinkKind:
     sources: frozenset[str]
     """Taint kinds that reach this sink in a way worth reporting."""
     whole_event_only: bool = False
-    """Event data counts only as the whole event or an authorization header (logging a field is fine)."""
+    """Event data counts only as the whole event, an authorization header or the header map (logging a field
+    is fine)."""
     sanitizable: bool = True
     """A sanitiser for this kind (or "all") makes the value safe here."""
     also_cleaned_by: frozenset[str] = frozenset()
@@ -80,7 +81,7 @@ def applies(kind: str, taint: Taint, cond: str = "") -> bool:
     if taint.kind not in policy.sources:
         return False
     if policy.whole_event_only and taint.kind == "event":
-        return taint.whole or taint.authz
+        return taint.whole or taint.authz or taint.headers
     if policy.sanitizable and ("all" in taint.sanitized or kind in taint.sanitized
                                or not policy.also_cleaned_by.isdisjoint(taint.sanitized)):
         return False
@@ -104,4 +105,5 @@ def compose(outer: Taint, inner: Taint, step: EvidenceStep) -> Taint:
         outer.authz or inner.authz,
         outer.structured and inner.structured,
         outer.normalized or inner.normalized,
+        (outer.headers and inner.whole) or (inner.headers and outer.whole),
     )

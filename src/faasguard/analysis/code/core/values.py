@@ -56,6 +56,9 @@ class Taint:
     """May be a dict/list chosen by the sender (JSON), so operator injection is possible."""
     normalized: bool = False
     """normpath/realpath/resolve applied: a base-directory check after this sanitises paths."""
+    headers: bool = False
+    """The request's whole header map (`event["headers"]`, `req.headers`), which holds the Authorization header
+    and cookies: logged, it leaks them. Its fields do not inherit this (`headers["content-type"]` is harmless)."""
 
     def key(self) -> tuple[str, int, str]:
         return (self.kind, self.param, self.source)
@@ -67,25 +70,28 @@ class Taint:
         if len(self.steps) >= MAX_STEPS or (self.steps and self.steps[-1] == step):
             return self
         return Taint(self.kind, self.source, self.loc, (*self.steps, step), self.param, self.sanitized, self.whole,
-                     self.authz, self.structured, self.normalized)
+                     self.authz, self.structured, self.normalized, self.headers)
 
     def clean_for(self, *kinds: str) -> Taint:
         return Taint(self.kind, self.source, self.loc, self.steps, self.param, self.sanitized | frozenset(kinds),
-                     self.whole, self.authz, self.structured, self.normalized)
+                     self.whole, self.authz, self.structured, self.normalized, self.headers)
 
     def with_structure(self, structured: bool, sanitized: frozenset[str] | None = None) -> Taint:
         """This taint with `structured` set (and `sanitized`, when given)."""
         return Taint(self.kind, self.source, self.loc, self.steps, self.param,
                      self.sanitized if sanitized is None else sanitized, self.whole, self.authz, structured,
-                     self.normalized)
+                     self.normalized, self.headers)
 
-    def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None) -> Taint:
+    def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None,
+              headers: bool = False) -> Taint:
         """The taint of a field of this value (subscript, attribute, `.get`). The source description grows
-        along an access chain (event['Records'][0]['s3']...) while the chain is read in one expression."""
+        along an access chain (event['Records'][0]['s3']...) while the chain is read in one expression.
+        `headers`: the field's name is the request's header map, which counts only read from the whole event or
+        request (`event["headers"]`, not `body["headers"]`)."""
         extend = source is not None and (self.whole or (base is not None and base == self.source))
         new_source, new_loc = (source, loc) if extend and source else (self.source, self.loc)
         return Taint(self.kind, new_source, new_loc, self.steps, self.param, self.sanitized, False,
-                     self.authz or authz, self.structured and not stringy, self.normalized)
+                     self.authz or authz, self.structured and not stringy, self.normalized, headers and self.whole)
 
 
 @record

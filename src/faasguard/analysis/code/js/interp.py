@@ -37,7 +37,13 @@ from faasguard.analysis.code.core.values import (
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
-from faasguard.analysis.code.python.models import AUTHZ_KEYS, CUSTOM_RESOURCE_FIELDS, HTML_TAG, STRINGY_KEYS
+from faasguard.analysis.code.python.models import (
+    AUTHZ_KEYS,
+    CUSTOM_RESOURCE_FIELDS,
+    HEADER_MAPS,
+    HTML_TAG,
+    STRINGY_KEYS,
+)
 from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.analysis.code.python.state import SECRET_REFERENCE_ENV
 from faasguard.findings import EvidenceStep
@@ -863,7 +869,8 @@ class JsFunction:
             loc = self.loc(node)
             lower = name.lower()
             stringy = name in m.STRING_REQUEST_PARTS if base.kind == "web-request" else lower in STRINGY_KEYS
-            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, stringy, base=t.source)
+            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, stringy, base=t.source,
+                                headers=lower in HEADER_MAPS)
                         for t in base.taints if t.kind in _FIELD_TAINTS
                         and not (t.kind == "event" and name in m.GATEWAY_SET_CONTEXT
                                  and t.source.endswith(".requestContext")))

@@ -18,6 +18,7 @@ from faasguard.analysis.code.python import calls
 from faasguard.analysis.code.python.models import (
     AUTHZ_KEYS,
     CUSTOM_RESOURCE_FIELDS,
+    HEADER_MAPS,
     NON_CREDENTIAL_FIELDS,
     REQUEST_CONTEXT_HOST_FIELDS,
     SERVICE_URL_FIELDS,
@@ -181,6 +182,7 @@ class FunctionAnalysis(StatementAnalysis):
                             authz,
                             stringy,
                             unparse(node.value, 60) if isinstance(node, ast.Attribute) else None,
+                            attr.lower() in HEADER_MAPS,
                         ),
                         structured=(t.structured and not stringy) or structured,
                     )
@@ -207,7 +209,8 @@ class FunctionAnalysis(StatementAnalysis):
         structured = attr in REQUEST_STRUCTURED
         taints = tuple(
             replace(
-                t.field(unparse(node, 60), self.loc(node), attr.lower() in AUTHZ_KEYS, not structured),
+                t.field(unparse(node, 60), self.loc(node), attr.lower() in AUTHZ_KEYS, not structured,
+                        headers=attr.lower() in HEADER_MAPS),
                 structured=structured,
             )
             for t in base.taints
@@ -279,6 +282,7 @@ class FunctionAnalysis(StatementAnalysis):
                 authz,
                 stringy,
                 base_text,
+                name in HEADER_MAPS,
             )
             for t in base.taints
             if t.kind != "environ" and not (t.kind == "secret" and name in NON_CREDENTIAL_FIELDS)

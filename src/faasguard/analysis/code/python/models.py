@@ -33,6 +33,8 @@ command is no command injection)."""
 AUTHZ_KEYS = frozenset(
     {"authorization", "x-api-key", "cookie", "cookies", "x-auth-token", "proxy-authorization", "x-amz-security-token"}
 )
+HEADER_MAPS = frozenset({"headers", "multivalueheaders"})
+"""Request fields (lower-cased) holding every header of the request, Authorization and cookies included."""
 STRINGY_KEYS = frozenset(
     {
         "body",
