@@ -196,9 +196,7 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         if elements:
             fa.hit("program", f"{q}() program", node, elements[0])
             fa.exec_tmp(elements[0], q, node)
-            first = (elements[0].const or "").rsplit("/", 1)[-1]
-            if first in SHELLS and len(elements) > 2 and elements[1].const == "-c":
-                fa.hit("shell", f"{q}([{first}, '-c', ...])", node, elements[2])
+            _shell_dash_c(fa, site, elements[:3])
         return
     if command.qual == "shlex.split()":
         if command.taints and _first_word_tainted(command):
@@ -209,12 +207,21 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         if program is not None:
             fa.hit("program", f"{q}() program", node, program)
             fa.exec_tmp(program, q, node)
+            _shell_dash_c(fa, site, [command.field_val(str(i)) or CLEAN for i in range(3)])
         return
     if command.kind == "list" or command.qual == "shlex.split()":
         return
     fa.exec_tmp(command, q, node)
     if _first_word_tainted(command):  # no shell: the whole string names one executable; text after a fixed
         fa.hit("program", f"{q}() program", node, command)  # "tool " start cannot turn it into another path
+
+
+def _shell_dash_c(fa: FunctionAnalysis, site: CallSite, elements: list[Val]) -> None:
+    """`[sh, "-c", command]`, written in the call or built first (`argv = ["/bin/bash", "-c", cmd]`): the
+    third element is a shell command line."""
+    first = (elements[0].const or "").rsplit("/", 1)[-1] if elements else ""
+    if first in SHELLS and len(elements) > 2 and elements[1].const == "-c":
+        fa.hit("shell", f"{site.qual}([{first}, '-c', ...])", site.node, elements[2])
 
 
 def _first_word_fixed(prefix: str) -> bool:
