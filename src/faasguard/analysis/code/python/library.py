@@ -144,8 +144,12 @@ def _env_copy(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
 
 
 def is_log(site: CallSite) -> bool:
+    """A print or a logging call; also a logger's method bound to a name first (`log = logger.info`, then
+    `log(...)`), which the call site sees by the qualified name alone."""
     if site.qual in LOG_FUNCS:
         return True
+    if site.method is None:
+        return site.qual.startswith(LOG_LIBRARIES) and site.qual.rsplit(".", 1)[-1] in LOG_METHODS
     if site.method not in LOG_METHODS:
         return False
     if site.qual.startswith(LOG_LIBRARIES):
