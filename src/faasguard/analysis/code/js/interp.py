@@ -28,6 +28,7 @@ from faasguard.analysis.code.core.values import (
     ParamRef,
     Taint,
     Val,
+    claims_of,
     data_of,
     from_authorization_header,
     join,
@@ -1142,6 +1143,8 @@ class JsFunction:
                 bearer = bool(args) and from_authorization_header(args[0])
                 self.issue("jwt-unverified-bearer" if bearer else "jwt-unverified",
                            f"{problem}; anyone can forge the claims the code then trusts", node)
+            if jwt.DECODERS[qual] == "unverified":
+                return claims_of(*args[:1])
         if qual in jwt.SIGNERS and len(arg_nodes) > 1:
             literal = jwt.literal_key(arg_nodes[1], self.text)
             if literal is not None:
@@ -1149,7 +1152,7 @@ class JsFunction:
                            "who reads the code can forge tokens; load it from Secrets Manager or SSM at init",
                            arg_nodes[1])
             # a signed token, or the claims of a checked one, carry the payload's data, never the key itself
-            claims = data_of(*args[:1])
+            claims = data_of(*args[:1]) if qual not in jwt.VERIFIERS else claims_of(*args[:1])
             for arg in args[2:]:
                 if arg.kind == "function":
                     self.call_function(arg, [CLEAN, claims], node)

@@ -25,6 +25,7 @@ from faasguard.analysis.code.core.values import (
     CLEAN,
     Taint,
     Val,
+    claims_of,
     data_of,
     from_authorization_header,
     join,
@@ -749,10 +750,10 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
         if not _is_jwt_payload(node.args[0] if node.args else None, fa.node):
             return None  # any other base64: the generic flow
         _jwt_issue(fa, site, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
-        return data_of(*site.args)
+        return claims_of(*site.args)
     if model.option == "unverified":
         _jwt_issue(fa, site, f"{site.qual}() reads the claims without verifying the token")
-        return data_of(*site.args)
+        return claims_of(site.first)
     options = site.kwargs.get("options")
     disabled = [
         name for name in JWT_VERIFY_OPTIONS
@@ -766,7 +767,7 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
         disabled.append('algorithms=["none"]')
     if disabled:
         _jwt_issue(fa, site, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
-    return data_of(*site.args)
+    return claims_of(site.first)
 
 
 def _is_jwt_payload(arg: ast.expr | None, scope: ast.AST | None) -> bool:
