@@ -58,12 +58,14 @@ SQL_TEXT_PARAMETERS: dict[tuple[str, str], str] = {
     ("redshift-data", "BatchExecuteStatement"): "Sqls",
     ("rds-data", "ExecuteStatement"): "sql",
     ("rds-data", "BatchExecuteStatement"): "sql",
+    ("rds-data", "ExecuteSql"): "sqlStatements",
     ("timestream-query", "Query"): "QueryString",
 }
 """AWS APIs that run a SQL text they are given ((service, API operation) → the request member holding it):
-Athena, the Redshift and RDS Data APIs, Timestream. Keyed by the API's own names, which boto3 and both
-JavaScript SDKs share, so each front end reads the same rows. Their bound parameters (`parameters`,
-`ExecutionParameters`) are not the statement and are not checked."""
+Athena, the Redshift and RDS Data APIs (also RDS Data's deprecated `ExecuteSql`, still in SDK v2 code),
+Timestream. Keyed by the API's own names, which boto3 and both JavaScript SDKs share, so each front end reads
+the same rows. Their bound parameters (`parameters`, `ExecutionParameters`) are not the statement and are not
+checked."""
 
 
 def open_relative(prefix: str) -> bool:
