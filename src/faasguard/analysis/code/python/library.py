@@ -70,7 +70,8 @@ from faasguard.analysis.code.python.models import (
 )
 from faasguard.analysis.code.python.powertools import powertools
 from faasguard.analysis.code.python.schemas import model_instance
-from faasguard.analysis.code.python.syntax import is_anchored, names_in, unparse
+from faasguard.analysis.code.python.secrets import is_secret_name, looks_secret_value, secret_shape
+from faasguard.analysis.code.python.syntax import is_anchored, names_in, shorten, unparse
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.python.expressions import FunctionAnalysis
@@ -744,8 +745,13 @@ def _exception_text(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val |
 
 
 def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
-    """JWT claims read without verifying the token (the row's option says how the decoder verifies)."""
+    """JWT claims read without verifying the token (the row's option says how the decoder verifies), and the
+    signing key written in the source."""
     node = site.node
+    if model.option in ("decode", "sign"):
+        _jwt_literal_key(fa, site)
+    if model.option == "sign":
+        return data_of(site.first)
     if model.option == "manual":
         if not _is_jwt_payload(node.args[0] if node.args else None, fa.node):
             return None  # any other base64: the generic flow
@@ -768,6 +774,29 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     if disabled:
         _jwt_issue(fa, site, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
     return claims_of(site.first)
+
+
+_PUBLIC_KEY = ("-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN CERTIFICATE", "ssh-rsa ")
+
+
+def _jwt_literal_key(fa: FunctionAnalysis, site: CallSite) -> None:
+    """The key of `jwt.decode(token, key)` / `jwt.encode(claims, key)` is a literal: anyone who reads the code
+    can sign tokens, whatever the literal looks like ("secret" is the classic one), as in JavaScript. Not a
+    public key (it verifies, it cannot sign), a template placeholder, an environment lookup's fallback (the
+    fallback check judges those), nor a literal the module-wide scan already reports (a credential shape, a
+    secret-named constant where it is bound)."""
+    key_node = site.node.args[1] if len(site.node.args) > 1 else next(
+        (k.value for k in site.node.keywords if k.arg == "key"), None)
+    key = site.arg(1, "key")
+    if key_node is None or key is None or key.const is None or key.env is not None or key.taints:
+        return
+    text = key.const.strip()
+    if not text or text.startswith(("<", "${", "{{", *_PUBLIC_KEY)) or secret_shape(text) is not None:
+        return
+    if isinstance(key_node, ast.Name) and is_secret_name(key_node.id) and looks_secret_value(text):
+        return
+    fa.issue("hardcoded-secret", f"the JWT signing key {shorten(repr(text), 30)} is hard-coded in the source; "
+             "anyone who reads the code can forge tokens: load it from Secrets Manager or SSM at init", key_node)
 
 
 def _is_jwt_payload(arg: ast.expr | None, scope: ast.AST | None) -> bool:

@@ -758,10 +758,14 @@ JWT_DECODERS = {
     "python_jwt.process_jwt": "unverified",
     "base64.b64decode": "manual",
     "base64.urlsafe_b64decode": "manual",
+    "jwt.encode": "sign",
+    "jwt.api_jwt.encode": "sign",
+    "jose.jwt.encode": "sign",
 }
 """JWT decoding: "decode" verifies unless told not to (options verify_signature/verify_exp False, PyJWT 1's
 verify=False, the "none" algorithm); "unverified" never verifies; "manual" is base64 of the token's middle
-part (`token.split(".")[1]`), the claims read by hand."""
+part (`token.split(".")[1]`), the claims read by hand; "sign" makes a token. "decode" and "sign" take the key
+second (`key=`): a literal there is a hard-coded signing secret."""
 JWT_VERIFY_OPTIONS = ("verify_signature", "verify_exp")
 CLIENT_REQUEST_PARTS = LazyPattern(
     r"\b(body|json_body|queryStringParameters|multiValueQueryStringParameters|query_string_parameters|"

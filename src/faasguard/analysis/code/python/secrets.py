@@ -87,6 +87,12 @@ _ANCHORS = re.compile(r"A[KS]IA|PRIVATE KEY|k_live_|gh[pousr]_|github_pat_|xox|A
 rules out the common literal (a key, a message, a format) that the patterns would each scan."""
 
 
+def secret_shape(value: str) -> str | None:
+    """The kind of credential a literal's text has the shape of ("an AWS access key"...), or None: a literal
+    of such a shape is reported wherever it is written, by the module-wide scan."""
+    return _shape(value)
+
+
 def _shape(value: str) -> str | None:
     if _ANCHORS.search(value) is None:
         return None
