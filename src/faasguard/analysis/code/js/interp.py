@@ -36,7 +36,7 @@ from faasguard.analysis.code.core.values import (
     stringify,
 )
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
-from faasguard.analysis.code.js import classes, jwt, sdk
+from faasguard.analysis.code.js import classes, jwt, sdk, secrets
 from faasguard.analysis.code.js import models as m
 from faasguard.analysis.code.python.models import (
     AUTHZ_KEYS,
@@ -1197,6 +1197,8 @@ class JsFunction:
         if qual in m.HANDLER_WRAPPERS:
             return args[0] if args and args[0].kind == "function" else Val(kind="function")
         if qual in m.SQL_CLIENTS:
+            if arg_nodes and len(self.summary.issues) < MAX_HITS:
+                self.summary.issues.extend(secrets.connection_passwords(self.mod, arg_nodes[0]))
             return Val(kind=m.SQL_CLIENTS[qual], qual=qual)
         if qual in sdk.POWERTOOLS_SECRETS:
             cached = not any(a.fields is not None and (a.field_val("forceFetch") or CLEAN).const == "true"

@@ -70,7 +70,13 @@ from faasguard.analysis.code.python.models import (
 )
 from faasguard.analysis.code.python.powertools import powertools
 from faasguard.analysis.code.python.schemas import model_instance
-from faasguard.analysis.code.python.secrets import is_secret_name, looks_secret_value, secret_shape
+from faasguard.analysis.code.python.secrets import (
+    CONNECTION_PASSWORD_KEYS,
+    connection_password,
+    is_secret_name,
+    looks_secret_value,
+    secret_shape,
+)
 from faasguard.analysis.code.python.syntax import is_anchored, names_in, shorten, unparse
 
 if TYPE_CHECKING:
@@ -776,6 +782,19 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     return claims_of(site.first)
 
 
+def _db_connect(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """A literal password given to a database client (also through a constant) is a hard-coded credential
+    even when it is a plain word; what looks like a secret anyway is the module-wide scan's to report."""
+    for keyword in site.node.keywords:
+        value = site.kwargs.get(keyword.arg or "")
+        if (keyword.arg in CONNECTION_PASSWORD_KEYS and value is not None and value.const is not None
+                and value.env is None and not value.taints and connection_password(value.const)):
+            fa.issue("hardcoded-secret", f"the database password given to {site.qual}() is hard-coded in the "
+                     "source; load it from Secrets Manager at init (or use IAM database authentication)",
+                     keyword.value)
+    return None
+
+
 _PUBLIC_KEY = ("-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN CERTIFICATE", "ssh-rsa ")
 
 
@@ -1040,6 +1059,7 @@ TRANSFERS: dict[str, Transfer] = {
     "env-read": _env_read,
     "exception-text": _exception_text,
     "jwt-decode": _jwt_decode,
+    "db-connect": _db_connect,
     "env-copy": _env_copy,
     "shell-string": _shell_string,
     "subprocess": _subprocess,

@@ -748,6 +748,13 @@ PUBLISH_PARAMETERS = {
 }
 """SDK calls that hand a message to other readers (subscribers, consumers, WebSocket clients): where a
 secret must not go (the "publish" sink)."""
+DB_CONNECTORS = frozenset({
+    "pymysql.connect", "pymysql.Connect", "pymysql.connections.Connection", "MySQLdb.connect",
+    "mysql.connector.connect", "psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect",
+    "pg8000.connect", "pg8000.native.Connection", "pymssql.connect", "redshift_connector.connect",
+    "redis.Redis", "redis.StrictRedis", "pymongo.MongoClient",
+})
+"""Database clients whose `password=` (`passwd=`, `pwd=`) keyword is the credential they log in with."""
 JWT_DECODERS = {
     "jwt.decode": "decode",
     "jwt.api_jwt.decode": "decode",
@@ -954,6 +961,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(79, "sanitize", HTML_ESCAPERS, option="html"),
     _table(76, "exception-text", TRACEBACK_TEXT),
     {q: Model(77, "jwt-decode", option=mode) for q, mode in JWT_DECODERS.items()},
+    _table(75, "db-connect", DB_CONNECTORS),
 )
 
 
