@@ -902,15 +902,24 @@ class JsFunction:
             return [CLEAN]
         return [self.ev(a) for a in args.named_children if a.type != "comment"]
 
+    def computed_module(self, fn: Node, path: Node, node: Node) -> None:
+        """`require(x)` / `import(x)` of a module path computed at run time: caller data in it picks the code
+        that is loaded and run (`require(`../data/${file}`)` with `file` = `../../tmp/payload`)."""
+        self.hit("code", f"{self.text(fn)}() of a computed module path", node, self.ev(path))
+
     def call(self, node: Node) -> Val:
         fn = node.child_by_field_name("function")
         if fn is None:
             return CLEAN
         if fn.type == "identifier" and self.text(fn) == "require" and self.scope.get("require") is None:
-            args = node.child_by_field_name("arguments")
-            first = args.named_children[0] if args is not None and args.named_children else None
+            first = _first_argument(node)
             if first is not None and first.type == "string":
                 return self.a.require(self.mod, _string_value(self.text(first)), self.summary)
+            if first is not None:
+                self.computed_module(fn, first, node)
+            return CLEAN
+        if fn.type == "import" and (first := _first_argument(node)) is not None and first.type != "string":
+            self.computed_module(fn, first, node)
             return CLEAN
         method: str | None = None
         recv = CLEAN
@@ -1507,6 +1516,11 @@ def _const(text: str) -> Val:
 
 def _structured(value: Val) -> Val:
     return value.map_taints(lambda t: replace(t, structured=True))
+
+
+def _first_argument(call: Node) -> Node | None:
+    args = call.child_by_field_name("arguments")
+    return next((a for a in args.named_children if a.type != "comment"), None) if args is not None else None
 
 
 def _string_value(text: str) -> str:
