@@ -164,9 +164,11 @@ class HardcodedSecret(_HandlerRule):
     a `"x-api-key"` header entry), or compared with what such a name holds
     (`headers.get("x-api-key") == "..."`), or given as the fallback of such a name
     (`os.environ.get("DB_PASSWORD", "Winter2024!")`, `os.getenv(...)`: it runs wherever the variable is
-    unset; empty and placeholder fallbacks are not reported). In JavaScript/TypeScript also any string literal given to
-    `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`): whoever reads it can mint
-    tokens the function accepts, however short or word-like it is.
+    unset; empty and placeholder fallbacks are not reported). Also any string literal given as a JWT key
+    (`jsonwebtoken`'s `sign` / `verify`, PyJWT and python-jose `encode` / `decode`: `jwt.verify(token,
+    "shhhhh")`; public keys are not secrets), and any literal password given to a database client
+    (`pymysql.connect(password=...)`, `mysql.createConnection({password})`, knex's `connection`): whoever reads
+    it can mint tokens the function accepts or log in to the database, however short or word-like it is.
 
     ## Why is this bad?
     Source code is copied into deployment packages, build logs, forks and developer laptops, and anyone who can
@@ -454,7 +456,8 @@ class CodeInjection(_HandlerRule):
     Finds event data reaching `eval`, `exec`, `compile`, `importlib.import_module` or `__import__`, and event
     data naming the Django management command a handler runs (`call_command(event["command"])`,
     `execute_from_command_line([...])`, or the code of `shell -c`). A fixed command given the caller's
-    arguments (`call_command("loaddata", name)`) is not reported.
+    arguments (`call_command("loaddata", name)`) is not reported. In JavaScript/TypeScript: `eval`,
+    `new Function`, `vm`, and `require()` / `import()` of a module path built from event data.
 
     ## Why is this bad?
     The caller runs arbitrary Python inside the function, with its role's credentials. A management Lambda
