@@ -734,7 +734,8 @@ class TemplateInjection(_HandlerRule):
 @register
 class ExecutesFromTmp(_HandlerRule):
     """## What it does
-    Finds handlers that run a binary or load code (sys.path, importlib, ctypes) from `/tmp`.
+    Finds handlers that run a binary or load code (sys.path, importlib, ctypes) from `/tmp`, or run the text of
+    a file read there as code (`exec(open("/tmp/plugin.py").read())`, `eval(Path("/tmp/x").read_text())`).
 
     ## Why is this bad?
     `/tmp` is writable by every earlier invocation in the environment, so one path-traversal or upload bug

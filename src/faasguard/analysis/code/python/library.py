@@ -324,6 +324,10 @@ def _code(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
         fa.hit(model.sink, f"{site.qual}()", site.node, source)
         if site.qual.startswith("runpy"):
             fa.exec_tmp(source, site.qual, site.node, load=True)
+        elif source.kind == "tmp-content":  # exec(open("/tmp/x.py").read()): code that /tmp holds is run
+            path = source.extra or ""
+            fa.exec_tmp(Val(const=path) if path.startswith("/tmp/") else Val(tmp=path), site.qual, site.node,
+                        load=True)
     return data_of(*site.args)
 
 
@@ -626,6 +630,8 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
         mode_text = mode.const if mode is not None and mode.const is not None else "r"
         if any(c in mode_text for c in "wax") and target.tmp:  # "r+" updates a file another write made
             fa.tmp_write(target, node, f"a file opened for writing ({mode_text!r})")
+        elif "r" in mode_text and (where := _under_tmp(target)) is not None:
+            return Val(kind="tmp-file", extra=where)
     elif q in REMOVE_FUNCS and target is not None:
         fa.tmp_cleanup(target, node)
     if q == "tarfile.open":  # the archive keeps what names it: its member names are its author's
@@ -633,6 +639,22 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
         downloaded = fa.downloads.get(target.tmp, ()) if target is not None and target.tmp else ()
         return Val(qual="tarfile.open()", taints=downloaded or data.taints)
     return CLEAN
+
+
+def _under_tmp(path: Val) -> str | None:
+    """The /tmp path (or the tempfile call that made it) a file name stands for, or None."""
+    if (path.const or path.prefix or "").startswith("/tmp/"):
+        return path.const or path.prefix
+    return path.tmp
+
+
+def _tmp_file_read(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """`f.read()` of a file opened under /tmp: its text is what anything that ran here before left there
+    ("tmp-content", judged only where it is run as code)."""
+    receiver = site.receiver
+    if receiver is None or receiver.kind != "tmp-file" or site.method not in ("read", "readlines", "readline"):
+        return None
+    return Val(kind="tmp-content", extra=receiver.extra)
 
 
 def _path_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -658,6 +680,8 @@ def _path_object_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
             fa.tmp_write(receiver, node, "a file opened for writing")
         if method in ("unlink", "rmdir", "rmtree"):
             fa.tmp_cleanup(receiver, node)
+        if method in ("read_text", "read_bytes") and (where := _under_tmp(receiver)) is not None:
+            return Val(kind="tmp-content", extra=where)
         return CLEAN
     if method in ("exists", "is_file", "is_dir", "stat"):
         return CLEAN
@@ -1111,6 +1135,7 @@ RULES: dict[str, Rule] = {
     "sql-query": _sql_query,
     "mongo": _mongo,
     "path-object-method": _path_object_method,
+    "tmp-file-read": _tmp_file_read,
     "extract-archive": _extract_archive,
     "tmp-cleanup-method": _tmp_cleanup_method,
     "sanitize-path-suffix": _sanitize_path_suffix,

@@ -989,6 +989,7 @@ METHOD_RULES: tuple[tuple[int, str], ...] = (
     (61, "sql-query"),
     (65, "mongo"),
     (72, "path-object-method"),
+    (73, "tmp-file-read"),
     (74, "extract-archive"),
     (75, "tmp-cleanup-method"),
     (81, "sanitize-path-suffix"),
