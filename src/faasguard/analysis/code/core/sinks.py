@@ -2,13 +2,14 @@
 
 A front end reports a hit as (sink kind, sink text, location, value); the kind decides which of the value's
 taints are worth keeping (`applies`). Most kinds care about caller data only, unless the value was sanitised
-for that kind; "log" cares about secrets, the whole environment, the whole event, authorization headers and the header map,
-sanitised or not (a logged secret is leaked whatever was done to it). "response" (what the handler returns to
-its caller) and "publish" (a message sent to a topic, queue or bus) care about secrets; "http-response" (a
-return value shaped as an HTTP response: a `statusCode` dict, a web route's body) about exception text; "html"
-(the body of an HTML response) about caller data not escaped for HTML; "redirect" (where an HTTP response sends
-the browser) about caller data whose host is not fixed, so what makes a URL safe for a request makes it safe
-there too. A new language reuses these kinds; a new kind is a row here plus the rule that reports it.
+for that kind; "log" cares about secrets, the whole environment, the whole event, authorization headers and
+the request's header map, sanitised or not (a logged secret is leaked whatever was done to it). "response"
+(what the handler returns to its caller) and "publish" (a message sent to a topic, queue or bus) care about
+secrets; "http-response" (a return value shaped as an HTTP response: a `statusCode` dict, a web route's body)
+about exception text; "html" (the body of an HTML response) about caller data not escaped for HTML;
+"redirect" (where an HTTP response sends the browser) about caller data whose host is not fixed, so what makes
+a URL safe for a request makes it safe there too. A new language reuses these kinds; a new kind is a row here
+plus the rule that reports it.
 """
 
 from __future__ import annotations

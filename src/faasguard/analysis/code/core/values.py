@@ -82,7 +82,7 @@ class Taint:
                      self.sanitized if sanitized is None else sanitized, self.whole, self.authz, structured,
                      self.normalized, self.headers)
 
-    def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None,
+    def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None, *,
               headers: bool = False) -> Taint:
         """The taint of a field of this value (subscript, attribute, `.get`). The source description grows
         along an access chain (event['Records'][0]['s3']...) while the chain is read in one expression.

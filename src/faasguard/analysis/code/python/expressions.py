@@ -182,7 +182,7 @@ class FunctionAnalysis(StatementAnalysis):
                             authz,
                             stringy,
                             unparse(node.value, 60) if isinstance(node, ast.Attribute) else None,
-                            attr.lower() in HEADER_MAPS,
+                            headers=attr.lower() in HEADER_MAPS,
                         ),
                         structured=(t.structured and not stringy) or structured,
                     )
@@ -282,7 +282,7 @@ class FunctionAnalysis(StatementAnalysis):
                 authz,
                 stringy,
                 base_text,
-                name in HEADER_MAPS,
+                headers=name in HEADER_MAPS,
             )
             for t in base.taints
             if t.kind != "environ" and not (t.kind == "secret" and name in NON_CREDENTIAL_FIELDS)
