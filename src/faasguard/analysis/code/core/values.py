@@ -194,6 +194,12 @@ def claims_of(*tokens: Val) -> Val:
     return data.map_taints(lambda t: replace(t, authz=False) if t.authz else t)
 
 
+def names_of(value: Val) -> Val:
+    """The field names of a mapping (`headers.keys()`, `Object.keys(event)`): still the caller's text, but no
+    longer the whole event or the header map, so logging them leaks neither."""
+    return Val(taints=tuple(t.field(None, t.loc, False, True) for t in value.taints)) if value.taints else CLEAN
+
+
 def stringify(value: Val) -> Val:
     """str(x), .strip(), .decode()...: same data, no longer a structure."""
     if not value.taints:

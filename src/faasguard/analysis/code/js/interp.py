@@ -32,6 +32,7 @@ from faasguard.analysis.code.core.values import (
     data_of,
     from_authorization_header,
     join,
+    names_of,
     nested_roles,
     stringify,
 )
@@ -569,8 +570,12 @@ class JsFunction:
                         default = self.ev(right) if right is not None else CLEAN
                         self.scope.vars[self.text(left)] = field if field.taints or field.kind else join(field, default)
                 elif prop.type == "rest_pattern":
+                    rest = data_of(value)
+                    if any(name.lower() in AUTHZ_KEYS for name in _pattern_keys(self, target)):
+                        # `{authorization, cookie, ...rest} = event.headers`: the rest is the map without them
+                        rest = rest.map_taints(lambda t: replace(t, headers=False) if t.headers else t)
                     for child in prop.named_children:
-                        self.bind(child, data_of(value), declare=declare)
+                        self.bind(child, rest, declare=declare)
         elif t == "array_pattern":
             for child in target.named_children:
                 self.bind(child, self.element(value, child) if child.type != "rest_pattern" else data_of(value),
@@ -1143,6 +1148,8 @@ class JsFunction:
             return args[0] if args else CLEAN
         if qual in ("os.tmpdir",):
             return Val(const="/tmp", prefix="/tmp", text="/tmp", tmp="/tmp")
+        if qual == "Object.keys":
+            return names_of(args[0]) if args else CLEAN
         if qual in jwt.DECODERS:
             problem = jwt.unverified_decode(qual, node, arg_nodes, self.text)
             token = self.text(arg_nodes[0]) if arg_nodes else ""
@@ -1516,6 +1523,19 @@ def _const(text: str) -> Val:
 
 def _structured(value: Val) -> Val:
     return value.map_taints(lambda t: replace(t, structured=True))
+
+
+def _pattern_keys(interp: JsFunction, pattern: Node) -> list[str]:
+    """The property names an object pattern takes out by name (before its `...rest`)."""
+    keys = []
+    for prop in pattern.named_children:
+        if prop.type == "shorthand_property_identifier_pattern":
+            keys.append(interp.text(prop))
+        elif prop.type == "pair_pattern" and (key := prop.child_by_field_name("key")) is not None:
+            keys.append(_key_text(interp, key))
+        elif prop.type == "object_assignment_pattern" and (left := prop.child_by_field_name("left")) is not None:
+            keys.append(interp.text(left))
+    return keys
 
 
 def _first_argument(call: Node) -> Node | None:

@@ -30,6 +30,7 @@ from faasguard.analysis.code.core.values import (
     from_authorization_header,
     join,
     merge_taints,
+    names_of,
     stringify,
 )
 from faasguard.analysis.code.python.models import (
@@ -1000,6 +1001,8 @@ def _tainted_receiver(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         return CLEAN
     if method == "to_dict":
         return Val(taints=receiver.taints)
+    if method == "keys" and not args:
+        return names_of(receiver)
     if method in FIELD_READS:
         return _field_read(fa, site, receiver)
     if method in ("split", "rsplit") and args and "/" in (args[0].const or ""):
