@@ -164,9 +164,11 @@ class HardcodedSecret(_HandlerRule):
     a `"x-api-key"` header entry), or compared with what such a name holds
     (`headers.get("x-api-key") == "..."`), or given as the fallback of such a name
     (`os.environ.get("DB_PASSWORD", "Winter2024!")`, `os.getenv(...)`: it runs wherever the variable is
-    unset; empty and placeholder fallbacks are not reported). In JavaScript/TypeScript also any string literal given to
-    `jsonwebtoken`'s `sign` or `verify` as the key (`jwt.verify(token, "shhhhh")`): whoever reads it can mint
-    tokens the function accepts, however short or word-like it is.
+    unset; empty and placeholder fallbacks are not reported). Also any string literal given as a JWT key
+    (`jsonwebtoken`'s `sign` / `verify`, PyJWT and python-jose `encode` / `decode`: `jwt.verify(token,
+    "shhhhh")`; public keys are not secrets), and any literal password given to a database client
+    (`pymysql.connect(password=...)`, `mysql.createConnection({password})`, knex's `connection`): whoever reads
+    it can mint tokens the function accepts or log in to the database, however short or word-like it is.
 
     ## Why is this bad?
     Source code is copied into deployment packages, build logs, forks and developer laptops, and anyone who can
@@ -204,8 +206,9 @@ class SensitiveDataLogged(_HandlerRule):
     """## What it does
     Finds handlers that log the whole event, the whole `os.environ`, a secret they fetched, an environment
     variable whose name says it holds a credential (`DB_PASSWORD`, `process.env.API_KEY`; not `DB_SECRET_ARN` or
-    `API_KEY_SECRET`, which name the secret), or an authorization header (print, logging, `console.*`,
-    Powertools `log_event=True`).
+    `API_KEY_SECRET`, which name the secret), an authorization header, or the request's whole header map
+    (`event["headers"]`, `event.headers`, `request.headers`: it holds Authorization and cookies; one header
+    such as `headers["content-type"]` is fine) (print, logging, `console.*`, Powertools `log_event=True`).
 
     ## Why is this bad?
     CloudWatch Logs are read by far more people and tools than the function: events carry tokens, cookies and
@@ -244,6 +247,8 @@ class SensitiveDataLogged(_HandlerRule):
             what = "the whole environment (os.environ), which holds credentials"
         elif flow.authz:
             what = f"an authorization header ({flow.source})"
+        elif flow.headers:
+            what = f"the request's header map ({flow.source}) with its Authorization header and cookies"
         else:
             what = "the whole event"
         return (flow.location, f"{what} is logged by {flow.sink}", _sink_evidence(flow))
@@ -451,7 +456,8 @@ class CodeInjection(_HandlerRule):
     Finds event data reaching `eval`, `exec`, `compile`, `importlib.import_module` or `__import__`, and event
     data naming the Django management command a handler runs (`call_command(event["command"])`,
     `execute_from_command_line([...])`, or the code of `shell -c`). A fixed command given the caller's
-    arguments (`call_command("loaddata", name)`) is not reported.
+    arguments (`call_command("loaddata", name)`) is not reported. In JavaScript/TypeScript: `eval`,
+    `new Function`, `vm`, and `require()` / `import()` of a module path built from event data.
 
     ## Why is this bad?
     The caller runs arbitrary Python inside the function, with its role's credentials. A management Lambda
@@ -490,7 +496,8 @@ class SqlInjection(_HandlerRule):
     Finds event data formatted into SQL passed to a DB-API cursor (psycopg, pymysql, sqlite3), SQLAlchemy
     `text()` or `exec_driver_sql`, Django's `objects.raw`, pandas `read_sql`, awswrangler's `read_sql_query`,
     DuckDB, or an AWS API that runs SQL text (Athena `start_query_execution`, the
-    Redshift and RDS Data APIs' `execute_statement`, Timestream `query`). Values bound as parameters
+    Redshift and RDS Data APIs' `execute_statement`, Timestream `query`; in JavaScript the same operations of
+    SDK v2 clients and v3 commands, `StartQueryExecutionCommand`...). Values bound as parameters
     (`parameters=`, `ExecutionParameters=`) are not the statement and are not reported.
 
     ## Why is this bad?
@@ -727,7 +734,8 @@ class TemplateInjection(_HandlerRule):
 @register
 class ExecutesFromTmp(_HandlerRule):
     """## What it does
-    Finds handlers that run a binary or load code (sys.path, importlib, ctypes) from `/tmp`.
+    Finds handlers that run a binary or load code (sys.path, importlib, ctypes) from `/tmp`, or run the text of
+    a file read there as code (`exec(open("/tmp/plugin.py").read())`, `eval(Path("/tmp/x").read_text())`).
 
     ## Why is this bad?
     `/tmp` is writable by every earlier invocation in the environment, so one path-traversal or upload bug
@@ -915,10 +923,10 @@ class JwtNotVerified(_HandlerRule):
     anything other than a dotted value's second section is not a token and is not reported, nor is
     `jwt.decode(token, {complete: true})` in a function that then calls `verify` (reading the header's `kid`
     to pick the verification key is the JWKS flow), nor a `jwt.decode(token)` of the very token the same
-    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`). In
-    JavaScript/TypeScript a token read from the `Authorization` header is not reported when every route of the
-    function has an API Gateway Cognito user pool or JWT authorizer: API Gateway verified that header (their
-    default identity source) before invoking the function.
+    function also gives to `verify` (before or after it, also through `promisify(jwt.verify)`). In both
+    languages a token read from the `Authorization` header is not reported when every route of the function
+    has an API Gateway Cognito user pool or JWT authorizer: API Gateway verified that header (their default
+    identity source) before invoking the function.
 
     Issue kinds: "jwt-unverified", and "jwt-unverified-bearer" for a token from the `Authorization` header
     (decoders are rows of the Python library models and of

@@ -73,6 +73,8 @@ class TaintFlow:
     """The whole event object, not a field of it."""
     authz: bool = False
     """An authorization header, cookie or API key."""
+    headers: bool = False
+    """The request's whole header map (it holds the Authorization header and cookies)."""
 
     @property
     def steps(self) -> tuple[EvidenceStep, ...]:

@@ -93,7 +93,8 @@ def _instantiated(value: Val, bound: dict[int, Val], step: EvidenceStep, subst: 
 
 
 def _flow(kind: str, sink: str, loc: Location, taint: Taint) -> TaintFlow:
-    return TaintFlow(kind, sink, taint.source, loc, taint.loc, taint.steps, taint.kind, taint.whole, taint.authz)
+    return TaintFlow(kind, sink, taint.source, loc, taint.loc, taint.steps, taint.kind, taint.whole, taint.authz,
+                     taint.headers)
 
 
 def collect(parts: Iterable[Summary]) -> HandlerResult:

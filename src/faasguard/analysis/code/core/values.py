@@ -56,6 +56,9 @@ class Taint:
     """May be a dict/list chosen by the sender (JSON), so operator injection is possible."""
     normalized: bool = False
     """normpath/realpath/resolve applied: a base-directory check after this sanitises paths."""
+    headers: bool = False
+    """The request's whole header map (`event["headers"]`, `req.headers`), which holds the Authorization header
+    and cookies: logged, it leaks them. Its fields do not inherit this (`headers["content-type"]` is harmless)."""
 
     def key(self) -> tuple[str, int, str]:
         return (self.kind, self.param, self.source)
@@ -67,25 +70,28 @@ class Taint:
         if len(self.steps) >= MAX_STEPS or (self.steps and self.steps[-1] == step):
             return self
         return Taint(self.kind, self.source, self.loc, (*self.steps, step), self.param, self.sanitized, self.whole,
-                     self.authz, self.structured, self.normalized)
+                     self.authz, self.structured, self.normalized, self.headers)
 
     def clean_for(self, *kinds: str) -> Taint:
         return Taint(self.kind, self.source, self.loc, self.steps, self.param, self.sanitized | frozenset(kinds),
-                     self.whole, self.authz, self.structured, self.normalized)
+                     self.whole, self.authz, self.structured, self.normalized, self.headers)
 
     def with_structure(self, structured: bool, sanitized: frozenset[str] | None = None) -> Taint:
         """This taint with `structured` set (and `sanitized`, when given)."""
         return Taint(self.kind, self.source, self.loc, self.steps, self.param,
                      self.sanitized if sanitized is None else sanitized, self.whole, self.authz, structured,
-                     self.normalized)
+                     self.normalized, self.headers)
 
-    def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None) -> Taint:
+    def field(self, source: str | None, loc: Location, authz: bool, stringy: bool, base: str | None = None, *,
+              headers: bool = False) -> Taint:
         """The taint of a field of this value (subscript, attribute, `.get`). The source description grows
-        along an access chain (event['Records'][0]['s3']...) while the chain is read in one expression."""
+        along an access chain (event['Records'][0]['s3']...) while the chain is read in one expression.
+        `headers`: the field's name is the request's header map, which counts only read from the whole event or
+        request (`event["headers"]`, not `body["headers"]`)."""
         extend = source is not None and (self.whole or (base is not None and base == self.source))
         new_source, new_loc = (source, loc) if extend and source else (self.source, self.loc)
         return Taint(self.kind, new_source, new_loc, self.steps, self.param, self.sanitized, False,
-                     self.authz or authz, self.structured and not stringy, self.normalized)
+                     self.authz or authz, self.structured and not stringy, self.normalized, headers and self.whole)
 
 
 @record
@@ -172,6 +178,26 @@ def data_of(*values: Val) -> Val:
     """The data-flow union of several values (the result of an unknown operation on them)."""
     taints = merge_taints(*(v.taints for v in values))
     return Val(taints=taints) if taints else CLEAN
+
+
+def from_authorization_header(value: Val) -> bool:
+    """Event data read from the `Authorization` header, the identity source an API Gateway Cognito or JWT
+    authorizer verifies before the function runs (so a rule can tell a token it checked from any other)."""
+    return any(t.kind == "event" and "authorization" in t.source.lower() for t in value.taints)
+
+
+def claims_of(*tokens: Val) -> Val:
+    """What a JWT decoder hands back: the token's data as its claims, never the key it was checked with. The
+    decoded payload is no longer the credential (the signature is not in it), so logging its `sub` or `email`
+    leaks no Authorization header: the authz flag is cleared."""
+    data = data_of(*tokens)
+    return data.map_taints(lambda t: replace(t, authz=False) if t.authz else t)
+
+
+def names_of(value: Val) -> Val:
+    """The field names of a mapping (`headers.keys()`, `Object.keys(event)`): still the caller's text, but no
+    longer the whole event or the header map, so logging them leaks neither."""
+    return Val(taints=tuple(t.field(None, t.loc, False, True) for t in value.taints)) if value.taints else CLEAN
 
 
 def stringify(value: Val) -> Val:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faasguard.analysis.code.core.results import MAX_HITS, CallRec, Fetch, SinkHit, Summary, TmpEvent
-from faasguard.analysis.code.core.sinks import applies
+from faasguard.analysis.code.core.sinks import SQL_TEXT_PARAMETERS, applies, open_relative
 from faasguard.analysis.code.core.summaries import absorb, returned
 from faasguard.analysis.code.core.values import (
     CLEAN,
@@ -28,15 +28,24 @@ from faasguard.analysis.code.core.values import (
     ParamRef,
     Taint,
     Val,
+    claims_of,
     data_of,
+    from_authorization_header,
     join,
+    names_of,
     nested_roles,
     stringify,
 )
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
-from faasguard.analysis.code.js import classes, jwt, sdk
+from faasguard.analysis.code.js import classes, jwt, sdk, secrets
 from faasguard.analysis.code.js import models as m
-from faasguard.analysis.code.python.models import AUTHZ_KEYS, CUSTOM_RESOURCE_FIELDS, HTML_TAG, STRINGY_KEYS
+from faasguard.analysis.code.python.models import (
+    AUTHZ_KEYS,
+    CUSTOM_RESOURCE_FIELDS,
+    HEADER_MAPS,
+    HTML_TAG,
+    STRINGY_KEYS,
+)
 from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.analysis.code.python.state import SECRET_REFERENCE_ENV
 from faasguard.findings import EvidenceStep
@@ -116,7 +125,7 @@ class JsFunction:
     def hit(self, kind: str, sink: str, node: Node, value: Val, cond: str = "") -> None:
         if kind in ("url", "redirect") and value.prefix and _FIXED_HOST.match(value.prefix):
             return  # a path or query on a fixed host
-        if kind == "redirect" and value.prefix and value.prefix[0] == "/" and value.prefix[1:2] not in ("", "/", "\\"):
+        if kind == "redirect" and value.prefix and value.prefix[0] == "/" and not open_relative(value.prefix):
             return  # a path on this site (`/profile/${id}`; not `/${x}`, which may become `//other.host`)
         if kind == "store" and any(t.kind == "secret" for t in value.taints):
             self.summary.caches = True  # a secret kept in module state is a cache
@@ -561,8 +570,12 @@ class JsFunction:
                         default = self.ev(right) if right is not None else CLEAN
                         self.scope.vars[self.text(left)] = field if field.taints or field.kind else join(field, default)
                 elif prop.type == "rest_pattern":
+                    rest = data_of(value)
+                    if any(name.lower() in AUTHZ_KEYS for name in _pattern_keys(self, target)):
+                        # `{authorization, cookie, ...rest} = event.headers`: the rest is the map without them
+                        rest = rest.map_taints(lambda t: replace(t, headers=False) if t.headers else t)
                     for child in prop.named_children:
-                        self.bind(child, data_of(value), declare=declare)
+                        self.bind(child, rest, declare=declare)
         elif t == "array_pattern":
             for child in target.named_children:
                 self.bind(child, self.element(value, child) if child.type != "rest_pattern" else data_of(value),
@@ -862,7 +875,8 @@ class JsFunction:
             loc = self.loc(node)
             lower = name.lower()
             stringy = name in m.STRING_REQUEST_PARTS if base.kind == "web-request" else lower in STRINGY_KEYS
-            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, stringy, base=t.source)
+            out = tuple(t.field(f"{t.source}.{name}"[-160:], loc, lower in AUTHZ_KEYS, stringy, base=t.source,
+                                headers=lower in HEADER_MAPS)
                         for t in base.taints if t.kind in _FIELD_TAINTS
                         and not (t.kind == "event" and name in m.GATEWAY_SET_CONTEXT
                                  and t.source.endswith(".requestContext")))
@@ -893,15 +907,24 @@ class JsFunction:
             return [CLEAN]
         return [self.ev(a) for a in args.named_children if a.type != "comment"]
 
+    def computed_module(self, fn: Node, path: Node, node: Node) -> None:
+        """`require(x)` / `import(x)` of a module path computed at run time: caller data in it picks the code
+        that is loaded and run (`require(`../data/${file}`)` with `file` = `../../tmp/payload`)."""
+        self.hit("code", f"{self.text(fn)}() of a computed module path", node, self.ev(path))
+
     def call(self, node: Node) -> Val:
         fn = node.child_by_field_name("function")
         if fn is None:
             return CLEAN
         if fn.type == "identifier" and self.text(fn) == "require" and self.scope.get("require") is None:
-            args = node.child_by_field_name("arguments")
-            first = args.named_children[0] if args is not None and args.named_children else None
+            first = _first_argument(node)
             if first is not None and first.type == "string":
                 return self.a.require(self.mod, _string_value(self.text(first)), self.summary)
+            if first is not None:
+                self.computed_module(fn, first, node)
+            return CLEAN
+        if fn.type == "import" and (first := _first_argument(node)) is not None and first.type != "string":
+            self.computed_module(fn, first, node)
             return CLEAN
         method: str | None = None
         recv = CLEAN
@@ -1125,16 +1148,19 @@ class JsFunction:
             return args[0] if args else CLEAN
         if qual in ("os.tmpdir",):
             return Val(const="/tmp", prefix="/tmp", text="/tmp", tmp="/tmp")
+        if qual == "Object.keys":
+            return names_of(args[0]) if args else CLEAN
         if qual in jwt.DECODERS:
             problem = jwt.unverified_decode(qual, node, arg_nodes, self.text)
             token = self.text(arg_nodes[0]) if arg_nodes else ""
             if problem is None and qual in jwt.VERIFIERS and token:
                 self.verified.add(token)
             elif problem is not None and token not in self.verified:
-                bearer = bool(args) and any(t.kind == "event" and "authorization" in t.source.lower()
-                                            for t in args[0].taints)
+                bearer = bool(args) and from_authorization_header(args[0])
                 self.issue("jwt-unverified-bearer" if bearer else "jwt-unverified",
                            f"{problem}; anyone can forge the claims the code then trusts", node)
+            if jwt.DECODERS[qual] == "unverified":
+                return claims_of(*args[:1])
         if qual in jwt.SIGNERS and len(arg_nodes) > 1:
             literal = jwt.literal_key(arg_nodes[1], self.text)
             if literal is not None:
@@ -1142,7 +1168,7 @@ class JsFunction:
                            "who reads the code can forge tokens; load it from Secrets Manager or SSM at init",
                            arg_nodes[1])
             # a signed token, or the claims of a checked one, carry the payload's data, never the key itself
-            claims = data_of(*args[:1])
+            claims = data_of(*args[:1]) if qual not in jwt.VERIFIERS else claims_of(*args[:1])
             for arg in args[2:]:
                 if arg.kind == "function":
                     self.call_function(arg, [CLEAN, claims], node)
@@ -1187,6 +1213,8 @@ class JsFunction:
         if qual in m.HANDLER_WRAPPERS:
             return args[0] if args and args[0].kind == "function" else Val(kind="function")
         if qual in m.SQL_CLIENTS:
+            if arg_nodes and len(self.summary.issues) < MAX_HITS:
+                self.summary.issues.extend(secrets.connection_passwords(self.mod, arg_nodes[0]))
             return Val(kind=m.SQL_CLIENTS[qual], qual=qual)
         if qual in sdk.POWERTOOLS_SECRETS:
             cached = not any(a.fields is not None and (a.field_val("forceFetch") or CLEAN).const == "true"
@@ -1340,12 +1368,15 @@ class JsFunction:
             # sites whose fields a summary does not keep, so it would be reported for the fields it holds.
             direct = params.map_taints(lambda t: t if t.kind != "param" else None)
             self.hit("nosql", f"{operation} request parameters", node, direct)
+        sql_text = SQL_TEXT_PARAMETERS.get((service, operation))
         for name, value in params.fields or ():
             if name == "Key" and service != "s3":
                 continue
             resolved.append((name, self.argvalue(value)))
             if value.fields:
                 resolved.extend((path, self.argvalue(role)) for path, role in nested_roles(name, value))
+            if name == sql_text:
+                self.hit("sql", f"{operation} {name}", node, stringify(value))
             if (service == "dynamodb" and name.endswith("Expression")) or name == "Statement":
                 self.hit("nosql", f"{operation} {name}", node, value)
             elif service == "dynamodb" and name in ("ScanFilter", "QueryFilter", "KeyConditions", "Expected",
@@ -1492,6 +1523,24 @@ def _const(text: str) -> Val:
 
 def _structured(value: Val) -> Val:
     return value.map_taints(lambda t: replace(t, structured=True))
+
+
+def _pattern_keys(interp: JsFunction, pattern: Node) -> list[str]:
+    """The property names an object pattern takes out by name (before its `...rest`)."""
+    keys = []
+    for prop in pattern.named_children:
+        if prop.type == "shorthand_property_identifier_pattern":
+            keys.append(interp.text(prop))
+        elif prop.type == "pair_pattern" and (key := prop.child_by_field_name("key")) is not None:
+            keys.append(_key_text(interp, key))
+        elif prop.type == "object_assignment_pattern" and (left := prop.child_by_field_name("left")) is not None:
+            keys.append(interp.text(left))
+    return keys
+
+
+def _first_argument(call: Node) -> Node | None:
+    args = call.child_by_field_name("arguments")
+    return next((a for a in args.named_children if a.type != "comment"), None) if args is not None else None
 
 
 def _string_value(text: str) -> str:

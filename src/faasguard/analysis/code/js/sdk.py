@@ -21,6 +21,7 @@ V2_CLASSES: dict[str, str] = {
     "Polly": "polly", "IotData": "iot-data", "RDSDataService": "rds-data", "ECS": "ecs", "EC2": "ec2",
     "IAM": "iam", "Glue": "glue", "AppSync": "appsync", "SageMakerRuntime": "sagemaker-runtime",
     "BedrockRuntime": "bedrock-runtime", "DynamoDBStreams": "dynamodbstreams", "CodeBuild": "codebuild",
+    "RedshiftData": "redshift-data", "TimestreamQuery": "timestream-query",
 }
 V3_PACKAGES: dict[str, str] = {
     "sfn": "stepfunctions", "eventbridge": "events", "cloudwatch-events": "events", "cloudwatch-logs": "logs",

@@ -74,3 +74,26 @@ def hardcoded_secrets(module: JsModule) -> Iterator[CodeIssue]:
             shape = judge._shape(text) if len(text) < 5000 else None
             if shape is not None:
                 yield issue(node, shape)
+
+
+def connection_passwords(module: JsModule, config: Any) -> Iterator[CodeIssue]:
+    """A literal password in a database client's settings object (`mysql.createConnection({password: "..."})`,
+    also one level down: knex's `connection: {...}`), reported even when it is a plain word; what looks like
+    a secret anyway is the module-wide scan's (`hardcoded_secrets`) to report."""
+    todo = [(config, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if node is None or node.type != "object":
+            continue
+        for pair in node.named_children:
+            if pair.type != "pair":
+                continue
+            key = module.text(pair.child_by_field_name("key")).strip("'\"`")
+            value = pair.child_by_field_name("value")
+            literal = _string(module, value)
+            if key in judge.CONNECTION_PASSWORD_KEYS and literal is not None and judge.connection_password(literal):
+                yield CodeIssue("hardcoded-secret", "the database password is hard-coded in the source; load it "
+                                "from Secrets Manager at init (or use IAM database authentication)",
+                                Location(module.display, value.start_point[0] + 1, value.start_point[1] + 1))
+            elif depth == 0 and value is not None and value.type == "object":
+                todo.append((value, 1))

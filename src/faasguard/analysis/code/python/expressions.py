@@ -12,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from faasguard.analysis.code.core.sinks import open_relative
 from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python import calls
 from faasguard.analysis.code.python.models import (
     AUTHZ_KEYS,
     CUSTOM_RESOURCE_FIELDS,
+    HEADER_MAPS,
     NON_CREDENTIAL_FIELDS,
     REQUEST_CONTEXT_HOST_FIELDS,
     SERVICE_URL_FIELDS,
@@ -180,6 +182,7 @@ class FunctionAnalysis(StatementAnalysis):
                             authz,
                             stringy,
                             unparse(node.value, 60) if isinstance(node, ast.Attribute) else None,
+                            headers=attr.lower() in HEADER_MAPS,
                         ),
                         structured=(t.structured and not stringy) or structured,
                     )
@@ -206,7 +209,8 @@ class FunctionAnalysis(StatementAnalysis):
         structured = attr in REQUEST_STRUCTURED
         taints = tuple(
             replace(
-                t.field(unparse(node, 60), self.loc(node), attr.lower() in AUTHZ_KEYS, not structured),
+                t.field(unparse(node, 60), self.loc(node), attr.lower() in AUTHZ_KEYS, not structured,
+                        headers=attr.lower() in HEADER_MAPS),
                 structured=structured,
             )
             for t in base.taints
@@ -278,6 +282,7 @@ class FunctionAnalysis(StatementAnalysis):
                 authz,
                 stringy,
                 base_text,
+                headers=name in HEADER_MAPS,
             )
             for t in base.taints
             if t.kind != "environ" and not (t.kind == "secret" and name in NON_CREDENTIAL_FIELDS)
@@ -355,8 +360,8 @@ class FunctionAnalysis(StatementAnalysis):
             host_fixed = URL_WITH_HOST.match(safe_lead) is not None
         elif first.const is None:
             host_fixed = True  # a base URL from the environment or configuration
-        else:
-            host_fixed = bool(prefix)
+        else:  # a relative reference: "/orders/{id}" stays on the site, "/{x}" may become "//other.host"
+            host_fixed = bool(prefix) and not open_relative(prefix or "")
         taints = merge_taints(*(p.taints for p in parts))
         taints = tuple(
             t.with_structure(False, t.sanitized | _URL if host_fixed else t.sanitized) for t in taints

@@ -21,7 +21,18 @@ from typing import TYPE_CHECKING
 
 from faasguard._record import record
 from faasguard.analysis.code.core.results import TmpEvent
-from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints, stringify
+from faasguard.analysis.code.core.values import (
+    CLEAN,
+    Taint,
+    Val,
+    claims_of,
+    data_of,
+    from_authorization_header,
+    join,
+    merge_taints,
+    names_of,
+    stringify,
+)
 from faasguard.analysis.code.python.models import (
     ARCHIVE_WRITERS,
     BOOL_METHODS,
@@ -60,7 +71,14 @@ from faasguard.analysis.code.python.models import (
 )
 from faasguard.analysis.code.python.powertools import powertools
 from faasguard.analysis.code.python.schemas import model_instance
-from faasguard.analysis.code.python.syntax import is_anchored, names_in, unparse
+from faasguard.analysis.code.python.secrets import (
+    CONNECTION_PASSWORD_KEYS,
+    connection_password,
+    is_secret_name,
+    looks_secret_value,
+    secret_shape,
+)
+from faasguard.analysis.code.python.syntax import is_anchored, names_in, shorten, unparse
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.python.expressions import FunctionAnalysis
@@ -135,8 +153,12 @@ def _env_copy(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
 
 
 def is_log(site: CallSite) -> bool:
+    """A print or a logging call; also a logger's method bound to a name first (`log = logger.info`, then
+    `log(...)`), which the call site sees by the qualified name alone."""
     if site.qual in LOG_FUNCS:
         return True
+    if site.method is None:
+        return site.qual.startswith(LOG_LIBRARIES) and site.qual.rsplit(".", 1)[-1] in LOG_METHODS
     if site.method not in LOG_METHODS:
         return False
     if site.qual.startswith(LOG_LIBRARIES):
@@ -187,9 +209,7 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         if elements:
             fa.hit("program", f"{q}() program", node, elements[0])
             fa.exec_tmp(elements[0], q, node)
-            first = (elements[0].const or "").rsplit("/", 1)[-1]
-            if first in SHELLS and len(elements) > 2 and elements[1].const == "-c":
-                fa.hit("shell", f"{q}([{first}, '-c', ...])", node, elements[2])
+            _shell_dash_c(fa, site, elements[:3])
         return
     if command.qual == "shlex.split()":
         if command.taints and _first_word_tainted(command):
@@ -200,12 +220,21 @@ def _subprocess_command(fa: FunctionAnalysis, site: CallSite) -> None:
         if program is not None:
             fa.hit("program", f"{q}() program", node, program)
             fa.exec_tmp(program, q, node)
+            _shell_dash_c(fa, site, [command.field_val(str(i)) or CLEAN for i in range(3)])
         return
     if command.kind == "list" or command.qual == "shlex.split()":
         return
     fa.exec_tmp(command, q, node)
     if _first_word_tainted(command):  # no shell: the whole string names one executable; text after a fixed
         fa.hit("program", f"{q}() program", node, command)  # "tool " start cannot turn it into another path
+
+
+def _shell_dash_c(fa: FunctionAnalysis, site: CallSite, elements: list[Val]) -> None:
+    """`[sh, "-c", command]`, written in the call or built first (`argv = ["/bin/bash", "-c", cmd]`): the
+    third element is a shell command line."""
+    first = (elements[0].const or "").rsplit("/", 1)[-1] if elements else ""
+    if first in SHELLS and len(elements) > 2 and elements[1].const == "-c":
+        fa.hit("shell", f"{site.qual}([{first}, '-c', ...])", site.node, elements[2])
 
 
 def _first_word_fixed(prefix: str) -> bool:
@@ -296,6 +325,10 @@ def _code(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
         fa.hit(model.sink, f"{site.qual}()", site.node, source)
         if site.qual.startswith("runpy"):
             fa.exec_tmp(source, site.qual, site.node, load=True)
+        elif source.kind == "tmp-content":  # exec(open("/tmp/x.py").read()): code that /tmp holds is run
+            path = source.extra or ""
+            fa.exec_tmp(Val(const=path) if path.startswith("/tmp/") else Val(tmp=path), site.qual, site.node,
+                        load=True)
     return data_of(*site.args)
 
 
@@ -598,6 +631,8 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
         mode_text = mode.const if mode is not None and mode.const is not None else "r"
         if any(c in mode_text for c in "wax") and target.tmp:  # "r+" updates a file another write made
             fa.tmp_write(target, node, f"a file opened for writing ({mode_text!r})")
+        elif "r" in mode_text and (where := _under_tmp(target)) is not None:
+            return Val(kind="tmp-file", extra=where)
     elif q in REMOVE_FUNCS and target is not None:
         fa.tmp_cleanup(target, node)
     if q == "tarfile.open":  # the archive keeps what names it: its member names are its author's
@@ -605,6 +640,22 @@ def _path_func(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None
         downloaded = fa.downloads.get(target.tmp, ()) if target is not None and target.tmp else ()
         return Val(qual="tarfile.open()", taints=downloaded or data.taints)
     return CLEAN
+
+
+def _under_tmp(path: Val) -> str | None:
+    """The /tmp path (or the tempfile call that made it) a file name stands for, or None."""
+    if (path.const or path.prefix or "").startswith("/tmp/"):
+        return path.const or path.prefix
+    return path.tmp
+
+
+def _tmp_file_read(fa: FunctionAnalysis, site: CallSite) -> Val | None:
+    """`f.read()` of a file opened under /tmp: its text is what anything that ran here before left there
+    ("tmp-content", judged only where it is run as code)."""
+    receiver = site.receiver
+    if receiver is None or receiver.kind != "tmp-file" or site.method not in ("read", "readlines", "readline"):
+        return None
+    return Val(kind="tmp-content", extra=receiver.extra)
 
 
 def _path_object(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
@@ -630,6 +681,8 @@ def _path_object_method(fa: FunctionAnalysis, site: CallSite) -> Val | None:
             fa.tmp_write(receiver, node, "a file opened for writing")
         if method in ("unlink", "rmdir", "rmtree"):
             fa.tmp_cleanup(receiver, node)
+        if method in ("read_text", "read_bytes") and (where := _under_tmp(receiver)) is not None:
+            return Val(kind="tmp-content", extra=where)
         return CLEAN
     if method in ("exists", "is_file", "is_dir", "stat"):
         return CLEAN
@@ -723,16 +776,21 @@ def _exception_text(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val |
 
 
 def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
-    """JWT claims read without verifying the token (the row's option says how the decoder verifies)."""
+    """JWT claims read without verifying the token (the row's option says how the decoder verifies), and the
+    signing key written in the source."""
     node = site.node
+    if model.option in ("decode", "sign"):
+        _jwt_literal_key(fa, site)
+    if model.option == "sign":
+        return data_of(site.first)
     if model.option == "manual":
         if not _is_jwt_payload(node.args[0] if node.args else None, fa.node):
             return None  # any other base64: the generic flow
-        _jwt_issue(fa, node, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
-        return data_of(*site.args)
+        _jwt_issue(fa, site, f"the token's payload is base64-decoded by hand ({unparse(node, 50)})")
+        return claims_of(*site.args)
     if model.option == "unverified":
-        _jwt_issue(fa, node, f"{site.qual}() reads the claims without verifying the token")
-        return data_of(*site.args)
+        _jwt_issue(fa, site, f"{site.qual}() reads the claims without verifying the token")
+        return claims_of(site.first)
     options = site.kwargs.get("options")
     disabled = [
         name for name in JWT_VERIFY_OPTIONS
@@ -745,8 +803,44 @@ def _jwt_decode(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | Non
     if algorithms is not None and "none" in {(v.const or "").lower() for _, v in algorithms.fields or ()}:
         disabled.append('algorithms=["none"]')
     if disabled:
-        _jwt_issue(fa, node, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
-    return data_of(*site.args)
+        _jwt_issue(fa, site, f"{site.qual}() with {', '.join(disabled)} disabled accepts a forged or expired token")
+    return claims_of(site.first)
+
+
+def _db_connect(fa: FunctionAnalysis, site: CallSite, model: Model) -> Val | None:
+    """A literal password given to a database client (also through a constant) is a hard-coded credential
+    even when it is a plain word; what looks like a secret anyway is the module-wide scan's to report."""
+    for keyword in site.node.keywords:
+        value = site.kwargs.get(keyword.arg or "")
+        if (keyword.arg in CONNECTION_PASSWORD_KEYS and value is not None and value.const is not None
+                and value.env is None and not value.taints and connection_password(value.const)):
+            fa.issue("hardcoded-secret", f"the database password given to {site.qual}() is hard-coded in the "
+                     "source; load it from Secrets Manager at init (or use IAM database authentication)",
+                     keyword.value)
+    return None
+
+
+_PUBLIC_KEY = ("-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN CERTIFICATE", "ssh-rsa ")
+
+
+def _jwt_literal_key(fa: FunctionAnalysis, site: CallSite) -> None:
+    """The key of `jwt.decode(token, key)` / `jwt.encode(claims, key)` is a literal: anyone who reads the code
+    can sign tokens, whatever the literal looks like ("secret" is the classic one), as in JavaScript. Not a
+    public key (it verifies, it cannot sign), a template placeholder, an environment lookup's fallback (the
+    fallback check judges those), nor a literal the module-wide scan already reports (a credential shape, a
+    secret-named constant where it is bound)."""
+    key_node = site.node.args[1] if len(site.node.args) > 1 else next(
+        (k.value for k in site.node.keywords if k.arg == "key"), None)
+    key = site.arg(1, "key")
+    if key_node is None or key is None or key.const is None or key.env is not None or key.taints:
+        return
+    text = key.const.strip()
+    if not text or text.startswith(("<", "${", "{{", *_PUBLIC_KEY)) or secret_shape(text) is not None:
+        return
+    if isinstance(key_node, ast.Name) and is_secret_name(key_node.id) and looks_secret_value(text):
+        return
+    fa.issue("hardcoded-secret", f"the JWT signing key {shorten(repr(text), 30)} is hard-coded in the source; "
+             "anyone who reads the code can forge tokens: load it from Secrets Manager or SSM at init", key_node)
 
 
 def _is_jwt_payload(arg: ast.expr | None, scope: ast.AST | None) -> bool:
@@ -781,8 +875,11 @@ def _bound_to_dot_split(name: str, scope: ast.AST) -> bool:
     )
 
 
-def _jwt_issue(fa: FunctionAnalysis, node: ast.Call, what: str) -> None:
-    fa.issue("jwt-unverified", f"{what}; anyone can forge the claims the code then trusts", node)
+def _jwt_issue(fa: FunctionAnalysis, site: CallSite, what: str) -> None:
+    """A token read from the `Authorization` header is "jwt-unverified-bearer": the rule drops it when an API
+    Gateway Cognito or JWT authorizer in front of every route of the function verified that header."""
+    kind = "jwt-unverified-bearer" if from_authorization_header(site.first) else "jwt-unverified"
+    fa.issue(kind, f"{what}; anyone can forge the claims the code then trusts", site.node)
 
 
 # -------------------------------------------------------------------------- sanitisers and transforms
@@ -904,6 +1001,8 @@ def _tainted_receiver(fa: FunctionAnalysis, site: CallSite) -> Val | None:
         return CLEAN
     if method == "to_dict":
         return Val(taints=receiver.taints)
+    if method == "keys" and not args:
+        return names_of(receiver)
     if method in FIELD_READS:
         return _field_read(fa, site, receiver)
     if method in ("split", "rsplit") and args and "/" in (args[0].const or ""):
@@ -987,6 +1086,7 @@ TRANSFERS: dict[str, Transfer] = {
     "env-read": _env_read,
     "exception-text": _exception_text,
     "jwt-decode": _jwt_decode,
+    "db-connect": _db_connect,
     "env-copy": _env_copy,
     "shell-string": _shell_string,
     "subprocess": _subprocess,
@@ -1038,6 +1138,7 @@ RULES: dict[str, Rule] = {
     "sql-query": _sql_query,
     "mongo": _mongo,
     "path-object-method": _path_object_method,
+    "tmp-file-read": _tmp_file_read,
     "extract-archive": _extract_archive,
     "tmp-cleanup-method": _tmp_cleanup_method,
     "sanitize-path-suffix": _sanitize_path_suffix,

@@ -33,6 +33,8 @@ command is no command injection)."""
 AUTHZ_KEYS = frozenset(
     {"authorization", "x-api-key", "cookie", "cookies", "x-auth-token", "proxy-authorization", "x-amz-security-token"}
 )
+HEADER_MAPS = frozenset({"headers", "multivalueheaders"})
+"""Request fields (lower-cased) holding every header of the request, Authorization and cookies included."""
 STRINGY_KEYS = frozenset(
     {
         "body",
@@ -415,17 +417,6 @@ DYNAMO_EXPRESSIONS = (
     "ProjectionExpression",
 )
 PARTIQL_METHODS = frozenset({"execute_statement", "batch_execute_statement", "execute_transaction"})
-DATA_API_SQL = {
-    ("athena", "start_query_execution"): "QueryString",
-    ("redshift-data", "execute_statement"): "Sql",
-    ("redshift-data", "batch_execute_statement"): "Sqls",
-    ("rds-data", "execute_statement"): "sql",
-    ("rds-data", "batch_execute_statement"): "sql",
-    ("timestream-query", "query"): "QueryString",
-}
-"""AWS APIs that run a SQL text they are given (service, method → the parameter holding it): Athena, the
-Redshift and RDS Data APIs, Timestream. Their bound parameters (`parameters=`, `ExecutionParameters=`) are not
-the statement and are not checked."""
 RESOLVER_CLASSES = frozenset(
     {
         "APIGatewayRestResolver",
@@ -757,6 +748,13 @@ PUBLISH_PARAMETERS = {
 }
 """SDK calls that hand a message to other readers (subscribers, consumers, WebSocket clients): where a
 secret must not go (the "publish" sink)."""
+DB_CONNECTORS = frozenset({
+    "pymysql.connect", "pymysql.Connect", "pymysql.connections.Connection", "MySQLdb.connect",
+    "mysql.connector.connect", "psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect",
+    "pg8000.connect", "pg8000.native.Connection", "pymssql.connect", "redshift_connector.connect",
+    "redis.Redis", "redis.StrictRedis", "pymongo.MongoClient",
+})
+"""Database clients whose `password=` (`passwd=`, `pwd=`) keyword is the credential they log in with."""
 JWT_DECODERS = {
     "jwt.decode": "decode",
     "jwt.api_jwt.decode": "decode",
@@ -767,10 +765,14 @@ JWT_DECODERS = {
     "python_jwt.process_jwt": "unverified",
     "base64.b64decode": "manual",
     "base64.urlsafe_b64decode": "manual",
+    "jwt.encode": "sign",
+    "jwt.api_jwt.encode": "sign",
+    "jose.jwt.encode": "sign",
 }
 """JWT decoding: "decode" verifies unless told not to (options verify_signature/verify_exp False, PyJWT 1's
 verify=False, the "none" algorithm); "unverified" never verifies; "manual" is base64 of the token's middle
-part (`token.split(".")[1]`), the claims read by hand."""
+part (`token.split(".")[1]`), the claims read by hand; "sign" makes a token. "decode" and "sign" take the key
+second (`key=`): a literal there is a hard-coded signing secret."""
 JWT_VERIFY_OPTIONS = ("verify_signature", "verify_exp")
 CLIENT_REQUEST_PARTS = LazyPattern(
     r"\b(body|json_body|queryStringParameters|multiValueQueryStringParameters|query_string_parameters|"
@@ -959,6 +961,7 @@ _TABLES: tuple[dict[str, Model], ...] = (
     _table(79, "sanitize", HTML_ESCAPERS, option="html"),
     _table(76, "exception-text", TRACEBACK_TEXT),
     {q: Model(77, "jwt-decode", option=mode) for q, mode in JWT_DECODERS.items()},
+    _table(75, "db-connect", DB_CONNECTORS),
 )
 
 
@@ -986,6 +989,7 @@ METHOD_RULES: tuple[tuple[int, str], ...] = (
     (61, "sql-query"),
     (65, "mongo"),
     (72, "path-object-method"),
+    (73, "tmp-file-read"),
     (74, "extract-archive"),
     (75, "tmp-cleanup-method"),
     (81, "sanitize-path-suffix"),

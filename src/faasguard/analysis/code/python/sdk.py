@@ -12,12 +12,12 @@ import ast
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.results import Fetch, TmpEvent
+from faasguard.analysis.code.core.sinks import SQL_TEXT_PARAMETERS
 from faasguard.analysis.code.core.values import CLEAN, Arg, Taint, Val, nested_roles, stringify
 from faasguard.analysis.code.facts import is_role_parameter
 from faasguard.analysis.code.python.aws import TRANSFER_METHODS, operation_name, waiter_operation
 from faasguard.analysis.code.python.models import (
     ARG_NAMES,
-    DATA_API_SQL,
     DYNAMO_EXPRESSIONS,
     DYNAMO_LEGACY_CONDITIONS,
     IMPLIED_S3_READS,
@@ -211,7 +211,7 @@ def _client_call(  # noqa: PLR0917
         return CLEAN
     fa.record(service, method, operation, _resource_args(kwargs), node)
     _dynamo_checks(fa, service, method, kwargs, node)
-    sql_parameter = DATA_API_SQL.get((service, method))
+    sql_parameter = SQL_TEXT_PARAMETERS.get((service, operation))
     if sql_parameter is not None and sql_parameter in kwargs:
         fa.hit("sql", f"{service}.{method}({sql_parameter}=...)", node, stringify(kwargs[sql_parameter]))
     _secret_literals(fa, service, method, kwargs, node)

@@ -87,6 +87,27 @@ _ANCHORS = re.compile(r"A[KS]IA|PRIVATE KEY|k_live_|gh[pousr]_|github_pat_|xox|A
 rules out the common literal (a key, a message, a format) that the patterns would each scan."""
 
 
+CONNECTION_PASSWORD_KEYS = frozenset({"password", "passwd", "pwd"})
+"""How a database client's connection settings name the password (Python keywords, JavaScript fields)."""
+
+
+def connection_password(value: str) -> bool:
+    """Whether a literal given as a database client's password is one: anything but a placeholder, an
+    environment-variable name or a template. At that place even a plain word (`"dvsxamarin"`, `"root"`) is
+    the credential, so the "a lower-case word is just a word" exemption of `looks_secret_value` does not
+    apply; callers report only what that general check leaves out, which the module-wide scan reports."""
+    text = value.strip()
+    return (len(text) >= 4 and not _PLACEHOLDER.match(text) and not _ENV_NAME.match(text)
+            and not text.startswith(("${", "{{", "<")) and not _WORDISH.search(text)
+            and not _looks_secret_value(text))
+
+
+def secret_shape(value: str) -> str | None:
+    """The kind of credential a literal's text has the shape of ("an AWS access key"...), or None: a literal
+    of such a shape is reported wherever it is written, by the module-wide scan."""
+    return _shape(value)
+
+
 def _shape(value: str) -> str | None:
     if _ANCHORS.search(value) is None:
         return None
