@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from faasguard.analysis.code import analyze_file
+from faasguard.analysis.code.core.values import LazyStep
 from faasguard.analysis.code.python.modules import (
     _display,
     _statements,
@@ -20,6 +22,8 @@ from faasguard.analysis.code.python.modules import (
 )
 from faasguard.analysis.code.python.secrets import _nodes, _shape, hardcoded_secrets
 from faasguard.analysis.code.python.syntax import _simple, unparse
+from faasguard.findings import EvidenceStep
+from faasguard.model import Location
 from faasguard.sources import display_path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "code"
@@ -142,3 +146,51 @@ def test_parse_cache_keeps_the_display_of_each_directory(tmp_path: Path) -> None
     assert parse_module(module, tmp_path).display == "pkg/app.py"
     assert parse_module(module, tmp_path / "pkg").display == "app.py"
     assert parse_module(module, tmp_path).display == "pkg/app.py"
+
+
+def test_lazy_step_equals_the_written_step_and_writes_once() -> None:
+    written: list[str] = []
+
+    def text(a: str, b: str) -> str:
+        written.append(a)
+        return f"{a} = {b}"
+
+    here = Location("app.py", 3, 5)
+    lazy = LazyStep(text, ("x", "event['a']"), here)
+    elsewhere = LazyStep(text, ("x", "event['a']"), Location("app.py", 4, 5))
+    assert lazy != elsewhere  # different places differ without their text being written
+    assert written == []
+    eager = EvidenceStep("x = event['a']", here)
+    assert lazy == eager
+    assert eager == lazy
+    assert hash(lazy) == hash(eager)
+    assert lazy != EvidenceStep("x = event['b']", here)
+    assert lazy.evidence() == eager
+    assert type(lazy.evidence()) is EvidenceStep
+    assert written == ["x"]  # written once, then kept
+
+
+def test_flows_carry_written_steps_with_the_assignment_and_call_text(tmp_path: Path) -> None:
+    """The facts hold plain `EvidenceStep`s (they are stored in the unit cache and compared across scans), with
+    the text the assignments and calls of the flow are written in."""
+    handler = tmp_path / "app.py"
+    handler.write_text(
+        "import json\n"
+        "import subprocess\n"
+        "\n"
+        "def run(cmd):\n"
+        "    subprocess.run(cmd, shell=True)\n"
+        "\n"
+        "def handler(event, context):\n"
+        "    body = json.loads(event.get('body') or '{}')\n"
+        "    name = body.get('name', 'x')\n"
+        "    run(f'echo {name}')\n"
+    )
+    facts, _ = analyze_file(handler, "handler")
+    assert facts is not None
+    (flow,) = [f for f in facts.flows if f.kind == "shell"]
+    assert [(type(s), s.description, s.location.line) for s in flow.hops] == [
+        (EvidenceStep, "body = json.loads(event.get('body') or '{}')", 8),
+        (EvidenceStep, "name = body.get('name', 'x')", 9),
+        (EvidenceStep, "passed to run() (run(f'echo {name}'))", 10),
+    ]
