@@ -67,6 +67,12 @@ def test_simple_descriptions_equal_ast_unparse() -> None:
         ("u'x'", "u'x'"),  # ast.unparse keeps the prefix: not a shortcut
         ("f(*args)", "f(*args)"),  # not a shortcut either
         ("a  [ 'x  y' ]", "a['x y']"),  # whitespace normalised as before
+        ("json.loads(event.get('body') or '{}')", "json.loads(event.get('body') or '{}')"),
+        ("a and b.c and d[0]", "a and b.c and d[0]"),
+        ("(a or b).strip()", "(a or b).strip()"),  # parenthesised as a chain's base: not a shortcut
+        ("f(a and b or c)", "f(a and b or c)"),  # a nested operation: not a shortcut
+        ("f(x=None, y=True, z=False)", "f(x=None, y=True, z=False)"),
+        ("d[None]", "d[None]"),
     ],
 )
 def test_unparse_text(source: str, text: str) -> None:
