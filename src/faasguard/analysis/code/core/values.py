@@ -127,6 +127,13 @@ class Taint:
         return Taint(self.kind, self.source, self.loc, (*self.steps, step), self.param, self.sanitized, self.whole,
                      self.authz, self.structured, self.normalized, self.headers)
 
+    def with_source(self, source: str) -> Taint:
+        """This taint described as read from `source`."""
+        if source == self.source:
+            return self
+        return Taint(self.kind, source, self.loc, self.steps, self.param, self.sanitized, self.whole, self.authz,
+                     self.structured, self.normalized)
+
     def clean_for(self, *kinds: str) -> Taint:
         return Taint(self.kind, self.source, self.loc, self.steps, self.param, self.sanitized | frozenset(kinds),
                      self.whole, self.authz, self.structured, self.normalized, self.headers)

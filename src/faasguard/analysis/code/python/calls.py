@@ -210,7 +210,7 @@ def _generic(fa: FunctionAnalysis, site: CallSite) -> Val:
         keywords = {id(v) for v in site.kwargs.values()}
         values = [_without_secrets(v) if id(v) in keywords else v for v in values]
     result = data_of(*values)
-    return replace(result, qual=f"{qual}()") if qual else result
+    return Val(result.taints, qual=f"{qual}()") if qual else result
 
 
 def _without_secrets(value: Val) -> Val:
