@@ -16,9 +16,11 @@ import pytest
 from faasguard.analysis.code import analyze_file
 from faasguard.analysis.code.core.values import LazyStep
 from faasguard.analysis.code.python.modules import (
+    Listings,
     _display,
     _statements,
     parse_module,
+    resolve_import,
 )
 from faasguard.analysis.code.python.secrets import _nodes, _shape, hardcoded_secrets
 from faasguard.analysis.code.python.syntax import _simple, unparse
@@ -200,3 +202,28 @@ def test_flows_carry_written_steps_with_the_assignment_and_call_text(tmp_path: P
         (EvidenceStep, "name = body.get('name', 'x')", 9),
         (EvidenceStep, "passed to run() (run(f'echo {name}'))", 10),
     ]
+
+
+def test_import_lookups_from_listings_equal_file_system_lookups(tmp_path: Path) -> None:
+    """`resolve_import` with directory listings finds what it finds asking the file system for every candidate:
+    local modules and packages, relative imports, nothing for third-party or missing ones, and a directory it
+    cannot list (a file given as a search root) is asked about as before."""
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "db.py").write_text("X = 1\n")
+    (tmp_path / "helpers.py").write_text("Y = 2\n")
+    (tmp_path / "lib" / "Mixed.py").write_text("")
+    importer = tmp_path / "app.py"
+    importer.write_text("import lib.db\n")
+    roots = (tmp_path, tmp_path / "helpers.py", tmp_path / "missing")
+    listings: Listings = {}
+    cases = [("lib.db", 0), ("lib", 0), ("helpers", 0), ("json", 0), ("boto3.session", 0), ("lib.nope", 0),
+             ("db", 1), ("lib.Mixed", 0), ("lib.mixed", 0), ("", 1), ("helpers.x", 0)]
+    for module, level in cases:
+        plain = resolve_import(module, level, importer if level == 0 else tmp_path / "lib" / "x.py", roots)
+        listed = resolve_import(module, level, importer if level == 0 else tmp_path / "lib" / "x.py", roots,
+                                listings=listings)
+        assert listed == plain, module
+    assert resolve_import("lib.db", 0, importer, roots, listings=listings) == tmp_path / "lib" / "db.py"
+    assert resolve_import("json", 0, importer, roots, listings=listings) is None
+    assert listings[tmp_path / "helpers.py"] is None  # not a directory: never rules a candidate out
