@@ -227,3 +227,16 @@ def test_import_lookups_from_listings_equal_file_system_lookups(tmp_path: Path) 
     assert resolve_import("lib.db", 0, importer, roots, listings=listings) == tmp_path / "lib" / "db.py"
     assert resolve_import("json", 0, importer, roots, listings=listings) is None
     assert listings[tmp_path / "helpers.py"] is None  # not a directory: never rules a candidate out
+
+
+def test_big_directories_are_not_listed(tmp_path: Path) -> None:
+    big = tmp_path / "services"
+    big.mkdir()
+    for index in range(300):
+        (big / f"svc{index}").mkdir()
+    (big / "shared.py").write_text("")
+    listings: Listings = {}
+    importer = big / "svc1" / "app.py"
+    assert resolve_import("shared", 0, importer, (big,), listings=listings) == big / "shared.py"
+    assert resolve_import("json", 0, importer, (big,), listings=listings) is None
+    assert listings[big] is None  # asked about by stat, as without listings

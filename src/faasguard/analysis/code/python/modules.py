@@ -12,6 +12,7 @@ enricher) look at it, and a file edited between two scans in one process is pars
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import threading
 from collections import OrderedDict
@@ -229,12 +230,22 @@ Listings = dict[Path, frozenset[str] | None]
 """Names in a directory (case-folded), None when it cannot be listed: `resolve_import`'s negative lookups."""
 
 
+_MAX_LISTED = 256
+"""Bigger directories (a project root of hundreds of services) are not listed: their lookups stat as before,
+rather than each application's analysis holding and searching a copy of a large listing."""
+
+
 def _listed(directory: Path, listings: Listings) -> frozenset[str] | None:
     if directory not in listings:
+        names: frozenset[str] | None = None
         try:
-            listings[directory] = frozenset(name.casefold() for name in os.listdir(directory))
+            with os.scandir(directory) as entries:
+                found = list(itertools.islice((entry.name.casefold() for entry in entries), _MAX_LISTED + 1))
+            if len(found) <= _MAX_LISTED:
+                names = frozenset(found)
         except (OSError, ValueError):
-            listings[directory] = None
+            pass
+        listings[directory] = names
     return listings[directory]
 
 
