@@ -240,3 +240,20 @@ def test_big_directories_are_not_listed(tmp_path: Path) -> None:
     assert resolve_import("shared", 0, importer, (big,), listings=listings) == big / "shared.py"
     assert resolve_import("json", 0, importer, (big,), listings=listings) is None
     assert listings[big] is None  # asked about by stat, as without listings
+
+
+def test_taint_copies_keep_every_field() -> None:
+    """The hand-written copies of a taint name every field (a field they forget would be reset to its default
+    by the copy): each equals `dataclasses.replace` with the one change."""
+    import dataclasses
+
+    from faasguard.analysis.code.core.values import Taint
+
+    here = Location("app.py", 2, 1)
+    flipped = {f.name: not f.default for f in dataclasses.fields(Taint) if isinstance(f.default, bool)}
+    taint = Taint("event", "event['a']", here, (EvidenceStep("x = event['a']", here),), 3, frozenset({"shell"}),
+                  **flipped)
+    assert taint.with_source("event.get('b')") == dataclasses.replace(taint, source="event.get('b')")
+    assert taint.clean_for("path") == dataclasses.replace(taint, sanitized=frozenset({"shell", "path"}))
+    step = EvidenceStep("y = x", Location("app.py", 3, 1))
+    assert taint.step(step) == dataclasses.replace(taint, steps=(*taint.steps, step))

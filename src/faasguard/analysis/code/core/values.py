@@ -132,7 +132,7 @@ class Taint:
         if source == self.source:
             return self
         return Taint(self.kind, source, self.loc, self.steps, self.param, self.sanitized, self.whole, self.authz,
-                     self.structured, self.normalized)
+                     self.structured, self.normalized, self.headers)
 
     def clean_for(self, *kinds: str) -> Taint:
         return Taint(self.kind, self.source, self.loc, self.steps, self.param, self.sanitized | frozenset(kinds),
