@@ -339,3 +339,54 @@ def test_json_template_positions() -> None:
     statement = role.policies[0].document.statements[0]  # type: ignore[union-attr]
     assert statement.not_actions == ("iam:*",)
     assert statement.location.line == 17
+
+
+def test_policy_template_shared_by_functions_located_at_each_use(tmp_path: Path) -> None:
+    """A SAM policy template expanded once for several functions with the same parameters still gives each
+    function's role its own statement lines; a template missing a parameter is Unknown at each use."""
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Orders:\n"
+        "    Type: AWS::DynamoDB::Table\n"
+        "  First:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Handler: app.handler\n"
+        "      Policies:\n"
+        "        - DynamoDBCrudPolicy:\n"
+        "            TableName: !Ref Orders\n"
+        "        - SQSPollerPolicy: {}\n"
+        "  Second:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Handler: app.handler\n"
+        "      Policies:\n"
+        "        - DynamoDBCrudPolicy:\n"
+        "            TableName: !Ref Orders\n"
+        "        - SQSPollerPolicy: {}\n")
+    path = tmp_path / "template.yaml"
+    ctx = LoadContext(config=Config(), cwd=tmp_path, roots=(tmp_path,))
+    result = cloudformation.load([SourceFile(SourceType.CLOUDFORMATION, path, path.name, tmp_path)], ctx)
+    (app,) = result.apps
+    seen = []
+    for role_id, line in (("FirstRole", 11), ("SecondRole", 20)):
+        role = app.role(role_id)
+        assert role is not None
+        crud, poller = [p for p in role.policies if p.kind is PolicyKind.SAM_TEMPLATE]
+        assert crud.document is not None
+        assert crud.document.unresolved is None
+        (statement,) = crud.document.statements[:1]
+        assert statement.location.line == line
+        table = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Orders}"
+        assert statement.resources == (table, table + "/index/*")
+        seen.append(statement.resources)
+        assert poller.document is not None
+        assert isinstance(poller.document.unresolved, Unknown)
+        assert poller.document.unresolved.location is not None
+        assert poller.document.unresolved.location.line == line + 2
+    assert seen[0] == seen[1]
+    missing = [d for d in result.diagnostics if "SQSPollerPolicy is missing" in d.message]
+    assert [d.location.line for d in missing] == [13, 22]

@@ -290,6 +290,9 @@ class _Builder:
         self.parameters: list[Parameter] = []
         self.suppressions: list[SourceSuppression] = []
         self._props: dict[str, Any] = {}
+        self._merged: dict[str, dict[str, Any]] = {}
+        self._expansions: dict[tuple[object, ...], Any] = {}
+        """SAM policy templates expanded with literal parameters (`_iam._expanded`)."""
         self._attached: dict[str, list[Policy]] = {}
         self._invoke_configs: dict[str, Destination] = {}
         self._invoke_successes: dict[str, Destination] = {}
@@ -341,13 +344,17 @@ class _Builder:
     def props(self, logical_id: str) -> dict[str, Any]:
         """Resolved properties of a resource (SAM Globals merged in for serverless resources), cached."""
         if logical_id not in self._props:
-            raw = self.merged_raw(logical_id)
+            raw = self._merged[logical_id] = self.merged_raw(logical_id)
             resolved = self.resolver.resolve(raw, self.loc(logical_id))
             self._props[logical_id] = resolved if isinstance(resolved, dict) else {}
         result: dict[str, Any] = self._props[logical_id]
         return result
 
     def merged_raw(self, logical_id: str) -> dict[str, Any]:
+        """The raw properties with SAM Globals merged in; once per resource (`props` merges them first)."""
+        found = self._merged.get(logical_id)
+        if found is not None:
+            return found
         raw = self.raw_props(logical_id)
         section = _GLOBALS_SECTIONS.get(self.type_of(logical_id))
         if section and isinstance(self.globals.get(section), dict):

@@ -18,7 +18,7 @@ from faasguard.loaders.cloudformation._core import (
     _key_loc,
     _strings,
 )
-from faasguard.loaders.intrinsics import is_symbolic
+from faasguard.loaders.intrinsics import Symbolic, is_symbolic
 from faasguard.model import (
     Location,
     Permission,
@@ -304,8 +304,7 @@ def _sam_policy_item(b: _Builder, role_id: str, index: int, item: Any, raw_item:
         if len(item) == 1:
             name = next(iter(item))
             if _sam_policies.is_policy_template(name):
-                document, problem = _sam_policies.expand(name, item[name], where, b.display,
-                                                         b.diagnostics)
+                document, problem = _expanded(b, name, item[name], where)
                 doc = _document(b, document, where) if document is not None else \
                     PolicyDocument((), where, problem)
                 statements = tuple(_relocate_statement(s, where) for s in doc.statements)
@@ -319,6 +318,38 @@ def _sam_policy_item(b: _Builder, role_id: str, index: int, item: Any, raw_item:
                 (), where, Unknown(f"unknown SAM policy template {name}", where)))]
     return [Policy(f"{role_id}Policy{index}", PolicyKind.INLINE, where,
                    PolicyDocument((), where, Unknown("policy item cannot be resolved", where)))]
+
+
+def _expanded(b: _Builder, name: str, given: Any, where: Location) -> tuple[Any, Unknown | None]:
+    """A SAM policy template expanded with the (resolved) parameters `given`: once per distinct template and
+    literal parameters in a template (a table's CRUD policy on many functions), where the expansion is plain
+    data that did not depend on where it was used (no Unknown, which would carry the location, and no
+    diagnostic, which a reuse would not repeat)."""
+    from faasguard.loaders import _sam_policies
+
+    key = _expansion_key(name, given)
+    if key is not None and key in b._expansions:
+        return b._expansions[key], None
+    noted = len(b.diagnostics)
+    document, problem = _sam_policies.expand(name, given, where, b.display, b.diagnostics)
+    if key is not None and problem is None and len(b.diagnostics) == noted and _plain(document):
+        b._expansions[key] = document
+    return document, problem
+
+
+def _expansion_key(name: str, given: Any) -> tuple[object, ...] | None:
+    if not isinstance(given, dict) or not all(type(v) in (str, Symbolic) for v in given.values()):
+        return None
+    return (name, *((k, type(v), v) for k, v in given.items()))
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Only strings, numbers, booleans, lists and mappings of them (a small document: bounded depth)."""
+    if isinstance(value, dict):
+        return depth < 20 and all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return depth < 20 and all(_plain(v, depth + 1) for v in value)
+    return isinstance(value, str | int | float | bool)
 
 
 def _permission(b: _Builder, logical_id: str) -> None:

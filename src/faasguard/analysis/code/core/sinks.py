@@ -15,8 +15,7 @@ plus the rule that reports it.
 from __future__ import annotations
 
 from faasguard._record import record
-from faasguard.analysis.code.core.values import Taint
-from faasguard.findings import EvidenceStep
+from faasguard.analysis.code.core.values import Step, Taint
 
 
 @record
@@ -91,7 +90,7 @@ def applies(kind: str, taint: Taint, cond: str = "") -> bool:
     return not (cond == "structured" and not taint.structured)
 
 
-def compose(outer: Taint, inner: Taint, step: EvidenceStep) -> Taint:
+def compose(outer: Taint, inner: Taint, step: Step) -> Taint:
     """An actual argument's taint `outer` flowing through a callee along `inner` (relative to the parameter)."""
     source, loc = outer.source, outer.loc
     if outer.whole and not inner.whole:

@@ -14,16 +14,15 @@ from dataclasses import replace
 
 from faasguard.analysis.code.core.results import MAX_HITS, HandlerResult, Summary, TmpEvent
 from faasguard.analysis.code.core.sinks import applies, compose
-from faasguard.analysis.code.core.values import Arg, ParamRef, Taint, Val, merge_taints
+from faasguard.analysis.code.core.values import Arg, ParamRef, Step, Taint, Val, evidence, merge_taints
 from faasguard.analysis.code.facts import AwsCall, CodeIssue, SecretFetch, TaintFlow, TmpLeftover
-from faasguard.findings import EvidenceStep
 from faasguard.model import Location, Unknown
 
 Subst = Callable[[Arg], Arg]
 """Replaces a `ParamRef` in a callee's recorded AWS argument by what the caller passed."""
 
 
-def absorb(caller: Summary, callee: Summary, bound: dict[int, Val], step: EvidenceStep, subst: Subst) -> None:
+def absorb(caller: Summary, callee: Summary, bound: dict[int, Val], step: Step, subst: Subst) -> None:
     """Add what `callee` does, with its parameters bound to the caller's actual values, to `caller`."""
     for hit in callee.hits:
         if hit.taint.kind != "param":
@@ -56,7 +55,7 @@ def absorb(caller: Summary, callee: Summary, bound: dict[int, Val], step: Eviden
     caller.service_formed = caller.service_formed or callee.service_formed
 
 
-def returned(callee: Summary, bound: dict[int, Val], step: EvidenceStep, subst: Subst) -> Val:
+def returned(callee: Summary, bound: dict[int, Val], step: Step, subst: Subst) -> Val:
     """The value a call returns: the callee's return value with parameter taints replaced by the actuals'."""
     return _instantiated(callee.returns, bound, step, subst, 0)
 
@@ -66,7 +65,7 @@ MAX_RETURN_DEPTH = 3
 `helper(event)["key"]`); deeper fields keep the container's data as a whole."""
 
 
-def _instantiated(value: Val, bound: dict[int, Val], step: EvidenceStep, subst: Subst, depth: int) -> Val:
+def _instantiated(value: Val, bound: dict[int, Val], step: Step, subst: Subst, depth: int) -> Val:
     out: list[Taint] = []
     for taint in value.taints:
         if taint.kind == "param":
@@ -93,8 +92,8 @@ def _instantiated(value: Val, bound: dict[int, Val], step: EvidenceStep, subst: 
 
 
 def _flow(kind: str, sink: str, loc: Location, taint: Taint) -> TaintFlow:
-    return TaintFlow(kind, sink, taint.source, loc, taint.loc, taint.steps, taint.kind, taint.whole, taint.authz,
-                     taint.headers)
+    return TaintFlow(kind, sink, taint.source, loc, taint.loc, evidence(taint.steps), taint.kind, taint.whole,
+                     taint.authz, taint.headers)
 
 
 def collect(parts: Iterable[Summary]) -> HandlerResult:

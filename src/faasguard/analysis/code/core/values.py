@@ -18,6 +18,7 @@ A secret-named environment variable (`DB_PASSWORD`) is a ``secret`` as well.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from faasguard._record import record
@@ -27,6 +28,60 @@ from faasguard.model import Location, Unknown
 
 MAX_STEPS = 14
 MAX_TAINTS = 6
+
+
+class LazyStep:
+    """An evidence step whose description is written only when it is read.
+
+    Every assignment of caller data and every call of an analysed function adds a step to the taints it
+    carries, but only the steps of flows that reach a sink are ever shown: writing each description at once
+    (source text through `ast.unparse`) cost more than a tenth of the analysis. This holds the parts the text
+    is made from and writes it on first read, then lets go of them. It equals an `EvidenceStep` (either way
+    round) with the same description and location, and hashes like one, so a taint compares the same whichever
+    kind it carries; `summaries.collect` turns the steps a handler's facts keep into `EvidenceStep`s. The
+    location is compared first: steps at different places differ without their text being written."""
+
+    __slots__ = ("_args", "_make", "_text", "location")
+
+    def __init__(self, make: Callable[..., str], args: tuple[object, ...], location: Location) -> None:
+        self._make: Callable[..., str] | None = make
+        self._args = args
+        self._text: str | None = None
+        self.location = location
+
+    @property
+    def description(self) -> str:
+        text = self._text
+        if text is None:
+            assert self._make is not None
+            text = self._text = self._make(*self._args)
+            self._make, self._args = None, ()  # the syntax it was written from is no longer held
+        return text
+
+    def evidence(self) -> EvidenceStep:
+        return EvidenceStep(self.description, self.location)
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, LazyStep | EvidenceStep):
+            return self.location == other.location and self.description == other.description
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.description, self.location))
+
+    def __repr__(self) -> str:
+        return f"LazyStep(description={self.description!r}, location={self.location!r})"
+
+
+Step = EvidenceStep | LazyStep
+"""A step of a taint's evidence path, written out or still to be written."""
+
+
+def evidence(steps: tuple[Step, ...]) -> tuple[EvidenceStep, ...]:
+    """`steps` as the facts keep them: every description written."""
+    return tuple(s.evidence() if isinstance(s, LazyStep) else s for s in steps)
 
 
 @record
@@ -44,7 +99,7 @@ class Taint:
     kind: str
     source: str
     loc: Location
-    steps: tuple[EvidenceStep, ...] = ()
+    steps: tuple[Step, ...] = ()
     param: int = -1
     sanitized: frozenset[str] = frozenset()
     """Sink kinds this value is safe for ("shell", "path", "url", "sql", "all")."""
@@ -66,11 +121,18 @@ class Taint:
     # The copies below name every field (`dataclasses.replace` costs several times a constructor call, and
     # these run for every taint at every assignment and field read); keep them in step with the fields.
 
-    def step(self, step: EvidenceStep) -> Taint:
+    def step(self, step: Step) -> Taint:
         if len(self.steps) >= MAX_STEPS or (self.steps and self.steps[-1] == step):
             return self
         return Taint(self.kind, self.source, self.loc, (*self.steps, step), self.param, self.sanitized, self.whole,
                      self.authz, self.structured, self.normalized, self.headers)
+
+    def with_source(self, source: str) -> Taint:
+        """This taint described as read from `source`."""
+        if source == self.source:
+            return self
+        return Taint(self.kind, source, self.loc, self.steps, self.param, self.sanitized, self.whole, self.authz,
+                     self.structured, self.normalized, self.headers)
 
     def clean_for(self, *kinds: str) -> Taint:
         return Taint(self.kind, self.source, self.loc, self.steps, self.param, self.sanitized | frozenset(kinds),

@@ -18,7 +18,13 @@ from faasguard.analysis.code.core.summaries import collect
 from faasguard.analysis.code.core.values import Val
 from faasguard.analysis.code.facts import CodeIssue
 from faasguard.analysis.code.python.expressions import FunctionAnalysis
-from faasguard.analysis.code.python.modules import ModuleInfo, PackageArchive, parse_module, resolve_import
+from faasguard.analysis.code.python.modules import (
+    Listings,
+    ModuleInfo,
+    PackageArchive,
+    parse_module,
+    resolve_import,
+)
 from faasguard.analysis.code.python.syntax import Stop, event_param
 from faasguard.analysis.code.python.web import RouteSpec
 
@@ -59,6 +65,8 @@ class Analyzer:
         """Hard-coded secrets per module (a module shared by many handlers is scanned once)."""
         self._imports: dict[tuple[str, int, Path | None], Path | None] = {}
         self._paths: dict[str, Path] = {}
+        self._listings: Listings = {}
+        """Directory listings for import lookups (`resolve_import`)."""
 
     # -- modules
     def module(self, path: Path) -> ModuleInfo:
@@ -92,7 +100,8 @@ class Analyzer:
         same modules, and each lookup costs a few system calls per search root."""
         key = (module, level, importer.parent if level else None)
         if key not in self._imports:
-            self._imports[key] = resolve_import(module, level, importer, self.search_roots, self.archive)
+            self._imports[key] = resolve_import(module, level, importer, self.search_roots, self.archive,
+                                                listings=self._listings)
         return self._imports[key]
 
     def globals_of(self, path: Path) -> dict[str, Val]:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from faasguard.analysis.code.core.summaries import absorb, returned
-from faasguard.analysis.code.core.values import CLEAN, Arg, Val, data_of, merge_taints
+from faasguard.analysis.code.core.values import CLEAN, Arg, LazyStep, Val, data_of, merge_taints
 from faasguard.analysis.code.python.library import CallSite, library_call
 from faasguard.analysis.code.python.models import (
     BOOL_METHODS,
@@ -32,7 +32,6 @@ from faasguard.analysis.code.python.schemas import model_instance
 from faasguard.analysis.code.python.sdk import aws_call, boto3_factory
 from faasguard.analysis.code.python.syntax import unparse
 from faasguard.analysis.code.python.web import ADAPTER_CALLS, ADAPTER_CTORS, REQUEST_GLOBALS, WEB_APPS
-from faasguard.findings import EvidenceStep
 
 if TYPE_CHECKING:
     from faasguard.analysis.code.core.results import Summary
@@ -139,7 +138,7 @@ def _local_container_add(fa: FunctionAnalysis, site: CallSite, name: str) -> Val
         return None
     added = data_of(*site.args, *site.kwargs.values(), *site.spread)
     if added.taints:
-        step = EvidenceStep(unparse(site.node, 70), fa.loc(site.node))
+        step = LazyStep(unparse, (site.node, 70), fa.loc(site.node))
         taints = merge_taints(current.taints, tuple(t.step(step) for t in added.taints))
         fa.env[name] = replace(current, taints=taints, fields=_fields_after(current, site))
     return CLEAN
@@ -211,7 +210,7 @@ def _generic(fa: FunctionAnalysis, site: CallSite) -> Val:
         keywords = {id(v) for v in site.kwargs.values()}
         values = [_without_secrets(v) if id(v) in keywords else v for v in values]
     result = data_of(*values)
-    return replace(result, qual=f"{qual}()") if qual else result
+    return Val(result.taints, qual=f"{qual}()") if qual else result
 
 
 def _without_secrets(value: Val) -> Val:
@@ -246,7 +245,7 @@ def instantiate(  # noqa: PLR0917
         for index in range(len(params)):
             bound.setdefault(index, data_of(*spread))
     _bind_collectors(summary, bound, args[len(params) :], extra, spread)
-    step = EvidenceStep(f"passed to {qualname}() ({unparse(node, 60)})", fa.loc(node))
+    step = LazyStep(_passed, (qualname, node), fa.loc(node))
 
     def subst(value: Arg) -> Arg:
         return fa.subst(value, bound)
@@ -257,6 +256,11 @@ def instantiate(  # noqa: PLR0917
         if actual is not None:
             fa.use(actual, node)
     return returned(summary, bound, step, subst)
+
+
+def _passed(qualname: str, node: ast.Call) -> str:
+    """The evidence text of a call of an analysed function (written only for a flow that is shown)."""
+    return f"passed to {qualname}() ({unparse(node, 60)})"
 
 
 def _bind_collectors(

@@ -1036,13 +1036,11 @@ def _field_read(fa: FunctionAnalysis, site: CallSite, receiver: Val) -> Val:
     if default.taints:
         return join(field_value, default)
     head = receiver.taints[0]
-    return replace(
-        field_value,
-        taints=tuple(
-            replace(t, source=unparse(node, 70) if t.source == head.source and head.whole else t.source)
-            for t in field_value.taints
-        ),
-    )
+    if not head.whole:
+        return field_value
+    read = unparse(node, 70)
+    return field_value.with_taints(
+        tuple(t.with_source(read) if t.source == head.source else t for t in field_value.taints))
 
 
 def _table_lookup(fa: FunctionAnalysis, site: CallSite) -> Val | None:

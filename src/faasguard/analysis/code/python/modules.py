@@ -12,6 +12,7 @@ enricher) look at it, and a file edited between two scans in one process is pars
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import threading
 from collections import OrderedDict
@@ -225,14 +226,55 @@ def _statements(node: ast.AST) -> list[ast.AST]:
     return queue
 
 
+Listings = dict[Path, frozenset[str] | None]
+"""Names in a directory (case-folded), None when it cannot be listed: `resolve_import`'s negative lookups."""
+
+
+_MAX_LISTED = 256
+"""Bigger directories (a project root of hundreds of services) are not listed: their lookups stat as before,
+rather than each application's analysis holding and searching a copy of a large listing."""
+
+
+def _listed(directory: Path, listings: Listings) -> frozenset[str] | None:
+    if directory not in listings:
+        names: frozenset[str] | None = None
+        try:
+            with os.scandir(directory) as entries:
+                found = list(itertools.islice((entry.name.casefold() for entry in entries), _MAX_LISTED + 1))
+            if len(found) <= _MAX_LISTED:
+                names = frozenset(found)
+        except (OSError, ValueError):
+            pass
+        listings[directory] = names
+    return listings[directory]
+
+
+def _absent(base: Path, names: list[str], listings: Listings) -> bool:
+    """Whether `base/names[0]/.../names[-1]` is certainly not there: a directory on the way was listed and
+    does not hold the next name (compared case-folded, so a case-insensitive file system answers as its
+    `stat` would). Unlisted directories are never ruled out: the caller asks the file system."""
+    directory = base
+    for name in names:
+        listed = _listed(directory, listings)
+        if listed is None:
+            return False
+        if name.casefold() not in listed:
+            return True
+        directory = directory / name
+    return False
+
+
 def resolve_import(
-    module: str, level: int, importer: Path, search_roots: tuple[Path, ...], archive: PackageArchive | None = None
+    module: str, level: int, importer: Path, search_roots: tuple[Path, ...], archive: PackageArchive | None = None,
+    *, listings: Listings | None = None,
 ) -> Path | None:
     """The local file an import names, or None for a third-party or standard-library module.
 
     Absolute imports are looked up under the handler's search roots (its directory and the function's code
     directory, as Lambda puts them on sys.path); relative imports under the importer's package. Nothing outside
     the search roots is ever read. Inside a zip package (`archive`) the members are looked up instead of files.
+    `listings` (kept by the caller for one scan) answers most lookups of modules that are not local (`json`,
+    `boto3`: two system calls per search root each) from one listing per directory.
     """
     parts = [p for p in module.split(".") if p] if module else []
     if level:
@@ -246,10 +288,13 @@ def resolve_import(
         return None
     for base in bases:
         candidate = base.joinpath(*parts)
-        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+        for path, names in ((candidate.with_suffix(".py"), [*parts[:-1], parts[-1] + ".py"]),
+                            (candidate / "__init__.py", [*parts, "__init__.py"])):
             if archive is not None and archive.member(path) is not None:
                 if archive.is_file(path) and any(path.is_relative_to(root) for root in search_roots):
                     return path
+                continue
+            if listings is not None and _absent(base, names, listings):
                 continue
             try:
                 if path.is_file() and any(path.resolve().is_relative_to(root.resolve()) for root in search_roots):

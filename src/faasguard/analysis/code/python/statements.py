@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from faasguard.analysis.code.core.results import Summary
-from faasguard.analysis.code.core.values import CLEAN, Taint, Val, data_of, join, merge_taints
+from faasguard.analysis.code.core.values import CLEAN, LazyStep, Taint, Val, data_of, join, merge_taints
 from faasguard.analysis.code.python.models import GUARD_METHODS, ROUTE_METHODS, TMP_PATHS, URL_WITH_HOST
 from faasguard.analysis.code.python.responses import client_authz, exception_value, response
 from faasguard.analysis.code.python.schemas import model_instance
@@ -37,7 +37,11 @@ from faasguard.analysis.code.python.web import (
     functions_framework_spec,
     route_spec,
 )
-from faasguard.findings import EvidenceStep
+
+
+def _assignment(target: ast.expr, value: ast.expr) -> str:
+    """The evidence text of an assignment that carries caller data (written only for a flow that is shown)."""
+    return f"{unparse(target, 40)} = {unparse(value, 70)}"
 
 
 class StatementAnalysis(FunctionState):
@@ -203,7 +207,7 @@ class StatementAnalysis(FunctionState):
 
     def assign(self, target: ast.expr, value: Val, value_node: ast.expr | None, stmt: ast.stmt) -> None:
         if value.taints and value_node is not None and isinstance(target, ast.Name | ast.Attribute | ast.Subscript):
-            step = EvidenceStep(f"{unparse(target, 40)} = {unparse(value_node, 70)}", self.loc(stmt))
+            step = LazyStep(_assignment, (target, value_node), self.loc(stmt))
             value = value.with_taints(tuple(t.step(step) for t in value.taints))
         if isinstance(target, ast.Name):
             name = target.id

@@ -40,7 +40,7 @@ def _simple(node: ast.AST, depth: int) -> str | None:
         return None
     if cls is ast.Constant:
         value = node.value  # type: ignore[attr-defined]
-        if type(value) is int or (type(value) is str and node.kind is None):  # type: ignore[attr-defined]
+        if type(value) in _REPR_CONSTANTS or (type(value) is str and node.kind is None):  # type: ignore[attr-defined]
             return repr(value)  # (u'...' keeps its prefix)
         return None
     if cls is ast.Attribute:
@@ -55,6 +55,8 @@ def _simple(node: ast.AST, depth: int) -> str | None:
         return None if inner is None or index is None else f"{inner}[{index}]"
     if cls is ast.Call:
         return _simple_call(node, depth)  # type: ignore[arg-type]
+    if cls is ast.BoolOp:
+        return _simple_boolop(node, depth)  # type: ignore[arg-type]
     return None
 
 
@@ -70,10 +72,24 @@ def _simple_call(node: ast.Call, depth: int) -> str | None:
     return f"{parts[0]}({', '.join(parts[1:])})"  # type: ignore[arg-type]
 
 
+def _simple_boolop(node: ast.BoolOp, depth: int) -> str | None:
+    """`event.get("body") or "{}"`: operands that are atoms need no parentheses at any precedence; where the
+    whole needs them (the base of a chain, a subscript key) it is not taken as simple."""
+    parts = [_simple(v, depth + 1) if type(v) in _OPERANDS else None for v in node.values]
+    if any(part is None for part in parts):
+        return None
+    return (" and " if type(node.op) is ast.And else " or ").join(parts)  # type: ignore[arg-type]
+
+
+_REPR_CONSTANTS = frozenset({int, bool, type(None)})
+"""Constants `ast.unparse` writes as their `repr` (floats are not: it spells infinity its own way)."""
 _CHAINS = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.Call})
 """Nodes written without parentheses as the base of `.attr`, `[key]` or `(...)`."""
 _KEYS = frozenset({ast.Name, ast.Constant, ast.Attribute, ast.Subscript})
-_ARGS = frozenset({ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Call})
+_OPERANDS = frozenset({ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Call})
+"""Atoms: written without parentheses wherever they stand."""
+_ARGS = _OPERANDS | {ast.BoolOp}
+"""What a call's argument may be (a boolean operation needs no parentheses there)."""
 
 
 def const_str(node: ast.AST | None) -> str | None:
