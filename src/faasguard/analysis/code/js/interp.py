@@ -36,7 +36,13 @@ from faasguard.analysis.code.core.values import (
 from faasguard.analysis.code.facts import CodeIssue, EnvRef
 from faasguard.analysis.code.js import classes, jwt, sdk
 from faasguard.analysis.code.js import models as m
-from faasguard.analysis.code.python.models import AUTHZ_KEYS, CUSTOM_RESOURCE_FIELDS, HTML_TAG, STRINGY_KEYS
+from faasguard.analysis.code.python.models import (
+    AUTHZ_KEYS,
+    CUSTOM_RESOURCE_FIELDS,
+    HTML_TAG,
+    SERVICE_URL_FIELDS,
+    STRINGY_KEYS,
+)
 from faasguard.analysis.code.python.secrets import is_secret_name
 from faasguard.analysis.code.python.state import SECRET_REFERENCE_ENV
 from faasguard.findings import EvidenceStep
@@ -870,6 +876,10 @@ class JsFunction:
                 return CLEAN
             if not out:
                 return CLEAN
+            if name in SERVICE_URL_FIELDS:
+                # AWS fills it with its own URL (the Python front end's rule): also when the event reaches a
+                # helper as a parameter, as in every `cfn-response`-style `sendResponse(event, ...)`
+                out = tuple(t.clean_for("url") for t in out)
             if base.kind == "web-request" and name in ("body", "query", "params", "headers", "cookies", "request"):
                 return Val(taints=out, kind="web-request" if name == "request" else None)
             return Val(taints=out)
