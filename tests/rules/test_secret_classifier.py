@@ -49,6 +49,18 @@ def test_generated_looking_values(value: str, random: bool) -> None:
     ("FEATURE_FLAG", "true", False),
     ("SESSION_KEY", "9f8Kq2LmZx4vB7nR1tYw3eHs6", True),
     ("SESSION_KEY", "session_id", False),
+    # a bare *_KEY name: reported only with a generated-looking value that is not a key id, path or host
+    ("BLOG_KEY", "5d1c7e09b2a84f36c0e9a7d3b6f21e48", True),
+    ("mapsKey", "q7Rz2Lk9Wm4Xv8Tn3Bp6", True),
+    ("BLOG_KEY", "blog-v2", False),
+    ("CACHE_KEY", "q7Rz2Lk9Wm4Xv8Tn3Bp6", False),
+    ("STRIPE_PUBLISHABLE_KEY", "pk_live_q7Rz2Lk9Wm4Xv8Tn3Bp6", False),
+    ("RECAPTCHA_SITE_KEY", "6Lc9q7Rz2Lk9Wm4Xv8Tn3Bp6", False),
+    ("S3_KEY", "uploads/2024/q7Rz2Lk9Wm4Xv8Tn3Bp6.csv", False),
+    ("KMS_KEY", "1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b", False),
+    ("GPG_KEY", "4C1D9E7A0B3F62E85D17A9C0B4E36F2819D7A05C", False),
+    ("SIGNER_KEY", "mrk-0a1b2c3d4e5f60718293a4b5c6d7e8f9", False),
+    ("LICENSE_KEY", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:lic-AbCdEf", False),
 ])
 def test_classify(name: str, value: str, reported: bool) -> None:
     assert (classify(EnvVar(name, value, HERE)) is not None) is reported

@@ -7,7 +7,8 @@ role, plaintext secrets in its environment, secrets it leaves in /tmp), and what
 the IAM engine (escalation methods, secrets, data, other functions).
 
 An `AttackPath` is one (entry, function) pair where the entry is reachable from outside, the handler has a flaw
-that yields the credentials (code execution, file read, SSRF), and the credentials reach something sensitive.
+that yields the credentials (code execution, file read, SSRF), and the credentials reach something sensitive;
+the routes of one API with the same exposure into one function count as one entry (`_doors`).
 Two things a reader would otherwise get wrong:
 
 * Nothing is guessed. A role we cannot see (external ARN, opaque managed policy) contributes no reach; an HTTP
@@ -154,6 +155,13 @@ class Entry:
     location: Location
     node: str
     """Trigger or permission id."""
+    api: str | None = None
+    """For an API Gateway route: the API it belongs to, so the routes of one API into one function make one
+    path (`_doors`)."""
+    route: str = ""
+    """For an API Gateway route: "GET /orders"."""
+    detail: str = ""
+    """Why the entry has its exposure ("no authorization"), as shown in parentheses in `description`."""
 
 
 @record
@@ -304,8 +312,10 @@ def _trigger_entry(app: Application, trigger: Trigger, function: str, fed: Mappi
             what = "load balancer target"
         else:
             api = "REST API" if kind is TriggerKind.REST_API else "HTTP API"
-            route = " ".join(p for p in ((trigger.method or "").upper(), trigger.path or "") if p)
-            what = f"{api} route {route or trigger.id}"
+            route = " ".join(p for p in ((trigger.method or "").upper(), trigger.path or "") if p) or trigger.id
+            return Entry(function, kind.value, exposure, f"{api} route {route} ({detail})", trigger.location,
+                         trigger.id, api=trigger.api if isinstance(trigger.api, str) and trigger.api else None,
+                         route=route, detail=detail)
         return Entry(function, kind.value, exposure, f"{what} ({detail})", trigger.location, trigger.id)
     if kind in _DATA_SOURCES:
         source = trigger.source if isinstance(trigger.source, str) and trigger.source else "its source"
@@ -822,7 +832,7 @@ def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackP
         impact = max((r.impact for r in node.reach), default=Impact.SCOPED if env_secrets else None)
         if impact is None:
             continue
-        for entry in node.entries:
+        for entry in _doors(node.entries):
             severity = path_severity(entry.exposure, impact)
             if severity is None:
                 continue
@@ -836,6 +846,37 @@ def _paths(app: Application, nodes: Mapping[str, FunctionNode]) -> tuple[AttackP
     found.sort(key=lambda item: item[0])
     return tuple(_path(app, node, entry, flaws, rank=rank, impact=impact, severity=severity, confidence=confidence)
                  for rank, (_, node, entry, flaws, impact, severity, confidence) in enumerate(found, 1))
+
+
+def _doors(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries that start distinct paths: the routes of one API into one function, with the same exposure,
+    are one door with several handles. A function that serves a whole API and dispatches on the path (the
+    common "Lambda-lith") otherwise repeated one critical finding per route for the same flaw at the same line;
+    which routes reach the sink depends on the dispatch, which is not modelled, so the path names them all."""
+    groups: dict[tuple[str, str, Exposure, str], list[Entry]] = {}
+    doors: list[Entry | tuple[str, str, Exposure, str]] = []
+    for entry in entries:
+        if entry.api is None:
+            doors.append(entry)
+            continue
+        key = (entry.kind, entry.api, entry.exposure, entry.detail)
+        if key not in groups:
+            groups[key] = []
+            doors.append(key)
+        groups[key].append(entry)
+    merged: list[Entry] = []
+    for door in doors:
+        if isinstance(door, Entry):
+            merged.append(door)
+            continue
+        routes = groups[door]
+        first = routes[0]
+        if len(routes) > 1:
+            api = "REST API" if first.kind == TriggerKind.REST_API.value else "HTTP API"
+            names = sorted(dict.fromkeys(e.route for e in routes))
+            first = replace(first, description=f"{api} {first.api} routes {_some(names)} ({first.detail})")
+        merged.append(first)
+    return merged
 
 
 def _path(app: Application, node: FunctionNode, entry: Entry, flaws: tuple[Flaw, ...], *, rank: int,

@@ -38,8 +38,10 @@ class AttackPath(Rule):
     code execution, a file read or an SSRF (FG501, FG502, FG505, FG506, FG507, FG508), and the credentials the
     function holds -- its execution role, plaintext secrets in its environment, secrets it leaves in /tmp --
     reach something sensitive: a privilege-escalation method, secrets, data, other functions. One finding per
-    (entry, function); its evidence lists every hop with its location (the trigger's template line, the
-    handler's taint steps, the role, each policy statement). Severity is exposure × impact: an anonymous
+    (entry, function), the routes of one API with the same authorization counting as one entry (a function
+    that serves a whole API gets one path naming its routes, not one per route); its evidence lists every hop
+    with its location (the trigger's template line, the handler's taint steps, the role, each policy
+    statement). Severity is exposure × impact: an anonymous
     entry with escalation or account-wide reach is critical, the same through a data source only the
     application's users write to is high, an authenticated user reaching one table is medium. Internal
     entries (schedules, EventBridge rules) start no path.

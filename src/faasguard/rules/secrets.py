@@ -181,6 +181,9 @@ def _classify_text(name: str, value: str) -> SecretVerdict | None:
             if shape.search(text):
                 return SecretVerdict(f"holds {label}", Confidence.HIGH)
     kind = secret_name_kind(name)
+    if kind is None and _random_under_key_name(name, text):
+        return SecretVerdict("holds a random-looking value under a *_KEY name: a plaintext key",
+                             Confidence.MEDIUM)
     if kind is None or is_reference_value(text) or is_placeholder(text):
         return None
     random = looks_random(text)
@@ -194,6 +197,34 @@ def _classify_text(name: str, value: str) -> SecretVerdict | None:
                        or " " in text):
         return None
     return SecretVerdict("holds a plaintext secret", Confidence.HIGH if random else Confidence.MEDIUM)
+
+
+# Words before a trailing KEY that make it a lookup key, an identifier or a key meant to be public, not a
+# credential: `CACHE_KEY`, `PARTITION_KEY`, `S3_OBJECT_KEY`, `STRIPE_PUBLISHABLE_KEY`, `RECAPTCHA_SITE_KEY`,
+# `GPG_KEY` (the fingerprint of the public key official base images verify their downloads with).
+_NOT_CREDENTIAL_KEY_WORDS = frozenset({
+    "PUBLIC", "PUBLISHABLE", "SITE", "GPG", "PGP", "CACHE", "PARTITION", "SORT", "HASH", "RANGE", "PRIMARY",
+    "OBJECT", "S3", "FILE", "IDEMPOTENCY", "DEDUP", "DEDUPLICATION", "ROUTE", "ROUTING", "SHARD", "GROUP",
+    "MESSAGE", "INDEX", "LOOKUP", "TAG", "LOCK", "FOREIGN", "SEARCH", "DATA", "CUSTOM", "METADATA", "STORAGE",
+})
+# A KMS key id, a multi-region key id or any UUID: random-looking, but the name of a key, not the key.
+_KEY_IDENTIFIER = re.compile(r"(?i)^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+
+
+def _random_under_key_name(name: str, text: str) -> bool:
+    """A bare `*_KEY` name (`BLOG_KEY`, `MAPS_KEY`, `WEATHER_KEY`) says nothing alone -- `CACHE_KEY: v2` and
+    `S3_KEY: uploads/in.csv` are settings -- but with a generated-looking value it is a key in plaintext: a
+    deliberately vulnerable app kept a 32-hex-digit key in a stage variable named that way, missed by the
+    secret-name list, which requires `API_KEY`, `SECRET_KEY` and the like."""
+    tokens = _name_tokens(name)
+    if not tokens or tokens[-1] != "KEY" or any(t in _NOT_CREDENTIAL_KEY_WORDS or t in _REFERENCE_WORDS
+                                                for t in tokens):
+        return False
+    if is_reference_value(text) or is_placeholder(text) or _KEY_IDENTIFIER.match(text):
+        return False
+    if _PATH_LIKE.match(text) or _HOST_OR_URL.match(text):
+        return False
+    return looks_random(text)
 
 
 _classify_cached = lru_cache(maxsize=4096)(_classify_text)
@@ -233,7 +264,10 @@ class SecretInEnvironment(Rule):
     into plaintext, in a function's or an ECS container's environment: `!GetAtt AccessKey.SecretAccessKey`,
     Terraform `random_password.result`, `aws_iam_access_key.secret`, `tls_private_key.private_key_pem`,
     `data.aws_secretsmanager_secret_version.x.secret_string`, `data.aws_ssm_parameter.x.value`
-    (`random_string.result`/`.id` only beside a secret-looking name: it is as often a name suffix).
+    (`random_string.result`/`.id` only beside a secret-looking name: it is as often a name suffix). A bare
+    `*_KEY` name (`MAPS_KEY`, `PARTNER_KEY`) counts, at medium confidence, only when its value looks
+    generated and is not a KMS key id, a UUID, a path or a host, and never for lookup or public keys
+    (`CACHE_KEY`, `PARTITION_KEY`, `S3_OBJECT_KEY`, `STRIPE_PUBLISHABLE_KEY`, `GPG_KEY`).
 
     It stays quiet for variables that hold a *name* or *location* of a secret (`DB_SECRET_ARN`,
     `API_KEY_PARAMETER`) or a setting about secrets (`TOKEN_TTL`, `PASSWORD_ITERATIONS`, `PASSWORD_MIN`),

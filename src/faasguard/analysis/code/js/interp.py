@@ -44,6 +44,7 @@ from faasguard.analysis.code.python.models import (
     CUSTOM_RESOURCE_FIELDS,
     HEADER_MAPS,
     HTML_TAG,
+    SERVICE_URL_FIELDS,
     STRINGY_KEYS,
 )
 from faasguard.analysis.code.python.secrets import is_secret_name
@@ -884,6 +885,10 @@ class JsFunction:
                 return CLEAN
             if not out:
                 return CLEAN
+            if name in SERVICE_URL_FIELDS:
+                # AWS fills it with its own URL (the Python front end's rule): also when the event reaches a
+                # helper as a parameter, as in every `cfn-response`-style `sendResponse(event, ...)`
+                out = tuple(t.clean_for("url") for t in out)
             if base.kind == "web-request" and name in ("body", "query", "params", "headers", "cookies", "request"):
                 return Val(taints=out, kind="web-request" if name == "request" else None)
             return Val(taints=out)
