@@ -6,52 +6,10 @@ reported."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from faasguard.cli import main
-
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Api:
-    Type: AWS::Serverless::Api
-    Properties:
-      StageName: live
-{auth}  Profile:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src/
-      Handler: profile.handler
-      Runtime: python3.12
-      Events:
-        Read:
-          Type: Api
-          Properties:
-            RestApiId: !Ref Api
-            Path: /me
-            Method: get
-{extra}"""
-
-COGNITO = """\
-      Auth:
-        DefaultAuthorizer: Members
-        Authorizers:
-          Members:
-            UserPoolArn: arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Members
-"""
-
-OPEN_ROUTE = """\
-        Public:
-          Type: HttpApi
-          Properties:
-            Path: /me
-            Method: get
-"""
+from tests.code._gateway import COGNITO, OPEN_ROUTE, fg512
 
 FROM_AUTHORIZATION = """\
 import json
@@ -77,20 +35,8 @@ def handler(event, context):
 """
 
 
-def fg512(tmp_path: Path, auth: str, handler: str, extra: str = "") -> list[tuple[str, int]]:
-    (tmp_path / "template.yaml").write_text(TEMPLATE.format(auth=auth, extra=extra))
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "profile.py").write_text(handler)
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "-o", str(out),
-                                       "--select", "FG512"])
-    assert result.exit_code in (0, 1), result.output
-    report = json.loads(out.read_text())
-    return [(Path(f["location"]["path"]).name, f["location"]["line"]) for f in report["findings"]]
-
-
 def test_authorization_header_behind_cognito_authorizer_is_not_reported(tmp_path: Path) -> None:
-    assert fg512(tmp_path, COGNITO, FROM_AUTHORIZATION) == []
+    assert fg512(tmp_path, "profile.py", FROM_AUTHORIZATION, auth=COGNITO) == []
 
 
 @pytest.mark.parametrize(("auth", "handler", "extra", "line"), [
@@ -99,4 +45,4 @@ def test_authorization_header_behind_cognito_authorizer_is_not_reported(tmp_path
     (COGNITO, FROM_AUTHORIZATION, OPEN_ROUTE, 8),  # a second route reaches the function with no authorizer
 ])
 def test_unverified_token_still_reported(tmp_path: Path, auth: str, handler: str, extra: str, line: int) -> None:
-    assert fg512(tmp_path, auth, handler, extra) == [("profile.py", line)]
+    assert fg512(tmp_path, "profile.py", handler, auth=auth, extra=extra) == [("profile.py", line)]

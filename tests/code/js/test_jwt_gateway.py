@@ -4,44 +4,10 @@ verified claims; a token from any other header, or a route without such an autho
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from faasguard.cli import main
-
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Api:
-    Type: AWS::Serverless::Api
-    Properties:
-      StageName: live
-{auth}  Profile:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src/
-      Handler: profile.handler
-      Runtime: nodejs22.x
-      Events:
-        Read:
-          Type: Api
-          Properties:
-            RestApiId: !Ref Api
-            Path: /me
-            Method: get
-"""
-
-COGNITO = """\
-      Auth:
-        DefaultAuthorizer: Members
-        Authorizers:
-          Members:
-            UserPoolArn: arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Members
-"""
+from tests.code._gateway import COGNITO, fg512
 
 FROM_AUTHORIZATION = """\
 const jwt = require('jsonwebtoken');
@@ -63,20 +29,8 @@ exports.handler = async (event) => {
 """
 
 
-def fg512(tmp_path: Path, auth: str, handler: str) -> list[tuple[str, int]]:
-    (tmp_path / "template.yaml").write_text(TEMPLATE.format(auth=auth))
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "profile.js").write_text(handler)
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "-o", str(out),
-                                       "--select", "FG512"])
-    assert result.exit_code in (0, 1), result.output
-    report = json.loads(out.read_text())
-    return [(Path(f["location"]["path"]).name, f["location"]["line"]) for f in report["findings"]]
-
-
 def test_authorization_header_behind_cognito_authorizer_is_not_reported(tmp_path: Path) -> None:
-    assert fg512(tmp_path, COGNITO, FROM_AUTHORIZATION) == []
+    assert fg512(tmp_path, "profile.js", FROM_AUTHORIZATION, auth=COGNITO) == []
 
 
 @pytest.mark.parametrize(("auth", "handler", "line"), [
@@ -84,4 +38,4 @@ def test_authorization_header_behind_cognito_authorizer_is_not_reported(tmp_path
     (COGNITO, FROM_OTHER_HEADER, 4),  # the authorizer checked Authorization, not this header
 ])
 def test_unverified_token_still_reported(tmp_path: Path, auth: str, handler: str, line: int) -> None:
-    assert fg512(tmp_path, auth, handler) == [("profile.js", line)]
+    assert fg512(tmp_path, "profile.js", handler, auth=auth) == [("profile.js", line)]
