@@ -336,6 +336,8 @@ class SecretFetchedPerInvocation(_HandlerRule):
         if _secret is None:
             _secret = sm.get_secret_value(SecretId=os.environ["SECRET_ID"])["SecretString"]
     ```
+    A Secrets Manager rotation function (it writes secret versions: `put_secret_value`,
+    `update_secret_version_stage`) is not reported: the secret it reads is the one it is changing.
     """
 
     id = "FG206"
@@ -348,6 +350,9 @@ class SecretFetchedPerInvocation(_HandlerRule):
     fix_text = "Fetch the secret once at init (module level or a global cache) and refresh it on a timer."
 
     def items(self, facts: HandlerFacts) -> Iterator[Item]:
+        if any(call.service == "secretsmanager" and call.method in _ROTATION_METHODS for call in facts.aws_calls):
+            # a rotation function: the secret it reads is the one it is changing, and a cached copy would be stale
+            return iter(())
         return _first_per_line(
             (
                 fetch.location,
@@ -356,6 +361,9 @@ class SecretFetchedPerInvocation(_HandlerRule):
             )
             for fetch in facts.fetches
         )
+
+
+_ROTATION_METHODS = frozenset({"put_secret_value", "update_secret_version_stage"})
 
 
 @register

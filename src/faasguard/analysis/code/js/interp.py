@@ -1000,6 +1000,10 @@ class JsFunction:
             return data_of(*args)
         module, fnode, scope = target
         step = EvidenceStep(f"passed to {_fn_name(module, fnode)}()", self.loc(node))
+        if scope.module_level and self.depth < MAX_INLINE_DEPTH and any(a.kind in _CLIENT_KINDS for a in args):
+            # `listObjects(s3, bucket)`: a summary sees `client.listObjectsV2(...)` on a bare parameter, so the
+            # AWS call (or the query on a passed database client) is lost; run the helper with the client bound
+            return self.inline(module, fnode, scope, args, entry=False)[0]
         if scope.module_level:
             callee_summary = self.a.summary(callee.extra or "")
             if callee_summary is None:
@@ -1012,11 +1016,12 @@ class JsFunction:
         return self.inline(module, fnode, scope, args)[0]
 
     def inline(self, module: JsModule, fnode: Node, scope: Scope, args: list[Val],
-               this: Val | None = None) -> tuple[Val, Scope]:
+               this: Val | None = None, *, entry: bool | None = None) -> tuple[Val, Scope]:
         """Run a closure or method in place with its arguments (and `this`) bound: its return value and its scope
-        (where a constructor left `this`)."""
-        inner = JsFunction(self.a, module, self.key, Scope(scope), self.summary, entry=self.entry,
-                           depth=self.depth + 1)
+        (where a constructor left `this`). `entry=False` for a module-level helper: what it returns goes back to
+        its caller, not to the handler's (a closure's return inside an entry point may be the response)."""
+        inner = JsFunction(self.a, module, self.key, Scope(scope), self.summary,
+                           entry=self.entry if entry is None else entry, depth=self.depth + 1)
         if this is not None:
             inner.scope.vars["this"] = this
         saved = self.summary.returns
@@ -1583,6 +1588,8 @@ def _param_name(fa: JsFunction, node: Node) -> str:
 
 
 _FIELD_TAINTS = frozenset({"event", "param", "secret", "exception"})
+_CLIENT_KINDS = frozenset({"aws-client", "sql-client", "knex", "sequelize", "mongo", "mongo-collection"})
+"""Objects whose methods are sinks or AWS calls: a helper they are passed to runs in place (`call_function`)."""
 """Taints a field read keeps: `event.body`, `secret.password`, `err.stack`."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -155,18 +156,25 @@ class Analyzer:
             self._closures[f"{info.path}::{qualname}"] = {name: _closed(value) for name, value in scope.items()}
         return Val(kind="func", extra=f"{info.path}::{qualname}")
 
-    def summary(self, path: Path, qualname: str) -> Summary | None:
+    def summary(self, path: Path, qualname: str, clients: Mapping[int, Val] | None = None) -> Summary | None:
+        """The summary of `qualname`; with `clients`, the one for callers that pass those boto3 objects (by
+        parameter index): `list_objects(s3, bucket)` calls `client.list_objects_v2` on a parameter, which a
+        summary of bare parameters cannot tell from any other method call. One summary per distinct kind of
+        object passed, so a helper called with the same client from many handlers is analysed once."""
         key = f"{path}::{qualname}"
-        if key in self._summaries:
-            return self._summaries[key]
+        cache_key = key if not clients else key + "#" + ",".join(
+            f"{index}:{value.kind}:{value.service}:{value.extra}" for index, value in sorted(clients.items()))
+        if cache_key in self._summaries:
+            return self._summaries[cache_key]
         info = self.module(path)
         node = info.functions.get(qualname)
         if node is None or self._depth >= MAX_CALL_DEPTH:
             return None
-        self._summaries[key] = None  # recursion: a call to a function being analysed is opaque
+        self._summaries[cache_key] = None  # recursion: a call to a function being analysed is opaque
         self._depth += 1
         try:
             fa = FunctionAnalysis(self, info, node, key, None)
+            fa.preset = dict(clients or {})
             closure = self._closures.get(key)
             if closure is not None:
                 fa.globals = {**fa.globals, **closure}
@@ -174,11 +182,11 @@ class Analyzer:
         except (Stop, RecursionError):
             result = None
         except Exception:
-            del self._summaries[key]  # not an opaque function for the next caller: it fails (and says so) too
+            del self._summaries[cache_key]  # not an opaque function for the next caller: it fails (and says so) too
             raise
         finally:
             self._depth -= 1
-        self._summaries[key] = result
+        self._summaries[cache_key] = result
         return result
 
     def entry(

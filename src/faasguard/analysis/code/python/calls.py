@@ -21,6 +21,7 @@ from faasguard.analysis.code.python.library import CallSite, library_call
 from faasguard.analysis.code.python.models import (
     BOOL_METHODS,
     BOTO3_FACTORIES,
+    BOTO3_OBJECT_KINDS,
     BOTO3_SESSIONS,
     CHECKING_CONVERSIONS,
     CLEAN_FUNCS,
@@ -227,7 +228,8 @@ def instantiate(  # noqa: PLR0917
 ) -> Val:
     """A call to the analysed function `key` ("path::qualname"): its summary with the actuals bound."""
     path, qualname = key.split("::", 1)
-    summary = fa.a.summary(fa.a.path(path), qualname)
+    clients = {index: arg for index, arg in enumerate(args) if arg.kind in BOTO3_OBJECT_KINDS}
+    summary = fa.a.summary(fa.a.path(path), qualname, clients)
     actuals = [*args, *spread]
     if summary is None:
         return data_of(*actuals, *kwargs.values())

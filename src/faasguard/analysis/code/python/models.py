@@ -538,6 +538,8 @@ TRANSFER_POSITIONS = {
 }
 SUBRESOURCE_KINDS = frozenset({"table", "bucket", "object", "queue", "topic", "batch_writer", "collection"})
 """boto3 objects that carry the identifiers of one AWS resource (or a batch writer / collection of one)."""
+BOTO3_OBJECT_KINDS = SUBRESOURCE_KINDS | {"client", "resource"}
+"""Every boto3 object whose methods are AWS calls: a helper it is passed to is summarised with it bound."""
 SUBRESOURCE_TRANSFER = {  # bucket / object helper positions
     ("bucket", "upload_file"): ("Filename", "Key"),
     ("bucket", "download_file"): ("Key", "Filename"),

@@ -46,6 +46,8 @@ class FunctionState:
         self.env: dict[str, Val] = module_env if module_env is not None else {}
         self.globals: dict[str, Val] = module_env if module_env is not None else analyzer.globals_of(info.path)
         self.declared_global: set[str] = set()
+        self.preset: dict[int, Val] = {}
+        """boto3 objects the caller passes, by parameter index (`Analyzer.summary`'s `clients`)."""
         self.summary = Summary()
         self.summary.modules[str(info.path)] = None
         self.in_finally = 0

@@ -104,6 +104,9 @@ class StatementAnalysis(FunctionState):
                     taints=(Taint("param", name, self.loc(node), param=index, whole=True),),
                     param=index if index < len(positional) else None,
                 )
+                client = self.preset.get(index)
+                if client is not None:  # the boto3 object the caller passed: its methods are AWS calls here too
+                    self.env[name] = replace(client, taints=self.env[name].taints, param=self.env[name].param)
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.ev(default)
         self.block(node.body)
